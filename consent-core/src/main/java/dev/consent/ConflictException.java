@@ -1,0 +1,13 @@
+package dev.consent;
+
+/**
+ * The request contradicts what is already recorded: an event id re-used with a different body, a
+ * visitor already linked to another customer, a rights request moved along an illegal transition.
+ */
+public final class ConflictException extends ConsentException {
+    private static final long serialVersionUID = 1L;
+
+    public ConflictException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.consent;
+
+import dev.consent.ledger.EventRef;
+import dev.consent.policy.LegalBasis;
+import dev.consent.policy.PurposeId;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The answer to "may we process this subject's data for this purpose at this instant?": allowed or
+ * not, why, on which legal basis, under which policy version, and the ledger event the answer rests
+ * on (absent when no event decided it, e.g. {@link Reason#NO_RECORD} or a contract basis).
+ */
+public record Decision(boolean allowed, Reason reason, PurposeId purpose, LegalBasis basis,
+        Optional<EventRef> restsOn, Instant at, String policyVersion) {
+
+    public Decision {
+        Checks.required("reason", reason);
+        if (allowed != reason.allows()) {
+            throw new IllegalArgumentException("reason " + reason + " does not allow=" + allowed);
+        }
+    }
+
+    public boolean denied() {
+        return !allowed;
+    }
+
+    /** One readable line, e.g. {@code marketing.email: denied (WITHDRAWN, event #4) under policy 3}. */
+    public String explain() {
+        return purpose + ": " + (allowed ? "allowed" : "denied") + " (" + reason
+                + restsOn.map(r -> ", event " + r).orElse("") + ") on basis " + basis + " under policy version "
+                + policyVersion + " at " + at;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.consent;
+
+/** Why a consent check was answered the way it was. */
+public enum Reason {
+    /** A valid, current, unexpired grant stands. */
+    GRANTED(true),
+    /** The purpose rests on a contract with the subject (GDPR Art. 6(1)(b)). */
+    BASIS_CONTRACT(true),
+    /** The purpose rests on a legal obligation (Art. 6(1)(c)); it survives restriction and objection. */
+    BASIS_LEGAL_OBLIGATION(true),
+    /** The purpose rests on vital interests (Art. 6(1)(d)). */
+    BASIS_VITAL_INTERESTS(true),
+    /** The purpose rests on a public task (Art. 6(1)(e)) and the subject has not objected. */
+    BASIS_PUBLIC_TASK(true),
+    /** The purpose rests on legitimate interests (Art. 6(1)(f)) and the subject has not objected. */
+    BASIS_LEGITIMATE_INTERESTS(true),
+    /** Consent is needed and the subject has never made a choice. */
+    NO_RECORD(false),
+    /** The subject (or a parent purpose's choice) refused. */
+    DENIED(false),
+    /** The subject (or a parent purpose's choice) withdrew an earlier grant. */
+    WITHDRAWN(false),
+    /** The grant's lifetime has run out. */
+    EXPIRED(false),
+    /** The grant was given for an older consent version of the purpose; ask again. */
+    RECONSENT_REQUIRED(false),
+    /** The subject objected (GDPR Art. 21). */
+    OBJECTED(false),
+    /** Processing is restricted (GDPR Art. 18). */
+    RESTRICTED(false),
+    /** The grant came from a subject under the purpose's minimum age, or of unknown age (GDPR Art. 8). */
+    UNDER_AGE(false),
+    /** A Global Privacy Control signal opted the subject out and no explicit choice overrides it. */
+    GPC_OPT_OUT(false);
+
+    private final boolean allows;
+
+    Reason(boolean allows) {
+        this.allows = allows;
+    }
+
+    /** Whether processing may go ahead for this reason. */
+    public boolean allows() {
+        return allows;
+    }
+}

@@ -1,0 +1,131 @@
+package dev.consent.ledger;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Optional;
+
+/**
+ * The tamper-evident hash chain of a subject's consent events.
+ *
+ * <p>Each event's hash is SHA-256 over a canonical encoding of every field, including its sequence
+ * and the previous event's hash (the first event follows {@link #GENESIS}). The encoding is version
+ * tagged and length-prefixed ({@code <utf-8 byte length>:<bytes>}, {@code -} for absent), so no two
+ * different events encode alike whatever their strings contain. Changing any stored field, deleting or
+ * reordering an event makes {@link #verify} report the first broken link.
+ */
+public final class ConsentChain {
+    /** The "previous hash" of a subject's first event. */
+    public static final String GENESIS = "0".repeat(64);
+    private static final String ENCODING_VERSION = "consent-event-v1";
+
+    private ConsentChain() {
+    }
+
+    /** The hash of {@code e} placed at {@code sequence} after {@code previousHash}. */
+    public static String hash(NewConsentEvent e, long sequence, String previousHash) {
+        StringBuilder b = new StringBuilder(512);
+        field(b, ENCODING_VERSION);
+        field(b, e.subject().value());
+        field(b, Long.toString(sequence));
+        field(b, e.id().value());
+        field(b, e.purpose().value());
+        field(b, Integer.toString(e.consentVersion()));
+        field(b, e.policyVersion());
+        field(b, e.choice().name());
+        field(b, instant(e.occurredAt()));
+        field(b, instant(e.recordedAt()));
+        field(b, e.expiresAt().map(ConsentChain::instant).orElse(null));
+        field(b, e.method().name());
+        field(b, e.actor().name());
+        field(b, e.declaredAge().isPresent() ? Integer.toString(e.declaredAge().getAsInt()) : null);
+        Evidence ev = e.evidence();
+        field(b, ev.noticeId());
+        field(b, ev.noticeHash());
+        field(b, ev.locale());
+        field(b, ev.userAgent());
+        field(b, ev.ip());
+        field(b, ev.reference());
+        field(b, previousHash);
+        return sha256(b.toString());
+    }
+
+    /** Recomputes the hash of a stored event from its fields. */
+    public static String recompute(ConsentEvent e) {
+        return hash(e.content(), e.sequence(), e.previousHash());
+    }
+
+    /**
+     * Checks a subject's events, read in sequence order, against each other and against the chain head the
+     * store recorded. Reports the first broken link.
+     *
+     * @param head the head the store holds for the subject, empty if it holds none
+     */
+    public static ChainVerification verify(SubjectId subject, Iterator<ConsentEvent> inSequenceOrder,
+            Optional<ChainHead> head) {
+        long expected = 1;
+        String previous = GENESIS;
+        long checked = 0;
+        while (inSequenceOrder.hasNext()) {
+            ConsentEvent e = inSequenceOrder.next();
+            if (!e.subject().equals(subject)) {
+                return ChainVerification.broken(subject, checked, e.sequence(), "belongs to another subject");
+            }
+            if (e.sequence() != expected) {
+                return ChainVerification.broken(subject, checked, expected,
+                        e.sequence() > expected ? "is missing (the next stored event is #" + e.sequence() + ")"
+                                : "appears twice or out of order");
+            }
+            if (!recompute(e).equals(e.hash())) {
+                return ChainVerification.broken(subject, checked, e.sequence(),
+                        "does not match its hash: a field was changed after it was recorded");
+            }
+            if (!e.previousHash().equals(previous)) {
+                return ChainVerification.broken(subject, checked, e.sequence(),
+                        "does not link to the event before it");
+            }
+            previous = e.hash();
+            expected++;
+            checked++;
+        }
+        long last = expected - 1;
+        if (head.isPresent()) {
+            ChainHead h = head.get();
+            if (h.sequence() != last) {
+                return ChainVerification.broken(subject, checked, last + 1,
+                        "is missing: the chain head records #" + h.sequence() + " but the events end at #" + last);
+            }
+            if (!h.hash().equals(previous)) {
+                return ChainVerification.broken(subject, checked, last, "does not match the hash the chain head records");
+            }
+        } else if (last > 0) {
+            return ChainVerification.broken(subject, checked, last, "has no chain head recorded");
+        }
+        return ChainVerification.intact(subject, checked);
+    }
+
+    private static void field(StringBuilder b, String value) {
+        if (value == null) {
+            b.append('-');
+        } else {
+            b.append(value.getBytes(StandardCharsets.UTF_8).length).append(':').append(value);
+        }
+        b.append('\n');
+    }
+
+    private static String instant(Instant t) {
+        return t.toString();
+    }
+
+    static String sha256(String s) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.consent.ledger;
+
+import dev.consent.policy.PurposeId;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a Global Privacy Control signal did, per purpose flagged for sale, sharing or targeted
+ * advertising, and the ledger events it added. A repeated signal with nothing new to say adds none.
+ */
+public record GpcOutcome(Map<PurposeId, Effect> effects, List<ConsentEvent> recorded) {
+
+    /** The effect of the signal on one purpose. */
+    public enum Effect {
+        /** No explicit choice existed: the subject is now opted out by GPC. */
+        APPLIED,
+        /** An explicit opt-in stands and wins over the signal; the signal is on record. */
+        OVERRIDDEN,
+        /** An explicit refusal already stood. */
+        ALREADY_REFUSED
+    }
+
+    public GpcOutcome {
+        effects = Map.copyOf(effects);
+        recorded = List.copyOf(recorded);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.consent.ledger;
+
+import dev.consent.Checks;
+import dev.consent.InvalidValueException;
+import dev.consent.policy.PurposeId;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A consent event before it joins its subject's chain: everything the event says, without its
+ * sequence and hashes. Instants are truncated to microseconds, the precision every supported database
+ * keeps, so that an event reads back exactly as it was hashed.
+ *
+ * @param consentVersion the purpose's consent version the subject was shown
+ * @param policyVersion the version of the policy in force when the choice was made
+ * @param occurredAt when the subject made the choice (decides state; may be earlier than recordedAt)
+ * @param recordedAt when the ledger learnt of it
+ * @param expiresAt when a grant stops counting, if it has a lifetime
+ * @param declaredAge the subject's age as declared or verified when choosing, if collected
+ */
+public record NewConsentEvent(EventId id, SubjectId subject, PurposeId purpose, int consentVersion,
+        String policyVersion, Choice choice, Instant occurredAt, Instant recordedAt, Optional<Instant> expiresAt,
+        Method method, Actor actor, OptionalInt declaredAge, Evidence evidence) {
+
+    public NewConsentEvent {
+        Checks.required("id", id);
+        Checks.required("subject", subject);
+        Checks.required("purpose", purpose);
+        if (consentVersion < 1) {
+            throw new InvalidValueException("consentVersion", consentVersion, "must be 1 or more");
+        }
+        Checks.text("policyVersion", policyVersion, 50);
+        Checks.required("choice", choice);
+        occurredAt = micros(Checks.required("occurredAt", occurredAt));
+        recordedAt = micros(Checks.required("recordedAt", recordedAt));
+        expiresAt = Checks.required("expiresAt", expiresAt).map(NewConsentEvent::micros);
+        Checks.required("method", method);
+        Checks.required("actor", actor);
+        Checks.required("declaredAge", declaredAge);
+        if (declaredAge.isPresent() && (declaredAge.getAsInt() < 0 || declaredAge.getAsInt() > 150)) {
+            throw new InvalidValueException("declaredAge", declaredAge.getAsInt(), "must be between 0 and 150");
+        }
+        Checks.required("evidence", evidence);
+        if (expiresAt.isPresent() && !expiresAt.get().isAfter(occurredAt)) {
+            throw new InvalidValueException("expiresAt", expiresAt.get(), "must be after occurredAt " + occurredAt);
+        }
+        if (expiresAt.isPresent() && choice != Choice.GRANTED) {
+            throw new InvalidValueException("expiresAt", expiresAt.get(), "is only meaningful for a GRANTED event");
+        }
+        if (method == Method.GPC && choice != Choice.DENIED && choice != Choice.OBJECTED) {
+            throw new InvalidValueException("method", method, "can only record DENIED or OBJECTED, not " + choice);
+        }
+    }
+
+    static Instant micros(Instant t) {
+        return t.truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** Whether the events say the same thing, ignoring when the ledger learnt of them. */
+    public boolean sameChoiceAs(NewConsentEvent other) {
+        return id.equals(other.id) && subject.equals(other.subject) && purpose.equals(other.purpose)
+                && consentVersion == other.consentVersion && choice == other.choice
+                && occurredAt.equals(other.occurredAt) && expiresAt.equals(other.expiresAt)
+                && method == other.method && actor == other.actor && declaredAge.equals(other.declaredAge)
+                && evidence.equals(other.evidence);
+    }
+}

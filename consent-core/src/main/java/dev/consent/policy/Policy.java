@@ -1,0 +1,247 @@
+package dev.consent.policy;
+
+import dev.consent.UnknownPurposeException;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One version of a shop's privacy policy as code: its data categories, purposes and recipients,
+ * effective from a date in the policy's time zone.
+ *
+ * <p>A {@code Policy} is immutable and always valid: both {@link #builder(String, String)} and
+ * {@link PolicyJson} run the same validation and throw {@link InvalidPolicyException} listing every
+ * problem. Several versions of one policy can be given to the consent service; each check is answered
+ * under the version in force at the instant asked about.
+ */
+public final class Policy {
+    private final String id;
+    private final String version;
+    private final LocalDate effectiveFrom;
+    private final LocalDate lastUpdated;
+    private final ZoneId zone;
+    private final Controller controller;
+    private final List<DataCategory> categories;
+    private final List<Purpose> purposes;
+    private final List<Recipient> recipients;
+    private final Map<CategoryId, DataCategory> categoryIndex;
+    private final Map<PurposeId, Purpose> purposeIndex;
+    private final Map<PurposeId, List<Purpose>> lineage;
+
+    private Policy(Builder b) {
+        this.id = b.id;
+        this.version = b.version;
+        this.effectiveFrom = b.effectiveFrom;
+        this.lastUpdated = b.lastUpdated != null ? b.lastUpdated : b.effectiveFrom;
+        this.zone = b.zone;
+        this.controller = b.controller;
+        this.categories = List.copyOf(b.categories);
+        this.purposes = List.copyOf(b.purposes);
+        this.recipients = List.copyOf(b.recipients);
+        Map<CategoryId, DataCategory> cats = new LinkedHashMap<>();
+        categories.forEach(c -> cats.put(c.id(), c));
+        this.categoryIndex = Collections.unmodifiableMap(cats);
+        Map<PurposeId, Purpose> ps = new LinkedHashMap<>();
+        purposes.forEach(p -> ps.put(p.id(), p));
+        this.purposeIndex = Collections.unmodifiableMap(ps);
+        Map<PurposeId, List<Purpose>> lin = new LinkedHashMap<>();
+        for (Purpose p : purposes) {
+            List<Purpose> chain = new ArrayList<>();
+            for (Purpose at = p; at != null; at = at.parent().map(ps::get).orElse(null)) {
+                chain.add(at);
+            }
+            lin.put(p.id(), List.copyOf(chain));
+        }
+        this.lineage = Collections.unmodifiableMap(lin);
+    }
+
+    /** Starts a policy. {@code effectiveFrom}, {@code zone} and at least one purpose are required. */
+    public static Builder builder(String id, String version) {
+        return new Builder(id, version);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /** The first day, in {@link #zone()}, on which this version governs processing. */
+    public LocalDate effectiveFrom() {
+        return effectiveFrom;
+    }
+
+    /** The instant this version takes effect: the start of {@link #effectiveFrom()} in {@link #zone()}. */
+    public Instant effectiveInstant() {
+        return effectiveFrom.atStartOfDay(zone).toInstant();
+    }
+
+    public LocalDate lastUpdated() {
+        return lastUpdated;
+    }
+
+    /** The zone in which calendar arithmetic (periods, business days) is done. */
+    public ZoneId zone() {
+        return zone;
+    }
+
+    public Optional<Controller> controller() {
+        return Optional.ofNullable(controller);
+    }
+
+    public List<DataCategory> categories() {
+        return categories;
+    }
+
+    public List<Purpose> purposes() {
+        return purposes;
+    }
+
+    public List<Recipient> recipients() {
+        return recipients;
+    }
+
+    public Optional<Purpose> findPurpose(PurposeId purposeId) {
+        return Optional.ofNullable(purposeIndex.get(purposeId));
+    }
+
+    /** The purpose; an unknown id throws {@link UnknownPurposeException}, never a default. */
+    public Purpose purpose(PurposeId purposeId) {
+        Purpose p = purposeIndex.get(purposeId);
+        if (p == null) {
+            throw new UnknownPurposeException(purposeId == null ? null : purposeId.value(), id, version);
+        }
+        return p;
+    }
+
+    public Optional<DataCategory> findCategory(CategoryId categoryId) {
+        return Optional.ofNullable(categoryIndex.get(categoryId));
+    }
+
+    /** The purpose followed by its ancestors, nearest first. Throws for an unknown purpose. */
+    public List<Purpose> lineage(PurposeId purposeId) {
+        List<Purpose> chain = lineage.get(purposeId);
+        if (chain == null) {
+            throw new UnknownPurposeException(purposeId == null ? null : purposeId.value(), id, version);
+        }
+        return chain;
+    }
+
+    /** Recipients that receive data for the given purpose. */
+    public List<Recipient> recipientsFor(PurposeId purposeId) {
+        return recipients.stream().filter(r -> r.purposes().contains(purposeId)).toList();
+    }
+
+    @Override
+    public String toString() {
+        return "Policy[" + id + " " + version + ", effective " + effectiveFrom + " " + zone + ", "
+                + purposes.size() + " purposes]";
+    }
+
+    /**
+     * Collects the parts of a policy; {@link #build()} validates them all at once. Not thread-safe;
+     * the built {@link Policy} is.
+     */
+    public static final class Builder {
+        private final String id;
+        private final String version;
+        private LocalDate effectiveFrom;
+        private LocalDate lastUpdated;
+        private ZoneId zone;
+        private Controller controller;
+        private final List<DataCategory> categories = new ArrayList<>();
+        private final List<Purpose> purposes = new ArrayList<>();
+        private final List<Recipient> recipients = new ArrayList<>();
+
+        private Builder(String id, String version) {
+            this.id = id;
+            this.version = version;
+        }
+
+        public Builder effectiveFrom(LocalDate date) {
+            this.effectiveFrom = date;
+            return this;
+        }
+
+        /** Defaults to {@link #effectiveFrom(LocalDate)}. */
+        public Builder lastUpdated(LocalDate date) {
+            this.lastUpdated = date;
+            return this;
+        }
+
+        public Builder zone(ZoneId zone) {
+            this.zone = zone;
+            return this;
+        }
+
+        public Builder controller(String name, String contact) {
+            this.controller = new Controller(name, contact);
+            return this;
+        }
+
+        public Builder category(DataCategory category) {
+            categories.add(category);
+            return this;
+        }
+
+        public Builder category(String id, String description) {
+            return category(DataCategory.of(id, description));
+        }
+
+        public Builder purpose(Purpose purpose) {
+            purposes.add(purpose);
+            return this;
+        }
+
+        public Builder recipient(Recipient recipient) {
+            recipients.add(recipient);
+            return this;
+        }
+
+        /** Validates everything and returns the immutable policy, or throws listing every problem. */
+        public Policy build() {
+            List<PolicyProblem> problems = PolicyValidator.validate(this);
+            if (!problems.isEmpty()) {
+                throw new InvalidPolicyException(id == null ? null : "'" + id + "'", problems);
+            }
+            return new Policy(this);
+        }
+
+        String id() {
+            return id;
+        }
+
+        String version() {
+            return version;
+        }
+
+        LocalDate effectiveFrom() {
+            return effectiveFrom;
+        }
+
+        ZoneId zone() {
+            return zone;
+        }
+
+        List<DataCategory> categories() {
+            return categories;
+        }
+
+        List<Purpose> purposes() {
+            return purposes;
+        }
+
+        List<Recipient> recipients() {
+            return recipients;
+        }
+    }
+}

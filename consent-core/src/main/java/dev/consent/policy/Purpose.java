@@ -1,0 +1,167 @@
+package dev.consent.policy;
+
+import dev.consent.Checks;
+import dev.consent.InvalidValueException;
+
+import java.time.Period;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * A processing purpose: why the shop processes which categories of data, on which legal basis, and how
+ * the subject's choice is collected.
+ *
+ * <p>Field-local rules are checked here; rules that involve other parts of the policy (declared
+ * categories, the parent, basis against mechanism) are checked when the {@link Policy} is built, so
+ * that every problem is reported at once.
+ *
+ * @param consentVersion bumped on a material change of the purpose; grants under an older version
+ *     answer {@code RECONSENT_REQUIRED} (GDPR Art. 7 and EDPB Guidelines 05/2020, para. 110)
+ * @param consentLifetime how long a grant stays valid, counted from when it was given
+ * @param minimumAge below this declared age the subject's own grant does not count (GDPR Art. 8)
+ * @param guardianConsent whether a guardian's grant counts for a subject under {@code minimumAge}
+ * @param parent a broader purpose whose withdrawal, denial or objection also covers this one
+ * @param saleOrSharing the purpose sells or shares data or targets advertising; a Global Privacy
+ *     Control signal opts the subject out of it where no explicit choice exists (CCPA/CPRA)
+ */
+public record Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
+        Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
+        boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing) {
+
+    public Purpose {
+        Checks.required("purpose.id", id);
+        Checks.text("purpose.title", title, 300);
+        Checks.optionalText("purpose.description", description, 4000);
+        Checks.required("purpose.legalBasis", basis);
+        Checks.required("purpose.mechanism", mechanism);
+        categories = Checks.sortedSet("purpose.categories", categories);
+        if (categories.isEmpty()) {
+            throw new InvalidValueException("purpose.categories", "[]", "must name at least one data category");
+        }
+        if (consentVersion < 1) {
+            throw new InvalidValueException("purpose.consentVersion", consentVersion, "must be 1 or more");
+        }
+        Checks.required("purpose.consentLifetime", consentLifetime);
+        consentLifetime.ifPresent(p -> {
+            if (p.isNegative() || p.isZero()) {
+                throw new InvalidValueException("purpose.consentLifetime", p, "must be a positive period");
+            }
+        });
+        Checks.required("purpose.minimumAge", minimumAge);
+        if (minimumAge.isPresent() && (minimumAge.getAsInt() < 1 || minimumAge.getAsInt() > 120)) {
+            throw new InvalidValueException("purpose.minimumAge", minimumAge.getAsInt(), "must be between 1 and 120");
+        }
+        Checks.required("purpose.parent", parent);
+    }
+
+    /** Starts a purpose; {@code title}, {@code basis} and at least one category are required. */
+    public static Builder builder(String id) {
+        return new Builder(PurposeId.of(id));
+    }
+
+    /** Whether the subject's own grant is needed (consent basis). */
+    public boolean needsConsent() {
+        return basis == LegalBasis.CONSENT;
+    }
+
+    /** A builder with the defaults a plain purpose needs: version 1, no lifetime, no age limit. */
+    public static final class Builder {
+        private final PurposeId id;
+        private String title;
+        private String description;
+        private LegalBasis basis;
+        private Mechanism mechanism;
+        private final java.util.Set<CategoryId> categories = new java.util.LinkedHashSet<>();
+        private int consentVersion = 1;
+        private Period consentLifetime;
+        private Integer minimumAge;
+        private boolean guardianConsent = true;
+        private PurposeId parent;
+        private boolean saleOrSharing;
+
+        private Builder(PurposeId id) {
+            this.id = id;
+        }
+
+        public Builder title(String title) {
+            this.title = title;
+            return this;
+        }
+
+        public Builder description(String description) {
+            this.description = description;
+            return this;
+        }
+
+        /**
+         * The legal basis. Also sets the usual mechanism for it (opt-in for consent, opt-out for
+         * legitimate interests and public task, notice-only otherwise) unless one was set explicitly.
+         */
+        public Builder basis(LegalBasis basis) {
+            this.basis = basis;
+            return this;
+        }
+
+        public Builder mechanism(Mechanism mechanism) {
+            this.mechanism = mechanism;
+            return this;
+        }
+
+        public Builder categories(String... ids) {
+            for (String c : ids) {
+                categories.add(CategoryId.of(c));
+            }
+            return this;
+        }
+
+        public Builder consentVersion(int version) {
+            this.consentVersion = version;
+            return this;
+        }
+
+        public Builder consentLifetime(Period lifetime) {
+            this.consentLifetime = lifetime;
+            return this;
+        }
+
+        public Builder minimumAge(int age) {
+            this.minimumAge = age;
+            return this;
+        }
+
+        public Builder guardianConsent(boolean accepted) {
+            this.guardianConsent = accepted;
+            return this;
+        }
+
+        public Builder parent(String parentId) {
+            this.parent = PurposeId.of(parentId);
+            return this;
+        }
+
+        public Builder saleOrSharing(boolean flag) {
+            this.saleOrSharing = flag;
+            return this;
+        }
+
+        public Purpose build() {
+            Mechanism m = mechanism != null ? mechanism : defaultMechanism(basis);
+            return new Purpose(id, title, description, basis, m, categories, consentVersion,
+                    Optional.ofNullable(consentLifetime),
+                    minimumAge == null ? OptionalInt.empty() : OptionalInt.of(minimumAge), guardianConsent,
+                    Optional.ofNullable(parent), saleOrSharing);
+        }
+    }
+
+    static Mechanism defaultMechanism(LegalBasis basis) {
+        if (basis == null) {
+            return null;
+        }
+        return switch (basis) {
+            case CONSENT -> Mechanism.OPT_IN;
+            case LEGITIMATE_INTERESTS, PUBLIC_TASK -> Mechanism.OPT_OUT;
+            case CONTRACT, LEGAL_OBLIGATION, VITAL_INTERESTS -> Mechanism.NOTICE_ONLY;
+        };
+    }
+}

@@ -1,0 +1,31 @@
+package dev.consent.policy;
+
+import dev.consent.Checks;
+
+import java.util.Set;
+
+/**
+ * Someone the shop discloses personal data to (GDPR Art. 13(1)(e)): a processor acting on its behalf
+ * or a third party acting on its own, which categories it receives, for which purposes, and where.
+ * The policy checks that every category and purpose named here is declared.
+ */
+public record Recipient(String id, String name, Role role, Set<CategoryId> categories, Set<PurposeId> purposes,
+        String location) {
+
+    /** The recipient's role under GDPR Art. 4. */
+    public enum Role {
+        /** Processes on the shop's behalf under a contract (Art. 28): payment, hosting, support tools. */
+        PROCESSOR,
+        /** Decides its own purposes: a carrier, an advertising network, an authority. */
+        THIRD_PARTY
+    }
+
+    public Recipient {
+        Checks.dottedId("recipient.id", id, 100);
+        Checks.text("recipient.name", name, 300);
+        Checks.required("recipient.role", role);
+        categories = Checks.sortedSet("recipient.categories", categories);
+        purposes = Checks.sortedSet("recipient.purposes", purposes);
+        Checks.optionalText("recipient.location", location, 200);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.consent.store;
+
+import dev.consent.ledger.ChainHead;
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.EventId;
+import dev.consent.ledger.SubjectId;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where the consent ledger lives. The consent service computes hash chains and decisions; a store only
+ * keeps events, chain heads, visitor links and a change feed, and enforces the few invariants that
+ * need the store's own atomicity. Expected conflicts are returned as values; failures (the store
+ * cannot be reached, a write could not be committed) throw {@link dev.consent.StoreException}.
+ *
+ * <p>Implementations must be thread-safe and safe to share between several application nodes that use
+ * the same underlying storage. Every implementation must pass {@code ConsentStoreContract} from the
+ * test-jar of consent-core.
+ */
+public interface ConsentStore {
+
+    /** The chain heads of the given subjects; subjects with no events are absent from the map. */
+    Map<SubjectId, ChainHead> heads(Collection<SubjectId> subjects);
+
+    /**
+     * Appends events atomically and durably: all of them, or none.
+     *
+     * <p>The events of one subject come in sequence order with no gaps, the first one directly after the
+     * subject's current head (sequence 1 for a new subject). If another writer has moved any of those
+     * heads, or any event id is already stored, nothing is written and the result says which. On success
+     * the change feed gains an entry for every subject appended to, and for the customer each linked
+     * visitor belongs to.
+     */
+    AppendResult append(List<ConsentEvent> events);
+
+    /** The stored events with the given ids. */
+    Map<EventId, ConsentEvent> findEvents(Collection<EventId> ids);
+
+    /** Up to {@code limit} events of one subject with a sequence above {@code afterSequence}, in sequence order. */
+    List<ConsentEvent> events(SubjectId subject, long afterSequence, int limit);
+
+    /**
+     * Every event that decides the given subjects' consents: each subject's own events and those of the
+     * visitors linked to it, keyed by the subject asked for, in any order. One call for the whole
+     * collection: implementations answer it in a bounded number of round trips, never one per subject.
+     */
+    Map<SubjectId, List<ConsentEvent>> decisionEvents(Collection<SubjectId> subjects);
+
+    /**
+     * Links an anonymous visitor to the customer it turned out to be. Idempotent: linking again to the
+     * same customer returns {@link LinkResult#ALREADY_LINKED}; a visitor already linked to another
+     * customer returns {@link LinkResult#LINKED_ELSEWHERE} and changes nothing. Adds a change-feed entry
+     * for the customer.
+     */
+    LinkResult link(SubjectId visitor, SubjectId customer, Instant linkedAt);
+
+    /** The customer a visitor is linked to, if any. */
+    Optional<SubjectId> customerOf(SubjectId visitor);
+
+    /** The visitors linked to a customer. */
+    List<SubjectId> visitorsOf(SubjectId customer);
+
+    /** The position of the newest change-feed entry; 0 when there is none. Never decreases. */
+    long changePosition();
+
+    /** Up to {@code limit} change-feed entries after {@code position}, in position order. */
+    List<Change> changesSince(long position, int limit);
+
+    /**
+     * What {@link #append} did: either appended, naming every subject whose decisions changed (those appended
+     * to and the customers of linked visitors among them), or refused, naming the conflicts.
+     */
+    record AppendResult(boolean appended, Set<SubjectId> changedSubjects, Set<SubjectId> headConflicts,
+            Set<EventId> duplicateIds) {
+
+        public AppendResult {
+            changedSubjects = Set.copyOf(changedSubjects);
+            headConflicts = Set.copyOf(headConflicts);
+            duplicateIds = Set.copyOf(duplicateIds);
+        }
+
+        public static AppendResult appended(Set<SubjectId> changedSubjects) {
+            return new AppendResult(true, changedSubjects, Set.of(), Set.of());
+        }
+
+        public static AppendResult conflict(Set<SubjectId> heads, Set<EventId> ids) {
+            if (heads.isEmpty() && ids.isEmpty()) {
+                throw new IllegalArgumentException("a conflict names at least one head or event id");
+            }
+            return new AppendResult(false, Set.of(), heads, ids);
+        }
+    }
+
+    /** What {@link #link} did. */
+    enum LinkResult {
+        LINKED, ALREADY_LINKED, LINKED_ELSEWHERE
+    }
+
+    /** One change-feed entry: something about this subject's consents changed. */
+    record Change(long position, SubjectId subject) {
+    }
+}

@@ -1,0 +1,200 @@
+package dev.consent.store;
+
+import dev.consent.ledger.ChainHead;
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.EventId;
+import dev.consent.ledger.SubjectId;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * A complete, thread-safe store held in this JVM's memory: for tests, demos and single-node hosts that
+ * rebuild state on start. Nothing survives a restart.
+ *
+ * <p>Writes take one lock, so they are serialised; reads take no lock and see each subject's events as
+ * an immutable snapshot.
+ */
+public class InMemoryStore implements ConsentStore {
+    private final Object writeLock = new Object();
+    private final Map<SubjectId, List<ConsentEvent>> chains = new ConcurrentHashMap<>();
+    private final Map<EventId, ConsentEvent> byId = new ConcurrentHashMap<>();
+    private final Map<SubjectId, SubjectId> customerOfVisitor = new ConcurrentHashMap<>();
+    private final Map<SubjectId, List<SubjectId>> visitorsOfCustomer = new ConcurrentHashMap<>();
+    private final Map<SubjectId, ChainHead> headRows = new ConcurrentHashMap<>();
+    /** Guarded by {@code writeLock}. Positions are dense from 1, so entry n sits at index n - 1. */
+    private final List<Change> changes = new ArrayList<>();
+
+    @Override
+    public Map<SubjectId, ChainHead> heads(Collection<SubjectId> subjects) {
+        Map<SubjectId, ChainHead> out = new HashMap<>();
+        for (SubjectId s : subjects) {
+            ChainHead head = headRows.get(s);
+            if (head != null) {
+                out.put(s, head);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public AppendResult append(List<ConsentEvent> events) {
+        synchronized (writeLock) {
+            Set<SubjectId> conflicts = new LinkedHashSet<>();
+            Set<EventId> duplicates = new LinkedHashSet<>();
+            Map<SubjectId, List<ConsentEvent>> grown = new LinkedHashMap<>();
+            Set<EventId> batchIds = new HashSet<>();
+            for (ConsentEvent e : events) {
+                if (byId.containsKey(e.id()) || !batchIds.add(e.id())) {
+                    duplicates.add(e.id());
+                    continue;
+                }
+                List<ConsentEvent> chain = grown.computeIfAbsent(e.subject(),
+                        s -> new ArrayList<>(chains.getOrDefault(s, List.of())));
+                long expected = chain.size() + 1L;
+                String previous = chain.isEmpty() ? dev.consent.ledger.ConsentChain.GENESIS
+                        : chain.get(chain.size() - 1).hash();
+                if (e.sequence() != expected || !e.previousHash().equals(previous)) {
+                    conflicts.add(e.subject());
+                    continue;
+                }
+                chain.add(e);
+            }
+            if (!conflicts.isEmpty() || !duplicates.isEmpty()) {
+                return AppendResult.conflict(conflicts, duplicates);
+            }
+            Set<SubjectId> changed = new LinkedHashSet<>();
+            for (Map.Entry<SubjectId, List<ConsentEvent>> g : grown.entrySet()) {
+                List<ConsentEvent> chain = g.getValue();
+                ConsentEvent last = chain.get(chain.size() - 1);
+                chains.put(g.getKey(), List.copyOf(chain));
+                headRows.put(g.getKey(), new ChainHead(g.getKey(), last.sequence(), last.hash()));
+                changes.add(new Change(changes.size() + 1L, g.getKey()));
+                changed.add(g.getKey());
+                SubjectId customer = customerOfVisitor.get(g.getKey());
+                if (customer != null) {
+                    changes.add(new Change(changes.size() + 1L, customer));
+                    changed.add(customer);
+                }
+            }
+            for (ConsentEvent e : events) {
+                byId.put(e.id(), e);
+            }
+            return AppendResult.appended(changed);
+        }
+    }
+
+    @Override
+    public Map<EventId, ConsentEvent> findEvents(Collection<EventId> ids) {
+        Map<EventId, ConsentEvent> out = new HashMap<>();
+        for (EventId id : ids) {
+            ConsentEvent e = byId.get(id);
+            if (e != null) {
+                out.put(id, e);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<ConsentEvent> events(SubjectId subject, long afterSequence, int limit) {
+        List<ConsentEvent> chain = chains.getOrDefault(subject, List.of());
+        List<ConsentEvent> out = new ArrayList<>();
+        for (ConsentEvent e : chain) {
+            if (e.sequence() > afterSequence) {
+                out.add(e);
+                if (out.size() >= limit) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Map<SubjectId, List<ConsentEvent>> decisionEvents(Collection<SubjectId> subjects) {
+        Map<SubjectId, List<ConsentEvent>> out = new HashMap<>();
+        for (SubjectId s : subjects) {
+            List<ConsentEvent> all = new ArrayList<>(chains.getOrDefault(s, List.of()));
+            for (SubjectId visitor : visitorsOfCustomer.getOrDefault(s, List.of())) {
+                all.addAll(chains.getOrDefault(visitor, List.of()));
+            }
+            out.put(s, all);
+        }
+        return out;
+    }
+
+    @Override
+    public LinkResult link(SubjectId visitor, SubjectId customer, Instant linkedAt) {
+        synchronized (writeLock) {
+            SubjectId existing = customerOfVisitor.get(visitor);
+            if (existing != null) {
+                return existing.equals(customer) ? LinkResult.ALREADY_LINKED : LinkResult.LINKED_ELSEWHERE;
+            }
+            customerOfVisitor.put(visitor, customer);
+            List<SubjectId> visitors = new ArrayList<>(visitorsOfCustomer.getOrDefault(customer, List.of()));
+            visitors.add(visitor);
+            visitorsOfCustomer.put(customer, List.copyOf(visitors));
+            changes.add(new Change(changes.size() + 1L, customer));
+            return LinkResult.LINKED;
+        }
+    }
+
+    @Override
+    public Optional<SubjectId> customerOf(SubjectId visitor) {
+        return Optional.ofNullable(customerOfVisitor.get(visitor));
+    }
+
+    @Override
+    public List<SubjectId> visitorsOf(SubjectId customer) {
+        return visitorsOfCustomer.getOrDefault(customer, List.of());
+    }
+
+    @Override
+    public long changePosition() {
+        synchronized (writeLock) {
+            return changes.size();
+        }
+    }
+
+    @Override
+    public List<Change> changesSince(long position, int limit) {
+        synchronized (writeLock) {
+            int from = (int) Math.min(Math.max(position, 0), changes.size());
+            return List.copyOf(changes.subList(from, (int) Math.min(changes.size(), (long) from + limit)));
+        }
+    }
+
+    /**
+     * Replaces a stored event in place, bypassing every rule: only for tests that prove tampering is
+     * detected. Not part of the store contract.
+     */
+    protected void tamper(SubjectId subject, long sequence, UnaryOperator<ConsentEvent> change) {
+        synchronized (writeLock) {
+            List<ConsentEvent> chain = new ArrayList<>(chains.get(subject));
+            int i = (int) sequence - 1;
+            chain.set(i, change.apply(chain.get(i)));
+            chains.put(subject, chain);
+        }
+    }
+
+    /** Removes a stored event, bypassing every rule: only for tamper tests. */
+    protected void tamperDelete(SubjectId subject, long sequence) {
+        synchronized (writeLock) {
+            List<ConsentEvent> chain = new ArrayList<>(chains.get(subject));
+            chain.removeIf(e -> e.sequence() == sequence);
+            chains.put(subject, chain);
+        }
+    }
+}
