@@ -1,0 +1,344 @@
+package dev.consent.store;
+
+import dev.consent.ConflictException;
+import dev.consent.ConsentService;
+import dev.consent.Reason;
+import dev.consent.ledger.Actor;
+import dev.consent.ledger.Capture;
+import dev.consent.ledger.ChainHead;
+import dev.consent.ledger.Choice;
+import dev.consent.ledger.ChoiceRecord;
+import dev.consent.ledger.ConsentChain;
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.EventId;
+import dev.consent.ledger.Evidence;
+import dev.consent.ledger.Method;
+import dev.consent.ledger.NewConsentEvent;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.PurposeId;
+import dev.consent.testing.MutableClock;
+import dev.consent.testing.ShopPolicy;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The behaviour every {@link ConsentStore} must have. Each implementation's test extends this class and
+ * supplies a fresh, empty store per test. Published in consent-core's test-jar.
+ */
+public abstract class ConsentStoreContract {
+    private static final Instant T0 = Instant.parse("2025-03-01T10:15:30.123456Z");
+
+    protected ConsentStore store;
+    protected MutableClock clock;
+
+    /** A new, empty store. Called before every test. */
+    protected abstract ConsentStore createStore();
+
+    @BeforeEach
+    void freshStore() {
+        store = createStore();
+        clock = new MutableClock(T0);
+    }
+
+    protected ConsentService service() {
+        return ConsentService.builder().policy(ShopPolicy.v1()).store(store).clock(clock).build();
+    }
+
+    private static NewConsentEvent draft(String subject, PurposeId purpose, Choice choice, Instant at) {
+        return new NewConsentEvent(EventId.random(), SubjectId.of(subject), purpose, 1, "1", choice, at, at,
+                Optional.empty(), Method.CHECKBOX, Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE);
+    }
+
+    private static List<ConsentEvent> chain(List<NewConsentEvent> drafts, long firstSequence, String previousHash) {
+        List<ConsentEvent> out = new ArrayList<>();
+        long seq = firstSequence;
+        String prev = previousHash;
+        for (NewConsentEvent d : drafts) {
+            ConsentEvent e = ConsentEvent.chain(d, seq++, prev);
+            prev = e.hash();
+            out.add(e);
+        }
+        return out;
+    }
+
+    @Test
+    void eventsReadBackExactlyAsAppended() {
+        NewConsentEvent full = new NewConsentEvent(EventId.of("evt-1"), SubjectId.of("cust-1"),
+                ShopPolicy.MARKETING_SMS, 3, "2024.1", Choice.GRANTED, T0, T0.plusMillis(1500),
+                Optional.of(Instant.parse("2026-03-01T10:15:30.000001Z")), Method.WEB_FORM, Actor.GUARDIAN,
+                OptionalInt.of(15),
+                new Evidence("signup-v3", Evidence.hashOf("I agree to SMS offers"), "de-DE",
+                        "Mozilla/5.0 (X11; Linux x86_64) \u202eevil\u202c", "203.0.113.0/24", "double-opt-in:9f8e"));
+        NewConsentEvent bare = draft("cust-1", ShopPolicy.MARKETING, Choice.WITHDRAWN, T0.plusSeconds(60));
+        List<ConsentEvent> events = chain(List.of(full, bare), 1, ConsentChain.GENESIS);
+
+        assertThat(store.append(events).appended()).isTrue();
+
+        assertThat(store.events(SubjectId.of("cust-1"), 0, 100)).containsExactlyElementsOf(events);
+        assertThat(store.findEvents(List.of(EventId.of("evt-1"), EventId.of("nope"))))
+                .containsOnlyKeys(EventId.of("evt-1")).containsValue(events.get(0));
+        assertThat(store.heads(List.of(SubjectId.of("cust-1"), SubjectId.of("nobody"))))
+                .containsExactly(Map.entry(SubjectId.of("cust-1"),
+                        new ChainHead(SubjectId.of("cust-1"), 2, events.get(1).hash())));
+        assertThat(ConsentChain.verify(SubjectId.of("cust-1"), events.iterator(),
+                Optional.of(store.heads(List.of(SubjectId.of("cust-1"))).get(SubjectId.of("cust-1")))).intact()).isTrue();
+    }
+
+    @Test
+    void hostileStringsAreStoredVerbatim() {
+        List<String> subjects = List.of("'; DROP TABLE events; --", "Robert\"); DELETE FROM heads;--",
+                "\u05e9\u05dc\u05d5\u05dd \u202eabc", "zero\u200bwidth\ufeff", "emoji-\ud83d\ude00-\ud83c\udf89",
+                "percent_%_and_underscore", "back\\slash", "x".repeat(SubjectId.MAX_LENGTH));
+        List<ConsentEvent> all = new ArrayList<>();
+        for (String s : subjects) {
+            NewConsentEvent d = new NewConsentEvent(EventId.of("id-" + s.hashCode()), SubjectId.of(s),
+                    ShopPolicy.MARKETING_EMAIL, 1, "v'1", Choice.GRANTED, T0, T0, Optional.empty(), Method.API,
+                    Actor.AGENT, OptionalInt.empty(),
+                    new Evidence("n'otice", null, "ar-EG", s, null, "ref \"quoted\" ' -- /* */"));
+            all.addAll(chain(List.of(d), 1, ConsentChain.GENESIS));
+        }
+        assertThat(store.append(all).appended()).isTrue();
+        for (ConsentEvent e : all) {
+            assertThat(store.events(e.subject(), 0, 10)).containsExactly(e);
+        }
+        assertThat(store.decisionEvents(all.stream().map(ConsentEvent::subject).toList())).hasSize(subjects.size());
+    }
+
+    @Test
+    void appendIsAllOrNothing() {
+        List<ConsentEvent> first = chain(List.of(draft("a", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1,
+                ConsentChain.GENESIS);
+        assertThat(store.append(first).appended()).isTrue();
+        long position = store.changePosition();
+
+        // b is new and fine; a's event claims sequence 1 again: the whole batch must be refused
+        List<ConsentEvent> batch = new ArrayList<>();
+        batch.addAll(chain(List.of(draft("b", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1, ConsentChain.GENESIS));
+        batch.addAll(chain(List.of(draft("a", ShopPolicy.MARKETING, Choice.DENIED, T0)), 1, ConsentChain.GENESIS));
+        ConsentStore.AppendResult result = store.append(batch);
+
+        assertThat(result.appended()).isFalse();
+        assertThat(result.headConflicts()).containsExactly(SubjectId.of("a"));
+        assertThat(store.events(SubjectId.of("b"), 0, 10)).isEmpty();
+        assertThat(store.heads(List.of(SubjectId.of("b")))).isEmpty();
+        assertThat(store.findEvents(List.of(batch.get(0).id()))).isEmpty();
+        assertThat(store.events(SubjectId.of("a"), 0, 10)).containsExactlyElementsOf(first);
+        assertThat(store.changePosition()).isEqualTo(position);
+    }
+
+    @Test
+    void anEventIdIsStoredOnce() {
+        NewConsentEvent d = draft("a", ShopPolicy.MARKETING, Choice.GRANTED, T0);
+        assertThat(store.append(chain(List.of(d), 1, ConsentChain.GENESIS)).appended()).isTrue();
+        ConsentEvent head = store.events(SubjectId.of("a"), 0, 1).get(0);
+
+        ConsentStore.AppendResult again = store.append(chain(List.of(d), 2, head.hash()));
+
+        assertThat(again.appended()).isFalse();
+        assertThat(again.duplicateIds()).containsExactly(d.id());
+        assertThat(store.events(SubjectId.of("a"), 0, 10)).hasSize(1);
+    }
+
+    @Test
+    void aChainContinuesOnlyFromItsHead() {
+        List<ConsentEvent> first = chain(List.of(draft("a", ShopPolicy.MARKETING, Choice.GRANTED, T0),
+                draft("a", ShopPolicy.MARKETING, Choice.WITHDRAWN, T0.plusSeconds(1))), 1, ConsentChain.GENESIS);
+        assertThat(store.append(first).appended()).isTrue();
+
+        List<ConsentEvent> skipping = chain(List.of(draft("a", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 4,
+                first.get(1).hash());
+        List<ConsentEvent> stale = chain(List.of(draft("a", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 2,
+                first.get(0).hash());
+        assertThat(store.append(skipping).headConflicts()).containsExactly(SubjectId.of("a"));
+        assertThat(store.append(stale).headConflicts()).containsExactly(SubjectId.of("a"));
+
+        List<ConsentEvent> next = chain(List.of(draft("a", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 3,
+                first.get(1).hash());
+        assertThat(store.append(next).appended()).isTrue();
+        assertThat(store.events(SubjectId.of("a"), 0, 10)).extracting(ConsentEvent::sequence).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
+    void eventsArePagedInSequenceOrder() {
+        List<NewConsentEvent> drafts = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            drafts.add(draft("a", ShopPolicy.MARKETING, i % 2 == 0 ? Choice.GRANTED : Choice.WITHDRAWN,
+                    T0.plusSeconds(25 - i))); // occurred-at deliberately descending: pages follow sequence
+        }
+        assertThat(store.append(chain(drafts, 1, ConsentChain.GENESIS)).appended()).isTrue();
+
+        assertThat(store.events(SubjectId.of("a"), 0, 10)).extracting(ConsentEvent::sequence)
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+        assertThat(store.events(SubjectId.of("a"), 20, 10)).extracting(ConsentEvent::sequence)
+                .containsExactly(21L, 22L, 23L, 24L, 25L);
+        assertThat(store.events(SubjectId.of("a"), 25, 10)).isEmpty();
+        assertThat(store.events(SubjectId.of("b"), 0, 10)).isEmpty();
+    }
+
+    @Test
+    void linksAreIdempotentAndExclusive() {
+        SubjectId visitor = SubjectId.of("visitor-1");
+        SubjectId alice = SubjectId.of("alice");
+        assertThat(store.link(visitor, alice, T0)).isEqualTo(ConsentStore.LinkResult.LINKED);
+        assertThat(store.link(visitor, alice, T0.plusSeconds(5))).isEqualTo(ConsentStore.LinkResult.ALREADY_LINKED);
+        assertThat(store.link(visitor, SubjectId.of("bob"), T0)).isEqualTo(ConsentStore.LinkResult.LINKED_ELSEWHERE);
+        assertThat(store.customerOf(visitor)).contains(alice);
+        assertThat(store.customerOf(alice)).isEmpty();
+        assertThat(store.visitorsOf(alice)).containsExactly(visitor);
+        assertThat(store.visitorsOf(SubjectId.of("bob"))).isEmpty();
+    }
+
+    @Test
+    void decisionEventsIncludeLinkedVisitorsKeyedByCustomer() {
+        List<ConsentEvent> visitorEvents = chain(List.of(draft("visitor-1", ShopPolicy.ADS, Choice.DENIED, T0)), 1,
+                ConsentChain.GENESIS);
+        List<ConsentEvent> aliceEvents = chain(List.of(draft("alice", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1,
+                ConsentChain.GENESIS);
+        store.append(visitorEvents);
+        store.append(aliceEvents);
+        store.link(SubjectId.of("visitor-1"), SubjectId.of("alice"), T0);
+
+        Map<SubjectId, List<ConsentEvent>> found = store.decisionEvents(
+                List.of(SubjectId.of("alice"), SubjectId.of("nobody"), SubjectId.of("visitor-1")));
+
+        assertThat(found.get(SubjectId.of("alice"))).containsExactlyInAnyOrder(visitorEvents.get(0), aliceEvents.get(0));
+        assertThat(found.getOrDefault(SubjectId.of("nobody"), List.of())).isEmpty();
+        assertThat(found.get(SubjectId.of("visitor-1"))).containsExactly(visitorEvents.get(0));
+    }
+
+    @Test
+    void decisionEventsAnswerThousandsOfSubjects() {
+        List<ConsentEvent> all = new ArrayList<>();
+        for (int i = 0; i < 2_500; i++) {
+            all.addAll(chain(List.of(draft("s" + i, ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1, ConsentChain.GENESIS));
+        }
+        assertThat(store.append(all).appended()).isTrue();
+        List<SubjectId> asked = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            asked.add(SubjectId.of("s" + i));
+        }
+        Map<SubjectId, List<ConsentEvent>> found = store.decisionEvents(asked);
+        for (int i = 0; i < 3_000; i++) {
+            assertThat(found.getOrDefault(SubjectId.of("s" + i), List.of())).hasSize(i < 2_500 ? 1 : 0);
+        }
+    }
+
+    @Test
+    void theChangeFeedNamesEveryChangedSubjectInOrder() {
+        long start = store.changePosition();
+        store.link(SubjectId.of("visitor-1"), SubjectId.of("alice"), T0);
+        ConsentStore.AppendResult r = store.append(
+                chain(List.of(draft("visitor-1", ShopPolicy.ADS, Choice.DENIED, T0)), 1, ConsentChain.GENESIS));
+        store.append(chain(List.of(draft("bob", ShopPolicy.ADS, Choice.DENIED, T0)), 1, ConsentChain.GENESIS));
+
+        assertThat(r.changedSubjects()).containsExactlyInAnyOrder(SubjectId.of("visitor-1"), SubjectId.of("alice"));
+        List<ConsentStore.Change> changes = store.changesSince(start, 100);
+        assertThat(changes).extracting(ConsentStore.Change::subject).containsExactlyInAnyOrder(SubjectId.of("alice"),
+                SubjectId.of("visitor-1"), SubjectId.of("alice"), SubjectId.of("bob"));
+        assertThat(changes.get(0).subject()).isEqualTo(SubjectId.of("alice"));
+        assertThat(changes.get(changes.size() - 1).subject()).isEqualTo(SubjectId.of("bob"));
+        assertThat(changes).extracting(ConsentStore.Change::position).isSorted().doesNotHaveDuplicates()
+                .allMatch(p -> p > start);
+        assertThat(store.changePosition()).isEqualTo(changes.get(changes.size() - 1).position());
+        assertThat(store.changesSince(start, 2)).containsExactlyElementsOf(changes.subList(0, 2));
+        assertThat(store.changesSince(store.changePosition(), 100)).isEmpty();
+    }
+
+    @Test
+    void serviceDecidesFromStoredEvents() {
+        try (ConsentService consents = service()) {
+            SubjectId alice = SubjectId.of("alice");
+            consents.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX)
+                    .withEvidence(Evidence.builder().notice("signup", "Send me offers").ip("198.51.100.77").build()));
+            clock.advance(Duration.ofMinutes(1));
+            assertThat(consents.checkFresh(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue();
+            consents.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+
+            assertThat(consents.checkFresh(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+            assertThat(consents.check(alice, ShopPolicy.MARKETING_EMAIL, T0.plusSeconds(30)).allowed()).isTrue();
+            assertThat(consents.history(alice).get(0).evidence().ip()).isEqualTo("198.51.100.0/24");
+            assertThat(consents.verify(alice).intact()).isTrue();
+        }
+    }
+
+    @Test
+    void aDuplicateDeliveryIsRecordedOnce() {
+        try (ConsentService consents = service()) {
+            SubjectId alice = SubjectId.of("alice");
+            Capture fromApp = Capture.by(Method.DEVICE_PERMISSION).withEventId("app-42").at(T0.minusSeconds(3600));
+            ConsentEvent first = consents.grant(alice, ShopPolicy.CAMERA, fromApp.withDeclaredAge(30));
+            clock.advance(Duration.ofMinutes(5));
+            ConsentEvent again = consents.grant(alice, ShopPolicy.CAMERA, fromApp.withDeclaredAge(30));
+
+            assertThat(again).isEqualTo(first);
+            assertThat(consents.history(alice)).hasSize(1);
+            assertThatThrownBy(() -> consents.deny(alice, ShopPolicy.CAMERA, fromApp))
+                    .isInstanceOf(ConflictException.class).hasMessageContaining("app-42");
+            assertThat(consents.history(alice)).hasSize(1);
+        }
+    }
+
+    @Test
+    void concurrentWritersOnTwoNodesNeverForkAChain() throws Exception {
+        List<SubjectId> subjects = List.of(SubjectId.of("s1"), SubjectId.of("s2"), SubjectId.of("s3"));
+        int threads = 8;
+        int perThread = 25;
+        List<ConsentEvent> returned = Collections.synchronizedList(new ArrayList<>());
+        try (ConsentService nodeA = service(); ConsentService nodeB = service()) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                ConsentService node = t % 2 == 0 ? nodeA : nodeB;
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        SubjectId s = subjects.get((thread + i) % subjects.size());
+                        Choice c = i % 2 == 0 ? Choice.GRANTED : Choice.WITHDRAWN;
+                        returned.addAll(node.record(List.of(
+                                new ChoiceRecord(s, ShopPolicy.MARKETING_EMAIL, c, Capture.by(Method.API)),
+                                new ChoiceRecord(subjects.get(0), ShopPolicy.MARKETING_SMS, c, Capture.by(Method.API)))));
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+
+            long total = 0;
+            Set<EventId> stored = new HashSet<>();
+            for (SubjectId s : subjects) {
+                assertThat(nodeA.verify(s).intact()).as("chain of %s", s).isTrue();
+                List<ConsentEvent> history = nodeB.history(s);
+                total += history.size();
+                history.forEach(e -> stored.add(e.id()));
+            }
+            assertThat(total).isEqualTo((long) threads * perThread * 2);
+            assertThat(returned).hasSize(threads * perThread * 2);
+            assertThat(returned).allMatch(e -> stored.contains(e.id()));
+        }
+    }
+}
