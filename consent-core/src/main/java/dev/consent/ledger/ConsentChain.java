@@ -27,22 +27,40 @@ public final class ConsentChain {
 
     /** The hash of {@code e} placed at {@code sequence} after {@code previousHash}. */
     public static String hash(NewConsentEvent e, long sequence, String previousHash) {
+        return encodeAndHash(e.subject(), sequence, e.id(), e.purpose(), e.consentVersion(), e.policyVersion(),
+                e.choice(), e.occurredAt(), e.recordedAt(), e.expiresAt(), e.method(), e.actor(), e.declaredAge(),
+                e.evidence(), previousHash);
+    }
+
+    /**
+     * Recomputes the hash of a stored event from its fields as stored. Works on any field values, even
+     * ones no valid event could have, because its job is to judge rows that may have been tampered with.
+     */
+    public static String recompute(ConsentEvent e) {
+        return encodeAndHash(e.subject(), e.sequence(), e.id(), e.purpose(), e.consentVersion(), e.policyVersion(),
+                e.choice(), e.occurredAt(), e.recordedAt(), e.expiresAt(), e.method(), e.actor(), e.declaredAge(),
+                e.evidence(), e.previousHash());
+    }
+
+    private static String encodeAndHash(SubjectId subject, long sequence, EventId id,
+            dev.consent.policy.PurposeId purpose, int consentVersion, String policyVersion, Choice choice,
+            Instant occurredAt, Instant recordedAt, Optional<Instant> expiresAt, Method method, Actor actor,
+            java.util.OptionalInt declaredAge, Evidence ev, String previousHash) {
         StringBuilder b = new StringBuilder(512);
         field(b, ENCODING_VERSION);
-        field(b, e.subject().value());
+        field(b, subject.value());
         field(b, Long.toString(sequence));
-        field(b, e.id().value());
-        field(b, e.purpose().value());
-        field(b, Integer.toString(e.consentVersion()));
-        field(b, e.policyVersion());
-        field(b, e.choice().name());
-        field(b, instant(e.occurredAt()));
-        field(b, instant(e.recordedAt()));
-        field(b, e.expiresAt().map(ConsentChain::instant).orElse(null));
-        field(b, e.method().name());
-        field(b, e.actor().name());
-        field(b, e.declaredAge().isPresent() ? Integer.toString(e.declaredAge().getAsInt()) : null);
-        Evidence ev = e.evidence();
+        field(b, id.value());
+        field(b, purpose.value());
+        field(b, Integer.toString(consentVersion));
+        field(b, policyVersion);
+        field(b, choice.name());
+        field(b, instant(occurredAt));
+        field(b, instant(recordedAt));
+        field(b, expiresAt.map(ConsentChain::instant).orElse(null));
+        field(b, method.name());
+        field(b, actor.name());
+        field(b, declaredAge.isPresent() ? Integer.toString(declaredAge.getAsInt()) : null);
         field(b, ev.noticeId());
         field(b, ev.noticeHash());
         field(b, ev.locale());
@@ -51,11 +69,6 @@ public final class ConsentChain {
         field(b, ev.reference());
         field(b, previousHash);
         return sha256(b.toString());
-    }
-
-    /** Recomputes the hash of a stored event from its fields. */
-    public static String recompute(ConsentEvent e) {
-        return hash(e.content(), e.sequence(), e.previousHash());
     }
 
     /**
