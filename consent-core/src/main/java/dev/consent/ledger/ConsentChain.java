@@ -79,9 +79,31 @@ public final class ConsentChain {
      */
     public static ChainVerification verify(SubjectId subject, Iterator<ConsentEvent> inSequenceOrder,
             Optional<ChainHead> head) {
+        return verify(subject, inSequenceOrder, head, Optional.empty(), null);
+    }
+
+    /**
+     * As {@link #verify(SubjectId, Iterator, Optional)} for a chain whose prefix was pruned: the events continue
+     * from {@code checkpoint}, whose signature must verify under {@code checkpointKey}.
+     */
+    public static ChainVerification verify(SubjectId subject, Iterator<ConsentEvent> inSequenceOrder,
+            Optional<ChainHead> head, Optional<ChainCheckpoint> checkpoint, byte[] checkpointKey) {
         long expected = 1;
         String previous = GENESIS;
         long checked = 0;
+        if (checkpoint.isPresent()) {
+            ChainCheckpoint cp = checkpoint.get();
+            if (checkpointKey == null) {
+                return ChainVerification.broken(subject, 0, cp.sequence(),
+                        "is a pruning checkpoint that cannot be authenticated: no checkpoint key is configured");
+            }
+            if (!cp.subject().equals(subject) || !cp.verifies(checkpointKey)) {
+                return ChainVerification.broken(subject, 0, cp.sequence(),
+                        "is a pruning checkpoint whose signature does not verify");
+            }
+            expected = cp.sequence() + 1;
+            previous = cp.hash();
+        }
         while (inSequenceOrder.hasNext()) {
             ConsentEvent e = inSequenceOrder.next();
             if (!e.subject().equals(subject)) {
@@ -114,7 +136,7 @@ public final class ConsentChain {
             if (!h.hash().equals(previous)) {
                 return ChainVerification.broken(subject, checked, last, "does not match the hash the chain head records");
             }
-        } else if (last > 0) {
+        } else if (last > 0 || checkpoint.isPresent()) {
             return ChainVerification.broken(subject, checked, last, "has no chain head recorded");
         }
         return ChainVerification.intact(subject, checked);

@@ -1,5 +1,6 @@
 package dev.consent.store;
 
+import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
@@ -44,6 +45,7 @@ public class InMemoryStore implements ConsentStore, RetentionStore {
     private final Map<SubjectId, SubjectId> customerOfVisitor = new ConcurrentHashMap<>();
     private final Map<SubjectId, List<SubjectId>> visitorsOfCustomer = new ConcurrentHashMap<>();
     private final Map<SubjectId, ChainHead> headRows = new ConcurrentHashMap<>();
+    private final Map<SubjectId, ChainCheckpoint> checkpoints = new ConcurrentHashMap<>();
     /** Guarded by {@code writeLock}. Positions are dense from 1, so entry n sits at index n - 1. */
     private final List<Change> changes = new ArrayList<>();
 
@@ -73,9 +75,12 @@ public class InMemoryStore implements ConsentStore, RetentionStore {
                 }
                 List<ConsentEvent> chain = grown.computeIfAbsent(e.subject(),
                         s -> new ArrayList<>(chains.getOrDefault(s, List.of())));
-                long expected = chain.size() + 1L;
-                String previous = chain.isEmpty() ? dev.consent.ledger.ConsentChain.GENESIS
-                        : chain.get(chain.size() - 1).hash();
+                // the head, not the list, knows where the chain is: a pruned chain keeps fewer events than its length
+                ChainHead head = chain.isEmpty() ? headRows.get(e.subject()) : null;
+                long expected = !chain.isEmpty() ? chain.get(chain.size() - 1).sequence() + 1
+                        : head == null ? 1 : head.sequence() + 1;
+                String previous = !chain.isEmpty() ? chain.get(chain.size() - 1).hash()
+                        : head == null ? dev.consent.ledger.ConsentChain.GENESIS : head.hash();
                 if (e.sequence() != expected || !e.previousHash().equals(previous)) {
                     conflicts.add(e.subject());
                     continue;
@@ -170,6 +175,32 @@ public class InMemoryStore implements ConsentStore, RetentionStore {
     @Override
     public List<SubjectId> visitorsOf(SubjectId customer) {
         return visitorsOfCustomer.getOrDefault(customer, List.of());
+    }
+
+    @Override
+    public boolean prune(ChainCheckpoint checkpoint) {
+        synchronized (writeLock) {
+            SubjectId subject = checkpoint.subject();
+            List<ConsentEvent> chain = chains.getOrDefault(subject, List.of());
+            ChainCheckpoint previous = checkpoints.get(subject);
+            if (previous != null && previous.sequence() >= checkpoint.sequence()) {
+                return false;
+            }
+            ConsentEvent last = chain.stream().filter(e -> e.sequence() == checkpoint.sequence()).findFirst().orElse(null);
+            if (last == null || !last.hash().equals(checkpoint.hash())) {
+                return false;
+            }
+            List<ConsentEvent> kept = chain.stream().filter(e -> e.sequence() > checkpoint.sequence()).toList();
+            chain.stream().filter(e -> e.sequence() <= checkpoint.sequence()).forEach(e -> byId.remove(e.id()));
+            chains.put(subject, kept);
+            checkpoints.put(subject, checkpoint);
+            return true;
+        }
+    }
+
+    @Override
+    public Optional<ChainCheckpoint> checkpoint(SubjectId subject) {
+        return Optional.ofNullable(checkpoints.get(subject));
     }
 
     @Override
