@@ -2,6 +2,10 @@ package dev.consent.policy;
 
 import dev.consent.UnknownPurposeException;
 import dev.consent.retention.RetentionRule;
+import dev.consent.rights.BusinessCalendar;
+import dev.consent.rights.DeadlineTerm;
+import dev.consent.rights.RequestType;
+import dev.consent.rights.RightsTerm;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -33,6 +37,8 @@ public final class Policy {
     private final List<Purpose> purposes;
     private final List<Recipient> recipients;
     private final List<RetentionRule> retentionRules;
+    private final Map<RequestType, RightsTerm> rightsTerms;
+    private final BusinessCalendar calendar;
     private final Map<CategoryId, DataCategory> categoryIndex;
     private final Map<PurposeId, Purpose> purposeIndex;
     private final Map<PurposeId, List<Purpose>> lineage;
@@ -48,6 +54,10 @@ public final class Policy {
         this.purposes = List.copyOf(b.purposes);
         this.recipients = List.copyOf(b.recipients);
         this.retentionRules = List.copyOf(b.retentionRules);
+        Map<RequestType, RightsTerm> terms = new java.util.EnumMap<>(RequestType.class);
+        b.rightsTerms.forEach(t -> terms.put(t.type(), t));
+        this.rightsTerms = Collections.unmodifiableMap(terms);
+        this.calendar = BusinessCalendar.of(b.zone, b.weekend, b.holidays);
         Map<CategoryId, DataCategory> cats = new LinkedHashMap<>();
         categories.forEach(c -> cats.put(c.id(), c));
         this.categoryIndex = Collections.unmodifiableMap(cats);
@@ -123,6 +133,21 @@ public final class Policy {
         return retentionRules.stream().filter(r -> r.appliesTo(category, purpose)).toList();
     }
 
+    /** The promise for a type of request, if the policy makes one. */
+    public Optional<RightsTerm> rightsTerm(RequestType type) {
+        return Optional.ofNullable(rightsTerms.get(type));
+    }
+
+    /** Every rights promise of the policy, by request type. */
+    public Map<RequestType, RightsTerm> rightsTerms() {
+        return rightsTerms;
+    }
+
+    /** The working-day calendar for rights deadlines, in the policy's zone. */
+    public BusinessCalendar calendar() {
+        return calendar;
+    }
+
     public Optional<Purpose> findPurpose(PurposeId purposeId) {
         return Optional.ofNullable(purposeIndex.get(purposeId));
     }
@@ -175,6 +200,10 @@ public final class Policy {
         private final List<Purpose> purposes = new ArrayList<>();
         private final List<Recipient> recipients = new ArrayList<>();
         private final List<RetentionRule> retentionRules = new ArrayList<>();
+        private final List<RightsTerm> rightsTerms = new ArrayList<>();
+        private java.util.Set<java.time.DayOfWeek> weekend = java.util.EnumSet.of(java.time.DayOfWeek.SATURDAY,
+                java.time.DayOfWeek.SUNDAY);
+        private final java.util.Set<LocalDate> holidays = new java.util.TreeSet<>();
 
         private Builder(String id, String version) {
             this.id = id;
@@ -226,6 +255,34 @@ public final class Policy {
             return this;
         }
 
+        /** A rights deadline promise; one per request type. */
+        public Builder rights(RightsTerm term) {
+            rightsTerms.add(term);
+            return this;
+        }
+
+        /** The same deadline for each of the given request types (every type when none is given). */
+        public Builder rights(DeadlineTerm deadline, RequestType... types) {
+            RequestType[] all = types.length == 0 ? RequestType.values() : types;
+            for (RequestType t : all) {
+                rightsTerms.add(new RightsTerm(t, deadline, Optional.empty()));
+            }
+            return this;
+        }
+
+        /** The days of the week that are not working days. Defaults to Saturday and Sunday. */
+        public Builder weekend(java.time.DayOfWeek... days) {
+            this.weekend = days.length == 0 ? java.util.EnumSet.noneOf(java.time.DayOfWeek.class)
+                    : java.util.EnumSet.copyOf(java.util.Arrays.asList(days));
+            return this;
+        }
+
+        /** Public holidays, which are not working days. */
+        public Builder holidays(LocalDate... dates) {
+            holidays.addAll(java.util.Arrays.asList(dates));
+            return this;
+        }
+
         /** Validates everything and returns the immutable policy, or throws listing every problem. */
         public Policy build() {
             List<PolicyProblem> problems = PolicyValidator.validate(this);
@@ -265,6 +322,14 @@ public final class Policy {
 
         List<RetentionRule> retentionRules() {
             return retentionRules;
+        }
+
+        List<RightsTerm> rightsTerms() {
+            return rightsTerms;
+        }
+
+        java.util.Set<java.time.DayOfWeek> weekend() {
+            return weekend;
         }
     }
 }

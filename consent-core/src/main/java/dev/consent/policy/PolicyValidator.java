@@ -138,6 +138,20 @@ final class PolicyValidator {
                 }
             });
         }
+        java.util.Map<dev.consent.rights.RequestType, Integer> termAt = new java.util.EnumMap<>(
+                dev.consent.rights.RequestType.class);
+        for (int i = 0; i < b.rightsTerms().size(); i++) {
+            dev.consent.rights.RightsTerm t = b.rightsTerms().get(i);
+            Integer first = termAt.putIfAbsent(t.type(), i);
+            if (first != null) {
+                problems.add(new PolicyProblem("$.rights[" + i + "].type", q(t.type()),
+                        "has a deadline already (at $.rights[" + first + "]); give each request type one"));
+            }
+        }
+        if (b.weekend() != null && b.weekend().size() == 7) {
+            problems.add(new PolicyProblem("$.calendar.weekend", String.valueOf(b.weekend()),
+                    "must leave at least one working day"));
+        }
         return problems;
     }
 

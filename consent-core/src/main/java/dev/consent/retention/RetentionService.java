@@ -337,6 +337,25 @@ public final class RetentionService {
         return report;
     }
 
+    /**
+     * Disposes of the subject's items that are due now (after an erasure request), through the same claims, checks,
+     * handlers and audit as {@link #sweep}; items claimed by a running sweeper are left to it. Returns the outcome
+     * per item attempted.
+     */
+    public Map<ItemKey, DisposalRecord.Outcome> disposeDue(SubjectId subject) {
+        Map<ItemKey, DisposalRecord.Outcome> out = new java.util.LinkedHashMap<>();
+        for (RetainedItem item : store.items(subject)) {
+            Optional<Claim> claim = store.claimItem(item.key(), clock.instant(), node, lease);
+            claim.ifPresent(c -> {
+                DisposalRecord.Outcome outcome = dispose(c);
+                if (outcome != null) {
+                    out.put(item.key(), outcome);
+                }
+            });
+        }
+        return out;
+    }
+
     /** Returns the recorded outcome, or null when the claim was lost to another sweeper. */
     private DisposalRecord.Outcome dispose(Claim claim) {
         // read again: anchors may have moved between the index scan and the claim

@@ -48,6 +48,12 @@ public interface RetentionStore {
     List<Claim> claimDue(Instant now, int limit, String owner, Duration lease);
 
     /**
+     * Claims one item, as {@link #claimDue} would, if it is active, due at or before {@code now}, not claimed under an
+     * unexpired lease and not waiting out a backoff (used to dispose of an erased subject's items at once).
+     */
+    Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease);
+
+    /**
      * Records a finished attempt if {@code claim} is still held (its token matches), atomically: clears the claim,
      * appends {@code audit}, and saves {@code updated} if the stored version is still {@code updated.version()}
      * (if another writer changed the item meanwhile, e.g. a new purchase moved an anchor, its newer state is

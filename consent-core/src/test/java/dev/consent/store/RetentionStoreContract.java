@@ -148,6 +148,19 @@ public abstract class RetentionStoreContract {
     }
 
     @Test
+    void oneItemCanBeClaimedOnItsOwn() {
+        store.saveItem(due(key("a", "access.log"), T0));
+        store.saveItem(due(key("b", "access.log"), T0.plusSeconds(3600)));
+        assertThat(store.claimItem(key("b", "access.log"), T0, "n", Duration.ofMinutes(1))).as("not due yet").isEmpty();
+        assertThat(store.claimItem(key("x", "access.log"), T0, "n", Duration.ofMinutes(1))).isEmpty();
+        Claim c = store.claimItem(key("a", "access.log"), T0, "n", Duration.ofMinutes(1)).orElseThrow();
+        assertThat(c.attempt()).isEqualTo(1);
+        assertThat(store.claimItem(key("a", "access.log"), T0, "m", Duration.ofMinutes(1))).as("held").isEmpty();
+        assertThat(store.claimDue(T0, 10, "m", Duration.ofMinutes(1))).isEmpty();
+        assertThat(store.claimItem(key("a", "access.log"), T0.plusSeconds(60), "m", Duration.ofMinutes(1))).isPresent();
+    }
+
+    @Test
     void aFailedAttemptWaitsOutItsBackoffAndCountsAttempts() {
         store.saveItem(due(key("a", "access.log"), T0));
         Claim c = store.claimDue(T0, 10, "n", Duration.ofMinutes(5)).get(0);
