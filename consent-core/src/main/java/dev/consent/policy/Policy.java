@@ -57,7 +57,7 @@ public final class Policy {
         Map<RequestType, RightsTerm> terms = new java.util.EnumMap<>(RequestType.class);
         b.rightsTerms.forEach(t -> terms.put(t.type(), t));
         this.rightsTerms = Collections.unmodifiableMap(terms);
-        this.calendar = BusinessCalendar.of(b.zone, b.weekend, b.holidays);
+        this.calendar = BusinessCalendar.of(b.zone, b.weekend, b.holidays, b.extraWorkingDays);
         Map<CategoryId, DataCategory> cats = new LinkedHashMap<>();
         categories.forEach(c -> cats.put(c.id(), c));
         this.categoryIndex = Collections.unmodifiableMap(cats);
@@ -204,6 +204,7 @@ public final class Policy {
         private java.util.Set<java.time.DayOfWeek> weekend = java.util.EnumSet.of(java.time.DayOfWeek.SATURDAY,
                 java.time.DayOfWeek.SUNDAY);
         private final java.util.Set<LocalDate> holidays = new java.util.TreeSet<>();
+        private final java.util.Set<LocalDate> extraWorkingDays = new java.util.TreeSet<>();
 
         private Builder(String id, String version) {
             this.id = id;
@@ -280,6 +281,12 @@ public final class Policy {
         /** Public holidays, which are not working days. */
         public Builder holidays(LocalDate... dates) {
             holidays.addAll(java.util.Arrays.asList(dates));
+            return this;
+        }
+
+        /** Weekend dates that are working days all the same (make-up days around bridge holidays). */
+        public Builder workingDays(LocalDate... dates) {
+            extraWorkingDays.addAll(java.util.Arrays.asList(dates));
             return this;
         }
 

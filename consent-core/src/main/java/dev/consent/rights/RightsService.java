@@ -151,7 +151,7 @@ public final class RightsService {
 
     /** Answers the request: what was done. */
     public RightsRequest complete(String requestId, String actor, String answer) {
-        Checks.text("answer", answer, 20_000);
+        Checks.multilineText("answer", answer, 20_000);
         return move(requestId, RequestStatus.COMPLETED, actor, "completed", r -> withOutcome(r, answer));
     }
 
@@ -160,7 +160,7 @@ public final class RightsService {
      * supervisory authority); the policy's promised alternative, if any, is added to the answer.
      */
     public RightsRequest refuse(String requestId, String actor, String reason) {
-        Checks.text("reason", reason, 5_000);
+        Checks.multilineText("reason", reason, 5_000);
         return move(requestId, RequestStatus.REFUSED, actor, reason, r -> {
             String alternative = policy.rightsTerm(r.type()).flatMap(RightsTerm::refusalAlternative)
                     .map(a -> " " + a).orElse("");
@@ -258,6 +258,10 @@ public final class RightsService {
     /** Carries out a withdrawal of consent, for the given purposes or all when none are given, and completes it. */
     public RightsRequest withdrawConsent(String requestId, String actor, Collection<PurposeId> purposes) {
         RightsRequest r = requireType(requestId, RequestType.WITHDRAW_CONSENT);
+        if (r.status() == RequestStatus.RECEIVED) {
+            // GDPR Art. 7(3): withdrawing must be as easy as consenting; the channel that could grant can withdraw
+            verifyIdentity(requestId, actor, "withdrawal needs no verification beyond the channel it came through");
+        }
         if (purposes.isEmpty()) {
             consents.withdrawAll(r.subject(), systemCapture(requestId, "withdraw-all"));
         } else {
