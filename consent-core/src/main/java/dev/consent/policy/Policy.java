@@ -1,5 +1,6 @@
 package dev.consent.policy;
 
+import dev.consent.Checks;
 import dev.consent.UnknownPurposeException;
 
 import java.time.Instant;
@@ -189,7 +190,7 @@ public final class Policy {
         }
 
         public Builder category(DataCategory category) {
-            categories.add(category);
+            categories.add(Checks.required("category", category));
             return this;
         }
 
@@ -198,12 +199,12 @@ public final class Policy {
         }
 
         public Builder purpose(Purpose purpose) {
-            purposes.add(purpose);
+            purposes.add(Checks.required("purpose", purpose));
             return this;
         }
 
         public Builder recipient(Recipient recipient) {
-            recipients.add(recipient);
+            recipients.add(Checks.required("recipient", recipient));
             return this;
         }
 
