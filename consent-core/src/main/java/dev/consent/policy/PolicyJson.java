@@ -116,11 +116,17 @@ public final class PolicyJson {
                 List.of(new PolicyProblem(path, null, "is not valid JSON" + where + ": " + readable(e))));
     }
 
-    /** Jackson's message without the parts that name Jackson's own settings rather than the document. */
+    /**
+     * Jackson's message without the parts that name Jackson's own settings rather than the document, and
+     * with the characters it quotes from the document escaped (it shows them raw, even invisible ones).
+     */
     private static String readable(JsonProcessingException e) {
-        return e.getOriginalMessage()
+        String message = e.getOriginalMessage()
                 .replaceAll(" \\(for \\w+ starting at \\[Source: [^\\]]*\\]\\)", "")
                 .replaceAll(", from `[^`]*`", "");
+        StringBuilder out = new StringBuilder(message.length());
+        escape(message, false, out);
+        return out.toString();
     }
 
     /** The path the parser had reached, so that a syntax error or a duplicate key names where it is. */
@@ -288,9 +294,17 @@ public final class PolicyJson {
         String s = String.valueOf(value);
         String shown = s.length() > QUOTE_LIMIT ? s.substring(0, QUOTE_LIMIT) : s;
         StringBuilder out = new StringBuilder(shown.length() + 16).append('"');
-        shown.codePoints().forEach(cp -> {
+        escape(shown, true, out);
+        if (shown.length() < s.length()) {
+            return out.append("...\" (").append(s.length()).append(" chars)").toString();
+        }
+        return out.append('"').toString();
+    }
+
+    private static void escape(String s, boolean quoted, StringBuilder out) {
+        s.codePoints().forEach(cp -> {
             int type = Character.getType(cp);
-            if (cp == '"' || cp == '\\') {
+            if (quoted && (cp == '"' || cp == '\\')) {
                 out.append('\\').appendCodePoint(cp);
             } else if (Character.isISOControl(cp) || type == Character.FORMAT || type == Character.SURROGATE) {
                 out.append(String.format("\\u%04x", cp));
@@ -298,10 +312,6 @@ public final class PolicyJson {
                 out.appendCodePoint(cp);
             }
         });
-        if (shown.length() < s.length()) {
-            return out.append("...\" (").append(s.length()).append(" chars)").toString();
-        }
-        return out.append('"').toString();
     }
 
     /** Field readers that record problems instead of throwing, so every problem is found in one pass. */
