@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class PolicyJsonFuzzTest {
     private static final long SEED = Long.getLong("policy.fuzz.seed", 20250301L);
-    private static final int CASES = 4_000;
+    private static final int CASES = 3_000;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String DEEP = "@@deep@@";
     private static final List<String> NAMES = names();
