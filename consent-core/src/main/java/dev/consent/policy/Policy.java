@@ -1,5 +1,6 @@
 package dev.consent.policy;
 
+import dev.consent.Checks;
 import dev.consent.UnknownPurposeException;
 import dev.consent.retention.RetentionRule;
 import dev.consent.rights.BusinessCalendar;
@@ -233,7 +234,7 @@ public final class Policy {
         }
 
         public Builder category(DataCategory category) {
-            categories.add(category);
+            categories.add(Checks.required("category", category));
             return this;
         }
 
@@ -242,12 +243,12 @@ public final class Policy {
         }
 
         public Builder purpose(Purpose purpose) {
-            purposes.add(purpose);
+            purposes.add(Checks.required("purpose", purpose));
             return this;
         }
 
         public Builder recipient(Recipient recipient) {
-            recipients.add(recipient);
+            recipients.add(Checks.required("recipient", recipient));
             return this;
         }
 
