@@ -17,6 +17,9 @@ import dev.consent.retention.CountFrom;
 import dev.consent.retention.DisposalAction;
 import dev.consent.retention.RetentionPeriod;
 import dev.consent.retention.RetentionRule;
+import dev.consent.rights.DeadlineTerm;
+import dev.consent.rights.RequestType;
+import dev.consent.rights.RightsTerm;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -164,7 +167,7 @@ public final class PolicyJson {
             throw new InvalidPolicyException(source, List.of(new PolicyProblem("$", kind(root), "must be a JSON object")));
         }
         f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "categories",
-                "purposes", "recipients", "retention");
+                "purposes", "recipients", "retention", "rights", "calendar");
         String id = f.string(root, "$", "id", true);
         String version = f.string(root, "$", "version", true);
         Policy.Builder b = Policy.builder(id, version);
@@ -234,7 +237,8 @@ public final class PolicyJson {
                 recipientAt.add(i);
             }
         });
-        f.array(root, "$", "retention", false, (node, at) -> {
+        List<Integer> retentionAt = new ArrayList<>();
+        f.array(root, "$", "retention", false, (node, at, i) -> {
             f.onlyKnown(node, at, "id", "category", "purpose", "kind", "period", "after", "countFrom", "action",
                     "overridesDelete", "legalReference", "description");
             String rid = f.value(node, at, "id", true, v -> dev.consent.Checks.dottedId("id", v, 100));
@@ -248,10 +252,84 @@ public final class PolicyJson {
             boolean overridesDelete = f.bool(node, at, "overridesDelete", false);
             String legalReference = f.string(node, at, "legalReference", false);
             String description = f.string(node, at, "description", false);
-            f.construct(at, () -> b.retention(new RetentionRule(rid, category, Optional.ofNullable(purpose), period,
+            if (f.construct(at, () -> b.retention(new RetentionRule(rid, category, Optional.ofNullable(purpose), period,
                     anchor, countFrom == null ? CountFrom.ANCHOR : countFrom, kind, Optional.ofNullable(action),
-                    overridesDelete, legalReference, description)));
+                    overridesDelete, legalReference, description)))) {
+                retentionAt.add(i);
+            }
         });
+        List<String> rightsPaths = new ArrayList<>();
+        f.array(root, "$", "rights", false, (node, at, i) -> {
+            f.onlyKnown(node, at, "types", "within", "unit", "from", "extension", "acknowledgeWithin",
+                    "refusalAlternative");
+            Set<RequestType> types = f.enumList(node, at, "types", RequestType.class);
+            Integer within = f.integer(node, at, "within", true, 1, 3660);
+            DeadlineTerm.Unit unit = f.enumValue(node, at, "unit", true, DeadlineTerm.Unit.class);
+            DeadlineTerm.Start start = f.enumValue(node, at, "from", false, DeadlineTerm.Start.class);
+            String alternative = f.string(node, at, "refusalAlternative", false);
+            DeadlineTerm.Extension[] extension = new DeadlineTerm.Extension[1];
+            boolean extensionOk = true;
+            JsonNode ext = f.object(node, at, "extension", false);
+            if (ext != null) {
+                String ep = at + ".extension";
+                f.onlyKnown(ext, ep, "to", "by", "unit");
+                boolean to = ext.has("to");
+                if (to == ext.has("by")) {
+                    f.problem(ep, kind(ext), "must have exactly one of \"to\" (a total from the same start) or \"by\" "
+                            + "(more time after the first deadline)");
+                    extensionOk = false;
+                } else {
+                    Integer amount = f.integer(ext, ep, to ? "to" : "by", true, 1, 3660);
+                    DeadlineTerm.Unit eu = f.enumValue(ext, ep, "unit", true, DeadlineTerm.Unit.class);
+                    if (amount != null && eu != null) {
+                        extension[0] = new DeadlineTerm.Extension(to, amount, eu);
+                    } else {
+                        extensionOk = false;
+                    }
+                }
+            }
+            DeadlineTerm.Acknowledgement[] ack = new DeadlineTerm.Acknowledgement[1];
+            JsonNode ackNode = f.object(node, at, "acknowledgeWithin", false);
+            if (ackNode != null) {
+                String ap = at + ".acknowledgeWithin";
+                f.onlyKnown(ackNode, ap, "amount", "unit");
+                Integer amount = f.integer(ackNode, ap, "amount", true, 1, 3660);
+                DeadlineTerm.Unit au = f.enumValue(ackNode, ap, "unit", true, DeadlineTerm.Unit.class);
+                if (amount != null && au != null) {
+                    ack[0] = new DeadlineTerm.Acknowledgement(amount, au);
+                } else {
+                    extensionOk = false;
+                }
+            }
+            if (types == null || within == null || unit == null || !extensionOk) {
+                return;
+            }
+            DeadlineTerm term = new DeadlineTerm(within, unit, start == null ? DeadlineTerm.Start.RECEIPT : start,
+                    Optional.ofNullable(extension[0]), Optional.ofNullable(ack[0]));
+            int k = 0;
+            for (RequestType t : types) {
+                int index = k++;
+                if (f.construct(at, () -> b.rights(new RightsTerm(t, term, Optional.ofNullable(alternative))))) {
+                    rightsPaths.add(at + ".types[" + index + "]");
+                }
+            }
+        });
+        JsonNode calendar = f.object(root, "$", "calendar", false);
+        if (calendar != null) {
+            f.onlyKnown(calendar, "$.calendar", "weekend", "holidays", "workingDays");
+            Set<java.time.DayOfWeek> weekend = f.enumList(calendar, "$.calendar", "weekend", java.time.DayOfWeek.class);
+            if (weekend != null) {
+                b.weekend(weekend.toArray(new java.time.DayOfWeek[0]));
+            }
+            Set<java.time.LocalDate> holidays = f.dates(calendar, "$.calendar", "holidays");
+            if (holidays != null) {
+                b.holidays(holidays.toArray(new java.time.LocalDate[0]));
+            }
+            Set<java.time.LocalDate> workingDays = f.dates(calendar, "$.calendar", "workingDays");
+            if (workingDays != null) {
+                b.workingDays(workingDays.toArray(new java.time.LocalDate[0]));
+            }
+        }
 
         if (f.problems.isEmpty()) {
             try {
@@ -265,7 +343,7 @@ public final class PolicyJson {
         // elements were all malformed) would only say the same thing again, so it is left out.
         List<PolicyProblem> problems = new ArrayList<>(f.problems);
         PolicyValidator.Layout layout = new PolicyValidator.Layout(categoryAt, purposeAt, recipientAt,
-                categoriesRead ? otherCategories : null, purposesRead ? otherPurposes : null);
+                categoriesRead ? otherCategories : null, purposesRead ? otherPurposes : null, retentionAt, rightsPaths);
         for (PolicyProblem p : PolicyValidator.validate(b, layout)) {
             if (f.problems.stream().noneMatch(known -> within(known.path(), p.path()))) {
                 problems.add(p);
@@ -527,6 +605,69 @@ public final class PolicyJson {
                     ok = false;
                 } else if (!out.add(t)) {
                     problem(at + "." + name + "[" + i + "]", quote(String.valueOf(t)), "is listed twice");
+                    ok = false;
+                }
+            }
+            return ok ? out : null;
+        }
+
+        /** An array of enum names, each checked; null when missing (and reported if required) or malformed. */
+        <E extends Enum<E>> Set<E> enumList(JsonNode node, String at, String name, Class<E> type) {
+            JsonNode v = field(node, at, name, false);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isArray()) {
+                problem(member(at, name), kind(v), "must be an array of strings");
+                return null;
+            }
+            Set<E> out = new LinkedHashSet<>();
+            boolean ok = true;
+            for (int i = 0; i < v.size(); i++) {
+                String path = member(at, name) + "[" + i + "]";
+                JsonNode element = v.get(i);
+                E e = null;
+                if (element.isTextual()) {
+                    for (E c : type.getEnumConstants()) {
+                        if (c.name().equals(element.asText())) {
+                            e = c;
+                        }
+                    }
+                }
+                if (e == null) {
+                    problem(path, kind(element), "is not one of " + java.util.Arrays.stream(type.getEnumConstants())
+                            .map(Enum::name).collect(java.util.stream.Collectors.joining(", ")));
+                    ok = false;
+                } else if (!out.add(e)) {
+                    problem(path, kind(element), "is listed twice");
+                    ok = false;
+                }
+            }
+            return ok ? out : null;
+        }
+
+        /** An array of ISO dates; null when missing or malformed (reported). */
+        Set<java.time.LocalDate> dates(JsonNode node, String at, String name) {
+            JsonNode v = field(node, at, name, false);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isArray()) {
+                problem(member(at, name), kind(v), "must be an array of ISO dates");
+                return null;
+            }
+            Set<java.time.LocalDate> out = new java.util.TreeSet<>();
+            boolean ok = true;
+            for (int i = 0; i < v.size(); i++) {
+                JsonNode element = v.get(i);
+                try {
+                    if (!element.isTextual()) {
+                        throw new DateTimeParseException("not text", "", 0);
+                    }
+                    out.add(java.time.LocalDate.parse(element.asText()));
+                } catch (DateTimeParseException e) {
+                    problem(member(at, name) + "[" + i + "]", kind(element),
+                            "is not an ISO-8601 date (expected e.g. 2025-12-25)");
                     ok = false;
                 }
             }

@@ -26,12 +26,14 @@ final class PolicyValidator {
      * then not checked, since every one of them would be reported.
      */
     record Layout(List<Integer> categoryAt, List<Integer> purposeAt, List<Integer> recipientAt,
-            Set<CategoryId> otherCategories, Set<PurposeId> otherPurposes) {
+            Set<CategoryId> otherCategories, Set<PurposeId> otherPurposes, List<Integer> retentionAt,
+            List<String> rightsPaths) {
 
         /** Every element where the builder has it: the builder's own insertion order. */
         static Layout of(Policy.Builder b) {
             return new Layout(upTo(b.categories().size()), upTo(b.purposes().size()), upTo(b.recipients().size()),
-                    Set.of(), Set.of());
+                    Set.of(), Set.of(), upTo(b.retentionRules().size()),
+                    upTo(b.rightsTerms().size()).stream().map(i -> "$.rights[" + i + "].type").toList());
         }
 
         private static List<Integer> upTo(int n) {
@@ -158,32 +160,37 @@ final class PolicyValidator {
         b.purposes().forEach(p -> purposeById.putIfAbsent(p.id(), p));
         for (int i = 0; i < b.retentionRules().size(); i++) {
             RetentionRule r = b.retentionRules().get(i);
-            String at = "$.retention[" + i + "]";
-            Integer first = ruleAt.putIfAbsent(r.id(), i);
+            int here = layout.retentionAt().get(i);
+            String at = "$.retention[" + here + "]";
+            Integer first = ruleAt.putIfAbsent(r.id(), here);
             if (first != null) {
-                problems.add(new PolicyProblem(at + ".id", q(r.id()), "is declared twice (first at $.retention[" + first + "])"));
+                problems.add(new PolicyProblem(at + ".id", q(r.id()), "is declared twice (first at $.retention[" + first
+                        + "])"));
             }
-            if (!categoryAt.containsKey(r.category())) {
-                problems.add(new PolicyProblem(at + ".category", q(r.category()), "is not a declared category"));
+            if (undeclaredCategory.test(r.category())) {
+                problems.add(new PolicyProblem(at + ".category", q(r.category()),
+                        "is not a declared category (declare it under $.categories)"));
             }
             r.purpose().ifPresent(pid -> {
                 Purpose p = purposeById.get(pid);
                 if (p == null) {
-                    problems.add(new PolicyProblem(at + ".purpose", q(pid), "is not a declared purpose"));
+                    if (undeclaredPurpose.test(pid)) {
+                        problems.add(new PolicyProblem(at + ".purpose", q(pid), "is not a declared purpose"));
+                    }
                 } else if (!p.categories().contains(r.category())) {
                     problems.add(new PolicyProblem(at + ".purpose", q(pid), "does not use category " + r.category()
                             + ", so a rule for that category held for this purpose can never apply"));
                 }
             });
         }
-        java.util.Map<dev.consent.rights.RequestType, Integer> termAt = new java.util.EnumMap<>(
-                dev.consent.rights.RequestType.class);
+        Map<dev.consent.rights.RequestType, String> termAt = new java.util.EnumMap<>(dev.consent.rights.RequestType.class);
         for (int i = 0; i < b.rightsTerms().size(); i++) {
             dev.consent.rights.RightsTerm t = b.rightsTerms().get(i);
-            Integer first = termAt.putIfAbsent(t.type(), i);
+            String here = layout.rightsPaths().get(i);
+            String first = termAt.putIfAbsent(t.type(), here);
             if (first != null) {
-                problems.add(new PolicyProblem("$.rights[" + i + "].type", q(t.type()),
-                        "has a deadline already (at $.rights[" + first + "]); give each request type one"));
+                problems.add(new PolicyProblem(here, q(t.type()),
+                        "has a deadline already (at " + first + "); give each request type one"));
             }
         }
         if (b.weekend() != null && b.weekend().size() == 7) {

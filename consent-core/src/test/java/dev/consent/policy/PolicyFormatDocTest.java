@@ -67,6 +67,9 @@ class PolicyFormatDocTest {
         sections.put("### `categories[]`", "$.categories[0]");
         sections.put("### `purposes[]`", "$.purposes[0]");
         sections.put("### `recipients[]`", "$.recipients[0]");
+        sections.put("### `retention[]`", "$.retention[0]");
+        sections.put("### `rights[]`", "$.rights[0]");
+        sections.put("### `calendar`", "$.calendar");
         String example = blocks("json").get(0);
         for (Map.Entry<String, String> s : sections.entrySet()) {
             // The reader lists the fields it knows when it meets one it does not.
