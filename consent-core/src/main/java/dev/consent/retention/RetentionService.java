@@ -148,6 +148,38 @@ public final class RetentionService {
         }
     }
 
+    /**
+     * Recomputes the due instant of every stored item under this service's policy: run it once after deploying a
+     * policy whose retention rules changed, so that a shortened period takes effect for data already held.
+     * Returns how many items' due instants changed.
+     */
+    public long reindexAll() {
+        long changed = 0;
+        Optional<ItemKey> after = Optional.empty();
+        while (true) {
+            List<RetainedItem> page = store.allItems(after, 500);
+            for (RetainedItem item : page) {
+                if (item.state() != RetainedItem.State.ACTIVE) {
+                    continue;
+                }
+                Optional<Instant> before = item.dueAt();
+                if (engine.policy().findCategory(item.key().category()).isEmpty()) {
+                    LOG.warn("retained items of category {} are not governed by policy {} {}", item.key().category(),
+                            engine.policy().id(), engine.policy().version());
+                    continue;
+                }
+                RetentionVerdict v = update(item.key(), UnaryOperator.identity());
+                if (!v.disposalAt().equals(before)) {
+                    changed++;
+                }
+            }
+            if (page.size() < 500) {
+                return changed;
+            }
+            after = Optional.of(page.get(page.size() - 1).key());
+        }
+    }
+
     // ----------------------------------------------------------------------------------------- verdicts
 
     public RetentionVerdict verdict(ItemKey item) {

@@ -250,6 +250,14 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
     }
 
     @Override
+    public List<RetainedItem> allItems(Optional<ItemKey> after, int limit) {
+        synchronized (retentionLock) {
+            return items.values().stream().filter(i -> after.isEmpty() || i.key().compareTo(after.get()) > 0)
+                    .sorted(Comparator.comparing(RetainedItem::key)).limit(limit).toList();
+        }
+    }
+
+    @Override
     public boolean saveItem(RetainedItem item) {
         synchronized (retentionLock) {
             RetainedItem stored = items.get(item.key());

@@ -26,6 +26,9 @@ public interface RetentionStore {
     /** Every item of a subject, in key order. */
     List<RetainedItem> items(SubjectId subject);
 
+    /** Up to {@code limit} items of every subject, in key order, after {@code after} (exclusive; empty to start). */
+    List<RetainedItem> allItems(Optional<ItemKey> after, int limit);
+
     /**
      * Saves an item if its stored version is still {@code item.version()} (0: it must not exist yet); the
      * stored version becomes {@code item.version() + 1}. Returns false, changing nothing, if another writer got

@@ -94,6 +94,24 @@ public abstract class RetentionStoreContract {
     }
 
     @Test
+    void allItemsArePagedInKeyOrder() {
+        for (int i = 0; i < 23; i++) {
+            store.saveItem(RetainedItem.create(key("s" + (i % 7), "c" + (i / 7) + ".x")));
+        }
+        List<RetainedItem> all = new ArrayList<>();
+        Optional<ItemKey> after = Optional.empty();
+        while (true) {
+            List<RetainedItem> page = store.allItems(after, 5);
+            all.addAll(page);
+            if (page.size() < 5) {
+                break;
+            }
+            after = Optional.of(page.get(page.size() - 1).key());
+        }
+        assertThat(all).hasSize(23).extracting(RetainedItem::key).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
     void dueItemsArePagedInDueThenKeyOrder() {
         for (int i = 0; i < 30; i++) {
             store.saveItem(due(key("s" + (char) ('a' + i % 26) + i, "access.log"), T0.plusSeconds(i % 3)));
