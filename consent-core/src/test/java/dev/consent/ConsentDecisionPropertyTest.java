@@ -711,7 +711,7 @@ class ConsentDecisionPropertyTest {
             }
             List<Instant> instants = new ArrayList<>(candidates);
             Collections.shuffle(instants, rnd);
-            instants = new ArrayList<>(instants.subList(0, Math.min(instants.size(), 28)));
+            instants = new ArrayList<>(instants.subList(0, Math.min(instants.size(), 20)));
 
             // "now": in the window, just around a one-year lifetime's end, or long after
             Instant now;
