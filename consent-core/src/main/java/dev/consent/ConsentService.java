@@ -283,49 +283,25 @@ public final class ConsentService implements AutoCloseable {
                 OptionalInt.empty(), capture.eventId(), OptionalInt.empty(), Optional.empty());
         Instant now = gpc.occurredAt().orElseGet(clock::instant);
         Policy policy = policyAt(now);
-        List<ConsentEvent> events = new ArrayList<>();
-        loadEvents(subject, events::add);
+        Ledger ledger = loadLedgers(List.of(subject)).get(subject);
         Map<PurposeId, GpcOutcome.Effect> effects = new LinkedHashMap<>();
         List<ChoiceRecord> records = new ArrayList<>();
         for (Purpose p : policy.purposes()) {
             if (!p.saleOrSharing()) {
                 continue;
             }
-            Set<PurposeId> lineage = new HashSet<>();
-            policy.lineage(p.id()).forEach(x -> lineage.add(x.id()));
-            ConsentEvent explicit = null;
-            ConsentEvent lastGpc = null;
-            for (ConsentEvent e : sortedByOccurrence(events)) {
-                if (e.occurredAt().isAfter(now) || !lineage.contains(e.purpose()) || e.choice().isRestriction()) {
-                    continue;
-                }
-                if (!e.purpose().equals(p.id()) && !e.choice().isRefusal()) {
-                    continue;
-                }
-                if (e.method() == Method.GPC) {
-                    lastGpc = e;
-                } else {
-                    explicit = e;
-                }
-            }
-            GpcOutcome.Effect effect = explicit == null ? GpcOutcome.Effect.APPLIED
-                    : explicit.choice() == Choice.GRANTED ? GpcOutcome.Effect.OVERRIDDEN
+            // the same order and tie-breaks as the decisions themselves, so the effect reported is the one checked
+            ConsentFold.GpcState state = ConsentFold.gpcState(ledger, policy, p.id(), now);
+            GpcOutcome.Effect effect = state.explicit() == null ? GpcOutcome.Effect.APPLIED
+                    : state.explicit() == Choice.GRANTED ? GpcOutcome.Effect.OVERRIDDEN
                     : GpcOutcome.Effect.ALREADY_REFUSED;
             effects.put(p.id(), effect);
-            boolean alreadyOnRecord = lastGpc != null
-                    && (explicit == null || lastGpc.occurredAt().isAfter(explicit.occurredAt()));
-            if (!alreadyOnRecord) {
+            if (!state.signalOnRecord()) {
                 Choice choice = p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
                 records.add(new ChoiceRecord(subject, p.id(), choice, distinct(gpc, p)));
             }
         }
         return new GpcOutcome(effects, record(records));
-    }
-
-    private static List<ConsentEvent> sortedByOccurrence(List<ConsentEvent> events) {
-        List<ConsentEvent> sorted = new ArrayList<>(events);
-        sorted.sort(Comparator.comparing(ConsentEvent::occurredAt).thenComparingLong(ConsentEvent::sequence));
-        return sorted;
     }
 
     /**
@@ -543,10 +519,6 @@ public final class ConsentService implements AutoCloseable {
         List<ConsentEvent> out = new ArrayList<>();
         forEachEvent(subject, out::add);
         return out;
-    }
-
-    private void loadEvents(SubjectId subject, Consumer<ConsentEvent> action) {
-        store.decisionEvents(List.of(subject)).getOrDefault(subject, List.of()).forEach(action);
     }
 
     /** The visitor ids linked to a customer. */
