@@ -635,17 +635,6 @@ class ConsentDecisionPropertyTest {
                     () -> "GPC signal for " + purpose + " recorded? " + where()));
         }
 
-        /** Whether another explicit choice made at the same instant with the same sequence lost only on subject id. */
-        boolean wonOnSubjectId(SubjectId s, Ev winner, Instant at) {
-            for (Ev e : model.visible(s)) {
-                if (e != winner && !e.gpc && !RESTRICTIONS.contains(e.choice) && e.occurred.equals(winner.occurred)
-                        && e.seq == winner.seq && !e.subject.equals(winner.subject)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
         void link(SubjectId visitor) {
             log.add("link(" + visitor + " -> " + customer + ")");
             service.link(visitor, customer);
