@@ -1,0 +1,192 @@
+package dev.consent.jdbc;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Everything that differs between the supported databases, and nothing else: where the DDL lives, how
+ * an instant is bound and read, the instants a column can hold, and how a set of keys is passed to one
+ * query. The rest of the SQL is written once, in the subset all three accept (db-scheduler's
+ * {@code JdbcCustomization} idea). Stateless and thread-safe.
+ */
+abstract class JdbcCustomization {
+    private static final Instant YEAR_1 = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant YEAR_1000 = Instant.parse("1000-01-01T00:00:00Z");
+    private static final Instant END_OF_9999 = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+    static JdbcCustomization of(Dialect dialect) {
+        return switch (dialect) {
+            case H2 -> new OffsetDateTimeDialect(dialect, "h2", "TIMESTAMP(6) WITH TIME ZONE");
+            case POSTGRESQL -> new Postgres();
+            case MARIADB -> new MariaDb();
+        };
+    }
+
+    private final Dialect dialect;
+
+    private JdbcCustomization(Dialect dialect) {
+        this.dialect = dialect;
+    }
+
+    final Dialect dialect() {
+        return dialect;
+    }
+
+    /** The directory under {@code dev/consent/jdbc/schema/} holding this database's migrations. */
+    abstract String schemaDirectory();
+
+    /** The column type that holds an instant to the microsecond. */
+    abstract String instantColumnType();
+
+    abstract void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException;
+
+    /** The instant in column {@code index}, or {@code null} when it is SQL NULL. */
+    abstract Instant getInstant(ResultSet rs, int index) throws SQLException;
+
+    /** The earliest instant the instant columns hold. */
+    abstract Instant minInstant();
+
+    /** The latest instant the instant columns hold. */
+    Instant maxInstant() {
+        return END_OF_9999;
+    }
+
+    /** How many keys one query takes at most; larger sets are split into chunks of this size. */
+    int chunkSize() {
+        return 500;
+    }
+
+    /** A condition that {@code column} equals one of {@code count} keys bound by {@link #bindKeys}. */
+    String oneOf(String column, int count) {
+        return column + " IN (" + String.join(",", Collections.nCopies(count, "?")) + ")";
+    }
+
+    /** Binds keys for {@link #oneOf} starting at {@code index}; returns the next free index. */
+    int bindKeys(Connection c, PreparedStatement ps, int index, List<String> keys) throws SQLException {
+        int i = index;
+        for (String k : keys) {
+            ps.setString(i++, k);
+        }
+        return i;
+    }
+
+    @Override
+    public String toString() {
+        return dialect.name();
+    }
+
+    /**
+     * Instants as {@code TIMESTAMP WITH TIME ZONE} bound and read as {@link OffsetDateTime} at UTC: the
+     * database keeps an absolute instant, so neither the JVM's default zone nor the session's time zone
+     * can shift it (a {@link java.sql.Timestamp} would go through the JVM's default zone).
+     */
+    private static class OffsetDateTimeDialect extends JdbcCustomization {
+        private final String directory;
+        private final String instantType;
+
+        OffsetDateTimeDialect(Dialect dialect, String directory, String instantType) {
+            super(dialect);
+            this.directory = directory;
+            this.instantType = instantType;
+        }
+
+        @Override
+        String schemaDirectory() {
+            return directory;
+        }
+
+        @Override
+        String instantColumnType() {
+            return instantType;
+        }
+
+        @Override
+        void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
+            ps.setObject(index, value == null ? null : value.atOffset(ZoneOffset.UTC));
+        }
+
+        @Override
+        Instant getInstant(ResultSet rs, int index) throws SQLException {
+            OffsetDateTime t = rs.getObject(index, OffsetDateTime.class);
+            return t == null ? null : t.toInstant();
+        }
+
+        @Override
+        Instant minInstant() {
+            // Both go further back, but years before 1 need era handling in every driver; no consent is that old.
+            return YEAR_1;
+        }
+    }
+
+    /** PostgreSQL: a set of keys travels as one {@code text[]} parameter, so every chunk is the same statement. */
+    private static final class Postgres extends OffsetDateTimeDialect {
+        Postgres() {
+            super(Dialect.POSTGRESQL, "postgresql", "TIMESTAMP(6) WITH TIME ZONE");
+        }
+
+        @Override
+        int chunkSize() {
+            // One array parameter, not one parameter per key: the limit is result size, not the protocol's
+            // 32767 bind parameters.
+            return 5_000;
+        }
+
+        @Override
+        String oneOf(String column, int count) {
+            return column + " = ANY(?)";
+        }
+
+        @Override
+        int bindKeys(Connection c, PreparedStatement ps, int index, List<String> keys) throws SQLException {
+            Array array = c.createArrayOf("text", keys.toArray());
+            ps.setArray(index, array);
+            return index + 1;
+        }
+    }
+
+    /**
+     * MariaDB (and MySQL): instants in {@code DATETIME(6)} holding UTC wall-clock time. DATETIME is never
+     * converted by the session {@code time_zone} (TIMESTAMP is, and ends in 2038), and a
+     * {@link LocalDateTime} is sent and read verbatim by the driver, so only UTC values ever cross.
+     */
+    private static final class MariaDb extends JdbcCustomization {
+        MariaDb() {
+            super(Dialect.MARIADB);
+        }
+
+        @Override
+        String schemaDirectory() {
+            return "mariadb";
+        }
+
+        @Override
+        String instantColumnType() {
+            return "DATETIME(6)";
+        }
+
+        @Override
+        void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
+            ps.setObject(index, value == null ? null : LocalDateTime.ofInstant(value, ZoneOffset.UTC));
+        }
+
+        @Override
+        Instant getInstant(ResultSet rs, int index) throws SQLException {
+            LocalDateTime t = rs.getObject(index, LocalDateTime.class);
+            return t == null ? null : t.toInstant(ZoneOffset.UTC);
+        }
+
+        @Override
+        Instant minInstant() {
+            return YEAR_1000; // DATETIME's documented range starts at 1000-01-01
+        }
+    }
+}
