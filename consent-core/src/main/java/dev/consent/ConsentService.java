@@ -68,7 +68,7 @@ import java.util.function.Consumer;
  */
 public final class ConsentService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConsentService.class);
-    private static final int MAX_APPEND_ATTEMPTS = 20;
+    private static final int MAX_APPEND_ATTEMPTS = 100;
     private static final int PAGE = 500;
 
     private final List<Policy> policies;
