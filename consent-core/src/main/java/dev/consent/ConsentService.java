@@ -82,6 +82,7 @@ public final class ConsentService implements AutoCloseable {
     private final IpMinimizer ipMinimizer;
     private final Cache<SubjectId, Ledger> cache;
     private final int bulkChunkSize;
+    private final byte[] checkpointKey;
     private final ScheduledExecutorService poller;
     private final long maxStalenessNanos;
     private volatile long lastPollNanos;
@@ -93,6 +94,7 @@ public final class ConsentService implements AutoCloseable {
         this.clock = b.clock;
         this.ipMinimizer = b.ipMinimizer;
         this.bulkChunkSize = b.bulkChunkSize;
+        this.checkpointKey = b.checkpointKey;
         this.cache = Caffeine.newBuilder().maximumSize(b.cacheSize).build();
         this.lastPollNanos = System.nanoTime();
         if (b.pollInterval != null) {
@@ -146,6 +148,7 @@ public final class ConsentService implements AutoCloseable {
     public Decision check(SubjectId subject, PurposeId purpose, Instant at) {
         Policy policy = policyAt(at);
         policy.purpose(purpose);
+        refuseBeforeHorizon(subject, at);
         return ConsentFold.decide(loadLedgers(List.of(subject)).get(subject), policy, purpose, at);
     }
 
@@ -479,10 +482,62 @@ public final class ConsentService implements AutoCloseable {
         cache.invalidate(customer);
     }
 
-    /** Checks the subject's hash chain against the events and head the store holds. */
+    /**
+     * Checks the subject's hash chain against the events, head and pruning checkpoint the store holds; a
+     * checkpoint must verify under the configured {@link Builder#checkpointKey(byte[]) checkpoint key}.
+     */
     public ChainVerification verify(SubjectId subject) {
         Optional<ChainHead> head = Optional.ofNullable(store.heads(List.of(subject)).get(subject));
-        return ConsentChain.verify(subject, new PagedEvents(subject), head);
+        return ConsentChain.verify(subject, new PagedEvents(subject), head, store.checkpoint(subject), checkpointKey);
+    }
+
+    /**
+     * Applies the ledger's own retention (GDPR Art. 5(1)(e)): removes the oldest events of the subject's chain
+     * that have been superseded for at least {@code keep} (e.g. evidence kept three years after a withdrawal was
+     * itself replaced), leaving a signed checkpoint so that what remains still verifies. Point-in-time checks
+     * before the checkpoint's horizon are refused afterwards ({@link EvidencePrunedException}). Returns the
+     * checkpoint, or empty when nothing may go yet. Needs a {@link Builder#checkpointKey(byte[]) checkpoint key}.
+     */
+    public Optional<dev.consent.ledger.ChainCheckpoint> pruneLedger(SubjectId subject, java.time.Period keep) {
+        if (checkpointKey == null) {
+            throw new InvalidValueException("checkpointKey", null,
+                    "is required to prune: a pruned chain is verified through a signed checkpoint");
+        }
+        if (keep == null || keep.isNegative()) {
+            throw new InvalidValueException("keep", keep, "must be a non-negative period");
+        }
+        ChainVerification before = verify(subject);
+        if (!before.intact()) {
+            throw new ConflictException("subject's chain is broken at " + before.firstBreak().orElseThrow()
+                    + "; it is not pruned so that the evidence of tampering is kept");
+        }
+        Instant now = clock.instant();
+        Optional<dev.consent.internal.LedgerPruning.Prefix> prefix = dev.consent.internal.LedgerPruning
+                .prunablePrefix(history(subject), policyAt(now), now, keep);
+        if (prefix.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant horizon = store.checkpoint(subject).map(c -> c.horizon().isAfter(prefix.get().horizon()) ? c.horizon()
+                : prefix.get().horizon()).orElse(prefix.get().horizon());
+        dev.consent.ledger.ChainCheckpoint cp = dev.consent.ledger.ChainCheckpoint.sign(subject,
+                prefix.get().sequence(), prefix.get().hash(), now.truncatedTo(java.time.temporal.ChronoUnit.MICROS),
+                horizon, checkpointKey);
+        if (!store.prune(cp)) {
+            throw new ConflictException("subject's chain changed while it was being pruned; nothing was pruned");
+        }
+        cache.invalidate(subject);
+        store.customerOf(subject).ifPresent(cache::invalidate);
+        return Optional.of(cp);
+    }
+
+    private void refuseBeforeHorizon(SubjectId subject, Instant at) {
+        List<SubjectId> chains = new ArrayList<>(store.visitorsOf(subject));
+        chains.add(subject);
+        for (SubjectId s : chains) {
+            store.checkpoint(s).filter(cp -> at.isBefore(cp.horizon())).ifPresent(cp -> {
+                throw new EvidencePrunedException(at, cp.horizon());
+            });
+        }
     }
 
     /** Every event of the subject's own chain, in sequence order, streamed page by page. */
@@ -644,8 +699,22 @@ public final class ConsentService implements AutoCloseable {
         private int bulkChunkSize = 1_000;
         private Duration pollInterval;
         private Duration maxStaleness;
+        private byte[] checkpointKey;
 
         private Builder() {
+        }
+
+        /**
+         * The secret (at least 16 bytes) that signs and checks the checkpoints left when the ledger is pruned. Keep
+         * it outside the database, so that whoever can write the store cannot forge one.
+         */
+        public Builder checkpointKey(byte[] key) {
+            if (key == null || key.length < 16) {
+                throw new InvalidValueException("checkpointKey", key == null ? null : key.length + " bytes",
+                        "must be at least 16 bytes");
+            }
+            this.checkpointKey = key.clone();
+            return this;
         }
 
         /**

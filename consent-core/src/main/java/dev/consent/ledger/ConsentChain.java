@@ -27,22 +27,40 @@ public final class ConsentChain {
 
     /** The hash of {@code e} placed at {@code sequence} after {@code previousHash}. */
     public static String hash(NewConsentEvent e, long sequence, String previousHash) {
+        return encodeAndHash(e.subject(), sequence, e.id(), e.purpose(), e.consentVersion(), e.policyVersion(),
+                e.choice(), e.occurredAt(), e.recordedAt(), e.expiresAt(), e.method(), e.actor(), e.declaredAge(),
+                e.evidence(), previousHash);
+    }
+
+    /**
+     * Recomputes the hash of a stored event from its fields as stored. Works on any field values, even
+     * ones no valid event could have, because its job is to judge rows that may have been tampered with.
+     */
+    public static String recompute(ConsentEvent e) {
+        return encodeAndHash(e.subject(), e.sequence(), e.id(), e.purpose(), e.consentVersion(), e.policyVersion(),
+                e.choice(), e.occurredAt(), e.recordedAt(), e.expiresAt(), e.method(), e.actor(), e.declaredAge(),
+                e.evidence(), e.previousHash());
+    }
+
+    private static String encodeAndHash(SubjectId subject, long sequence, EventId id,
+            dev.consent.policy.PurposeId purpose, int consentVersion, String policyVersion, Choice choice,
+            Instant occurredAt, Instant recordedAt, Optional<Instant> expiresAt, Method method, Actor actor,
+            java.util.OptionalInt declaredAge, Evidence ev, String previousHash) {
         StringBuilder b = new StringBuilder(512);
         field(b, ENCODING_VERSION);
-        field(b, e.subject().value());
+        field(b, subject.value());
         field(b, Long.toString(sequence));
-        field(b, e.id().value());
-        field(b, e.purpose().value());
-        field(b, Integer.toString(e.consentVersion()));
-        field(b, e.policyVersion());
-        field(b, e.choice().name());
-        field(b, instant(e.occurredAt()));
-        field(b, instant(e.recordedAt()));
-        field(b, e.expiresAt().map(ConsentChain::instant).orElse(null));
-        field(b, e.method().name());
-        field(b, e.actor().name());
-        field(b, e.declaredAge().isPresent() ? Integer.toString(e.declaredAge().getAsInt()) : null);
-        Evidence ev = e.evidence();
+        field(b, id.value());
+        field(b, purpose.value());
+        field(b, Integer.toString(consentVersion));
+        field(b, policyVersion);
+        field(b, choice.name());
+        field(b, instant(occurredAt));
+        field(b, instant(recordedAt));
+        field(b, expiresAt.map(ConsentChain::instant).orElse(null));
+        field(b, method.name());
+        field(b, actor.name());
+        field(b, declaredAge.isPresent() ? Integer.toString(declaredAge.getAsInt()) : null);
         field(b, ev.noticeId());
         field(b, ev.noticeHash());
         field(b, ev.locale());
@@ -53,11 +71,6 @@ public final class ConsentChain {
         return sha256(b.toString());
     }
 
-    /** Recomputes the hash of a stored event from its fields. */
-    public static String recompute(ConsentEvent e) {
-        return hash(e.content(), e.sequence(), e.previousHash());
-    }
-
     /**
      * Checks a subject's events, read in sequence order, against each other and against the chain head the
      * store recorded. Reports the first broken link.
@@ -66,9 +79,31 @@ public final class ConsentChain {
      */
     public static ChainVerification verify(SubjectId subject, Iterator<ConsentEvent> inSequenceOrder,
             Optional<ChainHead> head) {
+        return verify(subject, inSequenceOrder, head, Optional.empty(), null);
+    }
+
+    /**
+     * As {@link #verify(SubjectId, Iterator, Optional)} for a chain whose prefix was pruned: the events continue
+     * from {@code checkpoint}, whose signature must verify under {@code checkpointKey}.
+     */
+    public static ChainVerification verify(SubjectId subject, Iterator<ConsentEvent> inSequenceOrder,
+            Optional<ChainHead> head, Optional<ChainCheckpoint> checkpoint, byte[] checkpointKey) {
         long expected = 1;
         String previous = GENESIS;
         long checked = 0;
+        if (checkpoint.isPresent()) {
+            ChainCheckpoint cp = checkpoint.get();
+            if (checkpointKey == null) {
+                return ChainVerification.broken(subject, 0, cp.sequence(),
+                        "is a pruning checkpoint that cannot be authenticated: no checkpoint key is configured");
+            }
+            if (!cp.subject().equals(subject) || !cp.verifies(checkpointKey)) {
+                return ChainVerification.broken(subject, 0, cp.sequence(),
+                        "is a pruning checkpoint whose signature does not verify");
+            }
+            expected = cp.sequence() + 1;
+            previous = cp.hash();
+        }
         while (inSequenceOrder.hasNext()) {
             ConsentEvent e = inSequenceOrder.next();
             if (!e.subject().equals(subject)) {
@@ -101,7 +136,7 @@ public final class ConsentChain {
             if (!h.hash().equals(previous)) {
                 return ChainVerification.broken(subject, checked, last, "does not match the hash the chain head records");
             }
-        } else if (last > 0) {
+        } else if (last > 0 || checkpoint.isPresent()) {
             return ChainVerification.broken(subject, checked, last, "has no chain head recorded");
         }
         return ChainVerification.intact(subject, checked);

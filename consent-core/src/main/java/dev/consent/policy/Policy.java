@@ -1,6 +1,7 @@
 package dev.consent.policy;
 
 import dev.consent.UnknownPurposeException;
+import dev.consent.retention.RetentionRule;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -13,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One version of a shop's privacy policy as code: its data categories, purposes and recipients,
+ * One version of a shop's privacy policy as code: its data categories, purposes, recipients and retention rules,
  * effective from a date in the policy's time zone.
  *
  * <p>A {@code Policy} is immutable and always valid: both {@link #builder(String, String)} and
@@ -31,6 +32,7 @@ public final class Policy {
     private final List<DataCategory> categories;
     private final List<Purpose> purposes;
     private final List<Recipient> recipients;
+    private final List<RetentionRule> retentionRules;
     private final Map<CategoryId, DataCategory> categoryIndex;
     private final Map<PurposeId, Purpose> purposeIndex;
     private final Map<PurposeId, List<Purpose>> lineage;
@@ -45,6 +47,7 @@ public final class Policy {
         this.categories = List.copyOf(b.categories);
         this.purposes = List.copyOf(b.purposes);
         this.recipients = List.copyOf(b.recipients);
+        this.retentionRules = List.copyOf(b.retentionRules);
         Map<CategoryId, DataCategory> cats = new LinkedHashMap<>();
         categories.forEach(c -> cats.put(c.id(), c));
         this.categoryIndex = Collections.unmodifiableMap(cats);
@@ -110,6 +113,16 @@ public final class Policy {
         return recipients;
     }
 
+    /** The retention rules, in declaration order. */
+    public List<RetentionRule> retentionRules() {
+        return retentionRules;
+    }
+
+    /** The retention rules that apply to an item of {@code category} held for {@code purpose} (if any). */
+    public List<RetentionRule> retentionRulesFor(CategoryId category, Optional<PurposeId> purpose) {
+        return retentionRules.stream().filter(r -> r.appliesTo(category, purpose)).toList();
+    }
+
     public Optional<Purpose> findPurpose(PurposeId purposeId) {
         return Optional.ofNullable(purposeIndex.get(purposeId));
     }
@@ -161,6 +174,7 @@ public final class Policy {
         private final List<DataCategory> categories = new ArrayList<>();
         private final List<Purpose> purposes = new ArrayList<>();
         private final List<Recipient> recipients = new ArrayList<>();
+        private final List<RetentionRule> retentionRules = new ArrayList<>();
 
         private Builder(String id, String version) {
             this.id = id;
@@ -207,6 +221,11 @@ public final class Policy {
             return this;
         }
 
+        public Builder retention(RetentionRule rule) {
+            retentionRules.add(rule);
+            return this;
+        }
+
         /** Validates everything and returns the immutable policy, or throws listing every problem. */
         public Policy build() {
             List<PolicyProblem> problems = PolicyValidator.validate(this);
@@ -242,6 +261,10 @@ public final class Policy {
 
         List<Recipient> recipients() {
             return recipients;
+        }
+
+        List<RetentionRule> retentionRules() {
+            return retentionRules;
         }
     }
 }

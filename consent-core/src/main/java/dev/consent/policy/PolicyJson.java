@@ -8,6 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.consent.InvalidValueException;
+import dev.consent.retention.Anchor;
+import dev.consent.retention.CountFrom;
+import dev.consent.retention.DisposalAction;
+import dev.consent.retention.RetentionPeriod;
+import dev.consent.retention.RetentionRule;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -101,7 +106,7 @@ public final class PolicyJson {
             throw new InvalidPolicyException(source, List.of(new PolicyProblem("$", kind(root), "must be a JSON object")));
         }
         f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "categories",
-                "purposes", "recipients");
+                "purposes", "recipients", "retention");
         String id = f.string(root, "$", "id", true);
         String version = f.string(root, "$", "version", true);
         Policy.Builder b = Policy.builder(id, version);
@@ -155,6 +160,24 @@ public final class PolicyJson {
             Set<PurposeId> purposes = f.list(node, at, "purposes", true, PurposeId::of);
             String location = f.string(node, at, "location", false);
             f.construct(at, () -> b.recipient(new Recipient(rid, name, role, categories, purposes, location)));
+        });
+        f.array(root, "$", "retention", false, (node, at) -> {
+            f.onlyKnown(node, at, "id", "category", "purpose", "kind", "period", "after", "countFrom", "action",
+                    "overridesDelete", "legalReference", "description");
+            String rid = f.value(node, at, "id", true, v -> dev.consent.Checks.dottedId("id", v, 100));
+            CategoryId category = f.value(node, at, "category", true, CategoryId::of);
+            PurposeId purpose = f.value(node, at, "purpose", false, PurposeId::of);
+            RetentionRule.Kind kind = f.enumValue(node, at, "kind", true, RetentionRule.Kind.class);
+            RetentionPeriod period = f.value(node, at, "period", true, RetentionPeriod::parse);
+            Anchor anchor = f.value(node, at, "after", true, Anchor::of);
+            CountFrom countFrom = f.enumValue(node, at, "countFrom", false, CountFrom.class);
+            DisposalAction action = f.enumValue(node, at, "action", false, DisposalAction.class);
+            boolean overridesDelete = f.bool(node, at, "overridesDelete", false);
+            String legalReference = f.string(node, at, "legalReference", false);
+            String description = f.string(node, at, "description", false);
+            f.construct(at, () -> b.retention(new RetentionRule(rid, category, Optional.ofNullable(purpose), period,
+                    anchor, countFrom == null ? CountFrom.ANCHOR : countFrom, kind, Optional.ofNullable(action),
+                    overridesDelete, legalReference, description)));
         });
 
         if (!f.problems.isEmpty()) {

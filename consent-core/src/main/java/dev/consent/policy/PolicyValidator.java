@@ -1,6 +1,7 @@
 package dev.consent.policy;
 
 import dev.consent.InvalidValueException;
+import dev.consent.retention.RetentionRule;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -113,6 +114,29 @@ final class PolicyValidator {
                 }
                 k++;
             }
+        }
+        Map<String, Integer> ruleAt = new HashMap<>();
+        Map<PurposeId, Purpose> purposeById = new HashMap<>();
+        b.purposes().forEach(p -> purposeById.putIfAbsent(p.id(), p));
+        for (int i = 0; i < b.retentionRules().size(); i++) {
+            RetentionRule r = b.retentionRules().get(i);
+            String at = "$.retention[" + i + "]";
+            Integer first = ruleAt.putIfAbsent(r.id(), i);
+            if (first != null) {
+                problems.add(new PolicyProblem(at + ".id", q(r.id()), "is declared twice (first at $.retention[" + first + "])"));
+            }
+            if (!categoryAt.containsKey(r.category())) {
+                problems.add(new PolicyProblem(at + ".category", q(r.category()), "is not a declared category"));
+            }
+            r.purpose().ifPresent(pid -> {
+                Purpose p = purposeById.get(pid);
+                if (p == null) {
+                    problems.add(new PolicyProblem(at + ".purpose", q(pid), "is not a declared purpose"));
+                } else if (!p.categories().contains(r.category())) {
+                    problems.add(new PolicyProblem(at + ".purpose", q(pid), "does not use category " + r.category()
+                            + ", so a rule for that category held for this purpose can never apply"));
+                }
+            });
         }
         return problems;
     }

@@ -1,5 +1,6 @@
 package dev.consent.store;
 
+import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
@@ -64,6 +65,17 @@ public interface ConsentStore {
 
     /** The visitors linked to a customer. */
     List<SubjectId> visitorsOf(SubjectId customer);
+
+    /**
+     * Removes the events of {@code checkpoint.subject()} up to and including {@code checkpoint.sequence()} and
+     * records the checkpoint in their place, atomically. Refused (returns false, changes nothing) unless the
+     * stored event at that sequence has the checkpoint's hash and the checkpoint lies beyond any earlier one.
+     * Used only for the ledger's own retention; the chain head is untouched.
+     */
+    boolean prune(ChainCheckpoint checkpoint);
+
+    /** The subject's latest checkpoint, if its chain was ever pruned. */
+    Optional<ChainCheckpoint> checkpoint(SubjectId subject);
 
     /** The position of the newest change-feed entry; 0 when there is none. Never decreases. */
     long changePosition();

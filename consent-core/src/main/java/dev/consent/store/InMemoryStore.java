@@ -1,11 +1,23 @@
 package dev.consent.store;
 
+import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 
+import dev.consent.retention.Claim;
+import dev.consent.retention.DisposalRecord;
+import dev.consent.retention.ItemKey;
+import dev.consent.retention.LegalHold;
+import dev.consent.retention.RetainedItem;
+import dev.consent.retention.Tombstone;
+
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.TreeMap;
+import java.util.UUID;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -20,19 +32,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
- * A complete, thread-safe store held in this JVM's memory: for tests, demos and single-node hosts that
+ * A complete, thread-safe store (consent ledger and retention state) held in this JVM's memory: for tests, demos and single-node hosts that
  * rebuild state on start. Nothing survives a restart.
  *
  * <p>Writes take one lock, so they are serialised; reads take no lock and see each subject's events as
  * an immutable snapshot.
  */
-public class InMemoryStore implements ConsentStore {
+public class InMemoryStore implements ConsentStore, RetentionStore {
     private final Object writeLock = new Object();
     private final Map<SubjectId, List<ConsentEvent>> chains = new ConcurrentHashMap<>();
     private final Map<EventId, ConsentEvent> byId = new ConcurrentHashMap<>();
     private final Map<SubjectId, SubjectId> customerOfVisitor = new ConcurrentHashMap<>();
     private final Map<SubjectId, List<SubjectId>> visitorsOfCustomer = new ConcurrentHashMap<>();
     private final Map<SubjectId, ChainHead> headRows = new ConcurrentHashMap<>();
+    private final Map<SubjectId, ChainCheckpoint> checkpoints = new ConcurrentHashMap<>();
     /** Guarded by {@code writeLock}. Positions are dense from 1, so entry n sits at index n - 1. */
     private final List<Change> changes = new ArrayList<>();
 
@@ -62,9 +75,12 @@ public class InMemoryStore implements ConsentStore {
                 }
                 List<ConsentEvent> chain = grown.computeIfAbsent(e.subject(),
                         s -> new ArrayList<>(chains.getOrDefault(s, List.of())));
-                long expected = chain.size() + 1L;
-                String previous = chain.isEmpty() ? dev.consent.ledger.ConsentChain.GENESIS
-                        : chain.get(chain.size() - 1).hash();
+                // the head, not the list, knows where the chain is: a pruned chain keeps fewer events than its length
+                ChainHead head = chain.isEmpty() ? headRows.get(e.subject()) : null;
+                long expected = !chain.isEmpty() ? chain.get(chain.size() - 1).sequence() + 1
+                        : head == null ? 1 : head.sequence() + 1;
+                String previous = !chain.isEmpty() ? chain.get(chain.size() - 1).hash()
+                        : head == null ? dev.consent.ledger.ConsentChain.GENESIS : head.hash();
                 if (e.sequence() != expected || !e.previousHash().equals(previous)) {
                     conflicts.add(e.subject());
                     continue;
@@ -162,6 +178,32 @@ public class InMemoryStore implements ConsentStore {
     }
 
     @Override
+    public boolean prune(ChainCheckpoint checkpoint) {
+        synchronized (writeLock) {
+            SubjectId subject = checkpoint.subject();
+            List<ConsentEvent> chain = chains.getOrDefault(subject, List.of());
+            ChainCheckpoint previous = checkpoints.get(subject);
+            if (previous != null && previous.sequence() >= checkpoint.sequence()) {
+                return false;
+            }
+            ConsentEvent last = chain.stream().filter(e -> e.sequence() == checkpoint.sequence()).findFirst().orElse(null);
+            if (last == null || !last.hash().equals(checkpoint.hash())) {
+                return false;
+            }
+            List<ConsentEvent> kept = chain.stream().filter(e -> e.sequence() > checkpoint.sequence()).toList();
+            chain.stream().filter(e -> e.sequence() <= checkpoint.sequence()).forEach(e -> byId.remove(e.id()));
+            chains.put(subject, kept);
+            checkpoints.put(subject, checkpoint);
+            return true;
+        }
+    }
+
+    @Override
+    public Optional<ChainCheckpoint> checkpoint(SubjectId subject) {
+        return Optional.ofNullable(checkpoints.get(subject));
+    }
+
+    @Override
     public long changePosition() {
         synchronized (writeLock) {
             return changes.size();
@@ -173,6 +215,158 @@ public class InMemoryStore implements ConsentStore {
         synchronized (writeLock) {
             int from = (int) Math.min(Math.max(position, 0), changes.size());
             return List.copyOf(changes.subList(from, (int) Math.min(changes.size(), (long) from + limit)));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- retention
+
+    private static final Comparator<DueCursor> DUE_ORDER = Comparator.comparing(DueCursor::dueAt)
+            .thenComparing(DueCursor::key);
+    private final Object retentionLock = new Object();
+    private final Map<ItemKey, RetainedItem> items = new HashMap<>();
+    private final TreeMap<DueCursor, ItemKey> dueIndex = new TreeMap<>(DUE_ORDER);
+    private final Map<ItemKey, ClaimRow> claims = new HashMap<>();
+    private final Map<String, LegalHold> holds = new LinkedHashMap<>();
+    private final List<DisposalRecord> disposals = new ArrayList<>();
+    private final Map<String, Tombstone> tombstones = new HashMap<>();
+
+    private record ClaimRow(String token, String owner, Instant leaseUntil) {
+    }
+
+    @Override
+    public Optional<RetainedItem> item(ItemKey key) {
+        synchronized (retentionLock) {
+            return Optional.ofNullable(items.get(key));
+        }
+    }
+
+    @Override
+    public List<RetainedItem> items(SubjectId subject) {
+        synchronized (retentionLock) {
+            return items.values().stream().filter(i -> i.key().subject().equals(subject))
+                    .sorted(Comparator.comparing(RetainedItem::key)).toList();
+        }
+    }
+
+    @Override
+    public boolean saveItem(RetainedItem item) {
+        synchronized (retentionLock) {
+            RetainedItem stored = items.get(item.key());
+            long storedVersion = stored == null ? 0 : stored.version();
+            if (storedVersion != item.version()) {
+                return false;
+            }
+            put(item.nextVersion(), stored);
+            return true;
+        }
+    }
+
+    private void put(RetainedItem item, RetainedItem previous) {
+        if (previous != null && previous.dueAt().isPresent()) {
+            dueIndex.remove(new DueCursor(previous.dueAt().get(), previous.key()));
+        }
+        items.put(item.key(), item);
+        if (item.state() == RetainedItem.State.ACTIVE && item.dueAt().isPresent()) {
+            dueIndex.put(new DueCursor(item.dueAt().get(), item.key()), item.key());
+        }
+    }
+
+    @Override
+    public List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
+        synchronized (retentionLock) {
+            List<RetainedItem> out = new ArrayList<>();
+            Map<DueCursor, ItemKey> view = after.isPresent() ? dueIndex.tailMap(after.get(), false) : dueIndex;
+            for (Map.Entry<DueCursor, ItemKey> e : view.entrySet()) {
+                if (e.getKey().dueAt().isAfter(dueBy) || out.size() >= limit) {
+                    break;
+                }
+                out.add(items.get(e.getValue()));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
+        synchronized (retentionLock) {
+            List<Claim> out = new ArrayList<>();
+            for (Map.Entry<DueCursor, ItemKey> e : dueIndex.entrySet()) {
+                if (e.getKey().dueAt().isAfter(now) || out.size() >= limit) {
+                    break;
+                }
+                RetainedItem item = items.get(e.getValue());
+                ClaimRow held = claims.get(item.key());
+                if (held != null && held.leaseUntil().isAfter(now)) {
+                    continue;
+                }
+                if (item.notBefore().isPresent() && item.notBefore().get().isAfter(now)) {
+                    continue;
+                }
+                ClaimRow row = new ClaimRow(UUID.randomUUID().toString(), owner, now.plus(lease));
+                claims.put(item.key(), row);
+                out.add(new Claim(item, row.token(), owner, row.leaseUntil(), item.attempts() + 1));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit) {
+        synchronized (retentionLock) {
+            ClaimRow held = claims.get(claim.item().key());
+            if (held == null || !held.token().equals(claim.token())) {
+                return false;
+            }
+            claims.remove(claim.item().key());
+            RetainedItem stored = items.get(updated.key());
+            if (stored.version() == updated.version()) {
+                put(updated.nextVersion(), stored);
+            }
+            disposals.add(audit.withSequence(disposals.size() + 1L));
+            return true;
+        }
+    }
+
+    @Override
+    public void saveHold(LegalHold hold) {
+        synchronized (retentionLock) {
+            holds.put(hold.id(), hold);
+        }
+    }
+
+    @Override
+    public Optional<LegalHold> hold(String id) {
+        synchronized (retentionLock) {
+            return Optional.ofNullable(holds.get(id));
+        }
+    }
+
+    @Override
+    public List<LegalHold> holds(SubjectId subject) {
+        synchronized (retentionLock) {
+            return holds.values().stream().filter(h -> h.subject().equals(subject)).toList();
+        }
+    }
+
+    @Override
+    public List<DisposalRecord> disposals(long afterSequence, int limit) {
+        synchronized (retentionLock) {
+            int from = (int) Math.min(Math.max(afterSequence, 0), disposals.size());
+            return List.copyOf(disposals.subList(from, (int) Math.min(disposals.size(), (long) from + limit)));
+        }
+    }
+
+    @Override
+    public boolean addTombstone(Tombstone tombstone) {
+        synchronized (retentionLock) {
+            return tombstones.putIfAbsent(tombstone.subjectReference(), tombstone) == null;
+        }
+    }
+
+    @Override
+    public Optional<Tombstone> tombstone(String subjectReference) {
+        synchronized (retentionLock) {
+            return Optional.ofNullable(tombstones.get(subjectReference));
         }
     }
 

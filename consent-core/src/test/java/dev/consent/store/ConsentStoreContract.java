@@ -5,6 +5,7 @@ import dev.consent.ConsentService;
 import dev.consent.Reason;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ChoiceRecord;
@@ -261,6 +262,33 @@ public abstract class ConsentStoreContract {
         assertThat(store.changePosition()).isEqualTo(changes.get(changes.size() - 1).position());
         assertThat(store.changesSince(start, 2)).containsExactlyElementsOf(changes.subList(0, 2));
         assertThat(store.changesSince(store.changePosition(), 100)).isEmpty();
+    }
+
+    @Test
+    void pruningReplacesAPrefixWithItsCheckpoint() {
+        List<ConsentEvent> events = chain(List.of(draft("a", ShopPolicy.MARKETING, Choice.GRANTED, T0),
+                draft("a", ShopPolicy.MARKETING, Choice.WITHDRAWN, T0.plusSeconds(1)),
+                draft("a", ShopPolicy.MARKETING, Choice.GRANTED, T0.plusSeconds(2))), 1, ConsentChain.GENESIS);
+        store.append(events);
+        byte[] key = "contract-test-key-16".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        SubjectId a = SubjectId.of("a");
+
+        ChainCheckpoint wrongHash = ChainCheckpoint.sign(a, 2, events.get(0).hash(), T0, T0, key);
+        assertThat(store.prune(wrongHash)).isFalse();
+        assertThat(store.events(a, 0, 10)).hasSize(3);
+
+        ChainCheckpoint cp = ChainCheckpoint.sign(a, 2, events.get(1).hash(), T0.plusSeconds(5), T0.plusSeconds(2), key);
+        assertThat(store.prune(cp)).isTrue();
+        assertThat(store.checkpoint(a)).contains(cp);
+        assertThat(store.events(a, 0, 10)).containsExactly(events.get(2));
+        assertThat(store.findEvents(List.of(events.get(0).id()))).isEmpty();
+        assertThat(store.heads(List.of(a)).get(a).sequence()).isEqualTo(3);
+        assertThat(store.decisionEvents(List.of(a)).get(a)).containsExactly(events.get(2));
+        assertThat(store.prune(ChainCheckpoint.sign(a, 1, events.get(0).hash(), T0, T0, key)))
+                .as("a checkpoint never moves back").isFalse();
+        assertThat(store.checkpoint(SubjectId.of("b"))).isEmpty();
+        assertThat(ConsentChain.verify(a, store.events(a, 0, 10).iterator(),
+                Optional.of(store.heads(List.of(a)).get(a)), store.checkpoint(a), key).intact()).isTrue();
     }
 
     @Test

@@ -1,0 +1,15 @@
+package dev.consent.retention;
+
+/**
+ * The host's code that disposes of one item in its own tables: deletes or anonymizes the subject's rows of
+ * one category. The library never touches host tables.
+ *
+ * <p>Called at least once per due item, possibly more than once (a node crashed after the handler returned
+ * but before the disposal was recorded), always with the same {@link DisposalRequest#idempotencyKey()} for the
+ * same due item: make the handler idempotent (deleting what is already gone is fine). Throw to report a
+ * failure; the item is retried with backoff while the sweep goes on with other items.
+ */
+@FunctionalInterface
+public interface DisposalHandler {
+    void dispose(DisposalRequest request) throws Exception;
+}

@@ -1,0 +1,14 @@
+package dev.consent.retention;
+
+import java.time.Instant;
+
+/**
+ * What a {@link DisposalHandler} is asked to do: dispose of {@code item} with {@code action}, covering data
+ * collected up to {@code cutoff}, because of {@code ruleId} (or {@value RetentionVerdict#ERASURE_REQUEST}).
+ *
+ * @param idempotencyKey the same for every attempt at the same due item
+ * @param attempt this attempt's number, from 1
+ */
+public record DisposalRequest(ItemKey item, DisposalAction action, String ruleId, Instant cutoff,
+        String idempotencyKey, int attempt) {
+}

@@ -1,0 +1,69 @@
+package dev.consent.retention;
+
+import dev.consent.Checks;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The stored state of one item in the due index: its anchors, an erasure request if any, when it falls due
+ * (as the engine last computed it), whether it has been disposed of, and its failed disposal attempts.
+ * {@code version} increases with every save (optimistic concurrency between nodes).
+ *
+ * @param dueAt when the item falls due for disposal; empty when no rule makes it due
+ * @param attempts failed disposal attempts since the item last fell due
+ * @param notBefore after a failed attempt, the earliest instant of the next one (backoff)
+ */
+public record RetainedItem(ItemKey key, Map<Anchor, Instant> anchors, Optional<Instant> erasureRequestedAt,
+        Optional<Instant> dueAt, State state, int attempts, Optional<Instant> notBefore, long version) {
+
+    /** Whether the item is still held by the host. */
+    public enum State {
+        ACTIVE, DISPOSED
+    }
+
+    public RetainedItem {
+        Checks.required("key", key);
+        anchors = java.util.Collections.unmodifiableMap(new TreeMap<>(Checks.required("anchors", anchors)));
+        Checks.required("erasureRequestedAt", erasureRequestedAt);
+        Checks.required("dueAt", dueAt);
+        Checks.required("state", state);
+        Checks.required("notBefore", notBefore);
+    }
+
+    /** A new, active item with no anchors (version 0: not yet stored). */
+    public static RetainedItem create(ItemKey key) {
+        return new RetainedItem(key, Map.of(), Optional.empty(), Optional.empty(), State.ACTIVE, 0, Optional.empty(), 0);
+    }
+
+    public RetainedItem withAnchors(Map<Anchor, Instant> a) {
+        return new RetainedItem(key, a, erasureRequestedAt, dueAt, state, attempts, notBefore, version);
+    }
+
+    public RetainedItem withErasureRequestedAt(Instant at) {
+        return new RetainedItem(key, anchors, Optional.of(at), dueAt, state, attempts, notBefore, version);
+    }
+
+    public RetainedItem withDue(Optional<Instant> due) {
+        return new RetainedItem(key, anchors, erasureRequestedAt, due, state, attempts, notBefore, version);
+    }
+
+    public RetainedItem withState(State s) {
+        return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, s, attempts, notBefore, version);
+    }
+
+    public RetainedItem withRetry(int failedAttempts, Optional<Instant> retryAt) {
+        return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, state, failedAttempts, retryAt, version);
+    }
+
+    /** This item as it will be once saved over {@link #version()}. */
+    public RetainedItem nextVersion() {
+        return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, state, attempts, notBefore, version + 1);
+    }
+
+    public ItemFacts facts(java.util.List<LegalHold> holds) {
+        return new ItemFacts(key, anchors, erasureRequestedAt, holds);
+    }
+}

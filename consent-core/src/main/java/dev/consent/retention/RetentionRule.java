@@ -1,0 +1,158 @@
+package dev.consent.retention;
+
+import dev.consent.Checks;
+import dev.consent.InvalidValueException;
+import dev.consent.policy.CategoryId;
+import dev.consent.policy.PurposeId;
+
+import java.util.Optional;
+
+/**
+ * How long one category of personal data is kept: a period counted from an anchor event, as a
+ * {@link Kind#MAXIMUM} (dispose after; GDPR Art. 5(1)(e), storage limitation) or a {@link Kind#MINIMUM}
+ * (keep at least; a legal obligation such as tax law, which also overrides erasure, Art. 17(3)(b)).
+ *
+ * @param id names the rule in verdicts and in the disposal audit
+ * @param purpose narrows the rule to items held for one purpose; such a rule beats the category default
+ * @param action what happens when a MAXIMUM ends; empty for a MINIMUM
+ * @param overridesDelete for an ANONYMIZE rule: wins over a DELETE rule falling due at the same instant
+ * @param legalReference the statute or contract clause the rule rests on; required for a MINIMUM
+ */
+public record RetentionRule(String id, CategoryId category, Optional<PurposeId> purpose, RetentionPeriod period,
+        Anchor anchor, CountFrom countFrom, Kind kind, Optional<DisposalAction> action, boolean overridesDelete,
+        String legalReference, String description) {
+
+    /** Whether the rule caps retention or guarantees it. */
+    public enum Kind {
+        /** Keep at least this long (retention wins over deletion). */
+        MINIMUM,
+        /** Dispose after this long. */
+        MAXIMUM
+    }
+
+    public RetentionRule {
+        Checks.dottedId("retention.id", id, 100);
+        Checks.required("retention.category", category);
+        Checks.required("retention.purpose", purpose);
+        Checks.required("retention.period", period);
+        Checks.required("retention.anchor", anchor);
+        Checks.required("retention.countFrom", countFrom);
+        Checks.required("retention.kind", kind);
+        Checks.required("retention.action", action);
+        Checks.optionalText("retention.legalReference", legalReference, 500);
+        Checks.optionalText("retention.description", description, 2000);
+        if (kind == Kind.MAXIMUM && action.isEmpty()) {
+            throw new InvalidValueException("retention.action", null,
+                    "is required for a MAXIMUM rule (DELETE, ANONYMIZE or REVIEW)");
+        }
+        if (kind == Kind.MINIMUM && action.isPresent()) {
+            throw new InvalidValueException("retention.action", action.get(),
+                    "must be absent for a MINIMUM rule: a minimum only keeps data; a MAXIMUM rule disposes of it");
+        }
+        if (kind == Kind.MINIMUM && (legalReference == null || legalReference.isBlank())) {
+            throw new InvalidValueException("retention.legalReference", legalReference,
+                    "is required for a MINIMUM rule: name the law or contract that obliges keeping the data");
+        }
+        if (overridesDelete && action.orElse(null) != DisposalAction.ANONYMIZE) {
+            throw new InvalidValueException("retention.overridesDelete", true, "is only meaningful for an ANONYMIZE rule");
+        }
+    }
+
+    /** Starts a MAXIMUM rule: dispose of {@code category} with {@code action} a period after an anchor. */
+    public static Builder maximum(String id, String category, DisposalAction action) {
+        return new Builder(id, category, Kind.MAXIMUM).action(action);
+    }
+
+    /** Starts a MINIMUM rule: keep {@code category} at least a period after an anchor, because of a law. */
+    public static Builder minimum(String id, String category, String legalReference) {
+        return new Builder(id, category, Kind.MINIMUM).legalReference(legalReference);
+    }
+
+    /** Whether this rule applies to an item of {@code category} held for {@code itemPurpose}. */
+    public boolean appliesTo(CategoryId itemCategory, Optional<PurposeId> itemPurpose) {
+        return category.equals(itemCategory) && (purpose.isEmpty() || purpose.equals(itemPurpose));
+    }
+
+    @Override
+    public String toString() {
+        return id + " (" + kind + " " + period + " after " + anchor
+                + (countFrom == CountFrom.ANCHOR ? "" : " counted from " + countFrom) + " for " + category
+                + purpose.map(p -> " held for " + p).orElse("") + action.map(a -> ", then " + a).orElse("") + ")";
+    }
+
+    /** Builds a rule; validated in {@link #build()}. */
+    public static final class Builder {
+        private final String id;
+        private final String category;
+        private final Kind kind;
+        private String purpose;
+        private RetentionPeriod period;
+        private Anchor anchor = Anchor.COLLECTED;
+        private CountFrom countFrom = CountFrom.ANCHOR;
+        private DisposalAction action;
+        private boolean overridesDelete;
+        private String legalReference;
+        private String description;
+
+        private Builder(String id, String category, Kind kind) {
+            this.id = id;
+            this.category = category;
+            this.kind = kind;
+        }
+
+        public Builder period(RetentionPeriod period) {
+            this.period = period;
+            return this;
+        }
+
+        public Builder period(String iso) {
+            this.period = RetentionPeriod.parse(iso);
+            return this;
+        }
+
+        public Builder after(Anchor anchor) {
+            this.anchor = anchor;
+            return this;
+        }
+
+        public Builder after(String anchor) {
+            return after(Anchor.of(anchor));
+        }
+
+        public Builder countFrom(CountFrom countFrom) {
+            this.countFrom = countFrom;
+            return this;
+        }
+
+        public Builder purpose(String purposeId) {
+            this.purpose = purposeId;
+            return this;
+        }
+
+        Builder action(DisposalAction action) {
+            this.action = action;
+            return this;
+        }
+
+        public Builder overridesDelete(boolean flag) {
+            this.overridesDelete = flag;
+            return this;
+        }
+
+        public Builder legalReference(String reference) {
+            this.legalReference = reference;
+            return this;
+        }
+
+        public Builder description(String description) {
+            this.description = description;
+            return this;
+        }
+
+        public RetentionRule build() {
+            return new RetentionRule(id, CategoryId.of(category),
+                    Optional.ofNullable(purpose).map(PurposeId::of), period, anchor, countFrom, kind,
+                    Optional.ofNullable(action), overridesDelete, legalReference, description);
+        }
+    }
+}

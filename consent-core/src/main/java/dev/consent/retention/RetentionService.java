@@ -1,0 +1,497 @@
+package dev.consent.retention;
+
+import dev.consent.Checks;
+import dev.consent.ConflictException;
+import dev.consent.InvalidValueException;
+import dev.consent.StoreException;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.CategoryId;
+import dev.consent.policy.Policy;
+import dev.consent.store.InMemoryStore;
+import dev.consent.store.RetentionStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+/**
+ * Retention, kept: records the anchor events of each subject's data, keeps every item's due instant indexed,
+ * places and releases legal holds, answers erasure requests, plans disposals (a dry run) and sweeps them
+ * through the host's {@link DisposalHandler}s.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>Holds are re-checked just before every disposal, not only when planning.</li>
+ *   <li>Several sweepers, on any number of nodes, never hold the same item at once; each disposal is audited
+ *       exactly once; a crashed sweeper's items are taken over when its lease ends, and its handler is called
+ *       again with the same idempotency key (at-least-once).</li>
+ *   <li>A failing handler is retried with exponential backoff while the sweep goes on with other items;
+ *       every attempt is audited. A category without a handler is never disposed of (fail closed).</li>
+ *   <li>The audit holds no personal data; erasure requests leave a tombstone.</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class RetentionService {
+    private static final Logger LOG = LoggerFactory.getLogger(RetentionService.class);
+    private static final int MAX_SAVE_ATTEMPTS = 20;
+
+    private final RetentionEngine engine;
+    private final RetentionStore store;
+    private final Clock clock;
+    private final Map<CategoryId, DisposalHandler> handlers;
+    private final String node;
+    private final Duration lease;
+    private final int batchSize;
+    private final Duration retryBase;
+    private final Duration retryMax;
+
+    private RetentionService(Builder b) {
+        this.engine = new RetentionEngine(b.policy);
+        this.store = b.store;
+        this.clock = b.clock;
+        this.handlers = Map.copyOf(b.handlers);
+        this.node = b.node;
+        this.lease = b.lease;
+        this.batchSize = b.batchSize;
+        this.retryBase = b.retryBase;
+        this.retryMax = b.retryMax;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Policy policy() {
+        return engine.policy();
+    }
+
+    /** The stateless verdict for facts the host keeps itself. */
+    public RetentionVerdict evaluate(ItemFacts facts, Instant at) {
+        return engine.evaluate(facts, at);
+    }
+
+    // ------------------------------------------------------------------------------------------ anchors
+
+    /**
+     * Records that {@code anchor} happened for {@code item} at {@code at} (a purchase: {@code last_transaction}).
+     * Anchors only move forward: an older instant than the one stored (a late, out-of-order delivery) is kept
+     * out. Recomputes the item's due instant and returns its verdict now.
+     */
+    public RetentionVerdict recordAnchor(ItemKey item, Anchor anchor, Instant at) {
+        Checks.required("anchor", anchor);
+        Instant when = Checks.required("at", at).truncatedTo(ChronoUnit.MICROS);
+        return update(item, i -> {
+            Map<Anchor, Instant> anchors = new TreeMap<>(i.anchors());
+            anchors.merge(anchor, when, (a, b) -> a.isAfter(b) ? a : b);
+            RetainedItem next = i.withAnchors(anchors);
+            // new data after a disposal makes the item active again
+            return i.state() == RetainedItem.State.DISPOSED && !when.isBefore(i.dueAt().orElse(Instant.MIN))
+                    ? next.withState(RetainedItem.State.ACTIVE) : next;
+        });
+    }
+
+    public RetentionVerdict recordAnchor(SubjectId subject, String category, Anchor anchor, Instant at) {
+        return recordAnchor(ItemKey.of(subject, CategoryId.of(category)), anchor, at);
+    }
+
+    /** Removes an anchor (an account that was closed is reopened). */
+    public RetentionVerdict clearAnchor(ItemKey item, Anchor anchor) {
+        return update(item, i -> {
+            Map<Anchor, Instant> anchors = new TreeMap<>(i.anchors());
+            anchors.remove(anchor);
+            return i.withAnchors(anchors);
+        });
+    }
+
+    private RetentionVerdict update(ItemKey key, UnaryOperator<RetainedItem> change) {
+        checkCategory(key.category());
+        for (int attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
+            RetainedItem current = store.item(key).orElseGet(() -> RetainedItem.create(key));
+            RetainedItem changed = change.apply(current);
+            List<LegalHold> holds = store.holds(key.subject());
+            RetentionVerdict verdict = engine.evaluate(changed.facts(holds), clock.instant());
+            RetainedItem indexed = changed.withDue(dueIndexOf(changed, holds)).withRetry(0, Optional.empty());
+            if (store.saveItem(indexed)) {
+                return verdict;
+            }
+        }
+        throw new StoreException("saveItem", "the item kept changing under concurrent writers; nothing was saved");
+    }
+
+    /**
+     * The due index holds when disposal falls due ignoring holds: holds are checked when claiming, so a
+     * released hold needs no re-index. Items that no rule will ever make due are not indexed.
+     */
+    private Optional<Instant> dueIndexOf(RetainedItem item, List<LegalHold> holds) {
+        RetentionVerdict ignoringHolds = engine.evaluate(item.facts(List.of()), clock.instant());
+        return ignoringHolds.disposalAt();
+    }
+
+    private void checkCategory(CategoryId category) {
+        if (engine.policy().findCategory(category).isEmpty()) {
+            throw new InvalidValueException("category", category, "is not declared by policy "
+                    + engine.policy().id() + " version " + engine.policy().version());
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------- verdicts
+
+    public RetentionVerdict verdict(ItemKey item) {
+        return verdict(item, clock.instant());
+    }
+
+    public RetentionVerdict verdict(ItemKey item, Instant at) {
+        checkCategory(item.category());
+        RetainedItem stored = store.item(item).orElseGet(() -> RetainedItem.create(item));
+        return engine.evaluate(stored.facts(store.holds(item.subject())), at);
+    }
+
+    /** The verdict of every item of a subject now: its retention schedule (GDPR Art. 15(1)(d)). */
+    public List<RetentionVerdict> schedule(SubjectId subject) {
+        Instant now = clock.instant();
+        List<LegalHold> holds = store.holds(subject);
+        return store.items(subject).stream().filter(i -> i.state() == RetainedItem.State.ACTIVE)
+                .map(i -> engine.evaluate(i.facts(holds), now)).toList();
+    }
+
+    // ---------------------------------------------------------------------------------------------- holds
+
+    /** Places a legal hold on a subject's data in some categories (all when none are given). */
+    public LegalHold placeHold(SubjectId subject, Set<CategoryId> categories, String reason, String placedBy) {
+        categories.forEach(this::checkCategory);
+        LegalHold hold = new LegalHold("hold-" + UUID.randomUUID(), subject, categories, reason, placedBy,
+                clock.instant().truncatedTo(ChronoUnit.MICROS), Optional.empty());
+        store.saveHold(hold);
+        LOG.info("legal hold {} placed on {} categories", hold.id(), categories.isEmpty() ? "all" : categories.size());
+        return hold;
+    }
+
+    /** Releases a hold; the sweeper may then dispose of what it kept. */
+    public LegalHold releaseHold(String holdId, String releasedBy, String reason) {
+        LegalHold hold = store.hold(holdId)
+                .orElseThrow(() -> new InvalidValueException("holdId", holdId, "is not a placed legal hold"));
+        if (hold.release().isPresent()) {
+            throw new ConflictException("holdId: \"" + holdId + "\" was already released at "
+                    + hold.release().get().releasedAt());
+        }
+        LegalHold released = hold.released(new LegalHold.Release(releasedBy, reason,
+                clock.instant().truncatedTo(ChronoUnit.MICROS)));
+        store.saveHold(released);
+        // items the sweeper set aside while held become claimable at once
+        for (RetainedItem item : store.items(hold.subject())) {
+            if (item.state() == RetainedItem.State.ACTIVE && item.notBefore().isPresent()) {
+                update(item.key(), UnaryOperator.identity());
+            }
+        }
+        LOG.info("legal hold {} released", holdId);
+        return released;
+    }
+
+    public List<LegalHold> holds(SubjectId subject) {
+        return store.holds(subject);
+    }
+
+    // -------------------------------------------------------------------------------------------- erasure
+
+    /**
+     * The subject asks for erasure (GDPR Art. 17). Every item of the subject falls due at once unless a legal
+     * minimum or a hold keeps it; the answer says, per item, which. Leaves a tombstone.
+     */
+    public ErasureAnswer requestErasure(SubjectId subject) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        store.addTombstone(new Tombstone(ItemKey.subjectReference(subject), now));
+        List<ErasureAnswer.Entry> entries = new ArrayList<>();
+        for (RetainedItem item : store.items(subject)) {
+            if (item.state() != RetainedItem.State.ACTIVE) {
+                continue;
+            }
+            RetentionVerdict v = update(item.key(), i -> i.erasureRequestedAt().isPresent() ? i
+                    : i.withErasureRequestedAt(now));
+            entries.add(entryOf(v));
+        }
+        return new ErasureAnswer(subject, now, entries);
+    }
+
+    private ErasureAnswer.Entry entryOf(RetentionVerdict v) {
+        if (v.status() == RetentionVerdict.Status.HELD) {
+            return new ErasureAnswer.Entry(v.item(), ErasureAnswer.Outcome.HELD, Optional.empty(), Optional.empty(),
+                    Optional.empty(), v.holds());
+        }
+        if (v.status() == RetentionVerdict.Status.KEEP) {
+            Optional<String> reference = v.decidingRule().flatMap(id -> engine.policy().retentionRules().stream()
+                    .filter(r -> r.id().equals(id)).findFirst()).map(RetentionRule::legalReference);
+            return new ErasureAnswer.Entry(v.item(), ErasureAnswer.Outcome.KEPT_UNTIL, v.keepUntil(), v.decidingRule(),
+                    reference, List.of());
+        }
+        return new ErasureAnswer.Entry(v.item(), ErasureAnswer.Outcome.ERASED_NOW, Optional.empty(), v.decidingRule(),
+                Optional.empty(), List.of());
+    }
+
+    /** Whether an erasure request for this subject is on record (look up data restored from a backup). */
+    public boolean wasErased(SubjectId subject) {
+        return store.tombstone(ItemKey.subjectReference(subject)).isPresent();
+    }
+
+    /** Of the given subjects (found in restored data), those with an erasure on record. */
+    public List<SubjectId> erasedAmong(Collection<SubjectId> subjects) {
+        return subjects.stream().filter(this::wasErased).toList();
+    }
+
+    // -------------------------------------------------------------------------------------------- sweeping
+
+    /**
+     * The dry run: every item due at {@code at}, through the same selection and the same checks as
+     * {@link #sweep}, disposing of nothing.
+     */
+    public DisposalPlan plan(Instant at) {
+        List<RetentionVerdict> verdicts = new ArrayList<>();
+        Map<String, Long> byCategory = new TreeMap<>();
+        Map<String, Long> byRule = new TreeMap<>();
+        long held = 0;
+        long withoutHandler = 0;
+        Optional<RetentionStore.DueCursor> cursor = Optional.empty();
+        Map<SubjectId, List<LegalHold>> holdCache = new HashMap<>();
+        while (true) {
+            List<RetainedItem> page = store.dueItems(at, cursor, 500);
+            for (RetainedItem item : page) {
+                List<LegalHold> holds = holdCache.computeIfAbsent(item.key().subject(), store::holds);
+                RetentionVerdict v = engine.evaluate(item.facts(holds), at);
+                if (v.status() == RetentionVerdict.Status.HELD) {
+                    held++;
+                    verdicts.add(v);
+                } else if (v.status() == RetentionVerdict.Status.DUE) {
+                    verdicts.add(v);
+                    if (!handlers.containsKey(item.key().category())) {
+                        withoutHandler++;
+                    }
+                    byCategory.merge(item.key().category().value(), 1L, Long::sum);
+                    byRule.merge(v.decidingRule().orElse("?"), 1L, Long::sum);
+                }
+            }
+            if (page.size() < 500) {
+                break;
+            }
+            RetainedItem last = page.get(page.size() - 1);
+            cursor = Optional.of(new RetentionStore.DueCursor(last.dueAt().orElseThrow(), last.key()));
+            if (holdCache.size() > 10_000) {
+                holdCache.clear();
+            }
+        }
+        return new DisposalPlan(at, verdicts, byCategory, byRule, held, withoutHandler);
+    }
+
+    /**
+     * Disposes of due items until none is left or the budget is spent: claims a batch, re-checks each item (holds,
+     * anchors), calls the category's handler, and audits the outcome. Safe to run on several nodes at once.
+     */
+    public SweepReport sweep(int maxItems, Duration maxDuration) {
+        if (maxItems < 1) {
+            throw new InvalidValueException("maxItems", maxItems, "must be 1 or more");
+        }
+        long deadline = System.nanoTime() + Checks.required("maxDuration", maxDuration).toNanos();
+        int claimed = 0, disposed = 0, failed = 0, held = 0, notDue = 0, noHandler = 0, lost = 0;
+        boolean exhausted = false;
+        while (true) {
+            if (claimed >= maxItems || System.nanoTime() >= deadline) {
+                exhausted = true;
+                break;
+            }
+            Instant now = clock.instant();
+            List<Claim> claims = store.claimDue(now, Math.min(batchSize, maxItems - claimed), node, lease);
+            if (claims.isEmpty()) {
+                break;
+            }
+            claimed += claims.size();
+            for (Claim claim : claims) {
+                DisposalRecord.Outcome outcome = dispose(claim);
+                switch (outcome) {
+                    case DISPOSED -> disposed++;
+                    case FAILED -> failed++;
+                    case SKIPPED_HELD -> held++;
+                    case SKIPPED_NOT_DUE -> notDue++;
+                    case NO_HANDLER -> noHandler++;
+                    default -> {
+                    }
+                }
+                if (outcome == null) {
+                    lost++;
+                }
+            }
+        }
+        SweepReport report = new SweepReport(claimed, disposed, failed, held, notDue, noHandler, lost, exhausted);
+        LOG.info("retention sweep on {}: {}", node, report);
+        return report;
+    }
+
+    /** Returns the recorded outcome, or null when the claim was lost to another sweeper. */
+    private DisposalRecord.Outcome dispose(Claim claim) {
+        // read again: anchors may have moved between the index scan and the claim
+        RetainedItem item = store.item(claim.item().key()).orElse(claim.item());
+        Instant now = clock.instant();
+        // 1. holds are checked again here, just before disposal, not only when planning
+        RetentionVerdict v = engine.evaluate(item.facts(store.holds(item.key().subject())), now);
+        Instant cutoff = item.dueAt().orElse(now);
+        DisposalAction action = v.action().orElse(DisposalAction.DELETE);
+        String ruleId = v.decidingRule().orElse("none");
+        String key = item.key().reference() + ":" + cutoff.toEpochMilli() + ":" + action;
+        if (v.status() == RetentionVerdict.Status.HELD) {
+            // holds are not in the due index: look again once a day, or when the hold is released
+            return finish(claim, item.withRetry(item.attempts(), Optional.of(now.plus(Duration.ofDays(1)))), v,
+                    DisposalRecord.Outcome.SKIPPED_HELD, cutoff, action, ruleId, key, Optional.empty());
+        }
+        if (v.status() != RetentionVerdict.Status.DUE) {
+            return finish(claim, item.withDue(v.disposalAt()).withRetry(0, Optional.empty()), v,
+                    DisposalRecord.Outcome.SKIPPED_NOT_DUE, cutoff, action, ruleId, key, Optional.empty());
+        }
+        DisposalHandler handler = handlers.get(item.key().category());
+        if (handler == null) {
+            return finish(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(retryMax))), v,
+                    DisposalRecord.Outcome.NO_HANDLER, cutoff, action, ruleId, key, Optional.empty());
+        }
+        try {
+            handler.dispose(new DisposalRequest(item.key(), action, ruleId, cutoff, key, claim.attempt()));
+        } catch (Exception | AssertionError e) {
+            Duration backoff = backoff(claim.attempt());
+            LOG.warn("disposal handler for {} failed on attempt {} ({}); retrying in {}", item.key().category(),
+                    claim.attempt(), e.getClass().getName(), backoff);
+            return finish(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(backoff))), v,
+                    DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, Optional.of(e.getClass().getName()));
+        }
+        return finish(claim, item.withState(RetainedItem.State.DISPOSED).withRetry(0, Optional.empty()), v,
+                DisposalRecord.Outcome.DISPOSED, cutoff, action, ruleId, key, Optional.empty());
+    }
+
+    private DisposalRecord.Outcome finish(Claim claim, RetainedItem updated, RetentionVerdict v,
+            DisposalRecord.Outcome outcome, Instant cutoff, DisposalAction action, String ruleId, String key,
+            Optional<String> failure) {
+        ItemKey item = claim.item().key();
+        Optional<RetentionRule> rule = engine.policy().retentionRules().stream().filter(r -> r.id().equals(ruleId))
+                .findFirst();
+        Optional<Anchor> anchor = rule.map(RetentionRule::anchor);
+        DisposalRecord audit = new DisposalRecord(0, clock.instant().truncatedTo(ChronoUnit.MICROS), item.reference(),
+                item.category().value(), item.purposeKey(), ruleId, engine.policy().version(), anchor,
+                anchor.map(a -> claim.item().anchors().get(a)), cutoff, action, outcome, claim.attempt(), key, node,
+                failure);
+        if (!store.finishClaim(claim, updated, audit)) {
+            LOG.warn("a disposal claim expired before it was recorded; another sweeper has taken the item over");
+            return null;
+        }
+        return outcome;
+    }
+
+    private Duration backoff(int attempt) {
+        long factor = 1L << Math.min(attempt - 1, 20);
+        Duration d = retryBase.multipliedBy(factor);
+        return d.compareTo(retryMax) > 0 ? retryMax : d;
+    }
+
+    /** Audit entries after {@code afterSequence}, in order. */
+    public List<DisposalRecord> disposals(long afterSequence, int limit) {
+        return store.disposals(afterSequence, limit);
+    }
+
+    /** Configures a {@link RetentionService}; validated in {@link #build()}. */
+    public static final class Builder {
+        private Policy policy;
+        private RetentionStore store;
+        private Clock clock = Clock.systemUTC();
+        private final Map<CategoryId, DisposalHandler> handlers = new HashMap<>();
+        private String node = "node-" + UUID.randomUUID().toString().substring(0, 8);
+        private Duration lease = Duration.ofMinutes(5);
+        private int batchSize = 100;
+        private Duration retryBase = Duration.ofMinutes(1);
+        private Duration retryMax = Duration.ofHours(6);
+
+        private Builder() {
+        }
+
+        public Builder policy(Policy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        /** Defaults to a new {@link InMemoryStore}. */
+        public Builder store(RetentionStore store) {
+            this.store = store;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** The host's disposal code for one category. */
+        public Builder handler(String category, DisposalHandler handler) {
+            handlers.put(CategoryId.of(category), Checks.required("handler", handler));
+            return this;
+        }
+
+        /** This node's name in claims and the audit. Defaults to a random one. */
+        public Builder node(String name) {
+            this.node = name;
+            return this;
+        }
+
+        /** How long a claim is exclusive; a crashed sweeper's items are taken over after it. Default 5 min. */
+        public Builder lease(Duration lease) {
+            this.lease = lease;
+            return this;
+        }
+
+        public Builder batchSize(int items) {
+            this.batchSize = items;
+            return this;
+        }
+
+        /** Backoff after a failed disposal: base, doubling per attempt, capped at max. Default 1 min to 6 h. */
+        public Builder retryBackoff(Duration base, Duration max) {
+            this.retryBase = base;
+            this.retryMax = max;
+            return this;
+        }
+
+        public RetentionService build() {
+            Checks.required("policy", policy);
+            if (store == null) {
+                store = new InMemoryStore();
+            }
+            Checks.required("clock", clock);
+            Checks.text("node", node, 100);
+            if (lease == null || lease.isNegative() || lease.isZero()) {
+                throw new InvalidValueException("lease", lease, "must be a positive duration");
+            }
+            if (batchSize < 1 || batchSize > 10_000) {
+                throw new InvalidValueException("batchSize", batchSize, "must be between 1 and 10000");
+            }
+            if (retryBase == null || retryBase.isNegative() || retryMax == null || retryMax.compareTo(retryBase) < 0) {
+                throw new InvalidValueException("retryBackoff", retryBase + ".." + retryMax,
+                        "must be a non-negative base no larger than the maximum");
+            }
+            Set<CategoryId> unknown = new LinkedHashSet<>();
+            for (CategoryId c : handlers.keySet()) {
+                if (policy.findCategory(c).isEmpty()) {
+                    unknown.add(c);
+                }
+            }
+            if (!unknown.isEmpty()) {
+                throw new InvalidValueException("handler", unknown, "names categories the policy does not declare");
+            }
+            return new RetentionService(this);
+        }
+    }
+}

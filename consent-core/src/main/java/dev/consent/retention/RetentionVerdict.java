@@ -1,0 +1,105 @@
+package dev.consent.retention;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * What retention says of one item at one instant, and why: every rule that applied, what each said, and
+ * which one decided. Conflicts are resolved by the principles of retention (legal hold first; a minimum
+ * blocks disposal and erasure; the longest minimum; explicit over implicit; the shortest maximum; erasure
+ * makes due at once unless a hold or minimum applies; DELETE over ANONYMIZE unless a rule says otherwise).
+ *
+ * @param keepUntil for {@link Status#KEEP} and {@link Status#HELD}: when disposal would fall due, if known
+ * @param dueSince for {@link Status#DUE}: since when
+ * @param action what the deciding rule prescribes once due
+ * @param decidingRule the id of the rule that decided, or {@value #ERASURE_REQUEST} when the subject's
+ *     erasure request did
+ * @param restrictProcessing the subject asked for erasure but the data must be kept (a minimum or a hold):
+ *     processing must be restricted to keeping it until then (GDPR Art. 17(3)(b), Art. 18)
+ * @param holds ids of the legal holds in force on the item
+ * @param rules what each applicable rule said, in policy order
+ */
+public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional<Instant> keepUntil,
+        Optional<Instant> dueSince, Optional<DisposalAction> action, Optional<String> decidingRule,
+        boolean restrictProcessing, List<String> holds, List<RuleOutcome> rules, String policyVersion) {
+
+    /** The pseudo rule id of an erasure request. */
+    public static final String ERASURE_REQUEST = "erasure-request";
+
+    /** The verdict's kind. */
+    public enum Status {
+        /** Keep: disposal is not due yet (or a minimum still runs). */
+        KEEP,
+        /** Disposal is due; the sweeper will act. */
+        DUE,
+        /** A legal hold keeps the item whatever else applies. */
+        HELD,
+        /** No maximum rule has started: the anchor events it counts from never happened. */
+        NOT_STARTED,
+        /** No maximum rule applies to the item's category at all: a gap in the policy, reported. */
+        NO_RULE
+    }
+
+    /** What one rule said of the item. */
+    public record RuleOutcome(String ruleId, RetentionRule.Kind kind, Anchor anchor, Optional<Instant> anchorAt,
+            Optional<Instant> endsAt, Role role) {
+
+        @Override
+        public String toString() {
+            return ruleId + " (" + kind + " from " + anchor + anchorAt.map(a -> " at " + a).orElse(" (never happened)")
+                    + endsAt.map(e -> ", ends " + e).orElse("") + "): " + role.text;
+        }
+    }
+
+    /** The part a rule played. */
+    public enum Role {
+        DECIDES("decides"),
+        BLOCKS_DISPOSAL("a minimum still running: it blocks disposal and erasure until it ends"),
+        SHORTER_MINIMUM("a longer minimum outlasts it"),
+        MINIMUM_ENDED("a minimum that ends before disposal falls due"),
+        OUTRANKED_BY_EXPLICIT("a category default, outranked by a rule for the item's purpose"),
+        LATER_MAXIMUM("a maximum that ends later than the one that decides"),
+        ACTION_YIELDS("falls due at the same instant, but its action yields (DELETE wins unless a rule overrides)"),
+        SUPERSEDED_BY_ERASURE("ends after the subject's erasure request, which decides"),
+        NOT_STARTED("its anchor event never happened");
+
+        private final String text;
+
+        Role(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
+
+    /** The instant the item falls due for disposal if nothing changes; empty if it never will. */
+    public Optional<Instant> disposalAt() {
+        return status == Status.DUE ? dueSince : keepUntil;
+    }
+
+    /** A readable explanation, one line for the verdict and one per rule. */
+    public String explain() {
+        StringBuilder b = new StringBuilder();
+        b.append(item).append(" at ").append(at).append(": ").append(status);
+        keepUntil.ifPresent(t -> b.append(status == Status.HELD ? " (otherwise until " : " until ").append(t)
+                .append(status == Status.HELD ? ")" : ""));
+        dueSince.ifPresent(t -> b.append(" since ").append(t));
+        action.ifPresent(a -> b.append(", then ").append(a));
+        decidingRule.ifPresent(r -> b.append(", decided by ").append(r));
+        if (!holds.isEmpty()) {
+            b.append(", held by ").append(String.join(", ", holds));
+        }
+        if (restrictProcessing) {
+            b.append("; erasure requested: restrict processing now, dispose when the retention obligation ends");
+        }
+        b.append(" (policy ").append(policyVersion).append(')');
+        if (!rules.isEmpty()) {
+            b.append('\n').append(rules.stream().map(r -> "  - " + r).collect(Collectors.joining("\n")));
+        }
+        return b.toString();
+    }
+}

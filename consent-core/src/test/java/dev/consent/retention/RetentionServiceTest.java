@@ -1,0 +1,310 @@
+package dev.consent.retention;
+
+import dev.consent.ConflictException;
+import dev.consent.InvalidValueException;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.CategoryId;
+import dev.consent.store.InMemoryStore;
+import dev.consent.testing.MutableClock;
+import dev.consent.testing.RetentionPolicy;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RetentionServiceTest {
+    private final MutableClock clock = MutableClock.at("2025-01-10T09:00:00Z");
+    private final InMemoryStore store = new InMemoryStore();
+    private final List<DisposalRequest> disposed = Collections.synchronizedList(new ArrayList<>());
+    private final SubjectId alice = SubjectId.of("alice");
+
+    private RetentionService.Builder service() {
+        return RetentionService.builder().policy(RetentionPolicy.policy()).store(store).clock(clock)
+                .handler("contact.email", disposed::add).handler("order.record", disposed::add)
+                .handler("access.log", disposed::add).handler("support.ticket", disposed::add)
+                .retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1)).lease(Duration.ofMinutes(5));
+    }
+
+    private static long count(List<DisposalRecord> audit, DisposalRecord.Outcome outcome) {
+        return audit.stream().filter(r -> r.outcome() == outcome).count();
+    }
+
+    @Test
+    void anchorsMoveTheDueDateAndTheSweeperDisposesOnlyWhatIsDue() {
+        RetentionService retention = service().build();
+        retention.recordAnchor(alice, "contact.email", Anchor.LAST_TRANSACTION, clock.instant());
+        clock.advance(Duration.ofDays(400));
+        RetentionVerdict v = retention.recordAnchor(alice, "contact.email", Anchor.LAST_TRANSACTION, clock.instant());
+        assertThat(v.keepUntil()).contains(Instant.parse("2028-02-14T09:00:00Z"));
+        // a late delivery of an older purchase does not move it back
+        retention.recordAnchor(alice, "contact.email", Anchor.LAST_TRANSACTION, Instant.parse("2025-01-10T09:00:00Z"));
+        assertThat(retention.verdict(ItemKey.of("alice", "contact.email")).keepUntil())
+                .contains(Instant.parse("2028-02-14T09:00:00Z"));
+
+        clock.set(Instant.parse("2027-06-01T00:00:00Z"));
+        assertThat(retention.plan(clock.instant()).due()).isZero();
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).disposed()).isZero();
+
+        clock.set(Instant.parse("2028-02-14T09:00:00Z"));
+        DisposalPlan plan = retention.plan(clock.instant());
+        assertThat(plan.due()).isEqualTo(1);
+        assertThat(plan.dueByRule()).containsEntry("email-2y", 1L);
+        assertThat(disposed).isEmpty(); // the plan disposes of nothing
+
+        SweepReport report = retention.sweep(100, Duration.ofSeconds(10));
+        assertThat(report.disposed()).isEqualTo(1);
+        assertThat(disposed).singleElement().satisfies(r -> {
+            assertThat(r.item()).isEqualTo(ItemKey.of("alice", "contact.email"));
+            assertThat(r.action()).isEqualTo(DisposalAction.DELETE);
+            assertThat(r.ruleId()).isEqualTo("email-2y");
+            assertThat(r.cutoff()).isEqualTo(Instant.parse("2028-02-14T09:00:00Z"));
+            assertThat(r.attempt()).isEqualTo(1);
+        });
+        DisposalRecord audit = retention.disposals(0, 10).get(0);
+        assertThat(audit.outcome()).isEqualTo(DisposalRecord.Outcome.DISPOSED);
+        assertThat(audit.ruleId()).isEqualTo("email-2y");
+        assertThat(audit.policyVersion()).isEqualTo("7");
+        assertThat(audit.anchor()).contains(Anchor.LAST_TRANSACTION);
+        assertThat(audit.toString()).doesNotContain("alice"); // PII-free
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).claimed()).isZero();
+        assertThat(retention.schedule(alice)).isEmpty();
+
+        // a new purchase brings the item back
+        retention.recordAnchor(alice, "contact.email", Anchor.LAST_TRANSACTION, clock.instant());
+        assertThat(retention.schedule(alice)).singleElement()
+                .satisfies(s -> assertThat(s.status()).isEqualTo(RetentionVerdict.Status.KEEP));
+    }
+
+    @Test
+    void erasureIsAnsweredPerItemWithWhatIsKeptWhyAndUntilWhen() {
+        RetentionService retention = service().build();
+        Instant purchase = Instant.parse("2024-11-20T10:00:00Z");
+        retention.recordAnchor(alice, "contact.email", Anchor.LAST_TRANSACTION, purchase);
+        retention.recordAnchor(alice, "order.record", Anchor.LAST_TRANSACTION, purchase);
+        retention.recordAnchor(alice, "order.record", Anchor.COLLECTED, purchase);
+        retention.recordAnchor(alice, "access.log", Anchor.COLLECTED, purchase);
+        LegalHold hold = retention.placeHold(alice, Set.of(CategoryId.of("access.log")), "police request 17/25", "dpo");
+
+        ErasureAnswer answer = retention.requestErasure(alice);
+
+        assertThat(answer.entries()).hasSize(3);
+        assertThat(answer.entries()).filteredOn(e -> e.item().category().value().equals("contact.email")).singleElement()
+                .satisfies(e -> assertThat(e.outcome()).isEqualTo(ErasureAnswer.Outcome.ERASED_NOW));
+        assertThat(answer.kept()).anySatisfy(e -> {
+            assertThat(e.item().category().value()).isEqualTo("order.record");
+            assertThat(e.outcome()).isEqualTo(ErasureAnswer.Outcome.KEPT_UNTIL);
+            assertThat(e.keptUntil()).contains(Instant.parse("2031-12-31T23:00:00Z"));
+            assertThat(e.ruleId()).contains("orders-tax-7y");
+            assertThat(e.legalReference()).contains("AO §147(1), (4)");
+        });
+        assertThat(answer.kept()).anySatisfy(e -> {
+            assertThat(e.outcome()).isEqualTo(ErasureAnswer.Outcome.HELD);
+            assertThat(e.holds()).containsExactly(hold.id());
+        });
+        assertThat(answer.explain()).contains("order.record: kept until 2031-12-31T23:00:00Z because of rule orders-tax-7y");
+        assertThat(retention.wasErased(alice)).isTrue();
+        assertThat(retention.erasedAmong(List.of(alice, SubjectId.of("bob")))).containsExactly(alice);
+
+        SweepReport report = retention.sweep(100, Duration.ofSeconds(10));
+        assertThat(report.disposed()).isEqualTo(1);
+        assertThat(report.skippedHeld()).isEqualTo(1);
+        assertThat(disposed).extracting(r -> r.item().category().value()).containsExactly("contact.email");
+
+        clock.advance(Duration.ofMinutes(1));
+        retention.releaseHold(hold.id(), "dpo", "request withdrawn");
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).disposed()).isEqualTo(1);
+        assertThat(disposed).extracting(r -> r.item().category().value()).containsExactly("contact.email", "access.log");
+        assertThatThrownBy(() -> retention.releaseHold(hold.id(), "dpo", "again")).isInstanceOf(ConflictException.class);
+
+        clock.set(Instant.parse("2031-12-31T23:00:00Z"));
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).disposed()).isEqualTo(1);
+        assertThat(disposed.get(2).ruleId()).isEqualTo(RetentionVerdict.ERASURE_REQUEST);
+    }
+
+    @Test
+    void aHoldPlacedAfterPlanningIsHonouredBySweep() {
+        RetentionService retention = service().build();
+        retention.recordAnchor(alice, "access.log", Anchor.COLLECTED, clock.instant());
+        clock.advance(Duration.ofDays(100));
+        assertThat(retention.plan(clock.instant()).due()).isEqualTo(1);
+        retention.placeHold(alice, Set.of(), "litigation", "legal");
+        SweepReport report = retention.sweep(100, Duration.ofSeconds(10));
+        assertThat(report.disposed()).isZero();
+        assertThat(report.skippedHeld()).isEqualTo(1);
+        assertThat(disposed).isEmpty();
+        assertThat(retention.plan(clock.instant()).held()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailingHandlerIsRetriedWithBackoffWhileTheRestGoesOn() {
+        Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        RetentionService retention = service().handler("access.log", r -> {
+            calls.computeIfAbsent(r.item().subject().value(), s -> new AtomicInteger()).incrementAndGet();
+            if (r.item().subject().value().startsWith("bad") && r.attempt() < 3) {
+                throw new java.io.IOException("host table locked for " + r.item().subject());
+            }
+            disposed.add(r);
+        }).build();
+        for (int i = 0; i < 10; i++) {
+            retention.recordAnchor(SubjectId.of((i < 3 ? "bad" : "good") + i), "access.log", Anchor.COLLECTED,
+                    clock.instant());
+        }
+        clock.advance(Duration.ofDays(91));
+
+        SweepReport first = retention.sweep(100, Duration.ofSeconds(10));
+        assertThat(first.disposed()).isEqualTo(7);
+        assertThat(first.failed()).isEqualTo(3);
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).claimed()).as("backoff").isZero();
+
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).failed()).isEqualTo(3);
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).claimed()).as("backoff doubled").isZero();
+        clock.advance(Duration.ofMinutes(1));
+        SweepReport third = retention.sweep(100, Duration.ofSeconds(10));
+        assertThat(third.disposed()).isEqualTo(3);
+
+        List<DisposalRecord> audit = retention.disposals(0, 100);
+        assertThat(count(audit, DisposalRecord.Outcome.DISPOSED)).isEqualTo(10);
+        assertThat(count(audit, DisposalRecord.Outcome.FAILED)).isEqualTo(6);
+        assertThat(audit).filteredOn(r -> r.outcome() == DisposalRecord.Outcome.FAILED)
+                .allSatisfy(r -> assertThat(r.failure()).contains("java.io.IOException"))
+                .extracting(DisposalRecord::attempt).containsOnly(1, 2);
+        assertThat(audit.toString()).doesNotContain("bad0", "host table locked");
+        assertThat(disposed).extracting(DisposalRequest::attempt).contains(3);
+        // every attempt at one due item carries the same idempotency key
+        assertThat(audit).filteredOn(r -> r.itemReference().equals(ItemKey.of("bad0", "access.log").reference()))
+                .extracting(DisposalRecord::idempotencyKey).containsOnly(audit.stream()
+                        .filter(r -> r.itemReference().equals(ItemKey.of("bad0", "access.log").reference()))
+                        .findFirst().orElseThrow().idempotencyKey());
+    }
+
+    @Test
+    void aCategoryWithoutHandlerIsNeverDisposed() {
+        RetentionService retention = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
+                .clock(clock).build();
+        retention.recordAnchor(alice, "access.log", Anchor.COLLECTED, clock.instant());
+        clock.advance(Duration.ofDays(91));
+        assertThat(retention.plan(clock.instant()).withoutHandler()).isEqualTo(1);
+        SweepReport report = retention.sweep(10, Duration.ofSeconds(5));
+        assertThat(report.withoutHandler()).isEqualTo(1);
+        assertThat(report.disposed()).isZero();
+        assertThat(retention.disposals(0, 10)).singleElement()
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo(DisposalRecord.Outcome.NO_HANDLER));
+        assertThat(retention.verdict(ItemKey.of("alice", "access.log")).status()).isEqualTo(RetentionVerdict.Status.DUE);
+    }
+
+    @Test
+    void aBudgetStopsTheSweepAndTheNextOneGoesOn() {
+        RetentionService retention = service().batchSize(4).build();
+        for (int i = 0; i < 25; i++) {
+            retention.recordAnchor(SubjectId.of("s" + i), "access.log", Anchor.COLLECTED, clock.instant());
+        }
+        clock.advance(Duration.ofDays(91));
+        SweepReport first = retention.sweep(10, Duration.ofSeconds(10));
+        assertThat(first.disposed()).isEqualTo(10);
+        assertThat(first.budgetExhausted()).isTrue();
+        SweepReport rest = retention.sweep(100, Duration.ofSeconds(10));
+        assertThat(rest.disposed()).isEqualTo(15);
+        assertThat(rest.budgetExhausted()).isFalse();
+    }
+
+    /** Stands for a JVM dying mid-batch: it is not caught by the sweeper. */
+    static final class Crash extends Error {
+        private static final long serialVersionUID = 1L;
+    }
+
+    @Test
+    void aSweeperThatDiesMidBatchIsTakenOverAfterItsLeaseWithTheSameIdempotencyKey() {
+        List<String> keys = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger calls = new AtomicInteger();
+        RetentionService dying = service().node("node-a").batchSize(5).handler("access.log", r -> {
+            keys.add(r.idempotencyKey());
+            if (calls.incrementAndGet() == 3) {
+                throw new Crash(); // the handler ran for item 3, the node died before recording it
+            }
+        }).build();
+        for (int i = 0; i < 5; i++) {
+            dying.recordAnchor(SubjectId.of("s" + i), "access.log", Anchor.COLLECTED, clock.instant());
+        }
+        clock.advance(Duration.ofDays(91));
+        assertThatThrownBy(() -> dying.sweep(100, Duration.ofSeconds(10))).isInstanceOf(Crash.class);
+        assertThat(store.disposals(0, 100)).hasSize(2);
+
+        List<String> redone = Collections.synchronizedList(new ArrayList<>());
+        RetentionService survivor = service().node("node-b").handler("access.log", r -> redone.add(r.idempotencyKey()))
+                .build();
+        assertThat(survivor.sweep(100, Duration.ofSeconds(10)).claimed()).as("claims still leased").isZero();
+        clock.advance(Duration.ofMinutes(5));
+        SweepReport report = survivor.sweep(100, Duration.ofSeconds(10));
+
+        assertThat(report.disposed()).isEqualTo(3); // the one in flight and the two never reached
+        assertThat(redone).contains(keys.get(2));
+        List<DisposalRecord> audit = store.disposals(0, 100);
+        assertThat(audit).hasSize(5);
+        assertThat(audit).extracting(DisposalRecord::itemReference).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void twoSweepersRacingDisposeEachItemExactlyOnce() throws Exception {
+        Map<ItemKey, AtomicInteger> handled = new ConcurrentHashMap<>();
+        DisposalHandler counting = r -> handled.computeIfAbsent(r.item(), k -> new AtomicInteger()).incrementAndGet();
+        RetentionService a = service().node("a").batchSize(7).handler("access.log", counting).build();
+        RetentionService b = service().node("b").batchSize(5).handler("access.log", counting).build();
+        int items = 400;
+        for (int i = 0; i < items; i++) {
+            a.recordAnchor(SubjectId.of("s" + i), "access.log", Anchor.COLLECTED, clock.instant().plusMillis(i));
+        }
+        clock.advance(Duration.ofDays(91));
+
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<SweepReport>> runs = new ArrayList<>();
+        for (RetentionService node : List.of(a, b, a, b)) {
+            runs.add(pool.submit(() -> {
+                start.await();
+                return node.sweep(10_000, Duration.ofSeconds(30));
+            }));
+        }
+        start.countDown();
+        int total = 0;
+        for (Future<SweepReport> f : runs) {
+            total += f.get(60, TimeUnit.SECONDS).disposed();
+        }
+        pool.shutdown();
+
+        assertThat(total).isEqualTo(items);
+        assertThat(handled).hasSize(items);
+        assertThat(handled.values()).allMatch(c -> c.get() == 1);
+        List<DisposalRecord> audit = store.disposals(0, 10_000);
+        assertThat(audit).hasSize(items);
+        assertThat(audit).extracting(DisposalRecord::itemReference).doesNotHaveDuplicates();
+        assertThat(audit).extracting(DisposalRecord::node).contains("a", "b");
+    }
+
+    @Test
+    void unknownCategoriesAndBadSettingsAreRejected() {
+        RetentionService retention = service().build();
+        assertThatThrownBy(() -> retention.recordAnchor(alice, "profiling.data", Anchor.COLLECTED, clock.instant()))
+                .isInstanceOf(InvalidValueException.class).hasMessageContaining("profiling.data");
+        assertThatThrownBy(() -> service().handler("nope", r -> { }).build()).isInstanceOf(InvalidValueException.class)
+                .hasMessageContaining("nope");
+        assertThatThrownBy(() -> service().lease(Duration.ZERO).build()).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> retention.releaseHold("hold-x", "a", "b")).isInstanceOf(InvalidValueException.class);
+    }
+}

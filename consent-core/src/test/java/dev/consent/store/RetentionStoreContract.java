@@ -1,0 +1,259 @@
+package dev.consent.store;
+
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.CategoryId;
+import dev.consent.policy.PurposeId;
+import dev.consent.retention.Anchor;
+import dev.consent.retention.Claim;
+import dev.consent.retention.DisposalAction;
+import dev.consent.retention.DisposalRecord;
+import dev.consent.retention.ItemKey;
+import dev.consent.retention.LegalHold;
+import dev.consent.retention.RetainedItem;
+import dev.consent.retention.Tombstone;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The behaviour every {@link RetentionStore} must have. Published in consent-core's test-jar. */
+public abstract class RetentionStoreContract {
+    protected static final Instant T0 = Instant.parse("2025-03-01T10:15:30.123456Z");
+    protected RetentionStore store;
+
+    /** A new, empty store. Called before every test. */
+    protected abstract RetentionStore createRetentionStore();
+
+    @BeforeEach
+    void freshStore() {
+        store = createRetentionStore();
+    }
+
+    protected static ItemKey key(String subject, String category) {
+        return ItemKey.of(subject, category);
+    }
+
+    protected static RetainedItem due(ItemKey key, Instant dueAt) {
+        return RetainedItem.create(key).withAnchors(Map.of(Anchor.COLLECTED, dueAt.minusSeconds(86_400)))
+                .withDue(Optional.of(dueAt));
+    }
+
+    private static DisposalRecord audit(Claim c, DisposalRecord.Outcome outcome) {
+        return new DisposalRecord(0, T0, c.item().key().reference(), c.item().key().category().value(),
+                c.item().key().purposeKey(), "rule-1", "7", Optional.of(Anchor.COLLECTED), Optional.of(T0), T0,
+                DisposalAction.DELETE, outcome, c.attempt(), "key-" + c.item().key().reference(), c.owner(),
+                outcome == DisposalRecord.Outcome.FAILED ? Optional.of("java.io.IOException") : Optional.empty());
+    }
+
+    @Test
+    void itemsRoundTripWithOptimisticVersions() {
+        ItemKey k = ItemKey.of(SubjectId.of("alice \u05e9'; --"), CategoryId.of("contact.email"),
+                PurposeId.of("marketing.email"));
+        RetainedItem item = RetainedItem.create(k)
+                .withAnchors(Map.of(Anchor.LAST_TRANSACTION, T0, Anchor.of("host.defined"), T0.plusNanos(1000)))
+                .withErasureRequestedAt(T0.plusSeconds(5)).withDue(Optional.of(T0.plusSeconds(10)))
+                .withRetry(2, Optional.of(T0.plusSeconds(60)));
+
+        assertThat(store.saveItem(item)).isTrue();
+        RetainedItem stored = store.item(k).orElseThrow();
+        assertThat(stored).isEqualTo(item.nextVersion());
+        assertThat(store.saveItem(item)).as("a stale version is refused").isFalse();
+        assertThat(store.saveItem(stored.withDue(Optional.empty()))).isTrue();
+        assertThat(store.item(k).orElseThrow().version()).isEqualTo(2);
+        assertThat(store.item(k).orElseThrow().dueAt()).isEmpty();
+        assertThat(store.item(key("nobody", "contact.email"))).isEmpty();
+    }
+
+    @Test
+    void itemsOfASubjectAreListedInKeyOrder() {
+        store.saveItem(RetainedItem.create(key("alice", "order.record")));
+        store.saveItem(RetainedItem.create(key("alice", "contact.email")));
+        store.saveItem(RetainedItem.create(ItemKey.of(SubjectId.of("alice"), CategoryId.of("contact.email"),
+                PurposeId.of("marketing.email"))));
+        store.saveItem(RetainedItem.create(key("bob", "contact.email")));
+
+        assertThat(store.items(SubjectId.of("alice"))).extracting(RetainedItem::key).containsExactly(
+                key("alice", "contact.email"),
+                ItemKey.of(SubjectId.of("alice"), CategoryId.of("contact.email"), PurposeId.of("marketing.email")),
+                key("alice", "order.record"));
+    }
+
+    @Test
+    void dueItemsArePagedInDueThenKeyOrder() {
+        for (int i = 0; i < 30; i++) {
+            store.saveItem(due(key("s" + (char) ('a' + i % 26) + i, "access.log"), T0.plusSeconds(i % 3)));
+        }
+        store.saveItem(due(key("late", "access.log"), T0.plusSeconds(3600)));
+        store.saveItem(RetainedItem.create(key("never", "access.log")));
+        store.saveItem(due(key("gone", "access.log"), T0).withState(RetainedItem.State.DISPOSED));
+
+        List<RetainedItem> all = new ArrayList<>();
+        Optional<RetentionStore.DueCursor> cursor = Optional.empty();
+        while (true) {
+            List<RetainedItem> page = store.dueItems(T0.plusSeconds(60), cursor, 7);
+            all.addAll(page);
+            if (page.size() < 7) {
+                break;
+            }
+            RetainedItem last = page.get(page.size() - 1);
+            cursor = Optional.of(new RetentionStore.DueCursor(last.dueAt().orElseThrow(), last.key()));
+        }
+        assertThat(all).hasSize(30);
+        assertThat(all).extracting(i -> i.dueAt().orElseThrow()).isSorted();
+        for (int i = 1; i < all.size(); i++) {
+            if (all.get(i).dueAt().equals(all.get(i - 1).dueAt())) {
+                assertThat(all.get(i).key()).isGreaterThan(all.get(i - 1).key());
+            }
+        }
+    }
+
+    @Test
+    void aClaimIsExclusiveUntilItsLeaseEnds() {
+        store.saveItem(due(key("a", "access.log"), T0));
+        store.saveItem(due(key("b", "access.log"), T0.plusSeconds(1)));
+        store.saveItem(due(key("c", "access.log"), T0.plusSeconds(3600)));
+
+        List<Claim> first = store.claimDue(T0.plusSeconds(10), 10, "node-a", Duration.ofMinutes(5));
+        assertThat(first).extracting(c -> c.item().key().subject().value()).containsExactly("a", "b");
+        assertThat(first).allMatch(c -> c.attempt() == 1 && c.owner().equals("node-a"));
+        assertThat(store.claimDue(T0.plusSeconds(20), 10, "node-b", Duration.ofMinutes(5))).isEmpty();
+
+        List<Claim> takeover = store.claimDue(T0.plusSeconds(10).plus(Duration.ofMinutes(5)), 10, "node-b",
+                Duration.ofMinutes(5));
+        assertThat(takeover).extracting(c -> c.item().key().subject().value()).containsExactly("a", "b");
+        assertThat(store.finishClaim(first.get(0), first.get(0).item(), audit(first.get(0),
+                DisposalRecord.Outcome.DISPOSED))).as("the lost claim cannot finish").isFalse();
+        assertThat(store.disposals(0, 10)).isEmpty();
+        assertThat(store.finishClaim(takeover.get(0), takeover.get(0).item().withState(RetainedItem.State.DISPOSED),
+                audit(takeover.get(0), DisposalRecord.Outcome.DISPOSED))).isTrue();
+        assertThat(store.finishClaim(takeover.get(0), takeover.get(0).item(), audit(takeover.get(0),
+                DisposalRecord.Outcome.DISPOSED))).as("a claim finishes once").isFalse();
+        assertThat(store.disposals(0, 10)).hasSize(1);
+        assertThat(store.item(key("a", "access.log")).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
+    }
+
+    @Test
+    void aFailedAttemptWaitsOutItsBackoffAndCountsAttempts() {
+        store.saveItem(due(key("a", "access.log"), T0));
+        Claim c = store.claimDue(T0, 10, "n", Duration.ofMinutes(5)).get(0);
+        assertThat(store.finishClaim(c, c.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
+                audit(c, DisposalRecord.Outcome.FAILED))).isTrue();
+
+        assertThat(store.claimDue(T0.plusSeconds(59), 10, "n", Duration.ofMinutes(5))).isEmpty();
+        List<Claim> retry = store.claimDue(T0.plusSeconds(60), 10, "n", Duration.ofMinutes(5));
+        assertThat(retry).hasSize(1);
+        assertThat(retry.get(0).attempt()).isEqualTo(2);
+        assertThat(store.dueItems(T0, Optional.empty(), 10)).hasSize(1); // the planner still sees it
+    }
+
+    @Test
+    void finishingKeepsAConcurrentWritersNewerItem() {
+        ItemKey k = key("a", "contact.email");
+        store.saveItem(due(k, T0));
+        Claim c = store.claimDue(T0, 10, "n", Duration.ofMinutes(5)).get(0);
+        RetainedItem newer = store.item(k).orElseThrow().withDue(Optional.of(T0.plus(Duration.ofDays(700))));
+        assertThat(store.saveItem(newer)).as("saving leaves the claim alone").isTrue();
+
+        assertThat(store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED),
+                audit(c, DisposalRecord.Outcome.DISPOSED))).isTrue();
+
+        RetainedItem stored = store.item(k).orElseThrow();
+        assertThat(stored.state()).isEqualTo(RetainedItem.State.ACTIVE);
+        assertThat(stored.dueAt()).contains(T0.plus(Duration.ofDays(700)));
+        assertThat(store.disposals(0, 10)).hasSize(1);
+    }
+
+    @Test
+    void holdsAreKeptWithTheirRelease() {
+        LegalHold h = new LegalHold("hold-1", SubjectId.of("alice"), Set.of(CategoryId.of("order.record")),
+                "tax audit 2025", "dpo@shop", T0, Optional.empty());
+        store.saveHold(h);
+        store.saveHold(new LegalHold("hold-2", SubjectId.of("alice"), Set.of(), "litigation", "legal@shop",
+                T0.plusSeconds(1), Optional.empty()));
+        store.saveHold(new LegalHold("hold-3", SubjectId.of("bob"), Set.of(), "x", "y", T0, Optional.empty()));
+        LegalHold released = h.released(new LegalHold.Release("dpo@shop", "audit closed", T0.plusSeconds(99)));
+        store.saveHold(released);
+
+        assertThat(store.hold("hold-1")).contains(released);
+        assertThat(store.holds(SubjectId.of("alice"))).extracting(LegalHold::id).containsExactly("hold-1", "hold-2");
+        assertThat(store.holds(SubjectId.of("carol"))).isEmpty();
+    }
+
+    @Test
+    void theAuditIsSequencedAndTombstonesAreUnique() {
+        for (int i = 0; i < 5; i++) {
+            store.saveItem(due(key("s" + i, "access.log"), T0));
+        }
+        for (Claim c : store.claimDue(T0, 10, "n", Duration.ofMinutes(1))) {
+            store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED), audit(c, DisposalRecord.Outcome.DISPOSED));
+        }
+        List<DisposalRecord> all = store.disposals(0, 100);
+        assertThat(all).extracting(DisposalRecord::sequence).isSorted().doesNotHaveDuplicates().allMatch(s -> s > 0);
+        assertThat(store.disposals(all.get(2).sequence(), 100)).containsExactlyElementsOf(all.subList(3, 5));
+        assertThat(all.get(0).failure()).isEmpty();
+        assertThat(all.get(0).anchor()).contains(Anchor.COLLECTED);
+
+        Tombstone t = new Tombstone(ItemKey.subjectReference(SubjectId.of("alice")), T0);
+        assertThat(store.addTombstone(t)).isTrue();
+        assertThat(store.addTombstone(new Tombstone(t.subjectReference(), T0.plusSeconds(5)))).isFalse();
+        assertThat(store.tombstone(t.subjectReference())).contains(t);
+        assertThat(store.tombstone("0".repeat(64))).isEmpty();
+    }
+
+    @Test
+    void racingClaimersNeverShareAnItem() throws Exception {
+        int items = 300;
+        for (int i = 0; i < items; i++) {
+            store.saveItem(due(key("s" + i, "access.log"), T0.plusMillis(i)));
+        }
+        int threads = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<ItemKey> disposed = Collections.synchronizedList(new ArrayList<>());
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            String owner = "node-" + t;
+            futures.add(pool.submit(() -> {
+                start.await();
+                while (true) {
+                    List<Claim> claims = store.claimDue(T0.plusSeconds(10), 7, owner, Duration.ofMinutes(5));
+                    if (claims.isEmpty()) {
+                        return null;
+                    }
+                    for (Claim c : claims) {
+                        if (store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED),
+                                audit(c, DisposalRecord.Outcome.DISPOSED))) {
+                            disposed.add(c.item().key());
+                        }
+                    }
+                }
+            }));
+        }
+        start.countDown();
+        for (Future<?> f : futures) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertThat(disposed).hasSize(items).doesNotHaveDuplicates();
+        List<DisposalRecord> audit = store.disposals(0, 10_000);
+        assertThat(audit).hasSize(items);
+        Set<String> refs = new HashSet<>();
+        audit.forEach(r -> refs.add(r.itemReference()));
+        assertThat(refs).hasSize(items);
+    }
+}
