@@ -3,6 +3,7 @@ package dev.consent.jdbc;
 import dev.consent.Checks;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
+import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
@@ -86,6 +87,7 @@ public final class JdbcStore implements ConsentStore {
     private final String links;
     private final String changes;
     private final String feedLock;
+    private final String checkpoints;
 
     private JdbcStore(DataSource dataSource, JdbcCustomization dialect, String prefix) {
         this.dataSource = dataSource;
@@ -96,6 +98,7 @@ public final class JdbcStore implements ConsentStore {
         this.links = prefix + "links";
         this.changes = prefix + "changes";
         this.feedLock = prefix + "feed_lock";
+        this.checkpoints = prefix + "checkpoints";
     }
 
     /** Starts configuring a store on the host's data source (ideally a connection pool). */
@@ -488,6 +491,87 @@ public final class JdbcStore implements ConsentStore {
             ps.setString(1, visitor.value());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(SubjectId.of(rs.getString(1))) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One transaction: the subject's head row is locked first (the lock appends take), so a prune and an
+     * append of the same subject are serialised; then the checkpoint and the event it names are compared, the
+     * events up to it deleted and the checkpoint stored. The deleted event ids may be stored again later,
+     * as in the in-memory store.
+     *
+     * @throws InvalidValueException when an instant is finer than a microsecond or outside the stored range, or
+     *         the signature is longer than 128 characters; nothing is changed
+     */
+    @Override
+    public boolean prune(ChainCheckpoint checkpoint) {
+        Checks.required("checkpoint", checkpoint);
+        EventRows.instant("prunedAt", checkpoint.prunedAt(), dialect);
+        EventRows.instant("horizon", checkpoint.horizon(), dialect);
+        Checks.optionalText("signature", checkpoint.signature(), 128);
+        String subject = checkpoint.subject().value();
+        return inTransaction("prune", c -> {
+            Map<SubjectId, ChainHead> head = new HashMap<>();
+            readHeads(c, List.of(subject), " FOR UPDATE", head);
+            if (head.isEmpty()) {
+                return Outcome.rollback(false);
+            }
+            Optional<ChainCheckpoint> previous = readCheckpoint(c, checkpoint.subject());
+            if (previous.isPresent() && previous.get().sequence() >= checkpoint.sequence()) {
+                return Outcome.rollback(false); // a checkpoint never moves back
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT event_hash FROM " + events
+                    + " WHERE subject = ? AND seq = ?")) {
+                ps.setString(1, subject);
+                ps.setLong(2, checkpoint.sequence());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !rs.getString(1).equals(checkpoint.hash())) {
+                        return Outcome.rollback(false);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + events + " WHERE subject = ? AND seq <= ?")) {
+                ps.setString(1, subject);
+                ps.setLong(2, checkpoint.sequence());
+                ps.executeUpdate();
+            }
+            String write = previous.isPresent()
+                    ? "UPDATE " + checkpoints + " SET seq = ?, event_hash = ?, pruned_at = ?, horizon = ?, signature = ?"
+                            + " WHERE subject = ?"
+                    : "INSERT INTO " + checkpoints + " (seq, event_hash, pruned_at, horizon, signature, subject)"
+                            + " VALUES (?, ?, ?, ?, ?, ?)";
+            try (PreparedStatement ps = c.prepareStatement(write)) {
+                ps.setLong(1, checkpoint.sequence());
+                ps.setString(2, checkpoint.hash());
+                dialect.setInstant(ps, 3, checkpoint.prunedAt());
+                dialect.setInstant(ps, 4, checkpoint.horizon());
+                ps.setString(5, checkpoint.signature());
+                ps.setString(6, subject);
+                ps.executeUpdate();
+            }
+            return Outcome.commit(true);
+        }, c -> false); // a concurrent first checkpoint of the subject won; this one changed nothing
+    }
+
+    @Override
+    public Optional<ChainCheckpoint> checkpoint(SubjectId subject) {
+        Checks.required("subject", subject);
+        return read("checkpoint", c -> readCheckpoint(c, subject));
+    }
+
+    private Optional<ChainCheckpoint> readCheckpoint(Connection c, SubjectId subject) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT seq, event_hash, pruned_at, horizon, signature FROM "
+                + checkpoints + " WHERE subject = ?")) {
+            ps.setString(1, subject.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new ChainCheckpoint(subject, rs.getLong(1), rs.getString(2),
+                        dialect.getInstant(rs, 3), dialect.getInstant(rs, 4), rs.getString(5)));
             }
         }
     }

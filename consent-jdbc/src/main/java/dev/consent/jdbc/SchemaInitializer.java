@@ -35,7 +35,7 @@ final class SchemaInitializer {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaInitializer.class);
 
     /** Every migration, in order. A new one is appended here and as {@code V<n>__<name>.sql} per dialect. */
-    static final List<Migration> MIGRATIONS = List.of(new Migration(1, "consent"));
+    static final List<Migration> MIGRATIONS = List.of(new Migration(1, "consent"), new Migration(2, "checkpoints"));
 
     /**
      * SQLStates that mean "that object already exists": PostgreSQL duplicate_table and duplicate_object,
@@ -53,12 +53,20 @@ final class SchemaInitializer {
     private final JdbcCustomization dialect;
     private final String prefix;
     private final Clock clock;
+    private final List<Migration> migrations;
 
     SchemaInitializer(DataSource dataSource, JdbcCustomization dialect, String prefix, Clock clock) {
+        this(dataSource, dialect, prefix, clock, MIGRATIONS);
+    }
+
+    /** With another list of migrations: tests use it to prove that later migrations are applied in order. */
+    SchemaInitializer(DataSource dataSource, JdbcCustomization dialect, String prefix, Clock clock,
+            List<Migration> migrations) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.prefix = prefix;
         this.clock = clock;
+        this.migrations = migrations.stream().sorted(java.util.Comparator.comparingInt(Migration::version)).toList();
     }
 
     /** Brings the schema up to the newest migration; returns the versions this call applied. */
@@ -75,7 +83,7 @@ final class SchemaInitializer {
                         + dialect.instantColumnType() + " NOT NULL, CONSTRAINT " + prefix
                         + "schema_version_pk PRIMARY KEY (version))");
                 Set<Integer> recorded = recordedVersions(c);
-                for (Migration m : MIGRATIONS) {
+                for (Migration m : migrations) {
                     if (recorded.contains(m.version())) {
                         continue;
                     }
@@ -88,7 +96,7 @@ final class SchemaInitializer {
                                 dialect);
                     }
                 }
-                int newest = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+                int newest = migrations.get(migrations.size() - 1).version();
                 recorded.stream().filter(v -> v > newest).findAny().ifPresent(v -> LOG.info(
                         "consent schema {} is at version {}, newer than this library knows ({}); using it as is",
                         prefix, v, newest));

@@ -122,7 +122,7 @@ final class Databases {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
-            for (String t : List.of("events", "heads", "links", "changes", "feed_lock", "schema_version")) {
+            for (String t : List.of("events", "heads", "links", "changes", "feed_lock", "checkpoints", "schema_version")) {
                 s.execute("DROP TABLE IF EXISTS " + prefix + t);
             }
         } catch (SQLException e) {
