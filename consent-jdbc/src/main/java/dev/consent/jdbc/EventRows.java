@@ -19,6 +19,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -36,14 +37,21 @@ final class EventRows {
     private EventRows() {
     }
 
-    /** The column list, each qualified with {@code alias.} when an alias is given. */
-    static String columns(String alias) {
-        return alias == null ? String.join(", ", COLUMNS)
-                : COLUMNS.stream().map(c -> alias + "." + c).collect(Collectors.joining(", "));
+    private static final Set<String> INSTANT_COLUMNS = Set.of("occurred_at", "recorded_at", "expires_at");
+
+    /**
+     * The select list that {@link #read} reads, each column qualified with {@code alias.} when an alias is
+     * given, instants in the form the dialect reads them.
+     */
+    static String columns(String alias, JdbcCustomization dialect) {
+        return COLUMNS.stream().map(c -> {
+            String ref = alias == null ? c : alias + "." + c;
+            return INSTANT_COLUMNS.contains(c) ? dialect.selectInstant(ref) : ref;
+        }).collect(Collectors.joining(", "));
     }
 
     static String insert(String table) {
-        return "INSERT INTO " + table + " (" + columns(null) + ") VALUES ("
+        return "INSERT INTO " + table + " (" + String.join(", ", COLUMNS) + ") VALUES ("
                 + COLUMNS.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
     }
 
@@ -106,7 +114,7 @@ final class EventRows {
         ps.setString(i, e.hash());
     }
 
-    /** Reads the event whose columns start at {@code first} (in {@link #columns} order). */
+    /** Reads the event whose columns start at {@code first}, selected by {@link #columns}. */
     static ConsentEvent read(ResultSet rs, int first, JdbcCustomization dialect) throws SQLException {
         int i = first;
         SubjectId subject = SubjectId.of(rs.getString(i++));

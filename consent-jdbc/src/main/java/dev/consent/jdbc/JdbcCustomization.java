@@ -5,10 +5,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.Collections;
 import java.util.List;
 
@@ -49,7 +53,12 @@ abstract class JdbcCustomization {
 
     abstract void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException;
 
-    /** The instant in column {@code index}, or {@code null} when it is SQL NULL. */
+    /** The select-list expression that reads the instant column {@code column} for {@link #getInstant}. */
+    String selectInstant(String column) {
+        return column;
+    }
+
+    /** The instant in result column {@code index} (selected by {@link #selectInstant}), or {@code null} for NULL. */
     abstract Instant getInstant(ResultSet rs, int index) throws SQLException;
 
     /** The earliest instant the instant columns hold. */
@@ -155,10 +164,19 @@ abstract class JdbcCustomization {
 
     /**
      * MariaDB (and MySQL): instants in {@code DATETIME(6)} holding UTC wall-clock time. DATETIME is never
-     * converted by the session {@code time_zone} (TIMESTAMP is, and ends in 2038), and a
-     * {@link LocalDateTime} is sent and read verbatim by the driver, so only UTC values ever cross.
+     * converted by the session {@code time_zone} (TIMESTAMP is, and ends in 2038). Values cross the driver as
+     * text, formatted and parsed here and by the server: MariaDB Connector/J 3.5 decodes a DATETIME through
+     * the JVM's default zone (even for {@code getString} and {@code getObject(LocalDateTime.class)}), so a
+     * UTC wall-clock time that falls in a local DST gap comes back an hour late (2018-11-04 00:30 read as
+     * 01:30 in America/Sao_Paulo). The time-zone test catches exactly that.
      */
     private static final class MariaDb extends JdbcCustomization {
+        private static final DateTimeFormatter WRITE = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
+        private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
+                .appendPattern("uuuu-MM-dd HH:mm:ss")
+                .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+                .toFormatter();
+
         MariaDb() {
             super(Dialect.MARIADB);
         }
@@ -175,13 +193,22 @@ abstract class JdbcCustomization {
 
         @Override
         void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
-            ps.setObject(index, value == null ? null : LocalDateTime.ofInstant(value, ZoneOffset.UTC));
+            if (value == null) {
+                ps.setNull(index, Types.VARCHAR);
+            } else {
+                ps.setString(index, WRITE.format(LocalDateTime.ofInstant(value, ZoneOffset.UTC)));
+            }
+        }
+
+        @Override
+        String selectInstant(String column) {
+            return "DATE_FORMAT(" + column + ", '%Y-%m-%d %H:%i:%s.%f')";
         }
 
         @Override
         Instant getInstant(ResultSet rs, int index) throws SQLException {
-            LocalDateTime t = rs.getObject(index, LocalDateTime.class);
-            return t == null ? null : t.toInstant(ZoneOffset.UTC);
+            String t = rs.getString(index);
+            return t == null ? null : LocalDateTime.parse(t, READ).toInstant(ZoneOffset.UTC);
         }
 
         @Override

@@ -156,7 +156,7 @@ public final class JdbcStore implements ConsentStore {
         return read("findEvents", c -> {
             Map<EventId, ConsentEvent> out = new HashMap<>();
             for (List<String> chunk : chunks(keys)) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null) + " FROM " + events
+                try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null, dialect) + " FROM " + events
                         + " WHERE " + dialect.oneOf("event_id", chunk.size()))) {
                     dialect.bindKeys(c, ps, 1, chunk);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -181,7 +181,7 @@ public final class JdbcStore implements ConsentStore {
             return List.of();
         }
         return read("events", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null) + " FROM " + events
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null, dialect) + " FROM " + events
                     + " WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?")) {
                 ps.setString(1, subject.value());
                 ps.setLong(2, afterSequence);
@@ -216,9 +216,9 @@ public final class JdbcStore implements ConsentStore {
         }
         return read("decisionEvents", c -> {
             for (List<String> chunk : chunks(keys)) {
-                String sql = "SELECT e.subject AS asked, " + EventRows.columns("e") + " FROM " + events + " e WHERE "
+                String sql = "SELECT e.subject AS asked, " + EventRows.columns("e", dialect) + " FROM " + events + " e WHERE "
                         + dialect.oneOf("e.subject", chunk.size())
-                        + " UNION ALL SELECT l.customer AS asked, " + EventRows.columns("e") + " FROM " + links
+                        + " UNION ALL SELECT l.customer AS asked, " + EventRows.columns("e", dialect) + " FROM " + links
                         + " l JOIN " + events + " e ON e.subject = l.visitor WHERE "
                         + dialect.oneOf("l.customer", chunk.size());
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -563,8 +563,8 @@ public final class JdbcStore implements ConsentStore {
     }
 
     private Optional<ChainCheckpoint> readCheckpoint(Connection c, SubjectId subject) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT seq, event_hash, pruned_at, horizon, signature FROM "
-                + checkpoints + " WHERE subject = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT seq, event_hash, " + dialect.selectInstant("pruned_at") + ", "
+                + dialect.selectInstant("horizon") + ", signature FROM " + checkpoints + " WHERE subject = ?")) {
             ps.setString(1, subject.value());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -680,6 +680,9 @@ public final class JdbcStore implements ConsentStore {
         try {
             c.commit();
         } catch (SQLException e) {
+            // Roll back before the caller restores auto-commit: switching auto-commit on mid-transaction commits
+            // (JDBC spec), which would turn a failed commit into a successful one behind our back.
+            rollbackQuietly(c, e);
             // The database may or may not have committed before the failure reached us; say so rather than
             // promise "nothing was written".
             StoreException failure = new StoreException(operation, "the commit failed, so whether it took effect "

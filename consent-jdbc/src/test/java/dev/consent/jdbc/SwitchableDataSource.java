@@ -48,7 +48,10 @@ final class SwitchableDataSource implements DataSource {
         failCommit = false;
     }
 
-    /** The connection is lost when a statement whose SQL matches is prepared. */
+    /**
+     * The database becomes unreachable when a statement whose SQL matches is prepared: that statement and
+     * everything after it fail, including the rollback, as when the network goes mid-transaction.
+     */
     void failOn(Predicate<String> sql) {
         failOn = sql;
     }
@@ -101,6 +104,7 @@ final class SwitchableDataSource implements DataSource {
             }
             if ((name.equals("prepareStatement") || name.equals("prepareCall")) && args != null
                     && args[0] instanceof String sql && failOn.test(sql)) {
+                down = true;
                 throw lost(sql);
             }
             Object result = call(real, method, args);
