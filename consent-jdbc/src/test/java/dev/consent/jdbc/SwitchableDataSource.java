@@ -26,6 +26,8 @@ final class SwitchableDataSource implements DataSource {
     private volatile Predicate<String> failOn = sql -> false;
     private volatile boolean failCommit;
 
+    /** Connections asked for, whether or not they were given. */
+    final AtomicInteger connectionRequests = new AtomicInteger();
     /** Statements prepared or created. */
     final AtomicInteger statements = new AtomicInteger();
     /** Single-row updates sent one at a time ({@code executeUpdate}). */
@@ -62,6 +64,7 @@ final class SwitchableDataSource implements DataSource {
     }
 
     void resetCounts() {
+        connectionRequests.set(0);
         statements.set(0);
         singleUpdates.set(0);
         batches.set(0);
@@ -73,6 +76,7 @@ final class SwitchableDataSource implements DataSource {
 
     @Override
     public Connection getConnection() throws SQLException {
+        connectionRequests.incrementAndGet();
         if (down) {
             throw new SQLException("test: the database is unreachable", "08001");
         }
