@@ -69,7 +69,8 @@ final class EventRows {
             throw new InvalidValueException("hash", e.hash(), "must be 64 lower-case hex digits (SHA-256)");
         }
         if (!SHA256_HEX.matcher(e.previousHash()).matches()) {
-            throw new InvalidValueException("previousHash", e.previousHash(), "must be 64 lower-case hex digits (SHA-256)");
+            throw new InvalidValueException("previousHash", e.previousHash(),
+                    "must be 64 lower-case hex digits (SHA-256)");
         }
     }
 

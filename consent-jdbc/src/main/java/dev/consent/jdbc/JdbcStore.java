@@ -156,8 +156,8 @@ public final class JdbcStore implements ConsentStore {
         return read("findEvents", c -> {
             Map<EventId, ConsentEvent> out = new HashMap<>();
             for (List<String> chunk : chunks(keys)) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null, dialect) + " FROM " + events
-                        + " WHERE " + dialect.oneOf("event_id", chunk.size()))) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null, dialect) + " FROM "
+                        + events + " WHERE " + dialect.oneOf("event_id", chunk.size()))) {
                     dialect.bindKeys(c, ps, 1, chunk);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
@@ -181,8 +181,8 @@ public final class JdbcStore implements ConsentStore {
             return List.of();
         }
         return read("events", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null, dialect) + " FROM " + events
-                    + " WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null, dialect) + " FROM "
+                    + events + " WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?")) {
                 ps.setString(1, subject.value());
                 ps.setLong(2, afterSequence);
                 ps.setInt(3, limit);
@@ -216,8 +216,8 @@ public final class JdbcStore implements ConsentStore {
         }
         return read("decisionEvents", c -> {
             for (List<String> chunk : chunks(keys)) {
-                String sql = "SELECT e.subject AS asked, " + EventRows.columns("e", dialect) + " FROM " + events + " e WHERE "
-                        + dialect.oneOf("e.subject", chunk.size())
+                String sql = "SELECT e.subject AS asked, " + EventRows.columns("e", dialect) + " FROM " + events
+                        + " e WHERE " + dialect.oneOf("e.subject", chunk.size())
                         + " UNION ALL SELECT l.customer AS asked, " + EventRows.columns("e", dialect) + " FROM " + links
                         + " l JOIN " + events + " e ON e.subject = l.visitor WHERE "
                         + dialect.oneOf("l.customer", chunk.size());
@@ -533,14 +533,15 @@ public final class JdbcStore implements ConsentStore {
                     }
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + events + " WHERE subject = ? AND seq <= ?")) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + events
+                    + " WHERE subject = ? AND seq <= ?")) {
                 ps.setString(1, subject);
                 ps.setLong(2, checkpoint.sequence());
                 ps.executeUpdate();
             }
             String write = previous.isPresent()
-                    ? "UPDATE " + checkpoints + " SET seq = ?, event_hash = ?, pruned_at = ?, horizon = ?, signature = ?"
-                            + " WHERE subject = ?"
+                    ? "UPDATE " + checkpoints + " SET seq = ?, event_hash = ?, pruned_at = ?, horizon = ?,"
+                            + " signature = ? WHERE subject = ?"
                     : "INSERT INTO " + checkpoints + " (seq, event_hash, pruned_at, horizon, signature, subject)"
                             + " VALUES (?, ?, ?, ?, ?, ?)";
             try (PreparedStatement ps = c.prepareStatement(write)) {
@@ -563,8 +564,8 @@ public final class JdbcStore implements ConsentStore {
     }
 
     private Optional<ChainCheckpoint> readCheckpoint(Connection c, SubjectId subject) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT seq, event_hash, " + dialect.selectInstant("pruned_at") + ", "
-                + dialect.selectInstant("horizon") + ", signature FROM " + checkpoints + " WHERE subject = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT seq, event_hash, " + dialect.selectInstant("pruned_at")
+                + ", " + dialect.selectInstant("horizon") + ", signature FROM " + checkpoints + " WHERE subject = ?")) {
             ps.setString(1, subject.value());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
