@@ -35,8 +35,9 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * The durable {@link ConsentStore}: the consent ledger in five tables of an SQL database reached through the
- * host's {@link DataSource}. Create one with {@link #builder(DataSource)}:
+ * The durable {@link ConsentStore}: the consent ledger in its own tables (events, chain heads, visitor links,
+ * change feed, pruning checkpoints) of an SQL database reached through the host's {@link DataSource}. Create
+ * one with {@link #builder(DataSource)}:
  *
  * <pre>{@code
  * ConsentStore store = JdbcStore.builder(dataSource)
@@ -49,15 +50,18 @@ import javax.sql.DataSource;
  *   <li><b>Atomic, durable appends.</b> {@link #append} writes every event, chain head and change-feed
  *       entry in one transaction: it commits, or it returns a conflict, or it throws
  *       {@link StoreException} after rolling back. Expected conflicts (a head another writer moved, an
- *       event id already stored) are returned as {@link AppendResult#conflict}, never thrown.</li>
+ *       event id already stored) are returned as {@link AppendResult#conflict}, never thrown. Only when the
+ *       commit itself fails is the outcome unknown (the database may have committed before the connection
+ *       broke); the exception then says so.</li>
  *   <li><b>No forked chains across nodes.</b> An append locks the head rows of its subjects
  *       ({@code SELECT ... FOR UPDATE}) and compares-and-sets them; a subject's first head is an insert that
  *       a concurrent first append turns into a unique violation, reported as a conflict. The primary key
  *       (subject, sequence) of the events table is the backstop.</li>
  *   <li><b>Exact round trips.</b> Every field reads back as it was hashed; instants keep their
  *       microseconds whatever the JVM's default zone and the database session's time zone.</li>
- *   <li><b>A gap-free change feed.</b> Positions become visible in position order (see {@link #append} for
- *       how), so a poller that has read up to position p never later finds an entry below p.</li>
+ *   <li><b>An in-order change feed.</b> Positions become visible in position order (see {@link #append} for
+ *       how), so a poller that has read up to position p never later finds an entry below p. Positions may
+ *       have gaps (a rolled-back transaction consumes some); they never decrease.</li>
  *   <li><b>Set-based reads.</b> {@link #decisionEvents}, {@link #heads} and {@link #findEvents} run one query
  *       per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per {@code = ANY(text[])}).</li>
  *   <li><b>Fail closed.</b> Any other {@link SQLException}, including an unreachable database, becomes a
@@ -66,8 +70,10 @@ import javax.sql.DataSource;
  *
  * <p>Immutable and thread-safe; share one instance per database and table prefix. Any number of instances on
  * any number of nodes may use the same tables. Connections are borrowed per operation and handed back in the
- * auto-commit mode they came in; reads run at the connection's isolation level, writes need READ COMMITTED
- * or REPEATABLE READ (SERIALIZABLE works too, with more retried conflicts).
+ * auto-commit mode they came in. Tested at each database's default isolation level (READ COMMITTED on
+ * PostgreSQL and H2, REPEATABLE READ on MariaDB); the write paths take the locks they rely on explicitly
+ * and read what they decide on with locking reads. On PostgreSQL, REPEATABLE READ or SERIALIZABLE would turn
+ * lock waits into serialization failures (retried three times, then thrown): keep it at READ COMMITTED.
  *
  * <p>Not done here: PostgreSQL LISTEN/NOTIFY. The change feed is polled
  * ({@link #changesSince}); a notification channel would only shorten the delay, and is left for later.
