@@ -23,6 +23,17 @@ public final class Checks {
         return optionalText(field, value, max);
     }
 
+    /** A required, non-blank text that may span lines (tabs and line breaks allowed), at most {@code max} chars. */
+    public static String multilineText(String field, String value, int max) {
+        if (value == null) {
+            throw new InvalidValueException(field, null, "is required");
+        }
+        if (value.isBlank()) {
+            throw new InvalidValueException(field, value, "must not be blank");
+        }
+        return optionalText(field, value.replace('\n', ' ').replace('\r', ' '), max) == null ? null : value;
+    }
+
     /** An optional string: {@code null} passes; otherwise no control characters, at most {@code max}. */
     public static String optionalText(String field, String value, int max) {
         if (value == null) {

@@ -556,6 +556,11 @@ public final class ConsentService implements AutoCloseable {
         store.decisionEvents(List.of(subject)).getOrDefault(subject, List.of()).forEach(action);
     }
 
+    /** The visitor ids linked to a customer. */
+    public List<SubjectId> visitorsOf(SubjectId customer) {
+        return store.visitorsOf(customer);
+    }
+
     /** The policy version in force at {@code at}: the latest one effective at or before it (or the first). */
     public Policy policyAt(Instant at) {
         Policy chosen = policies.get(0);

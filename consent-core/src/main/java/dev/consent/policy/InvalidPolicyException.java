@@ -18,7 +18,10 @@ public final class InvalidPolicyException extends ConsentException {
         this.problems = List.copyOf(problems);
     }
 
-    /** Every problem, in document order. Never empty. */
+    /**
+     * Every problem, never empty: first what single fields hold (syntax, types, formats, unknown
+     * fields), then the rules between fields (declared ids, basis and mechanism, parents).
+     */
     public List<PolicyProblem> problems() {
         return problems;
     }

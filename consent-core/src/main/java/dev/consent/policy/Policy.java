@@ -1,7 +1,12 @@
 package dev.consent.policy;
 
+import dev.consent.Checks;
 import dev.consent.UnknownPurposeException;
 import dev.consent.retention.RetentionRule;
+import dev.consent.rights.BusinessCalendar;
+import dev.consent.rights.DeadlineTerm;
+import dev.consent.rights.RequestType;
+import dev.consent.rights.RightsTerm;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -33,6 +38,8 @@ public final class Policy {
     private final List<Purpose> purposes;
     private final List<Recipient> recipients;
     private final List<RetentionRule> retentionRules;
+    private final Map<RequestType, RightsTerm> rightsTerms;
+    private final BusinessCalendar calendar;
     private final Map<CategoryId, DataCategory> categoryIndex;
     private final Map<PurposeId, Purpose> purposeIndex;
     private final Map<PurposeId, List<Purpose>> lineage;
@@ -48,6 +55,10 @@ public final class Policy {
         this.purposes = List.copyOf(b.purposes);
         this.recipients = List.copyOf(b.recipients);
         this.retentionRules = List.copyOf(b.retentionRules);
+        Map<RequestType, RightsTerm> terms = new java.util.EnumMap<>(RequestType.class);
+        b.rightsTerms.forEach(t -> terms.put(t.type(), t));
+        this.rightsTerms = Collections.unmodifiableMap(terms);
+        this.calendar = BusinessCalendar.of(b.zone, b.weekend, b.holidays, b.extraWorkingDays);
         Map<CategoryId, DataCategory> cats = new LinkedHashMap<>();
         categories.forEach(c -> cats.put(c.id(), c));
         this.categoryIndex = Collections.unmodifiableMap(cats);
@@ -123,6 +134,21 @@ public final class Policy {
         return retentionRules.stream().filter(r -> r.appliesTo(category, purpose)).toList();
     }
 
+    /** The promise for a type of request, if the policy makes one. */
+    public Optional<RightsTerm> rightsTerm(RequestType type) {
+        return Optional.ofNullable(rightsTerms.get(type));
+    }
+
+    /** Every rights promise of the policy, by request type. */
+    public Map<RequestType, RightsTerm> rightsTerms() {
+        return rightsTerms;
+    }
+
+    /** The working-day calendar for rights deadlines, in the policy's zone. */
+    public BusinessCalendar calendar() {
+        return calendar;
+    }
+
     public Optional<Purpose> findPurpose(PurposeId purposeId) {
         return Optional.ofNullable(purposeIndex.get(purposeId));
     }
@@ -175,6 +201,11 @@ public final class Policy {
         private final List<Purpose> purposes = new ArrayList<>();
         private final List<Recipient> recipients = new ArrayList<>();
         private final List<RetentionRule> retentionRules = new ArrayList<>();
+        private final List<RightsTerm> rightsTerms = new ArrayList<>();
+        private java.util.Set<java.time.DayOfWeek> weekend = java.util.EnumSet.of(java.time.DayOfWeek.SATURDAY,
+                java.time.DayOfWeek.SUNDAY);
+        private final java.util.Set<LocalDate> holidays = new java.util.TreeSet<>();
+        private final java.util.Set<LocalDate> extraWorkingDays = new java.util.TreeSet<>();
 
         private Builder(String id, String version) {
             this.id = id;
@@ -203,7 +234,7 @@ public final class Policy {
         }
 
         public Builder category(DataCategory category) {
-            categories.add(category);
+            categories.add(Checks.required("category", category));
             return this;
         }
 
@@ -212,17 +243,51 @@ public final class Policy {
         }
 
         public Builder purpose(Purpose purpose) {
-            purposes.add(purpose);
+            purposes.add(Checks.required("purpose", purpose));
             return this;
         }
 
         public Builder recipient(Recipient recipient) {
-            recipients.add(recipient);
+            recipients.add(Checks.required("recipient", recipient));
             return this;
         }
 
         public Builder retention(RetentionRule rule) {
             retentionRules.add(rule);
+            return this;
+        }
+
+        /** A rights deadline promise; one per request type. */
+        public Builder rights(RightsTerm term) {
+            rightsTerms.add(term);
+            return this;
+        }
+
+        /** The same deadline for each of the given request types (every type when none is given). */
+        public Builder rights(DeadlineTerm deadline, RequestType... types) {
+            RequestType[] all = types.length == 0 ? RequestType.values() : types;
+            for (RequestType t : all) {
+                rightsTerms.add(new RightsTerm(t, deadline, Optional.empty()));
+            }
+            return this;
+        }
+
+        /** The days of the week that are not working days. Defaults to Saturday and Sunday. */
+        public Builder weekend(java.time.DayOfWeek... days) {
+            this.weekend = days.length == 0 ? java.util.EnumSet.noneOf(java.time.DayOfWeek.class)
+                    : java.util.EnumSet.copyOf(java.util.Arrays.asList(days));
+            return this;
+        }
+
+        /** Public holidays, which are not working days. */
+        public Builder holidays(LocalDate... dates) {
+            holidays.addAll(java.util.Arrays.asList(dates));
+            return this;
+        }
+
+        /** Weekend dates that are working days all the same (make-up days around bridge holidays). */
+        public Builder workingDays(LocalDate... dates) {
+            extraWorkingDays.addAll(java.util.Arrays.asList(dates));
             return this;
         }
 
@@ -265,6 +330,14 @@ public final class Policy {
 
         List<RetentionRule> retentionRules() {
             return retentionRules;
+        }
+
+        List<RightsTerm> rightsTerms() {
+            return rightsTerms;
+        }
+
+        java.util.Set<java.time.DayOfWeek> weekend() {
+            return weekend;
         }
     }
 }

@@ -1,7 +1,11 @@
 package dev.consent.policy;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +17,9 @@ import dev.consent.retention.CountFrom;
 import dev.consent.retention.DisposalAction;
 import dev.consent.retention.RetentionPeriod;
 import dev.consent.retention.RetentionRule;
+import dev.consent.rights.DeadlineTerm;
+import dev.consent.rights.RequestType;
+import dev.consent.rights.RightsTerm;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +40,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -47,11 +55,12 @@ public final class PolicyJson {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
     /** Deeper documents are not policies; refusing them keeps hostile input from exhausting the stack. */
     private static final int MAX_DEPTH = 64;
+    private static final int QUOTE_LIMIT = 80;
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private PolicyJson() {
     }
@@ -66,8 +75,8 @@ public final class PolicyJson {
 
     public static Policy read(InputStream in, String source) {
         JsonNode root;
-        try {
-            root = MAPPER.readTree(in);
+        try (JsonParser parser = MAPPER.createParser(in)) {
+            root = tree(parser, source);
         } catch (JsonProcessingException e) {
             throw syntax(source, e);
         } catch (IOException e) {
@@ -78,19 +87,71 @@ public final class PolicyJson {
 
     public static Policy read(String json) {
         JsonNode root;
-        try {
-            root = MAPPER.readTree(json);
+        try (JsonParser parser = MAPPER.createParser(json)) {
+            root = tree(parser, null);
         } catch (JsonProcessingException e) {
             throw syntax(null, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read policy text", e); // a String cannot fail to be read
         }
         return fromTree(root, null);
     }
 
+    /** The document's one value; {@code null} when there is none. More text after it is refused. */
+    private static JsonNode tree(JsonParser parser, String source) throws IOException {
+        JsonNode root = MAPPER.readTree(parser);
+        if (root != null && parser.nextToken() != null) {
+            JsonLocation at = parser.currentTokenLocation();
+            throw new InvalidPolicyException(source, List.of(new PolicyProblem("$", null,
+                    "is followed by more text at line " + at.getLineNr() + ", column " + at.getColumnNr()
+                            + "; a policy is exactly one JSON object")));
+        }
+        return root;
+    }
+
     private static InvalidPolicyException syntax(String source, JsonProcessingException e) {
+        if (e instanceof StreamConstraintsException) {
+            // Jackson's limits (nesting depth, length of numbers, strings and names) stop hostile input
+            // before it costs stack or memory; such a document is valid JSON but cannot be a policy.
+            return new InvalidPolicyException(source,
+                    List.of(new PolicyProblem("$", null, "is too large or too deeply nested for a policy: "
+                            + readable(e))));
+        }
         String where = e.getLocation() == null ? ""
                 : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        String path = e.getProcessor() instanceof JsonParser p ? path(p.getParsingContext()) : "$";
         return new InvalidPolicyException(source,
-                List.of(new PolicyProblem("$", null, "is not valid JSON" + where + ": " + e.getOriginalMessage())));
+                List.of(new PolicyProblem(path, null, "is not valid JSON" + where + ": " + readable(e))));
+    }
+
+    /**
+     * Jackson's message without the parts that name Jackson's own settings rather than the document, and
+     * with the characters it quotes from the document escaped (it shows them raw, even invisible ones).
+     */
+    private static String readable(JsonProcessingException e) {
+        String message = e.getOriginalMessage()
+                .replaceAll(" \\(for \\w+ starting at \\[Source: [^\\]]*\\]\\)", "")
+                .replaceAll(", from `[^`]*`", "");
+        StringBuilder out = new StringBuilder(message.length());
+        escape(message, false, out);
+        return out.toString();
+    }
+
+    /** The path the parser had reached, so that a syntax error or a duplicate key names where it is. */
+    private static String path(JsonStreamContext context) {
+        if (context == null || context.inRoot()) {
+            return "$";
+        }
+        String parent = path(context.getParent());
+        if (context.inArray()) {
+            return parent + "[" + Math.max(0, context.getCurrentIndex()) + "]";
+        }
+        return context.getCurrentName() == null ? parent : member(parent, context.getCurrentName());
+    }
+
+    /** {@code $.name} for a plain name, {@code $["odd name"]} for one that would make the path ambiguous. */
+    static String member(String at, String name) {
+        return PLAIN_NAME.matcher(name).matches() ? at + "." + name : at + "[" + quote(name) + "]";
     }
 
     private static Policy fromTree(JsonNode root, String source) {
@@ -106,7 +167,7 @@ public final class PolicyJson {
             throw new InvalidPolicyException(source, List.of(new PolicyProblem("$", kind(root), "must be a JSON object")));
         }
         f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "categories",
-                "purposes", "recipients", "retention");
+                "purposes", "recipients", "retention", "rights", "calendar");
         String id = f.string(root, "$", "id", true);
         String version = f.string(root, "$", "version", true);
         Policy.Builder b = Policy.builder(id, version);
@@ -120,14 +181,23 @@ public final class PolicyJson {
             String contact = f.string(controller, "$.controller", "contact", true);
             f.construct("$.controller", () -> b.controller(name, contact));
         }
-        f.array(root, "$", "categories", true, (node, at) -> {
+        List<Integer> categoryAt = new ArrayList<>();
+        List<Integer> purposeAt = new ArrayList<>();
+        List<Integer> recipientAt = new ArrayList<>();
+        Set<CategoryId> otherCategories = new LinkedHashSet<>();
+        Set<PurposeId> otherPurposes = new LinkedHashSet<>();
+        boolean categoriesRead = f.array(root, "$", "categories", true, (node, at, i) -> {
             f.onlyKnown(node, at, "id", "description", "sensitive");
             CategoryId cid = f.value(node, at, "id", true, CategoryId::of);
             String description = f.string(node, at, "description", true);
             boolean sensitive = f.bool(node, at, "sensitive", false);
-            f.construct(at, () -> b.category(new DataCategory(cid, description, sensitive)));
+            if (f.construct(at, () -> b.category(new DataCategory(cid, description, sensitive)))) {
+                categoryAt.add(i);
+            } else if (cid != null) {
+                otherCategories.add(cid);
+            }
         });
-        f.array(root, "$", "purposes", true, (node, at) -> {
+        boolean purposesRead = f.array(root, "$", "purposes", true, (node, at, i) -> {
             f.onlyKnown(node, at, "id", "title", "description", "legalBasis", "mechanism", "categories",
                     "consentVersion", "consentLifetime", "minimumAge", "guardianConsent", "parent", "saleOrSharing");
             PurposeId pid = f.value(node, at, "id", true, PurposeId::of);
@@ -145,13 +215,17 @@ public final class PolicyJson {
             if (categories != null && categories.isEmpty()) {
                 f.problem(at + ".categories", "[]", "must name at least one data category");
             }
-            f.construct(at, () -> b.purpose(new Purpose(pid, title, description, basis,
+            if (f.construct(at, () -> b.purpose(new Purpose(pid, title, description, basis,
                     mechanism != null ? mechanism : Purpose.defaultMechanism(basis), categories,
                     version1 == null ? 1 : version1, Optional.ofNullable(lifetime),
                     minimumAge == null ? OptionalInt.empty() : OptionalInt.of(minimumAge), guardian,
-                    Optional.ofNullable(parent), sale)));
+                    Optional.ofNullable(parent), sale)))) {
+                purposeAt.add(i);
+            } else if (pid != null) {
+                otherPurposes.add(pid);
+            }
         });
-        f.array(root, "$", "recipients", false, (node, at) -> {
+        f.array(root, "$", "recipients", false, (node, at, i) -> {
             f.onlyKnown(node, at, "id", "name", "role", "categories", "purposes", "location");
             String rid = f.value(node, at, "id", true, v -> dev.consent.Checks.dottedId("id", v, 100));
             String name = f.string(node, at, "name", true);
@@ -159,9 +233,12 @@ public final class PolicyJson {
             Set<CategoryId> categories = f.list(node, at, "categories", true, CategoryId::of);
             Set<PurposeId> purposes = f.list(node, at, "purposes", true, PurposeId::of);
             String location = f.string(node, at, "location", false);
-            f.construct(at, () -> b.recipient(new Recipient(rid, name, role, categories, purposes, location)));
+            if (f.construct(at, () -> b.recipient(new Recipient(rid, name, role, categories, purposes, location)))) {
+                recipientAt.add(i);
+            }
         });
-        f.array(root, "$", "retention", false, (node, at) -> {
+        List<Integer> retentionAt = new ArrayList<>();
+        f.array(root, "$", "retention", false, (node, at, i) -> {
             f.onlyKnown(node, at, "id", "category", "purpose", "kind", "period", "after", "countFrom", "action",
                     "overridesDelete", "legalReference", "description");
             String rid = f.value(node, at, "id", true, v -> dev.consent.Checks.dottedId("id", v, 100));
@@ -175,20 +252,109 @@ public final class PolicyJson {
             boolean overridesDelete = f.bool(node, at, "overridesDelete", false);
             String legalReference = f.string(node, at, "legalReference", false);
             String description = f.string(node, at, "description", false);
-            f.construct(at, () -> b.retention(new RetentionRule(rid, category, Optional.ofNullable(purpose), period,
+            if (f.construct(at, () -> b.retention(new RetentionRule(rid, category, Optional.ofNullable(purpose), period,
                     anchor, countFrom == null ? CountFrom.ANCHOR : countFrom, kind, Optional.ofNullable(action),
-                    overridesDelete, legalReference, description)));
+                    overridesDelete, legalReference, description)))) {
+                retentionAt.add(i);
+            }
         });
+        List<String> rightsPaths = new ArrayList<>();
+        f.array(root, "$", "rights", false, (node, at, i) -> {
+            f.onlyKnown(node, at, "types", "within", "unit", "from", "extension", "acknowledgeWithin",
+                    "refusalAlternative");
+            Set<RequestType> types = f.enumList(node, at, "types", RequestType.class);
+            Integer within = f.integer(node, at, "within", true, 1, 3660);
+            DeadlineTerm.Unit unit = f.enumValue(node, at, "unit", true, DeadlineTerm.Unit.class);
+            DeadlineTerm.Start start = f.enumValue(node, at, "from", false, DeadlineTerm.Start.class);
+            String alternative = f.string(node, at, "refusalAlternative", false);
+            DeadlineTerm.Extension[] extension = new DeadlineTerm.Extension[1];
+            boolean extensionOk = true;
+            JsonNode ext = f.object(node, at, "extension", false);
+            if (ext != null) {
+                String ep = at + ".extension";
+                f.onlyKnown(ext, ep, "to", "by", "unit");
+                boolean to = ext.has("to");
+                if (to == ext.has("by")) {
+                    f.problem(ep, kind(ext), "must have exactly one of \"to\" (a total from the same start) or \"by\" "
+                            + "(more time after the first deadline)");
+                    extensionOk = false;
+                } else {
+                    Integer amount = f.integer(ext, ep, to ? "to" : "by", true, 1, 3660);
+                    DeadlineTerm.Unit eu = f.enumValue(ext, ep, "unit", true, DeadlineTerm.Unit.class);
+                    if (amount != null && eu != null) {
+                        extension[0] = new DeadlineTerm.Extension(to, amount, eu);
+                    } else {
+                        extensionOk = false;
+                    }
+                }
+            }
+            DeadlineTerm.Acknowledgement[] ack = new DeadlineTerm.Acknowledgement[1];
+            JsonNode ackNode = f.object(node, at, "acknowledgeWithin", false);
+            if (ackNode != null) {
+                String ap = at + ".acknowledgeWithin";
+                f.onlyKnown(ackNode, ap, "amount", "unit");
+                Integer amount = f.integer(ackNode, ap, "amount", true, 1, 3660);
+                DeadlineTerm.Unit au = f.enumValue(ackNode, ap, "unit", true, DeadlineTerm.Unit.class);
+                if (amount != null && au != null) {
+                    ack[0] = new DeadlineTerm.Acknowledgement(amount, au);
+                } else {
+                    extensionOk = false;
+                }
+            }
+            if (types == null || within == null || unit == null || !extensionOk) {
+                return;
+            }
+            DeadlineTerm term = new DeadlineTerm(within, unit, start == null ? DeadlineTerm.Start.RECEIPT : start,
+                    Optional.ofNullable(extension[0]), Optional.ofNullable(ack[0]));
+            int k = 0;
+            for (RequestType t : types) {
+                int index = k++;
+                if (f.construct(at, () -> b.rights(new RightsTerm(t, term, Optional.ofNullable(alternative))))) {
+                    rightsPaths.add(at + ".types[" + index + "]");
+                }
+            }
+        });
+        JsonNode calendar = f.object(root, "$", "calendar", false);
+        if (calendar != null) {
+            f.onlyKnown(calendar, "$.calendar", "weekend", "holidays", "workingDays");
+            Set<java.time.DayOfWeek> weekend = f.enumList(calendar, "$.calendar", "weekend", java.time.DayOfWeek.class);
+            if (weekend != null) {
+                b.weekend(weekend.toArray(new java.time.DayOfWeek[0]));
+            }
+            Set<java.time.LocalDate> holidays = f.dates(calendar, "$.calendar", "holidays");
+            if (holidays != null) {
+                b.holidays(holidays.toArray(new java.time.LocalDate[0]));
+            }
+            Set<java.time.LocalDate> workingDays = f.dates(calendar, "$.calendar", "workingDays");
+            if (workingDays != null) {
+                b.workingDays(workingDays.toArray(new java.time.LocalDate[0]));
+            }
+        }
 
-        if (!f.problems.isEmpty()) {
-            // Cross-field rules are only meaningful on well-formed parts; report what we have.
-            throw new InvalidPolicyException(source, f.problems);
+        if (f.problems.isEmpty()) {
+            try {
+                return b.build();
+            } catch (InvalidPolicyException e) {
+                throw new InvalidPolicyException(source, e.problems());
+            }
         }
-        try {
-            return b.build();
-        } catch (InvalidPolicyException e) {
-            throw new InvalidPolicyException(source, e.problems());
+        // Every problem at once: the cross-field rules also run on the well-formed elements. A rule
+        // broken where a field is already reported (a missing id, an unreadable date, a list whose
+        // elements were all malformed) would only say the same thing again, so it is left out.
+        List<PolicyProblem> problems = new ArrayList<>(f.problems);
+        PolicyValidator.Layout layout = new PolicyValidator.Layout(categoryAt, purposeAt, recipientAt,
+                categoriesRead ? otherCategories : null, purposesRead ? otherPurposes : null, retentionAt, rightsPaths);
+        for (PolicyProblem p : PolicyValidator.validate(b, layout)) {
+            if (f.problems.stream().noneMatch(known -> within(known.path(), p.path()))) {
+                problems.add(p);
+            }
         }
+        throw new InvalidPolicyException(source, problems);
+    }
+
+    /** Whether {@code path} is {@code at} or inside it; {@code $.purposes[10]} is not inside {@code $.purposes[1]}. */
+    private static boolean within(String path, String at) {
+        return path.equals(at) || path.startsWith(at + ".") || path.startsWith(at + "[");
     }
 
     private static int depth(JsonNode node, int level) {
@@ -221,9 +387,32 @@ public final class PolicyJson {
         return n.toString();
     }
 
-    static String quote(String s) {
-        String shown = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-        return '"' + shown.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    /**
+     * A value as it reads in a message: quoted, shortened when long, and with control, format and lone
+     * surrogate characters escaped, so that a hostile value cannot break or disguise the message line.
+     */
+    static String quote(Object value) {
+        String s = String.valueOf(value);
+        String shown = s.length() > QUOTE_LIMIT ? s.substring(0, QUOTE_LIMIT) : s;
+        StringBuilder out = new StringBuilder(shown.length() + 16).append('"');
+        escape(shown, true, out);
+        if (shown.length() < s.length()) {
+            return out.append("...\" (").append(s.length()).append(" chars)").toString();
+        }
+        return out.append('"').toString();
+    }
+
+    private static void escape(String s, boolean quoted, StringBuilder out) {
+        s.codePoints().forEach(cp -> {
+            int type = Character.getType(cp);
+            if (quoted && (cp == '"' || cp == '\\')) {
+                out.append('\\').appendCodePoint(cp);
+            } else if (Character.isISOControl(cp) || type == Character.FORMAT || type == Character.SURROGATE) {
+                out.append(String.format("\\u%04x", cp));
+            } else {
+                out.appendCodePoint(cp);
+            }
+        });
     }
 
     /** Field readers that record problems instead of throwing, so every problem is found in one pass. */
@@ -234,21 +423,18 @@ public final class PolicyJson {
             problems.add(new PolicyProblem(path, value, rule));
         }
 
-        void construct(String at, Runnable r) {
-            int before = problems.size();
-            if (before > 0 && problems.stream().anyMatch(p -> p.path().startsWith(at))) {
-                return; // a field of this element is already reported; constructing it would only repeat that
+        /** Runs {@code r} unless a field of the element at {@code at} is already reported; whether it ran cleanly. */
+        boolean construct(String at, Runnable r) {
+            if (problems.stream().anyMatch(p -> within(p.path(), at))) {
+                return false; // constructing it would only repeat that problem
             }
             try {
                 r.run();
+                return true;
             } catch (InvalidValueException e) {
                 String field = e.field().contains(".") ? e.field().substring(e.field().lastIndexOf('.') + 1) : e.field();
                 problem(at + "." + field, e.value() == null ? null : quote(e.value()), e.rule());
-            } catch (NullPointerException e) {
-                // a required part was missing and already reported
-                if (problems.size() == before) {
-                    throw e;
-                }
+                return false;
             }
         }
 
@@ -258,7 +444,7 @@ public final class PolicyJson {
             while (it.hasNext()) {
                 String name = it.next();
                 if (!names.contains(name)) {
-                    problem(at + "." + name, kind(node.get(name)), "is not a known field (expected one of "
+                    problem(member(at, name), kind(node.get(name)), "is not a known field (expected one of "
                             + String.join(", ", names) + ")");
                 }
             }
@@ -352,7 +538,9 @@ public final class PolicyJson {
                 try {
                     p = Period.parse(s);
                 } catch (DateTimeParseException e) {
-                    throw new InvalidValueException(name, s, "is not an ISO-8601 period (expected e.g. P2Y, P6M or P30D)");
+                    // A consent lifetime is calendar arithmetic in the policy zone; Period has no hours.
+                    throw new InvalidValueException(name, s,
+                            "is not an ISO-8601 period of years, months, weeks or days (expected e.g. P2Y, P6M or P30D)");
                 }
                 if (p.isZero() || p.isNegative()) {
                     throw new InvalidValueException(name, s, "must be a positive period");
@@ -423,14 +611,78 @@ public final class PolicyJson {
             return ok ? out : null;
         }
 
-        void array(JsonNode node, String at, String name, boolean required, ElementReader reader) {
+        /** An array of enum names, each checked; null when missing (and reported if required) or malformed. */
+        <E extends Enum<E>> Set<E> enumList(JsonNode node, String at, String name, Class<E> type) {
+            JsonNode v = field(node, at, name, false);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isArray()) {
+                problem(member(at, name), kind(v), "must be an array of strings");
+                return null;
+            }
+            Set<E> out = new LinkedHashSet<>();
+            boolean ok = true;
+            for (int i = 0; i < v.size(); i++) {
+                String path = member(at, name) + "[" + i + "]";
+                JsonNode element = v.get(i);
+                E e = null;
+                if (element.isTextual()) {
+                    for (E c : type.getEnumConstants()) {
+                        if (c.name().equals(element.asText())) {
+                            e = c;
+                        }
+                    }
+                }
+                if (e == null) {
+                    problem(path, kind(element), "is not one of " + java.util.Arrays.stream(type.getEnumConstants())
+                            .map(Enum::name).collect(java.util.stream.Collectors.joining(", ")));
+                    ok = false;
+                } else if (!out.add(e)) {
+                    problem(path, kind(element), "is listed twice");
+                    ok = false;
+                }
+            }
+            return ok ? out : null;
+        }
+
+        /** An array of ISO dates; null when missing or malformed (reported). */
+        Set<java.time.LocalDate> dates(JsonNode node, String at, String name) {
+            JsonNode v = field(node, at, name, false);
+            if (v == null) {
+                return null;
+            }
+            if (!v.isArray()) {
+                problem(member(at, name), kind(v), "must be an array of ISO dates");
+                return null;
+            }
+            Set<java.time.LocalDate> out = new java.util.TreeSet<>();
+            boolean ok = true;
+            for (int i = 0; i < v.size(); i++) {
+                JsonNode element = v.get(i);
+                try {
+                    if (!element.isTextual()) {
+                        throw new DateTimeParseException("not text", "", 0);
+                    }
+                    out.add(java.time.LocalDate.parse(element.asText()));
+                } catch (DateTimeParseException e) {
+                    problem(member(at, name) + "[" + i + "]", kind(element),
+                            "is not an ISO-8601 date (expected e.g. 2025-12-25)");
+                    ok = false;
+                }
+            }
+            return ok ? out : null;
+        }
+
+        /** Reads each element of an array of objects; whether the array itself was there to read. */
+        boolean array(JsonNode node, String at, String name, boolean required, ElementReader reader) {
             JsonNode v = field(node, at, name, required);
             if (v == null) {
-                return;
+                return false;
             }
             if (!v.isArray()) {
                 problem(at + "." + name, kind(v), "must be an array");
-                return;
+                return false;
             }
             for (int i = 0; i < v.size(); i++) {
                 String path = at + "." + name + "[" + i + "]";
@@ -439,13 +691,14 @@ public final class PolicyJson {
                     problem(path, kind(element), "must be an object");
                     continue;
                 }
-                reader.read(element, path);
+                reader.read(element, path, i);
             }
+            return true;
         }
     }
 
     @FunctionalInterface
     private interface ElementReader {
-        void read(JsonNode node, String path);
+        void read(JsonNode node, String path, int index);
     }
 }

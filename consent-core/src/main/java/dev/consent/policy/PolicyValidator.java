@@ -9,13 +9,43 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 /** The cross-field rules of a policy, shared by the builder and the JSON reader. */
 final class PolicyValidator {
     private PolicyValidator() {
     }
 
+    /**
+     * Where the builder's elements stand in the source document. The JSON reader leaves an element with a
+     * malformed field out of the builder (that field is already reported); these indexes keep the paths
+     * of the other elements as written, and the ids of the left-out elements still count as declared, so
+     * that one typo is not reported again at every reference to it. A {@code null} set means the list
+     * could not be read at all (it is missing or not an array, and reported so): references to it are
+     * then not checked, since every one of them would be reported.
+     */
+    record Layout(List<Integer> categoryAt, List<Integer> purposeAt, List<Integer> recipientAt,
+            Set<CategoryId> otherCategories, Set<PurposeId> otherPurposes, List<Integer> retentionAt,
+            List<String> rightsPaths) {
+
+        /** Every element where the builder has it: the builder's own insertion order. */
+        static Layout of(Policy.Builder b) {
+            return new Layout(upTo(b.categories().size()), upTo(b.purposes().size()), upTo(b.recipients().size()),
+                    Set.of(), Set.of(), upTo(b.retentionRules().size()),
+                    upTo(b.rightsTerms().size()).stream().map(i -> "$.rights[" + i + "].type").toList());
+        }
+
+        private static List<Integer> upTo(int n) {
+            return IntStream.range(0, n).boxed().toList();
+        }
+    }
+
     static List<PolicyProblem> validate(Policy.Builder b) {
+        return validate(b, Layout.of(b));
+    }
+
+    static List<PolicyProblem> validate(Policy.Builder b, Layout layout) {
         List<PolicyProblem> problems = new ArrayList<>();
         try {
             dev.consent.Checks.dottedId("policy.id", b.id(), 100);
@@ -40,29 +70,36 @@ final class PolicyValidator {
         Map<CategoryId, Integer> categoryAt = new HashMap<>();
         for (int i = 0; i < b.categories().size(); i++) {
             CategoryId id = b.categories().get(i).id();
-            Integer first = categoryAt.putIfAbsent(id, i);
+            int here = layout.categoryAt().get(i);
+            Integer first = categoryAt.putIfAbsent(id, here);
             if (first != null) {
-                problems.add(new PolicyProblem("$.categories[" + i + "].id", q(id), "is declared twice (first at $.categories["
-                        + first + "])"));
+                problems.add(new PolicyProblem("$.categories[" + here + "].id", q(id),
+                        "is declared twice (first at $.categories[" + first + "])"));
             }
         }
+        Set<CategoryId> declaredCategories = new HashSet<>(categoryAt.keySet());
+        Predicate<CategoryId> undeclaredCategory = layout.otherCategories() == null ? c -> false
+                : c -> !declaredCategories.contains(c) && !layout.otherCategories().contains(c);
 
         Map<PurposeId, Integer> purposeAt = new HashMap<>();
         for (int i = 0; i < b.purposes().size(); i++) {
             PurposeId id = b.purposes().get(i).id();
-            Integer first = purposeAt.putIfAbsent(id, i);
+            int here = layout.purposeAt().get(i);
+            Integer first = purposeAt.putIfAbsent(id, here);
             if (first != null) {
-                problems.add(new PolicyProblem("$.purposes[" + i + "].id", q(id),
+                problems.add(new PolicyProblem("$.purposes[" + here + "].id", q(id),
                         "is declared twice (first at $.purposes[" + first + "])"));
             }
         }
+        Predicate<PurposeId> undeclaredPurpose = layout.otherPurposes() == null ? x -> false
+                : x -> !purposeAt.containsKey(x) && !layout.otherPurposes().contains(x);
 
         for (int i = 0; i < b.purposes().size(); i++) {
             Purpose p = b.purposes().get(i);
-            String at = "$.purposes[" + i + "]";
+            String at = "$.purposes[" + layout.purposeAt().get(i) + "]";
             int k = 0;
             for (CategoryId c : p.categories()) {
-                if (!categoryAt.containsKey(c)) {
+                if (undeclaredCategory.test(c)) {
                     problems.add(new PolicyProblem(at + ".categories[" + k + "]", q(c),
                             "is not a declared category (declare it under $.categories)"));
                 }
@@ -86,30 +123,33 @@ final class PolicyValidator {
             p.parent().ifPresent(parent -> {
                 if (parent.equals(p.id())) {
                     problems.add(new PolicyProblem(at + ".parent", q(parent), "must not be the purpose itself"));
-                } else if (!purposeAt.containsKey(parent)) {
+                } else if (undeclaredPurpose.test(parent)) {
                     problems.add(new PolicyProblem(at + ".parent", q(parent), "is not a declared purpose"));
                 }
             });
         }
-        checkCycles(b.purposes(), purposeAt, problems);
+        checkCycles(b.purposes(), purposeAt, layout, problems);
 
-        Set<String> recipientIds = new HashSet<>();
+        Map<String, Integer> recipientAt = new HashMap<>();
         for (int i = 0; i < b.recipients().size(); i++) {
             Recipient r = b.recipients().get(i);
-            String at = "$.recipients[" + i + "]";
-            if (!recipientIds.add(r.id())) {
-                problems.add(new PolicyProblem(at + ".id", q(r.id()), "is declared twice"));
+            int here = layout.recipientAt().get(i);
+            String at = "$.recipients[" + here + "]";
+            Integer first = recipientAt.putIfAbsent(r.id(), here);
+            if (first != null) {
+                problems.add(new PolicyProblem(at + ".id", q(r.id()),
+                        "is declared twice (first at $.recipients[" + first + "])"));
             }
             int k = 0;
             for (CategoryId c : r.categories()) {
-                if (!categoryAt.containsKey(c)) {
+                if (undeclaredCategory.test(c)) {
                     problems.add(new PolicyProblem(at + ".categories[" + k + "]", q(c), "is not a declared category"));
                 }
                 k++;
             }
             k = 0;
             for (PurposeId pid : r.purposes()) {
-                if (!purposeAt.containsKey(pid)) {
+                if (undeclaredPurpose.test(pid)) {
                     problems.add(new PolicyProblem(at + ".purposes[" + k + "]", q(pid), "is not a declared purpose"));
                 }
                 k++;
@@ -120,23 +160,42 @@ final class PolicyValidator {
         b.purposes().forEach(p -> purposeById.putIfAbsent(p.id(), p));
         for (int i = 0; i < b.retentionRules().size(); i++) {
             RetentionRule r = b.retentionRules().get(i);
-            String at = "$.retention[" + i + "]";
-            Integer first = ruleAt.putIfAbsent(r.id(), i);
+            int here = layout.retentionAt().get(i);
+            String at = "$.retention[" + here + "]";
+            Integer first = ruleAt.putIfAbsent(r.id(), here);
             if (first != null) {
-                problems.add(new PolicyProblem(at + ".id", q(r.id()), "is declared twice (first at $.retention[" + first + "])"));
+                problems.add(new PolicyProblem(at + ".id", q(r.id()), "is declared twice (first at $.retention[" + first
+                        + "])"));
             }
-            if (!categoryAt.containsKey(r.category())) {
-                problems.add(new PolicyProblem(at + ".category", q(r.category()), "is not a declared category"));
+            if (undeclaredCategory.test(r.category())) {
+                problems.add(new PolicyProblem(at + ".category", q(r.category()),
+                        "is not a declared category (declare it under $.categories)"));
             }
             r.purpose().ifPresent(pid -> {
                 Purpose p = purposeById.get(pid);
                 if (p == null) {
-                    problems.add(new PolicyProblem(at + ".purpose", q(pid), "is not a declared purpose"));
+                    if (undeclaredPurpose.test(pid)) {
+                        problems.add(new PolicyProblem(at + ".purpose", q(pid), "is not a declared purpose"));
+                    }
                 } else if (!p.categories().contains(r.category())) {
                     problems.add(new PolicyProblem(at + ".purpose", q(pid), "does not use category " + r.category()
                             + ", so a rule for that category held for this purpose can never apply"));
                 }
             });
+        }
+        Map<dev.consent.rights.RequestType, String> termAt = new java.util.EnumMap<>(dev.consent.rights.RequestType.class);
+        for (int i = 0; i < b.rightsTerms().size(); i++) {
+            dev.consent.rights.RightsTerm t = b.rightsTerms().get(i);
+            String here = layout.rightsPaths().get(i);
+            String first = termAt.putIfAbsent(t.type(), here);
+            if (first != null) {
+                problems.add(new PolicyProblem(here, q(t.type()),
+                        "has a deadline already (at " + first + "); give each request type one"));
+            }
+        }
+        if (b.weekend() != null && b.weekend().size() == 7) {
+            problems.add(new PolicyProblem("$.calendar.weekend", String.valueOf(b.weekend()),
+                    "must leave at least one working day"));
         }
         return problems;
     }
@@ -160,7 +219,7 @@ final class PolicyValidator {
         }
     }
 
-    private static void checkCycles(List<Purpose> purposes, Map<PurposeId, Integer> purposeAt,
+    private static void checkCycles(List<Purpose> purposes, Map<PurposeId, Integer> purposeAt, Layout layout,
             List<PolicyProblem> problems) {
         Map<PurposeId, PurposeId> parentOf = new HashMap<>();
         for (Purpose p : purposes) {
@@ -177,7 +236,8 @@ final class PolicyValidator {
             if (at != null && at.equals(start) && seen.size() > 1) {
                 Set<PurposeId> cycle = new java.util.TreeSet<>(seen);
                 if (reported.addAll(cycle)) {
-                    problems.add(new PolicyProblem("$.purposes[" + i + "].parent", q(parentOf.get(start)),
+                    problems.add(new PolicyProblem("$.purposes[" + layout.purposeAt().get(i) + "].parent",
+                            q(parentOf.get(start)),
                             "forms a cycle of parents: " + cycle));
                 }
             }
@@ -185,6 +245,6 @@ final class PolicyValidator {
     }
 
     private static String q(Object v) {
-        return '"' + String.valueOf(v) + '"';
+        return PolicyJson.quote(v);
     }
 }

@@ -4,6 +4,9 @@ import dev.consent.Checks;
 import dev.consent.InvalidValueException;
 
 import java.time.Period;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -16,6 +19,7 @@ import java.util.Set;
  * categories, the parent, basis against mechanism) are checked when the {@link Policy} is built, so
  * that every problem is reported at once.
  *
+ * @param categories the data categories the purpose uses, in the order given
  * @param consentVersion bumped on a material change of the purpose; grants under an older version
  *     answer {@code RECONSENT_REQUIRED} (GDPR Art. 7 and EDPB Guidelines 05/2020, para. 110)
  * @param consentLifetime how long a grant stays valid, counted from when it was given
@@ -35,7 +39,7 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         Checks.optionalText("purpose.description", description, 4000);
         Checks.required("purpose.legalBasis", basis);
         Checks.required("purpose.mechanism", mechanism);
-        categories = Checks.sortedSet("purpose.categories", categories);
+        categories = inGivenOrder("purpose.categories", categories);
         if (categories.isEmpty()) {
             throw new InvalidValueException("purpose.categories", "[]", "must name at least one data category");
         }
@@ -152,6 +156,19 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
                     minimumAge == null ? OptionalInt.empty() : OptionalInt.of(minimumAge), guardianConsent,
                     Optional.ofNullable(parent), saleOrSharing);
         }
+    }
+
+    /**
+     * An immutable copy without nulls that keeps the order given, so that a problem found when the policy
+     * is built names the element as written ({@code $.purposes[0].categories[1]}), not its sorted rank.
+     */
+    static <T> Set<T> inGivenOrder(String field, Collection<T> values) {
+        Checks.required(field, values);
+        Set<T> copy = new LinkedHashSet<>();
+        for (T v : values) {
+            copy.add(Checks.required(field + "[]", v));
+        }
+        return Collections.unmodifiableSet(copy);
     }
 
     static Mechanism defaultMechanism(LegalBasis basis) {

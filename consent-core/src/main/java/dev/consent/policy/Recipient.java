@@ -24,8 +24,8 @@ public record Recipient(String id, String name, Role role, Set<CategoryId> categ
         Checks.dottedId("recipient.id", id, 100);
         Checks.text("recipient.name", name, 300);
         Checks.required("recipient.role", role);
-        categories = Checks.sortedSet("recipient.categories", categories);
-        purposes = Checks.sortedSet("recipient.purposes", purposes);
+        categories = Purpose.inGivenOrder("recipient.categories", categories);
+        purposes = Purpose.inGivenOrder("recipient.purposes", purposes);
         Checks.optionalText("recipient.location", location, 200);
     }
 }

@@ -148,6 +148,38 @@ public final class RetentionService {
         }
     }
 
+    /**
+     * Recomputes the due instant of every stored item under this service's policy: run it once after deploying a
+     * policy whose retention rules changed, so that a shortened period takes effect for data already held.
+     * Returns how many items' due instants changed.
+     */
+    public long reindexAll() {
+        long changed = 0;
+        Optional<ItemKey> after = Optional.empty();
+        while (true) {
+            List<RetainedItem> page = store.allItems(after, 500);
+            for (RetainedItem item : page) {
+                if (item.state() != RetainedItem.State.ACTIVE) {
+                    continue;
+                }
+                Optional<Instant> before = item.dueAt();
+                if (engine.policy().findCategory(item.key().category()).isEmpty()) {
+                    LOG.warn("retained items of category {} are not governed by policy {} {}", item.key().category(),
+                            engine.policy().id(), engine.policy().version());
+                    continue;
+                }
+                RetentionVerdict v = update(item.key(), UnaryOperator.identity());
+                if (!v.disposalAt().equals(before)) {
+                    changed++;
+                }
+            }
+            if (page.size() < 500) {
+                return changed;
+            }
+            after = Optional.of(page.get(page.size() - 1).key());
+        }
+    }
+
     // ----------------------------------------------------------------------------------------- verdicts
 
     public RetentionVerdict verdict(ItemKey item) {
@@ -335,6 +367,25 @@ public final class RetentionService {
         SweepReport report = new SweepReport(claimed, disposed, failed, held, notDue, noHandler, lost, exhausted);
         LOG.info("retention sweep on {}: {}", node, report);
         return report;
+    }
+
+    /**
+     * Disposes of the subject's items that are due now (after an erasure request), through the same claims, checks,
+     * handlers and audit as {@link #sweep}; items claimed by a running sweeper are left to it. Returns the outcome
+     * per item attempted.
+     */
+    public Map<ItemKey, DisposalRecord.Outcome> disposeDue(SubjectId subject) {
+        Map<ItemKey, DisposalRecord.Outcome> out = new java.util.LinkedHashMap<>();
+        for (RetainedItem item : store.items(subject)) {
+            Optional<Claim> claim = store.claimItem(item.key(), clock.instant(), node, lease);
+            claim.ifPresent(c -> {
+                DisposalRecord.Outcome outcome = dispose(c);
+                if (outcome != null) {
+                    out.put(item.key(), outcome);
+                }
+            });
+        }
+        return out;
     }
 
     /** Returns the recorded outcome, or null when the claim was lost to another sweeper. */

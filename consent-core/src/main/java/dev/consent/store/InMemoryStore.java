@@ -12,6 +12,7 @@ import dev.consent.retention.ItemKey;
 import dev.consent.retention.LegalHold;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.Tombstone;
+import dev.consent.rights.RightsRequest;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -32,13 +33,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
- * A complete, thread-safe store (consent ledger and retention state) held in this JVM's memory: for tests, demos and single-node hosts that
+ * A complete, thread-safe store (consent ledger, retention state and rights requests) held in this JVM's memory: for tests, demos and single-node hosts that
  * rebuild state on start. Nothing survives a restart.
  *
  * <p>Writes take one lock, so they are serialised; reads take no lock and see each subject's events as
  * an immutable snapshot.
  */
-public class InMemoryStore implements ConsentStore, RetentionStore {
+public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore {
     private final Object writeLock = new Object();
     private final Map<SubjectId, List<ConsentEvent>> chains = new ConcurrentHashMap<>();
     private final Map<EventId, ConsentEvent> byId = new ConcurrentHashMap<>();
@@ -249,6 +250,14 @@ public class InMemoryStore implements ConsentStore, RetentionStore {
     }
 
     @Override
+    public List<RetainedItem> allItems(Optional<ItemKey> after, int limit) {
+        synchronized (retentionLock) {
+            return items.values().stream().filter(i -> after.isEmpty() || i.key().compareTo(after.get()) > 0)
+                    .sorted(Comparator.comparing(RetainedItem::key)).limit(limit).toList();
+        }
+    }
+
+    @Override
     public boolean saveItem(RetainedItem item) {
         synchronized (retentionLock) {
             RetainedItem stored = items.get(item.key());
@@ -311,6 +320,25 @@ public class InMemoryStore implements ConsentStore, RetentionStore {
     }
 
     @Override
+    public Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease) {
+        synchronized (retentionLock) {
+            RetainedItem item = items.get(key);
+            if (item == null || item.state() != RetainedItem.State.ACTIVE || item.dueAt().isEmpty()
+                    || item.dueAt().get().isAfter(now)
+                    || item.notBefore().isPresent() && item.notBefore().get().isAfter(now)) {
+                return Optional.empty();
+            }
+            ClaimRow held = claims.get(key);
+            if (held != null && held.leaseUntil().isAfter(now)) {
+                return Optional.empty();
+            }
+            ClaimRow row = new ClaimRow(UUID.randomUUID().toString(), owner, now.plus(lease));
+            claims.put(key, row);
+            return Optional.of(new Claim(item, row.token(), owner, row.leaseUntil(), item.attempts() + 1));
+        }
+    }
+
+    @Override
     public boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit) {
         synchronized (retentionLock) {
             ClaimRow held = claims.get(claim.item().key());
@@ -367,6 +395,50 @@ public class InMemoryStore implements ConsentStore, RetentionStore {
     public Optional<Tombstone> tombstone(String subjectReference) {
         synchronized (retentionLock) {
             return Optional.ofNullable(tombstones.get(subjectReference));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ rights
+
+    private final Map<String, RightsRequest> requests = new LinkedHashMap<>();
+
+    @Override
+    public boolean saveRequest(RightsRequest request) {
+        synchronized (requests) {
+            RightsRequest stored = requests.get(request.id());
+            long storedVersion = stored == null ? 0 : stored.version();
+            if (request.version() != storedVersion + 1) {
+                return false;
+            }
+            if (stored != null && !stored.subject().equals(request.subject())) {
+                throw new IllegalArgumentException("a request never changes subject");
+            }
+            requests.put(request.id(), request);
+            return true;
+        }
+    }
+
+    @Override
+    public Optional<RightsRequest> request(String id) {
+        synchronized (requests) {
+            return Optional.ofNullable(requests.get(id));
+        }
+    }
+
+    @Override
+    public List<RightsRequest> requests(SubjectId subject) {
+        synchronized (requests) {
+            return requests.values().stream().filter(r -> r.subject().equals(subject))
+                    .sorted(Comparator.comparing(RightsRequest::receivedAt)).toList();
+        }
+    }
+
+    @Override
+    public List<RightsRequest> openRequests(int limit) {
+        synchronized (requests) {
+            return requests.values().stream().filter(r -> r.status().isOpen())
+                    .sorted(Comparator.comparing(RightsRequest::receivedAt).thenComparing(RightsRequest::id))
+                    .limit(limit).toList();
         }
     }
 

@@ -26,6 +26,9 @@ public interface RetentionStore {
     /** Every item of a subject, in key order. */
     List<RetainedItem> items(SubjectId subject);
 
+    /** Up to {@code limit} items of every subject, in key order, after {@code after} (exclusive; empty to start). */
+    List<RetainedItem> allItems(Optional<ItemKey> after, int limit);
+
     /**
      * Saves an item if its stored version is still {@code item.version()} (0: it must not exist yet); the
      * stored version becomes {@code item.version() + 1}. Returns false, changing nothing, if another writer got
@@ -46,6 +49,12 @@ public interface RetentionStore {
      * item's failed attempts plus one.
      */
     List<Claim> claimDue(Instant now, int limit, String owner, Duration lease);
+
+    /**
+     * Claims one item, as {@link #claimDue} would, if it is active, due at or before {@code now}, not claimed under an
+     * unexpired lease and not waiting out a backoff (used to dispose of an erased subject's items at once).
+     */
+    Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease);
 
     /**
      * Records a finished attempt if {@code claim} is still held (its token matches), atomically: clears the claim,

@@ -298,6 +298,33 @@ class RetentionServiceTest {
     }
 
     @Test
+    void reindexingAppliesAChangedPolicyToDataAlreadyHeld() {
+        RetentionService v7 = service().build();
+        v7.recordAnchor(alice, "access.log", Anchor.COLLECTED, clock.instant());
+        v7.recordAnchor(SubjectId.of("bob"), "contact.email", Anchor.LAST_TRANSACTION, clock.instant());
+        dev.consent.policy.Policy shorter = dev.consent.policy.Policy.builder("retention-shop", "8")
+                .effectiveFrom(java.time.LocalDate.of(2025, 1, 1)).zone(RetentionPolicy.ZONE)
+                .category("access.log", "logs").category("contact.email", "email")
+                .purpose(dev.consent.policy.Purpose.builder("security").title("Security")
+                        .basis(dev.consent.policy.LegalBasis.LEGITIMATE_INTERESTS).categories("access.log").build())
+                .purpose(dev.consent.policy.Purpose.builder("orders").title("Orders")
+                        .basis(dev.consent.policy.LegalBasis.CONTRACT).categories("contact.email").build())
+                .retention(RetentionRule.maximum("logs-30d", "access.log", DisposalAction.DELETE).period("P30D")
+                        .after(Anchor.COLLECTED).build())
+                .retention(RetentionRule.maximum("email-2y", "contact.email", DisposalAction.DELETE).period("P2Y")
+                        .after(Anchor.LAST_TRANSACTION).build())
+                .build();
+        RetentionService v8 = RetentionService.builder().policy(shorter).store(store).clock(clock)
+                .handler("access.log", disposed::add).build();
+        clock.advance(Duration.ofDays(31));
+        assertThat(v8.plan(clock.instant()).due()).as("indexed under the old 90 days").isZero();
+
+        assertThat(v8.reindexAll()).isEqualTo(1);
+        assertThat(v8.plan(clock.instant()).dueByRule()).containsOnly(Map.entry("logs-30d", 1L));
+        assertThat(v8.reindexAll()).isZero();
+    }
+
+    @Test
     void unknownCategoriesAndBadSettingsAreRejected() {
         RetentionService retention = service().build();
         assertThatThrownBy(() -> retention.recordAnchor(alice, "profiling.data", Anchor.COLLECTED, clock.instant()))

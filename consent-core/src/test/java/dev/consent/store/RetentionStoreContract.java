@@ -94,6 +94,24 @@ public abstract class RetentionStoreContract {
     }
 
     @Test
+    void allItemsArePagedInKeyOrder() {
+        for (int i = 0; i < 23; i++) {
+            store.saveItem(RetainedItem.create(key("s" + (i % 7), "c" + (i / 7) + ".x")));
+        }
+        List<RetainedItem> all = new ArrayList<>();
+        Optional<ItemKey> after = Optional.empty();
+        while (true) {
+            List<RetainedItem> page = store.allItems(after, 5);
+            all.addAll(page);
+            if (page.size() < 5) {
+                break;
+            }
+            after = Optional.of(page.get(page.size() - 1).key());
+        }
+        assertThat(all).hasSize(23).extracting(RetainedItem::key).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
     void dueItemsArePagedInDueThenKeyOrder() {
         for (int i = 0; i < 30; i++) {
             store.saveItem(due(key("s" + (char) ('a' + i % 26) + i, "access.log"), T0.plusSeconds(i % 3)));
@@ -145,6 +163,19 @@ public abstract class RetentionStoreContract {
                 DisposalRecord.Outcome.DISPOSED))).as("a claim finishes once").isFalse();
         assertThat(store.disposals(0, 10)).hasSize(1);
         assertThat(store.item(key("a", "access.log")).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
+    }
+
+    @Test
+    void oneItemCanBeClaimedOnItsOwn() {
+        store.saveItem(due(key("a", "access.log"), T0));
+        store.saveItem(due(key("b", "access.log"), T0.plusSeconds(3600)));
+        assertThat(store.claimItem(key("b", "access.log"), T0, "n", Duration.ofMinutes(1))).as("not due yet").isEmpty();
+        assertThat(store.claimItem(key("x", "access.log"), T0, "n", Duration.ofMinutes(1))).isEmpty();
+        Claim c = store.claimItem(key("a", "access.log"), T0, "n", Duration.ofMinutes(1)).orElseThrow();
+        assertThat(c.attempt()).isEqualTo(1);
+        assertThat(store.claimItem(key("a", "access.log"), T0, "m", Duration.ofMinutes(1))).as("held").isEmpty();
+        assertThat(store.claimDue(T0, 10, "m", Duration.ofMinutes(1))).isEmpty();
+        assertThat(store.claimItem(key("a", "access.log"), T0.plusSeconds(60), "m", Duration.ofMinutes(1))).isPresent();
     }
 
     @Test

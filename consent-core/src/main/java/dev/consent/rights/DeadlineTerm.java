@@ -1,0 +1,105 @@
+package dev.consent.rights;
+
+import dev.consent.Checks;
+import dev.consent.InvalidValueException;
+
+import java.util.Optional;
+
+/**
+ * How long the shop has to answer one type of request: N business days, N calendar days or N months, counted
+ * from receipt or from identity verification, optionally extendable (to a total, or by more), and optionally
+ * with an earlier acknowledgement deadline (CCPA: confirm within 10 business days).
+ *
+ * @param extension how far the deadline may be extended, with notice to the subject before the original one
+ * @param acknowledgeWithin when receipt must be confirmed, if the law asks for it
+ */
+public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extension> extension,
+        Optional<Acknowledgement> acknowledgeWithin) {
+
+    /** The unit of a period. */
+    public enum Unit {
+        /** Working days of the {@link BusinessCalendar}; "business days" and "working days" alike. */
+        BUSINESS_DAYS,
+        CALENDAR_DAYS,
+        MONTHS
+    }
+
+    /** When the clock starts. */
+    public enum Start {
+        RECEIPT,
+        IDENTITY_VERIFIED
+    }
+
+    /**
+     * An extension: {@code to} a total measured from the same start ("5 business days, extendable to 30 days"),
+     * or {@code by} more time after the original deadline (GDPR Art. 12(3): "extended by two further months").
+     */
+    public record Extension(boolean toTotal, int amount, Unit unit) {
+        public Extension {
+            if (amount < 1 || amount > 3660) {
+                throw new InvalidValueException("extension.amount", amount, "must be between 1 and 3660");
+            }
+            Checks.required("extension.unit", unit);
+        }
+
+        public static Extension to(int amount, Unit unit) {
+            return new Extension(true, amount, unit);
+        }
+
+        public static Extension by(int amount, Unit unit) {
+            return new Extension(false, amount, unit);
+        }
+
+        @Override
+        public String toString() {
+            return (toTotal ? "extendable to " : "extendable by ") + amount + " " + DeadlineTerm.text(unit);
+        }
+    }
+
+    /** An acknowledgement deadline, counted from receipt. */
+    public record Acknowledgement(int amount, Unit unit) {
+        public Acknowledgement {
+            if (amount < 1 || amount > 3660) {
+                throw new InvalidValueException("acknowledge.amount", amount, "must be between 1 and 3660");
+            }
+            Checks.required("acknowledge.unit", unit);
+        }
+    }
+
+    public DeadlineTerm {
+        if (amount < 1 || amount > 3660) {
+            throw new InvalidValueException("amount", amount, "must be between 1 and 3660");
+        }
+        Checks.required("unit", unit);
+        Checks.required("start", start);
+        Checks.required("extension", extension);
+        Checks.required("acknowledgeWithin", acknowledgeWithin);
+    }
+
+    public static DeadlineTerm of(int amount, Unit unit, Start start) {
+        return new DeadlineTerm(amount, unit, start, Optional.empty(), Optional.empty());
+    }
+
+    public DeadlineTerm extendable(Extension e) {
+        return new DeadlineTerm(amount, unit, start, Optional.of(e), acknowledgeWithin);
+    }
+
+    public DeadlineTerm acknowledgedWithin(int n, Unit u) {
+        return new DeadlineTerm(amount, unit, start, extension, Optional.of(new Acknowledgement(n, u)));
+    }
+
+    static String text(Unit u) {
+        return switch (u) {
+            case BUSINESS_DAYS -> "business days";
+            case CALENDAR_DAYS -> "calendar days";
+            case MONTHS -> "months";
+        };
+    }
+
+    @Override
+    public String toString() {
+        return amount + " " + text(unit) + " from " + (start == Start.RECEIPT ? "receipt" : "identity verification")
+                + extension.map(e -> ", " + e).orElse("")
+                + acknowledgeWithin.map(a -> ", acknowledged within " + a.amount() + " " + text(a.unit())).orElse("");
+    }
+}
