@@ -1,10 +1,15 @@
 package dev.consent.jdbc;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -18,8 +23,8 @@ import java.util.List;
 
 /**
  * Everything that differs between the supported databases, and nothing else: where the DDL lives, how
- * an instant is bound and read, the instants a column can hold, and how a set of keys is passed to one
- * query. The rest of the SQL is written once, in the subset all three accept (db-scheduler's
+ * an instant is bound and read, the instants a column can hold, how a set of keys is passed to one
+ * query, and how schema initializers on several nodes keep out of each other's way. The rest of the SQL is written once, in the subset all three accept (db-scheduler's
  * {@code JdbcCustomization} idea). Stateless and thread-safe.
  */
 abstract class JdbcCustomization {
@@ -86,6 +91,18 @@ abstract class JdbcCustomization {
             ps.setString(i++, k);
         }
         return i;
+    }
+
+    /**
+     * Takes a session-level lock named {@code name} that outlives commits (DDL commits implicitly on MariaDB and
+     * H2, so a row lock would not hold across a migration), waiting up to {@code timeoutSeconds}. A database
+     * without such locks does nothing; the initializer then relies on its JVM-local lock and idempotent DDL.
+     */
+    void lockSchema(Connection c, String name, int timeoutSeconds) throws SQLException {
+    }
+
+    /** Releases what {@link #lockSchema} took. */
+    void unlockSchema(Connection c, String name) throws SQLException {
     }
 
     @Override
@@ -160,6 +177,40 @@ abstract class JdbcCustomization {
             ps.setArray(index, array);
             return index + 1;
         }
+
+        @Override
+        void lockSchema(Connection c, String name, int timeoutSeconds) throws SQLException {
+            // pg_advisory_lock waits without a limit of its own; lock_timeout bounds the wait for this session.
+            try (Statement s = c.createStatement()) {
+                s.execute("SET lock_timeout = '" + timeoutSeconds + "s'");
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                ps.setLong(1, advisoryKey(name));
+                ps.executeQuery().close();
+            } finally {
+                try (Statement s = c.createStatement()) {
+                    s.execute("RESET lock_timeout");
+                }
+            }
+        }
+
+        @Override
+        void unlockSchema(Connection c, String name) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                ps.setLong(1, advisoryKey(name));
+                ps.executeQuery().close();
+            }
+        }
+
+        /** A stable 64-bit key for the lock name: the first 8 bytes of its SHA-256. */
+        private static long advisoryKey(String name) {
+            try {
+                byte[] d = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+                return ByteBuffer.wrap(d).getLong();
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+            }
+        }
     }
 
     /**
@@ -214,6 +265,28 @@ abstract class JdbcCustomization {
         @Override
         Instant minInstant() {
             return YEAR_1000; // DATETIME's documented range starts at 1000-01-01
+        }
+
+        @Override
+        void lockSchema(Connection c, String name, int timeoutSeconds) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT GET_LOCK(?, ?)")) {
+                ps.setString(1, name);
+                ps.setInt(2, timeoutSeconds);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || rs.getInt(1) != 1) {
+                        throw new SQLException("could not take the schema lock " + name + " within " + timeoutSeconds
+                                + " s: another node is still migrating, or holds it after failing", "55P03");
+                    }
+                }
+            }
+        }
+
+        @Override
+        void unlockSchema(Connection c, String name) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT RELEASE_LOCK(?)")) {
+                ps.setString(1, name);
+                ps.executeQuery().close();
+            }
         }
     }
 }

@@ -15,21 +15,30 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 /**
  * Creates and migrates the store's tables: records applied migrations in {@code <prefix>schema_version}
  * and applies the missing ones in version order.
  *
- * <p>Safe when several nodes start at once, without a lock: every migration is written idempotently
- * ({@code IF NOT EXISTS}, an insert that ignores an existing row), each node runs every statement of a
- * migration it does not see recorded, and the races the databases still report (PostgreSQL can fail a
- * concurrent {@code CREATE ... IF NOT EXISTS} with "already exists" or a unique violation in its catalog)
- * are tolerated by SQLState. A version row another node inserted first is a unique violation that means
- * the same thing. Future migrations must keep that property (e.g. {@code ADD COLUMN IF NOT EXISTS}).
+ * <p>Safe when several nodes start at once, in two layers. First, initializers take turns: a JVM-local lock
+ * per database and prefix, and on PostgreSQL and MariaDB a session-level database lock (an advisory lock,
+ * {@code GET_LOCK}) that other nodes wait for, up to a minute. Second, every migration is written
+ * idempotently ({@code IF NOT EXISTS}, an insert that ignores an existing row) and each initializer runs every
+ * statement of a migration it does not see recorded, tolerating by SQLState the "already exists" races a
+ * database can still report (PostgreSQL fails a concurrent {@code CREATE ... IF NOT EXISTS} with 42P07 or a
+ * unique violation in its catalog); a version row another node recorded first is a unique violation meaning
+ * the same. The second layer covers H2 across JVMs and DDL run by other tools at the same time. Future
+ * migrations must keep both properties (e.g. {@code ADD COLUMN IF NOT EXISTS}).
+ *
+ * <p>The lock is needed, not just nice: H2 2.3 fails two concurrent {@code CREATE INDEX IF NOT EXISTS} of one
+ * index with a general error (50000, "object already exists") instead of a duplicate-object state.
  */
 final class SchemaInitializer {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaInitializer.class);
@@ -42,6 +51,9 @@ final class SchemaInitializer {
      * and the SQL-standard states H2 and MySQL use for a table or an index that exists.
      */
     private static final Set<String> ALREADY_EXISTS = Set.of("42P07", "42710", "42S01", "42S11");
+    private static final int LOCK_TIMEOUT_SECONDS = 60;
+    /** One monitor per database URL and prefix, so initializers in one JVM never race each other. */
+    private static final Map<String, Object> JVM_LOCKS = new ConcurrentHashMap<>();
 
     record Migration(int version, String name) {
         String resource(JdbcCustomization dialect) {
@@ -66,44 +78,57 @@ final class SchemaInitializer {
         this.dialect = dialect;
         this.prefix = prefix;
         this.clock = clock;
-        this.migrations = migrations.stream().sorted(java.util.Comparator.comparingInt(Migration::version)).toList();
+        this.migrations = migrations.stream().sorted(Comparator.comparingInt(Migration::version)).toList();
     }
 
     /** Brings the schema up to the newest migration; returns the versions this call applied. */
     List<Integer> migrate() throws SQLException {
-        List<Integer> appliedNow = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
-            boolean autoCommit = c.getAutoCommit();
-            // DDL commits implicitly on MariaDB and H2 anyway; running each statement on its own makes every
-            // database behave alike and lets a tolerated failure not poison a surrounding transaction.
-            c.setAutoCommit(true);
-            try {
-                tolerateExisting(c, "CREATE TABLE IF NOT EXISTS " + prefix + "schema_version ("
-                        + "version INTEGER NOT NULL, description VARCHAR(200) NOT NULL, applied_at "
-                        + dialect.instantColumnType() + " NOT NULL, CONSTRAINT " + prefix
-                        + "schema_version_pk PRIMARY KEY (version))");
-                Set<Integer> recorded = recordedVersions(c);
-                for (Migration m : migrations) {
-                    if (recorded.contains(m.version())) {
-                        continue;
-                    }
-                    for (String statement : statements(load(m))) {
-                        tolerateExisting(c, statement);
-                    }
-                    if (record(c, m)) {
-                        appliedNow.add(m.version());
-                        LOG.info("consent schema {}: applied migration V{}__{} ({})", prefix, m.version(), m.name(),
-                                dialect);
+            String url = c.getMetaData().getURL();
+            Object jvmLock = JVM_LOCKS.computeIfAbsent(url + " " + prefix, k -> new Object());
+            synchronized (jvmLock) {
+                boolean autoCommit = c.getAutoCommit();
+                // DDL commits implicitly on MariaDB and H2 anyway; running each statement on its own makes every
+                // database behave alike and lets a tolerated failure not poison a surrounding transaction.
+                c.setAutoCommit(true);
+                String lockName = "consent_schema_" + prefix;
+                dialect.lockSchema(c, lockName, LOCK_TIMEOUT_SECONDS);
+                try {
+                    return migrate(c);
+                } finally {
+                    try {
+                        dialect.unlockSchema(c, lockName);
+                    } finally {
+                        c.setAutoCommit(autoCommit);
                     }
                 }
-                int newest = migrations.get(migrations.size() - 1).version();
-                recorded.stream().filter(v -> v > newest).findAny().ifPresent(v -> LOG.info(
-                        "consent schema {} is at version {}, newer than this library knows ({}); using it as is",
-                        prefix, v, newest));
-            } finally {
-                c.setAutoCommit(autoCommit);
             }
         }
+    }
+
+    private List<Integer> migrate(Connection c) throws SQLException {
+        List<Integer> appliedNow = new ArrayList<>();
+        tolerateExisting(c, "CREATE TABLE IF NOT EXISTS " + prefix + "schema_version ("
+                + "version INTEGER NOT NULL, description VARCHAR(200) NOT NULL, applied_at "
+                + dialect.instantColumnType() + " NOT NULL, CONSTRAINT " + prefix
+                + "schema_version_pk PRIMARY KEY (version))");
+        Set<Integer> recorded = recordedVersions(c);
+        for (Migration m : migrations) {
+            if (recorded.contains(m.version())) {
+                continue;
+            }
+            for (String statement : statements(load(m))) {
+                tolerateExisting(c, statement);
+            }
+            if (record(c, m)) {
+                appliedNow.add(m.version());
+                LOG.info("consent schema {}: applied migration V{}__{} ({})", prefix, m.version(), m.name(), dialect);
+            }
+        }
+        int newest = migrations.get(migrations.size() - 1).version();
+        recorded.stream().filter(v -> v > newest).findAny().ifPresent(v -> LOG.info(
+                "consent schema {} is at version {}, newer than this library knows ({}); using it as is",
+                prefix, v, newest));
         return appliedNow;
     }
 

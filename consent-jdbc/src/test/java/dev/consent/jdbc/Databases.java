@@ -55,9 +55,14 @@ final class Databases {
      * caller closes it.
      */
     static HikariDataSource pool(Dialect dialect, String initSql, int size) {
+        return pool(dialect, initSql, size, "");
+    }
+
+    /** As {@link #pool(Dialect, String, int)}, with {@code urlSuffix} appended to the JDBC URL. */
+    static HikariDataSource pool(Dialect dialect, String initSql, int size, String urlSuffix) {
         requireReachable(dialect);
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url(dialect));
+        config.setJdbcUrl(url(dialect) + urlSuffix);
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(0);
         config.setPoolName("consent-test-" + dialect.name().toLowerCase());

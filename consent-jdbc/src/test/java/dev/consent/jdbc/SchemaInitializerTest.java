@@ -1,5 +1,6 @@
 package dev.consent.jdbc;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.StoreException;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Choice;
@@ -56,19 +57,32 @@ class SchemaInitializerTest {
         }
     }
 
+    /**
+     * Six nodes build a store on one new prefix at the same instant. On PostgreSQL and MariaDB each node gets a
+     * data source with its own URL, as separate JVMs would have, so only the database lock keeps them apart.
+     */
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void nodesStartingAtOnceAllGetAWorkingSchema(Dialect dialect) throws Exception {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
         ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<HikariDataSource> nodePools = new ArrayList<>();
         try {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<JdbcStore>> nodes = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
+                DataSource nodeDs = switch (dialect) {
+                    case H2 -> ds; // an in-memory database lives in this JVM: the JVM-local lock is the one that counts
+                    case POSTGRESQL -> Databases.pool(dialect, null, 1, "&ApplicationName=node" + i);
+                    case MARIADB -> Databases.pool(dialect, null, 1, "&connectTimeout=1000" + i);
+                };
+                if (nodeDs instanceof HikariDataSource h) {
+                    nodePools.add(h);
+                }
                 nodes.add(pool.submit(() -> {
                     start.await();
-                    return JdbcStore.builder(ds).tablePrefix(prefix).build();
+                    return JdbcStore.builder(nodeDs).tablePrefix(prefix).build();
                 }));
             }
             start.countDown();
@@ -82,6 +96,7 @@ class SchemaInitializerTest {
             assertThat(stores.get(5).changePosition()).isEqualTo(1);
         } finally {
             pool.shutdownNow();
+            nodePools.forEach(HikariDataSource::close);
             Databases.dropTables(ds, prefix);
         }
     }
