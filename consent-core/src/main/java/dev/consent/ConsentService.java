@@ -239,9 +239,7 @@ public final class ConsentService implements AutoCloseable {
             if (p.basis() != LegalBasis.CONSENT) {
                 continue;
             }
-            Decision d = ConsentFold.decide(ledger, policy, p.id(), now);
-            if (d.allowed() || d.reason() == Reason.EXPIRED || d.reason() == Reason.RECONSENT_REQUIRED
-                    || d.reason() == Reason.UNDER_AGE) {
+            if (ConsentFold.grantStands(ledger, policy, p.id(), now)) {
                 records.add(new ChoiceRecord(subject, p.id(), Choice.WITHDRAWN, distinct(capture, p)));
             }
         }

@@ -500,6 +500,25 @@ class ConsentServiceTest {
     }
 
     @Test
+    void withdrawAllWithdrawsEveryStandingGrantEvenUnderRestriction() {
+        consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+        consents.grant(alice, ADS, Capture.by(Method.CHECKBOX));
+        consents.deny(alice, MARKETING_SMS, Capture.by(Method.CHECKBOX));
+        clock.advance(Duration.ofMinutes(1));
+        consents.restrict(alice, Capture.by(Method.RIGHTS_REQUEST));
+        clock.advance(Duration.ofMinutes(1));
+
+        List<ConsentEvent> withdrawn = consents.withdrawAll(alice, Capture.by(Method.RIGHTS_REQUEST));
+
+        assertThat(withdrawn).extracting(ConsentEvent::purpose).containsExactlyInAnyOrder(MARKETING_EMAIL, ADS);
+        clock.advance(Duration.ofMinutes(1));
+        consents.liftRestriction(alice, Capture.by(Method.RIGHTS_REQUEST));
+        assertThat(reason(MARKETING_EMAIL)).isEqualTo(Reason.WITHDRAWN);
+        assertThat(reason(ADS)).isEqualTo(Reason.WITHDRAWN);
+        assertThat(consents.withdrawAll(alice, Capture.by(Method.RIGHTS_REQUEST))).isEmpty();
+    }
+
+    @Test
     void ipAddressesAreMinimisedBeforeTheyAreStored() {
         ConsentEvent v4 = consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX)
                 .withEvidence(dev.consent.ledger.Evidence.builder().ip("203.0.113.77").build()));

@@ -104,6 +104,27 @@ public final class ConsentFold {
         }
     }
 
+    /**
+     * Whether a grant is the latest explicit choice for the purpose at {@code at}, whatever else (restriction,
+     * expiry, version, age) keeps it from allowing processing now: such a grant still needs withdrawing.
+     */
+    public static boolean grantStands(Ledger ledger, Policy policy, PurposeId purposeId, Instant at) {
+        List<Purpose> lineage = policy.lineage(purposeId);
+        long t = Ledger.micros(at);
+        Ledger.Mark[] marks = ledger.marks;
+        for (int i = marks.length - 1; i >= 0; i--) {
+            Ledger.Mark m = marks[i];
+            if (m.occurredMicros > t || m.gpc || m.choice.isRestriction()) {
+                continue;
+            }
+            int depth = depthOf(lineage, m.purpose);
+            if (depth == 0 || depth > 0 && m.choice.isRefusal()) {
+                return m.choice == Choice.GRANTED;
+            }
+        }
+        return false;
+    }
+
     private static Decision decideConsent(Purpose purpose, Ledger.Mark explicit, Ledger.Mark gpc, long t, Instant at,
             Policy policy) {
         if (explicit == null) {
