@@ -84,6 +84,7 @@ public final class ConsentService implements AutoCloseable {
     private final int bulkChunkSize;
     private final byte[] checkpointKey;
     private final ScheduledExecutorService poller;
+    private final AutoCloseable push;
     private final long maxStalenessNanos;
     private volatile long lastPollNanos;
     private volatile long feedPosition;
@@ -107,9 +108,20 @@ public final class ConsentService implements AutoCloseable {
             });
             long every = b.pollInterval.toMillis();
             poller.scheduleWithFixedDelay(this::pollChanges, every, every, TimeUnit.MILLISECONDS);
+            // where the store can push (LISTEN/NOTIFY), read the feed as soon as another node writes
+            this.push = store.onChanges(() -> {
+                if (!poller.isShutdown()) {
+                    try {
+                        poller.execute(this::pollChanges);
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        // the service is closing
+                    }
+                }
+            });
         } else {
             this.maxStalenessNanos = Long.MAX_VALUE;
             this.poller = null;
+            this.push = null;
         }
     }
 
@@ -583,7 +595,7 @@ public final class ConsentService implements AutoCloseable {
     }
 
     /** Reads the change feed and drops the cache entries of subjects that changed on any node. */
-    void pollChanges() {
+    synchronized void pollChanges() {
         try {
             long position = feedPosition;
             while (true) {
@@ -617,6 +629,13 @@ public final class ConsentService implements AutoCloseable {
 
     @Override
     public void close() {
+        if (push != null) {
+            try {
+                push.close();
+            } catch (Exception e) {
+                LOG.debug("closing the change push failed: {}", e.toString());
+            }
+        }
         if (poller != null) {
             poller.shutdownNow();
         }

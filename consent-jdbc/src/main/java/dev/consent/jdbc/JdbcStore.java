@@ -180,11 +180,8 @@ public final class JdbcStore implements ConsentStore {
     @Override
     public List<ConsentEvent> events(SubjectId subject, long afterSequence, int limit) {
         Checks.required("subject", subject);
-        if (limit < 0) {
-            throw new InvalidValueException("limit", limit, "must be 0 or more");
-        }
-        if (limit == 0) {
-            return List.of();
+        if (limit < 1) {
+            throw new InvalidValueException("limit", limit, "must be 1 or more");
         }
         return read("events", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null, dialect) + " FROM "
@@ -285,11 +282,8 @@ public final class JdbcStore implements ConsentStore {
 
     @Override
     public List<Change> changesSince(long position, int limit) {
-        if (limit < 0) {
-            throw new InvalidValueException("limit", limit, "must be 0 or more");
-        }
-        if (limit == 0) {
-            return List.of();
+        if (limit < 1) {
+            throw new InvalidValueException("limit", limit, "must be 1 or more");
         }
         return read("changesSince", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT feed_position, subject FROM " + changes

@@ -118,10 +118,10 @@ class JdbcStoreBuilderTest {
     void instantsFinerThanAMicrosecondAreRefusedNotRounded() {
         JdbcStore store = offline(Dialect.H2);
         ConsentEvent ok = chain(T0, T0).get(0);
-        ConsentEvent nanos = new ConsentEvent(ok.id(), ok.subject(), 1, ok.purpose(), 1, "1", Choice.GRANTED,
-                T0.plusNanos(1), T0, Optional.empty(), Method.API, Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE,
-                ok.previousHash(), ok.hash());
-        assertThatThrownBy(() -> store.append(List.of(nanos)))
+        // refused by the event itself, before any store sees it
+        assertThatThrownBy(() -> store.append(List.of(new ConsentEvent(ok.id(), ok.subject(), 1, ok.purpose(), 1, "1",
+                Choice.GRANTED, T0.plusNanos(1), T0, Optional.empty(), Method.API, Actor.SUBJECT, OptionalInt.empty(),
+                Evidence.NONE, ok.previousHash(), ok.hash()))))
                 .isInstanceOfSatisfying(InvalidValueException.class, e -> assertThat(e.field()).isEqualTo("occurredAt"));
     }
 
@@ -141,10 +141,9 @@ class JdbcStoreBuilderTest {
     @Test
     void aMalformedHashIsRefused() {
         ConsentEvent ok = chain(T0, T0).get(0);
-        ConsentEvent bad = new ConsentEvent(ok.id(), ok.subject(), 1, ok.purpose(), 1, "1", Choice.GRANTED, T0, T0,
-                Optional.empty(), Method.API, Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE, ok.previousHash(),
-                "not-a-hash");
-        assertThatThrownBy(() -> offline(Dialect.H2).append(List.of(bad)))
+        assertThatThrownBy(() -> offline(Dialect.H2).append(List.of(new ConsentEvent(ok.id(), ok.subject(), 1,
+                ok.purpose(), 1, "1", Choice.GRANTED, T0, T0, Optional.empty(), Method.API, Actor.SUBJECT,
+                OptionalInt.empty(), Evidence.NONE, ok.previousHash(), "not-a-hash"))))
                 .isInstanceOfSatisfying(InvalidValueException.class, e -> assertThat(e.field()).isEqualTo("hash"));
     }
 
