@@ -1,8 +1,10 @@
 package dev.consent;
 
 /**
- * The store could not be read or written. A check that meets this exception has not been answered
- * (it fails closed); a write that meets it has not been committed.
+ * The store could not be read or written. A check that meets this exception has not been answered (it fails
+ * closed). A write that meets it was not committed, with one exception the message states: when the connection
+ * is lost during the commit itself, the outcome is unknown. Retrying is then safe for consent events, whose ids
+ * make a repeated record a no-op (the retry returns the stored event if the first attempt did commit).
  */
 public final class StoreException extends ConsentException {
     private static final long serialVersionUID = 1L;

@@ -519,6 +519,23 @@ class ConsentServiceTest {
     }
 
     @Test
+    void aStoreThatPushesChangesWakesOtherNodesBeforeTheirNextPoll() throws Exception {
+        try (ConsentService a = ConsentService.builder().policy(ShopPolicy.v1()).store(store).clock(clock)
+                .changeFeedPollInterval(Duration.ofMinutes(10)).build();
+             ConsentService b = ConsentService.builder().policy(ShopPolicy.v1()).store(store).clock(clock)
+                .changeFeedPollInterval(Duration.ofMinutes(10)).build()) {
+            a.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            assertThat(b.check(alice, MARKETING_EMAIL).allowed()).isTrue();
+            a.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.UNSUBSCRIBE_LINK));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (b.check(alice, MARKETING_EMAIL).allowed() && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            assertThat(b.check(alice, MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+        }
+    }
+
+    @Test
     void ipAddressesAreMinimisedBeforeTheyAreStored() {
         ConsentEvent v4 = consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX)
                 .withEvidence(dev.consent.ledger.Evidence.builder().ip("203.0.113.77").build()));

@@ -105,6 +105,36 @@ public final class ConsentFold {
     }
 
     /**
+     * What a Global Privacy Control signal meets for a purpose at {@code at}, in the fold's own order: the latest
+     * explicit choice (null when none) and whether a GPC signal is already on record after it.
+     */
+    public record GpcState(Choice explicit, boolean signalOnRecord) {
+    }
+
+    public static GpcState gpcState(Ledger ledger, Policy policy, PurposeId purposeId, Instant at) {
+        List<Purpose> lineage = policy.lineage(purposeId);
+        long t = Ledger.micros(at);
+        boolean gpcSeen = false;
+        Ledger.Mark[] marks = ledger.marks;
+        for (int i = marks.length - 1; i >= 0; i--) {
+            Ledger.Mark m = marks[i];
+            if (m.occurredMicros > t || m.choice.isRestriction()) {
+                continue;
+            }
+            int depth = depthOf(lineage, m.purpose);
+            if (depth < 0 || depth > 0 && !m.choice.isRefusal()) {
+                continue;
+            }
+            if (m.gpc) {
+                gpcSeen = true;
+            } else {
+                return new GpcState(m.choice, gpcSeen);
+            }
+        }
+        return new GpcState(null, gpcSeen);
+    }
+
+    /**
      * Whether a grant is the latest explicit choice for the purpose at {@code at}, whatever else (restriction,
      * expiry, version, age) keeps it from allowing processing now: such a grant still needs withdrawing.
      */

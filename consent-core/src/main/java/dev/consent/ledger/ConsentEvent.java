@@ -22,8 +22,26 @@ public record ConsentEvent(EventId id, SubjectId subject, long sequence, Purpose
         if (sequence < 1) {
             throw new InvalidValueException("sequence", sequence, "must be 1 or more");
         }
-        Checks.required("previousHash", previousHash);
-        Checks.required("hash", hash);
+        if (previousHash == null || !HEX64.matcher(previousHash).matches()) {
+            throw new InvalidValueException("previousHash", previousHash, "must be 64 lower-case hex digits");
+        }
+        if (hash == null || !HEX64.matcher(hash).matches()) {
+            throw new InvalidValueException("hash", hash, "must be 64 lower-case hex digits");
+        }
+        micros("occurredAt", occurredAt);
+        micros("recordedAt", recordedAt);
+        if (expiresAt != null) {
+            expiresAt.ifPresent(t -> micros("expiresAt", t));
+        }
+    }
+
+    private static final java.util.regex.Pattern HEX64 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+
+    /** Every database the ledger runs on keeps microseconds; a finer instant could not be read back as hashed. */
+    private static void micros(String field, Instant t) {
+        if (t != null && t.getNano() % 1000 != 0) {
+            throw new InvalidValueException(field, t, "must be whole microseconds (the ledger keeps microseconds)");
+        }
     }
 
     /** Places {@code event} at {@code sequence} after {@code previousHash}, computing its hash. */

@@ -2,8 +2,6 @@ package dev.consent.ledger;
 
 import dev.consent.InvalidValueException;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -19,9 +17,10 @@ import javax.crypto.spec.SecretKeySpec;
  * unchanged, so the service can apply it to every event. Immutable and thread-safe.
  */
 public final class IpMinimizer {
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}(/\\d{1,2})?");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(/\\d{1,3})?");
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
     private static final String HASH_PREFIX = "hmac-sha256:";
+    private static final Pattern HASHED = Pattern.compile("hmac-sha256:[0-9a-f]{64}");
 
     private enum Mode { TRUNCATE, KEYED_HASH, DROP }
 
@@ -74,27 +73,33 @@ public final class IpMinimizer {
         if (mode == Mode.DROP) {
             return null;
         }
-        if (mode == Mode.KEYED_HASH && ip.startsWith(HASH_PREFIX)) {
-            return ip;
+        if (mode == Mode.KEYED_HASH && HASHED.matcher(ip).matches()) {
+            return ip; // already minimised by this mode: a full 64-digit digest, nothing else passes through
         }
         String literal = ip;
         int given = -1;
         int slash = ip.indexOf('/');
-        boolean v4 = IPV4.matcher(ip).matches();
-        boolean v6 = !v4 && IPV6.matcher(ip).matches();
-        if (!v4 && !v6) {
-            throw new InvalidValueException("evidence.ip", ip, "must be an IPv4 or IPv6 address literal");
-        }
         if (slash >= 0) {
             literal = ip.substring(0, slash);
-            given = Integer.parseInt(ip.substring(slash + 1));
+            String bits = ip.substring(slash + 1);
+            if (!bits.matches("\\d{1,3}")) {
+                throw invalid(ip);
+            }
+            given = Integer.parseInt(bits);
         }
-        byte[] bytes;
-        try {
-            // Only literals reach this point (checked above), so no name lookup happens.
-            bytes = InetAddress.getByName(literal).getAddress();
-        } catch (UnknownHostException | RuntimeException e) {
-            throw new InvalidValueException("evidence.ip", ip, "must be an IPv4 or IPv6 address literal");
+        // Parsed here, never by InetAddress.getByName: that one asks the name service for anything it does not
+        // read as a literal, and an evidence field must never cause a network lookup.
+        byte[] bytes = literal.indexOf(':') >= 0 ? parseIpv6(literal) : parseIpv4(literal);
+        if (bytes == null) {
+            throw invalid(ip);
+        }
+        if (given > bytes.length * 8) {
+            throw new InvalidValueException("evidence.ip", ip, "has a prefix length beyond the address size ("
+                    + bytes.length * 8 + " bits)");
+        }
+        if (bytes.length == 16 && isIpv4Mapped(bytes)) {
+            bytes = Arrays.copyOfRange(bytes, 12, 16);
+            given = given < 0 ? -1 : Math.max(0, given - 96);
         }
         if (mode == Mode.KEYED_HASH) {
             if (given >= 0) {
@@ -103,6 +108,10 @@ public final class IpMinimizer {
             return HASH_PREFIX + hmac(bytes);
         }
         int bits = bytes.length == 4 ? v4Bits : v6Bits;
+        if (bytes.length == 16 && (bytes[0] & 0xff) == 0x20 && (bytes[1] & 0xff) == 0x02) {
+            // 6to4 (RFC 3056) carries the whole public IPv4 address in bits 16-47: keep no more of it than of IPv4
+            bits = Math.min(bits, 16 + v4Bits);
+        }
         if (given >= 0) {
             bits = Math.min(bits, given);
         }
@@ -111,15 +120,113 @@ public final class IpMinimizer {
             int keep = Math.max(0, Math.min(8, bits - i * 8));
             masked[i] = (byte) (masked[i] & (0xff << (8 - keep)));
         }
-        try {
-            String text = InetAddress.getByAddress(masked).getHostAddress();
-            if (bytes.length == 16) {
-                text = compressIpv6(text);
+        return (masked.length == 4 ? formatIpv4(masked) : formatIpv6(masked)) + "/" + bits;
+    }
+
+    private static InvalidValueException invalid(String ip) {
+        return new InvalidValueException("evidence.ip", ip, "must be an IPv4 or IPv6 address literal");
+    }
+
+    private static boolean isIpv4Mapped(byte[] b) {
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
             }
-            return text + "/" + bits;
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
         }
+        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+    }
+
+    /** Dotted-decimal IPv4, four parts of 0-255 without leading zeros (which some parsers read as octal). */
+    static byte[] parseIpv4(String s) {
+        if (!IPV4.matcher(s).matches()) {
+            return null;
+        }
+        String[] parts = s.split("\\.");
+        byte[] out = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            String p = parts[i];
+            if (p.length() > 1 && p.charAt(0) == '0') {
+                return null;
+            }
+            int v = Integer.parseInt(p);
+            if (v > 255) {
+                return null;
+            }
+            out[i] = (byte) v;
+        }
+        return out;
+    }
+
+    /** RFC 4291 section 2.2 text forms: eight groups, one "::", an embedded dotted IPv4 tail. No zone ids. */
+    static byte[] parseIpv6(String s) {
+        if (s.isEmpty() || s.length() > 45 || !IPV6_CHARS.matcher(s).matches()) {
+            return null;
+        }
+        int gap = s.indexOf("::");
+        if (gap >= 0 && s.indexOf("::", gap + 1) >= 0) {
+            return null;
+        }
+        String head = gap >= 0 ? s.substring(0, gap) : s;
+        String tail = gap >= 0 ? s.substring(gap + 2) : "";
+        java.util.List<Integer> left = groups(head, gap < 0);
+        java.util.List<Integer> right = gap >= 0 ? groups(tail, true) : java.util.List.of();
+        if (left == null || right == null) {
+            return null;
+        }
+        int total = left.size() + right.size();
+        if (gap < 0 && total != 8 || gap >= 0 && total > 7) {
+            return null;
+        }
+        byte[] out = new byte[16];
+        int i = 0;
+        for (int g : left) {
+            out[i++] = (byte) (g >> 8);
+            out[i++] = (byte) g;
+        }
+        i = 16 - right.size() * 2;
+        for (int g : right) {
+            out[i++] = (byte) (g >> 8);
+            out[i++] = (byte) g;
+        }
+        return out;
+    }
+
+    /** 16-bit groups of one side of "::"; a dotted IPv4 address may end the last side. */
+    private static java.util.List<Integer> groups(String side, boolean last) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        if (side.isEmpty()) {
+            return out;
+        }
+        String[] parts = side.split(":", -1);
+        for (int k = 0; k < parts.length; k++) {
+            String p = parts[k];
+            if (last && k == parts.length - 1 && p.indexOf('.') >= 0) {
+                byte[] v4 = parseIpv4(p);
+                if (v4 == null) {
+                    return null;
+                }
+                out.add((v4[0] & 0xff) << 8 | v4[1] & 0xff);
+                out.add((v4[2] & 0xff) << 8 | v4[3] & 0xff);
+            } else if (p.isEmpty() || p.length() > 4 || p.indexOf('.') >= 0) {
+                return null;
+            } else {
+                out.add(Integer.parseInt(p, 16));
+            }
+        }
+        return out;
+    }
+
+    private static String formatIpv4(byte[] b) {
+        return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
+    }
+
+    /** RFC 5952: lower-case hex, no leading zeros, the longest run (of two or more) of zero groups as "::". */
+    private static String formatIpv6(byte[] b) {
+        String[] groups = new String[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = Integer.toHexString((b[2 * i] & 0xff) << 8 | b[2 * i + 1] & 0xff);
+        }
+        return compressIpv6(String.join(":", groups));
     }
 
     private String hmac(byte[] address) {

@@ -77,6 +77,17 @@ public interface ConsentStore {
     /** The subject's latest checkpoint, if its chain was ever pruned. */
     Optional<ChainCheckpoint> checkpoint(SubjectId subject);
 
+    /**
+     * Optional push: arranges for {@code wakeUp} to run soon after a change-feed entry is written by any node (e.g.
+     * through PostgreSQL LISTEN/NOTIFY), so that a poller reads the feed at once instead of at its next interval.
+     * {@code wakeUp} must return quickly and may be called spuriously. The default pushes nothing; polling alone then
+     * bounds staleness. Closing the returned handle stops the calls.
+     */
+    default AutoCloseable onChanges(Runnable wakeUp) {
+        return () -> {
+        };
+    }
+
     /** The position of the newest change-feed entry; 0 when there is none. Never decreases. */
     long changePosition();
 

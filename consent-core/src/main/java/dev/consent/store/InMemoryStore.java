@@ -47,6 +47,7 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
     private final Map<SubjectId, List<SubjectId>> visitorsOfCustomer = new ConcurrentHashMap<>();
     private final Map<SubjectId, ChainHead> headRows = new ConcurrentHashMap<>();
     private final Map<SubjectId, ChainCheckpoint> checkpoints = new ConcurrentHashMap<>();
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Guarded by {@code writeLock}. Positions are dense from 1, so entry n sits at index n - 1. */
     private final List<Change> changes = new ArrayList<>();
 
@@ -64,6 +65,26 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public AppendResult append(List<ConsentEvent> events) {
+        AppendResult result = appendLocked(events);
+        if (result.appended()) {
+            notifyListeners();
+        }
+        return result;
+    }
+
+    private void notifyListeners() {
+        for (Runnable r : listeners) {
+            r.run();
+        }
+    }
+
+    @Override
+    public AutoCloseable onChanges(Runnable wakeUp) {
+        listeners.add(wakeUp);
+        return () -> listeners.remove(wakeUp);
+    }
+
+    private AppendResult appendLocked(List<ConsentEvent> events) {
         synchronized (writeLock) {
             Set<SubjectId> conflicts = new LinkedHashSet<>();
             Set<EventId> duplicates = new LinkedHashSet<>();
@@ -126,6 +147,7 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public List<ConsentEvent> events(SubjectId subject, long afterSequence, int limit) {
+        positive(limit);
         List<ConsentEvent> chain = chains.getOrDefault(subject, List.of());
         List<ConsentEvent> out = new ArrayList<>();
         for (ConsentEvent e : chain) {
@@ -154,6 +176,14 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public LinkResult link(SubjectId visitor, SubjectId customer, Instant linkedAt) {
+        LinkResult result = linkLocked(visitor, customer);
+        if (result == LinkResult.LINKED) {
+            notifyListeners();
+        }
+        return result;
+    }
+
+    private LinkResult linkLocked(SubjectId visitor, SubjectId customer) {
         synchronized (writeLock) {
             SubjectId existing = customerOfVisitor.get(visitor);
             if (existing != null) {
@@ -213,6 +243,7 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public List<Change> changesSince(long position, int limit) {
+        positive(limit);
         synchronized (writeLock) {
             int from = (int) Math.min(Math.max(position, 0), changes.size());
             return List.copyOf(changes.subList(from, (int) Math.min(changes.size(), (long) from + limit)));
@@ -251,6 +282,7 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public List<RetainedItem> allItems(Optional<ItemKey> after, int limit) {
+        positive(limit);
         synchronized (retentionLock) {
             return items.values().stream().filter(i -> after.isEmpty() || i.key().compareTo(after.get()) > 0)
                     .sorted(Comparator.comparing(RetainedItem::key)).limit(limit).toList();
@@ -282,6 +314,7 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
+        positive(limit);
         synchronized (retentionLock) {
             List<RetainedItem> out = new ArrayList<>();
             Map<DueCursor, ItemKey> view = after.isPresent() ? dueIndex.tailMap(after.get(), false) : dueIndex;
@@ -297,6 +330,7 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
+        positive(limit);
         synchronized (retentionLock) {
             List<Claim> out = new ArrayList<>();
             for (Map.Entry<DueCursor, ItemKey> e : dueIndex.entrySet()) {
@@ -378,6 +412,7 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public List<DisposalRecord> disposals(long afterSequence, int limit) {
+        positive(limit);
         synchronized (retentionLock) {
             int from = (int) Math.min(Math.max(afterSequence, 0), disposals.size());
             return List.copyOf(disposals.subList(from, (int) Math.min(disposals.size(), (long) from + limit)));
@@ -435,10 +470,17 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public List<RightsRequest> openRequests(int limit) {
+        positive(limit);
         synchronized (requests) {
             return requests.values().stream().filter(r -> r.status().isOpen())
                     .sorted(Comparator.comparing(RightsRequest::receivedAt).thenComparing(RightsRequest::id))
                     .limit(limit).toList();
+        }
+    }
+
+    private static void positive(int limit) {
+        if (limit < 1) {
+            throw new dev.consent.InvalidValueException("limit", limit, "must be 1 or more");
         }
     }
 

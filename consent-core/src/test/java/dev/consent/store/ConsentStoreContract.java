@@ -196,6 +196,13 @@ public abstract class ConsentStoreContract {
     }
 
     @Test
+    void aLimitBelowOneIsRefused() {
+        assertThatThrownBy(() -> store.events(SubjectId.of("a"), 0, 0)).isInstanceOf(dev.consent.InvalidValueException.class)
+                .hasMessageContaining("limit");
+        assertThatThrownBy(() -> store.changesSince(0, -1)).isInstanceOf(dev.consent.InvalidValueException.class);
+    }
+
+    @Test
     void linksAreIdempotentAndExclusive() {
         SubjectId visitor = SubjectId.of("visitor-1");
         SubjectId alice = SubjectId.of("alice");

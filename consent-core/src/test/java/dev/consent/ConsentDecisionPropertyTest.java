@@ -1,0 +1,815 @@
+package dev.consent;
+
+import dev.consent.ledger.Actor;
+import dev.consent.ledger.Capture;
+import dev.consent.ledger.ChainVerification;
+import dev.consent.ledger.Choice;
+import dev.consent.ledger.ChoiceRecord;
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.EventRef;
+import dev.consent.ledger.Evidence;
+import dev.consent.ledger.GpcOutcome;
+import dev.consent.ledger.Method;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.LegalBasis;
+import dev.consent.policy.Policy;
+import dev.consent.policy.Purpose;
+import dev.consent.policy.PurposeId;
+import dev.consent.testing.MutableClock;
+import dev.consent.testing.ShopPolicy;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.Period;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Random consent histories checked against a reference model of the decision rules written here from
+ * their specification (the javadoc of {@code ConsentFold} and {@link Reason}), not from the code.
+ *
+ * <p>The model is a forward fold over the visible events in decision order; the service scans a compact
+ * ledger backwards. Every history is generated from one seed, printed in every failure message together
+ * with the operations that built the history. Re-run one history with
+ * {@code -Dconsent.seed=<history seed> -Dconsent.histories=1 -Dconsent.seedIsHistory=true}.
+ */
+class ConsentDecisionPropertyTest {
+    private static final long BASE_SEED = Long.getLong("consent.seed", 0x5EED_C0DE_2025L);
+    private static final int HISTORIES = Integer.getInteger("consent.histories", 300);
+    private static final boolean SEED_IS_HISTORY = Boolean.getBoolean("consent.seedIsHistory");
+
+    /** Ten seconds before policy v2 takes effect (2025-01-01T00:00 Europe/Berlin = 2024-12-31T23:00Z). */
+    private static final Instant T0 = Instant.parse("2024-12-31T22:59:50Z");
+    private static final int WINDOW_SECONDS = 20;
+    private static final List<Policy> POLICIES = List.of(ShopPolicy.v2(), ShopPolicy.v1()); // deliberately unsorted
+
+    // The model's own vocabulary, not Choice.isRefusal()/isRestriction() of the code under test.
+    private static final Set<Choice> REFUSALS = EnumSet.of(Choice.DENIED, Choice.WITHDRAWN, Choice.OBJECTED);
+    private static final Set<Choice> RESTRICTIONS = EnumSet.of(Choice.RESTRICTED, Choice.RESTRICTION_LIFTED);
+    private static final Set<LegalBasis> CHOICE_BASES = EnumSet.of(LegalBasis.CONSENT,
+            LegalBasis.LEGITIMATE_INTERESTS, LegalBasis.PUBLIC_TASK);
+    private static final Method[] EXPLICIT_METHODS = {Method.CHECKBOX, Method.COOKIE_BANNER, Method.WEB_FORM,
+            Method.ACCOUNT_SETTINGS, Method.API, Method.IMPORT, Method.UNSUBSCRIBE_LINK, Method.RIGHTS_REQUEST};
+
+    @Test
+    void decisionsAgreeWithAnIndependentReferenceModel() {
+        Random seeds = new Random(BASE_SEED);
+        Coverage coverage = new Coverage();
+        for (int i = 0; i < HISTORIES; i++) {
+            long seed = SEED_IS_HISTORY && i == 0 ? BASE_SEED : seeds.nextLong();
+            new History(seed, coverage).run();
+        }
+        if (HISTORIES >= 300 && !SEED_IS_HISTORY) {
+            // The generator must reach every rule, or the agreement above proves little.
+            assertEquals(EnumSet.allOf(Reason.class), coverage.reasons,
+                    "base seed " + BASE_SEED + ": reasons never produced; the generator misses a rule");
+            assertTrue(coverage.restingOnVisitor > 0, "base seed " + BASE_SEED + ": no decision rested on a visitor");
+            assertTrue(coverage.decidedByTieBreak > 0,
+                    "base seed " + BASE_SEED + ": no decision depended on a same-instant tie");
+            assertTrue(coverage.decidedBySubjectId > 0,
+                    "base seed " + BASE_SEED + ": no decision depended on the subject id tie-break");
+            assertTrue(coverage.consentThroughRestriction > 0,
+                    "base seed " + BASE_SEED + ": no consent grant given after a restriction was seen");
+            assertTrue(coverage.rejectedBatches > 0, "base seed " + BASE_SEED + ": no invalid batch was tried");
+        }
+    }
+
+    // ------------------------------------------------------------------------------ the model
+
+    /** One event as the model understands it, built from what the test asked for. */
+    static final class Ev {
+        final SubjectId subject;
+        final long seq;
+        final PurposeId purpose;
+        final Choice choice;
+        final Instant occurred;
+        final Instant expires; // null: never
+        final boolean gpc;
+        final boolean guardian;
+        final Integer age; // null: not declared
+        final int version;
+
+        Ev(SubjectId subject, long seq, PurposeId purpose, Choice choice, Instant occurred, Instant expires,
+                boolean gpc, boolean guardian, Integer age, int version) {
+            this.subject = subject;
+            this.seq = seq;
+            this.purpose = purpose;
+            this.choice = choice;
+            this.occurred = occurred;
+            this.expires = expires;
+            this.gpc = gpc;
+            this.guardian = guardian;
+            this.age = age;
+            this.version = version;
+        }
+
+        EventRef ref() {
+            return new EventRef(subject, seq);
+        }
+
+        @Override
+        public String toString() {
+            return subject + "#" + seq + " " + purpose + " " + choice + " @" + offset(occurred)
+                    + (expires != null ? " exp@" + offset(expires) : "") + (gpc ? " GPC" : "")
+                    + (guardian ? " guardian" : "") + (age != null ? " age" + age : "") + " v" + version;
+        }
+    }
+
+    /** Decision order: occurred-at, then sequence, then subject id. */
+    static final Comparator<Ev> DECISION_ORDER = Comparator.comparing((Ev e) -> e.occurred)
+            .thenComparingLong(e -> e.seq).thenComparing(e -> e.subject.value());
+
+    record Expected(Reason reason, Optional<EventRef> restsOn, LegalBasis basis, String policyVersion) {
+    }
+
+    static Policy policyAt(Instant at) {
+        Policy chosen = null;
+        for (Policy p : POLICIES) {
+            boolean inForce = !p.effectiveInstant().isAfter(at);
+            if (inForce && (chosen == null || p.effectiveInstant().isAfter(chosen.effectiveInstant()))) {
+                chosen = p;
+            }
+        }
+        if (chosen == null) { // before every version: the earliest one
+            chosen = Collections.min(POLICIES, Comparator.comparing(Policy::effectiveInstant));
+        }
+        return chosen;
+    }
+
+    /** The purpose and all its ancestors, walked up through {@code parent}. */
+    static Set<PurposeId> purposeAndAncestors(Policy policy, PurposeId purpose) {
+        Set<PurposeId> out = new HashSet<>();
+        Optional<PurposeId> current = Optional.of(purpose);
+        while (current.isPresent()) {
+            PurposeId id = current.get();
+            if (!out.add(id)) {
+                throw new IllegalStateException("cycle at " + id);
+            }
+            current = policy.findPurpose(id).orElseThrow().parent();
+        }
+        return out;
+    }
+
+    static Instant micros(Instant t) {
+        return t.truncatedTo(ChronoUnit.MICROS);
+    }
+
+    static String offset(Instant t) {
+        Duration d = Duration.between(T0, t);
+        return d.isNegative() ? t.toString() : "T0+" + d.toString().substring(2);
+    }
+
+    static final class Model {
+        final Map<SubjectId, List<Ev>> chains = new HashMap<>();
+        final Map<SubjectId, SubjectId> linkedTo = new HashMap<>(); // visitor -> customer
+
+        long nextSeq(SubjectId s) {
+            return chains.getOrDefault(s, List.of()).size() + 1L;
+        }
+
+        private final Map<SubjectId, List<Ev>> visibleMemo = new HashMap<>();
+
+        void add(Ev e) {
+            chains.computeIfAbsent(e.subject, k -> new ArrayList<>()).add(e);
+            visibleMemo.clear();
+        }
+
+        void link(SubjectId visitor, SubjectId customer) {
+            linkedTo.put(visitor, customer);
+            visibleMemo.clear();
+        }
+
+        /** The subject's own events and those of every visitor linked to it, in decision order. */
+        List<Ev> visible(SubjectId s) {
+            return visibleMemo.computeIfAbsent(s, this::collectVisible);
+        }
+
+        private List<Ev> collectVisible(SubjectId s) {
+            List<Ev> all = new ArrayList<>(chains.getOrDefault(s, List.of()));
+            linkedTo.forEach((visitor, customer) -> {
+                if (customer.equals(s)) {
+                    all.addAll(chains.getOrDefault(visitor, List.of()));
+                }
+            });
+            all.sort(DECISION_ORDER);
+            return Collections.unmodifiableList(all);
+        }
+
+        int eventCount() {
+            return chains.values().stream().mapToInt(List::size).sum();
+        }
+
+        /** What the state of the purpose's lineage is at {@code at}, folding forward over time. */
+        static final class State {
+            Ev explicit; // latest non-GPC choice on the purpose, or refusal on an ancestor
+            Ev gpc; // latest GPC signal on the purpose or an ancestor
+            Ev restriction; // latest restriction event on the purpose or an ancestor
+        }
+
+        State fold(SubjectId s, PurposeId purpose, Set<PurposeId> lineage, Instant at) {
+            State st = new State();
+            for (Ev e : visible(s)) {
+                if (e.occurred.isAfter(at)) {
+                    break; // sorted by occurred-at: nothing later counts
+                }
+                if (!lineage.contains(e.purpose)) {
+                    continue;
+                }
+                if (RESTRICTIONS.contains(e.choice)) {
+                    st.restriction = e;
+                    continue;
+                }
+                boolean own = e.purpose.equals(purpose);
+                if (!own && !REFUSALS.contains(e.choice)) {
+                    continue; // a parent's grant grants nothing beneath it
+                }
+                if (e.gpc) {
+                    st.gpc = e;
+                } else {
+                    st.explicit = e;
+                }
+            }
+            return st;
+        }
+
+        Expected decide(SubjectId s, PurposeId purposeId, Instant at) {
+            Policy policy = policyAt(at);
+            Purpose purpose = policy.purpose(purposeId);
+            LegalBasis basis = purpose.basis();
+            State st = fold(s, purposeId, purposeAndAncestors(policy, purposeId), at);
+            Ev explicit = st.explicit;
+
+            if (basis == LegalBasis.LEGAL_OBLIGATION) {
+                return new Expected(Reason.BASIS_LEGAL_OBLIGATION, Optional.empty(), basis, policy.version());
+            }
+            if (st.restriction != null && st.restriction.choice == Choice.RESTRICTED
+                    && basis != LegalBasis.VITAL_INTERESTS) {
+                boolean grantMadeAfterRestriction = basis == LegalBasis.CONSENT && explicit != null
+                        && explicit.choice == Choice.GRANTED && explicit.occurred.isAfter(st.restriction.occurred);
+                if (!grantMadeAfterRestriction) {
+                    return result(Reason.RESTRICTED, st.restriction, basis, policy);
+                }
+            }
+            if (basis == LegalBasis.CONTRACT) {
+                return result(Reason.BASIS_CONTRACT, null, basis, policy);
+            }
+            if (basis == LegalBasis.VITAL_INTERESTS) {
+                return result(Reason.BASIS_VITAL_INTERESTS, null, basis, policy);
+            }
+            if (basis == LegalBasis.LEGITIMATE_INTERESTS || basis == LegalBasis.PUBLIC_TASK) {
+                Reason ok = basis == LegalBasis.PUBLIC_TASK ? Reason.BASIS_PUBLIC_TASK
+                        : Reason.BASIS_LEGITIMATE_INTERESTS;
+                if (explicit != null) {
+                    return result(REFUSALS.contains(explicit.choice) ? Reason.OBJECTED : ok, explicit, basis, policy);
+                }
+                return st.gpc != null ? result(Reason.GPC_OPT_OUT, st.gpc, basis, policy)
+                        : result(ok, null, basis, policy);
+            }
+            // consent
+            if (explicit == null) {
+                return st.gpc != null ? result(Reason.GPC_OPT_OUT, st.gpc, basis, policy)
+                        : result(Reason.NO_RECORD, null, basis, policy);
+            }
+            switch (explicit.choice) {
+                case DENIED:
+                case OBJECTED:
+                    return result(Reason.DENIED, explicit, basis, policy);
+                case WITHDRAWN:
+                    return result(Reason.WITHDRAWN, explicit, basis, policy);
+                case GRANTED:
+                    break;
+                default:
+                    throw new IllegalStateException("not an explicit choice: " + explicit);
+            }
+            if (purpose.minimumAge().isPresent()) {
+                boolean guardianAccepted = explicit.guardian && purpose.guardianConsent();
+                boolean oldEnough = explicit.age != null && explicit.age >= purpose.minimumAge().getAsInt();
+                if (!guardianAccepted && !oldEnough) {
+                    return result(Reason.UNDER_AGE, explicit, basis, policy);
+                }
+            }
+            if (explicit.version < purpose.consentVersion()) {
+                return result(Reason.RECONSENT_REQUIRED, explicit, basis, policy);
+            }
+            if (explicit.expires != null && !explicit.expires.isAfter(at)) {
+                return result(Reason.EXPIRED, explicit, basis, policy);
+            }
+            return result(Reason.GRANTED, explicit, basis, policy);
+        }
+
+        private static Expected result(Reason reason, Ev restsOn, LegalBasis basis, Policy policy) {
+            return new Expected(reason, Optional.ofNullable(restsOn).map(Ev::ref), basis, policy.version());
+        }
+    }
+
+    static final class Coverage {
+        final Set<Reason> reasons = EnumSet.noneOf(Reason.class);
+        long restingOnVisitor;
+        long decidedByTieBreak;
+        long decidedBySubjectId;
+        long consentThroughRestriction;
+        long rejectedBatches;
+    }
+
+    // ------------------------------------------------------------------------------ one history
+
+    /** One random history: generated, recorded in shuffled order, then checked at many instants. */
+    static final class History {
+        final long seed;
+        final Random rnd;
+        final Coverage coverage;
+        final MutableClock clock = new MutableClock(T0);
+        final ConsentService service;
+        final Model model = new Model();
+        final SubjectId customer;
+        final List<SubjectId> visitors = new ArrayList<>();
+        final List<String> log = new ArrayList<>();
+        final List<PurposeId> purposes;
+
+        History(long seed, Coverage coverage) {
+            this.seed = seed;
+            this.rnd = new Random(seed);
+            this.coverage = coverage;
+            ConsentService.Builder b = ConsentService.builder().clock(clock);
+            POLICIES.forEach(b::policy);
+            this.service = b.build();
+            this.purposes = policyAt(T0).purposes().stream().map(Purpose::id).toList();
+            // short random ids, so that the subject tie-break sometimes favours the visitor, sometimes not
+            Set<String> names = new TreeSet<>();
+            int subjects = 2 + rnd.nextInt(2);
+            while (names.size() < subjects) {
+                names.add(String.valueOf((char) ('a' + rnd.nextInt(6))) + (char) ('a' + rnd.nextInt(6)));
+            }
+            List<String> shuffled = new ArrayList<>(names);
+            Collections.shuffle(shuffled, rnd);
+            this.customer = SubjectId.of(shuffled.get(0));
+            for (int i = 1; i < shuffled.size(); i++) {
+                visitors.add(SubjectId.of(shuffled.get(i)));
+            }
+        }
+
+        String where() {
+            return "history seed=" + seed + " (base seed " + BASE_SEED + "), customer=" + customer + ", visitors="
+                    + visitors + "\noperations in arrival order:\n  " + String.join("\n  ", log)
+                    + "\nmodel events: " + model.chains.values();
+        }
+
+        void run() {
+            try {
+                List<Runnable> ops = new ArrayList<>();
+                List<SubjectId> all = new ArrayList<>(visitors);
+                all.add(0, customer);
+                int most = rnd.nextBoolean() ? 26 : 6; // short chains make equal sequence numbers common
+                for (SubjectId s : all) {
+                    int n = rnd.nextInt(most);
+                    for (int i = 0; i < n; i++) {
+                        ops.add(randomOperation(s));
+                    }
+                }
+                Collections.shuffle(ops, rnd); // out-of-order arrival
+                for (SubjectId v : visitors) {
+                    if (rnd.nextInt(5) > 0) { // most visitors get linked, at a random moment
+                        ops.add(rnd.nextInt(ops.size() + 1), () -> link(v));
+                    }
+                }
+                for (Runnable op : ops) {
+                    clock.set(T0.plusMillis(rnd.nextInt(30_000)));
+                    op.run();
+                    if (rnd.nextInt(3) == 0) {
+                        checkCachedNow(rnd.nextBoolean() ? customer : all.get(rnd.nextInt(all.size())),
+                                purposes.get(rnd.nextInt(purposes.size())));
+                    }
+                }
+                finalChecks(all);
+            } finally {
+                service.close();
+            }
+        }
+
+        // ------------------------------------------------------------------ generating operations
+
+        Instant randomInstant() {
+            Instant t = T0.plusSeconds(rnd.nextInt(WINDOW_SECONDS + 1));
+            switch (rnd.nextInt(6)) {
+                case 0:
+                    return t.plusNanos(1_000L * rnd.nextInt(1_000)); // microseconds
+                case 1:
+                    return t.plusNanos(rnd.nextInt(1_000_000)); // sub-microsecond part, truncated when stored
+                default:
+                    return t; // whole seconds: ties between events are common
+            }
+        }
+
+        Runnable randomOperation(SubjectId s) {
+            int kind = rnd.nextInt(100);
+            if (kind < 6) {
+                Instant at = randomInstant();
+                boolean lift = rnd.nextBoolean();
+                return () -> restriction(s, lift, at);
+            }
+            if (kind < 12) {
+                Instant at = randomInstant();
+                return () -> gpc(s, at);
+            }
+            if (kind < 20 && !visitors.isEmpty()) {
+                // twins: the customer and a visitor choose differently for one purpose at one instant
+                Spec one = randomSpec(customer, false);
+                SubjectId visitor = visitors.get(rnd.nextInt(visitors.size()));
+                Choice other = one.choice() == Choice.GRANTED ? Choice.DENIED : Choice.GRANTED;
+                if (RESTRICTIONS.contains(one.choice())) {
+                    other = one.choice() == Choice.RESTRICTED ? Choice.RESTRICTION_LIFTED : Choice.RESTRICTED;
+                }
+                Instant when = one.base().occurredAt().orElse(T0.plusSeconds(WINDOW_SECONDS / 2));
+                Capture twin = Capture.by(Method.COOKIE_BANNER).at(when);
+                Spec two = new Spec(visitor, one.purpose(), other,
+                        other == Choice.GRANTED ? twin.withDeclaredAge(18) : twin, null);
+                Spec first = new Spec(one.subject(), one.purpose(), one.choice(), one.base().at(when), null);
+                List<Spec> batch = rnd.nextBoolean() ? List.of(first, two) : List.of(two, first);
+                return () -> record(batch);
+            }
+            if (kind < 24) {
+                List<Spec> batch = new ArrayList<>();
+                int n = 2 + rnd.nextInt(3);
+                for (int i = 0; i < n; i++) {
+                    batch.add(randomSpec(rnd.nextInt(3) == 0 ? randomSubject() : s, true));
+                }
+                return () -> record(batch);
+            }
+            Spec spec = randomSpec(s, false);
+            return () -> record(List.of(spec));
+        }
+
+        SubjectId randomSubject() {
+            return rnd.nextInt(visitors.size() + 1) == 0 ? customer : visitors.get(rnd.nextInt(visitors.size()));
+        }
+
+        /** One choice to record; {@code mayBeInvalid}: sometimes a choice its purpose's basis does not take. */
+        Spec randomSpec(SubjectId s, boolean mayBeInvalid) {
+            // Each purpose is equally likely; the children of marketing and the purposes with age rules matter
+            PurposeId purpose = purposes.get(rnd.nextInt(purposes.size()));
+            Optional<Instant> at = rnd.nextInt(8) == 0 ? Optional.empty() : Optional.of(randomInstant());
+            LegalBasis basis = policyAt(at.orElse(T0)).purpose(purpose).basis();
+            Choice choice;
+            int r = rnd.nextInt(100);
+            if (CHOICE_BASES.contains(basis) || mayBeInvalid && rnd.nextInt(4) == 0) {
+                choice = r < 40 ? Choice.GRANTED : r < 58 ? Choice.DENIED : r < 76 ? Choice.WITHDRAWN
+                        : r < 88 ? Choice.OBJECTED : r < 95 ? Choice.RESTRICTED : Choice.RESTRICTION_LIFTED;
+            } else {
+                choice = r < 60 ? Choice.RESTRICTED : Choice.RESTRICTION_LIFTED;
+            }
+            Method method = EXPLICIT_METHODS[rnd.nextInt(EXPLICIT_METHODS.length)];
+            if ((choice == Choice.DENIED || choice == Choice.OBJECTED) && rnd.nextInt(5) == 0) {
+                method = Method.GPC; // a GPC signal recorded directly, possibly on a parent purpose
+            }
+            Capture c = Capture.by(method);
+            if (at.isPresent()) {
+                c = c.at(at.get());
+            }
+            int a = rnd.nextInt(10);
+            if (a < 2) {
+                c = c.withActor(Actor.GUARDIAN);
+            } else if (a == 2) {
+                c = c.withActor(Actor.AGENT);
+            }
+            if (rnd.nextInt(2) == 0) {
+                int[] ages = {8, 13, 15, 16, 17, 18, 19, 40};
+                c = c.withDeclaredAge(ages[rnd.nextInt(ages.length)]);
+            }
+            if (rnd.nextInt(8) == 0) {
+                c = c.withConsentVersion(1 + rnd.nextInt(3));
+            }
+            Integer expiryMillis = null;
+            if (choice == Choice.GRANTED && rnd.nextInt(4) == 0) {
+                expiryMillis = 1_000 + rnd.nextInt(12_000); // relative to occurred-at; see Spec.capture()
+            }
+            if (rnd.nextInt(6) == 0) {
+                c = c.withEvidence(Evidence.builder().ip("198.51.100." + rnd.nextInt(256))
+                        .notice("n" + rnd.nextInt(3), "notice text " + rnd.nextInt(3)).build());
+            }
+            return new Spec(s, purpose, choice, c, expiryMillis);
+        }
+
+        /** A choice record whose expiry, when it has one, is set relative to the occurred-at it ends up with. */
+        record Spec(SubjectId subject, PurposeId purpose, Choice choice, Capture base, Integer expiryMillis) {
+            Capture capture(Instant now) {
+                if (expiryMillis == null) {
+                    return base;
+                }
+                return base.expiringAt(base.occurredAt().orElse(now).plusMillis(expiryMillis));
+            }
+        }
+
+        // ------------------------------------------------------------------ performing operations
+
+        void record(List<Spec> specs) {
+            Instant now = clock.instant();
+            List<ChoiceRecord> records = new ArrayList<>();
+            List<Ev> expected = new ArrayList<>();
+            Map<SubjectId, Long> next = new HashMap<>();
+            boolean valid = true;
+            for (Spec sp : specs) {
+                Capture c = sp.capture(now);
+                records.add(new ChoiceRecord(sp.subject(), sp.purpose(), sp.choice(), c));
+                Instant occurredRaw = c.occurredAt().orElse(now);
+                Policy policy = policyAt(occurredRaw);
+                Purpose purpose = policy.purpose(sp.purpose());
+                if (!RESTRICTIONS.contains(sp.choice()) && !CHOICE_BASES.contains(purpose.basis())) {
+                    valid = false;
+                }
+                Instant expires = c.expiresAt().map(ConsentDecisionPropertyTest::micros).orElse(null);
+                if (expires == null && sp.choice() == Choice.GRANTED && purpose.consentLifetime().isPresent()) {
+                    Period life = purpose.consentLifetime().get();
+                    expires = micros(occurredRaw.atZone(policy.zone()).plus(life).toInstant());
+                }
+                long seq = next.merge(sp.subject(), model.nextSeq(sp.subject()), (old, x) -> old + 1);
+                expected.add(new Ev(sp.subject(), seq, sp.purpose(), sp.choice(), micros(occurredRaw), expires,
+                        c.method() == Method.GPC, c.actor() == Actor.GUARDIAN,
+                        c.declaredAge().isPresent() ? c.declaredAge().getAsInt() : null,
+                        c.consentVersion().orElse(purpose.consentVersion())));
+            }
+            String what = "record" + expected + (valid ? "" : " (invalid: must be refused whole)")
+                    + " clock=" + offset(now);
+            log.add(what);
+            if (!valid) {
+                coverage.rejectedBatches++;
+                int before = model.eventCount();
+                InvalidValueException e = assertThrows(InvalidValueException.class, () -> service.record(records),
+                        () -> "a choice the purpose's basis does not take must be refused; " + where());
+                assertEquals("choice", e.field(), this::where);
+                for (SubjectId s : model.chains.keySet()) {
+                    assertEquals(model.nextSeq(s) - 1, service.history(s).size(),
+                            () -> "a refused batch must write nothing; " + where());
+                }
+                assertEquals(before, model.eventCount());
+                return;
+            }
+            List<ConsentEvent> stored = service.record(records);
+            assertEquals(expected.size(), stored.size(), this::where);
+            for (int i = 0; i < stored.size(); i++) {
+                matches(expected.get(i), stored.get(i), specs.get(i).base().method(), specs.get(i).base().actor());
+            }
+            expected.forEach(model::add);
+        }
+
+        void restriction(SubjectId s, boolean lift, Instant at) {
+            Capture c = Capture.by(Method.RIGHTS_REQUEST).withActor(Actor.SYSTEM).at(at);
+            Choice choice = lift ? Choice.RESTRICTION_LIFTED : Choice.RESTRICTED;
+            log.add((lift ? "liftRestriction(" : "restrict(") + s + " @" + offset(at) + ")");
+            List<ConsentEvent> stored = lift ? service.liftRestriction(s, c) : service.restrict(s, c);
+            Set<PurposeId> roots = new HashSet<>();
+            for (Purpose p : policyAt(at).purposes()) {
+                if (p.parent().isEmpty()) {
+                    roots.add(p.id());
+                }
+            }
+            Set<PurposeId> got = new HashSet<>();
+            long seq = model.nextSeq(s);
+            for (ConsentEvent e : stored) {
+                got.add(e.purpose());
+                int version = policyAt(at).purpose(e.purpose()).consentVersion();
+                Ev ev = new Ev(s, seq++, e.purpose(), choice, micros(at), null, false, false, null, version);
+                matches(ev, e, Method.RIGHTS_REQUEST, Actor.SYSTEM);
+                model.add(ev);
+            }
+            assertEquals(roots, got, () -> "a restriction covers exactly the root purposes; " + where());
+        }
+
+        void gpc(SubjectId s, Instant at) {
+            log.add("applyGpc(" + s + " @" + offset(at) + ")");
+            // the model's prediction, from the events visible to the subject now
+            Policy policy = policyAt(at);
+            Map<PurposeId, GpcOutcome.Effect> effects = new LinkedHashMap<>();
+            Map<PurposeId, Boolean> mustRecord = new HashMap<>(); // absent: either answer fits the rule
+            for (Purpose p : policy.purposes()) {
+                if (!p.saleOrSharing()) {
+                    continue;
+                }
+                Model.State st = model.fold(s, p.id(), purposeAndAncestors(policy, p.id()), micros(at));
+                effects.put(p.id(), st.explicit == null ? GpcOutcome.Effect.APPLIED
+                        : st.explicit.choice == Choice.GRANTED ? GpcOutcome.Effect.OVERRIDDEN
+                        : GpcOutcome.Effect.ALREADY_REFUSED);
+                // "recorded ... unless it is already on record since the last explicit choice"
+                if (st.gpc == null) {
+                    mustRecord.put(p.id(), true);
+                } else if (st.explicit == null || st.gpc.occurred.isAfter(st.explicit.occurred)) {
+                    mustRecord.put(p.id(), false);
+                } else if (st.gpc.occurred.isBefore(st.explicit.occurred)) {
+                    mustRecord.put(p.id(), true);
+                } // same instant: which of the two came "since" the other is not stated
+            }
+            GpcOutcome outcome = service.applyGpc(s, Capture.by(Method.COOKIE_BANNER).at(at));
+            Map<PurposeId, GpcOutcome.Effect> actualEffects = new HashMap<>(outcome.effects());
+            assertEquals(effects, actualEffects, () -> "GPC effects; " + where());
+            Set<PurposeId> recorded = new HashSet<>();
+            long seq = model.nextSeq(s);
+            for (ConsentEvent e : outcome.recorded()) {
+                recorded.add(e.purpose());
+                Purpose p = policy.purpose(e.purpose());
+                assertTrue(p.saleOrSharing(), () -> "GPC touched " + e.purpose() + "; " + where());
+                Choice choice = p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
+                Ev ev = new Ev(s, seq++, e.purpose(), choice, micros(at), null, true, false, null,
+                        p.consentVersion());
+                matches(ev, e, Method.GPC, Actor.SYSTEM);
+                model.add(ev);
+            }
+            mustRecord.forEach((purpose, must) -> assertEquals(must, recorded.contains(purpose),
+                    () -> "GPC signal for " + purpose + " recorded? " + where()));
+        }
+
+        void link(SubjectId visitor) {
+            log.add("link(" + visitor + " -> " + customer + ")");
+            service.link(visitor, customer);
+            model.link(visitor, customer);
+        }
+
+        void matches(Ev ev, ConsentEvent e, Method method, Actor actor) {
+            Supplier<String> msg = () -> "stored " + e + "\nexpected " + ev + "\n" + where();
+            assertEquals(ev.subject, e.subject(), msg);
+            assertEquals(ev.seq, e.sequence(), msg);
+            assertEquals(ev.purpose, e.purpose(), msg);
+            assertEquals(ev.choice, e.choice(), msg);
+            assertEquals(ev.occurred, e.occurredAt(), msg);
+            assertEquals(Optional.ofNullable(ev.expires), e.expiresAt(), msg);
+            assertEquals(method, e.method(), msg);
+            assertEquals(actor, e.actor(), msg);
+            assertEquals(ev.version, e.consentVersion(), msg);
+        }
+
+        // ------------------------------------------------------------------ checking
+
+        void checkCachedNow(SubjectId s, PurposeId purpose) {
+            Instant now = clock.instant();
+            compare(service.check(s, purpose), model.decide(s, purpose, now), s, purpose, now, "cached check");
+        }
+
+        void finalChecks(List<SubjectId> all) {
+            for (SubjectId s : all) {
+                ChainVerification v = service.verify(s);
+                assertTrue(v.intact(), () -> "verify(" + s + ") = " + v + "; " + where());
+                assertEquals(model.nextSeq(s) - 1, v.eventsChecked(), this::where);
+            }
+            // instants worth asking about: event times and their neighbours, expiries, the policy switch
+            TreeSet<Instant> candidates = new TreeSet<>();
+            for (Ev e : model.visible(customer)) {
+                candidates.add(e.occurred);
+                candidates.add(e.occurred.minusNanos(1_000));
+                candidates.add(e.occurred.plusNanos(500)); // within the same microsecond
+                if (e.expires != null) {
+                    candidates.add(e.expires);
+                    candidates.add(e.expires.minusNanos(1_000));
+                }
+            }
+            Instant switchover = ShopPolicy.v2().effectiveInstant();
+            candidates.add(switchover);
+            candidates.add(switchover.minusNanos(1_000));
+            candidates.add(T0.minusSeconds(3600));
+            candidates.add(T0.plus(Duration.ofDays(400)));
+            List<Instant> sorted = new ArrayList<>(candidates);
+            for (int i = 0; i + 1 < sorted.size(); i++) { // between neighbours
+                Instant a = sorted.get(i);
+                Instant b = sorted.get(i + 1);
+                candidates.add(a.plus(Duration.between(a, b).dividedBy(2)));
+            }
+            List<Instant> instants = new ArrayList<>(candidates);
+            Collections.shuffle(instants, rnd);
+            instants = new ArrayList<>(instants.subList(0, Math.min(instants.size(), 20)));
+
+            // "now": in the window, just around a one-year lifetime's end, or long after
+            Instant now;
+            switch (rnd.nextInt(3)) {
+                case 0:
+                    now = T0.plusMillis(rnd.nextInt(WINDOW_SECONDS * 1000 + 5000));
+                    break;
+                case 1:
+                    now = T0.atZone(ShopPolicy.ZONE).plusYears(1).toInstant().plusMillis(rnd.nextInt(30_000) - 10_000);
+                    break;
+                default:
+                    now = T0.plus(Duration.ofDays(800));
+                    break;
+            }
+            clock.set(now);
+            instants.add(now);
+
+            for (Instant at : instants) {
+                for (PurposeId p : purposes) {
+                    Expected exp = model.decide(customer, p, at);
+                    compare(service.check(customer, p, at), exp, customer, p, at, "check at");
+                    noteCoverage(exp, p, at);
+                }
+            }
+            for (PurposeId p : purposes) { // cached "now", for the customer and every visitor, one by one and in bulk
+                for (SubjectId s : all) {
+                    compare(service.check(s, p), model.decide(s, p, now), s, p, now, "cached check");
+                }
+                List<SubjectId> bulk = new ArrayList<>(all);
+                Collections.shuffle(bulk, rnd);
+                Map<SubjectId, Decision> decisions = service.checkAll(bulk, p);
+                assertEquals(bulk, new ArrayList<>(decisions.keySet()), this::where);
+                decisions.forEach((s, d) -> compare(d, model.decide(s, p, now), s, p, now, "checkAll"));
+            }
+        }
+
+        void compare(Decision actual, Expected expected, SubjectId s, PurposeId p, Instant at, String how) {
+            Supplier<String> msg = () -> how + "(" + s + ", " + p + ", " + offset(at) + " = " + at + "): service "
+                    + actual.explain() + " rests on " + actual.restsOn().map(r -> r.subject() + r.toString())
+                    .orElse("-") + ", model " + expected + "\n" + where();
+            assertEquals(expected.reason(), actual.reason(), msg);
+            assertEquals(expected.reason().allows(), actual.allowed(), msg);
+            assertEquals(expected.restsOn(), actual.restsOn(), msg);
+            assertEquals(expected.basis(), actual.basis(), msg);
+            assertEquals(expected.policyVersion(), actual.policyVersion(), msg);
+            assertEquals(p, actual.purpose(), msg);
+            assertEquals(at, actual.at(), msg);
+        }
+
+        void noteCoverage(Expected exp, PurposeId p, Instant at) {
+            coverage.reasons.add(exp.reason());
+            exp.restsOn().ifPresent(r -> {
+                if (!r.subject().equals(customer)) {
+                    coverage.restingOnVisitor++;
+                }
+            });
+            if (exp.restsOn().isEmpty()) {
+                return;
+            }
+            // Did another event at the same instant on the same lineage lose only on the tie-break?
+            Policy policy = policyAt(at);
+            Set<PurposeId> lineage = purposeAndAncestors(policy, p);
+            Ev decided = null;
+            for (Ev e : model.visible(customer)) {
+                if (e.ref().equals(exp.restsOn().get())) {
+                    decided = e;
+                }
+            }
+            for (Ev e : model.visible(customer)) {
+                if (e != decided && decided != null && e.occurred.equals(decided.occurred)
+                        && lineage.contains(e.purpose) && e.choice != decided.choice) {
+                    coverage.decidedByTieBreak++;
+                    if (e.seq == decided.seq) {
+                        coverage.decidedBySubjectId++;
+                    }
+                    break;
+                }
+            }
+            if (exp.reason() != Reason.RESTRICTED && decided != null && decided.choice == Choice.GRANTED) {
+                Model.State st = model.fold(customer, p, lineage, at);
+                if (st.restriction != null && st.restriction.choice == Choice.RESTRICTED) {
+                    coverage.consentThroughRestriction++;
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ minimal cases of bugs found
+
+    /**
+     * Found by the property test (e.g. history seed -236352085762919565). The decision rules break a tie of
+     * occurred-at and sequence by subject id, so {@code check} lets the customer's opt-in stand; applyGpc
+     * sorts the same events by occurred-at and sequence only (then by store order: customer first, visitors
+     * after), so it takes the visitor's refusal as the latest explicit choice and reports the signal as
+     * ALREADY_REFUSED although the opt-in stands and overrides it. Only the reported effect is wrong; the
+     * recorded events and the decisions are right.
+     */
+    @Test
+    void gpcEffectFollowsTheDecisionTieBreak() {
+        Instant t = Instant.parse("2025-06-02T08:00:00Z");
+        try (ConsentService service = ConsentService.builder().policy(ShopPolicy.v1())
+                .clock(new MutableClock(t.plusSeconds(60))).build()) {
+            SubjectId customer = SubjectId.of("ef");
+            SubjectId visitor = SubjectId.of("ed"); // sorts before the customer
+            service.link(visitor, customer);
+            service.record(List.of(
+                    new ChoiceRecord(customer, ShopPolicy.ADS, Choice.GRANTED, Capture.by(Method.CHECKBOX).at(t)),
+                    new ChoiceRecord(visitor, ShopPolicy.ADS, Choice.DENIED, Capture.by(Method.COOKIE_BANNER).at(t))));
+
+            Decision before = service.check(customer, ShopPolicy.ADS);
+            assertEquals(Reason.GRANTED, before.reason(), before::explain); // ef#1 beats ed#1 on subject id
+            assertEquals(Optional.of(new EventRef(customer, 1)), before.restsOn());
+
+            GpcOutcome outcome = service.applyGpc(customer, Capture.by(Method.COOKIE_BANNER).at(t.plusSeconds(1)));
+            Decision after = service.check(customer, ShopPolicy.ADS);
+            assertEquals(Reason.GRANTED, after.reason(), after::explain); // the opt-in stands, as reported below
+            assertEquals(GpcOutcome.Effect.OVERRIDDEN, outcome.effects().get(ShopPolicy.ADS),
+                    () -> "effects " + outcome.effects());
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.consent.store;
+
+import dev.consent.ledger.SubjectId;
+import dev.consent.rights.BusinessCalendar;
+import dev.consent.rights.Deadline;
+import dev.consent.rights.DeadlineTerm;
+import dev.consent.rights.Deadlines;
+import dev.consent.rights.RequestStatus;
+import dev.consent.rights.RequestType;
+import dev.consent.rights.RightsRequest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The behaviour every {@link RightsStore} must have. Published in consent-core's test-jar. */
+public abstract class RightsStoreContract {
+    private static final Instant T0 = Instant.parse("2025-06-04T08:00:00.123456Z");
+    protected RightsStore store;
+
+    protected abstract RightsStore createRightsStore();
+
+    @BeforeEach
+    void freshStore() {
+        store = createRightsStore();
+    }
+
+    private static RightsRequest request(String id, String subject, Instant received, RequestStatus status, long version) {
+        BusinessCalendar calendar = BusinessCalendar.of(ZoneId.of("Europe/Berlin"),
+                EnumSet.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), List.of(LocalDate.of(2025, 6, 9)));
+        Deadline deadline = Deadlines.after(LocalDate.of(2025, 6, 4), 5, DeadlineTerm.Unit.BUSINESS_DAYS, calendar,
+                "ACCESS: 5 business days from receipt");
+        List<RightsRequest.Transition> history = new ArrayList<>();
+        history.add(new RightsRequest.Transition(RequestStatus.RECEIVED, received, "subject", "received via e-mail \u00e9"));
+        if (status != RequestStatus.RECEIVED) {
+            history.add(new RightsRequest.Transition(status, received.plusSeconds(60), "dpo", "line one\nline two"));
+        }
+        return new RightsRequest(id, SubjectId.of(subject), RequestType.ACCESS, status, received,
+                status == RequestStatus.RECEIVED ? Optional.empty() : Optional.of(received.plusSeconds(60)),
+                Optional.of(deadline), Optional.of(deadline),
+                status == RequestStatus.EXTENDED
+                        ? Optional.of(new RightsRequest.Extension("complex; 'quoted'", received.plusSeconds(120)))
+                        : Optional.empty(),
+                status == RequestStatus.COMPLETED ? Optional.of("Erasure requested:\n  - contact.email: erased")
+                        : Optional.empty(), history, version);
+    }
+
+    @Test
+    void requestsRoundTripExactlyWithOptimisticVersions() {
+        RightsRequest r1 = request("req-1", "alice \u05e9'; --", T0, RequestStatus.RECEIVED, 1);
+        assertThat(store.saveRequest(r1)).isTrue();
+        assertThat(store.saveRequest(r1)).as("version 1 exists already").isFalse();
+        assertThat(store.request("req-1")).contains(r1);
+
+        RightsRequest r2 = request("req-1", "alice \u05e9'; --", T0, RequestStatus.EXTENDED, 2);
+        assertThat(store.saveRequest(request("req-1", "alice \u05e9'; --", T0, RequestStatus.EXTENDED, 3)))
+                .as("a version must follow the stored one").isFalse();
+        assertThat(store.saveRequest(r2)).isTrue();
+        assertThat(store.request("req-1")).contains(r2);
+        RightsRequest r3 = request("req-1", "alice \u05e9'; --", T0, RequestStatus.COMPLETED, 3);
+        assertThat(store.saveRequest(r3)).isTrue();
+        assertThat(store.request("req-1")).contains(r3);
+        assertThat(store.request("req-none")).isEmpty();
+    }
+
+    @Test
+    void requestsAreListedBySubjectAndOpenOnesOldestFirst() {
+        store.saveRequest(request("req-b", "alice", T0.plusSeconds(10), RequestStatus.RECEIVED, 1));
+        store.saveRequest(request("req-a", "alice", T0, RequestStatus.RECEIVED, 1));
+        store.saveRequest(request("req-c", "bob", T0.plusSeconds(5), RequestStatus.RECEIVED, 1));
+        store.saveRequest(request("req-d", "bob", T0.plusSeconds(1), RequestStatus.RECEIVED, 1));
+        store.saveRequest(request("req-d", "bob", T0.plusSeconds(1), RequestStatus.COMPLETED, 2));
+
+        assertThat(store.requests(SubjectId.of("alice"))).extracting(RightsRequest::id).containsExactly("req-a", "req-b");
+        assertThat(store.requests(SubjectId.of("carol"))).isEmpty();
+        assertThat(store.openRequests(10)).extracting(RightsRequest::id).containsExactly("req-a", "req-c", "req-b");
+        assertThat(store.openRequests(2)).extracting(RightsRequest::id).containsExactly("req-a", "req-c");
+    }
+
+    @Test
+    void theCodecKeepsEveryField() {
+        RightsRequest r = request("req-x", "zoë", T0, RequestStatus.EXTENDED, 2);
+        assertThat(RightsRequestCodec.fromJson(RightsRequestCodec.toJson(r))).isEqualTo(r);
+    }
+}

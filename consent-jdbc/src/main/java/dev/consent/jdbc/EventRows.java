@@ -1,0 +1,142 @@
+package dev.consent.jdbc;
+
+import dev.consent.InvalidValueException;
+import dev.consent.ledger.Actor;
+import dev.consent.ledger.Choice;
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.EventId;
+import dev.consent.ledger.Evidence;
+import dev.consent.ledger.Method;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.PurposeId;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The mapping between a {@link ConsentEvent} and a row of the events table: one column per field, the
+ * evidence flattened into {@code evidence_*} columns, so every field reads back exactly as it was hashed.
+ */
+final class EventRows {
+    private static final List<String> COLUMNS = List.of("subject", "seq", "event_id", "purpose", "consent_version",
+            "policy_version", "choice", "occurred_at", "recorded_at", "expires_at", "method", "actor", "declared_age",
+            "evidence_notice_id", "evidence_notice_hash", "evidence_locale", "evidence_user_agent", "evidence_ip",
+            "evidence_reference", "previous_hash", "event_hash");
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+    private EventRows() {
+    }
+
+    private static final Set<String> INSTANT_COLUMNS = Set.of("occurred_at", "recorded_at", "expires_at");
+
+    /**
+     * The select list that {@link #read} reads, each column qualified with {@code alias.} when an alias is
+     * given, instants in the form the dialect reads them.
+     */
+    static String columns(String alias, JdbcCustomization dialect) {
+        return COLUMNS.stream().map(c -> {
+            String ref = alias == null ? c : alias + "." + c;
+            return INSTANT_COLUMNS.contains(c) ? dialect.selectInstant(ref) : ref;
+        }).collect(Collectors.joining(", "));
+    }
+
+    static String insert(String table) {
+        return "INSERT INTO " + table + " (" + String.join(", ", COLUMNS) + ") VALUES ("
+                + COLUMNS.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
+    }
+
+    /**
+     * Rejects what the columns cannot hold exactly, before anything is written. {@link ConsentEvent} itself
+     * accepts nanosecond instants and hashes of any shape; a database would silently round the one (and
+     * break the event's hash) and reject the other mid-batch.
+     */
+    static void validate(ConsentEvent e, JdbcCustomization dialect) {
+        e.content(); // re-runs every field rule of NewConsentEvent (text lengths, policy version, expiry)
+        instant("occurredAt", e.occurredAt(), dialect);
+        instant("recordedAt", e.recordedAt(), dialect);
+        e.expiresAt().ifPresent(t -> instant("expiresAt", t, dialect));
+        if (!SHA256_HEX.matcher(e.hash()).matches()) {
+            throw new InvalidValueException("hash", e.hash(), "must be 64 lower-case hex digits (SHA-256)");
+        }
+        if (!SHA256_HEX.matcher(e.previousHash()).matches()) {
+            throw new InvalidValueException("previousHash", e.previousHash(),
+                    "must be 64 lower-case hex digits (SHA-256)");
+        }
+    }
+
+    static void instant(String field, Instant t, JdbcCustomization dialect) {
+        if (!t.truncatedTo(ChronoUnit.MICROS).equals(t)) {
+            throw new InvalidValueException(field, t, "must have at most microsecond precision, "
+                    + "the precision every supported database keeps");
+        }
+        if (t.isBefore(dialect.minInstant()) || t.isAfter(dialect.maxInstant())) {
+            throw new InvalidValueException(field, t, "must be between " + dialect.minInstant() + " and "
+                    + dialect.maxInstant() + ", the range " + dialect + " stores");
+        }
+    }
+
+    static void bind(PreparedStatement ps, ConsentEvent e, JdbcCustomization dialect) throws SQLException {
+        int i = 1;
+        ps.setString(i++, e.subject().value());
+        ps.setLong(i++, e.sequence());
+        ps.setString(i++, e.id().value());
+        ps.setString(i++, e.purpose().value());
+        ps.setInt(i++, e.consentVersion());
+        ps.setString(i++, e.policyVersion());
+        ps.setString(i++, e.choice().name());
+        dialect.setInstant(ps, i++, e.occurredAt());
+        dialect.setInstant(ps, i++, e.recordedAt());
+        dialect.setInstant(ps, i++, e.expiresAt().orElse(null));
+        ps.setString(i++, e.method().name());
+        ps.setString(i++, e.actor().name());
+        if (e.declaredAge().isPresent()) {
+            ps.setShort(i++, (short) e.declaredAge().getAsInt());
+        } else {
+            ps.setNull(i++, Types.SMALLINT);
+        }
+        Evidence ev = e.evidence();
+        ps.setString(i++, ev.noticeId());
+        ps.setString(i++, ev.noticeHash());
+        ps.setString(i++, ev.locale());
+        ps.setString(i++, ev.userAgent());
+        ps.setString(i++, ev.ip());
+        ps.setString(i++, ev.reference());
+        ps.setString(i++, e.previousHash());
+        ps.setString(i, e.hash());
+    }
+
+    /** Reads the event whose columns start at {@code first}, selected by {@link #columns}. */
+    static ConsentEvent read(ResultSet rs, int first, JdbcCustomization dialect) throws SQLException {
+        int i = first;
+        SubjectId subject = SubjectId.of(rs.getString(i++));
+        long sequence = rs.getLong(i++);
+        EventId id = EventId.of(rs.getString(i++));
+        PurposeId purpose = PurposeId.of(rs.getString(i++));
+        int consentVersion = rs.getInt(i++);
+        String policyVersion = rs.getString(i++);
+        Choice choice = Choice.valueOf(rs.getString(i++));
+        Instant occurredAt = dialect.getInstant(rs, i++);
+        Instant recordedAt = dialect.getInstant(rs, i++);
+        Optional<Instant> expiresAt = Optional.ofNullable(dialect.getInstant(rs, i++));
+        Method method = Method.valueOf(rs.getString(i++));
+        Actor actor = Actor.valueOf(rs.getString(i++));
+        short age = rs.getShort(i++);
+        OptionalInt declaredAge = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(age);
+        Evidence evidence = new Evidence(rs.getString(i++), rs.getString(i++), rs.getString(i++), rs.getString(i++),
+                rs.getString(i++), rs.getString(i++));
+        String previousHash = rs.getString(i++);
+        String hash = rs.getString(i);
+        return new ConsentEvent(id, subject, sequence, purpose, consentVersion, policyVersion, choice, occurredAt,
+                recordedAt, expiresAt, method, actor, declaredAge, evidence, previousHash, hash);
+    }
+}

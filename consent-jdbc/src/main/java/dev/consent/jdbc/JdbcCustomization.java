@@ -1,0 +1,292 @@
+package dev.consent.jdbc;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Everything that differs between the supported databases, and nothing else: where the DDL lives, how
+ * an instant is bound and read, the instants a column can hold, how a set of keys is passed to one
+ * query, and how schema initializers on several nodes keep out of each other's way. The rest of the SQL is written once, in the subset all three accept (db-scheduler's
+ * {@code JdbcCustomization} idea). Stateless and thread-safe.
+ */
+abstract class JdbcCustomization {
+    private static final Instant YEAR_1 = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant YEAR_1000 = Instant.parse("1000-01-01T00:00:00Z");
+    private static final Instant END_OF_9999 = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+    static JdbcCustomization of(Dialect dialect) {
+        return switch (dialect) {
+            case H2 -> new OffsetDateTimeDialect(dialect, "h2", "TIMESTAMP(6) WITH TIME ZONE");
+            case POSTGRESQL -> new Postgres();
+            case MARIADB -> new MariaDb();
+        };
+    }
+
+    private final Dialect dialect;
+
+    private JdbcCustomization(Dialect dialect) {
+        this.dialect = dialect;
+    }
+
+    final Dialect dialect() {
+        return dialect;
+    }
+
+    /** The directory under {@code dev/consent/jdbc/schema/} holding this database's migrations. */
+    abstract String schemaDirectory();
+
+    /** The column type that holds an instant to the microsecond. */
+    abstract String instantColumnType();
+
+    abstract void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException;
+
+    /** The select-list expression that reads the instant column {@code column} for {@link #getInstant}. */
+    String selectInstant(String column) {
+        return column;
+    }
+
+    /** The instant in result column {@code index} (selected by {@link #selectInstant}), or {@code null} for NULL. */
+    abstract Instant getInstant(ResultSet rs, int index) throws SQLException;
+
+    /** The earliest instant the instant columns hold. */
+    abstract Instant minInstant();
+
+    /** The latest instant the instant columns hold. */
+    Instant maxInstant() {
+        return END_OF_9999;
+    }
+
+    /** How many keys one query takes at most; larger sets are split into chunks of this size. */
+    int chunkSize() {
+        return 500;
+    }
+
+    /** A condition that {@code column} equals one of {@code count} keys bound by {@link #bindKeys}. */
+    String oneOf(String column, int count) {
+        return column + " IN (" + String.join(",", Collections.nCopies(count, "?")) + ")";
+    }
+
+    /** Binds keys for {@link #oneOf} starting at {@code index}; returns the next free index. */
+    int bindKeys(Connection c, PreparedStatement ps, int index, List<String> keys) throws SQLException {
+        int i = index;
+        for (String k : keys) {
+            ps.setString(i++, k);
+        }
+        return i;
+    }
+
+    /**
+     * Takes a session-level lock named {@code name} that outlives commits (DDL commits implicitly on MariaDB and
+     * H2, so a row lock would not hold across a migration), waiting up to {@code timeoutSeconds}. A database
+     * without such locks does nothing; the initializer then relies on its JVM-local lock and idempotent DDL.
+     */
+    void lockSchema(Connection c, String name, int timeoutSeconds) throws SQLException {
+    }
+
+    /** Releases what {@link #lockSchema} took. */
+    void unlockSchema(Connection c, String name) throws SQLException {
+    }
+
+    @Override
+    public String toString() {
+        return dialect.name();
+    }
+
+    /**
+     * Instants as {@code TIMESTAMP WITH TIME ZONE} bound and read as {@link OffsetDateTime} at UTC: the
+     * database keeps an absolute instant, so neither the JVM's default zone nor the session's time zone
+     * can shift it (a {@link java.sql.Timestamp} would go through the JVM's default zone).
+     */
+    private static class OffsetDateTimeDialect extends JdbcCustomization {
+        private final String directory;
+        private final String instantType;
+
+        OffsetDateTimeDialect(Dialect dialect, String directory, String instantType) {
+            super(dialect);
+            this.directory = directory;
+            this.instantType = instantType;
+        }
+
+        @Override
+        String schemaDirectory() {
+            return directory;
+        }
+
+        @Override
+        String instantColumnType() {
+            return instantType;
+        }
+
+        @Override
+        void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
+            ps.setObject(index, value == null ? null : value.atOffset(ZoneOffset.UTC));
+        }
+
+        @Override
+        Instant getInstant(ResultSet rs, int index) throws SQLException {
+            OffsetDateTime t = rs.getObject(index, OffsetDateTime.class);
+            return t == null ? null : t.toInstant();
+        }
+
+        @Override
+        Instant minInstant() {
+            // Both go further back, but years before 1 need era handling in every driver; no consent is that old.
+            return YEAR_1;
+        }
+    }
+
+    /** PostgreSQL: a set of keys travels as one {@code text[]} parameter, so every chunk is the same statement. */
+    private static final class Postgres extends OffsetDateTimeDialect {
+        Postgres() {
+            super(Dialect.POSTGRESQL, "postgresql", "TIMESTAMP(6) WITH TIME ZONE");
+        }
+
+        @Override
+        int chunkSize() {
+            // One array parameter, not one parameter per key: the limit is result size, not the protocol's
+            // 32767 bind parameters.
+            return 5_000;
+        }
+
+        @Override
+        String oneOf(String column, int count) {
+            return column + " = ANY(?)";
+        }
+
+        @Override
+        int bindKeys(Connection c, PreparedStatement ps, int index, List<String> keys) throws SQLException {
+            Array array = c.createArrayOf("text", keys.toArray());
+            ps.setArray(index, array);
+            return index + 1;
+        }
+
+        @Override
+        void lockSchema(Connection c, String name, int timeoutSeconds) throws SQLException {
+            // pg_advisory_lock waits without a limit of its own; lock_timeout bounds the wait for this session.
+            try (Statement s = c.createStatement()) {
+                s.execute("SET lock_timeout = '" + timeoutSeconds + "s'");
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                ps.setLong(1, advisoryKey(name));
+                ps.executeQuery().close();
+            } finally {
+                try (Statement s = c.createStatement()) {
+                    s.execute("RESET lock_timeout");
+                }
+            }
+        }
+
+        @Override
+        void unlockSchema(Connection c, String name) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                ps.setLong(1, advisoryKey(name));
+                ps.executeQuery().close();
+            }
+        }
+
+        /** A stable 64-bit key for the lock name: the first 8 bytes of its SHA-256. */
+        private static long advisoryKey(String name) {
+            try {
+                byte[] d = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+                return ByteBuffer.wrap(d).getLong();
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+            }
+        }
+    }
+
+    /**
+     * MariaDB (and MySQL): instants in {@code DATETIME(6)} holding UTC wall-clock time. DATETIME is never
+     * converted by the session {@code time_zone} (TIMESTAMP is, and ends in 2038). Values cross the driver as
+     * text, formatted and parsed here and by the server: MariaDB Connector/J 3.5 decodes a DATETIME through
+     * the JVM's default zone (even for {@code getString} and {@code getObject(LocalDateTime.class)}), so a
+     * UTC wall-clock time that falls in a local DST gap comes back an hour late (2018-11-04 00:30 read as
+     * 01:30 in America/Sao_Paulo). The time-zone test catches exactly that.
+     */
+    private static final class MariaDb extends JdbcCustomization {
+        private static final DateTimeFormatter WRITE = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
+        private static final DateTimeFormatter READ = new DateTimeFormatterBuilder()
+                .appendPattern("uuuu-MM-dd HH:mm:ss")
+                .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+                .toFormatter();
+
+        MariaDb() {
+            super(Dialect.MARIADB);
+        }
+
+        @Override
+        String schemaDirectory() {
+            return "mariadb";
+        }
+
+        @Override
+        String instantColumnType() {
+            return "DATETIME(6)";
+        }
+
+        @Override
+        void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
+            if (value == null) {
+                ps.setNull(index, Types.VARCHAR);
+            } else {
+                ps.setString(index, WRITE.format(LocalDateTime.ofInstant(value, ZoneOffset.UTC)));
+            }
+        }
+
+        @Override
+        String selectInstant(String column) {
+            return "DATE_FORMAT(" + column + ", '%Y-%m-%d %H:%i:%s.%f')";
+        }
+
+        @Override
+        Instant getInstant(ResultSet rs, int index) throws SQLException {
+            String t = rs.getString(index);
+            return t == null ? null : LocalDateTime.parse(t, READ).toInstant(ZoneOffset.UTC);
+        }
+
+        @Override
+        Instant minInstant() {
+            return YEAR_1000; // DATETIME's documented range starts at 1000-01-01
+        }
+
+        @Override
+        void lockSchema(Connection c, String name, int timeoutSeconds) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT GET_LOCK(?, ?)")) {
+                ps.setString(1, name);
+                ps.setInt(2, timeoutSeconds);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || rs.getInt(1) != 1) {
+                        throw new SQLException("could not take the schema lock " + name + " within " + timeoutSeconds
+                                + " s: another node is still migrating, or holds it after failing", "55P03");
+                    }
+                }
+            }
+        }
+
+        @Override
+        void unlockSchema(Connection c, String name) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT RELEASE_LOCK(?)")) {
+                ps.setString(1, name);
+                ps.executeQuery().close();
+            }
+        }
+    }
+}

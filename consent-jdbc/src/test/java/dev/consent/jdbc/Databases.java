@@ -1,0 +1,137 @@
+package dev.consent.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sql.DataSource;
+
+/**
+ * The databases the tests run on. H2 is in memory and always there. PostgreSQL and MariaDB are servers
+ * named by {@code CONSENT_PG_URL} and {@code CONSENT_MARIADB_URL}; a server that cannot be reached skips
+ * its tests with the reason, except on CI ({@code CI=true}), where it fails them: CI must test every
+ * database.
+ */
+final class Databases {
+    static final String PG_URL = env("CONSENT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+    static final String MARIADB_URL = env("CONSENT_MARIADB_URL", "jdbc:mariadb://127.0.0.1:3306/test?user=root");
+    /** One in-memory H2 database per JVM; tests keep apart by table prefix. Writers wait up to 10 s for locks. */
+    static final String H2_URL = "jdbc:h2:mem:consent;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+
+    private static final Map<Dialect, DataSource> SHARED = new ConcurrentHashMap<>();
+    private static final Map<Dialect, String> UNREACHABLE = new ConcurrentHashMap<>();
+
+    private Databases() {
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    /** The dialects to run parameterized tests on. */
+    static List<Dialect> all() {
+        return List.of(Dialect.H2, Dialect.POSTGRESQL, Dialect.MARIADB);
+    }
+
+    /** A shared pooled data source for the database, or the test is skipped (failed on CI) when it is down. */
+    static DataSource shared(Dialect dialect) {
+        requireReachable(dialect);
+        return SHARED.computeIfAbsent(dialect, d -> d == Dialect.H2 ? h2() : pool(d, null, 16));
+    }
+
+    /**
+     * A new pool whose connections run {@code initSql} when opened (e.g. to set the session time zone). The
+     * caller closes it.
+     */
+    static HikariDataSource pool(Dialect dialect, String initSql, int size) {
+        return pool(dialect, initSql, size, "");
+    }
+
+    /** As {@link #pool(Dialect, String, int)}, with {@code urlSuffix} appended to the JDBC URL. */
+    static HikariDataSource pool(Dialect dialect, String initSql, int size, String urlSuffix) {
+        requireReachable(dialect);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url(dialect) + urlSuffix);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(0);
+        config.setPoolName("consent-test-" + dialect.name().toLowerCase());
+        if (initSql != null) {
+            config.setConnectionInitSql(initSql);
+        }
+        return new HikariDataSource(config);
+    }
+
+    private static JdbcDataSource h2() {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL(H2_URL);
+        return ds;
+    }
+
+    static String url(Dialect dialect) {
+        return switch (dialect) {
+            case H2 -> H2_URL;
+            case POSTGRESQL -> PG_URL;
+            case MARIADB -> MARIADB_URL;
+        };
+    }
+
+    private static void requireReachable(Dialect dialect) {
+        if (dialect == Dialect.H2) {
+            return;
+        }
+        String reason = UNREACHABLE.computeIfAbsent(dialect, d -> {
+            DriverManager.setLoginTimeout(5);
+            try (Connection c = DriverManager.getConnection(url(d))) {
+                return "";
+            } catch (SQLException e) {
+                String r = d + " is not reachable at " + url(d) + " (" + e.getMessage() + "); its tests are skipped. "
+                        + "Start it or point " + (d == Dialect.POSTGRESQL ? "CONSENT_PG_URL" : "CONSENT_MARIADB_URL")
+                        + " at one.";
+                System.err.println("[consent-jdbc tests] " + r);
+                return r;
+            }
+        });
+        if (reason.isEmpty()) {
+            return;
+        }
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            Assertions.fail(reason + " CI=true: every database must be tested.");
+        }
+        Assumptions.abort(reason);
+    }
+
+    /** A table prefix no other test uses: {@code t}, eight random letters or digits, {@code _}. */
+    static String freshPrefix() {
+        StringBuilder b = new StringBuilder("t");
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        for (int i = 0; i < 8; i++) {
+            b.append("abcdefghijklmnopqrstuvwxyz0123456789".charAt(r.nextInt(36)));
+        }
+        return b.append('_').toString();
+    }
+
+    /** Drops every table a store with this prefix creates. */
+    static void dropTables(DataSource ds, String prefix) {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            for (String t : List.of("events", "heads", "links", "changes", "feed_lock", "checkpoints", "schema_version")) {
+                s.execute("DROP TABLE IF EXISTS " + prefix + t);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not drop the test tables of " + prefix, e);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package dev.consent.jdbc;
+
+/** The store contract on embedded, in-memory H2: always runs. */
+class H2StoreContractTest extends JdbcStoreContract {
+    @Override
+    protected Dialect dialect() {
+        return Dialect.H2;
+    }
+}

@@ -1,0 +1,9 @@
+package dev.consent.jdbc;
+
+/** The store contract on MariaDB ({@code CONSENT_MARIADB_URL}). */
+class MariaDbStoreContractTest extends JdbcStoreContract {
+    @Override
+    protected Dialect dialect() {
+        return Dialect.MARIADB;
+    }
+}

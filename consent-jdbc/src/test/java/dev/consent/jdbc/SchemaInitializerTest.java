@@ -1,0 +1,182 @@
+package dev.consent.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.consent.StoreException;
+import dev.consent.ledger.Actor;
+import dev.consent.ledger.Choice;
+import dev.consent.ledger.ConsentChain;
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.EventId;
+import dev.consent.ledger.Evidence;
+import dev.consent.ledger.Method;
+import dev.consent.ledger.NewConsentEvent;
+import dev.consent.ledger.SubjectId;
+import dev.consent.testing.ShopPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The schema initializer: idempotent, in order, and safe when several nodes start at once. */
+class SchemaInitializerTest {
+    private static final Clock CLOCK = Clock.systemUTC();
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void eachMigrationIsAppliedOnce(Dialect dialect) throws SQLException {
+        DataSource ds = Databases.shared(dialect);
+        String prefix = Databases.freshPrefix();
+        try {
+            SchemaInitializer init = new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, CLOCK);
+            assertThat(init.migrate()).containsExactly(1, 2);
+            assertThat(init.migrate()).isEmpty();
+            JdbcStore.builder(ds).tablePrefix(prefix).build();
+            assertThat(versions(ds, prefix)).containsExactly(1, 2);
+            assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
+        } finally {
+            Databases.dropTables(ds, prefix);
+        }
+    }
+
+    /**
+     * Six nodes build a store on one new prefix at the same instant. On PostgreSQL and MariaDB each node gets a
+     * data source with its own URL, as separate JVMs would have, so only the database lock keeps them apart.
+     */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void nodesStartingAtOnceAllGetAWorkingSchema(Dialect dialect) throws Exception {
+        DataSource ds = Databases.shared(dialect);
+        String prefix = Databases.freshPrefix();
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<HikariDataSource> nodePools = new ArrayList<>();
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<JdbcStore>> nodes = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                DataSource nodeDs = switch (dialect) {
+                    case H2 -> ds; // an in-memory database lives in this JVM: the JVM-local lock is the one that counts
+                    case POSTGRESQL -> Databases.pool(dialect, null, 1, "&ApplicationName=node" + i);
+                    case MARIADB -> Databases.pool(dialect, null, 1, "&connectTimeout=1000" + i);
+                };
+                if (nodeDs instanceof HikariDataSource h) {
+                    nodePools.add(h);
+                }
+                nodes.add(pool.submit(() -> {
+                    start.await();
+                    return JdbcStore.builder(nodeDs).tablePrefix(prefix).build();
+                }));
+            }
+            start.countDown();
+            List<JdbcStore> stores = new ArrayList<>();
+            for (Future<JdbcStore> f : nodes) {
+                stores.add(f.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(versions(ds, prefix)).containsExactly(1, 2);
+            assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
+            assertThat(stores.get(0).append(firstEvent("a")).appended()).isTrue();
+            assertThat(stores.get(5).changePosition()).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+            nodePools.forEach(HikariDataSource::close);
+            Databases.dropTables(ds, prefix);
+        }
+    }
+
+    @Test
+    void laterMigrationsAreAppliedInVersionOrderOnAnExistingSchema() throws SQLException {
+        DataSource ds = Databases.shared(Dialect.H2);
+        String prefix = Databases.freshPrefix();
+        JdbcCustomization h2 = JdbcCustomization.of(Dialect.H2);
+        SchemaInitializer.Migration v1 = SchemaInitializer.MIGRATIONS.get(0);
+        SchemaInitializer.Migration v2 = SchemaInitializer.MIGRATIONS.get(1);
+        SchemaInitializer.Migration v9 = new SchemaInitializer.Migration(9, "test_marker");
+        try {
+            assertThat(new SchemaInitializer(ds, h2, prefix, CLOCK, List.of(v1)).migrate()).containsExactly(1);
+            JdbcStore v1Only = JdbcStore.builder(ds).tablePrefix(prefix).dialect(Dialect.H2).createSchema(false).build();
+            assertThat(v1Only.append(firstEvent("a")).appended()).isTrue();
+            assertThatThrownBy(() -> v1Only.checkpoint(SubjectId.of("a"))).isInstanceOf(StoreException.class);
+
+            // given out of order on purpose: the initializer sorts by version
+            assertThat(new SchemaInitializer(ds, h2, prefix, CLOCK, List.of(v9, v2, v1)).migrate()).containsExactly(2, 9);
+            assertThat(count(ds, "SELECT id FROM " + prefix + "test_marker")).as("V9 ran after V1's events existed")
+                    .isEqualTo(1);
+            assertThat(v1Only.checkpoint(SubjectId.of("a"))).isEmpty();
+            assertThat(new SchemaInitializer(ds, h2, prefix, CLOCK, List.of(v1, v2, v9)).migrate()).isEmpty();
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 9);
+        } finally {
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + prefix + "test_marker");
+            }
+            Databases.dropTables(ds, prefix);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void everyDialectShipsEveryMigrationWrittenIdempotently(Dialect dialect) {
+        SchemaInitializer init = new SchemaInitializer(null, JdbcCustomization.of(dialect), "p_", CLOCK);
+        for (SchemaInitializer.Migration m : SchemaInitializer.MIGRATIONS) {
+            List<String> statements = SchemaInitializer.statements(init.load(m));
+            assertThat(statements).as("V%s for %s", m.version(), dialect).isNotEmpty();
+            for (String sql : statements) {
+                assertThat(sql).doesNotContain("${").contains("p_");
+                if (sql.startsWith("CREATE")) {
+                    assertThat(sql).as("concurrent starts need idempotent DDL").contains("IF NOT EXISTS");
+                }
+            }
+        }
+    }
+
+    @Test
+    void scriptsSplitAtLinesEndingInASemicolon() {
+        assertThat(SchemaInitializer.statements("-- a comment\nCREATE TABLE x (\n  a INT -- trailing\n);\n\n"
+                + "INSERT INTO x VALUES (1);\n"))
+                .containsExactly("CREATE TABLE x (\na INT -- trailing\n)", "INSERT INTO x VALUES (1)");
+        assertThatThrownBy(() -> SchemaInitializer.statements("CREATE TABLE x (a INT)\n"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("without a semicolon");
+    }
+
+    private static List<ConsentEvent> firstEvent(String subject) {
+        NewConsentEvent d = new NewConsentEvent(EventId.random(), SubjectId.of(subject), ShopPolicy.MARKETING, 1, "1",
+                Choice.GRANTED, Instant.parse("2025-01-01T00:00:00Z"), Instant.parse("2025-01-01T00:00:00Z"),
+                Optional.empty(), Method.API, Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE);
+        return List.of(ConsentEvent.chain(d, 1, ConsentChain.GENESIS));
+    }
+
+    private static List<Integer> versions(DataSource ds, String prefix) throws SQLException {
+        List<Integer> out = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT version FROM " + prefix + "schema_version ORDER BY version")) {
+            while (rs.next()) {
+                out.add(rs.getInt(1));
+            }
+        }
+        return out;
+    }
+
+    private static long count(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.consent.jdbc;
+
+import dev.consent.ledger.Actor;
+import dev.consent.ledger.Choice;
+import dev.consent.ledger.ConsentChain;
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.EventId;
+import dev.consent.ledger.Evidence;
+import dev.consent.ledger.Method;
+import dev.consent.ledger.NewConsentEvent;
+import dev.consent.ledger.SubjectId;
+import dev.consent.testing.ShopPolicy;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Bulk reads are set-based and appends are batched: the number of statements depends on the number of chunks,
+ * never on the number of subjects or events.
+ */
+class SetBasedSqlTest {
+    private static final Instant T0 = Instant.parse("2025-03-01T10:15:30.123456Z");
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void statementsGrowWithChunksNotWithRows(Dialect dialect) {
+        SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
+        String prefix = Databases.freshPrefix();
+        JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
+        int chunk = JdbcCustomization.of(dialect).chunkSize();
+        try {
+            // 1,200 events of 600 subjects in one append: one connection, a fixed number of statements
+            List<ConsentEvent> batch = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                batch.addAll(twoEvents("s" + i));
+            }
+            db.resetCounts();
+            assertThat(store.append(batch).appended()).isTrue();
+            int subjectChunks = (600 + chunk - 1) / chunk;
+            assertThat(db.connectionRequests).hasValue(1);
+            assertThat(db.singleUpdates).as("rows sent one by one").hasValue(0);
+            // heads locked per chunk, head inserts (all subjects are new, so no update), events, feed lock,
+            // links per chunk, changes
+            assertThat(db.statements).hasValue(subjectChunks + 1 + 1 + 1 + subjectChunks + 1);
+            assertThat(db.batches).as("head inserts, 2 event batches of 1,000 rows at most, changes").hasValue(4);
+
+            for (int i = 0; i < 10; i++) {
+                store.link(SubjectId.of("visitor-" + i), SubjectId.of("s" + i), T0);
+            }
+            store.append(twoEvents("visitor-7"));
+
+            List<SubjectId> asked = new ArrayList<>();
+            for (int i = 0; i < 1_500; i++) {
+                asked.add(SubjectId.of("s" + i));
+            }
+            db.resetCounts();
+            Map<SubjectId, List<ConsentEvent>> found = store.decisionEvents(asked);
+            int askedChunks = (1_500 + chunk - 1) / chunk;
+            assertThat(db.statements).as("one query per chunk of %s subjects", chunk).hasValue(askedChunks);
+            assertThat(db.connectionRequests).hasValue(1);
+            assertThat(found).hasSize(1_500);
+            assertThat(found.get(SubjectId.of("s7"))).hasSize(4); // its own two and visitor-7's two
+            assertThat(found.get(SubjectId.of("s599"))).hasSize(2);
+            assertThat(found.get(SubjectId.of("s600"))).isEmpty();
+
+            db.resetCounts();
+            assertThat(store.heads(asked)).hasSize(600);
+            assertThat(store.findEvents(batch.stream().map(ConsentEvent::id).toList())).hasSize(1_200);
+            int idChunks = (1_200 + chunk - 1) / chunk;
+            assertThat(db.statements).hasValue(askedChunks + idChunks);
+        } finally {
+            Databases.dropTables(db, prefix);
+        }
+    }
+
+    private static List<ConsentEvent> twoEvents(String subject) {
+        NewConsentEvent grant = new NewConsentEvent(EventId.random(), SubjectId.of(subject), ShopPolicy.MARKETING, 1,
+                "1", Choice.GRANTED, T0, T0, Optional.empty(), Method.API, Actor.SUBJECT, OptionalInt.empty(),
+                Evidence.NONE);
+        NewConsentEvent withdraw = new NewConsentEvent(EventId.random(), SubjectId.of(subject), ShopPolicy.MARKETING, 1,
+                "1", Choice.WITHDRAWN, T0.plusSeconds(1), T0.plusSeconds(1), Optional.empty(), Method.API,
+                Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE);
+        ConsentEvent first = ConsentEvent.chain(grant, 1, ConsentChain.GENESIS);
+        return List.of(first, ConsentEvent.chain(withdraw, 2, first.hash()));
+    }
+}
