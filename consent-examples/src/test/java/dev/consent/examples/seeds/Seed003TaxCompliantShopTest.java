@@ -252,6 +252,17 @@ class Seed003TaxCompliantShopTest {
     }
 
     @Test
+    void noCrossSiteTrackingProfilingOrSharingWithAdvertisingPlatforms() {
+        // "We are committed not to use cookies for cross-site tracking or user profiling, or to share relevant data
+        // with third-party advertising platforms": nothing is flagged for sale or sharing, no recipient advertises
+        assertThat(shop.policy().purposes()).noneMatch(p -> p.saleOrSharing());
+        assertThat(shop.consents.applyGpc(customer, Capture.by(Method.GPC)).effects()).isEmpty();
+        assertThat(shop.policy().recipients()).extracting(r -> r.id())
+                .containsExactly("logistics", "payment-institution", "support-outsourcing", "authorities");
+        assertThat(shop.policy().findPurpose(PurposeId.of("profiling"))).isEmpty();
+    }
+
+    @Test
     void logDataHasNoStatedPeriodAndIsReportedAsAGap() {
         // the seed says redundant information is "regularly cleaned up" but names no period for log data
         RetentionVerdict v = shop.retention.recordAnchor(customer, "device.log", Anchor.COLLECTED, shop.now());
