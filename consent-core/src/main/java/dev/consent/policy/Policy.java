@@ -175,8 +175,9 @@ public final class Policy {
         return chain;
     }
 
-    /** Recipients that receive data for the given purpose. */
+    /** Recipients that receive data for the given purpose. An unknown purpose throws. */
     public List<Recipient> recipientsFor(PurposeId purposeId) {
+        purpose(purposeId);
         return recipients.stream().filter(r -> r.purposes().contains(purposeId)).toList();
     }
 

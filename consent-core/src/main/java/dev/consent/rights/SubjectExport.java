@@ -289,7 +289,7 @@ public final class SubjectExport {
 
     private static void writeReceipt(JsonGenerator g, ConsentEvent e, Policy policy) throws IOException {
         Optional<Purpose> purpose = policy.findPurpose(e.purpose());
-        List<Recipient> recipients = policy.recipientsFor(e.purpose());
+        List<Recipient> recipients = purpose.isPresent() ? policy.recipientsFor(e.purpose()) : List.of();
         Collection<CategoryId> categories = purpose.map(Purpose::categories).orElse(java.util.Set.of());
         g.writeStartObject();
         g.writeStringField("version", "KI-CR-v1.1.0");
