@@ -147,8 +147,10 @@ public final class ConsentService implements AutoCloseable {
         Instant now = clock.instant();
         Policy policy = policyAt(now);
         policy.purpose(purpose);
-        Ledger ledger = loadLedgers(List.of(subject)).get(subject);
-        cache.put(subject, ledger);
+        // Read inside the cache's compute, as cache.get does: an invalidation from the change feed or a local write
+        // waits for this read and then drops what it loaded. A read followed by a put could cache a ledger older
+        // than a change the feed had already reported, and no later entry would ever evict it.
+        Ledger ledger = cache.asMap().compute(subject, (s, old) -> loadLedgers(List.of(s)).get(s));
         return ConsentFold.decide(ledger, policy, purpose, now);
     }
 
