@@ -22,11 +22,11 @@ import javax.sql.DataSource;
  * its tests with the reason, except on CI ({@code CI=true}), where it fails them: CI must test every
  * database.
  */
-final class Databases {
-    static final String PG_URL = env("CONSENT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
-    static final String MARIADB_URL = env("CONSENT_MARIADB_URL", "jdbc:mariadb://127.0.0.1:3306/test?user=root");
+public final class Databases {
+    public static final String PG_URL = env("CONSENT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+    public static final String MARIADB_URL = env("CONSENT_MARIADB_URL", "jdbc:mariadb://127.0.0.1:3306/test?user=root");
     /** One in-memory H2 database per JVM; tests keep apart by table prefix. Writers wait up to 10 s for locks. */
-    static final String H2_URL = "jdbc:h2:mem:consent;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+    public static final String H2_URL = "jdbc:h2:mem:consent;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
 
     private static final Map<Dialect, DataSource> SHARED = new ConcurrentHashMap<>();
     private static final Map<Dialect, String> UNREACHABLE = new ConcurrentHashMap<>();
@@ -40,12 +40,12 @@ final class Databases {
     }
 
     /** The dialects to run parameterized tests on. */
-    static List<Dialect> all() {
+    public static List<Dialect> all() {
         return List.of(Dialect.H2, Dialect.POSTGRESQL, Dialect.MARIADB);
     }
 
     /** A shared pooled data source for the database, or the test is skipped (failed on CI) when it is down. */
-    static DataSource shared(Dialect dialect) {
+    public static DataSource shared(Dialect dialect) {
         requireReachable(dialect);
         return SHARED.computeIfAbsent(dialect, d -> d == Dialect.H2 ? h2() : pool(d, null, 16));
     }
@@ -54,12 +54,12 @@ final class Databases {
      * A new pool whose connections run {@code initSql} when opened (e.g. to set the session time zone). The
      * caller closes it.
      */
-    static HikariDataSource pool(Dialect dialect, String initSql, int size) {
+    public static HikariDataSource pool(Dialect dialect, String initSql, int size) {
         return pool(dialect, initSql, size, "");
     }
 
     /** As {@link #pool(Dialect, String, int)}, with {@code urlSuffix} appended to the JDBC URL. */
-    static HikariDataSource pool(Dialect dialect, String initSql, int size, String urlSuffix) {
+    public static HikariDataSource pool(Dialect dialect, String initSql, int size, String urlSuffix) {
         requireReachable(dialect);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url(dialect) + urlSuffix);
@@ -78,7 +78,7 @@ final class Databases {
         return ds;
     }
 
-    static String url(Dialect dialect) {
+    public static String url(Dialect dialect) {
         return switch (dialect) {
             case H2 -> H2_URL;
             case POSTGRESQL -> PG_URL;
@@ -86,7 +86,7 @@ final class Databases {
         };
     }
 
-    private static void requireReachable(Dialect dialect) {
+    public static void requireReachable(Dialect dialect) {
         if (dialect == Dialect.H2) {
             return;
         }
@@ -112,7 +112,7 @@ final class Databases {
     }
 
     /** A table prefix no other test uses: {@code t}, eight random letters or digits, {@code _}. */
-    static String freshPrefix() {
+    public static String freshPrefix() {
         StringBuilder b = new StringBuilder("t");
         ThreadLocalRandom r = ThreadLocalRandom.current();
         for (int i = 0; i < 8; i++) {
@@ -122,7 +122,7 @@ final class Databases {
     }
 
     /** Drops every table a store with this prefix creates. */
-    static void dropTables(DataSource ds, String prefix) {
+    public static void dropTables(DataSource ds, String prefix) {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);

@@ -20,31 +20,31 @@ import javax.sql.DataSource;
  * connections throw SQLState 08xxx), made to lose the connection on a chosen statement or at commit, and it
  * counts what reaches the database so tests can check that reads are set-based and writes batched.
  */
-final class SwitchableDataSource implements DataSource {
+public final class SwitchableDataSource implements DataSource {
     private final DataSource target;
     private volatile boolean down;
     private volatile Predicate<String> failOn = sql -> false;
     private volatile boolean failCommit;
 
     /** Connections asked for, whether or not they were given. */
-    final AtomicInteger connectionRequests = new AtomicInteger();
+    public final AtomicInteger connectionRequests = new AtomicInteger();
     /** Statements prepared or created. */
-    final AtomicInteger statements = new AtomicInteger();
+    public final AtomicInteger statements = new AtomicInteger();
     /** Single-row updates sent one at a time ({@code executeUpdate}). */
-    final AtomicInteger singleUpdates = new AtomicInteger();
+    public final AtomicInteger singleUpdates = new AtomicInteger();
     /** Batches sent ({@code executeBatch}). */
-    final AtomicInteger batches = new AtomicInteger();
+    public final AtomicInteger batches = new AtomicInteger();
 
-    SwitchableDataSource(DataSource target) {
+    public SwitchableDataSource(DataSource target) {
         this.target = target;
     }
 
     /** Every new connection and every call on an open one fails, as when the network is gone. */
-    void goDown() {
+    public void goDown() {
         down = true;
     }
 
-    void comeBack() {
+    public void comeBack() {
         down = false;
         failOn = sql -> false;
         failCommit = false;
@@ -54,16 +54,16 @@ final class SwitchableDataSource implements DataSource {
      * The database becomes unreachable when a statement whose SQL matches is prepared: that statement and
      * everything after it fail, including the rollback, as when the network goes mid-transaction.
      */
-    void failOn(Predicate<String> sql) {
+    public void failOn(Predicate<String> sql) {
         failOn = sql;
     }
 
     /** The connection is lost at commit, before the database is asked to commit. */
-    void failCommit() {
+    public void failCommit() {
         failCommit = true;
     }
 
-    void resetCounts() {
+    public void resetCounts() {
         connectionRequests.set(0);
         statements.set(0);
         singleUpdates.set(0);
