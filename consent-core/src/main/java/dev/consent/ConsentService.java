@@ -345,11 +345,12 @@ public final class ConsentService implements AutoCloseable {
         for (int attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
             Map<EventId, ConsentEvent> existing = store.findEvents(ids);
             List<NewConsentEvent> fresh = new ArrayList<>();
-            for (NewConsentEvent d : drafts) {
+            for (int i = 0; i < drafts.size(); i++) {
+                NewConsentEvent d = drafts.get(i);
                 ConsentEvent stored = existing.get(d.id());
                 if (stored == null) {
                     fresh.add(d);
-                } else if (!stored.content().sameChoiceAs(d)) {
+                } else if (!sameChoice(stored, d, records.get(i).capture())) {
                     throw new ConflictException("eventId: \"" + d.id() + "\" is already recorded as event #"
                             + stored.sequence() + " with a different content; an event id names one choice only");
                 }
@@ -371,6 +372,23 @@ public final class ConsentService implements AutoCloseable {
         }
         throw new StoreException("append", "the chain heads kept moving under concurrent writers; gave up after "
                 + MAX_APPEND_ATTEMPTS + " attempts without writing anything");
+    }
+
+    /**
+     * Whether a stored event and a draft with its id record the same choice. Occurred-at defaults to the time of
+     * recording, and a consent lifetime's expiry follows from it, so a retry (after a commit whose outcome was
+     * unknown, say) of a capture that stated neither has new ones; they are taken from the stored event, not held
+     * against the retry.
+     */
+    private static boolean sameChoice(ConsentEvent stored, NewConsentEvent draft, Capture capture) {
+        NewConsentEvent d = draft;
+        if (capture.occurredAt().isEmpty() && d.choice() == stored.choice()) {
+            d = new NewConsentEvent(d.id(), d.subject(), d.purpose(), d.consentVersion(), d.policyVersion(),
+                    d.choice(), stored.occurredAt(), d.recordedAt(),
+                    capture.expiresAt().isPresent() ? d.expiresAt() : stored.expiresAt(), d.method(), d.actor(),
+                    d.declaredAge(), d.evidence());
+        }
+        return stored.content().sameChoiceAs(d);
     }
 
     private NewConsentEvent draft(ChoiceRecord r, Instant recordedAt) {
