@@ -44,7 +44,7 @@ public final class Checks {
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c < 0x20 && c != '\t' || c == 0x7f) {
+            if (Character.isISOControl(c) && c != '\t') { // C0, DEL and C1 (U+0080..U+009F)
                 throw new InvalidValueException(field, value,
                         "must not contain control characters (found U+" + String.format("%04X", (int) c) + " at "
                                 + i + ")");
