@@ -52,15 +52,25 @@ final class PostgresChangeListener {
         this.channel = channel;
     }
 
-    /** Registers a wake-up; the returned handle unregisters it (idempotently) and stops the thread after the last. */
+    /**
+     * Registers a wake-up; the returned handle unregisters it (idempotently) and stops the thread after the last. The
+     * wake-up runs once soon after registering: a new listener wakes everyone once it listens, and joining a running
+     * one runs it at once on the caller's thread, because a notification that arrived just before it joined was not
+     * delivered to it.
+     */
     AutoCloseable add(Runnable wakeUp) {
         Registration r = new Registration(wakeUp);
+        boolean joined;
         synchronized (lifecycle) {
             registrations.add(r);
-            if (session == null) {
+            joined = session != null;
+            if (!joined) {
                 session = new Session();
                 session.thread.start();
             }
+        }
+        if (joined) {
+            r.wake();
         }
         return r;
     }
@@ -87,15 +97,7 @@ final class PostgresChangeListener {
 
     private void wakeAll() {
         for (Registration r : registrations) {
-            if (r.closed.get()) {
-                continue;
-            }
-            try {
-                r.wakeUp.run();
-            } catch (RuntimeException e) {
-                // one faulty wake-up must not starve the others or kill the listener
-                LOG.warn("a change wake-up of consent store {} failed: {}", channel, e.getClass().getName());
-            }
+            r.wake();
         }
     }
 
@@ -105,6 +107,18 @@ final class PostgresChangeListener {
 
         Registration(Runnable wakeUp) {
             this.wakeUp = wakeUp;
+        }
+
+        void wake() {
+            if (closed.get()) {
+                return;
+            }
+            try {
+                wakeUp.run();
+            } catch (RuntimeException e) {
+                // one faulty wake-up must not starve the others or kill the listener
+                LOG.warn("a change wake-up of consent store {} failed: {}", channel, e.getClass().getName());
+            }
         }
 
         @Override
