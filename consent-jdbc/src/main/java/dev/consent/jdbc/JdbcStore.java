@@ -691,7 +691,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return retention.saveItem(item);
     }
 
-    /** {@inheritDoc} A keyset scan of the index on (state, due_at, subject, category, purpose). */
+    /** {@inheritDoc} A keyset scan of the due index on (active due instant, subject, category, purpose). */
     @Override
     public List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
         return retention.dueItems(dueBy, after, limit);
