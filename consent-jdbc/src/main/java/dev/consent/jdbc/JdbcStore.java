@@ -48,12 +48,13 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * The durable {@link ConsentStore}: the consent ledger in its own tables (events, chain heads, visitor links,
- * change feed, pruning checkpoints) of an SQL database reached through the host's {@link DataSource}. Create
- * one with {@link #builder(DataSource)}:
+ * The durable store: the consent ledger ({@link ConsentStore}: events, chain heads, visitor links, change feed,
+ * pruning checkpoints), retention state ({@link RetentionStore}: retained items and their due index, sweeper
+ * claims, legal holds, the disposal audit, tombstones) and rights requests ({@link RightsStore}), in the tables of
+ * an SQL database reached through the host's {@link DataSource}. Create one with {@link #builder(DataSource)}:
  *
  * <pre>{@code
- * ConsentStore store = JdbcStore.builder(dataSource)
+ * JdbcStore store = JdbcStore.builder(dataSource)
  *         .tablePrefix("consent_")       // default
  *         .build();                      // detects the dialect, creates or migrates the tables
  * }</pre>
@@ -77,6 +78,12 @@ import javax.sql.DataSource;
  *       have gaps (a rolled-back transaction consumes some); they never decrease.</li>
  *   <li><b>Set-based reads.</b> {@link #decisionEvents}, {@link #heads} and {@link #findEvents} run one query
  *       per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per {@code = ANY(text[])}).</li>
+ *   <li><b>Exclusive, leased claims.</b> {@link #claimDue} and {@link #claimItem} never give one item to two
+ *       sweepers while its lease runs ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB, conditional
+ *       updates on H2); {@link #finishClaim} checks the token and writes the item and its audit entry in one
+ *       transaction.</li>
+ *   <li><b>Optimistic versions.</b> Items and rights requests are saved only over the version they were read at;
+ *       a lost race is {@code false}.</li>
  *   <li><b>Fail closed.</b> Any other {@link SQLException}, including an unreachable database, becomes a
  *       {@link StoreException} naming the operation; connections are always returned.</li>
  * </ul>
@@ -88,9 +95,8 @@ import javax.sql.DataSource;
  * and read what they decide on with locking reads. On PostgreSQL, REPEATABLE READ or SERIALIZABLE would turn
  * lock waits into serialization failures (retried three times, then thrown): keep it at READ COMMITTED.
  *
- * <p>Not done here: PostgreSQL LISTEN/NOTIFY. The change feed is polled
- * ({@link #changesSince}); a notification channel would only shorten the delay, and is left for later.
- * The change feed is never pruned by this version.
+ * <p>On PostgreSQL, appends and links notify a channel on commit and {@link #onChanges} listens on it (see there);
+ * elsewhere the change feed is only polled. The change feed is never pruned by this version.
  */
 public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
@@ -691,7 +697,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return retention.saveItem(item);
     }
 
-    /** {@inheritDoc} A keyset scan of the index on (state, due_at, subject, category, purpose). */
+    /** {@inheritDoc} A keyset scan of the due index on (active due instant, subject, category, purpose). */
     @Override
     public List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
         return retention.dueItems(dueBy, after, limit);

@@ -60,10 +60,11 @@ final class RetentionTables {
     /** H2 only: how many times a claim re-reads candidates after losing every one of them to other sweepers. */
     private static final int OPTIMISTIC_ROUNDS = 10;
     private static final List<String> KEY_COLUMNS = List.of("subject", "category", "purpose");
-    private static final List<String> DUE_COLUMNS = List.of("due_at", "subject", "category", "purpose");
-    private static final String ACTIVE = RetainedItem.State.ACTIVE.name();
-    private static final String CLAIMABLE = "state = '" + ACTIVE + "' AND due_at <= ? AND (not_before IS NULL OR "
-            + "not_before <= ?) AND (lease_until IS NULL OR lease_until <= ?)";
+    /** The due index: an active item's due instant (NULL once disposed, so disposed items are not scanned), then the key. */
+    static final List<String> DUE_COLUMNS = List.of("active_due_at", "subject", "category", "purpose");
+    private static final String CLAIMABLE = "active_due_at <= ? AND (not_before IS NULL OR not_before <= ?)"
+            + " AND (lease_until IS NULL OR lease_until <= ?)";
+    private static final String DUE_ORDER = " ORDER BY active_due_at, subject, category, purpose";
 
     private final Transactions tx;
     private final JdbcCustomization dialect;
@@ -165,7 +166,7 @@ final class RetentionTables {
         }, c -> false);
     }
 
-    /** A keyset scan of the due index (state, due_at, subject, category, purpose) from {@code after}. */
+    /** A keyset scan of the due index (active_due_at, subject, category, purpose) from {@code after}. */
     List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
         Instant by = StoredInstants.bound("dueBy", dueBy, dialect);
         Checks.required("after", after);
@@ -173,9 +174,7 @@ final class RetentionTables {
         Optional<List<Binder>> position = after.map(this::dueBinders);
         return tx.read("dueItems", c -> {
             Keyset keyset = position.isPresent() ? dialect.after(DUE_COLUMNS) : null;
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
-                    + " WHERE state = '" + ACTIVE + "' AND due_at <= ?" + (keyset == null ? "" : " AND " + keyset.sql())
-                    + " ORDER BY due_at, subject, category, purpose LIMIT ?")) {
+            try (PreparedStatement ps = c.prepareStatement(dueItemsSql(keyset))) {
                 dialect.setInstant(ps, 1, by);
                 int i = 2;
                 if (keyset != null) {
@@ -185,6 +184,24 @@ final class RetentionTables {
                 return itemRows(ps);
             }
         });
+    }
+
+    /**
+     * The planner's scan: parameters are the bound, then the keyset position ({@code keyset} null: from the start),
+     * then the limit.
+     */
+    String dueItemsSql(Keyset keyset) {
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE active_due_at <= ?"
+                + (keyset == null ? "" : " AND " + keyset.sql()) + DUE_ORDER + " LIMIT ?";
+    }
+
+    /**
+     * The sweeper's scan for claimable items: parameters are the three instants of {@link #CLAIMABLE}, then the
+     * limit; locking or not.
+     */
+    String claimableSql(boolean skipLocked) {
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + CLAIMABLE + DUE_ORDER + " LIMIT ?"
+                + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
     }
 
     private List<Binder> dueBinders(DueCursor cursor) {
@@ -205,8 +222,7 @@ final class RetentionTables {
         if (dialect.skipsLockedRows()) {
             return tx.inTransaction("claimDue", c -> {
                 List<RetainedItem> picked;
-                try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items + " WHERE "
-                        + CLAIMABLE + " ORDER BY due_at, subject, category, purpose LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                try (PreparedStatement ps = c.prepareStatement(claimableSql(true))) {
                     int i = terms.bindClaimable(ps, 1, dialect);
                     ps.setInt(i, limit);
                     picked = itemRows(ps);
@@ -233,8 +249,7 @@ final class RetentionTables {
         }
         for (int round = 0; round < OPTIMISTIC_ROUNDS; round++) {
             List<RetainedItem> candidates = tx.read("claimDue", c -> {
-                try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items + " WHERE "
-                        + CLAIMABLE + " ORDER BY due_at, subject, category, purpose LIMIT ?")) {
+                try (PreparedStatement ps = c.prepareStatement(claimableSql(false))) {
                     int i = terms.bindClaimable(ps, 1, dialect);
                     ps.setInt(i, limit);
                     return itemRows(ps);

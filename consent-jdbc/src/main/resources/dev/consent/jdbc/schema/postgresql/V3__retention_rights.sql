@@ -1,5 +1,6 @@
 -- consent-jdbc schema version 3 for PostgreSQL 15: retention state (the due index of retained items, sweeper
 -- claims, legal holds, the disposal audit, tombstones) and data-subject rights requests.
+-- Needs PostgreSQL 12 or newer (a generated column).
 -- Same conventions as V1__consent.sql: ${prefix} placeholder, idempotent statements, one per semicolon line.
 --
 -- Key columns use COLLATE "C" (byte order, which is code point order): keyset pages and "key order" then
@@ -22,11 +23,14 @@ CREATE TABLE IF NOT EXISTS ${prefix}items (
     claim_token           VARCHAR(36),
     claim_owner           VARCHAR(100),
     lease_until           TIMESTAMP(6) WITH TIME ZONE,
+    active_due_at         TIMESTAMP(6) WITH TIME ZONE GENERATED ALWAYS AS (CASE WHEN state = 'ACTIVE' THEN due_at END) STORED,
     CONSTRAINT ${prefix}items_pk PRIMARY KEY (subject, category, purpose)
 );
--- The due index: the planner's keyset pages and the sweeper's claims scan it in (due_at, key) order from
--- state = 'ACTIVE'; disposed items sit under another state value and are never scanned.
-CREATE INDEX IF NOT EXISTS ${prefix}items_due_ix ON ${prefix}items (state, due_at, subject, category, purpose);
+-- The due index: the planner's keyset pages and the sweeper's claims scan it in (due instant, key) order. It is
+-- on active_due_at, the due instant of an active item and NULL otherwise, so disposed items are not in the range
+-- scanned (the same generated column on every database; MariaDB would not seek to a keyset position in an index
+-- led by state).
+CREATE INDEX IF NOT EXISTS ${prefix}items_due_ix ON ${prefix}items (active_due_at, subject, category, purpose);
 
 -- Legal holds, never deleted: a release is recorded in place. placed_seq keeps placement order.
 -- categories: the held category ids separated by single spaces; '' holds every category.
