@@ -1,6 +1,6 @@
 package dev.consent.policy;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.UnknownPurposeException;
 import dev.consent.retention.RetentionRule;
 import dev.consent.rights.BusinessCalendar;

@@ -3,7 +3,7 @@ package dev.consent.rights;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.InvalidValueException;

@@ -24,8 +24,10 @@ import java.util.List;
 /**
  * Everything that differs between the supported databases, and nothing else: where the DDL lives, how
  * an instant is bound and read, the instants a column can hold, how a set of keys is passed to one
- * query, and how schema initializers on several nodes keep out of each other's way. The rest of the SQL is written once, in the subset all three accept (db-scheduler's
- * {@code JdbcCustomization} idea). Stateless and thread-safe.
+ * query, how schema initializers on several nodes keep out of each other's way, how a keyset position is
+ * written so the index serves it, how sweepers claim rows, and whether changes are pushed. The rest of the SQL
+ * is written once, in the subset all three accept (db-scheduler's {@code JdbcCustomization} idea). Stateless and
+ * thread-safe.
  */
 abstract class JdbcCustomization {
     private static final Instant YEAR_1 = Instant.parse("0001-01-01T00:00:00Z");
@@ -103,6 +105,62 @@ abstract class JdbcCustomization {
 
     /** Releases what {@link #lockSchema} took. */
     void unlockSchema(Connection c, String name) throws SQLException {
+    }
+
+    /**
+     * A condition that the row {@code columns} sorts after a position (keyset pagination), written so that this
+     * database turns it into an index range: a row-value comparison {@code (a, b, c) > (?, ?, ?)}, which
+     * PostgreSQL and H2 use as an index bound.
+     */
+    Keyset after(List<String> columns) {
+        String placeholders = String.join(", ", Collections.nCopies(columns.size(), "?"));
+        int[] binds = new int[columns.size()];
+        for (int i = 0; i < binds.length; i++) {
+            binds[i] = i;
+        }
+        return new Keyset("(" + String.join(", ", columns) + ") > (" + placeholders + ")", binds);
+    }
+
+    /**
+     * Whether {@code SELECT ... ORDER BY ... LIMIT n FOR UPDATE SKIP LOCKED} returns the first n rows that are not
+     * locked (PostgreSQL 9.5+, MariaDB 10.6+). H2 2.3 accepts the syntax but applies the limit before skipping, so
+     * a second sweeper gets nothing while the first holds its batch; H2 claims optimistically instead.
+     */
+    boolean skipsLockedRows() {
+        return false;
+    }
+
+    /**
+     * Within a transaction that wrote change-feed entries: asks the database to notify listeners of
+     * {@code channel} when it commits. Databases without notifications do nothing.
+     */
+    void notifyChanges(Connection c, String channel) throws SQLException {
+    }
+
+    /** The listener that pushes change notifications to {@link JdbcStore#onChanges}, or null when there is none. */
+    PostgresChangeListener changeListener(javax.sql.DataSource dataSource, String channel) {
+        return null;
+    }
+
+    /**
+     * A keyset condition: its SQL, and for each of its placeholders in order, the index of the column whose
+     * position value it takes.
+     */
+    record Keyset(String sql, int[] binds) {
+        /** Binds the position's values (one per column, in column order) from {@code index}; returns the next one. */
+        int bind(PreparedStatement ps, int index, List<Binder> values) throws SQLException {
+            int i = index;
+            for (int column : binds) {
+                values.get(column).bind(ps, i++);
+            }
+            return i;
+        }
+    }
+
+    /** Binds one value to one placeholder. */
+    @FunctionalInterface
+    interface Binder {
+        void bind(PreparedStatement ps, int index) throws SQLException;
     }
 
     @Override
@@ -202,6 +260,25 @@ abstract class JdbcCustomization {
             }
         }
 
+        @Override
+        boolean skipsLockedRows() {
+            return true;
+        }
+
+        @Override
+        void notifyChanges(Connection c, String channel) throws SQLException {
+            // delivered when (and only if) the transaction commits; several in one transaction arrive as one
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, '')")) {
+                ps.setString(1, channel);
+                ps.executeQuery().close();
+            }
+        }
+
+        @Override
+        PostgresChangeListener changeListener(javax.sql.DataSource dataSource, String channel) {
+            return new PostgresChangeListener(dataSource, channel);
+        }
+
         /** A stable 64-bit key for the lock name: the first 8 bytes of its SHA-256. */
         private static long advisoryKey(String name) {
             try {
@@ -279,6 +356,36 @@ abstract class JdbcCustomization {
                     }
                 }
             }
+        }
+
+        /**
+         * MariaDB's range optimizer does not take a row-value comparison as an index range (it scans from the start
+         * of the index), but it does build ranges from OR-ed conjunctions of the index's leading columns, led by a
+         * lower bound on the first: {@code a >= ? AND (a > ? OR (a = ? AND b > ?) OR ...)}.
+         */
+        @Override
+        Keyset after(List<String> columns) {
+            StringBuilder sql = new StringBuilder("(").append(columns.get(0)).append(" >= ? AND (");
+            List<Integer> binds = new java.util.ArrayList<>();
+            binds.add(0);
+            for (int i = 0; i < columns.size(); i++) {
+                if (i > 0) {
+                    sql.append(" OR ");
+                }
+                sql.append('(');
+                for (int j = 0; j < i; j++) {
+                    sql.append(columns.get(j)).append(" = ? AND ");
+                    binds.add(j);
+                }
+                sql.append(columns.get(i)).append(" > ?)");
+                binds.add(i);
+            }
+            return new Keyset(sql.append("))").toString(), binds.stream().mapToInt(Integer::intValue).toArray());
+        }
+
+        @Override
+        boolean skipsLockedRows() {
+            return true; // 10.6+
         }
 
         @Override

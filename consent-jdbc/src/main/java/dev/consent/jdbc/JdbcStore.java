@@ -1,6 +1,6 @@
 package dev.consent.jdbc;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.ledger.ChainCheckpoint;
@@ -9,7 +9,19 @@ import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
+import dev.consent.jdbc.Transactions.Outcome;
+import dev.consent.retention.Claim;
+import dev.consent.retention.DisposalRecord;
+import dev.consent.retention.ItemKey;
+import dev.consent.retention.LegalHold;
+import dev.consent.retention.RetainedItem;
+import dev.consent.retention.Tombstone;
+import dev.consent.rights.RightsRequest;
 import dev.consent.store.ConsentStore;
+import dev.consent.store.RetentionStore;
+import dev.consent.store.RightsStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,6 +29,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -35,12 +48,13 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * The durable {@link ConsentStore}: the consent ledger in its own tables (events, chain heads, visitor links,
- * change feed, pruning checkpoints) of an SQL database reached through the host's {@link DataSource}. Create
- * one with {@link #builder(DataSource)}:
+ * The durable store: the consent ledger ({@link ConsentStore}: events, chain heads, visitor links, change feed,
+ * pruning checkpoints), retention state ({@link RetentionStore}: retained items and their due index, sweeper
+ * claims, legal holds, the disposal audit, tombstones) and rights requests ({@link RightsStore}), in the tables of
+ * an SQL database reached through the host's {@link DataSource}. Create one with {@link #builder(DataSource)}:
  *
  * <pre>{@code
- * ConsentStore store = JdbcStore.builder(dataSource)
+ * JdbcStore store = JdbcStore.builder(dataSource)
  *         .tablePrefix("consent_")       // default
  *         .build();                      // detects the dialect, creates or migrates the tables
  * }</pre>
@@ -64,6 +78,12 @@ import javax.sql.DataSource;
  *       have gaps (a rolled-back transaction consumes some); they never decrease.</li>
  *   <li><b>Set-based reads.</b> {@link #decisionEvents}, {@link #heads} and {@link #findEvents} run one query
  *       per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per {@code = ANY(text[])}).</li>
+ *   <li><b>Exclusive, leased claims.</b> {@link #claimDue} and {@link #claimItem} never give one item to two
+ *       sweepers while its lease runs ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB, conditional
+ *       updates on H2); {@link #finishClaim} checks the token and writes the item and its audit entry in one
+ *       transaction.</li>
+ *   <li><b>Optimistic versions.</b> Items and rights requests are saved only over the version they were read at;
+ *       a lost race is {@code false}.</li>
  *   <li><b>Fail closed.</b> Any other {@link SQLException}, including an unreachable database, becomes a
  *       {@link StoreException} naming the operation; connections are always returned.</li>
  * </ul>
@@ -75,17 +95,15 @@ import javax.sql.DataSource;
  * and read what they decide on with locking reads. On PostgreSQL, REPEATABLE READ or SERIALIZABLE would turn
  * lock waits into serialization failures (retried three times, then thrown): keep it at READ COMMITTED.
  *
- * <p>Not done here: PostgreSQL LISTEN/NOTIFY. The change feed is polled
- * ({@link #changesSince}); a notification channel would only shorten the delay, and is left for later.
- * The change feed is never pruned by this version.
+ * <p>On PostgreSQL, appends and links notify a channel on commit and {@link #onChanges} listens on it (see there);
+ * elsewhere the change feed is only polled. The change feed is never pruned by this version.
  */
-public final class JdbcStore implements ConsentStore {
+public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore {
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
     private static final int INSERT_BATCH = 1_000;
-    /** A transaction the database rolled back as a deadlock victim is retried this many times in all. */
-    private static final int DEADLOCK_ATTEMPTS = 3;
 
-    private final DataSource dataSource;
+    private final Transactions tx;
     private final JdbcCustomization dialect;
     private final String prefix;
     private final String events;
@@ -94,9 +112,15 @@ public final class JdbcStore implements ConsentStore {
     private final String changes;
     private final String feedLock;
     private final String checkpoints;
+    private final RetentionTables retention;
+    private final RightsTables rights;
+    /** The channel appends and links notify on commit (PostgreSQL only), or null when notifications are off. */
+    private final String channel;
+    /** Pushes notifications to {@link #onChanges}; null where there are none. */
+    private final PostgresChangeListener listener;
 
-    private JdbcStore(DataSource dataSource, JdbcCustomization dialect, String prefix) {
-        this.dataSource = dataSource;
+    private JdbcStore(DataSource dataSource, JdbcCustomization dialect, String prefix, boolean notifications) {
+        this.tx = new Transactions(dataSource);
         this.dialect = dialect;
         this.prefix = prefix;
         this.events = prefix + "events";
@@ -105,6 +129,21 @@ public final class JdbcStore implements ConsentStore {
         this.changes = prefix + "changes";
         this.feedLock = prefix + "feed_lock";
         this.checkpoints = prefix + "checkpoints";
+        this.retention = new RetentionTables(tx, dialect, prefix);
+        this.rights = new RightsTables(tx, dialect, prefix);
+        PostgresChangeListener push = null;
+        if (notifications) {
+            try {
+                push = dialect.changeListener(dataSource, prefix + "changes");
+            } catch (LinkageError e) {
+                // PostgreSQL reached through a driver other than org.postgresql: no push, polling only
+                LOG.warn("consent store {}: change notifications need the org.postgresql JDBC driver ({}); changes are "
+                        + "polled only", prefix, e.toString());
+            }
+        }
+        this.listener = push;
+        // other nodes may listen even if this one cannot; databases without notifications ignore the channel
+        this.channel = notifications ? prefix + "changes" : null;
     }
 
     /** Starts configuring a store on the host's data source (ideally a connection pool). */
@@ -130,7 +169,7 @@ public final class JdbcStore implements ConsentStore {
         if (keys.isEmpty()) {
             return Map.of();
         }
-        return read("heads", c -> {
+        return tx.read("heads", c -> {
             Map<SubjectId, ChainHead> out = new HashMap<>();
             for (List<String> chunk : chunks(keys)) {
                 readHeads(c, chunk, "", out);
@@ -159,7 +198,7 @@ public final class JdbcStore implements ConsentStore {
         if (keys.isEmpty()) {
             return Map.of();
         }
-        return read("findEvents", c -> {
+        return tx.read("findEvents", c -> {
             Map<EventId, ConsentEvent> out = new HashMap<>();
             for (List<String> chunk : chunks(keys)) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null, dialect) + " FROM "
@@ -183,7 +222,7 @@ public final class JdbcStore implements ConsentStore {
         if (limit < 1) {
             throw new InvalidValueException("limit", limit, "must be 1 or more");
         }
-        return read("events", c -> {
+        return tx.read("events", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + EventRows.columns(null, dialect) + " FROM "
                     + events + " WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?")) {
                 ps.setString(1, subject.value());
@@ -217,7 +256,7 @@ public final class JdbcStore implements ConsentStore {
         if (keys.isEmpty()) {
             return out;
         }
-        return read("decisionEvents", c -> {
+        return tx.read("decisionEvents", c -> {
             for (List<String> chunk : chunks(keys)) {
                 String sql = "SELECT e.subject AS asked, " + EventRows.columns("e", dialect) + " FROM " + events
                         + " e WHERE " + dialect.oneOf("e.subject", chunk.size())
@@ -241,7 +280,7 @@ public final class JdbcStore implements ConsentStore {
     @Override
     public Optional<SubjectId> customerOf(SubjectId visitor) {
         Checks.required("visitor", visitor);
-        return read("customerOf", c -> {
+        return tx.read("customerOf", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT customer FROM " + links + " WHERE visitor = ?")) {
                 ps.setString(1, visitor.value());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -254,7 +293,7 @@ public final class JdbcStore implements ConsentStore {
     @Override
     public List<SubjectId> visitorsOf(SubjectId customer) {
         Checks.required("customer", customer);
-        return read("visitorsOf", c -> {
+        return tx.read("visitorsOf", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT visitor FROM " + links
                     + " WHERE customer = ? ORDER BY linked_at, visitor")) {
                 ps.setString(1, customer.value());
@@ -271,7 +310,7 @@ public final class JdbcStore implements ConsentStore {
 
     @Override
     public long changePosition() {
-        return read("changePosition", c -> {
+        return tx.read("changePosition", c -> {
             try (Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT MAX(feed_position) FROM " + changes)) {
                 rs.next();
@@ -285,7 +324,7 @@ public final class JdbcStore implements ConsentStore {
         if (limit < 1) {
             throw new InvalidValueException("limit", limit, "must be 1 or more");
         }
-        return read("changesSince", c -> {
+        return tx.read("changesSince", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT feed_position, subject FROM " + changes
                     + " WHERE feed_position > ? ORDER BY feed_position LIMIT ?")) {
                 ps.setLong(1, position);
@@ -339,9 +378,9 @@ public final class JdbcStore implements ConsentStore {
         AppendPlan plan = new AppendPlan(batch);
         if (!plan.duplicatesInBatch.isEmpty() || !plan.brokenInBatch.isEmpty()) {
             // The batch contradicts itself; report it together with what the store says, writing nothing.
-            return read("append", c -> plan.conflicts(c, Set.of()));
+            return tx.read("append", c -> plan.conflicts(c, Set.of()));
         }
-        return inTransaction("append", c -> appendInTransaction(c, plan), c -> plan.conflicts(c, Set.of()));
+        return tx.inTransaction("append", c -> appendInTransaction(c, plan), c -> plan.conflicts(c, Set.of()));
     }
 
     private Outcome<AppendResult> appendInTransaction(Connection c, AppendPlan plan) throws SQLException {
@@ -421,7 +460,9 @@ public final class JdbcStore implements ConsentStore {
             }
         }
 
-        // 4. The change feed, under the feed lock (see the method comment).
+        // 4. The change feed, under the feed lock (see the method comment). The notification is queued first, outside
+        // the lock's window; PostgreSQL delivers it on commit, and not at all on rollback.
+        notifyChanges(c);
         lockFeed(c, "append");
         Map<SubjectId, SubjectId> customers = new HashMap<>();
         for (List<String> chunk : chunks(plan.sortedSubjectKeys())) {
@@ -460,7 +501,8 @@ public final class JdbcStore implements ConsentStore {
         Checks.required("customer", customer);
         Instant at = Checks.required("linkedAt", linkedAt).truncatedTo(ChronoUnit.MICROS);
         EventRows.instant("linkedAt", at, dialect);
-        return inTransaction("link", c -> {
+        return tx.inTransaction("link", c -> {
+            notifyChanges(c); // delivered only if the link commits
             lockFeed(c, "link");
             Optional<SubjectId> existing = linkedCustomer(c, visitor, " FOR UPDATE");
             if (existing.isPresent()) {
@@ -513,7 +555,7 @@ public final class JdbcStore implements ConsentStore {
         EventRows.instant("horizon", checkpoint.horizon(), dialect);
         Checks.optionalText("signature", checkpoint.signature(), 128);
         String subject = checkpoint.subject().value();
-        return inTransaction("prune", c -> {
+        return tx.inTransaction("prune", c -> {
             Map<SubjectId, ChainHead> head = new HashMap<>();
             readHeads(c, List.of(subject), " FOR UPDATE", head);
             if (head.isEmpty()) {
@@ -560,7 +602,7 @@ public final class JdbcStore implements ConsentStore {
     @Override
     public Optional<ChainCheckpoint> checkpoint(SubjectId subject) {
         Checks.required("subject", subject);
-        return read("checkpoint", c -> readCheckpoint(c, subject));
+        return tx.read("checkpoint", c -> readCheckpoint(c, subject));
     }
 
     private Optional<ChainCheckpoint> readCheckpoint(Connection c, SubjectId subject) throws SQLException {
@@ -588,6 +630,12 @@ public final class JdbcStore implements ConsentStore {
         }
     }
 
+    private void notifyChanges(Connection c) throws SQLException {
+        if (channel != null) {
+            dialect.notifyChanges(c, channel);
+        }
+    }
+
     private void insertChanges(Connection c, List<SubjectId> subjects) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + changes + " (subject) VALUES (?)")) {
             for (SubjectId s : subjects) {
@@ -598,145 +646,154 @@ public final class JdbcStore implements ConsentStore {
         }
     }
 
-    // ---------------------------------------------------------------------------------- transactions
-
-    @FunctionalInterface
-    private interface SqlWork<T> {
-        T run(Connection c) throws SQLException;
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On PostgreSQL (unless {@link Builder#changeNotifications(boolean) turned off}), every append and link
+     * notifies the channel {@code <prefix>changes} when it commits, and this store listens on it: the first
+     * registration starts one daemon thread that holds one connection of the data source (size the pool for it)
+     * and runs the wake-ups when a notification arrives, typically within milliseconds of the other node's commit.
+     * It reconnects with backoff after a failure and wakes everyone once it listens again; closing the last handle
+     * stops it and hands the connection back. Elsewhere nothing is pushed and the feed is polled.
+     */
+    @Override
+    public AutoCloseable onChanges(Runnable wakeUp) {
+        Checks.required("wakeUp", wakeUp);
+        if (listener == null) {
+            return () -> {
+            };
+        }
+        return listener.add(wakeUp);
     }
 
-    /** What a transaction's work decided: commit and return a value, or roll back and then answer. */
-    private record Outcome<T>(boolean commit, T value, SqlWork<T> afterRollback) {
-        static <T> Outcome<T> commit(T value) {
-            return new Outcome<>(true, value, null);
-        }
+    // ------------------------------------------------------------------------------------- retention
 
-        static <T> Outcome<T> rollback(T value) {
-            return new Outcome<>(false, value, null);
-        }
+    @Override
+    public Optional<RetainedItem> item(ItemKey key) {
+        return retention.item(key);
+    }
 
-        static <T> Outcome<T> rollbackThen(SqlWork<T> answer) {
-            return new Outcome<>(false, null, answer);
-        }
+    @Override
+    public List<RetainedItem> items(SubjectId subject) {
+        return retention.items(subject);
+    }
+
+    @Override
+    public List<RetainedItem> allItems(Optional<ItemKey> after, int limit) {
+        return retention.allItems(after, limit);
     }
 
     /**
-     * Runs {@code work} in one transaction on one borrowed connection. A unique violation (SQLState class 23)
-     * rolls back and answers with {@code onUniqueViolation}, run on the same connection; a deadlock or
-     * serialization failure (class 40) is retried; any other {@link SQLException} rolls back and becomes a
-     * {@link StoreException}. The connection goes back in the auto-commit mode it came in.
+     * {@inheritDoc}
+     *
+     * <p>The due instant and backoff are stored to the microsecond, rounded up when finer (a service computing them
+     * from a nanosecond clock gets them a fraction later, never earlier); anchors are kept exactly.
+     *
+     * @throws InvalidValueException when the erasure instant is finer than a microsecond, an instant is outside the
+     *         range the database stores, or the anchors exceed 16,000 characters of JSON; nothing is written
      */
-    private <T> T inTransaction(String operation, SqlWork<Outcome<T>> work, SqlWork<T> onUniqueViolation) {
-        for (int attempt = 1; ; attempt++) {
-            try (Connection c = dataSource.getConnection()) {
-                boolean autoCommit = c.getAutoCommit();
-                if (autoCommit) {
-                    c.setAutoCommit(false);
-                }
-                try {
-                    Outcome<T> outcome;
-                    try {
-                        outcome = work.run(c);
-                    } catch (SQLException e) {
-                        rollbackQuietly(c, e);
-                        if (SqlStates.isTransactionRollback(e) && attempt < DEADLOCK_ATTEMPTS) {
-                            continue;
-                        }
-                        if (SqlStates.isUniqueViolation(e)) {
-                            return answerAfterRollback(c, onUniqueViolation);
-                        }
-                        throw e;
-                    } catch (RuntimeException e) {
-                        rollbackQuietly(c, e);
-                        throw e;
-                    }
-                    if (!outcome.commit()) {
-                        c.rollback();
-                        return outcome.afterRollback() == null ? outcome.value()
-                                : answerAfterRollback(c, outcome.afterRollback());
-                    }
-                    commit(c, operation);
-                    return outcome.value();
-                } finally {
-                    if (autoCommit) {
-                        restoreAutoCommit(c);
-                    }
-                }
-            } catch (SQLException e) {
-                throw new StoreException(operation, e);
-            }
-        }
+    @Override
+    public boolean saveItem(RetainedItem item) {
+        return retention.saveItem(item);
     }
 
-    /** Reads on the connection whose transaction was just rolled back, then ends that read transaction too. */
-    private static <T> T answerAfterRollback(Connection c, SqlWork<T> answer) throws SQLException {
-        try {
-            return answer.run(c);
-        } finally {
-            c.rollback();
-        }
-    }
-
-    private static void commit(Connection c, String operation) {
-        try {
-            c.commit();
-        } catch (SQLException e) {
-            // Roll back before the caller restores auto-commit: switching auto-commit on mid-transaction commits
-            // (JDBC spec), which would turn a failed commit into a successful one behind our back.
-            rollbackQuietly(c, e);
-            // The database may or may not have committed before the failure reached us; say so rather than
-            // promise "nothing was written".
-            StoreException failure = new StoreException(operation, "the commit failed, so whether it took effect "
-                    + "is unknown; read back before retrying: " + e.getMessage());
-            failure.initCause(e);
-            throw failure;
-        }
-    }
-
-    private static void rollbackQuietly(Connection c, Exception cause) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            cause.addSuppressed(e);
-        }
-    }
-
-    private static void restoreAutoCommit(Connection c) {
-        try {
-            c.setAutoCommit(true);
-        } catch (SQLException e) {
-            // The connection is broken; closing it below hands it back to the pool, which discards it.
-        }
+    /** {@inheritDoc} A keyset scan of the due index on (active due instant, subject, category, purpose). */
+    @Override
+    public List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
+        return retention.dueItems(dueBy, after, limit);
     }
 
     /**
-     * Runs read-only work on one borrowed connection. A connection handed out with auto-commit off is
-     * committed afterwards, so no read transaction (and no snapshot) outlives the call.
+     * {@inheritDoc}
+     *
+     * <p>PostgreSQL and MariaDB: one transaction selects the rows with {@code FOR UPDATE SKIP LOCKED} from the due
+     * index and marks them claimed (token, owner, lease end), so concurrent sweepers pass each other's rows by
+     * instead of waiting. H2: candidates are read and each is claimed by a conditional {@code UPDATE} whose update
+     * count decides. The lease end is stored rounded up to the microsecond.
      */
-    private <T> T read(String operation, SqlWork<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            boolean autoCommit = c.getAutoCommit();
-            try {
-                T result = work.run(c);
-                if (!autoCommit) {
-                    c.commit();
-                }
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                if (!autoCommit) {
-                    rollbackQuietly(c, e);
-                }
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new StoreException(operation, e);
-        } catch (InvalidValueException | IllegalArgumentException e) {
-            // A stored row that does not make a valid value: the store is damaged, not the caller's input.
-            StoreException failure = new StoreException(operation, "a stored row is not a valid value: "
-                    + e.getMessage());
-            failure.initCause(e);
-            throw failure;
-        }
+    @Override
+    public List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
+        return retention.claimDue(now, limit, owner, lease);
+    }
+
+    @Override
+    public Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease) {
+        return retention.claimItem(key, now, owner, lease);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One transaction: the token-checked save or claim release, then the audit entry, whose sequence comes from a
+     * one-row counter locked until commit (gapless, and visible in sequence order to {@link #disposals}).
+     */
+    @Override
+    public boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit) {
+        return retention.finishClaim(claim, updated, audit);
+    }
+
+    /** {@inheritDoc} @throws InvalidValueException when an instant is finer than a microsecond or out of range */
+    @Override
+    public void saveHold(LegalHold hold) {
+        retention.saveHold(hold);
+    }
+
+    @Override
+    public Optional<LegalHold> hold(String id) {
+        return retention.hold(id);
+    }
+
+    @Override
+    public List<LegalHold> holds(SubjectId subject) {
+        return retention.holds(subject);
+    }
+
+    @Override
+    public List<DisposalRecord> disposals(long afterSequence, int limit) {
+        return retention.disposals(afterSequence, limit);
+    }
+
+    @Override
+    public boolean addTombstone(Tombstone tombstone) {
+        return retention.addTombstone(tombstone);
+    }
+
+    @Override
+    public Optional<Tombstone> tombstone(String subjectReference) {
+        return retention.tombstone(subjectReference);
+    }
+
+    // ---------------------------------------------------------------------------------------- rights
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws InvalidValueException when the request names another subject than the stored one
+     */
+    @Override
+    public boolean saveRequest(RightsRequest request) {
+        return rights.saveRequest(request);
+    }
+
+    @Override
+    public Optional<RightsRequest> request(String id) {
+        return rights.request(id);
+    }
+
+    /** {@inheritDoc} Requests received in the same microsecond come in id order. */
+    @Override
+    public List<RightsRequest> requests(SubjectId subject) {
+        return rights.requests(subject);
+    }
+
+    @Override
+    public List<RightsRequest> openRequests(int limit) {
+        return rights.openRequests(limit);
+    }
+
+    /** The change listener, if this store has one (for tests). */
+    PostgresChangeListener changeListener() {
+        return listener;
     }
 
     // -------------------------------------------------------------------------------------- helpers
@@ -885,6 +942,7 @@ public final class JdbcStore implements ConsentStore {
         private String tablePrefix = "consent_";
         private Dialect dialect;
         private boolean createSchema = true;
+        private boolean changeNotifications = true;
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -919,6 +977,17 @@ public final class JdbcStore implements ConsentStore {
         }
 
         /**
+         * PostgreSQL only: whether appends and links send a notification on commit and {@link JdbcStore#onChanges}
+         * listens for them (default {@code true}). Turn it off where LISTEN cannot work, e.g. behind PgBouncer in
+         * transaction pooling mode; other nodes' caches then learn of changes by polling alone. Use the same setting
+         * on every node: a node that does not notify leaves the others to their polling.
+         */
+        public Builder changeNotifications(boolean on) {
+            this.changeNotifications = on;
+            return this;
+        }
+
+        /**
          * Validates the configuration and builds the store.
          *
          * @throws InvalidValueException when a setting breaks its rule or the database is not a supported one
@@ -943,7 +1012,7 @@ public final class JdbcStore implements ConsentStore {
                     throw new StoreException("createSchema", e);
                 }
             }
-            return new JdbcStore(dataSource, customization, tablePrefix);
+            return new JdbcStore(dataSource, customization, tablePrefix, changeNotifications);
         }
 
         private static Dialect detect(DataSource dataSource) {

@@ -44,7 +44,8 @@ final class SchemaInitializer {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaInitializer.class);
 
     /** Every migration, in order. A new one is appended here and as {@code V<n>__<name>.sql} per dialect. */
-    static final List<Migration> MIGRATIONS = List.of(new Migration(1, "consent"), new Migration(2, "checkpoints"));
+    static final List<Migration> MIGRATIONS = List.of(new Migration(1, "consent"), new Migration(2, "checkpoints"),
+            new Migration(3, "retention_rights"));
 
     /**
      * SQLStates that mean "that object already exists": PostgreSQL duplicate_table and duplicate_object,

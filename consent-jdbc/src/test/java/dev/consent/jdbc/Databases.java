@@ -28,6 +28,10 @@ public final class Databases {
     /** One in-memory H2 database per JVM; tests keep apart by table prefix. Writers wait up to 10 s for locks. */
     public static final String H2_URL = "jdbc:h2:mem:consent;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
 
+    /** Every table a store creates, after its prefix. */
+    static final List<String> TABLES = List.of("events", "heads", "links", "changes", "feed_lock", "checkpoints",
+            "items", "holds", "disposals", "disposal_counter", "tombstones", "rights_requests", "schema_version");
+
     private static final Map<Dialect, DataSource> SHARED = new ConcurrentHashMap<>();
     private static final Map<Dialect, String> UNREACHABLE = new ConcurrentHashMap<>();
 
@@ -127,7 +131,7 @@ public final class Databases {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
-            for (String t : List.of("events", "heads", "links", "changes", "feed_lock", "checkpoints", "schema_version")) {
+            for (String t : TABLES) {
                 s.execute("DROP TABLE IF EXISTS " + prefix + t);
             }
         } catch (SQLException e) {

@@ -47,11 +47,12 @@ class SchemaInitializerTest {
         String prefix = Databases.freshPrefix();
         try {
             SchemaInitializer init = new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, CLOCK);
-            assertThat(init.migrate()).containsExactly(1, 2);
+            assertThat(init.migrate()).containsExactly(1, 2, 3);
             assertThat(init.migrate()).isEmpty();
             JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
+            assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
         } finally {
             Databases.dropTables(ds, prefix);
         }
@@ -90,8 +91,9 @@ class SchemaInitializerTest {
             for (Future<JdbcStore> f : nodes) {
                 stores.add(f.get(60, TimeUnit.SECONDS));
             }
-            assertThat(versions(ds, prefix)).containsExactly(1, 2);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
+            assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(stores.get(0).append(firstEvent("a")).appended()).isTrue();
             assertThat(stores.get(5).changePosition()).isEqualTo(1);
         } finally {
@@ -126,6 +128,32 @@ class SchemaInitializerTest {
             try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + prefix + "test_marker");
             }
+            Databases.dropTables(ds, prefix);
+        }
+    }
+
+    /** A store deployed at version 2, holding a ledger, gains the retention and rights tables without losing it. */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void aVersion2SchemaInUseMigratesForwardToVersion3(Dialect dialect) throws SQLException {
+        DataSource ds = Databases.shared(dialect);
+        String prefix = Databases.freshPrefix();
+        JdbcCustomization customization = JdbcCustomization.of(dialect);
+        try {
+            assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 2))
+                    .migrate()).containsExactly(1, 2);
+            JdbcStore v2 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
+            assertThat(v2.append(firstEvent("a")).appended()).isTrue();
+            assertThatThrownBy(() -> v2.items(SubjectId.of("a"))).isInstanceOf(StoreException.class)
+                    .hasMessageContaining("items");
+
+            JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).build();
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3);
+            assertThat(v3.events(SubjectId.of("a"), 0, 10)).hasSize(1);
+            assertThat(v3.saveItem(dev.consent.retention.RetainedItem.create(
+                    dev.consent.retention.ItemKey.of("a", "access.log")))).isTrue();
+            assertThat(v2.items(SubjectId.of("a"))).hasSize(1);
+        } finally {
             Databases.dropTables(ds, prefix);
         }
     }

@@ -11,6 +11,17 @@ import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
+import dev.consent.retention.Anchor;
+import dev.consent.retention.Claim;
+import dev.consent.retention.DisposalAction;
+import dev.consent.retention.DisposalRecord;
+import dev.consent.retention.ItemKey;
+import dev.consent.retention.LegalHold;
+import dev.consent.retention.RetainedItem;
+import dev.consent.retention.Tombstone;
+import dev.consent.rights.RequestStatus;
+import dev.consent.rights.RequestType;
+import dev.consent.rights.RightsRequest;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -20,6 +31,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -27,8 +39,10 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -58,10 +72,7 @@ class TimeZoneRoundTripTest {
         assertThat(jvm.getRules().getOffset(INSTANTS.get(0)))
                 .as("this test needs a non-UTC JVM default zone (surefire sets -Duser.timezone=America/Sao_Paulo)")
                 .isNotEqualTo(ZoneOffset.UTC);
-        String sessionZone = switch (dialect) {
-            case H2, POSTGRESQL -> "SET TIME ZONE 'Asia/Kolkata'";
-            case MARIADB -> "SET time_zone = '+05:30'";
-        };
+        String sessionZone = sessionZone(dialect);
         String prefix = Databases.freshPrefix();
         try (HikariDataSource pool = Databases.pool(dialect, sessionZone, 2)) {
             try {
@@ -97,6 +108,83 @@ class TimeZoneRoundTripTest {
         }
     }
 
+    /**
+     * The instant columns of the retention and rights tables (due, backoff, erasure, lease, holds, audit, tombstones,
+     * received-at) round trip exactly, compare in instant order (the due index scan and claims), and are stored as
+     * UTC, with the same zones as above.
+     */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void retentionAndRightsInstantsRoundTripAndCompareWhateverTheZones(Dialect dialect) throws SQLException {
+        String prefix = Databases.freshPrefix();
+        try (HikariDataSource pool = Databases.pool(dialect, sessionZone(dialect), 2)) {
+            try {
+                assertThat(sessionOffsetMinutes(pool, dialect)).as("session time zone offset in minutes").isEqualTo(330);
+                JdbcStore store = JdbcStore.builder(pool).tablePrefix(prefix).build();
+                List<Instant> byDue = new ArrayList<>();
+                for (int i = 0; i < INSTANTS.size(); i++) {
+                    Instant t = INSTANTS.get(i);
+                    ItemKey key = ItemKey.of("zones-" + i, "access.log");
+                    RetainedItem item = RetainedItem.create(key).withAnchors(Map.of(Anchor.COLLECTED, t))
+                            .withErasureRequestedAt(t).withDue(Optional.of(t)).withRetry(1, Optional.of(t));
+                    assertThat(store.saveItem(item)).isTrue();
+                    assertThat(store.item(key)).contains(item.nextVersion());
+                    byDue.add(t);
+
+                    LegalHold hold = new LegalHold("hold-" + i, SubjectId.of("zones-" + i), Set.of(), "zones", "test", t,
+                            Optional.of(new LegalHold.Release("test", "done", t)));
+                    store.saveHold(hold);
+                    assertThat(store.hold(hold.id())).contains(hold);
+                    Tombstone tombstone = new Tombstone("ref-" + i, t);
+                    assertThat(store.addTombstone(tombstone)).isTrue();
+                    assertThat(store.tombstone("ref-" + i)).contains(tombstone);
+                }
+                byDue.sort(null);
+                Instant end = Instant.parse("9999-12-31T23:59:59.999999Z");
+                // the due index scan compares the stored instants with the bound and with each other
+                assertThat(store.dueItems(end, Optional.empty(), 100)).extracting(i -> i.dueAt().orElseThrow())
+                        .containsExactlyElementsOf(byDue);
+                assertThat(store.dueItems(Instant.parse("2018-11-04T00:30:00.654320Z"), Optional.empty(), 100))
+                        .extracting(i -> i.dueAt().orElseThrow()).containsExactly(byDue.get(0), byDue.get(1),
+                                byDue.get(2));
+                assertThat(storedAsUtcText(pool, dialect, "due_at", prefix + "items", "subject")).containsExactlyElementsOf(
+                        INSTANTS.stream().map(UTC_TEXT::format).toList());
+
+                // claims: the backoff (not_before) and the lease end compare as instants too
+                Instant gap = Instant.parse("2018-11-04T00:30:00.654321Z");
+                List<Claim> claims = store.claimDue(gap, 100, "node", Duration.ofMinutes(30));
+                assertThat(claims).extracting(c -> c.item().dueAt().orElseThrow())
+                        .containsExactly(byDue.get(0), byDue.get(1), byDue.get(2), byDue.get(3));
+                assertThat(claims).allSatisfy(c -> assertThat(c.leaseUntil()).isEqualTo(gap.plus(Duration.ofMinutes(30))));
+                assertThat(store.claimDue(gap.plus(Duration.ofMinutes(30)).minusNanos(1000), 100, "other",
+                        Duration.ofMinutes(1))).isEmpty();
+                Claim c = claims.get(3);
+                DisposalRecord audit = new DisposalRecord(0, gap, "ref", "access.log", "", "logs-90d", "7",
+                        Optional.of(Anchor.COLLECTED), Optional.of(INSTANTS.get(1)), INSTANTS.get(0),
+                        DisposalAction.DELETE, DisposalRecord.Outcome.DISPOSED, 1, "key", "node", Optional.empty());
+                assertThat(store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED), audit)).isTrue();
+                assertThat(store.disposals(0, 10)).containsExactly(audit.withSequence(1));
+
+                RightsRequest request = new RightsRequest("req-zones", SubjectId.of("zones"), RequestType.ACCESS,
+                        RequestStatus.RECEIVED, INSTANTS.get(0), Optional.empty(), Optional.empty(), Optional.empty(),
+                        Optional.empty(), Optional.empty(), List.of(), 1);
+                assertThat(store.saveRequest(request)).isTrue();
+                assertThat(store.request("req-zones")).contains(request);
+                assertThat(storedAsUtcText(pool, dialect, "received_at", prefix + "rights_requests", "request_id"))
+                        .containsExactly(UTC_TEXT.format(INSTANTS.get(0)));
+            } finally {
+                Databases.dropTables(pool, prefix);
+            }
+        }
+    }
+
+    private static String sessionZone(Dialect dialect) {
+        return switch (dialect) {
+            case H2, POSTGRESQL -> "SET TIME ZONE 'Asia/Kolkata'";
+            case MARIADB -> "SET time_zone = '+05:30'";
+        };
+    }
+
     private static int sessionOffsetMinutes(HikariDataSource pool, Dialect dialect) throws SQLException {
         String sql = switch (dialect) {
             case H2 -> "SELECT EXTRACT(TIMEZONE_HOUR FROM CURRENT_TIMESTAMP) * 60"
@@ -113,16 +201,21 @@ class TimeZoneRoundTripTest {
     /** occurred_at as the database itself prints it in UTC, in sequence order. */
     private static List<String> storedAsUtcText(HikariDataSource pool, Dialect dialect, String prefix)
             throws SQLException {
-        String column = switch (dialect) {
-            case H2 -> "FORMATDATETIME(occurred_at, 'yyyy-MM-dd''T''HH:mm:ss.SSSSSS', 'en', 'UTC')";
-            case POSTGRESQL -> "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')";
+        return storedAsUtcText(pool, dialect, "occurred_at", prefix + "events", "seq");
+    }
+
+    /** {@code column} of {@code table} as the database itself prints it in UTC, ordered by {@code orderBy}. */
+    private static List<String> storedAsUtcText(HikariDataSource pool, Dialect dialect, String column, String table,
+            String orderBy) throws SQLException {
+        String utc = switch (dialect) {
+            case H2 -> "FORMATDATETIME(" + column + ", 'yyyy-MM-dd''T''HH:mm:ss.SSSSSS', 'en', 'UTC')";
+            case POSTGRESQL -> "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')";
             // DATETIME holds UTC wall-clock time by design; the session zone must not have shifted it
-            case MARIADB -> "DATE_FORMAT(occurred_at, '%Y-%m-%dT%H:%i:%s.%f')";
+            case MARIADB -> "DATE_FORMAT(" + column + ", '%Y-%m-%dT%H:%i:%s.%f')";
         };
         List<String> out = new ArrayList<>();
         try (Connection c = pool.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT " + column + " FROM " + prefix
-                     + "events ORDER BY seq")) {
+             PreparedStatement ps = c.prepareStatement("SELECT " + utc + " FROM " + table + " ORDER BY " + orderBy)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));

@@ -1,0 +1,725 @@
+package dev.consent.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.consent.internal.Checks;
+import dev.consent.InvalidValueException;
+import dev.consent.StoreException;
+import dev.consent.jdbc.JdbcCustomization.Binder;
+import dev.consent.jdbc.JdbcCustomization.Keyset;
+import dev.consent.jdbc.Transactions.Outcome;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.CategoryId;
+import dev.consent.policy.PurposeId;
+import dev.consent.retention.Anchor;
+import dev.consent.retention.Claim;
+import dev.consent.retention.DisposalAction;
+import dev.consent.retention.DisposalRecord;
+import dev.consent.retention.ItemKey;
+import dev.consent.retention.LegalHold;
+import dev.consent.retention.RetainedItem;
+import dev.consent.retention.Tombstone;
+import dev.consent.store.RetentionStore.DueCursor;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * The retention half of {@link JdbcStore}: retained items with their due index and sweeper claims, legal holds,
+ * the disposal audit and tombstones, in the tables of {@code V3__retention_rights.sql}.
+ *
+ * <p>Claims: on PostgreSQL and MariaDB one transaction selects the claimable rows in due order with
+ * {@code FOR UPDATE SKIP LOCKED} (rows another sweeper is claiming right now are passed over, not waited for) and
+ * writes a token, owner and lease end into them. On H2, whose SKIP LOCKED applies the limit first, candidates are
+ * read without locks and each is claimed by a conditional {@code UPDATE} (same version, still claimable) whose
+ * update count says who won. Either way the claim columns, not a held lock, are what makes a claim exclusive, so a
+ * claim outlives its transaction and lapses by itself when its lease ends.
+ */
+final class RetentionTables {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<TreeMap<String, String>> ANCHORS = new TypeReference<>() {
+    };
+    /** The longest anchors document stored (MariaDB's TEXT holds 65,535 bytes). */
+    private static final int MAX_ANCHORS_JSON = 16_000;
+    private static final int MAX_HOLD_CATEGORIES = 4_000;
+    /** H2 only: how many times a claim re-reads candidates after losing every one of them to other sweepers. */
+    private static final int OPTIMISTIC_ROUNDS = 10;
+    private static final List<String> KEY_COLUMNS = List.of("subject", "category", "purpose");
+    /** The due index: an active item's due instant (NULL once disposed, so disposed items are not scanned), then the key. */
+    static final List<String> DUE_COLUMNS = List.of("active_due_at", "subject", "category", "purpose");
+    private static final String CLAIMABLE = "active_due_at <= ? AND (not_before IS NULL OR not_before <= ?)"
+            + " AND (lease_until IS NULL OR lease_until <= ?)";
+    private static final String DUE_ORDER = " ORDER BY active_due_at, subject, category, purpose";
+
+    private final Transactions tx;
+    private final JdbcCustomization dialect;
+    private final String items;
+    private final String holds;
+    private final String disposals;
+    private final String counter;
+    private final String tombstones;
+    private final String itemColumns;
+
+    RetentionTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+        this.tx = tx;
+        this.dialect = dialect;
+        this.items = prefix + "items";
+        this.holds = prefix + "holds";
+        this.disposals = prefix + "disposals";
+        this.counter = prefix + "disposal_counter";
+        this.tombstones = prefix + "tombstones";
+        this.itemColumns = "subject, category, purpose, anchors, " + dialect.selectInstant("erasure_requested_at") + ", "
+                + dialect.selectInstant("due_at") + ", state, attempts, " + dialect.selectInstant("not_before")
+                + ", version";
+    }
+
+    // ------------------------------------------------------------------------------------------------ items
+
+    Optional<RetainedItem> item(ItemKey key) {
+        Checks.required("key", key);
+        return tx.read("item", c -> readItem(c, key, ""));
+    }
+
+    private Optional<RetainedItem> readItem(Connection c, ItemKey key, String lockClause) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
+                + " WHERE subject = ? AND category = ? AND purpose = ?" + lockClause)) {
+            bindKey(ps, 1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(itemRow(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    List<RetainedItem> items(SubjectId subject) {
+        Checks.required("subject", subject);
+        return tx.read("items", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
+                    + " WHERE subject = ? ORDER BY category, purpose")) {
+                ps.setString(1, subject.value());
+                return itemRows(ps);
+            }
+        });
+    }
+
+    List<RetainedItem> allItems(Optional<ItemKey> after, int limit) {
+        Checks.required("after", after);
+        positive(limit);
+        return tx.read("allItems", c -> {
+            Keyset keyset = after.isPresent() ? dialect.after(KEY_COLUMNS) : null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
+                    + (keyset == null ? "" : " WHERE " + keyset.sql()) + " ORDER BY subject, category, purpose LIMIT ?")) {
+                int i = 1;
+                if (keyset != null) {
+                    i = keyset.bind(ps, i, keyBinders(after.get()));
+                }
+                ps.setInt(i, limit);
+                return itemRows(ps);
+            }
+        });
+    }
+
+    /**
+     * {@code INSERT} for version 0 (a concurrent first save makes it a unique violation: false), otherwise an
+     * {@code UPDATE} that compares the version; the claim columns are not touched.
+     */
+    boolean saveItem(RetainedItem item) {
+        ItemValues v = ItemValues.of(Checks.required("item", item), dialect);
+        if (item.version() < 0) {
+            return false;
+        }
+        return tx.inTransaction("saveItem", c -> {
+            if (item.version() == 0) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + items + " (anchors, erasure_requested_at,"
+                        + " due_at, state, attempts, not_before, version, subject, category, purpose)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    int i = v.bindFields(ps, 1, dialect);
+                    ps.setLong(i++, 1);
+                    bindKey(ps, i, item.key());
+                    ps.executeUpdate();
+                }
+                return Outcome.commit(true);
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
+                    + " due_at = ?, state = ?, attempts = ?, not_before = ?, version = ?"
+                    + " WHERE subject = ? AND category = ? AND purpose = ? AND version = ?")) {
+                int i = v.bindFields(ps, 1, dialect);
+                ps.setLong(i++, item.version() + 1);
+                i = bindKey(ps, i, item.key());
+                ps.setLong(i, item.version());
+                return ps.executeUpdate() == 1 ? Outcome.commit(true) : Outcome.rollback(false);
+            }
+        }, c -> false);
+    }
+
+    /** A keyset scan of the due index (active_due_at, subject, category, purpose) from {@code after}. */
+    List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
+        Instant by = StoredInstants.bound("dueBy", dueBy, dialect);
+        Checks.required("after", after);
+        positive(limit);
+        Optional<List<Binder>> position = after.map(this::dueBinders);
+        return tx.read("dueItems", c -> {
+            Keyset keyset = position.isPresent() ? dialect.after(DUE_COLUMNS) : null;
+            try (PreparedStatement ps = c.prepareStatement(dueItemsSql(keyset))) {
+                dialect.setInstant(ps, 1, by);
+                int i = 2;
+                if (keyset != null) {
+                    i = keyset.bind(ps, i, position.get());
+                }
+                ps.setInt(i, limit);
+                return itemRows(ps);
+            }
+        });
+    }
+
+    /**
+     * The planner's scan: parameters are the bound, then the keyset position ({@code keyset} null: from the start),
+     * then the limit.
+     */
+    String dueItemsSql(Keyset keyset) {
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE active_due_at <= ?"
+                + (keyset == null ? "" : " AND " + keyset.sql()) + DUE_ORDER + " LIMIT ?";
+    }
+
+    /**
+     * The sweeper's scan for claimable items: parameters are the three instants of {@link #CLAIMABLE}, then the
+     * limit; locking or not.
+     */
+    String claimableSql(boolean skipLocked) {
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + CLAIMABLE + DUE_ORDER + " LIMIT ?"
+                + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
+    }
+
+    private List<Binder> dueBinders(DueCursor cursor) {
+        Checks.required("after.key", cursor.key());
+        // a cursor is made from a stored item, so its instant is exact to the microsecond
+        Instant due = StoredInstants.exact("after.dueAt", cursor.dueAt(), dialect);
+        List<Binder> out = new ArrayList<>();
+        out.add((ps, i) -> dialect.setInstant(ps, i, due));
+        out.addAll(keyBinders(cursor.key()));
+        return out;
+    }
+
+    // ----------------------------------------------------------------------------------------------- claims
+
+    List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
+        positive(limit);
+        ClaimTerms terms = ClaimTerms.of(now, owner, lease, dialect);
+        if (dialect.skipsLockedRows()) {
+            return tx.inTransaction("claimDue", c -> {
+                List<RetainedItem> picked;
+                try (PreparedStatement ps = c.prepareStatement(claimableSql(true))) {
+                    int i = terms.bindClaimable(ps, 1, dialect);
+                    ps.setInt(i, limit);
+                    picked = itemRows(ps);
+                }
+                if (picked.isEmpty()) {
+                    return Outcome.rollback(List.of());
+                }
+                List<Claim> claims = new ArrayList<>(picked.size());
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
+                        + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ?")) {
+                    for (RetainedItem item : picked) {
+                        Claim claim = terms.claim(item);
+                        terms.bindClaim(ps, 1, claim, dialect);
+                        bindKey(ps, 4, item.key());
+                        ps.addBatch();
+                        claims.add(claim);
+                    }
+                    ps.executeBatch(); // the rows are locked by this transaction: every update applies
+                }
+                return Outcome.commit(List.copyOf(claims));
+            }, c -> {
+                throw new StoreException("claimDue", "a claim met a unique violation, which no claim statement can cause");
+            });
+        }
+        for (int round = 0; round < OPTIMISTIC_ROUNDS; round++) {
+            List<RetainedItem> candidates = tx.read("claimDue", c -> {
+                try (PreparedStatement ps = c.prepareStatement(claimableSql(false))) {
+                    int i = terms.bindClaimable(ps, 1, dialect);
+                    ps.setInt(i, limit);
+                    return itemRows(ps);
+                }
+            });
+            if (candidates.isEmpty()) {
+                return List.of();
+            }
+            List<Claim> won = tx.inTransaction("claimDue", c -> {
+                List<Claim> out = new ArrayList<>();
+                for (RetainedItem candidate : candidates) {
+                    Claim claim = terms.claim(candidate);
+                    if (claimIfUnchanged(c, claim, terms)) {
+                        out.add(claim);
+                    }
+                }
+                return out.isEmpty() ? Outcome.rollback(List.<Claim>of()) : Outcome.commit(List.copyOf(out));
+            }, c -> List.of());
+            if (!won.isEmpty()) {
+                return won;
+            }
+            // every candidate went to another sweeper between our read and our update: look again
+        }
+        return List.of();
+    }
+
+    /**
+     * Claims one item with a conditional {@code UPDATE}: the same version as the candidate read (so the claim's item
+     * is what is stored) and still claimable now. The update count says whether this claimer won.
+     */
+    private boolean claimIfUnchanged(Connection c, Claim claim, ClaimTerms terms) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
+                + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ? AND version = ? AND " + CLAIMABLE)) {
+            int i = terms.bindClaim(ps, 1, claim, dialect);
+            i = bindKey(ps, i, claim.item().key());
+            ps.setLong(i++, claim.item().version());
+            terms.bindClaimable(ps, i, dialect);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** A conditional {@code UPDATE} on one row (claimable now), then the item read back in the same transaction. */
+    Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease) {
+        Checks.required("key", key);
+        ClaimTerms terms = ClaimTerms.of(now, owner, lease, dialect);
+        return tx.inTransaction("claimItem", c -> {
+            String token = UUID.randomUUID().toString();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
+                    + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ? AND " + CLAIMABLE)) {
+                ps.setString(1, token);
+                ps.setString(2, terms.owner);
+                dialect.setInstant(ps, 3, terms.leaseUntil);
+                int i = bindKey(ps, 4, key);
+                terms.bindClaimable(ps, i, dialect);
+                if (ps.executeUpdate() != 1) {
+                    return Outcome.rollback(Optional.<Claim>empty());
+                }
+            }
+            RetainedItem item = readItem(c, key, "").orElseThrow(() -> new SQLException(
+                    "a claimed item cannot be read back in its own transaction", "XX000"));
+            return Outcome.commit(Optional.of(new Claim(item, token, terms.owner, terms.leaseUntil, item.attempts() + 1)));
+        }, c -> Optional.empty());
+    }
+
+    /**
+     * One transaction: the item is saved over the expected version and its claim cleared in one {@code UPDATE} that
+     * checks the token; when the version moved, only the claim is cleared (the newer item is kept); when the token
+     * does not match, nothing is written. Then the audit entry takes the next sequence from the counter row (locked
+     * until commit, so sequences are gapless and visible in order) and is inserted.
+     */
+    boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit) {
+        Checks.required("claim", claim);
+        Checks.required("claim.item", claim.item());
+        Checks.text("claim.token", claim.token(), 36);
+        ItemValues v = ItemValues.of(Checks.required("updated", updated), dialect);
+        if (!updated.key().equals(claim.item().key())) {
+            throw new InvalidValueException("updated.key", updated.key(), "must be the claimed item's key "
+                    + claim.item().key());
+        }
+        AuditValues a = AuditValues.of(Checks.required("audit", audit), dialect);
+        return tx.inTransaction("finishClaim", c -> {
+            int saved;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
+                    + " due_at = ?, state = ?, attempts = ?, not_before = ?, version = ?, claim_token = NULL,"
+                    + " claim_owner = NULL, lease_until = NULL"
+                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ? AND version = ?")) {
+                int i = v.bindFields(ps, 1, dialect);
+                ps.setLong(i++, updated.version() + 1);
+                i = bindKey(ps, i, updated.key());
+                ps.setString(i++, claim.token());
+                ps.setLong(i, updated.version());
+                saved = ps.executeUpdate();
+            }
+            if (saved == 0) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = NULL,"
+                        + " claim_owner = NULL, lease_until = NULL"
+                        + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?")) {
+                    int i = bindKey(ps, 1, updated.key());
+                    ps.setString(i, claim.token());
+                    if (ps.executeUpdate() == 0) {
+                        return Outcome.rollback(false); // the claim was lost (taken over, or finished already)
+                    }
+                }
+            }
+            a.insert(c, disposals, nextAuditSequence(c), dialect);
+            return Outcome.commit(true);
+        }, c -> {
+            throw new StoreException("finishClaim", "the audit sequence taken from " + counter + " is already used in "
+                    + disposals + ": the counter is behind the audit (a partial restore or manual edit?)");
+        });
+    }
+
+    private long nextAuditSequence(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + counter + " SET last_seq = last_seq + 1 WHERE id = 1")) {
+            if (ps.executeUpdate() != 1) {
+                throw new StoreException("finishClaim", "the audit counter row (id 1) is missing from " + counter
+                        + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM " + counter + " WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    List<DisposalRecord> disposals(long afterSequence, int limit) {
+        positive(limit);
+        return tx.read("disposals", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT seq, " + dialect.selectInstant("recorded_at")
+                    + ", item_ref, category, purpose, rule_id, policy_version, anchor, " + dialect.selectInstant("anchor_at")
+                    + ", " + dialect.selectInstant("cutoff") + ", action, outcome, attempt, idempotency_key, node, failure"
+                    + " FROM " + disposals + " WHERE seq > ? ORDER BY seq LIMIT ?")) {
+                ps.setLong(1, afterSequence);
+                ps.setInt(2, limit);
+                List<DisposalRecord> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(auditRow(rs));
+                    }
+                }
+                return List.copyOf(out);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------- holds
+
+    /** An {@code UPDATE} by id, else an {@code INSERT}; an insert that loses to a concurrent one updates instead. */
+    void saveHold(LegalHold hold) {
+        Checks.required("hold", hold);
+        StoredInstants.exact("hold.placedAt", hold.placedAt(), dialect);
+        hold.release().ifPresent(r -> StoredInstants.exact("hold.releasedAt", r.releasedAt(), dialect));
+        String categories = hold.categories().stream().map(CategoryId::value).collect(Collectors.joining(" "));
+        if (categories.length() > MAX_HOLD_CATEGORIES) {
+            throw new InvalidValueException("hold.categories", hold.categories().size() + " categories",
+                    "must fit in " + MAX_HOLD_CATEGORIES + " characters, separated by spaces");
+        }
+        for (int attempt = 0; attempt < 2; attempt++) {
+            boolean saved = tx.inTransaction("saveHold", c -> {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + holds + " SET subject = ?, categories = ?,"
+                        + " reason = ?, placed_by = ?, placed_at = ?, released_by = ?, release_reason = ?, released_at = ?"
+                        + " WHERE hold_id = ?")) {
+                    bindHold(ps, hold, categories);
+                    if (ps.executeUpdate() == 1) {
+                        return Outcome.commit(true);
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + holds + " (subject, categories, reason,"
+                        + " placed_by, placed_at, released_by, release_reason, released_at, hold_id)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    bindHold(ps, hold, categories);
+                    ps.executeUpdate();
+                }
+                return Outcome.commit(true);
+            }, c -> false);
+            if (saved) {
+                return;
+            }
+        }
+        throw new StoreException("saveHold", "the hold was neither updatable nor insertable twice in a row");
+    }
+
+    private void bindHold(PreparedStatement ps, LegalHold hold, String categories) throws SQLException {
+        ps.setString(1, hold.subject().value());
+        ps.setString(2, categories);
+        ps.setString(3, hold.reason());
+        ps.setString(4, hold.placedBy());
+        dialect.setInstant(ps, 5, hold.placedAt());
+        Optional<LegalHold.Release> r = hold.release();
+        ps.setString(6, r.map(LegalHold.Release::releasedBy).orElse(null));
+        ps.setString(7, r.map(LegalHold.Release::reason).orElse(null));
+        dialect.setInstant(ps, 8, r.map(LegalHold.Release::releasedAt).orElse(null));
+        ps.setString(9, hold.id());
+    }
+
+    Optional<LegalHold> hold(String id) {
+        Checks.required("id", id);
+        return tx.read("hold", c -> {
+            try (PreparedStatement ps = c.prepareStatement(holdSelect() + " WHERE hold_id = ?")) {
+                ps.setString(1, id);
+                List<LegalHold> found = holdRows(ps);
+                return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+            }
+        });
+    }
+
+    List<LegalHold> holds(SubjectId subject) {
+        Checks.required("subject", subject);
+        return tx.read("holds", c -> {
+            try (PreparedStatement ps = c.prepareStatement(holdSelect() + " WHERE subject = ? ORDER BY placed_seq")) {
+                ps.setString(1, subject.value());
+                return holdRows(ps);
+            }
+        });
+    }
+
+    private String holdSelect() {
+        return "SELECT hold_id, subject, categories, reason, placed_by, " + dialect.selectInstant("placed_at")
+                + ", released_by, release_reason, " + dialect.selectInstant("released_at") + " FROM " + holds;
+    }
+
+    private List<LegalHold> holdRows(PreparedStatement ps) throws SQLException {
+        List<LegalHold> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                try {
+                    Set<CategoryId> categories = new TreeSet<>();
+                    String text = rs.getString(3);
+                    if (!text.isEmpty()) {
+                        for (String c : text.split(" ")) {
+                            categories.add(CategoryId.of(c));
+                        }
+                    }
+                    Instant releasedAt = dialect.getInstant(rs, 9);
+                    Optional<LegalHold.Release> release = releasedAt == null ? Optional.empty()
+                            : Optional.of(new LegalHold.Release(rs.getString(7), rs.getString(8), releasedAt));
+                    out.add(new LegalHold(rs.getString(1), SubjectId.of(rs.getString(2)), categories, rs.getString(4),
+                            rs.getString(5), dialect.getInstant(rs, 6), release));
+                } catch (RuntimeException e) {
+                    throw corrupt(holds, e);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    // -------------------------------------------------------------------------------------------- tombstones
+
+    boolean addTombstone(Tombstone tombstone) {
+        Checks.required("tombstone", tombstone);
+        Checks.text("tombstone.subjectReference", tombstone.subjectReference(), 100);
+        StoredInstants.exact("tombstone.erasureRequestedAt", tombstone.erasureRequestedAt(), dialect);
+        return tx.inTransaction("addTombstone", c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tombstones
+                    + " (subject_ref, erasure_requested_at) VALUES (?, ?)")) {
+                ps.setString(1, tombstone.subjectReference());
+                dialect.setInstant(ps, 2, tombstone.erasureRequestedAt());
+                ps.executeUpdate();
+            }
+            return Outcome.commit(true);
+        }, c -> false);
+    }
+
+    Optional<Tombstone> tombstone(String subjectReference) {
+        Checks.required("subjectReference", subjectReference);
+        return tx.read("tombstone", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT subject_ref, "
+                    + dialect.selectInstant("erasure_requested_at") + " FROM " + tombstones + " WHERE subject_ref = ?")) {
+                ps.setString(1, subjectReference);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new Tombstone(rs.getString(1), dialect.getInstant(rs, 2)))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ mapping
+
+    private static int bindKey(PreparedStatement ps, int index, ItemKey key) throws SQLException {
+        ps.setString(index, key.subject().value());
+        ps.setString(index + 1, key.category().value());
+        ps.setString(index + 2, key.purposeKey());
+        return index + 3;
+    }
+
+    private static List<Binder> keyBinders(ItemKey key) {
+        Checks.required("after", key);
+        return List.of((ps, i) -> ps.setString(i, key.subject().value()),
+                (ps, i) -> ps.setString(i, key.category().value()),
+                (ps, i) -> ps.setString(i, key.purposeKey()));
+    }
+
+    private List<RetainedItem> itemRows(PreparedStatement ps) throws SQLException {
+        List<RetainedItem> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(itemRow(rs));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private RetainedItem itemRow(ResultSet rs) throws SQLException {
+        try {
+            String purpose = rs.getString(3);
+            ItemKey key = new ItemKey(SubjectId.of(rs.getString(1)), CategoryId.of(rs.getString(2)),
+                    purpose.isEmpty() ? Optional.empty() : Optional.of(PurposeId.of(purpose)));
+            Map<Anchor, Instant> anchors = new TreeMap<>();
+            for (Map.Entry<String, String> e : JSON.readValue(rs.getString(4), ANCHORS).entrySet()) {
+                anchors.put(Anchor.of(e.getKey()), Instant.parse(e.getValue()));
+            }
+            return new RetainedItem(key, anchors, Optional.ofNullable(dialect.getInstant(rs, 5)),
+                    Optional.ofNullable(dialect.getInstant(rs, 6)), RetainedItem.State.valueOf(rs.getString(7)),
+                    rs.getInt(8), Optional.ofNullable(dialect.getInstant(rs, 9)), rs.getLong(10));
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw corrupt(items, e);
+        }
+    }
+
+    private DisposalRecord auditRow(ResultSet rs) throws SQLException {
+        try {
+            String anchor = rs.getString(8);
+            return new DisposalRecord(rs.getLong(1), dialect.getInstant(rs, 2), rs.getString(3), rs.getString(4),
+                    rs.getString(5), rs.getString(6), rs.getString(7),
+                    anchor == null ? Optional.empty() : Optional.of(Anchor.of(anchor)),
+                    Optional.ofNullable(dialect.getInstant(rs, 9)), dialect.getInstant(rs, 10),
+                    DisposalAction.valueOf(rs.getString(11)), DisposalRecord.Outcome.valueOf(rs.getString(12)),
+                    rs.getInt(13), rs.getString(14), rs.getString(15), Optional.ofNullable(rs.getString(16)));
+        } catch (RuntimeException e) {
+            throw corrupt(disposals, e);
+        }
+    }
+
+    /** A stored row that does not make a valid value: the store is damaged, not the caller's input. */
+    private static SQLException corrupt(String table, Exception e) {
+        return new SQLException("a stored row of " + table + " is not a valid value: " + e.getMessage(), "XX001", e);
+    }
+
+    private static void positive(int limit) {
+        if (limit < 1) {
+            throw new InvalidValueException("limit", limit, "must be 1 or more");
+        }
+    }
+
+    /** An item's columns, validated and converted before any connection is borrowed. */
+    private record ItemValues(String anchors, Instant erasureRequestedAt, Instant dueAt, String state, int attempts,
+            Instant notBefore) {
+
+        static ItemValues of(RetainedItem item, JdbcCustomization dialect) {
+            Map<String, String> anchors = new TreeMap<>();
+            item.anchors().forEach((a, t) -> anchors.put(a.name(), Checks.required("anchors[" + a + "]", t).toString()));
+            String json;
+            try {
+                json = JSON.writeValueAsString(anchors);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("a map of strings always serialises", e);
+            }
+            if (json.length() > MAX_ANCHORS_JSON) {
+                throw new InvalidValueException("anchors", item.anchors().size() + " anchors",
+                        "must fit in " + MAX_ANCHORS_JSON + " characters of JSON");
+            }
+            if (item.attempts() < 0) {
+                throw new InvalidValueException("attempts", item.attempts(), "must be 0 or more");
+            }
+            return new ItemValues(json,
+                    item.erasureRequestedAt().map(t -> StoredInstants.exact("erasureRequestedAt", t, dialect)).orElse(null),
+                    item.dueAt().map(t -> StoredInstants.roundedUp("dueAt", t, dialect)).orElse(null),
+                    item.state().name(), item.attempts(),
+                    item.notBefore().map(t -> StoredInstants.roundedUp("notBefore", t, dialect)).orElse(null));
+        }
+
+        /** Binds anchors, erasure_requested_at, due_at, state, attempts, not_before; returns the next index. */
+        int bindFields(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
+            int i = index;
+            ps.setString(i++, anchors);
+            dialect.setInstant(ps, i++, erasureRequestedAt);
+            dialect.setInstant(ps, i++, dueAt);
+            ps.setString(i++, state);
+            ps.setInt(i++, attempts);
+            dialect.setInstant(ps, i++, notBefore);
+            return i;
+        }
+    }
+
+    /** What a claim is made with: the instant it is made at, its owner and when its lease ends. */
+    private record ClaimTerms(Instant now, String owner, Instant leaseUntil) {
+        static ClaimTerms of(Instant now, String owner, Duration lease, JdbcCustomization dialect) {
+            Instant at = StoredInstants.bound("now", now, dialect);
+            Checks.text("owner", owner, 100);
+            if (lease == null || lease.isNegative() || lease.isZero()) {
+                throw new InvalidValueException("lease", lease, "must be a positive duration");
+            }
+            Instant until;
+            try {
+                until = now.plus(lease);
+            } catch (ArithmeticException | java.time.DateTimeException e) {
+                throw new InvalidValueException("lease", lease, "must end within the instants the database stores");
+            }
+            return new ClaimTerms(at, owner, StoredInstants.roundedUp("leaseUntil", until, dialect));
+        }
+
+        Claim claim(RetainedItem item) {
+            return new Claim(item, UUID.randomUUID().toString(), owner, leaseUntil, item.attempts() + 1);
+        }
+
+        /** Binds the three instants of {@link #CLAIMABLE}; returns the next index. */
+        int bindClaimable(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
+            dialect.setInstant(ps, index, now);
+            dialect.setInstant(ps, index + 1, now);
+            dialect.setInstant(ps, index + 2, now);
+            return index + 3;
+        }
+
+        /** Binds claim_token, claim_owner, lease_until; returns the next index. */
+        int bindClaim(PreparedStatement ps, int index, Claim claim, JdbcCustomization dialect) throws SQLException {
+            ps.setString(index, claim.token());
+            ps.setString(index + 1, claim.owner());
+            dialect.setInstant(ps, index + 2, claim.leaseUntil());
+            return index + 3;
+        }
+    }
+
+    /** An audit entry's columns, validated before any connection is borrowed. */
+    private record AuditValues(DisposalRecord r, Instant at, Optional<Instant> anchorAt, Instant cutoff) {
+        static AuditValues of(DisposalRecord r, JdbcCustomization dialect) {
+            Checks.text("audit.itemReference", r.itemReference(), 100);
+            Checks.text("audit.category", r.category(), 100);
+            Checks.optionalText("audit.purpose", Checks.required("audit.purpose", r.purpose()), 100);
+            Checks.text("audit.ruleId", r.ruleId(), 100);
+            Checks.text("audit.policyVersion", r.policyVersion(), 50);
+            Checks.required("audit.anchor", r.anchor());
+            Checks.required("audit.anchorAt", r.anchorAt());
+            Checks.required("audit.action", r.action());
+            Checks.required("audit.outcome", r.outcome());
+            Checks.text("audit.idempotencyKey", r.idempotencyKey(), 200);
+            Checks.text("audit.node", r.node(), 100);
+            Checks.optionalText("audit.failure", Checks.required("audit.failure", r.failure()).orElse(null), 1000);
+            return new AuditValues(r, StoredInstants.roundedUp("audit.at", r.at(), dialect),
+                    r.anchorAt().map(t -> StoredInstants.roundedUp("audit.anchorAt", t, dialect)),
+                    StoredInstants.roundedUp("audit.cutoff", r.cutoff(), dialect));
+        }
+
+        void insert(Connection c, String table, long sequence, JdbcCustomization dialect) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (seq, recorded_at, item_ref,"
+                    + " category, purpose, rule_id, policy_version, anchor, anchor_at, cutoff, action, outcome, attempt,"
+                    + " idempotency_key, node, failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setLong(1, sequence);
+                dialect.setInstant(ps, 2, at);
+                ps.setString(3, r.itemReference());
+                ps.setString(4, r.category());
+                ps.setString(5, r.purpose());
+                ps.setString(6, r.ruleId());
+                ps.setString(7, r.policyVersion());
+                ps.setString(8, r.anchor().map(Anchor::name).orElse(null));
+                dialect.setInstant(ps, 9, anchorAt.orElse(null));
+                dialect.setInstant(ps, 10, cutoff);
+                ps.setString(11, r.action().name());
+                ps.setString(12, r.outcome().name());
+                ps.setInt(13, r.attempt());
+                ps.setString(14, r.idempotencyKey());
+                ps.setString(15, r.node());
+                if (r.failure().isPresent()) {
+                    ps.setString(16, r.failure().get());
+                } else {
+                    ps.setNull(16, Types.VARCHAR);
+                }
+                ps.executeUpdate();
+            }
+        }
+    }
+}

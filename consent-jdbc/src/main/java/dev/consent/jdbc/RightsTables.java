@@ -1,0 +1,147 @@
+package dev.consent.jdbc;
+
+import dev.consent.internal.Checks;
+import dev.consent.InvalidValueException;
+import dev.consent.jdbc.Transactions.Outcome;
+import dev.consent.ledger.SubjectId;
+import dev.consent.rights.RequestStatus;
+import dev.consent.rights.RightsRequest;
+import dev.consent.store.RightsRequestCodec;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The rights half of {@link JdbcStore}: each request is one {@link RightsRequestCodec} JSON document, the exact
+ * request, beside the columns it is found and ordered by (id, subject, status, received-at to the microsecond,
+ * version). Saves compare the version in the {@code UPDATE}; a new request is an {@code INSERT} that a concurrent
+ * first save turns into a unique violation, reported as {@code false}.
+ */
+final class RightsTables {
+    /** Open statuses, from the enum itself, so the query follows {@link RequestStatus#isOpen()}. */
+    private static final List<String> OPEN = Arrays.stream(RequestStatus.values()).filter(RequestStatus::isOpen)
+            .map(Enum::name).toList();
+
+    private final Transactions tx;
+    private final JdbcCustomization dialect;
+    private final String requests;
+
+    RightsTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+        this.tx = tx;
+        this.dialect = dialect;
+        this.requests = prefix + "rights_requests";
+    }
+
+    boolean saveRequest(RightsRequest request) {
+        Checks.required("request", request);
+        if (request.version() < 1) {
+            return false; // no stored version is ever below 0, so none can precede this one
+        }
+        // the column orders and finds requests; the document keeps the exact instant
+        Instant received = StoredInstants.bound("request.receivedAt", request.receivedAt(), dialect);
+        String document = RightsRequestCodec.toJson(request);
+        return tx.inTransaction("saveRequest", c -> {
+            if (request.version() == 1) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + requests
+                        + " (status, received_at, version, document, request_id, subject) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    bind(ps, request, received, document);
+                    ps.executeUpdate();
+                }
+                return Outcome.commit(true);
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + requests + " SET status = ?, received_at = ?,"
+                    + " version = ?, document = ? WHERE request_id = ? AND subject = ? AND version = ?")) {
+                bind(ps, request, received, document);
+                ps.setLong(7, request.version() - 1);
+                if (ps.executeUpdate() == 1) {
+                    return Outcome.commit(true);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT subject FROM " + requests
+                    + " WHERE request_id = ? AND version = ?")) {
+                ps.setString(1, request.id());
+                ps.setLong(2, request.version() - 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && !rs.getString(1).equals(request.subject().value())) {
+                        // the subject is not quoted: it is personal data
+                        throw new InvalidValueException("request.subject", request.id(),
+                                "names another subject than the stored request; a request never changes subject");
+                    }
+                }
+            }
+            return Outcome.rollback(false);
+        }, c -> false);
+    }
+
+    private void bind(PreparedStatement ps, RightsRequest r, Instant received, String document) throws SQLException {
+        ps.setString(1, r.status().name());
+        dialect.setInstant(ps, 2, received);
+        ps.setLong(3, r.version());
+        ps.setString(4, document);
+        ps.setString(5, r.id());
+        ps.setString(6, r.subject().value());
+    }
+
+    Optional<RightsRequest> request(String id) {
+        Checks.required("id", id);
+        return tx.read("request", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT document FROM " + requests + " WHERE request_id = ?")) {
+                ps.setString(1, id);
+                List<RightsRequest> found = documents(ps);
+                return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+            }
+        });
+    }
+
+    /** Oldest first; requests received in the same microsecond in id order. */
+    List<RightsRequest> requests(SubjectId subject) {
+        Checks.required("subject", subject);
+        return tx.read("requests", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT document FROM " + requests
+                    + " WHERE subject = ? ORDER BY received_at, request_id")) {
+                ps.setString(1, subject.value());
+                return documents(ps);
+            }
+        });
+    }
+
+    List<RightsRequest> openRequests(int limit) {
+        if (limit < 1) {
+            throw new InvalidValueException("limit", limit, "must be 1 or more");
+        }
+        return tx.read("openRequests", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT document FROM " + requests + " WHERE status IN ("
+                    + String.join(", ", Collections.nCopies(OPEN.size(), "?")) + ") ORDER BY received_at, request_id"
+                    + " LIMIT ?")) {
+                int i = 1;
+                for (String status : OPEN) {
+                    ps.setString(i++, status);
+                }
+                ps.setInt(i, limit);
+                return documents(ps);
+            }
+        });
+    }
+
+    private List<RightsRequest> documents(PreparedStatement ps) throws SQLException {
+        List<RightsRequest> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                try {
+                    out.add(RightsRequestCodec.fromJson(rs.getString(1)));
+                } catch (RuntimeException e) {
+                    throw new SQLException("a stored document of " + requests + " is not a valid request: "
+                            + e.getMessage(), "XX001", e);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+}

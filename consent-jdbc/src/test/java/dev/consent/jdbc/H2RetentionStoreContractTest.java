@@ -1,0 +1,9 @@
+package dev.consent.jdbc;
+
+/** The retention store contract on embedded, in-memory H2: always runs. */
+class H2RetentionStoreContractTest extends JdbcRetentionStoreContract {
+    @Override
+    protected Dialect dialect() {
+        return Dialect.H2;
+    }
+}

@@ -1,0 +1,36 @@
+package dev.consent.jdbc;
+
+import dev.consent.store.RetentionStore;
+import dev.consent.store.RetentionStoreContract;
+import org.junit.jupiter.api.AfterEach;
+
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The retention store contract of consent-core, run against {@link JdbcStore} on one database, each test on its own
+ * table prefix, dropped afterwards.
+ */
+abstract class JdbcRetentionStoreContract extends RetentionStoreContract {
+    private final List<String> prefixes = new ArrayList<>();
+    private DataSource dataSource;
+
+    protected abstract Dialect dialect();
+
+    @Override
+    protected RetentionStore createRetentionStore() {
+        dataSource = Databases.shared(dialect());
+        String prefix = Databases.freshPrefix();
+        prefixes.add(prefix);
+        return JdbcStore.builder(dataSource).tablePrefix(prefix).build();
+    }
+
+    @AfterEach
+    void dropTables() {
+        for (String prefix : prefixes) {
+            Databases.dropTables(dataSource, prefix);
+        }
+        prefixes.clear();
+    }
+}

@@ -1,0 +1,9 @@
+package dev.consent.jdbc;
+
+/** The retention store contract on MariaDB ({@code CONSENT_MARIADB_URL}). */
+class MariaDbRetentionStoreContractTest extends JdbcRetentionStoreContract {
+    @Override
+    protected Dialect dialect() {
+        return Dialect.MARIADB;
+    }
+}

@@ -1,0 +1,9 @@
+package dev.consent.jdbc;
+
+/** The rights store contract on MariaDB ({@code CONSENT_MARIADB_URL}). */
+class MariaDbRightsStoreContractTest extends JdbcRightsStoreContract {
+    @Override
+    protected Dialect dialect() {
+        return Dialect.MARIADB;
+    }
+}

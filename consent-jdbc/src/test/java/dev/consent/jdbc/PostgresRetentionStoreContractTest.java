@@ -1,0 +1,9 @@
+package dev.consent.jdbc;
+
+/** The retention store contract on PostgreSQL ({@code CONSENT_PG_URL}). */
+class PostgresRetentionStoreContractTest extends JdbcRetentionStoreContract {
+    @Override
+    protected Dialect dialect() {
+        return Dialect.POSTGRESQL;
+    }
+}

@@ -1,0 +1,241 @@
+package dev.consent.jdbc;
+
+import dev.consent.InvalidValueException;
+import dev.consent.StoreException;
+import dev.consent.ledger.SubjectId;
+import dev.consent.retention.Anchor;
+import dev.consent.retention.Claim;
+import dev.consent.retention.DisposalAction;
+import dev.consent.retention.DisposalRecord;
+import dev.consent.retention.ItemKey;
+import dev.consent.retention.LegalHold;
+import dev.consent.retention.RetainedItem;
+import dev.consent.retention.RetentionService;
+import dev.consent.retention.SweepReport;
+import dev.consent.retention.Tombstone;
+import dev.consent.rights.RequestStatus;
+import dev.consent.rights.RequestType;
+import dev.consent.rights.RightsRequest;
+import dev.consent.testing.RetentionPolicy;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The retention and rights tables when things go wrong: an unreachable database is a {@link StoreException} naming
+ * the operation, a write that breaks mid-way leaves nothing behind, and values the columns cannot hold are refused
+ * (or, for schedule instants, rounded up) before anything is written.
+ */
+class RetentionAndRightsFailuresTest {
+    private static final Instant T0 = Instant.parse("2025-03-01T10:15:30.123456Z");
+    private static final ItemKey ITEM = ItemKey.of("alice", "access.log");
+
+    private static RetainedItem due(ItemKey key, Instant at) {
+        return RetainedItem.create(key).withAnchors(Map.of(Anchor.COLLECTED, at)).withDue(Optional.of(at));
+    }
+
+    private static DisposalRecord audit(Claim c) {
+        return new DisposalRecord(0, T0, c.item().key().reference(), "access.log", "", "logs-90d", "7",
+                Optional.of(Anchor.COLLECTED), Optional.of(T0), T0, DisposalAction.DELETE,
+                DisposalRecord.Outcome.DISPOSED, c.attempt(), "key", c.owner(), Optional.empty());
+    }
+
+    private static RightsRequest request(String subject, long version) {
+        return new RightsRequest("req-1", SubjectId.of(subject), RequestType.ERASURE, RequestStatus.RECEIVED, T0,
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
+                version);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void anUnreachableDatabaseIsAStoreFailureNamingEachOperation(Dialect dialect) {
+        SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
+        String prefix = Databases.freshPrefix();
+        JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
+        try {
+            assertThat(store.saveItem(due(ITEM, T0))).isTrue();
+            Claim claim = store.claimDue(T0, 1, "n", Duration.ofMinutes(1)).get(0);
+            db.goDown();
+            Map<String, ThrowingCallable> calls = new LinkedHashMap<>();
+            calls.put("item", () -> store.item(ITEM));
+            calls.put("items", () -> store.items(ITEM.subject()));
+            calls.put("allItems", () -> store.allItems(Optional.empty(), 10));
+            calls.put("saveItem", () -> store.saveItem(due(ItemKey.of("bob", "access.log"), T0)));
+            calls.put("dueItems", () -> store.dueItems(T0, Optional.empty(), 10));
+            calls.put("claimDue", () -> store.claimDue(T0, 10, "n", Duration.ofMinutes(1)));
+            calls.put("claimItem", () -> store.claimItem(ITEM, T0, "n", Duration.ofMinutes(1)));
+            calls.put("finishClaim", () -> store.finishClaim(claim, claim.item(), audit(claim)));
+            calls.put("saveHold", () -> store.saveHold(new LegalHold("h", ITEM.subject(), Set.of(), "r", "p", T0,
+                    Optional.empty())));
+            calls.put("hold", () -> store.hold("h"));
+            calls.put("holds", () -> store.holds(ITEM.subject()));
+            calls.put("disposals", () -> store.disposals(0, 10));
+            calls.put("addTombstone", () -> store.addTombstone(new Tombstone("ref", T0)));
+            calls.put("tombstone", () -> store.tombstone("ref"));
+            calls.put("saveRequest", () -> store.saveRequest(request("alice", 1)));
+            calls.put("request", () -> store.request("req-1"));
+            calls.put("requests", () -> store.requests(ITEM.subject()));
+            calls.put("openRequests", () -> store.openRequests(10));
+            calls.forEach((operation, call) -> assertThatThrownBy(call).as(operation)
+                    .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo(operation)));
+        } finally {
+            db.comeBack();
+            Databases.dropTables(db, prefix);
+        }
+    }
+
+    /** finishClaim writes the item, the claim release, the counter and the audit entry together, or none of them. */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void aFinishThatBreaksMidwayOrAtCommitLeavesTheClaimAndTheAuditAsTheyWere(Dialect dialect) {
+        SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
+        String prefix = Databases.freshPrefix();
+        JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
+        try {
+            store.saveItem(due(ITEM, T0));
+            Claim claim = store.claimDue(T0, 1, "n", Duration.ofMinutes(1)).get(0);
+            RetainedItem disposed = claim.item().withState(RetainedItem.State.DISPOSED);
+
+            db.failOn(sql -> sql.startsWith("INSERT INTO " + prefix + "disposals"));
+            assertThatThrownBy(() -> store.finishClaim(claim, disposed, audit(claim)))
+                    .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo("finishClaim"));
+            db.comeBack();
+            assertThat(store.item(ITEM)).contains(claim.item());
+            assertThat(store.disposals(0, 10)).isEmpty();
+            assertThat(store.claimItem(ITEM, T0, "other", Duration.ofMinutes(1))).as("still claimed").isEmpty();
+
+            db.failCommit();
+            assertThatThrownBy(() -> store.finishClaim(claim, disposed, audit(claim)))
+                    .isInstanceOf(StoreException.class).hasMessageContaining("unknown");
+            db.comeBack();
+            assertThat(store.item(ITEM)).contains(claim.item());
+            assertThat(store.disposals(0, 10)).isEmpty();
+
+            assertThat(store.finishClaim(claim, disposed, audit(claim))).isTrue();
+            assertThat(store.item(ITEM).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
+            assertThat(store.disposals(0, 10)).extracting(DisposalRecord::sequence).as("no gap where a write failed")
+                    .containsExactly(1L);
+        } finally {
+            db.comeBack();
+            Databases.dropTables(db, prefix);
+        }
+    }
+
+    @Test
+    void limitsBelowOneAreRefused() {
+        JdbcStore store = JdbcStore.builder(Databases.shared(Dialect.H2)).tablePrefix(Databases.freshPrefix()).build();
+        try {
+            List<ThrowingCallable> calls = List.of(() -> store.allItems(Optional.empty(), 0),
+                    () -> store.dueItems(T0, Optional.empty(), 0), () -> store.claimDue(T0, 0, "n", Duration.ofMinutes(1)),
+                    () -> store.disposals(0, -1), () -> store.openRequests(0));
+            for (ThrowingCallable call : calls) {
+                assertThatThrownBy(call).isInstanceOfSatisfying(InvalidValueException.class,
+                        e -> assertThat(e.field()).isEqualTo("limit"));
+            }
+        } finally {
+            Databases.dropTables(Databases.shared(Dialect.H2), store.tablePrefix());
+        }
+    }
+
+    /**
+     * Schedule instants computed from a nanosecond clock are stored rounded up to the microsecond (never earlier);
+     * facts finer than a microsecond, and instants outside the database's range, are refused before any write.
+     */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void subMicrosecondScheduleInstantsAreRoundedUpAndFactsRefused(Dialect dialect) {
+        JdbcStore store = JdbcStore.builder(Databases.shared(dialect)).tablePrefix(Databases.freshPrefix()).build();
+        try {
+            Instant fine = T0.plusNanos(1);
+            Instant up = T0.plusNanos(1000);
+            assertThat(store.saveItem(due(ITEM, fine).withRetry(1, Optional.of(fine)))).isTrue();
+            RetainedItem stored = store.item(ITEM).orElseThrow();
+            assertThat(stored.dueAt()).contains(up);
+            assertThat(stored.notBefore()).contains(up);
+            assertThat(stored.anchors()).as("anchors are kept exactly").containsEntry(Anchor.COLLECTED, fine);
+            assertThat(store.claimDue(T0, 10, "n", Duration.ofMinutes(1))).as("not due a nanosecond early").isEmpty();
+
+            Claim c = store.claimDue(up, 10, "n", Duration.ofNanos(60_000_000_001L)).get(0);
+            assertThat(c.leaseUntil()).isEqualTo(up.plusSeconds(60).plusNanos(1000));
+
+            ItemKey other = ItemKey.of("bob", "access.log");
+            assertThatThrownBy(() -> store.saveItem(due(other, T0).withErasureRequestedAt(fine)))
+                    .isInstanceOfSatisfying(InvalidValueException.class,
+                            e -> assertThat(e.field()).isEqualTo("erasureRequestedAt"));
+            assertThat(store.item(other)).isEmpty();
+            assertThatThrownBy(() -> store.saveHold(new LegalHold("h", ITEM.subject(), Set.of(), "r", "p", fine,
+                    Optional.empty()))).isInstanceOf(InvalidValueException.class);
+            assertThat(store.hold("h")).isEmpty();
+            assertThatThrownBy(() -> store.addTombstone(new Tombstone("ref", fine)))
+                    .isInstanceOf(InvalidValueException.class);
+            Instant tooEarly = dialect == Dialect.MARIADB ? Instant.parse("0999-12-31T23:59:59Z")
+                    : Instant.parse("-0001-01-01T00:00:00Z");
+            assertThatThrownBy(() -> store.saveItem(due(other, tooEarly)))
+                    .isInstanceOfSatisfying(InvalidValueException.class, e -> assertThat(e.field()).isEqualTo("dueAt"));
+            assertThat(store.item(other)).isEmpty();
+        } finally {
+            Databases.dropTables(Databases.shared(dialect), store.tablePrefix());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void aRequestNeverChangesSubject(Dialect dialect) {
+        JdbcStore store = JdbcStore.builder(Databases.shared(dialect)).tablePrefix(Databases.freshPrefix()).build();
+        try {
+            assertThat(store.saveRequest(request("alice", 1))).isTrue();
+            assertThatThrownBy(() -> store.saveRequest(request("mallory", 2)))
+                    .isInstanceOfSatisfying(InvalidValueException.class, e -> {
+                        assertThat(e.field()).isEqualTo("request.subject");
+                        assertThat(e.getMessage()).as("the subject is personal data").doesNotContain("alice", "mallory");
+                    });
+            assertThat(store.saveRequest(request("mallory", 3))).as("a stale version is a conflict").isFalse();
+            assertThat(store.saveRequest(request("alice", 0))).isFalse();
+            assertThat(store.request("req-1")).contains(request("alice", 1));
+        } finally {
+            Databases.dropTables(Databases.shared(dialect), store.tablePrefix());
+        }
+    }
+
+    /**
+     * The retention service computes backoffs from its clock without truncating (here a clock with nanoseconds, as
+     * {@code Clock.systemUTC()} has on Linux): a failed disposal is still recorded, its retry a microsecond-rounded
+     * instant that is never early.
+     */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void aSweepOnANanosecondClockRecordsFailuresAndRetries(Dialect dialect) {
+        JdbcStore store = JdbcStore.builder(Databases.shared(dialect)).tablePrefix(Databases.freshPrefix()).build();
+        try {
+            Instant collected = Instant.parse("2025-01-10T09:00:00Z");
+            Clock clock = Clock.fixed(collected.plus(Duration.ofDays(91)).plusNanos(123_456_789), ZoneOffset.UTC);
+            RetentionService failing = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
+                    .clock(clock).retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1)).handler("access.log", r -> {
+                        throw new java.io.IOException("host table locked");
+                    }).build();
+            failing.recordAnchor(ITEM, Anchor.COLLECTED, collected);
+            SweepReport report = failing.sweep(10, Duration.ofSeconds(10));
+            assertThat(report.failed()).isEqualTo(1);
+            assertThat(store.item(ITEM).orElseThrow().notBefore())
+                    .contains(clock.instant().plus(Duration.ofMinutes(1)).plusNanos(211));
+            assertThat(store.disposals(0, 10)).singleElement()
+                    .satisfies(r -> assertThat(r.outcome()).isEqualTo(DisposalRecord.Outcome.FAILED));
+        } finally {
+            Databases.dropTables(Databases.shared(dialect), store.tablePrefix());
+        }
+    }
+}
