@@ -1,5 +1,6 @@
 package dev.consent;
 
+import dev.consent.internal.Checks;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.consent.internal.ConsentFold;

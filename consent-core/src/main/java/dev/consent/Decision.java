@@ -1,5 +1,6 @@
 package dev.consent;
 
+import dev.consent.internal.Checks;
 import dev.consent.ledger.EventRef;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.PurposeId;

@@ -1,6 +1,6 @@
 package dev.consent.ledger;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.policy.PurposeId;
 
 /** One choice to record: who, for which purpose, what, and how it was captured. */

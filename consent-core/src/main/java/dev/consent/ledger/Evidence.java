@@ -1,6 +1,6 @@
 package dev.consent.ledger;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.InvalidValueException;
 
 import java.nio.charset.StandardCharsets;

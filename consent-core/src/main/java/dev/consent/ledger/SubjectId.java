@@ -1,6 +1,6 @@
 package dev.consent.ledger;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 
 /**
  * The host's opaque id of a data subject: a customer id, or an anonymous visitor id (cookie banner

@@ -1,6 +1,6 @@
 package dev.consent.policy;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 
 /**
  * The id of a data category in an open, dotted taxonomy: {@code contact.email}, {@code order.record},

@@ -1,6 +1,6 @@
 package dev.consent.policy;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 
 /** Who is responsible for the processing (GDPR Art. 4(7)), as named in notices, exports and receipts. */
 public record Controller(String name, String contact) {

@@ -1,6 +1,6 @@
 package dev.consent.policy;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 
 /**
  * A kind of personal data the shop processes, with a description for notices and exports, and

@@ -1,6 +1,6 @@
 package dev.consent.policy;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.UnknownPurposeException;
 import dev.consent.retention.RetentionRule;
 import dev.consent.rights.BusinessCalendar;
@@ -175,8 +175,9 @@ public final class Policy {
         return chain;
     }
 
-    /** Recipients that receive data for the given purpose. */
+    /** Recipients that receive data for the given purpose. An unknown purpose throws. */
     public List<Recipient> recipientsFor(PurposeId purposeId) {
+        purpose(purposeId);
         return recipients.stream().filter(r -> r.purposes().contains(purposeId)).toList();
     }
 

@@ -227,7 +227,7 @@ public final class PolicyJson {
         });
         f.array(root, "$", "recipients", false, (node, at, i) -> {
             f.onlyKnown(node, at, "id", "name", "role", "categories", "purposes", "location");
-            String rid = f.value(node, at, "id", true, v -> dev.consent.Checks.dottedId("id", v, 100));
+            String rid = f.value(node, at, "id", true, v -> dev.consent.internal.Checks.dottedId("id", v, 100));
             String name = f.string(node, at, "name", true);
             Recipient.Role role = f.enumValue(node, at, "role", true, Recipient.Role.class);
             Set<CategoryId> categories = f.list(node, at, "categories", true, CategoryId::of);
@@ -241,7 +241,7 @@ public final class PolicyJson {
         f.array(root, "$", "retention", false, (node, at, i) -> {
             f.onlyKnown(node, at, "id", "category", "purpose", "kind", "period", "after", "countFrom", "action",
                     "overridesDelete", "legalReference", "description");
-            String rid = f.value(node, at, "id", true, v -> dev.consent.Checks.dottedId("id", v, 100));
+            String rid = f.value(node, at, "id", true, v -> dev.consent.internal.Checks.dottedId("id", v, 100));
             CategoryId category = f.value(node, at, "category", true, CategoryId::of);
             PurposeId purpose = f.value(node, at, "purpose", false, PurposeId::of);
             RetentionRule.Kind kind = f.enumValue(node, at, "kind", true, RetentionRule.Kind.class);
@@ -471,8 +471,8 @@ public final class PolicyJson {
                 return null;
             }
             try {
-                return required ? dev.consent.Checks.text(name, v.asText(), 4000)
-                        : dev.consent.Checks.optionalText(name, v.asText(), 4000);
+                return required ? dev.consent.internal.Checks.text(name, v.asText(), 4000)
+                        : dev.consent.internal.Checks.optionalText(name, v.asText(), 4000);
             } catch (InvalidValueException e) {
                 problem(at + "." + name, quote(v.asText()), e.rule());
                 return null;

@@ -48,12 +48,12 @@ final class PolicyValidator {
     static List<PolicyProblem> validate(Policy.Builder b, Layout layout) {
         List<PolicyProblem> problems = new ArrayList<>();
         try {
-            dev.consent.Checks.dottedId("policy.id", b.id(), 100);
+            dev.consent.internal.Checks.dottedId("policy.id", b.id(), 100);
         } catch (InvalidValueException e) {
             problems.add(new PolicyProblem("$.id", e.value() == null ? null : q(e.value()), e.rule()));
         }
         try {
-            dev.consent.Checks.text("policy.version", b.version(), 50);
+            dev.consent.internal.Checks.text("policy.version", b.version(), 50);
         } catch (InvalidValueException e) {
             problems.add(new PolicyProblem("$.version", e.value() == null ? null : q(e.value()), e.rule()));
         }

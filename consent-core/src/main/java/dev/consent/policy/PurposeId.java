@@ -1,6 +1,6 @@
 package dev.consent.policy;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 
 /**
  * The id of a processing purpose: {@code marketing.email}, {@code order.fulfilment}. Lower-case

@@ -1,6 +1,6 @@
 package dev.consent.retention;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 
 /**
  * The event a retention period counts from: {@code collected}, {@code last_transaction},

@@ -1,6 +1,6 @@
 package dev.consent.retention;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.consent.retention;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.policy.Policy;
 
 import java.time.Instant;

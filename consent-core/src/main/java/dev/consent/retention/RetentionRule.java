@@ -1,6 +1,6 @@
 package dev.consent.retention;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.InvalidValueException;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.PurposeId;

@@ -1,6 +1,6 @@
 package dev.consent.rights;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.ConflictException;
 import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
@@ -43,16 +43,14 @@ public final class RightsService {
             DeadlineTerm.Start.RECEIPT).extendable(DeadlineTerm.Extension.by(2, DeadlineTerm.Unit.MONTHS));
     private static final int MAX_SAVE_ATTEMPTS = 10;
 
-    private final Policy policy;
-    private final BusinessCalendar calendar;
+    private final HolidaySource holidays;
     private final RightsStore store;
     private final ConsentService consents;
     private final RetentionService retention;
     private final Clock clock;
 
     private RightsService(Builder b) {
-        this.policy = b.consents.policy();
-        this.calendar = policy.calendar().withHolidaySource(b.holidays);
+        this.holidays = b.holidays;
         this.store = b.store;
         this.consents = b.consents;
         this.retention = b.retention;
@@ -63,13 +61,19 @@ public final class RightsService {
         return new Builder();
     }
 
-    public BusinessCalendar calendar() {
-        return calendar;
+    /** The policy in force now: its terms and calendar govern requests received from now on. */
+    private Policy policy() {
+        return consents.policyAt(clock.instant());
     }
 
-    /** The deadline term for a type of request: the policy's, or the GDPR's. */
+    /** The business calendar of the policy in force now, with the host's holidays. */
+    public BusinessCalendar calendar() {
+        return policy().calendar().withHolidaySource(holidays);
+    }
+
+    /** The deadline term the policy in force now gives a type of request, or the GDPR's. */
     public DeadlineTerm termFor(RequestType type) {
-        return policy.rightsTerm(type).map(RightsTerm::deadline).orElse(GDPR_DEFAULT);
+        return policy().rightsTerm(type).map(RightsTerm::deadline).orElse(GDPR_DEFAULT);
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle
@@ -80,6 +84,7 @@ public final class RightsService {
         Checks.required("type", type);
         Instant now = now();
         DeadlineTerm term = termFor(type);
+        BusinessCalendar calendar = calendar();
         LocalDate receivedOn = now.atZone(calendar.zone()).toLocalDate();
         Optional<Deadline> deadline = term.start() == DeadlineTerm.Start.RECEIPT
                 ? Optional.of(Deadlines.after(receivedOn, term.amount(), term.unit(), calendar, ruleText(type, term)))
@@ -101,6 +106,7 @@ public final class RightsService {
         return move(requestId, RequestStatus.IDENTITY_VERIFIED, actor, how, r -> {
             Instant now = now();
             DeadlineTerm term = termFor(r.type());
+            BusinessCalendar calendar = calendar();
             Optional<Deadline> deadline = r.deadline();
             if (term.start() == DeadlineTerm.Start.IDENTITY_VERIFIED) {
                 deadline = Optional.of(Deadlines.after(now.atZone(calendar.zone()).toLocalDate(), term.amount(),
@@ -124,8 +130,9 @@ public final class RightsService {
         Checks.required("subjectToldAt", subjectToldAt);
         return move(requestId, RequestStatus.EXTENDED, actor, reason, r -> {
             DeadlineTerm term = termFor(r.type());
+            BusinessCalendar calendar = calendar();
             DeadlineTerm.Extension ext = term.extension().orElseThrow(() -> new InvalidValueException("request.type",
-                    r.type(), "has no extendable deadline under policy " + policy.id() + " (" + term + ")"));
+                    r.type(), "has no extendable deadline under policy " + policy().id() + " (" + term + ")"));
             Deadline original = r.deadline().orElseThrow(() -> new ConflictException("request " + r.id()
                     + ": its deadline has not started (identity not verified), so it cannot be extended"));
             if (!subjectToldAt.isBefore(original.dueBefore())) {
@@ -162,7 +169,7 @@ public final class RightsService {
     public RightsRequest refuse(String requestId, String actor, String reason) {
         Checks.multilineText("reason", reason, 5_000);
         return move(requestId, RequestStatus.REFUSED, actor, reason, r -> {
-            String alternative = policy.rightsTerm(r.type()).flatMap(RightsTerm::refusalAlternative)
+            String alternative = policy().rightsTerm(r.type()).flatMap(RightsTerm::refusalAlternative)
                     .map(a -> " " + a).orElse("");
             return withOutcome(r, "Refused: " + reason + "." + alternative);
         });

@@ -3,7 +3,7 @@ package dev.consent.rights;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.InvalidValueException;
@@ -289,7 +289,7 @@ public final class SubjectExport {
 
     private static void writeReceipt(JsonGenerator g, ConsentEvent e, Policy policy) throws IOException {
         Optional<Purpose> purpose = policy.findPurpose(e.purpose());
-        List<Recipient> recipients = policy.recipientsFor(e.purpose());
+        List<Recipient> recipients = purpose.isPresent() ? policy.recipientsFor(e.purpose()) : List.of();
         Collection<CategoryId> categories = purpose.map(Purpose::categories).orElse(java.util.Set.of());
         g.writeStartObject();
         g.writeStringField("version", "KI-CR-v1.1.0");

@@ -1,6 +1,6 @@
 package dev.consent.jdbc;
 
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.ledger.ChainCheckpoint;

@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.consent.Checks;
+import dev.consent.internal.Checks;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.jdbc.JdbcCustomization.Binder;

@@ -1,15 +1,16 @@
-package dev.consent.rights;
+package dev.consent.examples.seeds;
 
 import dev.consent.ConsentService;
+import dev.consent.examples.SeedPolicies;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.Policy;
-import dev.consent.policy.PolicyJson;
+import dev.consent.rights.Deadline;
+import dev.consent.rights.RequestType;
+import dev.consent.rights.RightsRequest;
+import dev.consent.rights.RightsService;
 import dev.consent.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -22,16 +23,12 @@ class SeedRightsScenarioTest {
     private final SubjectId customer = SubjectId.of("customer-1");
 
     private static Policy seed(String name) {
-        try (InputStream in = SeedRightsScenarioTest.class.getResourceAsStream("/dev/consent/seeds/" + name)) {
-            return PolicyJson.read(in, name);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return SeedPolicies.load(name);
     }
 
     @Test
     void seed000_rightsIn30BusinessDaysDeletionIn30BusinessDaysAfterVerification() {
-        try (ConsentService consents = ConsentService.builder().policy(seed("sell4service.json")).clock(clock).build()) {
+        try (ConsentService consents = ConsentService.builder().policy(seed(SeedPolicies.SELL4SERVICE)).clock(clock).build()) {
             RightsService rights = RightsService.builder().consents(consents).build();
             RightsRequest access = rights.receive(customer, RequestType.ACCESS, "email");
             assertThat(access.deadline()).get().extracting(Deadline::lastDay).isEqualTo(LocalDate.of(2025, 7, 16));
@@ -46,7 +43,7 @@ class SeedRightsScenarioTest {
 
     @Test
     void seed003_fiveBusinessDaysExtendableTo30DaysAndErasureChecksIn15WorkingDays() {
-        try (ConsentService consents = ConsentService.builder().policy(seed("tax-compliant-shop.json")).clock(clock)
+        try (ConsentService consents = ConsentService.builder().policy(seed(SeedPolicies.TAX_COMPLIANT_SHOP)).clock(clock)
                 .build()) {
             RightsService rights = RightsService.builder().consents(consents).build();
             RightsRequest access = rights.receive(customer, RequestType.ACCESS, "email");

@@ -1,4 +1,6 @@
-package dev.consent;
+package dev.consent.internal;
+
+import dev.consent.InvalidValueException;
 
 import java.util.regex.Pattern;
 

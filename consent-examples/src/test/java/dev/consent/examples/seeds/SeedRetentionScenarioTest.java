@@ -1,17 +1,23 @@
-package dev.consent.retention;
+package dev.consent.examples.seeds;
 
 import dev.consent.ConsentService;
 import dev.consent.UnknownPurposeException;
+import dev.consent.examples.SeedPolicies;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.Policy;
-import dev.consent.policy.PolicyJson;
 import dev.consent.policy.PurposeId;
+import dev.consent.retention.Anchor;
+import dev.consent.retention.DisposalAction;
+import dev.consent.retention.DisposalRequest;
+import dev.consent.retention.ErasureAnswer;
+import dev.consent.retention.RetentionService;
+import dev.consent.retention.RetentionVerdict;
+import dev.consent.retention.SweepReport;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,7 +26,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The retention promises of three of the seed privacy policies, each encoded as policy JSON. */
+/**
+ * The retention promises of three of the seed privacy policies, each encoded as policy JSON. Moved here from
+ * consent-core with the policies; the per-seed classes ({@code Seed000Sell4ServiceTest}, ...) go further.
+ */
 class SeedRetentionScenarioTest {
     private final MutableClock clock = MutableClock.at("2025-03-03T10:00:00Z");
     private final InMemoryStore store = new InMemoryStore();
@@ -28,11 +37,7 @@ class SeedRetentionScenarioTest {
     private final SubjectId customer = SubjectId.of("customer-1");
 
     static Policy seed(String name) {
-        try (InputStream in = SeedRetentionScenarioTest.class.getResourceAsStream("/dev/consent/seeds/" + name)) {
-            return PolicyJson.read(in, name);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return SeedPolicies.load(name);
     }
 
     private RetentionService retention(Policy policy) {
@@ -48,7 +53,7 @@ class SeedRetentionScenarioTest {
     /** Seed 000 (Sell4Service): orders at least 2 years; email 2 years after the last transaction; logs 90 days. */
     @Nested
     class Sell4Service {
-        private final Policy policy = seed("sell4service.json");
+        private final Policy policy = seed(SeedPolicies.SELL4SERVICE);
         private final RetentionService retention = retention(policy);
 
         @Test
@@ -110,7 +115,7 @@ class SeedRetentionScenarioTest {
     /** Seed 002: a periodic purge of inactive records that keeps transactions traceable (anonymized). */
     @Nested
     class GlobalMarketplace {
-        private final RetentionService retention = retention(seed("global-marketplace.json"));
+        private final RetentionService retention = retention(seed(SeedPolicies.GLOBAL_MARKETPLACE));
 
         @Test
         void inactiveRecordsArePurgedButTransactionsAreAnonymizedNotDeleted() {
@@ -143,7 +148,7 @@ class SeedRetentionScenarioTest {
     /** Seed 003: transactions at least 7 years (tax), accounts 6 months after cancellation, support 30 days. */
     @Nested
     class TaxCompliantShop {
-        private final RetentionService retention = retention(seed("tax-compliant-shop.json"));
+        private final RetentionService retention = retention(seed(SeedPolicies.TAX_COMPLIANT_SHOP));
 
         @Test
         void transactionsAreKeptSevenYearsEvenAfterAnErasureRequestAndTheAnswerSaysWhy() {

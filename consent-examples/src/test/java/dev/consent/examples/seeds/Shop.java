@@ -1,0 +1,133 @@
+package dev.consent.examples.seeds;
+
+import dev.consent.ConsentService;
+import dev.consent.Decision;
+import dev.consent.examples.SeedPolicies;
+import dev.consent.ledger.Actor;
+import dev.consent.ledger.Capture;
+import dev.consent.ledger.Method;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyJson;
+import dev.consent.policy.PurposeId;
+import dev.consent.retention.DisposalRequest;
+import dev.consent.retention.RetentionService;
+import dev.consent.rights.RightsService;
+import dev.consent.store.InMemoryStore;
+import dev.consent.testing.MutableClock;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One seed shop running on the real services over one in-memory store, with a clock the test moves: consent
+ * checks, retention (a disposal handler per category that records what it was asked to do) and rights requests.
+ */
+final class Shop implements AutoCloseable {
+    final MutableClock clock;
+    final InMemoryStore store = new InMemoryStore();
+    final ConsentService consents;
+    final RetentionService retention;
+    final RightsService rights;
+    /** What the disposal handlers were asked to do, in order. */
+    final List<DisposalRequest> disposed = Collections.synchronizedList(new ArrayList<>());
+
+    /**
+     * A shop at {@code startIso} under the given policy versions; retention runs under the last one given (the
+     * retention service takes one version), rights under the one in force at the start.
+     */
+    private Shop(String startIso, List<Policy> versions) {
+        this.clock = MutableClock.at(startIso);
+        ConsentService.Builder cb = ConsentService.builder().store(store).clock(clock);
+        versions.forEach(cb::policy);
+        this.consents = cb.build();
+        Policy latest = versions.get(versions.size() - 1);
+        RetentionService.Builder rb = RetentionService.builder().policy(latest).store(store).clock(clock);
+        latest.categories().forEach(c -> rb.handler(c.id().value(), disposed::add));
+        this.retention = rb.build();
+        this.rights = RightsService.builder().consents(consents).retention(retention).store(store).build();
+    }
+
+    /** The shop of one seed policy file (see {@link SeedPolicies}). */
+    static Shop of(String seedFile, String startIso) {
+        return new Shop(startIso, List.of(SeedPolicies.load(seedFile)));
+    }
+
+    /** A shop with several versions of one policy. */
+    static Shop withVersions(String startIso, Policy... versions) {
+        return new Shop(startIso, Arrays.asList(versions));
+    }
+
+    /** A policy version kept only for tests, under {@code src/test/resources/history/}. */
+    static Policy history(String file) {
+        String resource = "/history/" + file;
+        try (InputStream in = Shop.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no test policy " + resource);
+            }
+            return PolicyJson.read(in, resource);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Policy policy() {
+        return consents.policy();
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    Decision check(SubjectId subject, String purpose) {
+        return consents.check(subject, PurposeId.of(purpose));
+    }
+
+    Decision checkAt(SubjectId subject, String purpose, Instant at) {
+        return consents.check(subject, PurposeId.of(purpose), at);
+    }
+
+    /** The subject's own grant through {@code method}, with a declared age of {@code age}. */
+    void grant(SubjectId subject, String purpose, Method method, int age) {
+        consents.grant(subject, PurposeId.of(purpose), Capture.by(method).withDeclaredAge(age));
+    }
+
+    void grant(SubjectId subject, String purpose, Method method) {
+        consents.grant(subject, PurposeId.of(purpose), Capture.by(method));
+    }
+
+    void grantByGuardian(SubjectId subject, String purpose, Method method, int subjectAge) {
+        consents.grant(subject, PurposeId.of(purpose),
+                Capture.by(method).withActor(Actor.GUARDIAN).withDeclaredAge(subjectAge));
+    }
+
+    void deny(SubjectId subject, String purpose, Method method) {
+        consents.deny(subject, PurposeId.of(purpose), Capture.by(method));
+    }
+
+    void withdraw(SubjectId subject, String purpose, Method method) {
+        consents.withdraw(subject, PurposeId.of(purpose), Capture.by(method));
+    }
+
+    void object(SubjectId subject, String purpose, Method method) {
+        consents.object(subject, PurposeId.of(purpose), Capture.by(method));
+    }
+
+    /** The categories the disposal handlers were asked about, in order. */
+    List<String> disposedCategories() {
+        synchronized (disposed) {
+            return disposed.stream().map(r -> r.item().category().value()).toList();
+        }
+    }
+
+    @Override
+    public void close() {
+        consents.close();
+    }
+}
