@@ -342,7 +342,7 @@ public final class RetentionService {
                 exhausted = true;
                 break;
             }
-            Instant now = clock.instant();
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
             List<Claim> claims = store.claimDue(now, Math.min(batchSize, maxItems - claimed), node, lease);
             if (claims.isEmpty()) {
                 break;
@@ -350,17 +350,16 @@ public final class RetentionService {
             claimed += claims.size();
             for (Claim claim : claims) {
                 DisposalRecord.Outcome outcome = dispose(claim);
+                if (outcome == null) {
+                    lost++; // the lease ran out during the attempt and another sweeper took the item over
+                    continue;
+                }
                 switch (outcome) {
                     case DISPOSED -> disposed++;
                     case FAILED -> failed++;
                     case SKIPPED_HELD -> held++;
                     case SKIPPED_NOT_DUE -> notDue++;
                     case NO_HANDLER -> noHandler++;
-                    default -> {
-                    }
-                }
-                if (outcome == null) {
-                    lost++;
                 }
             }
         }
@@ -392,7 +391,8 @@ public final class RetentionService {
     private DisposalRecord.Outcome dispose(Claim claim) {
         // read again: anchors may have moved between the index scan and the claim
         RetainedItem item = store.item(claim.item().key()).orElse(claim.item());
-        Instant now = clock.instant();
+        // the ledger keeps microseconds: backoffs and cut-offs are computed from a truncated "now"
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         // 1. holds are checked again here, just before disposal, not only when planning
         RetentionVerdict v = engine.evaluate(item.facts(store.holds(item.key().subject())), now);
         Instant cutoff = item.dueAt().orElse(now);

@@ -52,7 +52,7 @@ public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extensio
 
         @Override
         public String toString() {
-            return (toTotal ? "extendable to " : "extendable by ") + amount + " " + DeadlineTerm.text(unit);
+            return (toTotal ? "extendable to " : "extendable by ") + DeadlineTerm.text(amount, unit);
         }
     }
 
@@ -96,10 +96,16 @@ public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extensio
         };
     }
 
+    /** "1 month", "30 business days". */
+    static String text(int amount, Unit u) {
+        String plural = text(u);
+        return amount + " " + (amount == 1 ? plural.substring(0, plural.length() - 1) : plural);
+    }
+
     @Override
     public String toString() {
-        return amount + " " + text(unit) + " from " + (start == Start.RECEIPT ? "receipt" : "identity verification")
+        return text(amount, unit) + " from " + (start == Start.RECEIPT ? "receipt" : "identity verification")
                 + extension.map(e -> ", " + e).orElse("")
-                + acknowledgeWithin.map(a -> ", acknowledged within " + a.amount() + " " + text(a.unit())).orElse("");
+                + acknowledgeWithin.map(a -> ", acknowledged within " + text(a.amount(), a.unit())).orElse("");
     }
 }

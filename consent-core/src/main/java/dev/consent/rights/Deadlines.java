@@ -52,10 +52,10 @@ public final class Deadlines {
             case MONTHS -> {
                 last = start.plusMonths(amount);
                 if (last.getDayOfMonth() != start.getDayOfMonth()) {
-                    steps.add(amount + " months on, " + last.getMonth() + " has no day " + start.getDayOfMonth()
-                            + ": its last day, " + last);
+                    steps.add(DeadlineTerm.text(amount, unit) + " on, " + last.getMonth() + " has no day "
+                            + start.getDayOfMonth() + ": its last day, " + last);
                 } else {
-                    steps.add(amount + " months on: " + last);
+                    steps.add(DeadlineTerm.text(amount, unit) + " on: " + last);
                 }
             }
             default -> throw new IllegalStateException();

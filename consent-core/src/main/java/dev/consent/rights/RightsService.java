@@ -90,7 +90,7 @@ public final class RightsService {
                 ? Optional.of(Deadlines.after(receivedOn, term.amount(), term.unit(), calendar, ruleText(type, term)))
                 : Optional.empty();
         Optional<Deadline> ack = term.acknowledgeWithin().map(a -> Deadlines.after(receivedOn, a.amount(), a.unit(),
-                calendar, "acknowledge " + type + " within " + a.amount() + " " + DeadlineTerm.text(a.unit())));
+                calendar, "acknowledge " + type + " within " + DeadlineTerm.text(a.amount(), a.unit())));
         RightsRequest request = new RightsRequest("req-" + UUID.randomUUID(), subject, type, RequestStatus.RECEIVED, now,
                 Optional.empty(), deadline, ack, Optional.empty(), Optional.empty(),
                 List.of(new RightsRequest.Transition(RequestStatus.RECEIVED, now, "subject",
@@ -145,10 +145,9 @@ public final class RightsService {
             }
             Deadline extended = ext.toTotal()
                     ? Deadlines.after(original.start(), ext.amount(), ext.unit(), calendar,
-                            ruleText(r.type(), term) + ", extended to " + ext.amount() + " " + DeadlineTerm.text(ext.unit()))
+                            ruleText(r.type(), term) + ", extended to " + DeadlineTerm.text(ext.amount(), ext.unit()))
                     : Deadlines.after(original.lastDay(), ext.amount(), ext.unit(), calendar,
-                            ruleText(r.type(), term) + ", extended by " + ext.amount() + " "
-                                    + DeadlineTerm.text(ext.unit()));
+                            ruleText(r.type(), term) + ", extended by " + DeadlineTerm.text(ext.amount(), ext.unit()));
             return new RightsRequest(r.id(), r.subject(), r.type(), r.status(), r.receivedAt(), r.verifiedAt(),
                     Optional.of(extended), r.acknowledgeBy(),
                     Optional.of(new RightsRequest.Extension(reason, subjectToldAt.truncatedTo(ChronoUnit.MICROS))),

@@ -261,6 +261,27 @@ class RetentionServiceTest {
     }
 
     @Test
+    void aClaimLostDuringASlowHandlerIsCountedNotFatal() {
+        RetentionService[] other = new RetentionService[1];
+        RetentionService slow = service().node("slow").handler("access.log", r -> {
+            if (r.item().subject().value().equals("s0")) {
+                clock.advance(Duration.ofMinutes(6)); // longer than the 5-minute lease
+                other[0].sweep(1, Duration.ofSeconds(5)); // the other node takes the item over and disposes of it
+            }
+        }).build();
+        other[0] = service().node("fast").handler("access.log", r -> { }).build();
+        slow.recordAnchor(SubjectId.of("s0"), "access.log", Anchor.COLLECTED, clock.instant());
+        slow.recordAnchor(SubjectId.of("s1"), "access.log", Anchor.COLLECTED, clock.instant().plusSeconds(1));
+        clock.advance(Duration.ofDays(91));
+
+        SweepReport report = slow.sweep(10, Duration.ofSeconds(10));
+
+        assertThat(report.lostClaims()).isEqualTo(1);
+        assertThat(report.disposed()).isEqualTo(1);
+        assertThat(store.disposals(0, 10)).extracting(DisposalRecord::node).containsExactlyInAnyOrder("fast", "slow");
+    }
+
+    @Test
     void twoSweepersRacingDisposeEachItemExactlyOnce() throws Exception {
         Map<ItemKey, AtomicInteger> handled = new ConcurrentHashMap<>();
         DisposalHandler counting = r -> handled.computeIfAbsent(r.item(), k -> new AtomicInteger()).incrementAndGet();

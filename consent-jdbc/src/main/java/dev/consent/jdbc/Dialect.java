@@ -12,7 +12,7 @@ import java.util.Optional;
 public enum Dialect {
     /** H2 2.x, embedded or server. */
     H2,
-    /** PostgreSQL 15 (tested); the DDL needs 10 or newer (identity columns). */
+    /** PostgreSQL 15 (tested); the DDL needs 12 or newer (identity and generated columns). */
     POSTGRESQL,
     /**
      * MariaDB 10.6 and newer, on InnoDB. MySQL 8 is detected as this dialect; its DDL needs the

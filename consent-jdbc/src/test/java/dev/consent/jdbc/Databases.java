@@ -125,6 +125,23 @@ public final class Databases {
         return b.append('_').toString();
     }
 
+    /** Deletes every row of the named tables (after the prefix), keeping the tables. */
+    static void emptyTables(DataSource ds, String prefix, List<String> tables) throws SQLException {
+        for (String t : tables) {
+            execute(ds, "DELETE FROM " + prefix + t);
+        }
+    }
+
+    /** Runs one statement on its own connection and commits it. */
+    static void execute(DataSource ds, String sql) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+        }
+    }
+
     /** Drops every table a store with this prefix creates. */
     public static void dropTables(DataSource ds, String prefix) {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {

@@ -2,35 +2,44 @@ package dev.consent.jdbc;
 
 import dev.consent.store.RightsStore;
 import dev.consent.store.RightsStoreContract;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.TestInstance;
 
-import java.util.ArrayList;
+import java.sql.SQLException;
 import java.util.List;
-import javax.sql.DataSource;
 
 /**
- * The rights store contract of consent-core, run against {@link JdbcStore} on one database, each test on its own
- * table prefix, dropped afterwards.
+ * The rights store contract of consent-core, run against {@link JdbcStore} on one database. The tables are
+ * created once per test class under their own prefix (creating them for every test would spend most of the time on
+ * DDL), emptied after every test, and dropped at the end.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class JdbcRightsStoreContract extends RightsStoreContract {
-    private final List<String> prefixes = new ArrayList<>();
-    private DataSource dataSource;
+    private final String prefix = Databases.freshPrefix();
+    private boolean created;
 
     protected abstract Dialect dialect();
 
     @Override
     protected RightsStore createRightsStore() {
-        dataSource = Databases.shared(dialect());
-        String prefix = Databases.freshPrefix();
-        prefixes.add(prefix);
-        return JdbcStore.builder(dataSource).tablePrefix(prefix).build();
+        JdbcStore store = JdbcStore.builder(Databases.shared(dialect())).tablePrefix(prefix).build();
+        created = true;
+        return store;
     }
 
     @AfterEach
-    void dropTables() {
-        for (String prefix : prefixes) {
-            Databases.dropTables(dataSource, prefix);
+    void emptyTables() throws SQLException {
+        if (created) {
+            Databases.emptyTables(Databases.shared(dialect()), prefix,
+                    List.of("rights_requests"));
         }
-        prefixes.clear();
+    }
+
+    @AfterAll
+    void dropTables() {
+        if (created) {
+            Databases.dropTables(Databases.shared(dialect()), prefix);
+        }
     }
 }

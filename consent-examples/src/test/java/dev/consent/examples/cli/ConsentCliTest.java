@@ -198,7 +198,7 @@ class ConsentCliTest {
             assertThat(example.row("cookies.marketing").get(4)).isEqualTo("sale/sharing (GPC opts out)");
             assertThat(example.out()).contains("none: every item is reported NO_RULE (the policy names no period)");
             assertThat(example.row("PORTABILITY").get(1)).isEqualTo(
-                    "1 months from receipt, extendable by 2 months (GDPR Art. 12(3); the policy states no term)");
+                    "1 month from receipt, extendable by 2 months (GDPR Art. 12(3); the policy states no term)");
             assertThat(example.row("payment-processor")).startsWith("payment-processor", "PROCESSOR",
                     "transaction.record", "transactions");
         }
@@ -428,7 +428,7 @@ class ConsentCliTest {
 
             Run gdpr = run("deadline", seed(SeedPolicies.EXAMPLE_COMPANY), "PORTABILITY", "--received", "2025-01-31");
             assertThat(gdpr.outLines()).contains(
-                    "term: 1 months from receipt, extendable by 2 months (GDPR Art. 12(3); the policy states no term "
+                    "term: 1 month from receipt, extendable by 2 months (GDPR Art. 12(3); the policy states no term "
                             + "for PORTABILITY)",
                     "extension: extendable by 2 months (add --extended to compute it)");
             assertThat(gdpr.out()).contains("due by the end of 2025-02-28");

@@ -1,0 +1,187 @@
+package dev.consent.examples.storefront;
+
+import dev.consent.retention.DisposalHandler;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+
+/**
+ * The shop's own tables, next to the library's in the same database: customers, orders, support tickets and access
+ * logs. The library never touches them; the disposal handlers here do, when retention says so.
+ */
+final class ShopDatabase {
+    private final DataSource dataSource;
+    private final AtomicLong orderIds = new AtomicLong();
+    private final AtomicLong ticketIds = new AtomicLong();
+    private final AtomicLong logIds = new AtomicLong();
+
+    ShopDatabase(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    void createTables() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE shop_customers (id VARCHAR(64) PRIMARY KEY, email VARCHAR(200), name VARCHAR(200),"
+                    + " signed_up_at TIMESTAMP WITH TIME ZONE NOT NULL, closed_at TIMESTAMP WITH TIME ZONE)");
+            s.execute("CREATE TABLE shop_orders (id BIGINT PRIMARY KEY, customer_id VARCHAR(64), total_cents BIGINT"
+                    + " NOT NULL, shipping_address VARCHAR(300), ordered_at TIMESTAMP WITH TIME ZONE NOT NULL)");
+            s.execute("CREATE INDEX shop_orders_customer ON shop_orders (customer_id)");
+            s.execute("CREATE TABLE shop_tickets (id BIGINT PRIMARY KEY, customer_id VARCHAR(64) NOT NULL, body"
+                    + " VARCHAR(2000), opened_at TIMESTAMP WITH TIME ZONE NOT NULL, resolved_at TIMESTAMP WITH TIME ZONE)");
+            s.execute("CREATE INDEX shop_tickets_customer ON shop_tickets (customer_id)");
+            s.execute("CREATE TABLE shop_access_logs (id BIGINT PRIMARY KEY, customer_id VARCHAR(64) NOT NULL, ip"
+                    + " VARCHAR(64), path VARCHAR(300), at TIMESTAMP WITH TIME ZONE NOT NULL)");
+            s.execute("CREATE INDEX shop_access_logs_customer ON shop_access_logs (customer_id)");
+        }
+    }
+
+    void addCustomers(List<String[]> rows, Instant at) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO shop_customers (id, email, name, signed_up_at) VALUES (?, ?, ?, ?)")) {
+            for (String[] r : rows) {
+                ps.setString(1, r[0]);
+                ps.setString(2, r[1]);
+                ps.setString(3, r[2]);
+                ps.setTimestamp(4, Timestamp.from(at));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Places orders, one per customer given, and returns their ids. */
+    void addOrders(List<String> customers, long totalCents, String address, Instant at) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO shop_orders (id, customer_id, total_cents, shipping_address, ordered_at) VALUES (?, ?, ?, ?, ?)")) {
+            for (String customer : customers) {
+                ps.setLong(1, orderIds.incrementAndGet());
+                ps.setString(2, customer);
+                ps.setLong(3, totalCents);
+                ps.setString(4, address);
+                ps.setTimestamp(5, Timestamp.from(at));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    void addTicket(String customer, String body, Instant opened, Instant resolved) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO shop_tickets (id, customer_id, body, opened_at, resolved_at) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setLong(1, ticketIds.incrementAndGet());
+            ps.setString(2, customer);
+            ps.setString(3, body);
+            ps.setTimestamp(4, Timestamp.from(opened));
+            ps.setTimestamp(5, Timestamp.from(resolved));
+            ps.executeUpdate();
+        }
+    }
+
+    void addAccessLogs(List<String> customers, String ip, String path, Instant at) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO shop_access_logs (id, customer_id, ip, path, at) VALUES (?, ?, ?, ?, ?)")) {
+            for (String customer : customers) {
+                ps.setLong(1, logIds.incrementAndGet());
+                ps.setString(2, customer);
+                ps.setString(3, ip);
+                ps.setString(4, path);
+                ps.setTimestamp(5, Timestamp.from(at));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    void closeAccount(String customer, Instant at) throws SQLException {
+        update("UPDATE shop_customers SET closed_at = ? WHERE id = ?", Timestamp.from(at), customer);
+    }
+
+    /** Counts of what the shop holds: customers with an email, orders, orders still naming a customer, tickets, logs. */
+    Map<String, Long> counts() throws SQLException {
+        return Map.of(
+                "customers with an email", count("SELECT COUNT(*) FROM shop_customers WHERE email IS NOT NULL"),
+                "customers with a name", count("SELECT COUNT(*) FROM shop_customers WHERE name IS NOT NULL"),
+                "orders", count("SELECT COUNT(*) FROM shop_orders"),
+                "orders naming a customer", count("SELECT COUNT(*) FROM shop_orders WHERE customer_id IS NOT NULL"),
+                "support tickets", count("SELECT COUNT(*) FROM shop_tickets"),
+                "access log lines", count("SELECT COUNT(*) FROM shop_access_logs"));
+    }
+
+    List<String> ordersOf(String customer) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT id, total_cents, ordered_at FROM shop_orders WHERE customer_id = ? ORDER BY id")) {
+            ps.setString(1, customer);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add("order " + rs.getLong(1) + " (" + rs.getLong(2) / 100.0 + " EUR, "
+                            + rs.getTimestamp(3).toInstant() + ")");
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The disposal handlers: the shop's own code, deleting or anonymizing its own rows of one category. Each is
+     * idempotent (a repeated call with the same idempotency key finds nothing left to do) and covers data up to
+     * the request's cutoff, so that data collected after the item fell due is left alone.
+     */
+    DisposalHandler emailHandler() {
+        return r -> update("UPDATE shop_customers SET email = NULL WHERE id = ?", r.item().subject().value());
+    }
+
+    DisposalHandler profileHandler() {
+        return r -> update("UPDATE shop_customers SET name = NULL, email = NULL WHERE id = ?", r.item().subject().value());
+    }
+
+    DisposalHandler ordersHandler() {
+        return r -> {
+            String who = r.item().subject().value();
+            Timestamp cutoff = Timestamp.from(r.cutoff());
+            switch (r.action()) {
+                case DELETE -> update("DELETE FROM shop_orders WHERE customer_id = ? AND ordered_at <= ?", who, cutoff);
+                // anonymized: the amounts stay for the books, nothing names the customer any more
+                case ANONYMIZE -> update("UPDATE shop_orders SET customer_id = NULL, shipping_address = NULL"
+                        + " WHERE customer_id = ? AND ordered_at <= ?", who, cutoff);
+                case REVIEW -> throw new IllegalStateException("orders are never put up for review in this shop");
+            }
+        };
+    }
+
+    DisposalHandler ticketsHandler() {
+        return r -> update("DELETE FROM shop_tickets WHERE customer_id = ? AND opened_at <= ?",
+                r.item().subject().value(), Timestamp.from(r.cutoff()));
+    }
+
+    DisposalHandler logsHandler() {
+        return r -> update("DELETE FROM shop_access_logs WHERE customer_id = ? AND at <= ?",
+                r.item().subject().value(), Timestamp.from(r.cutoff()));
+    }
+
+    private void update(String sql, Object... args) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

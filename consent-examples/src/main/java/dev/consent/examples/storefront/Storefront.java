@@ -1,0 +1,361 @@
+package dev.consent.examples.storefront;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.consent.ConsentService;
+import dev.consent.Decision;
+import dev.consent.jdbc.JdbcStore;
+import dev.consent.ledger.Capture;
+import dev.consent.ledger.ChoiceRecord;
+import dev.consent.ledger.Choice;
+import dev.consent.ledger.Evidence;
+import dev.consent.ledger.GpcOutcome;
+import dev.consent.ledger.Method;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyJson;
+import dev.consent.policy.PurposeId;
+import dev.consent.retention.Anchor;
+import dev.consent.retention.DisposalPlan;
+import dev.consent.retention.ErasureAnswer;
+import dev.consent.retention.RetentionService;
+import dev.consent.retention.SweepReport;
+import dev.consent.rights.RequestType;
+import dev.consent.rights.RightsRequest;
+import dev.consent.rights.RightsService;
+import dev.consent.rights.SubjectExport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A small storefront on embedded H2 that tells the story of one shop's privacy programme: sign-ups with checkbox
+ * consent, purchases, a cookie banner, a visitor sending Global Privacy Control, a consent-filtered email campaign,
+ * a one-click unsubscribe, an access request exported to JSON, an erasure request answered with what is kept for
+ * tax, years passing, a dry run and a sweep that deletes and anonymizes rows in the shop's own tables, ledger
+ * verification and overdue requests.
+ *
+ * <pre>
+ * Usage: Storefront [--customers N] [--policy FILE] [--out DIR]
+ * </pre>
+ */
+public final class Storefront {
+    private static final PurposeId NEWSLETTER = PurposeId.of("marketing.email");
+    private static final PurposeId ANALYTICS = PurposeId.of("cookies.analytics");
+    private static final PurposeId ADS = PurposeId.of("cookies.ads");
+    private static final String[] NAMES = {"Alice", "Bob", "Carol", "Dave", "Erin"};
+
+    private final PrintStream out;
+    private final int customers;
+    private final Path outDir;
+    private final Policy policy;
+    private final SimulatedClock clock = new SimulatedClock(Instant.parse("2025-03-03T09:00:00Z"));
+    private final List<String> ids = new ArrayList<>();
+    private long phaseStart;
+
+    Storefront(PrintStream out, int customers, Path outDir, Policy policy) {
+        this.out = out;
+        this.customers = customers;
+        this.outDir = outDir;
+        this.policy = policy;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int customers = NAMES.length;
+        Path outDir = Path.of("target", "storefront");
+        Policy policy = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--customers" -> customers = Integer.parseInt(args[++i]);
+                case "--out" -> outDir = Path.of(args[++i]);
+                case "--policy" -> policy = PolicyJson.read(Path.of(args[++i]));
+                case "--help", "-h" -> {
+                    System.out.println("Usage: Storefront [--customers N] [--policy FILE] [--out DIR]");
+                    return;
+                }
+                default -> {
+                    System.err.println("storefront: unknown option " + args[i] + " (try --help)");
+                    System.exit(2);
+                }
+            }
+        }
+        if (customers < NAMES.length) {
+            System.err.println("storefront: --customers must be at least " + NAMES.length);
+            System.exit(2);
+        }
+        new Storefront(System.out, customers, outDir, policy != null ? policy : defaultPolicy()).run();
+    }
+
+    static Policy defaultPolicy() throws IOException {
+        try (InputStream in = Storefront.class.getResourceAsStream("/storefront/storefront-policy.json")) {
+            return PolicyJson.read(in, "storefront-policy.json");
+        }
+    }
+
+    void run() throws Exception {
+        Files.createDirectories(outDir);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:h2:mem:storefront-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+        config.setMaximumPoolSize(4);
+        config.setPoolName("storefront");
+        try (HikariDataSource dataSource = new HikariDataSource(config)) {
+            ShopDatabase shop = new ShopDatabase(dataSource);
+            shop.createTables();
+            JdbcStore store = JdbcStore.builder(dataSource).tablePrefix("consent_").build();
+            try (ConsentService consents = ConsentService.builder().policy(policy).store(store).clock(clock)
+                    .cacheSize(Math.max(10_000, customers)).build()) {
+                RetentionService retention = RetentionService.builder().policy(policy).store(store).clock(clock)
+                        .node("storefront").batchSize(500)
+                        .handler("contact.email", shop.emailHandler())
+                        .handler("account.profile", shop.profileHandler())
+                        .handler("transaction.record", shop.ordersHandler())
+                        .handler("support.record", shop.ticketsHandler())
+                        .handler("access.log", shop.logsHandler())
+                        .build();
+                RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
+                        .build();
+                story(shop, consents, retention, rights);
+            }
+        }
+    }
+
+    private void story(ShopDatabase shop, ConsentService consents, RetentionService retention, RightsService rights)
+            throws Exception {
+        heading("The shop", "policy " + policy.id() + " " + policy.version() + " (" + policy.purposes().size()
+                + " purposes, " + policy.retentionRules().size() + " retention rules), H2 in memory, " + customers
+                + " customers, the clock starts at " + clock.instant());
+
+        // 1. sign-ups with checkbox consent and its evidence
+        phase("Customers sign up");
+        List<String[]> rows = new ArrayList<>();
+        List<ChoiceRecord> choices = new ArrayList<>();
+        for (int i = 0; i < customers; i++) {
+            String id = i < NAMES.length ? NAMES[i].toLowerCase() : String.format("c%07d", i);
+            ids.add(id);
+            rows.add(new String[] {id, id + "@mail.example", i < NAMES.length ? NAMES[i] : "Customer " + i});
+            Evidence evidence = Evidence.builder().notice("signup-form-v3", "Yes, send me the weekly newsletter.")
+                    .locale("de-DE").userAgent("Mozilla/5.0 (storefront demo)").ip("198.51.100." + (i % 250 + 1))
+                    .build();
+            // Alice, Bob and Dave tick the box; Carol explicitly declines; Erin never sees it (old account)
+            if (i != 2 && i != 4) {
+                choices.add(new ChoiceRecord(SubjectId.of(id), NEWSLETTER, Choice.GRANTED,
+                        Capture.by(Method.CHECKBOX).withEvidence(evidence)));
+            } else if (i == 2) {
+                choices.add(new ChoiceRecord(SubjectId.of(id), NEWSLETTER, Choice.DENIED,
+                        Capture.by(Method.CHECKBOX).withEvidence(evidence)));
+            }
+            if (rows.size() == 1_000 || i == customers - 1) {
+                shop.addCustomers(rows, clock.instant());
+                consents.record(choices);
+                for (String[] r : rows) {
+                    SubjectId s = SubjectId.of(r[0]);
+                    retention.recordAnchor(s, "contact.email", Anchor.COLLECTED, clock.instant());
+                    retention.recordAnchor(s, "account.profile", Anchor.COLLECTED, clock.instant());
+                }
+                rows.clear();
+                choices.clear();
+                progress(i + 1, customers);
+            }
+        }
+        if (customers <= 20) {
+            for (int i = 0; i < NAMES.length; i++) {
+                line(NAMES[i] + ": " + (i == 2 ? "declines the newsletter" : i == 4 ? "signs up without being asked"
+                        : "ticks \"Yes, send me the weekly newsletter\"") + " (evidence: notice hash, locale, /24 of the IP)");
+            }
+        }
+        done();
+
+        // 2. purchases
+        phase("Customers buy");
+        clock.advance(Duration.ofDays(3));
+        for (int from = 0; from < ids.size(); from += 1_000) {
+            List<String> batch = ids.subList(from, Math.min(ids.size(), from + 1_000));
+            shop.addOrders(batch, 4_990, "Hauptstr. 1, Berlin", clock.instant());
+            shop.addAccessLogs(batch, "198.51.100.23", "/checkout", clock.instant());
+            for (String id : batch) {
+                SubjectId s = SubjectId.of(id);
+                retention.recordAnchor(s, "transaction.record", Anchor.LAST_TRANSACTION, clock.instant());
+                retention.recordAnchor(s, "contact.email", Anchor.LAST_TRANSACTION, clock.instant());
+                retention.recordAnchor(s, "access.log", Anchor.COLLECTED, clock.instant());
+            }
+            progress(Math.min(ids.size(), from + 1_000), ids.size());
+        }
+        shop.addTicket("bob", "Parcel arrived damaged", clock.instant(), clock.instant().plus(Duration.ofDays(2)));
+        retention.recordAnchor(SubjectId.of("bob"), "support.record", Anchor.TICKET_RESOLVED,
+                clock.instant().plus(Duration.ofDays(2)));
+        line("every customer places an order (49.90 EUR); Bob opens a support ticket, resolved two days later");
+        done();
+
+        // 3. the cookie banner
+        phase("The cookie banner");
+        Capture banner = Capture.by(Method.COOKIE_BANNER).withEvidence(Evidence.builder().notice("banner-v2",
+                "We use cookies for analytics and advertising.").locale("de-DE").build());
+        consents.record(List.of(
+                new ChoiceRecord(SubjectId.of("alice"), ANALYTICS, Choice.GRANTED, banner),
+                new ChoiceRecord(SubjectId.of("alice"), ADS, Choice.GRANTED, banner),
+                new ChoiceRecord(SubjectId.of("bob"), ANALYTICS, Choice.GRANTED, banner),
+                new ChoiceRecord(SubjectId.of("bob"), ADS, Choice.DENIED, banner),
+                new ChoiceRecord(SubjectId.of("carol"), ANALYTICS, Choice.DENIED, banner),
+                new ChoiceRecord(SubjectId.of("carol"), ADS, Choice.DENIED, banner)));
+        line("Alice accepts all cookies; Bob accepts analytics only; Carol rejects all");
+        done();
+
+        // 4. a visitor with Global Privacy Control
+        phase("A visitor with Global Privacy Control (Sec-GPC: 1)");
+        SubjectId visitor = SubjectId.of("visitor-7f3a");
+        GpcOutcome gpc = consents.applyGpc(visitor, Capture.by(Method.GPC));
+        gpc.effects().forEach((purpose, effect) -> line(purpose + ": " + effect));
+        consents.link(visitor, SubjectId.of("erin"));
+        line("the visitor logs in as Erin: her cookie state is now " + consents.check(SubjectId.of("erin"), ADS).reason()
+                + " for " + ADS);
+        done();
+
+        // 5. the campaign
+        phase("Email campaign \"Spring sale\", filtered by consent");
+        campaign(consents);
+        done();
+
+        // 6. one-click unsubscribe
+        phase("Dave clicks the one-click unsubscribe link");
+        consents.withdraw(SubjectId.of("dave"), NEWSLETTER, Capture.by(Method.UNSUBSCRIBE_LINK)
+                .withEvidence(Evidence.builder().reference("List-Unsubscribe-Post, campaign spring-sale").build()));
+        Decision dave = consents.check(SubjectId.of("dave"), NEWSLETTER);
+        line("the next campaign skips Dave: " + dave.explain());
+        Decision then = consents.check(SubjectId.of("dave"), NEWSLETTER, clock.instant().minusSeconds(60));
+        line("withdrawal is not retroactive: one minute earlier the answer was " + then.reason());
+        done();
+
+        // 7. an access request
+        phase("Alice asks for a copy of her data (GDPR Art. 15)");
+        RightsRequest access = rights.receive(SubjectId.of("alice"), RequestType.ACCESS, "privacy form");
+        line("received; " + access.deadline().orElseThrow().explain());
+        rights.verifyIdentity(access.id(), "support-7", "logged-in session");
+        Path export = outDir.resolve("alice-export.json");
+        SubjectExport exporter = SubjectExport.builder().consents(consents).retention(retention).rights(rights)
+                .contributor(new OrdersContributor(shop)).build();
+        try (OutputStream file = Files.newOutputStream(export)) {
+            exporter.write(SubjectId.of("alice"), file);
+        }
+        rights.complete(access.id(), "support-7", "export sent: " + export.getFileName());
+        line("exported to " + export.toAbsolutePath() + " (" + Files.size(export) + " bytes, schema dev.consent/subject-export 1.0)");
+        done();
+
+        // 8. an erasure request
+        phase("Carol asks to be erased (GDPR Art. 17)");
+        Map<String, Long> before = shop.counts();
+        RightsRequest erasure = rights.receive(SubjectId.of("carol"), RequestType.ERASURE, "email");
+        rights.verifyIdentity(erasure.id(), "support-7", "code sent to her address");
+        ErasureAnswer answer = rights.erase(erasure.id(), "dpo");
+        answer.explain().lines().forEach(this::line);
+        line("shop tables before: " + new TreeMap<>(before));
+        line("shop tables after:  " + new TreeMap<>(shop.counts()));
+        done();
+
+        // a request that nobody answers
+        RightsRequest forgotten = rights.receive(SubjectId.of("erin"), RequestType.RECTIFICATION, "phone");
+
+        // 9. years pass
+        phase("Bob closes his account; time passes");
+        shop.closeAccount("bob", clock.instant());
+        retention.recordAnchor(SubjectId.of("bob"), "account.profile", Anchor.ACCOUNT_CLOSED, clock.instant());
+        retention.recordAnchor(SubjectId.of("bob"), "contact.email", Anchor.ACCOUNT_CLOSED, clock.instant());
+        clock.advance(Duration.ofDays(365 * 8 + 2));
+        line("the clock is now " + clock.instant() + ", eight years on");
+        done();
+
+        phase("The dry run: what a sweep would do now");
+        DisposalPlan plan = retention.plan(clock.instant());
+        line(plan.due() + " items due, " + plan.held() + " held, " + plan.withoutHandler() + " without a handler");
+        plan.dueByRule().forEach((rule, n) -> line("  " + rule + ": " + n));
+        line("nothing was disposed: " + new TreeMap<>(shop.counts()));
+        done();
+
+        phase("The sweep");
+        SweepReport report;
+        int rounds = 0;
+        int disposed = 0;
+        int failed = 0;
+        do {
+            report = retention.sweep(10_000, Duration.ofMinutes(5));
+            disposed += report.disposed();
+            failed += report.failed();
+            rounds++;
+            progress(disposed, (int) plan.due());
+        } while (report.budgetExhausted() && rounds < 1_000);
+        line("disposed " + disposed + " items in " + rounds + " sweeps of at most 10,000, " + failed + " failures");
+        line("shop tables now: " + new TreeMap<>(shop.counts()));
+        line("orders are anonymized for the books, not deleted: " + shop.ordersOf("alice").size()
+                + " orders still name Alice");
+        done();
+
+        phase("Ledger verification");
+        int intact = 0;
+        for (String id : ids) {
+            if (consents.verify(SubjectId.of(id)).intact()) {
+                intact++;
+            }
+        }
+        line(intact + " of " + ids.size() + " hash chains verify");
+        done();
+
+        phase("Overdue rights requests");
+        for (RightsRequest r : rights.overdue()) {
+            line(r.type() + " " + r.id() + " from " + (r.id().equals(forgotten.id()) ? "Erin" : "a customer")
+                    + ", due by the end of " + r.deadline().orElseThrow().lastDay() + ": OVERDUE");
+        }
+        done();
+    }
+
+    private void campaign(ConsentService consents) {
+        List<SubjectId> audience = ids.stream().map(SubjectId::of).toList();
+        Map<SubjectId, Decision> decisions = consents.checkAll(audience, NEWSLETTER);
+        Map<String, Integer> reasons = new TreeMap<>();
+        int sent = 0;
+        for (Map.Entry<SubjectId, Decision> e : decisions.entrySet()) {
+            reasons.merge(e.getValue().reason().name(), 1, Integer::sum);
+            if (e.getValue().allowed()) {
+                sent++;
+            }
+            if (decisions.size() <= 20) {
+                line(String.format("%-6s %s", e.getKey(), e.getValue().allowed() ? "receives it"
+                        : "is skipped: " + e.getValue().reason()));
+            }
+        }
+        line(sent + " of " + audience.size() + " receive the email; reasons: " + reasons);
+    }
+
+    private void heading(String title, String text) {
+        out.println("== " + title);
+        out.println("   " + text);
+    }
+
+    private void phase(String title) {
+        out.println();
+        out.println("== " + title + " (" + clock.instant().toString().substring(0, 10) + ")");
+        phaseStart = System.nanoTime();
+    }
+
+    private void line(String text) {
+        out.println("   " + text);
+    }
+
+    private void progress(int done, int total) {
+        if (total > 2_000 && done > 0 && (done % 10_000 == 0 || done == total)) {
+            out.printf("   ... %d/%d%n", done, total);
+        }
+    }
+
+    private void done() {
+        out.printf("   (%d ms)%n", (System.nanoTime() - phaseStart) / 1_000_000);
+    }
+}
