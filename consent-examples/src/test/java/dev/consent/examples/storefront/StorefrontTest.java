@@ -1,0 +1,40 @@
+package dev.consent.examples.storefront;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The storefront tells its whole story on embedded H2, and the story says what the library did. */
+class StorefrontTest {
+
+    @Test
+    void theStoryRunsEndToEndOnH2(@TempDir Path out) throws Exception {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        new Storefront(new PrintStream(buffer, true, StandardCharsets.UTF_8), 5, out, Storefront.defaultPolicy()).run();
+        String story = buffer.toString(StandardCharsets.UTF_8);
+
+        assertThat(story).contains(
+                "cookies.ads: APPLIED",
+                "3 of 5 receive the email; reasons: {DENIED=1, GRANTED=3, NO_RECORD=1}",
+                "the next campaign skips Dave: marketing.email: denied (WITHDRAWN",
+                "withdrawal is not retroactive: one minute earlier the answer was GRANTED",
+                "transaction.record: kept until 2032-12-31T23:00:00Z because of rule invoices-tax-7y",
+                "15 items due, 0 held, 0 without a handler",
+                "nothing was disposed",
+                "disposed 15 items",
+                "orders naming a customer=0",
+                "5 of 5 hash chains verify",
+                "RECTIFICATION");
+        assertThat(story).contains("OVERDUE");
+        Path export = out.resolve("alice-export.json");
+        assertThat(export).exists();
+        assertThat(Files.readString(export)).contains("\"schema\" : \"dev.consent/subject-export\"", "\"orders\"");
+    }
+}
