@@ -71,7 +71,7 @@ public final class BenchDb implements AutoCloseable {
     /** Brings the planner's statistics up to date after a bulk load, as an operator would. */
     public void analyze() {
         switch (dialect) {
-            case POSTGRESQL -> execute("ANALYZE");
+            case POSTGRESQL -> TABLES.forEach(t -> execute("ANALYZE " + table(t)));
             case MARIADB -> TABLES.forEach(t -> execute("ANALYZE TABLE " + table(t)));
             case H2 -> execute("ANALYZE");
         }
