@@ -32,6 +32,8 @@ import java.util.Optional;
  * </ol>
  */
 public final class ConsentFold {
+    private static final int NONE = -1;
+
     private ConsentFold() {
     }
 
@@ -40,67 +42,68 @@ public final class ConsentFold {
         Purpose purpose = lineage.get(0);
         long t = Ledger.micros(at);
 
-        Ledger.Mark explicit = null;
-        Ledger.Mark gpc = null;
-        Ledger.Mark restriction = null;
-        Ledger.Mark[] marks = ledger.marks;
-        for (int i = marks.length - 1; i >= 0 && (explicit == null || restriction == null); i--) {
-            Ledger.Mark m = marks[i];
-            if (m.occurredMicros > t) {
+        int explicit = -1;
+        int gpc = -1;
+        int restriction = -1;
+        for (int i = ledger.size() - 1; i >= 0 && (explicit < 0 || restriction < 0); i--) {
+            if (ledger.occurredMicros(i) > t) {
                 continue;
             }
-            int depth = depthOf(lineage, m.purpose);
+            int depth = depthOf(lineage, ledger, i);
             if (depth < 0) {
                 continue;
             }
-            if (m.choice.isRestriction()) {
-                if (restriction == null) {
-                    restriction = m;
+            Choice choice = ledger.choice(i);
+            if (choice.isRestriction()) {
+                if (restriction < 0) {
+                    restriction = i;
                 }
-            } else if (depth == 0 || m.choice.isRefusal()) {
-                if (m.gpc) {
-                    if (gpc == null) {
-                        gpc = m;
+            } else if (depth == 0 || choice.isRefusal()) {
+                if (ledger.gpc(i)) {
+                    if (gpc < 0) {
+                        gpc = i;
                     }
-                } else if (explicit == null) {
-                    explicit = m;
+                } else if (explicit < 0) {
+                    explicit = i;
                 }
             }
         }
 
         LegalBasis basis = purpose.basis();
         if (basis == LegalBasis.LEGAL_OBLIGATION) {
-            return decision(Reason.BASIS_LEGAL_OBLIGATION, purpose, null, at, policy);
+            return decision(Reason.BASIS_LEGAL_OBLIGATION, purpose, ledger, NONE, at, policy);
         }
-        boolean restricted = restriction != null && restriction.choice == Choice.RESTRICTED;
+        boolean restricted = restriction >= 0 && ledger.choice(restriction) == Choice.RESTRICTED;
         if (restricted && basis != LegalBasis.VITAL_INTERESTS) {
-            boolean consentAfter = basis == LegalBasis.CONSENT && explicit != null && explicit.choice == Choice.GRANTED
-                    && explicit.occurredMicros > restriction.occurredMicros;
+            boolean consentAfter = basis == LegalBasis.CONSENT && explicit >= 0
+                    && ledger.choice(explicit) == Choice.GRANTED
+                    && ledger.occurredMicros(explicit) > ledger.occurredMicros(restriction);
             if (!consentAfter) {
-                return decision(Reason.RESTRICTED, purpose, restriction, at, policy);
+                return decision(Reason.RESTRICTED, purpose, ledger, restriction, at, policy);
             }
         }
         switch (basis) {
             case CONTRACT:
-                return decision(Reason.BASIS_CONTRACT, purpose, null, at, policy);
+                return decision(Reason.BASIS_CONTRACT, purpose, ledger, NONE, at, policy);
             case VITAL_INTERESTS:
-                return decision(Reason.BASIS_VITAL_INTERESTS, purpose, null, at, policy);
+                return decision(Reason.BASIS_VITAL_INTERESTS, purpose, ledger, NONE, at, policy);
             case LEGITIMATE_INTERESTS:
             case PUBLIC_TASK: {
                 Reason allowed = basis == LegalBasis.PUBLIC_TASK ? Reason.BASIS_PUBLIC_TASK
                         : Reason.BASIS_LEGITIMATE_INTERESTS;
-                if (explicit != null) {
-                    return explicit.choice.isRefusal() ? decision(Reason.OBJECTED, purpose, explicit, at, policy)
-                            : decision(allowed, purpose, explicit, at, policy);
+                if (explicit >= 0) {
+                    return ledger.choice(explicit).isRefusal()
+                            ? decision(Reason.OBJECTED, purpose, ledger, explicit, at, policy)
+                            : decision(allowed, purpose, ledger, explicit, at, policy);
                 }
-                if (gpc != null) {
-                    return decision(Reason.GPC_OPT_OUT, purpose, gpc, at, policy);
+                if (gpc >= 0) {
+                    return decision(Reason.GPC_OPT_OUT, purpose, ledger, gpc, at, policy);
                 }
-                return decision(allowed, purpose, null, at, policy);
+                return decision(allowed, purpose, ledger, NONE, at, policy);
             }
             case CONSENT:
             default:
-                return decideConsent(purpose, explicit, gpc, t, at, policy);
+                return decideConsent(purpose, ledger, explicit, gpc, t, at, policy);
         }
     }
 
@@ -115,20 +118,19 @@ public final class ConsentFold {
         List<Purpose> lineage = policy.lineage(purposeId);
         long t = Ledger.micros(at);
         boolean gpcSeen = false;
-        Ledger.Mark[] marks = ledger.marks;
-        for (int i = marks.length - 1; i >= 0; i--) {
-            Ledger.Mark m = marks[i];
-            if (m.occurredMicros > t || m.choice.isRestriction()) {
+        for (int i = ledger.size() - 1; i >= 0; i--) {
+            Choice choice = ledger.choice(i);
+            if (ledger.occurredMicros(i) > t || choice.isRestriction()) {
                 continue;
             }
-            int depth = depthOf(lineage, m.purpose);
-            if (depth < 0 || depth > 0 && !m.choice.isRefusal()) {
+            int depth = depthOf(lineage, ledger, i);
+            if (depth < 0 || depth > 0 && !choice.isRefusal()) {
                 continue;
             }
-            if (m.gpc) {
+            if (ledger.gpc(i)) {
                 gpcSeen = true;
             } else {
-                return new GpcState(m.choice, gpcSeen);
+                return new GpcState(choice, gpcSeen);
             }
         }
         return new GpcState(null, gpcSeen);
@@ -141,62 +143,66 @@ public final class ConsentFold {
     public static boolean grantStands(Ledger ledger, Policy policy, PurposeId purposeId, Instant at) {
         List<Purpose> lineage = policy.lineage(purposeId);
         long t = Ledger.micros(at);
-        Ledger.Mark[] marks = ledger.marks;
-        for (int i = marks.length - 1; i >= 0; i--) {
-            Ledger.Mark m = marks[i];
-            if (m.occurredMicros > t || m.gpc || m.choice.isRestriction()) {
+        for (int i = ledger.size() - 1; i >= 0; i--) {
+            Choice choice = ledger.choice(i);
+            if (ledger.occurredMicros(i) > t || ledger.gpc(i) || choice.isRestriction()) {
                 continue;
             }
-            int depth = depthOf(lineage, m.purpose);
-            if (depth == 0 || depth > 0 && m.choice.isRefusal()) {
-                return m.choice == Choice.GRANTED;
+            int depth = depthOf(lineage, ledger, i);
+            if (depth == 0 || depth > 0 && choice.isRefusal()) {
+                return choice == Choice.GRANTED;
             }
         }
         return false;
     }
 
-    private static Decision decideConsent(Purpose purpose, Ledger.Mark explicit, Ledger.Mark gpc, long t, Instant at,
+    private static Decision decideConsent(Purpose purpose, Ledger ledger, int explicit, int gpc, long t, Instant at,
             Policy policy) {
-        if (explicit == null) {
-            return gpc != null ? decision(Reason.GPC_OPT_OUT, purpose, gpc, at, policy)
-                    : decision(Reason.NO_RECORD, purpose, null, at, policy);
+        if (explicit < 0) {
+            return gpc >= 0 ? decision(Reason.GPC_OPT_OUT, purpose, ledger, gpc, at, policy)
+                    : decision(Reason.NO_RECORD, purpose, ledger, NONE, at, policy);
         }
-        switch (explicit.choice) {
+        switch (ledger.choice(explicit)) {
             case DENIED:
             case OBJECTED:
-                return decision(Reason.DENIED, purpose, explicit, at, policy);
+                return decision(Reason.DENIED, purpose, ledger, explicit, at, policy);
             case WITHDRAWN:
-                return decision(Reason.WITHDRAWN, purpose, explicit, at, policy);
+                return decision(Reason.WITHDRAWN, purpose, ledger, explicit, at, policy);
             default:
                 break;
         }
         if (purpose.minimumAge().isPresent()) {
-            boolean guardianCounts = explicit.guardian && purpose.guardianConsent();
-            if (!guardianCounts && explicit.declaredAge < purpose.minimumAge().getAsInt()) {
+            boolean guardianCounts = ledger.guardian(explicit) && purpose.guardianConsent();
+            if (!guardianCounts && ledger.declaredAge(explicit) < purpose.minimumAge().getAsInt()) {
                 // an undeclared age (-1) fails closed as well (GDPR Art. 8(2): reasonable efforts to verify)
-                return decision(Reason.UNDER_AGE, purpose, explicit, at, policy);
+                return decision(Reason.UNDER_AGE, purpose, ledger, explicit, at, policy);
             }
         }
-        if (explicit.consentVersion < purpose.consentVersion()) {
-            return decision(Reason.RECONSENT_REQUIRED, purpose, explicit, at, policy);
+        if (ledger.consentVersion(explicit) < purpose.consentVersion()) {
+            return decision(Reason.RECONSENT_REQUIRED, purpose, ledger, explicit, at, policy);
         }
-        if (explicit.expiresMicros <= t) {
-            return decision(Reason.EXPIRED, purpose, explicit, at, policy);
+        if (ledger.expiresMicros(explicit) <= t) {
+            return decision(Reason.EXPIRED, purpose, ledger, explicit, at, policy);
         }
-        return decision(Reason.GRANTED, purpose, explicit, at, policy);
+        return decision(Reason.GRANTED, purpose, ledger, explicit, at, policy);
     }
 
-    private static int depthOf(List<Purpose> lineage, PurposeId id) {
-        for (int i = 0, n = lineage.size(); i < n; i++) {
-            if (lineage.get(i).id().equals(id)) {
-                return i;
+    /** Where mark {@code i}'s purpose sits in the lineage (0 the purpose itself, 1 its parent, ...), or -1. */
+    private static int depthOf(List<Purpose> lineage, Ledger ledger, int i) {
+        PurposeId marked = ledger.purpose(i);
+        for (int k = 0, n = lineage.size(); k < n; k++) {
+            PurposeId id = lineage.get(k).id();
+            if (marked == id || marked.equals(id)) {
+                return k;
             }
         }
         return -1;
     }
 
-    private static Decision decision(Reason reason, Purpose purpose, Ledger.Mark m, Instant at, Policy policy) {
+    private static Decision decision(Reason reason, Purpose purpose, Ledger ledger, int mark, Instant at,
+            Policy policy) {
         return new Decision(reason.allows(), reason, purpose.id(), purpose.basis(),
-                m == null ? Optional.empty() : Optional.of(new EventRef(m.subject, m.sequence)), at, policy.version());
+                mark < 0 ? Optional.empty() : Optional.of(new EventRef(ledger.subject(mark), ledger.sequence(mark))),
+                at, policy.version());
     }
 }

@@ -9,71 +9,191 @@ import dev.consent.policy.PurposeId;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The compact, immutable form of a subject's decision events that the cache holds: only what a decision
- * needs, sorted by when the choice was made (occurred-at, then sequence, then subject for merged
- * visitor chains).
+ * needs, sorted by when the choice was made (occurred-at, then sequence, then subject for merged visitor
+ * chains).
+ *
+ * <p>The layout is flat on purpose. A cached check reads one ledger of a million, so every object it
+ * dereferences is a likely cache miss; one object per event (with its own purpose id, string and byte array)
+ * made a check cost about ten dependent memory loads more than a hash-map lookup. Here the marks are
+ * {@value #WORDS} longs each in one array, and a mark names its purpose by an index into a {@link PurposeTable}
+ * that all ledgers of a service share (and that therefore stays in the CPU's cache). The subject of a mark is
+ * the ledger's owner unless a linked visitor's chain was merged in.
  */
 public final class Ledger {
-    static final Ledger EMPTY = new Ledger(new Mark[0]);
-    private static final Comparator<Mark> ORDER = Comparator.comparingLong((Mark m) -> m.occurredMicros)
-            .thenComparingLong(m -> m.sequence).thenComparing(m -> m.subject.value());
+    static final int WORDS = 4;
+    static final Ledger EMPTY = new Ledger(null, new long[0], PurposeTable.of(List.of()), null);
 
-    final Mark[] marks;
+    private static final Choice[] CHOICES = Choice.values();
+    private static final long SEQUENCE_MASK = (1L << 40) - 1;
+    private static final int VERSION_MAX = (1 << 24) - 1;
+    private static final int AGE_MAX = 254;
+    private static final Comparator<ConsentEvent> ORDER = Comparator
+            .comparingLong((ConsentEvent e) -> micros(e.occurredAt()))
+            .thenComparingLong(ConsentEvent::sequence).thenComparing(e -> e.subject().value());
 
-    private Ledger(Mark[] marks) {
-        this.marks = marks;
+    private final SubjectId owner;
+    /** Per mark: occurred-at micros; expiry micros; sequence and consent version; purpose index, choice, flags, age. */
+    private final long[] words;
+    private final PurposeTable purposes;
+    /** The subject of each mark where some are not the owner's (merged visitor chains); otherwise null. */
+    private final SubjectId[] subjects;
+
+    private Ledger(SubjectId owner, long[] words, PurposeTable purposes, SubjectId[] subjects) {
+        this.owner = owner;
+        this.words = words;
+        this.purposes = purposes;
+        this.subjects = subjects;
     }
 
-    public static Ledger of(Collection<ConsentEvent> events) {
+    /** The purpose ids a set of ledgers refers to, by index; immutable and shared. */
+    public static final class PurposeTable {
+        private static final int MAX = 1 << 16;
+        private final PurposeId[] ids;
+        private final Map<PurposeId, Integer> index;
+
+        private PurposeTable(PurposeId[] ids) {
+            this.ids = ids;
+            Map<PurposeId, Integer> m = new HashMap<>(ids.length * 2);
+            for (int i = 0; i < ids.length; i++) {
+                m.putIfAbsent(ids[i], i);
+            }
+            this.index = m;
+        }
+
+        /** A table of these ids (duplicates are kept once, the first instance wins). */
+        public static PurposeTable of(Collection<PurposeId> ids) {
+            return new PurposeTable(new LinkedHashSet<>(ids).toArray(new PurposeId[0]));
+        }
+
+        /** This table, or a copy extended with the ids of {@code events} it does not hold. */
+        PurposeTable covering(ConsentEvent[] events) {
+            List<PurposeId> missing = null;
+            for (ConsentEvent e : events) {
+                if (!index.containsKey(e.purpose()) && (missing == null || !missing.contains(e.purpose()))) {
+                    if (missing == null) {
+                        missing = new ArrayList<>();
+                    }
+                    missing.add(e.purpose());
+                }
+            }
+            if (missing == null) {
+                return this;
+            }
+            if (ids.length + missing.size() > MAX) {
+                throw new IllegalStateException("more than " + MAX + " distinct purposes in one ledger");
+            }
+            PurposeId[] extended = Arrays.copyOf(ids, ids.length + missing.size());
+            for (int i = 0; i < missing.size(); i++) {
+                extended[ids.length + i] = missing.get(i);
+            }
+            return new PurposeTable(extended);
+        }
+    }
+
+    /** As {@link #of(SubjectId, Collection, PurposeTable)} with a table of only the events' own purposes. */
+    public static Ledger of(SubjectId owner, Collection<ConsentEvent> events) {
+        return of(owner, events, PurposeTable.of(List.of()));
+    }
+
+    /**
+     * The ledger of {@code owner} from its decision events (its own and its linked visitors'), in any order. Marks
+     * refer to their purposes through {@code table} (extended for this ledger alone if it lacks one).
+     */
+    public static Ledger of(SubjectId owner, Collection<ConsentEvent> events, PurposeTable table) {
         if (events.isEmpty()) {
             return EMPTY;
         }
-        Mark[] marks = new Mark[events.size()];
-        int i = 0;
-        for (ConsentEvent e : events) {
-            marks[i++] = new Mark(e);
+        ConsentEvent[] sorted = events.toArray(new ConsentEvent[0]);
+        Arrays.sort(sorted, ORDER);
+        PurposeTable purposes = table.covering(sorted);
+        int n = sorted.length;
+        long[] words = new long[n * WORDS];
+        SubjectId[] subjects = null;
+        for (int i = 0; i < n; i++) {
+            ConsentEvent e = sorted[i];
+            if (!e.subject().equals(owner)) {
+                if (subjects == null) {
+                    subjects = new SubjectId[n];
+                    Arrays.fill(subjects, owner);
+                }
+                subjects[i] = e.subject();
+            }
+            if (e.sequence() > SEQUENCE_MASK) {
+                throw new IllegalStateException("sequence " + e.sequence() + " of " + e.id() + " exceeds 2^40");
+            }
+            // A consent version beyond 2^24 is stored as 2^24-1: lower than the purpose's, so it fails closed.
+            long version = Math.min(e.consentVersion(), VERSION_MAX);
+            // Ages above 254 are stored as 254, above every minimum age a policy may set (at most 120).
+            long age = e.declaredAge().isPresent() ? Math.min(Math.max(e.declaredAge().getAsInt(), 0), AGE_MAX) + 1 : 0;
+            long purpose = purposes.index.get(e.purpose());
+            int w = i * WORDS;
+            words[w] = micros(e.occurredAt());
+            words[w + 1] = e.expiresAt().map(Ledger::micros).orElse(Long.MAX_VALUE);
+            words[w + 2] = e.sequence() | version << 40;
+            words[w + 3] = purpose | (long) e.choice().ordinal() << 16
+                    | (e.method() == Method.GPC ? 1L << 20 : 0) | (e.actor() == Actor.GUARDIAN ? 1L << 21 : 0)
+                    | age << 24;
         }
-        Arrays.sort(marks, ORDER);
-        return new Ledger(marks);
+        return new Ledger(owner, words, purposes, subjects);
     }
 
     public int size() {
-        return marks.length;
+        return words.length / WORDS;
     }
 
     static long micros(Instant t) {
         return ChronoUnit.MICROS.between(Instant.EPOCH, t);
     }
 
-    /** One event, reduced to what decides consent. */
-    static final class Mark {
-        final SubjectId subject;
-        final long sequence;
-        final PurposeId purpose;
-        final Choice choice;
-        final boolean gpc;
-        final boolean guardian;
-        final short declaredAge;
-        final int consentVersion;
-        final long occurredMicros;
-        final long expiresMicros;
+    long occurredMicros(int i) {
+        return words[i * WORDS];
+    }
 
-        Mark(ConsentEvent e) {
-            this.subject = e.subject();
-            this.sequence = e.sequence();
-            this.purpose = e.purpose();
-            this.choice = e.choice();
-            this.gpc = e.method() == Method.GPC;
-            this.guardian = e.actor() == Actor.GUARDIAN;
-            this.declaredAge = (short) (e.declaredAge().isPresent() ? e.declaredAge().getAsInt() : -1);
-            this.consentVersion = e.consentVersion();
-            this.occurredMicros = micros(e.occurredAt());
-            this.expiresMicros = e.expiresAt().map(Ledger::micros).orElse(Long.MAX_VALUE);
-        }
+    long expiresMicros(int i) {
+        return words[i * WORDS + 1];
+    }
+
+    long sequence(int i) {
+        return words[i * WORDS + 2] & SEQUENCE_MASK;
+    }
+
+    int consentVersion(int i) {
+        return (int) (words[i * WORDS + 2] >>> 40);
+    }
+
+    PurposeId purpose(int i) {
+        return purposes.ids[(int) words[i * WORDS + 3] & 0xFFFF];
+    }
+
+    Choice choice(int i) {
+        return CHOICES[(int) (words[i * WORDS + 3] >>> 16) & 0xF];
+    }
+
+    boolean gpc(int i) {
+        return (words[i * WORDS + 3] & 1L << 20) != 0;
+    }
+
+    boolean guardian(int i) {
+        return (words[i * WORDS + 3] & 1L << 21) != 0;
+    }
+
+    /** The declared age, or -1 when none was declared. */
+    int declaredAge(int i) {
+        return (int) (words[i * WORDS + 3] >>> 24 & 0xFF) - 1;
+    }
+
+    SubjectId subject(int i) {
+        return subjects == null ? owner : subjects[i];
     }
 }

@@ -1,0 +1,122 @@
+package dev.consent.bench;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.consent.ConsentService;
+import dev.consent.Decision;
+import dev.consent.ledger.Capture;
+import dev.consent.ledger.Choice;
+import dev.consent.ledger.ChoiceRecord;
+import dev.consent.ledger.Method;
+import dev.consent.ledger.SubjectId;
+import dev.consent.store.InMemoryStore;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A cached {@code check} of an allowed consent purpose, one thread, against the raw yardstick: a
+ * {@link ConcurrentHashMap#get} of a precomputed {@code Boolean} for the same keys in the same order.
+ *
+ * <p>{@code subjects} subjects (1M at full size, 100k small) each granted the newsletter and the profiling purpose
+ * beneath it; every subject's ledger is in the cache before measuring. Keys are drawn from a Zipf distribution
+ * (exponent 0.99) over all subjects. {@code caffeineGetIfPresent} measures the cache lookup alone, to show what the
+ * decision adds on top of it. Target: {@code check} at most 3x {@code concurrentHashMapGet}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Xms4g"})
+public class CheckBenchmark {
+    private static final int KEYS = 1 << 20;
+
+    @Param("100000")
+    public int subjects;
+
+    private ConsentService service;
+    private SubjectId[] ids;
+    private int[] keys;
+    private ConcurrentHashMap<SubjectId, Boolean> map;
+    private Cache<SubjectId, Boolean> caffeine;
+
+    /** Each thread's position in the key sequence. */
+    @State(Scope.Thread)
+    public static class Cursor {
+        int next;
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        service = ConsentService.builder().policy(BenchPolicy.policy()).store(new InMemoryStore())
+                .cacheSize(subjects + 1L).build();
+        ids = new SubjectId[subjects];
+        map = new ConcurrentHashMap<>(subjects * 2);
+        caffeine = Caffeine.newBuilder().maximumSize(subjects + 1L).build();
+        List<ChoiceRecord> batch = new ArrayList<>();
+        for (int i = 0; i < subjects; i++) {
+            ids[i] = SubjectId.of("customer-" + i);
+            batch.add(new ChoiceRecord(ids[i], BenchPolicy.NEWSLETTER, Choice.GRANTED, Capture.by(Method.CHECKBOX)));
+            batch.add(new ChoiceRecord(ids[i], BenchPolicy.PROFILING, Choice.GRANTED, Capture.by(Method.CHECKBOX)));
+            if (batch.size() >= 10_000) {
+                service.record(batch);
+                batch.clear();
+            }
+        }
+        service.record(batch);
+        for (SubjectId id : ids) {
+            Decision d = service.check(id, BenchPolicy.NEWSLETTER);
+            if (!d.allowed()) {
+                throw new IllegalStateException("setup: " + id + " should be allowed but is " + d.reason());
+            }
+            map.put(id, Boolean.TRUE);
+            caffeine.put(id, Boolean.TRUE);
+        }
+        if (service.cachedSubjects() < subjects * 0.99) {
+            throw new IllegalStateException("setup: only " + service.cachedSubjects() + " subjects cached");
+        }
+        keys = ZipfKeys.draw(subjects, 0.99, KEYS, 42);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        service.close();
+    }
+
+    private SubjectId nextKey(Cursor c) {
+        int i = c.next;
+        c.next = (i + 1) & (KEYS - 1);
+        return ids[keys[i]];
+    }
+
+    @Benchmark
+    public Decision check(Cursor c) {
+        return service.check(nextKey(c), BenchPolicy.NEWSLETTER);
+    }
+
+    @Benchmark
+    public Boolean concurrentHashMapGet(Cursor c) {
+        return map.get(nextKey(c));
+    }
+
+    @Benchmark
+    public Boolean caffeineGetIfPresent(Cursor c) {
+        return caffeine.getIfPresent(nextKey(c));
+    }
+}
