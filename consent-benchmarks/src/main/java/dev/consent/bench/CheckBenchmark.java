@@ -8,7 +8,10 @@ import dev.consent.ledger.Capture;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.Method;
+import dev.consent.internal.ConsentFold;
+import dev.consent.internal.Ledger;
 import dev.consent.ledger.SubjectId;
+import dev.consent.policy.Policy;
 import dev.consent.store.InMemoryStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,6 +27,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,6 +62,9 @@ public class CheckBenchmark {
     private ConcurrentHashMap<SubjectId, Boolean> map;
     private Cache<SubjectId, Boolean> caffeine;
     private Cache<SubjectId, Boolean> caffeineSameThread;
+    private Ledger[] ledgers;
+    private Policy policy;
+    private Instant fixedNow;
 
     /** Each thread's position in the key sequence. */
     @State(Scope.Thread)
@@ -96,6 +104,12 @@ public class CheckBenchmark {
             throw new IllegalStateException("setup: only " + service.cachedSubjects() + " subjects cached");
         }
         keys = ZipfKeys.draw(subjects, 0.99, KEYS, 42);
+        policy = service.policy();
+        fixedNow = Instant.now();
+        ledgers = new Ledger[subjects];
+        for (int i = 0; i < subjects; i++) {
+            ledgers[i] = Ledger.of(ids[i], service.history(ids[i]));
+        }
     }
 
     @TearDown(Level.Trial)
@@ -112,6 +126,20 @@ public class CheckBenchmark {
     @Benchmark
     public Decision check(Cursor c) {
         return service.check(nextKey(c), BenchPolicy.NEWSLETTER);
+    }
+
+    /** Decomposition: the decision alone, from a ledger already at hand (an array slot, no cache, fixed instant). */
+    @Benchmark
+    public Decision foldOnly(Cursor c) {
+        int i = c.next;
+        c.next = (i + 1) & (KEYS - 1);
+        return ConsentFold.decide(ledgers[keys[i]], policy, BenchPolicy.NEWSLETTER, fixedNow);
+    }
+
+    /** Decomposition: reading the system clock, which every check of "now" does once. */
+    @Benchmark
+    public Instant clockInstant() {
+        return Clock.systemUTC().instant();
     }
 
     @Benchmark
