@@ -446,21 +446,23 @@ public final class ConsentService implements AutoCloseable {
             nextSeq.put(s, new long[] {h == null ? 1 : h.sequence() + 1});
             prevHash.put(s, h == null ? ConsentChain.GENESIS : h.hash());
         }
-        // events of one subject must be contiguous in the batch for the store; group them, keeping order
-        List<NewConsentEvent> grouped = new ArrayList<>(fresh.size());
+        // events of one subject must be contiguous in the batch for the store; group them, keeping order (in one
+        // pass: comparing every event with every subject was quadratic, a third of record's CPU at 1,000 subjects)
+        Map<SubjectId, List<NewConsentEvent>> grouped = new LinkedHashMap<>();
         for (SubjectId s : subjects) {
-            for (NewConsentEvent d : fresh) {
-                if (d.subject().equals(s)) {
-                    grouped.add(d);
-                }
-            }
+            grouped.put(s, new ArrayList<>(1));
+        }
+        for (NewConsentEvent d : fresh) {
+            grouped.get(d.subject()).add(d);
         }
         List<ConsentEvent> out = new ArrayList<>(fresh.size());
-        for (NewConsentEvent d : grouped) {
-            long[] seq = nextSeq.get(d.subject());
-            ConsentEvent e = ConsentEvent.chain(d, seq[0]++, prevHash.get(d.subject()));
-            prevHash.put(d.subject(), e.hash());
-            out.add(e);
+        for (List<NewConsentEvent> group : grouped.values()) {
+            for (NewConsentEvent d : group) {
+                long[] seq = nextSeq.get(d.subject());
+                ConsentEvent e = ConsentEvent.chain(d, seq[0]++, prevHash.get(d.subject()));
+                prevHash.put(d.subject(), e.hash());
+                out.add(e);
+            }
         }
         return out;
     }

@@ -2,14 +2,12 @@ package dev.consent.internal;
 
 import dev.consent.InvalidValueException;
 
-import java.util.regex.Pattern;
 
 /**
  * Argument checks used by the value types of every package. Public only so that the packages of this
  * library can share it; not part of the supported API.
  */
 public final class Checks {
-    private static final Pattern DOTTED_ID = Pattern.compile("[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*");
 
     private Checks() {
     }
@@ -69,11 +67,48 @@ public final class Checks {
     /** A lower-case dotted id such as {@code marketing.email}, at most {@code max} chars. */
     public static String dottedId(String field, String value, int max) {
         text(field, value, max);
-        if (!DOTTED_ID.matcher(value).matches()) {
+        if (!isDottedId(value)) {
             throw new InvalidValueException(field, value,
                     "must be lower-case dotted segments of [a-z0-9_-], each starting with a letter");
         }
         return value;
+    }
+
+    /**
+     * Whether {@code value} matches {@code [a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*}. Written out rather than as a
+     * regular expression: ids are checked for every event read from a store, and the matcher was a tenth of the
+     * CPU of a bulk check.
+     */
+    static boolean isDottedId(String value) {
+        boolean segmentStart = true;
+        for (int i = 0, n = value.length(); i < n; i++) {
+            char c = value.charAt(i);
+            if (segmentStart) {
+                if (c < 'a' || c > 'z') {
+                    return false;
+                }
+                segmentStart = false;
+            } else if (c == '.') {
+                segmentStart = true;
+            } else if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return !segmentStart;
+    }
+
+    /** Whether {@code value} is 64 lower-case hex digits (a SHA-256 in hex), as {@code [0-9a-f]{64}} matches. */
+    public static boolean isSha256Hex(String value) {
+        if (value == null || value.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = value.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** An immutable, sorted copy of a required collection without nulls. */

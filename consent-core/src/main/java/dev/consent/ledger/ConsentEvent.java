@@ -22,10 +22,10 @@ public record ConsentEvent(EventId id, SubjectId subject, long sequence, Purpose
         if (sequence < 1) {
             throw new InvalidValueException("sequence", sequence, "must be 1 or more");
         }
-        if (previousHash == null || !HEX64.matcher(previousHash).matches()) {
+        if (!Checks.isSha256Hex(previousHash)) {
             throw new InvalidValueException("previousHash", previousHash, "must be 64 lower-case hex digits");
         }
-        if (hash == null || !HEX64.matcher(hash).matches()) {
+        if (!Checks.isSha256Hex(hash)) {
             throw new InvalidValueException("hash", hash, "must be 64 lower-case hex digits");
         }
         micros("occurredAt", occurredAt);
@@ -34,8 +34,6 @@ public record ConsentEvent(EventId id, SubjectId subject, long sequence, Purpose
             expiresAt.ifPresent(t -> micros("expiresAt", t));
         }
     }
-
-    private static final java.util.regex.Pattern HEX64 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     /** Every database the ledger runs on keeps microseconds; a finer instant could not be read back as hashed. */
     private static void micros(String field, Instant t) {

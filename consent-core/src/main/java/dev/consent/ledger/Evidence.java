@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 
 /**
  * What shows how a choice was collected (GDPR Art. 7(1): the controller must be able to demonstrate
@@ -20,12 +19,11 @@ import java.util.regex.Pattern;
  */
 public record Evidence(String noticeId, String noticeHash, String locale, String userAgent, String ip,
         String reference) {
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     public static final Evidence NONE = new Evidence(null, null, null, null, null, null);
 
     public Evidence {
         Checks.optionalText("evidence.noticeId", noticeId, 200);
-        if (noticeHash != null && !SHA256_HEX.matcher(noticeHash).matches()) {
+        if (noticeHash != null && !Checks.isSha256Hex(noticeHash)) {
             throw new InvalidValueException("evidence.noticeHash", noticeHash, "must be 64 lower-case hex digits (SHA-256)");
         }
         Checks.optionalText("evidence.locale", locale, 35);

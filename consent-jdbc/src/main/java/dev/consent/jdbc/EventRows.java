@@ -1,6 +1,7 @@
 package dev.consent.jdbc;
 
 import dev.consent.InvalidValueException;
+import dev.consent.internal.Checks;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentEvent;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -32,7 +32,6 @@ final class EventRows {
             "policy_version", "choice", "occurred_at", "recorded_at", "expires_at", "method", "actor", "declared_age",
             "evidence_notice_id", "evidence_notice_hash", "evidence_locale", "evidence_user_agent", "evidence_ip",
             "evidence_reference", "previous_hash", "event_hash");
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     private EventRows() {
     }
@@ -65,10 +64,10 @@ final class EventRows {
         instant("occurredAt", e.occurredAt(), dialect);
         instant("recordedAt", e.recordedAt(), dialect);
         e.expiresAt().ifPresent(t -> instant("expiresAt", t, dialect));
-        if (!SHA256_HEX.matcher(e.hash()).matches()) {
+        if (!Checks.isSha256Hex(e.hash())) {
             throw new InvalidValueException("hash", e.hash(), "must be 64 lower-case hex digits (SHA-256)");
         }
-        if (!SHA256_HEX.matcher(e.previousHash()).matches()) {
+        if (!Checks.isSha256Hex(e.previousHash())) {
             throw new InvalidValueException("previousHash", e.previousHash(),
                     "must be 64 lower-case hex digits (SHA-256)");
         }
