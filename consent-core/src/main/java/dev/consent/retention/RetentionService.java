@@ -35,10 +35,21 @@ import java.util.function.UnaryOperator;
  *
  * <p>Guarantees:
  * <ul>
- *   <li>Holds are re-checked just before every disposal, not only when planning.</li>
+ *   <li>Holds are re-checked just before every disposal, not only when planning: the holds and the item state an
+ *       item is judged on were read at most {@link Builder#holdRecheck(Duration) holdRecheck} (default 1 s, by this
+ *       service's clock) before its handler is called. The sweeper reads them for a whole claimed batch at once,
+ *       and reads them again for the rest of the batch whenever that much time has passed since the last read, so
+ *       a slow handler cannot stretch the window. A hold placed less than {@code holdRecheck} before an item's
+ *       handler is called may therefore not stop it; {@code holdRecheck(Duration.ZERO)} reads them again before
+ *       every item.</li>
  *   <li>Several sweepers, on any number of nodes, never hold the same item at once; each disposal is audited
  *       exactly once; a crashed sweeper's items are taken over when its lease ends, and its handler is called
  *       again with the same idempotency key (at-least-once).</li>
+ *   <li>The outcomes of a batch (item states and audit entries) are recorded together after its handlers ran, in
+ *       one atomic store call ({@link RetentionStore#finishClaims}), and sooner, before the next item, whenever the
+ *       batch has run for longer than {@code holdRecheck}. A sweeper that dies, or whose store write fails, leaves
+ *       the unrecorded items of its batch claimed until the lease ends; they are then handled again with the same
+ *       idempotency key, so at most one batch is handled twice per crash.</li>
  *   <li>A failing handler is retried with exponential backoff while the sweep goes on with other items;
  *       every attempt is audited. A category without a handler is never disposed of (fail closed).</li>
  *   <li>The audit holds no personal data; erasure requests leave a tombstone.</li>
@@ -58,6 +69,7 @@ public final class RetentionService {
     private final int batchSize;
     private final Duration retryBase;
     private final Duration retryMax;
+    private final Duration holdRecheck;
 
     private RetentionService(Builder b) {
         this.engine = new RetentionEngine(b.policy);
@@ -69,6 +81,7 @@ public final class RetentionService {
         this.batchSize = b.batchSize;
         this.retryBase = b.retryBase;
         this.retryMax = b.retryMax;
+        this.holdRecheck = b.holdRecheck;
     }
 
     public static Builder builder() {
@@ -299,8 +312,17 @@ public final class RetentionService {
         Map<SubjectId, List<LegalHold>> holdCache = new HashMap<>();
         while (true) {
             List<RetainedItem> page = store.dueItems(at, cursor, 500);
+            Set<SubjectId> unread = new LinkedHashSet<>();
             for (RetainedItem item : page) {
-                List<LegalHold> holds = holdCache.computeIfAbsent(item.key().subject(), store::holds);
+                if (!holdCache.containsKey(item.key().subject())) {
+                    unread.add(item.key().subject());
+                }
+            }
+            if (!unread.isEmpty()) {
+                holdCache.putAll(store.holds(unread));
+            }
+            for (RetainedItem item : page) {
+                List<LegalHold> holds = holdCache.getOrDefault(item.key().subject(), List.of());
                 RetentionVerdict v = engine.evaluate(item.facts(holds), at);
                 if (v.status() == RetentionVerdict.Status.HELD) {
                     held++;
@@ -327,29 +349,76 @@ public final class RetentionService {
     }
 
     /**
-     * Disposes of due items until none is left or the budget is spent: claims a batch, re-checks each item (holds,
-     * anchors), calls the category's handler, and audits the outcome. Safe to run on several nodes at once.
+     * Disposes of due items until none is left or the budget is spent: claims a batch, reads the holds of its
+     * subjects in one call, re-checks each item (holds, anchors) and calls the category's handler, then records the
+     * batch's outcomes and audit entries in one store call. When the batch has taken longer than
+     * {@link Builder#holdRecheck(Duration) holdRecheck} (slow handlers), the outcomes so far are recorded and the
+     * holds and items are read again before the next item. Safe to run on several nodes at once.
      */
     public SweepReport sweep(int maxItems, Duration maxDuration) {
         if (maxItems < 1) {
             throw new InvalidValueException("maxItems", maxItems, "must be 1 or more");
         }
         long deadline = System.nanoTime() + Checks.required("maxDuration", maxDuration).toNanos();
-        int claimed = 0, disposed = 0, failed = 0, held = 0, notDue = 0, noHandler = 0, lost = 0;
+        Tally tally = new Tally();
         boolean exhausted = false;
         while (true) {
-            if (claimed >= maxItems || System.nanoTime() >= deadline) {
+            if (tally.claimed >= maxItems || System.nanoTime() >= deadline) {
                 exhausted = true;
                 break;
             }
-            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-            List<Claim> claims = store.claimDue(now, Math.min(batchSize, maxItems - claimed), node, lease);
+            Instant readAt = clock.instant();
+            Instant now = readAt.truncatedTo(ChronoUnit.MICROS);
+            List<Claim> claims = store.claimDue(now, Math.min(batchSize, maxItems - tally.claimed), node, lease);
             if (claims.isEmpty()) {
                 break;
             }
-            claimed += claims.size();
-            for (Claim claim : claims) {
-                DisposalRecord.Outcome outcome = dispose(claim);
+            tally.claimed += claims.size();
+            // each claim carries its item as stored when claimed: no need to read it again while that is fresh
+            Map<SubjectId, List<LegalHold>> holds = store.holds(subjectsOf(claims, 0));
+            boolean itemsFresh = true;
+            List<Pending> pending = new ArrayList<>(claims.size());
+            for (int i = 0; i < claims.size(); i++) {
+                Claim claim = claims.get(i);
+                if (i > 0 && stale(readAt)) {
+                    // slow handlers: record what is done, then read holds (and items) again for the rest
+                    tally.add(record(pending));
+                    pending.clear();
+                    readAt = clock.instant();
+                    holds = store.holds(subjectsOf(claims, i));
+                    itemsFresh = false;
+                }
+                RetainedItem item = itemsFresh ? claim.item()
+                        : store.item(claim.item().key()).orElse(claim.item());
+                pending.add(attempt(claim, item, holds.getOrDefault(item.key().subject(), List.of())));
+            }
+            tally.add(record(pending));
+        }
+        SweepReport report = new SweepReport(tally.claimed, tally.disposed, tally.failed, tally.held, tally.notDue,
+                tally.noHandler, tally.lost, exhausted);
+        LOG.info("retention sweep on {}: {}", node, report);
+        return report;
+    }
+
+    /** Whether holds and items read at {@code readAt} are too old to judge the next item on. */
+    private boolean stale(Instant readAt) {
+        return holdRecheck.isZero() || Duration.between(readAt, clock.instant()).compareTo(holdRecheck) > 0;
+    }
+
+    private static Set<SubjectId> subjectsOf(List<Claim> claims, int from) {
+        Set<SubjectId> out = new LinkedHashSet<>();
+        for (int i = from; i < claims.size(); i++) {
+            out.add(claims.get(i).item().key().subject());
+        }
+        return out;
+    }
+
+    /** A sweep's counts so far. */
+    private static final class Tally {
+        int claimed, disposed, failed, held, notDue, noHandler, lost;
+
+        void add(List<DisposalRecord.Outcome> outcomes) {
+            for (DisposalRecord.Outcome outcome : outcomes) {
                 if (outcome == null) {
                     lost++; // the lease ran out during the attempt and another sweeper took the item over
                     continue;
@@ -363,9 +432,6 @@ public final class RetentionService {
                 }
             }
         }
-        SweepReport report = new SweepReport(claimed, disposed, failed, held, notDue, noHandler, lost, exhausted);
-        LOG.info("retention sweep on {}: {}", node, report);
-        return report;
     }
 
     /**
@@ -378,7 +444,9 @@ public final class RetentionService {
         for (RetainedItem item : store.items(subject)) {
             Optional<Claim> claim = store.claimItem(item.key(), clock.instant(), node, lease);
             claim.ifPresent(c -> {
-                DisposalRecord.Outcome outcome = dispose(c);
+                // the claim carries the item as stored when claimed; the holds are read now
+                Pending p = attempt(c, c.item(), store.holds(subject));
+                DisposalRecord.Outcome outcome = record(List.of(p)).get(0);
                 if (outcome != null) {
                     out.put(item.key(), outcome);
                 }
@@ -387,30 +455,64 @@ public final class RetentionService {
         return out;
     }
 
-    /** Returns the recorded outcome, or null when the claim was lost to another sweeper. */
-    private DisposalRecord.Outcome dispose(Claim claim) {
-        // read again: anchors may have moved between the index scan and the claim
-        RetainedItem item = store.item(claim.item().key()).orElse(claim.item());
+    /** An attempt whose handler has run (or was not called), waiting to be recorded. */
+    private record Pending(RetentionStore.FinishedAttempt attempt, DisposalRecord.Outcome outcome) {
+    }
+
+    /**
+     * Records attempts in one store call; returns their outcomes in order, null where the claim was lost to another
+     * sweeper.
+     */
+    private List<DisposalRecord.Outcome> record(List<Pending> pending) {
+        if (pending.isEmpty()) {
+            return List.of();
+        }
+        List<RetentionStore.FinishedAttempt> attempts = new ArrayList<>(pending.size());
+        for (Pending p : pending) {
+            attempts.add(p.attempt());
+        }
+        List<Boolean> recorded = store.finishClaims(attempts);
+        if (recorded.size() != pending.size()) {
+            throw new StoreException("finishClaims", "the store answered " + recorded.size() + " finishes for "
+                    + pending.size());
+        }
+        List<DisposalRecord.Outcome> out = new ArrayList<>(pending.size());
+        for (int i = 0; i < pending.size(); i++) {
+            if (recorded.get(i)) {
+                out.add(pending.get(i).outcome());
+            } else {
+                LOG.warn("a disposal claim expired before it was recorded; another sweeper has taken the item over");
+                out.add(null);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Judges one claimed item on {@code item} (as read at most {@code holdRecheck} ago) and the subject's
+     * {@code holds}, and calls its handler if it is due; returns the attempt to record.
+     */
+    private Pending attempt(Claim claim, RetainedItem item, List<LegalHold> holds) {
         // the ledger keeps microseconds: backoffs and cut-offs are computed from a truncated "now"
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         // 1. holds are checked again here, just before disposal, not only when planning
-        RetentionVerdict v = engine.evaluate(item.facts(store.holds(item.key().subject())), now);
+        RetentionVerdict v = engine.evaluate(item.facts(holds), now);
         Instant cutoff = item.dueAt().orElse(now);
         DisposalAction action = v.action().orElse(DisposalAction.DELETE);
         String ruleId = v.decidingRule().orElse("none");
         String key = item.key().reference() + ":" + cutoff.toEpochMilli() + ":" + action;
         if (v.status() == RetentionVerdict.Status.HELD) {
             // holds are not in the due index: look again once a day, or when the hold is released
-            return finish(claim, item.withRetry(item.attempts(), Optional.of(now.plus(Duration.ofDays(1)))), v,
+            return pending(claim, item.withRetry(item.attempts(), Optional.of(now.plus(Duration.ofDays(1)))),
                     DisposalRecord.Outcome.SKIPPED_HELD, cutoff, action, ruleId, key, Optional.empty());
         }
         if (v.status() != RetentionVerdict.Status.DUE) {
-            return finish(claim, item.withDue(v.disposalAt()).withRetry(0, Optional.empty()), v,
+            return pending(claim, item.withDue(v.disposalAt()).withRetry(0, Optional.empty()),
                     DisposalRecord.Outcome.SKIPPED_NOT_DUE, cutoff, action, ruleId, key, Optional.empty());
         }
         DisposalHandler handler = handlers.get(item.key().category());
         if (handler == null) {
-            return finish(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(retryMax))), v,
+            return pending(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(retryMax))),
                     DisposalRecord.Outcome.NO_HANDLER, cutoff, action, ruleId, key, Optional.empty());
         }
         try {
@@ -419,16 +521,15 @@ public final class RetentionService {
             Duration backoff = backoff(claim.attempt());
             LOG.warn("disposal handler for {} failed on attempt {} ({}); retrying in {}", item.key().category(),
                     claim.attempt(), e.getClass().getName(), backoff);
-            return finish(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(backoff))), v,
+            return pending(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(backoff))),
                     DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, Optional.of(e.getClass().getName()));
         }
-        return finish(claim, item.withState(RetainedItem.State.DISPOSED).withRetry(0, Optional.empty()), v,
+        return pending(claim, item.withState(RetainedItem.State.DISPOSED).withRetry(0, Optional.empty()),
                 DisposalRecord.Outcome.DISPOSED, cutoff, action, ruleId, key, Optional.empty());
     }
 
-    private DisposalRecord.Outcome finish(Claim claim, RetainedItem updated, RetentionVerdict v,
-            DisposalRecord.Outcome outcome, Instant cutoff, DisposalAction action, String ruleId, String key,
-            Optional<String> failure) {
+    private Pending pending(Claim claim, RetainedItem updated, DisposalRecord.Outcome outcome, Instant cutoff,
+            DisposalAction action, String ruleId, String key, Optional<String> failure) {
         ItemKey item = claim.item().key();
         Optional<RetentionRule> rule = engine.policy().retentionRules().stream().filter(r -> r.id().equals(ruleId))
                 .findFirst();
@@ -437,11 +538,7 @@ public final class RetentionService {
                 item.category().value(), item.purposeKey(), ruleId, engine.policy().version(), anchor,
                 anchor.map(a -> claim.item().anchors().get(a)), cutoff, action, outcome, claim.attempt(), key, node,
                 failure);
-        if (!store.finishClaim(claim, updated, audit)) {
-            LOG.warn("a disposal claim expired before it was recorded; another sweeper has taken the item over");
-            return null;
-        }
-        return outcome;
+        return new Pending(new RetentionStore.FinishedAttempt(claim, updated, audit), outcome);
     }
 
     private Duration backoff(int attempt) {
@@ -466,6 +563,7 @@ public final class RetentionService {
         private int batchSize = 100;
         private Duration retryBase = Duration.ofMinutes(1);
         private Duration retryMax = Duration.ofHours(6);
+        private Duration holdRecheck = Duration.ofSeconds(1);
 
         private Builder() {
         }
@@ -516,6 +614,17 @@ public final class RetentionService {
             return this;
         }
 
+        /**
+         * How old, at most, the holds and item state an item is judged on may be when its handler is called (by
+         * this service's clock). The sweeper reads them once per claimed batch, and again for the rest of the batch
+         * (recording the outcomes so far first) whenever this much time has passed since the last read. Default
+         * 1 s; {@link Duration#ZERO} reads them before every item.
+         */
+        public Builder holdRecheck(Duration bound) {
+            this.holdRecheck = bound;
+            return this;
+        }
+
         public RetentionService build() {
             Checks.required("policy", policy);
             if (store == null) {
@@ -532,6 +641,9 @@ public final class RetentionService {
             if (retryBase == null || retryBase.isNegative() || retryMax == null || retryMax.compareTo(retryBase) < 0) {
                 throw new InvalidValueException("retryBackoff", retryBase + ".." + retryMax,
                         "must be a non-negative base no larger than the maximum");
+            }
+            if (holdRecheck == null || holdRecheck.isNegative()) {
+                throw new InvalidValueException("holdRecheck", holdRecheck, "must be zero or a positive duration");
             }
             Set<CategoryId> unknown = new LinkedHashSet<>();
             for (CategoryId c : handlers.keySet()) {

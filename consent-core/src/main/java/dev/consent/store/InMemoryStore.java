@@ -1,5 +1,7 @@
 package dev.consent.store;
 
+import dev.consent.InvalidValueException;
+import dev.consent.internal.Checks;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ConsentEvent;
@@ -374,18 +376,38 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
 
     @Override
     public boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit) {
+        return finishClaims(List.of(new FinishedAttempt(claim, updated, audit))).get(0);
+    }
+
+    /** {@inheritDoc} Atomic: the whole list is applied under the store's lock, after every finish was checked. */
+    @Override
+    public List<Boolean> finishClaims(List<FinishedAttempt> finishes) {
+        Checks.required("finishes", finishes);
+        for (FinishedAttempt f : finishes) {
+            Checks.required("finish", f);
+            if (!f.updated().key().equals(f.claim().item().key())) {
+                throw new InvalidValueException("updated.key", f.updated().key(), "must be the claimed item's key "
+                        + f.claim().item().key());
+            }
+        }
         synchronized (retentionLock) {
-            ClaimRow held = claims.get(claim.item().key());
-            if (held == null || !held.token().equals(claim.token())) {
-                return false;
+            List<Boolean> out = new ArrayList<>(finishes.size());
+            for (FinishedAttempt f : finishes) {
+                ItemKey key = f.claim().item().key();
+                ClaimRow held = claims.get(key);
+                if (held == null || !held.token().equals(f.claim().token())) {
+                    out.add(false);
+                    continue;
+                }
+                claims.remove(key);
+                RetainedItem stored = items.get(key);
+                if (stored != null && stored.version() == f.updated().version()) {
+                    put(f.updated().nextVersion(), stored);
+                }
+                disposals.add(f.audit().withSequence(disposals.size() + 1L));
+                out.add(true);
             }
-            claims.remove(claim.item().key());
-            RetainedItem stored = items.get(updated.key());
-            if (stored.version() == updated.version()) {
-                put(updated.nextVersion(), stored);
-            }
-            disposals.add(audit.withSequence(disposals.size() + 1L));
-            return true;
+            return List.copyOf(out);
         }
     }
 
@@ -408,6 +430,25 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
         synchronized (retentionLock) {
             return holds.values().stream().filter(h -> h.subject().equals(subject)).toList();
         }
+    }
+
+    @Override
+    public Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
+        Checks.required("subjects", subjects);
+        Map<SubjectId, List<LegalHold>> out = new LinkedHashMap<>();
+        for (SubjectId s : subjects) {
+            out.put(Checks.required("subject", s), new ArrayList<>());
+        }
+        synchronized (retentionLock) {
+            for (LegalHold h : holds.values()) {
+                List<LegalHold> of = out.get(h.subject());
+                if (of != null) {
+                    of.add(h);
+                }
+            }
+        }
+        out.replaceAll((s, l) -> List.copyOf(l));
+        return out;
     }
 
     @Override

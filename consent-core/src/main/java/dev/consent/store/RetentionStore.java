@@ -1,5 +1,6 @@
 package dev.consent.store;
 
+import dev.consent.internal.Checks;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Claim;
 import dev.consent.retention.DisposalRecord;
@@ -10,7 +11,11 @@ import dev.consent.retention.Tombstone;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -46,7 +51,8 @@ public interface RetentionStore {
      * Atomically claims up to {@code limit} active items due at or before {@code now}, in due order, that are
      * neither claimed under an unexpired lease nor waiting out a backoff. Two callers never receive the same
      * item while its lease runs; a lease that has expired can be claimed again. Each claim's attempt is the
-     * item's failed attempts plus one.
+     * item's failed attempts plus one, and its {@link Claim#item() item} is the item as stored when it was
+     * claimed (read in the same atomic step), so the caller need not read it again.
      */
     List<Claim> claimDue(Instant now, int limit, String owner, Duration lease);
 
@@ -64,6 +70,32 @@ public interface RetentionStore {
      */
     boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit);
 
+    /**
+     * Records several finished attempts at once. Each one has exactly the semantics of {@link #finishClaim}, applied
+     * in list order: a claim that is no longer held changes nothing for its item and reports {@code false}; a held
+     * one clears the claim, saves {@code updated} if its version still matches (else keeps the newer item) and
+     * appends its audit entry. The audit entries recorded take consecutive sequences in list order, after every
+     * entry recorded before the call. Returns one answer per finish, in list order.
+     *
+     * <p>Stores that can must apply the whole list atomically (all or nothing): when the call throws, nothing of
+     * the list was recorded, and its items stay claimed until their leases end, when they are claimed and handled
+     * again with the same idempotency key (at-least-once, as for a sweeper that died). consent-core's
+     * {@link InMemoryStore} and consent-jdbc's {@code JdbcStore} do.
+     *
+     * <p>The default calls {@link #finishClaim} for each finish in turn: every finish is atomic, the list is not, so
+     * a failure part-way leaves the earlier finishes recorded and the later ones claimed until their leases end
+     * (which is as safe: they are retried). It exists so that stores written against earlier versions keep
+     * working; it costs one write per finish.
+     */
+    default List<Boolean> finishClaims(List<FinishedAttempt> finishes) {
+        Checks.required("finishes", finishes);
+        List<Boolean> out = new ArrayList<>(finishes.size());
+        for (FinishedAttempt f : finishes) {
+            out.add(finishClaim(f.claim(), f.updated(), f.audit()));
+        }
+        return List.copyOf(out);
+    }
+
     /** Inserts a hold, or records its release. */
     void saveHold(LegalHold hold);
 
@@ -72,6 +104,20 @@ public interface RetentionStore {
     /** Every hold ever placed on a subject, released ones included, in placement order. */
     List<LegalHold> holds(SubjectId subject);
 
+    /**
+     * The holds of several subjects at once, as {@link #holds(SubjectId)} returns them for each (released ones
+     * included, in placement order), read together. Every subject asked about has an entry, empty when it has no
+     * hold. The default asks {@link #holds(SubjectId)} once per subject.
+     */
+    default Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
+        Checks.required("subjects", subjects);
+        Map<SubjectId, List<LegalHold>> out = new LinkedHashMap<>();
+        for (SubjectId s : subjects) {
+            out.computeIfAbsent(Checks.required("subject", s), this::holds);
+        }
+        return out;
+    }
+
     /** Audit entries with a sequence above {@code afterSequence}, in sequence order. */
     List<DisposalRecord> disposals(long afterSequence, int limit);
 
@@ -79,6 +125,19 @@ public interface RetentionStore {
     boolean addTombstone(Tombstone tombstone);
 
     Optional<Tombstone> tombstone(String subjectReference);
+
+    /**
+     * One finished disposal attempt, as {@link #finishClaim} takes it: the claim it was made under, the item as it
+     * is to be saved (over the version it was read at) and the audit entry to append (its sequence is assigned by
+     * the store).
+     */
+    record FinishedAttempt(Claim claim, RetainedItem updated, DisposalRecord audit) {
+        public FinishedAttempt {
+            Checks.required("claim", claim);
+            Checks.required("updated", updated);
+            Checks.required("audit", audit);
+        }
+    }
 
     /** A keyset position in due order. */
     record DueCursor(Instant dueAt, ItemKey key) {

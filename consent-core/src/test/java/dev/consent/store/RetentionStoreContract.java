@@ -209,6 +209,136 @@ public abstract class RetentionStoreContract {
         assertThat(store.disposals(0, 10)).hasSize(1);
     }
 
+    private static RetentionStore.FinishedAttempt disposal(Claim c) {
+        return new RetentionStore.FinishedAttempt(c, c.item().withState(RetainedItem.State.DISPOSED),
+                audit(c, DisposalRecord.Outcome.DISPOSED));
+    }
+
+    @Test
+    void finishingAListRecordsEachAsFinishClaimWouldAndRefusesOnlyTheLostClaims() {
+        for (String s : List.of("a", "b", "c", "d")) {
+            store.saveItem(due(key(s, "access.log"), T0));
+        }
+        List<Claim> mine = store.claimDue(T0, 10, "node-a", Duration.ofMinutes(5));
+        assertThat(mine).extracting(c -> c.item().key().subject().value()).containsExactly("a", "b", "c", "d");
+        // b's lease runs out and node-b takes it over; c gets new data from another writer meanwhile
+        Claim takenOver = store.claimItem(key("b", "access.log"), T0.plus(Duration.ofMinutes(5)), "node-b",
+                Duration.ofMinutes(5)).orElseThrow();
+        RetainedItem newer = store.item(key("c", "access.log")).orElseThrow()
+                .withDue(Optional.of(T0.plus(Duration.ofDays(700))));
+        assertThat(store.saveItem(newer)).isTrue();
+
+        List<Boolean> answers = store.finishClaims(List.of(disposal(mine.get(0)), disposal(mine.get(1)),
+                disposal(mine.get(2)), disposal(mine.get(3))));
+
+        assertThat(answers).containsExactly(true, false, true, true);
+        assertThat(store.disposals(0, 10)).extracting(DisposalRecord::itemReference).containsExactly(
+                key("a", "access.log").reference(), key("c", "access.log").reference(),
+                key("d", "access.log").reference());
+        assertThat(store.disposals(0, 10)).extracting(DisposalRecord::sequence).containsExactly(1L, 2L, 3L);
+        assertThat(store.item(key("a", "access.log")).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
+        assertThat(store.item(key("d", "access.log")).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
+        RetainedItem c = store.item(key("c", "access.log")).orElseThrow();
+        assertThat(c.state()).as("the concurrent writer's newer item is kept").isEqualTo(RetainedItem.State.ACTIVE);
+        assertThat(c.dueAt()).contains(T0.plus(Duration.ofDays(700)));
+        // the lost claim changed nothing: b is still node-b's, which finishes it
+        RetainedItem b = store.item(key("b", "access.log")).orElseThrow();
+        assertThat(b.state()).isEqualTo(RetainedItem.State.ACTIVE);
+        assertThat(store.claimItem(b.key(), T0.plus(Duration.ofMinutes(6)), "node-c", Duration.ofMinutes(5)))
+                .as("still claimed by node-b").isEmpty();
+        assertThat(store.finishClaims(List.of(disposal(takenOver)))).containsExactly(true);
+        assertThat(store.disposals(0, 10)).extracting(DisposalRecord::sequence).containsExactly(1L, 2L, 3L, 4L);
+    }
+
+    @Test
+    void aClaimFinishesOnceEvenWithinOneList() {
+        store.saveItem(due(key("a", "access.log"), T0));
+        Claim c = store.claimDue(T0, 10, "n", Duration.ofMinutes(5)).get(0);
+        assertThat(store.finishClaims(List.of(disposal(c), disposal(c)))).containsExactly(true, false);
+        assertThat(store.disposals(0, 10)).hasSize(1);
+        assertThat(store.finishClaims(List.of(disposal(c)))).containsExactly(false);
+        assertThat(store.finishClaims(List.of())).isEmpty();
+        assertThat(store.disposals(0, 10)).hasSize(1);
+    }
+
+    @Test
+    void finishedListsContinueTheAuditSequenceInListOrder() {
+        for (int i = 0; i < 7; i++) {
+            store.saveItem(due(key("s" + i, "access.log"), T0.plusMillis(i)));
+        }
+        List<Claim> claims = store.claimDue(T0.plusSeconds(1), 10, "n", Duration.ofMinutes(5));
+        assertThat(store.finishClaim(claims.get(0), claims.get(0).item(), audit(claims.get(0),
+                DisposalRecord.Outcome.SKIPPED_HELD))).isTrue();
+        // recorded in an order other than the claims'
+        List<Claim> rest = new ArrayList<>(claims.subList(1, 7));
+        Collections.reverse(rest);
+        assertThat(store.finishClaims(rest.subList(0, 3).stream().map(RetentionStoreContract::disposal).toList()))
+                .containsOnly(true);
+        assertThat(store.finishClaims(rest.subList(3, 6).stream().map(RetentionStoreContract::disposal).toList()))
+                .containsOnly(true);
+
+        List<DisposalRecord> all = store.disposals(0, 100);
+        assertThat(all).extracting(DisposalRecord::sequence).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+        assertThat(all.subList(1, 7)).extracting(DisposalRecord::itemReference)
+                .containsExactlyElementsOf(rest.stream().map(c -> c.item().key().reference()).toList());
+        assertThat(store.disposals(4, 100)).extracting(DisposalRecord::sequence).containsExactly(5L, 6L, 7L);
+    }
+
+    @Test
+    void anInvalidFinishAnywhereInAListIsRefusedBeforeAnythingIsRecorded() {
+        store.saveItem(due(key("a", "access.log"), T0));
+        store.saveItem(due(key("b", "access.log"), T0));
+        List<Claim> claims = store.claimDue(T0, 10, "n", Duration.ofMinutes(5));
+        Claim a = claims.get(0);
+        Claim b = claims.get(1);
+        RetentionStore.FinishedAttempt wrongItem = new RetentionStore.FinishedAttempt(b,
+                a.item().withState(RetainedItem.State.DISPOSED), audit(b, DisposalRecord.Outcome.DISPOSED));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.finishClaims(List.of(disposal(a), wrongItem)))
+                .isInstanceOf(dev.consent.InvalidValueException.class);
+
+        assertThat(store.disposals(0, 10)).isEmpty();
+        assertThat(store.item(a.item().key())).contains(a.item());
+        assertThat(store.finishClaims(List.of(disposal(a), disposal(b)))).as("both claims still held")
+                .containsExactly(true, true);
+    }
+
+    @Test
+    void theHoldsOfManySubjectsAreReadTogether() {
+        LegalHold h1 = new LegalHold("hold-1", SubjectId.of("alice"), Set.of(CategoryId.of("order.record")),
+                "tax audit 2025", "dpo@shop", T0, Optional.empty());
+        store.saveHold(h1);
+        store.saveHold(new LegalHold("hold-2", SubjectId.of("bob"), Set.of(), "x", "y", T0, Optional.empty()));
+        store.saveHold(new LegalHold("hold-3", SubjectId.of("alice"), Set.of(), "litigation", "legal@shop",
+                T0.plusSeconds(1), Optional.empty()));
+        store.saveHold(h1.released(new LegalHold.Release("dpo@shop", "audit closed", T0.plusSeconds(99))));
+        // more subjects than one IN list of a JDBC store holds
+        List<SubjectId> many = new ArrayList<>();
+        for (int i = 0; i < 1_200; i++) {
+            many.add(SubjectId.of("s" + i));
+            if (i % 100 == 7) {
+                store.saveHold(new LegalHold("hold-s" + i, SubjectId.of("s" + i), Set.of(), "r", "p", T0,
+                        Optional.empty()));
+            }
+        }
+        many.add(SubjectId.of("alice"));
+        many.add(SubjectId.of("carol"));
+        many.add(SubjectId.of("bob"));
+
+        Map<SubjectId, List<LegalHold>> holds = store.holds(many);
+
+        assertThat(holds).hasSize(many.size());
+        assertThat(holds.get(SubjectId.of("alice"))).extracting(LegalHold::id).containsExactly("hold-1", "hold-3");
+        assertThat(holds.get(SubjectId.of("alice"))).isEqualTo(store.holds(SubjectId.of("alice")));
+        assertThat(holds.get(SubjectId.of("alice")).get(0).release()).isPresent();
+        assertThat(holds.get(SubjectId.of("bob"))).extracting(LegalHold::id).containsExactly("hold-2");
+        assertThat(holds.get(SubjectId.of("carol"))).isEmpty();
+        assertThat(holds.get(SubjectId.of("s1107"))).extracting(LegalHold::id).containsExactly("hold-s1107");
+        assertThat(holds.values().stream().mapToInt(List::size).sum()).isEqualTo(3 + 12);
+        assertThat(store.holds(List.of())).isEmpty();
+        assertThat(store.holds(List.of(SubjectId.of("bob"), SubjectId.of("bob")))).containsOnlyKeys(SubjectId.of("bob"));
+    }
+
     @Test
     void holdsAreKeptWithTheirRelease() {
         LegalHold h = new LegalHold("hold-1", SubjectId.of("alice"), Set.of(CategoryId.of("order.record")),
@@ -244,6 +374,43 @@ public abstract class RetentionStoreContract {
         assertThat(store.addTombstone(new Tombstone(t.subjectReference(), T0.plusSeconds(5)))).isFalse();
         assertThat(store.tombstone(t.subjectReference())).contains(t);
         assertThat(store.tombstone("0".repeat(64))).isEmpty();
+    }
+
+    @Test
+    void racingClaimersFinishingWholeListsKeepTheAuditGapless() throws Exception {
+        int items = 240;
+        for (int i = 0; i < items; i++) {
+            store.saveItem(due(key("s" + i, "access.log"), T0.plusMillis(i)));
+        }
+        int threads = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            String owner = "node-" + t;
+            futures.add(pool.submit(() -> {
+                start.await();
+                while (true) {
+                    List<Claim> claims = store.claimDue(T0.plusSeconds(10), 9, owner, Duration.ofMinutes(5));
+                    if (claims.isEmpty()) {
+                        return null;
+                    }
+                    assertThat(store.finishClaims(claims.stream().map(RetentionStoreContract::disposal).toList()))
+                            .containsOnly(true);
+                }
+            }));
+        }
+        start.countDown();
+        for (Future<?> f : futures) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        List<DisposalRecord> audit = store.disposals(0, 10_000);
+        assertThat(audit).hasSize(items);
+        assertThat(audit).extracting(DisposalRecord::itemReference).doesNotHaveDuplicates();
+        for (int i = 0; i < items; i++) {
+            assertThat(audit.get(i).sequence()).isEqualTo(i + 1L);
+        }
     }
 
     @Test

@@ -81,7 +81,7 @@ import javax.sql.DataSource;
  *   <li><b>Exclusive, leased claims.</b> {@link #claimDue} and {@link #claimItem} never give one item to two
  *       sweepers while its lease runs ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB, conditional
  *       updates on H2); {@link #finishClaim} checks the token and writes the item and its audit entry in one
- *       transaction.</li>
+ *       transaction; {@link #finishClaims} does so for a whole list in one transaction.</li>
  *   <li><b>Optimistic versions.</b> Items and rights requests are saved only over the version they were read at;
  *       a lost race is {@code false}.</li>
  *   <li><b>Fail closed.</b> Any other {@link SQLException}, including an unreachable database, becomes a
@@ -732,6 +732,22 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return retention.finishClaim(claim, updated, audit);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>All or nothing, in one transaction and one commit: the token- and version-checked item updates and the
+     * claim releases run as JDBC batches, the audit counter row is advanced once by the number of finishes still
+     * held (locked until commit, so sequences stay gapless and visible in order), and the audit entries are inserted
+     * as one batch. Where the driver does not report a batch's per-row update counts, the same statements run one
+     * by one in the same transaction instead.
+     *
+     * @throws InvalidValueException when a finish is invalid (as for {@link #finishClaim}); nothing is written
+     */
+    @Override
+    public List<Boolean> finishClaims(List<FinishedAttempt> finishes) {
+        return retention.finishClaims(finishes);
+    }
+
     /** {@inheritDoc} @throws InvalidValueException when an instant is finer than a microsecond or out of range */
     @Override
     public void saveHold(LegalHold hold) {
@@ -746,6 +762,12 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public List<LegalHold> holds(SubjectId subject) {
         return retention.holds(subject);
+    }
+
+    /** {@inheritDoc} One query per chunk of subjects (500 per {@code IN} list; 5,000 per array on PostgreSQL). */
+    @Override
+    public Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
+        return retention.holds(subjects);
     }
 
     @Override

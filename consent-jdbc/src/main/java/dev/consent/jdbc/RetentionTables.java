@@ -20,6 +20,7 @@ import dev.consent.retention.ItemKey;
 import dev.consent.retention.LegalHold;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.Tombstone;
+import dev.consent.store.RetentionStore;
 import dev.consent.store.RetentionStore.DueCursor;
 
 import java.sql.Connection;
@@ -30,6 +31,8 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -362,6 +365,184 @@ final class RetentionTables {
         });
     }
 
+    /**
+     * The whole list in one transaction, written in JDBC batches: the token- and version-checked item updates, then
+     * (for those that did not apply) the token-checked claim releases, then the audit counter advanced once by the
+     * number of finishes still held, then the audit inserts with consecutive sequences in list order. A finish whose
+     * token no longer matches writes nothing and answers false. Any failure rolls the whole list back.
+     */
+    List<Boolean> finishClaims(List<RetentionStore.FinishedAttempt> finishes) {
+        Checks.required("finishes", finishes);
+        List<Finishing> rows = new ArrayList<>(finishes.size());
+        for (RetentionStore.FinishedAttempt f : finishes) {
+            Checks.required("finish", f);
+            rows.add(Finishing.of(f, dialect));
+        }
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        return tx.inTransaction("finishClaims", c -> {
+            Optional<List<Boolean>> done = applyFinishes(c, rows, true);
+            if (done.isEmpty()) {
+                // the driver did not report per-row update counts for a batch (e.g. MariaDB with useBulkStmts):
+                // undo, and run the same statements one by one in a new transaction on this connection
+                c.rollback();
+                done = applyFinishes(c, rows, false);
+            }
+            List<Boolean> held = done.orElseThrow();
+            return held.contains(true) ? Outcome.commit(held) : Outcome.rollback(held);
+        }, c -> {
+            throw new StoreException("finishClaims", "an audit sequence taken from " + counter + " is already used in "
+                    + disposals + ": the counter is behind the audit (a partial restore or manual edit?)");
+        });
+    }
+
+    /** Returns, per finish, whether its claim was held; empty when a batch's update counts were not reported. */
+    private Optional<List<Boolean>> applyFinishes(Connection c, List<Finishing> rows, boolean batched)
+            throws SQLException {
+        int[] saved;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
+                + " due_at = ?, state = ?, attempts = ?, not_before = ?, version = ?, claim_token = NULL,"
+                + " claim_owner = NULL, lease_until = NULL"
+                + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ? AND version = ?")) {
+            saved = updates(ps, rows.size(), batched, (p, n) -> {
+                Finishing f = rows.get(n);
+                int i = f.item().bindFields(p, 1, dialect);
+                p.setLong(i++, f.updated().version() + 1);
+                i = bindKey(p, i, f.updated().key());
+                p.setString(i++, f.token());
+                p.setLong(i, f.updated().version());
+            });
+        }
+        if (saved == null) {
+            return Optional.empty();
+        }
+        List<Integer> unsaved = new ArrayList<>();
+        for (int n = 0; n < saved.length; n++) {
+            if (saved[n] == 0) {
+                unsaved.add(n);
+            }
+        }
+        boolean[] held = new boolean[rows.size()];
+        for (int n = 0; n < saved.length; n++) {
+            held[n] = saved[n] > 0;
+        }
+        if (!unsaved.isEmpty()) {
+            // the version moved (a concurrent writer's newer item is kept) or the claim was lost: release the claim
+            int[] released;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = NULL,"
+                    + " claim_owner = NULL, lease_until = NULL"
+                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?")) {
+                released = updates(ps, unsaved.size(), batched, (p, n) -> {
+                    Finishing f = rows.get(unsaved.get(n));
+                    int i = bindKey(p, 1, f.updated().key());
+                    p.setString(i, f.token());
+                });
+            }
+            if (released == null) {
+                return Optional.empty();
+            }
+            for (int n = 0; n < released.length; n++) {
+                held[unsaved.get(n)] = released[n] > 0;
+            }
+        }
+        List<Boolean> out = new ArrayList<>(rows.size());
+        int recorded = 0;
+        for (boolean h : held) {
+            out.add(h);
+            recorded += h ? 1 : 0;
+        }
+        if (recorded == 0) {
+            return Optional.of(List.copyOf(out));
+        }
+        long sequence = advanceAuditCounter(c, recorded) - recorded;
+        try (PreparedStatement ps = c.prepareStatement(AuditValues.INSERT.replace("{table}", disposals))) {
+            for (int n = 0; n < rows.size(); n++) {
+                if (held[n]) {
+                    rows.get(n).audit().bind(ps, ++sequence, dialect);
+                    if (batched) {
+                        ps.addBatch();
+                    } else {
+                        ps.executeUpdate();
+                    }
+                }
+            }
+            if (batched) {
+                ps.executeBatch(); // a failed insert throws; the counts are not needed
+            }
+        }
+        return Optional.of(List.copyOf(out));
+    }
+
+    /** Binds the parameters of the {@code n}th row of a batch. */
+    @FunctionalInterface
+    private interface RowBinder {
+        void bind(PreparedStatement ps, int n) throws SQLException;
+    }
+
+    /**
+     * Runs {@code ps} for {@code count} rows, as one JDBC batch or one by one; returns the update count of each,
+     * or null when a batch did not report them.
+     */
+    private static int[] updates(PreparedStatement ps, int count, boolean batched, RowBinder binder)
+            throws SQLException {
+        int[] out = new int[count];
+        if (!batched) {
+            for (int n = 0; n < count; n++) {
+                binder.bind(ps, n);
+                out[n] = ps.executeUpdate();
+            }
+            return out;
+        }
+        for (int n = 0; n < count; n++) {
+            binder.bind(ps, n);
+            ps.addBatch();
+        }
+        int[] counts = ps.executeBatch();
+        if (counts.length != count) {
+            return null;
+        }
+        for (int n = 0; n < count; n++) {
+            if (counts[n] < 0) {
+                return null; // Statement.SUCCESS_NO_INFO
+            }
+            out[n] = counts[n];
+        }
+        return out;
+    }
+
+    /** Advances the audit counter by {@code n} under its row lock (held until commit); returns the new last value. */
+    private long advanceAuditCounter(Connection c, int n) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + counter + " SET last_seq = last_seq + ? WHERE id = 1")) {
+            ps.setLong(1, n);
+            if (ps.executeUpdate() != 1) {
+                throw new StoreException("finishClaim", "the audit counter row (id 1) is missing from " + counter
+                        + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM " + counter + " WHERE id = 1");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** A finish's values, validated and converted before any connection is borrowed. */
+    private record Finishing(String token, RetainedItem updated, ItemValues item, AuditValues audit) {
+        static Finishing of(RetentionStore.FinishedAttempt f, JdbcCustomization dialect) {
+            Claim claim = f.claim();
+            Checks.required("claim.item", claim.item());
+            Checks.text("claim.token", claim.token(), 36);
+            RetainedItem updated = f.updated();
+            ItemValues v = ItemValues.of(updated, dialect);
+            if (!updated.key().equals(claim.item().key())) {
+                throw new InvalidValueException("updated.key", updated.key(), "must be the claimed item's key "
+                        + claim.item().key());
+            }
+            return new Finishing(claim.token(), updated, v, AuditValues.of(f.audit(), dialect));
+        }
+    }
+
     private long nextAuditSequence(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + counter + " SET last_seq = last_seq + 1 WHERE id = 1")) {
             if (ps.executeUpdate() != 1) {
@@ -465,6 +646,38 @@ final class RetentionTables {
                 return holdRows(ps);
             }
         });
+    }
+
+    /** One query per chunk of subjects ({@code IN} list, or {@code = ANY(text[])} on PostgreSQL). */
+    Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
+        Checks.required("subjects", subjects);
+        Map<SubjectId, List<LegalHold>> out = new LinkedHashMap<>();
+        for (SubjectId s : subjects) {
+            out.put(Checks.required("subject", s), new ArrayList<>());
+        }
+        if (out.isEmpty()) {
+            return Map.of();
+        }
+        List<String> keys = out.keySet().stream().map(SubjectId::value).toList();
+        tx.read("holds", c -> {
+            int size = dialect.chunkSize();
+            for (int from = 0; from < keys.size(); from += size) {
+                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + size));
+                try (PreparedStatement ps = c.prepareStatement(holdSelect() + " WHERE "
+                        + dialect.oneOf("subject", chunk.size()) + " ORDER BY placed_seq")) {
+                    dialect.bindKeys(c, ps, 1, chunk);
+                    for (LegalHold h : holdRows(ps)) {
+                        List<LegalHold> of = out.get(h.subject());
+                        if (of != null) {
+                            of.add(h);
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+        out.replaceAll((s, l) -> List.copyOf(l));
+        return out;
     }
 
     private String holdSelect() {
@@ -694,31 +907,37 @@ final class RetentionTables {
                     StoredInstants.roundedUp("audit.cutoff", r.cutoff(), dialect));
         }
 
+        static final String INSERT = "INSERT INTO {table} (seq, recorded_at, item_ref,"
+                + " category, purpose, rule_id, policy_version, anchor, anchor_at, cutoff, action, outcome, attempt,"
+                + " idempotency_key, node, failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
         void insert(Connection c, String table, long sequence, JdbcCustomization dialect) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (seq, recorded_at, item_ref,"
-                    + " category, purpose, rule_id, policy_version, anchor, anchor_at, cutoff, action, outcome, attempt,"
-                    + " idempotency_key, node, failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setLong(1, sequence);
-                dialect.setInstant(ps, 2, at);
-                ps.setString(3, r.itemReference());
-                ps.setString(4, r.category());
-                ps.setString(5, r.purpose());
-                ps.setString(6, r.ruleId());
-                ps.setString(7, r.policyVersion());
-                ps.setString(8, r.anchor().map(Anchor::name).orElse(null));
-                dialect.setInstant(ps, 9, anchorAt.orElse(null));
-                dialect.setInstant(ps, 10, cutoff);
-                ps.setString(11, r.action().name());
-                ps.setString(12, r.outcome().name());
-                ps.setInt(13, r.attempt());
-                ps.setString(14, r.idempotencyKey());
-                ps.setString(15, r.node());
-                if (r.failure().isPresent()) {
-                    ps.setString(16, r.failure().get());
-                } else {
-                    ps.setNull(16, Types.VARCHAR);
-                }
+            try (PreparedStatement ps = c.prepareStatement(INSERT.replace("{table}", table))) {
+                bind(ps, sequence, dialect);
                 ps.executeUpdate();
+            }
+        }
+
+        void bind(PreparedStatement ps, long sequence, JdbcCustomization dialect) throws SQLException {
+            ps.setLong(1, sequence);
+            dialect.setInstant(ps, 2, at);
+            ps.setString(3, r.itemReference());
+            ps.setString(4, r.category());
+            ps.setString(5, r.purpose());
+            ps.setString(6, r.ruleId());
+            ps.setString(7, r.policyVersion());
+            ps.setString(8, r.anchor().map(Anchor::name).orElse(null));
+            dialect.setInstant(ps, 9, anchorAt.orElse(null));
+            dialect.setInstant(ps, 10, cutoff);
+            ps.setString(11, r.action().name());
+            ps.setString(12, r.outcome().name());
+            ps.setInt(13, r.attempt());
+            ps.setString(14, r.idempotencyKey());
+            ps.setString(15, r.node());
+            if (r.failure().isPresent()) {
+                ps.setString(16, r.failure().get());
+            } else {
+                ps.setNull(16, Types.VARCHAR);
             }
         }
     }

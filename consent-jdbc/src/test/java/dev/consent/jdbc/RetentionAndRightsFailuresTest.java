@@ -16,6 +16,7 @@ import dev.consent.retention.Tombstone;
 import dev.consent.rights.RequestStatus;
 import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
+import dev.consent.store.RetentionStore;
 import dev.consent.testing.RetentionPolicy;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -133,6 +134,75 @@ class RetentionAndRightsFailuresTest {
             db.comeBack();
             Databases.dropTables(db, prefix);
         }
+    }
+
+    /**
+     * finishClaims writes a whole list in one transaction: a statement failing on any of its batches, or the commit,
+     * leaves every item, claim, the counter and the audit as they were; the same list then records in full.
+     */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void aListThatBreaksOnAnyBatchOrAtCommitRecordsNothing(Dialect dialect) {
+        SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
+        String prefix = Databases.freshPrefix();
+        JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
+        try {
+            ItemKey moved = ItemKey.of("carol", "access.log");
+            for (ItemKey k : List.of(ITEM, ItemKey.of("bob", "access.log"), moved)) {
+                store.saveItem(due(k, T0));
+            }
+            List<Claim> claims = store.claimDue(T0, 10, "n", Duration.ofMinutes(1));
+            assertThat(claims).hasSize(3);
+            // carol's item moves on under the claim, so her finish takes the claim-release path
+            assertThat(store.saveItem(store.item(moved).orElseThrow().withDue(Optional.of(T0.plusSeconds(99)))))
+                    .isTrue();
+            Map<ItemKey, RetainedItem> before = new LinkedHashMap<>();
+            for (Claim c : claims) {
+                before.put(c.item().key(), store.item(c.item().key()).orElseThrow());
+            }
+            List<RetentionStore.FinishedAttempt> list = claims.stream().map(c -> new RetentionStore.FinishedAttempt(c,
+                    c.item().withState(RetainedItem.State.DISPOSED), audit(c))).toList();
+
+            List<java.util.function.Predicate<String>> breaks = List.of(
+                    sql -> sql.startsWith("UPDATE " + prefix + "items SET anchors"),
+                    sql -> sql.startsWith("UPDATE " + prefix + "items SET claim_token = NULL"),
+                    sql -> sql.startsWith("UPDATE " + prefix + "disposal_counter"),
+                    sql -> sql.startsWith("INSERT INTO " + prefix + "disposals"));
+            for (java.util.function.Predicate<String> failing : breaks) {
+                db.failOn(failing);
+                assertThatThrownBy(() -> store.finishClaims(list)).isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.operation()).isEqualTo("finishClaims"));
+                db.comeBack();
+                assertNothingRecorded(store, before);
+            }
+            db.failCommit();
+            assertThatThrownBy(() -> store.finishClaims(list)).isInstanceOf(StoreException.class)
+                    .hasMessageContaining("unknown");
+            db.comeBack();
+            assertNothingRecorded(store, before);
+
+            db.resetCounts();
+            assertThat(store.finishClaims(list)).containsExactly(true, true, true);
+            assertThat(db.connectionRequests.get()).as("one connection, one transaction").isEqualTo(1);
+            assertThat(db.batches.get()).as("item updates, claim release, audit inserts").isEqualTo(3);
+            assertThat(db.singleUpdates.get()).as("only the audit counter, advanced once").isEqualTo(1);
+            assertThat(store.disposals(0, 10)).extracting(DisposalRecord::sequence).as("no gap where a write failed")
+                    .containsExactly(1L, 2L, 3L);
+            assertThat(store.item(ITEM).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
+            assertThat(store.item(moved).orElseThrow().state()).as("the newer item is kept")
+                    .isEqualTo(RetainedItem.State.ACTIVE);
+        } finally {
+            db.comeBack();
+            Databases.dropTables(db, prefix);
+        }
+    }
+
+    private static void assertNothingRecorded(JdbcStore store, Map<ItemKey, RetainedItem> before) {
+        for (Map.Entry<ItemKey, RetainedItem> e : before.entrySet()) {
+            assertThat(store.item(e.getKey())).contains(e.getValue());
+            assertThat(store.claimItem(e.getKey(), T0, "other", Duration.ofMinutes(1))).as("still claimed").isEmpty();
+        }
+        assertThat(store.disposals(0, 10)).isEmpty();
     }
 
     @Test

@@ -47,9 +47,9 @@ import java.util.concurrent.TimeUnit;
  * same due set in one statement.
  *
  * <p><b>Measured</b> ({@link #librarySweep}): one {@link RetentionService#sweep} call that claims every due item
- * (batches of {@code batchSize}, {@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB), re-reads each item and its
- * holds, calls a no-op {@code DisposalHandler}, and records the disposal (item state and audit entry, one transaction
- * per item). Single shot: each measured invocation is one full sweep, and the due set is restored between
+ * (batches of {@code batchSize}, {@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB), reads the holds of each
+ * batch's subjects in one query, calls a no-op {@code DisposalHandler} per item, and records the batch's disposals
+ * (item states and audit entries) in one transaction per batch. Single shot: each measured invocation is one full sweep, and the due set is restored between
  * iterations (untimed).
  *
  * <p><b>Yardstick</b> ({@link #rawDeleteReturning}): the due set removed by one statement that hands the removed keys
