@@ -101,7 +101,6 @@ import javax.sql.DataSource;
 public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
-    private static final int INSERT_BATCH = 1_000;
 
     private final Transactions tx;
     private final JdbcCustomization dialect;
@@ -408,22 +407,12 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
         // 2. Move the heads. The locks make the compare in WHERE redundant; it stays as a second guard.
         if (!updates.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + heads
-                    + " SET seq = ?, head_hash = ? WHERE subject = ? AND seq = ? AND head_hash = ?")) {
-                for (SubjectGroup g : updates) {
-                    ps.setLong(1, g.last().sequence());
-                    ps.setString(2, g.last().hash());
-                    ps.setString(3, g.subject.value());
-                    ps.setLong(4, g.first().sequence() - 1);
-                    ps.setString(5, g.first().previousHash());
-                    ps.addBatch();
-                }
-                int[] counts = ps.executeBatch();
-                for (int i = 0; i < counts.length && i < updates.size(); i++) {
-                    if (counts[i] == 0) { // SUCCESS_NO_INFO (-2) from bulk protocols is accepted
-                        moved.add(updates.get(i).subject);
-                    }
-                }
+            List<JdbcCustomization.HeadMove> moves = new ArrayList<>(updates.size());
+            for (SubjectGroup g : updates) {
+                moves.add(g.headMove());
+            }
+            for (String s : dialect.moveHeads(c, heads, moves)) {
+                moved.add(SubjectId.of(s));
             }
             if (!moved.isEmpty()) {
                 return Outcome.rollbackThen(x -> plan.conflicts(x, moved));
@@ -432,33 +421,15 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         if (!inserts.isEmpty()) {
             // A concurrent first append of the same subject makes this a unique violation (class 23), which
             // inTransaction turns into a conflict after rolling back.
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + heads
-                    + " (subject, seq, head_hash) VALUES (?, ?, ?)")) {
-                for (SubjectGroup g : inserts) {
-                    ps.setString(1, g.subject.value());
-                    ps.setLong(2, g.last().sequence());
-                    ps.setString(3, g.last().hash());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
+            List<JdbcCustomization.HeadMove> created = new ArrayList<>(inserts.size());
+            for (SubjectGroup g : inserts) {
+                created.add(g.headMove());
             }
+            dialect.insertHeads(c, heads, created);
         }
 
         // 3. The events. A stored event id is a unique violation here, likewise turned into a conflict.
-        try (PreparedStatement ps = c.prepareStatement(EventRows.insert(events))) {
-            int pending = 0;
-            for (ConsentEvent e : plan.events) {
-                EventRows.bind(ps, e, dialect);
-                ps.addBatch();
-                if (++pending == INSERT_BATCH) {
-                    ps.executeBatch();
-                    pending = 0;
-                }
-            }
-            if (pending > 0) {
-                ps.executeBatch();
-            }
-        }
+        dialect.insertEvents(c, events, plan.events);
 
         // 4. The change feed, under the feed lock (see the method comment). The notification is queued first, outside
         // the lock's window; PostgreSQL delivers it on commit, and not at all on rollback.
@@ -637,13 +608,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     private void insertChanges(Connection c, List<SubjectId> subjects) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + changes + " (subject) VALUES (?)")) {
-            for (SubjectId s : subjects) {
-                ps.setString(1, s.value());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        List<String> keys = new ArrayList<>(subjects.size());
+        subjects.forEach(s -> keys.add(s.value()));
+        dialect.insertChanges(c, changes, keys);
     }
 
     /**
@@ -839,6 +806,12 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
         boolean isNewChain() {
             return first().sequence() == 1;
+        }
+
+        /** The head row this group writes: from where its first event links on to its last event. */
+        JdbcCustomization.HeadMove headMove() {
+            return new JdbcCustomization.HeadMove(subject.value(), first().sequence() - 1, first().previousHash(),
+                    last().sequence(), last().hash());
         }
 
         /** Whether the group starts right after {@code head} (and a new chain starts from nothing). */
