@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -344,10 +345,13 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     /**
      * {@inheritDoc}
      *
-     * <p>One transaction, in this order: lock the subjects' head rows ({@code SELECT ... FOR UPDATE}) and
-     * compare them with the batch; update the heads (compare-and-set on sequence and hash) and insert the
-     * heads of new subjects; insert the events (JDBC batches); lock the one-row feed lock table; read the
-     * links of the subjects appended to; insert the change-feed entries; commit.
+     * <p>One transaction, in this order: lock the head rows of the chains the batch continues ({@code SELECT ...
+     * FOR UPDATE}) and compare them with the batch; update those heads (compare-and-set on sequence and hash) and
+     * insert the heads of new chains (a head that exists already is a unique violation, hence a conflict); insert
+     * the events; lock the one-row feed lock table; read the links of the subjects appended to; insert the
+     * change-feed entries; commit. Heads, events and change-feed entries are written in a number of statements
+     * that grows with the number of chunks, not rows (the dialect decides how: JDBC batches, or on PostgreSQL one
+     * statement over array parameters).
      *
      * <p>Why the feed lock: a change's position is drawn from an identity column or sequence when the row is
      * inserted, not when it commits. Without the lock, transaction A could draw position 10, transaction B
@@ -383,26 +387,37 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     private Outcome<AppendResult> appendInTransaction(Connection c, AppendPlan plan) throws SQLException {
-        // 1. Lock and compare the heads, in one global order (sorted) so that two appends cannot deadlock.
-        Map<SubjectId, ChainHead> locked = new HashMap<>();
-        for (List<String> chunk : chunks(plan.sortedSubjectKeys())) {
-            readHeads(c, chunk, " ORDER BY subject FOR UPDATE", locked);
-        }
-        Set<SubjectId> moved = new LinkedHashSet<>();
+        // 1. Lock and compare the heads of the chains the batch continues, in one global order (sorted) so that two
+        // appends cannot deadlock. A new chain has no head row to lock: its head row is inserted in step 2, and if
+        // the subject has one already (a concurrent first append, or a head this batch did not expect) that insert
+        // is a unique violation, answered as a conflict after the rollback. Not reading them saves a lookup per
+        // new subject, the whole of this step for a batch of first-time subjects.
         List<SubjectGroup> updates = new ArrayList<>();
-        List<SubjectGroup> inserts = new ArrayList<>();
+        TreeMap<String, SubjectGroup> inserts = new TreeMap<>(); // sorted: head rows are inserted in one order too
         for (SubjectGroup g : plan.groups.values()) {
-            ChainHead actual = locked.get(g.subject);
-            if (g.isNewChain() ? actual != null : !g.follows(actual)) {
-                moved.add(g.subject);
-            } else if (g.isNewChain()) {
-                inserts.add(g);
+            if (g.isNewChain()) {
+                inserts.put(g.subject.value(), g);
             } else {
                 updates.add(g);
             }
         }
-        if (!moved.isEmpty()) {
-            return Outcome.rollbackThen(x -> plan.conflicts(x, moved));
+        Set<SubjectId> moved = new LinkedHashSet<>();
+        if (!updates.isEmpty()) {
+            List<String> continued = new ArrayList<>(updates.size());
+            updates.forEach(g -> continued.add(g.subject.value()));
+            Collections.sort(continued);
+            Map<SubjectId, ChainHead> locked = new HashMap<>();
+            for (List<String> chunk : chunks(continued)) {
+                readHeads(c, chunk, " ORDER BY subject FOR UPDATE", locked);
+            }
+            for (SubjectGroup g : updates) {
+                if (!g.follows(locked.get(g.subject))) {
+                    moved.add(g.subject);
+                }
+            }
+            if (!moved.isEmpty()) {
+                return Outcome.rollbackThen(x -> plan.conflicts(x, moved));
+            }
         }
 
         // 2. Move the heads. The locks make the compare in WHERE redundant; it stays as a second guard.
@@ -422,7 +437,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             // A concurrent first append of the same subject makes this a unique violation (class 23), which
             // inTransaction turns into a conflict after rolling back.
             List<JdbcCustomization.HeadMove> created = new ArrayList<>(inserts.size());
-            for (SubjectGroup g : inserts) {
+            for (SubjectGroup g : inserts.values()) {
                 created.add(g.headMove());
             }
             dialect.insertHeads(c, heads, created);
