@@ -345,15 +345,22 @@ public final class ConsentService implements AutoCloseable {
         Instant recordedAt = clock.instant();
         List<NewConsentEvent> drafts = new ArrayList<>(records.size());
         Set<EventId> ids = new HashSet<>();
+        // Only ids the caller chose can be stored already (a redelivery); an id drawn here is a fresh random UUID.
+        Set<EventId> givenIds = new HashSet<>();
         for (ChoiceRecord r : records) {
             NewConsentEvent draft = draft(r, recordedAt);
             if (!ids.add(draft.id())) {
                 throw new InvalidValueException("eventId", draft.id().value(), "appears twice in one batch");
             }
+            if (r.capture().eventId().isPresent()) {
+                givenIds.add(draft.id());
+            }
             drafts.add(draft);
         }
         for (int attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-            Map<EventId, ConsentEvent> existing = store.findEvents(ids);
+            // After a refusal every id is looked up: the store names the ids it already holds, drawn ones included.
+            Set<EventId> lookUp = attempt == 1 ? givenIds : ids;
+            Map<EventId, ConsentEvent> existing = lookUp.isEmpty() ? Map.of() : store.findEvents(lookUp);
             List<NewConsentEvent> fresh = new ArrayList<>();
             for (int i = 0; i < drafts.size(); i++) {
                 NewConsentEvent d = drafts.get(i);

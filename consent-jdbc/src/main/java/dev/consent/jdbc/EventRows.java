@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
  * evidence flattened into {@code evidence_*} columns, so every field reads back exactly as it was hashed.
  */
 final class EventRows {
-    private static final List<String> COLUMNS = List.of("subject", "seq", "event_id", "purpose", "consent_version",
+    static final List<String> COLUMNS = List.of("subject", "seq", "event_id", "purpose", "consent_version",
             "policy_version", "choice", "occurred_at", "recorded_at", "expires_at", "method", "actor", "declared_age",
             "evidence_notice_id", "evidence_notice_hash", "evidence_locale", "evidence_user_agent", "evidence_ip",
             "evidence_reference", "previous_hash", "event_hash");

@@ -1,5 +1,8 @@
 package dev.consent.jdbc;
 
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.Evidence;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,7 +22,9 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.ChronoField;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Everything that differs between the supported databases, and nothing else: where the DDL lives, how
@@ -30,6 +35,8 @@ import java.util.List;
  * thread-safe.
  */
 abstract class JdbcCustomization {
+    /** The most rows one JDBC batch or one multi-row statement carries. */
+    static final int INSERT_BATCH = 1_000;
     private static final Instant YEAR_1 = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant YEAR_1000 = Instant.parse("1000-01-01T00:00:00Z");
     private static final Instant END_OF_9999 = Instant.parse("9999-12-31T23:59:59.999999Z");
@@ -135,6 +142,85 @@ abstract class JdbcCustomization {
      * {@code channel} when it commits. Databases without notifications do nothing.
      */
     void notifyChanges(Connection c, String channel) throws SQLException {
+    }
+
+    /**
+     * A chain head an append writes: the subject's head moves from ({@code fromSeq}, {@code fromHash}) to
+     * ({@code toSeq}, {@code toHash}); for a new chain the from-values are unused.
+     */
+    record HeadMove(String subject, long fromSeq, String fromHash, long toSeq, String toHash) {
+    }
+
+    /**
+     * Inserts the events, all in this transaction. By default one JDBC batch of row inserts per
+     * {@link #INSERT_BATCH} events. A stored event id or (subject, seq) fails with a unique violation.
+     */
+    void insertEvents(Connection c, String table, List<ConsentEvent> events) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(EventRows.insert(table))) {
+            int pending = 0;
+            for (ConsentEvent e : events) {
+                EventRows.bind(ps, e, this);
+                ps.addBatch();
+                if (++pending == INSERT_BATCH) {
+                    ps.executeBatch();
+                    pending = 0;
+                }
+            }
+            if (pending > 0) {
+                ps.executeBatch();
+            }
+        }
+    }
+
+    /** Inserts the head rows of new chains; a subject that has one already fails with a unique violation. */
+    void insertHeads(Connection c, String table, List<HeadMove> heads) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
+                + " (subject, seq, head_hash) VALUES (?, ?, ?)")) {
+            for (HeadMove h : heads) {
+                ps.setString(1, h.subject());
+                ps.setLong(2, h.toSeq());
+                ps.setString(3, h.toHash());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * Moves existing heads, each only if it still stands at its from-values (compare-and-set); returns the subjects
+     * whose head did not.
+     */
+    Set<String> moveHeads(Connection c, String table, List<HeadMove> moves) throws SQLException {
+        Set<String> notMoved = new LinkedHashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
+                + " SET seq = ?, head_hash = ? WHERE subject = ? AND seq = ? AND head_hash = ?")) {
+            for (HeadMove m : moves) {
+                ps.setLong(1, m.toSeq());
+                ps.setString(2, m.toHash());
+                ps.setString(3, m.subject());
+                ps.setLong(4, m.fromSeq());
+                ps.setString(5, m.fromHash());
+                ps.addBatch();
+            }
+            int[] counts = ps.executeBatch();
+            for (int i = 0; i < counts.length && i < moves.size(); i++) {
+                if (counts[i] == 0) { // SUCCESS_NO_INFO (-2) from bulk protocols is accepted
+                    notMoved.add(moves.get(i).subject());
+                }
+            }
+        }
+        return notMoved;
+    }
+
+    /** Adds one change-feed entry per subject, positions in list order. */
+    void insertChanges(Connection c, String table, List<String> subjects) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (subject) VALUES (?)")) {
+            for (String s : subjects) {
+                ps.setString(1, s);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     /** The listener that pushes change notifications to {@link JdbcStore#onChanges}, or null when there is none. */
@@ -287,6 +373,157 @@ abstract class JdbcCustomization {
         @Override
         PostgresChangeListener changeListener(javax.sql.DataSource dataSource, String channel) {
             return new PostgresChangeListener(dataSource, channel);
+        }
+
+        /*
+         * Bulk writes travel as one statement over array parameters (INSERT ... SELECT FROM unnest(...)): the server
+         * plans and executes one statement per chunk instead of one per row, which is what a JDBC batch of row
+         * inserts costs here (the driver pipelines the rows, but each is still its own execution). Instants travel
+         * as text with an explicit UTC offset, which the server parses exactly whatever the session's TimeZone.
+         */
+        private static final DateTimeFormatter UTC_TEXT = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS'+00'");
+
+        @Override
+        void insertEvents(Connection c, String table, List<ConsentEvent> events) throws SQLException {
+            String sql = "INSERT INTO " + table + " (" + String.join(", ", EventRows.COLUMNS) + ") SELECT * FROM unnest("
+                    + "?::text[], ?::int8[], ?::text[], ?::text[], ?::int4[], ?::text[], ?::text[], "
+                    + "?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::int2[], "
+                    + "?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int from = 0; from < events.size(); from += chunkSize()) {
+                    List<ConsentEvent> chunk = events.subList(from, Math.min(events.size(), from + chunkSize()));
+                    int n = chunk.size();
+                    String[] subject = new String[n];
+                    Long[] seq = new Long[n];
+                    String[] eventId = new String[n];
+                    String[] purpose = new String[n];
+                    Integer[] consentVersion = new Integer[n];
+                    String[] policyVersion = new String[n];
+                    String[] choice = new String[n];
+                    String[] occurredAt = new String[n];
+                    String[] recordedAt = new String[n];
+                    String[] expiresAt = new String[n];
+                    String[] method = new String[n];
+                    String[] actor = new String[n];
+                    Short[] declaredAge = new Short[n];
+                    String[] noticeId = new String[n];
+                    String[] noticeHash = new String[n];
+                    String[] locale = new String[n];
+                    String[] userAgent = new String[n];
+                    String[] ip = new String[n];
+                    String[] reference = new String[n];
+                    String[] previousHash = new String[n];
+                    String[] hash = new String[n];
+                    for (int i = 0; i < n; i++) {
+                        ConsentEvent e = chunk.get(i);
+                        subject[i] = e.subject().value();
+                        seq[i] = e.sequence();
+                        eventId[i] = e.id().value();
+                        purpose[i] = e.purpose().value();
+                        consentVersion[i] = e.consentVersion();
+                        policyVersion[i] = e.policyVersion();
+                        choice[i] = e.choice().name();
+                        occurredAt[i] = utcText(e.occurredAt());
+                        recordedAt[i] = utcText(e.recordedAt());
+                        expiresAt[i] = e.expiresAt().map(Postgres::utcText).orElse(null);
+                        method[i] = e.method().name();
+                        actor[i] = e.actor().name();
+                        declaredAge[i] = e.declaredAge().isPresent() ? (short) e.declaredAge().getAsInt() : null;
+                        Evidence ev = e.evidence();
+                        noticeId[i] = ev.noticeId();
+                        noticeHash[i] = ev.noticeHash();
+                        locale[i] = ev.locale();
+                        userAgent[i] = ev.userAgent();
+                        ip[i] = ev.ip();
+                        reference[i] = ev.reference();
+                        previousHash[i] = e.previousHash();
+                        hash[i] = e.hash();
+                    }
+                    int p = 1;
+                    ps.setArray(p++, c.createArrayOf("text", subject));
+                    ps.setArray(p++, c.createArrayOf("int8", seq));
+                    ps.setArray(p++, c.createArrayOf("text", eventId));
+                    ps.setArray(p++, c.createArrayOf("text", purpose));
+                    ps.setArray(p++, c.createArrayOf("int4", consentVersion));
+                    ps.setArray(p++, c.createArrayOf("text", policyVersion));
+                    ps.setArray(p++, c.createArrayOf("text", choice));
+                    ps.setArray(p++, c.createArrayOf("text", occurredAt));
+                    ps.setArray(p++, c.createArrayOf("text", recordedAt));
+                    ps.setArray(p++, c.createArrayOf("text", expiresAt));
+                    ps.setArray(p++, c.createArrayOf("text", method));
+                    ps.setArray(p++, c.createArrayOf("text", actor));
+                    ps.setArray(p++, c.createArrayOf("int2", declaredAge));
+                    ps.setArray(p++, c.createArrayOf("text", noticeId));
+                    ps.setArray(p++, c.createArrayOf("text", noticeHash));
+                    ps.setArray(p++, c.createArrayOf("text", locale));
+                    ps.setArray(p++, c.createArrayOf("text", userAgent));
+                    ps.setArray(p++, c.createArrayOf("text", ip));
+                    ps.setArray(p++, c.createArrayOf("text", reference));
+                    ps.setArray(p++, c.createArrayOf("text", previousHash));
+                    ps.setArray(p, c.createArrayOf("text", hash));
+                    ps.executeUpdate();
+                }
+            }
+        }
+
+        private static String utcText(Instant t) {
+            return UTC_TEXT.format(LocalDateTime.ofInstant(t, ZoneOffset.UTC));
+        }
+
+        @Override
+        void insertHeads(Connection c, String table, List<HeadMove> heads) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
+                    + " (subject, seq, head_hash) SELECT * FROM unnest(?::text[], ?::int8[], ?::text[])")) {
+                for (int from = 0; from < heads.size(); from += chunkSize()) {
+                    List<HeadMove> chunk = heads.subList(from, Math.min(heads.size(), from + chunkSize()));
+                    ps.setArray(1, c.createArrayOf("text", chunk.stream().map(HeadMove::subject).toArray()));
+                    ps.setArray(2, c.createArrayOf("int8", chunk.stream().map(HeadMove::toSeq).toArray()));
+                    ps.setArray(3, c.createArrayOf("text", chunk.stream().map(HeadMove::toHash).toArray()));
+                    ps.executeUpdate();
+                }
+            }
+        }
+
+        @Override
+        Set<String> moveHeads(Connection c, String table, List<HeadMove> moves) throws SQLException {
+            Set<String> notMoved = new LinkedHashSet<>();
+            moves.forEach(m -> notMoved.add(m.subject()));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " h SET seq = m.to_seq, head_hash = "
+                    + "m.to_hash FROM unnest(?::text[], ?::int8[], ?::text[], ?::int8[], ?::text[]) "
+                    + "AS m(subject, from_seq, from_hash, to_seq, to_hash) "
+                    + "WHERE h.subject = m.subject AND h.seq = m.from_seq AND h.head_hash = m.from_hash "
+                    + "RETURNING h.subject")) {
+                for (int from = 0; from < moves.size(); from += chunkSize()) {
+                    List<HeadMove> chunk = moves.subList(from, Math.min(moves.size(), from + chunkSize()));
+                    ps.setArray(1, c.createArrayOf("text", chunk.stream().map(HeadMove::subject).toArray()));
+                    ps.setArray(2, c.createArrayOf("int8", chunk.stream().map(HeadMove::fromSeq).toArray()));
+                    ps.setArray(3, c.createArrayOf("text", chunk.stream().map(HeadMove::fromHash).toArray()));
+                    ps.setArray(4, c.createArrayOf("int8", chunk.stream().map(HeadMove::toSeq).toArray()));
+                    ps.setArray(5, c.createArrayOf("text", chunk.stream().map(HeadMove::toHash).toArray()));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            notMoved.remove(rs.getString(1));
+                        }
+                    }
+                }
+            }
+            return notMoved;
+        }
+
+        @Override
+        void insertChanges(Connection c, String table, List<String> subjects) throws SQLException {
+            if (subjects.size() == 1) {
+                super.insertChanges(c, table, subjects);
+                return;
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
+                    + " (subject) SELECT s FROM unnest(?::text[]) WITH ORDINALITY AS f(s, n) ORDER BY n")) {
+                for (int from = 0; from < subjects.size(); from += chunkSize()) {
+                    List<String> chunk = subjects.subList(from, Math.min(subjects.size(), from + chunkSize()));
+                    ps.setArray(1, c.createArrayOf("text", chunk.toArray()));
+                    ps.executeUpdate();
+                }
+            }
         }
 
         /** A stable 64-bit key for the lock name: the first 8 bytes of its SHA-256. */

@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -101,7 +102,6 @@ import javax.sql.DataSource;
 public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
-    private static final int INSERT_BATCH = 1_000;
 
     private final Transactions tx;
     private final JdbcCustomization dialect;
@@ -345,10 +345,13 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     /**
      * {@inheritDoc}
      *
-     * <p>One transaction, in this order: lock the subjects' head rows ({@code SELECT ... FOR UPDATE}) and
-     * compare them with the batch; update the heads (compare-and-set on sequence and hash) and insert the
-     * heads of new subjects; insert the events (JDBC batches); lock the one-row feed lock table; read the
-     * links of the subjects appended to; insert the change-feed entries; commit.
+     * <p>One transaction, in this order: lock the head rows of the chains the batch continues ({@code SELECT ...
+     * FOR UPDATE}) and compare them with the batch; update those heads (compare-and-set on sequence and hash) and
+     * insert the heads of new chains (a head that exists already is a unique violation, hence a conflict); insert
+     * the events; lock the one-row feed lock table; read the links of the subjects appended to; insert the
+     * change-feed entries; commit. Heads, events and change-feed entries are written in a number of statements
+     * that grows with the number of chunks, not rows (the dialect decides how: JDBC batches, or on PostgreSQL one
+     * statement over array parameters).
      *
      * <p>Why the feed lock: a change's position is drawn from an identity column or sequence when the row is
      * inserted, not when it commits. Without the lock, transaction A could draw position 10, transaction B
@@ -384,46 +387,47 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     private Outcome<AppendResult> appendInTransaction(Connection c, AppendPlan plan) throws SQLException {
-        // 1. Lock and compare the heads, in one global order (sorted) so that two appends cannot deadlock.
-        Map<SubjectId, ChainHead> locked = new HashMap<>();
-        for (List<String> chunk : chunks(plan.sortedSubjectKeys())) {
-            readHeads(c, chunk, " ORDER BY subject FOR UPDATE", locked);
-        }
-        Set<SubjectId> moved = new LinkedHashSet<>();
+        // 1. Lock and compare the heads of the chains the batch continues, in one global order (sorted) so that two
+        // appends cannot deadlock. A new chain has no head row to lock: its head row is inserted in step 2, and if
+        // the subject has one already (a concurrent first append, or a head this batch did not expect) that insert
+        // is a unique violation, answered as a conflict after the rollback. Not reading them saves a lookup per
+        // new subject, the whole of this step for a batch of first-time subjects.
         List<SubjectGroup> updates = new ArrayList<>();
-        List<SubjectGroup> inserts = new ArrayList<>();
+        TreeMap<String, SubjectGroup> inserts = new TreeMap<>(); // sorted: head rows are inserted in one order too
         for (SubjectGroup g : plan.groups.values()) {
-            ChainHead actual = locked.get(g.subject);
-            if (g.isNewChain() ? actual != null : !g.follows(actual)) {
-                moved.add(g.subject);
-            } else if (g.isNewChain()) {
-                inserts.add(g);
+            if (g.isNewChain()) {
+                inserts.put(g.subject.value(), g);
             } else {
                 updates.add(g);
             }
         }
-        if (!moved.isEmpty()) {
-            return Outcome.rollbackThen(x -> plan.conflicts(x, moved));
+        Set<SubjectId> moved = new LinkedHashSet<>();
+        if (!updates.isEmpty()) {
+            List<String> continued = new ArrayList<>(updates.size());
+            updates.forEach(g -> continued.add(g.subject.value()));
+            Collections.sort(continued);
+            Map<SubjectId, ChainHead> locked = new HashMap<>();
+            for (List<String> chunk : chunks(continued)) {
+                readHeads(c, chunk, " ORDER BY subject FOR UPDATE", locked);
+            }
+            for (SubjectGroup g : updates) {
+                if (!g.follows(locked.get(g.subject))) {
+                    moved.add(g.subject);
+                }
+            }
+            if (!moved.isEmpty()) {
+                return Outcome.rollbackThen(x -> plan.conflicts(x, moved));
+            }
         }
 
         // 2. Move the heads. The locks make the compare in WHERE redundant; it stays as a second guard.
         if (!updates.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + heads
-                    + " SET seq = ?, head_hash = ? WHERE subject = ? AND seq = ? AND head_hash = ?")) {
-                for (SubjectGroup g : updates) {
-                    ps.setLong(1, g.last().sequence());
-                    ps.setString(2, g.last().hash());
-                    ps.setString(3, g.subject.value());
-                    ps.setLong(4, g.first().sequence() - 1);
-                    ps.setString(5, g.first().previousHash());
-                    ps.addBatch();
-                }
-                int[] counts = ps.executeBatch();
-                for (int i = 0; i < counts.length && i < updates.size(); i++) {
-                    if (counts[i] == 0) { // SUCCESS_NO_INFO (-2) from bulk protocols is accepted
-                        moved.add(updates.get(i).subject);
-                    }
-                }
+            List<JdbcCustomization.HeadMove> moves = new ArrayList<>(updates.size());
+            for (SubjectGroup g : updates) {
+                moves.add(g.headMove());
+            }
+            for (String s : dialect.moveHeads(c, heads, moves)) {
+                moved.add(SubjectId.of(s));
             }
             if (!moved.isEmpty()) {
                 return Outcome.rollbackThen(x -> plan.conflicts(x, moved));
@@ -432,33 +436,15 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         if (!inserts.isEmpty()) {
             // A concurrent first append of the same subject makes this a unique violation (class 23), which
             // inTransaction turns into a conflict after rolling back.
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + heads
-                    + " (subject, seq, head_hash) VALUES (?, ?, ?)")) {
-                for (SubjectGroup g : inserts) {
-                    ps.setString(1, g.subject.value());
-                    ps.setLong(2, g.last().sequence());
-                    ps.setString(3, g.last().hash());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
+            List<JdbcCustomization.HeadMove> created = new ArrayList<>(inserts.size());
+            for (SubjectGroup g : inserts.values()) {
+                created.add(g.headMove());
             }
+            dialect.insertHeads(c, heads, created);
         }
 
         // 3. The events. A stored event id is a unique violation here, likewise turned into a conflict.
-        try (PreparedStatement ps = c.prepareStatement(EventRows.insert(events))) {
-            int pending = 0;
-            for (ConsentEvent e : plan.events) {
-                EventRows.bind(ps, e, dialect);
-                ps.addBatch();
-                if (++pending == INSERT_BATCH) {
-                    ps.executeBatch();
-                    pending = 0;
-                }
-            }
-            if (pending > 0) {
-                ps.executeBatch();
-            }
-        }
+        dialect.insertEvents(c, events, plan.events);
 
         // 4. The change feed, under the feed lock (see the method comment). The notification is queued first, outside
         // the lock's window; PostgreSQL delivers it on commit, and not at all on rollback.
@@ -637,13 +623,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     private void insertChanges(Connection c, List<SubjectId> subjects) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + changes + " (subject) VALUES (?)")) {
-            for (SubjectId s : subjects) {
-                ps.setString(1, s.value());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
+        List<String> keys = new ArrayList<>(subjects.size());
+        subjects.forEach(s -> keys.add(s.value()));
+        dialect.insertChanges(c, changes, keys);
     }
 
     /**
@@ -861,6 +843,12 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
         boolean isNewChain() {
             return first().sequence() == 1;
+        }
+
+        /** The head row this group writes: from where its first event links on to its last event. */
+        JdbcCustomization.HeadMove headMove() {
+            return new JdbcCustomization.HeadMove(subject.value(), first().sequence() - 1, first().previousHash(),
+                    last().sequence(), last().hash());
         }
 
         /** Whether the group starts right after {@code head} (and a new chain starts from nothing). */
