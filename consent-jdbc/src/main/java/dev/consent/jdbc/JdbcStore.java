@@ -5,11 +5,13 @@ import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
+import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 import dev.consent.jdbc.Transactions.Outcome;
+import dev.consent.policy.PurposeId;
 import dev.consent.retention.Claim;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
@@ -258,12 +260,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         }
         return tx.read("decisionEvents", c -> {
             for (List<String> chunk : chunks(keys)) {
-                String sql = "SELECT e.subject AS asked, " + EventRows.columns("e", dialect) + " FROM " + events
-                        + " e WHERE " + dialect.oneOf("e.subject", chunk.size())
-                        + " UNION ALL SELECT l.customer AS asked, " + EventRows.columns("e", dialect) + " FROM " + links
-                        + " l JOIN " + events + " e ON e.subject = l.visitor WHERE "
-                        + dialect.oneOf("l.customer", chunk.size());
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                try (PreparedStatement ps = c.prepareStatement(decisionSql(EventRows.columns("e", dialect),
+                        chunk.size()))) {
                     int next = dialect.bindKeys(c, ps, 1, chunk);
                     dialect.bindKeys(c, ps, next, chunk);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -275,6 +273,59 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             }
             return out;
         });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The query of {@link #decisionEvents}, selecting only the columns a decision reads.
+     */
+    @Override
+    public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
+        List<String> keys = distinctValues("subjects", subjects, SubjectId::value);
+        Map<String, SubjectId> asked = new HashMap<>(keys.size() * 2);
+        Map<String, List<ChoiceFact>> byKey = new HashMap<>(keys.size() * 2);
+        Map<SubjectId, List<ChoiceFact>> out = new HashMap<>(keys.size() * 2);
+        for (SubjectId s : subjects) {
+            if (!asked.containsKey(s.value())) {
+                List<ChoiceFact> facts = new ArrayList<>(4);
+                asked.put(s.value(), s);
+                byKey.put(s.value(), facts);
+                out.put(s, facts);
+            }
+        }
+        if (keys.isEmpty()) {
+            return out;
+        }
+        return tx.read("decisionFacts", c -> {
+            Map<String, PurposeId> purposes = new HashMap<>();
+            for (List<String> chunk : chunks(keys)) {
+                try (PreparedStatement ps = c.prepareStatement(decisionSql(EventRows.factColumns("e", dialect),
+                        chunk.size()))) {
+                    int next = dialect.bindKeys(c, ps, 1, chunk);
+                    dialect.bindKeys(c, ps, next, chunk);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            String key = rs.getString(1);
+                            byKey.get(key).add(EventRows.readFact(rs, 2, dialect, asked.get(key), purposes));
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * The decision read of {@code count} subjects bound twice by {@link JdbcCustomization#bindKeys}: each row is
+     * tagged in column 1 with the subject asked for, then {@code columns} of the event: the subjects' own events,
+     * and through a join with the links table those of the visitors linked to them.
+     */
+    private String decisionSql(String columns, int count) {
+        return "SELECT e.subject AS asked, " + columns + " FROM " + events + " e WHERE "
+                + dialect.oneOf("e.subject", count)
+                + " UNION ALL SELECT l.customer AS asked, " + columns + " FROM " + links
+                + " l JOIN " + events + " e ON e.subject = l.visitor WHERE " + dialect.oneOf("l.customer", count);
     }
 
     @Override
