@@ -264,8 +264,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             for (List<String> chunk : chunks(keys)) {
                 try (PreparedStatement ps = c.prepareStatement(decisionSql(EventRows.columns("e", dialect),
                         chunk.size()))) {
-                    int next = dialect.bindKeys(c, ps, 1, chunk);
-                    dialect.bindKeys(c, ps, next, chunk);
+                    dialect.bindKeys(c, ps, 1, chunk, 2);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             out.get(SubjectId.of(rs.getString(1))).add(EventRows.read(rs, 2, dialect));
@@ -304,8 +303,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             for (List<String> chunk : chunks(keys)) {
                 try (PreparedStatement ps = c.prepareStatement(decisionSql(EventRows.factColumns("e", dialect),
                         chunk.size()))) {
-                    int next = dialect.bindKeys(c, ps, 1, chunk);
-                    dialect.bindKeys(c, ps, next, chunk);
+                    dialect.bindKeys(c, ps, 1, chunk, 2);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             String key = rs.getString(1);
