@@ -122,6 +122,11 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final String channel;
     /** Pushes notifications to {@link #onChanges}; null where there are none. */
     private final PostgresChangeListener listener;
+    /** The select lists of the decision reads, and their statements for one subject (built once: a cache miss). */
+    private final String eventColumns;
+    private final String factColumns;
+    private final String eventsOfOne;
+    private final String factsOfOne;
 
     private JdbcStore(DataSource dataSource, JdbcCustomization dialect, String prefix, boolean notifications) {
         this.tx = new Transactions(dataSource);
@@ -146,6 +151,10 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             }
         }
         this.listener = push;
+        this.eventColumns = EventRows.columns("e", dialect);
+        this.factColumns = EventRows.factColumns("e", dialect);
+        this.eventsOfOne = decisionSql(eventColumns, 1);
+        this.factsOfOne = decisionSql(factColumns, 1);
         // other nodes may listen even if this one cannot; databases without notifications ignore the channel
         this.channel = notifications ? prefix + "changes" : null;
     }
@@ -262,8 +271,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         }
         return tx.read("decisionEvents", c -> {
             for (List<String> chunk : chunks(keys)) {
-                try (PreparedStatement ps = c.prepareStatement(decisionSql(EventRows.columns("e", dialect),
-                        chunk.size()))) {
+                try (PreparedStatement ps = c.prepareStatement(chunk.size() == 1 ? eventsOfOne
+                        : decisionSql(eventColumns, chunk.size()))) {
                     dialect.bindKeys(c, ps, 1, chunk, 2);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
@@ -301,8 +310,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return tx.read("decisionFacts", c -> {
             Map<String, PurposeId> purposes = new HashMap<>();
             for (List<String> chunk : chunks(keys)) {
-                try (PreparedStatement ps = c.prepareStatement(decisionSql(EventRows.factColumns("e", dialect),
-                        chunk.size()))) {
+                try (PreparedStatement ps = c.prepareStatement(chunk.size() == 1 ? factsOfOne
+                        : decisionSql(factColumns, chunk.size()))) {
                     dialect.bindKeys(c, ps, 1, chunk, 2);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
