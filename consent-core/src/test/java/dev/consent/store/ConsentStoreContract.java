@@ -328,6 +328,14 @@ public abstract class ConsentStoreContract {
         assertThat(store.decisionFacts(List.of())).isEmpty();
         assertThat(store.decisionFacts(List.of(SubjectId.of("alice")))).containsOnlyKeys(SubjectId.of("alice"))
                 .extractingByKey(SubjectId.of("alice")).asList().hasSize(8);
+        // one subject at a time (stores may ask for a single subject differently): the same answers
+        for (String one : List.of("alice", "visitor-1", "carol", "dan", "erin", "nobody", "bulk-7")) {
+            SubjectId s = SubjectId.of(one);
+            assertThat(store.decisionFacts(List.of(s)).get(s)).as("facts of %s alone", s)
+                    .containsExactlyInAnyOrderElementsOf(facts.get(s));
+            assertThat(store.decisionEvents(List.of(s)).getOrDefault(s, List.of())).as("events of %s alone", s)
+                    .containsExactlyInAnyOrderElementsOf(events.getOrDefault(s, List.of()));
+        }
     }
 
     @Test
