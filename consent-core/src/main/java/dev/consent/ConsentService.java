@@ -10,6 +10,7 @@ import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ChainVerification;
 import dev.consent.ledger.Choice;
+import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
@@ -623,17 +624,17 @@ public final class ConsentService implements AutoCloseable {
     }
 
     private Map<SubjectId, Ledger> loadLedgers(Collection<SubjectId> subjects) {
-        Map<SubjectId, List<ConsentEvent>> events;
+        Map<SubjectId, List<ChoiceFact>> facts;
         try {
-            events = store.decisionEvents(subjects);
+            facts = store.decisionFacts(subjects);
         } catch (ConsentException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new StoreException("decisionEvents", e);
+            throw new StoreException("decisionFacts", e);
         }
         Map<SubjectId, Ledger> out = new HashMap<>(subjects.size() * 2);
         for (SubjectId s : subjects) {
-            out.put(s, Ledger.of(s, events.getOrDefault(s, List.of()), purposeTable));
+            out.put(s, Ledger.of(s, facts.getOrDefault(s, List.of()), purposeTable));
         }
         return out;
     }

@@ -43,7 +43,7 @@ class CacheFreshnessRaceTest {
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
-                    if (method.getName().equals("decisionEvents") && armed.compareAndSet(true, false)) {
+                    if (method.getName().equals("decisionFacts") && armed.compareAndSet(true, false)) {
                         readDone.countDown();
                         assertThat(release.await(10, TimeUnit.SECONDS)).isTrue();
                     }

@@ -110,7 +110,7 @@ public class CheckBenchmark {
         fixedNow = Instant.now();
         ledgers = new Ledger[subjects];
         for (int i = 0; i < subjects; i++) {
-            ledgers[i] = Ledger.of(ids[i], service.history(ids[i]));
+            ledgers[i] = Ledger.ofEvents(ids[i], service.history(ids[i]));
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.consent.internal;
 
-import dev.consent.ledger.Actor;
 import dev.consent.ledger.Choice;
+import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
-import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.PurposeId;
 
@@ -38,9 +37,9 @@ public final class Ledger {
     private static final long SEQUENCE_MASK = (1L << 40) - 1;
     private static final int VERSION_MAX = (1 << 24) - 1;
     private static final int AGE_MAX = 254;
-    private static final Comparator<ConsentEvent> ORDER = Comparator
-            .comparingLong((ConsentEvent e) -> micros(e.occurredAt()))
-            .thenComparingLong(ConsentEvent::sequence).thenComparing(e -> e.subject().value());
+    private static final Comparator<ChoiceFact> ORDER = Comparator
+            .comparingLong((ChoiceFact e) -> micros(e.occurredAt()))
+            .thenComparingLong(ChoiceFact::sequence).thenComparing(e -> e.subject().value());
 
     private final SubjectId owner;
     /** Per mark: occurred-at micros; expiry micros; sequence and consent version; purpose index, choice, flags, age. */
@@ -77,9 +76,9 @@ public final class Ledger {
         }
 
         /** This table, or a copy extended with the ids of {@code events} it does not hold. */
-        PurposeTable covering(ConsentEvent[] events) {
+        PurposeTable covering(ChoiceFact[] events) {
             List<PurposeId> missing = null;
-            for (ConsentEvent e : events) {
+            for (ChoiceFact e : events) {
                 if (!index.containsKey(e.purpose()) && (missing == null || !missing.contains(e.purpose()))) {
                     if (missing == null) {
                         missing = new ArrayList<>();
@@ -101,27 +100,36 @@ public final class Ledger {
         }
     }
 
-    /** As {@link #of(SubjectId, Collection, PurposeTable)} with a table of only the events' own purposes. */
-    public static Ledger of(SubjectId owner, Collection<ConsentEvent> events) {
-        return of(owner, events, PurposeTable.of(List.of()));
+    /** As {@link #of(SubjectId, Collection, PurposeTable)} with a table of only the facts' own purposes. */
+    public static Ledger of(SubjectId owner, Collection<ChoiceFact> facts) {
+        return of(owner, facts, PurposeTable.of(List.of()));
+    }
+
+    /** As {@link #of(SubjectId, Collection)} from full decision events. */
+    public static Ledger ofEvents(SubjectId owner, Collection<ConsentEvent> events) {
+        List<ChoiceFact> facts = new ArrayList<>(events.size());
+        for (ConsentEvent e : events) {
+            facts.add(ChoiceFact.of(e));
+        }
+        return of(owner, facts);
     }
 
     /**
-     * The ledger of {@code owner} from its decision events (its own and its linked visitors'), in any order. Marks
-     * refer to their purposes through {@code table} (extended for this ledger alone if it lacks one).
+     * The ledger of {@code owner} from the facts of its decision events (its own and its linked visitors'), in any
+     * order. Marks refer to their purposes through {@code table} (extended for this ledger alone if it lacks one).
      */
-    public static Ledger of(SubjectId owner, Collection<ConsentEvent> events, PurposeTable table) {
-        if (events.isEmpty()) {
+    public static Ledger of(SubjectId owner, Collection<ChoiceFact> facts, PurposeTable table) {
+        if (facts.isEmpty()) {
             return EMPTY;
         }
-        ConsentEvent[] sorted = events.toArray(new ConsentEvent[0]);
+        ChoiceFact[] sorted = facts.toArray(new ChoiceFact[0]);
         Arrays.sort(sorted, ORDER);
         PurposeTable purposes = table.covering(sorted);
         int n = sorted.length;
         long[] words = new long[n * WORDS];
         SubjectId[] subjects = null;
         for (int i = 0; i < n; i++) {
-            ConsentEvent e = sorted[i];
+            ChoiceFact e = sorted[i];
             if (!e.subject().equals(owner)) {
                 if (subjects == null) {
                     subjects = new SubjectId[n];
@@ -130,7 +138,7 @@ public final class Ledger {
                 subjects[i] = e.subject();
             }
             if (e.sequence() > SEQUENCE_MASK) {
-                throw new IllegalStateException("sequence " + e.sequence() + " of " + e.id() + " exceeds 2^40");
+                throw new IllegalStateException("sequence " + e.sequence() + " of " + e.subject() + " exceeds 2^40");
             }
             // A consent version beyond 2^24 is stored as 2^24-1: lower than the purpose's, so it fails closed.
             long version = Math.min(e.consentVersion(), VERSION_MAX);
@@ -142,7 +150,7 @@ public final class Ledger {
             words[w + 1] = e.expiresAt().map(Ledger::micros).orElse(Long.MAX_VALUE);
             words[w + 2] = e.sequence() | version << 40;
             words[w + 3] = purpose | (long) e.choice().ordinal() << 16
-                    | (e.method() == Method.GPC ? 1L << 20 : 0) | (e.actor() == Actor.GUARDIAN ? 1L << 21 : 0)
+                    | (e.gpc() ? 1L << 20 : 0) | (e.guardian() ? 1L << 21 : 0)
                     | age << 24;
         }
         return new Ledger(owner, words, purposes, subjects);

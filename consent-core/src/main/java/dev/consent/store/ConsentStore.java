@@ -2,12 +2,15 @@ package dev.consent.store;
 
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
+import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,6 +54,32 @@ public interface ConsentStore {
      * collection: implementations answer it in a bounded number of round trips, never one per subject.
      */
     Map<SubjectId, List<ConsentEvent>> decisionEvents(Collection<SubjectId> subjects);
+
+    /**
+     * What {@link #decisionEvents} returns, narrowed to what a decision reads: for every subject asked, one
+     * {@link ChoiceFact} per event that {@code decisionEvents} would return for it, no more and no fewer (its own
+     * events and those of the visitors linked to it, each fact naming the subject whose chain holds the event),
+     * keyed by the subject asked for, in any order. Every subject asked is a key of the result (with an empty list
+     * when nothing decides it). Same round-trip bound as {@code decisionEvents}: one call for the whole collection,
+     * never one query per subject.
+     *
+     * <p>The consent service reads decisions only through this method. The default derives the facts from
+     * {@link #decisionEvents}; a store overrides it to read only the columns a decision needs, and must then keep
+     * to exactly the same events ({@code ConsentStoreContract} compares the two).
+     */
+    default Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
+        Map<SubjectId, List<ConsentEvent>> events = decisionEvents(subjects);
+        Map<SubjectId, List<ChoiceFact>> out = new HashMap<>(Math.max(16, subjects.size() * 2));
+        for (SubjectId s : subjects) {
+            List<ConsentEvent> found = events.getOrDefault(s, List.of());
+            List<ChoiceFact> facts = new ArrayList<>(found.size());
+            for (ConsentEvent e : found) {
+                facts.add(ChoiceFact.of(e));
+            }
+            out.put(s, facts);
+        }
+        return out;
+    }
 
     /**
      * Links an anonymous visitor to the customer it turned out to be. Idempotent: linking again to the

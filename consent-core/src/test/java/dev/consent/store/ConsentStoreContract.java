@@ -8,6 +8,7 @@ import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.Choice;
+import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
@@ -231,6 +232,110 @@ public abstract class ConsentStoreContract {
         assertThat(found.get(SubjectId.of("alice"))).containsExactlyInAnyOrder(visitorEvents.get(0), aliceEvents.get(0));
         assertThat(found.getOrDefault(SubjectId.of("nobody"), List.of())).isEmpty();
         assertThat(found.get(SubjectId.of("visitor-1"))).containsExactly(visitorEvents.get(0));
+    }
+
+    private static NewConsentEvent fact(String subject, PurposeId purpose, Choice choice, Instant at, int version,
+            Optional<Instant> expiresAt, Method method, Actor actor, OptionalInt age) {
+        return new NewConsentEvent(EventId.random(), SubjectId.of(subject), purpose, version, "2024.1", choice, at,
+                at.plusMillis(250), expiresAt, method, actor, age,
+                new Evidence("notice-7", Evidence.hashOf("notice text"), "de-DE", "agent", "203.0.113.0/24", "ref"));
+    }
+
+    @Test
+    void decisionFactsAreTheFactsOfTheDecisionEvents() {
+        Instant later = T0.plusSeconds(3_600);
+        // alice: several purposes, an expiring grant, a GPC opt-out, a guardian's grant with a declared age, a
+        // consent version above 1; two visitors linked to her, one of them with a GPC signal of its own
+        List<ConsentEvent> alice = chain(List.of(
+                fact("alice", ShopPolicy.MARKETING_EMAIL, Choice.GRANTED, T0, 2,
+                        Optional.of(Instant.parse("2026-03-01T10:15:30.000001Z")), Method.WEB_FORM, Actor.SUBJECT,
+                        OptionalInt.of(42)),
+                fact("alice", ShopPolicy.ADS, Choice.DENIED, T0.plusSeconds(1), 1, Optional.empty(), Method.GPC,
+                        Actor.SYSTEM, OptionalInt.empty()),
+                fact("alice", ShopPolicy.CAMERA, Choice.GRANTED, T0.plusSeconds(2), 1, Optional.empty(),
+                        Method.DEVICE_PERMISSION, Actor.GUARDIAN, OptionalInt.of(12)),
+                fact("alice", ShopPolicy.MARKETING, Choice.WITHDRAWN, later, 1, Optional.empty(),
+                        Method.UNSUBSCRIBE_LINK, Actor.SUBJECT, OptionalInt.empty()),
+                fact("alice", ShopPolicy.ANALYTICS, Choice.RESTRICTED, later, 1, Optional.empty(),
+                        Method.RIGHTS_REQUEST, Actor.AGENT, OptionalInt.empty())), 1, ConsentChain.GENESIS);
+        List<ConsentEvent> visitor1 = chain(List.of(
+                fact("visitor-1", ShopPolicy.ANALYTICS, Choice.GRANTED, T0.minusSeconds(60), 1, Optional.empty(),
+                        Method.COOKIE_BANNER, Actor.SUBJECT, OptionalInt.empty()),
+                fact("visitor-1", ShopPolicy.ADS, Choice.OBJECTED, T0.minusSeconds(30), 1, Optional.empty(),
+                        Method.GPC, Actor.SYSTEM, OptionalInt.empty())), 1, ConsentChain.GENESIS);
+        List<ConsentEvent> visitor2 = chain(List.of(
+                fact("visitor-2", ShopPolicy.MARKETING_SMS, Choice.GRANTED, T0, 1,
+                        Optional.of(later), Method.CHECKBOX, Actor.SUBJECT, OptionalInt.of(0))), 1,
+                ConsentChain.GENESIS);
+        // carol has no events of her own, only a linked visitor's; dan's visitor has none at all
+        List<ConsentEvent> visitor3 = chain(List.of(
+                fact("visitor-3", ShopPolicy.ANALYTICS, Choice.DENIED, T0, 1, Optional.empty(), Method.COOKIE_BANNER,
+                        Actor.SUBJECT, OptionalInt.empty())), 1, ConsentChain.GENESIS);
+        // erin's chain is pruned: only what is left of it decides
+        List<ConsentEvent> erin = chain(List.of(
+                fact("erin", ShopPolicy.MARKETING, Choice.GRANTED, T0, 1, Optional.empty(), Method.CHECKBOX,
+                        Actor.SUBJECT, OptionalInt.empty()),
+                fact("erin", ShopPolicy.MARKETING, Choice.DENIED, T0.plusSeconds(1), 1, Optional.empty(),
+                        Method.CHECKBOX, Actor.SUBJECT, OptionalInt.empty())), 1, ConsentChain.GENESIS);
+        List<ConsentEvent> all = new ArrayList<>();
+        List.of(alice, visitor1, visitor2, visitor3, erin).forEach(all::addAll);
+        // enough subjects, some with linked visitors, to span several chunks of a set-based read
+        List<SubjectId> asked = new ArrayList<>(List.of(SubjectId.of("alice"), SubjectId.of("visitor-1"),
+                SubjectId.of("visitor-2"), SubjectId.of("carol"), SubjectId.of("dan"), SubjectId.of("erin"),
+                SubjectId.of("nobody"), SubjectId.of("alice")));
+        for (int i = 0; i < 1_200; i++) {
+            all.addAll(chain(List.of(fact("bulk-" + i, ShopPolicy.MARKETING_EMAIL, Choice.GRANTED, T0, 1 + i % 3,
+                    Optional.empty(), Method.CHECKBOX, i % 5 == 0 ? Actor.GUARDIAN : Actor.SUBJECT,
+                    i % 2 == 0 ? OptionalInt.of(i % 100) : OptionalInt.empty())), 1, ConsentChain.GENESIS));
+            if (i % 7 == 0) {
+                all.addAll(chain(List.of(fact("bulk-visitor-" + i, ShopPolicy.ADS, Choice.DENIED, T0, 1,
+                        Optional.empty(), Method.GPC, Actor.SYSTEM, OptionalInt.empty())), 1, ConsentChain.GENESIS));
+            }
+            asked.add(SubjectId.of("bulk-" + i));
+        }
+        assertThat(store.append(all).appended()).isTrue();
+        store.link(SubjectId.of("visitor-1"), SubjectId.of("alice"), T0);
+        store.link(SubjectId.of("visitor-2"), SubjectId.of("alice"), T0);
+        store.link(SubjectId.of("visitor-3"), SubjectId.of("carol"), T0);
+        store.link(SubjectId.of("visitor-4"), SubjectId.of("dan"), T0);
+        for (int i = 0; i < 1_200; i += 7) {
+            store.link(SubjectId.of("bulk-visitor-" + i), SubjectId.of("bulk-" + i), T0);
+        }
+        byte[] key = "contract-test-key-16".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(store.prune(ChainCheckpoint.sign(SubjectId.of("erin"), 1, erin.get(0).hash(), T0.plusSeconds(5),
+                T0, key))).isTrue();
+
+        Map<SubjectId, List<ConsentEvent>> events = store.decisionEvents(asked);
+        Map<SubjectId, List<ChoiceFact>> facts = store.decisionFacts(asked);
+
+        assertThat(facts.keySet()).containsExactlyInAnyOrderElementsOf(new HashSet<>(asked));
+        for (SubjectId s : new HashSet<>(asked)) {
+            assertThat(facts.get(s)).as("facts of %s", s).containsExactlyInAnyOrderElementsOf(
+                    events.getOrDefault(s, List.of()).stream().map(ChoiceFact::of).toList());
+        }
+        assertThat(facts.get(SubjectId.of("alice"))).hasSize(8).contains(ChoiceFact.of(visitor1.get(1)),
+                ChoiceFact.of(visitor2.get(0)), ChoiceFact.of(alice.get(2)));
+        assertThat(facts.get(SubjectId.of("alice"))).filteredOn(ChoiceFact::gpc).hasSize(2);
+        assertThat(facts.get(SubjectId.of("alice"))).filteredOn(ChoiceFact::guardian).singleElement()
+                .satisfies(f -> assertThat(f.declaredAge()).hasValue(12));
+        assertThat(facts.get(SubjectId.of("visitor-1"))).containsExactlyInAnyOrderElementsOf(
+                visitor1.stream().map(ChoiceFact::of).toList());
+        assertThat(facts.get(SubjectId.of("carol"))).containsExactly(ChoiceFact.of(visitor3.get(0)));
+        assertThat(facts.get(SubjectId.of("dan"))).isEmpty();
+        assertThat(facts.get(SubjectId.of("nobody"))).isEmpty();
+        assertThat(facts.get(SubjectId.of("erin"))).containsExactly(ChoiceFact.of(erin.get(1)));
+        assertThat(facts.get(SubjectId.of("bulk-7"))).hasSize(2);
+        assertThat(store.decisionFacts(List.of())).isEmpty();
+        assertThat(store.decisionFacts(List.of(SubjectId.of("alice")))).containsOnlyKeys(SubjectId.of("alice"))
+                .extractingByKey(SubjectId.of("alice")).asList().hasSize(8);
+        // one subject at a time (stores may ask for a single subject differently): the same answers
+        for (String one : List.of("alice", "visitor-1", "carol", "dan", "erin", "nobody", "bulk-7")) {
+            SubjectId s = SubjectId.of(one);
+            assertThat(store.decisionFacts(List.of(s)).get(s)).as("facts of %s alone", s)
+                    .containsExactlyInAnyOrderElementsOf(facts.get(s));
+            assertThat(store.decisionEvents(List.of(s)).getOrDefault(s, List.of())).as("events of %s alone", s)
+                    .containsExactlyInAnyOrderElementsOf(events.getOrDefault(s, List.of()));
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Choice;
+import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.Evidence;
@@ -18,6 +19,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -33,6 +35,10 @@ final class EventRows {
             "evidence_notice_id", "evidence_notice_hash", "evidence_locale", "evidence_user_agent", "evidence_ip",
             "evidence_reference", "previous_hash", "event_hash");
 
+    /** The columns a {@link ChoiceFact} is read from, in the order {@link #readFact} reads them. */
+    private static final List<String> FACT_COLUMNS = List.of("subject", "seq", "purpose", "choice", "occurred_at",
+            "expires_at", "consent_version", "declared_age", "method", "actor");
+
     private EventRows() {
     }
 
@@ -43,7 +49,16 @@ final class EventRows {
      * given, instants in the form the dialect reads them.
      */
     static String columns(String alias, JdbcCustomization dialect) {
-        return COLUMNS.stream().map(c -> {
+        return select(COLUMNS, alias, dialect);
+    }
+
+    /** The select list that {@link #readFact} reads, as {@link #columns} for a full event. */
+    static String factColumns(String alias, JdbcCustomization dialect) {
+        return select(FACT_COLUMNS, alias, dialect);
+    }
+
+    private static String select(List<String> columns, String alias, JdbcCustomization dialect) {
+        return columns.stream().map(c -> {
             String ref = alias == null ? c : alias + "." + c;
             return INSTANT_COLUMNS.contains(c) ? dialect.selectInstant(ref) : ref;
         }).collect(Collectors.joining(", "));
@@ -112,6 +127,37 @@ final class EventRows {
         ps.setString(i++, ev.reference());
         ps.setString(i++, e.previousHash());
         ps.setString(i, e.hash());
+    }
+
+    /**
+     * Reads the decision facts whose columns start at {@code first}, selected by {@link #factColumns}. Every value is
+     * checked as {@link #read} checks it (an unknown method or actor fails here too). {@code owner} is returned
+     * for the subject when the row is the owner's (saves a copy per row); {@code purposes} interns the purpose ids
+     * of one read.
+     */
+    static ChoiceFact readFact(ResultSet rs, int first, JdbcCustomization dialect, SubjectId owner,
+            Map<String, PurposeId> purposes) throws SQLException {
+        int i = first;
+        String subjectValue = rs.getString(i++);
+        SubjectId subject = owner.value().equals(subjectValue) ? owner : SubjectId.of(subjectValue);
+        long sequence = rs.getLong(i++);
+        String purposeValue = rs.getString(i++);
+        PurposeId purpose = purposes.get(purposeValue);
+        if (purpose == null) {
+            purpose = PurposeId.of(purposeValue);
+            purposes.put(purposeValue, purpose);
+        }
+        Choice choice = Choice.valueOf(rs.getString(i++));
+        Instant occurredAt = dialect.getInstant(rs, i++);
+        Instant expires = dialect.getInstant(rs, i++);
+        Optional<Instant> expiresAt = expires == null ? Optional.empty() : Optional.of(expires);
+        int consentVersion = rs.getInt(i++);
+        short age = rs.getShort(i++);
+        OptionalInt declaredAge = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(age);
+        Method method = Method.valueOf(rs.getString(i++));
+        Actor actor = Actor.valueOf(rs.getString(i));
+        return new ChoiceFact(subject, sequence, purpose, choice, occurredAt, expiresAt, consentVersion, declaredAge,
+                method == Method.GPC, actor == Actor.GUARDIAN);
     }
 
     /** Reads the event whose columns start at {@code first}, selected by {@link #columns}. */

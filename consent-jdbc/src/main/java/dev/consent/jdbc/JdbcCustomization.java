@@ -103,6 +103,18 @@ abstract class JdbcCustomization {
     }
 
     /**
+     * Binds the same keys for {@code times} {@link #oneOf} conditions in a row, starting at {@code index}; returns
+     * the next free index.
+     */
+    int bindKeys(Connection c, PreparedStatement ps, int index, List<String> keys, int times) throws SQLException {
+        int i = index;
+        for (int t = 0; t < times; t++) {
+            i = bindKeys(c, ps, i, keys);
+        }
+        return i;
+    }
+
+    /**
      * Takes a session-level lock named {@code name} that outlives commits (DDL commits implicitly on MariaDB and
      * H2, so a row lock would not hold across a migration), waiting up to {@code timeoutSeconds}. A database
      * without such locks does nothing; the initializer then relies on its JVM-local lock and idempotent DDL.
@@ -330,6 +342,19 @@ abstract class JdbcCustomization {
             Array array = c.createArrayOf("text", keys.toArray());
             ps.setArray(index, array);
             return index + 1;
+        }
+
+        /** One array, encoded once, for every condition: encoding (quoting every key) is most of binding's cost. */
+        @Override
+        int bindKeys(Connection c, PreparedStatement ps, int index, List<String> keys, int times) throws SQLException {
+            if (keys.size() == 1) {
+                return super.bindKeys(c, ps, index, keys, times);
+            }
+            Array array = c.createArrayOf("text", keys.toArray());
+            for (int t = 0; t < times; t++) {
+                ps.setArray(index + t, array);
+            }
+            return index + times;
         }
 
         @Override

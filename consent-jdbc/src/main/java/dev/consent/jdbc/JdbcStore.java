@@ -5,11 +5,13 @@ import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
+import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 import dev.consent.jdbc.Transactions.Outcome;
+import dev.consent.policy.PurposeId;
 import dev.consent.retention.Claim;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
@@ -77,8 +79,10 @@ import javax.sql.DataSource;
  *   <li><b>An in-order change feed.</b> Positions become visible in position order (see {@link #append} for
  *       how), so a poller that has read up to position p never later finds an entry below p. Positions may
  *       have gaps (a rolled-back transaction consumes some); they never decrease.</li>
- *   <li><b>Set-based reads.</b> {@link #decisionEvents}, {@link #heads} and {@link #findEvents} run one query
- *       per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per {@code = ANY(text[])}).</li>
+ *   <li><b>Set-based reads.</b> {@link #decisionEvents}, {@link #decisionFacts}, {@link #heads} and
+ *       {@link #findEvents} run one query per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per
+ *       {@code = ANY(text[])}). {@link #decisionFacts}, the read behind every decision the consent service
+ *       does not find cached, selects only the ten columns a decision reads.</li>
  *   <li><b>Exclusive, leased claims.</b> {@link #claimDue} and {@link #claimItem} never give one item to two
  *       sweepers while its lease runs ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB, conditional
  *       updates on H2); {@link #finishClaim} checks the token and writes the item and its audit entry in one
@@ -118,6 +122,13 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final String channel;
     /** Pushes notifications to {@link #onChanges}; null where there are none. */
     private final PostgresChangeListener listener;
+    /** The select lists of the decision reads, and their statements for one subject (built once: a cache miss). */
+    private final String eventColumns;
+    private final String factColumns;
+    private final String eventsOfOne;
+    private final String factsOfOne;
+    /** How many times the one-subject statements take the subject's id. */
+    private final int oneSubjectParameters;
 
     private JdbcStore(DataSource dataSource, JdbcCustomization dialect, String prefix, boolean notifications) {
         this.tx = new Transactions(dataSource);
@@ -142,6 +153,11 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             }
         }
         this.listener = push;
+        this.eventColumns = EventRows.columns("e", dialect);
+        this.factColumns = EventRows.factColumns("e", dialect);
+        this.eventsOfOne = oneSubjectSql(eventColumns);
+        this.factsOfOne = oneSubjectSql(factColumns);
+        this.oneSubjectParameters = dialect.dialect() == Dialect.H2 ? 3 : 2;
         // other nodes may listen even if this one cannot; databases without notifications ignore the channel
         this.channel = notifications ? prefix + "changes" : null;
     }
@@ -258,14 +274,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         }
         return tx.read("decisionEvents", c -> {
             for (List<String> chunk : chunks(keys)) {
-                String sql = "SELECT e.subject AS asked, " + EventRows.columns("e", dialect) + " FROM " + events
-                        + " e WHERE " + dialect.oneOf("e.subject", chunk.size())
-                        + " UNION ALL SELECT l.customer AS asked, " + EventRows.columns("e", dialect) + " FROM " + links
-                        + " l JOIN " + events + " e ON e.subject = l.visitor WHERE "
-                        + dialect.oneOf("l.customer", chunk.size());
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    int next = dialect.bindKeys(c, ps, 1, chunk);
-                    dialect.bindKeys(c, ps, next, chunk);
+                try (PreparedStatement ps = c.prepareStatement(chunk.size() == 1 ? eventsOfOne
+                        : decisionSql(eventColumns, chunk.size()))) {
+                    dialect.bindKeys(c, ps, 1, chunk, chunk.size() == 1 ? oneSubjectParameters : 2);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             out.get(SubjectId.of(rs.getString(1))).add(EventRows.read(rs, 2, dialect));
@@ -275,6 +286,81 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             }
             return out;
         });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The query of {@link #decisionEvents}, selecting only the columns a decision reads.
+     */
+    @Override
+    public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
+        List<String> keys = distinctValues("subjects", subjects, SubjectId::value);
+        Map<String, SubjectId> asked = new HashMap<>(keys.size() * 2);
+        Map<String, List<ChoiceFact>> byKey = new HashMap<>(keys.size() * 2);
+        Map<SubjectId, List<ChoiceFact>> out = new HashMap<>(keys.size() * 2);
+        for (SubjectId s : subjects) {
+            if (!asked.containsKey(s.value())) {
+                List<ChoiceFact> facts = new ArrayList<>(4);
+                asked.put(s.value(), s);
+                byKey.put(s.value(), facts);
+                out.put(s, facts);
+            }
+        }
+        if (keys.isEmpty()) {
+            return out;
+        }
+        return tx.read("decisionFacts", c -> {
+            Map<String, PurposeId> purposes = new HashMap<>();
+            for (List<String> chunk : chunks(keys)) {
+                try (PreparedStatement ps = c.prepareStatement(chunk.size() == 1 ? factsOfOne
+                        : decisionSql(factColumns, chunk.size()))) {
+                    dialect.bindKeys(c, ps, 1, chunk, chunk.size() == 1 ? oneSubjectParameters : 2);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            String key = rs.getString(1);
+                            byKey.get(key).add(EventRows.readFact(rs, 2, dialect, asked.get(key), purposes));
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * The decision read of {@code count} subjects bound twice by {@link JdbcCustomization#bindKeys}: each row is
+     * tagged in column 1 with the subject asked for, then {@code columns} of the event: the subjects' own events,
+     * and through a join with the links table those of the visitors linked to them.
+     */
+    private String decisionSql(String columns, int count) {
+        return "SELECT e.subject AS asked, " + columns + " FROM " + events + " e WHERE " + oneKey("e.subject", count)
+                + " UNION ALL SELECT l.customer AS asked, " + columns + " FROM " + links
+                + " l JOIN " + events + " e ON e.subject = l.visitor WHERE " + oneKey("l.customer", count);
+    }
+
+    /**
+     * The decision read of one subject, as {@link #decisionSql} for one key. On H2 the UNION ALL moves into a derived
+     * table of (asked, chain) pairs, the subject itself and its linked visitors, joined to the events by the primary
+     * key: the same rows, but H2 (2.3) keeps no statement with a top-level UNION in its session's statement cache and
+     * so parsed and planned it afresh on every cache miss, about half of such a check's time on H2.
+     */
+    private String oneSubjectSql(String columns) {
+        if (dialect.dialect() != Dialect.H2) {
+            return decisionSql(columns, 1);
+        }
+        return "SELECT k.asked, " + columns + " FROM (SELECT CAST(? AS VARCHAR(200)) AS asked, CAST(? AS VARCHAR(200))"
+                + " AS chain UNION ALL SELECT customer, visitor FROM " + links + " WHERE customer = ?) k JOIN " + events
+                + " e ON e.subject = k.chain";
+    }
+
+    /**
+     * {@link JdbcCustomization#oneOf}, but a plain {@code = ?} for one key on every database: H2 answers a
+     * one-element {@code IN} list measurably slower than an equality (which every dialect's
+     * {@link JdbcCustomization#bindKeys} binds alike for one key).
+     */
+    private String oneKey(String column, int count) {
+        return count == 1 ? column + " = ?" : dialect.oneOf(column, count);
     }
 
     @Override

@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Measured:</b> {@link ConsentService#allowed} over all {@code subjects} preloaded subjects (in load order,
  * which is random with respect to the key order) for a consent purpose. The service's cache is empty (bulk checks
- * do not fill it), so every subject is read: {@code decisionEvents} in chunks of {@code chunk} subjects
- * ({@code bulkChunkSize}), every event mapped and each subject decided by the full rules.
+ * do not fill it), so every subject is read: {@code decisionFacts} in chunks of {@code chunk} subjects
+ * ({@code bulkChunkSize}), every event read as its decision facts and each subject decided by the full rules.
  *
  * <p><b>Yardstick:</b> {@link #rawSql}: one hand-written query per chunk of the same size, returning the subjects
  * whose latest explicit choice for the purpose, made by now, is a grant under the current consent version that has
