@@ -4,6 +4,7 @@
 #   consent-benchmarks/bench/run.sh             small sizes, short iterations: about 10-15 minutes
 #   consent-benchmarks/bench/run.sh --full      the sizes the targets of BENCHMARKS.md are stated for
 #   consent-benchmarks/bench/run.sh --only REGEX   only the benchmark classes whose name matches
+#   DATABASES=postgresql consent-benchmarks/bench/run.sh ...   the JDBC benchmarks on these databases only
 #
 # Needs a JDK 17+, Maven, and for the JDBC benchmarks the PostgreSQL and MariaDB of the tests (CONSENT_PG_URL,
 # CONSENT_MARIADB_URL; see the README). Nothing else should run on the machine meanwhile.
@@ -47,7 +48,7 @@ bench() { # name, JMH arguments...
   java -jar "$jar" "\\.$name\\." -rf json -rff "$run-$name.json" "$@" | tee "$run-$name.txt"
 }
 
-dbs=(-p database=postgresql,mariadb,h2)
+dbs=(-p "database=${DATABASES:-postgresql,mariadb,h2}")
 if $full; then
   bench CheckBenchmark -p subjects=1000000 -f 1 -wi 3 -w 2s -i 5 -r 2s
   bench AppendBenchmark "${dbs[@]}" -p events=100000 -f 1 -wi 2 -i 5
