@@ -544,17 +544,7 @@ final class RetentionTables {
     }
 
     private long nextAuditSequence(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + counter + " SET last_seq = last_seq + 1 WHERE id = 1")) {
-            if (ps.executeUpdate() != 1) {
-                throw new StoreException("finishClaim", "the audit counter row (id 1) is missing from " + counter
-                        + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM " + counter + " WHERE id = 1");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return advanceAuditCounter(c, 1);
     }
 
     List<DisposalRecord> disposals(long afterSequence, int limit) {
