@@ -223,7 +223,12 @@ final class RetentionTables {
         positive(limit);
         ClaimTerms terms = ClaimTerms.of(now, owner, lease, dialect);
         if (dialect.skipsLockedRows()) {
+            boolean oneStatement = dialect.writesArrays() && limit <= dialect.chunkSize();
             return tx.inTransaction("claimDue", c -> {
+                if (oneStatement) {
+                    List<Claim> claims = claimInOneStatement(c, limit, terms);
+                    return claims.isEmpty() ? Outcome.rollback(claims) : Outcome.commit(claims);
+                }
                 List<RetainedItem> picked;
                 try (PreparedStatement ps = c.prepareStatement(claimableSql(true))) {
                     int i = terms.bindClaimable(ps, 1, dialect);
@@ -280,6 +285,46 @@ final class RetentionTables {
             // every candidate went to another sweeper between our read and our update: look again
         }
         return List.of();
+    }
+
+    /**
+     * PostgreSQL: picks and claims in one statement. The pick is {@link #claimableSql}'s ({@code FOR UPDATE SKIP
+     * LOCKED} in due order), numbered in that order; an {@code UPDATE} in the same statement gives the nth picked row
+     * the nth of {@code limit} tokens made here; the picked items come back in due order with their tokens. A picked
+     * row is ACTIVE, so its due_at is its active_due_at and the numbering follows the due index.
+     */
+    private List<Claim> claimInOneStatement(Connection c, int limit, ClaimTerms terms) throws SQLException {
+        String[] tokens = new String[limit];
+        for (int n = 0; n < limit; n++) {
+            tokens[n] = UUID.randomUUID().toString();
+        }
+        String numbered = "subject, category, purpose, anchors, erasure_requested_at, due_at, state, attempts,"
+                + " not_before, version";
+        try (PreparedStatement ps = c.prepareStatement("WITH picked AS MATERIALIZED (" + claimableSql(true) + "),"
+                + " numbered AS MATERIALIZED (SELECT " + numbered + ", row_number() OVER (ORDER BY due_at, subject,"
+                + " category, purpose) AS n FROM picked),"
+                + " claimed AS (UPDATE " + items + " i SET claim_token = (?::text[])[p.n], claim_owner = ?,"
+                + " lease_until = ? FROM numbered p"
+                + " WHERE i.subject = p.subject AND i.category = p.category AND i.purpose = p.purpose"
+                + " RETURNING i.subject, i.category, i.purpose, i.claim_token)"
+                + " SELECT p.subject, p.category, p.purpose, p.anchors, p.erasure_requested_at, p.due_at, p.state,"
+                + " p.attempts, p.not_before, p.version, k.claim_token FROM numbered p JOIN claimed k"
+                + " ON k.subject = p.subject AND k.category = p.category AND k.purpose = p.purpose ORDER BY p.n")) {
+            int i = terms.bindClaimable(ps, 1, dialect);
+            ps.setInt(i++, limit);
+            ps.setArray(i++, c.createArrayOf("text", tokens));
+            ps.setString(i++, terms.owner());
+            dialect.setInstant(ps, i, terms.leaseUntil());
+            List<Claim> claims = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    RetainedItem item = itemRow(rs);
+                    claims.add(new Claim(item, rs.getString(11), terms.owner(), terms.leaseUntil(),
+                            item.attempts() + 1));
+                }
+            }
+            return List.copyOf(claims);
+        }
     }
 
     /**
