@@ -150,6 +150,20 @@ abstract class JdbcCustomization {
     }
 
     /**
+     * Whether bulk writes travel as one statement over array parameters per chunk ({@code UPDATE ... FROM unnest},
+     * {@code INSERT ... SELECT FROM unnest}) instead of JDBC batches of row statements; instants in such arrays are
+     * text made by {@link #arrayInstant}.
+     */
+    boolean writesArrays() {
+        return false;
+    }
+
+    /** An instant as an array element for {@link #writesArrays}: text with an explicit UTC offset, or null. */
+    static String arrayInstant(Instant t) {
+        return t == null ? null : Postgres.utcText(t);
+    }
+
+    /**
      * Within a transaction that wrote change-feed entries: asks the database to notify listeners of
      * {@code channel} when it commits. Databases without notifications do nothing.
      */
@@ -489,6 +503,11 @@ abstract class JdbcCustomization {
                     ps.executeUpdate();
                 }
             }
+        }
+
+        @Override
+        boolean writesArrays() {
+            return true;
         }
 
         private static String utcText(Instant t) {

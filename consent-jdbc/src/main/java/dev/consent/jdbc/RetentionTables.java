@@ -223,7 +223,12 @@ final class RetentionTables {
         positive(limit);
         ClaimTerms terms = ClaimTerms.of(now, owner, lease, dialect);
         if (dialect.skipsLockedRows()) {
+            boolean oneStatement = dialect.writesArrays() && limit <= dialect.chunkSize();
             return tx.inTransaction("claimDue", c -> {
+                if (oneStatement) {
+                    List<Claim> claims = claimInOneStatement(c, limit, terms);
+                    return claims.isEmpty() ? Outcome.rollback(claims) : Outcome.commit(claims);
+                }
                 List<RetainedItem> picked;
                 try (PreparedStatement ps = c.prepareStatement(claimableSql(true))) {
                     int i = terms.bindClaimable(ps, 1, dialect);
@@ -232,6 +237,9 @@ final class RetentionTables {
                 }
                 if (picked.isEmpty()) {
                     return Outcome.rollback(List.of());
+                }
+                if (dialect.writesArrays()) {
+                    return Outcome.commit(claimPicked(c, picked, terms));
                 }
                 List<Claim> claims = new ArrayList<>(picked.size());
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
@@ -277,6 +285,76 @@ final class RetentionTables {
             // every candidate went to another sweeper between our read and our update: look again
         }
         return List.of();
+    }
+
+    /**
+     * PostgreSQL: picks and claims in one statement. The pick is {@link #claimableSql}'s ({@code FOR UPDATE SKIP
+     * LOCKED} in due order), numbered in that order; an {@code UPDATE} in the same statement gives the nth picked row
+     * the nth of {@code limit} tokens made here; the picked items come back in due order with their tokens. A picked
+     * row is ACTIVE, so its due_at is its active_due_at and the numbering follows the due index.
+     */
+    private List<Claim> claimInOneStatement(Connection c, int limit, ClaimTerms terms) throws SQLException {
+        String[] tokens = new String[limit];
+        for (int n = 0; n < limit; n++) {
+            tokens[n] = UUID.randomUUID().toString();
+        }
+        String numbered = "subject, category, purpose, anchors, erasure_requested_at, due_at, state, attempts,"
+                + " not_before, version";
+        try (PreparedStatement ps = c.prepareStatement("WITH picked AS MATERIALIZED (" + claimableSql(true) + "),"
+                + " numbered AS MATERIALIZED (SELECT " + numbered + ", row_number() OVER (ORDER BY due_at, subject,"
+                + " category, purpose) AS n FROM picked),"
+                + " claimed AS (UPDATE " + items + " i SET claim_token = (?::text[])[p.n], claim_owner = ?,"
+                + " lease_until = ? FROM numbered p"
+                + " WHERE i.subject = p.subject AND i.category = p.category AND i.purpose = p.purpose"
+                + " RETURNING i.subject, i.category, i.purpose, i.claim_token)"
+                + " SELECT p.subject, p.category, p.purpose, p.anchors, p.erasure_requested_at, p.due_at, p.state,"
+                + " p.attempts, p.not_before, p.version, k.claim_token FROM numbered p JOIN claimed k"
+                + " ON k.subject = p.subject AND k.category = p.category AND k.purpose = p.purpose ORDER BY p.n")) {
+            int i = terms.bindClaimable(ps, 1, dialect);
+            ps.setInt(i++, limit);
+            ps.setArray(i++, c.createArrayOf("text", tokens));
+            ps.setString(i++, terms.owner());
+            dialect.setInstant(ps, i, terms.leaseUntil());
+            List<Claim> claims = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    RetainedItem item = itemRow(rs);
+                    claims.add(new Claim(item, rs.getString(11), terms.owner(), terms.leaseUntil(),
+                            item.attempts() + 1));
+                }
+            }
+            return List.copyOf(claims);
+        }
+    }
+
+    /**
+     * Writes the claims of the rows {@code picked} (locked by this transaction, so every update applies) as one
+     * {@code UPDATE ... FROM unnest(...)} per chunk; returns the claims in the order picked.
+     */
+    private List<Claim> claimPicked(Connection c, List<RetainedItem> picked, ClaimTerms terms) throws SQLException {
+        List<Claim> claims = new ArrayList<>(picked.size());
+        for (RetainedItem item : picked) {
+            claims.add(terms.claim(item));
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " i SET claim_token = v.token,"
+                + " claim_owner = ?, lease_until = ?"
+                + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS v(subject, category, purpose, token)"
+                + " WHERE i.subject = v.subject AND i.category = v.category AND i.purpose = v.purpose")) {
+            int size = dialect.chunkSize();
+            for (int from = 0; from < claims.size(); from += size) {
+                List<Claim> chunk = claims.subList(from, Math.min(claims.size(), from + size));
+                ps.setString(1, terms.owner());
+                dialect.setInstant(ps, 2, terms.leaseUntil());
+                ps.setArray(3, c.createArrayOf("text", chunk.stream().map(k -> k.item().key().subject().value())
+                        .toArray()));
+                ps.setArray(4, c.createArrayOf("text", chunk.stream().map(k -> k.item().key().category().value())
+                        .toArray()));
+                ps.setArray(5, c.createArrayOf("text", chunk.stream().map(k -> k.item().key().purposeKey()).toArray()));
+                ps.setArray(6, c.createArrayOf("text", chunk.stream().map(Claim::token).toArray()));
+                ps.executeUpdate();
+            }
+        }
+        return List.copyOf(claims);
     }
 
     /**
@@ -369,7 +447,8 @@ final class RetentionTables {
      * The whole list in one transaction, written in JDBC batches: the token- and version-checked item updates, then
      * (for those that did not apply) the token-checked claim releases, then the audit counter advanced once by the
      * number of finishes still held, then the audit inserts with consecutive sequences in list order. A finish whose
-     * token no longer matches writes nothing and answers false. Any failure rolls the whole list back.
+     * token no longer matches writes nothing and answers false. Any failure rolls the whole list back. On PostgreSQL
+     * each step is one statement over array parameters per chunk ({@link #applyFinishesAsArrays}).
      */
     List<Boolean> finishClaims(List<RetentionStore.FinishedAttempt> finishes) {
         Checks.required("finishes", finishes);
@@ -381,8 +460,10 @@ final class RetentionTables {
         if (rows.isEmpty()) {
             return List.of();
         }
+        boolean arrays = dialect.writesArrays() && distinctKeys(rows);
         return tx.inTransaction("finishClaims", c -> {
-            Optional<List<Boolean>> done = applyFinishes(c, rows, true);
+            Optional<List<Boolean>> done = arrays ? Optional.of(applyFinishesAsArrays(c, rows))
+                    : applyFinishes(c, rows, true);
             if (done.isEmpty()) {
                 // the driver did not report per-row update counts for a batch (e.g. MariaDB with useBulkStmts):
                 // undo, and run the same statements one by one in a new transaction on this connection
@@ -472,6 +553,191 @@ final class RetentionTables {
             }
         }
         return Optional.of(List.copyOf(out));
+    }
+
+    /**
+     * Whether no two finishes are for the same item. Only then is one set-based statement per chunk the same as
+     * the row statements in list order (each row's statement touches only its own row); a list that names an item
+     * twice goes through the row statements.
+     */
+    private static boolean distinctKeys(List<Finishing> rows) {
+        Set<ItemKey> seen = new java.util.HashSet<>();
+        for (Finishing f : rows) {
+            if (!seen.add(f.updated().key())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #applyFinishes} as one statement per chunk for each step (PostgreSQL): one {@code UPDATE ... FROM
+     * unnest(...)} that, for every row whose token still matches, saves the item if its version is the expected
+     * one (else keeps the newer item) and releases the claim, returning the keys it touched (the finishes still
+     * held); then the counter advanced once; then one {@code INSERT ... SELECT FROM unnest(...)} of the held
+     * finishes' audit entries with consecutive sequences in list order. The keys are distinct ({@link
+     * #distinctKeys}).
+     */
+    private List<Boolean> applyFinishesAsArrays(Connection c, List<Finishing> rows) throws SQLException {
+        Map<List<String>, Integer> index = new java.util.HashMap<>();
+        for (int n = 0; n < rows.size(); n++) {
+            ItemKey k = rows.get(n).updated().key();
+            index.put(List.of(k.subject().value(), k.category().value(), k.purposeKey()), n);
+        }
+        boolean[] held = new boolean[rows.size()];
+        int recorded = 0;
+        String saved = "i.version = v.version";
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " i SET"
+                + " anchors = CASE WHEN " + saved + " THEN v.anchors ELSE i.anchors END,"
+                + " erasure_requested_at = CASE WHEN " + saved + " THEN v.erasure_requested_at"
+                + " ELSE i.erasure_requested_at END,"
+                + " due_at = CASE WHEN " + saved + " THEN v.due_at ELSE i.due_at END,"
+                + " state = CASE WHEN " + saved + " THEN v.state ELSE i.state END,"
+                + " attempts = CASE WHEN " + saved + " THEN v.attempts ELSE i.attempts END,"
+                + " not_before = CASE WHEN " + saved + " THEN v.not_before ELSE i.not_before END,"
+                + " version = CASE WHEN " + saved + " THEN v.version + 1 ELSE i.version END,"
+                + " claim_token = NULL, claim_owner = NULL, lease_until = NULL"
+                + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[],"
+                + " ?::timestamptz[], ?::text[], ?::int4[], ?::timestamptz[], ?::int8[])"
+                + " AS v(subject, category, purpose, token, anchors, erasure_requested_at, due_at, state, attempts,"
+                + " not_before, version)"
+                + " WHERE i.subject = v.subject AND i.category = v.category AND i.purpose = v.purpose"
+                + " AND i.claim_token = v.token"
+                + " RETURNING i.subject, i.category, i.purpose")) {
+            int size = dialect.chunkSize();
+            for (int from = 0; from < rows.size(); from += size) {
+                List<Finishing> chunk = rows.subList(from, Math.min(rows.size(), from + size));
+                int n = chunk.size();
+                String[] subject = new String[n];
+                String[] category = new String[n];
+                String[] purpose = new String[n];
+                String[] token = new String[n];
+                String[] anchors = new String[n];
+                String[] erasureRequestedAt = new String[n];
+                String[] dueAt = new String[n];
+                String[] state = new String[n];
+                Integer[] attempts = new Integer[n];
+                String[] notBefore = new String[n];
+                Long[] version = new Long[n];
+                for (int r = 0; r < n; r++) {
+                    Finishing f = chunk.get(r);
+                    ItemKey k = f.updated().key();
+                    subject[r] = k.subject().value();
+                    category[r] = k.category().value();
+                    purpose[r] = k.purposeKey();
+                    token[r] = f.token();
+                    ItemValues v = f.item();
+                    anchors[r] = v.anchors();
+                    erasureRequestedAt[r] = JdbcCustomization.arrayInstant(v.erasureRequestedAt());
+                    dueAt[r] = JdbcCustomization.arrayInstant(v.dueAt());
+                    state[r] = v.state();
+                    attempts[r] = v.attempts();
+                    notBefore[r] = JdbcCustomization.arrayInstant(v.notBefore());
+                    version[r] = f.updated().version();
+                }
+                int p = 1;
+                ps.setArray(p++, c.createArrayOf("text", subject));
+                ps.setArray(p++, c.createArrayOf("text", category));
+                ps.setArray(p++, c.createArrayOf("text", purpose));
+                ps.setArray(p++, c.createArrayOf("text", token));
+                ps.setArray(p++, c.createArrayOf("text", anchors));
+                ps.setArray(p++, c.createArrayOf("text", erasureRequestedAt));
+                ps.setArray(p++, c.createArrayOf("text", dueAt));
+                ps.setArray(p++, c.createArrayOf("text", state));
+                ps.setArray(p++, c.createArrayOf("int4", attempts));
+                ps.setArray(p++, c.createArrayOf("text", notBefore));
+                ps.setArray(p, c.createArrayOf("int8", version));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Integer n0 = index.get(List.of(rs.getString(1), rs.getString(2), rs.getString(3)));
+                        if (n0 == null || held[n0]) {
+                            throw new SQLException("the finish update returned a key it was not given", "XX000");
+                        }
+                        held[n0] = true;
+                        recorded++;
+                    }
+                }
+            }
+        }
+        List<Boolean> out = new ArrayList<>(rows.size());
+        for (boolean h : held) {
+            out.add(h);
+        }
+        if (recorded == 0) {
+            return List.copyOf(out);
+        }
+        long sequence = advanceAuditCounter(c, recorded) - recorded;
+        List<Integer> recordedRows = new ArrayList<>(recorded);
+        for (int n = 0; n < rows.size(); n++) {
+            if (held[n]) {
+                recordedRows.add(n);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + disposals + " (" + AuditValues.COLUMNS + ")"
+                + " SELECT * FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[],"
+                + " ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::int4[],"
+                + " ?::text[], ?::text[], ?::text[])")) {
+            int size = dialect.chunkSize();
+            for (int from = 0; from < recordedRows.size(); from += size) {
+                List<Integer> chunk = recordedRows.subList(from, Math.min(recordedRows.size(), from + size));
+                int n = chunk.size();
+                Long[] seq = new Long[n];
+                String[] recordedAt = new String[n];
+                String[] itemRef = new String[n];
+                String[] category = new String[n];
+                String[] purpose = new String[n];
+                String[] ruleId = new String[n];
+                String[] policyVersion = new String[n];
+                String[] anchor = new String[n];
+                String[] anchorAt = new String[n];
+                String[] cutoff = new String[n];
+                String[] action = new String[n];
+                String[] outcome = new String[n];
+                Integer[] attempt = new Integer[n];
+                String[] idempotencyKey = new String[n];
+                String[] node = new String[n];
+                String[] failure = new String[n];
+                for (int r = 0; r < n; r++) {
+                    AuditValues a = rows.get(chunk.get(r)).audit();
+                    DisposalRecord d = a.r();
+                    seq[r] = ++sequence;
+                    recordedAt[r] = JdbcCustomization.arrayInstant(a.at());
+                    itemRef[r] = d.itemReference();
+                    category[r] = d.category();
+                    purpose[r] = d.purpose();
+                    ruleId[r] = d.ruleId();
+                    policyVersion[r] = d.policyVersion();
+                    anchor[r] = d.anchor().map(Anchor::name).orElse(null);
+                    anchorAt[r] = JdbcCustomization.arrayInstant(a.anchorAt().orElse(null));
+                    cutoff[r] = JdbcCustomization.arrayInstant(a.cutoff());
+                    action[r] = d.action().name();
+                    outcome[r] = d.outcome().name();
+                    attempt[r] = d.attempt();
+                    idempotencyKey[r] = d.idempotencyKey();
+                    node[r] = d.node();
+                    failure[r] = d.failure().orElse(null);
+                }
+                int p = 1;
+                ps.setArray(p++, c.createArrayOf("int8", seq));
+                ps.setArray(p++, c.createArrayOf("text", recordedAt));
+                ps.setArray(p++, c.createArrayOf("text", itemRef));
+                ps.setArray(p++, c.createArrayOf("text", category));
+                ps.setArray(p++, c.createArrayOf("text", purpose));
+                ps.setArray(p++, c.createArrayOf("text", ruleId));
+                ps.setArray(p++, c.createArrayOf("text", policyVersion));
+                ps.setArray(p++, c.createArrayOf("text", anchor));
+                ps.setArray(p++, c.createArrayOf("text", anchorAt));
+                ps.setArray(p++, c.createArrayOf("text", cutoff));
+                ps.setArray(p++, c.createArrayOf("text", action));
+                ps.setArray(p++, c.createArrayOf("text", outcome));
+                ps.setArray(p++, c.createArrayOf("int4", attempt));
+                ps.setArray(p++, c.createArrayOf("text", idempotencyKey));
+                ps.setArray(p++, c.createArrayOf("text", node));
+                ps.setArray(p, c.createArrayOf("text", failure));
+                ps.executeUpdate(); // a failed insert throws
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** Binds the parameters of the {@code n}th row of a batch. */
@@ -897,9 +1163,10 @@ final class RetentionTables {
                     StoredInstants.roundedUp("audit.cutoff", r.cutoff(), dialect));
         }
 
-        static final String INSERT = "INSERT INTO {table} (seq, recorded_at, item_ref,"
-                + " category, purpose, rule_id, policy_version, anchor, anchor_at, cutoff, action, outcome, attempt,"
-                + " idempotency_key, node, failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        static final String COLUMNS = "seq, recorded_at, item_ref, category, purpose, rule_id, policy_version,"
+                + " anchor, anchor_at, cutoff, action, outcome, attempt, idempotency_key, node, failure";
+        static final String INSERT = "INSERT INTO {table} (" + COLUMNS + ")"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
         void insert(Connection c, String table, long sequence, JdbcCustomization dialect) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement(INSERT.replace("{table}", table))) {

@@ -163,11 +163,17 @@ class RetentionAndRightsFailuresTest {
             List<RetentionStore.FinishedAttempt> list = claims.stream().map(c -> new RetentionStore.FinishedAttempt(c,
                     c.item().withState(RetainedItem.State.DISPOSED), audit(c))).toList();
 
-            List<java.util.function.Predicate<String>> breaks = List.of(
-                    sql -> sql.startsWith("UPDATE " + prefix + "items SET anchors"),
-                    sql -> sql.startsWith("UPDATE " + prefix + "items SET claim_token = NULL"),
-                    sql -> sql.startsWith("UPDATE " + prefix + "disposal_counter"),
-                    sql -> sql.startsWith("INSERT INTO " + prefix + "disposals"));
+            boolean arrays = dialect == Dialect.POSTGRESQL;
+            List<java.util.function.Predicate<String>> breaks = arrays
+                    ? List.of(
+                            sql -> sql.startsWith("UPDATE " + prefix + "items i SET anchors"),
+                            sql -> sql.startsWith("UPDATE " + prefix + "disposal_counter"),
+                            sql -> sql.startsWith("INSERT INTO " + prefix + "disposals"))
+                    : List.of(
+                            sql -> sql.startsWith("UPDATE " + prefix + "items SET anchors"),
+                            sql -> sql.startsWith("UPDATE " + prefix + "items SET claim_token = NULL"),
+                            sql -> sql.startsWith("UPDATE " + prefix + "disposal_counter"),
+                            sql -> sql.startsWith("INSERT INTO " + prefix + "disposals"));
             for (java.util.function.Predicate<String> failing : breaks) {
                 db.failOn(failing);
                 assertThatThrownBy(() -> store.finishClaims(list)).isInstanceOfSatisfying(StoreException.class,
@@ -184,8 +190,15 @@ class RetentionAndRightsFailuresTest {
             db.resetCounts();
             assertThat(store.finishClaims(list)).containsExactly(true, true, true);
             assertThat(db.connectionRequests.get()).as("one connection, one transaction").isEqualTo(1);
-            assertThat(db.batches.get()).as("item updates, claim release, audit inserts").isEqualTo(3);
-            assertThat(db.singleUpdates.get()).as("only the audit counter, advanced once").isEqualTo(1);
+            if (arrays) {
+                // one statement over array parameters for the item updates and claim releases, one for the audit
+                assertThat(db.statements.get()).as("items, counter advanced and read, audit").isEqualTo(4);
+                assertThat(db.batches.get()).isEqualTo(0);
+                assertThat(db.singleUpdates.get()).as("the audit counter, the audit inserts").isEqualTo(2);
+            } else {
+                assertThat(db.batches.get()).as("item updates, claim release, audit inserts").isEqualTo(3);
+                assertThat(db.singleUpdates.get()).as("only the audit counter, advanced once").isEqualTo(1);
+            }
             assertThat(store.disposals(0, 10)).extracting(DisposalRecord::sequence).as("no gap where a write failed")
                     .containsExactly(1L, 2L, 3L);
             assertThat(store.item(ITEM).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
