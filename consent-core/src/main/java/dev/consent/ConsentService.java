@@ -106,7 +106,7 @@ public final class ConsentService implements AutoCloseable {
         this.bulkChunkSize = b.bulkChunkSize;
         this.checkpointKey = b.checkpointKey;
         // Caffeine's maintenance stays on its default executor: run on the reading thread (executor(Runnable::run)) it
-        // made a single-threaded cached read ~6x slower (CheckBenchmark, caffeineSameThreadGetIfPresent).
+        // made a single-threaded cached read 2-6x slower (CheckBenchmark, caffeineSameThreadGetIfPresent).
         this.cache = Caffeine.newBuilder().maximumSize(b.cacheSize).build();
         this.lastPollNanos = System.nanoTime();
         if (b.pollInterval != null) {
