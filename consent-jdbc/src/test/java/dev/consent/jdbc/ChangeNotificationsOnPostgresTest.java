@@ -1,14 +1,11 @@
 package dev.consent.jdbc;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.ConsentService;
 import dev.consent.Reason;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.testing.ShopPolicy;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -32,36 +29,11 @@ import static org.assertj.core.api.Assertions.fail;
  * minutes. The typical latency is printed; the assertion bound (2 s) is loose on purpose, since this machine may be
  * loaded, and still proves the push: polling alone would take ten minutes.
  */
-class ChangeNotificationsOnPostgresTest {
+class ChangeNotificationsOnPostgresTest extends TwoPostgresNodes {
     private static final Duration POLL = Duration.ofMinutes(10);
     private static final Duration BOUND = Duration.ofSeconds(2);
     private static final SubjectId ALICE = SubjectId.of("alice");
 
-    private HikariDataSource poolA;
-    private HikariDataSource poolB;
-    private String prefix;
-    private JdbcStore storeA;
-    private JdbcStore storeB;
-
-    @BeforeEach
-    void twoNodes() {
-        poolA = Databases.pool(Dialect.POSTGRESQL, null, 4);
-        poolB = Databases.pool(Dialect.POSTGRESQL, null, 4);
-        prefix = Databases.freshPrefix();
-        storeA = JdbcStore.builder(poolA).tablePrefix(prefix).build();
-        storeB = JdbcStore.builder(poolB).tablePrefix(prefix).build();
-    }
-
-    @AfterEach
-    void dropAndClose() {
-        if (poolA != null) {
-            Databases.dropTables(poolA, prefix);
-            poolA.close();
-        }
-        if (poolB != null) {
-            poolB.close();
-        }
-    }
 
     private static ConsentService node(JdbcStore store) {
         return ConsentService.builder().policy(ShopPolicy.v1()).store(store).changeFeedPollInterval(POLL).build();

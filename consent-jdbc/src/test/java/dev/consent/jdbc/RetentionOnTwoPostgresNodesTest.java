@@ -1,6 +1,5 @@
 package dev.consent.jdbc;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalHandler;
@@ -10,8 +9,6 @@ import dev.consent.retention.RetentionService;
 import dev.consent.retention.SweepReport;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.RetentionPolicy;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -39,33 +36,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Two application nodes sweeping one PostgreSQL database: each with its own pool, {@link JdbcStore} and
  * {@link RetentionService}, sharing only the tables (and a test clock, so leases can be run out).
  */
-class RetentionOnTwoPostgresNodesTest {
+class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
     private final MutableClock clock = MutableClock.at("2025-01-10T09:00:00Z");
-    private HikariDataSource poolA;
-    private HikariDataSource poolB;
-    private String prefix;
-    private JdbcStore storeA;
-    private JdbcStore storeB;
-
-    @BeforeEach
-    void twoNodes() {
-        poolA = Databases.pool(Dialect.POSTGRESQL, null, 4);
-        poolB = Databases.pool(Dialect.POSTGRESQL, null, 4);
-        prefix = Databases.freshPrefix();
-        storeA = JdbcStore.builder(poolA).tablePrefix(prefix).build();
-        storeB = JdbcStore.builder(poolB).tablePrefix(prefix).build();
-    }
-
-    @AfterEach
-    void dropAndClose() {
-        if (poolA != null) {
-            Databases.dropTables(poolA, prefix);
-            poolA.close();
-        }
-        if (poolB != null) {
-            poolB.close();
-        }
-    }
 
     private RetentionService.Builder node(JdbcStore store, String name) {
         return RetentionService.builder().policy(RetentionPolicy.policy()).store(store).clock(clock).node(name)

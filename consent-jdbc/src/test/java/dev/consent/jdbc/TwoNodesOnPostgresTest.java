@@ -1,6 +1,5 @@
 package dev.consent.jdbc;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.ConsentService;
 import dev.consent.Reason;
 import dev.consent.ledger.Actor;
@@ -17,8 +16,6 @@ import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
 import dev.consent.store.ConsentStore;
 import dev.consent.testing.ShopPolicy;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -45,34 +42,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Two application nodes on one PostgreSQL database: each with its own connection pool, its own
  * {@link JdbcStore} instance and its own {@link ConsentService} cache.
  */
-class TwoNodesOnPostgresTest {
+class TwoNodesOnPostgresTest extends TwoPostgresNodes {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration STALENESS_BOUND = Duration.ofMillis(500);
 
-    private HikariDataSource poolA;
-    private HikariDataSource poolB;
-    private String prefix;
-    private JdbcStore storeA;
-    private JdbcStore storeB;
-
-    @BeforeEach
-    void twoNodes() {
-        poolA = Databases.pool(Dialect.POSTGRESQL, null, 6);
-        poolB = Databases.pool(Dialect.POSTGRESQL, null, 6);
-        prefix = Databases.freshPrefix();
-        storeA = JdbcStore.builder(poolA).tablePrefix(prefix).build();
-        storeB = JdbcStore.builder(poolB).tablePrefix(prefix).build();
-    }
-
-    @AfterEach
-    void dropAndClose() {
-        if (poolA != null) {
-            Databases.dropTables(poolA, prefix);
-            poolA.close();
-        }
-        if (poolB != null) {
-            poolB.close();
-        }
+    @Override
+    protected int poolSize() {
+        return 6;
     }
 
     private ConsentService node(JdbcStore store) {
