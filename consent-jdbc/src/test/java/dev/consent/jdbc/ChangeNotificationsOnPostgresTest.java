@@ -6,6 +6,7 @@ import dev.consent.ledger.Capture;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.testing.ShopPolicy;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -89,6 +90,7 @@ class ChangeNotificationsOnPostgresTest extends TwoPostgresNodes {
     }
 
     @Test
+    @Tag("faults") // terminates a server session (its own listener's): only with -Pfaults
     void theListenerReconnectsAfterItsConnectionIsKilledAndStopsWhenTheLastHandleCloses() throws Exception {
         Semaphore wakeUps = new Semaphore(0);
         AutoCloseable first = storeB.onChanges(wakeUps::release);

@@ -44,6 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>Reproducible: the kill points and the batches depend only on the seed, printed with every result
  * ({@code -Dreliability.seed=N} replays one; {@code -Dreliability.kills=N} kills more often).
  */
+@Tag("faults") // kills processes or server sessions, or restarts the server: only with -Pfaults
 class AppenderCrashTest {
     static final long SEED = Long.getLong("reliability.seed", 20250417L);
     static final int KILLS = Integer.getInteger("reliability.kills", 10);

@@ -15,6 +15,7 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -47,6 +48,7 @@ import static org.assertj.core.api.Assertions.fail;
  * server on this machine); otherwise it falls back to a simulated outage through {@link SwitchableDataSource} and
  * says so on standard output. It always leaves the server running, waiting until it answers.
  */
+@Tag("faults") // kills processes or server sessions, or restarts the server: only with -Pfaults
 class DatabaseFaultTest {
     private static final long SEED = Long.getLong("reliability.seed", 20250417L);
     private static final Duration POLL = Duration.ofMillis(50);

@@ -11,6 +11,7 @@ import dev.consent.retention.ItemKey;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.RetentionService;
 import dev.consent.testing.RetentionPolicy;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the audit was handled with its key, and the only keys handled more than once are those of batches in flight when
  * a sweeper died, at most one batch per kill, each time with the same key for the same item.
  */
+@Tag("faults") // kills processes or server sessions, or restarts the server: only with -Pfaults
 class SweeperCrashTest {
     private static final int ITEMS = 200;
     private static final int KILLS = Integer.getInteger("reliability.sweeper.kills", 5);
