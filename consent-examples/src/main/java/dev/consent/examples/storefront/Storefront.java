@@ -311,7 +311,9 @@ public final class Storefront {
         phase("Overdue rights requests");
         for (RightsRequest r : rights.overdue()) {
             line(r.type() + " " + r.id() + " from " + (r.id().equals(forgotten.id()) ? "Erin" : "a customer")
-                    + ", due by the end of " + r.deadline().orElseThrow().lastDay() + ": OVERDUE");
+                    + ", due by the end of " + r.deadline().orElseThrow().lastDay() + ": OVERDUE"
+                    + (r.extendedLate() ? " (extension recorded late, after the original deadline of "
+                            + r.extensionNotice().orElseThrow().original().lastDay() + ")" : ""));
         }
         done();
     }
