@@ -193,7 +193,21 @@ class ExtendedDeadlinesTest {
                 + " 3 months on, APRIL has no day 31: its last day, 2026-04-30");
     }
 
-    /** A day or two early before: 31 May, one month is 30 June, plus two was 30 August, not 31 August. */
+    /**
+     * A day or two early before: received 31 January 2025, one month is Friday 28 February, plus two was Monday 28
+     * April, not Wednesday 30 April; received 31 May 2027, one month is Wednesday 30 June, plus two was Monday 30
+     * August, not Tuesday 31 August.
+     */
+    @Test
+    void theExtensionIsNotCountedFromAShortMonthsLastDay() {
+        BusinessCalendar germany = policy("gdpr", null).calendar();
+        assertThat(Deadlines.extended(d(2025, 1, 31), RightsService.GDPR_DEFAULT, germany, "").lastDay())
+                .isEqualTo(d(2025, 4, 30));
+        assertThat(Deadlines.extended(d(2027, 5, 31), RightsService.GDPR_DEFAULT, germany, "").lastDay())
+                .isEqualTo(d(2027, 8, 31));
+    }
+
+    /** The end of the whole period is moved once: 31 May 2025 plus three months is Sunday 31 August. */
     @Test
     void receivedOn31May2025TheExtendedDeadlineIs1September() {
         BusinessCalendar germany = policy("gdpr", null).calendar();

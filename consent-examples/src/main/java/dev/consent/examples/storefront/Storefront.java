@@ -247,7 +247,8 @@ public final class Storefront {
             exporter.write(SubjectId.of("alice"), file);
         }
         rights.complete(access.id(), "support-7", "export sent: " + export.getFileName());
-        line("exported to " + export.toAbsolutePath() + " (" + Files.size(export) + " bytes, schema dev.consent/subject-export 1.0)");
+        line("exported to " + export.toAbsolutePath() + " (" + Files.size(export) + " bytes, schema "
+                + SubjectExport.SCHEMA + " " + SubjectExport.SCHEMA_VERSION + ")");
         done();
 
         // 8. an erasure request
