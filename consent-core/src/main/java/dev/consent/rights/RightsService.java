@@ -32,8 +32,9 @@ import java.util.function.UnaryOperator;
 /**
  * Data-subject requests from receipt to answer: deadlines from the policy's terms on its business calendar,
  * identity verification, extensions with notice, and the work itself for erasure, restriction, objection and
- * withdrawal. Every status change is checked against {@link RequestStatus#next()} and kept in the request's
- * history. Thread-safe.
+ * withdrawal. Every status change is checked against {@link RequestStatus#next()}, before any of its work is done,
+ * and kept in the request's history; a method called out of turn throws {@link ConflictException} naming the steps
+ * allowed next ({@link RequestStatus#nextSteps}). Thread-safe.
  *
  * <p>Where the policy states no term for a request type, the GDPR's applies: one month from receipt, extendable by
  * two further months (Art. 12(3)).
