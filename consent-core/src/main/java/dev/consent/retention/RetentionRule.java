@@ -80,14 +80,14 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
                 + purpose.map(p -> " held for " + p).orElse("") + action.map(a -> ", then " + a).orElse("") + ")";
     }
 
-    /** Builds a rule; validated in {@link #build()}. */
+    /** Builds a rule; validated in {@link #build()}, which requires the period and its anchor ({@link #after}). */
     public static final class Builder {
         private final String id;
         private final String category;
         private final Kind kind;
         private String purpose;
         private RetentionPeriod period;
-        private Anchor anchor = Anchor.COLLECTED;
+        private Anchor anchor;
         private CountFrom countFrom = CountFrom.ANCHOR;
         private DisposalAction action;
         private boolean overridesDelete;
@@ -110,8 +110,16 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
             return this;
         }
 
+        /**
+         * Required: the event the period is counted from ({@code collected}, {@code last_transaction},
+         * {@code account_closed}, ...). There is no default: a storage period is only meaningful with its start
+         * (GDPR Art. 5(1)(e), storage limitation; Art. 13(2)(a), the period or "the criteria used to determine that
+         * period"), and "2 years" counted silently from collection instead of the last transaction deletes data the
+         * policy promised to keep (seed 000: email "2 years after the last transaction"). The JSON format requires
+         * {@code "after"} for the same reason.
+         */
         public Builder after(Anchor anchor) {
-            this.anchor = anchor;
+            this.anchor = Checks.required("retention.anchor", anchor);
             return this;
         }
 
@@ -149,7 +157,17 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
             return this;
         }
 
+        /**
+         * Builds and validates the rule.
+         *
+         * @throws InvalidValueException if no anchor was given with {@link #after(Anchor)}, or the rule is invalid
+         */
         public RetentionRule build() {
+            if (anchor == null) {
+                throw new InvalidValueException("retention.anchor", null, "is required for rule " + id
+                        + ": say what the period is counted from with after(...), e.g. after(Anchor.LAST_TRANSACTION)"
+                        + " or after(Anchor.COLLECTED) (GDPR Art. 5(1)(e); the JSON format requires \"after\" too)");
+            }
             return new RetentionRule(id, CategoryId.of(category),
                     Optional.ofNullable(purpose).map(PurposeId::of), period, anchor, countFrom, kind,
                     Optional.ofNullable(action), overridesDelete, legalReference, description);

@@ -31,8 +31,11 @@ public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extensio
     }
 
     /**
-     * An extension: {@code to} a total measured from the same start ("5 business days, extendable to 30 days"),
-     * or {@code by} more time after the original deadline (GDPR Art. 12(3): "extended by two further months").
+     * An extension: {@code to} a total measured from the same start (seed 003: "five business days ... can be
+     * extended to 30 days"), or {@code by} more time, added to the term and counted with it as one period from the
+     * same start (GDPR Art. 12(3): "extended by two further months", three months from receipt; CCPA, Cal. Civ.
+     * Code § 1798.130(a)(2): 45 days "extended once by an additional 45 days", 90 days from receipt). The end is moved
+     * to a working day once, at the very end (Reg. 1182/71 Art. 3(4)); see {@link Deadlines#extended}.
      */
     public record Extension(boolean toTotal, int amount, Unit unit) {
         public Extension {

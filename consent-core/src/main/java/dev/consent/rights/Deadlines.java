@@ -1,5 +1,7 @@
 package dev.consent.rights;
 
+import dev.consent.InvalidValueException;
+
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +19,8 @@ import java.util.List;
  *       holiday ends at the end of the next working day (Art. 3(4)).</li>
  *   <li>The answer is due by the end of the last day in the calendar's zone.</li>
  * </ul>
+ * An extended deadline is one period counted from the same start, moved to a working day once, at its very end
+ * ({@link #extended}).
  */
 public final class Deadlines {
     private Deadlines() {
@@ -27,12 +31,76 @@ public final class Deadlines {
             String rule) {
         List<LocalDate> skipped = new ArrayList<>();
         List<String> steps = new ArrayList<>();
-        steps.add("starts " + start + " (" + start.getDayOfWeek() + "), which is not counted");
+        steps.add(startStep(start));
+        LocalDate last = periodEnd(start, amount, unit, calendar, skipped, steps);
+        return rolledForward(start, last, calendar, rule, skipped, steps);
+    }
+
+    /**
+     * The deadline of {@code term}, counted from {@code start}, after the term's extension, as one period from the
+     * start with a single roll-forward at its very end:
+     * <ul>
+     *   <li>extended <b>by</b> N in the term's own unit: the term and the extension are added into one period
+     *       counted from {@code start}. GDPR Art. 12(3), "may be extended by two further months": one month plus two
+     *       is three months from receipt, ending on the same date of the third month or that month's last day
+     *       (Reg. 1182/71 Art. 3(2)(c)); received 31 January 2026, the extended deadline is Thursday 30 April 2026,
+     *       not two months after the first deadline once it was moved off a weekend (Monday 2 March, then 4 May).
+     *       CCPA (Cal. Civ. Code § 1798.130(a)(2)(A)): 45 days "may be extended once by an additional 45 days", 90
+     *       days from receipt.</li>
+     *   <li>extended <b>by</b> N in another unit: the extension is counted from where the term's own period ends
+     *       before any move to a working day (Art. 3(4) applies only to the end of the whole period), then the end is
+     *       moved once.</li>
+     *   <li>extended <b>to</b> a total: the total counted from {@code start} (seed 003: "respond within five business
+     *       days ... can be extended to 30 days": 30 calendar days from receipt).</li>
+     * </ul>
+     *
+     * @param start the day the term's clock started (receipt or identity verification), not counted (Art. 3(1))
+     * @throws InvalidValueException if the term has no extension, or a total that would end before the term itself
+     */
+    public static Deadline extended(LocalDate start, DeadlineTerm term, BusinessCalendar calendar, String rule) {
+        DeadlineTerm.Extension ext = term.extension().orElseThrow(() -> new InvalidValueException("term.extension",
+                term, "is absent: the term cannot be extended"));
+        List<LocalDate> skipped = new ArrayList<>();
+        List<String> steps = new ArrayList<>();
+        steps.add(startStep(start));
         LocalDate last;
+        if (ext.toTotal()) {
+            steps.add("extended to a total of " + DeadlineTerm.text(ext.amount(), ext.unit())
+                    + ", counted from the same start");
+            last = periodEnd(start, ext.amount(), ext.unit(), calendar, skipped, steps);
+        } else if (ext.unit() == term.unit()) {
+            int total = term.amount() + ext.amount();
+            steps.add(DeadlineTerm.text(term.amount(), term.unit()) + " extended by "
+                    + DeadlineTerm.text(ext.amount(), ext.unit()) + ": one period of "
+                    + DeadlineTerm.text(total, term.unit()) + " from the start");
+            last = periodEnd(start, total, term.unit(), calendar, skipped, steps);
+        } else {
+            LocalDate termEnd = periodEnd(start, term.amount(), term.unit(), calendar, skipped, steps);
+            steps.add("extended by " + DeadlineTerm.text(ext.amount(), ext.unit()) + ", counted on from " + termEnd
+                    + " (not moved to a working day first)");
+            last = periodEnd(termEnd, ext.amount(), ext.unit(), calendar, skipped, steps);
+        }
+        Deadline extended = rolledForward(start, last, calendar, rule, skipped, steps);
+        Deadline original = after(start, term.amount(), term.unit(), calendar, rule);
+        if (!extended.lastDay().isAfter(original.lastDay())) {
+            throw new InvalidValueException("term.extension", ext, "would end on " + extended.lastDay()
+                    + ", not after the unextended deadline " + original.lastDay() + " of " + term);
+        }
+        return extended;
+    }
+
+    private static String startStep(LocalDate start) {
+        return "starts " + start + " (" + start.getDayOfWeek() + "), which is not counted";
+    }
+
+    /** The last day of {@code amount} {@code unit} after {@code start}, before any move to a working day. */
+    private static LocalDate periodEnd(LocalDate start, int amount, DeadlineTerm.Unit unit, BusinessCalendar calendar,
+            List<LocalDate> skipped, List<String> steps) {
         switch (unit) {
             case BUSINESS_DAYS -> {
                 LocalDate d = start;
                 int counted = 0;
+                int skippedBefore = skipped.size();
                 while (counted < amount) {
                     d = d.plusDays(1);
                     if (calendar.isWorkingDay(d)) {
@@ -41,33 +109,42 @@ public final class Deadlines {
                         skipped.add(d);
                     }
                 }
-                last = d;
-                steps.add("counted " + amount + " working days, skipping " + skipped.size()
+                steps.add("counted " + amount + " working days, skipping " + (skipped.size() - skippedBefore)
                         + " weekend days and holidays");
+                return d;
             }
             case CALENDAR_DAYS -> {
-                last = start.plusDays(amount);
+                LocalDate last = start.plusDays(amount);
                 steps.add("counted " + amount + " calendar days to " + last);
+                return last;
             }
             case MONTHS -> {
-                last = start.plusMonths(amount);
+                // java.time clamps a missing day to the month's last day: exactly Art. 3(2)(c)
+                LocalDate last = start.plusMonths(amount);
                 if (last.getDayOfMonth() != start.getDayOfMonth()) {
                     steps.add(DeadlineTerm.text(amount, unit) + " on, " + last.getMonth() + " has no day "
                             + start.getDayOfMonth() + ": its last day, " + last);
                 } else {
                     steps.add(DeadlineTerm.text(amount, unit) + " on: " + last);
                 }
+                return last;
             }
-            default -> throw new IllegalStateException();
+            default -> throw new IllegalStateException("unit " + unit);
         }
-        if (unit != DeadlineTerm.Unit.BUSINESS_DAYS && !calendar.isWorkingDay(last)) {
-            LocalDate rolled = calendar.onOrAfter(last);
-            for (LocalDate d = last; d.isBefore(rolled); d = d.plusDays(1)) {
+    }
+
+    /** Art. 3(4): a last day that is not a working day moves to the next working day, once, at the end. */
+    private static Deadline rolledForward(LocalDate start, LocalDate last, BusinessCalendar calendar, String rule,
+            List<LocalDate> skipped, List<String> steps) {
+        LocalDate end = last;
+        if (!calendar.isWorkingDay(last)) {
+            end = calendar.onOrAfter(last);
+            for (LocalDate d = last; d.isBefore(end); d = d.plusDays(1)) {
                 skipped.add(d);
             }
-            steps.add(last + " is not a working day: moves to " + rolled);
-            last = rolled;
+            steps.add(last + " is not a working day: moves to " + end);
         }
-        return new Deadline(start, last, last.plusDays(1).atStartOfDay(calendar.zone()).toInstant(), rule, skipped, steps);
+        return new Deadline(start, end, end.plusDays(1).atStartOfDay(calendar.zone()).toInstant(), rule, skipped,
+                steps);
     }
 }

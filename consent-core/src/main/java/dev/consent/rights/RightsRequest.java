@@ -1,5 +1,6 @@
 package dev.consent.rights;
 
+import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
 import dev.consent.ledger.SubjectId;
 
@@ -14,7 +15,8 @@ import java.util.Optional;
  * @param deadline the answer deadline in force (extended when the request was extended); empty while the clock
  *     has not started (a term counted from identity verification, before verification)
  * @param acknowledgeBy when receipt must be confirmed, where the policy asks for it
- * @param extensionNotice when the subject was told of the extension and why
+ * @param extensionNotice the extension, if any: why, when the subject was told, when it was recorded, and the
+ *     deadline it replaced
  * @param outcome the answer: what was done, or why it was refused and what is offered instead
  */
 public record RightsRequest(String id, SubjectId subject, RequestType type, RequestStatus status, Instant receivedAt,
@@ -25,8 +27,43 @@ public record RightsRequest(String id, SubjectId subject, RequestType type, Requ
     public record Transition(RequestStatus to, Instant at, String actor, String note) {
     }
 
-    /** An extension: the reason, and the date the subject was told. */
-    public record Extension(String reason, Instant subjectToldAt) {
+    /**
+     * An extension of the deadline and how it was made.
+     *
+     * <p>GDPR Art. 12(3) (and CCPA, Cal. Civ. Code § 1798.130(a)(2); seed 003: "we will inform you in advance")
+     * lets the deadline be extended only if the subject is told, with the reasons, within the original period. What
+     * counts is when the subject was told, which the caller states ({@code subjectToldAt}, always before the original
+     * deadline); when that was entered here is kept beside it ({@code recordedAt}, from the service's clock). An
+     * extension entered after the original deadline had passed is {@link #late() late}: the notice date is then
+     * only the caller's word, given after the fact, so the request stays on the overdue report until it is answered
+     * ({@link RightsRequest#overdueAt}), and its history and the subject's export say so.
+     *
+     * @param reason why the deadline was extended, as told to the subject
+     * @param subjectToldAt when the subject was told (the notice date); before {@code original.dueBefore()}
+     * @param recordedAt when the extension was recorded; not before {@code subjectToldAt}
+     * @param original the deadline the extension replaced
+     */
+    public record Extension(String reason, Instant subjectToldAt, Instant recordedAt, Deadline original) {
+        public Extension {
+            Checks.text("extension.reason", reason, 1000);
+            Checks.required("extension.subjectToldAt", subjectToldAt);
+            Checks.required("extension.recordedAt", recordedAt);
+            Checks.required("extension.original", original);
+            if (!subjectToldAt.isBefore(original.dueBefore())) {
+                throw new InvalidValueException("extension.subjectToldAt", subjectToldAt, "must be before the original"
+                        + " deadline " + original.dueBefore() + ": an extension is told within the original period"
+                        + " (GDPR Art. 12(3))");
+            }
+            if (subjectToldAt.isAfter(recordedAt)) {
+                throw new InvalidValueException("extension.subjectToldAt", subjectToldAt,
+                        "must not be after the extension was recorded (" + recordedAt + ")");
+            }
+        }
+
+        /** Whether the extension was recorded only after the original deadline had passed. */
+        public boolean late() {
+            return original.passedAt(recordedAt);
+        }
     }
 
     public RightsRequest {
@@ -43,8 +80,22 @@ public record RightsRequest(String id, SubjectId subject, RequestType type, Requ
         history = List.copyOf(history);
     }
 
-    /** Whether the answer deadline has passed at {@code at} while the request is still open. */
+    /**
+     * Whether the request is overdue at {@code at}: still open, and its deadline in force has passed, or it was
+     * extended {@link Extension#late() late} and its original deadline has passed. A late extension does not take a
+     * request off the overdue report: the request was overdue when the extension was entered, and only the caller's
+     * word says the subject was told in time (GDPR Art. 12(3); Art. 5(2), the controller demonstrates compliance).
+     */
     public boolean overdueAt(Instant at) {
-        return status.isOpen() && deadline.map(d -> d.passedAt(at)).orElse(false);
+        if (!status.isOpen()) {
+            return false;
+        }
+        return deadline.map(d -> d.passedAt(at)).orElse(false)
+                || extensionNotice.filter(Extension::late).map(e -> e.original().passedAt(at)).orElse(false);
+    }
+
+    /** Whether the request was extended after its original deadline had passed ({@link Extension#late()}). */
+    public boolean extendedLate() {
+        return extensionNotice.map(Extension::late).orElse(false);
     }
 }

@@ -26,13 +26,15 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
  * Data-subject requests from receipt to answer: deadlines from the policy's terms on its business calendar,
  * identity verification, extensions with notice, and the work itself for erasure, restriction, objection and
- * withdrawal. Every status change is checked against {@link RequestStatus#next()} and kept in the request's
- * history. Thread-safe.
+ * withdrawal. Every status change is checked against {@link RequestStatus#next()}, before any of its work is done,
+ * and kept in the request's history; a method called out of turn throws {@link ConflictException} naming the steps
+ * allowed next ({@link RequestStatus#nextSteps}). Thread-safe.
  *
  * <p>Where the policy states no term for a request type, the GDPR's applies: one month from receipt, extendable by
  * two further months (Art. 12(3)).
@@ -122,37 +124,68 @@ public final class RightsService {
     }
 
     /**
-     * Extends the deadline as far as the term allows, once. The subject must have been told, with the reasons,
-     * before the original deadline passed (GDPR Art. 12(3): "within one month of receipt").
+     * Extends the deadline as far as the term allows, once (GDPR Art. 12(3); CCPA, Cal. Civ. Code § 1798.130(a)(2);
+     * seed 003: "can be extended to 30 days, and we will inform you in advance"). The extended deadline is one
+     * period counted from the term's start, moved to a working day only at its very end ({@link Deadlines#extended},
+     * Reg. 1182/71 Art. 3(2)(c) and 3(4)): received 31 January 2026, one month extended by two is due on Thursday
+     * 30 April 2026.
+     *
+     * <p>The subject must have been told, with the reasons, before the original deadline passed: a notice dated at
+     * or after it is refused ({@link InvalidValueException} naming the steps still allowed, which no longer include
+     * {@code extend}). An extension <i>recorded</i> after the original deadline, with a notice dated before it, is
+     * accepted, because Art. 12(3) asks for the notice, not for its entry here, and refusing it would leave the record
+     * without a notice that was given (Art. 5(2)); but it is {@link RightsRequest.Extension#late() flagged late}: the
+     * history entry says so, the request stays on {@link #overdue()} until it is answered, and the subject's export
+     * shows it.
+     *
+     * @param subjectToldAt when the subject was told (the notice date): before the original deadline, not in the
+     *     future; kept to the microsecond beside when the extension was recorded (this service's clock)
+     * @throws ConflictException if the request is not verified, is already extended, or is closed (the message names
+     *     the allowed next steps)
+     * @throws InvalidValueException if the term has no extension, or the notice is dated at or after the original
+     *     deadline, or in the future
      */
     public RightsRequest extend(String requestId, String actor, String reason, Instant subjectToldAt) {
         Checks.text("reason", reason, 1000);
         Checks.required("subjectToldAt", subjectToldAt);
-        return move(requestId, RequestStatus.EXTENDED, actor, reason, r -> {
+        Instant toldAt = subjectToldAt.truncatedTo(ChronoUnit.MICROS);
+        return move(requestId, RequestStatus.EXTENDED, actor, RightsService::extensionNote, r -> {
+            Instant recordedAt = now();
             DeadlineTerm term = termFor(r.type());
             BusinessCalendar calendar = calendar();
             DeadlineTerm.Extension ext = term.extension().orElseThrow(() -> new InvalidValueException("request.type",
-                    r.type(), "has no extendable deadline under policy " + policy().id() + " (" + term + ")"));
+                    r.type(), "has no extendable deadline under policy " + policy().id() + " (" + term
+                            + "); allowed next steps: " + r.status().nextSteps(r.type(), RequestStatus.EXTENDED)));
             Deadline original = r.deadline().orElseThrow(() -> new ConflictException("request " + r.id()
-                    + ": its deadline has not started (identity not verified), so it cannot be extended"));
-            if (!subjectToldAt.isBefore(original.dueBefore())) {
+                    + ": its deadline has not started (identity not verified), so it cannot be extended; allowed next"
+                    + " steps: " + r.status().nextSteps(r.type())));
+            if (!toldAt.isBefore(original.dueBefore())) {
                 throw new InvalidValueException("subjectToldAt", subjectToldAt,
                         "must be before the original deadline " + original.dueBefore()
-                                + ": the subject is told of an extension within the original period");
+                                + ": the subject is told of an extension within the original period (GDPR Art. 12(3))"
+                                + "; allowed next steps: " + r.status().nextSteps(r.type(), RequestStatus.EXTENDED));
             }
-            if (subjectToldAt.isAfter(now())) {
+            if (toldAt.isAfter(recordedAt)) {
                 throw new InvalidValueException("subjectToldAt", subjectToldAt, "must not be in the future");
             }
-            Deadline extended = ext.toTotal()
-                    ? Deadlines.after(original.start(), ext.amount(), ext.unit(), calendar,
-                            ruleText(r.type(), term) + ", extended to " + DeadlineTerm.text(ext.amount(), ext.unit()))
-                    : Deadlines.after(original.lastDay(), ext.amount(), ext.unit(), calendar,
-                            ruleText(r.type(), term) + ", extended by " + DeadlineTerm.text(ext.amount(), ext.unit()));
+            Deadline extended = Deadlines.extended(original.start(), term, calendar, ruleText(r.type(), term)
+                    + (ext.toTotal() ? ", extended to " : ", extended by ") + DeadlineTerm.text(ext.amount(), ext.unit()));
             return new RightsRequest(r.id(), r.subject(), r.type(), r.status(), r.receivedAt(), r.verifiedAt(),
                     Optional.of(extended), r.acknowledgeBy(),
-                    Optional.of(new RightsRequest.Extension(reason, subjectToldAt.truncatedTo(ChronoUnit.MICROS))),
+                    Optional.of(new RightsRequest.Extension(reason, toldAt, recordedAt, original)),
                     r.outcome(), r.history(), r.version());
         });
+    }
+
+    /** The history note of an extension: its reason, and a flag when it was recorded after the original deadline. */
+    private static String extensionNote(RightsRequest extended) {
+        RightsRequest.Extension e = extended.extensionNotice().orElseThrow();
+        if (!e.late()) {
+            return e.reason();
+        }
+        return "LATE EXTENSION: recorded " + e.recordedAt() + ", after the original deadline (end of "
+                + e.original().lastDay() + ", due before " + e.original().dueBefore() + "); subject told "
+                + e.subjectToldAt() + ". " + e.reason();
     }
 
     /** Answers the request: what was done. */
@@ -181,17 +214,20 @@ public final class RightsService {
 
     private RightsRequest move(String requestId, RequestStatus to, String actor, String note,
             UnaryOperator<RightsRequest> change) {
+        return move(requestId, to, actor, changed -> note, change);
+    }
+
+    /** Moves a request along a legal transition; {@code note} is written from the changed request. */
+    private RightsRequest move(String requestId, RequestStatus to, String actor,
+            Function<RightsRequest, String> note, UnaryOperator<RightsRequest> change) {
         Checks.text("actor", actor, 200);
         for (int attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
             RightsRequest current = request(requestId);
-            if (!current.status().next().contains(to)) {
-                throw new ConflictException("request " + requestId + ": cannot move from " + current.status() + " to "
-                        + to + " (allowed: " + (current.status().next().isEmpty() ? "none, it is closed"
-                        : current.status().next()) + ")");
-            }
+            requireStep(current, to, to.action());
             RightsRequest changed = change.apply(current);
+            String text = note.apply(changed);
             List<RightsRequest.Transition> history = new ArrayList<>(changed.history());
-            history.add(new RightsRequest.Transition(to, now(), actor, note == null ? "" : note));
+            history.add(new RightsRequest.Transition(to, now(), actor, text == null ? "" : text));
             RightsRequest next = new RightsRequest(changed.id(), changed.subject(), changed.type(), to,
                     changed.receivedAt(), changed.verifiedAt(), changed.deadline(), changed.acknowledgeBy(),
                     changed.extensionNotice(), changed.outcome(), history, current.version() + 1);
@@ -200,6 +236,19 @@ public final class RightsService {
             }
         }
         throw new StoreException("saveRequest", "request " + requestId + " kept changing under concurrent writers");
+    }
+
+    /**
+     * Throws unless {@code r} may move to {@code to} ({@link RequestStatus#next()}); the message names the method
+     * called and the steps allowed next, so a caller learns the lifecycle from the error.
+     */
+    private static void requireStep(RightsRequest r, RequestStatus to, String action) {
+        if (!r.status().next().contains(to)) {
+            throw new ConflictException("request " + r.id() + ": cannot move from " + r.status() + " to " + to
+                    + " by " + action + (r.status() == RequestStatus.RECEIVED
+                            ? " (the requester's identity is not verified yet, GDPR Art. 12(6))" : "")
+                    + "; allowed next steps: " + r.status().nextSteps(r.type()));
+        }
     }
 
     public RightsRequest request(String requestId) {
@@ -231,6 +280,7 @@ public final class RightsService {
      */
     public ErasureAnswer erase(String requestId, String actor) {
         RightsRequest r = requireType(requestId, RequestType.ERASURE);
+        requireStep(r, RequestStatus.COMPLETED, "erase"); // before any of the work is done
         requireVerified(r);
         if (retention == null) {
             throw new InvalidValueException("retention", null, "is required to carry out erasure requests");
@@ -245,6 +295,7 @@ public final class RightsService {
     /** Carries out a restriction request (GDPR Art. 18) and completes it. */
     public RightsRequest restrict(String requestId, String actor) {
         RightsRequest r = requireType(requestId, RequestType.RESTRICTION);
+        requireStep(r, RequestStatus.COMPLETED, "restrict"); // before any of the work is done
         requireVerified(r);
         consents.restrict(r.subject(), systemCapture(requestId, "restriction"));
         return complete(requestId, actor, "Processing is restricted: only storage, and purposes on a legal obligation, "
@@ -254,6 +305,7 @@ public final class RightsService {
     /** Carries out an objection (GDPR Art. 21) to the given purposes and completes it. */
     public RightsRequest object(String requestId, String actor, Collection<PurposeId> purposes) {
         RightsRequest r = requireType(requestId, RequestType.OBJECTION);
+        requireStep(r, RequestStatus.COMPLETED, "object"); // before any of the work is done
         requireVerified(r);
         for (PurposeId p : purposes) {
             consents.object(r.subject(), p, systemCapture(requestId, "objection/" + p.value()));
@@ -267,6 +319,8 @@ public final class RightsService {
         if (r.status() == RequestStatus.RECEIVED) {
             // GDPR Art. 7(3): withdrawing must be as easy as consenting; the channel that could grant can withdraw
             verifyIdentity(requestId, actor, "withdrawal needs no verification beyond the channel it came through");
+        } else {
+            requireStep(r, RequestStatus.COMPLETED, "withdrawConsent"); // before any consent is withdrawn
         }
         if (purposes.isEmpty()) {
             consents.withdrawAll(r.subject(), systemCapture(requestId, "withdraw-all"));

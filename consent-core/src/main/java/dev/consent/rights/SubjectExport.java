@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  */
 public final class SubjectExport {
     public static final String SCHEMA = "dev.consent/subject-export";
-    public static final String SCHEMA_VERSION = "1.0";
+    public static final String SCHEMA_VERSION = "1.1";
     public static final String SCHEMA_RESOURCE = "/dev/consent/rights/subject-export-v1.schema.json";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final JsonFactory JSON = new JsonFactory();
@@ -208,6 +208,20 @@ public final class SubjectExport {
                 g.writeStringField("receivedAt", r.receivedAt().toString());
                 writeNullable(g, "dueBy", r.deadline().map(d -> d.lastDay().toString()).orElse(null));
                 writeNullable(g, "outcome", r.outcome().orElse(null));
+                // since 1.1: the extension with both its dates (GDPR Art. 12(3): told within the original period),
+                // and whether it was recorded only after the original deadline had passed
+                if (r.extensionNotice().isPresent()) {
+                    RightsRequest.Extension e = r.extensionNotice().get();
+                    g.writeObjectFieldStart("extension");
+                    g.writeStringField("reason", e.reason());
+                    g.writeStringField("originalDueBy", e.original().lastDay().toString());
+                    g.writeStringField("subjectToldAt", e.subjectToldAt().toString());
+                    g.writeStringField("recordedAt", e.recordedAt().toString());
+                    g.writeBooleanField("late", e.late());
+                    g.writeEndObject();
+                } else {
+                    g.writeNullField("extension");
+                }
                 g.writeEndObject();
             }
         }

@@ -45,6 +45,8 @@ public final class RightsRequestCodec {
             ObjectNode x = n.putObject("extension");
             x.put("reason", e.reason());
             x.put("subjectToldAt", e.subjectToldAt().toString());
+            x.put("recordedAt", e.recordedAt().toString());
+            x.set("original", deadline(e.original()));
         });
         r.outcome().ifPresent(o -> n.put("outcome", o));
         ArrayNode history = n.putArray("history");
@@ -75,8 +77,7 @@ public final class RightsRequestCodec {
                     RequestType.valueOf(n.get("type").asText()), RequestStatus.valueOf(n.get("status").asText()),
                     Instant.parse(n.get("receivedAt").asText()), optionalInstant(n, "verifiedAt"),
                     optionalDeadline(n, "deadline"), optionalDeadline(n, "acknowledgeBy"),
-                    n.has("extension") ? Optional.of(new RightsRequest.Extension(n.get("extension").get("reason").asText(),
-                            Instant.parse(n.get("extension").get("subjectToldAt").asText()))) : Optional.empty(),
+                    extension(n),
                     n.has("outcome") ? Optional.of(n.get("outcome").asText()) : Optional.empty(), history,
                     n.get("version").asLong());
         } catch (JsonProcessingException | RuntimeException e) {
@@ -85,6 +86,22 @@ public final class RightsRequestCodec {
             }
             throw new StoreException("readRequest", e);
         }
+    }
+
+    private static Optional<RightsRequest.Extension> extension(JsonNode n) {
+        if (!n.has("extension")) {
+            return Optional.empty();
+        }
+        JsonNode x = n.get("extension");
+        if (!x.has("recordedAt") || !x.has("original")) {
+            // written before extensions kept when they were recorded and the deadline they replaced: whether such an
+            // extension was recorded late cannot be told, and guessing could take an overdue request off the report
+            throw new StoreException("readRequest", "stored request " + n.path("id").asText() + " has an extension"
+                    + " without recordedAt and original deadline (written by an earlier snapshot); it cannot be read");
+        }
+        return Optional.of(new RightsRequest.Extension(x.get("reason").asText(),
+                Instant.parse(x.get("subjectToldAt").asText()), Instant.parse(x.get("recordedAt").asText()),
+                deadline(x.get("original"))));
     }
 
     private static ObjectNode deadline(Deadline d) {
@@ -108,12 +125,15 @@ public final class RightsRequestCodec {
         if (!n.has(field)) {
             return Optional.empty();
         }
-        JsonNode d = n.get(field);
+        return Optional.of(deadline(n.get(field)));
+    }
+
+    private static Deadline deadline(JsonNode d) {
         List<LocalDate> skipped = new ArrayList<>();
         d.get("skipped").forEach(s -> skipped.add(LocalDate.parse(s.asText())));
         List<String> steps = new ArrayList<>();
         d.get("steps").forEach(s -> steps.add(s.asText()));
-        return Optional.of(new Deadline(LocalDate.parse(d.get("start").asText()), LocalDate.parse(d.get("lastDay").asText()),
-                Instant.parse(d.get("dueBefore").asText()), d.get("rule").asText(), skipped, steps));
+        return new Deadline(LocalDate.parse(d.get("start").asText()), LocalDate.parse(d.get("lastDay").asText()),
+                Instant.parse(d.get("dueBefore").asText()), d.get("rule").asText(), skipped, steps);
     }
 }

@@ -50,7 +50,9 @@ class DeadlinesTest {
         void seed003_fiveBusinessDaysExtendableToThirtyDays() {
             Deadline answer = Deadlines.after(d(2025, 6, 4), 5, BUSINESS_DAYS, GERMANY_2025, "003");
             assertThat(answer.lastDay()).isEqualTo(d(2025, 6, 12)); // 5, 6, (9 holiday), 10, 11, 12
-            Deadline extended = Deadlines.after(answer.start(), 30, CALENDAR_DAYS, GERMANY_2025, "003 extended");
+            Deadline extended = Deadlines.extended(answer.start(), DeadlineTerm.of(5, BUSINESS_DAYS,
+                    DeadlineTerm.Start.RECEIPT).extendable(DeadlineTerm.Extension.to(30, CALENDAR_DAYS)), GERMANY_2025,
+                    "003 extended");
             assertThat(extended.lastDay()).isEqualTo(d(2025, 7, 4));
         }
 
@@ -100,10 +102,10 @@ class DeadlinesTest {
         }
 
         @Test
-        void extendedByTwoFurtherMonths() {
-            Deadline first = Deadlines.after(d(2025, 1, 31), 1, MONTHS, GERMANY_2025, "");
-            Deadline extended = Deadlines.after(first.lastDay(), 2, MONTHS, GERMANY_2025, "");
-            assertThat(extended.lastDay()).isEqualTo(d(2025, 4, 28));
+        void extendedByTwoFurtherMonthsIsThreeMonthsFromReceipt() {
+            // Art. 12(3) with Reg. 1182/71 Art. 3(2)(c): 31 January + 3 months = 30 April, not 28 February + 2 months
+            Deadline extended = Deadlines.extended(d(2025, 1, 31), RightsService.GDPR_DEFAULT, GERMANY_2025, "");
+            assertThat(extended.lastDay()).isEqualTo(d(2025, 4, 30));
         }
     }
 

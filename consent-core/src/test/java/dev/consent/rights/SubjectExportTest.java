@@ -159,6 +159,44 @@ class SubjectExportTest {
         assertThat(receipt.get("withdrawalMethod").asText()).contains("Art. 7(3)");
     }
 
+    /**
+     * Schema 1.1: each request's extension with both its dates, the deadline it replaced, and whether it was recorded
+     * only after that deadline had passed (GDPR Art. 12(3): the subject is told within the original period).
+     */
+    @Test
+    void anExtensionRecordedLateIsShownAsLateInTheExport() throws Exception {
+        RightsRequest onTime = rights.receive(alice, RequestType.ACCESS, "email");
+        rights.verifyIdentity(onTime.id(), "support", "account email");
+        RightsRequest late = rights.receive(alice, RequestType.PORTABILITY, "email");
+        rights.verifyIdentity(late.id(), "support", "account email");
+        clock.set(java.time.Instant.parse("2025-06-11T09:00:00Z"));
+        rights.extend(onTime.id(), "dpo", "several accounts", clock.instant());
+        clock.set(java.time.Instant.parse("2025-06-13T08:00:00Z")); // the 5 business days ended on 12 June
+        rights.extend(late.id(), "dpo", "several accounts", java.time.Instant.parse("2025-06-11T09:00:00Z"));
+
+        JsonNode doc = export(SubjectExport.builder().consents(consents).rights(rights).build(), alice);
+
+        assertThat(doc.get("schemaVersion").asText()).isEqualTo("1.1");
+        JsonNode first = doc.at("/rightsRequests/0");
+        assertThat(first.get("id").asText()).isEqualTo(onTime.id());
+        assertThat(first.get("dueBy").asText()).isEqualTo("2025-07-04");
+        assertThat(first.at("/extension/originalDueBy").asText()).isEqualTo("2025-06-12");
+        assertThat(first.at("/extension/subjectToldAt").asText()).isEqualTo("2025-06-11T09:00:00Z");
+        assertThat(first.at("/extension/recordedAt").asText()).isEqualTo("2025-06-11T09:00:00Z");
+        assertThat(first.at("/extension/late").asBoolean()).isFalse();
+        JsonNode second = doc.at("/rightsRequests/1");
+        assertThat(second.get("id").asText()).isEqualTo(late.id());
+        assertThat(second.at("/extension/subjectToldAt").asText()).isEqualTo("2025-06-11T09:00:00Z");
+        assertThat(second.at("/extension/recordedAt").asText()).isEqualTo("2025-06-13T08:00:00Z");
+        assertThat(second.at("/extension/late").isBoolean()).isTrue();
+        assertThat(second.at("/extension/late").asBoolean()).isTrue();
+
+        RightsRequest unextended = rights.receive(alice, RequestType.RECTIFICATION, "email");
+        JsonNode again = export(SubjectExport.builder().consents(consents).rights(rights).build(), alice);
+        assertThat(again.at("/rightsRequests/2/id").asText()).isEqualTo(unextended.id());
+        assertThat(again.at("/rightsRequests/2/extension").isNull()).isTrue();
+    }
+
     @Test
     void contributorNamesAreChecked() {
         SubjectDataContributor bad = new SubjectDataContributor() {

@@ -48,7 +48,8 @@ public abstract class RightsStoreContract {
                 status == RequestStatus.RECEIVED ? Optional.empty() : Optional.of(received.plusSeconds(60)),
                 Optional.of(deadline), Optional.of(deadline),
                 status == RequestStatus.EXTENDED
-                        ? Optional.of(new RightsRequest.Extension("complex; 'quoted'", received.plusSeconds(120)))
+                        ? Optional.of(new RightsRequest.Extension("complex; 'quoted'", received.plusSeconds(120),
+                                received.plusSeconds(180), deadline))
                         : Optional.empty(),
                 status == RequestStatus.COMPLETED ? Optional.of("Erasure requested:\n  - contact.email: erased")
                         : Optional.empty(), history, version);
@@ -90,5 +91,29 @@ public abstract class RightsStoreContract {
     void theCodecKeepsEveryField() {
         RightsRequest r = request("req-x", "zoë", T0, RequestStatus.EXTENDED, 2);
         assertThat(RightsRequestCodec.fromJson(RightsRequestCodec.toJson(r))).isEqualTo(r);
+    }
+
+    /**
+     * An extension keeps when it was recorded beside when the subject was told, and the deadline it replaced, so an
+     * extension recorded after that deadline is still known as late when read back (GDPR Art. 12(3)).
+     */
+    @Test
+    void anExtensionRecordedLateIsStillLateWhenReadBack() {
+        RightsRequest onTime = request("req-late", "alice", T0, RequestStatus.EXTENDED, 1);
+        RightsRequest.Extension e = onTime.extensionNotice().orElseThrow();
+        Instant afterTheDeadline = e.original().dueBefore().plusSeconds(3_600);
+        RightsRequest late = new RightsRequest(onTime.id(), onTime.subject(), onTime.type(), onTime.status(),
+                onTime.receivedAt(), onTime.verifiedAt(), onTime.deadline(), onTime.acknowledgeBy(),
+                Optional.of(new RightsRequest.Extension(e.reason(), e.subjectToldAt(), afterTheDeadline, e.original())),
+                onTime.outcome(), onTime.history(), 1);
+        assertThat(late.extendedLate()).isTrue();
+        assertThat(store.saveRequest(late)).isTrue();
+
+        RightsRequest read = store.request("req-late").orElseThrow();
+        assertThat(read).isEqualTo(late);
+        assertThat(read.extensionNotice().orElseThrow().recordedAt()).isEqualTo(afterTheDeadline);
+        assertThat(read.extensionNotice().orElseThrow().subjectToldAt()).isEqualTo(e.subjectToldAt());
+        assertThat(read.extendedLate()).isTrue();
+        assertThat(store.openRequests(10)).extracting(RightsRequest::id).contains("req-late");
     }
 }

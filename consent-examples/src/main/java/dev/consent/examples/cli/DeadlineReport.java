@@ -1,5 +1,6 @@
 package dev.consent.examples.cli;
 
+import dev.consent.InvalidValueException;
 import dev.consent.policy.Policy;
 import dev.consent.rights.Deadline;
 import dev.consent.rights.DeadlineTerm;
@@ -56,12 +57,14 @@ final class DeadlineReport {
             DeadlineTerm.Extension ext = term.extension().orElseThrow(() -> CliException.invalid(
                     type + " has no extendable deadline under policy " + policy.id() + " " + policy.version()
                             + " (" + term + ")"));
-            // as RightsService.extend: "to" a total counts from the same start, "by" from the original last day
-            this.extended = Optional.of(ext.toTotal()
-                    ? Deadlines.after(original.start(), ext.amount(), ext.unit(), policy.calendar(),
-                            rule + ", extended to " + ext.amount() + " " + unit(ext.unit()))
-                    : Deadlines.after(original.lastDay(), ext.amount(), ext.unit(), policy.calendar(),
-                            rule + ", extended by " + ext.amount() + " " + unit(ext.unit())));
+            // as RightsService.extend: one period from the same start, moved to a working day only at its end
+            try {
+                this.extended = Optional.of(Deadlines.extended(start, term, policy.calendar(),
+                        rule + (ext.toTotal() ? ", extended to " : ", extended by ") + ext.amount() + " "
+                                + unit(ext.unit())));
+            } catch (InvalidValueException e) {
+                throw CliException.invalid(e.getMessage()); // a policy whose extension ends before its term
+            }
         } else {
             this.extended = Optional.empty();
         }

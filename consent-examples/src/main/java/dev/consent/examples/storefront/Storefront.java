@@ -247,7 +247,8 @@ public final class Storefront {
             exporter.write(SubjectId.of("alice"), file);
         }
         rights.complete(access.id(), "support-7", "export sent: " + export.getFileName());
-        line("exported to " + export.toAbsolutePath() + " (" + Files.size(export) + " bytes, schema dev.consent/subject-export 1.0)");
+        line("exported to " + export.toAbsolutePath() + " (" + Files.size(export) + " bytes, schema "
+                + SubjectExport.SCHEMA + " " + SubjectExport.SCHEMA_VERSION + ")");
         done();
 
         // 8. an erasure request
@@ -311,7 +312,9 @@ public final class Storefront {
         phase("Overdue rights requests");
         for (RightsRequest r : rights.overdue()) {
             line(r.type() + " " + r.id() + " from " + (r.id().equals(forgotten.id()) ? "Erin" : "a customer")
-                    + ", due by the end of " + r.deadline().orElseThrow().lastDay() + ": OVERDUE");
+                    + ", due by the end of " + r.deadline().orElseThrow().lastDay() + ": OVERDUE"
+                    + (r.extendedLate() ? " (extension recorded late, after the original deadline of "
+                            + r.extensionNotice().orElseThrow().original().lastDay() + ")" : ""));
         }
         done();
     }

@@ -433,7 +433,7 @@ class ConsentCliTest {
                     "extension: extendable by 2 months (add --extended to compute it)");
             assertThat(gdpr.out()).contains("due by the end of 2025-02-28");
             assertThat(run("deadline", seed(SeedPolicies.EXAMPLE_COMPANY), "PORTABILITY", "--received", "2025-01-31",
-                    "--extended").out()).contains("extended: due by the end of 2025-04-28");
+                    "--extended").out()).contains("extended: due by the end of 2025-04-30");
         }
 
         /** The command line must give the answer RightsService gives for a request received and verified then. */

@@ -138,7 +138,7 @@ class Seed001ExampleCompanyTest {
             RightsRequest access = shop.rights.requests(customer).get(0);
             shop.rights.verifyIdentity(access.id(), "dpo", "account login");
             RightsRequest extended = shop.rights.extend(access.id(), "dpo", "many requests", shop.now());
-            assertThat(extended.deadline()).get().extracting(d -> d.lastDay()).isEqualTo(LocalDate.of(2025, 4, 28));
+            assertThat(extended.deadline()).get().extracting(d -> d.lastDay()).isEqualTo(LocalDate.of(2025, 4, 30)); // three months from receipt (GDPR Art. 12(3))
         }
     }
 

@@ -216,7 +216,28 @@ class Seed003TaxCompliantShopTest {
         shop.clock.set(Instant.parse("2025-06-19T08:00:00Z"));
         assertThat(shop.rights.overdue()).extracting(RightsRequest::id).containsExactly(late.id());
         assertThatThrownBy(() -> shop.rights.extend(late.id(), "dpo", "complex", shop.now()))
-                .isInstanceOf(InvalidValueException.class).hasMessageContaining("before the original deadline");
+                .isInstanceOf(InvalidValueException.class).hasMessageContaining("before the original deadline")
+                .hasMessageContaining("allowed next steps: startWork (to IN_PROGRESS), complete (to COMPLETED),"
+                        + " refuse (to REFUSED)");
+    }
+
+    /**
+     * "We will inform you in advance": a notice sent on day 4 but entered only on day 6 extends the deadline to 30
+     * days from receipt, yet the request stays on the overdue report, flagged, until it is answered.
+     */
+    @Test
+    void anExtensionToldInTimeButRecordedAfterTheFiveDaysStaysOnTheOverdueReportFlaggedLate() {
+        shop.clock.set(Instant.parse("2025-06-04T08:00:00Z")); // Wednesday; Whit Monday 9 June is a holiday
+        RightsRequest access = shop.rights.receive(customer, RequestType.ACCESS, "email");
+        shop.rights.verifyIdentity(access.id(), "dpo", "account email");
+        shop.clock.set(Instant.parse("2025-06-13T08:00:00Z")); // the fifth business day was Thursday 12 June
+        RightsRequest extended = shop.rights.extend(access.id(), "dpo", "complex request: several accounts",
+                Instant.parse("2025-06-11T14:00:00Z"));
+        assertThat(extended.deadline()).get().extracting(d -> d.lastDay()).isEqualTo(LocalDate.of(2025, 7, 4));
+        assertThat(extended.extendedLate()).isTrue();
+        assertThat(extended.history()).last().extracting(RightsRequest.Transition::note).asString()
+                .startsWith("LATE EXTENSION");
+        assertThat(shop.rights.overdue()).extracting(RightsRequest::id).containsExactly(access.id());
     }
 
     @Test
