@@ -543,6 +543,10 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
     @Override
     public AppendResult append(List<ConsentEvent> events, List<RecipientNotice> notices) {
         List<RecipientNotice> checked = checkedNotices(notices);
+        if (Checks.required("events", events).isEmpty() && !checked.isEmpty()) {
+            throw new InvalidValueException("notices", checked.size() + " notices",
+                    "are written only with the events that caused them");
+        }
         synchronized (writeLock) {
             AppendResult result = append(events);
             if (result.appended()) {

@@ -73,6 +73,9 @@ public abstract class OutboxStoreContract {
 
     @BeforeEach
     void freshStore() {
+        // subclasses may share one instance between tests (PER_CLASS): start every test from the same state
+        clock.set(T0);
+        told.clear();
         outbox = createOutboxStore();
         consents = ConsentService.builder().policy(RecipientsPolicy.policy()).store(ledger()).clock(clock).build();
     }
