@@ -69,6 +69,8 @@ import java.util.function.Consumer;
  *       within {@link Builder#maxStaleness(Duration)}: when the change feed cannot be polled for that long,
  *       checks bypass the cache. {@link #checkFresh} always reads the store.</li>
  * </ul>
+ * A withdrawal or restriction is written together with a notice to every recipient the policy names for it, in one
+ * atomic append to the store's outbox (GDPR Art. 19; see {@link dev.consent.recipients.RecipientDispatcher}).
  * Thread-safe. Close it to stop the change-feed poller.
  */
 public final class ConsentService implements AutoCloseable {

@@ -59,7 +59,9 @@ import javax.sql.DataSource;
 /**
  * The durable store: the consent ledger ({@link ConsentStore}: events, chain heads, visitor links, change feed,
  * pruning checkpoints), retention state ({@link RetentionStore}: retained items and their due index, sweeper
- * claims, legal holds, the disposal audit, tombstones) and rights requests ({@link RightsStore}), in the tables of
+ * claims, legal holds, the disposal audit, tombstones), rights requests ({@link RightsStore}) and the recipients'
+ * outbox ({@link OutboxStore}: notices written in the transaction of the change that caused them, leased claims, the
+ * delivery audit), in the tables of
  * an SQL database reached through the host's {@link DataSource}. Create one with {@link #builder(DataSource)}:
  *
  * <pre>{@code
