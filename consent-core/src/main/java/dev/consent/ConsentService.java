@@ -26,6 +26,9 @@ import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
 import dev.consent.store.InMemoryStore;
+import dev.consent.store.OutboxStore;
+import dev.consent.recipients.RecipientNotice;
+import dev.consent.internal.RecipientSelection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +69,8 @@ import java.util.function.Consumer;
  *       within {@link Builder#maxStaleness(Duration)}: when the change feed cannot be polled for that long,
  *       checks bypass the cache. {@link #checkFresh} always reads the store.</li>
  * </ul>
+ * A withdrawal or restriction is written together with a notice to every recipient the policy names for it, in one
+ * atomic append to the store's outbox (GDPR Art. 19; see {@link dev.consent.recipients.RecipientDispatcher}).
  * Thread-safe. Close it to stop the change-feed poller.
  */
 public final class ConsentService implements AutoCloseable {
@@ -90,6 +95,8 @@ public final class ConsentService implements AutoCloseable {
     private final ScheduledExecutorService poller;
     private final AutoCloseable push;
     private final long maxStalenessNanos;
+    /** Whether any policy version names a recipient to tell of withdrawals and restrictions. */
+    private final boolean hasRecipients;
     private volatile long lastPollNanos;
     private volatile long feedPosition;
 
@@ -100,6 +107,7 @@ public final class ConsentService implements AutoCloseable {
             policies.get(i).purposes().forEach(purpose -> purposeIds.add(purpose.id()));
         }
         this.purposeTable = Ledger.PurposeTable.of(purposeIds);
+        this.hasRecipients = RecipientSelection.anyRecipients(policies);
         this.store = b.store;
         this.clock = b.clock;
         this.ipMinimizer = b.ipMinimizer;
@@ -237,7 +245,11 @@ public final class ConsentService implements AutoCloseable {
         return recordOne(subject, purpose, Choice.DENIED, capture);
     }
 
-    /** Withdraws consent for a purpose (and so for the purposes beneath it). Not retroactive (GDPR Art. 7(3)). */
+    /**
+     * Withdraws consent for a purpose (and so for the purposes beneath it). Not retroactive (GDPR Art. 7(3)). Every
+     * recipient the policy names for those purposes, that may have received the subject's data, is told through the
+     * store's outbox, written in the same atomic append ({@link dev.consent.recipients.RecipientDispatcher}).
+     */
     public ConsentEvent withdraw(SubjectId subject, PurposeId purpose, Capture capture) {
         return recordOne(subject, purpose, Choice.WITHDRAWN, capture);
     }
@@ -274,7 +286,8 @@ public final class ConsentService implements AutoCloseable {
     /**
      * Restricts processing of the subject's data (GDPR Art. 18): every purpose except those on a legal
      * obligation or vital interests answers {@link Reason#RESTRICTED} until {@link #liftRestriction}.
-     * One event is added per root purpose; children inherit it.
+     * One event is added per root purpose; children inherit it. The recipients of the purposes restricted are told
+     * through the store's outbox in the same atomic append (GDPR Art. 19).
      */
     public List<ConsentEvent> restrict(SubjectId subject, Capture capture) {
         return restriction(subject, Choice.RESTRICTED, capture);
@@ -374,8 +387,10 @@ public final class ConsentService implements AutoCloseable {
                 }
             }
             List<ConsentEvent> chained = chain(fresh);
+            // read after chain() read the heads: a grant appended since moves a head and this append is refused
+            List<RecipientNotice> notices = recipientNotices(chained, recordedAt);
             ConsentStore.AppendResult result = chained.isEmpty() ? ConsentStore.AppendResult.appended(Set.of())
-                    : store.append(chained);
+                    : notices.isEmpty() ? store.append(chained) : outbox().append(chained, notices);
             if (result.appended()) {
                 result.changedSubjects().forEach(cache::invalidate);
                 Map<EventId, ConsentEvent> byId = new HashMap<>(existing);
@@ -390,6 +405,39 @@ public final class ConsentService implements AutoCloseable {
         }
         throw new StoreException("append", "the chain heads kept moving under concurrent writers; gave up after "
                 + MAX_APPEND_ATTEMPTS + " attempts without writing anything");
+    }
+
+    /**
+     * The recipients to tell of the withdrawals and restrictions among {@code chained} (GDPR Art. 19; seed
+     * 001_f688c41ce3130c59.txt, section 4.2), written in the same atomic append as the events: see
+     * {@link RecipientSelection} for who is told of what. Empty, at no cost, when the batch withdraws and restricts
+     * nothing or no policy version names a recipient.
+     */
+    private List<RecipientNotice> recipientNotices(List<ConsentEvent> chained, Instant recordedAt) {
+        if (chained.isEmpty() || !hasRecipients || !RecipientSelection.concernsRecipients(chained)) {
+            return List.of();
+        }
+        Set<SubjectId> subjects = new LinkedHashSet<>();
+        chained.forEach(e -> subjects.add(e.subject()));
+        Map<SubjectId, List<ChoiceFact>> facts;
+        try {
+            facts = store.decisionFacts(subjects);
+        } catch (ConsentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StoreException("decisionFacts", e);
+        }
+        return RecipientSelection.forEvents(this::policyAt, chained, facts, recordedAt);
+    }
+
+    /** The store's outbox; a store without one cannot take a change recipients must be told of (fail closed). */
+    private OutboxStore outbox() {
+        if (store instanceof OutboxStore outbox) {
+            return outbox;
+        }
+        throw new StoreException("append", "the store keeps no recipients' outbox (it is not an OutboxStore), so a "
+                + "withdrawal or restriction could not be passed on to the recipients the policy names (GDPR Art. 19); "
+                + "nothing was written");
     }
 
     /**

@@ -15,6 +15,12 @@ import dev.consent.policy.PurposeId;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionService;
 import dev.consent.store.InMemoryStore;
+import dev.consent.store.OutboxStore;
+import dev.consent.internal.RecipientSelection;
+import dev.consent.ledger.Choice;
+import dev.consent.policy.CategoryId;
+import dev.consent.recipients.NoticeAction;
+import dev.consent.recipients.RecipientNotice;
 import dev.consent.store.RightsStore;
 
 import java.time.Clock;
@@ -23,6 +29,9 @@ import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -190,8 +199,12 @@ public final class RightsService {
 
     /** Answers the request: what was done. */
     public RightsRequest complete(String requestId, String actor, String answer) {
+        return complete(requestId, actor, answer, List.of());
+    }
+
+    private RightsRequest complete(String requestId, String actor, String answer, List<RecipientNotice> notices) {
         Checks.multilineText("answer", answer, 20_000);
-        return move(requestId, RequestStatus.COMPLETED, actor, "completed", r -> withOutcome(r, answer));
+        return move(requestId, RequestStatus.COMPLETED, actor, "completed", r -> withOutcome(r, answer), notices);
     }
 
     /**
@@ -214,12 +227,28 @@ public final class RightsService {
 
     private RightsRequest move(String requestId, RequestStatus to, String actor, String note,
             UnaryOperator<RightsRequest> change) {
-        return move(requestId, to, actor, changed -> note, change);
+        return move(requestId, to, actor, changed -> note, change, List.of());
+    }
+
+    /** As above, writing {@code notices} to the store's outbox in the same atomic save as the request's new state. */
+    private RightsRequest move(String requestId, RequestStatus to, String actor, String note,
+            UnaryOperator<RightsRequest> change, List<RecipientNotice> notices) {
+        return move(requestId, to, actor, changed -> note, change, notices);
     }
 
     /** Moves a request along a legal transition; {@code note} is written from the changed request. */
     private RightsRequest move(String requestId, RequestStatus to, String actor,
             Function<RightsRequest, String> note, UnaryOperator<RightsRequest> change) {
+        return move(requestId, to, actor, note, change, List.of());
+    }
+
+    /**
+     * Moves a request along a legal transition; {@code note} is written from the changed request, and
+     * {@code notices} go to the store's outbox in the same atomic save as the request's new state.
+     */
+    private RightsRequest move(String requestId, RequestStatus to, String actor,
+            Function<RightsRequest, String> note, UnaryOperator<RightsRequest> change,
+            List<RecipientNotice> notices) {
         Checks.text("actor", actor, 200);
         for (int attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
             RightsRequest current = request(requestId);
@@ -231,7 +260,7 @@ public final class RightsService {
             RightsRequest next = new RightsRequest(changed.id(), changed.subject(), changed.type(), to,
                     changed.receivedAt(), changed.verifiedAt(), changed.deadline(), changed.acknowledgeBy(),
                     changed.extensionNotice(), changed.outcome(), history, current.version() + 1);
-            if (store.saveRequest(next)) {
+            if (notices.isEmpty() ? store.saveRequest(next) : outbox().saveRequest(next, notices)) {
                 return next;
             }
         }
@@ -277,6 +306,13 @@ public final class RightsService {
      * Carries out an erasure request (GDPR Art. 17): withdraws every standing consent, asks retention for erasure
      * (items under a legal minimum or hold are kept and restricted), disposes at once of what is due, and completes
      * the request with the answer listing what was erased and what is kept, why and until when.
+     *
+     * <p>Every recipient the policy names that may have received the subject's data (seed 001_f688c41ce3130c59.txt,
+     * section 4.2) is told, through the store's outbox written in the same atomic save as the request's completion:
+     * of the erasure of the categories it receives (GDPR Art. 19; a recipient that is a controller learns that the
+     * subject asked for erasure, Art. 17(2)), and of a restriction instead for categories of which retention keeps an
+     * item (Art. 17(3)(b): kept, and processing restricted to keeping it). The withdrawals are passed on as well, with
+     * their events.
      */
     public ErasureAnswer erase(String requestId, String actor) {
         RightsRequest r = requireType(requestId, RequestType.ERASURE);
@@ -288,8 +324,75 @@ public final class RightsService {
         consents.withdrawAll(r.subject(), systemCapture(requestId, "erasure"));
         ErasureAnswer answer = retention.requestErasure(r.subject());
         retention.disposeDue(r.subject());
-        complete(requestId, actor, answer.explain());
+        List<RecipientNotice> notices = new ArrayList<>();
+        Policy policy = policy();
+        if (!policy.recipients().isEmpty()) {
+            Set<CategoryId> kept = new HashSet<>();
+            answer.kept().forEach(e -> kept.add(e.item().category()));
+            Set<PurposeId> granted = grantedPurposes(r.subject());
+            Instant now = now();
+            notices.addAll(RecipientSelection.forRequest(policy, r, NoticeAction.ERASURE, c -> !kept.contains(c),
+                    granted, now));
+            notices.addAll(RecipientSelection.forRequest(policy, r, NoticeAction.RESTRICTION, kept::contains, granted,
+                    now));
+        }
+        complete(requestId, actor, answer.explain(), notices);
         return answer;
+    }
+
+    /**
+     * Carries out a rectification request (GDPR Art. 16) once the host has corrected the subject's data of
+     * {@code categories}, and completes it. Every recipient the policy names that receives any of those categories,
+     * and may have received the subject's data, is told through the store's outbox, written in the same atomic save
+     * as the request's completion (GDPR Art. 19; seed 001_f688c41ce3130c59.txt, sections 4.2 and 5.2). The corrected
+     * values are not passed on: the host's notifier reads them from its own tables.
+     *
+     * @throws InvalidValueException when no category is given or one is not declared by the policy in force
+     */
+    public RightsRequest rectify(String requestId, String actor, Collection<CategoryId> categories) {
+        RightsRequest r = requireType(requestId, RequestType.RECTIFICATION);
+        requireVerified(r);
+        Policy policy = policy();
+        Set<CategoryId> corrected = new TreeSet<>();
+        for (CategoryId c : Checks.required("categories", categories)) {
+            if (policy.findCategory(Checks.required("categories[]", c)).isEmpty()) {
+                throw new InvalidValueException("categories", c.value(), "is not a category of policy "
+                        + policy.id() + " " + policy.version());
+            }
+            corrected.add(c);
+        }
+        if (corrected.isEmpty()) {
+            throw new InvalidValueException("categories", "[]", "must name the categories that were corrected");
+        }
+        List<RecipientNotice> notices = policy.recipients().isEmpty() ? List.of()
+                : RecipientSelection.forRequest(policy, r, NoticeAction.RECTIFICATION, corrected::contains,
+                        grantedPurposes(r.subject()), now());
+        return complete(requestId, actor, "Corrected: " + corrected + ". Everyone we disclosed these data to is told "
+                + "of the correction (GDPR Art. 19).", notices);
+    }
+
+    /** The purposes the subject, or a visitor linked to it, ever granted: whose recipients may have its data. */
+    private Set<PurposeId> grantedPurposes(SubjectId subject) {
+        Set<PurposeId> out = new HashSet<>();
+        List<SubjectId> chains = new ArrayList<>(consents.visitorsOf(subject));
+        chains.add(subject);
+        for (SubjectId s : chains) {
+            consents.forEachEvent(s, e -> {
+                if (e.choice() == Choice.GRANTED) {
+                    out.add(e.purpose());
+                }
+            });
+        }
+        return out;
+    }
+
+    /** The store's outbox; a store without one cannot take a change recipients must be told of (fail closed). */
+    private OutboxStore outbox() {
+        if (store instanceof OutboxStore outbox) {
+            return outbox;
+        }
+        throw new StoreException("saveRequest", "the rights store keeps no recipients' outbox (it is not an "
+                + "OutboxStore), so this request's recipients could not be told (GDPR Art. 19); nothing was written");
     }
 
     /** Carries out a restriction request (GDPR Art. 18) and completes it. */

@@ -15,6 +15,12 @@ import dev.consent.retention.LegalHold;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.Tombstone;
 import dev.consent.rights.RightsRequest;
+import dev.consent.recipients.DeliveryHistory;
+import dev.consent.recipients.DeliveryRecord;
+import dev.consent.recipients.NoticeClaim;
+import dev.consent.recipients.NoticeFinish;
+import dev.consent.recipients.OutboxEntry;
+import dev.consent.recipients.RecipientNotice;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -35,13 +41,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
- * A complete, thread-safe store (consent ledger, retention state and rights requests) held in this JVM's memory: for tests, demos and single-node hosts that
+ * A complete, thread-safe store (consent ledger, retention state, rights requests and the recipients' outbox) held in this JVM's memory: for tests, demos and single-node hosts that
  * rebuild state on start. Nothing survives a restart.
  *
  * <p>Writes take one lock, so they are serialised; reads take no lock and see each subject's events as
  * an immutable snapshot.
  */
-public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore {
+public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore {
     private final Object writeLock = new Object();
     private final Map<SubjectId, List<ConsentEvent>> chains = new ConcurrentHashMap<>();
     private final Map<EventId, ConsentEvent> byId = new ConcurrentHashMap<>();
@@ -516,6 +522,151 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
             return requests.values().stream().filter(r -> r.status().isOpen())
                     .sorted(Comparator.comparing(RightsRequest::receivedAt).thenComparing(RightsRequest::id))
                     .limit(limit).toList();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ outbox
+
+    /** Guards the outbox and the delivery audit; taken after {@code writeLock} or {@code requests}, never before. */
+    private final Object outboxLock = new Object();
+    /** In recording order. */
+    private final Map<String, OutboxRow> outbox = new LinkedHashMap<>();
+    private final List<DeliveryRecord> deliveries = new ArrayList<>();
+
+    private record OutboxRow(OutboxEntry entry, ClaimRow claim) {
+    }
+
+    /**
+     * {@inheritDoc} Under the ledger's write lock: the append (through {@link #append(List)}, so a subclass's override
+     * takes part) and the notices, or nothing.
+     */
+    @Override
+    public AppendResult append(List<ConsentEvent> events, List<RecipientNotice> notices) {
+        List<RecipientNotice> checked = checkedNotices(notices);
+        if (Checks.required("events", events).isEmpty() && !checked.isEmpty()) {
+            throw new InvalidValueException("notices", checked.size() + " notices",
+                    "are written only with the events that caused them");
+        }
+        synchronized (writeLock) {
+            AppendResult result = append(events);
+            if (result.appended()) {
+                addNotices(checked);
+            }
+            return result;
+        }
+    }
+
+    /** {@inheritDoc} Under the requests' lock: the save (through {@link #saveRequest(RightsRequest)}) and the notices. */
+    @Override
+    public boolean saveRequest(RightsRequest request, List<RecipientNotice> notices) {
+        List<RecipientNotice> checked = checkedNotices(notices);
+        synchronized (requests) {
+            boolean saved = saveRequest(request);
+            if (saved) {
+                addNotices(checked);
+            }
+            return saved;
+        }
+    }
+
+    private static List<RecipientNotice> checkedNotices(List<RecipientNotice> notices) {
+        Checks.required("notices", notices);
+        notices.forEach(n -> Checks.required("notices[]", n));
+        return List.copyOf(notices);
+    }
+
+    private void addNotices(List<RecipientNotice> notices) {
+        synchronized (outboxLock) {
+            for (RecipientNotice n : notices) {
+                outbox.putIfAbsent(n.id(), new OutboxRow(OutboxEntry.pending(n), null));
+            }
+        }
+    }
+
+    @Override
+    public List<NoticeClaim> claimNotices(Instant now, int limit, String owner, Duration lease) {
+        positive(limit);
+        Checks.required("now", now);
+        Checks.text("owner", owner, 100);
+        Checks.required("lease", lease);
+        synchronized (outboxLock) {
+            List<OutboxRow> due = new ArrayList<>();
+            for (OutboxRow row : outbox.values()) {
+                OutboxEntry e = row.entry();
+                if (e.state() == OutboxEntry.State.PENDING && !e.nextAttemptAt().orElseThrow().isAfter(now)
+                        && (row.claim() == null || !row.claim().leaseUntil().isAfter(now))) {
+                    due.add(row);
+                }
+            }
+            due.sort(Comparator.comparing((OutboxRow r) -> r.entry().nextAttemptAt().orElseThrow())
+                    .thenComparing(r -> r.entry().notice().id()));
+            List<NoticeClaim> out = new ArrayList<>();
+            for (OutboxRow row : due.subList(0, Math.min(limit, due.size()))) {
+                ClaimRow claim = new ClaimRow(UUID.randomUUID().toString(), owner, now.plus(lease));
+                outbox.put(row.entry().notice().id(), new OutboxRow(row.entry(), claim));
+                out.add(new NoticeClaim(row.entry(), claim.token(), owner, claim.leaseUntil(),
+                        row.entry().attempts() + 1));
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    /** {@inheritDoc} Under the requests' lock and then the outbox's, so the history step joins the delivery. */
+    @Override
+    public boolean finishNotice(NoticeFinish finish) {
+        Checks.required("finish", finish);
+        String id = finish.claim().entry().notice().id();
+        synchronized (requests) {
+            synchronized (outboxLock) {
+                OutboxRow row = outbox.get(id);
+                if (row == null || row.claim() == null || !row.claim().token().equals(finish.claim().token())) {
+                    return false;
+                }
+                OutboxEntry e = row.entry();
+                DeliveryRecord audit = finish.audit();
+                OutboxEntry next = audit.outcome() == DeliveryRecord.Outcome.DELIVERED
+                        ? new OutboxEntry(e.notice(), OutboxEntry.State.DELIVERED, e.attempts(), Optional.empty(),
+                                Optional.of(audit.at()), e.lastFailure())
+                        : new OutboxEntry(e.notice(), OutboxEntry.State.PENDING, finish.claim().attempt(),
+                                finish.retryAt(), Optional.empty(), audit.failure());
+                outbox.put(id, new OutboxRow(next, null));
+                deliveries.add(audit.withSequence(deliveries.size() + 1L));
+                if (finish.historyNote().isPresent() && e.notice().requestId().isPresent()) {
+                    RightsRequest stored = requests.get(e.notice().requestId().get());
+                    if (stored != null && stored.subject().equals(e.notice().subject())) {
+                        requests.put(stored.id(), DeliveryHistory.withDelivery(stored, audit.at(),
+                                finish.historyNote().get()));
+                    }
+                }
+                return true;
+            }
+        }
+    }
+
+    @Override
+    public Optional<OutboxEntry> notice(String id) {
+        synchronized (outboxLock) {
+            return Optional.ofNullable(outbox.get(Checks.required("id", id))).map(OutboxRow::entry);
+        }
+    }
+
+    @Override
+    public List<OutboxEntry> notices(SubjectId subject) {
+        Checks.required("subject", subject);
+        synchronized (outboxLock) {
+            return outbox.values().stream().map(OutboxRow::entry).filter(e -> e.notice().subject().equals(subject))
+                    .sorted(Comparator.comparing((OutboxEntry e) -> e.notice().recordedAt())
+                            .thenComparing(e -> e.notice().id()))
+                    .toList();
+        }
+    }
+
+    @Override
+    public List<DeliveryRecord> deliveries(long afterSequence, int limit) {
+        positive(limit);
+        synchronized (outboxLock) {
+            int from = (int) Math.min(Math.max(afterSequence, 0), deliveries.size());
+            return List.copyOf(deliveries.subList(from, (int) Math.min(deliveries.size(), (long) from + limit)));
         }
     }
 

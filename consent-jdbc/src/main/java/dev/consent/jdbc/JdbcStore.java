@@ -22,6 +22,12 @@ import dev.consent.rights.RightsRequest;
 import dev.consent.store.ConsentStore;
 import dev.consent.store.RetentionStore;
 import dev.consent.store.RightsStore;
+import dev.consent.store.OutboxStore;
+import dev.consent.recipients.DeliveryRecord;
+import dev.consent.recipients.NoticeClaim;
+import dev.consent.recipients.NoticeFinish;
+import dev.consent.recipients.OutboxEntry;
+import dev.consent.recipients.RecipientNotice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +59,9 @@ import javax.sql.DataSource;
 /**
  * The durable store: the consent ledger ({@link ConsentStore}: events, chain heads, visitor links, change feed,
  * pruning checkpoints), retention state ({@link RetentionStore}: retained items and their due index, sweeper
- * claims, legal holds, the disposal audit, tombstones) and rights requests ({@link RightsStore}), in the tables of
+ * claims, legal holds, the disposal audit, tombstones), rights requests ({@link RightsStore}) and the recipients'
+ * outbox ({@link OutboxStore}: notices written in the transaction of the change that caused them, leased claims, the
+ * delivery audit), in the tables of
  * an SQL database reached through the host's {@link DataSource}. Create one with {@link #builder(DataSource)}:
  *
  * <pre>{@code
@@ -103,7 +111,7 @@ import javax.sql.DataSource;
  * <p>On PostgreSQL, appends and links notify a channel on commit and {@link #onChanges} listens on it (see there);
  * elsewhere the change feed is only polled. The change feed is never pruned by this version.
  */
-public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore {
+public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
 
@@ -118,6 +126,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final String checkpoints;
     private final RetentionTables retention;
     private final RightsTables rights;
+    private final OutboxTables outbox;
     /** The channel appends and links notify on commit (PostgreSQL only), or null when notifications are off. */
     private final String channel;
     /** Pushes notifications to {@link #onChanges}; null where there are none. */
@@ -142,6 +151,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         this.checkpoints = prefix + "checkpoints";
         this.retention = new RetentionTables(tx, dialect, prefix);
         this.rights = new RightsTables(tx, dialect, prefix);
+        this.outbox = new OutboxTables(tx, dialect, prefix);
         PostgresChangeListener push = null;
         if (notifications) {
             try {
@@ -457,8 +467,27 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
      */
     @Override
     public AppendResult append(List<ConsentEvent> batch) {
+        return append(batch, List.of());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The transaction of {@link #append(List)}, with the notices inserted right after the events (before the feed
+     * lock is taken, so they do not lengthen its window); a notice whose id is stored already is left as it is.
+     *
+     * @throws InvalidValueException when an event or a notice breaks a rule of the tables, or notices come without
+     *         events; nothing is written
+     */
+    @Override
+    public AppendResult append(List<ConsentEvent> batch, List<RecipientNotice> notices) {
         Checks.required("events", batch);
+        List<OutboxTables.Row> rows = outbox.rows(notices);
         if (batch.isEmpty()) {
+            if (!rows.isEmpty()) {
+                throw new InvalidValueException("notices", rows.size() + " notices",
+                        "are written only with the events that caused them");
+            }
             return AppendResult.appended(Set.of());
         }
         for (ConsentEvent e : batch) {
@@ -469,10 +498,11 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             // The batch contradicts itself; report it together with what the store says, writing nothing.
             return tx.read("append", c -> plan.conflicts(c, Set.of()));
         }
-        return tx.inTransaction("append", c -> appendInTransaction(c, plan), c -> plan.conflicts(c, Set.of()));
+        return tx.inTransaction("append", c -> appendInTransaction(c, plan, rows), c -> plan.conflicts(c, Set.of()));
     }
 
-    private Outcome<AppendResult> appendInTransaction(Connection c, AppendPlan plan) throws SQLException {
+    private Outcome<AppendResult> appendInTransaction(Connection c, AppendPlan plan, List<OutboxTables.Row> notices)
+            throws SQLException {
         // 1. Lock and compare the heads of the chains the batch continues, in one global order (sorted) so that two
         // appends cannot deadlock. A new chain has no head row to lock: its head row is inserted in step 2, and if
         // the subject has one already (a concurrent first append, or a head this batch did not expect) that insert
@@ -531,6 +561,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
         // 3. The events. A stored event id is a unique violation here, likewise turned into a conflict.
         dialect.insertEvents(c, events, plan.events);
+        // 3b. The recipients' notices the events caused (GDPR Art. 19): committed with them or not at all.
+        outbox.insert(c, notices);
 
         // 4. The change feed, under the feed lock (see the method comment). The notification is queued first, outside
         // the lock's window; PostgreSQL delivers it on commit, and not at all on rollback.
@@ -879,6 +911,63 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public List<RightsRequest> openRequests(int limit) {
         return rights.openRequests(limit);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One transaction: the save of {@link #saveRequest(RightsRequest)}, then the notices.
+     *
+     * @throws InvalidValueException when the request names another subject than the stored one, or a notice breaks a
+     *         rule of the tables; nothing is written
+     */
+    @Override
+    public boolean saveRequest(RightsRequest request, List<RecipientNotice> notices) {
+        List<OutboxTables.Row> rows = outbox.rows(notices);
+        return rights.saveRequest(request, c -> {
+            outbox.insert(c, rows);
+            return null;
+        });
+    }
+
+    // ----------------------------------------------------------------------------------------- outbox
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>PostgreSQL and MariaDB: one transaction picks the due rows with {@code FOR UPDATE SKIP LOCKED} and marks them
+     * claimed. H2: candidates are read and each is claimed by a conditional {@code UPDATE} whose update count decides.
+     * The lease end is stored rounded up to the microsecond.
+     */
+    @Override
+    public List<NoticeClaim> claimNotices(Instant now, int limit, String owner, Duration lease) {
+        return outbox.claimNotices(now, limit, owner, lease);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One transaction: the token-checked notice update, the audit entry with the next sequence of a one-row counter
+     * locked until commit, and for a request's delivery the request's history step over its version.
+     */
+    @Override
+    public boolean finishNotice(NoticeFinish finish) {
+        return outbox.finishNotice(finish);
+    }
+
+    @Override
+    public Optional<OutboxEntry> notice(String id) {
+        return outbox.notice(id);
+    }
+
+    @Override
+    public List<OutboxEntry> notices(SubjectId subject) {
+        return outbox.notices(subject);
+    }
+
+    @Override
+    public List<DeliveryRecord> deliveries(long afterSequence, int limit) {
+        return outbox.deliveries(afterSequence, limit);
     }
 
     /** The change listener, if this store has one (for tests). */

@@ -40,6 +40,14 @@ final class RightsTables {
     }
 
     boolean saveRequest(RightsRequest request) {
+        return saveRequest(request, c -> null);
+    }
+
+    /**
+     * Saves the request as above and, only if it is saved, runs {@code alsoWrite} on the same connection before the
+     * commit: what it writes commits with the request or not at all (the recipients' outbox uses it).
+     */
+    boolean saveRequest(RightsRequest request, Transactions.SqlWork<Void> alsoWrite) {
         Checks.required("request", request);
         if (request.version() < 1) {
             return false; // no stored version is ever below 0, so none can precede this one
@@ -54,6 +62,7 @@ final class RightsTables {
                     bind(ps, request, received, document);
                     ps.executeUpdate();
                 }
+                alsoWrite.run(c);
                 return Outcome.commit(true);
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + requests + " SET status = ?, received_at = ?,"
@@ -61,6 +70,7 @@ final class RightsTables {
                 bind(ps, request, received, document);
                 ps.setLong(7, request.version() - 1);
                 if (ps.executeUpdate() == 1) {
+                    alsoWrite.run(c);
                     return Outcome.commit(true);
                 }
             }

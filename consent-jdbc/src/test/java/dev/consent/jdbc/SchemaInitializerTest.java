@@ -47,12 +47,13 @@ class SchemaInitializerTest {
         String prefix = Databases.freshPrefix();
         try {
             SchemaInitializer init = new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, CLOCK);
-            assertThat(init.migrate()).containsExactly(1, 2, 3);
+            assertThat(init.migrate()).containsExactly(1, 2, 3, 10);
             assertThat(init.migrate()).isEmpty();
             JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 10);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
+            assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
         } finally {
             Databases.dropTables(ds, prefix);
         }
@@ -91,7 +92,7 @@ class SchemaInitializerTest {
             for (Future<JdbcStore> f : nodes) {
                 stores.add(f.get(60, TimeUnit.SECONDS));
             }
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 10);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(stores.get(0).append(firstEvent("a")).appended()).isTrue();
@@ -132,6 +133,31 @@ class SchemaInitializerTest {
         }
     }
 
+    /** A store deployed at version 3, holding a ledger and a rights request, gains the recipients' outbox (V10). */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void aVersion3SchemaInUseMigratesForwardToTheOutbox(Dialect dialect) throws SQLException {
+        DataSource ds = Databases.shared(dialect);
+        String prefix = Databases.freshPrefix();
+        JdbcCustomization customization = JdbcCustomization.of(dialect);
+        try {
+            assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 3))
+                    .migrate()).containsExactly(1, 2, 3);
+            JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
+            assertThat(v3.append(firstEvent("a")).appended()).isTrue();
+            assertThatThrownBy(() -> v3.notices(SubjectId.of("a"))).isInstanceOf(StoreException.class)
+                    .hasMessageContaining("notices");
+
+            JdbcStore v10 = JdbcStore.builder(ds).tablePrefix(prefix).build();
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 10);
+            assertThat(v10.events(SubjectId.of("a"), 0, 10)).hasSize(1);
+            assertThat(v10.notices(SubjectId.of("a"))).isEmpty();
+            assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
+        } finally {
+            Databases.dropTables(ds, prefix);
+        }
+    }
+
     /** A store deployed at version 2, holding a ledger, gains the retention and rights tables without losing it. */
     @ParameterizedTest
     @EnumSource(Dialect.class)
@@ -148,7 +174,7 @@ class SchemaInitializerTest {
                     .hasMessageContaining("items");
 
             JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 10);
             assertThat(v3.events(SubjectId.of("a"), 0, 10)).hasSize(1);
             assertThat(v3.saveItem(dev.consent.retention.RetainedItem.create(
                     dev.consent.retention.ItemKey.of("a", "access.log")))).isTrue();

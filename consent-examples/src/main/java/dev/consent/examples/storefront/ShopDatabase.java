@@ -1,5 +1,6 @@
 package dev.consent.examples.storefront;
 
+import dev.consent.recipients.RecipientNotifier;
 import dev.consent.retention.DisposalHandler;
 
 import java.sql.Connection;
@@ -8,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
 /**
- * The shop's own tables, next to the library's in the same database: customers, orders, support tickets and access
- * logs. The library never touches them; the disposal handlers here do, when retention says so.
+ * The shop's own tables, next to the library's in the same database: customers, orders, support tickets, access
+ * logs and the notifications it passes on to its recipients. The library never touches them; the disposal handlers
+ * and the recipient notifier here do, when retention or the recipients' outbox says so.
  */
 final class ShopDatabase {
     private final DataSource dataSource;
@@ -42,7 +45,42 @@ final class ShopDatabase {
             s.execute("CREATE TABLE shop_access_logs (id BIGINT PRIMARY KEY, customer_id VARCHAR(64) NOT NULL, ip"
                     + " VARCHAR(64), path VARCHAR(300), at TIMESTAMP WITH TIME ZONE NOT NULL)");
             s.execute("CREATE INDEX shop_access_logs_customer ON shop_access_logs (customer_id)");
+            // what the shop's integration sends on to its recipients: written by the recipient notifier below
+            s.execute("CREATE TABLE shop_recipient_notifications (idempotency_key VARCHAR(64) PRIMARY KEY,"
+                    + " recipient_id VARCHAR(100) NOT NULL, action VARCHAR(16) NOT NULL, customer_id VARCHAR(64)"
+                    + " NOT NULL, categories VARCHAR(1000) NOT NULL, purposes VARCHAR(1000) NOT NULL,"
+                    + " told_at TIMESTAMP WITH TIME ZONE NOT NULL)");
         }
+    }
+
+    /**
+     * The recipient notifier: the shop's own code, writing each notice to a table its integration with the recipients
+     * (the email service provider's suppression API, the payment processor's tickets) reads. Idempotent: a notice
+     * delivered again (same idempotency key) finds its row there and writes nothing (H2's {@code MERGE ... KEY}).
+     */
+    RecipientNotifier recipientNotifier(Clock clock) {
+        return n -> update("MERGE INTO shop_recipient_notifications (idempotency_key, recipient_id, action, customer_id,"
+                + " categories, purposes, told_at) KEY (idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                n.idempotencyKey(), n.recipientId(), n.action().name(), n.subject().value(),
+                String.join(" ", n.categories().stream().map(Object::toString).toList()),
+                String.join(" ", n.purposes().stream().map(Object::toString).toList()),
+                Timestamp.from(clock.instant()));
+    }
+
+    /** The shop's recipient notifications, oldest first: "mailer WITHDRAWAL dave contact.email (marketing.email)". */
+    List<String> recipientNotifications() throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT recipient_id, action, customer_id, categories, purposes FROM shop_recipient_notifications"
+                        + " ORDER BY told_at, recipient_id, action")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getString(4)
+                            + " (" + rs.getString(5) + ")");
+                }
+            }
+        }
+        return out;
     }
 
     void addCustomers(List<String[]> rows, Instant at) throws SQLException {

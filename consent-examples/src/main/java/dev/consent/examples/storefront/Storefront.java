@@ -15,6 +15,9 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyJson;
 import dev.consent.policy.PurposeId;
+import dev.consent.recipients.DeliveryHistory;
+import dev.consent.recipients.DeliveryReport;
+import dev.consent.recipients.RecipientDispatcher;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalPlan;
 import dev.consent.retention.ErasureAnswer;
@@ -41,8 +44,8 @@ import java.util.TreeMap;
 /**
  * A small storefront on embedded H2 that tells the story of one shop's privacy programme: sign-ups with checkbox
  * consent, purchases, a cookie banner, a visitor sending Global Privacy Control, a consent-filtered email campaign,
- * a one-click unsubscribe, an access request exported to JSON, an erasure request answered with what is kept for
- * tax, years passing, a dry run and a sweep that deletes and anonymizes rows in the shop's own tables, ledger
+ * a one-click unsubscribe passed on to the email service provider, an access request exported to JSON, an erasure
+ * request answered with what is kept for tax and passed on to the recipients, years passing, a dry run and a sweep that deletes and anonymizes rows in the shop's own tables, ledger
  * verification and overdue requests.
  *
  * <pre>
@@ -124,13 +127,15 @@ public final class Storefront {
                         .build();
                 RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
                         .build();
-                story(shop, consents, retention, rights);
+                RecipientDispatcher recipients = RecipientDispatcher.builder().store(store).clock(clock)
+                        .node("storefront").notifier(shop.recipientNotifier(clock)).build();
+                story(shop, consents, retention, rights, recipients);
             }
         }
     }
 
-    private void story(ShopDatabase shop, ConsentService consents, RetentionService retention, RightsService rights)
-            throws Exception {
+    private void story(ShopDatabase shop, ConsentService consents, RetentionService retention, RightsService rights,
+            RecipientDispatcher recipients) throws Exception {
         heading("The shop", "policy " + policy.id() + " " + policy.version() + " (" + policy.purposes().size()
                 + " purposes, " + policy.retentionRules().size() + " retention rules), H2 in memory, " + customers
                 + " customers, the clock starts at " + clock.instant());
@@ -235,6 +240,13 @@ public final class Storefront {
         line("withdrawal is not retroactive: one minute earlier the answer was " + then.reason());
         done();
 
+        // 6b. the email service provider is told (GDPR Art. 19, through the outbox written with the withdrawal)
+        phase("The recipients are told of Dave's withdrawal");
+        DeliveryReport told = recipients.deliver(1_000, Duration.ofMinutes(1));
+        line("the outbox delivered " + told.delivered() + " notice(s) to the shop's notifier:");
+        shop.recipientNotifications().forEach(n -> line("  " + n));
+        done();
+
         // 7. an access request
         phase("Alice asks for a copy of her data (GDPR Art. 15)");
         RightsRequest access = rights.receive(SubjectId.of("alice"), RequestType.ACCESS, "privacy form");
@@ -260,6 +272,12 @@ public final class Storefront {
         answer.explain().lines().forEach(this::line);
         line("shop tables before: " + new TreeMap<>(before));
         line("shop tables after:  " + new TreeMap<>(shop.counts()));
+        clock.advance(Duration.ofMinutes(1));
+        recipients.deliver(1_000, Duration.ofMinutes(1));
+        line("her request's history, with whom it told (the orders are kept for tax, so their recipients are told to"
+                + " restrict them; AdNet and MailWave never had her data and are not told):");
+        rights.request(erasure.id()).history().forEach(t -> line("  " + t.at() + " " + t.actor() + ": "
+                + (t.actor().equals(DeliveryHistory.ACTOR) ? t.note() : t.to())));
         done();
 
         // a request that nobody answers

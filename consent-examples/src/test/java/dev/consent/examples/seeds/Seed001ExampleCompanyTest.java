@@ -14,6 +14,8 @@ import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PurposeId;
 import dev.consent.policy.Recipient;
+import dev.consent.recipients.RecipientDispatcher;
+import dev.consent.recipients.RecipientNotification;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.RetentionVerdict;
 import dev.consent.rights.RequestType;
@@ -21,7 +23,9 @@ import dev.consent.rights.RightsRequest;
 import dev.consent.rights.RightsService;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.time.LocalDate;
 import java.util.List;
 
@@ -56,6 +60,46 @@ class Seed001ExampleCompanyTest {
             // nothing on CONTRACT or LEGAL_OBLIGATION can be consented to or objected to: there is no choice to record
             assertThatThrownBy(() -> shop.object(customer, "transactions", Method.WEB_FORM))
                     .hasMessageContaining("legal basis CONTRACT");
+        }
+    }
+
+    /**
+     * Section 4.2's recipients are told of every withdrawal, erasure and rectification carried out (GDPR Art. 19; the
+     * authorities, controllers in their own right, learn of the erasure request, Art. 17(2)), through the outbox and
+     * a notifier, and the requests list whom they told.
+     */
+    @Test
+    void theRecipientsTableIsToldOfEachWithdrawalErasureAndRectification() {
+        try (Shop shop = shop()) {
+            List<RecipientNotification> told = new ArrayList<>();
+            RecipientDispatcher dispatcher = RecipientDispatcher.builder().store(shop.store).clock(shop.clock)
+                    .notifier(told::add).build();
+            shop.grant(customer, "cookies.performance", Method.COOKIE_BANNER);
+            shop.withdraw(customer, "cookies.performance", Method.COOKIE_BANNER);
+            dispatcher.deliver(100, Duration.ofMinutes(1));
+            assertThat(told).extracting(n -> n.recipientId() + " " + n.action() + " " + n.categories())
+                    .containsExactly("analytics-service WITHDRAWAL [cookie.performance, usage.statistics]");
+
+            RightsRequest erasure = shop.rights.receive(customer, RequestType.ERASURE, "privacy@example.com");
+            shop.rights.verifyIdentity(erasure.id(), "dpo", "account login");
+            shop.rights.erase(erasure.id(), "dpo");
+            told.clear();
+            dispatcher.deliver(100, Duration.ofMinutes(1));
+            assertThat(told).extracting(n -> n.recipientId() + " " + n.action()).containsExactlyInAnyOrder(
+                    "payment-processor ERASURE", "analytics-service ERASURE", "cloud-storage ERASURE",
+                    "support-tools ERASURE", "authorities ERASURE");
+            assertThat(told).allSatisfy(n -> assertThat(n.subject()).isEqualTo(customer));
+            assertThat(shop.rights.request(erasure.id()).history()).extracting(RightsRequest.Transition::note)
+                    .filteredOn(note -> note.startsWith("told ")).hasSize(5)
+                    .anySatisfy(note -> assertThat(note).startsWith("told Payment processor (PCI DSS compliant) at "));
+
+            RightsRequest correction = shop.rights.receive(customer, RequestType.RECTIFICATION, "phone");
+            shop.rights.verifyIdentity(correction.id(), "dpo", "call-back");
+            shop.rights.rectify(correction.id(), "dpo", List.of(CategoryId.of("account.credentials")));
+            told.clear();
+            dispatcher.deliver(100, Duration.ofMinutes(1));
+            assertThat(told).extracting(n -> n.recipientId() + " " + n.action()).containsExactlyInAnyOrder(
+                    "cloud-storage RECTIFICATION", "support-tools RECTIFICATION", "authorities RECTIFICATION");
         }
     }
 

@@ -33,6 +33,16 @@ class StorefrontTest {
                 "5 of 5 hash chains verify",
                 "RECTIFICATION");
         assertThat(story).contains("OVERDUE");
+        // GDPR Art. 19 (seed 001's recipients table): the outbox passes each change on through the shop's notifier,
+        // which writes to the shop's own table, and the erasure request lists whom it told
+        assertThat(story).contains(
+                "the outbox delivered 1 notice(s) to the shop's notifier:",
+                "mailer WITHDRAWAL dave contact.email (marketing.email)",
+                "recipient-outbox: told PayCo Europe at 2025-03-06T09:01:00Z: RESTRICTION of transaction.record (orders)",
+                "recipient-outbox: told Parcel Express at 2025-03-06T09:01:00Z: RESTRICTION of transaction.record"
+                        + " (orders)");
+        assertThat(story).as("Carol never consented to ads or the newsletter: those recipients never had her data")
+                .doesNotContain("told AdNet").doesNotContain("told MailWave");
         Path export = out.resolve("alice-export.json");
         assertThat(export).exists();
         assertThat(Files.readString(export)).contains("\"schema\" : \"dev.consent/subject-export\"", "\"orders\"");

@@ -1,0 +1,42 @@
+package dev.consent.recipients;
+
+import dev.consent.internal.Checks;
+import dev.consent.rights.RightsRequest;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a delivery enters a rights request's history: one more step, at the delivery's instant, by
+ * {@value #ACTOR}, keeping the request's status. For stores implementing
+ * {@link dev.consent.store.OutboxStore#finishNotice}; one place, so every store writes the same step.
+ */
+public final class DeliveryHistory {
+    /** The actor of every delivery step. */
+    public static final String ACTOR = "recipient-outbox";
+
+    private DeliveryHistory() {
+    }
+
+    /**
+     * The request with a step "{@code note}" at {@code at} appended and its version one higher, ready to be saved over
+     * the version it was read at. The status stays what it is: telling a recipient is part of carrying the request
+     * out (GDPR Art. 19), not a move along its lifecycle.
+     */
+    public static RightsRequest withDelivery(RightsRequest r, Instant at, String note) {
+        Checks.required("request", r);
+        Checks.required("at", at);
+        Checks.text("note", note, 1000);
+        List<RightsRequest.Transition> history = new ArrayList<>(r.history());
+        history.add(new RightsRequest.Transition(r.status(), at, ACTOR, note));
+        return new RightsRequest(r.id(), r.subject(), r.type(), r.status(), r.receivedAt(), r.verifiedAt(),
+                r.deadline(), r.acknowledgeBy(), r.extensionNotice(), r.outcome(), history, r.version() + 1);
+    }
+
+    /** "told PayCo Europe at 2025-03-06T09:00:00Z: ERASURE of transaction.record (orders)". */
+    public static String note(RecipientNotice notice, Instant at) {
+        String text = "told " + notice.recipientName() + " at " + at + ": " + notice.describe();
+        return text.length() <= 1000 ? text : text.substring(0, 997) + "...";
+    }
+}

@@ -1,0 +1,73 @@
+package dev.consent.store;
+
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.SubjectId;
+import dev.consent.recipients.DeliveryRecord;
+import dev.consent.recipients.NoticeClaim;
+import dev.consent.recipients.NoticeFinish;
+import dev.consent.recipients.OutboxEntry;
+import dev.consent.recipients.RecipientNotice;
+import dev.consent.rights.RightsRequest;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The recipients' outbox (GDPR Art. 19: every rectification, erasure and restriction carried out is communicated to
+ * each recipient; seed 001_f688c41ce3130c59.txt, section 4.2, lists them). A notice is written in the same atomic
+ * store call as the change that caused it, by the two writes below that extend {@link ConsentStore#append} and
+ * {@link RightsStore#saveRequest}: after a crash there is either the change and its notices, or neither. Dispatchers
+ * on any number of nodes then claim due notices under a lease, call the host's notifier and record each attempt with
+ * an audit entry that holds no personal data.
+ *
+ * <p>A store implementing this interface also implements {@link ConsentStore} and {@link RightsStore} on the same
+ * storage (the notices join their transactions). Thread-safe and safe to share between nodes. Expected conflicts are
+ * returned as values; failures throw {@link dev.consent.StoreException}. Every implementation must pass
+ * {@code OutboxStoreContract} from consent-core's test-jar.
+ */
+public interface OutboxStore {
+
+    /**
+     * Exactly {@link ConsentStore#append(List)}, and in the same atomic write, only if the events are appended, the
+     * notices, each pending and due at its {@link RecipientNotice#recordedAt()}. A refused append (a conflict) writes
+     * no notice; a failed one writes nothing at all. A notice whose id is already stored is left as stored (its cause
+     * was written before).
+     */
+    ConsentStore.AppendResult append(List<ConsentEvent> events, List<RecipientNotice> notices);
+
+    /**
+     * Exactly {@link RightsStore#saveRequest(RightsRequest)}, and in the same atomic write, only if the request is
+     * saved, the notices (as for {@link #append(List, List)}). Returns false, writing neither, when another writer
+     * saved the request first.
+     */
+    boolean saveRequest(RightsRequest request, List<RecipientNotice> notices);
+
+    /**
+     * Atomically claims up to {@code limit} pending notices due at or before {@code now} (their next attempt), in due
+     * order then id order, that are not claimed under a lease running after {@code now}. Two callers never receive
+     * the same notice while its lease runs; once it has lapsed the notice can be claimed again. Each claim carries the
+     * entry as stored when it was claimed and its attempt number (failed attempts plus one).
+     */
+    List<NoticeClaim> claimNotices(Instant now, int limit, String owner, Duration lease);
+
+    /**
+     * Records a finished attempt if its claim is still held (the token matches), atomically: clears the claim and
+     * appends the audit entry; for a delivery, marks the notice delivered at the audit's instant and, when the notice
+     * names a rights request of the same subject that is stored here, appends to that request's history a step at
+     * the same instant with the finish's note (its status unchanged, its version one higher); for a failure, counts
+     * the attempt and makes the notice due again at {@code retryAt}. Returns false and changes nothing when the claim
+     * was lost (its lease lapsed and another dispatcher claimed the notice).
+     */
+    boolean finishNotice(NoticeFinish finish);
+
+    /** The entry of one notice, if stored. */
+    Optional<OutboxEntry> notice(String id);
+
+    /** Every notice about a subject, pending and delivered, in the order they were recorded (then by id). */
+    List<OutboxEntry> notices(SubjectId subject);
+
+    /** Delivery audit entries with a sequence above {@code afterSequence}, in sequence order (gapless from 1). */
+    List<DeliveryRecord> deliveries(long afterSequence, int limit);
+}

@@ -1,0 +1,9 @@
+package dev.consent.jdbc;
+
+/** The outbox contract on embedded, in-memory H2: always runs. */
+class H2OutboxStoreContractTest extends JdbcOutboxStoreContract {
+    @Override
+    protected Dialect dialect() {
+        return Dialect.H2;
+    }
+}
