@@ -26,6 +26,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 /**
@@ -45,6 +55,21 @@ import java.util.function.UnaryOperator;
  *   <li>Several sweepers, on any number of nodes, never hold the same item at once; each disposal is audited
  *       exactly once; a crashed sweeper's items are taken over when its lease ends, and its handler is called
  *       again with the same idempotency key (at-least-once).</li>
+ *   <li><b>One clock for leases.</b> Leases are set and judged by the store's clock (the database's
+ *       {@code CURRENT_TIMESTAMP} in consent-jdbc, the in-memory store's own clock), never by a node's: a node whose
+ *       clock is ahead, by any amount, cannot take over the live claims of the others. Node clocks still decide
+ *       which items are due and when a backoff ends (the policy's time): a node whose clock is X ahead disposes of
+ *       items up to X early, so keep the nodes' clocks synchronised (NTP) to within what your retention periods
+ *       tolerate; leases do not depend on it.</li>
+ *   <li><b>A live lease for every handler call.</b> A handler is called only while the claim's lease, by this
+ *       service's own measure from before the claim or renewal was asked for, outlasts {@code handlerTimeout} plus a
+ *       hundredth of the lease; otherwise the rest of the batch is renewed first, in one store call, and items another
+ *       sweeper has taken over are given up without a call. A late outcome never overwrites another sweeper's:
+ *       recording is checked by the claim's token.</li>
+ *   <li><b>Bounded handler calls and sweeps.</b> A handler call that has not returned within
+ *       {@link Builder#handlerTimeout(Duration) handlerTimeout} (default a fifth of the lease) counts as failed and is
+ *       retried later; {@link #sweep} calls no handler once its budget is spent, and returns at most one
+ *       {@code handlerTimeout} (plus a few store calls) after it.</li>
  *   <li>The outcomes of a batch (item states and audit entries) are recorded together after its handlers ran, in
  *       one atomic store call ({@link RetentionStore#finishClaims}), and sooner, before the next item, whenever the
  *       batch has run for longer than {@code holdRecheck}. A sweeper that dies, or whose store write fails, leaves
@@ -70,8 +95,13 @@ public final class RetentionService {
     private final Duration retryBase;
     private final Duration retryMax;
     private final Duration holdRecheck;
+    private final Duration handlerTimeout;
+    /** Runs handler calls, so that the sweeper can stop waiting for one (daemon threads, ended when idle). */
+    private final ExecutorService handlerThreads;
+    /** Items whose handler call has not returned yet, including calls given up after {@code handlerTimeout}. */
+    private final Set<ItemKey> running = ConcurrentHashMap.newKeySet();
 
-    private RetentionService(Builder b) {
+    private RetentionService(Builder b, Duration handlerTimeout) {
         this.engine = new RetentionEngine(b.policy);
         this.store = b.store;
         this.clock = b.clock;
@@ -82,6 +112,15 @@ public final class RetentionService {
         this.retryBase = b.retryBase;
         this.retryMax = b.retryMax;
         this.holdRecheck = b.holdRecheck;
+        this.handlerTimeout = handlerTimeout;
+        AtomicInteger threads = new AtomicInteger();
+        String threadPrefix = "consent-disposal-" + node + "-";
+        this.handlerThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, threadPrefix + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     public static Builder builder() {
@@ -354,22 +393,40 @@ public final class RetentionService {
      * batch's outcomes and audit entries in one store call. When the batch has taken longer than
      * {@link Builder#holdRecheck(Duration) holdRecheck} (slow handlers), the outcomes so far are recorded and the
      * holds and items are read again before the next item. Safe to run on several nodes at once.
+     *
+     * <p>Leases: a handler is called only while the item's lease outlasts the call (see
+     * {@link Builder#handlerTimeout(Duration)}); when less is left, the rest of the batch is renewed in one store call
+     * first, and items another sweeper has taken over meanwhile are given up without calling their handlers.
+     *
+     * <p>Budget: no handler is called once {@code maxItems} claims were taken or {@code maxDuration} has passed (by
+     * this service's clock or the JVM's monotonic clock, whichever says more); the claims of the batch not yet taken
+     * up are then given back for the next sweep. So a sweep returns at most {@code maxDuration} plus one
+     * {@code handlerTimeout} after it started, plus the time of the store calls made around that last handler call
+     * (reading holds and the item, renewing, recording the batch, giving claims back: each bounded by the store's
+     * own timeouts, not by this method).
+     *
+     * @throws InvalidValueException if {@code maxItems} is below 1 or {@code maxDuration} is null
      */
     public SweepReport sweep(int maxItems, Duration maxDuration) {
         if (maxItems < 1) {
             throw new InvalidValueException("maxItems", maxItems, "must be 1 or more");
         }
-        long deadline = System.nanoTime() + Checks.required("maxDuration", maxDuration).toNanos();
+        Checks.required("maxDuration", maxDuration);
+        Stopwatch budget = new Stopwatch(clock);
         Tally tally = new Tally();
         boolean exhausted = false;
+        batches:
         while (true) {
-            if (tally.claimed >= maxItems || System.nanoTime() >= deadline) {
+            if (tally.claimed >= maxItems || budget.reached(maxDuration) || Thread.currentThread().isInterrupted()) {
                 exhausted = true;
                 break;
             }
             Instant readAt = clock.instant();
             Instant now = readAt.truncatedTo(ChronoUnit.MICROS);
-            List<Claim> claims = store.claimDue(now, Math.min(batchSize, maxItems - tally.claimed), node, lease);
+            // started before the claim is asked for: the store starts the lease later, so it lasts at least this long
+            Stopwatch leaseAge = new Stopwatch(clock);
+            List<Claim> claims = new ArrayList<>(store.claimDue(now, Math.min(batchSize, maxItems - tally.claimed),
+                    node, lease));
             if (claims.isEmpty()) {
                 break;
             }
@@ -379,7 +436,15 @@ public final class RetentionService {
             boolean itemsFresh = true;
             List<Pending> pending = new ArrayList<>(claims.size());
             for (int i = 0; i < claims.size(); i++) {
-                Claim claim = claims.get(i);
+                if (budget.reached(maxDuration) || Thread.currentThread().isInterrupted()) {
+                    // no handler is called once the budget is spent: record what is done, give the rest back
+                    stop(pending, claims.subList(i, claims.size()), tally);
+                    exhausted = true;
+                    break batches;
+                }
+                if (claims.get(i) == null) {
+                    continue; // given up at a renewal: another sweeper holds it
+                }
                 if (i > 0 && stale(readAt)) {
                     // slow handlers: record what is done, then read holds (and items) again for the rest
                     tally.add(record(pending));
@@ -388,6 +453,25 @@ public final class RetentionService {
                     holds = store.holds(subjectsOf(claims, i));
                     itemsFresh = false;
                 }
+                if (!leaseCovers(leaseAge)) {
+                    // the lease may end while the handler runs: record what is done while its claims still hold,
+                    // then renew the rest of the batch at once, giving up what another sweeper has taken over
+                    tally.add(record(pending));
+                    pending.clear();
+                    leaseAge = new Stopwatch(clock);
+                    tally.lost += renew(claims, i);
+                    if (!leaseCovers(leaseAge)) {
+                        LOG.warn("retention sweep on {}: renewing the leases took so long that they no longer cover a"
+                                + " handler call; stopping, the rest of the batch is given back", node);
+                        stop(pending, claims.subList(i, claims.size()), tally);
+                        exhausted = true;
+                        break batches;
+                    }
+                    if (claims.get(i) == null) {
+                        continue;
+                    }
+                }
+                Claim claim = claims.get(i);
                 RetainedItem item = itemsFresh ? claim.item()
                         : store.item(claim.item().key()).orElse(claim.item());
                 pending.add(attempt(claim, item, holds.getOrDefault(item.key().subject(), List.of())));
@@ -400,6 +484,74 @@ public final class RetentionService {
         return report;
     }
 
+    /**
+     * Whether a lease obtained when {@code leaseAge} was started still outlasts a handler call begun now, with a
+     * margin of a hundredth of the lease for the store's clock running at another rate than this JVM's.
+     */
+    private boolean leaseCovers(Stopwatch leaseAge) {
+        return leaseAge.elapsed().plus(handlerTimeout).plus(lease.dividedBy(100)).compareTo(lease) <= 0;
+    }
+
+    /**
+     * Renews the claims from {@code from} on in one store call; claims lost to another sweeper become null. Returns
+     * how many were lost.
+     */
+    private int renew(List<Claim> claims, int from) {
+        List<Integer> at = new ArrayList<>();
+        List<Claim> held = new ArrayList<>();
+        for (int i = from; i < claims.size(); i++) {
+            if (claims.get(i) != null) {
+                at.add(i);
+                held.add(claims.get(i));
+            }
+        }
+        List<Optional<Claim>> renewed = store.renewClaims(held, lease);
+        if (renewed.size() != held.size()) {
+            throw new StoreException("renewClaims", "the store answered " + renewed.size() + " renewals for "
+                    + held.size());
+        }
+        int lost = 0;
+        for (int n = 0; n < held.size(); n++) {
+            if (renewed.get(n).isPresent()) {
+                claims.set(at.get(n), renewed.get(n).get());
+            } else {
+                claims.set(at.get(n), null);
+                lost++;
+            }
+        }
+        if (lost > 0) {
+            LOG.warn("retention sweep on {}: {} claims expired before their handlers were called and were taken over"
+                    + " by another sweeper; given up", node, lost);
+        }
+        return lost;
+    }
+
+    /**
+     * Ends a sweep early: records {@code pending} and gives the claims in {@code unused} back for the next sweep
+     * (they no longer count as claimed).
+     */
+    private void stop(List<Pending> pending, List<Claim> unused, Tally tally) {
+        // the store calls below must not fail because this thread was asked to stop
+        boolean interrupted = Thread.interrupted();
+        try {
+            tally.add(record(pending));
+            List<Claim> back = new ArrayList<>();
+            for (Claim c : unused) {
+                if (c != null) {
+                    back.add(c);
+                }
+            }
+            if (!back.isEmpty()) {
+                store.releaseClaims(back);
+                tally.claimed -= back.size();
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Whether holds and items read at {@code readAt} are too old to judge the next item on. */
     private boolean stale(Instant readAt) {
         return holdRecheck.isZero() || Duration.between(readAt, clock.instant()).compareTo(holdRecheck) > 0;
@@ -408,9 +560,38 @@ public final class RetentionService {
     private static Set<SubjectId> subjectsOf(List<Claim> claims, int from) {
         Set<SubjectId> out = new LinkedHashSet<>();
         for (int i = from; i < claims.size(); i++) {
-            out.add(claims.get(i).item().key().subject());
+            if (claims.get(i) != null) {
+                out.add(claims.get(i).item().key().subject());
+            }
         }
         return out;
+    }
+
+    /**
+     * Time passed since it was started, by the service's clock and by the JVM's monotonic clock, whichever says more:
+     * a wall clock stepped back cannot stretch a lease or a budget, and a test clock moved forward runs them out as
+     * a slow handler would.
+     */
+    private static final class Stopwatch {
+        private final Clock clock;
+        private final Instant startedAt;
+        private final long startedNanos;
+
+        Stopwatch(Clock clock) {
+            this.clock = clock;
+            this.startedAt = clock.instant();
+            this.startedNanos = System.nanoTime();
+        }
+
+        Duration elapsed() {
+            Duration byClock = Duration.between(startedAt, clock.instant());
+            Duration byTicks = Duration.ofNanos(System.nanoTime() - startedNanos);
+            return byClock.compareTo(byTicks) > 0 ? byClock : byTicks;
+        }
+
+        boolean reached(Duration limit) {
+            return elapsed().compareTo(limit) >= 0;
+        }
     }
 
     /** A sweep's counts so far. */
@@ -442,10 +623,17 @@ public final class RetentionService {
     public Map<ItemKey, DisposalRecord.Outcome> disposeDue(SubjectId subject) {
         Map<ItemKey, DisposalRecord.Outcome> out = new java.util.LinkedHashMap<>();
         for (RetainedItem item : store.items(subject)) {
+            Stopwatch leaseAge = new Stopwatch(clock);
             Optional<Claim> claim = store.claimItem(item.key(), clock.instant(), node, lease);
             claim.ifPresent(c -> {
                 // the claim carries the item as stored when claimed; the holds are read now
-                Pending p = attempt(c, c.item(), store.holds(subject));
+                List<LegalHold> holds = store.holds(subject);
+                if (!leaseCovers(leaseAge)) {
+                    // the store took so long that the lease no longer covers a handler call: leave it to a sweep
+                    store.releaseClaims(List.of(c));
+                    return;
+                }
+                Pending p = attempt(c, c.item(), holds);
                 DisposalRecord.Outcome outcome = record(List.of(p)).get(0);
                 if (outcome != null) {
                     out.put(item.key(), outcome);
@@ -515,17 +703,112 @@ public final class RetentionService {
             return pending(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(retryMax))),
                     DisposalRecord.Outcome.NO_HANDLER, cutoff, action, ruleId, key, Optional.empty());
         }
-        try {
-            handler.dispose(new DisposalRequest(item.key(), action, ruleId, cutoff, key, claim.attempt()));
-        } catch (Exception | AssertionError e) {
-            Duration backoff = backoff(claim.attempt());
-            LOG.warn("disposal handler for {} failed on attempt {} ({}); retrying in {}", item.key().category(),
-                    claim.attempt(), e.getClass().getName(), backoff);
-            return pending(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(backoff))),
-                    DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, Optional.of(e.getClass().getName()));
+        Optional<String> failure = callHandler(handler,
+                new DisposalRequest(item.key(), action, ruleId, cutoff, key, claim.attempt()));
+        if (failure.isPresent()) {
+            return pending(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(backoff(claim.attempt())))),
+                    DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, failure);
         }
         return pending(claim, item.withState(RetainedItem.State.DISPOSED).withRetry(0, Optional.empty()),
                 DisposalRecord.Outcome.DISPOSED, cutoff, action, ruleId, key, Optional.empty());
+    }
+
+    /**
+     * Calls {@code handler} on one of this service's handler threads and waits for it at most {@code handlerTimeout}.
+     * Returns empty when it returned, else the failure to audit: the class name of what it threw,
+     * {@code java.util.concurrent.TimeoutException} when it did not return in time (its thread is then interrupted
+     * and whatever it does later is never recorded: only the sweeping thread records outcomes), or
+     * {@code java.util.concurrent.RejectedExecutionException} when it was not called because a call for the same
+     * item given up earlier has not returned yet (never two calls for one item at once on this node). An
+     * {@link Error} other than an {@link AssertionError} is rethrown: the JVM is failing, not the disposal.
+     */
+    private Optional<String> callHandler(DisposalHandler handler, DisposalRequest request) {
+        Duration backoff = backoff(request.attempt());
+        if (!running.add(request.item())) {
+            LOG.warn("disposal handler for {} not called on attempt {}: its call given up after {} has not returned"
+                    + " yet; retrying in {}", request.item().category(), request.attempt(), handlerTimeout, backoff);
+            return Optional.of(RejectedExecutionException.class.getName());
+        }
+        HandlerCall call = new HandlerCall(handler, request);
+        try {
+            handlerThreads.execute(call);
+        } catch (RejectedExecutionException e) {
+            running.remove(request.item());
+            LOG.warn("disposal handler for {} could not be started on attempt {}; retrying in {}",
+                    request.item().category(), request.attempt(), backoff);
+            return Optional.of(RejectedExecutionException.class.getName());
+        }
+        try {
+            call.result.get(handlerTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Error error && !(cause instanceof AssertionError)) {
+                throw error;
+            }
+            LOG.warn("disposal handler for {} failed on attempt {} ({}); retrying in {}", request.item().category(),
+                    request.attempt(), cause.getClass().getName(), backoff);
+            return Optional.of(cause.getClass().getName());
+        } catch (TimeoutException e) {
+            call.abandon();
+            LOG.warn("disposal handler for {} did not return within {} on attempt {}; interrupted, retrying in {}",
+                    request.item().category(), handlerTimeout, request.attempt(), backoff);
+            return Optional.of(TimeoutException.class.getName());
+        } catch (InterruptedException e) {
+            // the sweep is being stopped: give the handler up as failed, and keep the interrupt for the sweep loop
+            call.abandon();
+            Thread.currentThread().interrupt();
+            return Optional.of(InterruptedException.class.getName());
+        }
+    }
+
+    /**
+     * One handler call on a handler thread. Given up ({@link #abandon}) before it started, it never calls the handler;
+     * given up while running, its thread is interrupted. Either way the item stays in {@code running} until the
+     * thread is done with it.
+     */
+    private final class HandlerCall implements Runnable {
+        private final DisposalHandler handler;
+        private final DisposalRequest request;
+        private final CompletableFuture<Void> result = new CompletableFuture<>();
+        private Thread runner; // guarded by this
+        private boolean abandoned; // guarded by this
+
+        HandlerCall(DisposalHandler handler, DisposalRequest request) {
+            this.handler = handler;
+            this.request = request;
+        }
+
+        @Override
+        public void run() {
+            try {
+                synchronized (this) {
+                    if (abandoned) {
+                        return;
+                    }
+                    runner = Thread.currentThread();
+                }
+                try {
+                    handler.dispose(request);
+                    result.complete(null);
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                } finally {
+                    synchronized (this) {
+                        runner = null; // from here on an abandon() must not interrupt this thread's next task
+                    }
+                }
+            } finally {
+                running.remove(request.item());
+            }
+        }
+
+        synchronized void abandon() {
+            abandoned = true;
+            if (runner != null) {
+                runner.interrupt();
+            }
+        }
     }
 
     private Pending pending(Claim claim, RetainedItem updated, DisposalRecord.Outcome outcome, Instant cutoff,
@@ -564,6 +847,7 @@ public final class RetentionService {
         private Duration retryBase = Duration.ofMinutes(1);
         private Duration retryMax = Duration.ofHours(6);
         private Duration holdRecheck = Duration.ofSeconds(1);
+        private Duration handlerTimeout; // null: a fifth of the lease
 
         private Builder() {
         }
@@ -596,7 +880,12 @@ public final class RetentionService {
             return this;
         }
 
-        /** How long a claim is exclusive; a crashed sweeper's items are taken over after it. Default 5 min. */
+        /**
+         * How long a claim is exclusive; a crashed sweeper's items are taken over after it. Default 5 min. Measured by
+         * the store's clock (a database's own clock), never by a node's: see {@link RetentionStore#claimDue}. A sweeper
+         * renews its claims before a handler call whenever less than {@link #handlerTimeout(Duration) handlerTimeout}
+         * (plus a hundredth of the lease) is left of them.
+         */
         public Builder lease(Duration lease) {
             this.lease = lease;
             return this;
@@ -625,6 +914,30 @@ public final class RetentionService {
             return this;
         }
 
+        /**
+         * How long the sweeper waits for one {@link DisposalHandler} call. A call that has not returned by then counts
+         * as failed: it is audited with the failure {@code java.util.concurrent.TimeoutException}, its item is retried
+         * after the backoff like any failure, and the handler's thread is interrupted. Whatever the handler does after
+         * that is never recorded (only the sweeping thread records outcomes), so a late return cannot turn the failure
+         * into a disposal; until it returns, this node does not call the handler for that item again. A handler that
+         * ignores interruption may still be running when another node retries the item, so handlers must be
+         * idempotent (they must be anyway: see {@link DisposalHandler}).
+         *
+         * <p>Handlers run on this service's own daemon threads ({@code consent-disposal-<node>-<n>}), not on the
+         * thread that called {@link #sweep}: state bound to that thread (a transaction, a logging context) is not
+         * there. Default: a fifth of the {@link #lease(Duration) lease} (1 min with the default 5-min lease); at most
+         * half the lease (checked by {@link #build()}), so that a lease always outlasts the call it covers.
+         *
+         * @throws InvalidValueException if {@code timeout} is null, zero or negative
+         */
+        public Builder handlerTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new InvalidValueException("handlerTimeout", timeout, "must be a positive duration");
+            }
+            this.handlerTimeout = timeout;
+            return this;
+        }
+
         public RetentionService build() {
             Checks.required("policy", policy);
             if (store == null) {
@@ -645,6 +958,14 @@ public final class RetentionService {
             if (holdRecheck == null || holdRecheck.isNegative()) {
                 throw new InvalidValueException("holdRecheck", holdRecheck, "must be zero or a positive duration");
             }
+            Duration timeout = handlerTimeout == null ? lease.dividedBy(5) : handlerTimeout;
+            if (timeout.isZero()) {
+                throw new InvalidValueException("lease", lease, "is too short to leave a handler call any time");
+            }
+            if (timeout.compareTo(lease.dividedBy(2)) > 0) {
+                throw new InvalidValueException("handlerTimeout", timeout, "must be at most half the lease (" + lease
+                        + "): a handler is called only while its claim's lease outlasts the call");
+            }
             Set<CategoryId> unknown = new LinkedHashSet<>();
             for (CategoryId c : handlers.keySet()) {
                 if (policy.findCategory(c).isEmpty()) {
@@ -654,7 +975,7 @@ public final class RetentionService {
             if (!unknown.isEmpty()) {
                 throw new InvalidValueException("handler", unknown, "names categories the policy does not declare");
             }
-            return new RetentionService(this);
+            return new RetentionService(this, timeout);
         }
     }
 }
