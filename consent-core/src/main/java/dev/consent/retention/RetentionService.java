@@ -26,9 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -36,6 +34,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -96,7 +97,8 @@ public final class RetentionService {
     private final Duration retryMax;
     private final Duration holdRecheck;
     private final Duration handlerTimeout;
-    /** Runs handler calls, so that the sweeper can stop waiting for one (daemon threads, ended when idle). */
+    private final long waitNanos;
+    /** Run batches (and so handler calls), so that the sweeper can stop waiting for a call (daemon threads, ended when idle). */
     private final ExecutorService handlerThreads;
     /** Items whose handler call has not returned yet, including calls given up after {@code handlerTimeout}. */
     private final Set<ItemKey> running = ConcurrentHashMap.newKeySet();
@@ -113,6 +115,9 @@ public final class RetentionService {
         this.retryMax = b.retryMax;
         this.holdRecheck = b.holdRecheck;
         this.handlerTimeout = handlerTimeout;
+        // a timeout of more than 292 years (the most nanoseconds a long holds) is waited for as that
+        this.waitNanos = handlerTimeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE
+                : handlerTimeout.toNanos();
         AtomicInteger threads = new AtomicInteger();
         String threadPrefix = "consent-disposal-" + node + "-";
         this.handlerThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
@@ -394,16 +399,22 @@ public final class RetentionService {
      * {@link Builder#holdRecheck(Duration) holdRecheck} (slow handlers), the outcomes so far are recorded and the
      * holds and items are read again before the next item. Safe to run on several nodes at once.
      *
-     * <p>Leases: a handler is called only while the item's lease outlasts the call (see
-     * {@link Builder#handlerTimeout(Duration)}); when less is left, the rest of the batch is renewed in one store call
-     * first, and items another sweeper has taken over meanwhile are given up without calling their handlers.
+     * <p>Threads: each batch is worked through on one of this service's handler threads while the calling thread
+     * watches how long each handler call takes (see {@link Builder#handlerTimeout(Duration)}); a batch costs one
+     * hand-over between threads, not one per item.
      *
-     * <p>Budget: no handler is called once {@code maxItems} claims were taken or {@code maxDuration} has passed (by
-     * this service's clock or the JVM's monotonic clock, whichever says more); the claims of the batch not yet taken
-     * up are then given back for the next sweep. So a sweep returns at most {@code maxDuration} plus one
+     * <p>Leases: a handler is called only while the item's lease outlasts the call; when less is left, the rest of
+     * the batch is renewed in one store call first, and items another sweeper has taken over meanwhile are given up
+     * without calling their handlers.
+     *
+     * <p>Budget: at most {@code maxItems} items are claimed, and no handler is called once {@code maxDuration} has
+     * passed (by this service's clock or the JVM's monotonic clock, whichever says more); the claims of the batch not
+     * yet taken up are then given back for the next sweep. So a sweep returns at most {@code maxDuration} plus one
      * {@code handlerTimeout} after it started, plus the time of the store calls made around that last handler call
      * (reading holds and the item, renewing, recording the batch, giving claims back: each bounded by the store's
-     * own timeouts, not by this method).
+     * own timeouts, not by this method). If the calling thread is interrupted, the handler call in progress is given
+     * up as failed, the batch's outcomes are recorded, the rest is given back, and the sweep returns with the
+     * thread's interrupt status set.
      *
      * @throws InvalidValueException if {@code maxItems} is below 1 or {@code maxDuration} is null
      */
@@ -415,7 +426,6 @@ public final class RetentionService {
         Stopwatch budget = new Stopwatch(clock);
         Tally tally = new Tally();
         boolean exhausted = false;
-        batches:
         while (true) {
             if (tally.claimed >= maxItems || budget.reached(maxDuration) || Thread.currentThread().isInterrupted()) {
                 exhausted = true;
@@ -425,58 +435,16 @@ public final class RetentionService {
             Instant now = readAt.truncatedTo(ChronoUnit.MICROS);
             // started before the claim is asked for: the store starts the lease later, so it lasts at least this long
             Stopwatch leaseAge = new Stopwatch(clock);
-            List<Claim> claims = new ArrayList<>(store.claimDue(now, Math.min(batchSize, maxItems - tally.claimed),
-                    node, lease));
+            List<Claim> claims = store.claimDue(now, Math.min(batchSize, maxItems - tally.claimed), node, lease);
             if (claims.isEmpty()) {
                 break;
             }
             tally.claimed += claims.size();
-            // each claim carries its item as stored when claimed: no need to read it again while that is fresh
-            Map<SubjectId, List<LegalHold>> holds = store.holds(subjectsOf(claims, 0));
-            boolean itemsFresh = true;
-            List<Pending> pending = new ArrayList<>(claims.size());
-            for (int i = 0; i < claims.size(); i++) {
-                if (budget.reached(maxDuration) || Thread.currentThread().isInterrupted()) {
-                    // no handler is called once the budget is spent: record what is done, give the rest back
-                    stop(pending, claims.subList(i, claims.size()), tally);
-                    exhausted = true;
-                    break batches;
-                }
-                if (claims.get(i) == null) {
-                    continue; // given up at a renewal: another sweeper holds it
-                }
-                if (i > 0 && stale(readAt)) {
-                    // slow handlers: record what is done, then read holds (and items) again for the rest
-                    tally.add(record(pending));
-                    pending.clear();
-                    readAt = clock.instant();
-                    holds = store.holds(subjectsOf(claims, i));
-                    itemsFresh = false;
-                }
-                if (!leaseCovers(leaseAge)) {
-                    // the lease may end while the handler runs: record what is done while its claims still hold,
-                    // then renew the rest of the batch at once, giving up what another sweeper has taken over
-                    tally.add(record(pending));
-                    pending.clear();
-                    leaseAge = new Stopwatch(clock);
-                    tally.lost += renew(claims, i);
-                    if (!leaseCovers(leaseAge)) {
-                        LOG.warn("retention sweep on {}: renewing the leases took so long that they no longer cover a"
-                                + " handler call; stopping, the rest of the batch is given back", node);
-                        stop(pending, claims.subList(i, claims.size()), tally);
-                        exhausted = true;
-                        break batches;
-                    }
-                    if (claims.get(i) == null) {
-                        continue;
-                    }
-                }
-                Claim claim = claims.get(i);
-                RetainedItem item = itemsFresh ? claim.item()
-                        : store.item(claim.item().key()).orElse(claim.item());
-                pending.add(attempt(claim, item, holds.getOrDefault(item.key().subject(), List.of())));
+            Batch batch = new Batch(claims, readAt, leaseAge, budget, maxDuration, tally);
+            if (!workThrough(batch)) {
+                exhausted = true;
+                break;
             }
-            tally.add(record(pending));
         }
         SweepReport report = new SweepReport(tally.claimed, tally.disposed, tally.failed, tally.held, tally.notDue,
                 tally.noHandler, tally.lost, exhausted);
@@ -485,71 +453,94 @@ public final class RetentionService {
     }
 
     /**
-     * Whether a lease obtained when {@code leaseAge} was started still outlasts a handler call begun now, with a
-     * margin of a hundredth of the lease for the store's clock running at another rate than this JVM's.
+     * Disposes of the subject's items that are due now (after an erasure request), through the same claims, checks,
+     * handlers, handler timeout and audit as {@link #sweep}; items claimed by a running sweeper are left to it. Returns
+     * the outcome per item attempted.
      */
-    private boolean leaseCovers(Stopwatch leaseAge) {
-        return leaseAge.elapsed().plus(handlerTimeout).plus(lease.dividedBy(100)).compareTo(lease) <= 0;
-    }
-
-    /**
-     * Renews the claims from {@code from} on in one store call; claims lost to another sweeper become null. Returns
-     * how many were lost.
-     */
-    private int renew(List<Claim> claims, int from) {
-        List<Integer> at = new ArrayList<>();
-        List<Claim> held = new ArrayList<>();
-        for (int i = from; i < claims.size(); i++) {
-            if (claims.get(i) != null) {
-                at.add(i);
-                held.add(claims.get(i));
-            }
-        }
-        List<Optional<Claim>> renewed = store.renewClaims(held, lease);
-        if (renewed.size() != held.size()) {
-            throw new StoreException("renewClaims", "the store answered " + renewed.size() + " renewals for "
-                    + held.size());
-        }
-        int lost = 0;
-        for (int n = 0; n < held.size(); n++) {
-            if (renewed.get(n).isPresent()) {
-                claims.set(at.get(n), renewed.get(n).get());
-            } else {
-                claims.set(at.get(n), null);
-                lost++;
-            }
-        }
-        if (lost > 0) {
-            LOG.warn("retention sweep on {}: {} claims expired before their handlers were called and were taken over"
-                    + " by another sweeper; given up", node, lost);
-        }
-        return lost;
-    }
-
-    /**
-     * Ends a sweep early: records {@code pending} and gives the claims in {@code unused} back for the next sweep
-     * (they no longer count as claimed).
-     */
-    private void stop(List<Pending> pending, List<Claim> unused, Tally tally) {
-        // the store calls below must not fail because this thread was asked to stop
-        boolean interrupted = Thread.interrupted();
-        try {
-            tally.add(record(pending));
-            List<Claim> back = new ArrayList<>();
-            for (Claim c : unused) {
-                if (c != null) {
-                    back.add(c);
+    public Map<ItemKey, DisposalRecord.Outcome> disposeDue(SubjectId subject) {
+        Map<ItemKey, DisposalRecord.Outcome> out = new java.util.LinkedHashMap<>();
+        for (RetainedItem item : store.items(subject)) {
+            Instant readAt = clock.instant();
+            Stopwatch leaseAge = new Stopwatch(clock);
+            Optional<Claim> claim = store.claimItem(item.key(), readAt, node, lease);
+            if (claim.isPresent()) {
+                // the claim carries the item as stored when claimed; the holds are read by the batch
+                Batch batch = new Batch(List.of(claim.get()), readAt, leaseAge, null, null, new Tally());
+                workThrough(batch);
+                out.putAll(batch.recorded);
+                if (Thread.currentThread().isInterrupted()) {
+                    break;
                 }
             }
-            if (!back.isEmpty()) {
-                store.releaseClaims(back);
-                tally.claimed -= back.size();
+        }
+        return out;
+    }
+
+    /**
+     * Works {@code batch} through on handler threads, from this thread: starts it on one, and whenever a handler call
+     * outlives {@code handlerTimeout} (or this thread is interrupted) gives that call up, records it as failed and
+     * starts the rest of the batch on another handler thread. Returns whether the sweep may go on (false when the
+     * batch stopped early). What the batch threw (a store failure, an {@link Error} from a handler) is thrown here.
+     */
+    private boolean workThrough(Batch batch) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                handlerThreads.execute(batch);
+                String givenUp = null;
+                batch.lock.lock();
+                try {
+                    while (!batch.done) {
+                        long wait = waitNanos;
+                        if (batch.inCall) {
+                            long elapsed = System.nanoTime() - batch.callStarted;
+                            if (interrupted || elapsed >= waitNanos) {
+                                givenUp = interrupted ? InterruptedException.class.getName()
+                                        : TimeoutException.class.getName();
+                                batch.worker.interrupt();
+                                batch.worker = null; // from now on that thread leaves as soon as its call returns
+                                batch.inCall = false;
+                                break;
+                            }
+                            wait = waitNanos - elapsed;
+                        }
+                        // not in a call: wake at the latest when a call begun meanwhile would be due to end
+                        try {
+                            batch.changed.awaitNanos(wait);
+                        } catch (InterruptedException e) {
+                            // asked to stop: the batch stops before its next item, a call in progress is given up
+                            interrupted = true;
+                            batch.stopAsked = true;
+                        }
+                    }
+                } finally {
+                    batch.lock.unlock();
+                }
+                if (givenUp == null) {
+                    if (batch.failure instanceof RuntimeException e) {
+                        throw e;
+                    }
+                    if (batch.failure instanceof Error e) {
+                        throw e;
+                    }
+                    return !batch.stopped;
+                }
+                // the given-up thread touches nothing of the batch any more: record the item, go on with the rest
+                batch.giveUpCall(givenUp);
             }
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Whether a lease obtained when {@code leaseAge} was started still outlasts a handler call begun now, with a
+     * margin of a hundredth of the lease for the store's clock running at another rate than this JVM's.
+     */
+    private boolean leaseCovers(Stopwatch leaseAge) {
+        return leaseAge.elapsed().plus(handlerTimeout).plus(lease.dividedBy(100)).compareTo(lease) <= 0;
     }
 
     /** Whether holds and items read at {@code readAt} are too old to judge the next item on. */
@@ -565,6 +556,246 @@ public final class RetentionService {
             }
         }
         return out;
+    }
+
+    /** Thrown on a handler thread whose call was given up: it leaves the batch at once, touching nothing of it. */
+    private static final class GivenUp extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        GivenUp() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * One claimed batch, worked through in claim order on a handler thread ({@link #run}) while the thread that
+     * started it watches the handler calls ({@link #workThrough}). The batch's state is used by one thread at a time:
+     * the handler thread while it runs; the watching thread once it has given up a call (the handler thread is then
+     * inside that call, and leaves without touching anything when it returns), until it starts the batch again.
+     */
+    private final class Batch implements Runnable {
+        private final List<Claim> claims; // null where given up at a renewal
+        private final Stopwatch budget; // null: no budget (disposeDue)
+        private final Duration maxDuration;
+        private final Tally tally;
+        /** The outcomes recorded, per item. */
+        final Map<ItemKey, DisposalRecord.Outcome> recorded = new java.util.LinkedHashMap<>();
+        private final List<Pending> pending = new ArrayList<>();
+        private Stopwatch leaseAge;
+        private Instant readAt;
+        private Map<SubjectId, List<LegalHold>> holds;
+        private boolean itemsFresh = true;
+        private int next;
+        private boolean stopped;
+        /** What the call in progress records if it is given up, by failure. */
+        private Function<String, Pending> ifGivenUp;
+
+        // between the handler thread and the watching thread
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition changed = lock.newCondition();
+        /** The handler thread working on the batch; null before it starts and once its call was given up. */
+        Thread worker; // guarded by lock
+        boolean inCall; // guarded by lock
+        long callStarted; // guarded by lock
+        boolean done; // guarded by lock
+        Throwable failure; // guarded by lock
+        volatile boolean stopAsked;
+
+        Batch(List<Claim> claims, Instant readAt, Stopwatch leaseAge, Stopwatch budget, Duration maxDuration,
+                Tally tally) {
+            this.claims = new ArrayList<>(claims);
+            this.readAt = readAt;
+            this.leaseAge = leaseAge;
+            this.budget = budget;
+            this.maxDuration = maxDuration;
+            this.tally = tally;
+        }
+
+        @Override
+        public void run() {
+            lock.lock();
+            try {
+                worker = Thread.currentThread();
+            } finally {
+                lock.unlock();
+            }
+            Throwable thrown = null;
+            try {
+                workThrough();
+            } catch (GivenUp e) {
+                return; // the watching thread owns the batch now
+            } catch (Throwable t) {
+                thrown = t;
+            }
+            lock.lock();
+            try {
+                failure = thrown;
+                done = true;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The sweep's loop over the batch's items, from {@code next} on. */
+        private void workThrough() {
+            // each claim carries its item as stored when claimed: no need to read it again while that is fresh
+            if (holds == null) {
+                holds = store.holds(subjectsOf(claims, next));
+            }
+            for (; next < claims.size(); next++) {
+                if (stopAsked || budget != null && budget.reached(maxDuration)) {
+                    // no handler is called once the budget is spent: record what is done, give the rest back
+                    stop();
+                    return;
+                }
+                if (claims.get(next) == null) {
+                    continue; // given up at a renewal: another sweeper holds it
+                }
+                if (next > 0 && stale(readAt)) {
+                    // slow handlers: record what is done, then read holds (and items) again for the rest
+                    recordPending();
+                    readAt = clock.instant();
+                    holds = store.holds(subjectsOf(claims, next));
+                    itemsFresh = false;
+                }
+                if (!leaseCovers(leaseAge)) {
+                    // the lease may end while the handler runs: record what is done while its claims still hold,
+                    // then renew the rest of the batch at once, giving up what another sweeper has taken over
+                    recordPending();
+                    leaseAge = new Stopwatch(clock);
+                    renewRest();
+                    if (!leaseCovers(leaseAge)) {
+                        LOG.warn("retention sweep on {}: renewing the leases took so long that they no longer cover"
+                                + " a handler call; stopping, the rest of the batch is given back", node);
+                        stop();
+                        return;
+                    }
+                    if (claims.get(next) == null) {
+                        continue;
+                    }
+                }
+                Claim claim = claims.get(next);
+                RetainedItem item = itemsFresh ? claim.item() : store.item(claim.item().key()).orElse(claim.item());
+                pending.add(attempt(claim, item, holds.getOrDefault(item.key().subject(), List.of()), this));
+            }
+            recordPending();
+        }
+
+        /**
+         * Calls the handler on this (handler) thread, visibly to the watching thread, which may give the call up.
+         * Returns empty when the handler returned, else the failure to audit (the class name of what it threw).
+         *
+         * @throws GivenUp if the watching thread gave the call up meanwhile
+         */
+        Optional<String> call(DisposalHandler handler, DisposalRequest request,
+                Function<String, Pending> recordIfGivenUp) {
+            Duration backoff = backoff(request.attempt());
+            if (!running.add(request.item())) {
+                LOG.warn("disposal handler for {} not called on attempt {}: a call given up after {} has not returned"
+                        + " yet; retrying in {}", request.item().category(), request.attempt(), handlerTimeout, backoff);
+                return Optional.of(RejectedExecutionException.class.getName());
+            }
+            lock.lock();
+            try {
+                ifGivenUp = recordIfGivenUp;
+                inCall = true;
+                callStarted = System.nanoTime();
+            } finally {
+                lock.unlock();
+            }
+            Throwable thrown = null;
+            try {
+                handler.dispose(request);
+            } catch (Throwable t) {
+                thrown = t;
+            } finally {
+                running.remove(request.item());
+            }
+            lock.lock();
+            try {
+                if (worker != Thread.currentThread()) {
+                    throw new GivenUp(); // whatever the handler did, too late: nothing of it is recorded
+                }
+                inCall = false;
+            } finally {
+                lock.unlock();
+            }
+            if (thrown == null) {
+                return Optional.empty();
+            }
+            if (thrown instanceof Error error && !(thrown instanceof AssertionError)) {
+                throw error; // the JVM is failing (or a test stands for it dying), not the disposal
+            }
+            LOG.warn("disposal handler for {} failed on attempt {} ({}); retrying in {}", request.item().category(),
+                    request.attempt(), thrown.getClass().getName(), backoff);
+            return Optional.of(thrown.getClass().getName());
+        }
+
+        /** On the watching thread, once it gave up the call in progress: that item failed, with {@code failure}. */
+        void giveUpCall(String failure) {
+            Pending p = ifGivenUp.apply(failure);
+            Claim claim = p.attempt().claim();
+            LOG.warn("disposal handler for {} given up on attempt {} ({}, timeout {}); interrupted, retrying in {}",
+                    claim.item().key().category(), claim.attempt(), failure, handlerTimeout, backoff(claim.attempt()));
+            pending.add(p);
+            next++;
+        }
+
+        private void recordPending() {
+            List<DisposalRecord.Outcome> outcomes = record(pending);
+            for (int i = 0; i < outcomes.size(); i++) {
+                if (outcomes.get(i) != null) {
+                    recorded.put(pending.get(i).attempt().claim().item().key(), outcomes.get(i));
+                }
+            }
+            tally.add(outcomes);
+            pending.clear();
+        }
+
+        /** Renews the claims from {@code next} on in one store call; those lost to another sweeper become null. */
+        private void renewRest() {
+            List<Integer> at = new ArrayList<>();
+            List<Claim> held = new ArrayList<>();
+            for (int i = next; i < claims.size(); i++) {
+                if (claims.get(i) != null) {
+                    at.add(i);
+                    held.add(claims.get(i));
+                }
+            }
+            List<Optional<Claim>> renewed = store.renewClaims(held, lease);
+            if (renewed.size() != held.size()) {
+                throw new StoreException("renewClaims", "the store answered " + renewed.size() + " renewals for "
+                        + held.size());
+            }
+            int lost = 0;
+            for (int n = 0; n < held.size(); n++) {
+                claims.set(at.get(n), renewed.get(n).orElse(null));
+                lost += renewed.get(n).isPresent() ? 0 : 1;
+            }
+            if (lost > 0) {
+                tally.lost += lost;
+                LOG.warn("retention sweep on {}: {} claims expired before their handlers were called and were taken"
+                        + " over by another sweeper; given up", node, lost);
+            }
+        }
+
+        /** Ends the sweep early: records what is done and gives the claims not taken up back for the next sweep. */
+        private void stop() {
+            recordPending();
+            List<Claim> back = new ArrayList<>();
+            for (int i = next; i < claims.size(); i++) {
+                if (claims.get(i) != null) {
+                    back.add(claims.get(i));
+                }
+            }
+            if (!back.isEmpty()) {
+                store.releaseClaims(back);
+                tally.claimed -= back.size();
+            }
+            next = claims.size();
+            stopped = true;
+        }
     }
 
     /**
@@ -615,34 +846,6 @@ public final class RetentionService {
         }
     }
 
-    /**
-     * Disposes of the subject's items that are due now (after an erasure request), through the same claims, checks,
-     * handlers and audit as {@link #sweep}; items claimed by a running sweeper are left to it. Returns the outcome
-     * per item attempted.
-     */
-    public Map<ItemKey, DisposalRecord.Outcome> disposeDue(SubjectId subject) {
-        Map<ItemKey, DisposalRecord.Outcome> out = new java.util.LinkedHashMap<>();
-        for (RetainedItem item : store.items(subject)) {
-            Stopwatch leaseAge = new Stopwatch(clock);
-            Optional<Claim> claim = store.claimItem(item.key(), clock.instant(), node, lease);
-            claim.ifPresent(c -> {
-                // the claim carries the item as stored when claimed; the holds are read now
-                List<LegalHold> holds = store.holds(subject);
-                if (!leaseCovers(leaseAge)) {
-                    // the store took so long that the lease no longer covers a handler call: leave it to a sweep
-                    store.releaseClaims(List.of(c));
-                    return;
-                }
-                Pending p = attempt(c, c.item(), holds);
-                DisposalRecord.Outcome outcome = record(List.of(p)).get(0);
-                if (outcome != null) {
-                    out.put(item.key(), outcome);
-                }
-            });
-        }
-        return out;
-    }
-
     /** An attempt whose handler has run (or was not called), waiting to be recorded. */
     private record Pending(RetentionStore.FinishedAttempt attempt, DisposalRecord.Outcome outcome) {
     }
@@ -678,9 +881,9 @@ public final class RetentionService {
 
     /**
      * Judges one claimed item on {@code item} (as read at most {@code holdRecheck} ago) and the subject's
-     * {@code holds}, and calls its handler if it is due; returns the attempt to record.
+     * {@code holds}, and calls its handler through {@code batch} if it is due; returns the attempt to record.
      */
-    private Pending attempt(Claim claim, RetainedItem item, List<LegalHold> holds) {
+    private Pending attempt(Claim claim, RetainedItem item, List<LegalHold> holds, Batch batch) {
         // the ledger keeps microseconds: backoffs and cut-offs are computed from a truncated "now"
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         // 1. holds are checked again here, just before disposal, not only when planning
@@ -703,112 +906,15 @@ public final class RetentionService {
             return pending(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(retryMax))),
                     DisposalRecord.Outcome.NO_HANDLER, cutoff, action, ruleId, key, Optional.empty());
         }
-        Optional<String> failure = callHandler(handler,
-                new DisposalRequest(item.key(), action, ruleId, cutoff, key, claim.attempt()));
+        DisposalRequest request = new DisposalRequest(item.key(), action, ruleId, cutoff, key, claim.attempt());
+        RetainedItem retry = item.withRetry(claim.attempt(), Optional.of(now.plus(backoff(claim.attempt()))));
+        Optional<String> failure = batch.call(handler, request, givenUp -> pending(claim, retry,
+                DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, Optional.of(givenUp)));
         if (failure.isPresent()) {
-            return pending(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(backoff(claim.attempt())))),
-                    DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, failure);
+            return pending(claim, retry, DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, failure);
         }
         return pending(claim, item.withState(RetainedItem.State.DISPOSED).withRetry(0, Optional.empty()),
                 DisposalRecord.Outcome.DISPOSED, cutoff, action, ruleId, key, Optional.empty());
-    }
-
-    /**
-     * Calls {@code handler} on one of this service's handler threads and waits for it at most {@code handlerTimeout}.
-     * Returns empty when it returned, else the failure to audit: the class name of what it threw,
-     * {@code java.util.concurrent.TimeoutException} when it did not return in time (its thread is then interrupted
-     * and whatever it does later is never recorded: only the sweeping thread records outcomes), or
-     * {@code java.util.concurrent.RejectedExecutionException} when it was not called because a call for the same
-     * item given up earlier has not returned yet (never two calls for one item at once on this node). An
-     * {@link Error} other than an {@link AssertionError} is rethrown: the JVM is failing, not the disposal.
-     */
-    private Optional<String> callHandler(DisposalHandler handler, DisposalRequest request) {
-        Duration backoff = backoff(request.attempt());
-        if (!running.add(request.item())) {
-            LOG.warn("disposal handler for {} not called on attempt {}: its call given up after {} has not returned"
-                    + " yet; retrying in {}", request.item().category(), request.attempt(), handlerTimeout, backoff);
-            return Optional.of(RejectedExecutionException.class.getName());
-        }
-        HandlerCall call = new HandlerCall(handler, request);
-        try {
-            handlerThreads.execute(call);
-        } catch (RejectedExecutionException e) {
-            running.remove(request.item());
-            LOG.warn("disposal handler for {} could not be started on attempt {}; retrying in {}",
-                    request.item().category(), request.attempt(), backoff);
-            return Optional.of(RejectedExecutionException.class.getName());
-        }
-        try {
-            call.result.get(handlerTimeout.toNanos(), TimeUnit.NANOSECONDS);
-            return Optional.empty();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Error error && !(cause instanceof AssertionError)) {
-                throw error;
-            }
-            LOG.warn("disposal handler for {} failed on attempt {} ({}); retrying in {}", request.item().category(),
-                    request.attempt(), cause.getClass().getName(), backoff);
-            return Optional.of(cause.getClass().getName());
-        } catch (TimeoutException e) {
-            call.abandon();
-            LOG.warn("disposal handler for {} did not return within {} on attempt {}; interrupted, retrying in {}",
-                    request.item().category(), handlerTimeout, request.attempt(), backoff);
-            return Optional.of(TimeoutException.class.getName());
-        } catch (InterruptedException e) {
-            // the sweep is being stopped: give the handler up as failed, and keep the interrupt for the sweep loop
-            call.abandon();
-            Thread.currentThread().interrupt();
-            return Optional.of(InterruptedException.class.getName());
-        }
-    }
-
-    /**
-     * One handler call on a handler thread. Given up ({@link #abandon}) before it started, it never calls the handler;
-     * given up while running, its thread is interrupted. Either way the item stays in {@code running} until the
-     * thread is done with it.
-     */
-    private final class HandlerCall implements Runnable {
-        private final DisposalHandler handler;
-        private final DisposalRequest request;
-        private final CompletableFuture<Void> result = new CompletableFuture<>();
-        private Thread runner; // guarded by this
-        private boolean abandoned; // guarded by this
-
-        HandlerCall(DisposalHandler handler, DisposalRequest request) {
-            this.handler = handler;
-            this.request = request;
-        }
-
-        @Override
-        public void run() {
-            try {
-                synchronized (this) {
-                    if (abandoned) {
-                        return;
-                    }
-                    runner = Thread.currentThread();
-                }
-                try {
-                    handler.dispose(request);
-                    result.complete(null);
-                } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                } finally {
-                    synchronized (this) {
-                        runner = null; // from here on an abandon() must not interrupt this thread's next task
-                    }
-                }
-            } finally {
-                running.remove(request.item());
-            }
-        }
-
-        synchronized void abandon() {
-            abandoned = true;
-            if (runner != null) {
-                runner.interrupt();
-            }
-        }
     }
 
     private Pending pending(Claim claim, RetainedItem updated, DisposalRecord.Outcome outcome, Instant cutoff,
