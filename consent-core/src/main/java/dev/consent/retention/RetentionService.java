@@ -712,20 +712,29 @@ public final class RetentionService {
             } finally {
                 running.remove(request.item());
             }
+            boolean late;
             lock.lock();
             try {
                 if (worker != Thread.currentThread()) {
                     throw new GivenUp(); // whatever the handler did, too late: nothing of it is recorded
                 }
                 inCall = false;
+                // returned after its time, before the watching thread got round to giving it up: failed all the same,
+                // since the lease was only sure to outlast handlerTimeout
+                late = System.nanoTime() - callStarted >= waitNanos;
             } finally {
                 lock.unlock();
             }
-            if (thrown == null) {
-                return Optional.empty();
-            }
             if (thrown instanceof Error error && !(thrown instanceof AssertionError)) {
                 throw error; // the JVM is failing (or a test stands for it dying), not the disposal
+            }
+            if (late) {
+                LOG.warn("disposal handler for {} returned after more than {} on attempt {}; counted as failed,"
+                        + " retrying in {}", request.item().category(), handlerTimeout, request.attempt(), backoff);
+                return Optional.of(TimeoutException.class.getName());
+            }
+            if (thrown == null) {
+                return Optional.empty();
             }
             LOG.warn("disposal handler for {} failed on attempt {} ({}); retrying in {}", request.item().category(),
                     request.attempt(), thrown.getClass().getName(), backoff);
@@ -1021,17 +1030,19 @@ public final class RetentionService {
         }
 
         /**
-         * How long the sweeper waits for one {@link DisposalHandler} call. A call that has not returned by then counts
-         * as failed: it is audited with the failure {@code java.util.concurrent.TimeoutException}, its item is retried
-         * after the backoff like any failure, and the handler's thread is interrupted. Whatever the handler does after
-         * that is never recorded (only the sweeping thread records outcomes), so a late return cannot turn the failure
-         * into a disposal; until it returns, this node does not call the handler for that item again. A handler that
-         * ignores interruption may still be running when another node retries the item, so handlers must be
-         * idempotent (they must be anyway: see {@link DisposalHandler}).
+         * How long the sweeper waits for one {@link DisposalHandler} call. A call that has not returned within it
+         * counts as failed, whenever it returns: it is audited with the failure
+         * {@code java.util.concurrent.TimeoutException}, its item is retried after the backoff like any failure, and
+         * the handler's thread is interrupted. Nothing the handler does after that is recorded, so a late return
+         * cannot turn the failure into a disposal; until it returns, this node does not call the handler for that item
+         * again. The claim's lease outlasts the call's time (see {@link #lease(Duration)}), so no other sweeper takes
+         * the item over while the sweeper still waits for the call; a handler that ignores interruption may still be
+         * running when the item is retried elsewhere after its backoff, so handlers must be idempotent (they must be
+         * anyway: see {@link DisposalHandler}).
          *
-         * <p>Handlers run on this service's own daemon threads ({@code consent-disposal-<node>-<n>}), not on the
-         * thread that called {@link #sweep}: state bound to that thread (a transaction, a logging context) is not
-         * there. Default: a fifth of the {@link #lease(Duration) lease} (1 min with the default 5-min lease); at most
+         * <p>Handlers run on this service's own daemon threads ({@code consent-disposal-<node>-<n>}): a sweep works
+         * each batch through on one of them while the thread that called {@link #sweep} watches the calls' time. State
+         * bound to the calling thread (a transaction, a logging context) is not there. Default: a fifth of the {@link #lease(Duration) lease} (1 min with the default 5-min lease); at most
          * half the lease (checked by {@link #build()}), so that a lease always outlasts the call it covers.
          *
          * @throws InvalidValueException if {@code timeout} is null, zero or negative
