@@ -233,6 +233,8 @@ public abstract class RetentionStoreContract {
         assertThat(store.claimDue(T0, 10, "node-c", Duration.ofMinutes(5)))
                 .extracting(c -> c.item().key().subject().value()).as("b's renewed lease runs").containsExactly("a", "c");
         assertThat(store.renewClaims(List.of(), Duration.ofMinutes(5))).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.renewClaims(List.of(renewed.get(1).orElseThrow()),
+                Duration.ZERO)).isInstanceOf(dev.consent.InvalidValueException.class);
         // a renewed claim finishes like the claim it was
         Claim b = renewed.get(1).orElseThrow();
         assertThat(store.finishClaim(b, b.item().withState(RetainedItem.State.DISPOSED),

@@ -80,6 +80,8 @@ class RetentionAndRightsFailuresTest {
             calls.put("claimDue", () -> store.claimDue(T0, 10, "n", Duration.ofMinutes(1)));
             calls.put("claimItem", () -> store.claimItem(ITEM, T0, "n", Duration.ofMinutes(1)));
             calls.put("finishClaim", () -> store.finishClaim(claim, claim.item(), audit(claim)));
+            calls.put("renewClaims", () -> store.renewClaims(List.of(claim), Duration.ofMinutes(1)));
+            calls.put("releaseClaims", () -> store.releaseClaims(List.of(claim)));
             calls.put("saveHold", () -> store.saveHold(new LegalHold("h", ITEM.subject(), Set.of(), "r", "p", T0,
                     Optional.empty())));
             calls.put("hold", () -> store.hold("h"));
