@@ -26,6 +26,17 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -45,6 +56,21 @@ import java.util.function.UnaryOperator;
  *   <li>Several sweepers, on any number of nodes, never hold the same item at once; each disposal is audited
  *       exactly once; a crashed sweeper's items are taken over when its lease ends, and its handler is called
  *       again with the same idempotency key (at-least-once).</li>
+ *   <li><b>One clock for leases.</b> Leases are set and judged by the store's clock (the database's
+ *       {@code CURRENT_TIMESTAMP} in consent-jdbc, the in-memory store's own clock), never by a node's: a node whose
+ *       clock is ahead, by any amount, cannot take over the live claims of the others. Node clocks still decide
+ *       which items are due and when a backoff ends (the policy's time): a node whose clock is X ahead disposes of
+ *       items up to X early, so keep the nodes' clocks synchronised (NTP) to within what your retention periods
+ *       tolerate; leases do not depend on it.</li>
+ *   <li><b>A live lease for every handler call.</b> A handler is called only while the claim's lease, by this
+ *       service's own measure from before the claim or renewal was asked for, outlasts {@code handlerTimeout} plus a
+ *       hundredth of the lease; otherwise the rest of the batch is renewed first, in one store call, and items another
+ *       sweeper has taken over are given up without a call. A late outcome never overwrites another sweeper's:
+ *       recording is checked by the claim's token.</li>
+ *   <li><b>Bounded handler calls and sweeps.</b> A handler call that has not returned within
+ *       {@link Builder#handlerTimeout(Duration) handlerTimeout} (default a fifth of the lease) counts as failed and is
+ *       retried later; {@link #sweep} calls no handler once its budget is spent, and returns at most one
+ *       {@code handlerTimeout} (plus a few store calls) after it.</li>
  *   <li>The outcomes of a batch (item states and audit entries) are recorded together after its handlers ran, in
  *       one atomic store call ({@link RetentionStore#finishClaims}), and sooner, before the next item, whenever the
  *       batch has run for longer than {@code holdRecheck}. A sweeper that dies, or whose store write fails, leaves
@@ -70,8 +96,14 @@ public final class RetentionService {
     private final Duration retryBase;
     private final Duration retryMax;
     private final Duration holdRecheck;
+    private final Duration handlerTimeout;
+    private final long waitNanos;
+    /** Run batches (and so handler calls), so that the sweeper can stop waiting for a call (daemon threads, ended when idle). */
+    private final ExecutorService handlerThreads;
+    /** Items whose handler call has not returned yet, including calls given up after {@code handlerTimeout}. */
+    private final Set<ItemKey> running = ConcurrentHashMap.newKeySet();
 
-    private RetentionService(Builder b) {
+    private RetentionService(Builder b, Duration handlerTimeout) {
         this.engine = new RetentionEngine(b.policy);
         this.store = b.store;
         this.clock = b.clock;
@@ -82,6 +114,18 @@ public final class RetentionService {
         this.retryBase = b.retryBase;
         this.retryMax = b.retryMax;
         this.holdRecheck = b.holdRecheck;
+        this.handlerTimeout = handlerTimeout;
+        // a timeout of more than 292 years (the most nanoseconds a long holds) is waited for as that
+        this.waitNanos = handlerTimeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE
+                : handlerTimeout.toNanos();
+        AtomicInteger threads = new AtomicInteger();
+        String threadPrefix = "consent-disposal-" + node + "-";
+        this.handlerThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, threadPrefix + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     public static Builder builder() {
@@ -354,50 +398,149 @@ public final class RetentionService {
      * batch's outcomes and audit entries in one store call. When the batch has taken longer than
      * {@link Builder#holdRecheck(Duration) holdRecheck} (slow handlers), the outcomes so far are recorded and the
      * holds and items are read again before the next item. Safe to run on several nodes at once.
+     *
+     * <p>Threads: each batch is worked through on one of this service's handler threads while the calling thread
+     * watches how long each handler call takes (see {@link Builder#handlerTimeout(Duration)}); a batch costs one
+     * hand-over between threads, not one per item.
+     *
+     * <p>Leases: a handler is called only while the item's lease outlasts the call; when less is left, the rest of
+     * the batch is renewed in one store call first, and items another sweeper has taken over meanwhile are given up
+     * without calling their handlers.
+     *
+     * <p>Budget: at most {@code maxItems} items are claimed, and no handler is called once {@code maxDuration} has
+     * passed (by this service's clock or the JVM's monotonic clock, whichever says more); the claims of the batch not
+     * yet taken up are then given back for the next sweep. So a sweep returns at most {@code maxDuration} plus one
+     * {@code handlerTimeout} after it started, plus the time of the store calls made around that last handler call
+     * (reading holds and the item, renewing, recording the batch, giving claims back: each bounded by the store's
+     * own timeouts, not by this method). If the calling thread is interrupted, the handler call in progress is given
+     * up as failed, the batch's outcomes are recorded, the rest is given back, and the sweep returns with the
+     * thread's interrupt status set.
+     *
+     * @throws InvalidValueException if {@code maxItems} is below 1 or {@code maxDuration} is null
      */
     public SweepReport sweep(int maxItems, Duration maxDuration) {
         if (maxItems < 1) {
             throw new InvalidValueException("maxItems", maxItems, "must be 1 or more");
         }
-        long deadline = System.nanoTime() + Checks.required("maxDuration", maxDuration).toNanos();
+        Checks.required("maxDuration", maxDuration);
+        Stopwatch budget = new Stopwatch(clock);
         Tally tally = new Tally();
         boolean exhausted = false;
         while (true) {
-            if (tally.claimed >= maxItems || System.nanoTime() >= deadline) {
+            if (tally.claimed >= maxItems || budget.reached(maxDuration) || Thread.currentThread().isInterrupted()) {
                 exhausted = true;
                 break;
             }
             Instant readAt = clock.instant();
             Instant now = readAt.truncatedTo(ChronoUnit.MICROS);
+            // started before the claim is asked for: the store starts the lease later, so it lasts at least this long
+            Stopwatch leaseAge = new Stopwatch(clock);
             List<Claim> claims = store.claimDue(now, Math.min(batchSize, maxItems - tally.claimed), node, lease);
             if (claims.isEmpty()) {
                 break;
             }
             tally.claimed += claims.size();
-            // each claim carries its item as stored when claimed: no need to read it again while that is fresh
-            Map<SubjectId, List<LegalHold>> holds = store.holds(subjectsOf(claims, 0));
-            boolean itemsFresh = true;
-            List<Pending> pending = new ArrayList<>(claims.size());
-            for (int i = 0; i < claims.size(); i++) {
-                Claim claim = claims.get(i);
-                if (i > 0 && stale(readAt)) {
-                    // slow handlers: record what is done, then read holds (and items) again for the rest
-                    tally.add(record(pending));
-                    pending.clear();
-                    readAt = clock.instant();
-                    holds = store.holds(subjectsOf(claims, i));
-                    itemsFresh = false;
-                }
-                RetainedItem item = itemsFresh ? claim.item()
-                        : store.item(claim.item().key()).orElse(claim.item());
-                pending.add(attempt(claim, item, holds.getOrDefault(item.key().subject(), List.of())));
+            Batch batch = new Batch(claims, readAt, leaseAge, budget, maxDuration, tally);
+            if (!workThrough(batch)) {
+                exhausted = true;
+                break;
             }
-            tally.add(record(pending));
         }
         SweepReport report = new SweepReport(tally.claimed, tally.disposed, tally.failed, tally.held, tally.notDue,
                 tally.noHandler, tally.lost, exhausted);
         LOG.info("retention sweep on {}: {}", node, report);
         return report;
+    }
+
+    /**
+     * Disposes of the subject's items that are due now (after an erasure request), through the same claims, checks,
+     * handlers, handler timeout and audit as {@link #sweep}; items claimed by a running sweeper are left to it. Returns
+     * the outcome per item attempted.
+     */
+    public Map<ItemKey, DisposalRecord.Outcome> disposeDue(SubjectId subject) {
+        Map<ItemKey, DisposalRecord.Outcome> out = new java.util.LinkedHashMap<>();
+        for (RetainedItem item : store.items(subject)) {
+            Instant readAt = clock.instant();
+            Stopwatch leaseAge = new Stopwatch(clock);
+            Optional<Claim> claim = store.claimItem(item.key(), readAt, node, lease);
+            if (claim.isPresent()) {
+                // the claim carries the item as stored when claimed; the holds are read by the batch
+                Batch batch = new Batch(List.of(claim.get()), readAt, leaseAge, null, null, new Tally());
+                workThrough(batch);
+                out.putAll(batch.recorded);
+                if (Thread.currentThread().isInterrupted()) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Works {@code batch} through on handler threads, from this thread: starts it on one, and whenever a handler call
+     * outlives {@code handlerTimeout} (or this thread is interrupted) gives that call up, records it as failed and
+     * starts the rest of the batch on another handler thread. Returns whether the sweep may go on (false when the
+     * batch stopped early). What the batch threw (a store failure, an {@link Error} from a handler) is thrown here.
+     */
+    private boolean workThrough(Batch batch) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                handlerThreads.execute(batch);
+                String givenUp = null;
+                batch.lock.lock();
+                try {
+                    while (!batch.done) {
+                        long wait = waitNanos;
+                        if (batch.inCall) {
+                            long elapsed = System.nanoTime() - batch.callStarted;
+                            if (interrupted || elapsed >= waitNanos) {
+                                givenUp = interrupted ? InterruptedException.class.getName()
+                                        : TimeoutException.class.getName();
+                                batch.worker.interrupt();
+                                batch.worker = null; // from now on that thread leaves as soon as its call returns
+                                batch.inCall = false;
+                                break;
+                            }
+                            wait = waitNanos - elapsed;
+                        }
+                        // not in a call: wake at the latest when a call begun meanwhile would be due to end
+                        try {
+                            batch.changed.awaitNanos(wait);
+                        } catch (InterruptedException e) {
+                            // asked to stop: the batch stops before its next item, a call in progress is given up
+                            interrupted = true;
+                            batch.stopAsked = true;
+                        }
+                    }
+                } finally {
+                    batch.lock.unlock();
+                }
+                if (givenUp == null) {
+                    if (batch.failure instanceof RuntimeException e) {
+                        throw e;
+                    }
+                    if (batch.failure instanceof Error e) {
+                        throw e;
+                    }
+                    return !batch.stopped;
+                }
+                // the given-up thread touches nothing of the batch any more: record the item, go on with the rest
+                batch.giveUpCall(givenUp);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Whether a lease obtained when {@code leaseAge} was started still outlasts a handler call begun now, with a
+     * margin of a hundredth of the lease for the store's clock running at another rate than this JVM's.
+     */
+    private boolean leaseCovers(Stopwatch leaseAge) {
+        return leaseAge.elapsed().plus(handlerTimeout).plus(lease.dividedBy(100)).compareTo(lease) <= 0;
     }
 
     /** Whether holds and items read at {@code readAt} are too old to judge the next item on. */
@@ -408,9 +551,287 @@ public final class RetentionService {
     private static Set<SubjectId> subjectsOf(List<Claim> claims, int from) {
         Set<SubjectId> out = new LinkedHashSet<>();
         for (int i = from; i < claims.size(); i++) {
-            out.add(claims.get(i).item().key().subject());
+            if (claims.get(i) != null) {
+                out.add(claims.get(i).item().key().subject());
+            }
         }
         return out;
+    }
+
+    /** Thrown on a handler thread whose call was given up: it leaves the batch at once, touching nothing of it. */
+    private static final class GivenUp extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        GivenUp() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * One claimed batch, worked through in claim order on a handler thread ({@link #run}) while the thread that
+     * started it watches the handler calls ({@link #workThrough}). The batch's state is used by one thread at a time:
+     * the handler thread while it runs; the watching thread once it has given up a call (the handler thread is then
+     * inside that call, and leaves without touching anything when it returns), until it starts the batch again.
+     */
+    private final class Batch implements Runnable {
+        private final List<Claim> claims; // null where given up at a renewal
+        private final Stopwatch budget; // null: no budget (disposeDue)
+        private final Duration maxDuration;
+        private final Tally tally;
+        /** The outcomes recorded, per item. */
+        final Map<ItemKey, DisposalRecord.Outcome> recorded = new java.util.LinkedHashMap<>();
+        private final List<Pending> pending = new ArrayList<>();
+        private Stopwatch leaseAge;
+        private Instant readAt;
+        private Map<SubjectId, List<LegalHold>> holds;
+        private boolean itemsFresh = true;
+        private int next;
+        private boolean stopped;
+        /** What the call in progress records if it is given up, by failure. */
+        private Function<String, Pending> ifGivenUp;
+
+        // between the handler thread and the watching thread
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition changed = lock.newCondition();
+        /** The handler thread working on the batch; null before it starts and once its call was given up. */
+        Thread worker; // guarded by lock
+        boolean inCall; // guarded by lock
+        long callStarted; // guarded by lock
+        boolean done; // guarded by lock
+        Throwable failure; // guarded by lock
+        volatile boolean stopAsked;
+
+        Batch(List<Claim> claims, Instant readAt, Stopwatch leaseAge, Stopwatch budget, Duration maxDuration,
+                Tally tally) {
+            this.claims = new ArrayList<>(claims);
+            this.readAt = readAt;
+            this.leaseAge = leaseAge;
+            this.budget = budget;
+            this.maxDuration = maxDuration;
+            this.tally = tally;
+        }
+
+        @Override
+        public void run() {
+            lock.lock();
+            try {
+                worker = Thread.currentThread();
+            } finally {
+                lock.unlock();
+            }
+            Throwable thrown = null;
+            try {
+                workThrough();
+            } catch (GivenUp e) {
+                return; // the watching thread owns the batch now
+            } catch (Throwable t) {
+                thrown = t;
+            }
+            lock.lock();
+            try {
+                failure = thrown;
+                done = true;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The sweep's loop over the batch's items, from {@code next} on. */
+        private void workThrough() {
+            // each claim carries its item as stored when claimed: no need to read it again while that is fresh
+            if (holds == null) {
+                holds = store.holds(subjectsOf(claims, next));
+            }
+            for (; next < claims.size(); next++) {
+                if (stopAsked || budget != null && budget.reached(maxDuration)) {
+                    // no handler is called once the budget is spent: record what is done, give the rest back
+                    stop();
+                    return;
+                }
+                if (claims.get(next) == null) {
+                    continue; // given up at a renewal: another sweeper holds it
+                }
+                if (next > 0 && stale(readAt)) {
+                    // slow handlers: record what is done, then read holds (and items) again for the rest
+                    recordPending();
+                    readAt = clock.instant();
+                    holds = store.holds(subjectsOf(claims, next));
+                    itemsFresh = false;
+                }
+                if (!leaseCovers(leaseAge)) {
+                    // the lease may end while the handler runs: record what is done while its claims still hold,
+                    // then renew the rest of the batch at once, giving up what another sweeper has taken over
+                    recordPending();
+                    leaseAge = new Stopwatch(clock);
+                    renewRest();
+                    if (!leaseCovers(leaseAge)) {
+                        LOG.warn("retention sweep on {}: renewing the leases took so long that they no longer cover"
+                                + " a handler call; stopping, the rest of the batch is given back", node);
+                        stop();
+                        return;
+                    }
+                    if (claims.get(next) == null) {
+                        continue;
+                    }
+                }
+                Claim claim = claims.get(next);
+                RetainedItem item = itemsFresh ? claim.item() : store.item(claim.item().key()).orElse(claim.item());
+                pending.add(attempt(claim, item, holds.getOrDefault(item.key().subject(), List.of()), this));
+            }
+            recordPending();
+        }
+
+        /**
+         * Calls the handler on this (handler) thread, visibly to the watching thread, which may give the call up.
+         * Returns empty when the handler returned, else the failure to audit (the class name of what it threw).
+         *
+         * @throws GivenUp if the watching thread gave the call up meanwhile
+         */
+        Optional<String> call(DisposalHandler handler, DisposalRequest request,
+                Function<String, Pending> recordIfGivenUp) {
+            Duration backoff = backoff(request.attempt());
+            if (!running.add(request.item())) {
+                LOG.warn("disposal handler for {} not called on attempt {}: a call given up after {} has not returned"
+                        + " yet; retrying in {}", request.item().category(), request.attempt(), handlerTimeout, backoff);
+                return Optional.of(RejectedExecutionException.class.getName());
+            }
+            lock.lock();
+            try {
+                ifGivenUp = recordIfGivenUp;
+                inCall = true;
+                callStarted = System.nanoTime();
+            } finally {
+                lock.unlock();
+            }
+            Throwable thrown = null;
+            try {
+                handler.dispose(request);
+            } catch (Throwable t) {
+                thrown = t;
+            } finally {
+                running.remove(request.item());
+            }
+            boolean late;
+            lock.lock();
+            try {
+                if (worker != Thread.currentThread()) {
+                    throw new GivenUp(); // whatever the handler did, too late: nothing of it is recorded
+                }
+                inCall = false;
+                // returned after its time, before the watching thread got round to giving it up: failed all the same,
+                // since the lease was only sure to outlast handlerTimeout
+                late = System.nanoTime() - callStarted >= waitNanos;
+            } finally {
+                lock.unlock();
+            }
+            if (thrown instanceof Error error && !(thrown instanceof AssertionError)) {
+                throw error; // the JVM is failing (or a test stands for it dying), not the disposal
+            }
+            if (late) {
+                LOG.warn("disposal handler for {} returned after more than {} on attempt {}; counted as failed,"
+                        + " retrying in {}", request.item().category(), handlerTimeout, request.attempt(), backoff);
+                return Optional.of(TimeoutException.class.getName());
+            }
+            if (thrown == null) {
+                return Optional.empty();
+            }
+            LOG.warn("disposal handler for {} failed on attempt {} ({}); retrying in {}", request.item().category(),
+                    request.attempt(), thrown.getClass().getName(), backoff);
+            return Optional.of(thrown.getClass().getName());
+        }
+
+        /** On the watching thread, once it gave up the call in progress: that item failed, with {@code failure}. */
+        void giveUpCall(String failure) {
+            Pending p = ifGivenUp.apply(failure);
+            Claim claim = p.attempt().claim();
+            LOG.warn("disposal handler for {} given up on attempt {} ({}, timeout {}); interrupted, retrying in {}",
+                    claim.item().key().category(), claim.attempt(), failure, handlerTimeout, backoff(claim.attempt()));
+            pending.add(p);
+            next++;
+        }
+
+        private void recordPending() {
+            List<DisposalRecord.Outcome> outcomes = record(pending);
+            for (int i = 0; i < outcomes.size(); i++) {
+                if (outcomes.get(i) != null) {
+                    recorded.put(pending.get(i).attempt().claim().item().key(), outcomes.get(i));
+                }
+            }
+            tally.add(outcomes);
+            pending.clear();
+        }
+
+        /** Renews the claims from {@code next} on in one store call; those lost to another sweeper become null. */
+        private void renewRest() {
+            List<Integer> at = new ArrayList<>();
+            List<Claim> held = new ArrayList<>();
+            for (int i = next; i < claims.size(); i++) {
+                if (claims.get(i) != null) {
+                    at.add(i);
+                    held.add(claims.get(i));
+                }
+            }
+            List<Optional<Claim>> renewed = store.renewClaims(held, lease);
+            if (renewed.size() != held.size()) {
+                throw new StoreException("renewClaims", "the store answered " + renewed.size() + " renewals for "
+                        + held.size());
+            }
+            int lost = 0;
+            for (int n = 0; n < held.size(); n++) {
+                claims.set(at.get(n), renewed.get(n).orElse(null));
+                lost += renewed.get(n).isPresent() ? 0 : 1;
+            }
+            if (lost > 0) {
+                tally.lost += lost;
+                LOG.warn("retention sweep on {}: {} claims expired before their handlers were called and were taken"
+                        + " over by another sweeper; given up", node, lost);
+            }
+        }
+
+        /** Ends the sweep early: records what is done and gives the claims not taken up back for the next sweep. */
+        private void stop() {
+            recordPending();
+            List<Claim> back = new ArrayList<>();
+            for (int i = next; i < claims.size(); i++) {
+                if (claims.get(i) != null) {
+                    back.add(claims.get(i));
+                }
+            }
+            if (!back.isEmpty()) {
+                store.releaseClaims(back);
+                tally.claimed -= back.size();
+            }
+            next = claims.size();
+            stopped = true;
+        }
+    }
+
+    /**
+     * Time passed since it was started, by the service's clock and by the JVM's monotonic clock, whichever says more:
+     * a wall clock stepped back cannot stretch a lease or a budget, and a test clock moved forward runs them out as
+     * a slow handler would.
+     */
+    private static final class Stopwatch {
+        private final Clock clock;
+        private final Instant startedAt;
+        private final long startedNanos;
+
+        Stopwatch(Clock clock) {
+            this.clock = clock;
+            this.startedAt = clock.instant();
+            this.startedNanos = System.nanoTime();
+        }
+
+        Duration elapsed() {
+            Duration byClock = Duration.between(startedAt, clock.instant());
+            Duration byTicks = Duration.ofNanos(System.nanoTime() - startedNanos);
+            return byClock.compareTo(byTicks) > 0 ? byClock : byTicks;
+        }
+
+        boolean reached(Duration limit) {
+            return elapsed().compareTo(limit) >= 0;
+        }
     }
 
     /** A sweep's counts so far. */
@@ -432,27 +853,6 @@ public final class RetentionService {
                 }
             }
         }
-    }
-
-    /**
-     * Disposes of the subject's items that are due now (after an erasure request), through the same claims, checks,
-     * handlers and audit as {@link #sweep}; items claimed by a running sweeper are left to it. Returns the outcome
-     * per item attempted.
-     */
-    public Map<ItemKey, DisposalRecord.Outcome> disposeDue(SubjectId subject) {
-        Map<ItemKey, DisposalRecord.Outcome> out = new java.util.LinkedHashMap<>();
-        for (RetainedItem item : store.items(subject)) {
-            Optional<Claim> claim = store.claimItem(item.key(), clock.instant(), node, lease);
-            claim.ifPresent(c -> {
-                // the claim carries the item as stored when claimed; the holds are read now
-                Pending p = attempt(c, c.item(), store.holds(subject));
-                DisposalRecord.Outcome outcome = record(List.of(p)).get(0);
-                if (outcome != null) {
-                    out.put(item.key(), outcome);
-                }
-            });
-        }
-        return out;
     }
 
     /** An attempt whose handler has run (or was not called), waiting to be recorded. */
@@ -490,9 +890,9 @@ public final class RetentionService {
 
     /**
      * Judges one claimed item on {@code item} (as read at most {@code holdRecheck} ago) and the subject's
-     * {@code holds}, and calls its handler if it is due; returns the attempt to record.
+     * {@code holds}, and calls its handler through {@code batch} if it is due; returns the attempt to record.
      */
-    private Pending attempt(Claim claim, RetainedItem item, List<LegalHold> holds) {
+    private Pending attempt(Claim claim, RetainedItem item, List<LegalHold> holds, Batch batch) {
         // the ledger keeps microseconds: backoffs and cut-offs are computed from a truncated "now"
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         // 1. holds are checked again here, just before disposal, not only when planning
@@ -515,14 +915,12 @@ public final class RetentionService {
             return pending(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(retryMax))),
                     DisposalRecord.Outcome.NO_HANDLER, cutoff, action, ruleId, key, Optional.empty());
         }
-        try {
-            handler.dispose(new DisposalRequest(item.key(), action, ruleId, cutoff, key, claim.attempt()));
-        } catch (Exception | AssertionError e) {
-            Duration backoff = backoff(claim.attempt());
-            LOG.warn("disposal handler for {} failed on attempt {} ({}); retrying in {}", item.key().category(),
-                    claim.attempt(), e.getClass().getName(), backoff);
-            return pending(claim, item.withRetry(claim.attempt(), Optional.of(now.plus(backoff))),
-                    DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, Optional.of(e.getClass().getName()));
+        DisposalRequest request = new DisposalRequest(item.key(), action, ruleId, cutoff, key, claim.attempt());
+        RetainedItem retry = item.withRetry(claim.attempt(), Optional.of(now.plus(backoff(claim.attempt()))));
+        Optional<String> failure = batch.call(handler, request, givenUp -> pending(claim, retry,
+                DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, Optional.of(givenUp)));
+        if (failure.isPresent()) {
+            return pending(claim, retry, DisposalRecord.Outcome.FAILED, cutoff, action, ruleId, key, failure);
         }
         return pending(claim, item.withState(RetainedItem.State.DISPOSED).withRetry(0, Optional.empty()),
                 DisposalRecord.Outcome.DISPOSED, cutoff, action, ruleId, key, Optional.empty());
@@ -564,6 +962,7 @@ public final class RetentionService {
         private Duration retryBase = Duration.ofMinutes(1);
         private Duration retryMax = Duration.ofHours(6);
         private Duration holdRecheck = Duration.ofSeconds(1);
+        private Duration handlerTimeout; // null: a fifth of the lease
 
         private Builder() {
         }
@@ -596,7 +995,12 @@ public final class RetentionService {
             return this;
         }
 
-        /** How long a claim is exclusive; a crashed sweeper's items are taken over after it. Default 5 min. */
+        /**
+         * How long a claim is exclusive; a crashed sweeper's items are taken over after it. Default 5 min. Measured by
+         * the store's clock (a database's own clock), never by a node's: see {@link RetentionStore#claimDue}. A sweeper
+         * renews its claims before a handler call whenever less than {@link #handlerTimeout(Duration) handlerTimeout}
+         * (plus a hundredth of the lease) is left of them.
+         */
         public Builder lease(Duration lease) {
             this.lease = lease;
             return this;
@@ -625,6 +1029,32 @@ public final class RetentionService {
             return this;
         }
 
+        /**
+         * How long the sweeper waits for one {@link DisposalHandler} call. A call that has not returned within it
+         * counts as failed, whenever it returns: it is audited with the failure
+         * {@code java.util.concurrent.TimeoutException}, its item is retried after the backoff like any failure, and
+         * the handler's thread is interrupted. Nothing the handler does after that is recorded, so a late return
+         * cannot turn the failure into a disposal; until it returns, this node does not call the handler for that item
+         * again. The claim's lease outlasts the call's time (see {@link #lease(Duration)}), so no other sweeper takes
+         * the item over while the sweeper still waits for the call; a handler that ignores interruption may still be
+         * running when the item is retried elsewhere after its backoff, so handlers must be idempotent (they must be
+         * anyway: see {@link DisposalHandler}).
+         *
+         * <p>Handlers run on this service's own daemon threads ({@code consent-disposal-<node>-<n>}): a sweep works
+         * each batch through on one of them while the thread that called {@link #sweep} watches the calls' time. State
+         * bound to the calling thread (a transaction, a logging context) is not there. Default: a fifth of the {@link #lease(Duration) lease} (1 min with the default 5-min lease); at most
+         * half the lease (checked by {@link #build()}), so that a lease always outlasts the call it covers.
+         *
+         * @throws InvalidValueException if {@code timeout} is null, zero or negative
+         */
+        public Builder handlerTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new InvalidValueException("handlerTimeout", timeout, "must be a positive duration");
+            }
+            this.handlerTimeout = timeout;
+            return this;
+        }
+
         public RetentionService build() {
             Checks.required("policy", policy);
             if (store == null) {
@@ -645,6 +1075,14 @@ public final class RetentionService {
             if (holdRecheck == null || holdRecheck.isNegative()) {
                 throw new InvalidValueException("holdRecheck", holdRecheck, "must be zero or a positive duration");
             }
+            Duration timeout = handlerTimeout == null ? lease.dividedBy(5) : handlerTimeout;
+            if (timeout.isZero()) {
+                throw new InvalidValueException("lease", lease, "is too short to leave a handler call any time");
+            }
+            if (timeout.compareTo(lease.dividedBy(2)) > 0) {
+                throw new InvalidValueException("handlerTimeout", timeout, "must be at most half the lease (" + lease
+                        + "): a handler is called only while its claim's lease outlasts the call");
+            }
             Set<CategoryId> unknown = new LinkedHashSet<>();
             for (CategoryId c : handlers.keySet()) {
                 if (policy.findCategory(c).isEmpty()) {
@@ -654,7 +1092,7 @@ public final class RetentionService {
             if (!unknown.isEmpty()) {
                 throw new InvalidValueException("handler", unknown, "names categories the policy does not declare");
             }
-            return new RetentionService(this);
+            return new RetentionService(this, timeout);
         }
     }
 }

@@ -22,6 +22,7 @@ import dev.consent.recipients.NoticeFinish;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientNotice;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -46,8 +47,12 @@ import java.util.function.UnaryOperator;
  *
  * <p>Writes take one lock, so they are serialised; reads take no lock and see each subject's events as
  * an immutable snapshot.
+ *
+ * <p>Sweeper leases are set and judged by this store's one clock (see {@link RetentionStore#claimDue}), given to the
+ * constructor, so every service sharing the store agrees on them whatever clocks the services have.
  */
 public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore {
+    private final Clock leaseClock;
     private final Object writeLock = new Object();
     private final Map<SubjectId, List<ConsentEvent>> chains = new ConcurrentHashMap<>();
     private final Map<EventId, ConsentEvent> byId = new ConcurrentHashMap<>();
@@ -58,6 +63,20 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Guarded by {@code writeLock}. Positions are dense from 1, so entry n sits at index n - 1. */
     private final List<Change> changes = new ArrayList<>();
+
+    /** A store whose sweeper leases run on the system clock (UTC). */
+    public InMemoryStore() {
+        this(Clock.systemUTC());
+    }
+
+    /**
+     * A store whose sweeper leases are set and judged by {@code leaseClock} (tests move it to run leases out).
+     *
+     * @throws InvalidValueException if {@code leaseClock} is null
+     */
+    public InMemoryStore(Clock leaseClock) {
+        this.leaseClock = Checks.required("leaseClock", leaseClock);
+    }
 
     @Override
     public Map<SubjectId, ChainHead> heads(Collection<SubjectId> subjects) {
@@ -339,7 +358,11 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
     @Override
     public List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
         positive(limit);
+        Checks.required("now", now);
+        positiveLease(lease);
         synchronized (retentionLock) {
+            // due and backoff by the caller's clock; leases by this store's own
+            Instant leaseNow = leaseClock.instant();
             List<Claim> out = new ArrayList<>();
             for (Map.Entry<DueCursor, ItemKey> e : dueIndex.entrySet()) {
                 if (e.getKey().dueAt().isAfter(now) || out.size() >= limit) {
@@ -347,13 +370,13 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
                 }
                 RetainedItem item = items.get(e.getValue());
                 ClaimRow held = claims.get(item.key());
-                if (held != null && held.leaseUntil().isAfter(now)) {
+                if (held != null && held.leaseUntil().isAfter(leaseNow)) {
                     continue;
                 }
                 if (item.notBefore().isPresent() && item.notBefore().get().isAfter(now)) {
                     continue;
                 }
-                ClaimRow row = new ClaimRow(UUID.randomUUID().toString(), owner, now.plus(lease));
+                ClaimRow row = new ClaimRow(UUID.randomUUID().toString(), owner, leaseNow.plus(lease));
                 claims.put(item.key(), row);
                 out.add(new Claim(item, row.token(), owner, row.leaseUntil(), item.attempts() + 1));
             }
@@ -363,7 +386,10 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
 
     @Override
     public Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease) {
+        Checks.required("now", now);
+        positiveLease(lease);
         synchronized (retentionLock) {
+            Instant leaseNow = leaseClock.instant();
             RetainedItem item = items.get(key);
             if (item == null || item.state() != RetainedItem.State.ACTIVE || item.dueAt().isEmpty()
                     || item.dueAt().get().isAfter(now)
@@ -371,12 +397,66 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
                 return Optional.empty();
             }
             ClaimRow held = claims.get(key);
-            if (held != null && held.leaseUntil().isAfter(now)) {
+            if (held != null && held.leaseUntil().isAfter(leaseNow)) {
                 return Optional.empty();
             }
-            ClaimRow row = new ClaimRow(UUID.randomUUID().toString(), owner, now.plus(lease));
+            ClaimRow row = new ClaimRow(UUID.randomUUID().toString(), owner, leaseNow.plus(lease));
             claims.put(key, row);
             return Optional.of(new Claim(item, row.token(), owner, row.leaseUntil(), item.attempts() + 1));
+        }
+    }
+
+    /** {@inheritDoc} Atomic: the whole list is renewed under the store's lock, at one instant of its clock. */
+    @Override
+    public List<Optional<Claim>> renewClaims(List<Claim> toRenew, Duration lease) {
+        checkClaims(toRenew);
+        positiveLease(lease);
+        synchronized (retentionLock) {
+            Instant until = leaseClock.instant().plus(lease);
+            List<Optional<Claim>> out = new ArrayList<>(toRenew.size());
+            for (Claim c : toRenew) {
+                ClaimRow held = claims.get(c.item().key());
+                if (held == null || !held.token().equals(c.token())) {
+                    out.add(Optional.empty());
+                    continue;
+                }
+                claims.put(c.item().key(), new ClaimRow(held.token(), held.owner(), until));
+                out.add(Optional.of(new Claim(c.item(), c.token(), c.owner(), until, c.attempt())));
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    /** {@inheritDoc} Atomic: the whole list is released under the store's lock. */
+    @Override
+    public List<Boolean> releaseClaims(List<Claim> toRelease) {
+        checkClaims(toRelease);
+        synchronized (retentionLock) {
+            List<Boolean> out = new ArrayList<>(toRelease.size());
+            for (Claim c : toRelease) {
+                ClaimRow held = claims.get(c.item().key());
+                boolean mine = held != null && held.token().equals(c.token());
+                if (mine) {
+                    claims.remove(c.item().key());
+                }
+                out.add(mine);
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    private static void checkClaims(List<Claim> list) {
+        Checks.required("claims", list);
+        for (Claim c : list) {
+            Checks.required("claim", c);
+            Checks.required("claim.item", c.item());
+            Checks.required("claim.token", c.token());
+        }
+    }
+
+    private static void positiveLease(Duration lease) {
+        if (lease == null || lease.isNegative() || lease.isZero()) {
+            throw new InvalidValueException("lease", lease, "must be a positive duration");
         }
     }
 

@@ -53,20 +53,49 @@ public interface RetentionStore {
      * item while its lease runs; a lease that has expired can be claimed again. Each claim's attempt is the
      * item's failed attempts plus one, and its {@link Claim#item() item} is the item as stored when it was
      * claimed (read in the same atomic step), so the caller need not read it again.
+     *
+     * <p>Two clocks, on purpose. {@code now} is the caller's clock, the policy's time: it decides which items are
+     * due and which backoffs are over. Leases are set and judged by the <b>store's own clock</b> alone (a database's
+     * {@code CURRENT_TIMESTAMP}, the in-memory store's one clock): a claim's lease ends {@code lease} after the store's
+     * instant of claiming, and it has expired once the store's clock has passed that end. So a caller whose clock is
+     * ahead of the others' cannot take over their live claims, however far ahead it is; what clock skew between
+     * nodes still shifts is only when an item counts as due.
      */
     List<Claim> claimDue(Instant now, int limit, String owner, Duration lease);
 
     /**
      * Claims one item, as {@link #claimDue} would, if it is active, due at or before {@code now}, not claimed under an
-     * unexpired lease and not waiting out a backoff (used to dispose of an erased subject's items at once).
+     * unexpired lease (by the store's clock) and not waiting out a backoff (used to dispose of an erased subject's
+     * items at once).
      */
     Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease);
+
+    /**
+     * Extends the leases of claims that are still held, atomically and for the whole list at once (one write, not
+     * one per claim): for each claim whose token is still the item's, the lease ends {@code lease} after the store's
+     * current instant (its own clock, as for {@link #claimDue}). A claim whose lease has ended but that no one took
+     * over is still the only claim on its item and is renewed too. Returns, per claim in list order, the renewed
+     * claim (same token, item and attempt, the new lease end) or empty when the claim was lost: taken over by another
+     * caller after its lease ended, finished, or released. Nothing else about the item changes.
+     */
+    List<Optional<Claim>> renewClaims(List<Claim> claims, Duration lease);
+
+    /**
+     * Gives claims back unused (a sweep whose budget ran out before their handlers were called): each claim still
+     * held is cleared, so the item can be claimed again at once; the item, its failed attempts and its backoff are
+     * unchanged and no audit entry is written. Atomic for the whole list. Returns, per claim in list order, whether
+     * it was still held.
+     */
+    List<Boolean> releaseClaims(List<Claim> claims);
 
     /**
      * Records a finished attempt if {@code claim} is still held (its token matches), atomically: clears the claim,
      * appends {@code audit}, and saves {@code updated} if the stored version is still {@code updated.version()}
      * (if another writer changed the item meanwhile, e.g. a new purchase moved an anchor, its newer state is
-     * kept and will be evaluated again). Returns false and changes nothing if the claim was lost.
+     * kept and will be evaluated again). Returns false and changes nothing if the claim was lost: a late finish,
+     * whose lease ended and whose item another caller claimed (and perhaps finished) meanwhile, never overwrites that
+     * caller's outcome nor adds a second audit entry. A finish whose lease ended but that no one took over is still
+     * recorded: its claim was the only one.
      */
     boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit);
 

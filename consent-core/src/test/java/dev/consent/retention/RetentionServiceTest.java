@@ -10,6 +10,7 @@ import dev.consent.testing.MutableClock;
 import dev.consent.testing.RetentionPolicy;
 import org.junit.jupiter.api.Test;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,14 +24,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class RetentionServiceTest {
     private final MutableClock clock = MutableClock.at("2025-01-10T09:00:00Z");
-    private final InMemoryStore store = new InMemoryStore();
+    /** Leases run on the store's clock: the same test clock here, so that tests can run them out. */
+    private final InMemoryStore store = new InMemoryStore(clock);
     private final List<DisposalRequest> disposed = Collections.synchronizedList(new ArrayList<>());
     private final SubjectId alice = SubjectId.of("alice");
 
@@ -277,10 +281,11 @@ class RetentionServiceTest {
         slow.recordAnchor(SubjectId.of("s1"), "access.log", Anchor.COLLECTED, clock.instant().plusSeconds(1));
         clock.advance(Duration.ofDays(91));
 
-        SweepReport report = slow.sweep(10, Duration.ofSeconds(10));
+        // a budget the slow handler does not spend (budgets are measured by the service's clock too)
+        SweepReport report = slow.sweep(10, Duration.ofMinutes(10));
 
         assertThat(report.lostClaims()).isEqualTo(1);
-        assertThat(report.disposed()).isEqualTo(1);
+        assertThat(report.disposed()).as("s1's lease ended too, but no one took it over: renewed").isEqualTo(1);
         assertThat(store.disposals(0, 10)).extracting(DisposalRecord::node).containsExactlyInAnyOrder("fast", "slow");
     }
 
@@ -391,7 +396,7 @@ class RetentionServiceTest {
         assertThat(calls.get("claimDue").get()).isEqualTo(4); // 4 + 4 + 2, then none left
         assertThat(calls.get("holds(many)").get()).isEqualTo(3);
         assertThat(calls.get("finishClaims").get()).isEqualTo(3);
-        assertThat(calls).doesNotContainKeys("item", "holds", "finishClaim");
+        assertThat(calls).doesNotContainKeys("item", "holds", "finishClaim", "renewClaims", "releaseClaims");
         assertThat(store.disposals(0, 100)).extracting(DisposalRecord::sequence)
                 .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
     }
@@ -433,6 +438,171 @@ class RetentionServiceTest {
         assertThat(audit).extracting(DisposalRecord::node).contains("a", "b");
     }
 
+    private static Map<String, AtomicInteger> counter() {
+        return new ConcurrentHashMap<>();
+    }
+
+    private static void count(Map<String, AtomicInteger> calls, DisposalRequest r) {
+        calls.computeIfAbsent(r.item().subject().value(), k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    @Test
+    void aNodeWhoseClockIsAheadCannotTakeOverLiveClaims() {
+        Map<String, AtomicInteger> calls = counter();
+        RetentionService[] ahead = new RetentionService[1];
+        SweepReport[] aheadReport = new SweepReport[1];
+        RetentionService a = twoDueInOneBatch(service().node("a").handler("access.log", r -> {
+            count(calls, r);
+            if (r.item().subject().value().equals("s0")) {
+                clock.advance(Duration.ofMinutes(4)); // a slow handler, still within the 5-minute lease
+                aheadReport[0] = ahead[0].sweep(10, Duration.ofSeconds(10));
+            }
+        }));
+        // node b's clock runs 90 s ahead: by it, node a's leases ended 30 s ago
+        ahead[0] = service().node("b").clock(Clock.offset(clock, Duration.ofSeconds(90)))
+                .handler("access.log", r -> count(calls, r)).build();
+
+        SweepReport report = a.sweep(10, Duration.ofMinutes(10));
+
+        assertThat(aheadReport[0].claimed()).as("leases are judged by the store's clock").isZero();
+        assertThat(report.disposed()).isEqualTo(2);
+        assertThat(calls).containsOnlyKeys("s0", "s1").allSatisfy((k, v) -> assertThat(v).hasValue(1));
+        assertThat(store.disposals(0, 10)).extracting(DisposalRecord::node).containsExactly("a", "a");
+    }
+
+    @Test
+    void aHandlerIsCalledOnlyUnderALiveLeaseAndItemsTakenOverMeanwhileAreGivenUp() {
+        Map<String, AtomicInteger> calls = counter();
+        RetentionService[] other = new RetentionService[1];
+        RetentionService a = service().node("a").batchSize(3).handler("access.log", r -> {
+            count(calls, r);
+            if (r.item().subject().value().equals("s0")) {
+                // s0's handler runs past the lease of the whole batch; node b takes s0 and s1 over meanwhile
+                clock.advance(Duration.ofMinutes(6));
+                other[0].sweep(2, Duration.ofSeconds(10));
+            }
+        }).build();
+        other[0] = service().node("b").handler("access.log", r -> count(calls, r)).build();
+        for (int i = 0; i < 3; i++) {
+            a.recordAnchor(SubjectId.of("s" + i), "access.log", Anchor.COLLECTED, clock.instant().plusSeconds(i));
+        }
+        clock.advance(Duration.ofDays(91));
+
+        SweepReport report = a.sweep(10, Duration.ofMinutes(10));
+
+        // before s1's handler node a renews what is left of its batch: s1 is node b's now, s2 is still a's
+        assertThat(calls.get("s1")).as("never handled by two nodes").hasValue(1);
+        assertThat(calls.get("s2")).hasValue(1);
+        assertThat(calls.get("s0")).as("the call in flight when the lease ended; a handler timeout prevents it")
+                .hasValue(2);
+        assertThat(report.claimed()).isEqualTo(3);
+        assertThat(report.disposed()).isEqualTo(1);
+        assertThat(report.lostClaims()).as("s0 refused when recorded, s1 given up at the renewal").isEqualTo(2);
+        List<DisposalRecord> audit = store.disposals(0, 10);
+        assertThat(audit).hasSize(3).allMatch(r -> r.outcome() == DisposalRecord.Outcome.DISPOSED);
+        assertThat(audit).extracting(DisposalRecord::itemReference).doesNotHaveDuplicates();
+        assertThat(audit).filteredOn(r -> r.itemReference().equals(ItemKey.of("s2", "access.log").reference()))
+                .singleElement().satisfies(r -> assertThat(r.node()).isEqualTo("a"));
+    }
+
+    @Test
+    void aHandlerThatDoesNotReturnInTimeCountsAsFailedAndItsLateReturnRecordsNothing() throws Exception {
+        AtomicInteger s0Calls = new AtomicInteger();
+        AtomicBoolean interrupted = new AtomicBoolean();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch returned = new CountDownLatch(1);
+        RetentionService retention = twoDueInOneBatch(service().handlerTimeout(Duration.ofMillis(100))
+                .handler("access.log", r -> {
+                    if (r.item().subject().value().equals("s0") && s0Calls.incrementAndGet() == 1) {
+                        // stuck in a call that ignores interruption (a read without a timeout, say)
+                        while (true) {
+                            try {
+                                release.await();
+                                break;
+                            } catch (InterruptedException e) {
+                                interrupted.set(true);
+                            }
+                        }
+                        returned.countDown();
+                        return; // "disposed", much too late
+                    }
+                    disposed.add(r);
+                }));
+        ItemKey s0 = ItemKey.of("s0", "access.log");
+        try {
+            SweepReport first = assertTimeoutPreemptively(Duration.ofMinutes(1),
+                    () -> retention.sweep(10, Duration.ofSeconds(10)), "the sweep must not wait for the handler");
+
+            assertThat(first.failed()).isEqualTo(1);
+            assertThat(first.disposed()).as("the sweep went on with s1").isEqualTo(1);
+            assertThat(store.disposals(0, 10)).filteredOn(r -> r.itemReference().equals(s0.reference()))
+                    .singleElement().satisfies(r -> {
+                        assertThat(r.outcome()).isEqualTo(DisposalRecord.Outcome.FAILED);
+                        assertThat(r.failure()).contains("java.util.concurrent.TimeoutException");
+                    });
+            // the backoff is over, but the call is still running: this node does not start a second one
+            clock.advance(Duration.ofMinutes(1));
+            SweepReport second = retention.sweep(10, Duration.ofSeconds(10));
+            assertThat(second.failed()).isEqualTo(1);
+            assertThat(s0Calls).hasValue(1);
+            assertThat(store.disposals(0, 10)).last().satisfies(r -> assertThat(r.failure())
+                    .contains("java.util.concurrent.RejectedExecutionException"));
+        } finally {
+            release.countDown();
+        }
+        assertThat(returned.await(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(interrupted).as("the handler was interrupted when given up").isTrue();
+        assertThat(store.item(s0).orElseThrow().state()).as("its late return recorded nothing")
+                .isEqualTo(RetainedItem.State.ACTIVE);
+
+        // later sweeps dispose of it, once (the late call's thread may still be finishing for a moment)
+        for (int i = 0; i < 100 && store.item(s0).orElseThrow().state() == RetainedItem.State.ACTIVE; i++) {
+            clock.advance(Duration.ofHours(1));
+            if (retention.sweep(10, Duration.ofSeconds(10)).disposed() == 0) {
+                Thread.sleep(10);
+            }
+        }
+        assertThat(s0Calls).hasValue(2);
+        assertThat(store.disposals(0, 100)).filteredOn(r -> r.itemReference().equals(s0.reference()))
+                .filteredOn(r -> r.outcome() == DisposalRecord.Outcome.DISPOSED).singleElement()
+                .satisfies(r -> assertThat(r.attempt()).isGreaterThanOrEqualTo(3));
+    }
+
+    @Test
+    void aSpentBudgetCallsNoFurtherHandlerAndGivesTheRestOfTheBatchBack() {
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        RetentionService hanging = service().node("a").batchSize(5).handlerTimeout(Duration.ofMillis(100))
+                .handler("access.log", r -> {
+                    calls.incrementAndGet();
+                    clock.advance(Duration.ofSeconds(11)); // past the sweep's 10-second budget
+                    never.await();
+                }).build();
+        for (int i = 0; i < 5; i++) {
+            hanging.recordAnchor(SubjectId.of("s" + i), "access.log", Anchor.COLLECTED, clock.instant().plusSeconds(i));
+        }
+        clock.advance(Duration.ofDays(91));
+        try {
+            SweepReport report = assertTimeoutPreemptively(Duration.ofMinutes(1),
+                    () -> hanging.sweep(100, Duration.ofSeconds(10)));
+
+            assertThat(calls).as("one handler call, then the budget was spent").hasValue(1);
+            assertThat(report.failed()).isEqualTo(1);
+            assertThat(report.claimed()).as("the four given back are not counted").isEqualTo(1);
+            assertThat(report.budgetExhausted()).isTrue();
+        } finally {
+            never.countDown();
+        }
+        // given back, not left leased: another node takes them at once
+        RetentionService other = service().node("b").build();
+        SweepReport rest = other.sweep(100, Duration.ofSeconds(10));
+        assertThat(rest.disposed()).isEqualTo(4);
+        assertThat(rest.claimed()).as("s0 waits out its backoff").isEqualTo(4);
+        List<DisposalRecord> audit = store.disposals(0, 10);
+        assertThat(audit).hasSize(5);
+        assertThat(audit).extracting(DisposalRecord::itemReference).doesNotHaveDuplicates();
+    }
+
     @Test
     void reindexingAppliesAChangedPolicyToDataAlreadyHeld() {
         RetentionService v7 = service().build();
@@ -471,6 +641,17 @@ class RetentionServiceTest {
         assertThatThrownBy(() -> service().holdRecheck(Duration.ofSeconds(-1)).build())
                 .isInstanceOf(InvalidValueException.class).hasMessageContaining("holdRecheck");
         assertThatThrownBy(() -> service().holdRecheck(null).build()).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> service().handlerTimeout(null)).isInstanceOf(InvalidValueException.class)
+                .hasMessageContaining("handlerTimeout");
+        assertThatThrownBy(() -> service().handlerTimeout(Duration.ZERO)).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> service().handlerTimeout(Duration.ofSeconds(-1)))
+                .isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> service().lease(Duration.ofMinutes(5)).handlerTimeout(Duration.ofSeconds(151)).build())
+                .isInstanceOf(InvalidValueException.class).hasMessageContaining("handlerTimeout")
+                .hasMessageContaining("half the lease");
+        assertThat(service().lease(Duration.ofMinutes(5)).handlerTimeout(Duration.ofSeconds(150)).build()).isNotNull();
+        assertThat(service().lease(Duration.ofSeconds(10)).build()).as("the default timeout follows the lease")
+                .isNotNull();
         assertThatThrownBy(() -> retention.releaseHold("hold-x", "a", "b")).isInstanceOf(InvalidValueException.class);
     }
 }

@@ -39,6 +39,13 @@ public abstract class RetentionStoreContract {
     /** A new, empty store. Called before every test. */
     protected abstract RetentionStore createRetentionStore();
 
+    /**
+     * Makes {@code d} pass on the clock the store judges leases by, and on no other: a store on a real clock (a
+     * database's) may instead move every stored lease end back by {@code d}, which leases cannot tell apart. The
+     * instants the tests pass as {@code now} are another clock, the callers', and do not move with it.
+     */
+    protected abstract void passLeaseTime(Duration d);
+
     @BeforeEach
     void freshStore() {
         store = createRetentionStore();
@@ -150,9 +157,12 @@ public abstract class RetentionStoreContract {
         assertThat(first).extracting(c -> c.item().key().subject().value()).containsExactly("a", "b");
         assertThat(first).allMatch(c -> c.attempt() == 1 && c.owner().equals("node-a"));
         assertThat(store.claimDue(T0.plusSeconds(20), 10, "node-b", Duration.ofMinutes(5))).isEmpty();
+        passLeaseTime(Duration.ofMinutes(5).minusSeconds(1));
+        assertThat(store.claimDue(T0.plusSeconds(20), 10, "node-b", Duration.ofMinutes(5))).as("a second left")
+                .isEmpty();
 
-        List<Claim> takeover = store.claimDue(T0.plusSeconds(10).plus(Duration.ofMinutes(5)), 10, "node-b",
-                Duration.ofMinutes(5));
+        passLeaseTime(Duration.ofSeconds(1));
+        List<Claim> takeover = store.claimDue(T0.plusSeconds(20), 10, "node-b", Duration.ofMinutes(5));
         assertThat(takeover).extracting(c -> c.item().key().subject().value()).containsExactly("a", "b");
         assertThat(store.finishClaim(first.get(0), first.get(0).item(), audit(first.get(0),
                 DisposalRecord.Outcome.DISPOSED))).as("the lost claim cannot finish").isFalse();
@@ -166,6 +176,124 @@ public abstract class RetentionStoreContract {
     }
 
     @Test
+    void aLeaseIsJudgedByTheStoresClockNotByTheCallersNow() {
+        store.saveItem(due(key("a", "access.log"), T0));
+        store.saveItem(due(key("b", "access.log"), T0));
+        assertThat(store.claimDue(T0, 1, "node-a", Duration.ofMinutes(5))).hasSize(1);
+        assertThat(store.claimItem(key("b", "access.log"), T0, "node-a", Duration.ofMinutes(5))).isPresent();
+
+        // node-b's clock is 90 s past the leases' end as node-a's clock would count it: they still run
+        Instant ahead = T0.plus(Duration.ofMinutes(5)).plusSeconds(90);
+        assertThat(store.claimDue(ahead, 10, "node-b", Duration.ofMinutes(5))).as("live leases").isEmpty();
+        assertThat(store.claimItem(key("a", "access.log"), ahead, "node-b", Duration.ofMinutes(5))).isEmpty();
+        assertThat(store.claimDue(T0.plus(Duration.ofDays(3650)), 10, "node-b", Duration.ofMinutes(5)))
+                .as("however far ahead").isEmpty();
+        passLeaseTime(Duration.ofMinutes(4));
+        assertThat(store.claimDue(ahead, 10, "node-b", Duration.ofMinutes(5))).isEmpty();
+
+        // the store's clock says the leases ended: a caller whose clock lags takes the items over all the same
+        passLeaseTime(Duration.ofMinutes(1));
+        assertThat(store.claimDue(T0, 10, "node-c", Duration.ofMinutes(5)))
+                .extracting(c -> c.item().key().subject().value()).containsExactly("a", "b");
+    }
+
+    @Test
+    void renewingExtendsTheLeasesOfClaimsStillHeldAndGivesNothingForLostOnes() {
+        for (String s : List.of("a", "b", "c")) {
+            store.saveItem(due(key(s, "access.log"), T0));
+        }
+        List<Claim> mine = store.claimDue(T0, 10, "node-a", Duration.ofMinutes(5));
+        assertThat(mine).hasSize(3);
+        passLeaseTime(Duration.ofMinutes(4));
+
+        List<Optional<Claim>> renewed = store.renewClaims(mine.subList(0, 2), Duration.ofMinutes(5));
+
+        assertThat(renewed).hasSize(2).allSatisfy(r -> assertThat(r).isPresent());
+        for (int i = 0; i < 2; i++) {
+            Claim before = mine.get(i);
+            Claim after = renewed.get(i).orElseThrow();
+            assertThat(after.token()).isEqualTo(before.token());
+            assertThat(after.item()).isEqualTo(before.item());
+            assertThat(after.owner()).isEqualTo(before.owner());
+            assertThat(after.attempt()).isEqualTo(before.attempt());
+            assertThat(after.leaseUntil()).isAfterOrEqualTo(before.leaseUntil());
+        }
+        // 6 minutes after the claim, 2 after the renewal: c's lease ended and node-b takes it; a and b still run
+        passLeaseTime(Duration.ofMinutes(2));
+        List<Claim> theirs = store.claimDue(T0, 10, "node-b", Duration.ofMinutes(5));
+        assertThat(theirs).extracting(c -> c.item().key().subject().value()).containsExactly("c");
+        assertThat(store.renewClaims(List.of(mine.get(2), renewed.get(0).orElseThrow()), Duration.ofMinutes(5)))
+                .as("c is lost to node-b, a is still held").satisfiesExactly(
+                        r -> assertThat(r).isEmpty(), r -> assertThat(r).isPresent());
+
+        // a lease that ended while no one took the item over is still the only claim on it: it can be renewed
+        passLeaseTime(Duration.ofMinutes(10));
+        assertThat(store.renewClaims(List.of(renewed.get(1).orElseThrow()), Duration.ofMinutes(5)))
+                .singleElement().satisfies(r -> assertThat(r).isPresent());
+        assertThat(store.claimDue(T0, 10, "node-c", Duration.ofMinutes(5)))
+                .extracting(c -> c.item().key().subject().value()).as("b's renewed lease runs").containsExactly("a", "c");
+        assertThat(store.renewClaims(List.of(), Duration.ofMinutes(5))).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.renewClaims(List.of(renewed.get(1).orElseThrow()),
+                Duration.ZERO)).isInstanceOf(dev.consent.InvalidValueException.class);
+        // a renewed claim finishes like the claim it was
+        Claim b = renewed.get(1).orElseThrow();
+        assertThat(store.finishClaim(b, b.item().withState(RetainedItem.State.DISPOSED),
+                audit(b, DisposalRecord.Outcome.DISPOSED))).isTrue();
+        assertThat(store.disposals(0, 10)).singleElement()
+                .satisfies(r -> assertThat(r.itemReference()).isEqualTo(key("b", "access.log").reference()));
+    }
+
+    @Test
+    void aLateFinishAfterATakeoverIsRefusedAndTheNewHoldersOutcomeStands() {
+        ItemKey k = key("a", "access.log");
+        store.saveItem(due(k, T0));
+        Claim first = store.claimDue(T0, 10, "node-a", Duration.ofMinutes(5)).get(0);
+        passLeaseTime(Duration.ofMinutes(5)); // node-a's handler runs past its lease
+        Claim second = store.claimDue(T0, 10, "node-b", Duration.ofMinutes(5)).get(0);
+        assertThat(store.finishClaims(List.of(disposal(second)))).containsExactly(true);
+
+        // node-a's handler returns at last, with a failure or a disposal: neither is recorded
+        assertThat(store.finishClaim(first, first.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
+                audit(first, DisposalRecord.Outcome.FAILED))).isFalse();
+        assertThat(store.finishClaims(List.of(disposal(first)))).containsExactly(false);
+        assertThat(store.renewClaims(List.of(first), Duration.ofMinutes(5))).containsExactly(Optional.empty());
+        assertThat(store.releaseClaims(List.of(first))).containsExactly(false);
+
+        RetainedItem stored = store.item(k).orElseThrow();
+        assertThat(stored.state()).isEqualTo(RetainedItem.State.DISPOSED);
+        assertThat(stored.attempts()).isZero();
+        assertThat(stored.notBefore()).isEmpty();
+        assertThat(store.disposals(0, 10)).singleElement().satisfies(r -> {
+            assertThat(r.node()).isEqualTo("node-b");
+            assertThat(r.outcome()).isEqualTo(DisposalRecord.Outcome.DISPOSED);
+        });
+    }
+
+    @Test
+    void releasedClaimsCanBeClaimedAtOnceAndLeaveNoTrace() {
+        store.saveItem(due(key("a", "access.log"), T0));
+        store.saveItem(due(key("b", "access.log"), T0.plusSeconds(1)));
+        List<Claim> mine = store.claimDue(T0.plusSeconds(1), 10, "node-a", Duration.ofMinutes(5));
+        assertThat(mine).hasSize(2);
+
+        assertThat(store.releaseClaims(List.of(mine.get(0)))).containsExactly(true);
+        assertThat(store.releaseClaims(List.of(mine.get(0)))).as("released once").containsExactly(false);
+
+        List<Claim> theirs = store.claimDue(T0.plusSeconds(1), 10, "node-b", Duration.ofMinutes(5));
+        assertThat(theirs).extracting(c -> c.item().key().subject().value()).as("b is still node-a's")
+                .containsExactly("a");
+        assertThat(theirs.get(0).attempt()).as("a release is not an attempt").isEqualTo(1);
+        assertThat(theirs.get(0).item()).isEqualTo(mine.get(0).item());
+        assertThat(store.finishClaim(mine.get(0), mine.get(0).item(), audit(mine.get(0),
+                DisposalRecord.Outcome.DISPOSED))).as("a released claim is gone").isFalse();
+        assertThat(store.releaseClaims(List.of(mine.get(0), mine.get(1)))).containsExactly(false, true);
+        assertThat(store.disposals(0, 10)).isEmpty();
+        assertThat(store.releaseClaims(List.of())).isEmpty();
+        assertThat(store.claimDue(T0.plusSeconds(1), 10, "node-c", Duration.ofMinutes(5)))
+                .extracting(c -> c.item().key().subject().value()).containsExactly("b");
+    }
+
+    @Test
     void oneItemCanBeClaimedOnItsOwn() {
         store.saveItem(due(key("a", "access.log"), T0));
         store.saveItem(due(key("b", "access.log"), T0.plusSeconds(3600)));
@@ -175,7 +303,8 @@ public abstract class RetentionStoreContract {
         assertThat(c.attempt()).isEqualTo(1);
         assertThat(store.claimItem(key("a", "access.log"), T0, "m", Duration.ofMinutes(1))).as("held").isEmpty();
         assertThat(store.claimDue(T0, 10, "m", Duration.ofMinutes(1))).isEmpty();
-        assertThat(store.claimItem(key("a", "access.log"), T0.plusSeconds(60), "m", Duration.ofMinutes(1))).isPresent();
+        passLeaseTime(Duration.ofMinutes(1));
+        assertThat(store.claimItem(key("a", "access.log"), T0, "m", Duration.ofMinutes(1))).isPresent();
     }
 
     @Test
@@ -221,9 +350,9 @@ public abstract class RetentionStoreContract {
         }
         List<Claim> mine = store.claimDue(T0, 10, "node-a", Duration.ofMinutes(5));
         assertThat(mine).extracting(c -> c.item().key().subject().value()).containsExactly("a", "b", "c", "d");
-        // b's lease runs out and node-b takes it over; c gets new data from another writer meanwhile
-        Claim takenOver = store.claimItem(key("b", "access.log"), T0.plus(Duration.ofMinutes(5)), "node-b",
-                Duration.ofMinutes(5)).orElseThrow();
+        // the leases run out and node-b takes b over; c gets new data from another writer meanwhile
+        passLeaseTime(Duration.ofMinutes(5));
+        Claim takenOver = store.claimItem(key("b", "access.log"), T0, "node-b", Duration.ofMinutes(5)).orElseThrow();
         RetainedItem newer = store.item(key("c", "access.log")).orElseThrow()
                 .withDue(Optional.of(T0.plus(Duration.ofDays(700))));
         assertThat(store.saveItem(newer)).isTrue();
@@ -244,8 +373,9 @@ public abstract class RetentionStoreContract {
         // the lost claim changed nothing: b is still node-b's, which finishes it
         RetainedItem b = store.item(key("b", "access.log")).orElseThrow();
         assertThat(b.state()).isEqualTo(RetainedItem.State.ACTIVE);
-        assertThat(store.claimItem(b.key(), T0.plus(Duration.ofMinutes(6)), "node-c", Duration.ofMinutes(5)))
-                .as("still claimed by node-b").isEmpty();
+        passLeaseTime(Duration.ofMinutes(1));
+        assertThat(store.claimItem(b.key(), T0, "node-c", Duration.ofMinutes(5))).as("still claimed by node-b")
+                .isEmpty();
         assertThat(store.finishClaims(List.of(disposal(takenOver)))).containsExactly(true);
         assertThat(store.disposals(0, 10)).extracting(DisposalRecord::sequence).containsExactly(1L, 2L, 3L, 4L);
     }

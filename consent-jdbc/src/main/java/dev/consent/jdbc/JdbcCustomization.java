@@ -75,6 +75,15 @@ abstract class JdbcCustomization {
     /** The instant in result column {@code index} (selected by {@link #selectInstant}), or {@code null} for NULL. */
     abstract Instant getInstant(ResultSet rs, int index) throws SQLException;
 
+    /**
+     * An SQL expression for the database's current instant, comparable with the instant columns: the one clock that
+     * sweeper leases are set and judged by, whichever node asks (nodes' clocks may disagree; the database's is one).
+     * Within a transaction PostgreSQL and H2 give the transaction's start, MariaDB the statement's.
+     */
+    String currentInstant() {
+        return "CURRENT_TIMESTAMP";
+    }
+
     /** The earliest instant the instant columns hold. */
     abstract Instant minInstant();
 
@@ -633,6 +642,12 @@ abstract class JdbcCustomization {
         @Override
         Instant minInstant() {
             return YEAR_1000; // DATETIME's documented range starts at 1000-01-01
+        }
+
+        /** The columns hold UTC wall-clock time, so UTC's, whatever the session's {@code time_zone}. */
+        @Override
+        String currentInstant() {
+            return "UTC_TIMESTAMP(6)";
         }
 
         @Override

@@ -93,7 +93,9 @@ import javax.sql.DataSource;
  *       does not find cached, selects only the ten columns a decision reads.</li>
  *   <li><b>Exclusive, leased claims.</b> {@link #claimDue} and {@link #claimItem} never give one item to two
  *       sweepers while its lease runs ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB, conditional
- *       updates on H2); {@link #finishClaim} checks the token and writes the item and its audit entry in one
+ *       updates on H2); leases are judged by the database's clock, one for every node, never by a node's own;
+ *       {@link #renewClaims} extends and {@link #releaseClaims} gives back claims still held, both token-checked;
+ *       {@link #finishClaim} checks the token and writes the item and its audit entry in one
  *       transaction; {@link #finishClaims} does so for a whole list in one transaction.</li>
  *   <li><b>Optimistic versions.</b> Items and rights requests are saved only over the version they were read at;
  *       a lost race is {@code false}.</li>
@@ -809,7 +811,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
      * <p>PostgreSQL and MariaDB: one transaction selects the rows with {@code FOR UPDATE SKIP LOCKED} from the due
      * index and marks them claimed (token, owner, lease end), so concurrent sweepers pass each other's rows by
      * instead of waiting. H2: candidates are read and each is claimed by a conditional {@code UPDATE} whose update
-     * count decides. The lease end is stored rounded up to the microsecond.
+     * count decides. Leases are judged and started by the database's clock, read in the same transaction
+     * ({@code CURRENT_TIMESTAMP}; {@code UTC_TIMESTAMP(6)} on MariaDB); {@code now} decides only what is due. The
+     * lease end is stored rounded up to the microsecond.
      */
     @Override
     public List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
@@ -819,6 +823,23 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease) {
         return retention.claimItem(key, now, owner, lease);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One transaction: the database's current instant, then a token-checked {@code UPDATE} of the lease end per
+     * claim, as one JDBC batch.
+     */
+    @Override
+    public List<Optional<Claim>> renewClaims(List<Claim> claims, Duration lease) {
+        return retention.renewClaims(claims, lease);
+    }
+
+    /** {@inheritDoc} One transaction: a token-checked {@code UPDATE} clearing the claim per claim, as one JDBC batch. */
+    @Override
+    public List<Boolean> releaseClaims(List<Claim> claims) {
+        return retention.releaseClaims(claims);
     }
 
     /**

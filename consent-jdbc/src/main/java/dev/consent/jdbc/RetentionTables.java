@@ -52,6 +52,10 @@ import java.util.stream.Collectors;
  * read without locks and each is claimed by a conditional {@code UPDATE} (same version, still claimable) whose
  * update count says who won. Either way the claim columns, not a held lock, are what makes a claim exclusive, so a
  * claim outlives its transaction and lapses by itself when its lease ends.
+ *
+ * <p>Leases run on the database's clock: every claim, renewal and takeover compares and computes {@code lease_until}
+ * with the database's current instant ({@link JdbcCustomization#currentInstant()}), read in the same transaction, and
+ * never with an instant a node passed in. The caller's instant decides only what is due and which backoffs are over.
  */
 final class RetentionTables {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,8 +69,8 @@ final class RetentionTables {
     private static final List<String> KEY_COLUMNS = List.of("subject", "category", "purpose");
     /** The due index: an active item's due instant (NULL once disposed, so disposed items are not scanned), then the key. */
     static final List<String> DUE_COLUMNS = List.of("active_due_at", "subject", "category", "purpose");
-    private static final String CLAIMABLE = "active_due_at <= ? AND (not_before IS NULL OR not_before <= ?)"
-            + " AND (lease_until IS NULL OR lease_until <= ?)";
+    /** Claimable items: due and out of backoff by the caller's instant, lease ended by the database's (the third). */
+    private static final String CLAIMABLE = claimable("?");
     private static final String DUE_ORDER = " ORDER BY active_due_at, subject, category, purpose";
 
     private final Transactions tx;
@@ -203,8 +207,29 @@ final class RetentionTables {
      * limit; locking or not.
      */
     String claimableSql(boolean skipLocked) {
-        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + CLAIMABLE + DUE_ORDER + " LIMIT ?"
+        return claimableSql(skipLocked, CLAIMABLE);
+    }
+
+    private String claimableSql(boolean skipLocked, String claimable) {
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + claimable + DUE_ORDER + " LIMIT ?"
                 + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
+    }
+
+    /** The claimable condition with the database's current instant written as {@code leaseNow}. */
+    private static String claimable(String leaseNow) {
+        return "active_due_at <= ? AND (not_before IS NULL OR not_before <= ?)"
+                + " AND (lease_until IS NULL OR lease_until <= " + leaseNow + ")";
+    }
+
+    /** The database's current instant: the one clock every node's leases are set and judged by. */
+    private Instant databaseNow(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + dialect.selectInstant(dialect.currentInstant()));
+             ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("the database did not say what time it is", "XX000");
+            }
+            return dialect.getInstant(rs, 1);
+        }
     }
 
     private List<Binder> dueBinders(DueCursor cursor) {
@@ -221,14 +246,15 @@ final class RetentionTables {
 
     List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
         positive(limit);
-        ClaimTerms terms = ClaimTerms.of(now, owner, lease, dialect);
+        ClaimTerms request = ClaimTerms.of(now, owner, lease, dialect);
         if (dialect.skipsLockedRows()) {
             boolean oneStatement = dialect.writesArrays() && limit <= dialect.chunkSize();
             return tx.inTransaction("claimDue", c -> {
                 if (oneStatement) {
-                    List<Claim> claims = claimInOneStatement(c, limit, terms);
+                    List<Claim> claims = claimInOneStatement(c, limit, request);
                     return claims.isEmpty() ? Outcome.rollback(claims) : Outcome.commit(claims);
                 }
+                ClaimTerms terms = request.at(databaseNow(c), dialect);
                 List<RetainedItem> picked;
                 try (PreparedStatement ps = c.prepareStatement(claimableSql(true))) {
                     int i = terms.bindClaimable(ps, 1, dialect);
@@ -261,7 +287,7 @@ final class RetentionTables {
         for (int round = 0; round < OPTIMISTIC_ROUNDS; round++) {
             List<RetainedItem> candidates = tx.read("claimDue", c -> {
                 try (PreparedStatement ps = c.prepareStatement(claimableSql(false))) {
-                    int i = terms.bindClaimable(ps, 1, dialect);
+                    int i = request.at(databaseNow(c), dialect).bindClaimable(ps, 1, dialect);
                     ps.setInt(i, limit);
                     return itemRows(ps);
                 }
@@ -270,6 +296,7 @@ final class RetentionTables {
                 return List.of();
             }
             List<Claim> won = tx.inTransaction("claimDue", c -> {
+                ClaimTerms terms = request.at(databaseNow(c), dialect);
                 List<Claim> out = new ArrayList<>();
                 for (RetainedItem candidate : candidates) {
                     Claim claim = terms.claim(candidate);
@@ -291,7 +318,9 @@ final class RetentionTables {
      * PostgreSQL: picks and claims in one statement. The pick is {@link #claimableSql}'s ({@code FOR UPDATE SKIP
      * LOCKED} in due order), numbered in that order; an {@code UPDATE} in the same statement gives the nth picked row
      * the nth of {@code limit} tokens made here; the picked items come back in due order with their tokens. A picked
-     * row is ACTIVE, so its due_at is its active_due_at and the numbering follows the due index.
+     * row is ACTIVE, so its due_at is its active_due_at and the numbering follows the due index. The database's
+     * {@code CURRENT_TIMESTAMP} (the transaction's start, the same instant throughout the statement) judges the leases
+     * and starts the new ones, whose end comes back with each row.
      */
     private List<Claim> claimInOneStatement(Connection c, int limit, ClaimTerms terms) throws SQLException {
         String[] tokens = new String[limit];
@@ -300,26 +329,28 @@ final class RetentionTables {
         }
         String numbered = "subject, category, purpose, anchors, erasure_requested_at, due_at, state, attempts,"
                 + " not_before, version";
-        try (PreparedStatement ps = c.prepareStatement("WITH picked AS MATERIALIZED (" + claimableSql(true) + "),"
+        String leaseNow = dialect.currentInstant();
+        try (PreparedStatement ps = c.prepareStatement("WITH picked AS MATERIALIZED ("
+                + claimableSql(true, claimable(leaseNow)) + "),"
                 + " numbered AS MATERIALIZED (SELECT " + numbered + ", row_number() OVER (ORDER BY due_at, subject,"
                 + " category, purpose) AS n FROM picked),"
                 + " claimed AS (UPDATE " + items + " i SET claim_token = (?::text[])[p.n], claim_owner = ?,"
-                + " lease_until = ? FROM numbered p"
+                + " lease_until = " + leaseNow + " + CAST(? AS interval) FROM numbered p"
                 + " WHERE i.subject = p.subject AND i.category = p.category AND i.purpose = p.purpose"
-                + " RETURNING i.subject, i.category, i.purpose, i.claim_token)"
+                + " RETURNING i.subject, i.category, i.purpose, i.claim_token, i.lease_until)"
                 + " SELECT p.subject, p.category, p.purpose, p.anchors, p.erasure_requested_at, p.due_at, p.state,"
-                + " p.attempts, p.not_before, p.version, k.claim_token FROM numbered p JOIN claimed k"
+                + " p.attempts, p.not_before, p.version, k.claim_token, k.lease_until FROM numbered p JOIN claimed k"
                 + " ON k.subject = p.subject AND k.category = p.category AND k.purpose = p.purpose ORDER BY p.n")) {
-            int i = terms.bindClaimable(ps, 1, dialect);
+            int i = terms.bindDueAndBackoff(ps, 1, dialect);
             ps.setInt(i++, limit);
             ps.setArray(i++, c.createArrayOf("text", tokens));
             ps.setString(i++, terms.owner());
-            dialect.setInstant(ps, i, terms.leaseUntil());
+            ps.setString(i, terms.leaseMicros() + " microseconds");
             List<Claim> claims = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     RetainedItem item = itemRow(rs);
-                    claims.add(new Claim(item, rs.getString(11), terms.owner(), terms.leaseUntil(),
+                    claims.add(new Claim(item, rs.getString(11), terms.owner(), dialect.getInstant(rs, 12),
                             item.attempts() + 1));
                 }
             }
@@ -375,8 +406,9 @@ final class RetentionTables {
     /** A conditional {@code UPDATE} on one row (claimable now), then the item read back in the same transaction. */
     Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease) {
         Checks.required("key", key);
-        ClaimTerms terms = ClaimTerms.of(now, owner, lease, dialect);
+        ClaimTerms request = ClaimTerms.of(now, owner, lease, dialect);
         return tx.inTransaction("claimItem", c -> {
+            ClaimTerms terms = request.at(databaseNow(c), dialect);
             String token = UUID.randomUUID().toString();
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
                     + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ? AND " + CLAIMABLE)) {
@@ -393,6 +425,90 @@ final class RetentionTables {
                     "a claimed item cannot be read back in its own transaction", "XX000"));
             return Outcome.commit(Optional.of(new Claim(item, token, terms.owner, terms.leaseUntil, item.attempts() + 1)));
         }, c -> Optional.empty());
+    }
+
+    /**
+     * One transaction: the database's current instant, then one token-checked {@code UPDATE} of {@code lease_until}
+     * per claim, as a JDBC batch (row by row when the driver does not report a batch's update counts).
+     */
+    List<Optional<Claim>> renewClaims(List<Claim> claims, Duration lease) {
+        checkClaims(claims);
+        if (lease == null || lease.isNegative() || lease.isZero()) {
+            throw new InvalidValueException("lease", lease, "must be a positive duration");
+        }
+        if (claims.isEmpty()) {
+            return List.of();
+        }
+        return tx.inTransaction("renewClaims", c -> {
+            Instant until = ClaimTerms.leaseEnd(databaseNow(c), lease, dialect);
+            String sql = "UPDATE " + items + " SET lease_until = ?"
+                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?";
+            RowBinder binder = (ps, n) -> {
+                dialect.setInstant(ps, 1, until);
+                int i = bindKey(ps, 2, claims.get(n).item().key());
+                ps.setString(i, claims.get(n).token());
+            };
+            int[] renewed = updatesOf(c, sql, claims.size(), binder);
+            List<Optional<Claim>> out = new ArrayList<>(claims.size());
+            for (int n = 0; n < claims.size(); n++) {
+                Claim k = claims.get(n);
+                out.add(renewed[n] > 0 ? Optional.of(new Claim(k.item(), k.token(), k.owner(), until,
+                        k.attempt())) : Optional.empty());
+            }
+            return Outcome.commit(List.copyOf(out));
+        }, c -> {
+            throw new StoreException("renewClaims", "a renewal met a unique violation, which no update of a lease can cause");
+        });
+    }
+
+    /** One transaction: one token-checked {@code UPDATE} clearing the claim columns per claim, as a JDBC batch. */
+    List<Boolean> releaseClaims(List<Claim> claims) {
+        checkClaims(claims);
+        if (claims.isEmpty()) {
+            return List.of();
+        }
+        return tx.inTransaction("releaseClaims", c -> {
+            String sql = "UPDATE " + items + " SET claim_token = NULL, claim_owner = NULL, lease_until = NULL"
+                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?";
+            int[] released = updatesOf(c, sql, claims.size(), (ps, n) -> {
+                int i = bindKey(ps, 1, claims.get(n).item().key());
+                ps.setString(i, claims.get(n).token());
+            });
+            List<Boolean> out = new ArrayList<>(claims.size());
+            for (int count : released) {
+                out.add(count > 0);
+            }
+            return Outcome.commit(List.copyOf(out));
+        }, c -> {
+            throw new StoreException("releaseClaims", "a release met a unique violation, which clearing a claim cannot cause");
+        });
+    }
+
+    private static void checkClaims(List<Claim> claims) {
+        Checks.required("claims", claims);
+        for (Claim k : claims) {
+            Checks.required("claim", k);
+            Checks.required("claim.item", k.item());
+            Checks.text("claim.token", k.token(), 36);
+        }
+    }
+
+    /**
+     * Runs {@code sql} for {@code count} rows as one JDBC batch and returns each row's update count; when the driver
+     * does not report them (MariaDB with bulk statements), rolls back and runs the rows one by one instead, in a new
+     * transaction on the same connection.
+     */
+    private static int[] updatesOf(Connection c, String sql, int count, RowBinder binder) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int[] counts = updates(ps, count, true, binder);
+            if (counts != null) {
+                return counts;
+            }
+        }
+        c.rollback();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            return updates(ps, count, false, binder);
+        }
     }
 
     /**
@@ -1105,33 +1221,63 @@ final class RetentionTables {
         }
     }
 
-    /** What a claim is made with: the instant it is made at, its owner and when its lease ends. */
-    private record ClaimTerms(Instant now, String owner, Instant leaseUntil) {
+    /**
+     * What a claim is made with: the caller's instant (what is due, which backoffs are over), the owner and the lease;
+     * then, {@link #at} the database's current instant, that instant and the lease end.
+     */
+    private record ClaimTerms(Instant now, String owner, Duration lease, Instant leaseNow, Instant leaseUntil) {
         static ClaimTerms of(Instant now, String owner, Duration lease, JdbcCustomization dialect) {
             Instant at = StoredInstants.bound("now", now, dialect);
             Checks.text("owner", owner, 100);
+            // the caller's instant stands in for the database's here, to refuse an impossible lease before any work
+            leaseEnd(at, lease, dialect);
+            return new ClaimTerms(at, owner, lease, null, null);
+        }
+
+        /** These terms at the database's instant {@code dbNow}. */
+        ClaimTerms at(Instant dbNow, JdbcCustomization dialect) {
+            return new ClaimTerms(now, owner, lease, dbNow, leaseEnd(dbNow, lease, dialect));
+        }
+
+        /** When a lease of {@code lease} taken at {@code from} ends, rounded up to what the database stores. */
+        static Instant leaseEnd(Instant from, Duration lease, JdbcCustomization dialect) {
             if (lease == null || lease.isNegative() || lease.isZero()) {
                 throw new InvalidValueException("lease", lease, "must be a positive duration");
             }
             Instant until;
             try {
-                until = now.plus(lease);
+                until = from.plus(lease);
             } catch (ArithmeticException | java.time.DateTimeException e) {
                 throw new InvalidValueException("lease", lease, "must end within the instants the database stores");
             }
-            return new ClaimTerms(at, owner, StoredInstants.roundedUp("leaseUntil", until, dialect));
+            if (until.isAfter(dialect.maxInstant())) {
+                throw new InvalidValueException("lease", lease, "must end within the instants the database stores");
+            }
+            return StoredInstants.roundedUp("leaseUntil", until, dialect);
+        }
+
+        /** The lease in whole microseconds, rounded up, for the database to add to its own instant. */
+        long leaseMicros() {
+            long micros = Math.multiplyExact(lease.getSeconds(), 1_000_000L);
+            return Math.addExact(micros, (lease.getNano() + 999) / 1000);
         }
 
         Claim claim(RetainedItem item) {
             return new Claim(item, UUID.randomUUID().toString(), owner, leaseUntil, item.attempts() + 1);
         }
 
-        /** Binds the three instants of {@link #CLAIMABLE}; returns the next index. */
+        /** Binds the three instants of {@link #CLAIMABLE} (the third is the database's); returns the next index. */
         int bindClaimable(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
+            int i = bindDueAndBackoff(ps, index, dialect);
+            dialect.setInstant(ps, i, leaseNow);
+            return i + 1;
+        }
+
+        /** Binds the caller's two instants of {@link #claimable}; returns the next index. */
+        int bindDueAndBackoff(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
             dialect.setInstant(ps, index, now);
             dialect.setInstant(ps, index + 1, now);
-            dialect.setInstant(ps, index + 2, now);
-            return index + 3;
+            return index + 2;
         }
 
         /** Binds claim_token, claim_owner, lease_until; returns the next index. */

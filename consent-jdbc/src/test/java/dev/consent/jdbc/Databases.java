@@ -8,8 +8,10 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -140,6 +142,32 @@ public final class Databases {
             if (!c.getAutoCommit()) {
                 c.commit();
             }
+        }
+    }
+
+    /**
+     * Moves every stored lease end in the prefix's items table back by {@code d}: as if {@code d} had passed on the
+     * database's clock, the only clock leases are judged by (tests cannot move the database's own).
+     */
+    public static void passLeaseTime(DataSource ds, Dialect dialect, String prefix, Duration d) {
+        long micros = d.toNanos() / 1000;
+        String sql = "UPDATE " + prefix + "items SET lease_until = " + switch (dialect) {
+            case POSTGRESQL -> "lease_until - CAST(? AS interval)";
+            case MARIADB -> "lease_until - INTERVAL ? MICROSECOND";
+            case H2 -> "DATEADD(MICROSECOND, ?, lease_until)";
+        } + " WHERE lease_until IS NOT NULL";
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            switch (dialect) {
+                case POSTGRESQL -> ps.setString(1, micros + " microseconds");
+                case MARIADB -> ps.setLong(1, micros);
+                case H2 -> ps.setLong(1, -micros);
+            }
+            ps.executeUpdate();
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not move the lease ends of " + prefix, e);
         }
     }
 

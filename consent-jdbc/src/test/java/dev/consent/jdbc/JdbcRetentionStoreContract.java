@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.TestInstance;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,6 +27,11 @@ abstract class JdbcRetentionStoreContract extends RetentionStoreContract {
         JdbcStore store = JdbcStore.builder(Databases.shared(dialect())).tablePrefix(prefix).build();
         created = true;
         return store;
+    }
+
+    @Override
+    protected void passLeaseTime(Duration d) {
+        Databases.passLeaseTime(Databases.shared(dialect()), dialect(), prefix, d);
     }
 
     @AfterEach

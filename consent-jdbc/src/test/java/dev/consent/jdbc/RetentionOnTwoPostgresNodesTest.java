@@ -34,7 +34,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Two application nodes sweeping one PostgreSQL database: each with its own pool, {@link JdbcStore} and
- * {@link RetentionService}, sharing only the tables (and a test clock, so leases can be run out).
+ * {@link RetentionService}, sharing only the tables (and, unless a test says otherwise, a test clock). Leases run on
+ * the database's clock, which tests cannot move: they run leases out by moving the stored lease ends back
+ * ({@link Databases#passLeaseTime}).
  */
 class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
     private final MutableClock clock = MutableClock.at("2025-01-10T09:00:00Z");
@@ -42,6 +44,15 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
     private RetentionService.Builder node(JdbcStore store, String name) {
         return RetentionService.builder().policy(RetentionPolicy.policy()).store(store).clock(clock).node(name)
                 .lease(Duration.ofMinutes(5)).retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1));
+    }
+
+    /** As if {@code d} passed on the database's clock, by which the leases run. */
+    private void passLeaseTime(Duration d) {
+        Databases.passLeaseTime(poolA, Dialect.POSTGRESQL, prefix, d);
+    }
+
+    private static void count(Map<String, AtomicInteger> calls, dev.consent.retention.DisposalRequest r) {
+        calls.computeIfAbsent(r.item().subject().value(), k -> new AtomicInteger()).incrementAndGet();
     }
 
     /** {@code count} access logs collected now (due in 90 days), written straight into the items table in one batch. */
@@ -135,10 +146,10 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         assertThat(before.disposed()).as("the 15 items node A never claimed").isEqualTo(15);
         assertThat(keysB).doesNotContainAnyElementsOf(keysA);
 
-        clock.advance(Duration.ofMinutes(5).minusNanos(1000));
-        assertThat(survivor.sweep(100, Duration.ofSeconds(30)).claimed()).as("a microsecond before the lease ends")
+        passLeaseTime(Duration.ofMinutes(4));
+        assertThat(survivor.sweep(100, Duration.ofSeconds(30)).claimed()).as("a minute before the lease ends")
                 .isZero();
-        clock.advance(Duration.ofNanos(1000));
+        passLeaseTime(Duration.ofMinutes(1));
         SweepReport after = survivor.sweep(100, Duration.ofSeconds(30));
         assertThat(after.disposed()).as("node A's whole batch: two handled, one in flight, two never reached")
                 .isEqualTo(5);
@@ -161,7 +172,8 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         Instant now = clock.instant();
         var first = storeA.claimDue(now, 10, "node-a", Duration.ofSeconds(30));
         assertThat(first).hasSize(1);
-        var second = storeB.claimDue(now.plusSeconds(30), 10, "node-b", Duration.ofSeconds(30));
+        passLeaseTime(Duration.ofSeconds(30));
+        var second = storeB.claimDue(now, 10, "node-b", Duration.ofSeconds(30));
         assertThat(second).hasSize(1);
         DisposalRecord audit = new DisposalRecord(0, now, "ref", "access.log", "", "logs-90d", "7",
                 java.util.Optional.empty(), java.util.Optional.empty(), now, dev.consent.retention.DisposalAction.DELETE,
@@ -169,5 +181,105 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         assertThat(storeA.finishClaim(first.get(0), first.get(0).item(), audit)).isFalse();
         assertThat(storeB.finishClaim(second.get(0), second.get(0).item(), audit)).isTrue();
         assertThat(storeA.disposals(0, 10)).hasSize(1);
+    }
+
+    @Test
+    void aNodeWhoseClockIsNinetySecondsAheadCannotTakeOverTheOthersLiveClaims() throws Exception {
+        accessLogs(2);
+        clock.advance(Duration.ofDays(91));
+        Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        RetentionService[] ahead = new RetentionService[1];
+        SweepReport[] aheadReport = new SweepReport[1];
+        RetentionService a = node(storeA, "node-a").handler("access.log", r -> {
+            count(calls, r);
+            if (r.item().subject().value().equals("s0")) {
+                clock.advance(Duration.ofMinutes(4)); // a slow handler, within the 5-minute lease
+                aheadReport[0] = ahead[0].sweep(10, Duration.ofSeconds(30));
+            }
+        }).build();
+        // node B's clock runs 90 s ahead of node A's: by it, A's leases ended 30 s ago
+        ahead[0] = RetentionService.builder().policy(RetentionPolicy.policy()).store(storeB)
+                .clock(java.time.Clock.offset(clock, Duration.ofSeconds(90))).node("node-b")
+                .lease(Duration.ofMinutes(5)).handler("access.log", r -> count(calls, r)).build();
+
+        SweepReport report = a.sweep(10, Duration.ofMinutes(10));
+
+        assertThat(aheadReport[0].claimed()).as("leases are judged by the database's clock").isZero();
+        assertThat(report.disposed()).isEqualTo(2);
+        assertThat(calls).containsOnlyKeys("s0", "s1").allSatisfy((k, v) -> assertThat(v).hasValue(1));
+        assertThat(storeB.disposals(0, 10)).extracting(DisposalRecord::node).containsExactly("node-a", "node-a");
+    }
+
+    @Test
+    void aHandlerRunningPastItsLeaseLosesWhatWasTakenOverAndItsLateFinishIsRefused() throws Exception {
+        accessLogs(3);
+        clock.advance(Duration.ofDays(91));
+        Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        CountDownLatch inS0 = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        RetentionService a = node(storeA, "node-a").batchSize(3).handler("access.log", r -> {
+            count(calls, r);
+            if (r.item().subject().value().equals("s0")) {
+                inS0.countDown();
+                goOn.await();
+            }
+        }).build();
+        RetentionService b = node(storeB, "node-b").handler("access.log", r -> count(calls, r)).build();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<SweepReport> sweepA = pool.submit(() -> a.sweep(10, Duration.ofMinutes(10)));
+            assertThat(inS0.await(1, TimeUnit.MINUTES)).isTrue();
+            // s0's handler runs for 6 minutes: the batch's leases end (on the database's clock and on node A's) and
+            // node B takes s0 and s1 over and disposes of them
+            passLeaseTime(Duration.ofMinutes(6));
+            clock.advance(Duration.ofMinutes(6));
+            SweepReport byB = b.sweep(2, Duration.ofSeconds(30));
+            assertThat(byB.disposed()).isEqualTo(2);
+            goOn.countDown();
+            SweepReport byA = sweepA.get(1, TimeUnit.MINUTES);
+
+            // A's late finish of s0 is refused; before s1's handler A renews the rest of its batch: s1 is B's
+            assertThat(byA.lostClaims()).isEqualTo(2);
+            assertThat(byA.disposed()).as("s2, under its renewed lease").isEqualTo(1);
+        } finally {
+            goOn.countDown();
+            pool.shutdownNow();
+        }
+        assertThat(calls.get("s1")).as("never handled by two nodes").hasValue(1);
+        assertThat(calls.get("s2")).hasValue(1);
+        assertThat(calls.get("s0")).as("the call in flight when its lease ended (a handler timeout prevents it)")
+                .hasValue(2);
+        List<DisposalRecord> audit = storeA.disposals(0, 10);
+        assertThat(audit).hasSize(3).allMatch(r -> r.outcome() == DisposalRecord.Outcome.DISPOSED);
+        assertThat(audit).extracting(DisposalRecord::itemReference).doesNotHaveDuplicates();
+        assertThat(audit).extracting(DisposalRecord::node).containsExactly("node-b", "node-b", "node-a");
+    }
+
+    @Test
+    void aHangingHandlerIsGivenUpAndTheOtherNodeDisposesOfTheItemOnce() throws Exception {
+        accessLogs(1);
+        clock.advance(Duration.ofDays(91));
+        CountDownLatch never = new CountDownLatch(1);
+        RetentionService hanging = node(storeA, "node-a").handlerTimeout(Duration.ofMillis(200))
+                .handler("access.log", r -> never.await()).build();
+        AtomicInteger byB = new AtomicInteger();
+        RetentionService b = node(storeB, "node-b").handler("access.log", r -> byB.incrementAndGet()).build();
+        try {
+            SweepReport report = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1),
+                    () -> hanging.sweep(10, Duration.ofMinutes(1)), "the sweep must not wait for the handler");
+            assertThat(report.failed()).isEqualTo(1);
+        } finally {
+            never.countDown();
+        }
+        assertThat(b.sweep(10, Duration.ofSeconds(30)).claimed()).as("backoff").isZero();
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(b.sweep(10, Duration.ofSeconds(30)).disposed()).isEqualTo(1);
+        assertThat(byB).hasValue(1);
+        assertThat(storeA.disposals(0, 10)).extracting(DisposalRecord::outcome, DisposalRecord::failure,
+                DisposalRecord::node).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(DisposalRecord.Outcome.FAILED,
+                                java.util.Optional.of("java.util.concurrent.TimeoutException"), "node-a"),
+                        org.assertj.core.groups.Tuple.tuple(DisposalRecord.Outcome.DISPOSED, java.util.Optional.empty(),
+                                "node-b"));
     }
 }

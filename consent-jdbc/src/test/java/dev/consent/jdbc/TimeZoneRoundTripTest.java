@@ -150,20 +150,30 @@ class TimeZoneRoundTripTest {
                 assertThat(storedAsUtcText(pool, dialect, "due_at", prefix + "items", "subject")).containsExactlyElementsOf(
                         INSTANTS.stream().map(UTC_TEXT::format).toList());
 
-                // claims: the backoff (not_before) and the lease end compare as instants too
+                // claims: the backoff (not_before) compares as an instant; the lease runs on the database's clock,
+                // read whatever the session's zone, and is stored as UTC
                 Instant gap = Instant.parse("2018-11-04T00:30:00.654321Z");
+                Instant before = Instant.now();
                 List<Claim> claims = store.claimDue(gap, 100, "node", Duration.ofMinutes(30));
+                Instant after = Instant.now();
                 assertThat(claims).extracting(c -> c.item().dueAt().orElseThrow())
                         .containsExactly(byDue.get(0), byDue.get(1), byDue.get(2), byDue.get(3));
-                assertThat(claims).allSatisfy(c -> assertThat(c.leaseUntil()).isEqualTo(gap.plus(Duration.ofMinutes(30))));
-                assertThat(store.claimDue(gap.plus(Duration.ofMinutes(30)).minusNanos(1000), 100, "other",
-                        Duration.ofMinutes(1))).isEmpty();
+                Instant leaseUntil = claims.get(0).leaseUntil();
+                assertThat(claims).allSatisfy(c -> assertThat(c.leaseUntil()).isEqualTo(leaseUntil));
+                // the database's clock need not be this JVM's, but a zone mistake would put it hours away
+                assertThat(leaseUntil.minus(Duration.ofMinutes(30)))
+                        .isBetween(before.minus(Duration.ofMinutes(10)), after.plus(Duration.ofMinutes(10)));
+                assertThat(storedAsUtcText(pool, dialect, "lease_until", prefix + "items WHERE lease_until IS NOT NULL",
+                        "subject")).containsOnly(UTC_TEXT.format(leaseUntil));
+                assertThat(store.claimDue(gap, 100, "other", Duration.ofMinutes(1))).as("leased").isEmpty();
                 Claim c = claims.get(3);
                 DisposalRecord audit = new DisposalRecord(0, gap, "ref", "access.log", "", "logs-90d", "7",
                         Optional.of(Anchor.COLLECTED), Optional.of(INSTANTS.get(1)), INSTANTS.get(0),
                         DisposalAction.DELETE, DisposalRecord.Outcome.DISPOSED, 1, "key", "node", Optional.empty());
                 assertThat(store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED), audit)).isTrue();
                 assertThat(store.disposals(0, 10)).containsExactly(audit.withSequence(1));
+                Databases.passLeaseTime(pool, dialect, prefix, Duration.ofMinutes(30));
+                assertThat(store.claimDue(gap, 100, "other", Duration.ofMinutes(1))).as("the leases ended").hasSize(3);
 
                 RightsRequest request = new RightsRequest("req-zones", SubjectId.of("zones"), RequestType.ACCESS,
                         RequestStatus.RECEIVED, INSTANTS.get(0), Optional.empty(), Optional.empty(), Optional.empty(),

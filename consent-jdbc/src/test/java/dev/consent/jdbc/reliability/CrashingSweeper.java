@@ -37,6 +37,8 @@ public final class CrashingSweeper {
                 StandardOpenOption.APPEND)) {
             RetentionService sweeper = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
                     .node(args[3]).lease(Duration.ofMillis(Long.parseLong(args[4])))
+                    // the most a lease allows: a handler given up is interrupted, which closes its FileChannel
+                    .handlerTimeout(Duration.ofMillis(Long.parseLong(args[4]) / 2))
                     .batchSize(Integer.parseInt(args[5]))
                     .handler("access.log", r -> {
                         keys.write(ByteBuffer.wrap((r.idempotencyKey() + "\n").getBytes(StandardCharsets.UTF_8)));
