@@ -34,6 +34,8 @@ public final class SwitchableDataSource implements DataSource {
     public final AtomicInteger singleUpdates = new AtomicInteger();
     /** Batches sent ({@code executeBatch}). */
     public final AtomicInteger batches = new AtomicInteger();
+    /** Every distinct SQL text prepared or executed through this data source (see {@link SqlInventory}). */
+    public final java.util.Set<String> sql = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public SwitchableDataSource(DataSource target) {
         this.target = target;
@@ -111,6 +113,10 @@ public final class SwitchableDataSource implements DataSource {
                 down = true;
                 throw lost(sql);
             }
+            if ((name.equals("prepareStatement") || name.equals("prepareCall")) && args != null
+                    && args[0] instanceof String text) {
+                sql.add(text);
+            }
             Object result = call(real, method, args);
             if (result instanceof PreparedStatement ps) {
                 statements.incrementAndGet();
@@ -138,6 +144,11 @@ public final class SwitchableDataSource implements DataSource {
             String name = method.getName();
             if (down && !name.equals("close") && !name.equals("isClosed")) {
                 throw lost(name);
+            }
+            if (name.startsWith("execute") || name.equals("addBatch")) {
+                if (args != null && args.length > 0 && args[0] instanceof String text) {
+                    sql.add(text);
+                }
             }
             if (name.equals("executeUpdate") || name.equals("executeLargeUpdate")) {
                 singleUpdates.incrementAndGet();
