@@ -114,6 +114,7 @@ class ProcessingLogTest {
         assertThat(entry.batch()).isEmpty();
         assertThat(log.uses(alice)).containsExactly(entry);
 
+        clock.advance(Duration.ofSeconds(1)); // entries of one microsecond list in id order, not in logging order
         ProcessingEntry contract = log.use(alice, ORDERS, List.of(ORDER_RECORD, EMAIL), "invoice sent");
         assertThat(contract.reason()).isEqualTo(Reason.BASIS_CONTRACT);
         assertThat(contract.restsOn()).isEmpty();
