@@ -294,6 +294,14 @@ public final class RetentionService {
         return store.holds(subject);
     }
 
+    /**
+     * The holds of several subjects, read together (one store call): every subject asked about has an entry, with its
+     * holds, released ones included, in placement order.
+     */
+    public Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
+        return store.holds(Checks.required("subjects", subjects));
+    }
+
     // -------------------------------------------------------------------------------------------- erasure
 
     /**

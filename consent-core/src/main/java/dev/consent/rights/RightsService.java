@@ -12,6 +12,7 @@ import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PurposeId;
+import dev.consent.processing.ProcessingLog;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionService;
 import dev.consent.store.InMemoryStore;
@@ -58,9 +59,11 @@ public final class RightsService {
     private final RightsStore store;
     private final ConsentService consents;
     private final RetentionService retention;
+    private final ProcessingLog processing;
     private final Clock clock;
 
     private RightsService(Builder b) {
+        this.processing = b.processing;
         this.holidays = b.holidays;
         this.store = b.store;
         this.consents = b.consents;
@@ -304,8 +307,10 @@ public final class RightsService {
 
     /**
      * Carries out an erasure request (GDPR Art. 17): withdraws every standing consent, asks retention for erasure
-     * (items under a legal minimum or hold are kept and restricted), disposes at once of what is due, and completes
-     * the request with the answer listing what was erased and what is kept, why and until when.
+     * (items under a legal minimum or hold are kept and restricted), disposes at once of what is due, pseudonymises
+     * the subject's entries in the processing log when one is configured (they are kept, without the subject's id,
+     * for accountability: GDPR Art. 5(2); seed 002 "while preserving transaction traceability"), and completes the
+     * request with the answer listing what was erased and what is kept, why and until when.
      *
      * <p>Every recipient the policy names that may have received the subject's data (seed 001_f688c41ce3130c59.txt,
      * section 4.2) is told, through the store's outbox written in the same atomic save as the request's completion:
@@ -336,7 +341,13 @@ public final class RightsService {
             notices.addAll(RecipientSelection.forRequest(policy, r, NoticeAction.RESTRICTION, kept::contains, granted,
                     now));
         }
-        complete(requestId, actor, answer.explain(), notices);
+        String explained = answer.explain();
+        if (processing != null) {
+            long entries = processing.pseudonymise(r.subject());
+            explained += "\nThe record of how your data was used no longer names you (" + entries + " processing log "
+                    + "entries now kept under a pseudonym, with their dates, for accountability: GDPR Art. 5(2)).";
+        }
+        complete(requestId, actor, explained, notices);
         return answer;
     }
 
@@ -470,6 +481,7 @@ public final class RightsService {
     public static final class Builder {
         private ConsentService consents;
         private RetentionService retention;
+        private ProcessingLog processing;
         private RightsStore store;
         private Clock clock;
         private HolidaySource holidays = HolidaySource.NONE;
@@ -486,6 +498,12 @@ public final class RightsService {
         /** Needed for erasure requests. */
         public Builder retention(RetentionService retention) {
             this.retention = retention;
+            return this;
+        }
+
+        /** The processing log whose entries of an erased subject {@link #erase} pseudonymises. */
+        public Builder processing(ProcessingLog log) {
+            this.processing = Checks.required("processing", log);
             return this;
         }
 

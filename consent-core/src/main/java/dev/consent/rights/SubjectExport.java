@@ -17,6 +17,8 @@ import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 import dev.consent.policy.Recipient;
+import dev.consent.processing.ProcessingEntry;
+import dev.consent.processing.ProcessingLog;
 import dev.consent.retention.RetentionRule;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.RetentionVerdict;
@@ -38,7 +40,11 @@ import java.util.regex.Pattern;
  * Schema resource {@code /dev/consent/rights/subject-export-v1.schema.json}: the purposes with their legal bases and
  * current decisions, restrictions and objections in force, the full consent history with its evidence (the
  * subject's own chain and those of linked visitors), the recipients, the retention schedule per category (Art.
- * 15(1)(d)), the rights requests, and the host's own data.
+ * 15(1)(d)), the rights requests, the uses of the subject's data in the processing log (since 1.1; GDPR Art. 15(1)(a)
+ * and (c), seed 002's "all internal data usage activities are systematically logged"), and the host's own data.
+ *
+ * <p>Version 1.1 only adds the {@code processing} array; a 1.0 document (without it) is still valid under the same
+ * schema resource, which accepts both versions.
  *
  * <p>The document is streamed: the consent history is read page by page and the host's data written straight
  * through, so an export never holds a whole history in memory. Also writes consent receipts in the shape of the
@@ -55,9 +61,11 @@ public final class SubjectExport {
     private final RetentionService retention;
     private final RightsService rights;
     private final List<SubjectDataContributor> contributors;
+    private final ProcessingLog processing;
 
     private SubjectExport(Builder b) {
         this.consents = b.consents;
+        this.processing = b.processing;
         this.retention = b.retention;
         this.rights = b.rights;
         this.contributors = List.copyOf(b.contributors);
@@ -227,12 +235,52 @@ public final class SubjectExport {
         }
         g.writeEndArray();
 
+        g.writeArrayFieldStart("processing");
+        if (processing != null) {
+            for (SubjectId chain : chains) {
+                IOException[] failure = new IOException[1];
+                processing.forEachUse(chain, e -> {
+                    if (failure[0] == null) {
+                        try {
+                            writeUse(g, e);
+                        } catch (IOException io) {
+                            failure[0] = io;
+                        }
+                    }
+                });
+                if (failure[0] != null) {
+                    throw failure[0];
+                }
+            }
+        }
+        g.writeEndArray();
+
         g.writeObjectFieldStart("hostData");
         for (SubjectDataContributor c : contributors) {
             g.writeFieldName(c.name());
             c.write(subject, g);
         }
         g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    /** One use of the processing log; written only while it names the subject (never a pseudonymised one). */
+    private static void writeUse(JsonGenerator g, ProcessingEntry e) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("subject", e.subjectKey());
+        g.writeStringField("id", e.id());
+        g.writeStringField("purpose", e.purpose().value());
+        writeStrings(g, "categories", e.categories().stream().map(CategoryId::value).toList());
+        g.writeStringField("use", e.use());
+        writeNullable(g, "batch", e.batch().orElse(null));
+        g.writeStringField("at", e.at().toString());
+        g.writeStringField("legalBasis", e.basis().name());
+        g.writeStringField("reason", e.reason().name());
+        g.writeStringField("policyVersion", e.policyVersion());
+        if (e.restsOn().isPresent()) {
+            g.writeStringField("restsOnSubject", e.restsOn().get().subject().value());
+            g.writeNumberField("restsOnSequence", e.restsOn().get().sequence());
+        }
         g.writeEndObject();
     }
 
@@ -392,8 +440,18 @@ public final class SubjectExport {
         private RetentionService retention;
         private RightsService rights;
         private final List<SubjectDataContributor> contributors = new ArrayList<>();
+        private ProcessingLog processing;
 
         private Builder() {
+        }
+
+        /**
+         * Adds the uses of the subject's data from the processing log (the subject's own and its linked visitors');
+         * without it the {@code processing} array is empty.
+         */
+        public Builder processing(ProcessingLog log) {
+            this.processing = Checks.required("processing", log);
+            return this;
         }
 
         public Builder consents(ConsentService consents) {

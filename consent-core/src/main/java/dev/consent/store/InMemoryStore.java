@@ -8,6 +8,8 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 
+import dev.consent.policy.PurposeId;
+import dev.consent.processing.ProcessingEntry;
 import dev.consent.retention.Claim;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
@@ -42,7 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
- * A complete, thread-safe store (consent ledger, retention state, rights requests and the recipients' outbox) held in this JVM's memory: for tests, demos and single-node hosts that
+ * A complete, thread-safe store (consent ledger, retention state, rights requests, the recipients' outbox and the processing log) held in this JVM's memory: for tests, demos and single-node hosts that
  * rebuild state on start. Nothing survives a restart.
  *
  * <p>Writes take one lock, so they are serialised; reads take no lock and see each subject's events as
@@ -51,7 +53,7 @@ import java.util.function.UnaryOperator;
  * <p>Sweeper leases are set and judged by this store's one clock (see {@link RetentionStore#claimDue}), given to the
  * constructor, so every service sharing the store agrees on them whatever clocks the services have.
  */
-public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore {
+public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore {
     private final Clock leaseClock;
     private final Object writeLock = new Object();
     private final Map<SubjectId, List<ConsentEvent>> chains = new ConcurrentHashMap<>();
@@ -748,6 +750,62 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
             int from = (int) Math.min(Math.max(afterSequence, 0), deliveries.size());
             return List.copyOf(deliveries.subList(from, (int) Math.min(deliveries.size(), (long) from + limit)));
         }
+    }
+
+    // ---------------------------------------------------------------------------------- processing log
+
+    /** Shares the ledger's write lock, so that its change-feed guard is atomic with consent appends and links. */
+    private final InMemoryUses uses = new InMemoryUses(writeLock, this::changedSinceLocked);
+
+    /** Of {@code subjects}, those with a change-feed entry above {@code position}. Called under {@code writeLock}. */
+    private Set<SubjectId> changedSinceLocked(long position, Set<SubjectId> subjects) {
+        Set<SubjectId> out = new LinkedHashSet<>();
+        for (int i = (int) Math.min(Math.max(position, 0), changes.size()); i < changes.size(); i++) {
+            if (subjects.contains(changes.get(i).subject())) {
+                out.add(changes.get(i).subject());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public UseAppend appendUses(List<ProcessingEntry> entries, long feedPosition) {
+        return uses.appendUses(entries, feedPosition);
+    }
+
+    @Override
+    public List<ProcessingEntry> uses(SubjectId subject, Optional<UseCursor> after, int limit) {
+        return uses.uses(subject, after, limit);
+    }
+
+    @Override
+    public List<ProcessingEntry> pseudonymisedUses(String pseudonym, Optional<UseCursor> after, int limit) {
+        return uses.pseudonymisedUses(pseudonym, after, limit);
+    }
+
+    @Override
+    public long countUses(PurposeId purpose, Instant from, Instant until) {
+        return uses.countUses(purpose, from, until);
+    }
+
+    @Override
+    public long pseudonymise(Map<SubjectId, String> pseudonyms, Optional<Instant> upTo) {
+        return uses.pseudonymise(pseudonyms, upTo);
+    }
+
+    @Override
+    public List<SubjectId> subjectsWithUses(Instant upTo, Optional<SubjectId> after, int limit) {
+        return uses.subjectsWithUses(upTo, after, limit);
+    }
+
+    @Override
+    public long deleteUses(Collection<SubjectId> subjects, Instant upTo) {
+        return uses.deleteUses(subjects, upTo);
+    }
+
+    @Override
+    public long deletePseudonymisedUses(Instant upTo) {
+        return uses.deletePseudonymisedUses(upTo);
     }
 
     private static void positive(int limit) {

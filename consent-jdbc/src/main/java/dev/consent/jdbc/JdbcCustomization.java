@@ -150,6 +150,15 @@ abstract class JdbcCustomization {
     }
 
     /**
+     * The clause that makes a {@code SELECT} lock the rows it reads in shared mode, so that readers holding it run
+     * side by side while a writer's {@code FOR UPDATE} waits for them (the processing log's guard on the feed lock).
+     * H2 2.3 has no shared row locks: {@code FOR UPDATE}, which serialises those readers too.
+     */
+    String shareLock() {
+        return " FOR UPDATE";
+    }
+
+    /**
      * Whether {@code SELECT ... ORDER BY ... LIMIT n FOR UPDATE SKIP LOCKED} returns the first n rows that are not
      * locked (PostgreSQL 9.5+, MariaDB 10.6+). H2 2.3 accepts the syntax but applies the limit before skipping, so
      * a second sweeper gets nothing while the first holds its batch; H2 claims optimistically instead.
@@ -336,6 +345,11 @@ abstract class JdbcCustomization {
     private static final class Postgres extends OffsetDateTimeDialect {
         Postgres() {
             super(Dialect.POSTGRESQL, "postgresql", "TIMESTAMP(6) WITH TIME ZONE");
+        }
+
+        @Override
+        String shareLock() {
+            return " FOR SHARE";
         }
 
         @Override
@@ -607,6 +621,11 @@ abstract class JdbcCustomization {
 
         MariaDb() {
             super(Dialect.MARIADB);
+        }
+
+        @Override
+        String shareLock() {
+            return " LOCK IN SHARE MODE";
         }
 
         @Override

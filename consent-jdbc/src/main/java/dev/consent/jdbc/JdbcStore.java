@@ -12,6 +12,7 @@ import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 import dev.consent.jdbc.Transactions.Outcome;
 import dev.consent.policy.PurposeId;
+import dev.consent.processing.ProcessingEntry;
 import dev.consent.retention.Claim;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
@@ -20,6 +21,7 @@ import dev.consent.retention.RetainedItem;
 import dev.consent.retention.Tombstone;
 import dev.consent.rights.RightsRequest;
 import dev.consent.store.ConsentStore;
+import dev.consent.store.ProcessingStore;
 import dev.consent.store.RetentionStore;
 import dev.consent.store.RightsStore;
 import dev.consent.store.OutboxStore;
@@ -59,9 +61,9 @@ import javax.sql.DataSource;
 /**
  * The durable store: the consent ledger ({@link ConsentStore}: events, chain heads, visitor links, change feed,
  * pruning checkpoints), retention state ({@link RetentionStore}: retained items and their due index, sweeper
- * claims, legal holds, the disposal audit, tombstones), rights requests ({@link RightsStore}) and the recipients'
+ * claims, legal holds, the disposal audit, tombstones), rights requests ({@link RightsStore}), the recipients'
  * outbox ({@link OutboxStore}: notices written in the transaction of the change that caused them, leased claims, the
- * delivery audit), in the tables of
+ * delivery audit) and the processing log ({@link ProcessingStore}, kept by {@code ProcessingTables}), in the tables of
  * an SQL database reached through the host's {@link DataSource}. Create one with {@link #builder(DataSource)}:
  *
  * <pre>{@code
@@ -113,7 +115,7 @@ import javax.sql.DataSource;
  * <p>On PostgreSQL, appends and links notify a channel on commit and {@link #onChanges} listens on it (see there);
  * elsewhere the change feed is only polled. The change feed is never pruned by this version.
  */
-public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore {
+public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
 
@@ -129,6 +131,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final RetentionTables retention;
     private final RightsTables rights;
     private final OutboxTables outbox;
+    private final ProcessingTables processing;
     /** The channel appends and links notify on commit (PostgreSQL only), or null when notifications are off. */
     private final String channel;
     /** Pushes notifications to {@link #onChanges}; null where there are none. */
@@ -154,6 +157,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         this.retention = new RetentionTables(tx, dialect, prefix);
         this.rights = new RightsTables(tx, dialect, prefix);
         this.outbox = new OutboxTables(tx, dialect, prefix);
+        this.processing = new ProcessingTables(tx, dialect, prefix);
         PostgresChangeListener push = null;
         if (notifications) {
             try {
@@ -989,6 +993,55 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public List<DeliveryRecord> deliveries(long afterSequence, int limit) {
         return outbox.deliveries(afterSequence, limit);
+    }
+
+    // ---------------------------------------------------------------------------------- processing log
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One transaction: the feed lock row in shared mode, the change-feed entries above {@code feedPosition} for the
+     * entries' subjects, then the entries as a JDBC batch (see {@code ProcessingTables} for why no change can slip
+     * between the guard and the commit).
+     */
+    @Override
+    public UseAppend appendUses(List<ProcessingEntry> entries, long feedPosition) {
+        return processing.appendUses(entries, feedPosition);
+    }
+
+    @Override
+    public List<ProcessingEntry> uses(SubjectId subject, Optional<UseCursor> after, int limit) {
+        return processing.uses(subject, after, limit);
+    }
+
+    @Override
+    public List<ProcessingEntry> pseudonymisedUses(String pseudonym, Optional<UseCursor> after, int limit) {
+        return processing.pseudonymisedUses(pseudonym, after, limit);
+    }
+
+    @Override
+    public long countUses(PurposeId purpose, Instant from, Instant until) {
+        return processing.countUses(purpose, from, until);
+    }
+
+    @Override
+    public long pseudonymise(Map<SubjectId, String> pseudonyms, Optional<Instant> upTo) {
+        return processing.pseudonymise(pseudonyms, upTo);
+    }
+
+    @Override
+    public List<SubjectId> subjectsWithUses(Instant upTo, Optional<SubjectId> after, int limit) {
+        return processing.subjectsWithUses(upTo, after, limit);
+    }
+
+    @Override
+    public long deleteUses(Collection<SubjectId> subjects, Instant upTo) {
+        return processing.deleteUses(subjects, upTo);
+    }
+
+    @Override
+    public long deletePseudonymisedUses(Instant upTo) {
+        return processing.deletePseudonymisedUses(upTo);
     }
 
     /** The change listener, if this store has one (for tests). */

@@ -47,10 +47,10 @@ class SchemaInitializerTest {
         String prefix = Databases.freshPrefix();
         try {
             SchemaInitializer init = new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, CLOCK);
-            assertThat(init.migrate()).containsExactly(1, 2, 3, 10);
+            assertThat(init.migrate()).containsExactly(1, 2, 3, 9, 10);
             assertThat(init.migrate()).isEmpty();
             JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 9, 10);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
@@ -92,7 +92,7 @@ class SchemaInitializerTest {
             for (Future<JdbcStore> f : nodes) {
                 stores.add(f.get(60, TimeUnit.SECONDS));
             }
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 9, 10);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(stores.get(0).append(firstEvent("a")).appended()).isTrue();
@@ -149,7 +149,7 @@ class SchemaInitializerTest {
                     .hasMessageContaining("notices");
 
             JdbcStore v10 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 9, 10);
             assertThat(v10.events(SubjectId.of("a"), 0, 10)).hasSize(1);
             assertThat(v10.notices(SubjectId.of("a"))).isEmpty();
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
@@ -174,7 +174,7 @@ class SchemaInitializerTest {
                     .hasMessageContaining("items");
 
             JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 9, 10);
             assertThat(v3.events(SubjectId.of("a"), 0, 10)).hasSize(1);
             assertThat(v3.saveItem(dev.consent.retention.RetainedItem.create(
                     dev.consent.retention.ItemKey.of("a", "access.log")))).isTrue();

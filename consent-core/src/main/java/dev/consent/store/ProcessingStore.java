@@ -1,0 +1,101 @@
+package dev.consent.store;
+
+import dev.consent.internal.Checks;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.PurposeId;
+import dev.consent.processing.ProcessingEntry;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where the processing log lives (seed 002: "All internal data usage activities are systematically logged"; GDPR
+ * Art. 30 and Art. 5(2)). It extends {@link ConsentStore} because an append is guarded by that store's change feed:
+ * the log and the consent ledger it checks against must be one store, so that a use is never written after a
+ * withdrawal of the same subject's consent that committed before it.
+ *
+ * <p>Expected conflicts are returned as values; failures throw {@link dev.consent.StoreException}. Thread-safe and
+ * safe to share between nodes. Every implementation must pass {@code ProcessingStoreContract} from consent-core's
+ * test-jar. Entries are kept exactly as given (instants are whole microseconds).
+ */
+public interface ProcessingStore extends ConsentStore {
+
+    /**
+     * Appends entries atomically (all of them or none), guarded by the change feed: when a change-feed entry with a
+     * position above {@code feedPosition} names the subject of any of the entries (a choice, restriction or
+     * objection recorded for it, a visitor linked to it or a linked visitor's choice), nothing is written and the
+     * result names those subjects. The guard and the append are one atomic step with respect to change-feed writes:
+     * a change either is seen by the guard or is ordered after the append.
+     *
+     * @throws dev.consent.ConflictException when an entry's id is already stored or appears twice; nothing is written
+     */
+    UseAppend appendUses(List<ProcessingEntry> entries, long feedPosition);
+
+    /**
+     * Up to {@code limit} entries that name {@code subject} (not pseudonymised), in order of their instant then id,
+     * after the position {@code after} (exclusive; empty to start).
+     */
+    List<ProcessingEntry> uses(SubjectId subject, Optional<UseCursor> after, int limit);
+
+    /** As {@link #uses}, for the entries kept under {@code pseudonym}. */
+    List<ProcessingEntry> pseudonymisedUses(String pseudonym, Optional<UseCursor> after, int limit);
+
+    /**
+     * How many entries, pseudonymised or not, record a use for {@code purpose} at or after {@code from} and before
+     * {@code until}.
+     */
+    long countUses(PurposeId purpose, Instant from, Instant until);
+
+    /**
+     * Replaces, atomically, the subject of every entry naming one of the keys of {@code pseudonyms} (at or before
+     * {@code upTo}, when given) by that key's pseudonym, marks it pseudonymised and drops its linked visitor id;
+     * everything else of the entry is kept. Returns how many entries changed (0 when none was left to change).
+     */
+    long pseudonymise(Map<SubjectId, String> pseudonyms, Optional<Instant> upTo);
+
+    /**
+     * Up to {@code limit} distinct subjects that entries at or before {@code upTo} name (not pseudonymised), in the
+     * store's order of subject ids, after {@code after} (exclusive; empty to start).
+     */
+    List<SubjectId> subjectsWithUses(Instant upTo, Optional<SubjectId> after, int limit);
+
+    /** Deletes the entries naming one of {@code subjects} at or before {@code upTo}; returns how many. */
+    long deleteUses(Collection<SubjectId> subjects, Instant upTo);
+
+    /** Deletes the pseudonymised entries at or before {@code upTo}; returns how many. */
+    long deletePseudonymisedUses(Instant upTo);
+
+    /** What {@link #appendUses} did: appended, or refused because these subjects' consents changed. */
+    record UseAppend(boolean appended, Set<SubjectId> changedSubjects) {
+        public UseAppend {
+            changedSubjects = Set.copyOf(Checks.required("changedSubjects", changedSubjects));
+            if (appended != changedSubjects.isEmpty()) {
+                throw new IllegalArgumentException("an append is refused exactly when it names changed subjects");
+            }
+        }
+
+        public static UseAppend success() {
+            return new UseAppend(true, Set.of());
+        }
+
+        public static UseAppend changed(Set<SubjectId> subjects) {
+            return new UseAppend(false, subjects);
+        }
+    }
+
+    /** A keyset position in the order entries are listed: instant, then id. */
+    record UseCursor(Instant at, String id) {
+        public UseCursor {
+            Checks.required("at", at);
+            Checks.required("id", id);
+        }
+
+        public static UseCursor of(ProcessingEntry entry) {
+            return new UseCursor(entry.at(), entry.id());
+        }
+    }
+}
