@@ -254,9 +254,13 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
         return Optional.ofNullable(checkpoints.get(subject));
     }
 
-    /** Guarded by {@code writeLock}. */
+    /** Guarded by {@code writeLock}. The stamp is random and never 0, which means "no stamp". */
     private void addChange(SubjectId subject, Instant writtenAt) {
-        changes.add(new FeedEntry(++lastPosition, subject, ThreadLocalRandom.current().nextLong(), writtenAt));
+        long stamp;
+        do {
+            stamp = ThreadLocalRandom.current().nextLong();
+        } while (stamp == 0);
+        changes.add(new FeedEntry(++lastPosition, subject, stamp, writtenAt));
     }
 
     /** Guarded by {@code writeLock}: the index of the first entry after {@code position}. */
