@@ -1,5 +1,7 @@
 package dev.consent.store;
 
+import dev.consent.InvalidValueException;
+import dev.consent.internal.Checks;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ChoiceFact;
@@ -217,10 +219,10 @@ public interface ConsentStore {
 
         public FeedCursor {
             if (position < 0) {
-                throw new dev.consent.InvalidValueException("position", position, "must be 0 or more");
+                throw new InvalidValueException("position", position, "must be 0 or more");
             }
             if (position == 0 && stamp != 0) {
-                throw new dev.consent.InvalidValueException("stamp", stamp, "must be 0 at position 0 (START)");
+                throw new InvalidValueException("stamp", stamp, "must be 0 at position 0 (START)");
             }
         }
     }
@@ -233,7 +235,7 @@ public interface ConsentStore {
     record ChangeRead(boolean continuous, List<Change> changes, FeedCursor next) {
         public ChangeRead {
             changes = List.copyOf(changes);
-            dev.consent.internal.Checks.required("next", next);
+            Checks.required("next", next);
             if (!continuous && !changes.isEmpty()) {
                 throw new IllegalArgumentException("a read that lost its cursor carries no entries");
             }
