@@ -51,7 +51,9 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The consent ledger and consent checks: records choices as hash-chained events and answers "may we
@@ -66,8 +68,12 @@ import java.util.function.Consumer;
  *   <li><b>One chain per subject.</b> Concurrent writers on any number of nodes never fork a chain: the
  *       store refuses an append whose head moved, and the service re-reads and retries.</li>
  *   <li><b>Bounded staleness.</b> Cached answers reflect this node's writes at once and other nodes' writes
- *       within {@link Builder#maxStaleness(Duration)}: when the change feed cannot be polled for that long,
- *       checks bypass the cache. {@link #checkFresh} always reads the store.</li>
+ *       within {@link Builder#maxStaleness(Duration)}, counted from when the last successful read of the change
+ *       feed <em>started</em>: when the feed has not been read for that long (the store is unreachable, or a read
+ *       is slow), checks bypass the cache. {@link #checkFresh} always reads the store.</li>
+ *   <li><b>A feed that went back is noticed.</b> When the change feed no longer holds the entry this node read
+ *       last (pruned past it, emptied by hand, restored from a backup, positions restarted), the whole cache is
+ *       dropped instead of answering from it; see {@link ConsentStore#readChanges} for what is detected.</li>
  * </ul>
  * A withdrawal or restriction is written together with a notice to every recipient the policy names for it, in one
  * atomic append to the store's outbox (GDPR Art. 19; see {@link dev.consent.recipients.RecipientDispatcher}).
@@ -82,6 +88,8 @@ public final class ConsentService implements AutoCloseable {
      */
     private static final int MAX_APPEND_ATTEMPTS = 100;
     private static final int PAGE = 500;
+    /** Change-feed entries read per round trip. */
+    private static final int FEED_PAGE = 10_000;
 
     private final List<Policy> policies;
     /** Every purpose id of every policy version, newest versions' instances first: what cached ledgers refer to. */
@@ -97,8 +105,18 @@ public final class ConsentService implements AutoCloseable {
     private final long maxStalenessNanos;
     /** Whether any policy version names a recipient to tell of withdrawals and restrictions. */
     private final boolean hasRecipients;
+    /** Where staleness is measured from: {@link System#nanoTime()} unless a test injects another. */
+    private final LongSupplier ticker;
+    /** When the last successful read of the change feed started, by {@link #ticker}. */
     private volatile long lastPollNanos;
-    private volatile long feedPosition;
+    /** The change-feed entry this node has read last. Written by the (synchronized) poll only. */
+    private volatile ConsentStore.FeedCursor feedCursor;
+    /**
+     * How many times the whole cache was dropped. A load that was reading the store while the cache was dropped may
+     * hold a ledger older than what the drop stood for, and the drop cannot evict it: a cache-wide invalidation skips
+     * entries still being computed. Loads compare this counter before and after and evict what they put.
+     */
+    private final AtomicLong cacheDrops = new AtomicLong();
 
     private ConsentService(Builder b) {
         this.policies = b.policies.stream().sorted(Comparator.comparing(Policy::effectiveInstant)).toList();
@@ -116,10 +134,11 @@ public final class ConsentService implements AutoCloseable {
         // Caffeine's maintenance stays on its default executor: run on the reading thread (executor(Runnable::run)) it
         // made a single-threaded cached read 2-6x slower (CheckBenchmark, caffeineSameThreadGetIfPresent).
         this.cache = Caffeine.newBuilder().maximumSize(b.cacheSize).build();
-        this.lastPollNanos = System.nanoTime();
+        this.ticker = b.ticker;
+        this.lastPollNanos = ticker.getAsLong();
         if (b.pollInterval != null) {
             this.maxStalenessNanos = (b.maxStaleness != null ? b.maxStaleness : b.pollInterval.multipliedBy(3)).toNanos();
-            this.feedPosition = store.changePosition();
+            this.feedCursor = store.changeCursor();
             this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "consent-change-feed");
                 t.setDaemon(true);
@@ -169,7 +188,9 @@ public final class ConsentService implements AutoCloseable {
         // Read inside the cache's compute, as cache.get does: an invalidation from the change feed or a local write
         // waits for this read and then drops what it loaded. A read followed by a put could cache a ledger older
         // than a change the feed had already reported, and no later entry would ever evict it.
+        long drops = cacheDrops.get();
         Ledger ledger = cache.asMap().compute(subject, (s, old) -> loadLedgers(List.of(s)).get(s));
+        evictIfDroppedMeanwhile(subject, drops);
         return ConsentFold.decide(ledger, policy, purpose, now);
     }
 
@@ -604,6 +625,56 @@ public final class ConsentService implements AutoCloseable {
         return Optional.of(cp);
     }
 
+    /**
+     * Removes change-feed entries written more than {@code olderThan} ago (by the writing node's clock), so that the
+     * feed stops growing and stops naming subjects long after the fact. Run it regularly (hourly, daily) on one node
+     * or several; it is idempotent. Returns how many entries went.
+     *
+     * <p><b>Choosing the bound.</b> Larger than the longest time any node may go without reading the feed (its
+     * {@link Builder#maxStaleness(Duration) staleness bound}, plus the longest database or poller outage you want
+     * nodes to ride out with their caches), plus the clock difference between nodes and the longest append: one day
+     * suits most shops. The bound is about cost, never correctness: only a prefix of the feed is removed, and the
+     * newest entry always stays, so a node whose last-read entry was pruned notices at its next read and drops its
+     * whole cache instead of missing a withdrawal. A bound that is too small only makes lagging nodes drop their
+     * caches. Must be at least this service's staleness bound (when it polls) and positive.
+     *
+     * @throws InvalidValueException when {@code olderThan} is null, not positive, or below the staleness bound
+     */
+    public long pruneChangeFeed(Duration olderThan) {
+        return store.pruneChanges(feedCutoff(olderThan));
+    }
+
+    /**
+     * For erasure (GDPR Art. 17): removes the change-feed entries naming {@code subject} that were written more than
+     * {@code olderThan} ago, with the prefix of the feed before them (as {@link #pruneChangeFeed}, with the same rule
+     * for the bound, whose reasons apply unchanged). Entries written more recently stay, since other nodes may not
+     * have read them yet; call again once they are older (the count returned says whether any are left). Erasing
+     * the newest entry of the whole feed makes every node drop its cache once. Returns how many entries naming the
+     * subject the feed still holds: 0 when it names the subject no more.
+     *
+     * @throws InvalidValueException when {@code olderThan} is null, not positive, or below the staleness bound
+     */
+    public long eraseFromChangeFeed(SubjectId subject, Duration olderThan) {
+        Checks.required("subject", subject);
+        return store.eraseChanges(subject, feedCutoff(olderThan));
+    }
+
+    private Instant feedCutoff(Duration olderThan) {
+        if (olderThan == null || olderThan.isNegative() || olderThan.isZero()) {
+            throw new InvalidValueException("olderThan", olderThan, "must be a positive duration");
+        }
+        if (poller != null && olderThan.compareTo(Duration.ofNanos(maxStalenessNanos)) < 0) {
+            throw new InvalidValueException("olderThan", olderThan, "must be at least the staleness bound "
+                    + Duration.ofNanos(maxStalenessNanos) + ": a smaller bound would prune entries nodes are still "
+                    + "expected to read, making them drop their caches");
+        }
+        try {
+            return clock.instant().minus(olderThan);
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            throw new InvalidValueException("olderThan", olderThan, "reaches before the earliest instant there is");
+        }
+    }
+
     private void refuseBeforeHorizon(SubjectId subject, Instant at) {
         List<SubjectId> chains = new ArrayList<>(store.visitorsOf(subject));
         chains.add(subject);
@@ -656,11 +727,37 @@ public final class ConsentService implements AutoCloseable {
     private Ledger cachedLedger(SubjectId subject) {
         if (!cacheFresh()) {
             Ledger ledger = loadLedgers(List.of(subject)).get(subject);
-            cache.invalidateAll();
+            dropCache();
             return ledger;
         }
         Ledger cached = cache.getIfPresent(subject);
-        return cached != null ? cached : cache.get(subject, this::loadLedger);
+        if (cached != null) {
+            return cached;
+        }
+        long drops = cacheDrops.get();
+        Ledger loaded = cache.get(subject, this::loadLedger);
+        evictIfDroppedMeanwhile(subject, drops);
+        return loaded;
+    }
+
+    /**
+     * Drops every cached answer. Counted first, so that a load in flight, which the invalidation skips, sees the count
+     * move and evicts what it put ({@link #evictIfDroppedMeanwhile}).
+     */
+    private void dropCache() {
+        cacheDrops.incrementAndGet();
+        cache.invalidateAll();
+    }
+
+    /**
+     * After a load that read {@link #cacheDrops} as {@code dropsBefore} and has put its ledger: if the cache was
+     * dropped meanwhile, the ledger may predate what the drop stood for (the drop skipped it while it was being
+     * computed), so it goes. Either the drop's count is seen here, or the drop came after the put and removed it.
+     */
+    private void evictIfDroppedMeanwhile(SubjectId subject, long dropsBefore) {
+        if (cacheDrops.get() != dropsBefore) {
+            cache.invalidate(subject);
+        }
     }
 
     private Ledger loadLedger(SubjectId subject) {
@@ -668,7 +765,7 @@ public final class ConsentService implements AutoCloseable {
     }
 
     private boolean cacheFresh() {
-        return poller == null || System.nanoTime() - lastPollNanos <= maxStalenessNanos;
+        return poller == null || ticker.getAsLong() - lastPollNanos <= maxStalenessNanos;
     }
 
     private Map<SubjectId, Ledger> loadLedgers(Collection<SubjectId> subjects) {
@@ -687,22 +784,38 @@ public final class ConsentService implements AutoCloseable {
         return out;
     }
 
-    /** Reads the change feed and drops the cache entries of subjects that changed on any node. */
+    /**
+     * Reads the change feed and drops the cache entries of subjects that changed on any node. When the feed no longer
+     * holds the entry read last (pruned past it, emptied, restored from a backup), changes may have been missed: the
+     * whole cache goes, and reading goes on from the newest entry.
+     *
+     * <p>Staleness is measured from when a successful read <em>started</em>: every change committed before then is
+     * in what it read, while changes committed during a slow read may not be. Taking the time when the read finished
+     * would stretch the staleness bound by the read's duration.
+     */
     synchronized void pollChanges() {
+        long started = ticker.getAsLong();
         try {
-            long position = feedPosition;
+            ConsentStore.FeedCursor cursor = feedCursor;
             while (true) {
-                List<ConsentStore.Change> changes = store.changesSince(position, 10_000);
-                for (ConsentStore.Change c : changes) {
-                    cache.invalidate(c.subject());
-                    position = Math.max(position, c.position());
+                ConsentStore.ChangeRead read = store.readChanges(cursor, FEED_PAGE);
+                if (!read.continuous()) {
+                    dropCache();
+                    cursor = read.next();
+                    LOG.warn("consent change feed: the entry this node read last is gone (the feed was pruned past it, "
+                            + "emptied or restored); every cached answer was dropped");
+                    break;
                 }
-                if (changes.size() < 10_000) {
+                for (ConsentStore.Change c : read.changes()) {
+                    cache.invalidate(c.subject());
+                }
+                cursor = read.next();
+                if (read.changes().size() < FEED_PAGE) {
                     break;
                 }
             }
-            feedPosition = position;
-            lastPollNanos = System.nanoTime();
+            feedCursor = cursor;
+            lastPollNanos = started;
         } catch (RuntimeException e) {
             // Subject ids never go to logs above DEBUG; the cause is the store's.
             LOG.warn("consent change feed could not be read; cached answers expire after the staleness bound: {}",
@@ -712,7 +825,7 @@ public final class ConsentService implements AutoCloseable {
 
     /** Drops every cached answer. */
     public void invalidateCache() {
-        cache.invalidateAll();
+        dropCache();
     }
 
     /** The number of subjects currently cached (approximate). */
@@ -787,6 +900,7 @@ public final class ConsentService implements AutoCloseable {
         private Duration pollInterval;
         private Duration maxStaleness;
         private byte[] checkpointKey;
+        private LongSupplier ticker = System::nanoTime;
 
         private Builder() {
         }
@@ -858,6 +972,15 @@ public final class ConsentService implements AutoCloseable {
          */
         public Builder maxStaleness(Duration bound) {
             this.maxStaleness = bound;
+            return this;
+        }
+
+        /**
+         * The nanosecond time source staleness is measured with (as {@link System#nanoTime()}). For tests that move
+         * time by hand instead of sleeping; not public, since only a monotonic source keeps the bound honest.
+         */
+        Builder ticker(LongSupplier nanoTime) {
+            this.ticker = Checks.required("ticker", nanoTime);
             return this;
         }
 

@@ -603,5 +603,11 @@ class ConsentServiceTest {
             maybeFail("changesSince");
             return super.changesSince(position, limit);
         }
+
+        @Override
+        public ChangeRead readChanges(FeedCursor cursor, int limit) {
+            maybeFail("readChanges");
+            return super.readChanges(cursor, limit);
+        }
     }
 }

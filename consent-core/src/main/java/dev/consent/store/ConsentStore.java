@@ -1,5 +1,7 @@
 package dev.consent.store;
 
+import dev.consent.InvalidValueException;
+import dev.consent.internal.Checks;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ChoiceFact;
@@ -117,11 +119,59 @@ public interface ConsentStore {
         };
     }
 
-    /** The position of the newest change-feed entry; 0 when there is none. Never decreases. */
+    /**
+     * The position of the newest change-feed entry; 0 when there is none. Never decreases while the feed is only
+     * appended to and {@linkplain #pruneChanges pruned}; it can go back when the feed is emptied by hand, or the
+     * storage restored from a backup. Readers that must notice that use {@link #readChanges}.
+     */
     long changePosition();
 
     /** Up to {@code limit} change-feed entries after {@code position}, in position order. */
     List<Change> changesSince(long position, int limit);
+
+    /**
+     * The cursor of the newest change-feed entry: where a reader that has accounted for everything stored so far
+     * starts. {@link FeedCursor#START} when the feed holds no entry.
+     */
+    FeedCursor changeCursor();
+
+    /**
+     * Reads the change feed after {@code cursor}, first checking that the feed still holds the entry the cursor
+     * names, at the same position and with the same stamp.
+     *
+     * <ul>
+     *   <li>If it does (or the cursor is {@link FeedCursor#START}), the result is {@linkplain ChangeRead#continuous()
+     *       continuous}: up to {@code limit} entries after it, in position order, and the cursor of the last one
+     *       (the same cursor when there is none). Since entries become visible in position order and are only ever
+     *       removed as a prefix ({@link #pruneChanges}), a reader that follows these cursors sees every entry.</li>
+     *   <li>If it does not, entries the reader never saw may be gone: the feed was pruned past the cursor, emptied
+     *       by hand, or restored from a backup (positions went back, perhaps forward again past the cursor, with
+     *       other entries; the stamp tells them apart). The result is not continuous, holds no entries, and names
+     *       the cursor of the newest entry now stored: a reader must treat every subject as changed up to it
+     *       (a cache drops everything) and go on from there.</li>
+     * </ul>
+     * Gaps between positions (a transaction that drew positions and rolled back) are never reported: only the
+     * entry the reader saw last is checked.
+     */
+    ChangeRead readChanges(FeedCursor cursor, int limit);
+
+    /**
+     * Removes the oldest change-feed entries: the longest prefix (in position order) of entries written before
+     * {@code writtenBefore}, always keeping the newest entry, so that a reader that has read everything still finds
+     * its cursor. Entries written before this version of the schema have no write instant and count as old. Only a
+     * prefix is ever removed, so a reader whose cursor falls inside it notices ({@link #readChanges} is then not
+     * continuous) instead of missing entries. Returns how many entries were removed.
+     */
+    long pruneChanges(Instant writtenBefore);
+
+    /**
+     * Erasure (GDPR Art. 17): {@link #pruneChanges prunes} as for {@code writtenBefore} and also removes the newest
+     * entry if it names {@code subject} and was written before then, so the feed no longer names the subject once
+     * its entries are old enough. Entries written later stay, since readers may not have seen them yet (they go
+     * with a later prune or call). Returns how many entries naming the subject the feed still holds; 0 when it
+     * names the subject no more.
+     */
+    long eraseChanges(SubjectId subject, Instant writtenBefore);
 
     /**
      * What {@link #append} did: either appended, naming every subject whose decisions changed (those appended
@@ -155,5 +205,50 @@ public interface ConsentStore {
 
     /** One change-feed entry: something about this subject's consents changed. */
     record Change(long position, SubjectId subject) {
+    }
+
+    /**
+     * Where a reader of the change feed stands: after the entry at {@code position}, which carries {@code stamp}, a
+     * random number each entry gets when it is written (0 for entries written before stamps existed). The stamp
+     * tells an entry from another written at the same position after the feed went back (a restore, a restarted
+     * sequence).
+     */
+    record FeedCursor(long position, long stamp) {
+        /** Before the first entry: what a reader of an empty feed holds. */
+        public static final FeedCursor START = new FeedCursor(0, 0);
+
+        public FeedCursor {
+            if (position < 0) {
+                throw new InvalidValueException("position", position, "must be 0 or more");
+            }
+            if (position == 0 && stamp != 0) {
+                throw new InvalidValueException("stamp", stamp, "must be 0 at position 0 (START)");
+            }
+        }
+    }
+
+    /**
+     * What {@link #readChanges} found: either the feed continued from the cursor, with the entries after it, or it
+     * no longer holds the cursor's entry, and {@code next} is the newest entry's cursor, up to which the reader must
+     * assume everything changed.
+     */
+    record ChangeRead(boolean continuous, List<Change> changes, FeedCursor next) {
+        public ChangeRead {
+            changes = List.copyOf(changes);
+            Checks.required("next", next);
+            if (!continuous && !changes.isEmpty()) {
+                throw new IllegalArgumentException("a read that lost its cursor carries no entries");
+            }
+        }
+
+        /** The feed still holds the cursor's entry; {@code changes} follow it and end at {@code next}. */
+        public static ChangeRead continued(List<Change> changes, FeedCursor next) {
+            return new ChangeRead(true, changes, next);
+        }
+
+        /** The cursor's entry is gone or another entry stands at its position; {@code head} is the newest entry now. */
+        public static ChangeRead lost(FeedCursor head) {
+            return new ChangeRead(false, List.of(), head);
+        }
     }
 }

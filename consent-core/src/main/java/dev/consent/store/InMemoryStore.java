@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 
 /**
@@ -63,8 +64,24 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
     private final Map<SubjectId, ChainHead> headRows = new ConcurrentHashMap<>();
     private final Map<SubjectId, ChainCheckpoint> checkpoints = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Guarded by {@code writeLock}. Positions are dense from 1, so entry n sits at index n - 1. */
-    private final List<Change> changes = new ArrayList<>();
+    /**
+     * Guarded by {@code writeLock}. Positions are dense from the first entry's (1 until the feed is pruned), so entry
+     * n sits at index n minus the first position; pruning removes a prefix.
+     */
+    private final List<FeedEntry> changes = new ArrayList<>();
+    /** Guarded by {@code writeLock}: the last position handed out; positions continue after pruning. */
+    private long lastPosition;
+
+    /** One change-feed entry as kept here: a {@link Change} with its stamp and write instant. */
+    private record FeedEntry(long position, SubjectId subject, long stamp, Instant writtenAt) {
+        Change change() {
+            return new Change(position, subject);
+        }
+
+        FeedCursor cursor() {
+            return new FeedCursor(position, stamp);
+        }
+    }
 
     /** A store whose sweeper leases run on the system clock (UTC). */
     public InMemoryStore() {
@@ -142,16 +159,17 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
                 return AppendResult.conflict(conflicts, duplicates);
             }
             Set<SubjectId> changed = new LinkedHashSet<>();
+            Instant writtenAt = events.stream().map(ConsentEvent::recordedAt).max(Comparator.naturalOrder()).orElseThrow();
             for (Map.Entry<SubjectId, List<ConsentEvent>> g : grown.entrySet()) {
                 List<ConsentEvent> chain = g.getValue();
                 ConsentEvent last = chain.get(chain.size() - 1);
                 chains.put(g.getKey(), List.copyOf(chain));
                 headRows.put(g.getKey(), new ChainHead(g.getKey(), last.sequence(), last.hash()));
-                changes.add(new Change(changes.size() + 1L, g.getKey()));
+                addChange(g.getKey(), writtenAt);
                 changed.add(g.getKey());
                 SubjectId customer = customerOfVisitor.get(g.getKey());
                 if (customer != null) {
-                    changes.add(new Change(changes.size() + 1L, customer));
+                    addChange(customer, writtenAt);
                     changed.add(customer);
                 }
             }
@@ -205,14 +223,14 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
 
     @Override
     public LinkResult link(SubjectId visitor, SubjectId customer, Instant linkedAt) {
-        LinkResult result = linkLocked(visitor, customer);
+        LinkResult result = linkLocked(visitor, customer, Checks.required("linkedAt", linkedAt));
         if (result == LinkResult.LINKED) {
             notifyListeners();
         }
         return result;
     }
 
-    private LinkResult linkLocked(SubjectId visitor, SubjectId customer) {
+    private LinkResult linkLocked(SubjectId visitor, SubjectId customer, Instant linkedAt) {
         synchronized (writeLock) {
             SubjectId existing = customerOfVisitor.get(visitor);
             if (existing != null) {
@@ -222,7 +240,7 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
             List<SubjectId> visitors = new ArrayList<>(visitorsOfCustomer.getOrDefault(customer, List.of()));
             visitors.add(visitor);
             visitorsOfCustomer.put(customer, List.copyOf(visitors));
-            changes.add(new Change(changes.size() + 1L, customer));
+            addChange(customer, linkedAt);
             return LinkResult.LINKED;
         }
     }
@@ -263,10 +281,28 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
         return Optional.ofNullable(checkpoints.get(subject));
     }
 
+    /** Guarded by {@code writeLock}. The stamp is random and never 0, which means "no stamp". */
+    private void addChange(SubjectId subject, Instant writtenAt) {
+        long stamp;
+        do {
+            stamp = ThreadLocalRandom.current().nextLong();
+        } while (stamp == 0);
+        changes.add(new FeedEntry(++lastPosition, subject, stamp, writtenAt));
+    }
+
+    /** Guarded by {@code writeLock}: the index of the first entry after {@code position}. */
+    private int indexAfter(long position) {
+        if (changes.isEmpty()) {
+            return 0;
+        }
+        long first = changes.get(0).position();
+        return (int) Math.min(Math.max(position - first + 1, 0), changes.size());
+    }
+
     @Override
     public long changePosition() {
         synchronized (writeLock) {
-            return changes.size();
+            return changes.isEmpty() ? 0 : changes.get(changes.size() - 1).position();
         }
     }
 
@@ -274,8 +310,89 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
     public List<Change> changesSince(long position, int limit) {
         positive(limit);
         synchronized (writeLock) {
-            int from = (int) Math.min(Math.max(position, 0), changes.size());
-            return List.copyOf(changes.subList(from, (int) Math.min(changes.size(), (long) from + limit)));
+            int from = indexAfter(position);
+            List<Change> out = new ArrayList<>();
+            for (int i = from; i < changes.size() && out.size() < limit; i++) {
+                out.add(changes.get(i).change());
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public FeedCursor changeCursor() {
+        synchronized (writeLock) {
+            return changes.isEmpty() ? FeedCursor.START : changes.get(changes.size() - 1).cursor();
+        }
+    }
+
+    @Override
+    public ChangeRead readChanges(FeedCursor cursor, int limit) {
+        Checks.required("cursor", cursor);
+        positive(limit);
+        synchronized (writeLock) {
+            if (!cursor.equals(FeedCursor.START)) {
+                int at = indexAfter(cursor.position()) - 1;
+                if (at < 0 || at >= changes.size() || !changes.get(at).cursor().equals(cursor)) {
+                    return ChangeRead.lost(changeCursor());
+                }
+            }
+            int from = indexAfter(cursor.position());
+            List<Change> out = new ArrayList<>();
+            FeedCursor next = cursor;
+            for (int i = from; i < changes.size() && out.size() < limit; i++) {
+                out.add(changes.get(i).change());
+                next = changes.get(i).cursor();
+            }
+            return ChangeRead.continued(out, next);
+        }
+    }
+
+    @Override
+    public long pruneChanges(Instant writtenBefore) {
+        Checks.required("writtenBefore", writtenBefore);
+        synchronized (writeLock) {
+            return removeOldPrefix(writtenBefore, null);
+        }
+    }
+
+    @Override
+    public long eraseChanges(SubjectId subject, Instant writtenBefore) {
+        Checks.required("subject", subject);
+        Checks.required("writtenBefore", writtenBefore);
+        synchronized (writeLock) {
+            removeOldPrefix(writtenBefore, subject);
+            return changes.stream().filter(e -> e.subject().equals(subject)).count();
+        }
+    }
+
+    /**
+     * Guarded by {@code writeLock}. Removes the entries before the first one written at or after {@code writtenBefore},
+     * keeping the newest unless it names {@code erased}; returns how many were removed.
+     */
+    private long removeOldPrefix(Instant writtenBefore, SubjectId erased) {
+        int end = 0; // exclusive
+        while (end < changes.size() && changes.get(end).writtenAt().isBefore(writtenBefore)) {
+            end++;
+        }
+        if (end == changes.size() && end > 0 && !changes.get(end - 1).subject().equals(erased)) {
+            end--; // the newest entry stays: a reader that has read everything must still find its cursor
+        }
+        changes.subList(0, end).clear();
+        return end;
+    }
+
+    /**
+     * Empties the change feed behind every rule, as an operator's {@code TRUNCATE} would; with
+     * {@code restartPositions} new entries start again at position 1, as after {@code TRUNCATE ... RESTART
+     * IDENTITY} or a restore. Only for tests that prove readers notice. Not part of the store contract.
+     */
+    protected void tamperTruncateChanges(boolean restartPositions) {
+        synchronized (writeLock) {
+            changes.clear();
+            if (restartPositions) {
+                lastPosition = 0;
+            }
         }
     }
 

@@ -55,6 +55,13 @@ public abstract class ConsentStoreContract {
     /** A new, empty store. Called before every test. */
     protected abstract ConsentStore createStore();
 
+    /**
+     * Empties the store's change feed behind its back, as an operator's {@code TRUNCATE} would; with
+     * {@code restartPositions}, new entries start again from position 1, as after {@code TRUNCATE ... RESTART
+     * IDENTITY} or a restore from a backup taken when the feed was empty.
+     */
+    protected abstract void truncateChangeFeed(boolean restartPositions) throws Exception;
+
     @BeforeEach
     void freshStore() {
         store = createStore();
@@ -374,6 +381,218 @@ public abstract class ConsentStoreContract {
         assertThat(store.changePosition()).isEqualTo(changes.get(changes.size() - 1).position());
         assertThat(store.changesSince(start, 2)).containsExactlyElementsOf(changes.subList(0, 2));
         assertThat(store.changesSince(store.changePosition(), 100)).isEmpty();
+    }
+
+    /** Appends one event to the subject's chain, after its current head. */
+    private void appendNext(String subject, Choice choice, Instant at) {
+        SubjectId s = SubjectId.of(subject);
+        ChainHead head = store.heads(List.of(s)).get(s);
+        assertThat(store.append(chain(List.of(draft(subject, ShopPolicy.ADS, choice, at)),
+                head == null ? 1 : head.sequence() + 1, head == null ? ConsentChain.GENESIS : head.hash())).appended())
+                .isTrue();
+    }
+
+    private List<SubjectId> feedSubjects() {
+        return store.changesSince(0, 1_000).stream().map(ConsentStore.Change::subject).toList();
+    }
+
+    @Test
+    void aCursorFollowsTheFeedPageByPage() {
+        assertThat(store.changeCursor()).isEqualTo(ConsentStore.FeedCursor.START);
+        assertThat(store.readChanges(ConsentStore.FeedCursor.START, 10))
+                .isEqualTo(ConsentStore.ChangeRead.continued(List.of(), ConsentStore.FeedCursor.START));
+        appendNext("a", Choice.GRANTED, T0);
+        appendNext("b", Choice.GRANTED, T0);
+        appendNext("c", Choice.GRANTED, T0);
+        List<ConsentStore.Change> all = store.changesSince(0, 10);
+
+        ConsentStore.ChangeRead first = store.readChanges(ConsentStore.FeedCursor.START, 2);
+        assertThat(first.continuous()).isTrue();
+        assertThat(first.changes()).containsExactlyElementsOf(all.subList(0, 2));
+        assertThat(first.next().position()).isEqualTo(all.get(1).position());
+        ConsentStore.ChangeRead rest = store.readChanges(first.next(), 2);
+        assertThat(rest.continuous()).isTrue();
+        assertThat(rest.changes()).containsExactly(all.get(2));
+        assertThat(rest.next()).isEqualTo(store.changeCursor());
+        assertThat(store.readChanges(rest.next(), 2))
+                .isEqualTo(ConsentStore.ChangeRead.continued(List.of(), rest.next()));
+        assertThat(store.changeCursor().position()).isEqualTo(store.changePosition());
+        assertThatThrownBy(() -> store.readChanges(rest.next(), 0)).isInstanceOf(dev.consent.InvalidValueException.class);
+    }
+
+    @Test
+    void aCursorWhoseEntryWasTruncatedAwayIsLost() throws Exception {
+        appendNext("a", Choice.GRANTED, T0);
+        ConsentStore.FeedCursor at = store.changeCursor();
+        truncateChangeFeed(false);
+        assertThat(store.readChanges(at, 10)).isEqualTo(ConsentStore.ChangeRead.lost(ConsentStore.FeedCursor.START));
+
+        appendNext("b", Choice.GRANTED, T0);
+        ConsentStore.ChangeRead lost = store.readChanges(at, 10);
+        assertThat(lost.continuous()).isFalse();
+        assertThat(lost.changes()).isEmpty();
+        assertThat(lost.next()).isEqualTo(store.changeCursor());
+        assertThat(store.readChanges(lost.next(), 10).continuous()).isTrue();
+        assertThat(store.readChanges(ConsentStore.FeedCursor.START, 10).changes()).extracting(ConsentStore.Change::subject)
+                .containsExactly(SubjectId.of("b"));
+    }
+
+    /**
+     * Positions went back (a restore, a restarted sequence) and forward again past the cursor before it was read:
+     * another entry stands at the cursor's position, and only its stamp tells it apart.
+     */
+    @Test
+    void aCursorIsLostWhenPositionsRestartAndPassIt() throws Exception {
+        truncateChangeFeed(true);
+        appendNext("a", Choice.GRANTED, T0);
+        appendNext("b", Choice.GRANTED, T0);
+        appendNext("c", Choice.GRANTED, T0);
+        ConsentStore.FeedCursor at = store.changeCursor();
+
+        truncateChangeFeed(true);
+        for (String s : List.of("d", "e", "f", "g")) {
+            appendNext(s, Choice.GRANTED, T0);
+        }
+        assertThat(store.changeCursor().position()).as("positions passed the cursor").isGreaterThan(at.position());
+        assertThat(store.changesSince(at.position(), 10)).as("what a reader going by position alone would see")
+                .extracting(ConsentStore.Change::subject).containsExactly(SubjectId.of("g"));
+        ConsentStore.ChangeRead read = store.readChanges(at, 10);
+        assertThat(read.continuous()).isFalse();
+        assertThat(read.next()).isEqualTo(store.changeCursor());
+    }
+
+    @Test
+    void pruningRemovesAnOldPrefixButNeverTheNewestEntry() {
+        List<ConsentStore.FeedCursor> cursors = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            appendNext("s" + i, Choice.GRANTED, T0.plus(Duration.ofHours(i)));
+            cursors.add(store.changeCursor());
+        }
+        assertThat(store.pruneChanges(T0)).as("nothing was written before T0").isZero();
+
+        assertThat(store.pruneChanges(T0.plus(Duration.ofMinutes(90)))).isEqualTo(2);
+        assertThat(feedSubjects()).containsExactly(SubjectId.of("s2"), SubjectId.of("s3"));
+        assertThat(store.readChanges(cursors.get(0), 10).continuous()).as("a reader inside the pruned prefix").isFalse();
+        assertThat(store.readChanges(cursors.get(1), 10).continuous()).isFalse();
+        assertThat(store.readChanges(cursors.get(2), 10).changes()).extracting(ConsentStore.Change::subject)
+                .containsExactly(SubjectId.of("s3"));
+
+        assertThat(store.pruneChanges(T0.plus(Duration.ofDays(10)))).as("all old: the newest stays").isEqualTo(1);
+        assertThat(feedSubjects()).containsExactly(SubjectId.of("s3"));
+        assertThat(store.readChanges(cursors.get(3), 10))
+                .isEqualTo(ConsentStore.ChangeRead.continued(List.of(), cursors.get(3)));
+        assertThat(store.pruneChanges(T0.plus(Duration.ofDays(10)))).isZero();
+
+        // only a prefix goes: an old entry written after a young one waits for it
+        appendNext("young", Choice.GRANTED, T0.plus(Duration.ofDays(20)));
+        appendNext("late", Choice.GRANTED, T0);
+        assertThat(store.pruneChanges(T0.plus(Duration.ofDays(10)))).isEqualTo(1);
+        assertThat(feedSubjects()).containsExactly(SubjectId.of("young"), SubjectId.of("late"));
+        long next = store.changePosition();
+        appendNext("after", Choice.GRANTED, T0);
+        assertThat(store.changePosition()).as("positions continue after pruning").isGreaterThan(next);
+    }
+
+    @Test
+    void erasingASubjectFromTheFeedRemovesItsOldEntriesAndCountsTheRest() {
+        SubjectId alice = SubjectId.of("alice");
+        appendNext("alice", Choice.GRANTED, T0);
+        appendNext("bob", Choice.GRANTED, T0.plusSeconds(60));
+        appendNext("alice", Choice.WITHDRAWN, T0.plus(Duration.ofHours(2)));
+        ConsentStore.FeedCursor newest = store.changeCursor();
+
+        assertThat(store.eraseChanges(alice, T0.plus(Duration.ofHours(1))))
+                .as("the withdrawal is younger than the bound: it stays").isEqualTo(1);
+        assertThat(feedSubjects()).containsExactly(alice);
+        assertThat(store.eraseChanges(alice, T0.plus(Duration.ofHours(3)))).as("old enough now, newest or not").isZero();
+        assertThat(feedSubjects()).isEmpty();
+        assertThat(store.readChanges(newest, 10).continuous()).as("a reader at the erased entry notices").isFalse();
+        assertThat(store.eraseChanges(SubjectId.of("bob"), T0.plus(Duration.ofHours(3)))).isZero();
+
+        appendNext("carol", Choice.GRANTED, T0);
+        assertThat(store.eraseChanges(alice, T0.plus(Duration.ofHours(3)))).as("another's newest entry stays").isZero();
+        assertThat(feedSubjects()).containsExactly(SubjectId.of("carol"));
+    }
+
+    /** Node A reads the feed only when the test says so (nothing pushed, poll interval ten minutes). */
+    private ConsentService nodeReadingTheFeedOnDemand() {
+        return ConsentService.builder().policy(ShopPolicy.v1()).store(dev.consent.FeedPolling.withoutPush(store))
+                .clock(clock).changeFeedPollInterval(Duration.ofMinutes(10)).build();
+    }
+
+    @Test
+    void aNodeWhoseLastReadEntryWasTruncatedAwayDropsItsCache() throws Exception {
+        SubjectId alice = SubjectId.of("alice");
+        SubjectId bob = SubjectId.of("bob");
+        try (ConsentService a = nodeReadingTheFeedOnDemand(); ConsentService b = service()) {
+            b.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            b.grant(bob, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            dev.consent.FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue(); // cached on A
+            assertThat(a.check(bob, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue();
+
+            b.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+            truncateChangeFeed(false); // the withdrawal's entry goes with the rest
+            dev.consent.FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+
+            assertThat(a.check(bob, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue(); // cached again
+            b.withdraw(bob, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+            dev.consent.FeedPolling.pollNow(a);
+            assertThat(a.check(bob, ShopPolicy.MARKETING_EMAIL).reason()).as("A follows the feed again")
+                    .isEqualTo(Reason.WITHDRAWN);
+        }
+    }
+
+    @Test
+    void aNodeNoticesFeedPositionsThatRestartedAndPassedItsCursor() throws Exception {
+        SubjectId alice = SubjectId.of("alice");
+        truncateChangeFeed(true);
+        try (ConsentService a = nodeReadingTheFeedOnDemand(); ConsentService b = service()) {
+            for (String s : List.of("alice", "bob", "carol")) {
+                b.grant(SubjectId.of(s), ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            }
+            dev.consent.FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue(); // cached on A
+
+            truncateChangeFeed(true); // e.g. a restore from a backup: positions go back...
+            b.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+            for (String s : List.of("dave", "erin", "frank")) { // ...and forward past A's before A reads again
+                b.grant(SubjectId.of(s), ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            }
+            dev.consent.FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+        }
+    }
+
+    @Test
+    void aNodeBehindThePrunedPartOfTheFeedDropsItsCache() {
+        SubjectId alice = SubjectId.of("alice");
+        try (ConsentService a = nodeReadingTheFeedOnDemand(); ConsentService b = service()) {
+            b.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            dev.consent.FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue(); // cached on A
+
+            clock.advance(Duration.ofMinutes(1));
+            b.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+            clock.advance(Duration.ofDays(2));
+            b.grant(SubjectId.of("bob"), ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            assertThat(b.pruneChangeFeed(Duration.ofDays(1))).as("alice's grant and withdrawal").isEqualTo(2);
+
+            dev.consent.FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+
+            assertThatThrownBy(() -> a.pruneChangeFeed(Duration.ofMinutes(29)))
+                    .isInstanceOf(dev.consent.InvalidValueException.class).hasMessageContaining("staleness bound");
+            assertThatThrownBy(() -> b.pruneChangeFeed(Duration.ZERO))
+                    .isInstanceOf(dev.consent.InvalidValueException.class).hasMessageContaining("olderThan");
+            assertThat(a.eraseFromChangeFeed(SubjectId.of("bob"), Duration.ofDays(1)))
+                    .as("bob's grant is younger than a day").isEqualTo(1);
+            clock.advance(Duration.ofDays(1)); // bob's grant is now exactly a day old: not older than a day
+            assertThat(a.eraseFromChangeFeed(SubjectId.of("bob"), Duration.ofDays(1))).isEqualTo(1);
+            clock.advance(Duration.ofSeconds(1));
+            assertThat(a.eraseFromChangeFeed(SubjectId.of("bob"), Duration.ofDays(1))).isZero();
+        }
     }
 
     @Test

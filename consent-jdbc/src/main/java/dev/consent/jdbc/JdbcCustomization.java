@@ -256,11 +256,18 @@ abstract class JdbcCustomization {
         return notMoved;
     }
 
-    /** Adds one change-feed entry per subject, positions in list order. */
-    void insertChanges(Connection c, String table, List<String> subjects) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (subject) VALUES (?)")) {
-            for (String s : subjects) {
-                ps.setString(1, s);
+    /**
+     * Adds one change-feed entry per subject, positions in list order, each with its stamp ({@code stamps[i]} for
+     * {@code subjects.get(i)}) and the instant it was written.
+     */
+    void insertChanges(Connection c, String table, List<String> subjects, long[] stamps, Instant writtenAt)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
+                + " (subject, stamp, written_at) VALUES (?, ?, ?)")) {
+            for (int i = 0; i < subjects.size(); i++) {
+                ps.setString(1, subjects.get(i));
+                ps.setLong(2, stamps[i]);
+                setInstant(ps, 3, writtenAt);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -578,16 +585,23 @@ abstract class JdbcCustomization {
         }
 
         @Override
-        void insertChanges(Connection c, String table, List<String> subjects) throws SQLException {
+        void insertChanges(Connection c, String table, List<String> subjects, long[] stamps, Instant writtenAt)
+                throws SQLException {
             if (subjects.size() == 1) {
-                super.insertChanges(c, table, subjects);
+                super.insertChanges(c, table, subjects, stamps, writtenAt);
                 return;
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table
-                    + " (subject) SELECT s FROM unnest(?::text[]) WITH ORDINALITY AS f(s, n) ORDER BY n")) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (subject, stamp, written_at)"
+                    + " SELECT s, st, ? FROM unnest(?::text[], ?::int8[]) WITH ORDINALITY AS f(s, st, n) ORDER BY n")) {
                 for (int from = 0; from < subjects.size(); from += chunkSize()) {
-                    List<String> chunk = subjects.subList(from, Math.min(subjects.size(), from + chunkSize()));
-                    ps.setArray(1, c.createArrayOf("text", chunk.toArray()));
+                    int to = Math.min(subjects.size(), from + chunkSize());
+                    Long[] chunkStamps = new Long[to - from];
+                    for (int i = from; i < to; i++) {
+                        chunkStamps[i - from] = stamps[i];
+                    }
+                    setInstant(ps, 1, writtenAt);
+                    ps.setArray(2, c.createArrayOf("text", subjects.subList(from, to).toArray()));
+                    ps.setArray(3, c.createArrayOf("int8", chunkStamps));
                     ps.executeUpdate();
                 }
             }

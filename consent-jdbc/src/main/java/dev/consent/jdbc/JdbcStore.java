@@ -54,6 +54,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -113,11 +114,14 @@ import javax.sql.DataSource;
  * lock waits into serialization failures (retried three times, then thrown): keep it at READ COMMITTED.
  *
  * <p>On PostgreSQL, appends and links notify a channel on commit and {@link #onChanges} listens on it (see there);
- * elsewhere the change feed is only polled. The change feed is never pruned by this version.
+ * elsewhere the change feed is only polled. The change feed grows until {@link #pruneChanges} removes its oldest
+ * entries.
  */
 public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
+    /** The most change-feed positions one pruning transaction deletes. */
+    private static final int PRUNE_CHUNK = 10_000;
 
     private final Transactions tx;
     private final JdbcCustomization dialect;
@@ -442,6 +446,152 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         });
     }
 
+    @Override
+    public FeedCursor changeCursor() {
+        return tx.read("changeCursor", this::newestCursor);
+    }
+
+    /** The cursor of the newest entry, START when there is none. A legacy entry without a stamp reads as stamp 0. */
+    private FeedCursor newestCursor(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT feed_position, stamp FROM " + changes
+                     + " ORDER BY feed_position DESC LIMIT 1")) {
+            return rs.next() ? new FeedCursor(rs.getLong(1), rs.getLong(2)) : FeedCursor.START;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One query reads the cursor's own entry together with those after it ({@code feed_position >= ?}), so the
+     * check costs no round trip; only a lost cursor costs a second query, for the newest entry.
+     */
+    @Override
+    public ChangeRead readChanges(FeedCursor cursor, int limit) {
+        Checks.required("cursor", cursor);
+        if (limit < 1) {
+            throw new InvalidValueException("limit", limit, "must be 1 or more");
+        }
+        boolean check = cursor.position() > 0;
+        return tx.read("readChanges", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT feed_position, subject, stamp FROM " + changes
+                    + " WHERE feed_position " + (check ? ">=" : ">") + " ? ORDER BY feed_position LIMIT ?")) {
+                ps.setLong(1, cursor.position());
+                ps.setInt(2, (int) Math.min(Integer.MAX_VALUE, limit + (check ? 1L : 0L)));
+                List<Change> out = new ArrayList<>();
+                FeedCursor next = cursor;
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (check) {
+                        if (!rs.next() || !new FeedCursor(rs.getLong(1), rs.getLong(3)).equals(cursor)) {
+                            rs.close();
+                            return ChangeRead.lost(newestCursor(c));
+                        }
+                    }
+                    while (out.size() < limit && rs.next()) {
+                        out.add(new Change(rs.getLong(1), SubjectId.of(rs.getString(2))));
+                        next = new FeedCursor(rs.getLong(1), rs.getLong(3));
+                    }
+                }
+                return ChangeRead.continued(out, next);
+            }
+        });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Finds the first entry written at or after {@code writtenBefore} (a scan of the entries before it: the table
+     * has no index on the write instant, and pruning keeps it short), then deletes every entry before it in chunks of
+     * at most {@value #PRUNE_CHUNK} positions, one transaction each; every chunk is itself a prefix, so readers see
+     * a shorter prefix gone at any moment. Positions are never reused by the database's sequence, and entries being
+     * written while this runs get positions above the newest one read here, so they are never removed.
+     */
+    @Override
+    public long pruneChanges(Instant writtenBefore) {
+        return removeOldPrefix("pruneChanges", writtenBefore, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Counting what remains scans the feed (no index on the subject), which pruning keeps short.
+     */
+    @Override
+    public long eraseChanges(SubjectId subject, Instant writtenBefore) {
+        Checks.required("subject", subject);
+        removeOldPrefix("eraseChanges", writtenBefore, subject);
+        return tx.read("eraseChanges", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + changes + " WHERE subject = ?")) {
+                ps.setString(1, subject.value());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    /** Deletes the entries before the first young one, keeping the newest unless it names {@code erased}. */
+    private long removeOldPrefix(String operation, Instant writtenBefore, SubjectId erased) {
+        Instant cutoff = StoredInstants.bound("writtenBefore", writtenBefore, dialect);
+        long[] range = tx.read(operation, c -> {
+            long lowest;
+            long newest;
+            String newestSubject;
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT feed_position, subject FROM " + changes
+                         + " ORDER BY feed_position DESC LIMIT 1")) {
+                if (!rs.next()) {
+                    return null;
+                }
+                newest = rs.getLong(1);
+                newestSubject = rs.getString(2);
+            }
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT MIN(feed_position) FROM " + changes)) {
+                rs.next();
+                lowest = rs.getLong(1);
+            }
+            long firstYoung;
+            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(feed_position) FROM " + changes
+                    + " WHERE written_at >= ?")) {
+                dialect.setInstant(ps, 1, cutoff);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    firstYoung = rs.getLong(1);
+                    if (rs.wasNull()) {
+                        firstYoung = 0;
+                    }
+                }
+            }
+            long last; // the last position to delete
+            if (firstYoung > 0) {
+                last = firstYoung - 1;
+            } else {
+                // every entry is old; the newest stays unless it is the erased subject's (readers at it then notice)
+                last = erased != null && erased.value().equals(newestSubject) ? newest : newest - 1;
+            }
+            return new long[] {lowest, last};
+        });
+        if (range == null || range[1] < range[0]) {
+            return 0;
+        }
+        long removed = 0;
+        for (long through = Math.min(range[1], range[0] + PRUNE_CHUNK - 1); ;
+                through = Math.min(range[1], through + PRUNE_CHUNK)) {
+            long bound = through;
+            removed += tx.inTransaction(operation, c -> {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + changes + " WHERE feed_position <= ?")) {
+                    ps.setLong(1, bound);
+                    return Outcome.commit((long) ps.executeUpdate());
+                }
+            }, c -> 0L);
+            if (through >= range[1]) {
+                return removed;
+            }
+        }
+    }
+
     // ----------------------------------------------------------------------------------------- writes
 
     /**
@@ -594,7 +744,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
                 feed.add(customer);
             }
         }
-        insertChanges(c, feed);
+        insertChanges(c, feed, plan.latestRecordedAt());
         return Outcome.commit(AppendResult.appended(new LinkedHashSet<>(feed)));
     }
 
@@ -626,7 +776,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
                 dialect.setInstant(ps, 3, at);
                 ps.executeUpdate();
             }
-            insertChanges(c, List.of(customer));
+            insertChanges(c, List.of(customer), at);
             return Outcome.commit(LinkResult.LINKED);
         }, c -> {
             // Only a writer that bypassed the feed lock can get here; the stored link decides the answer.
@@ -746,10 +896,19 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         }
     }
 
-    private void insertChanges(Connection c, List<SubjectId> subjects) throws SQLException {
+    /** Writes the change-feed entries of one transaction, each with a fresh random stamp (never 0: "no stamp"). */
+    private void insertChanges(Connection c, List<SubjectId> subjects, Instant writtenAt) throws SQLException {
         List<String> keys = new ArrayList<>(subjects.size());
         subjects.forEach(s -> keys.add(s.value()));
-        dialect.insertChanges(c, changes, keys);
+        long[] stamps = new long[keys.size()];
+        for (int i = 0; i < stamps.length; i++) {
+            long stamp;
+            do {
+                stamp = ThreadLocalRandom.current().nextLong();
+            } while (stamp == 0);
+            stamps[i] = stamp;
+        }
+        dialect.insertChanges(c, changes, keys, stamps, writtenAt);
     }
 
     /**
@@ -1142,6 +1301,17 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
                     brokenInBatch.add(g.subject);
                 }
             }
+        }
+
+        /** When the batch was recorded (its latest recorded-at): the write instant of its change-feed entries. */
+        Instant latestRecordedAt() {
+            Instant latest = events.get(0).recordedAt();
+            for (ConsentEvent e : events) {
+                if (e.recordedAt().isAfter(latest)) {
+                    latest = e.recordedAt();
+                }
+            }
+            return latest;
         }
 
         List<String> sortedSubjectKeys() {

@@ -32,6 +32,22 @@ abstract class JdbcStoreContract extends ConsentStoreContract {
         return built;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code TRUNCATE TABLE} on H2 and PostgreSQL, with {@code RESTART IDENTITY} or {@code CONTINUE IDENTITY}; on
+     * MariaDB, whose {@code TRUNCATE} always restarts {@code AUTO_INCREMENT}, a {@code DELETE} of every row when
+     * positions are to continue.
+     */
+    @Override
+    protected void truncateChangeFeed(boolean restartPositions) throws SQLException {
+        String table = prefix + "changes";
+        String sql = dialect() == Dialect.MARIADB
+                ? (restartPositions ? "TRUNCATE TABLE " + table : "DELETE FROM " + table)
+                : "TRUNCATE TABLE " + table + (restartPositions ? " RESTART IDENTITY" : " CONTINUE IDENTITY");
+        Databases.execute(Databases.shared(dialect()), sql);
+    }
+
     @AfterEach
     void emptyTables() throws SQLException {
         if (created) {

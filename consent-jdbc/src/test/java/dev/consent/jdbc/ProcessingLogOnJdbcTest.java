@@ -152,7 +152,7 @@ class ProcessingLogOnJdbcTest {
         MutableClock clock = MutableClock.at("2025-03-04T09:00:00Z");
         try {
             assertThat(new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, clock,
-                    SchemaInitializer.MIGRATIONS.subList(0, 3)).migrate()).containsExactly(1, 2, 3);
+                    SchemaInitializer.MIGRATIONS.subList(0, 4)).migrate()).containsExactly(1, 2, 3, 4);
             JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
             try (ConsentService consents = ConsentService.builder().policy(LogPolicy.policy("P1Y",
                     DisposalAction.DELETE)).store(v3).clock(clock).build()) {

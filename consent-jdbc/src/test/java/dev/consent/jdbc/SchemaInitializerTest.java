@@ -11,6 +11,7 @@ import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
+import dev.consent.store.ConsentStore;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,10 +48,10 @@ class SchemaInitializerTest {
         String prefix = Databases.freshPrefix();
         try {
             SchemaInitializer init = new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, CLOCK);
-            assertThat(init.migrate()).containsExactly(1, 2, 3, 9, 10);
+            assertThat(init.migrate()).containsExactly(1, 2, 3, 4, 9, 10);
             assertThat(init.migrate()).isEmpty();
             JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 9, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
@@ -92,7 +93,7 @@ class SchemaInitializerTest {
             for (Future<JdbcStore> f : nodes) {
                 stores.add(f.get(60, TimeUnit.SECONDS));
             }
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 9, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(stores.get(0).append(firstEvent("a")).appended()).isTrue();
@@ -111,9 +112,11 @@ class SchemaInitializerTest {
         JdbcCustomization h2 = JdbcCustomization.of(Dialect.H2);
         SchemaInitializer.Migration v1 = SchemaInitializer.MIGRATIONS.get(0);
         SchemaInitializer.Migration v2 = SchemaInitializer.MIGRATIONS.get(1);
+        // V4 as well: this version's appends write the change-feed columns it adds
+        SchemaInitializer.Migration v4 = SchemaInitializer.MIGRATIONS.get(3);
         SchemaInitializer.Migration v9 = new SchemaInitializer.Migration(9, "test_marker");
         try {
-            assertThat(new SchemaInitializer(ds, h2, prefix, CLOCK, List.of(v1)).migrate()).containsExactly(1);
+            assertThat(new SchemaInitializer(ds, h2, prefix, CLOCK, List.of(v1, v4)).migrate()).containsExactly(1, 4);
             JdbcStore v1Only = JdbcStore.builder(ds).tablePrefix(prefix).dialect(Dialect.H2).createSchema(false).build();
             assertThat(v1Only.append(firstEvent("a")).appended()).isTrue();
             assertThatThrownBy(() -> v1Only.checkpoint(SubjectId.of("a"))).isInstanceOf(StoreException.class);
@@ -123,8 +126,8 @@ class SchemaInitializerTest {
             assertThat(count(ds, "SELECT id FROM " + prefix + "test_marker")).as("V9 ran after V1's events existed")
                     .isEqualTo(1);
             assertThat(v1Only.checkpoint(SubjectId.of("a"))).isEmpty();
-            assertThat(new SchemaInitializer(ds, h2, prefix, CLOCK, List.of(v1, v2, v9)).migrate()).isEmpty();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 9);
+            assertThat(new SchemaInitializer(ds, h2, prefix, CLOCK, List.of(v1, v2, v4, v9)).migrate()).isEmpty();
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 4, 9);
         } finally {
             try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + prefix + "test_marker");
@@ -141,15 +144,15 @@ class SchemaInitializerTest {
         String prefix = Databases.freshPrefix();
         JdbcCustomization customization = JdbcCustomization.of(dialect);
         try {
-            assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 3))
-                    .migrate()).containsExactly(1, 2, 3);
+            assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 4))
+                    .migrate()).containsExactly(1, 2, 3, 4);
             JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
             assertThat(v3.append(firstEvent("a")).appended()).isTrue();
             assertThatThrownBy(() -> v3.notices(SubjectId.of("a"))).isInstanceOf(StoreException.class)
                     .hasMessageContaining("notices");
 
             JdbcStore v10 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 9, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
             assertThat(v10.events(SubjectId.of("a"), 0, 10)).hasSize(1);
             assertThat(v10.notices(SubjectId.of("a"))).isEmpty();
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
@@ -166,19 +169,60 @@ class SchemaInitializerTest {
         String prefix = Databases.freshPrefix();
         JdbcCustomization customization = JdbcCustomization.of(dialect);
         try {
-            assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 2))
-                    .migrate()).containsExactly(1, 2);
+            // V4 as well: this version's appends write the change-feed columns it adds
+            assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, List.of(SchemaInitializer.MIGRATIONS.get(0),
+                    SchemaInitializer.MIGRATIONS.get(1), SchemaInitializer.MIGRATIONS.get(3))).migrate())
+                    .containsExactly(1, 2, 4);
             JdbcStore v2 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
             assertThat(v2.append(firstEvent("a")).appended()).isTrue();
             assertThatThrownBy(() -> v2.items(SubjectId.of("a"))).isInstanceOf(StoreException.class)
                     .hasMessageContaining("items");
 
             JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 9, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
             assertThat(v3.events(SubjectId.of("a"), 0, 10)).hasSize(1);
             assertThat(v3.saveItem(dev.consent.retention.RetainedItem.create(
                     dev.consent.retention.ItemKey.of("a", "access.log")))).isTrue();
             assertThat(v2.items(SubjectId.of("a"))).hasSize(1);
+        } finally {
+            Databases.dropTables(ds, prefix);
+        }
+    }
+
+    /**
+     * A change feed written before V4 (no stamps, no write instants) keeps working: its entries read with stamp 0, a
+     * reader that stands on one still follows the feed, and they count as old enough to prune.
+     */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void aVersion3ChangeFeedMigratesToVersion4(Dialect dialect) throws SQLException {
+        DataSource ds = Databases.shared(dialect);
+        String prefix = Databases.freshPrefix();
+        JdbcCustomization customization = JdbcCustomization.of(dialect);
+        try {
+            assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 3))
+                    .migrate()).containsExactly(1, 2, 3);
+            for (String subject : List.of("old-1", "old-2")) { // what version 3 of this library wrote
+                Databases.execute(ds, "INSERT INTO " + prefix + "changes (subject) VALUES ('" + subject + "')");
+            }
+
+            JdbcStore v4 = JdbcStore.builder(ds).tablePrefix(prefix).build();
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
+            ConsentStore.ChangeRead legacy = v4.readChanges(ConsentStore.FeedCursor.START, 10);
+            assertThat(legacy.changes()).extracting(ConsentStore.Change::subject)
+                    .containsExactly(SubjectId.of("old-1"), SubjectId.of("old-2"));
+            assertThat(legacy.next().stamp()).isZero();
+            assertThat(v4.append(firstEvent("new")).appended()).isTrue();
+            ConsentStore.ChangeRead next = v4.readChanges(legacy.next(), 10);
+            assertThat(next.continuous()).isTrue();
+            assertThat(next.changes()).extracting(ConsentStore.Change::subject).containsExactly(SubjectId.of("new"));
+            assertThat(next.next().stamp()).isNotZero();
+
+            // the new entry was written at its event's recorded-at, 2025-01-01; the legacy ones have no instant
+            assertThat(v4.pruneChanges(Instant.parse("2024-01-01T00:00:00Z"))).as("legacy entries count as old")
+                    .isEqualTo(2);
+            assertThat(v4.readChanges(legacy.next(), 10).continuous()).isFalse();
+            assertThat(v4.readChanges(next.next(), 10).continuous()).isTrue();
         } finally {
             Databases.dropTables(ds, prefix);
         }

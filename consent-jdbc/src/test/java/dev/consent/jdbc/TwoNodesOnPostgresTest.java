@@ -1,6 +1,7 @@
 package dev.consent.jdbc;
 
 import dev.consent.ConsentService;
+import dev.consent.FeedPolling;
 import dev.consent.Reason;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
@@ -15,11 +16,13 @@ import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
 import dev.consent.store.ConsentStore;
+import dev.consent.testing.MutableClock;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -77,6 +80,93 @@ class TwoNodesOnPostgresTest extends TwoPostgresNodes {
             }
             assertThat(b.check(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
         }
+    }
+
+    /**
+     * The feed table is emptied with its positions restarted (as a restore from a backup could leave it) and node B
+     * writes a withdrawal, which lands at a position node A has already read past. A, woken by B's notification,
+     * must notice that the entry it read last is gone and drop its cache, instead of answering "allowed" forever.
+     */
+    @Test
+    void aNodeNoticesAChangeFeedTruncatedWithItsPositionsRestarted() throws Exception {
+        SubjectId alice = SubjectId.of("alice");
+        try (ConsentService a = node(storeA)) {
+            a.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+        }
+        try (ConsentService a = node(storeA); ConsentService b = node(storeB)) {
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue();
+            assertThat(a.cachedSubjects()).as("node A answers alice from its cache from now on").isEqualTo(1);
+
+            Databases.execute(poolB, "TRUNCATE TABLE " + prefix + "changes RESTART IDENTITY");
+            b.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+            assertThat(storeB.changePosition()).as("the withdrawal's position, already read past by A").isEqualTo(1);
+
+            awaitWithdrawn(a, alice);
+            b.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            assertThat(a.checkFresh(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue(); // cached again
+            b.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+            awaitWithdrawn(a, alice); // and A follows the feed from where it now stands
+        }
+    }
+
+    /**
+     * Node B withdraws, then the feed table is truncated (positions continue) before node A read the withdrawal's
+     * entry. A reads the feed when the test says so.
+     */
+    @Test
+    void aNodeWhoseUnreadEntriesWereTruncatedDropsItsCache() throws Exception {
+        SubjectId alice = SubjectId.of("alice");
+        SubjectId bob = SubjectId.of("bob");
+        try (ConsentService a = ConsentService.builder().policy(ShopPolicy.v1()).store(FeedPolling.withoutPush(storeA))
+                .changeFeedPollInterval(Duration.ofMinutes(10)).build();
+             ConsentService b = node(storeB)) {
+            b.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            b.grant(bob, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue(); // cached on A
+            assertThat(a.check(bob, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue();
+
+            b.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+            Databases.execute(poolB, "TRUNCATE TABLE " + prefix + "changes");
+            FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+            assertThat(a.check(bob, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue();
+            b.withdraw(bob, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+            FeedPolling.pollNow(a);
+            assertThat(a.check(bob, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+        }
+    }
+
+    /** Node B prunes the feed past node A's last-read entry, taking A's unread withdrawal with it. */
+    @Test
+    void aNodeBehindAPruneOnAnotherNodeDropsItsCache() {
+        SubjectId alice = SubjectId.of("alice");
+        MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MICROS));
+        try (ConsentService a = ConsentService.builder().policy(ShopPolicy.v1()).store(FeedPolling.withoutPush(storeA))
+                .changeFeedPollInterval(Duration.ofMinutes(10)).build();
+             ConsentService b = ConsentService.builder().policy(ShopPolicy.v1()).store(storeB).clock(clock).build()) {
+            b.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue(); // cached on A
+
+            b.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
+            clock.advance(Duration.ofDays(2));
+            b.grant(SubjectId.of("bob"), ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            assertThat(b.pruneChangeFeed(Duration.ofDays(1))).isEqualTo(2);
+
+            FeedPolling.pollNow(a);
+            assertThat(a.check(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+        }
+    }
+
+    /** Waits (up to ten seconds: a liveness bound, not a speed requirement) until the node's cache says WITHDRAWN. */
+    private static void awaitWithdrawn(ConsentService node, SubjectId subject) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (node.check(subject, ShopPolicy.MARKETING_EMAIL).allowed() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(node.check(subject, ShopPolicy.MARKETING_EMAIL).reason())
+                .as("node A's cached answer after the withdrawal on node B").isEqualTo(Reason.WITHDRAWN);
     }
 
     @Test
