@@ -67,6 +67,10 @@ public interface RetentionStore {
      * appends {@code audit}, and saves {@code updated} if the stored version is still {@code updated.version()}
      * (if another writer changed the item meanwhile, e.g. a new purchase moved an anchor, its newer state is
      * kept and will be evaluated again). Returns false and changes nothing if the claim was lost.
+     *
+     * <p>An {@code updated} item that is {@link RetainedItem#disposedAfterErasure() disposed of after an erasure
+     * request} is removed instead of saved, in the same atomic step: its row would keep the erased subject's id and
+     * nothing needs it (the audit entry names the item by its keyed reference).
      */
     boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit);
 
@@ -95,6 +99,13 @@ public interface RetentionStore {
         }
         return List.copyOf(out);
     }
+
+    /**
+     * Removes an item that is no longer needed: only if it is stored at {@code item.version()}, is
+     * {@link RetainedItem.State#DISPOSED} and carries no claim. Returns false, changing
+     * nothing, otherwise. Used for a subject's items disposed of before the subject asked for erasure.
+     */
+    boolean removeItem(RetainedItem item);
 
     /** Inserts a hold, or records its release. */
     void saveHold(LegalHold hold);

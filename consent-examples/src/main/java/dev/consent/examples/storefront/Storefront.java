@@ -12,6 +12,7 @@ import dev.consent.ledger.Evidence;
 import dev.consent.ledger.GpcOutcome;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyJson;
 import dev.consent.policy.PurposeId;
@@ -212,8 +213,8 @@ public final class Storefront {
 
         // 4. a visitor with Global Privacy Control
         phase("A visitor with Global Privacy Control (Sec-GPC: 1)");
-        SubjectId visitor = SubjectId.of("visitor-7f3a");
-        GpcOutcome gpc = consents.applyGpc(visitor, Capture.by(Method.GPC));
+        VisitorId visitor = VisitorId.of("7f3a"); // the id in the visitor's cookie: never a customer's id
+        GpcOutcome gpc = consents.applyGpc(visitor.subject(), Capture.by(Method.GPC));
         gpc.effects().forEach((purpose, effect) -> line(purpose + ": " + effect));
         consents.link(visitor, SubjectId.of("erin"));
         line("the visitor logs in as Erin: her cookie state is now " + consents.check(SubjectId.of("erin"), ADS).reason()
