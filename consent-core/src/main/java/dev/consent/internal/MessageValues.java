@@ -43,7 +43,7 @@ public final class MessageValues {
 
     /** Fields whose values come from the policy document or from the host's own configuration, never from a subject. */
     private static final Set<String> CONFIGURATION_FIELDS = Set.of("policy", "handler", "dialect", "tablePrefix",
-            "calendar", "requestId", "request.id", "holdId", "hold.id", "contributor.name", "period", "amount",
+            "calendar", "contributor.name", "period", "amount",
             "referenceKey.id", "referenceKey", "referenceKey.secret", "checkpointKey", "secretKey");
 
     /** Prefixes of policy-document fields (titles, descriptions, legal references, rules). */

@@ -1,5 +1,6 @@
 package dev.consent.jdbc;
 
+import dev.consent.testing.TestKeys;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.ledger.SubjectId;
@@ -306,7 +307,7 @@ class RetentionAndRightsFailuresTest {
         try {
             Instant collected = Instant.parse("2025-01-10T09:00:00Z");
             Clock clock = Clock.fixed(collected.plus(Duration.ofDays(91)).plusNanos(123_456_789), ZoneOffset.UTC);
-            RetentionService failing = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
+            RetentionService failing = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
                     .clock(clock).retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1)).handler("access.log", r -> {
                         throw new java.io.IOException("host table locked");
                     }).build();

@@ -1,5 +1,6 @@
 package dev.consent.jdbc;
 
+import dev.consent.testing.TestKeys;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalHandler;
@@ -40,7 +41,7 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
     private final MutableClock clock = MutableClock.at("2025-01-10T09:00:00Z");
 
     private RetentionService.Builder node(JdbcStore store, String name) {
-        return RetentionService.builder().policy(RetentionPolicy.policy()).store(store).clock(clock).node(name)
+        return RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store).clock(clock).node(name)
                 .lease(Duration.ofMinutes(5)).retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1));
     }
 

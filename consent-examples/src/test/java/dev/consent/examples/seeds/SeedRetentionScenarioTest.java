@@ -1,5 +1,6 @@
 package dev.consent.examples.seeds;
 
+import dev.consent.testing.TestKeys;
 import dev.consent.ConsentService;
 import dev.consent.UnknownPurposeException;
 import dev.consent.examples.SeedPolicies;
@@ -41,7 +42,7 @@ class SeedRetentionScenarioTest {
     }
 
     private RetentionService retention(Policy policy) {
-        RetentionService.Builder b = RetentionService.builder().policy(policy).store(store).clock(clock);
+        RetentionService.Builder b = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(policy).store(store).clock(clock);
         policy.categories().forEach(c -> b.handler(c.id().value(), disposed::add));
         return b.build();
     }

@@ -1,5 +1,6 @@
 package dev.consent.examples.seeds;
 
+import dev.consent.testing.TestKeys;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.examples.SeedPolicies;
@@ -48,7 +49,7 @@ final class Shop implements AutoCloseable {
         versions.forEach(cb::policy);
         this.consents = cb.build();
         Policy latest = versions.get(versions.size() - 1);
-        RetentionService.Builder rb = RetentionService.builder().policy(latest).store(store).clock(clock);
+        RetentionService.Builder rb = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(latest).store(store).clock(clock);
         latest.categories().forEach(c -> rb.handler(c.id().value(), disposed::add));
         this.retention = rb.build();
         this.rights = RightsService.builder().consents(consents).retention(retention).store(store).build();

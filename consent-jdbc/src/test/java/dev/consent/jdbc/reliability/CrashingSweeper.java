@@ -1,5 +1,6 @@
 package dev.consent.jdbc.reliability;
 
+import dev.consent.testing.TestKeys;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.jdbc.JdbcStore;
@@ -35,7 +36,7 @@ public final class CrashingSweeper {
         JdbcStore store = JdbcStore.builder(new HikariDataSource(config)).tablePrefix(args[1]).build();
         try (FileChannel keys = FileChannel.open(Path.of(args[2]), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            RetentionService sweeper = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
+            RetentionService sweeper = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
                     .node(args[3]).lease(Duration.ofMillis(Long.parseLong(args[4])))
                     .batchSize(Integer.parseInt(args[5]))
                     .handler("access.log", r -> {

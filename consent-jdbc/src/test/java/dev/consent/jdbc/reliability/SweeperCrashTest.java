@@ -1,5 +1,6 @@
 package dev.consent.jdbc.reliability;
 
+import dev.consent.testing.TestKeys;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.jdbc.Databases;
 import dev.consent.jdbc.Dialect;
@@ -56,7 +57,7 @@ class SweeperCrashTest {
         try (HikariDataSource pool = Databases.pool(Dialect.POSTGRESQL, null, 4)) {
             try {
                 JdbcStore store = JdbcStore.builder(pool).tablePrefix(prefix).build();
-                RetentionService writer = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
+                RetentionService writer = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
                         .node("writer").build();
                 Instant collected = Instant.now().minus(Duration.ofDays(100)).truncatedTo(ChronoUnit.MILLIS);
                 for (int i = 0; i < ITEMS; i++) {
