@@ -1,5 +1,6 @@
 package dev.consent.jdbc;
 
+import dev.consent.retention.ReferenceKey;
 import dev.consent.testing.TestKeys;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
@@ -45,13 +46,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RetentionAndRightsFailuresTest {
     private static final Instant T0 = Instant.parse("2025-03-01T10:15:30.123456Z");
     private static final ItemKey ITEM = ItemKey.of("alice", "access.log");
+    private static final ReferenceKey REFERENCES = ReferenceKey.of(TestKeys.REFERENCE_ID, TestKeys.REFERENCE);
 
     private static RetainedItem due(ItemKey key, Instant at) {
         return RetainedItem.create(key).withAnchors(Map.of(Anchor.COLLECTED, at)).withDue(Optional.of(at));
     }
 
     private static DisposalRecord audit(Claim c) {
-        return new DisposalRecord(0, T0, c.item().key().reference(), "access.log", "", "logs-90d", "7",
+        return new DisposalRecord(0, T0, REFERENCES.itemReference(c.item().key()), "access.log", "", "logs-90d", "7",
                 Optional.of(Anchor.COLLECTED), Optional.of(T0), T0, DisposalAction.DELETE,
                 DisposalRecord.Outcome.DISPOSED, c.attempt(), "key", c.owner(), Optional.empty());
     }

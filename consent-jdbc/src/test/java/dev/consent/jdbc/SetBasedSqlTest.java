@@ -1,5 +1,6 @@
 package dev.consent.jdbc;
 
+import dev.consent.ledger.VisitorId;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentChain;
@@ -60,9 +61,9 @@ class SetBasedSqlTest {
             }
 
             for (int i = 0; i < 10; i++) {
-                store.link(SubjectId.of("visitor-" + i), SubjectId.of("s" + i), T0);
+                store.link(VisitorId.of(String.valueOf(i)), SubjectId.of("s" + i), T0);
             }
-            store.append(twoEvents("visitor-7"));
+            store.append(twoEvents("visitor:7"));
 
             List<SubjectId> asked = new ArrayList<>();
             for (int i = 0; i < 1_500; i++) {

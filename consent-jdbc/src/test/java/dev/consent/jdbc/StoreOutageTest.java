@@ -1,5 +1,6 @@
 package dev.consent.jdbc;
 
+import dev.consent.ledger.VisitorId;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.StoreException;
@@ -25,7 +26,7 @@ class StoreOutageTest {
     private static final SubjectId ALICE = SubjectId.of("alice");
     private static final SubjectId BOB = SubjectId.of("bob");
     private static final SubjectId CAROL = SubjectId.of("carol");
-    private static final SubjectId VISITOR = SubjectId.of("visitor-7");
+    private static final VisitorId VISITOR = VisitorId.of("7");
 
     @ParameterizedTest
     @EnumSource(Dialect.class)

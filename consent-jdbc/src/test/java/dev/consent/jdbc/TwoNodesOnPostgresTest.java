@@ -1,5 +1,6 @@
 package dev.consent.jdbc;
 
+import dev.consent.ledger.VisitorId;
 import dev.consent.ConsentService;
 import dev.consent.Reason;
 import dev.consent.ledger.Actor;
@@ -155,7 +156,7 @@ class TwoNodesOnPostgresTest extends TwoPostgresNodes {
                 for (int i = 0; i < 40; i++) {
                     SubjectId s = SubjectId.of("w" + writer + "-" + i);
                     if (i % 10 == 9) {
-                        store.link(SubjectId.of("visitor-" + writer + "-" + i), s, Instant.now());
+                        store.link(VisitorId.of(writer + "-" + i), s, Instant.now());
                     }
                     NewConsentEvent d = new NewConsentEvent(EventId.random(), s, ShopPolicy.MARKETING, 1, "1",
                             Choice.GRANTED, Instant.parse("2025-01-01T00:00:00Z"), Instant.parse("2025-01-01T00:00:00Z"),

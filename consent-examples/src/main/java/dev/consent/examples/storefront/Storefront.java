@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,6 +117,8 @@ public final class Storefront {
             try (ConsentService consents = ConsentService.builder().policy(policy).store(store).clock(clock)
                     .cacheSize(Math.max(10_000, customers)).build()) {
                 RetentionService retention = RetentionService.builder().policy(policy).store(store).clock(clock)
+                        // a real shop loads its secret from its secret store, never from the database it protects
+                        .referenceKey("demo-1", "storefront-demo-key-not-a-secret".getBytes(StandardCharsets.US_ASCII))
                         .node("storefront").batchSize(500)
                         .handler("contact.email", shop.emailHandler())
                         .handler("account.profile", shop.profileHandler())

@@ -1,5 +1,6 @@
 package dev.consent.jdbc.reliability;
 
+import dev.consent.ledger.VisitorId;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.consent.ConsentService;
@@ -131,9 +132,9 @@ class HostileInputTest {
                         .as("decision for [%s] on %s", s, dialect).isEqualTo(granted.containsKey(SubjectId.of(s)));
             }
             // visitor links between hostile ids
-            SubjectId visitor = SubjectId.of(strings.get(0) + " visitor");
+            VisitorId visitor = VisitorId.of(strings.get(0) + " visitor");
             SubjectId customer = SubjectId.of("é");
-            consents.grant(visitor, ShopPolicy.MARKETING_SMS, Capture.by(Method.COOKIE_BANNER));
+            consents.grant(visitor.subject(), ShopPolicy.MARKETING_SMS, Capture.by(Method.COOKIE_BANNER));
             consents.link(visitor, customer);
             assertThat(store.customerOf(visitor)).contains(customer);
             assertThat(store.visitorsOf(customer)).containsExactly(visitor);

@@ -1,5 +1,6 @@
 package dev.consent.jdbc.reliability;
 
+import dev.consent.retention.ReferenceKey;
 import dev.consent.testing.TestKeys;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.jdbc.Databases;
@@ -124,7 +125,7 @@ class SweeperCrashTest {
         Set<String> references = new HashSet<>();
         for (int i = 0; i < ITEMS; i++) {
             ItemKey key = ItemKey.of("subject-" + i, "access.log");
-            references.add(key.reference());
+            references.add(ReferenceKey.of(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).itemReference(key));
             assertThat(store.item(key)).get().extracting(RetainedItem::state).isEqualTo(RetainedItem.State.DISPOSED);
         }
         assertThat(disposed.stream().map(DisposalRecord::itemReference).collect(Collectors.toSet()))
@@ -132,7 +133,8 @@ class SweeperCrashTest {
         // every disposal was handled, with the key the audit records; one key per item, whoever handled it
         Set<String> auditKeys = disposed.stream().map(DisposalRecord::idempotencyKey).collect(Collectors.toSet());
         assertThat(handled.keySet()).as("keys handled").isEqualTo(auditKeys);
-        assertThat(auditKeys.stream().map(k -> k.substring(0, k.indexOf(':'))).collect(Collectors.toSet()))
+        assertThat(auditKeys.stream().map(k -> k.substring(0, k.lastIndexOf(':', k.lastIndexOf(':') - 1)))
+                .collect(Collectors.toSet()))
                 .hasSize(ITEMS);
         // handled twice only when a sweeper died with the item's batch in flight: at most one batch per kill, and
         // never twice by the same sweeper
