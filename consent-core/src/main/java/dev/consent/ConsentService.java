@@ -1,11 +1,11 @@
 package dev.consent;
 
 import dev.consent.internal.Checks;
-import dev.consent.internal.MessageValues;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.consent.internal.ConsentFold;
 import dev.consent.internal.Ledger;
+import dev.consent.internal.MessageValues;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainHead;

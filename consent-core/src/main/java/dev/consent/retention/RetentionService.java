@@ -1,10 +1,10 @@
 package dev.consent.retention;
 
 import dev.consent.internal.Checks;
-import dev.consent.internal.MessageValues;
 import dev.consent.ConflictException;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
+import dev.consent.internal.MessageValues;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.Policy;

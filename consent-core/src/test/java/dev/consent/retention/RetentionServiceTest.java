@@ -1,6 +1,5 @@
 package dev.consent.retention;
 
-import dev.consent.testing.TestKeys;
 import dev.consent.ConflictException;
 import dev.consent.InvalidValueException;
 import dev.consent.ledger.SubjectId;
@@ -9,6 +8,7 @@ import dev.consent.store.InMemoryStore;
 import dev.consent.store.RetentionStore;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package dev.consent.rights;
 
-import dev.consent.testing.TestKeys;
 import dev.consent.ConflictException;
 import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
@@ -21,6 +20,7 @@ import dev.consent.retention.RetentionRule;
 import dev.consent.retention.RetentionService;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
 package dev.consent.rights;
 
-import dev.consent.testing.TestKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
@@ -23,6 +22,7 @@ import dev.consent.retention.Anchor;
 import dev.consent.retention.RetentionService;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

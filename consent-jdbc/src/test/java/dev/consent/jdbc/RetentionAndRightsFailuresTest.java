@@ -1,7 +1,5 @@
 package dev.consent.jdbc;
 
-import dev.consent.retention.ReferenceKey;
-import dev.consent.testing.TestKeys;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.ledger.SubjectId;
@@ -11,6 +9,7 @@ import dev.consent.retention.DisposalAction;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
 import dev.consent.retention.LegalHold;
+import dev.consent.retention.ReferenceKey;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.SweepReport;
@@ -20,6 +19,7 @@ import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
 import dev.consent.store.RetentionStore;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

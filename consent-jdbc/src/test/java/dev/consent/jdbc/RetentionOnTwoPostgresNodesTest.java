@@ -1,6 +1,5 @@
 package dev.consent.jdbc;
 
-import dev.consent.testing.TestKeys;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalHandler;
@@ -10,6 +9,7 @@ import dev.consent.retention.RetentionService;
 import dev.consent.retention.SweepReport;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;

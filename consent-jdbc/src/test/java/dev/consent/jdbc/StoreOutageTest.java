@@ -1,12 +1,12 @@
 package dev.consent.jdbc;
 
-import dev.consent.ledger.VisitorId;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.StoreException;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -1,6 +1,5 @@
 package dev.consent.jdbc;
 
-import dev.consent.ledger.VisitorId;
 import dev.consent.ConsentService;
 import dev.consent.Reason;
 import dev.consent.ledger.Actor;
@@ -15,6 +14,7 @@ import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.store.ConsentStore;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.api.Test;

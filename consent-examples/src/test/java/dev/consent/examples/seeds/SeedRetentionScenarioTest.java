@@ -1,6 +1,5 @@
 package dev.consent.examples.seeds;
 
-import dev.consent.testing.TestKeys;
 import dev.consent.ConsentService;
 import dev.consent.UnknownPurposeException;
 import dev.consent.examples.SeedPolicies;
@@ -16,6 +15,7 @@ import dev.consent.retention.RetentionVerdict;
 import dev.consent.retention.SweepReport;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

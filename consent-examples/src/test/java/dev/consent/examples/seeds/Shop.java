@@ -1,6 +1,5 @@
 package dev.consent.examples.seeds;
 
-import dev.consent.testing.TestKeys;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.examples.SeedPolicies;
@@ -16,6 +15,7 @@ import dev.consent.retention.RetentionService;
 import dev.consent.rights.RightsService;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
+import dev.consent.testing.TestKeys;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,12 +1,12 @@
 package dev.consent.jdbc.reliability;
 
-import dev.consent.testing.TestKeys;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.SweepReport;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

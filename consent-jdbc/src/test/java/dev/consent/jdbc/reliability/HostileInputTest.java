@@ -1,6 +1,5 @@
 package dev.consent.jdbc.reliability;
 
-import dev.consent.ledger.VisitorId;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.consent.ConsentService;
@@ -15,6 +14,7 @@ import dev.consent.ledger.EventId;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.InvalidPolicyException;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;

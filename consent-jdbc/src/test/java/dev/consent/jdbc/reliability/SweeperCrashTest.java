@@ -1,7 +1,5 @@
 package dev.consent.jdbc.reliability;
 
-import dev.consent.retention.ReferenceKey;
-import dev.consent.testing.TestKeys;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.jdbc.Databases;
 import dev.consent.jdbc.Dialect;
@@ -10,9 +8,11 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
+import dev.consent.retention.ReferenceKey;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.RetentionService;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
