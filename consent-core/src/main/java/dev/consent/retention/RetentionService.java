@@ -53,7 +53,9 @@ import java.util.function.UnaryOperator;
  *       idempotency key, so at most one batch is handled twice per crash.</li>
  *   <li>A failing handler is retried with exponential backoff while the sweep goes on with other items;
  *       every attempt is audited. A category without a handler is never disposed of (fail closed).</li>
- *   <li>The audit holds no personal data; erasure requests leave a tombstone.</li>
+ *   <li>The audit holds no personal data, and erasure requests leave a tombstone: both name subjects and items only
+ *       by an HMAC under the host's {@link Builder#referenceKey reference key}. An erased subject's item rows are
+ *       deleted once disposed of; docs/erasure.md lists what an erasure leaves in the store.</li>
  * </ul>
  * Thread-safe.
  */
