@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.consent.internal.ConsentFold;
 import dev.consent.internal.Ledger;
+import dev.consent.internal.MessageValues;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainHead;
@@ -20,6 +21,7 @@ import dev.consent.ledger.IpMinimizer;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
@@ -330,9 +332,12 @@ public final class ConsentService implements AutoCloseable {
         return record(records);
     }
 
-    /** A capture applied to several purposes needs one event id per purpose. */
+    /**
+     * A capture applied to several purposes needs one event id per purpose: derived from the given id so that it fits
+     * whatever the lengths of that id and of the purpose id ({@link EventId#derive}).
+     */
     private static Capture distinct(Capture capture, Purpose p) {
-        return capture.eventId().map(id -> capture.withEventId(id.value() + "/" + p.id().value())).orElse(capture);
+        return capture.eventId().map(id -> capture.withEventId(id.derive(p.id().value()))).orElse(capture);
     }
 
     /**
@@ -403,7 +408,8 @@ public final class ConsentService implements AutoCloseable {
                 if (stored == null) {
                     fresh.add(d);
                 } else if (!sameChoice(stored, d, records.get(i).capture())) {
-                    throw new ConflictException("eventId: \"" + d.id() + "\" is already recorded as event #"
+                    throw new ConflictException("eventId: " + MessageValues.inMessage("eventId", d.id().value())
+                            + " is already recorded as event #"
                             + stored.sequence() + " with a different content; an event id names one choice only");
                 }
             }
@@ -556,20 +562,19 @@ public final class ConsentService implements AutoCloseable {
     // ----------------------------------------------------------------------------- subjects and chains
 
     /**
-     * Links an anonymous visitor to the customer it turned out to be: the visitor's choices then count for
-     * the customer, the most recent explicit choice winning. Idempotent; a visitor linked to another
-     * customer, or a link that would chain visitors, throws {@link ConflictException}.
+     * Links an anonymous visitor to the customer it turned out to be: the visitor's choices (recorded under
+     * {@link VisitorId#subject()}) then count for the customer, the most recent explicit choice winning. Idempotent.
+     *
+     * <p>Visitors and customers are two namespaces: a visitor id is never a customer id, whatever its value, so a
+     * client that sets its cookie to another customer's id links only a visitor of that name, never that customer's
+     * history, evidence or links.
+     *
+     * @throws InvalidValueException when {@code customer} is in the visitor namespace ({@link SubjectId#isVisitor()})
+     * @throws ConflictException when the visitor is already linked to another customer
      */
-    public void link(SubjectId visitor, SubjectId customer) {
-        if (visitor.equals(customer)) {
-            throw new InvalidValueException("visitor", visitor, "must differ from the customer it is linked to");
-        }
-        if (!store.visitorsOf(visitor).isEmpty()) {
-            throw new ConflictException("visitor: has visitors of its own linked to it; it is a customer id");
-        }
-        if (store.customerOf(customer).isPresent()) {
-            throw new ConflictException("customer: is itself linked as a visitor of another customer");
-        }
+    public void link(VisitorId visitor, SubjectId customer) {
+        Checks.required("visitor", visitor);
+        Checks.customer("customer", customer);
         ConsentStore.LinkResult result = store.link(visitor, customer, clock.instant());
         if (result == ConsentStore.LinkResult.LINKED_ELSEWHERE) {
             throw new ConflictException("visitor: is already linked to another customer");
@@ -621,7 +626,7 @@ public final class ConsentService implements AutoCloseable {
             throw new ConflictException("subject's chain changed while it was being pruned; nothing was pruned");
         }
         cache.invalidate(subject);
-        store.customerOf(subject).ifPresent(cache::invalidate);
+        VisitorId.from(subject).flatMap(store::customerOf).ifPresent(cache::invalidate);
         return Optional.of(cp);
     }
 
@@ -676,7 +681,8 @@ public final class ConsentService implements AutoCloseable {
     }
 
     private void refuseBeforeHorizon(SubjectId subject, Instant at) {
-        List<SubjectId> chains = new ArrayList<>(store.visitorsOf(subject));
+        List<SubjectId> chains = new ArrayList<>();
+        store.visitorsOf(subject).forEach(v -> chains.add(v.subject()));
         chains.add(subject);
         for (SubjectId s : chains) {
             store.checkpoint(s).filter(cp -> at.isBefore(cp.horizon())).ifPresent(cp -> {
@@ -697,8 +703,8 @@ public final class ConsentService implements AutoCloseable {
         return out;
     }
 
-    /** The visitor ids linked to a customer. */
-    public List<SubjectId> visitorsOf(SubjectId customer) {
+    /** The visitors linked to a customer, in the order they were linked. */
+    public List<VisitorId> visitorsOf(SubjectId customer) {
         return store.visitorsOf(customer);
     }
 
@@ -819,7 +825,7 @@ public final class ConsentService implements AutoCloseable {
         } catch (RuntimeException e) {
             // Subject ids never go to logs above DEBUG; the cause is the store's.
             LOG.warn("consent change feed could not be read; cached answers expire after the staleness bound: {}",
-                    e.toString());
+                    StoreException.describe(e));
         }
     }
 
@@ -839,7 +845,7 @@ public final class ConsentService implements AutoCloseable {
             try {
                 push.close();
             } catch (Exception e) {
-                LOG.debug("closing the change push failed: {}", e.toString());
+                LOG.debug("closing the change push failed: {}", StoreException.describe(e));
             }
         }
         if (poller != null) {

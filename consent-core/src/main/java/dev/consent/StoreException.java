@@ -1,10 +1,17 @@
 package dev.consent;
 
+import java.sql.SQLException;
+
 /**
  * The store could not be read or written. A check that meets this exception has not been answered (it fails
  * closed). A write that meets it was not committed, with one exception the message states: when the connection
  * is lost during the commit itself, the outcome is unknown. Retrying is then safe for consent events, whose ids
  * make a repeated record a no-op (the retry returns the stored event if the first attempt did commit).
+ *
+ * <p>The message describes the cause without quoting stored values: a database's message for a data or integrity
+ * error (SQLState classes 22 and 23) quotes the offending key or value, which can be a subject id, so for those
+ * only the SQLState, the driver's exception class and its vendor code are given. The cause itself stays attached
+ * ({@link #getCause()}) for a debugger; it is the driver's exception, and its own message may quote such values.
  */
 public final class StoreException extends ConsentException {
     private static final long serialVersionUID = 1L;
@@ -12,8 +19,7 @@ public final class StoreException extends ConsentException {
     private final String operation;
 
     public StoreException(String operation, Throwable cause) {
-        super("store failed during " + operation + ": " + (cause == null ? "unknown cause" : cause.getMessage()),
-                cause);
+        super("store failed during " + operation + ": " + describe(cause), cause);
         this.operation = operation;
     }
 
@@ -22,8 +28,38 @@ public final class StoreException extends ConsentException {
         this.operation = operation;
     }
 
+    /** A failure with the library's own {@code message} and the {@code cause}, described as {@link #describe} does. */
+    public StoreException(String operation, String message, Throwable cause) {
+        super("store failed during " + operation + ": " + message + ": " + describe(cause), cause);
+        this.operation = operation;
+    }
+
     /** What the library was doing, e.g. {@code append} or {@code decisionEvents}. */
     public String operation() {
         return operation;
+    }
+
+    /**
+     * A cause as it may appear in a message, without personal data: this library's own exceptions by their message
+     * (which never carries any), a {@link SQLException} by its SQLState, class and vendor code, plus the driver's
+     * message unless the SQLState is missing or of class 22 (data exception) or 23 (integrity constraint violation),
+     * whose messages quote values; anything else by its class name only (a host's or a parser's message may quote
+     * what it was given).
+     */
+    public static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown cause";
+        }
+        if (cause instanceof ConsentException) {
+            return cause.getMessage();
+        }
+        if (cause instanceof SQLException sql) {
+            String state = sql.getSQLState();
+            String head = "SQLState " + state + " (" + cause.getClass().getSimpleName() + ", vendor code "
+                    + sql.getErrorCode() + ")";
+            boolean quotesValues = state == null || state.startsWith("22") || state.startsWith("23");
+            return quotesValues || sql.getMessage() == null ? head : head + ": " + sql.getMessage();
+        }
+        return cause.getClass().getName();
     }
 }

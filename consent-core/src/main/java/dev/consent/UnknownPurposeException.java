@@ -1,5 +1,7 @@
 package dev.consent;
 
+import dev.consent.internal.MessageValues;
+
 /**
  * A purpose id that the policy in force does not declare. Never answered with "allowed": processing
  * for a purpose nobody declared has no legal basis (GDPR Art. 5(1)(b), purpose limitation).
@@ -10,7 +12,7 @@ public final class UnknownPurposeException extends ConsentException {
     private final String purpose;
 
     public UnknownPurposeException(String purpose, String policyId, String policyVersion) {
-        super("purpose: " + Values.quote(purpose) + " is not declared by policy " + policyId + " version "
+        super("purpose: " + MessageValues.inMessage("purpose", purpose) + " is not declared by policy " + policyId + " version "
                 + policyVersion);
         this.purpose = purpose;
     }

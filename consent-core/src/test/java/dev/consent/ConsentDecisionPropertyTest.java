@@ -11,6 +11,7 @@ import dev.consent.ledger.Evidence;
 import dev.consent.ledger.GpcOutcome;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
@@ -361,9 +362,10 @@ class ConsentDecisionPropertyTest {
             }
             List<String> shuffled = new ArrayList<>(names);
             Collections.shuffle(shuffled, rnd);
-            this.customer = SubjectId.of(shuffled.get(0));
+            // visitors' subject ids all start with "visitor:": a customer id sorts before them or (with "z") after
+            this.customer = SubjectId.of((rnd.nextBoolean() ? "" : "z") + shuffled.get(0));
             for (int i = 1; i < shuffled.size(); i++) {
-                visitors.add(SubjectId.of(shuffled.get(i)));
+                visitors.add(VisitorId.of(shuffled.get(i)).subject());
             }
         }
 
@@ -637,7 +639,7 @@ class ConsentDecisionPropertyTest {
 
         void link(SubjectId visitor) {
             log.add("link(" + visitor + " -> " + customer + ")");
-            service.link(visitor, customer);
+            service.link(VisitorId.from(visitor).orElseThrow(), customer);
             model.link(visitor, customer);
         }
 
@@ -794,9 +796,9 @@ class ConsentDecisionPropertyTest {
         Instant t = Instant.parse("2025-06-02T08:00:00Z");
         try (ConsentService service = ConsentService.builder().policy(ShopPolicy.v1())
                 .clock(new MutableClock(t.plusSeconds(60))).build()) {
-            SubjectId customer = SubjectId.of("ef");
-            SubjectId visitor = SubjectId.of("ed"); // sorts before the customer
-            service.link(visitor, customer);
+            SubjectId customer = SubjectId.of("wf");
+            SubjectId visitor = VisitorId.of("ed").subject(); // "visitor:ed" sorts before the customer
+            service.link(VisitorId.of("ed"), customer);
             service.record(List.of(
                     new ChoiceRecord(customer, ShopPolicy.ADS, Choice.GRANTED, Capture.by(Method.CHECKBOX).at(t)),
                     new ChoiceRecord(visitor, ShopPolicy.ADS, Choice.DENIED, Capture.by(Method.COOKIE_BANNER).at(t))));

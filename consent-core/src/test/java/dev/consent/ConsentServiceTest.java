@@ -3,9 +3,11 @@ package dev.consent;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.Evidence;
 import dev.consent.ledger.GpcOutcome;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.InMemoryStore;
@@ -321,7 +323,8 @@ class ConsentServiceTest {
 
     @Nested
     class VisitorsAndGpc {
-        private final SubjectId visitor = SubjectId.of("visitor-7f3a");
+        private final VisitorId cookie = VisitorId.of("7f3a");
+        private final SubjectId visitor = cookie.subject();
 
         @Test
         void aLinkedVisitorsChoicesCountForTheCustomerLatestWins() {
@@ -330,9 +333,9 @@ class ConsentServiceTest {
             consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
             assertThat(reason(ADS)).isEqualTo(Reason.NO_RECORD);
 
-            consents.link(visitor, alice);
+            consents.link(cookie, alice);
             assertThat(reason(ADS)).isEqualTo(Reason.DENIED);
-            consents.link(visitor, alice); // idempotent
+            consents.link(cookie, alice); // idempotent
 
             later();
             consents.grant(alice, ADS, Capture.by(Method.ACCOUNT_SETTINGS));
@@ -344,11 +347,35 @@ class ConsentServiceTest {
 
         @Test
         void linksThatWouldConflictAreRefused() {
-            consents.link(visitor, alice);
-            assertThatThrownBy(() -> consents.link(visitor, SubjectId.of("bob"))).isInstanceOf(ConflictException.class);
-            assertThatThrownBy(() -> consents.link(SubjectId.of("v2"), visitor)).isInstanceOf(ConflictException.class);
-            assertThatThrownBy(() -> consents.link(alice, SubjectId.of("bob"))).isInstanceOf(ConflictException.class);
-            assertThatThrownBy(() -> consents.link(alice, alice)).isInstanceOf(InvalidValueException.class);
+            consents.link(cookie, alice);
+            assertThatThrownBy(() -> consents.link(cookie, SubjectId.of("bob"))).isInstanceOf(ConflictException.class);
+            // a visitor is never a customer: no chains of visitors, no visitor linked to itself
+            assertThatThrownBy(() -> consents.link(VisitorId.of("v2"), visitor))
+                    .isInstanceOf(InvalidValueException.class).hasMessageStartingWith("customer: <redacted");
+            assertThatThrownBy(() -> consents.link(cookie, visitor)).isInstanceOf(InvalidValueException.class);
+        }
+
+        /**
+         * The attack of issue 12: a client sets its visitor cookie to another customer's id and logs in as itself.
+         * Before visitors had their own namespace, "linking visitor customer-42 to customer-666" put customer 42's
+         * history and evidence into 666's decisions and access export, and locked 42 out of linking its own cookie.
+         */
+        @Test
+        void aVisitorIdThatSpellsACustomersIdNeverReachesThatCustomer() {
+            SubjectId victim = SubjectId.of("customer-42");
+            SubjectId attacker = SubjectId.of("customer-666");
+            consents.grant(victim, ADS, Capture.by(Method.COOKIE_BANNER)
+                    .withEvidence(Evidence.builder().userAgent("victim's browser").build()));
+
+            consents.link(VisitorId.of("customer-42"), attacker);
+
+            assertThat(consents.check(attacker, ADS).reason()).isEqualTo(Reason.NO_RECORD);
+            assertThat(consents.visitorsOf(attacker)).containsExactly(VisitorId.of("customer-42"));
+            assertThat(consents.visitorsOf(attacker).get(0).subject()).isNotEqualTo(victim);
+            // the victim links its own cookie as before, and keeps its own history
+            consents.link(VisitorId.of("b81c"), victim);
+            assertThat(consents.visitorsOf(victim)).containsExactly(VisitorId.of("b81c"));
+            assertThat(consents.check(victim, ADS).reason()).isEqualTo(Reason.GRANTED);
         }
 
         @Test

@@ -111,6 +111,19 @@ public final class Checks {
         return true;
     }
 
+    /**
+     * A required customer's subject id: never one in the visitor namespace ({@code visitor:...}), so that a visitor
+     * id the client controls can never name a customer, and a visitor never has visitors of its own.
+     */
+    public static dev.consent.ledger.SubjectId customer(String field, dev.consent.ledger.SubjectId customer) {
+        required(field, customer);
+        if (customer.isVisitor()) {
+            throw new InvalidValueException(field, customer.value(), "must be a customer's id, not one in the "
+                    + "visitor namespace (" + dev.consent.ledger.VisitorId.PREFIX + "...)");
+        }
+        return customer;
+    }
+
     /** An immutable, sorted copy of a required collection without nulls. */
     public static <T extends Comparable<? super T>> java.util.SortedSet<T> sortedSet(String field,
             java.util.Collection<T> values) {

@@ -138,7 +138,8 @@ public final class Ledger {
                 subjects[i] = e.subject();
             }
             if (e.sequence() > SEQUENCE_MASK) {
-                throw new IllegalStateException("sequence " + e.sequence() + " of " + e.subject() + " exceeds 2^40");
+                // the subject is not named: exception messages carry no personal data
+                throw new IllegalStateException("sequence " + e.sequence() + " of a chain exceeds 2^40");
             }
             // A consent version beyond 2^24 is stored as 2^24-1: lower than the purpose's, so it fails closed.
             long version = Math.min(e.consentVersion(), VERSION_MAX);

@@ -123,8 +123,13 @@ public final class IpMinimizer {
         return (masked.length == 4 ? formatIpv4(masked) : formatIpv6(masked)) + "/" + bits;
     }
 
+    /** The address is never quoted (it is personal data); the rule says what is wrong with it where it can. */
     private static InvalidValueException invalid(String ip) {
-        return new InvalidValueException("evidence.ip", ip, "must be an IPv4 or IPv6 address literal");
+        boolean padded = !ip.isEmpty() && (Character.isWhitespace(ip.charAt(0))
+                || Character.isWhitespace(ip.charAt(ip.length() - 1)));
+        return new InvalidValueException("evidence.ip", ip, padded
+                ? "must be an IPv4 or IPv6 address literal without leading or trailing whitespace"
+                : "must be an IPv4 or IPv6 address literal");
     }
 
     private static boolean isIpv4Mapped(byte[] b) {

@@ -3,9 +3,11 @@ package dev.consent.ledger;
 import dev.consent.internal.Checks;
 
 /**
- * The host's opaque id of a data subject: a customer id, or an anonymous visitor id (cookie banner
- * before login) that can later be linked to a customer. Stored and returned verbatim; at most 200
- * characters, no control characters. Never logged by this library above DEBUG.
+ * The host's opaque id of a data subject: a customer id, or the subject id of an anonymous {@link VisitorId visitor}
+ * (cookie banner before login), {@code visitor:<visitor id>}, which can later be linked to a customer. Ids that
+ * begin with {@code visitor:} are the visitor namespace: such an id is never accepted as a customer. Stored and
+ * returned verbatim; at most 200 characters, no control characters. Never logged by this library, and never
+ * quoted in its exception messages.
  */
 public record SubjectId(String value) implements Comparable<SubjectId> {
     public static final int MAX_LENGTH = 200;
@@ -16,6 +18,11 @@ public record SubjectId(String value) implements Comparable<SubjectId> {
 
     public static SubjectId of(String value) {
         return new SubjectId(value);
+    }
+
+    /** Whether this id is in the visitor namespace ({@code visitor:...}), and so never a customer. */
+    public boolean isVisitor() {
+        return value.startsWith(VisitorId.PREFIX);
     }
 
     @Override

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.consent.InvalidValueException;
+import dev.consent.internal.MessageValues;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.CountFrom;
 import dev.consent.retention.DisposalAction;
@@ -59,7 +60,6 @@ public final class PolicyJson {
             .build();
     /** Deeper documents are not policies; refusing them keeps hostile input from exhausting the stack. */
     private static final int MAX_DEPTH = 64;
-    private static final int QUOTE_LIMIT = 80;
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private PolicyJson() {
@@ -132,9 +132,7 @@ public final class PolicyJson {
         String message = e.getOriginalMessage()
                 .replaceAll(" \\(for \\w+ starting at \\[Source: [^\\]]*\\]\\)", "")
                 .replaceAll(", from `[^`]*`", "");
-        StringBuilder out = new StringBuilder(message.length());
-        escape(message, false, out);
-        return out.toString();
+        return MessageValues.escape(message);
     }
 
     /** The path the parser had reached, so that a syntax error or a duplicate key names where it is. */
@@ -387,32 +385,9 @@ public final class PolicyJson {
         return n.toString();
     }
 
-    /**
-     * A value as it reads in a message: quoted, shortened when long, and with control, format and lone
-     * surrogate characters escaped, so that a hostile value cannot break or disguise the message line.
-     */
+    /** A value of the policy document as it reads in a problem: see {@link MessageValues#quote}. */
     static String quote(Object value) {
-        String s = String.valueOf(value);
-        String shown = s.length() > QUOTE_LIMIT ? s.substring(0, QUOTE_LIMIT) : s;
-        StringBuilder out = new StringBuilder(shown.length() + 16).append('"');
-        escape(shown, true, out);
-        if (shown.length() < s.length()) {
-            return out.append("...\" (").append(s.length()).append(" chars)").toString();
-        }
-        return out.append('"').toString();
-    }
-
-    private static void escape(String s, boolean quoted, StringBuilder out) {
-        s.codePoints().forEach(cp -> {
-            int type = Character.getType(cp);
-            if (quoted && (cp == '"' || cp == '\\')) {
-                out.append('\\').appendCodePoint(cp);
-            } else if (Character.isISOControl(cp) || type == Character.FORMAT || type == Character.SURROGATE) {
-                out.append(String.format("\\u%04x", cp));
-            } else {
-                out.appendCodePoint(cp);
-            }
-        });
+        return MessageValues.quote(value);
     }
 
     /** Field readers that record problems instead of throwing, so every problem is found in one pass. */

@@ -395,8 +395,8 @@ public final class ProcessingLog {
         Checks.required("subject", subject);
         Map<SubjectId, String> pseudonyms = new LinkedHashMap<>();
         pseudonyms.put(subject, pseudonymOf(subject));
-        for (SubjectId visitor : consents.visitorsOf(subject)) {
-            pseudonyms.put(visitor, pseudonymOf(visitor));
+        for (dev.consent.ledger.VisitorId visitor : consents.visitorsOf(subject)) {
+            pseudonyms.put(visitor.subject(), pseudonymOf(visitor.subject()));
         }
         return store.pseudonymise(pseudonyms, Optional.empty());
     }

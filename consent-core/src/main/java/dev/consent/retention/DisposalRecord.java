@@ -4,9 +4,10 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * One entry of the disposal audit. Holds no personal data: the item is named by its pseudonymous
- * {@link ItemKey#reference() reference}, failures by the exception's class name only (host messages may
- * quote personal data).
+ * One entry of the disposal audit. Holds no personal data: the item is named by its keyed pseudonymous
+ * {@link ReferenceKey#itemReference reference} ({@code <key id>:<HMAC-SHA256>}, also the start of the idempotency
+ * key), which only the holder of the host's secret can match to an item ({@link RetentionService#refersTo}); failures
+ * are named by the exception's class name only (host messages may quote personal data).
  *
  * @param sequence position in the audit, assigned by the store (0 before it is stored)
  * @param cutoff the instant the item fell due; the handler disposes of data collected up to it

@@ -63,6 +63,14 @@ public record RetainedItem(ItemKey key, Map<Anchor, Instant> anchors, Optional<I
         return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, state, attempts, notBefore, version + 1);
     }
 
+    /**
+     * Whether nothing of this item is needed any more: it was disposed of after its subject asked for erasure. A
+     * store removes such an item instead of keeping its row (which would keep the subject id).
+     */
+    public boolean disposedAfterErasure() {
+        return state == State.DISPOSED && erasureRequestedAt.isPresent();
+    }
+
     public ItemFacts facts(java.util.List<LegalHold> holds) {
         return new ItemFacts(key, anchors, erasureRequestedAt, holds);
     }

@@ -4,6 +4,7 @@ import dev.consent.internal.Checks;
 import dev.consent.ConflictException;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
+import dev.consent.internal.MessageValues;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.Policy;
@@ -78,7 +79,9 @@ import java.util.function.UnaryOperator;
  *       idempotency key, so at most one batch is handled twice per crash.</li>
  *   <li>A failing handler is retried with exponential backoff while the sweep goes on with other items;
  *       every attempt is audited. A category without a handler is never disposed of (fail closed).</li>
- *   <li>The audit holds no personal data; erasure requests leave a tombstone.</li>
+ *   <li>The audit holds no personal data, and erasure requests leave a tombstone: both name subjects and items only
+ *       by an HMAC under the host's {@link Builder#referenceKey reference key}. An erased subject's item rows are
+ *       deleted once disposed of; docs/erasure.md lists what an erasure leaves in the store.</li>
  * </ul>
  * Thread-safe.
  */
@@ -102,6 +105,9 @@ public final class RetentionService {
     private final ExecutorService handlerThreads;
     /** Items whose handler call has not returned yet, including calls given up after {@code handlerTimeout}. */
     private final Set<ItemKey> running = ConcurrentHashMap.newKeySet();
+    private final ReferenceKey referenceKey;
+    /** The current key and the retired ones, by id: references are matched under the key they name. */
+    private final Map<String, ReferenceKey> referenceKeys;
 
     private RetentionService(Builder b, Duration handlerTimeout) {
         this.engine = new RetentionEngine(b.policy);
@@ -126,6 +132,11 @@ public final class RetentionService {
                     t.setDaemon(true);
                     return t;
                 });
+        this.referenceKey = b.referenceKey;
+        Map<String, ReferenceKey> keys = new java.util.LinkedHashMap<>();
+        keys.put(b.referenceKey.id(), b.referenceKey);
+        b.retiredKeys.forEach(k -> keys.put(k.id(), k));
+        this.referenceKeys = java.util.Collections.unmodifiableMap(keys);
     }
 
     public static Builder builder() {
@@ -274,7 +285,7 @@ public final class RetentionService {
         LegalHold hold = store.hold(holdId)
                 .orElseThrow(() -> new InvalidValueException("holdId", holdId, "is not a placed legal hold"));
         if (hold.release().isPresent()) {
-            throw new ConflictException("holdId: \"" + holdId + "\" was already released at "
+            throw new ConflictException("holdId: " + MessageValues.inMessage("holdId", holdId) + " was already released at "
                     + hold.release().get().releasedAt());
         }
         LegalHold released = hold.released(new LegalHold.Release(releasedBy, reason,
@@ -306,14 +317,19 @@ public final class RetentionService {
 
     /**
      * The subject asks for erasure (GDPR Art. 17). Every item of the subject falls due at once unless a legal
-     * minimum or a hold keeps it; the answer says, per item, which. Leaves a tombstone.
+     * minimum or a hold keeps it; the answer says, per item, which. Leaves a tombstone under the current
+     * {@link Builder#referenceKey reference key}. Items already disposed of are removed (their rows held nothing
+     * but the subject's id and past instants); the others are removed once they are disposed of.
      */
     public ErasureAnswer requestErasure(SubjectId subject) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        store.addTombstone(new Tombstone(ItemKey.subjectReference(subject), now));
+        store.addTombstone(new Tombstone(referenceKey.subjectReference(subject), now));
         List<ErasureAnswer.Entry> entries = new ArrayList<>();
         for (RetainedItem item : store.items(subject)) {
             if (item.state() != RetainedItem.State.ACTIVE) {
+                // disposed of before the request: nothing is left to dispose of, so nothing needs the row; a row
+                // changed meanwhile (new data made it active) is left alone and answered by the next request
+                store.removeItem(item);
                 continue;
             }
             RetentionVerdict v = update(item.key(), i -> i.erasureRequestedAt().isPresent() ? i
@@ -338,9 +354,37 @@ public final class RetentionService {
                 Optional.empty(), List.of());
     }
 
-    /** Whether an erasure request for this subject is on record (look up data restored from a backup). */
+    /**
+     * Whether an erasure request for this subject is on record (look up data restored from a backup): a tombstone
+     * made under the current reference key or any retired one.
+     */
     public boolean wasErased(SubjectId subject) {
-        return store.tombstone(ItemKey.subjectReference(subject)).isPresent();
+        Checks.required("subject", subject);
+        for (ReferenceKey key : referenceKeys.values()) {
+            if (store.tombstone(key.subjectReference(subject)).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The reference under which new audit entries name an item: keyed with the current reference key, so only the
+     * holder of the key can match an entry to an item.
+     */
+    public String itemReference(ItemKey item) {
+        return referenceKey.itemReference(item);
+    }
+
+    /**
+     * Whether an audit entry is about {@code item}: its reference is recomputed under the key the entry names
+     * (current or retired). False for an entry made under a key this service does not hold.
+     */
+    public boolean refersTo(DisposalRecord record, ItemKey item) {
+        Checks.required("record", record);
+        Checks.required("item", item);
+        return ReferenceKey.keyIdOf(record.itemReference()).map(referenceKeys::get)
+                .map(k -> k.itemReference(item).equals(record.itemReference())).orElse(false);
     }
 
     /** Of the given subjects (found in restored data), those with an erasure on record. */
@@ -908,7 +952,7 @@ public final class RetentionService {
         Instant cutoff = item.dueAt().orElse(now);
         DisposalAction action = v.action().orElse(DisposalAction.DELETE);
         String ruleId = v.decidingRule().orElse("none");
-        String key = item.key().reference() + ":" + cutoff.toEpochMilli() + ":" + action;
+        String key = referenceKey.itemReference(item.key()) + ":" + cutoff.toEpochMilli() + ":" + action;
         if (v.status() == RetentionVerdict.Status.HELD) {
             // holds are not in the due index: look again once a day, or when the hold is released
             return pending(claim, item.withRetry(item.attempts(), Optional.of(now.plus(Duration.ofDays(1)))),
@@ -940,7 +984,8 @@ public final class RetentionService {
         Optional<RetentionRule> rule = engine.policy().retentionRules().stream().filter(r -> r.id().equals(ruleId))
                 .findFirst();
         Optional<Anchor> anchor = rule.map(RetentionRule::anchor);
-        DisposalRecord audit = new DisposalRecord(0, clock.instant().truncatedTo(ChronoUnit.MICROS), item.reference(),
+        DisposalRecord audit = new DisposalRecord(0, clock.instant().truncatedTo(ChronoUnit.MICROS),
+                referenceKey.itemReference(item),
                 item.category().value(), item.purposeKey(), ruleId, engine.policy().version(), anchor,
                 anchor.map(a -> claim.item().anchors().get(a)), cutoff, action, outcome, claim.attempt(), key, node,
                 failure);
@@ -971,8 +1016,36 @@ public final class RetentionService {
         private Duration retryMax = Duration.ofHours(6);
         private Duration holdRecheck = Duration.ofSeconds(1);
         private Duration handlerTimeout; // null: a fifth of the lease
+        private ReferenceKey referenceKey;
+        private final List<ReferenceKey> retiredKeys = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Required: the host's secret for the references that outlive an erasure (tombstones, the disposal audit's
+         * item references and idempotency keys), HMAC-SHA256 under a key named {@code id} (1 to 32 characters of
+         * {@code [A-Za-z0-9._-]}) with a secret of at least 16 bytes. Load it from your secret store, not from the
+         * database the references are kept in. To rotate, make the new key current and pass the old one to
+         * {@link #retiredReferenceKey}; see {@link ReferenceKey}.
+         *
+         * @throws InvalidValueException when the id or the secret breaks those rules
+         */
+        public Builder referenceKey(String id, byte[] secret) {
+            this.referenceKey = ReferenceKey.of(id, secret);
+            return this;
+        }
+
+        /**
+         * A former {@link #referenceKey reference key}, kept only to recognise references made with it: tombstones
+         * ({@link RetentionService#wasErased}) and audit entries ({@link RetentionService#refersTo}). Repeatable;
+         * nothing new is made with it.
+         *
+         * @throws InvalidValueException when the id or the secret breaks the rules of {@link #referenceKey}
+         */
+        public Builder retiredReferenceKey(String id, byte[] secret) {
+            retiredKeys.add(ReferenceKey.of(id, secret));
+            return this;
         }
 
         public Builder policy(Policy policy) {
@@ -1065,6 +1138,17 @@ public final class RetentionService {
 
         public RetentionService build() {
             Checks.required("policy", policy);
+            if (referenceKey == null) {
+                throw new InvalidValueException("referenceKey", null, "is required: tombstones and the disposal "
+                        + "audit name subjects and items only by an HMAC under the host's secret");
+            }
+            Set<String> keyIds = new java.util.HashSet<>();
+            keyIds.add(referenceKey.id());
+            for (ReferenceKey k : retiredKeys) {
+                if (!keyIds.add(k.id())) {
+                    throw new InvalidValueException("referenceKey.id", k.id(), "is used by two reference keys");
+                }
+            }
             if (store == null) {
                 store = new InMemoryStore();
             }

@@ -7,6 +7,7 @@ import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.EventId;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
@@ -385,7 +386,8 @@ public final class RightsService {
     /** The purposes the subject, or a visitor linked to it, ever granted: whose recipients may have its data. */
     private Set<PurposeId> grantedPurposes(SubjectId subject) {
         Set<PurposeId> out = new HashSet<>();
-        List<SubjectId> chains = new ArrayList<>(consents.visitorsOf(subject));
+        List<SubjectId> chains = new ArrayList<>();
+        consents.visitorsOf(subject).forEach(v -> chains.add(v.subject()));
         chains.add(subject);
         for (SubjectId s : chains) {
             consents.forEachEvent(s, e -> {
@@ -422,7 +424,7 @@ public final class RightsService {
         requireStep(r, RequestStatus.COMPLETED, "object"); // before any of the work is done
         requireVerified(r);
         for (PurposeId p : purposes) {
-            consents.object(r.subject(), p, systemCapture(requestId, "objection/" + p.value()));
+            consents.object(r.subject(), p, systemCapture(requestId, "objection", p.value()));
         }
         return complete(requestId, actor, "Processing stopped for: " + purposes);
     }
@@ -440,18 +442,27 @@ public final class RightsService {
             consents.withdrawAll(r.subject(), systemCapture(requestId, "withdraw-all"));
         } else {
             for (PurposeId p : purposes) {
-                consents.withdraw(r.subject(), p, systemCapture(requestId, "withdraw/" + p.value()));
+                consents.withdraw(r.subject(), p, systemCapture(requestId, "withdraw", p.value()));
             }
         }
         return complete(requestId, actor, "Consent withdrawn for: " + (purposes.isEmpty() ? "all purposes" : purposes)
                 + ". Withdrawal does not affect processing before it (GDPR Art. 7(3)).");
     }
 
-    private Capture systemCapture(String requestId, String what) {
-        // The event id derives from the request, so carrying out the same request twice records nothing twice.
+    /**
+     * The capture of the events a request's work records. The event id derives from the request
+     * ({@code <request id>/<action>[/<purpose>]}, hashed to fit when longer than an event id may be, see
+     * {@link EventId#derive}), so carrying out the same request twice records nothing twice, whatever the length of
+     * the purpose ids.
+     */
+    private Capture systemCapture(String requestId, String... what) {
+        EventId id = EventId.of(requestId);
+        for (String part : what) {
+            id = id.derive(part);
+        }
         return Capture.by(Method.RIGHTS_REQUEST).withActor(Actor.SYSTEM)
                 .withEvidence(Evidence.builder().reference(requestId).build())
-                .withEventId(requestId + "/" + what);
+                .withEventId(id);
     }
 
     private RightsRequest requireType(String requestId, RequestType type) {

@@ -11,6 +11,7 @@ import dev.consent.Reason;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.DataCategory;
 import dev.consent.policy.Policy;
@@ -89,7 +90,7 @@ public final class SubjectExport {
     private void writeDocument(SubjectId subject, JsonGenerator g) throws IOException {
         Instant now = consents.clock().instant();
         Policy policy = consents.policyAt(now);
-        List<SubjectId> visitors = consents.visitorsOf(subject);
+        List<SubjectId> visitors = consents.visitorsOf(subject).stream().map(VisitorId::subject).toList();
 
         g.writeStartObject();
         g.writeStringField("schema", SCHEMA);

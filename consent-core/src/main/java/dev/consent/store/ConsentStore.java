@@ -8,6 +8,7 @@ import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,18 +85,25 @@ public interface ConsentStore {
     }
 
     /**
-     * Links an anonymous visitor to the customer it turned out to be. Idempotent: linking again to the
-     * same customer returns {@link LinkResult#ALREADY_LINKED}; a visitor already linked to another
-     * customer returns {@link LinkResult#LINKED_ELSEWHERE} and changes nothing. Adds a change-feed entry
-     * for the customer.
+     * Links an anonymous visitor to the customer it turned out to be; the visitor's chain (its
+     * {@link VisitorId#subject() subject id}) then counts for the customer. Idempotent: linking again to the same
+     * customer returns {@link LinkResult#ALREADY_LINKED}; a visitor already linked to another customer returns
+     * {@link LinkResult#LINKED_ELSEWHERE} and changes nothing. Adds a change-feed entry for the customer.
+     *
+     * <p>The two namespaces stay apart: a visitor's subject id is always in the visitor namespace, and a customer
+     * never is, so no customer's own data can be linked as a visitor's, a visitor can never have visitors, and a
+     * subject can never be linked to itself. A store enforces this itself, whoever calls it.
+     *
+     * @throws dev.consent.InvalidValueException when {@code customer} is in the visitor namespace
+     *         ({@link SubjectId#isVisitor()}); nothing is written
      */
-    LinkResult link(SubjectId visitor, SubjectId customer, Instant linkedAt);
+    LinkResult link(VisitorId visitor, SubjectId customer, Instant linkedAt);
 
     /** The customer a visitor is linked to, if any. */
-    Optional<SubjectId> customerOf(SubjectId visitor);
+    Optional<SubjectId> customerOf(VisitorId visitor);
 
-    /** The visitors linked to a customer. */
-    List<SubjectId> visitorsOf(SubjectId customer);
+    /** The visitors linked to a customer, in the order they were linked. */
+    List<VisitorId> visitorsOf(SubjectId customer);
 
     /**
      * Removes the events of {@code checkpoint.subject()} up to and including {@code checkpoint.sequence()} and

@@ -7,6 +7,7 @@ import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 
 import dev.consent.policy.PurposeId;
 import dev.consent.processing.ProcessingEntry;
@@ -222,8 +223,10 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
     }
 
     @Override
-    public LinkResult link(SubjectId visitor, SubjectId customer, Instant linkedAt) {
-        LinkResult result = linkLocked(visitor, customer, Checks.required("linkedAt", linkedAt));
+    public LinkResult link(VisitorId visitor, SubjectId customer, Instant linkedAt) {
+        Checks.required("visitor", visitor);
+        Checks.customer("customer", customer);
+        LinkResult result = linkLocked(visitor.subject(), customer, Checks.required("linkedAt", linkedAt));
         if (result == LinkResult.LINKED) {
             notifyListeners();
         }
@@ -246,13 +249,14 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
     }
 
     @Override
-    public Optional<SubjectId> customerOf(SubjectId visitor) {
-        return Optional.ofNullable(customerOfVisitor.get(visitor));
+    public Optional<SubjectId> customerOf(VisitorId visitor) {
+        return Optional.ofNullable(customerOfVisitor.get(Checks.required("visitor", visitor).subject()));
     }
 
     @Override
-    public List<SubjectId> visitorsOf(SubjectId customer) {
-        return visitorsOfCustomer.getOrDefault(customer, List.of());
+    public List<VisitorId> visitorsOf(SubjectId customer) {
+        return visitorsOfCustomer.getOrDefault(Checks.required("customer", customer), List.of()).stream()
+                .map(v -> VisitorId.from(v).orElseThrow()).toList();
     }
 
     @Override
@@ -608,11 +612,28 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
                 RetainedItem stored = items.get(key);
                 if (stored != null && stored.version() == f.updated().version()) {
                     put(f.updated().nextVersion(), stored);
+                    if (f.updated().disposedAfterErasure()) {
+                        items.remove(key); // nothing of it is needed, and its key names the erased subject
+                    }
                 }
                 disposals.add(f.audit().withSequence(disposals.size() + 1L));
                 out.add(true);
             }
             return List.copyOf(out);
+        }
+    }
+
+    @Override
+    public boolean removeItem(RetainedItem item) {
+        Checks.required("item", item);
+        synchronized (retentionLock) {
+            RetainedItem stored = items.get(item.key());
+            if (stored == null || stored.version() != item.version()
+                    || stored.state() != RetainedItem.State.DISPOSED || claims.containsKey(item.key())) {
+                return false;
+            }
+            items.remove(item.key());
+            return true;
         }
     }
 

@@ -96,6 +96,10 @@ public interface RetentionStore {
      * whose lease ended and whose item another caller claimed (and perhaps finished) meanwhile, never overwrites that
      * caller's outcome nor adds a second audit entry. A finish whose lease ended but that no one took over is still
      * recorded: its claim was the only one.
+     *
+     * <p>An {@code updated} item that is {@link RetainedItem#disposedAfterErasure() disposed of after an erasure
+     * request} is removed instead of saved, in the same atomic step: its row would keep the erased subject's id and
+     * nothing needs it (the audit entry names the item by its keyed reference).
      */
     boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit);
 
@@ -124,6 +128,13 @@ public interface RetentionStore {
         }
         return List.copyOf(out);
     }
+
+    /**
+     * Removes an item that is no longer needed: only if it is stored at {@code item.version()}, is
+     * {@link RetainedItem.State#DISPOSED} and carries no claim. Returns false, changing
+     * nothing, otherwise. Used for a subject's items disposed of before the subject asked for erasure.
+     */
+    boolean removeItem(RetainedItem item);
 
     /** Inserts a hold, or records its release. */
     void saveHold(LegalHold hold);

@@ -7,6 +7,7 @@ import dev.consent.ledger.Capture;
 import dev.consent.ledger.EventRef;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
@@ -76,11 +77,11 @@ class CompactLedgerTest {
     @Test
     void aLinkedVisitorsChoiceRestsOnTheVisitorsEvent() {
         try (ConsentService consents = ConsentService.builder().policy(policy(1)).build()) {
-            SubjectId visitor = SubjectId.of("visitor-1");
+            SubjectId visitor = VisitorId.of("1").subject();
             SubjectId customer = SubjectId.of("customer-1");
             consents.grant(customer, AAC0, Capture.by(Method.API));
             consents.deny(visitor, AAC0, Capture.by(Method.COOKIE_BANNER));
-            consents.link(visitor, customer);
+            consents.link(VisitorId.of("1"), customer);
             Decision d = consents.check(customer, AAC0);
             assertThat(d.reason()).isEqualTo(Reason.DENIED);
             assertThat(d.restsOn()).contains(new EventRef(visitor, 1));

@@ -1,5 +1,7 @@
 package dev.consent.processing;
 
+import dev.consent.testing.TestKeys;
+
 import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
 import dev.consent.ProcessingRefusedException;
@@ -51,7 +53,7 @@ class ProcessingLogTest {
     private final CountingStore store = new CountingStore();
     private final ConsentService consents = ConsentService.builder().policy(policy("P1Y", DisposalAction.DELETE))
             .store(store).clock(clock).build();
-    private final RetentionService retention = RetentionService.builder().policy(policy("P1Y", DisposalAction.DELETE))
+    private final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(policy("P1Y", DisposalAction.DELETE))
             .store(store).clock(clock).build();
     private final ProcessingLog log = ProcessingLog.builder().consents(consents).store(store).retention(retention)
             .pseudonymKey(KEY).build();
@@ -345,7 +347,7 @@ class ProcessingLogTest {
         MutableClock winter = MutableClock.at("2025-01-28T11:00:00Z");
         Policy monthly = policy("P1M", DisposalAction.DELETE);
         try (ConsentService c = ConsentService.builder().policy(monthly).store(store).clock(winter).build()) {
-            RetentionService r = RetentionService.builder().policy(monthly).store(store).clock(winter).build();
+            RetentionService r = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(monthly).store(store).clock(winter).build();
             ProcessingLog monthlyLog = ProcessingLog.builder().consents(c).store(store).retention(r).pseudonymKey(KEY)
                     .build();
             monthlyLog.use(alice, ORDERS, Set.of(ORDER_RECORD), "28 January");
@@ -364,7 +366,7 @@ class ProcessingLogTest {
     void anAnonymizeRulePseudonymisesInsteadOfDeleting() {
         Policy anonymize = policy("P30D", DisposalAction.ANONYMIZE);
         try (ConsentService c = ConsentService.builder().policy(anonymize).store(store).clock(clock).build()) {
-            RetentionService r = RetentionService.builder().policy(anonymize).store(store).clock(clock).build();
+            RetentionService r = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(anonymize).store(store).clock(clock).build();
             ProcessingLog l = ProcessingLog.builder().consents(c).store(store).retention(r).pseudonymKey(KEY).build();
             l.use(alice, ORDERS, Set.of(ORDER_RECORD), "order verification");
             clock.advance(Duration.ofDays(31));

@@ -1,5 +1,7 @@
 package dev.consent.retention;
 
+import dev.consent.testing.TestKeys;
+
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
@@ -38,6 +40,13 @@ class ReadmeRetentionTest {
         }
     }
 
+    /** Stands in for the shop's secret store: keys live outside the database. */
+    static final class Secrets {
+        byte[] referenceKey() {
+            return TestKeys.REFERENCE;
+        }
+    }
+
     private static final class MovableClock extends Clock {
         private Instant now;
 
@@ -68,6 +77,7 @@ class ReadmeRetentionTest {
         ShopDb shopDb = new ShopDb();
         SubjectId customer = SubjectId.of("customer-42");
         Instant orderPlacedAt = clock.instant();
+        Secrets secrets = new Secrets();
 
         // retention:begin
         // The email goes 2 years after the last purchase; orders stay at least 10 years (tax law), then are anonymised.
@@ -87,6 +97,7 @@ class ReadmeRetentionTest {
                 .build();
 
         RetentionService retention = RetentionService.builder().policy(policy).store(store).clock(clock)
+                .referenceKey("2026-01", secrets.referenceKey()) // HMAC key for tombstones and the audit
                 // Your own code deletes or anonymises your rows. It may be called more than once for an item
                 // (at least once, after a crash), so it must be idempotent.
                 .handler("contact.email", request -> shopDb.update(

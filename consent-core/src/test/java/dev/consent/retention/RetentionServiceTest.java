@@ -8,6 +8,7 @@ import dev.consent.store.InMemoryStore;
 import dev.consent.store.RetentionStore;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -39,7 +40,7 @@ class RetentionServiceTest {
     private final SubjectId alice = SubjectId.of("alice");
 
     private RetentionService.Builder service() {
-        return RetentionService.builder().policy(RetentionPolicy.policy()).store(store).clock(clock)
+        return RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store).clock(clock)
                 .handler("contact.email", disposed::add).handler("order.record", disposed::add)
                 .handler("access.log", disposed::add).handler("support.ticket", disposed::add)
                 .retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1)).lease(Duration.ofMinutes(5));
@@ -193,15 +194,15 @@ class RetentionServiceTest {
         assertThat(audit.toString()).doesNotContain("bad0", "host table locked");
         assertThat(disposed).extracting(DisposalRequest::attempt).contains(3);
         // every attempt at one due item carries the same idempotency key
-        assertThat(audit).filteredOn(r -> r.itemReference().equals(ItemKey.of("bad0", "access.log").reference()))
+        assertThat(audit).filteredOn(r -> r.itemReference().equals(retention.itemReference(ItemKey.of("bad0", "access.log"))))
                 .extracting(DisposalRecord::idempotencyKey).containsOnly(audit.stream()
-                        .filter(r -> r.itemReference().equals(ItemKey.of("bad0", "access.log").reference()))
+                        .filter(r -> r.itemReference().equals(retention.itemReference(ItemKey.of("bad0", "access.log"))))
                         .findFirst().orElseThrow().idempotencyKey());
     }
 
     @Test
     void aCategoryWithoutHandlerIsNeverDisposed() {
-        RetentionService retention = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
+        RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
                 .clock(clock).build();
         retention.recordAnchor(alice, "access.log", Anchor.COLLECTED, clock.instant());
         clock.advance(Duration.ofDays(91));
@@ -620,7 +621,7 @@ class RetentionServiceTest {
                 .retention(RetentionRule.maximum("email-2y", "contact.email", DisposalAction.DELETE).period("P2Y")
                         .after(Anchor.LAST_TRANSACTION).build())
                 .build();
-        RetentionService v8 = RetentionService.builder().policy(shorter).store(store).clock(clock)
+        RetentionService v8 = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(shorter).store(store).clock(clock)
                 .handler("access.log", disposed::add).build();
         clock.advance(Duration.ofDays(31));
         assertThat(v8.plan(clock.instant()).due()).as("indexed under the old 90 days").isZero();
@@ -653,5 +654,134 @@ class RetentionServiceTest {
         assertThat(service().lease(Duration.ofSeconds(10)).build()).as("the default timeout follows the lease")
                 .isNotNull();
         assertThatThrownBy(() -> retention.releaseHold("hold-x", "a", "b")).isInstanceOf(InvalidValueException.class);
+    }
+
+    // ----------------------------------------------------------------------------- what outlives an erasure
+
+    /** The unkeyed SHA-256 references of old, which anyone holding a list of emails could compute and match. */
+    private static String unkeyedSha256(String s) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Issue 12: tombstones and audit references were unsalted SHA-256 of the subject id (often an email), so anyone
+     * holding a list of emails could tell who was erased and which audit entries were about whom. They are now an
+     * HMAC under the host's key, with the key's id.
+     */
+    @Test
+    void tombstonesAndAuditEntriesCannotBeMatchedWithoutTheHostsKey() throws Exception {
+        SubjectId jane = SubjectId.of("jane.doe@example.com");
+        ItemKey logs = ItemKey.of(jane, CategoryId.of("access.log"));
+        RetentionService retention = service().build();
+        retention.recordAnchor(logs, Anchor.COLLECTED, clock.instant().minus(Duration.ofDays(100)));
+        retention.requestErasure(jane);
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).disposed()).isEqualTo(1);
+
+        // what someone with a list of emails would compute, as the old references were made
+        assertThat(store.tombstone(unkeyedSha256("subject\n" + jane.value()))).isEmpty();
+        String unkeyedItem = unkeyedSha256(jane.value() + "\naccess.log\n");
+        List<DisposalRecord> audit = retention.disposals(0, 10);
+        assertThat(audit).singleElement().satisfies(r -> {
+            assertThat(r.itemReference()).matches("test:[0-9a-f]{64}").doesNotContain(unkeyedItem);
+            assertThat(r.idempotencyKey()).startsWith(r.itemReference() + ":").doesNotContain(unkeyedItem);
+            assertThat(r.toString()).doesNotContain("jane");
+        });
+        assertThat(store.tombstone(ReferenceKey.of(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).subjectReference(jane)))
+                .isPresent();
+        assertThat(retention.wasErased(jane)).isTrue();
+        assertThat(retention.wasErased(alice)).isFalse();
+        assertThat(retention.refersTo(audit.get(0), logs)).isTrue();
+        assertThat(retention.refersTo(audit.get(0), ItemKey.of(alice, CategoryId.of("access.log")))).isFalse();
+        assertThat(retention.itemReference(logs)).isEqualTo(audit.get(0).itemReference());
+
+        // the same key id with another secret (a leaked database without the key) matches nothing
+        RetentionService stranger = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID,
+                "some-other-secret-of-32-bytes!!!".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .policy(RetentionPolicy.policy()).store(store).clock(clock).build();
+        assertThat(stranger.wasErased(jane)).isFalse();
+        assertThat(stranger.refersTo(audit.get(0), logs)).isFalse();
+    }
+
+    @Test
+    void aRotatedKeyStillRecognisesTheTombstonesAndAuditEntriesOfTheOldOne() {
+        SubjectId jane = SubjectId.of("jane.doe@example.com");
+        SubjectId bob = SubjectId.of("bob");
+        ItemKey logs = ItemKey.of(jane, CategoryId.of("access.log"));
+        RetentionService before = service().build();
+        before.recordAnchor(logs, Anchor.COLLECTED, clock.instant().minus(Duration.ofDays(100)));
+        before.requestErasure(jane);
+        before.sweep(100, Duration.ofSeconds(10));
+        DisposalRecord old = before.disposals(0, 10).get(0);
+
+        byte[] next = "the-2026-reference-key-32-bytes!".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        RetentionService after = service().referenceKey("2026-01", next)
+                .retiredReferenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).build();
+        assertThat(after.wasErased(jane)).isTrue();
+        assertThat(after.refersTo(old, logs)).isTrue();
+        after.requestErasure(bob);
+        assertThat(store.tombstone(ReferenceKey.of("2026-01", next).subjectReference(bob))).isPresent();
+        assertThat(after.itemReference(logs)).startsWith("2026-01:").isNotEqualTo(old.itemReference());
+
+        // a key that is dropped no longer recognises what was made with it
+        RetentionService forgetful = service().referenceKey("2026-01", next).build();
+        assertThat(forgetful.wasErased(jane)).isFalse();
+        assertThat(forgetful.wasErased(bob)).isTrue();
+        assertThat(forgetful.refersTo(old, logs)).isFalse();
+    }
+
+    @Test
+    void theReferenceKeyIsRequiredAndChecked() {
+        RetentionService.Builder noKey = RetentionService.builder().policy(RetentionPolicy.policy()).store(store);
+        assertThatThrownBy(noKey::build).isInstanceOf(InvalidValueException.class)
+                .hasMessageStartingWith("referenceKey: null is required");
+        assertThatThrownBy(() -> service().referenceKey("k", new byte[15])).isInstanceOf(InvalidValueException.class)
+                .hasMessage("referenceKey.secret: \"15 bytes\" must be at least 16 bytes");
+        assertThatThrownBy(() -> service().referenceKey("k", null)).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> service().referenceKey("bad id", new byte[16])).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> service().referenceKey("k".repeat(33), new byte[16]))
+                .isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> service().retiredReferenceKey(TestKeys.REFERENCE_ID, new byte[16]).build())
+                .isInstanceOf(InvalidValueException.class).hasMessageContaining("is used by two reference keys");
+        assertThat(ReferenceKey.of("k", TestKeys.REFERENCE).toString()).isEqualTo("ReferenceKey[k]");
+    }
+
+    /**
+     * Issue 12: items disposed of after an erasure request kept their rows, with the subject id in clear text. An
+     * erased subject's item rows go once they are disposed of (those disposed of before the request go at the
+     * request); only what a legal minimum or a hold still keeps remains, until then.
+     */
+    @Test
+    void afterAnErasureOnlyTheItemsStillKeptRemainAndThenTheyGoToo() {
+        RetentionService retention = service().build();
+        Instant purchase = Instant.parse("2024-11-20T10:00:00Z");
+        retention.recordAnchor(alice, "access.log", Anchor.COLLECTED, purchase.minus(Duration.ofDays(200)));
+        retention.recordAnchor(alice, "contact.email", Anchor.LAST_TRANSACTION, purchase);
+        retention.recordAnchor(alice, "order.record", Anchor.LAST_TRANSACTION, purchase);
+        retention.recordAnchor(SubjectId.of("bob"), "access.log", Anchor.COLLECTED, purchase.minus(Duration.ofDays(200)));
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).disposed()).isEqualTo(2); // both access logs
+        assertThat(store.items(alice)).extracting(i -> i.key().category().value())
+                .containsExactly("access.log", "contact.email", "order.record");
+
+        retention.requestErasure(alice);
+        assertThat(store.items(alice)).as("the log disposed of before the request goes with it")
+                .extracting(i -> i.key().category().value()).containsExactly("contact.email", "order.record");
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).disposed()).isEqualTo(1);
+        assertThat(store.items(alice)).as("only what the tax minimum keeps").singleElement().satisfies(i -> {
+            assertThat(i.key().category().value()).isEqualTo("order.record");
+            assertThat(i.state()).isEqualTo(RetainedItem.State.ACTIVE);
+        });
+        assertThat(store.items(SubjectId.of("bob"))).as("no erasure, nothing removed").singleElement()
+                .extracting(RetainedItem::state).isEqualTo(RetainedItem.State.DISPOSED);
+
+        clock.set(Instant.parse("2031-12-31T23:00:00Z"));
+        assertThat(retention.sweep(100, Duration.ofSeconds(10)).disposed()).isEqualTo(1);
+        assertThat(store.items(alice)).isEmpty();
+        assertThat(retention.disposals(0, 100)).filteredOn(r -> r.outcome() == DisposalRecord.Outcome.DISPOSED)
+                .hasSize(4).allSatisfy(r -> assertThat(r.toString()).doesNotContain("alice"));
+        assertThat(retention.wasErased(alice)).isTrue();
+        // new data after the erasure is a new item
+        retention.recordAnchor(alice, "contact.email", Anchor.LAST_TRANSACTION, clock.instant());
+        assertThat(store.items(alice)).singleElement().satisfies(i -> assertThat(i.erasureRequestedAt()).isEmpty());
     }
 }

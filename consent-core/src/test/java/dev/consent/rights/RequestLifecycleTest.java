@@ -1,5 +1,7 @@
 package dev.consent.rights;
 
+import dev.consent.testing.TestKeys;
+
 import dev.consent.ConflictException;
 import dev.consent.ConsentService;
 import dev.consent.ledger.Capture;
@@ -116,7 +118,7 @@ class RequestLifecycleTest {
         final InMemoryStore store = new InMemoryStore();
         final ConsentService consents = ConsentService.builder().policy(policy()).store(store).clock(clock).build();
         final List<DisposalRequest> disposed = new ArrayList<>();
-        final RetentionService retention = RetentionService.builder().policy(policy()).store(store).clock(clock)
+        final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(policy()).store(store).clock(clock)
                 .handler("contact.email", disposed::add).build();
         final RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
                 .build();

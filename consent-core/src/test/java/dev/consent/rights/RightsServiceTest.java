@@ -5,6 +5,7 @@ import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
 import dev.consent.Reason;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.EventId;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.LegalBasis;
@@ -19,6 +20,7 @@ import dev.consent.retention.RetentionRule;
 import dev.consent.retention.RetentionService;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -72,7 +74,7 @@ class RightsServiceTest {
     private final InMemoryStore store = new InMemoryStore();
     private final ConsentService consents = ConsentService.builder().policy(shop003()).store(store).clock(clock).build();
     private final List<DisposalRequest> disposed = new ArrayList<>();
-    private final RetentionService retention = RetentionService.builder().policy(shop003()).store(store).clock(clock)
+    private final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(shop003()).store(store).clock(clock)
             .handler("contact.email", disposed::add).handler("account.profile", disposed::add)
             .handler("transaction.record", disposed::add).build();
     private final RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
@@ -232,6 +234,63 @@ class RightsServiceTest {
             assertThat(verified.deadline()).get().extracting(Deadline::lastDay).isEqualTo(LocalDate.of(2025, 7, 22));
             RightsRequest access = s.receive(alice, RequestType.ACCESS, "email");
             assertThat(access.deadline()).get().extracting(Deadline::lastDay).isEqualTo(LocalDate.of(2025, 7, 10));
+        }
+    }
+
+    /**
+     * Issue 12: the events a request's work records had ids {@code req-<uuid>/<action>/<purpose>}, too long for an
+     * event id once a (valid) purpose id passed about 46 characters, so the withdrawal, objection or erasure the
+     * subject asked for was never carried out. Derived ids are hashed to fit, deterministically.
+     */
+    @Test
+    void requestsAreCarriedOutForPurposeIdsOfTheLongestAllowedLength() {
+        PurposeId newsletter = PurposeId.of("marketing." + "n".repeat(90));
+        PurposeId offers = PurposeId.of("marketing." + "o".repeat(90));
+        PurposeId profiling = PurposeId.of("analytics." + "p".repeat(90));
+        assertThat(newsletter.value()).hasSize(100);
+        Policy p = Policy.builder("long-ids", "1").effectiveFrom(LocalDate.of(2025, 1, 1)).zone(ZoneId.of("UTC"))
+                .category("contact.email", "Email")
+                .purpose(Purpose.builder(newsletter.value()).title("Newsletter").basis(LegalBasis.CONSENT)
+                        .categories("contact.email").build())
+                .purpose(Purpose.builder(offers.value()).title("Offers").basis(LegalBasis.CONSENT)
+                        .categories("contact.email").build())
+                .purpose(Purpose.builder(profiling.value()).title("Profiling").basis(LegalBasis.LEGITIMATE_INTERESTS)
+                        .categories("contact.email").build())
+                .build();
+        InMemoryStore own = new InMemoryStore();
+        try (ConsentService c = ConsentService.builder().policy(p).store(own).clock(clock).build()) {
+            RetentionService r = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE)
+                    .policy(p).store(own).clock(clock).build();
+            RightsService s = RightsService.builder().consents(c).retention(r).store(own).build();
+            c.grant(alice, newsletter, Capture.by(Method.CHECKBOX));
+            c.grant(alice, offers, Capture.by(Method.CHECKBOX));
+
+            RightsRequest withdrawal = s.receive(alice, RequestType.WITHDRAW_CONSENT, "form");
+            s.withdrawConsent(withdrawal.id(), "system", List.of(newsletter));
+            assertThat(c.check(alice, newsletter).reason()).isEqualTo(Reason.WITHDRAWN);
+
+            RightsRequest objection = s.receive(alice, RequestType.OBJECTION, "form");
+            s.verifyIdentity(objection.id(), "support", "login");
+            s.object(objection.id(), "dpo", List.of(profiling));
+            assertThat(c.check(alice, profiling).reason()).isEqualTo(Reason.OBJECTED);
+
+            RightsRequest erasure = s.receive(alice, RequestType.ERASURE, "form");
+            s.verifyIdentity(erasure.id(), "support", "login");
+            s.erase(erasure.id(), "dpo");
+            assertThat(c.check(alice, offers).reason()).isEqualTo(Reason.WITHDRAWN);
+            assertThat(s.request(erasure.id()).status()).isEqualTo(RequestStatus.COMPLETED);
+
+            assertThat(c.history(alice)).filteredOn(e -> e.method() == Method.RIGHTS_REQUEST).hasSize(3)
+                    .allSatisfy(e -> assertThat(e.id().value()).hasSizeLessThanOrEqualTo(EventId.MAX_LENGTH)
+                            .startsWith("req-"));
+
+            // a client's own id of the longest length, applied to every purpose: derived ids fit, and a repeat
+            // records nothing twice
+            Capture fromApp = Capture.by(Method.ACCOUNT_SETTINGS).withEventId("x".repeat(EventId.MAX_LENGTH));
+            int before = c.history(alice).size();
+            c.restrict(alice, fromApp);
+            c.restrict(alice, fromApp);
+            assertThat(c.history(alice)).hasSize(before + 3);
         }
     }
 }

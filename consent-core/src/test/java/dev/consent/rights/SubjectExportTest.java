@@ -16,11 +16,13 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.PurposeId;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.RetentionService;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -40,7 +42,7 @@ class SubjectExportTest {
     private final PagingStore store = new PagingStore();
     private final ConsentService consents = ConsentService.builder().policy(RightsServiceTest.shop003()).store(store)
             .clock(clock).build();
-    private final RetentionService retention = RetentionService.builder().policy(RightsServiceTest.shop003())
+    private final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RightsServiceTest.shop003())
             .store(store).clock(clock).build();
     private final RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
             .build();
@@ -74,9 +76,9 @@ class SubjectExportTest {
 
     @Test
     void theExportValidatesAgainstItsSchemaAndHoldsEveryEventOfTheSubject() throws Exception {
-        SubjectId visitor = SubjectId.of("visitor-1");
+        SubjectId visitor = VisitorId.of("1").subject();
         consents.deny(visitor, PurposeId.of("marketing.email"), Capture.by(Method.COOKIE_BANNER));
-        consents.link(visitor, alice);
+        consents.link(VisitorId.of("1"), alice);
         List<ChoiceRecord> many = new ArrayList<>();
         for (int i = 0; i < 1_200; i++) {
             many.add(new ChoiceRecord(alice, PurposeId.of("marketing.email"), i % 2 == 0 ? Choice.GRANTED : Choice.WITHDRAWN,
@@ -118,7 +120,7 @@ class SubjectExportTest {
         assertThat(exported).hasSize(1_202).isEqualTo(recorded);
         assertThat(store.largestPage).isLessThanOrEqualTo(500);
         assertThat(doc.at("/subject/id").asText()).isEqualTo(alice.value());
-        assertThat(doc.at("/subject/linkedVisitors/0").asText()).isEqualTo("visitor-1");
+        assertThat(doc.at("/subject/linkedVisitors/0").asText()).isEqualTo("visitor:1");
         assertThat(doc.at("/objections/0").asText()).isEqualTo("analytics");
         assertThat(doc.at("/consentHistory/0/evidence/ip").asText()).isEqualTo("2001:db8::/48");
         assertThat(doc.at("/retentionSchedule/0/category").asText()).isEqualTo("transaction.record");

@@ -17,6 +17,7 @@ import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.PurposeId;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.ShopPolicy;
@@ -212,33 +213,74 @@ public abstract class ConsentStoreContract {
 
     @Test
     void linksAreIdempotentAndExclusive() {
-        SubjectId visitor = SubjectId.of("visitor-1");
+        VisitorId visitor = VisitorId.of("1");
         SubjectId alice = SubjectId.of("alice");
         assertThat(store.link(visitor, alice, T0)).isEqualTo(ConsentStore.LinkResult.LINKED);
         assertThat(store.link(visitor, alice, T0.plusSeconds(5))).isEqualTo(ConsentStore.LinkResult.ALREADY_LINKED);
         assertThat(store.link(visitor, SubjectId.of("bob"), T0)).isEqualTo(ConsentStore.LinkResult.LINKED_ELSEWHERE);
         assertThat(store.customerOf(visitor)).contains(alice);
-        assertThat(store.customerOf(alice)).isEmpty();
+        assertThat(store.customerOf(VisitorId.of("alice"))).isEmpty();
         assertThat(store.visitorsOf(alice)).containsExactly(visitor);
         assertThat(store.visitorsOf(SubjectId.of("bob"))).isEmpty();
     }
 
+    /**
+     * The store keeps visitors and customers apart itself, whoever calls it: a customer in the visitor namespace (a
+     * visitor's own subject id, which would chain visitors or link a visitor to itself) is refused before anything
+     * is written.
+     */
+    @Test
+    void aCustomerInTheVisitorNamespaceIsRefusedAndNothingIsWritten() {
+        long start = store.changePosition();
+        VisitorId visitor = VisitorId.of("1");
+        for (SubjectId customer : List.of(visitor.subject(), VisitorId.of("2").subject(), SubjectId.of("visitor:"))) {
+            assertThatThrownBy(() -> store.link(visitor, customer, T0))
+                    .isInstanceOf(dev.consent.InvalidValueException.class)
+                    .hasMessageStartingWith("customer: <redacted");
+        }
+        assertThat(store.customerOf(visitor)).isEmpty();
+        assertThat(store.visitorsOf(visitor.subject())).isEmpty();
+        assertThat(store.changePosition()).isEqualTo(start);
+    }
+
+    /**
+     * Issue 12: a visitor id is whatever the client puts in its cookie. Before visitors had their own namespace,
+     * linking "visitor" customer-42 to customer-666 made customer 42's own events count for 666 (and appear in
+     * 666's access export), and made 42 a visitor that could no longer link a cookie of its own.
+     */
+    @Test
+    void aVisitorIdThatSpellsACustomersIdNeverReachesThatCustomersLedger() {
+        SubjectId victim = SubjectId.of("customer-42");
+        SubjectId attacker = SubjectId.of("customer-666");
+        List<ConsentEvent> victims = chain(List.of(draft("customer-42", ShopPolicy.ADS, Choice.GRANTED, T0)), 1,
+                ConsentChain.GENESIS);
+        assertThat(store.append(victims).appended()).isTrue();
+
+        assertThat(store.link(VisitorId.of("customer-42"), attacker, T0)).isEqualTo(ConsentStore.LinkResult.LINKED);
+
+        assertThat(store.decisionEvents(List.of(attacker)).getOrDefault(attacker, List.of())).isEmpty();
+        assertThat(store.decisionFacts(List.of(attacker)).get(attacker)).isEmpty();
+        assertThat(store.link(VisitorId.of("b81c"), victim, T0)).isEqualTo(ConsentStore.LinkResult.LINKED);
+        assertThat(store.visitorsOf(victim)).containsExactly(VisitorId.of("b81c"));
+        assertThat(store.decisionEvents(List.of(victim)).get(victim)).containsExactly(victims.get(0));
+    }
+
     @Test
     void decisionEventsIncludeLinkedVisitorsKeyedByCustomer() {
-        List<ConsentEvent> visitorEvents = chain(List.of(draft("visitor-1", ShopPolicy.ADS, Choice.DENIED, T0)), 1,
+        List<ConsentEvent> visitorEvents = chain(List.of(draft("visitor:1", ShopPolicy.ADS, Choice.DENIED, T0)), 1,
                 ConsentChain.GENESIS);
         List<ConsentEvent> aliceEvents = chain(List.of(draft("alice", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1,
                 ConsentChain.GENESIS);
         store.append(visitorEvents);
         store.append(aliceEvents);
-        store.link(SubjectId.of("visitor-1"), SubjectId.of("alice"), T0);
+        store.link(VisitorId.of("1"), SubjectId.of("alice"), T0);
 
         Map<SubjectId, List<ConsentEvent>> found = store.decisionEvents(
-                List.of(SubjectId.of("alice"), SubjectId.of("nobody"), SubjectId.of("visitor-1")));
+                List.of(SubjectId.of("alice"), SubjectId.of("nobody"), SubjectId.of("visitor:1")));
 
         assertThat(found.get(SubjectId.of("alice"))).containsExactlyInAnyOrder(visitorEvents.get(0), aliceEvents.get(0));
         assertThat(found.getOrDefault(SubjectId.of("nobody"), List.of())).isEmpty();
-        assertThat(found.get(SubjectId.of("visitor-1"))).containsExactly(visitorEvents.get(0));
+        assertThat(found.get(SubjectId.of("visitor:1"))).containsExactly(visitorEvents.get(0));
     }
 
     private static NewConsentEvent fact(String subject, PurposeId purpose, Choice choice, Instant at, int version,
@@ -266,17 +308,17 @@ public abstract class ConsentStoreContract {
                 fact("alice", ShopPolicy.ANALYTICS, Choice.RESTRICTED, later, 1, Optional.empty(),
                         Method.RIGHTS_REQUEST, Actor.AGENT, OptionalInt.empty())), 1, ConsentChain.GENESIS);
         List<ConsentEvent> visitor1 = chain(List.of(
-                fact("visitor-1", ShopPolicy.ANALYTICS, Choice.GRANTED, T0.minusSeconds(60), 1, Optional.empty(),
+                fact("visitor:1", ShopPolicy.ANALYTICS, Choice.GRANTED, T0.minusSeconds(60), 1, Optional.empty(),
                         Method.COOKIE_BANNER, Actor.SUBJECT, OptionalInt.empty()),
-                fact("visitor-1", ShopPolicy.ADS, Choice.OBJECTED, T0.minusSeconds(30), 1, Optional.empty(),
+                fact("visitor:1", ShopPolicy.ADS, Choice.OBJECTED, T0.minusSeconds(30), 1, Optional.empty(),
                         Method.GPC, Actor.SYSTEM, OptionalInt.empty())), 1, ConsentChain.GENESIS);
         List<ConsentEvent> visitor2 = chain(List.of(
-                fact("visitor-2", ShopPolicy.MARKETING_SMS, Choice.GRANTED, T0, 1,
+                fact("visitor:2", ShopPolicy.MARKETING_SMS, Choice.GRANTED, T0, 1,
                         Optional.of(later), Method.CHECKBOX, Actor.SUBJECT, OptionalInt.of(0))), 1,
                 ConsentChain.GENESIS);
         // carol has no events of her own, only a linked visitor's; dan's visitor has none at all
         List<ConsentEvent> visitor3 = chain(List.of(
-                fact("visitor-3", ShopPolicy.ANALYTICS, Choice.DENIED, T0, 1, Optional.empty(), Method.COOKIE_BANNER,
+                fact("visitor:3", ShopPolicy.ANALYTICS, Choice.DENIED, T0, 1, Optional.empty(), Method.COOKIE_BANNER,
                         Actor.SUBJECT, OptionalInt.empty())), 1, ConsentChain.GENESIS);
         // erin's chain is pruned: only what is left of it decides
         List<ConsentEvent> erin = chain(List.of(
@@ -287,26 +329,26 @@ public abstract class ConsentStoreContract {
         List<ConsentEvent> all = new ArrayList<>();
         List.of(alice, visitor1, visitor2, visitor3, erin).forEach(all::addAll);
         // enough subjects, some with linked visitors, to span several chunks of a set-based read
-        List<SubjectId> asked = new ArrayList<>(List.of(SubjectId.of("alice"), SubjectId.of("visitor-1"),
-                SubjectId.of("visitor-2"), SubjectId.of("carol"), SubjectId.of("dan"), SubjectId.of("erin"),
+        List<SubjectId> asked = new ArrayList<>(List.of(SubjectId.of("alice"), SubjectId.of("visitor:1"),
+                SubjectId.of("visitor:2"), SubjectId.of("carol"), SubjectId.of("dan"), SubjectId.of("erin"),
                 SubjectId.of("nobody"), SubjectId.of("alice")));
         for (int i = 0; i < 1_200; i++) {
             all.addAll(chain(List.of(fact("bulk-" + i, ShopPolicy.MARKETING_EMAIL, Choice.GRANTED, T0, 1 + i % 3,
                     Optional.empty(), Method.CHECKBOX, i % 5 == 0 ? Actor.GUARDIAN : Actor.SUBJECT,
                     i % 2 == 0 ? OptionalInt.of(i % 100) : OptionalInt.empty())), 1, ConsentChain.GENESIS));
             if (i % 7 == 0) {
-                all.addAll(chain(List.of(fact("bulk-visitor-" + i, ShopPolicy.ADS, Choice.DENIED, T0, 1,
+                all.addAll(chain(List.of(fact("visitor:bulk-" + i, ShopPolicy.ADS, Choice.DENIED, T0, 1,
                         Optional.empty(), Method.GPC, Actor.SYSTEM, OptionalInt.empty())), 1, ConsentChain.GENESIS));
             }
             asked.add(SubjectId.of("bulk-" + i));
         }
         assertThat(store.append(all).appended()).isTrue();
-        store.link(SubjectId.of("visitor-1"), SubjectId.of("alice"), T0);
-        store.link(SubjectId.of("visitor-2"), SubjectId.of("alice"), T0);
-        store.link(SubjectId.of("visitor-3"), SubjectId.of("carol"), T0);
-        store.link(SubjectId.of("visitor-4"), SubjectId.of("dan"), T0);
+        store.link(VisitorId.of("1"), SubjectId.of("alice"), T0);
+        store.link(VisitorId.of("2"), SubjectId.of("alice"), T0);
+        store.link(VisitorId.of("3"), SubjectId.of("carol"), T0);
+        store.link(VisitorId.of("4"), SubjectId.of("dan"), T0);
         for (int i = 0; i < 1_200; i += 7) {
-            store.link(SubjectId.of("bulk-visitor-" + i), SubjectId.of("bulk-" + i), T0);
+            store.link(VisitorId.of("bulk-" + i), SubjectId.of("bulk-" + i), T0);
         }
         byte[] key = "contract-test-key-16".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         assertThat(store.prune(ChainCheckpoint.sign(SubjectId.of("erin"), 1, erin.get(0).hash(), T0.plusSeconds(5),
@@ -325,7 +367,7 @@ public abstract class ConsentStoreContract {
         assertThat(facts.get(SubjectId.of("alice"))).filteredOn(ChoiceFact::gpc).hasSize(2);
         assertThat(facts.get(SubjectId.of("alice"))).filteredOn(ChoiceFact::guardian).singleElement()
                 .satisfies(f -> assertThat(f.declaredAge()).hasValue(12));
-        assertThat(facts.get(SubjectId.of("visitor-1"))).containsExactlyInAnyOrderElementsOf(
+        assertThat(facts.get(SubjectId.of("visitor:1"))).containsExactlyInAnyOrderElementsOf(
                 visitor1.stream().map(ChoiceFact::of).toList());
         assertThat(facts.get(SubjectId.of("carol"))).containsExactly(ChoiceFact.of(visitor3.get(0)));
         assertThat(facts.get(SubjectId.of("dan"))).isEmpty();
@@ -336,7 +378,7 @@ public abstract class ConsentStoreContract {
         assertThat(store.decisionFacts(List.of(SubjectId.of("alice")))).containsOnlyKeys(SubjectId.of("alice"))
                 .extractingByKey(SubjectId.of("alice")).asList().hasSize(8);
         // one subject at a time (stores may ask for a single subject differently): the same answers
-        for (String one : List.of("alice", "visitor-1", "carol", "dan", "erin", "nobody", "bulk-7")) {
+        for (String one : List.of("alice", "visitor:1", "carol", "dan", "erin", "nobody", "bulk-7")) {
             SubjectId s = SubjectId.of(one);
             assertThat(store.decisionFacts(List.of(s)).get(s)).as("facts of %s alone", s)
                     .containsExactlyInAnyOrderElementsOf(facts.get(s));
@@ -365,15 +407,15 @@ public abstract class ConsentStoreContract {
     @Test
     void theChangeFeedNamesEveryChangedSubjectInOrder() {
         long start = store.changePosition();
-        store.link(SubjectId.of("visitor-1"), SubjectId.of("alice"), T0);
+        store.link(VisitorId.of("1"), SubjectId.of("alice"), T0);
         ConsentStore.AppendResult r = store.append(
-                chain(List.of(draft("visitor-1", ShopPolicy.ADS, Choice.DENIED, T0)), 1, ConsentChain.GENESIS));
+                chain(List.of(draft("visitor:1", ShopPolicy.ADS, Choice.DENIED, T0)), 1, ConsentChain.GENESIS));
         store.append(chain(List.of(draft("bob", ShopPolicy.ADS, Choice.DENIED, T0)), 1, ConsentChain.GENESIS));
 
-        assertThat(r.changedSubjects()).containsExactlyInAnyOrder(SubjectId.of("visitor-1"), SubjectId.of("alice"));
+        assertThat(r.changedSubjects()).containsExactlyInAnyOrder(SubjectId.of("visitor:1"), SubjectId.of("alice"));
         List<ConsentStore.Change> changes = store.changesSince(start, 100);
         assertThat(changes).extracting(ConsentStore.Change::subject).containsExactlyInAnyOrder(SubjectId.of("alice"),
-                SubjectId.of("visitor-1"), SubjectId.of("alice"), SubjectId.of("bob"));
+                SubjectId.of("visitor:1"), SubjectId.of("alice"), SubjectId.of("bob"));
         assertThat(changes.get(0).subject()).isEqualTo(SubjectId.of("alice"));
         assertThat(changes.get(changes.size() - 1).subject()).isEqualTo(SubjectId.of("bob"));
         assertThat(changes).extracting(ConsentStore.Change::position).isSorted().doesNotHaveDuplicates()
@@ -651,7 +693,8 @@ public abstract class ConsentStoreContract {
             assertThat(again).isEqualTo(first);
             assertThat(consents.history(alice)).hasSize(1);
             assertThatThrownBy(() -> consents.deny(alice, ShopPolicy.CAMERA, fromApp))
-                    .isInstanceOf(ConflictException.class).hasMessageContaining("app-42");
+                    .isInstanceOf(ConflictException.class).hasMessageStartingWith("eventId: <redacted: 6 chars")
+                    .hasMessageNotContaining("app-42");
             assertThat(consents.history(alice)).hasSize(1);
         }
     }

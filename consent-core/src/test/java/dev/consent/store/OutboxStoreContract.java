@@ -1,5 +1,7 @@
 package dev.consent.store;
 
+import dev.consent.testing.TestKeys;
+
 import dev.consent.ConsentService;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
@@ -94,7 +96,7 @@ public abstract class OutboxStoreContract {
     }
 
     private RightsService rights() {
-        RetentionService retention = RetentionService.builder().policy(RecipientsPolicy.policy())
+        RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RecipientsPolicy.policy())
                 .store((RetentionStore) outbox).clock(clock).handler("contact.email", r -> { })
                 .handler("order.record", r -> { }).handler("usage.statistics", r -> { }).build();
         return RightsService.builder().consents(consents).retention(retention).store(requests()).clock(clock).build();
@@ -379,7 +381,7 @@ public abstract class OutboxStoreContract {
         // GDPR Art. 17(1), 17(2), 17(3)(b) and 19, over seed 001's recipients table
         consents.grant(ALICE, RecipientsPolicy.NEWSLETTER, Capture.by(Method.CHECKBOX));
         RightsService rights = rights();
-        RetentionService retention = RetentionService.builder().policy(RecipientsPolicy.policy())
+        RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RecipientsPolicy.policy())
                 .store((RetentionStore) outbox).clock(clock).build();
         retention.recordAnchor(ALICE, "order.record", Anchor.COLLECTED, T0);
         retention.recordAnchor(ALICE, "contact.email", Anchor.COLLECTED, T0);

@@ -9,6 +9,7 @@ import dev.consent.retention.DisposalAction;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
 import dev.consent.retention.LegalHold;
+import dev.consent.retention.ReferenceKey;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.Tombstone;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +35,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The behaviour every {@link RetentionStore} must have. Published in consent-core's test-jar. */
 public abstract class RetentionStoreContract {
     protected static final Instant T0 = Instant.parse("2025-03-01T10:15:30.123456Z");
+    /** The key the audit entries and tombstones of these tests are made with. */
+    protected static final ReferenceKey KEY = ReferenceKey.of("contract",
+            "contract-test-key-16".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     protected RetentionStore store;
 
     /** A new, empty store. Called before every test. */
@@ -61,9 +65,9 @@ public abstract class RetentionStoreContract {
     }
 
     private static DisposalRecord audit(Claim c, DisposalRecord.Outcome outcome) {
-        return new DisposalRecord(0, T0, c.item().key().reference(), c.item().key().category().value(),
+        return new DisposalRecord(0, T0, KEY.itemReference(c.item().key()), c.item().key().category().value(),
                 c.item().key().purposeKey(), "rule-1", "7", Optional.of(Anchor.COLLECTED), Optional.of(T0), T0,
-                DisposalAction.DELETE, outcome, c.attempt(), "key-" + c.item().key().reference(), c.owner(),
+                DisposalAction.DELETE, outcome, c.attempt(), "key-" + KEY.itemReference(c.item().key()), c.owner(),
                 outcome == DisposalRecord.Outcome.FAILED ? Optional.of("java.io.IOException") : Optional.empty());
     }
 
@@ -362,8 +366,8 @@ public abstract class RetentionStoreContract {
 
         assertThat(answers).containsExactly(true, false, true, true);
         assertThat(store.disposals(0, 10)).extracting(DisposalRecord::itemReference).containsExactly(
-                key("a", "access.log").reference(), key("c", "access.log").reference(),
-                key("d", "access.log").reference());
+                KEY.itemReference(key("a", "access.log")), KEY.itemReference(key("c", "access.log")),
+                KEY.itemReference(key("d", "access.log")));
         assertThat(store.disposals(0, 10)).extracting(DisposalRecord::sequence).containsExactly(1L, 2L, 3L);
         assertThat(store.item(key("a", "access.log")).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
         assertThat(store.item(key("d", "access.log")).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
@@ -378,6 +382,72 @@ public abstract class RetentionStoreContract {
                 .isEmpty();
         assertThat(store.finishClaims(List.of(disposal(takenOver)))).containsExactly(true);
         assertThat(store.disposals(0, 10)).extracting(DisposalRecord::sequence).containsExactly(1L, 2L, 3L, 4L);
+    }
+
+    /**
+     * Issue 12: an item disposed of after its subject asked for erasure kept its row, and with it the subject id in
+     * clear text. The finish removes it in the same atomic step that records its audit entry; nothing else changes.
+     */
+    @Test
+    void finishingTheDisposalOfAnErasedItemRemovesItsRow() {
+        for (String s : List.of("a", "b", "c", "d")) {
+            store.saveItem(due(key(s, "access.log"), T0).withErasureRequestedAt(T0));
+        }
+        store.saveItem(due(key("kept", "access.log"), T0));
+        List<Claim> claims = store.claimDue(T0, 10, "n", Duration.ofMinutes(5));
+        Claim a = claims.get(0);
+        assertThat(a.item().key()).isEqualTo(key("a", "access.log"));
+        Claim failed = claims.get(1);
+        // c gets new data from another writer while it is claimed: its newer row is kept
+        RetainedItem newer = store.item(key("c", "access.log")).orElseThrow()
+                .withDue(Optional.of(T0.plus(Duration.ofDays(700))));
+        assertThat(store.saveItem(newer)).isTrue();
+
+        assertThat(store.finishClaim(a, a.item().withState(RetainedItem.State.DISPOSED),
+                audit(a, DisposalRecord.Outcome.DISPOSED))).isTrue();
+        assertThat(store.finishClaims(List.of(
+                new RetentionStore.FinishedAttempt(failed, failed.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
+                        audit(failed, DisposalRecord.Outcome.FAILED)),
+                disposal(claims.get(2)), disposal(claims.get(3)), disposal(claims.get(4)))))
+                .containsExactly(true, true, true, true);
+
+        assertThat(store.item(key("a", "access.log"))).as("disposed after erasure: gone").isEmpty();
+        assertThat(store.item(key("d", "access.log"))).as("disposed after erasure: gone").isEmpty();
+        assertThat(store.item(key("b", "access.log"))).as("not disposed: kept").isPresent();
+        assertThat(store.item(key("c", "access.log")).orElseThrow().dueAt())
+                .as("changed by another writer: kept").contains(T0.plus(Duration.ofDays(700)));
+        assertThat(store.item(key("kept", "access.log")).orElseThrow().state())
+                .as("disposed without an erasure request: kept").isEqualTo(RetainedItem.State.DISPOSED);
+        assertThat(store.items(SubjectId.of("a"))).isEmpty();
+        assertThat(store.allItems(Optional.empty(), 100)).extracting(i -> i.key().subject().value())
+                .containsExactly("b", "c", "kept");
+        assertThat(store.disposals(0, 10)).extracting(DisposalRecord::itemReference).containsExactly(
+                KEY.itemReference(key("a", "access.log")), KEY.itemReference(key("b", "access.log")),
+                KEY.itemReference(key("c", "access.log")), KEY.itemReference(key("d", "access.log")),
+                KEY.itemReference(key("kept", "access.log")));
+        // new data for the erased subject starts a new item
+        assertThat(store.saveItem(due(key("a", "access.log"), T0.plusSeconds(5)))).isTrue();
+        assertThat(store.item(key("a", "access.log")).orElseThrow().version()).isEqualTo(1);
+    }
+
+    @Test
+    void removeItemRemovesOnlyADisposedItemAtItsVersion() {
+        store.saveItem(due(key("a", "access.log"), T0));
+        Claim c = store.claimDue(T0, 10, "n", Duration.ofMinutes(5)).get(0);
+        store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED), audit(c, DisposalRecord.Outcome.DISPOSED));
+        store.saveItem(due(key("b", "access.log"), T0.plusSeconds(3600)));
+        RetainedItem disposed = store.item(key("a", "access.log")).orElseThrow();
+        RetainedItem active = store.item(key("b", "access.log")).orElseThrow();
+
+        assertThat(store.removeItem(active)).as("active").isFalse();
+        assertThat(store.removeItem(disposed.nextVersion())).as("another version").isFalse();
+        assertThat(store.removeItem(RetainedItem.create(key("x", "access.log")))).as("absent").isFalse();
+        assertThat(store.item(key("a", "access.log"))).isPresent();
+        assertThat(store.removeItem(disposed)).isTrue();
+        assertThat(store.item(key("a", "access.log"))).isEmpty();
+        assertThat(store.removeItem(disposed)).as("gone already").isFalse();
+        assertThat(store.item(key("b", "access.log"))).contains(active);
+        assertThat(store.disposals(0, 10)).hasSize(1);
     }
 
     @Test
@@ -410,7 +480,7 @@ public abstract class RetentionStoreContract {
         List<DisposalRecord> all = store.disposals(0, 100);
         assertThat(all).extracting(DisposalRecord::sequence).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
         assertThat(all.subList(1, 7)).extracting(DisposalRecord::itemReference)
-                .containsExactlyElementsOf(rest.stream().map(c -> c.item().key().reference()).toList());
+                .containsExactlyElementsOf(rest.stream().map(c -> KEY.itemReference(c.item().key())).toList());
         assertThat(store.disposals(4, 100)).extracting(DisposalRecord::sequence).containsExactly(5L, 6L, 7L);
     }
 
@@ -499,7 +569,7 @@ public abstract class RetentionStoreContract {
         assertThat(all.get(0).failure()).isEmpty();
         assertThat(all.get(0).anchor()).contains(Anchor.COLLECTED);
 
-        Tombstone t = new Tombstone(ItemKey.subjectReference(SubjectId.of("alice")), T0);
+        Tombstone t = new Tombstone(KEY.subjectReference(SubjectId.of("alice")), T0);
         assertThat(store.addTombstone(t)).isTrue();
         assertThat(store.addTombstone(new Tombstone(t.subjectReference(), T0.plusSeconds(5)))).isFalse();
         assertThat(store.tombstone(t.subjectReference())).contains(t);

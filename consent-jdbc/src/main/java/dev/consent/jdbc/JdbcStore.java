@@ -8,9 +8,10 @@ import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
-import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 import dev.consent.jdbc.Transactions.Outcome;
+import dev.consent.ledger.EventId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.PurposeId;
 import dev.consent.processing.ProcessingEntry;
 import dev.consent.retention.Claim;
@@ -384,11 +385,11 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     @Override
-    public Optional<SubjectId> customerOf(SubjectId visitor) {
+    public Optional<SubjectId> customerOf(VisitorId visitor) {
         Checks.required("visitor", visitor);
         return tx.read("customerOf", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT customer FROM " + links + " WHERE visitor = ?")) {
-                ps.setString(1, visitor.value());
+                ps.setString(1, visitor.subject().value());
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(SubjectId.of(rs.getString(1))) : Optional.empty();
                 }
@@ -397,16 +398,20 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     @Override
-    public List<SubjectId> visitorsOf(SubjectId customer) {
+    public List<VisitorId> visitorsOf(SubjectId customer) {
         Checks.required("customer", customer);
         return tx.read("visitorsOf", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT visitor FROM " + links
                     + " WHERE customer = ? ORDER BY linked_at, visitor")) {
                 ps.setString(1, customer.value());
-                List<SubjectId> out = new ArrayList<>();
+                List<VisitorId> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(SubjectId.of(rs.getString(1)));
+                        String visitor = rs.getString(1);
+                        // a row written before the namespaces were kept apart names no visitor: the store is damaged
+                        out.add(VisitorId.from(SubjectId.of(visitor)).orElseThrow(() -> new InvalidValueException(
+                                "links.visitor", visitor, "must be in the visitor namespace (" + VisitorId.PREFIX
+                                        + "...)")));
                     }
                 }
                 return List.copyOf(out);
@@ -756,22 +761,22 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
      * {@code linkedAt} is stored to the microsecond.
      */
     @Override
-    public LinkResult link(SubjectId visitor, SubjectId customer, Instant linkedAt) {
+    public LinkResult link(VisitorId visitor, SubjectId customer, Instant linkedAt) {
         Checks.required("visitor", visitor);
-        Checks.required("customer", customer);
+        Checks.customer("customer", customer);
         Instant at = Checks.required("linkedAt", linkedAt).truncatedTo(ChronoUnit.MICROS);
         EventRows.instant("linkedAt", at, dialect);
         return tx.inTransaction("link", c -> {
             notifyChanges(c); // delivered only if the link commits
             lockFeed(c, "link");
-            Optional<SubjectId> existing = linkedCustomer(c, visitor, " FOR UPDATE");
+            Optional<SubjectId> existing = linkedCustomer(c, visitor.subject(), " FOR UPDATE");
             if (existing.isPresent()) {
                 return Outcome.rollback(existing.get().equals(customer) ? LinkResult.ALREADY_LINKED
                         : LinkResult.LINKED_ELSEWHERE);
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + links
                     + " (visitor, customer, linked_at) VALUES (?, ?, ?)")) {
-                ps.setString(1, visitor.value());
+                ps.setString(1, visitor.subject().value());
                 ps.setString(2, customer.value());
                 dialect.setInstant(ps, 3, at);
                 ps.executeUpdate();
@@ -780,7 +785,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             return Outcome.commit(LinkResult.LINKED);
         }, c -> {
             // Only a writer that bypassed the feed lock can get here; the stored link decides the answer.
-            SubjectId stored = linkedCustomer(c, visitor, "").orElseThrow(() -> new StoreException("link",
+            SubjectId stored = linkedCustomer(c, visitor.subject(), "").orElseThrow(() -> new StoreException("link",
                     "the link of a visitor was refused as a duplicate but cannot be read back"));
             return stored.equals(customer) ? LinkResult.ALREADY_LINKED : LinkResult.LINKED_ELSEWHERE;
         });
@@ -1030,6 +1035,12 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public List<Boolean> finishClaims(List<FinishedAttempt> finishes) {
         return retention.finishClaims(finishes);
+    }
+
+    /** {@inheritDoc} One conditional {@code DELETE}. */
+    @Override
+    public boolean removeItem(RetainedItem item) {
+        return retention.removeItem(item);
     }
 
     /** {@inheritDoc} @throws InvalidValueException when an instant is finer than a microsecond or out of range */

@@ -162,14 +162,14 @@ final class PostgresChangeListener {
                     if (stopped.get()) {
                         return;
                     }
-                    LOG.warn("consent store {} lost its PostgreSQL notification connection ({} {}); reconnecting in {} ms, "
-                            + "polling meanwhile", channel, e.getSQLState(), e.getMessage(), backoff);
+                    LOG.warn("consent store {} lost its PostgreSQL notification connection ({}); reconnecting in {} ms, "
+                            + "polling meanwhile", channel, dev.consent.StoreException.describe(e), backoff);
                 } catch (RuntimeException e) {
                     if (stopped.get()) {
                         return;
                     }
                     LOG.warn("consent store {}: the notification listener failed ({}); reconnecting in {} ms", channel,
-                            e.toString(), backoff);
+                            dev.consent.StoreException.describe(e), backoff);
                 }
                 try {
                     Thread.sleep(backoff);

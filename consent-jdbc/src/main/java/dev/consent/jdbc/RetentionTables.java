@@ -551,6 +551,9 @@ final class RetentionTables {
                     }
                 }
             }
+            if (saved > 0) {
+                removeDisposedAfterErasure(c, List.of(updated));
+            }
             a.insert(c, disposals, nextAuditSequence(c), dialect);
             return Outcome.commit(true);
         }, c -> {
@@ -587,10 +590,58 @@ final class RetentionTables {
                 done = applyFinishes(c, rows, false);
             }
             List<Boolean> held = done.orElseThrow();
+            List<RetainedItem> finished = new ArrayList<>();
+            for (int n = 0; n < rows.size(); n++) {
+                if (held.get(n)) {
+                    finished.add(rows.get(n).updated());
+                }
+            }
+            removeDisposedAfterErasure(c, finished);
             return held.contains(true) ? Outcome.commit(held) : Outcome.rollback(held);
         }, c -> {
             throw new StoreException("finishClaims", "an audit sequence taken from " + counter + " is already used in "
                     + disposals + ": the counter is behind the audit (a partial restore or manual edit?)");
+        });
+    }
+
+    /**
+     * In a finishing transaction: deletes the rows of the finished items that were disposed of after an erasure
+     * request ({@link RetainedItem#disposedAfterErasure()}), if they were saved as finished (the version the finish
+     * wrote, state {@code DISPOSED}, no claim). A row another writer changed meanwhile is kept. The row would keep the
+     * erased subject's id, and nothing needs it: the audit names the item by its keyed reference.
+     */
+    private void removeDisposedAfterErasure(Connection c, List<RetainedItem> finished) throws SQLException {
+        List<RetainedItem> gone = finished.stream().filter(RetainedItem::disposedAfterErasure).toList();
+        if (gone.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(REMOVE_DISPOSED.replace("{table}", items))) {
+            for (RetainedItem item : gone) {
+                int i = bindKey(ps, 1, item.key());
+                ps.setLong(i, item.version() + 1);
+                ps.addBatch();
+            }
+            ps.executeBatch(); // a row that is not there any more, or changed, is simply not deleted
+        }
+    }
+
+    private static final String REMOVE_DISPOSED = "DELETE FROM {table} WHERE subject = ? AND category = ?"
+            + " AND purpose = ? AND version = ? AND state = 'DISPOSED' AND claim_token IS NULL";
+
+    /**
+     * One {@code DELETE} of the item at its version, if it is {@code DISPOSED} and unclaimed; its update count says
+     * whether it was removed.
+     */
+    boolean removeItem(RetainedItem item) {
+        Checks.required("item", item);
+        return tx.inTransaction("removeItem", c -> {
+            try (PreparedStatement ps = c.prepareStatement(REMOVE_DISPOSED.replace("{table}", items))) {
+                int i = bindKey(ps, 1, item.key());
+                ps.setLong(i, item.version());
+                return ps.executeUpdate() > 0 ? Outcome.commit(true) : Outcome.rollback(false);
+            }
+        }, c -> {
+            throw new StoreException("removeItem", "a DELETE met a unique violation, which no DELETE can cause");
         });
     }
 
@@ -1172,7 +1223,8 @@ final class RetentionTables {
 
     /** A stored row that does not make a valid value: the store is damaged, not the caller's input. */
     private static SQLException corrupt(String table, Exception e) {
-        return new SQLException("a stored row of " + table + " is not a valid value: " + e.getMessage(), "XX001", e);
+        return new SQLException("a stored row of " + table + " is not a valid value: "
+                + dev.consent.StoreException.describe(e), "XX001", e);
     }
 
     private static void positive(int limit) {

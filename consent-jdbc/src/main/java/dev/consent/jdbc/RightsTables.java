@@ -148,7 +148,7 @@ final class RightsTables {
                     out.add(RightsRequestCodec.fromJson(rs.getString(1)));
                 } catch (RuntimeException e) {
                     throw new SQLException("a stored document of " + requests + " is not a valid request: "
-                            + e.getMessage(), "XX001", e);
+                            + dev.consent.StoreException.describe(e), "XX001", e);
                 }
             }
         }

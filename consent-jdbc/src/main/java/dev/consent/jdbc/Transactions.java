@@ -108,10 +108,8 @@ final class Transactions {
             rollbackQuietly(c, e);
             // The database may or may not have committed before the failure reached us; say so rather than
             // promise "nothing was written".
-            StoreException failure = new StoreException(operation, "the commit failed, so whether it took effect "
-                    + "is unknown; read back before retrying: " + e.getMessage());
-            failure.initCause(e);
-            throw failure;
+            throw new StoreException(operation, "the commit failed, so whether it took effect "
+                    + "is unknown; read back before retrying", e);
         }
     }
 
@@ -154,10 +152,7 @@ final class Transactions {
             throw new StoreException(operation, e);
         } catch (InvalidValueException | IllegalArgumentException e) {
             // A stored row that does not make a valid value: the store is damaged, not the caller's input.
-            StoreException failure = new StoreException(operation, "a stored row is not a valid value: "
-                    + e.getMessage());
-            failure.initCause(e);
-            throw failure;
+            throw new StoreException(operation, "a stored row is not a valid value", e);
         }
     }
 

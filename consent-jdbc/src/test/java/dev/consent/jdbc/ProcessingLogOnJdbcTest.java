@@ -1,5 +1,7 @@
 package dev.consent.jdbc;
 
+import dev.consent.testing.TestKeys;
+
 import dev.consent.ConsentService;
 import dev.consent.ProcessingRefusedException;
 import dev.consent.Reason;
@@ -115,7 +117,7 @@ class ProcessingLogOnJdbcTest {
             JdbcStore store = JdbcStore.builder(ds).tablePrefix(prefix).build();
             try (ConsentService consents = ConsentService.builder().policy(LogPolicy.policy("P1Y",
                     DisposalAction.DELETE)).store(store).clock(clock).build()) {
-                RetentionService retention = RetentionService.builder().policy(LogPolicy.policy("P1Y",
+                RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(LogPolicy.policy("P1Y",
                         DisposalAction.DELETE)).store(store).clock(clock).build();
                 ProcessingLog log = ProcessingLog.builder().consents(consents).store(store).retention(retention)
                         .pseudonymKey(KEY).build();

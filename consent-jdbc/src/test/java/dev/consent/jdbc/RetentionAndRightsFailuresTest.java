@@ -9,6 +9,7 @@ import dev.consent.retention.DisposalAction;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
 import dev.consent.retention.LegalHold;
+import dev.consent.retention.ReferenceKey;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.SweepReport;
@@ -18,6 +19,7 @@ import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
 import dev.consent.store.RetentionStore;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,13 +46,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RetentionAndRightsFailuresTest {
     private static final Instant T0 = Instant.parse("2025-03-01T10:15:30.123456Z");
     private static final ItemKey ITEM = ItemKey.of("alice", "access.log");
+    private static final ReferenceKey REFERENCES = ReferenceKey.of(TestKeys.REFERENCE_ID, TestKeys.REFERENCE);
 
     private static RetainedItem due(ItemKey key, Instant at) {
         return RetainedItem.create(key).withAnchors(Map.of(Anchor.COLLECTED, at)).withDue(Optional.of(at));
     }
 
     private static DisposalRecord audit(Claim c) {
-        return new DisposalRecord(0, T0, c.item().key().reference(), "access.log", "", "logs-90d", "7",
+        return new DisposalRecord(0, T0, REFERENCES.itemReference(c.item().key()), "access.log", "", "logs-90d", "7",
                 Optional.of(Anchor.COLLECTED), Optional.of(T0), T0, DisposalAction.DELETE,
                 DisposalRecord.Outcome.DISPOSED, c.attempt(), "key", c.owner(), Optional.empty());
     }
@@ -311,7 +314,7 @@ class RetentionAndRightsFailuresTest {
         try {
             Instant collected = Instant.parse("2025-01-10T09:00:00Z");
             Clock clock = Clock.fixed(collected.plus(Duration.ofDays(91)).plusNanos(123_456_789), ZoneOffset.UTC);
-            RetentionService failing = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
+            RetentionService failing = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
                     .clock(clock).retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1)).handler("access.log", r -> {
                         throw new java.io.IOException("host table locked");
                     }).build();

@@ -9,6 +9,7 @@ import dev.consent.retention.RetentionService;
 import dev.consent.retention.SweepReport;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -42,7 +43,7 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
     private final MutableClock clock = MutableClock.at("2025-01-10T09:00:00Z");
 
     private RetentionService.Builder node(JdbcStore store, String name) {
-        return RetentionService.builder().policy(RetentionPolicy.policy()).store(store).clock(clock).node(name)
+        return RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store).clock(clock).node(name)
                 .lease(Duration.ofMinutes(5)).retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1));
     }
 
@@ -198,7 +199,7 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
             }
         }).build();
         // node B's clock runs 90 s ahead of node A's: by it, A's leases ended 30 s ago
-        ahead[0] = RetentionService.builder().policy(RetentionPolicy.policy()).store(storeB)
+        ahead[0] = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(storeB)
                 .clock(java.time.Clock.offset(clock, Duration.ofSeconds(90))).node("node-b")
                 .lease(Duration.ofMinutes(5)).handler("access.log", r -> count(calls, r)).build();
 

@@ -9,6 +9,7 @@ import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -60,9 +61,9 @@ class SetBasedSqlTest {
             }
 
             for (int i = 0; i < 10; i++) {
-                store.link(SubjectId.of("visitor-" + i), SubjectId.of("s" + i), T0);
+                store.link(VisitorId.of(String.valueOf(i)), SubjectId.of("s" + i), T0);
             }
-            store.append(twoEvents("visitor-7"));
+            store.append(twoEvents("visitor:7"));
 
             List<SubjectId> asked = new ArrayList<>();
             for (int i = 0; i < 1_500; i++) {

@@ -6,6 +6,7 @@ import dev.consent.StoreException;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,7 +26,7 @@ class StoreOutageTest {
     private static final SubjectId ALICE = SubjectId.of("alice");
     private static final SubjectId BOB = SubjectId.of("bob");
     private static final SubjectId CAROL = SubjectId.of("carol");
-    private static final SubjectId VISITOR = SubjectId.of("visitor-7");
+    private static final VisitorId VISITOR = VisitorId.of("7");
 
     @ParameterizedTest
     @EnumSource(Dialect.class)

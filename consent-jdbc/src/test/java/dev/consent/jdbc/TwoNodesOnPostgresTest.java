@@ -15,6 +15,7 @@ import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.store.ConsentStore;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.ShopPolicy;
@@ -245,7 +246,7 @@ class TwoNodesOnPostgresTest extends TwoPostgresNodes {
                 for (int i = 0; i < 40; i++) {
                     SubjectId s = SubjectId.of("w" + writer + "-" + i);
                     if (i % 10 == 9) {
-                        store.link(SubjectId.of("visitor-" + writer + "-" + i), s, Instant.now());
+                        store.link(VisitorId.of(writer + "-" + i), s, Instant.now());
                     }
                     NewConsentEvent d = new NewConsentEvent(EventId.random(), s, ShopPolicy.MARKETING, 1, "1",
                             Choice.GRANTED, Instant.parse("2025-01-01T00:00:00Z"), Instant.parse("2025-01-01T00:00:00Z"),

@@ -128,6 +128,7 @@ public class SweepBenchmark {
         db = BenchDb.open(database, 4);
         store = db.store();
         retention = RetentionService.builder().policy(policy()).store(store).batchSize(batchSize)
+                .referenceKey("bench", "benchmark-reference-key-32-bytes".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
                 .node("bench-sweeper").handler(CATEGORY, request -> {
                 }).build();
         itemsTable = db.table("items");

@@ -244,8 +244,9 @@ final class RetentionPreview {
         try {
             return make.get();
         } catch (InvalidValueException e) {
-            throw CliException.invalid(where + ": " + field + ": " + (e.value() == null ? "" : quote(e.value()) + " ")
-                    + e.rule());
+            // a subject id is personal data: the line number finds it, the message does not repeat it
+            boolean shown = e.value() != null && !field.equals("subject");
+            throw CliException.invalid(where + ": " + field + ": " + (shown ? quote(e.value()) + " " : "") + e.rule());
         }
     }
 

@@ -12,6 +12,7 @@ import dev.consent.ledger.Evidence;
 import dev.consent.ledger.GpcOutcome;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyJson;
 import dev.consent.policy.PurposeId;
@@ -32,6 +33,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,6 +120,8 @@ public final class Storefront {
             try (ConsentService consents = ConsentService.builder().policy(policy).store(store).clock(clock)
                     .cacheSize(Math.max(10_000, customers)).build()) {
                 RetentionService retention = RetentionService.builder().policy(policy).store(store).clock(clock)
+                        // a real shop loads its secret from its secret store, never from the database it protects
+                        .referenceKey("demo-1", "storefront-demo-key-not-a-secret".getBytes(StandardCharsets.US_ASCII))
                         .node("storefront").batchSize(500)
                         .handler("contact.email", shop.emailHandler())
                         .handler("account.profile", shop.profileHandler())
@@ -217,8 +221,8 @@ public final class Storefront {
 
         // 4. a visitor with Global Privacy Control
         phase("A visitor with Global Privacy Control (Sec-GPC: 1)");
-        SubjectId visitor = SubjectId.of("visitor-7f3a");
-        GpcOutcome gpc = consents.applyGpc(visitor, Capture.by(Method.GPC));
+        VisitorId visitor = VisitorId.of("7f3a"); // the id in the visitor's cookie: never a customer's id
+        GpcOutcome gpc = consents.applyGpc(visitor.subject(), Capture.by(Method.GPC));
         gpc.effects().forEach((purpose, effect) -> line(purpose + ": " + effect));
         consents.link(visitor, SubjectId.of("erin"));
         line("the visitor logs in as Erin: her cookie state is now " + consents.check(SubjectId.of("erin"), ADS).reason()

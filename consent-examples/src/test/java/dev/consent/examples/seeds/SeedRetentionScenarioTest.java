@@ -15,6 +15,7 @@ import dev.consent.retention.RetentionVerdict;
 import dev.consent.retention.SweepReport;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +42,7 @@ class SeedRetentionScenarioTest {
     }
 
     private RetentionService retention(Policy policy) {
-        RetentionService.Builder b = RetentionService.builder().policy(policy).store(store).clock(clock);
+        RetentionService.Builder b = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(policy).store(store).clock(clock);
         policy.categories().forEach(c -> b.handler(c.id().value(), disposed::add));
         return b.build();
     }

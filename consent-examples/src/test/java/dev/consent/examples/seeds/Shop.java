@@ -15,6 +15,7 @@ import dev.consent.retention.RetentionService;
 import dev.consent.rights.RightsService;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
+import dev.consent.testing.TestKeys;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +49,7 @@ final class Shop implements AutoCloseable {
         versions.forEach(cb::policy);
         this.consents = cb.build();
         Policy latest = versions.get(versions.size() - 1);
-        RetentionService.Builder rb = RetentionService.builder().policy(latest).store(store).clock(clock);
+        RetentionService.Builder rb = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(latest).store(store).clock(clock);
         latest.categories().forEach(c -> rb.handler(c.id().value(), disposed::add));
         this.retention = rb.build();
         this.rights = RightsService.builder().consents(consents).retention(retention).store(store).build();

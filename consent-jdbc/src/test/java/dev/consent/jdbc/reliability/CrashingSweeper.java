@@ -6,6 +6,7 @@ import dev.consent.jdbc.JdbcStore;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.SweepReport;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -35,7 +36,7 @@ public final class CrashingSweeper {
         JdbcStore store = JdbcStore.builder(new HikariDataSource(config)).tablePrefix(args[1]).build();
         try (FileChannel keys = FileChannel.open(Path.of(args[2]), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            RetentionService sweeper = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
+            RetentionService sweeper = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
                     .node(args[3]).lease(Duration.ofMillis(Long.parseLong(args[4])))
                     // the most a lease allows: a handler given up is interrupted, which closes its FileChannel
                     .handlerTimeout(Duration.ofMillis(Long.parseLong(args[4]) / 2))

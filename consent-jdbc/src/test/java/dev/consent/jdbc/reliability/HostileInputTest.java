@@ -14,6 +14,7 @@ import dev.consent.ledger.EventId;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.policy.InvalidPolicyException;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
@@ -131,9 +132,9 @@ class HostileInputTest {
                         .as("decision for [%s] on %s", s, dialect).isEqualTo(granted.containsKey(SubjectId.of(s)));
             }
             // visitor links between hostile ids
-            SubjectId visitor = SubjectId.of(strings.get(0) + " visitor");
+            VisitorId visitor = VisitorId.of(strings.get(0) + " visitor");
             SubjectId customer = SubjectId.of("é");
-            consents.grant(visitor, ShopPolicy.MARKETING_SMS, Capture.by(Method.COOKIE_BANNER));
+            consents.grant(visitor.subject(), ShopPolicy.MARKETING_SMS, Capture.by(Method.COOKIE_BANNER));
             consents.link(visitor, customer);
             assertThat(store.customerOf(visitor)).contains(customer);
             assertThat(store.visitorsOf(customer)).containsExactly(visitor);

@@ -1,5 +1,7 @@
 package dev.consent.jdbc.reliability;
 
+import dev.consent.testing.TestKeys;
+
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.jdbc.Databases;
 import dev.consent.jdbc.Dialect;
@@ -78,7 +80,7 @@ class SweeperClockSkewTest {
     }
 
     private void run(Dialect dialect, JdbcStore storeA, JdbcStore storeB) throws Exception {
-        RetentionService writer = RetentionService.builder().policy(RetentionPolicy.policy()).store(storeA).build();
+        RetentionService writer = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(storeA).build();
         Instant collected = Instant.now().minus(Duration.ofDays(92));
         for (int i = 0; i < ITEMS; i++) {
             writer.recordAnchor(SubjectId.of("s" + i), "access.log", Anchor.COLLECTED, collected.plusMillis(i));
@@ -141,7 +143,7 @@ class SweeperClockSkewTest {
                     calls.add(new Call(r.item(), name, r.attempt(), start, end, returned));
                 }
             };
-            nodes[n] = RetentionService.builder().policy(RetentionPolicy.policy()).store(n == 0 ? storeA : storeB)
+            nodes[n] = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(n == 0 ? storeA : storeB)
                     .clock(clock).node(name).lease(LEASE).handlerTimeout(TIMEOUT).batchSize(4)
                     .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
                     .handler("access.log", handler).build();

@@ -8,9 +8,11 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
+import dev.consent.retention.ReferenceKey;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.RetentionService;
 import dev.consent.testing.RetentionPolicy;
+import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +58,7 @@ class SweeperCrashTest {
         try (HikariDataSource pool = Databases.pool(Dialect.POSTGRESQL, null, 4)) {
             try {
                 JdbcStore store = JdbcStore.builder(pool).tablePrefix(prefix).build();
-                RetentionService writer = RetentionService.builder().policy(RetentionPolicy.policy()).store(store)
+                RetentionService writer = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
                         .node("writer").build();
                 Instant collected = Instant.now().minus(Duration.ofDays(100)).truncatedTo(ChronoUnit.MILLIS);
                 for (int i = 0; i < ITEMS; i++) {
@@ -123,7 +125,7 @@ class SweeperCrashTest {
         Set<String> references = new HashSet<>();
         for (int i = 0; i < ITEMS; i++) {
             ItemKey key = ItemKey.of("subject-" + i, "access.log");
-            references.add(key.reference());
+            references.add(ReferenceKey.of(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).itemReference(key));
             assertThat(store.item(key)).get().extracting(RetainedItem::state).isEqualTo(RetainedItem.State.DISPOSED);
         }
         assertThat(disposed.stream().map(DisposalRecord::itemReference).collect(Collectors.toSet()))
@@ -131,7 +133,8 @@ class SweeperCrashTest {
         // every disposal was handled, with the key the audit records; one key per item, whoever handled it
         Set<String> auditKeys = disposed.stream().map(DisposalRecord::idempotencyKey).collect(Collectors.toSet());
         assertThat(handled.keySet()).as("keys handled").isEqualTo(auditKeys);
-        assertThat(auditKeys.stream().map(k -> k.substring(0, k.indexOf(':'))).collect(Collectors.toSet()))
+        assertThat(auditKeys.stream().map(k -> k.substring(0, k.lastIndexOf(':', k.lastIndexOf(':') - 1)))
+                .collect(Collectors.toSet()))
                 .hasSize(ITEMS);
         // handled twice only when a sweeper died with the item's batch in flight: at most one batch per kill, and
         // never twice by the same sweeper
