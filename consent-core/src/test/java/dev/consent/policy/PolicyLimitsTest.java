@@ -293,6 +293,15 @@ class PolicyLimitsTest {
     }
 
     @Test
+    void twoMillionHolidaysAreRefusedByTheDocumentSize() {
+        Doc doc = new Doc();
+        doc.holidays = 2_000_000; // 26 MB; before: read, and 700 MB of heap for the calendar
+
+        assertThat(refused(doc.json()).problems()).singleElement().extracting(PolicyProblem::rule).asString()
+                .startsWith("is larger than 4194304 bytes");
+    }
+
+    @Test
     void aHundredThousandPurposesAreRefusedByTheDocumentSize(@TempDir Path dir) throws Exception {
         Doc doc = new Doc();
         doc.purposes = 100_000;
