@@ -49,7 +49,9 @@ import java.util.stream.Collectors;
  * <p>Strict on purpose: unknown fields, duplicate keys, wrong types and unknown enum values are errors,
  * because a typo in a privacy policy silently ignored is a promise silently broken. Every problem in
  * the document is reported at once, each with its JSON path, the value found and the rule broken, in
- * one {@link InvalidPolicyException}. Thread-safe.
+ * one {@link InvalidPolicyException}. Bounded: a document larger than {@link PolicyLimits#MAX_DOCUMENT_BYTES} is
+ * refused after reading that much of it, an array longer than its limit in {@link PolicyLimits} before its elements
+ * are read, and reading stops after {@link PolicyLimits#MAX_PROBLEMS} problems. Thread-safe.
  */
 public final class PolicyJson {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -149,7 +151,7 @@ public final class PolicyJson {
         private long count;
 
         AtMost(InputStream in, long max) {
-            super(java.util.Objects.requireNonNull(in, "in"));
+            super(dev.consent.internal.Checks.required("in", in));
             this.max = max;
         }
 
