@@ -24,6 +24,7 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyLimits;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
@@ -990,6 +991,14 @@ public final class ConsentService implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The service, after checking every setting.
+         *
+         * @throws InvalidValueException for no policy, versions of different policies or with the same effective
+         *     date, more than {@link PolicyLimits#MAX_SERVICE_PURPOSES} distinct purposes across the versions (the
+         *     cached ledger indexes 65,536 purposes: half for the policies', half for purposes found only in a
+         *     subject's stored events), or a setting out of range
+         */
         public ConsentService build() {
             if (policies.isEmpty()) {
                 throw new InvalidValueException("policy", null, "is required: give at least one policy version");
@@ -1005,6 +1014,17 @@ public final class ConsentService implements AutoCloseable {
             }
             if (ids.size() > 1) {
                 throw new InvalidValueException("policy", ids, "versions must all belong to one policy id");
+            }
+            // The cached ledger indexes at most 65,536 purposes: the policies' purposes plus, per subject, those found
+            // only in the subject's stored events. Half is kept for the latter (PolicyLimits.MAX_SERVICE_PURPOSES).
+            Set<PurposeId> purposes = new HashSet<>();
+            for (Policy p : policies) {
+                p.purposes().forEach(purpose -> purposes.add(purpose.id()));
+            }
+            if (purposes.size() > PolicyLimits.MAX_SERVICE_PURPOSES) {
+                throw new InvalidValueException("policy", purposes.size() + " distinct purposes in "
+                        + policies.size() + " versions", "exceed the " + PolicyLimits.MAX_SERVICE_PURPOSES
+                        + " purposes one service may hold (PolicyLimits.MAX_SERVICE_PURPOSES)");
             }
             if (store == null) {
                 store = new InMemoryStore();

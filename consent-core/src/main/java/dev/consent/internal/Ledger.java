@@ -1,5 +1,6 @@
 package dev.consent.internal;
 
+import dev.consent.InvalidValueException;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
@@ -55,9 +56,14 @@ public final class Ledger {
         this.subjects = subjects;
     }
 
-    /** The purpose ids a set of ledgers refers to, by index; immutable and shared. */
+    /**
+     * The purpose ids a set of ledgers refers to, by index; immutable and shared. A mark holds its purpose's index
+     * in 16 bits, so a table holds at most {@value #MAX} ids: more is refused with an {@link InvalidValueException},
+     * never packed into the neighbouring bits (which would change the mark's choice and so the decision).
+     */
     public static final class PurposeTable {
-        private static final int MAX = 1 << 16;
+        /** The most purposes a table indexes: what a mark's 16 bits of purpose index can name. */
+        static final int MAX = 1 << 16;
         private final PurposeId[] ids;
         private final Map<PurposeId, Integer> index;
 
@@ -70,18 +76,33 @@ public final class Ledger {
             this.index = m;
         }
 
-        /** A table of these ids (duplicates are kept once, the first instance wins). */
+        /**
+         * A table of these ids (duplicates are kept once, the first instance wins).
+         *
+         * @throws InvalidValueException for more than {@value #MAX} distinct ids
+         */
         public static PurposeTable of(Collection<PurposeId> ids) {
-            return new PurposeTable(new LinkedHashSet<>(ids).toArray(new PurposeId[0]));
+            PurposeId[] distinct = new LinkedHashSet<>(ids).toArray(new PurposeId[0]);
+            if (distinct.length > MAX) {
+                throw new InvalidValueException("purposes", distinct.length + " distinct purposes",
+                        "exceed the " + MAX + " purposes a cached ledger can index");
+            }
+            return new PurposeTable(distinct);
         }
 
-        /** This table, or a copy extended with the ids of {@code events} it does not hold. */
+        /**
+         * This table, or a copy extended with the ids of {@code events} it does not hold (purposes that appear only
+         * in stored events, e.g. written by a node with another policy version).
+         *
+         * @throws InvalidValueException when the table and those ids are more than {@value #MAX} purposes: the
+         *     subject's decisions cannot be answered from a compact ledger, so the check fails closed
+         */
         PurposeTable covering(ChoiceFact[] events) {
-            List<PurposeId> missing = null;
+            LinkedHashSet<PurposeId> missing = null;
             for (ChoiceFact e : events) {
-                if (!index.containsKey(e.purpose()) && (missing == null || !missing.contains(e.purpose()))) {
+                if (!index.containsKey(e.purpose())) {
                     if (missing == null) {
-                        missing = new ArrayList<>();
+                        missing = new LinkedHashSet<>();
                     }
                     missing.add(e.purpose());
                 }
@@ -90,11 +111,16 @@ public final class Ledger {
                 return this;
             }
             if (ids.length + missing.size() > MAX) {
-                throw new IllegalStateException("more than " + MAX + " distinct purposes in one ledger");
+                // the first id that does not fit; an id names a purpose, never a subject
+                PurposeId first = missing.stream().skip(MAX - ids.length).findFirst().orElseThrow();
+                throw new InvalidValueException("purpose", first.value(), "is one of " + missing.size()
+                        + " purposes found only in stored events that, with the " + ids.length + " of the policies,"
+                        + " exceed the " + MAX + " purposes a cached ledger can index");
             }
             PurposeId[] extended = Arrays.copyOf(ids, ids.length + missing.size());
-            for (int i = 0; i < missing.size(); i++) {
-                extended[ids.length + i] = missing.get(i);
+            int i = ids.length;
+            for (PurposeId id : missing) {
+                extended[i++] = id;
             }
             return new PurposeTable(extended);
         }

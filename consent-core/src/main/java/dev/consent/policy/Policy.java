@@ -1,6 +1,7 @@
 package dev.consent.policy;
 
 import dev.consent.internal.Checks;
+import dev.consent.InvalidValueException;
 import dev.consent.UnknownPurposeException;
 import dev.consent.retention.RetentionRule;
 import dev.consent.rights.BusinessCalendar;
@@ -65,15 +66,38 @@ public final class Policy {
         Map<PurposeId, Purpose> ps = new LinkedHashMap<>();
         purposes.forEach(p -> ps.put(p.id(), p));
         this.purposeIndex = Collections.unmodifiableMap(ps);
+        this.lineage = Collections.unmodifiableMap(lineages(purposes, ps));
+    }
+
+    /**
+     * Each purpose's lineage, computed once: a purpose's list is itself followed by its parent's list, so every
+     * chain is walked once in all (re-walking each chain from every purpose on it cost quadratic time and memory:
+     * 22 s and 1.7 GB for a chain 20,000 deep). Validation has refused cycles and chains deeper than
+     * {@link PolicyLimits#MAX_PARENT_DEPTH}; a cycle would still end the walk instead of looping.
+     */
+    private static Map<PurposeId, List<Purpose>> lineages(List<Purpose> purposes, Map<PurposeId, Purpose> byId) {
         Map<PurposeId, List<Purpose>> lin = new LinkedHashMap<>();
+        java.util.ArrayDeque<Purpose> pending = new java.util.ArrayDeque<>();
+        java.util.Set<PurposeId> onPath = new java.util.HashSet<>();
         for (Purpose p : purposes) {
-            List<Purpose> chain = new ArrayList<>();
-            for (Purpose at = p; at != null; at = at.parent().map(ps::get).orElse(null)) {
-                chain.add(at);
+            pending.clear();
+            onPath.clear();
+            Purpose at = p;
+            while (at != null && !lin.containsKey(at.id()) && onPath.add(at.id())) {
+                pending.push(at);
+                at = at.parent().map(byId::get).orElse(null);
             }
-            lin.put(p.id(), List.copyOf(chain));
+            List<Purpose> above = at == null || !lin.containsKey(at.id()) ? List.of() : lin.get(at.id());
+            while (!pending.isEmpty()) {
+                Purpose next = pending.pop();
+                List<Purpose> chain = new ArrayList<>(above.size() + 1);
+                chain.add(next);
+                chain.addAll(above);
+                above = List.copyOf(chain);
+                lin.put(next.id(), above);
+            }
         }
-        this.lineage = Collections.unmodifiableMap(lin);
+        return lin;
     }
 
     /** Starts a policy. {@code effectiveFrom}, {@code zone} and at least one purpose are required. */
@@ -234,8 +258,12 @@ public final class Policy {
             return this;
         }
 
+        /** A data category; at most {@link PolicyLimits#MAX_CATEGORIES}. */
         public Builder category(DataCategory category) {
-            categories.add(Checks.required("category", category));
+            Checks.required("category", category);
+            atMost("policy.categories", categories.size() + 1, PolicyLimits.MAX_CATEGORIES, "data categories",
+                    "MAX_CATEGORIES");
+            categories.add(category);
             return this;
         }
 
@@ -243,17 +271,27 @@ public final class Policy {
             return category(DataCategory.of(id, description));
         }
 
+        /** A purpose; at most {@link PolicyLimits#MAX_PURPOSES}. */
         public Builder purpose(Purpose purpose) {
-            purposes.add(Checks.required("purpose", purpose));
+            Checks.required("purpose", purpose);
+            atMost("policy.purposes", purposes.size() + 1, PolicyLimits.MAX_PURPOSES, "purposes", "MAX_PURPOSES");
+            purposes.add(purpose);
             return this;
         }
 
+        /** A recipient; at most {@link PolicyLimits#MAX_RECIPIENTS}. */
         public Builder recipient(Recipient recipient) {
-            recipients.add(Checks.required("recipient", recipient));
+            Checks.required("recipient", recipient);
+            atMost("policy.recipients", recipients.size() + 1, PolicyLimits.MAX_RECIPIENTS, "recipients",
+                    "MAX_RECIPIENTS");
+            recipients.add(recipient);
             return this;
         }
 
+        /** A retention rule; at most {@link PolicyLimits#MAX_RETENTION_RULES}. */
         public Builder retention(RetentionRule rule) {
+            atMost("policy.retention", retentionRules.size() + 1, PolicyLimits.MAX_RETENTION_RULES,
+                    "retention rules", "MAX_RETENTION_RULES");
             retentionRules.add(rule);
             return this;
         }
@@ -280,16 +318,45 @@ public final class Policy {
             return this;
         }
 
-        /** Public holidays, which are not working days. */
+        /** Public holidays, which are not working days; at most {@link PolicyLimits#MAX_HOLIDAYS} dates in all. */
         public Builder holidays(LocalDate... dates) {
-            holidays.addAll(java.util.Arrays.asList(dates));
+            addDates("calendar.holidays", holidays, dates, PolicyLimits.MAX_HOLIDAYS, "holidays", "MAX_HOLIDAYS");
             return this;
         }
 
-        /** Weekend dates that are working days all the same (make-up days around bridge holidays). */
+        /**
+         * Weekend dates that are working days all the same (make-up days around bridge holidays); at most
+         * {@link PolicyLimits#MAX_WORKING_DAYS} dates in all.
+         */
         public Builder workingDays(LocalDate... dates) {
-            extraWorkingDays.addAll(java.util.Arrays.asList(dates));
+            addDates("calendar.workingDays", extraWorkingDays, dates, PolicyLimits.MAX_WORKING_DAYS, "working days",
+                    "MAX_WORKING_DAYS");
             return this;
+        }
+
+        /** Adds the dates, or none of them when the set would then hold more than {@code max} distinct dates. */
+        private static void addDates(String field, java.util.Set<LocalDate> into, LocalDate[] dates, int max,
+                String what, String limit) {
+            atMost(field, dates.length, max, what, limit); // more given than can fit: refused before copying them
+            java.util.Set<LocalDate> added = new java.util.HashSet<>();
+            for (LocalDate d : dates) {
+                if (!into.contains(Checks.required(field + "[]", d))) {
+                    added.add(d);
+                }
+            }
+            atMost(field, into.size() + added.size(), max, what, limit);
+            into.addAll(added);
+        }
+
+        /**
+         * Refuses an element past a limit when it is added, so that the builder never holds more than a policy
+         * may (the same limits as {@link PolicyJson}'s).
+         */
+        private static void atMost(String field, int count, int max, String what, String limit) {
+            if (count > max) {
+                throw new InvalidValueException(field, count, "is more than the " + max + " " + what
+                        + " a policy may have (PolicyLimits." + limit + ")");
+            }
         }
 
         /** Validates everything and returns the immutable policy, or throws listing every problem. */

@@ -50,7 +50,9 @@ import java.util.stream.Collectors;
  * <p>Strict on purpose: unknown fields, duplicate keys, wrong types and unknown enum values are errors,
  * because a typo in a privacy policy silently ignored is a promise silently broken. Every problem in
  * the document is reported at once, each with its JSON path, the value found and the rule broken, in
- * one {@link InvalidPolicyException}. Thread-safe.
+ * one {@link InvalidPolicyException}. Bounded: a document larger than {@link PolicyLimits#MAX_DOCUMENT_BYTES} is
+ * refused after reading that much of it, an array longer than its limit in {@link PolicyLimits} before its elements
+ * are read, and reading stops after {@link PolicyLimits#MAX_PROBLEMS} problems. Thread-safe.
  */
 public final class PolicyJson {
     private static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -61,10 +63,16 @@ public final class PolicyJson {
     /** Deeper documents are not policies; refusing them keeps hostile input from exhausting the stack. */
     private static final int MAX_DEPTH = 64;
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final String CATEGORIES = "data categories a policy may declare (PolicyLimits.MAX_CATEGORIES)";
+    private static final String PURPOSES = "purposes a policy may declare (PolicyLimits.MAX_PURPOSES)";
 
     private PolicyJson() {
     }
 
+    /**
+     * Reads the policy in {@code file}. A file larger than {@link PolicyLimits#MAX_DOCUMENT_BYTES} is refused
+     * after reading at most that many bytes of it.
+     */
     public static Policy read(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString());
@@ -73,19 +81,30 @@ public final class PolicyJson {
         }
     }
 
+    /**
+     * Reads the policy from {@code in} and closes it; {@code source} names it in messages. A document
+     * larger than {@link PolicyLimits#MAX_DOCUMENT_BYTES} is refused after reading at most that many bytes, so
+     * that a huge or endless stream costs neither the memory nor the time of reading it all.
+     */
     public static Policy read(InputStream in, String source) {
         JsonNode root;
-        try (JsonParser parser = MAPPER.createParser(in)) {
+        try (JsonParser parser = MAPPER.createParser(new AtMost(in, PolicyLimits.MAX_DOCUMENT_BYTES))) {
             root = tree(parser, source);
         } catch (JsonProcessingException e) {
             throw syntax(source, e);
+        } catch (AtMost.TooLarge e) {
+            throw tooLarge(source);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read policy " + source, e);
         }
         return fromTree(root, source);
     }
 
+    /** Reads the policy in {@code json}; more than {@link PolicyLimits#MAX_DOCUMENT_BYTES} in UTF-8 is refused. */
     public static Policy read(String json) {
+        if (json != null && utf8Length(json) > PolicyLimits.MAX_DOCUMENT_BYTES) {
+            throw tooLarge(null);
+        }
         JsonNode root;
         try (JsonParser parser = MAPPER.createParser(json)) {
             root = tree(parser, null);
@@ -95,6 +114,83 @@ public final class PolicyJson {
             throw new UncheckedIOException("cannot read policy text", e); // a String cannot fail to be read
         }
         return fromTree(root, null);
+    }
+
+    private static InvalidPolicyException tooLarge(String source) {
+        return new InvalidPolicyException(source, List.of(new PolicyProblem("$", null, "is larger than "
+                + PolicyLimits.MAX_DOCUMENT_BYTES + " bytes (4 MiB), the most a policy document may be "
+                + "(PolicyLimits.MAX_DOCUMENT_BYTES)")));
+    }
+
+    /** The length of {@code s} in UTF-8, without encoding it. */
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4; // one code point in two chars
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * A stream that fails once more than {@code max} bytes were read from it: the reader stops at the limit instead
+     * of building a tree of a document of any size. It never reads more than one buffer past the limit.
+     */
+    private static final class AtMost extends java.io.FilterInputStream {
+        private final long max;
+        private long count;
+
+        AtMost(InputStream in, long max) {
+            super(dev.consent.internal.Checks.required("in", in));
+            this.max = max;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                counted(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                counted(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            counted(skipped);
+            return skipped;
+        }
+
+        private void counted(long n) throws TooLarge {
+            count += n;
+            if (count > max) {
+                throw new TooLarge();
+            }
+        }
+
+        /** The document is larger than the limit. */
+        static final class TooLarge extends IOException {
+            private static final long serialVersionUID = 1L;
+        }
     }
 
     /** The document's one value; {@code null} when there is none. More text after it is refused. */
@@ -154,6 +250,14 @@ public final class PolicyJson {
 
     private static Policy fromTree(JsonNode root, String source) {
         Fields f = new Fields();
+        try {
+            return fromTree(root, source, f);
+        } catch (TooManyProblems enough) {
+            throw new InvalidPolicyException(source, f.problems); // the first ones, and that there are more
+        }
+    }
+
+    private static Policy fromTree(JsonNode root, String source, Fields f) {
         if (root == null || root.isMissingNode()) {
             throw new InvalidPolicyException(source, List.of(new PolicyProblem("$", null, "is empty; expected a JSON object")));
         }
@@ -184,7 +288,8 @@ public final class PolicyJson {
         List<Integer> recipientAt = new ArrayList<>();
         Set<CategoryId> otherCategories = new LinkedHashSet<>();
         Set<PurposeId> otherPurposes = new LinkedHashSet<>();
-        boolean categoriesRead = f.array(root, "$", "categories", true, (node, at, i) -> {
+        boolean categoriesRead = f.array(root, "$", "categories", true, PolicyLimits.MAX_CATEGORIES, CATEGORIES,
+                (node, at, i) -> {
             f.onlyKnown(node, at, "id", "description", "sensitive");
             CategoryId cid = f.value(node, at, "id", true, CategoryId::of);
             String description = f.string(node, at, "description", true);
@@ -195,7 +300,8 @@ public final class PolicyJson {
                 otherCategories.add(cid);
             }
         });
-        boolean purposesRead = f.array(root, "$", "purposes", true, (node, at, i) -> {
+        boolean purposesRead = f.array(root, "$", "purposes", true, PolicyLimits.MAX_PURPOSES, PURPOSES,
+                (node, at, i) -> {
             f.onlyKnown(node, at, "id", "title", "description", "legalBasis", "mechanism", "categories",
                     "consentVersion", "consentLifetime", "minimumAge", "guardianConsent", "parent", "saleOrSharing");
             PurposeId pid = f.value(node, at, "id", true, PurposeId::of);
@@ -203,7 +309,8 @@ public final class PolicyJson {
             String description = f.string(node, at, "description", false);
             LegalBasis basis = f.enumValue(node, at, "legalBasis", true, LegalBasis.class);
             Mechanism mechanism = f.enumValue(node, at, "mechanism", false, Mechanism.class);
-            Set<CategoryId> categories = f.list(node, at, "categories", true, CategoryId::of);
+            Set<CategoryId> categories = f.list(node, at, "categories", true, PolicyLimits.MAX_CATEGORIES, CATEGORIES,
+                    CategoryId::of);
             Integer version1 = f.integer(node, at, "consentVersion", false, 1, Integer.MAX_VALUE);
             Period lifetime = f.period(node, at, "consentLifetime");
             Integer minimumAge = f.integer(node, at, "minimumAge", false, 1, 120);
@@ -223,20 +330,24 @@ public final class PolicyJson {
                 otherPurposes.add(pid);
             }
         });
-        f.array(root, "$", "recipients", false, (node, at, i) -> {
+        f.array(root, "$", "recipients", false, PolicyLimits.MAX_RECIPIENTS,
+                "recipients a policy may declare (PolicyLimits.MAX_RECIPIENTS)", (node, at, i) -> {
             f.onlyKnown(node, at, "id", "name", "role", "categories", "purposes", "location");
             String rid = f.value(node, at, "id", true, v -> dev.consent.internal.Checks.dottedId("id", v, 100));
             String name = f.string(node, at, "name", true);
             Recipient.Role role = f.enumValue(node, at, "role", true, Recipient.Role.class);
-            Set<CategoryId> categories = f.list(node, at, "categories", true, CategoryId::of);
-            Set<PurposeId> purposes = f.list(node, at, "purposes", true, PurposeId::of);
+            Set<CategoryId> categories = f.list(node, at, "categories", true, PolicyLimits.MAX_CATEGORIES, CATEGORIES,
+                    CategoryId::of);
+            Set<PurposeId> purposes = f.list(node, at, "purposes", true, PolicyLimits.MAX_PURPOSES, PURPOSES,
+                    PurposeId::of);
             String location = f.string(node, at, "location", false);
             if (f.construct(at, () -> b.recipient(new Recipient(rid, name, role, categories, purposes, location)))) {
                 recipientAt.add(i);
             }
         });
         List<Integer> retentionAt = new ArrayList<>();
-        f.array(root, "$", "retention", false, (node, at, i) -> {
+        f.array(root, "$", "retention", false, PolicyLimits.MAX_RETENTION_RULES,
+                "retention rules a policy may declare (PolicyLimits.MAX_RETENTION_RULES)", (node, at, i) -> {
             f.onlyKnown(node, at, "id", "category", "purpose", "kind", "period", "after", "countFrom", "action",
                     "overridesDelete", "legalReference", "description");
             String rid = f.value(node, at, "id", true, v -> dev.consent.internal.Checks.dottedId("id", v, 100));
@@ -257,7 +368,9 @@ public final class PolicyJson {
             }
         });
         List<String> rightsPaths = new ArrayList<>();
-        f.array(root, "$", "rights", false, (node, at, i) -> {
+        f.array(root, "$", "rights", false, PolicyLimits.MAX_RIGHTS_ENTRIES,
+                "entries a policy may have here, one per request type being all it needs "
+                        + "(PolicyLimits.MAX_RIGHTS_ENTRIES)", (node, at, i) -> {
             f.onlyKnown(node, at, "types", "within", "unit", "from", "extension", "acknowledgeWithin",
                     "refusalAlternative");
             Set<RequestType> types = f.enumList(node, at, "types", RequestType.class);
@@ -319,11 +432,13 @@ public final class PolicyJson {
             if (weekend != null) {
                 b.weekend(weekend.toArray(new java.time.DayOfWeek[0]));
             }
-            Set<java.time.LocalDate> holidays = f.dates(calendar, "$.calendar", "holidays");
+            Set<java.time.LocalDate> holidays = f.dates(calendar, "$.calendar", "holidays", PolicyLimits.MAX_HOLIDAYS,
+                    "holidays a calendar may list (PolicyLimits.MAX_HOLIDAYS)");
             if (holidays != null) {
                 b.holidays(holidays.toArray(new java.time.LocalDate[0]));
             }
-            Set<java.time.LocalDate> workingDays = f.dates(calendar, "$.calendar", "workingDays");
+            Set<java.time.LocalDate> workingDays = f.dates(calendar, "$.calendar", "workingDays",
+                    PolicyLimits.MAX_WORKING_DAYS, "working days a calendar may list (PolicyLimits.MAX_WORKING_DAYS)");
             if (workingDays != null) {
                 b.workingDays(workingDays.toArray(new java.time.LocalDate[0]));
             }
@@ -339,20 +454,9 @@ public final class PolicyJson {
         // Every problem at once: the cross-field rules also run on the well-formed elements. A rule
         // broken where a field is already reported (a missing id, an unreadable date, a list whose
         // elements were all malformed) would only say the same thing again, so it is left out.
-        List<PolicyProblem> problems = new ArrayList<>(f.problems);
         PolicyValidator.Layout layout = new PolicyValidator.Layout(categoryAt, purposeAt, recipientAt,
                 categoriesRead ? otherCategories : null, purposesRead ? otherPurposes : null, retentionAt, rightsPaths);
-        for (PolicyProblem p : PolicyValidator.validate(b, layout)) {
-            if (f.problems.stream().noneMatch(known -> within(known.path(), p.path()))) {
-                problems.add(p);
-            }
-        }
-        throw new InvalidPolicyException(source, problems);
-    }
-
-    /** Whether {@code path} is {@code at} or inside it; {@code $.purposes[10]} is not inside {@code $.purposes[1]}. */
-    private static boolean within(String path, String at) {
-        return path.equals(at) || path.startsWith(at + ".") || path.startsWith(at + "[");
+        throw new InvalidPolicyException(source, PolicyValidator.validate(b, layout, f.problems, f::reportedWithin));
     }
 
     private static int depth(JsonNode node, int level) {
@@ -393,14 +497,39 @@ public final class PolicyJson {
     /** Field readers that record problems instead of throwing, so every problem is found in one pass. */
     private static final class Fields {
         final List<PolicyProblem> problems = new ArrayList<>();
+        /**
+         * Every path a problem is at or inside: {@code $.purposes[1].title} puts {@code $}, {@code $.purposes},
+         * {@code $.purposes[1]} and itself here. Whether a problem is within a path is then one look-up, not a
+         * scan of every problem, which made a document with many problems take quadratic time.
+         */
+        private final Set<String> reportedWithin = new java.util.HashSet<>();
 
+        /**
+         * Records a problem. One more than {@link PolicyLimits#MAX_PROBLEMS} stops the reading: the exception then
+         * lists the first ones and says that there are more.
+         */
         void problem(String path, String value, String rule) {
             problems.add(new PolicyProblem(path, value, rule));
+            for (int i = 0; i < path.length(); i++) {
+                char c = path.charAt(i);
+                if (c == '.' || c == '[') {
+                    reportedWithin.add(path.substring(0, i));
+                }
+            }
+            reportedWithin.add(path);
+            if (problems.size() > PolicyLimits.MAX_PROBLEMS) {
+                throw new TooManyProblems();
+            }
+        }
+
+        /** Whether a problem is already reported at {@code path} or inside it. */
+        boolean reportedWithin(String path) {
+            return reportedWithin.contains(path);
         }
 
         /** Runs {@code r} unless a field of the element at {@code at} is already reported; whether it ran cleanly. */
         boolean construct(String at, Runnable r) {
-            if (problems.stream().anyMatch(p -> within(p.path(), at))) {
+            if (reportedWithin(at)) {
                 return false; // constructing it would only repeat that problem
             }
             try {
@@ -563,13 +692,16 @@ public final class PolicyJson {
         }
 
         <T extends Comparable<? super T>> Set<T> list(JsonNode node, String at, String name, boolean required,
-                Function<String, T> parse) {
+                int max, String what, Function<String, T> parse) {
             JsonNode v = field(node, at, name, required);
             if (v == null) {
                 return required ? null : Set.of();
             }
             if (!v.isArray()) {
                 problem(at + "." + name, kind(v), "must be an array of strings");
+                return null;
+            }
+            if (tooLong(v, at + "." + name, max, what)) {
                 return null;
             }
             Set<T> out = new LinkedHashSet<>();
@@ -594,6 +726,11 @@ public final class PolicyJson {
             }
             if (!v.isArray()) {
                 problem(member(at, name), kind(v), "must be an array of strings");
+                return null;
+            }
+            // every name at most once: a longer list is refused before its elements are each reported twice
+            if (tooLong(v, member(at, name), type.getEnumConstants().length, "values of " + type.getSimpleName()
+                    + ", each listed at most once")) {
                 return null;
             }
             Set<E> out = new LinkedHashSet<>();
@@ -622,13 +759,16 @@ public final class PolicyJson {
         }
 
         /** An array of ISO dates; null when missing or malformed (reported). */
-        Set<java.time.LocalDate> dates(JsonNode node, String at, String name) {
+        Set<java.time.LocalDate> dates(JsonNode node, String at, String name, int max, String what) {
             JsonNode v = field(node, at, name, false);
             if (v == null) {
                 return null;
             }
             if (!v.isArray()) {
                 problem(member(at, name), kind(v), "must be an array of ISO dates");
+                return null;
+            }
+            if (tooLong(v, member(at, name), max, what)) {
                 return null;
             }
             Set<java.time.LocalDate> out = new java.util.TreeSet<>();
@@ -649,8 +789,18 @@ public final class PolicyJson {
             return ok ? out : null;
         }
 
+        /** Whether the array has more than {@code max} elements, reported so, with the limit. */
+        private boolean tooLong(JsonNode array, String path, int max, String what) {
+            if (array.size() <= max) {
+                return false;
+            }
+            problem(path, array.size() + " elements", "exceed the " + max + " " + what);
+            return true;
+        }
+
         /** Reads each element of an array of objects; whether the array itself was there to read. */
-        boolean array(JsonNode node, String at, String name, boolean required, ElementReader reader) {
+        boolean array(JsonNode node, String at, String name, boolean required, int max, String what,
+                ElementReader reader) {
             JsonNode v = field(node, at, name, required);
             if (v == null) {
                 return false;
@@ -658,6 +808,9 @@ public final class PolicyJson {
             if (!v.isArray()) {
                 problem(at + "." + name, kind(v), "must be an array");
                 return false;
+            }
+            if (tooLong(v, at + "." + name, max, what)) {
+                return false; // not read: its elements are not built, and references to them are not checked
             }
             for (int i = 0; i < v.size(); i++) {
                 String path = at + "." + name + "[" + i + "]";
@@ -669,6 +822,15 @@ public final class PolicyJson {
                 reader.read(element, path, i);
             }
             return true;
+        }
+    }
+
+    /** Stops reading a document once it has more problems than one exception lists. */
+    private static final class TooManyProblems extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TooManyProblems() {
+            super(null, null, false, false);
         }
     }
 

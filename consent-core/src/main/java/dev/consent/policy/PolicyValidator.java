@@ -42,11 +42,56 @@ final class PolicyValidator {
     }
 
     static List<PolicyProblem> validate(Policy.Builder b) {
-        return validate(b, Layout.of(b));
+        return validate(b, Layout.of(b), List.of(), path -> false);
     }
 
-    static List<PolicyProblem> validate(Policy.Builder b, Layout layout) {
-        List<PolicyProblem> problems = new ArrayList<>();
+    /**
+     * {@code known} followed by the problems of the cross-field rules, except those at a path {@code repeats}
+     * says is reported already. Stops once there are more than {@link PolicyLimits#MAX_PROBLEMS}, so that a
+     * policy with millions of broken references costs no more than one with a thousand; the
+     * {@link InvalidPolicyException} then says that more were found.
+     */
+    static List<PolicyProblem> validate(Policy.Builder b, Layout layout, List<PolicyProblem> known,
+            Predicate<String> repeats) {
+        Problems problems = new Problems(known, repeats);
+        try {
+            check(b, layout, problems);
+        } catch (Problems.Full full) {
+            // the list holds one more than the limit: enough to say that there are more
+        }
+        return problems.list;
+    }
+
+    /** A list of problems that leaves out repeats and is full one past the limit. */
+    private static final class Problems {
+        private final List<PolicyProblem> list;
+        private final Predicate<String> repeats;
+
+        Problems(List<PolicyProblem> known, Predicate<String> repeats) {
+            this.list = new ArrayList<>(known);
+            this.repeats = repeats;
+        }
+
+        void add(PolicyProblem p) {
+            if (list.size() > PolicyLimits.MAX_PROBLEMS) {
+                throw new Full();
+            }
+            if (!repeats.test(p.path())) {
+                list.add(p);
+            }
+        }
+
+        /** Thrown to stop the checks once enough is known; carries nothing. */
+        static final class Full extends RuntimeException {
+            private static final long serialVersionUID = 1L;
+
+            Full() {
+                super(null, null, false, false);
+            }
+        }
+    }
+
+    private static void check(Policy.Builder b, Layout layout, Problems problems) {
         try {
             dev.consent.internal.Checks.dottedId("policy.id", b.id(), 100);
         } catch (InvalidValueException e) {
@@ -128,7 +173,7 @@ final class PolicyValidator {
                 }
             });
         }
-        checkCycles(b.purposes(), purposeAt, layout, problems);
+        checkAncestry(b.purposes(), purposeAt, layout, problems);
 
         Map<String, Integer> recipientAt = new HashMap<>();
         for (int i = 0; i < b.recipients().size(); i++) {
@@ -197,10 +242,9 @@ final class PolicyValidator {
             problems.add(new PolicyProblem("$.calendar.weekend", String.valueOf(b.weekend()),
                     "must leave at least one working day"));
         }
-        return problems;
     }
 
-    private static void checkMechanism(Purpose p, String at, List<PolicyProblem> problems) {
+    private static void checkMechanism(Purpose p, String at, Problems problems) {
         Mechanism m = p.mechanism();
         LegalBasis basis = p.basis();
         String rule = switch (basis) {
@@ -219,28 +263,86 @@ final class PolicyValidator {
         }
     }
 
-    private static void checkCycles(List<Purpose> purposes, Map<PurposeId, Integer> purposeAt, Layout layout,
-            List<PolicyProblem> problems) {
+    /**
+     * Cycles of parents and chains deeper than {@link PolicyLimits#MAX_PARENT_DEPTH}, in time linear in the number
+     * of purposes: each purpose's depth is computed once, walking up only to the first ancestor whose depth is
+     * known (walking every chain from every purpose on it took quadratic time). A cycle is reported once, at its
+     * first purpose in declaration order; a chain too deep once per purpose one level past the limit, not again
+     * at each purpose below it. Purposes under a cycle have no depth and are not reported again.
+     */
+    private static void checkAncestry(List<Purpose> purposes, Map<PurposeId, Integer> purposeAt, Layout layout,
+            Problems problems) {
         Map<PurposeId, PurposeId> parentOf = new HashMap<>();
-        for (Purpose p : purposes) {
-            p.parent().filter(purposeAt::containsKey).filter(x -> !x.equals(p.id())).ifPresent(x -> parentOf.put(p.id(), x));
-        }
-        Set<PurposeId> reported = new HashSet<>();
+        Map<PurposeId, Integer> builderIndex = new HashMap<>();
         for (int i = 0; i < purposes.size(); i++) {
-            PurposeId start = purposes.get(i).id();
-            Set<PurposeId> seen = new HashSet<>();
-            PurposeId at = start;
-            while (at != null && seen.add(at)) {
+            Purpose p = purposes.get(i);
+            if (builderIndex.putIfAbsent(p.id(), i) == null) { // a duplicate id is reported already; its first counts
+                p.parent().filter(purposeAt::containsKey).filter(x -> !x.equals(p.id()))
+                        .ifPresent(x -> parentOf.put(p.id(), x));
+            }
+        }
+        final int onPath = -2; // being walked now
+        final int inCycle = -3; // on a cycle or under one: no depth
+        Map<PurposeId, Integer> depth = new HashMap<>();
+        List<Integer> cycleStarts = new ArrayList<>();
+        List<Set<PurposeId>> cycles = new ArrayList<>();
+        List<Integer> tooDeep = new ArrayList<>();
+        java.util.ArrayDeque<PurposeId> path = new java.util.ArrayDeque<>();
+        for (Purpose p : purposes) {
+            path.clear();
+            PurposeId at = p.id();
+            while (at != null && !depth.containsKey(at)) {
+                depth.put(at, onPath);
+                path.push(at);
                 at = parentOf.get(at);
             }
-            if (at != null && at.equals(start) && seen.size() > 1) {
-                Set<PurposeId> cycle = new java.util.TreeSet<>(seen);
-                if (reported.addAll(cycle)) {
-                    problems.add(new PolicyProblem("$.purposes[" + layout.purposeAt().get(i) + "].parent",
-                            q(parentOf.get(start)),
-                            "forms a cycle of parents: " + cycle));
-                }
+            int above; // the depth of where the walk stopped: -1 above a root, a known depth, or a cycle
+            if (at == null) {
+                above = -1;
+            } else if (depth.get(at) == onPath) {
+                Set<PurposeId> cycle = new java.util.TreeSet<>();
+                int first = Integer.MAX_VALUE;
+                PurposeId member;
+                do {
+                    member = path.pop();
+                    cycle.add(member);
+                    depth.put(member, inCycle);
+                    first = Math.min(first, builderIndex.get(member));
+                } while (!member.equals(at));
+                cycleStarts.add(first);
+                cycles.add(cycle);
+                above = inCycle;
+            } else {
+                above = depth.get(at);
             }
+            while (!path.isEmpty()) {
+                PurposeId below = path.pop();
+                int d = above == inCycle ? inCycle : above + 1;
+                depth.put(below, d);
+                if (d == PolicyLimits.MAX_PARENT_DEPTH + 1) {
+                    tooDeep.add(builderIndex.get(below));
+                }
+                above = d;
+            }
+        }
+        tooDeep.sort(null);
+        for (int i : tooDeep) {
+            problems.add(new PolicyProblem("$.purposes[" + layout.purposeAt().get(i) + "].parent",
+                    q(purposes.get(i).parent().orElseThrow()),
+                    "gives the purpose " + (PolicyLimits.MAX_PARENT_DEPTH + 1) + " ancestors; a chain of parents may "
+                            + "be at most " + PolicyLimits.MAX_PARENT_DEPTH + " deep (PolicyLimits.MAX_PARENT_DEPTH)"));
+        }
+        // reported in the order of their first purposes, as a walk from each purpose in turn would find them
+        Integer[] order = new Integer[cycles.size()];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(cycleStarts::get));
+        for (int k : order) {
+            int first = cycleStarts.get(k);
+            PurposeId start = purposes.get(first).id();
+            problems.add(new PolicyProblem("$.purposes[" + layout.purposeAt().get(first) + "].parent",
+                    q(parentOf.get(start)), "forms a cycle of parents: " + cycles.get(k)));
         }
     }
 

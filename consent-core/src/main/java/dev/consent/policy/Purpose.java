@@ -39,7 +39,8 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         Checks.optionalText("purpose.description", description, 4000);
         Checks.required("purpose.legalBasis", basis);
         Checks.required("purpose.mechanism", mechanism);
-        categories = inGivenOrder("purpose.categories", categories);
+        categories = inGivenOrder("purpose.categories", categories, PolicyLimits.MAX_CATEGORIES,
+                "data categories a policy may declare (PolicyLimits.MAX_CATEGORIES)");
         if (categories.isEmpty()) {
             throw new InvalidValueException("purpose.categories", "[]", "must name at least one data category");
         }
@@ -162,8 +163,11 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
      * An immutable copy without nulls that keeps the order given, so that a problem found when the policy
      * is built names the element as written ({@code $.purposes[0].categories[1]}), not its sorted rank.
      */
-    static <T> Set<T> inGivenOrder(String field, Collection<T> values) {
+    static <T> Set<T> inGivenOrder(String field, Collection<T> values, int max, String what) {
         Checks.required(field, values);
+        if (values.size() > max) { // refused before it is copied
+            throw new InvalidValueException(field, values.size() + " elements", "exceed the " + max + " " + what);
+        }
         Set<T> copy = new LinkedHashSet<>();
         for (T v : values) {
             copy.add(Checks.required(field + "[]", v));

@@ -24,8 +24,10 @@ public record Recipient(String id, String name, Role role, Set<CategoryId> categ
         Checks.dottedId("recipient.id", id, 100);
         Checks.text("recipient.name", name, 300);
         Checks.required("recipient.role", role);
-        categories = Purpose.inGivenOrder("recipient.categories", categories);
-        purposes = Purpose.inGivenOrder("recipient.purposes", purposes);
+        categories = Purpose.inGivenOrder("recipient.categories", categories, PolicyLimits.MAX_CATEGORIES,
+                "data categories a policy may declare (PolicyLimits.MAX_CATEGORIES)");
+        purposes = Purpose.inGivenOrder("recipient.purposes", purposes, PolicyLimits.MAX_PURPOSES,
+                "purposes a policy may declare (PolicyLimits.MAX_PURPOSES)");
         Checks.optionalText("recipient.location", location, 200);
     }
 }

@@ -2,6 +2,7 @@ package dev.consent.rights;
 
 import dev.consent.internal.Checks;
 import dev.consent.InvalidValueException;
+import dev.consent.policy.PolicyLimits;
 
 import java.time.DayOfWeek;
 import java.time.LocalDate;
@@ -30,11 +31,25 @@ public final class BusinessCalendar {
         if (this.weekend.size() == 7) {
             throw new InvalidValueException("calendar.weekend", weekend, "must leave at least one working day");
         }
-        this.holidays = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(Checks.required("calendar.holidays",
-                holidays)));
-        this.extraWorkingDays = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(
-                Checks.required("calendar.workingDays", extraWorkingDays)));
+        this.holidays = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(atMost("calendar.holidays",
+                holidays, PolicyLimits.MAX_HOLIDAYS, "holidays a calendar may list (PolicyLimits.MAX_HOLIDAYS)")));
+        this.extraWorkingDays = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(atMost("calendar.workingDays",
+                extraWorkingDays, PolicyLimits.MAX_WORKING_DAYS,
+                "working days a calendar may list (PolicyLimits.MAX_WORKING_DAYS)")));
         this.source = Checks.required("calendar.holidaySource", source);
+    }
+
+    /**
+     * The dates, or an exception when there are more than {@code max}: a calendar is consulted on every deadline,
+     * and millions of listed dates cost hundreds of megabytes (a host with that many plugs in a
+     * {@link HolidaySource}). Counted before they are copied.
+     */
+    private static Collection<LocalDate> atMost(String field, Collection<LocalDate> dates, int max, String what) {
+        Checks.required(field, dates);
+        if (dates.size() > max) {
+            throw new InvalidValueException(field, dates.size() + " dates", "exceed the " + max + " " + what);
+        }
+        return dates;
     }
 
     /** Saturday and Sunday off, no holidays. */
@@ -43,6 +58,12 @@ public final class BusinessCalendar {
                 HolidaySource.NONE);
     }
 
+    /**
+     * A calendar with these weekend days and holidays.
+     *
+     * @throws InvalidValueException for more than {@link PolicyLimits#MAX_HOLIDAYS} holidays, or a weekend of
+     *     every day
+     */
     public static BusinessCalendar of(ZoneId zone, Set<DayOfWeek> weekend, Collection<LocalDate> holidays) {
         return new BusinessCalendar(zone, weekend, holidays, Set.of(), HolidaySource.NONE);
     }
@@ -50,6 +71,9 @@ public final class BusinessCalendar {
     /**
      * A calendar with weekend days that are worked on some dates: days moved to make up for a bridge holiday (e.g.
      * China's adjusted working Saturdays and Sundays around Golden Week).
+     *
+     * @throws InvalidValueException for more than {@link PolicyLimits#MAX_HOLIDAYS} holidays or
+     *     {@link PolicyLimits#MAX_WORKING_DAYS} working days, or a weekend of every day
      */
     public static BusinessCalendar of(ZoneId zone, Set<DayOfWeek> weekend, Collection<LocalDate> holidays,
             Collection<LocalDate> extraWorkingDays) {

@@ -82,6 +82,21 @@ class PolicyFormatDocTest {
         }
     }
 
+    @Test
+    void theLimitsTableListsEveryLimitWithItsValue() throws IllegalAccessException {
+        Map<String, String> documented = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("(?m)^\\| [^|]+ \\| (\\d+)[^|]* \\| `(MAX_[A-Z_]+)` \\|").matcher(doc);
+        while (m.find()) {
+            documented.put(m.group(2), m.group(1));
+        }
+        Map<String, String> actual = new LinkedHashMap<>();
+        for (java.lang.reflect.Field f : PolicyLimits.class.getFields()) {
+            actual.put(f.getName(), String.valueOf(f.getInt(null)));
+        }
+
+        assertThat(documented).isEqualTo(actual);
+    }
+
     private static List<String> documentedFields(String heading) {
         int start = doc.indexOf(heading);
         assertThat(start).as(heading).isNotNegative();

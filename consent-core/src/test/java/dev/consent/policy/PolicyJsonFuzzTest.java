@@ -33,6 +33,8 @@ class PolicyJsonFuzzTest {
     private static final int CASES = 3_000;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String DEEP = "@@deep@@";
+    private static final int[] GROWN = {8, PolicyLimits.MAX_RIGHTS_ENTRIES + 1, PolicyLimits.MAX_PURPOSES + 1,
+            PolicyLimits.MAX_HOLIDAYS + 1};
     private static final List<String> NAMES = names();
     private static final Pattern UNREADABLE = Pattern.compile("[\\p{Cntrl}\\p{Cf}\\p{Cs}]");
 
@@ -187,7 +189,16 @@ class PolicyJsonFuzzTest {
                     steps.add("set " + s.path + " = \"" + id + "\" (an id of the document)");
                 }
                 case 4 -> {
-                    if (s.node().isArray() && !s.node().isEmpty()) {
+                    if (s.node().isArray() && !s.node().isEmpty() && r.nextInt(4) == 0) {
+                        // just past a limit of PolicyLimits or of an enum list (7 days, 7 request types)
+                        ArrayNode a = (ArrayNode) s.node();
+                        int size = GROWN[r.nextInt(GROWN.length)];
+                        JsonNode element = a.get(r.nextInt(a.size()));
+                        while (a.size() < size) {
+                            a.add(element.deepCopy());
+                        }
+                        steps.add("grow " + s.path + " to " + size + " elements");
+                    } else if (s.node().isArray() && !s.node().isEmpty()) {
                         ArrayNode a = (ArrayNode) s.node();
                         a.add(a.get(r.nextInt(a.size())).deepCopy());
                         steps.add("duplicate an element of " + s.path);
