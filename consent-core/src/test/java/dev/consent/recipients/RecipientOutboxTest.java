@@ -73,9 +73,9 @@ class RecipientOutboxTest {
         InMemoryStore store = new InMemoryStore();
         try (ConsentService consents = ConsentService.builder().policy(RecipientsPolicy.policy()).store(store)
                 .clock(clock).build()) {
-            SubjectId visitor = SubjectId.of("visitor-1");
+            SubjectId visitor = dev.consent.ledger.VisitorId.of("visitor-1").subject();
             consents.grant(visitor, RecipientsPolicy.ADS, Capture.by(Method.COOKIE_BANNER));
-            consents.link(visitor, JANE);
+            consents.link(dev.consent.ledger.VisitorId.from(visitor).orElseThrow(), JANE);
 
             consents.restrict(JANE, Capture.by(Method.RIGHTS_REQUEST));
 

@@ -502,7 +502,7 @@ class RetentionServiceTest {
         List<DisposalRecord> audit = store.disposals(0, 10);
         assertThat(audit).hasSize(3).allMatch(r -> r.outcome() == DisposalRecord.Outcome.DISPOSED);
         assertThat(audit).extracting(DisposalRecord::itemReference).doesNotHaveDuplicates();
-        assertThat(audit).filteredOn(r -> r.itemReference().equals(ItemKey.of("s2", "access.log").reference()))
+        assertThat(audit).filteredOn(r -> r.itemReference().equals(ReferenceKey.of(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).itemReference(ItemKey.of("s2", "access.log"))))
                 .singleElement().satisfies(r -> assertThat(r.node()).isEqualTo("a"));
     }
 
@@ -536,7 +536,7 @@ class RetentionServiceTest {
 
             assertThat(first.failed()).isEqualTo(1);
             assertThat(first.disposed()).as("the sweep went on with s1").isEqualTo(1);
-            assertThat(store.disposals(0, 10)).filteredOn(r -> r.itemReference().equals(s0.reference()))
+            assertThat(store.disposals(0, 10)).filteredOn(r -> r.itemReference().equals(ReferenceKey.of(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).itemReference(s0)))
                     .singleElement().satisfies(r -> {
                         assertThat(r.outcome()).isEqualTo(DisposalRecord.Outcome.FAILED);
                         assertThat(r.failure()).contains("java.util.concurrent.TimeoutException");
@@ -564,7 +564,7 @@ class RetentionServiceTest {
             }
         }
         assertThat(s0Calls).hasValue(2);
-        assertThat(store.disposals(0, 100)).filteredOn(r -> r.itemReference().equals(s0.reference()))
+        assertThat(store.disposals(0, 100)).filteredOn(r -> r.itemReference().equals(ReferenceKey.of(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).itemReference(s0)))
                 .filteredOn(r -> r.outcome() == DisposalRecord.Outcome.DISPOSED).singleElement()
                 .satisfies(r -> assertThat(r.attempt()).isGreaterThanOrEqualTo(3));
     }

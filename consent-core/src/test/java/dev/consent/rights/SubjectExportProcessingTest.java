@@ -67,8 +67,8 @@ class SubjectExportProcessingTest {
 
     @Test
     void theExportListsTheSubjectsLoggedUsesWithTheirDecisionsAsVersion11() throws Exception {
-        SubjectId visitor = SubjectId.of("visitor-3");
-        consents.link(visitor, alice);
+        SubjectId visitor = dev.consent.ledger.VisitorId.of("visitor-3").subject();
+        consents.link(dev.consent.ledger.VisitorId.from(visitor).orElseThrow(), alice);
         consents.grant(alice, SHIPPING, Capture.by(Method.CHECKBOX));
         clock.advance(Duration.ofHours(1));
         log.use(alice, SHIPPING, Set.of(CategoryId.of("delivery.address")), "product shipment");
@@ -99,7 +99,7 @@ class SubjectExportProcessingTest {
         assertThat(uses.get(1).get("batch").asText()).startsWith("batch-");
         assertThat(uses.get(1).has("restsOnSubject")).isFalse();
         assertThat(uses.get(2).get("subject").asText()).as("a linked visitor's uses are the subject's").isEqualTo(
-                "visitor-3");
+                "visitor:visitor-3");
         assertThat(doc.toString()).doesNotContain("bob").doesNotContain(log.pseudonymOf(SubjectId.of("erased")));
     }
 

@@ -137,9 +137,9 @@ public abstract class ProcessingStoreContract {
     @Test
     void aLinkedVisitorAndItsChoicesAreChangesOfTheCustomer() {
         SubjectId alice = SubjectId.of("alice");
-        SubjectId visitor = SubjectId.of("visitor-1");
+        SubjectId visitor = dev.consent.ledger.VisitorId.of("visitor-1").subject();
         long beforeLink = store.changePosition();
-        consents.link(visitor, alice);
+        consents.link(dev.consent.ledger.VisitorId.from(visitor).orElseThrow(), alice);
         assertThat(store.appendUses(List.of(entry("alice", T0)), beforeLink).changedSubjects()).containsExactly(alice);
 
         long beforeChoice = store.changePosition();

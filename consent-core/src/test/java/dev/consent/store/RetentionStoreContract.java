@@ -244,7 +244,7 @@ public abstract class RetentionStoreContract {
         assertThat(store.finishClaim(b, b.item().withState(RetainedItem.State.DISPOSED),
                 audit(b, DisposalRecord.Outcome.DISPOSED))).isTrue();
         assertThat(store.disposals(0, 10)).singleElement()
-                .satisfies(r -> assertThat(r.itemReference()).isEqualTo(key("b", "access.log").reference()));
+                .satisfies(r -> assertThat(r.itemReference()).isEqualTo(KEY.itemReference(key("b", "access.log"))));
     }
 
     @Test
