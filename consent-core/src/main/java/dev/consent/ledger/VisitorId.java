@@ -11,7 +11,7 @@ import java.util.Optional;
  * {@code VisitorId.of("customer-42")} to customer 666 links the visitor {@code visitor:customer-42}, which is not
  * customer 42, whose history, evidence and own links stay untouched.
  *
- * <p>The value is the host's visitor id verbatim: at most {@value #MAX_LENGTH} characters (a subject id's limit less
+ * <p>The value is the host's visitor id verbatim: at most 192 ({@link #MAX_LENGTH}) characters (a subject id's limit less
  * the prefix), no control characters. Issue it yourself (a random UUID in a cookie, signed if you like): a value the
  * client can choose freely lets one client link another's visitor id to itself first.
  */
