@@ -26,6 +26,12 @@ class PostgresSqlInventoryStoreTest extends JdbcStoreContract {
         return JdbcStore.builder(recording).tablePrefix(prefix).build();
     }
 
+    @Override
+    protected void truncateChangeFeed(boolean restartPositions) throws SQLException {
+        Databases.execute(Databases.shared(Dialect.POSTGRESQL), "TRUNCATE TABLE " + prefix + "changes"
+                + (restartPositions ? " RESTART IDENTITY" : " CONTINUE IDENTITY"));
+    }
+
     @AfterEach
     void emptyRecordedTables() throws SQLException {
         if (made) {

@@ -33,6 +33,7 @@ final class SqlInventory {
         PER_SUBJECT.put("tombstones", "subject_ref");
         PER_SUBJECT.put("rights_requests", "subject");
         PER_SUBJECT.put("notices", "subject");
+        PER_SUBJECT.put("processing_log", "subject_key");
     }
 
     /**
@@ -46,8 +47,8 @@ final class SqlInventory {
     }
 
     static {
-        scan("P_changes\\b.*feed_position\\s*>", "the change-feed poll: per shard, one position per shard");
-        scan("(MAX|MIN)\\(\\s*feed_position\\s*\\)", "the change feed's current position: per shard");
+        scan("^(?=.*\\bP_changes\\b)(?=.*\\bfeed_position\\b)", "the change feed read, its newest entry and its pruning by position: "
+                + "per shard, one position per shard");
         scan("P_items\\b.*(active_)?due_at\\s*(<=|<)", "the sweeper's claim and the dry run over the due index: per shard");
         scan("P_items\\b.*lease_until", "the sweeper's claim, renewal and release of leases: per shard");
         scan("P_items\\b.*ORDER BY subject, category, purpose", "reindexing and listing every item: a maintenance scan");
@@ -57,6 +58,9 @@ final class SqlInventory {
                 "the recipients' dispatcher claim over due notices: per shard");
         scan("P_notices\\b.*notice_id", "one notice by its id, after a claim: routed once the key leads with subject");
         scan("P_holds\\b.*hold_id\\s*=", "one hold by its id: routed once the key leads with subject");
+        scan("^(?=.*\\bP_processing_log\\b)(?=.*\\bused_at\\s*(<=|>=|<))(?!.*\\bsubject_key\\s*(=|IN|=\\s*ANY))",
+                "the processing log's purge of entries past its retention rule and its count per purpose and period: "
+                + "maintenance and reporting scans, per shard");
         scan("P_events\\b.*event_id\\s*(=|IN|=\\s*ANY)", "duplicate-delivery look-up by event id: per subject once the "
                 + "unique key is (subject, event_id), see docs/scaling.md");
     }
