@@ -105,6 +105,9 @@ class HostileStoreFuzzTest {
                     };
                     if (answer instanceof Decision d) {
                         soundIfAllowed(d, store.served(subject), at, where);
+                        if (d.allowed() && d.basis() == LegalBasis.CONSENT) {
+                            outcomes.merge("allowedOnConsent", 1, Integer::sum);
+                        }
                     }
                     outcomes.merge("answered", 1, Integer::sum);
                 } catch (ConsentException e) {
@@ -135,7 +138,8 @@ class HostileStoreFuzzTest {
 
     /**
      * An allowed consent decision rests on a non-GPC grant for the purpose that the store returned, made at or
-     * before the instant asked about, under the purpose's current version, not expired by then.
+     * before the instant asked about, under the purpose's current version, not expired by then. (A hostile store
+     * may return two facts with one subject and sequence; one of them must be such a grant.)
      */
     private static void soundIfAllowed(Decision d, List<ChoiceFact> served, Instant at, Supplier<String> where) {
         if (!d.allowed() || d.basis() != LegalBasis.CONSENT) {
@@ -143,14 +147,13 @@ class HostileStoreFuzzTest {
         }
         assertThat(d.restsOn()).as(where.get()).isPresent();
         EventRef ref = d.restsOn().get();
-        ChoiceFact grant = served.stream().filter(f -> f != null && f.ref().equals(ref)).findFirst()
-                .orElseThrow(() -> new AssertionError("allowed on " + ref + ", not a served fact; " + where.get()));
-        assertThat(grant.choice()).as(where.get()).isEqualTo(Choice.GRANTED);
-        assertThat(grant.gpc()).as(where.get()).isFalse();
-        assertThat(grant.purpose()).as(where.get()).isEqualTo(d.purpose());
-        assertThat(grant.occurredAt()).as(where.get()).isBeforeOrEqualTo(at);
-        assertThat(grant.consentVersion()).as(where.get()).isEqualTo(POLICY.purpose(d.purpose()).consentVersion());
-        grant.expiresAt().ifPresent(e -> assertThat(e).as(where.get()).isAfter(at));
+        int current = POLICY.purpose(d.purpose()).consentVersion();
+        boolean sound = served.stream().anyMatch(f -> f != null && f.ref().equals(ref)
+                && f.choice() == Choice.GRANTED && !f.gpc() && f.purpose().equals(d.purpose())
+                && !f.occurredAt().isAfter(at) && f.consentVersion() == current
+                && f.expiresAt().map(e -> e.isAfter(at)).orElse(true));
+        assertThat(sound).as("allowed on %s, which is no grant in force among the served facts; %s", ref, where.get())
+                .isTrue();
     }
 
     /** An in-memory store whose consent reads are replaced by hostile answers, one scenario per round. */
@@ -200,7 +203,7 @@ class HostileStoreFuzzTest {
             int version = switch (r.nextInt(4)) {
                 case 0 -> Integer.MAX_VALUE - r.nextInt(2);
                 case 1 -> (1 << 24) - 1 + r.nextInt(3);
-                default -> 1 + r.nextInt(3);
+                default -> r.nextInt(4) == 0 ? 2 : 1; // mostly plausible, so that some grants stand
             };
             OptionalInt age = switch (r.nextInt(4)) {
                 case 0 -> OptionalInt.empty();
