@@ -18,6 +18,7 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.GpcOutcome;
 import dev.consent.ledger.IpMinimizer;
+import dev.consent.ledger.LedgerInstants;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
@@ -65,7 +66,15 @@ import java.util.function.LongSupplier;
  * <p>Guarantees:
  * <ul>
  *   <li><b>Fail closed.</b> An unknown purpose throws {@link UnknownPurposeException}; a store that cannot
- *       be read throws {@link StoreException}. Neither is ever answered "allowed".</li>
+ *       be read, or that returns what the ledger cannot hold, throws {@link StoreException}. Neither is ever answered
+ *       "allowed". A check throws nothing else but {@link InvalidValueException} for a missing argument or an
+ *       instant outside {@link LedgerInstants} (the instant asked about, or the clock's), and
+ *       {@link EvidencePrunedException} for a point-in-time check before a pruning horizon; whatever the store
+ *       holds, no other exception escapes a check.</li>
+ *   <li><b>Refusals win when in doubt.</b> A refusal made at the same instant as a grant beats it, and a refusal
+ *       recorded after a grant beats it whatever occurred-at the grant claims (see {@code ConsentFold}). A choice
+ *       cannot be recorded as made later than {@link Builder#futureTolerance(Duration)} after the time of recording,
+ *       nor under a consent version its purpose does not have.</li>
  *   <li><b>Nothing half-written.</b> A batch of choices is appended atomically or not at all. Recording an
  *       event id that is already stored returns the stored event (duplicate deliveries are harmless).</li>
  *   <li><b>One chain per subject.</b> Concurrent writers on any number of nodes never fork a chain: the
@@ -93,6 +102,10 @@ public final class ConsentService implements AutoCloseable {
     private static final int PAGE = 500;
     /** Change-feed entries read per round trip. */
     private static final int FEED_PAGE = 10_000;
+    /** The default of {@link Builder#futureTolerance(Duration)}: 5 seconds. */
+    public static final Duration DEFAULT_FUTURE_TOLERANCE = Duration.ofSeconds(5);
+    /** The longest {@link Builder#futureTolerance(Duration)} allowed: one hour. */
+    public static final Duration MAX_FUTURE_TOLERANCE = Duration.ofHours(1);
 
     private final List<Policy> policies;
     /** Every purpose id of every policy version, newest versions' instances first: what cached ledgers refer to. */
@@ -103,6 +116,7 @@ public final class ConsentService implements AutoCloseable {
     private final Cache<SubjectId, Ledger> cache;
     private final int bulkChunkSize;
     private final byte[] checkpointKey;
+    private final Duration futureTolerance;
     private final ScheduledExecutorService poller;
     private final AutoCloseable push;
     private final long maxStalenessNanos;
@@ -134,6 +148,7 @@ public final class ConsentService implements AutoCloseable {
         this.ipMinimizer = b.ipMinimizer;
         this.bulkChunkSize = b.bulkChunkSize;
         this.checkpointKey = b.checkpointKey;
+        this.futureTolerance = b.futureTolerance;
         // Caffeine's maintenance stays on its default executor: run on the reading thread (executor(Runnable::run)) it
         // made a single-threaded cached read 2-6x slower (CheckBenchmark, caffeineSameThreadGetIfPresent).
         this.cache = Caffeine.newBuilder().maximumSize(b.cacheSize).build();
@@ -175,17 +190,28 @@ public final class ConsentService implements AutoCloseable {
     /**
      * May we process {@code subject}'s data for {@code purpose} now? Answered from the cache when it can
      * be; see the class guarantees for how fresh that is.
+     *
+     * @throws UnknownPurposeException when the policy in force does not declare {@code purpose}
+     * @throws StoreException when the store cannot be read, or returns what the ledger cannot hold
+     * @throws InvalidValueException when an argument is missing, or the clock reads outside {@link LedgerInstants}
      */
     public Decision check(SubjectId subject, PurposeId purpose) {
-        Instant now = clock.instant();
+        Checks.required("subject", subject);
+        Checks.required("purpose", purpose);
+        Instant now = now();
         Policy policy = policyAt(now);
         policy.purpose(purpose); // unknown purposes throw before any store access
         return ConsentFold.decide(cachedLedger(subject), policy, purpose, now);
     }
 
-    /** As {@link #check(SubjectId, PurposeId)}, but read from the store, bypassing and refreshing the cache. */
+    /**
+     * As {@link #check(SubjectId, PurposeId)}, but read from the store, bypassing and refreshing the cache. Throws
+     * what {@code check} throws.
+     */
     public Decision checkFresh(SubjectId subject, PurposeId purpose) {
-        Instant now = clock.instant();
+        Checks.required("subject", subject);
+        Checks.required("purpose", purpose);
+        Instant now = now();
         Policy policy = policyAt(now);
         policy.purpose(purpose);
         // Read inside the cache's compute, as cache.get does: an invalidation from the change feed or a local write
@@ -201,8 +227,16 @@ public final class ConsentService implements AutoCloseable {
      * Was processing allowed at {@code at}? Read from the store and decided under the policy version in
      * force then, counting only choices made at or before {@code at} (a withdrawal is effective from when
      * it was made, even if it reached the ledger later).
+     *
+     * @throws InvalidValueException when an argument is missing or {@code at} lies outside {@link LedgerInstants}
+     * @throws UnknownPurposeException when the policy in force at {@code at} does not declare {@code purpose}
+     * @throws EvidencePrunedException when {@code at} lies before the subject's pruning horizon
+     * @throws StoreException when the store cannot be read, or returns what the ledger cannot hold
      */
     public Decision check(SubjectId subject, PurposeId purpose, Instant at) {
+        Checks.required("subject", subject);
+        Checks.required("purpose", purpose);
+        LedgerInstants.require("at", at);
         Policy policy = policyAt(at);
         policy.purpose(purpose);
         refuseBeforeHorizon(subject, at);
@@ -211,10 +245,17 @@ public final class ConsentService implements AutoCloseable {
 
     /**
      * Decisions for many subjects at once, in the order given. Subjects not in the cache are read in chunks
-     * of {@link Builder#bulkChunkSize(int)}, one store call per chunk; they are not added to the cache.
+     * of {@link Builder#bulkChunkSize(int)}, one store call per chunk; they are not added to the cache. Throws what
+     * {@link #check(SubjectId, PurposeId)} throws, for the whole collection (one subject the store cannot answer for
+     * fails the call: nothing is answered "allowed" on a guess).
      */
     public Map<SubjectId, Decision> checkAll(Collection<SubjectId> subjects, PurposeId purpose) {
-        Instant now = clock.instant();
+        Checks.required("subjects", subjects);
+        for (SubjectId s : subjects) {
+            Checks.required("subjects[]", s);
+        }
+        Checks.required("purpose", purpose);
+        Instant now = now();
         Policy policy = policyAt(now);
         policy.purpose(purpose);
         boolean cacheUsable = cacheFresh();
@@ -236,7 +277,10 @@ public final class ConsentService implements AutoCloseable {
         return out;
     }
 
-    /** The subjects, of those given, that may be processed for {@code purpose} now, in the order given. */
+    /**
+     * The subjects, of those given, that may be processed for {@code purpose} now, in the order given. Throws what
+     * {@link #checkAll} throws.
+     */
     public List<SubjectId> allowed(Collection<SubjectId> subjects, PurposeId purpose) {
         List<SubjectId> out = new ArrayList<>();
         checkAll(subjects, purpose).forEach((s, d) -> {
@@ -289,10 +333,15 @@ public final class ConsentService implements AutoCloseable {
 
     /**
      * Withdraws every consent of the subject that currently stands (a grant not yet withdrawn, expired or
-     * superseded), e.g. for an erasure request or "unsubscribe from everything". Returns the events added.
+     * superseded), e.g. for an erasure request or "unsubscribe from everything". Returns the events added. A grant
+     * dated after the withdrawal's occurred-at (within {@link Builder#futureTolerance(Duration)}, or stored before
+     * that was enforced) is withdrawn too: a check would see it once its date arrives, and the withdrawal, recorded
+     * after it, beats it.
      */
     public List<ConsentEvent> withdrawAll(SubjectId subject, Capture capture) {
-        Instant now = capture.occurredAt().orElseGet(clock::instant);
+        Checks.required("subject", subject);
+        Checks.required("capture", capture);
+        Instant now = capture.occurredAt().orElseGet(this::now);
         Policy policy = policyAt(now);
         Ledger ledger = loadLedgers(List.of(subject)).get(subject);
         List<ChoiceRecord> records = new ArrayList<>();
@@ -378,12 +427,24 @@ public final class ConsentService implements AutoCloseable {
      * Records choices as one atomic batch and returns the stored events, in the order given. A record
      * whose event id is already stored returns the stored event if it says the same thing, and throws
      * {@link ConflictException} if it does not.
+     *
+     * @throws InvalidValueException when a record breaks a rule, and then nothing of the batch is written: among
+     *         others an occurred-at later than the time of recording plus {@link Builder#futureTolerance(Duration)},
+     *         a consent version above the purpose's current one in the policy in force at occurred-at, a choice the
+     *         purpose's legal basis does not take, or the clock reading outside {@link LedgerInstants}
+     * @throws UnknownPurposeException when the policy in force at a record's occurred-at does not declare its purpose
+     * @throws ConflictException when an event id is already recorded with a different content
+     * @throws StoreException when the store cannot be written (see its javadoc for the one unknown outcome)
      */
     public List<ConsentEvent> record(List<ChoiceRecord> records) {
+        Checks.required("records", records);
+        for (ChoiceRecord r : records) {
+            Checks.required("records[]", r);
+        }
         if (records.isEmpty()) {
             return List.of();
         }
-        Instant recordedAt = clock.instant();
+        Instant recordedAt = LedgerInstants.require("recordedAt", clock.instant());
         List<NewConsentEvent> drafts = new ArrayList<>(records.size());
         Set<EventId> ids = new HashSet<>();
         // Only ids the caller chose can be stored already (a redelivery); an id drawn here is a fresh random UUID.
@@ -488,19 +549,44 @@ public final class ConsentService implements AutoCloseable {
     private NewConsentEvent draft(ChoiceRecord r, Instant recordedAt) {
         Capture c = r.capture();
         Instant occurredAt = c.occurredAt().orElse(recordedAt);
+        if (occurredAt.isAfter(recordedAt.plus(futureTolerance))) {
+            // A choice dated ahead would, once its date arrived, outrank choices really made after it.
+            throw new InvalidValueException("occurredAt", occurredAt, "must not be later than the time of recording "
+                    + recordedAt + " plus the tolerance " + futureTolerance
+                    + " (ConsentService.Builder.futureTolerance): a choice cannot have been made in the future");
+        }
         Policy policy = policyAt(occurredAt);
         Purpose purpose = policy.purpose(r.purpose());
         checkChoiceFitsBasis(r.choice(), purpose);
         int version = c.consentVersion().orElse(purpose.consentVersion());
+        if (version > purpose.consentVersion()) {
+            // A version the purpose never had would never need re-consent, whatever the purpose became.
+            throw new InvalidValueException("consentVersion", version, "must be between 1 and "
+                    + purpose.consentVersion() + ", the current consent version of purpose " + purpose.id()
+                    + " in policy version " + policy.version() + " in force at occurredAt " + occurredAt);
+        }
         Optional<Instant> expiresAt = c.expiresAt();
         if (expiresAt.isEmpty() && r.choice() == Choice.GRANTED && purpose.consentLifetime().isPresent()) {
-            // The lifetime runs in the policy's zone: "P1Y" from 29 Feb ends on 28 Feb (java.time's rule).
-            expiresAt = Optional.of(occurredAt.atZone(policy.zone()).plus(purpose.consentLifetime().get()).toInstant());
+            expiresAt = Optional.of(lifetimeEnd(occurredAt, policy, purpose));
         }
         String ip = ipMinimizer.minimize(c.evidence().ip());
         return new NewConsentEvent(c.eventId().orElseGet(EventId::random), r.subject(), r.purpose(), version,
                 policy.version(), r.choice(), occurredAt, recordedAt, expiresAt, c.method(), c.actor(),
                 c.declaredAge(), c.evidence().withIp(ip));
+    }
+
+    /**
+     * When a grant made at {@code occurredAt} lapses under the purpose's consent lifetime. The lifetime runs in the
+     * policy's zone: "P1Y" from 29 Feb ends on 28 Feb (java.time's rule). A lifetime that would end after
+     * {@link LedgerInstants#MAX} ends there: that far ahead it means "never", and the ledger holds nothing later.
+     */
+    private static Instant lifetimeEnd(Instant occurredAt, Policy policy, Purpose purpose) {
+        try {
+            Instant end = occurredAt.atZone(policy.zone()).plus(purpose.consentLifetime().get()).toInstant();
+            return end.isAfter(LedgerInstants.MAX) ? LedgerInstants.MAX : end;
+        } catch (java.time.DateTimeException | ArithmeticException beyondJavaTime) {
+            return LedgerInstants.MAX;
+        }
     }
 
     private static void checkChoiceFitsBasis(Choice choice, Purpose purpose) {
@@ -683,13 +769,45 @@ public final class ConsentService implements AutoCloseable {
 
     private void refuseBeforeHorizon(SubjectId subject, Instant at) {
         List<SubjectId> chains = new ArrayList<>();
-        store.visitorsOf(subject).forEach(v -> chains.add(v.subject()));
+        storeRead("visitorsOf", () -> store.visitorsOf(subject)).forEach(v -> chains.add(v.subject()));
         chains.add(subject);
         for (SubjectId s : chains) {
-            store.checkpoint(s).filter(cp -> at.isBefore(cp.horizon())).ifPresent(cp -> {
-                throw new EvidencePrunedException(at, cp.horizon());
-            });
+            Optional<dev.consent.ledger.ChainCheckpoint> checkpoint = storeRead("checkpoint", () -> store.checkpoint(s));
+            Instant horizon = checkpoint.map(dev.consent.ledger.ChainCheckpoint::horizon).orElse(null);
+            if (horizon != null && at.isBefore(horizon)) {
+                throw new EvidencePrunedException(at, horizon);
+            }
         }
+    }
+
+    /**
+     * A read of the store on a check's path. Whatever the store throws that is not a {@link StoreException} (a
+     * store's own bug, a value it cannot make, a null) becomes one: the store could not be read, and the check
+     * fails closed with the one exception that says so.
+     */
+    private static <T> T storeRead(String operation, java.util.function.Supplier<T> read) {
+        T value;
+        try {
+            value = read.get();
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new StoreException(operation, e);
+        }
+        if (value == null) {
+            throw new StoreException(operation, "the store answered null");
+        }
+        return value;
+    }
+
+    /** The clock's instant, which every record and check starts from; refused outside {@link LedgerInstants}. */
+    private Instant now() {
+        Instant now = clock.instant();
+        if (!LedgerInstants.contains(now)) {
+            throw new InvalidValueException("clock", now, "must read between " + LedgerInstants.MIN + " and "
+                    + LedgerInstants.MAX + ", the range the ledger records");
+        }
+        return now;
     }
 
     /** Every event of the subject's own chain, in sequence order, streamed page by page. */
@@ -711,6 +829,7 @@ public final class ConsentService implements AutoCloseable {
 
     /** The policy version in force at {@code at}: the latest one effective at or before it (or the first). */
     public Policy policyAt(Instant at) {
+        Checks.required("at", at);
         for (int i = policies.size() - 1; i > 0; i--) {
             Policy p = policies.get(i);
             if (!p.effectiveInstant().isAfter(at)) {
@@ -722,7 +841,7 @@ public final class ConsentService implements AutoCloseable {
 
     /** The policy version in force now. */
     public Policy policy() {
-        return policyAt(clock.instant());
+        return policyAt(now());
     }
 
     public Clock clock() {
@@ -775,18 +894,21 @@ public final class ConsentService implements AutoCloseable {
         return poller == null || ticker.getAsLong() - lastPollNanos <= maxStalenessNanos;
     }
 
+    /**
+     * The subjects' ledgers from the store's decision facts. Facts the ledger cannot hold (a sequence beyond
+     * {@link ConsentEvent#MAX_SEQUENCE}, a null, more purposes than a ledger indexes) mean the store returned what no
+     * service wrote: a {@link StoreException}, never another exception and never a guess.
+     */
     private Map<SubjectId, Ledger> loadLedgers(Collection<SubjectId> subjects) {
-        Map<SubjectId, List<ChoiceFact>> facts;
+        Map<SubjectId, List<ChoiceFact>> facts = storeRead("decisionFacts", () -> store.decisionFacts(subjects));
+        Map<SubjectId, Ledger> out = new HashMap<>(subjects.size() * 2);
         try {
-            facts = store.decisionFacts(subjects);
-        } catch (ConsentException e) {
-            throw e;
+            for (SubjectId s : subjects) {
+                List<ChoiceFact> own = facts.get(s);
+                out.put(s, Ledger.of(s, own == null ? List.of() : own, purposeTable));
+            }
         } catch (RuntimeException e) {
             throw new StoreException("decisionFacts", e);
-        }
-        Map<SubjectId, Ledger> out = new HashMap<>(subjects.size() * 2);
-        for (SubjectId s : subjects) {
-            out.put(s, Ledger.of(s, facts.getOrDefault(s, List.of()), purposeTable));
         }
         return out;
     }
@@ -908,8 +1030,32 @@ public final class ConsentService implements AutoCloseable {
         private Duration maxStaleness;
         private byte[] checkpointKey;
         private LongSupplier ticker = System::nanoTime;
+        private Duration futureTolerance = DEFAULT_FUTURE_TOLERANCE;
 
         private Builder() {
+        }
+
+        /**
+         * How far after the time of recording (this service's clock) a choice's occurred-at may lie: a client's
+         * clock running a little fast is tolerated, a choice dated further ahead is refused with an
+         * {@link InvalidValueException} naming {@code occurredAt}. Default
+         * {@link ConsentService#DEFAULT_FUTURE_TOLERANCE 5 seconds}.
+         * Why refuse at all: a choice dated ahead would, once its date arrived, outrank a choice really made after it
+         * (the fold also lets a refusal recorded after a grant beat it, which covers what the tolerance lets in).
+         * Clients whose clocks cannot be trusted should leave occurred-at out; it then defaults to the time of
+         * recording.
+         *
+         * @param tolerance between zero and {@link ConsentService#MAX_FUTURE_TOLERANCE one hour}: a clock more than an hour ahead
+         *                  is wrong, not drifting
+         * @throws InvalidValueException when {@code tolerance} is null, negative or longer than one hour
+         */
+        public Builder futureTolerance(Duration tolerance) {
+            if (tolerance == null || tolerance.isNegative() || tolerance.compareTo(MAX_FUTURE_TOLERANCE) > 0) {
+                throw new InvalidValueException("futureTolerance", tolerance,
+                        "must be between zero and " + MAX_FUTURE_TOLERANCE);
+            }
+            this.futureTolerance = tolerance;
+            return this;
         }
 
         /**

@@ -19,7 +19,7 @@ public record Decision(boolean allowed, Reason reason, PurposeId purpose, LegalB
     public Decision {
         Checks.required("reason", reason);
         if (allowed != reason.allows()) {
-            throw new IllegalArgumentException("reason " + reason + " does not allow=" + allowed);
+            throw new InvalidValueException("allowed", allowed, "must be " + reason.allows() + " for reason " + reason);
         }
     }
 

@@ -61,6 +61,12 @@ class ConsentDecisionPropertyTest {
     /** Ten seconds before policy v2 takes effect (2025-01-01T00:00 Europe/Berlin = 2024-12-31T23:00Z). */
     private static final Instant T0 = Instant.parse("2024-12-31T22:59:50Z");
     private static final int WINDOW_SECONDS = 20;
+    /**
+     * The service's tolerance for occurred-at after the time of recording. The clock wanders over 30 s and choices
+     * over 20 s, so some choices lie within it ahead of the clock (and meet later-recorded refusals made before
+     * them), and some beyond it (refused).
+     */
+    private static final Duration TOLERANCE = Duration.ofSeconds(8);
     private static final List<Policy> POLICIES = List.of(ShopPolicy.v2(), ShopPolicy.v1()); // deliberately unsorted
 
     // The model's own vocabulary, not Choice.isRefusal()/isRestriction() of the code under test.
@@ -91,6 +97,12 @@ class ConsentDecisionPropertyTest {
             assertTrue(coverage.consentThroughRestriction > 0,
                     "base seed " + BASE_SEED + ": no consent grant given after a restriction was seen");
             assertTrue(coverage.rejectedBatches > 0, "base seed " + BASE_SEED + ": no invalid batch was tried");
+            assertTrue(coverage.refusedFields.containsAll(List.of("choice", "occurredAt", "consentVersion")),
+                    "base seed " + BASE_SEED + ": refusals seen only for " + coverage.refusedFields);
+            assertTrue(coverage.decidedByRecordingOrder > 0, "base seed " + BASE_SEED
+                    + ": no grant was overruled by a refusal recorded after it but made before it");
+            assertTrue(coverage.withdrawAllOfFutureGrant > 0, "base seed " + BASE_SEED
+                    + ": withdrawAll never met a grant dated after its own occurred-at");
         }
     }
 
@@ -103,19 +115,21 @@ class ConsentDecisionPropertyTest {
         final PurposeId purpose;
         final Choice choice;
         final Instant occurred;
+        final Instant recorded; // the service's clock when it was recorded
         final Instant expires; // null: never
         final boolean gpc;
         final boolean guardian;
         final Integer age; // null: not declared
         final int version;
 
-        Ev(SubjectId subject, long seq, PurposeId purpose, Choice choice, Instant occurred, Instant expires,
-                boolean gpc, boolean guardian, Integer age, int version) {
+        Ev(SubjectId subject, long seq, PurposeId purpose, Choice choice, Instant occurred, Instant recorded,
+                Instant expires, boolean gpc, boolean guardian, Integer age, int version) {
             this.subject = subject;
             this.seq = seq;
             this.purpose = purpose;
             this.choice = choice;
             this.occurred = occurred;
+            this.recorded = recorded;
             this.expires = expires;
             this.gpc = gpc;
             this.guardian = guardian;
@@ -130,14 +144,27 @@ class ConsentDecisionPropertyTest {
         @Override
         public String toString() {
             return subject + "#" + seq + " " + purpose + " " + choice + " @" + offset(occurred)
+                    + " rec@" + offset(recorded)
                     + (expires != null ? " exp@" + offset(expires) : "") + (gpc ? " GPC" : "")
                     + (guardian ? " guardian" : "") + (age != null ? " age" + age : "") + " v" + version;
         }
     }
 
-    /** Decision order: occurred-at, then sequence, then subject id. */
+    /**
+     * Decision order: occurred-at; at the same instant a refusal (or any other non-grant) after a grant, so that it
+     * wins the tie; then sequence, then subject id.
+     */
     static final Comparator<Ev> DECISION_ORDER = Comparator.comparing((Ev e) -> e.occurred)
+            .thenComparingInt((Ev e) -> e.choice == Choice.GRANTED ? 0 : 1)
             .thenComparingLong(e -> e.seq).thenComparing(e -> e.subject.value());
+
+    /**
+     * Whether {@code a} reached the ledger strictly after {@code b}: in one chain by sequence, across chains by
+     * recorded-at (the same recorded-at is not after).
+     */
+    static boolean recordedAfter(Ev a, Ev b) {
+        return a.subject.equals(b.subject) ? a.seq > b.seq : a.recorded.isAfter(b.recorded);
+    }
 
     record Expected(Reason reason, Optional<EventRef> restsOn, LegalBasis basis, String policyVersion) {
     }
@@ -224,10 +251,12 @@ class ConsentDecisionPropertyTest {
             Ev explicit; // latest non-GPC choice on the purpose, or refusal on an ancestor
             Ev gpc; // latest GPC signal on the purpose or an ancestor
             Ev restriction; // latest restriction event on the purpose or an ancestor
+            Ev latestExplicit; // the latest explicit choice by decision order alone, overruled or not
         }
 
         State fold(SubjectId s, PurposeId purpose, Set<PurposeId> lineage, Instant at) {
             State st = new State();
+            List<Ev> explicit = new ArrayList<>();
             for (Ev e : visible(s)) {
                 if (e.occurred.isAfter(at)) {
                     break; // sorted by occurred-at: nothing later counts
@@ -246,8 +275,18 @@ class ConsentDecisionPropertyTest {
                 if (e.gpc) {
                     st.gpc = e;
                 } else {
-                    st.explicit = e;
+                    explicit.add(e);
                 }
+            }
+            // The latest explicit choice wins, except that a grant only outranks a refusal it was made and recorded
+            // after: one that some counted refusal was not recorded before is out of the running.
+            for (Ev e : explicit) {
+                boolean overruled = e.choice == Choice.GRANTED && explicit.stream()
+                        .anyMatch(r -> REFUSALS.contains(r.choice) && !recordedAfter(e, r));
+                if (!overruled) {
+                    st.explicit = e; // in decision order: the last one standing is the latest
+                }
+                st.latestExplicit = e;
             }
             return st;
         }
@@ -265,7 +304,8 @@ class ConsentDecisionPropertyTest {
             if (st.restriction != null && st.restriction.choice == Choice.RESTRICTED
                     && basis != LegalBasis.VITAL_INTERESTS) {
                 boolean grantMadeAfterRestriction = basis == LegalBasis.CONSENT && explicit != null
-                        && explicit.choice == Choice.GRANTED && explicit.occurred.isAfter(st.restriction.occurred);
+                        && explicit.choice == Choice.GRANTED && explicit.occurred.isAfter(st.restriction.occurred)
+                        && recordedAfter(explicit, st.restriction);
                 if (!grantMadeAfterRestriction) {
                     return result(Reason.RESTRICTED, st.restriction, basis, policy);
                 }
@@ -308,7 +348,7 @@ class ConsentDecisionPropertyTest {
                     return result(Reason.UNDER_AGE, explicit, basis, policy);
                 }
             }
-            if (explicit.version < purpose.consentVersion()) {
+            if (explicit.version != purpose.consentVersion()) { // older: re-consent; higher: a version never shown
                 return result(Reason.RECONSENT_REQUIRED, explicit, basis, policy);
             }
             if (explicit.expires != null && !explicit.expires.isAfter(at)) {
@@ -329,6 +369,9 @@ class ConsentDecisionPropertyTest {
         long decidedBySubjectId;
         long consentThroughRestriction;
         long rejectedBatches;
+        final Set<String> refusedFields = new TreeSet<>();
+        long decidedByRecordingOrder;
+        long withdrawAllOfFutureGrant;
     }
 
     // ------------------------------------------------------------------------------ one history
@@ -350,7 +393,7 @@ class ConsentDecisionPropertyTest {
             this.seed = seed;
             this.rnd = new Random(seed);
             this.coverage = coverage;
-            ConsentService.Builder b = ConsentService.builder().clock(clock);
+            ConsentService.Builder b = ConsentService.builder().clock(clock).futureTolerance(TOLERANCE);
             POLICIES.forEach(b::policy);
             this.service = b.build();
             this.purposes = policyAt(T0).purposes().stream().map(Purpose::id).toList();
@@ -431,6 +474,10 @@ class ConsentDecisionPropertyTest {
             if (kind < 12) {
                 Instant at = randomInstant();
                 return () -> gpc(s, at);
+            }
+            if (kind < 15) {
+                Optional<Instant> at = rnd.nextBoolean() ? Optional.empty() : Optional.of(randomInstant());
+                return () -> withdrawAll(s, at);
             }
             if (kind < 20 && !visitors.isEmpty()) {
                 // twins: the customer and a visitor choose differently for one purpose at one instant
@@ -527,15 +574,22 @@ class ConsentDecisionPropertyTest {
             List<ChoiceRecord> records = new ArrayList<>();
             List<Ev> expected = new ArrayList<>();
             Map<SubjectId, Long> next = new HashMap<>();
-            boolean valid = true;
+            String refused = null; // the field of the first rule broken, in the order the service checks them
             for (Spec sp : specs) {
                 Capture c = sp.capture(now);
                 records.add(new ChoiceRecord(sp.subject(), sp.purpose(), sp.choice(), c));
                 Instant occurredRaw = c.occurredAt().orElse(now);
                 Policy policy = policyAt(occurredRaw);
                 Purpose purpose = policy.purpose(sp.purpose());
-                if (!RESTRICTIONS.contains(sp.choice()) && !CHOICE_BASES.contains(purpose.basis())) {
-                    valid = false;
+                int version = c.consentVersion().orElse(purpose.consentVersion());
+                if (refused == null) {
+                    if (occurredRaw.isAfter(now.plus(TOLERANCE))) {
+                        refused = "occurredAt"; // made later than it is recorded, beyond the tolerance
+                    } else if (!RESTRICTIONS.contains(sp.choice()) && !CHOICE_BASES.contains(purpose.basis())) {
+                        refused = "choice"; // a choice the purpose's basis does not take
+                    } else if (version > purpose.consentVersion()) {
+                        refused = "consentVersion"; // a version the purpose does not have (yet)
+                    }
                 }
                 Instant expires = c.expiresAt().map(ConsentDecisionPropertyTest::micros).orElse(null);
                 if (expires == null && sp.choice() == Choice.GRANTED && purpose.consentLifetime().isPresent()) {
@@ -543,25 +597,16 @@ class ConsentDecisionPropertyTest {
                     expires = micros(occurredRaw.atZone(policy.zone()).plus(life).toInstant());
                 }
                 long seq = next.merge(sp.subject(), model.nextSeq(sp.subject()), (old, x) -> old + 1);
-                expected.add(new Ev(sp.subject(), seq, sp.purpose(), sp.choice(), micros(occurredRaw), expires,
-                        c.method() == Method.GPC, c.actor() == Actor.GUARDIAN,
-                        c.declaredAge().isPresent() ? c.declaredAge().getAsInt() : null,
-                        c.consentVersion().orElse(purpose.consentVersion())));
+                expected.add(new Ev(sp.subject(), seq, sp.purpose(), sp.choice(), micros(occurredRaw), micros(now),
+                        expires, c.method() == Method.GPC, c.actor() == Actor.GUARDIAN,
+                        c.declaredAge().isPresent() ? c.declaredAge().getAsInt() : null, version));
             }
-            String what = "record" + expected + (valid ? "" : " (invalid: must be refused whole)")
-                    + " clock=" + offset(now);
+            String what = "record" + expected + (refused == null ? "" : " (invalid " + refused
+                    + ": must be refused whole)") + " clock=" + offset(now);
             log.add(what);
-            if (!valid) {
-                coverage.rejectedBatches++;
-                int before = model.eventCount();
-                InvalidValueException e = assertThrows(InvalidValueException.class, () -> service.record(records),
-                        () -> "a choice the purpose's basis does not take must be refused; " + where());
-                assertEquals("choice", e.field(), this::where);
-                for (SubjectId s : model.chains.keySet()) {
-                    assertEquals(model.nextSeq(s) - 1, service.history(s).size(),
-                            () -> "a refused batch must write nothing; " + where());
-                }
-                assertEquals(before, model.eventCount());
+            if (refused != null) {
+                String field = refused;
+                expectRefusal(field, () -> service.record(records));
                 return;
             }
             List<ConsentEvent> stored = service.record(records);
@@ -572,10 +617,88 @@ class ConsentDecisionPropertyTest {
             expected.forEach(model::add);
         }
 
+        /** The call must be refused with an invalid {@code field} and write nothing. */
+        void expectRefusal(String field, org.junit.jupiter.api.function.Executable call) {
+            coverage.rejectedBatches++;
+            coverage.refusedFields.add(field);
+            int before = model.eventCount();
+            InvalidValueException e = assertThrows(InvalidValueException.class, call,
+                    () -> "must be refused for its " + field + "; " + where());
+            assertEquals(field, e.field(), this::where);
+            for (SubjectId s : model.chains.keySet()) {
+                assertEquals(model.nextSeq(s) - 1, service.history(s).size(),
+                        () -> "a refused batch must write nothing; " + where());
+            }
+            assertEquals(before, model.eventCount());
+        }
+
+        /**
+         * withdrawAll at {@code at} (the clock when empty) must withdraw exactly the consent purposes on which a
+         * grant decides at that instant or at any later one (the model's decision changes only at events' instants),
+         * and afterwards none may.
+         */
+        void withdrawAll(SubjectId s, Optional<Instant> at) {
+            Instant now = clock.instant();
+            Instant when = at.orElse(now);
+            Policy policy = policyAt(when);
+            Set<PurposeId> expected = new HashSet<>();
+            boolean future = false;
+            for (Purpose p : policy.purposes()) {
+                if (p.basis() != LegalBasis.CONSENT) {
+                    continue;
+                }
+                Set<PurposeId> lineage = purposeAndAncestors(policy, p.id());
+                TreeSet<Instant> instants = new TreeSet<>();
+                instants.add(when);
+                model.visible(s).stream().map(e -> e.occurred).filter(t -> t.isAfter(when)).forEach(instants::add);
+                for (Instant t : instants) {
+                    Ev decides = model.fold(s, p.id(), lineage, t).explicit;
+                    if (decides != null && decides.choice == Choice.GRANTED) {
+                        expected.add(p.id());
+                        future |= !t.equals(when);
+                        break;
+                    }
+                }
+            }
+            log.add("withdrawAll(" + s + (at.isPresent() ? " @" + offset(when) : "") + ") clock=" + offset(now)
+                    + " expecting " + new TreeSet<>(expected.stream().map(PurposeId::value).toList()));
+            Capture c = Capture.by(Method.RIGHTS_REQUEST).withActor(Actor.SYSTEM);
+            Capture capture = at.isPresent() ? c.at(at.get()) : c;
+            if (!expected.isEmpty() && when.isAfter(now.plus(TOLERANCE))) {
+                expectRefusal("occurredAt", () -> service.withdrawAll(s, capture));
+                return;
+            }
+            List<ConsentEvent> stored = service.withdrawAll(s, capture);
+            Set<PurposeId> got = new HashSet<>();
+            long seq = model.nextSeq(s);
+            for (ConsentEvent e : stored) {
+                got.add(e.purpose());
+                Ev ev = new Ev(s, seq++, e.purpose(), Choice.WITHDRAWN, micros(when), micros(now), null, false, false,
+                        null, policy.purpose(e.purpose()).consentVersion());
+                matches(ev, e, Method.RIGHTS_REQUEST, Actor.SYSTEM);
+                model.add(ev);
+            }
+            assertEquals(expected, got, () -> "withdrawAll withdrew; " + where());
+            if (future) {
+                coverage.withdrawAllOfFutureGrant++;
+            }
+        }
+
         void restriction(SubjectId s, boolean lift, Instant at) {
             Capture c = Capture.by(Method.RIGHTS_REQUEST).withActor(Actor.SYSTEM).at(at);
             Choice choice = lift ? Choice.RESTRICTION_LIFTED : Choice.RESTRICTED;
-            log.add((lift ? "liftRestriction(" : "restrict(") + s + " @" + offset(at) + ")");
+            Instant now = clock.instant();
+            log.add((lift ? "liftRestriction(" : "restrict(") + s + " @" + offset(at) + ") clock=" + offset(now));
+            if (at.isAfter(now.plus(TOLERANCE))) {
+                expectRefusal("occurredAt", () -> {
+                    if (lift) {
+                        service.liftRestriction(s, c);
+                    } else {
+                        service.restrict(s, c);
+                    }
+                });
+                return;
+            }
             List<ConsentEvent> stored = lift ? service.liftRestriction(s, c) : service.restrict(s, c);
             Set<PurposeId> roots = new HashSet<>();
             for (Purpose p : policyAt(at).purposes()) {
@@ -588,7 +711,8 @@ class ConsentDecisionPropertyTest {
             for (ConsentEvent e : stored) {
                 got.add(e.purpose());
                 int version = policyAt(at).purpose(e.purpose()).consentVersion();
-                Ev ev = new Ev(s, seq++, e.purpose(), choice, micros(at), null, false, false, null, version);
+                Ev ev = new Ev(s, seq++, e.purpose(), choice, micros(at), micros(now), null, false, false, null,
+                        version);
                 matches(ev, e, Method.RIGHTS_REQUEST, Actor.SYSTEM);
                 model.add(ev);
             }
@@ -596,7 +720,8 @@ class ConsentDecisionPropertyTest {
         }
 
         void gpc(SubjectId s, Instant at) {
-            log.add("applyGpc(" + s + " @" + offset(at) + ")");
+            Instant now = clock.instant();
+            log.add("applyGpc(" + s + " @" + offset(at) + ") clock=" + offset(now));
             // the model's prediction, from the events visible to the subject now
             Policy policy = policyAt(at);
             Map<PurposeId, GpcOutcome.Effect> effects = new LinkedHashMap<>();
@@ -618,6 +743,22 @@ class ConsentDecisionPropertyTest {
                     mustRecord.put(p.id(), true);
                 } // same instant: which of the two came "since" the other is not stated
             }
+            if (at.isAfter(now.plus(TOLERANCE))) {
+                // refused if it has anything to record; when the model cannot say (a tie), either outcome fits
+                if (mustRecord.containsValue(true)) {
+                    expectRefusal("occurredAt", () -> service.applyGpc(s, Capture.by(Method.COOKIE_BANNER).at(at)));
+                    return;
+                }
+                if (mustRecord.size() < effects.size()) {
+                    try {
+                        GpcOutcome outcome = service.applyGpc(s, Capture.by(Method.COOKIE_BANNER).at(at));
+                        assertTrue(outcome.recorded().isEmpty(), this::where);
+                    } catch (InvalidValueException refusedAhead) {
+                        assertEquals("occurredAt", refusedAhead.field(), this::where);
+                    }
+                    return;
+                }
+            }
             GpcOutcome outcome = service.applyGpc(s, Capture.by(Method.COOKIE_BANNER).at(at));
             Map<PurposeId, GpcOutcome.Effect> actualEffects = new HashMap<>(outcome.effects());
             assertEquals(effects, actualEffects, () -> "GPC effects; " + where());
@@ -628,7 +769,7 @@ class ConsentDecisionPropertyTest {
                 Purpose p = policy.purpose(e.purpose());
                 assertTrue(p.saleOrSharing(), () -> "GPC touched " + e.purpose() + "; " + where());
                 Choice choice = p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
-                Ev ev = new Ev(s, seq++, e.purpose(), choice, micros(at), null, true, false, null,
+                Ev ev = new Ev(s, seq++, e.purpose(), choice, micros(at), micros(now), null, true, false, null,
                         p.consentVersion());
                 matches(ev, e, Method.GPC, Actor.SYSTEM);
                 model.add(ev);
@@ -650,6 +791,7 @@ class ConsentDecisionPropertyTest {
             assertEquals(ev.purpose, e.purpose(), msg);
             assertEquals(ev.choice, e.choice(), msg);
             assertEquals(ev.occurred, e.occurredAt(), msg);
+            assertEquals(ev.recorded, e.recordedAt(), msg);
             assertEquals(Optional.ofNullable(ev.expires), e.expiresAt(), msg);
             assertEquals(method, e.method(), msg);
             assertEquals(actor, e.actor(), msg);
@@ -772,6 +914,11 @@ class ConsentDecisionPropertyTest {
                     break;
                 }
             }
+            Model.State folded = model.fold(customer, p, lineage, at);
+            if (folded.explicit != null && folded.latestExplicit != folded.explicit && exp.restsOn().isPresent()
+                    && exp.restsOn().get().equals(folded.explicit.ref())) {
+                coverage.decidedByRecordingOrder++;
+            }
             if (exp.reason() != Reason.RESTRICTED && decided != null && decided.choice == Choice.GRANTED) {
                 Model.State st = model.fold(customer, p, lineage, at);
                 if (st.restriction != null && st.restriction.choice == Choice.RESTRICTED) {
@@ -784,12 +931,11 @@ class ConsentDecisionPropertyTest {
     // ------------------------------------------------------------------------------ minimal cases of bugs found
 
     /**
-     * Found by the property test (e.g. history seed -236352085762919565). The decision rules break a tie of
-     * occurred-at and sequence by subject id, so {@code check} lets the customer's opt-in stand; applyGpc
-     * sorts the same events by occurred-at and sequence only (then by store order: customer first, visitors
-     * after), so it takes the visitor's refusal as the latest explicit choice and reports the signal as
-     * ALREADY_REFUSED although the opt-in stands and overrides it. Only the reported effect is wrong; the
-     * recorded events and the decisions are right.
+     * Found by the property test (e.g. history seed -236352085762919565), when a tie of occurred-at and sequence was
+     * broken by subject id: {@code check} let the customer's opt-in stand while applyGpc, sorting the same events by
+     * occurred-at and sequence only, took the visitor's refusal as the latest explicit choice. Only the reported
+     * effect was wrong. Since then a refusal wins a tie with a grant outright (whatever the subject ids); the
+     * reported effect must still follow the decision.
      */
     @Test
     void gpcEffectFollowsTheDecisionTieBreak() {
@@ -804,13 +950,13 @@ class ConsentDecisionPropertyTest {
                     new ChoiceRecord(visitor, ShopPolicy.ADS, Choice.DENIED, Capture.by(Method.COOKIE_BANNER).at(t))));
 
             Decision before = service.check(customer, ShopPolicy.ADS);
-            assertEquals(Reason.GRANTED, before.reason(), before::explain); // ef#1 beats ed#1 on subject id
-            assertEquals(Optional.of(new EventRef(customer, 1)), before.restsOn());
+            assertEquals(Reason.DENIED, before.reason(), before::explain); // the refusal wins the tie
+            assertEquals(Optional.of(new EventRef(visitor, 1)), before.restsOn());
 
             GpcOutcome outcome = service.applyGpc(customer, Capture.by(Method.COOKIE_BANNER).at(t.plusSeconds(1)));
             Decision after = service.check(customer, ShopPolicy.ADS);
-            assertEquals(Reason.GRANTED, after.reason(), after::explain); // the opt-in stands, as reported below
-            assertEquals(GpcOutcome.Effect.OVERRIDDEN, outcome.effects().get(ShopPolicy.ADS),
+            assertEquals(Reason.DENIED, after.reason(), after::explain); // the refusal stands, as reported below
+            assertEquals(GpcOutcome.Effect.ALREADY_REFUSED, outcome.effects().get(ShopPolicy.ADS),
                     () -> "effects " + outcome.effects());
         }
     }

@@ -302,21 +302,37 @@ class ConsentServiceTest {
 
         @Test
         void lateArrivingEventsCountFromWhenTheyOccurred() {
-            // an offline app delivers a withdrawal made before the grant the web shop recorded
+            // an offline app delivers a grant made after a withdrawal the web shop recorded: it lands in its place
+            consents.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.UNSUBSCRIBE_LINK));
+            later();
+            consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.ACCOUNT_SETTINGS).at(START.plusSeconds(30)));
+            assertThat(reason(MARKETING_EMAIL)).isEqualTo(Reason.GRANTED);
+            assertThat(consents.check(alice, MARKETING_EMAIL, START.plusSeconds(29)).reason())
+                    .isEqualTo(Reason.WITHDRAWN);
+            assertThat(consents.verify(alice).intact()).isTrue();
+        }
+
+        @Test
+        void aLateWithdrawalMadeBeforeARecordedGrantStillOverrulesIt() {
+            // an offline app delivers a withdrawal made before the grant the web shop recorded: a refusal recorded
+            // after a grant beats it (fail closed); from when it was made, not before
             consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
             later();
             consents.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.ACCOUNT_SETTINGS).at(START.minusSeconds(3600)));
-            assertThat(reason(MARKETING_EMAIL)).isEqualTo(Reason.GRANTED);
+            assertThat(reason(MARKETING_EMAIL)).isEqualTo(Reason.WITHDRAWN);
             assertThat(consents.check(alice, MARKETING_EMAIL, START.minusSeconds(1)).reason()).isEqualTo(Reason.WITHDRAWN);
+            assertThat(consents.check(alice, MARKETING_EMAIL, START.minusSeconds(3601)).reason())
+                    .isEqualTo(Reason.NO_RECORD);
             assertThat(consents.verify(alice).intact()).isTrue();
         }
 
         @Test
         void futureDatedChoicesCountOnlyOnceTheirTimeComes() {
             consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
-            consents.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.API).at(START.plusSeconds(600)));
+            // within the default tolerance of 5 s ahead of the clock
+            consents.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.API).at(START.plusSeconds(4)));
             assertThat(reason(MARKETING_EMAIL)).isEqualTo(Reason.GRANTED);
-            clock.advance(Duration.ofSeconds(600));
+            clock.advance(Duration.ofSeconds(4));
             assertThat(reason(MARKETING_EMAIL)).isEqualTo(Reason.WITHDRAWN); // same cached ledger, later instant
         }
     }
@@ -511,11 +527,14 @@ class ConsentServiceTest {
                     .changeFeedPollInterval(Duration.ofMillis(20)).build()) {
                 a.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
                 assertThat(b.check(alice, MARKETING_EMAIL).allowed()).isTrue(); // cached on b
+                clock.advance(Duration.ofSeconds(1)); // a grant and a refusal at one instant: the refusal wins
                 a.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.UNSUBSCRIBE_LINK));
                 assertThat(b.checkFresh(alice, MARKETING_EMAIL).denied()).isTrue();
 
+                clock.advance(Duration.ofSeconds(1));
                 a.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
                 assertThat(b.checkFresh(alice, MARKETING_EMAIL).allowed()).isTrue(); // cached again on b
+                clock.advance(Duration.ofSeconds(1));
                 a.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.UNSUBSCRIBE_LINK));
                 long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
                 while (b.check(alice, MARKETING_EMAIL).allowed() && System.nanoTime() < deadline) {

@@ -4,12 +4,14 @@ import dev.consent.Decision;
 import dev.consent.Reason;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.EventRef;
+import dev.consent.ledger.SubjectId;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,19 +19,34 @@ import java.util.Optional;
  * Decides a purpose for a subject at an instant from the subject's {@link Ledger}. The rules, in order:
  *
  * <ol>
- *   <li>Only choices made at or before the instant count; the latest wins (occurred-at, then sequence).</li>
+ *   <li>Only choices made at or before the instant count (a withdrawal is effective from when it was made, GDPR
+ *       Art. 7(3)). Among them the latest wins: by occurred-at; at the same instant a refusal (denial, withdrawal,
+ *       objection) beats a grant, whatever their sequences or subjects; otherwise the later sequence, then the
+ *       subject id.</li>
+ *   <li>A refusal recorded after a grant beats it, whatever occurred-at the grant claims: a grant outranks a
+ *       refusal only if it was both made later and recorded later (in one chain: a higher sequence; across a
+ *       customer's and its linked visitors' chains: a later recorded-at). Why: a grant dated ahead (a phone with a
+ *       fast clock, a bad import) would otherwise overrule, once its date arrives, a withdrawal the subject really
+ *       made after it. The price, accepted because it fails closed: a genuine grant recorded before an older
+ *       withdrawal that reached the ledger late loses to it, until the subject grants again.</li>
  *   <li>A refusal (denial, withdrawal, objection) of a parent purpose covers its children; a parent's
  *       grant does not grant them.</li>
  *   <li>Explicit choices beat Global Privacy Control: a GPC opt-out only applies where no explicit
  *       choice exists.</li>
  *   <li>A legal obligation is allowed whatever else holds (GDPR Art. 17(3)(b), 18(2), 21).</li>
  *   <li>Restriction (Art. 18) stops everything else except vital interests, and except consent given
- *       after the restriction began (Art. 18(2): "with the data subject's consent").</li>
+ *       after the restriction began (Art. 18(2): "with the data subject's consent"): a grant made and recorded
+ *       after the restriction, as in rule 2.</li>
  *   <li>Contract and vital interests are otherwise allowed; legitimate interests and public task until
  *       the subject objects (Art. 21).</li>
  *   <li>Consent needs a grant from a subject of at least the minimum age (or a guardian, where the
- *       purpose accepts one), under the current consent version, not expired.</li>
+ *       purpose accepts one), under the purpose's current consent version (an older one needs re-consent; a
+ *       higher one, which the purpose does not have, fails closed the same way), not expired.</li>
  * </ol>
+ *
+ * <p>{@link #decide}, {@link #gpcState} and {@link #grantStands} pick the deciding explicit choice the same way, so
+ * that what applyGpc reports and what withdrawAll withdraws is what a check sees. Nothing here throws for any
+ * ledger: every instant is a microsecond count ({@link Ledger}).
  */
 public final class ConsentFold {
     private static final int NONE = -1;
@@ -45,6 +62,7 @@ public final class ConsentFold {
         int explicit = -1;
         int gpc = -1;
         int restriction = -1;
+        Refusals below = null;
         for (int i = ledger.size() - 1; i >= 0 && (explicit < 0 || restriction < 0); i--) {
             if (ledger.occurredMicros(i) > t) {
                 continue;
@@ -64,6 +82,12 @@ public final class ConsentFold {
                         gpc = i;
                     }
                 } else if (explicit < 0) {
+                    if (ledger.overtaken(i)) {
+                        below = below != null ? below : Refusals.below(ledger, lineage, i);
+                        if (below.overrule(ledger, i)) {
+                            continue; // a refusal recorded after this grant, made before it, decides instead
+                        }
+                    }
                     explicit = i;
                 }
             }
@@ -77,7 +101,8 @@ public final class ConsentFold {
         if (restricted && basis != LegalBasis.VITAL_INTERESTS) {
             boolean consentAfter = basis == LegalBasis.CONSENT && explicit >= 0
                     && ledger.choice(explicit) == Choice.GRANTED
-                    && ledger.occurredMicros(explicit) > ledger.occurredMicros(restriction);
+                    && ledger.occurredMicros(explicit) > ledger.occurredMicros(restriction)
+                    && ledger.recordedAfter(explicit, restriction);
             if (!consentAfter) {
                 return decision(Reason.RESTRICTED, purpose, ledger, restriction, at, policy);
             }
@@ -117,32 +142,51 @@ public final class ConsentFold {
     public static GpcState gpcState(Ledger ledger, Policy policy, PurposeId purposeId, Instant at) {
         List<Purpose> lineage = policy.lineage(purposeId);
         long t = Ledger.micros(at);
-        boolean gpcSeen = false;
-        for (int i = ledger.size() - 1; i >= 0; i--) {
+        int explicit = explicitChoice(ledger, lineage, t);
+        for (int i = ledger.size() - 1; i > explicit; i--) {
             Choice choice = ledger.choice(i);
-            if (ledger.occurredMicros(i) > t || choice.isRestriction()) {
+            if (ledger.occurredMicros(i) > t || choice.isRestriction() || !ledger.gpc(i)) {
                 continue;
             }
             int depth = depthOf(lineage, ledger, i);
-            if (depth < 0 || depth > 0 && !choice.isRefusal()) {
-                continue;
-            }
-            if (ledger.gpc(i)) {
-                gpcSeen = true;
-            } else {
-                return new GpcState(choice, gpcSeen);
+            if (depth == 0 || depth > 0 && choice.isRefusal()) {
+                return new GpcState(explicit < 0 ? null : ledger.choice(explicit), true);
             }
         }
-        return new GpcState(null, gpcSeen);
+        return new GpcState(explicit < 0 ? null : ledger.choice(explicit), false);
     }
 
     /**
-     * Whether a grant is the latest explicit choice for the purpose at {@code at}, whatever else (restriction,
-     * expiry, version, age) keeps it from allowing processing now: such a grant still needs withdrawing.
+     * Whether a grant of the purpose still needs withdrawing at {@code at}: whether the explicit choice that decides
+     * it at {@code at}, or at any later instant, is a grant (whatever else, restriction, expiry, version or age, keeps
+     * it from allowing processing now). A grant dated after {@code at} (within the recording tolerance, or stored
+     * before there was one) counts: a check would see it once its date arrives. A withdrawal recorded now beats
+     * every such grant (rule 2), so withdrawing where this says so leaves no grant any check can see.
      */
     public static boolean grantStands(Ledger ledger, Policy policy, PurposeId purposeId, Instant at) {
         List<Purpose> lineage = policy.lineage(purposeId);
         long t = Ledger.micros(at);
+        if (isGrant(ledger, explicitChoice(ledger, lineage, t))) {
+            return true;
+        }
+        // The decision changes only where a mark's occurred-at is reached, and if a grant decides at some later
+        // instant, it decides at its own occurred-at too: asking there is enough.
+        for (int i = ledger.size() - 1; i >= 0 && ledger.occurredMicros(i) > t; i--) {
+            if (ledger.choice(i) == Choice.GRANTED && !ledger.gpc(i) && depthOf(lineage, ledger, i) == 0
+                    && isGrant(ledger, explicitChoice(ledger, lineage, ledger.occurredMicros(i)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isGrant(Ledger ledger, int mark) {
+        return mark >= 0 && ledger.choice(mark) == Choice.GRANTED;
+    }
+
+    /** The mark of the explicit choice that decides the purpose at {@code t} (as {@link #decide} picks it), or -1. */
+    private static int explicitChoice(Ledger ledger, List<Purpose> lineage, long t) {
+        Refusals below = null;
         for (int i = ledger.size() - 1; i >= 0; i--) {
             Choice choice = ledger.choice(i);
             if (ledger.occurredMicros(i) > t || ledger.gpc(i) || choice.isRestriction()) {
@@ -150,10 +194,63 @@ public final class ConsentFold {
             }
             int depth = depthOf(lineage, ledger, i);
             if (depth == 0 || depth > 0 && choice.isRefusal()) {
-                return choice == Choice.GRANTED;
+                if (ledger.overtaken(i)) {
+                    below = below != null ? below : Refusals.below(ledger, lineage, i);
+                    if (below.overrule(ledger, i)) {
+                        continue;
+                    }
+                }
+                return i;
             }
         }
-        return false;
+        return -1;
+    }
+
+    /**
+     * The explicit refusals on a purpose's lineage sorted before a grant the scan reached, summarised per subject
+     * (highest sequence, highest recording rank). Built only for a grant {@link Ledger#overtaken flagged} as possibly
+     * overruled, once per scan: a scan that passes an overruled grant meets no refusal of the lineage before the next
+     * grant it considers (it would have stopped there), so the summary holds for that one too, and the scan stays
+     * linear in the ledger's size.
+     */
+    private static final class Refusals {
+        private final List<SubjectId> subjects = new ArrayList<>(2);
+        private final List<long[]> highest = new ArrayList<>(2);
+
+        static Refusals below(Ledger ledger, List<Purpose> lineage, int grant) {
+            Refusals r = new Refusals();
+            for (int k = grant - 1; k >= 0; k--) {
+                if (ledger.choice(k).isRefusal() && !ledger.gpc(k) && depthOf(lineage, ledger, k) >= 0) {
+                    SubjectId s = ledger.subject(k);
+                    int j = r.subjects.indexOf(s);
+                    if (j < 0) {
+                        r.subjects.add(s);
+                        r.highest.add(new long[] {ledger.sequence(k), ledger.recordingRank(k)});
+                    } else {
+                        long[] h = r.highest.get(j);
+                        h[0] = Math.max(h[0], ledger.sequence(k));
+                        h[1] = Math.max(h[1], ledger.recordingRank(k));
+                    }
+                }
+            }
+            return r;
+        }
+
+        /** Whether one of these refusals was not recorded before the grant {@code g}, and so beats it. */
+        boolean overrule(Ledger ledger, int g) {
+            if (ledger.choice(g) != Choice.GRANTED) {
+                return false;
+            }
+            SubjectId s = ledger.subject(g);
+            for (int j = 0; j < subjects.size(); j++) {
+                long[] h = highest.get(j);
+                boolean own = subjects.get(j).equals(s);
+                if (own ? h[0] > ledger.sequence(g) : h[1] >= ledger.recordingRank(g)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private static Decision decideConsent(Purpose purpose, Ledger ledger, int explicit, int gpc, long t, Instant at,
@@ -178,7 +275,7 @@ public final class ConsentFold {
                 return decision(Reason.UNDER_AGE, purpose, ledger, explicit, at, policy);
             }
         }
-        if (ledger.consentVersion(explicit) < purpose.consentVersion()) {
+        if (ledger.consentVersion(explicit) != purpose.consentVersion()) {
             return decision(Reason.RECONSENT_REQUIRED, purpose, ledger, explicit, at, policy);
         }
         if (ledger.expiresMicros(explicit) <= t) {

@@ -8,7 +8,6 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.policy.PurposeId;
 
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -20,8 +19,9 @@ import java.util.Map;
 
 /**
  * The compact, immutable form of a subject's decision events that the cache holds: only what a decision
- * needs, sorted by when the choice was made (occurred-at, then sequence, then subject for merged visitor
- * chains).
+ * needs, sorted by when the choice was made (occurred-at; at the same instant every grant before every other
+ * choice, so that a refusal made at the same instant comes later and wins; then sequence, then subject for
+ * merged visitor chains).
  *
  * <p>The layout is flat on purpose. A cached check reads one ledger of a million, so every object it
  * dereferences is a likely cache miss; one object per event (with its own purpose id, string and byte array)
@@ -29,6 +29,17 @@ import java.util.Map;
  * {@value #WORDS} longs each in one array, and a mark names its purpose by an index into a {@link PurposeTable}
  * that all ledgers of a service share (and that therefore stays in the CPU's cache). The subject of a mark is
  * the ledger's owner unless a linked visitor's chain was merged in.
+ *
+ * <p>When each choice was <em>recorded</em> is kept as a rank in otherwise unused bits rather than as an instant
+ * (which would take a fifth word per mark): marks recorded at the same instant share a rank, later ones have higher
+ * ranks. With the sequence (which orders one chain's marks exactly) it says whether a refusal was recorded after a
+ * grant; a flag per grant says whether any refusal sorted before it might have been, so that the fold only looks
+ * when one might ({@link ConsentFold}).
+ *
+ * <p>Every instant, stored or asked about, maps to a microsecond count since 1970 without overflow: instants
+ * beyond the {@code long} range of microseconds (about 292,000 years either way, only reachable by a store that
+ * kept an event no service would record, see {@link dev.consent.ledger.LedgerInstants}) saturate to its ends, which
+ * keeps their order against every instant a decision can be asked about.
  */
 public final class Ledger {
     static final int WORDS = 4;
@@ -38,12 +49,23 @@ public final class Ledger {
     private static final long SEQUENCE_MASK = (1L << 40) - 1;
     private static final int VERSION_MAX = (1 << 24) - 1;
     private static final int AGE_MAX = 254;
-    private static final Comparator<ChoiceFact> ORDER = Comparator
+    /** Whole seconds whose microseconds, plus a second's worth, still fit a long. */
+    private static final long MAX_SECONDS = Long.MAX_VALUE / 1_000_000L - 1;
+    private static final long OVERTAKEN = 1L << 22;
+    /**
+     * Decision order: occurred-at; at the same microsecond grants first (a refusal made at the same instant as a
+     * grant outranks it, whatever their sequences or subjects); then sequence; then subject id.
+     */
+    static final Comparator<ChoiceFact> ORDER = Comparator
             .comparingLong((ChoiceFact e) -> micros(e.occurredAt()))
+            .thenComparingInt((ChoiceFact e) -> e.choice() == Choice.GRANTED ? 0 : 1)
             .thenComparingLong(ChoiceFact::sequence).thenComparing(e -> e.subject().value());
 
     private final SubjectId owner;
-    /** Per mark: occurred-at micros; expiry micros; sequence and consent version; purpose index, choice, flags, age. */
+    /**
+     * Per mark: occurred-at micros; expiry micros; sequence (40 bits) and consent version (24 bits); purpose index
+     * (16 bits), choice (4), GPC (bit 20), guardian (21), overtaken (22), age (bits 24-31), recording rank (32-63).
+     */
     private final long[] words;
     private final PurposeTable purposes;
     /** The subject of each mark where some are not the owner's (merged visitor chains); otherwise null. */
@@ -152,6 +174,7 @@ public final class Ledger {
         Arrays.sort(sorted, ORDER);
         PurposeTable purposes = table.covering(sorted);
         int n = sorted.length;
+        long[] ranks = recordingRanks(sorted);
         long[] words = new long[n * WORDS];
         SubjectId[] subjects = null;
         for (int i = 0; i < n; i++) {
@@ -163,12 +186,13 @@ public final class Ledger {
                 }
                 subjects[i] = e.subject();
             }
-            if (e.sequence() > SEQUENCE_MASK) {
-                // the subject is not named: exception messages carry no personal data
-                throw new IllegalStateException("sequence " + e.sequence() + " of a chain exceeds 2^40");
+            if (e.sequence() < 1 || e.sequence() > SEQUENCE_MASK) { // ChoiceFact refuses these; a second line
+                throw new InvalidValueException("sequence", e.sequence(),
+                        "must be between 1 and 2^40 - 1, the most events one chain holds");
             }
-            // A consent version beyond 2^24 is stored as 2^24-1: lower than the purpose's, so it fails closed.
-            long version = Math.min(e.consentVersion(), VERSION_MAX);
+            // A consent version beyond 2^24-1 is stored as 2^24-1 and one below 1 as 0: neither is a version a
+            // purpose has (Purpose caps them at 2^24-1), so such a grant fails closed (RECONSENT_REQUIRED).
+            long version = Math.max(0, Math.min(e.consentVersion(), VERSION_MAX));
             // Ages above 254 are stored as 254, above every minimum age a policy may set (at most 120).
             long age = e.declaredAge().isPresent() ? Math.min(Math.max(e.declaredAge().getAsInt(), 0), AGE_MAX) + 1 : 0;
             long purpose = purposes.index.get(e.purpose());
@@ -178,17 +202,89 @@ public final class Ledger {
             words[w + 2] = e.sequence() | version << 40;
             words[w + 3] = purpose | (long) e.choice().ordinal() << 16
                     | (e.gpc() ? 1L << 20 : 0) | (e.guardian() ? 1L << 21 : 0)
-                    | age << 24;
+                    | age << 24 | ranks[i] << 32;
         }
+        markOvertaken(sorted, ranks, words);
         return new Ledger(owner, words, purposes, subjects);
+    }
+
+    /**
+     * The recording rank of each mark: equal for marks recorded at the same microsecond, higher for later ones.
+     * At most n distinct values, so it fits the 32 bits it is given (a Java array holds fewer than 2^31 marks).
+     */
+    private static long[] recordingRanks(ChoiceFact[] sorted) {
+        int n = sorted.length;
+        long[] recorded = new long[n];
+        for (int i = 0; i < n; i++) {
+            recorded[i] = micros(sorted[i].recordedAt());
+        }
+        long[] distinct = recorded.clone();
+        Arrays.sort(distinct);
+        int d = 0;
+        for (int i = 0; i < n; i++) {
+            if (i == 0 || distinct[i] != distinct[d - 1]) {
+                distinct[d++] = distinct[i];
+            }
+        }
+        long[] ranks = new long[n];
+        for (int i = 0; i < n; i++) {
+            ranks[i] = Arrays.binarySearch(distinct, 0, d, recorded[i]);
+        }
+        return ranks;
+    }
+
+    /**
+     * Flags each explicit grant that an explicit refusal sorted before it (made earlier or at the same instant) may
+     * overrule because it was not recorded before the grant: of the grant's own chain, a higher sequence; of another
+     * chain, a recording rank not lower. Whatever the purposes: the fold checks the purposes when a flag is set.
+     */
+    private static void markOvertaken(ChoiceFact[] sorted, long[] ranks, long[] words) {
+        // per subject seen so far: the highest sequence and rank of its explicit refusals (few subjects per ledger)
+        List<SubjectId> seen = new ArrayList<>(2);
+        List<long[]> highest = new ArrayList<>(2);
+        for (int i = 0; i < sorted.length; i++) {
+            ChoiceFact e = sorted[i];
+            if (e.choice() == Choice.GRANTED && !e.gpc()) {
+                for (int k = 0; k < seen.size(); k++) {
+                    long[] h = highest.get(k);
+                    boolean own = seen.get(k).equals(e.subject());
+                    if (own ? h[0] > e.sequence() : h[1] >= ranks[i]) {
+                        words[i * WORDS + 3] |= OVERTAKEN;
+                        break;
+                    }
+                }
+            } else if (e.choice().isRefusal() && !e.gpc()) {
+                int k = seen.indexOf(e.subject());
+                if (k < 0) {
+                    seen.add(e.subject());
+                    highest.add(new long[] {e.sequence(), ranks[i]});
+                } else {
+                    long[] h = highest.get(k);
+                    h[0] = Math.max(h[0], e.sequence());
+                    h[1] = Math.max(h[1], ranks[i]);
+                }
+            }
+        }
     }
 
     public int size() {
         return words.length / WORDS;
     }
 
+    /**
+     * Microseconds since 1970, saturated to the {@code long} range. Not {@code ChronoUnit.MICROS.between}: that
+     * counts nanoseconds first and overflows after 2262-04-11, which made every check of a subject with a choice or
+     * expiry after it throw {@link ArithmeticException}.
+     */
     static long micros(Instant t) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+        long seconds = t.getEpochSecond();
+        if (seconds > MAX_SECONDS) {
+            return Long.MAX_VALUE;
+        }
+        if (seconds < -MAX_SECONDS) {
+            return Long.MIN_VALUE;
+        }
+        return seconds * 1_000_000L + t.getNano() / 1_000;
     }
 
     long occurredMicros(int i) {
@@ -217,6 +313,27 @@ public final class Ledger {
 
     boolean gpc(int i) {
         return (words[i * WORDS + 3] & 1L << 20) != 0;
+    }
+
+    /** Whether an explicit refusal sorted before this grant may have been recorded after it. */
+    boolean overtaken(int i) {
+        return (words[i * WORDS + 3] & OVERTAKEN) != 0;
+    }
+
+    /** The mark's recording rank: equal for marks recorded at the same instant, higher for later ones. */
+    long recordingRank(int i) {
+        return words[i * WORDS + 3] >>> 32;
+    }
+
+    /**
+     * Whether mark {@code a} was recorded strictly after mark {@code b}: in one chain, a higher sequence (the chain's
+     * own order, whatever the clocks said); across chains, a later recorded-at.
+     */
+    boolean recordedAfter(int a, int b) {
+        if (subject(a).equals(subject(b))) {
+            return sequence(a) > sequence(b);
+        }
+        return recordingRank(a) > recordingRank(b);
     }
 
     boolean guardian(int i) {

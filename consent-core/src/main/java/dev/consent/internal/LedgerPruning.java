@@ -1,5 +1,6 @@
 package dev.consent.internal;
 
+import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Method;
 import dev.consent.policy.Policy;
@@ -18,7 +19,9 @@ import java.util.Optional;
  *
  * <p>An event is superseded for a purpose once a later event takes its place in {@link ConsentFold}'s choice
  * for that purpose: a later explicit choice for an explicit one, a later restriction event for a restriction,
- * any explicit choice for a GPC signal. It matters to every purpose beneath the one it names if it is a
+ * any explicit choice for a GPC signal. "Later" is the fold's order (occurred-at; at the same instant a refusal
+ * after a grant; then sequence), except that a grant recorded before a refusal never supersedes it, and a refusal
+ * recorded after a grant supersedes it from the grant's own occurred-at (the fold's rule 2). It matters to every purpose beneath the one it names if it is a
  * refusal or a restriction. It may go when it is superseded for every purpose it matters to, and the last of
  * those supersessions lies {@code keep} in the past.
  */
@@ -32,7 +35,10 @@ public final class LedgerPruning {
 
     public static Optional<Prefix> prunablePrefix(List<ConsentEvent> chain, Policy policy, Instant now, Period keep) {
         List<ConsentEvent> byOccurrence = new ArrayList<>(chain);
-        byOccurrence.sort(Comparator.comparing(ConsentEvent::occurredAt).thenComparingLong(ConsentEvent::sequence));
+        // the fold's order (Ledger.ORDER): at the same instant a refusal comes after a grant
+        byOccurrence.sort(Comparator.comparing(ConsentEvent::occurredAt)
+                .thenComparingInt((ConsentEvent e) -> e.choice() == Choice.GRANTED ? 0 : 1)
+                .thenComparingLong(ConsentEvent::sequence));
         Instant limit = now.atZone(policy.zone()).minus(keep).toInstant();
         Prefix prefix = null;
         Instant horizon = Instant.MIN;
@@ -75,8 +81,15 @@ public final class LedgerPruning {
                         when = f.occurredAt();
                     }
                 } else if (e.method() != Method.GPC) {
-                    if (after && !f.choice().isRestriction() && f.method() != Method.GPC) {
+                    if (after && !f.choice().isRestriction() && f.method() != Method.GPC
+                            && !(f.choice() == Choice.GRANTED && e.choice().isRefusal()
+                                    && f.sequence() < e.sequence())) {
                         when = f.occurredAt();
+                    } else if (!after && e.choice() == Choice.GRANTED && f.choice().isRefusal()
+                            && f.method() != Method.GPC && f.sequence() > e.sequence()) {
+                        // a refusal recorded after this grant, made before it: the grant never decides once both
+                        // count, i.e. from its own occurred-at
+                        when = e.occurredAt();
                     }
                 } else if (!f.choice().isRestriction() && (f.method() != Method.GPC || after)) {
                     // a GPC signal stops mattering once any explicit choice exists, or a later signal repeats it

@@ -1,5 +1,6 @@
 package dev.consent.ledger;
 
+import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
 
 import java.time.Instant;
@@ -13,6 +14,10 @@ import java.util.OptionalInt;
  *
  * <p>Defaults: the subject acted, now, no evidence, a fresh random event id, the purpose's current
  * consent version, and the expiry given by the purpose's consent lifetime.
+ *
+ * <p>An occurred-at and an expiry must lie within {@link LedgerInstants} (1970 to the end of 9999); a consent
+ * version must be 1 or more. Whether they fit the purpose (the version is one the policy has, the occurred-at is
+ * not later than the time of recording plus the service's tolerance) is checked when the choice is recorded.
  */
 public record Capture(Method method, Actor actor, Evidence evidence, Optional<Instant> occurredAt,
         OptionalInt declaredAge, Optional<EventId> eventId, OptionalInt consentVersion, Optional<Instant> expiresAt) {
@@ -22,10 +27,15 @@ public record Capture(Method method, Actor actor, Evidence evidence, Optional<In
         Checks.required("actor", actor);
         Checks.required("evidence", evidence);
         Checks.required("occurredAt", occurredAt);
+        occurredAt.ifPresent(t -> LedgerInstants.require("occurredAt", t));
         Checks.required("declaredAge", declaredAge);
         Checks.required("eventId", eventId);
         Checks.required("consentVersion", consentVersion);
+        if (consentVersion.isPresent() && consentVersion.getAsInt() < 1) {
+            throw new InvalidValueException("consentVersion", consentVersion.getAsInt(), "must be 1 or more");
+        }
         Checks.required("expiresAt", expiresAt);
+        expiresAt.ifPresent(t -> LedgerInstants.require("expiresAt", t));
     }
 
     /** A choice the subject made now through {@code method}, with no evidence yet. */
@@ -42,8 +52,14 @@ public record Capture(Method method, Actor actor, Evidence evidence, Optional<In
         return new Capture(method, actor, evidence, occurredAt, declaredAge, eventId, consentVersion, expiresAt);
     }
 
+    /**
+     * This capture, made at {@code when}.
+     *
+     * @throws dev.consent.InvalidValueException when {@code when} is null or outside {@link LedgerInstants}
+     */
     public Capture at(Instant when) {
-        return new Capture(method, actor, evidence, Optional.of(when), declaredAge, eventId, consentVersion, expiresAt);
+        return new Capture(method, actor, evidence, Optional.of(Checks.required("occurredAt", when)), declaredAge,
+                eventId, consentVersion, expiresAt);
     }
 
     public Capture withDeclaredAge(int age) {
@@ -51,18 +67,32 @@ public record Capture(Method method, Actor actor, Evidence evidence, Optional<In
     }
 
     public Capture withEventId(EventId id) {
-        return new Capture(method, actor, evidence, occurredAt, declaredAge, Optional.of(id), consentVersion, expiresAt);
+        return new Capture(method, actor, evidence, occurredAt, declaredAge, Optional.of(Checks.required("eventId", id)),
+                consentVersion, expiresAt);
     }
 
     public Capture withEventId(String id) {
         return withEventId(EventId.of(id));
     }
 
+    /**
+     * This capture, under consent version {@code version} of the purpose (the version of the notice the subject saw).
+     * When recorded it must be one the purpose has had: between 1 and its current version in the policy in force at
+     * occurred-at.
+     *
+     * @throws dev.consent.InvalidValueException when {@code version} is below 1
+     */
     public Capture withConsentVersion(int version) {
         return new Capture(method, actor, evidence, occurredAt, declaredAge, eventId, OptionalInt.of(version), expiresAt);
     }
 
+    /**
+     * This capture, lapsing at {@code expiry} (a grant only).
+     *
+     * @throws dev.consent.InvalidValueException when {@code expiry} is null or outside {@link LedgerInstants}
+     */
     public Capture expiringAt(Instant expiry) {
-        return new Capture(method, actor, evidence, occurredAt, declaredAge, eventId, consentVersion, Optional.of(expiry));
+        return new Capture(method, actor, evidence, occurredAt, declaredAge, eventId, consentVersion,
+                Optional.of(Checks.required("expiresAt", expiry)));
     }
 }

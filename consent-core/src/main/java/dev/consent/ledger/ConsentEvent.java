@@ -13,15 +13,22 @@ import java.util.OptionalInt;
  * with its evidence, its place in its subject's chain ({@code sequence}, 1-based, no gaps) and the
  * SHA-256 hash that links it to the previous event (see {@link ConsentChain}). Events are never
  * updated or deleted by normal operation; a later event supersedes an earlier one.
+ *
+ * <p>A chain holds at most {@link #MAX_SEQUENCE} events. Instants are not range-checked here, so that events
+ * stored before {@link LedgerInstants} was enforced still read back; new events are ({@link NewConsentEvent}).
  */
 public record ConsentEvent(EventId id, SubjectId subject, long sequence, PurposeId purpose, int consentVersion,
         String policyVersion, Choice choice, Instant occurredAt, Instant recordedAt, Optional<Instant> expiresAt,
         Method method, Actor actor, OptionalInt declaredAge, Evidence evidence, String previousHash, String hash) {
 
+    /**
+     * The most events one subject's chain holds: 2^40 - 1 (1,099,511,627,775), the sequence numbers the decision
+     * cache packs into 40 bits. At one event per millisecond a chain would take 34 years to reach it.
+     */
+    public static final long MAX_SEQUENCE = (1L << 40) - 1;
+
     public ConsentEvent {
-        if (sequence < 1) {
-            throw new InvalidValueException("sequence", sequence, "must be 1 or more");
-        }
+        checkSequence(sequence);
         if (!Checks.isSha256Hex(previousHash)) {
             throw new InvalidValueException("previousHash", previousHash, "must be 64 lower-case hex digits");
         }
@@ -32,6 +39,14 @@ public record ConsentEvent(EventId id, SubjectId subject, long sequence, Purpose
         micros("recordedAt", recordedAt);
         if (expiresAt != null) {
             expiresAt.ifPresent(t -> micros("expiresAt", t));
+        }
+    }
+
+    /** A sequence number in 1..{@link #MAX_SEQUENCE}, or an {@link InvalidValueException} naming {@code sequence}. */
+    static void checkSequence(long sequence) {
+        if (sequence < 1 || sequence > MAX_SEQUENCE) {
+            throw new InvalidValueException("sequence", sequence,
+                    "must be between 1 and " + MAX_SEQUENCE + " (2^40 - 1), the most events one chain holds");
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.OptionalInt;
 /**
  * A consent event before it joins its subject's chain: everything the event says, without its
  * sequence and hashes. Instants are truncated to microseconds, the precision every supported database
- * keeps, so that an event reads back exactly as it was hashed.
+ * keeps, so that an event reads back exactly as it was hashed. Every instant must lie within
+ * {@link LedgerInstants} (1970 to the end of 9999), which every store holds exactly.
  *
  * @param consentVersion the purpose's consent version the subject was shown
  * @param policyVersion the version of the policy in force when the choice was made
@@ -34,9 +35,10 @@ public record NewConsentEvent(EventId id, SubjectId subject, PurposeId purpose, 
         }
         Checks.text("policyVersion", policyVersion, 50);
         Checks.required("choice", choice);
-        occurredAt = micros(Checks.required("occurredAt", occurredAt));
-        recordedAt = micros(Checks.required("recordedAt", recordedAt));
+        occurredAt = LedgerInstants.require("occurredAt", micros(Checks.required("occurredAt", occurredAt)));
+        recordedAt = LedgerInstants.require("recordedAt", micros(Checks.required("recordedAt", recordedAt)));
         expiresAt = Checks.required("expiresAt", expiresAt).map(NewConsentEvent::micros);
+        expiresAt.ifPresent(t -> LedgerInstants.require("expiresAt", t));
         Checks.required("method", method);
         Checks.required("actor", actor);
         Checks.required("declaredAge", declaredAge);

@@ -311,7 +311,7 @@ public final class PolicyJson {
             Mechanism mechanism = f.enumValue(node, at, "mechanism", false, Mechanism.class);
             Set<CategoryId> categories = f.list(node, at, "categories", true, PolicyLimits.MAX_CATEGORIES, CATEGORIES,
                     CategoryId::of);
-            Integer version1 = f.integer(node, at, "consentVersion", false, 1, Integer.MAX_VALUE);
+            Integer version1 = f.integer(node, at, "consentVersion", false, 1, Purpose.MAX_CONSENT_VERSION);
             Period lifetime = f.period(node, at, "consentLifetime");
             Integer minimumAge = f.integer(node, at, "minimumAge", false, 1, 120);
             boolean guardian = f.bool(node, at, "guardianConsent", true);

@@ -21,7 +21,8 @@ import java.util.Set;
  *
  * @param categories the data categories the purpose uses, in the order given
  * @param consentVersion bumped on a material change of the purpose; grants under an older version
- *     answer {@code RECONSENT_REQUIRED} (GDPR Art. 7 and EDPB Guidelines 05/2020, para. 110)
+ *     answer {@code RECONSENT_REQUIRED} (GDPR Art. 7 and EDPB Guidelines 05/2020, para. 110); between 1 and
+ *     {@link #MAX_CONSENT_VERSION}
  * @param consentLifetime how long a grant stays valid, counted from when it was given
  * @param minimumAge below this declared age the subject's own grant does not count (GDPR Art. 8)
  * @param guardianConsent whether a guardian's grant counts for a subject under {@code minimumAge}
@@ -32,6 +33,12 @@ import java.util.Set;
 public record Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
         Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
         boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing) {
+
+    /**
+     * The highest consent version a purpose can have: 2^24 - 1 (16,777,215), what the decision cache packs into 24
+     * bits. A date written as a number (20250101) is beyond it: count versions up from 1.
+     */
+    public static final int MAX_CONSENT_VERSION = (1 << 24) - 1;
 
     public Purpose {
         Checks.required("purpose.id", id);
@@ -44,8 +51,9 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         if (categories.isEmpty()) {
             throw new InvalidValueException("purpose.categories", "[]", "must name at least one data category");
         }
-        if (consentVersion < 1) {
-            throw new InvalidValueException("purpose.consentVersion", consentVersion, "must be 1 or more");
+        if (consentVersion < 1 || consentVersion > MAX_CONSENT_VERSION) {
+            throw new InvalidValueException("purpose.consentVersion", consentVersion,
+                    "must be between 1 and " + MAX_CONSENT_VERSION + " (2^24 - 1, what the decision cache holds)");
         }
         Checks.required("purpose.consentLifetime", consentLifetime);
         consentLifetime.ifPresent(p -> {

@@ -42,6 +42,12 @@ public interface ConsentStore {
      * heads, or any event id is already stored, nothing is written and the result says which. On success
      * the change feed gains an entry for every subject appended to, and for the customer each linked
      * visitor belongs to.
+     *
+     * <p>Every instant in {@link dev.consent.ledger.LedgerInstants} is stored exactly and read back as appended.
+     *
+     * @throws dev.consent.InvalidValueException when an event breaks a rule of
+     *         {@link dev.consent.ledger.NewConsentEvent} (an instant outside {@code LedgerInstants}, among others);
+     *         nothing is written
      */
     AppendResult append(List<ConsentEvent> events);
 
@@ -200,7 +206,8 @@ public interface ConsentStore {
 
         public static AppendResult conflict(Set<SubjectId> heads, Set<EventId> ids) {
             if (heads.isEmpty() && ids.isEmpty()) {
-                throw new IllegalArgumentException("a conflict names at least one head or event id");
+                throw new dev.consent.InvalidValueException("conflict", "none",
+                        "names at least one head or event id");
             }
             return new AppendResult(false, Set.of(), heads, ids);
         }

@@ -132,6 +132,11 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
     }
 
     private AppendResult appendLocked(List<ConsentEvent> events) {
+        for (ConsentEvent e : events) {
+            // every rule of a new event (instants within LedgerInstants, text lengths, expiry), as JdbcStore checks
+            // them: an event no service could have written is refused whole, as an invalid value
+            e.content();
+        }
         synchronized (writeLock) {
             Set<SubjectId> conflicts = new LinkedHashSet<>();
             Set<EventId> duplicates = new LinkedHashSet<>();
@@ -713,7 +718,9 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
                 return false;
             }
             if (stored != null && !stored.subject().equals(request.subject())) {
-                throw new IllegalArgumentException("a request never changes subject");
+                // the subject is not quoted: it is personal data (as JdbcStore)
+                throw new dev.consent.InvalidValueException("request.subject", request.id(),
+                        "names another subject than the stored request; a request never changes subject");
             }
             requests.put(request.id(), request);
             return true;

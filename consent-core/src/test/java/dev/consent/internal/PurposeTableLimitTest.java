@@ -34,8 +34,9 @@ class PurposeTableLimitTest {
     }
 
     private static ChoiceFact granted(long sequence, PurposeId purpose) {
-        return new ChoiceFact(SUBJECT, sequence, purpose, Choice.GRANTED, Instant.parse("2025-01-01T00:00:00Z")
-                .plusSeconds(sequence), Optional.empty(), 1, OptionalInt.empty(), false, false);
+        Instant at = Instant.parse("2025-01-01T00:00:00Z").plusSeconds(sequence);
+        return new ChoiceFact(SUBJECT, sequence, purpose, Choice.GRANTED, at, at, Optional.empty(), 1,
+                OptionalInt.empty(), false, false);
     }
 
     @Test

@@ -208,7 +208,7 @@ class PolicyJsonTest {
                 Case.line("string for a boolean", with("$.purposes[2].saleOrSharing", "\"yes\""),
                         "$.purposes[2].saleOrSharing: \"yes\" must be true or false"),
                 Case.line("string for a number", with("$.purposes[1].consentVersion", "\"3\""),
-                        "$.purposes[1].consentVersion: \"3\" must be a whole number between 1 and 2147483647"),
+                        "$.purposes[1].consentVersion: \"3\" must be a whole number between 1 and 16777215"),
                 Case.line("object for an array of ids", with("$.purposes[0].categories", "{}"),
                         "$.purposes[0].categories: an object must be an array of strings"),
                 Case.line("object for the purposes array", with("$.purposes", "{}"),
@@ -282,7 +282,9 @@ class PolicyJsonTest {
                         "$.purposes[3].minimumAge: 16 is only enforced for a purpose on legal basis CONSENT "
                                 + "(GDPR Art. 8), not LEGITIMATE_INTERESTS"),
                 Case.line("consentVersion 0", with("$.purposes[1].consentVersion", "0"),
-                        "$.purposes[1].consentVersion: 0 must be between 1 and 2147483647"),
+                        "$.purposes[1].consentVersion: 0 must be between 1 and 16777215"),
+                Case.line("consentVersion as a date", with("$.purposes[1].consentVersion", "20250101"),
+                        "$.purposes[1].consentVersion: 20250101 must be between 1 and 16777215"),
                 Case.line("saleOrSharing on CONTRACT", with("$.purposes[4].saleOrSharing", "true"),
                         "$.purposes[4].saleOrSharing: true needs legal basis CONSENT or LEGITIMATE_INTERESTS, "
                                 + "so that an opt-out can apply, not CONTRACT"),

@@ -82,7 +82,7 @@ class SubjectExportTest {
         List<ChoiceRecord> many = new ArrayList<>();
         for (int i = 0; i < 1_200; i++) {
             many.add(new ChoiceRecord(alice, PurposeId.of("marketing.email"), i % 2 == 0 ? Choice.GRANTED : Choice.WITHDRAWN,
-                    Capture.by(Method.ACCOUNT_SETTINGS).at(clock.instant().plusSeconds(i)).withEvidence(Evidence.builder()
+                    Capture.by(Method.ACCOUNT_SETTINGS).at(clock.instant().minusSeconds(1_200 - i)).withEvidence(Evidence.builder()
                             .notice("settings-v2", "Newsletter \"weekly\"").locale("he-IL").userAgent("App/1 \u202e")
                             .ip("2001:db8::1").build())));
         }

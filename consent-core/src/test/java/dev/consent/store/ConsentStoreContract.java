@@ -13,6 +13,7 @@ import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
+import dev.consent.ledger.LedgerInstants;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
@@ -741,6 +742,135 @@ public abstract class ConsentStoreContract {
             assertThat(total).isEqualTo((long) threads * perThread * 2);
             assertThat(returned).hasSize(threads * perThread * 2);
             assertThat(returned).allMatch(e -> stored.contains(e.id()));
+        }
+    }
+
+    // ------------------------------------------------------------------ issue 12: decisions never fail open
+
+    @Test
+    void instantsAtTheEndsOfTheLedgerRangeReadBackExactly() {
+        // 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z, the second a common way of writing "never"
+        NewConsentEvent earliest = new NewConsentEvent(EventId.of("range-1"), SubjectId.of("ranges"),
+                ShopPolicy.MARKETING_EMAIL, 1, "1", Choice.GRANTED, LedgerInstants.MIN, LedgerInstants.MIN,
+                Optional.of(LedgerInstants.MAX), Method.IMPORT, Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE);
+        NewConsentEvent latest = new NewConsentEvent(EventId.of("range-2"), SubjectId.of("ranges"),
+                ShopPolicy.MARKETING_SMS, 1, "1", Choice.WITHDRAWN, LedgerInstants.MAX, LedgerInstants.MAX,
+                Optional.empty(), Method.IMPORT, Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE);
+        NewConsentEvent nanosOverflow = new NewConsentEvent(EventId.of("range-3"), SubjectId.of("ranges"),
+                ShopPolicy.ADS, 1, "1", Choice.GRANTED, Instant.parse("2262-04-11T23:47:16.854776Z"),
+                Instant.parse("2262-04-11T23:47:16.854776Z"), Optional.of(Instant.parse("2300-01-01T00:00:00Z")),
+                Method.IMPORT, Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE);
+        List<ConsentEvent> events = chain(List.of(earliest, latest, nanosOverflow), 1, ConsentChain.GENESIS);
+        assertThat(store.append(events).appended()).isTrue();
+
+        SubjectId s = SubjectId.of("ranges");
+        assertThat(store.events(s, 0, 10)).containsExactlyElementsOf(events);
+        assertThat(store.findEvents(List.of(EventId.of("range-1"), EventId.of("range-2"))).values())
+                .containsExactlyInAnyOrder(events.get(0), events.get(1));
+        assertThat(store.decisionEvents(List.of(s)).get(s)).containsExactlyInAnyOrderElementsOf(events);
+        assertThat(store.decisionFacts(List.of(s)).get(s))
+                .containsExactlyInAnyOrderElementsOf(events.stream().map(ChoiceFact::of).toList());
+        assertThat(ConsentChain.verify(s, store.events(s, 0, 10).iterator(),
+                Optional.of(store.heads(List.of(s)).get(s))).intact()).isTrue();
+    }
+
+    @Test
+    void anEventOutsideTheLedgerRangeIsRefusedWhole() {
+        ConsentEvent valid = chain(List.of(draft("out-of-range", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1,
+                ConsentChain.GENESIS).get(0);
+        ConsentEvent beforeEpoch = new ConsentEvent(valid.id(), valid.subject(), 1, valid.purpose(), 1, "1",
+                Choice.GRANTED, Instant.parse("1969-12-31T23:59:59.999999Z"), T0, Optional.empty(), Method.IMPORT,
+                Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE, ConsentChain.GENESIS, valid.hash());
+        ConsentEvent afterYear9999 = new ConsentEvent(EventId.of("out-2"), SubjectId.of("out-of-range-2"), 1,
+                valid.purpose(), 1, "1", Choice.GRANTED, T0, T0, Optional.of(Instant.parse("+10000-01-01T00:00:00Z")),
+                Method.IMPORT, Actor.SUBJECT, OptionalInt.empty(), Evidence.NONE, ConsentChain.GENESIS, valid.hash());
+        ConsentEvent ok = chain(List.of(draft("in-range", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1,
+                ConsentChain.GENESIS).get(0);
+
+        assertThatThrownBy(() -> store.append(List.of(ok, beforeEpoch)))
+                .isInstanceOfSatisfying(dev.consent.InvalidValueException.class,
+                        e -> assertThat(e.field()).isEqualTo("occurredAt"));
+        assertThatThrownBy(() -> store.append(List.of(afterYear9999, ok)))
+                .isInstanceOfSatisfying(dev.consent.InvalidValueException.class,
+                        e -> assertThat(e.field()).isEqualTo("expiresAt"));
+        assertThat(store.heads(List.of(valid.subject(), afterYear9999.subject(), ok.subject()))).isEmpty();
+        assertThat(store.findEvents(List.of(ok.id(), valid.id(), afterYear9999.id()))).isEmpty();
+    }
+
+    @Test
+    void checksAnswerForChoicesAndExpiriesUpToTheEndOf9999() {
+        // Before issue 12 every check of such a subject threw ArithmeticException (microseconds counted through
+        // nanoseconds, which end in 2262), and so did every bulk check and campaign filter that included it.
+        SubjectId alice = SubjectId.of("alice");
+        SubjectId visitor = dev.consent.ledger.VisitorId.of("alice-phone").subject();
+        SubjectId bob = SubjectId.of("bob");
+        try (ConsentService consents = service()) {
+            consents.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX).expiringAt(LedgerInstants.MAX));
+            consents.grant(bob, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            clock.set(Instant.parse("2300-01-01T00:00:00Z"));
+            consents.deny(visitor, ShopPolicy.ADS, Capture.by(Method.COOKIE_BANNER));
+            consents.link(dev.consent.ledger.VisitorId.from(visitor).orElseThrow(), alice);
+            clock.advance(Duration.ofDays(1));
+
+            assertThat(consents.check(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.GRANTED);
+            assertThat(consents.checkFresh(alice, ShopPolicy.ADS).reason()).isEqualTo(Reason.DENIED);
+            assertThat(consents.checkAll(List.of(bob, alice), ShopPolicy.MARKETING_EMAIL).values())
+                    .extracting(dev.consent.Decision::reason).containsExactly(Reason.GRANTED, Reason.GRANTED);
+            assertThat(consents.allowed(List.of(bob, alice, visitor), ShopPolicy.ADS)).isEmpty();
+            assertThat(consents.allowed(List.of(bob, alice, visitor), ShopPolicy.MARKETING_EMAIL))
+                    .containsExactly(bob, alice);
+            assertThat(consents.check(alice, ShopPolicy.MARKETING_EMAIL, LedgerInstants.MAX.minusNanos(1_000))
+                    .reason()).isEqualTo(Reason.GRANTED);
+            assertThat(consents.check(alice, ShopPolicy.MARKETING_EMAIL, LedgerInstants.MAX).reason())
+                    .isEqualTo(Reason.EXPIRED);
+            assertThatThrownBy(() -> consents.check(alice, ShopPolicy.MARKETING_EMAIL,
+                    Instant.parse("+10000-01-01T00:00:00Z")))
+                    .isInstanceOfSatisfying(dev.consent.InvalidValueException.class,
+                            e -> assertThat(e.field()).isEqualTo("at"));
+            assertThat(consents.withdrawAll(alice, Capture.by(Method.RIGHTS_REQUEST)))
+                    .extracting(ConsentEvent::purpose).containsExactly(ShopPolicy.MARKETING_EMAIL);
+            assertThat(consents.checkFresh(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+        }
+    }
+
+    @Test
+    void aRefusalRecordedAfterAGrantWinsOverItAcrossLinkedChains() {
+        // the customer's phone runs 4 s fast; a second later the same person denies on a linked visitor's chain
+        SubjectId customer = SubjectId.of("customer");
+        SubjectId visitor = dev.consent.ledger.VisitorId.of("customer-browser").subject();
+        try (ConsentService consents = service()) {
+            consents.link(dev.consent.ledger.VisitorId.from(visitor).orElseThrow(), customer);
+            consents.grant(customer, ShopPolicy.MARKETING_EMAIL,
+                    Capture.by(Method.DEVICE_PERMISSION).at(T0.plusSeconds(4)));
+            clock.advance(Duration.ofSeconds(1));
+            ConsentEvent deny = consents.deny(visitor, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.COOKIE_BANNER));
+            clock.advance(Duration.ofSeconds(10));
+
+            assertThat(consents.checkFresh(customer, ShopPolicy.MARKETING_EMAIL).restsOn()).contains(deny.ref());
+            assertThat(consents.check(customer, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.DENIED);
+            assertThat(consents.allowed(List.of(customer), ShopPolicy.MARKETING_EMAIL)).isEmpty();
+
+            // a grant made and recorded after the denial wins, on either chain
+            clock.advance(Duration.ofSeconds(1));
+            ConsentEvent again = consents.grant(customer, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
+            assertThat(consents.checkFresh(customer, ShopPolicy.MARKETING_EMAIL).restsOn()).contains(again.ref());
+        }
+    }
+
+    @Test
+    void aRefusalTiedWithAGrantAcrossLinkedChainsWins() {
+        // ids chosen so that the old tie-break (sequence, then subject id) let the customer's grant win
+        SubjectId customer = SubjectId.of("zz-customer");
+        SubjectId visitor = dev.consent.ledger.VisitorId.of("aa-visitor").subject();
+        Instant t = T0.minusSeconds(60);
+        try (ConsentService consents = service()) {
+            consents.record(List.of(
+                    new ChoiceRecord(customer, ShopPolicy.ADS, Choice.GRANTED, Capture.by(Method.CHECKBOX).at(t)),
+                    new ChoiceRecord(visitor, ShopPolicy.ADS, Choice.DENIED, Capture.by(Method.COOKIE_BANNER).at(t))));
+            consents.link(dev.consent.ledger.VisitorId.from(visitor).orElseThrow(), customer);
+            assertThat(consents.checkFresh(customer, ShopPolicy.ADS).reason()).isEqualTo(Reason.DENIED);
+            assertThat(consents.check(customer, ShopPolicy.ADS, t).restsOn())
+                    .contains(new dev.consent.ledger.EventRef(visitor, 1));
         }
     }
 }

@@ -37,7 +37,7 @@ final class EventRows {
 
     /** The columns a {@link ChoiceFact} is read from, in the order {@link #readFact} reads them. */
     private static final List<String> FACT_COLUMNS = List.of("subject", "seq", "purpose", "choice", "occurred_at",
-            "expires_at", "consent_version", "declared_age", "method", "actor");
+            "recorded_at", "expires_at", "consent_version", "declared_age", "method", "actor");
 
     private EventRows() {
     }
@@ -149,6 +149,7 @@ final class EventRows {
         }
         Choice choice = Choice.valueOf(rs.getString(i++));
         Instant occurredAt = dialect.getInstant(rs, i++);
+        Instant recordedAt = dialect.getInstant(rs, i++);
         Instant expires = dialect.getInstant(rs, i++);
         Optional<Instant> expiresAt = expires == null ? Optional.empty() : Optional.of(expires);
         int consentVersion = rs.getInt(i++);
@@ -156,8 +157,8 @@ final class EventRows {
         OptionalInt declaredAge = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(age);
         Method method = Method.valueOf(rs.getString(i++));
         Actor actor = Actor.valueOf(rs.getString(i));
-        return new ChoiceFact(subject, sequence, purpose, choice, occurredAt, expiresAt, consentVersion, declaredAge,
-                method == Method.GPC, actor == Actor.GUARDIAN);
+        return new ChoiceFact(subject, sequence, purpose, choice, occurredAt, recordedAt, expiresAt, consentVersion,
+                declaredAge, method == Method.GPC, actor == Actor.GUARDIAN);
     }
 
     /** Reads the event whose columns start at {@code first}, selected by {@link #columns}. */

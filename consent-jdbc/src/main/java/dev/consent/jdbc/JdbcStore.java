@@ -94,7 +94,7 @@ import javax.sql.DataSource;
  *   <li><b>Set-based reads.</b> {@link #decisionEvents}, {@link #decisionFacts}, {@link #heads} and
  *       {@link #findEvents} run one query per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per
  *       {@code = ANY(text[])}). {@link #decisionFacts}, the read behind every decision the consent service
- *       does not find cached, selects only the ten columns a decision reads.</li>
+ *       does not find cached, selects only the eleven columns a decision reads.</li>
  *   <li><b>Exclusive, leased claims.</b> {@link #claimDue} and {@link #claimItem} never give one item to two
  *       sweepers while its lease runs ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB, conditional
  *       updates on H2); leases are judged by the database's clock, one for every node, never by a node's own;

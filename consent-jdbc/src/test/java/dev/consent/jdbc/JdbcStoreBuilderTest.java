@@ -127,11 +127,12 @@ class JdbcStoreBuilderTest {
 
     @Test
     void instantsOutsideTheDatabasesRangeAreRefused() {
+        // consent events keep to the ledger's range (LedgerInstants), narrower than every database's
         Instant year999 = Instant.parse("0999-12-31T23:59:59Z");
         assertThatThrownBy(() -> offline(Dialect.MARIADB).append(chain(year999, T0)))
                 .isInstanceOfSatisfying(InvalidValueException.class, e -> {
                     assertThat(e.field()).isEqualTo("occurredAt");
-                    assertThat(e.rule()).contains("1000-01-01T00:00:00Z", "MARIADB");
+                    assertThat(e.rule()).contains("1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z");
                 });
         Instant year10000 = Instant.parse("+10000-01-01T00:00:00Z");
         assertThatThrownBy(() -> offline(Dialect.POSTGRESQL).append(chain(T0, year10000)))

@@ -7,6 +7,7 @@ import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
+import dev.consent.ledger.LedgerInstants;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
@@ -65,6 +66,13 @@ class TimeZoneRoundTripTest {
             Instant.parse("1000-01-01T00:00:00.000001Z"), // the start of MariaDB's DATETIME range
             Instant.parse("9999-12-31T23:59:59.999999Z")); // the end of every supported range
 
+    /**
+     * The consent ledger's instants: those of {@link #INSTANTS} within {@link LedgerInstants} (the ledger refuses year
+     * 1000), and its first instant, 1970-01-01T00:00:00Z.
+     */
+    private static final List<Instant> LEDGER_INSTANTS = java.util.stream.Stream.concat(
+            INSTANTS.stream().filter(LedgerInstants::contains), java.util.stream.Stream.of(LedgerInstants.MIN)).toList();
+
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void instantsRoundTripExactlyWhateverTheZones(Dialect dialect) throws SQLException {
@@ -82,7 +90,7 @@ class TimeZoneRoundTripTest {
 
                 List<ConsentEvent> events = new ArrayList<>();
                 String previous = ConsentChain.GENESIS;
-                for (Instant t : INSTANTS) {
+                for (Instant t : LEDGER_INSTANTS) {
                     Instant recorded = t.equals(Instant.parse("9999-12-31T23:59:59.999999Z")) ? t
                             : t.plus(1, ChronoUnit.MICROS);
                     Optional<Instant> expires = recorded.equals(t) ? Optional.empty() : Optional.of(recorded);
@@ -101,7 +109,7 @@ class TimeZoneRoundTripTest {
                 assertThat(ConsentChain.verify(subject, store.events(subject, 0, 100).iterator(), Optional.of(head))
                         .intact()).isTrue();
                 assertThat(storedAsUtcText(pool, dialect, prefix)).containsExactlyElementsOf(
-                        INSTANTS.stream().map(UTC_TEXT::format).toList());
+                        LEDGER_INSTANTS.stream().map(UTC_TEXT::format).toList());
             } finally {
                 Databases.dropTables(pool, prefix);
             }

@@ -25,7 +25,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,7 +46,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * each, granting and withdrawing on a few shared subjects for a fixed time, with choices whose occurred-at
  * instants arrive out of order and tie. Afterwards every returned event is stored once, no chain forks, and
  * every subject's decision on both nodes, fresh and from the cache, equals a fold of its ledger written here
- * independently of the library: the latest relevant event by occurred-at, then sequence.
+ * independently of the library: the latest relevant event by occurred-at (a refusal first at one instant), then
+ * sequence, where a grant some refusal was recorded after no longer counts.
  */
 class TwoNodeConcurrencyTest {
     private static final long SEED = Long.getLong("reliability.seed", 20250417L);
@@ -173,7 +173,9 @@ class TwoNodeConcurrencyTest {
     private static ChoiceRecord choice(SubjectId s, int op, Random random, Instant base) {
         Instant occurred = base.plusMillis(10L * random.nextInt(300));
         return switch (op) {
-            case 3, 4, 5 -> new ChoiceRecord(s, ShopPolicy.MARKETING_EMAIL, Choice.GRANTED,
+            // made when recorded: such a grant is made and recorded after every refusal before it, and stands
+            case 3 -> new ChoiceRecord(s, ShopPolicy.MARKETING_EMAIL, Choice.GRANTED, Capture.by(Method.CHECKBOX));
+            case 4, 5 -> new ChoiceRecord(s, ShopPolicy.MARKETING_EMAIL, Choice.GRANTED,
                     Capture.by(Method.CHECKBOX).at(occurred));
             case 6, 7 -> new ChoiceRecord(s, ShopPolicy.MARKETING_EMAIL, Choice.WITHDRAWN,
                     Capture.by(Method.ACCOUNT_SETTINGS).at(occurred));
@@ -184,12 +186,13 @@ class TwoNodeConcurrencyTest {
 
     /**
      * The test's own fold: of the events that decide {@code marketing.email} (its own grants and withdrawals, and
-     * refusals of its parent {@code marketing}), the latest by occurred-at, then by sequence.
+     * refusals of its parent {@code marketing}), the one {@link Workload#decidingChoice} picks: the latest by
+     * occurred-at (a refusal first at the same instant), a grant counting only if no refusal was recorded after it.
      */
     private static Optional<ConsentEvent> referenceFold(List<ConsentEvent> ledger, PurposeId purpose) {
-        return ledger.stream()
+        return Workload.decidingChoice(ledger.stream()
                 .filter(e -> e.purpose().equals(purpose)
                         || e.purpose().equals(ShopPolicy.MARKETING) && e.choice() != Choice.GRANTED)
-                .max(Comparator.comparing(ConsentEvent::occurredAt).thenComparingLong(ConsentEvent::sequence));
+                .toList());
     }
 }

@@ -129,7 +129,7 @@ final class Workload {
 
     /**
      * Every acknowledged record is stored, exactly once; every chain verifies; every subject's fresh decision is
-     * the latest of its events by occurred-at, then sequence.
+     * the one {@link #decidingChoice} picks.
      */
     void assertNothingLost(String what) {
         Map<SubjectId, Set<EventId>> bySubject = acked.entrySet().stream().collect(Collectors.groupingBy(
@@ -144,12 +144,25 @@ final class Workload {
                     .hasSameSizeAs(bySubject.getOrDefault(s, Set.of()));
             ChainVerification v = consents.verify(s);
             assertThat(v.intact()).as("%s: chain of %s: %s", what, s, v.firstBreak()).isTrue();
-            Optional<ConsentEvent> latest = history.stream()
-                    .max(Comparator.comparing(ConsentEvent::occurredAt).thenComparingLong(ConsentEvent::sequence));
+            Optional<ConsentEvent> latest = decidingChoice(history);
             assertThat(consents.checkFresh(s, ShopPolicy.MARKETING_EMAIL).allowed())
                     .as("%s: decision of %s", what, s)
                     .isEqualTo(latest.map(e -> e.choice() == Choice.GRANTED).orElse(false));
         }
+    }
+
+    /**
+     * The test's own reading of the decision rules for one chain's relevant events (grants and refusals): a grant
+     * some refusal was recorded after (a higher sequence) is out of the running, whatever its occurred-at; of the
+     * rest the latest by occurred-at, a refusal before a grant at the same instant, then by sequence.
+     */
+    static Optional<ConsentEvent> decidingChoice(List<ConsentEvent> chain) {
+        long lastRefusal = chain.stream().filter(e -> e.choice() != Choice.GRANTED)
+                .mapToLong(ConsentEvent::sequence).max().orElse(0);
+        return chain.stream().filter(e -> e.choice() != Choice.GRANTED || e.sequence() > lastRefusal)
+                .max(Comparator.comparing(ConsentEvent::occurredAt)
+                        .thenComparing(e -> e.choice() != Choice.GRANTED)
+                        .thenComparingLong(ConsentEvent::sequence));
     }
 
     String summary() {
