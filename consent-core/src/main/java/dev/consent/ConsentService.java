@@ -768,8 +768,9 @@ public final class ConsentService implements AutoCloseable {
     }
 
     private void refuseBeforeHorizon(SubjectId subject, Instant at) {
-        List<SubjectId> chains = new ArrayList<>();
-        storeRead("visitorsOf", () -> store.visitorsOf(subject)).forEach(v -> chains.add(v.subject()));
+        // mapped inside the read: a store that returns a null visitor is a store failure, not a NullPointerException
+        List<SubjectId> chains = new ArrayList<>(storeRead("visitorsOf",
+                () -> store.visitorsOf(subject).stream().map(dev.consent.ledger.VisitorId::subject).toList()));
         chains.add(subject);
         for (SubjectId s : chains) {
             Optional<dev.consent.ledger.ChainCheckpoint> checkpoint = storeRead("checkpoint", () -> store.checkpoint(s));
