@@ -199,6 +199,35 @@ final class RetentionTables {
     }
 
     /**
+     * A keyset scan, in key order, of the active items without a due instant, from the index of
+     * {@code V13__undated_items.sql} (a generated column on H2 and MariaDB, a partial index on PostgreSQL).
+     */
+    List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
+        Checks.required("after", after);
+        positive(limit);
+        return tx.read("undatedItems", c -> {
+            Keyset keyset = after.isPresent() ? dialect.after(KEY_COLUMNS) : null;
+            try (PreparedStatement ps = c.prepareStatement(undatedItemsSql(keyset))) {
+                int i = 1;
+                if (keyset != null) {
+                    i = keyset.bind(ps, i, keyBinders(after.get()));
+                }
+                ps.setInt(i, limit);
+                return itemRows(ps);
+            }
+        });
+    }
+
+    /**
+     * The planner's scan of undated items: parameters are the keyset position ({@code keyset} null: from the start),
+     * then the limit.
+     */
+    String undatedItemsSql(Keyset keyset) {
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + dialect.undatedItem()
+                + (keyset == null ? "" : " AND " + keyset.sql()) + " ORDER BY subject, category, purpose LIMIT ?";
+    }
+
+    /**
      * The sweeper's scan for claimable items: parameters are the three instants of {@link #CLAIMABLE}, then the
      * limit; locking or not.
      */
