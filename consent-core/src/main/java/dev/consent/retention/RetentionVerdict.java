@@ -102,7 +102,10 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
                     + keepUntil.map(t -> "; otherwise due " + t).orElse("");
             case NOT_STARTED -> "no maximum rule has started: waiting for " + rules.stream()
                     .filter(r -> r.kind() == RetentionRule.Kind.MAXIMUM && r.role() == Role.NOT_STARTED)
-                    .map(r -> r.anchor().name() + " (rule " + r.ruleId() + ")").distinct()
+                    .collect(Collectors.groupingBy(r -> r.anchor().name(), java.util.LinkedHashMap::new,
+                            Collectors.mapping(RuleOutcome::ruleId, Collectors.toList())))
+                    .entrySet().stream().map(e -> e.getKey() + (e.getValue().size() == 1 ? " (rule " : " (rules ")
+                            + String.join(", ", e.getValue()) + ")")
                     .collect(Collectors.joining(", ")) + ", which never happened" + minimum;
             case NO_RULE -> "no maximum retention rule covers " + item.category()
                     + item.purpose().map(p -> " held for " + p).orElse("") + " in policy version " + policyVersion

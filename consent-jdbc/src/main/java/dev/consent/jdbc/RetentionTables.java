@@ -205,12 +205,18 @@ final class RetentionTables {
     List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
         Checks.required("after", after);
         positive(limit);
+        JdbcCustomization.UndatedScan scan = dialect.undatedScan();
         return tx.read("undatedItems", c -> {
-            Keyset keyset = after.isPresent() ? dialect.after(KEY_COLUMNS) : null;
+            Keyset keyset = after.isPresent() ? dialect.after(scan.columns()) : null;
             try (PreparedStatement ps = c.prepareStatement(undatedItemsSql(keyset))) {
                 int i = 1;
                 if (keyset != null) {
-                    i = keyset.bind(ps, i, keyBinders(after.get()));
+                    List<Binder> position = new ArrayList<>();
+                    if (scan.columns().size() > KEY_COLUMNS.size()) {
+                        position.add((p, n) -> p.setInt(n, 1)); // active_undated of every undated row
+                    }
+                    position.addAll(keyBinders(after.get()));
+                    i = keyset.bind(ps, i, position);
                 }
                 ps.setInt(i, limit);
                 return itemRows(ps);
@@ -219,12 +225,14 @@ final class RetentionTables {
     }
 
     /**
-     * The planner's scan of undated items: parameters are the keyset position ({@code keyset} null: from the start),
-     * then the limit.
+     * The planner's scan of undated items: parameters are the keyset position over
+     * {@link JdbcCustomization.UndatedScan#columns()} ({@code keyset} null: from the start), then the limit.
      */
     String undatedItemsSql(Keyset keyset) {
-        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + dialect.undatedItem()
-                + (keyset == null ? "" : " AND " + keyset.sql()) + " ORDER BY subject, category, purpose LIMIT ?";
+        JdbcCustomization.UndatedScan scan = dialect.undatedScan();
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + scan.condition()
+                + (keyset == null ? "" : " AND " + keyset.sql()) + " ORDER BY " + String.join(", ", scan.columns())
+                + " LIMIT ?";
     }
 
     /**
