@@ -592,8 +592,11 @@ public final class RightsService {
         /**
          * A source of the shop's own data about subjects, asked by {@link RightsService#erase} whether it holds data
          * of a subject the library knows no retained item of ({@link SubjectDataContributor#presence}); the same
-         * contributors the shop gives {@link SubjectExport}. Without contributors such an erasure always waits for
-         * {@link RightsService#confirmErasure}.
+         * contributors the shop gives {@link SubjectExport}. Such an erasure completes at once only when every
+         * contributor answers {@link SubjectDataContributor.Presence#NONE}, so together they must cover every table of
+         * the shop that holds personal data; a contributor that covers only some answers
+         * {@link SubjectDataContributor.Presence#UNKNOWN} when it finds nothing. Without contributors such an erasure
+         * always waits for {@link RightsService#confirmErasure}.
          *
          * @throws InvalidValueException if {@code contributor} is null or another contributor has its name
          */

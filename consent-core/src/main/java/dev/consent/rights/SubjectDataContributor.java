@@ -29,8 +29,9 @@ public interface SubjectDataContributor {
      * {@link RightsService#confirmErasure}.
      *
      * <p>The default is {@link Presence#UNKNOWN}: a contributor that cannot tell never lets an erasure complete
-     * unconfirmed (fail closed). Answer {@link Presence#NONE} only after looking, and only for the data this
-     * contributor covers.
+     * unconfirmed (fail closed). Answer {@link Presence#NONE} only after looking, and only if the contributors given
+     * to the rights service together cover every table holding personal data; a contributor for some tables (the
+     * orders) that finds nothing there answers {@link Presence#UNKNOWN}. An exception counts as UNKNOWN.
      */
     default Presence presence(SubjectId subject) {
         return Presence.UNKNOWN;
