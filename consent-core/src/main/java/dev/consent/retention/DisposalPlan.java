@@ -15,7 +15,9 @@ import java.util.Map;
  * <p>Nothing the store keeps is skipped silently (GDPR Art. 5(2): the shop demonstrates that it keeps data no longer
  * than needed; Art. 30(1)(f): it knows the time limits of every category): every active item is either in the due
  * part ({@link #items}, {@link #due()}, {@link #held()}) or counted in {@link #unscheduled()}, except items whose due
- * instant is still ahead of {@code at} (verdict KEEP), which a later plan lists.
+ * instant is still ahead of {@code at} (verdict KEEP), which a later plan lists, and items an earlier version indexed
+ * at the end of a minimum with no maximum started, listed once that end passes or after
+ * {@link RetentionService#reindexAll()}.
  *
  * <p>Memory: the due part holds every due and held verdict, as the sweep would meet them; the unscheduled part holds
  * counts and at most {@link #UNSCHEDULED_SAMPLE} verdicts, however many items no rule schedules (a shop of a million

@@ -263,7 +263,10 @@ public final class RetentionService {
 
     /**
      * The subject asks for erasure (GDPR Art. 17). Every item of the subject falls due at once unless a legal
-     * minimum or a hold keeps it; the answer says, per item, which. Leaves a tombstone.
+     * minimum or a hold keeps it; the answer says, per item, which. Leaves a tombstone. When no active item of the
+     * subject is known (its anchors were never recorded, or everything was disposed of), the answer says so
+     * ({@link ErasureAnswer#nothingKnown()}) instead of reading as "nothing to erase": the shop's own tables may still
+     * hold the data (Art. 17(1)).
      */
     public ErasureAnswer requestErasure(SubjectId subject) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
