@@ -10,6 +10,12 @@ import java.util.Optional;
  * The answer to an erasure request (GDPR Art. 17), per item: erased as soon as the sweeper runs, or kept,
  * until when and why (a legal minimum, Art. 17(3)(b), or a legal hold, Art. 17(3)(e)). This is the
  * explanation a shop owes the subject (Art. 12(4)).
+ *
+ * <p>An answer without entries does not mean that nothing was held: the library knows only the items whose anchors
+ * the shop recorded. For a customer from before the library was introduced, whose anchors were never recorded, the
+ * shop's tables may still hold everything. Such an answer says so ({@link #nothingKnown()}, {@link #explain()}):
+ * the erasure is owed all the same (Art. 17(1)), and the shop must be able to show what it erased (Art. 5(2)), so
+ * {@link dev.consent.rights.RightsService#erase} leaves the request open until the shop confirms what it erased.
  */
 public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> entries) {
 
@@ -32,6 +38,16 @@ public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> 
         entries = List.copyOf(entries);
     }
 
+    /**
+     * Whether the library knows of no retained item of the subject: none was ever recorded (a legacy customer whose
+     * anchors never were), or all were disposed of before. Nothing was erased through the library then, and whatever
+     * the shop holds of the subject outside its retention records must be found and erased by the shop (GDPR
+     * Art. 17(1)); the answer must not read as "nothing to erase".
+     */
+    public boolean nothingKnown() {
+        return entries.isEmpty();
+    }
+
     /** Entries kept rather than erased. */
     public List<Entry> kept() {
         return entries.stream().filter(e -> e.outcome() != Outcome.ERASED_NOW).toList();
@@ -40,6 +56,11 @@ public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> 
     /** A readable answer to send to the subject. */
     public String explain() {
         StringBuilder b = new StringBuilder("Erasure requested at " + requestedAt + ":");
+        if (nothingKnown()) {
+            return b.append(" no retained item of this subject is known to the retention records (none was recorded,"
+                    + " or all were disposed of before), so none was erased through them. Data the shop holds outside"
+                    + " those records must be found and erased by the shop itself.").toString();
+        }
         for (Entry e : entries) {
             b.append("\n  - ").append(e.item().category()).append(e.item().purpose().map(p -> " (" + p + ")").orElse(""))
                     .append(": ");

@@ -88,6 +88,8 @@ import java.util.function.UnaryOperator;
 public final class RetentionService {
     private static final Logger LOG = LoggerFactory.getLogger(RetentionService.class);
     private static final int MAX_SAVE_ATTEMPTS = 20;
+    /** How many items the planner reads from the store at a time. */
+    private static final int PLAN_PAGE = 500;
 
     private final RetentionEngine engine;
     private final RetentionStore store;
@@ -202,11 +204,18 @@ public final class RetentionService {
 
     /**
      * The due index holds when disposal falls due ignoring holds: holds are checked when claiming, so a
-     * released hold needs no re-index. Items that no rule will ever make due are not indexed.
+     * released hold needs no re-index. Items that no rule will ever make due are not indexed: NOT_STARTED and
+     * NO_RULE items, even while a minimum keeps them (when that minimum ends nothing falls due, so a claim then would
+     * only be skipped as not due). The planner lists them through {@link RetentionStore#undatedItems} instead.
      */
     private Optional<Instant> dueIndexOf(RetainedItem item, List<LegalHold> holds) {
         RetentionVerdict ignoringHolds = engine.evaluate(item.facts(List.of()), clock.instant());
-        return ignoringHolds.disposalAt();
+        return unscheduled(ignoringHolds) ? Optional.empty() : ignoringHolds.disposalAt();
+    }
+
+    /** Whether no rule has the item due ever, as things stand: no maximum has started, or none covers it. */
+    private static boolean unscheduled(RetentionVerdict v) {
+        return v.status() == RetentionVerdict.Status.NOT_STARTED || v.status() == RetentionVerdict.Status.NO_RULE;
     }
 
     private void checkCategory(CategoryId category) {
@@ -237,7 +246,7 @@ public final class RetentionService {
                     continue;
                 }
                 RetentionVerdict v = update(item.key(), UnaryOperator.identity());
-                if (!v.disposalAt().equals(before)) {
+                if (!(unscheduled(v) ? Optional.<Instant>empty() : v.disposalAt()).equals(before)) {
                     changed++;
                 }
             }
@@ -319,7 +328,10 @@ public final class RetentionService {
      * The subject asks for erasure (GDPR Art. 17). Every item of the subject falls due at once unless a legal
      * minimum or a hold keeps it; the answer says, per item, which. Leaves a tombstone under the current
      * {@link Builder#referenceKey reference key}. Items already disposed of are removed (their rows held nothing
-     * but the subject's id and past instants); the others are removed once they are disposed of.
+     * but the subject's id and past instants); the others are removed once they are disposed of. When no active item
+     * of the subject is known (its anchors were never recorded, or everything was disposed of), the answer says so
+     * ({@link ErasureAnswer#nothingKnown()}) instead of reading as "nothing to erase": the shop's own tables may still
+     * hold the data (Art. 17(1)).
      */
     public ErasureAnswer requestErasure(SubjectId subject) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
@@ -396,29 +408,32 @@ public final class RetentionService {
 
     /**
      * The dry run: every item due at {@code at}, through the same selection and the same checks as
-     * {@link #sweep}, disposing of nothing.
+     * {@link #sweep}, disposing of nothing; and, so that nothing is skipped silently, every item no rule has due:
+     * those whose maximum rules wait for an anchor event that never happened (NOT_STARTED: an account never closed)
+     * and those of a category no maximum rule covers (NO_RULE: a gap in the policy), each with its verdict and
+     * {@link RetentionVerdict#reason() reason} (GDPR Art. 5(1)(e) storage limitation, Art. 5(2) accountability,
+     * Art. 30(1)(f) the time limits of each category).
+     *
+     * <p>It pages through the store (500 items a page): the due index up to {@code at}, then the undated items
+     * ({@link RetentionStore#undatedItems}). It keeps every due and held verdict, as before; of the unscheduled items
+     * it keeps counts and the first {@link DisposalPlan#UNSCHEDULED_SAMPLE} verdicts, so its memory does not grow
+     * with them; {@link #unscheduled} lists them all. Items changed while it runs may be counted as they were or as
+     * they are: it is not a snapshot.
      */
     public DisposalPlan plan(Instant at) {
+        Checks.required("at", at);
         List<RetentionVerdict> verdicts = new ArrayList<>();
         Map<String, Long> byCategory = new TreeMap<>();
         Map<String, Long> byRule = new TreeMap<>();
         long held = 0;
         long withoutHandler = 0;
+        UnscheduledTally unscheduled = new UnscheduledTally();
         Optional<RetentionStore.DueCursor> cursor = Optional.empty();
         Map<SubjectId, List<LegalHold>> holdCache = new HashMap<>();
         while (true) {
-            List<RetainedItem> page = store.dueItems(at, cursor, 500);
-            Set<SubjectId> unread = new LinkedHashSet<>();
+            List<RetainedItem> page = store.dueItems(at, cursor, PLAN_PAGE);
             for (RetainedItem item : page) {
-                if (!holdCache.containsKey(item.key().subject())) {
-                    unread.add(item.key().subject());
-                }
-            }
-            if (!unread.isEmpty()) {
-                holdCache.putAll(store.holds(unread));
-            }
-            for (RetainedItem item : page) {
-                List<LegalHold> holds = holdCache.getOrDefault(item.key().subject(), List.of());
+                List<LegalHold> holds = holdsOf(item, page, holdCache);
                 RetentionVerdict v = engine.evaluate(item.facts(holds), at);
                 if (v.status() == RetentionVerdict.Status.HELD) {
                     held++;
@@ -430,9 +445,12 @@ public final class RetentionService {
                     }
                     byCategory.merge(item.key().category().value(), 1L, Long::sum);
                     byRule.merge(v.decidingRule().orElse("?"), 1L, Long::sum);
+                } else {
+                    // a minimum ended with no maximum started: the sweep will only drop it from the due index
+                    unscheduled.add(v);
                 }
             }
-            if (page.size() < 500) {
+            if (page.size() < PLAN_PAGE) {
                 break;
             }
             RetainedItem last = page.get(page.size() - 1);
@@ -441,7 +459,80 @@ public final class RetentionService {
                 holdCache.clear();
             }
         }
-        return new DisposalPlan(at, verdicts, byCategory, byRule, held, withoutHandler);
+        Optional<ItemKey> after = Optional.empty();
+        while (true) {
+            List<RetainedItem> page = store.undatedItems(after, PLAN_PAGE);
+            for (RetainedItem item : page) {
+                unscheduled.add(engine.evaluate(item.facts(holdsOf(item, page, holdCache)), at));
+            }
+            if (page.size() < PLAN_PAGE) {
+                break;
+            }
+            after = Optional.of(page.get(page.size() - 1).key());
+            if (holdCache.size() > 10_000) {
+                holdCache.clear();
+            }
+        }
+        return new DisposalPlan(at, verdicts, byCategory, byRule, held, withoutHandler, unscheduled.result());
+    }
+
+    /**
+     * The items no rule has due, listed on their own: up to {@code limit} verdicts at {@code at} of active items
+     * without a due instant, in key order after {@code after} (exclusive; empty to start; pass the last item's key to
+     * read on). These are the NOT_STARTED items (the anchor their maximum rules count from never happened: an account
+     * never closed, a ticket never resolved) and the NO_RULE items (no maximum rule covers their category), each with
+     * its {@link RetentionVerdict#reason() reason}: no sweep will reach them until an anchor is recorded or the
+     * policy gains a rule, so the shop must see them (GDPR Art. 5(1)(e), Art. 5(2), Art. 30(1)(f)).
+     *
+     * @throws InvalidValueException if {@code limit} is not between 1 and 10,000
+     */
+    public List<RetentionVerdict> unscheduled(Instant at, Optional<ItemKey> after, int limit) {
+        Checks.required("at", at);
+        Checks.required("after", after);
+        if (limit < 1 || limit > 10_000) {
+            throw new InvalidValueException("limit", limit, "must be between 1 and 10000");
+        }
+        List<RetainedItem> page = store.undatedItems(after, limit);
+        Map<SubjectId, List<LegalHold>> holds = new HashMap<>();
+        List<RetentionVerdict> out = new ArrayList<>(page.size());
+        for (RetainedItem item : page) {
+            out.add(engine.evaluate(item.facts(holdsOf(item, page, holds)), at));
+        }
+        return out;
+    }
+
+    /** The holds of the item's subject, reading those of the whole page's new subjects in one call when missing. */
+    private List<LegalHold> holdsOf(RetainedItem item, List<RetainedItem> page, Map<SubjectId, List<LegalHold>> cache) {
+        if (!cache.containsKey(item.key().subject())) {
+            Set<SubjectId> unread = new LinkedHashSet<>();
+            for (RetainedItem i : page) {
+                if (!cache.containsKey(i.key().subject())) {
+                    unread.add(i.key().subject());
+                }
+            }
+            cache.putAll(store.holds(unread));
+        }
+        return cache.getOrDefault(item.key().subject(), List.of());
+    }
+
+    /** The unscheduled part of a plan: counts of every item, verdicts of the first few. */
+    private static final class UnscheduledTally {
+        private final Map<RetentionVerdict.Status, Long> byStatus =
+                new java.util.EnumMap<>(RetentionVerdict.Status.class);
+        private final Map<String, Long> byCategory = new TreeMap<>();
+        private final List<RetentionVerdict> sample = new ArrayList<>();
+
+        void add(RetentionVerdict v) {
+            byStatus.merge(v.status(), 1L, Long::sum);
+            byCategory.merge(v.item().category().value(), 1L, Long::sum);
+            if (sample.size() < DisposalPlan.UNSCHEDULED_SAMPLE) {
+                sample.add(v);
+            }
+        }
+
+        DisposalPlan.Unscheduled result() {
+            return new DisposalPlan.Unscheduled(byStatus, byCategory, sample);
+        }
     }
 
     /**

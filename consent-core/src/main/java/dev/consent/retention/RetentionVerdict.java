@@ -81,6 +81,38 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
         return status == Status.DUE ? dueSince : keepUntil;
     }
 
+    /**
+     * Why the item stands where it does, in one line without the subject's id: the deciding rule and its instant,
+     * the holds, or for an item no rule has due yet, what is missing. A {@link Status#NOT_STARTED} item names the
+     * anchor events its maximum rules wait for (an account never closed: {@code account_closed}); a
+     * {@link Status#NO_RULE} item says that no maximum rule covers its category, a gap in the policy. Both are
+     * reported, never skipped: the shop must be able to say how long it keeps every item (GDPR Art. 5(1)(e),
+     * Art. 5(2), Art. 30(1)(f)).
+     */
+    public String reason() {
+        String minimum = keepUntil.isPresent() && decidingRule.isPresent()
+                ? "; minimum rule " + decidingRule.get() + " keeps it at least until " + keepUntil.get() : "";
+        return switch (status) {
+            case KEEP -> "kept until " + keepUntil.orElseThrow() + decidingRule.map(r -> ", decided by " + r).orElse("")
+                    + action.map(a -> ", then " + a).orElse("")
+                    + (restrictProcessing ? "; erasure requested: processing restricted until then" : "");
+            case DUE -> "due since " + dueSince.orElseThrow() + decidingRule.map(r -> ", decided by " + r).orElse("")
+                    + action.map(a -> ": " + a).orElse("");
+            case HELD -> "held by legal hold " + String.join(", ", holds)
+                    + keepUntil.map(t -> "; otherwise due " + t).orElse("");
+            case NOT_STARTED -> "no maximum rule has started: waiting for " + rules.stream()
+                    .filter(r -> r.kind() == RetentionRule.Kind.MAXIMUM && r.role() == Role.NOT_STARTED)
+                    .collect(Collectors.groupingBy(r -> r.anchor().name(), java.util.LinkedHashMap::new,
+                            Collectors.mapping(RuleOutcome::ruleId, Collectors.toList())))
+                    .entrySet().stream().map(e -> e.getKey() + (e.getValue().size() == 1 ? " (rule " : " (rules ")
+                            + String.join(", ", e.getValue()) + ")")
+                    .collect(Collectors.joining(", ")) + ", which never happened" + minimum;
+            case NO_RULE -> "no maximum retention rule covers " + item.category()
+                    + item.purpose().map(p -> " held for " + p).orElse("") + " in policy version " + policyVersion
+                    + ": a gap in the policy" + minimum;
+        };
+    }
+
     /** A readable explanation, one line for the verdict and one per rule. */
     public String explain() {
         StringBuilder b = new StringBuilder();

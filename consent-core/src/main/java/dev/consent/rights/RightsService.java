@@ -25,6 +25,9 @@ import dev.consent.recipients.NoticeAction;
 import dev.consent.recipients.RecipientNotice;
 import dev.consent.store.RightsStore;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -43,7 +46,8 @@ import java.util.function.UnaryOperator;
 /**
  * Data-subject requests from receipt to answer: deadlines from the policy's terms on its business calendar,
  * identity verification, extensions with notice, and the work itself for erasure, restriction, objection and
- * withdrawal. Every status change is checked against {@link RequestStatus#next()}, before any of its work is done,
+ * withdrawal, with the shop's confirmation of an erasure of data the library knew nothing of ({@link #confirmErasure}).
+ * Every status change is checked against {@link RequestStatus#next()}, before any of its work is done,
  * and kept in the request's history; a method called out of turn throws {@link ConflictException} naming the steps
  * allowed next ({@link RequestStatus#nextSteps}). Thread-safe.
  *
@@ -51,6 +55,7 @@ import java.util.function.UnaryOperator;
  * two further months (Art. 12(3)).
  */
 public final class RightsService {
+    private static final Logger LOG = LoggerFactory.getLogger(RightsService.class);
     /** GDPR Art. 12(3). */
     public static final DeadlineTerm GDPR_DEFAULT = DeadlineTerm.of(1, DeadlineTerm.Unit.MONTHS,
             DeadlineTerm.Start.RECEIPT).extendable(DeadlineTerm.Extension.by(2, DeadlineTerm.Unit.MONTHS));
@@ -62,6 +67,7 @@ public final class RightsService {
     private final RetentionService retention;
     private final ProcessingLog processing;
     private final Clock clock;
+    private final List<SubjectDataContributor> contributors;
 
     private RightsService(Builder b) {
         this.processing = b.processing;
@@ -70,6 +76,7 @@ public final class RightsService {
         this.consents = b.consents;
         this.retention = b.retention;
         this.clock = b.clock != null ? b.clock : b.consents.clock();
+        this.contributors = List.copyOf(b.contributors);
     }
 
     public static Builder builder() {
@@ -253,10 +260,21 @@ public final class RightsService {
     private RightsRequest move(String requestId, RequestStatus to, String actor,
             Function<RightsRequest, String> note, UnaryOperator<RightsRequest> change,
             List<RecipientNotice> notices) {
+        return move(requestId, to, to.action(), actor, note, change, notices);
+    }
+
+    /**
+     * Moves a request along a legal transition by the method {@code action} (checked by {@link #requireStep} on the
+     * request as read, before {@code change}); {@code note} is written from the changed request, and {@code notices}
+     * go to the store's outbox in the same atomic save as the request's new state.
+     */
+    private RightsRequest move(String requestId, RequestStatus to, String action, String actor,
+            Function<RightsRequest, String> note, UnaryOperator<RightsRequest> change,
+            List<RecipientNotice> notices) {
         Checks.text("actor", actor, 200);
         for (int attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
             RightsRequest current = request(requestId);
-            requireStep(current, to, to.action());
+            requireStep(current, to, action);
             RightsRequest changed = change.apply(current);
             String text = note.apply(changed);
             List<RightsRequest.Transition> history = new ArrayList<>(changed.history());
@@ -276,11 +294,20 @@ public final class RightsService {
      * called and the steps allowed next, so a caller learns the lifecycle from the error.
      */
     private static void requireStep(RightsRequest r, RequestStatus to, String action) {
-        if (!r.status().next().contains(to)) {
+        boolean awaiting = r.status() == RequestStatus.AWAITING_HOST_CONFIRMATION;
+        // an erasure awaiting the shop's confirmation is completed by that confirmation only, and only it is confirmed
+        if (!r.status().next(r.type()).contains(to) || awaiting != action.equals(RequestStatus.CONFIRM_ERASURE)) {
+            String why = "";
+            if (r.status() == RequestStatus.RECEIVED) {
+                why = " (the requester's identity is not verified yet, GDPR Art. 12(6))";
+            } else if (awaiting) {
+                why = " (the shop has not confirmed what it erased of a subject the library knew no data of, GDPR"
+                        + " Art. 17(1), Art. 5(2))";
+            } else if (action.equals(RequestStatus.CONFIRM_ERASURE)) {
+                why = " (only an erasure awaiting the shop's confirmation is confirmed)";
+            }
             throw new ConflictException("request " + r.id() + ": cannot move from " + r.status() + " to " + to
-                    + " by " + action + (r.status() == RequestStatus.RECEIVED
-                            ? " (the requester's identity is not verified yet, GDPR Art. 12(6))" : "")
-                    + "; allowed next steps: " + r.status().nextSteps(r.type()));
+                    + " by " + action + why + "; allowed next steps: " + r.status().nextSteps(r.type()));
         }
     }
 
@@ -313,12 +340,21 @@ public final class RightsService {
      * for accountability: GDPR Art. 5(2); seed 002 "while preserving transaction traceability"), and completes the
      * request with the answer listing what was erased and what is kept, why and until when.
      *
+     * <p>When retention knows no item of the subject ({@link ErasureAnswer#nothingKnown()}: a customer from before
+     * the shop recorded anchors, whose data its tables may still hold), the library cannot say that anything was
+     * erased, and the erasure is owed all the same (Art. 17(1)); the shop must be able to show what it erased
+     * (Art. 5(2)). The request then moves to {@link RequestStatus#AWAITING_HOST_CONFIRMATION} instead, with an answer
+     * that says nothing is known, and is completed by {@link #confirmErasure} once the shop has erased the data in its
+     * own tables. Only if every {@link Builder#contributor data contributor} reports holding none of the subject's
+     * data ({@link SubjectDataContributor.Presence#NONE}) is it completed at once, the answer naming them; with no
+     * contributor, or one that holds data, cannot tell or fails, it waits.
+     *
      * <p>Every recipient the policy names that may have received the subject's data (seed 001_f688c41ce3130c59.txt,
-     * section 4.2) is told, through the store's outbox written in the same atomic save as the request's completion:
-     * of the erasure of the categories it receives (GDPR Art. 19; a recipient that is a controller learns that the
-     * subject asked for erasure, Art. 17(2)), and of a restriction instead for categories of which retention keeps an
-     * item (Art. 17(3)(b): kept, and processing restricted to keeping it). The withdrawals are passed on as well, with
-     * their events.
+     * section 4.2) is told, through the store's outbox written in the same atomic save as the request's completion
+     * (or its move to awaiting the shop's confirmation): of the erasure of the categories it receives (GDPR Art. 19; a
+     * recipient that is a controller learns that the subject asked for erasure, Art. 17(2)), and of a restriction
+     * instead for categories of which retention keeps an item (Art. 17(3)(b): kept, and processing restricted to
+     * keeping it). The withdrawals are passed on as well, with their events.
      */
     public ErasureAnswer erase(String requestId, String actor) {
         RightsRequest r = requireType(requestId, RequestType.ERASURE);
@@ -348,8 +384,83 @@ public final class RightsService {
             explained += "\nThe record of how your data was used no longer names you (" + entries + " processing log "
                     + "entries now kept under a pseudonym, with their dates, for accountability: GDPR Art. 5(2)).";
         }
-        complete(requestId, actor, explained, notices);
+        if (!answer.nothingKnown()) {
+            complete(requestId, actor, explained, notices);
+            return answer;
+        }
+        HostData host = askContributors(r.subject());
+        if (host.noneHeld()) {
+            complete(requestId, actor, explained + "\n" + host.text(), notices);
+        } else {
+            String outcome = explained + "\n" + host.text() + "\nThe request stays open until the shop"
+                    + " confirms what it erased (GDPR Art. 17(1), Art. 5(2)).";
+            move(requestId, RequestStatus.AWAITING_HOST_CONFIRMATION, "erase", actor,
+                    changed -> "no retained item of the subject is known; awaiting the shop's confirmation of what it"
+                            + " erased", changed -> withOutcome(changed, outcome), notices);
+        }
         return answer;
+    }
+
+    /**
+     * The shop confirms what it erased of the subject's data in its own tables, completing an erasure request that
+     * {@link #erase} left {@link RequestStatus#AWAITING_HOST_CONFIRMATION awaiting it} (retention knew no item of the
+     * subject). The confirmation is kept in the request's history and added to its answer, so the shop can show what
+     * it did and when (GDPR Art. 17(1), Art. 5(2); Art. 30: the record of the processing).
+     *
+     * @param erased what the shop erased, or found nothing of, in words fit for the subject: e.g. "the customer
+     *     record, 2 addresses and the personal fields of 5 orders deleted from the shop database; nothing found in the
+     *     ticket system"
+     * @throws ConflictException if the request is not awaiting the shop's confirmation (the message names the steps
+     *     allowed next)
+     * @throws InvalidValueException if the request is not an erasure, or {@code erased} is blank or longer than 5,000
+     *     characters
+     */
+    public RightsRequest confirmErasure(String requestId, String actor, String erased) {
+        Checks.multilineText("erased", erased, 5_000);
+        requireType(requestId, RequestType.ERASURE);
+        Instant at = now();
+        return move(requestId, RequestStatus.COMPLETED, RequestStatus.CONFIRM_ERASURE, actor,
+                changed -> "the shop confirmed what it erased: " + erased,
+                r -> withOutcome(r, r.outcome().map(o -> o + "\n").orElse("") + "The shop confirmed at " + at
+                        + " what it erased: " + erased), List.of());
+    }
+
+    /** What the contributors said of the subject's data in the shop's own tables. */
+    private record HostData(boolean noneHeld, String text) {
+    }
+
+    /**
+     * Asks every contributor whether the shop's tables behind it hold the subject's data. A contributor that throws
+     * counts as one that cannot tell (fail closed: the request then waits for the shop's confirmation).
+     */
+    private HostData askContributors(SubjectId subject) {
+        if (contributors.isEmpty()) {
+            return new HostData(false, "No data contributor reports on the shop's own tables.");
+        }
+        List<String> none = new ArrayList<>();
+        List<String> others = new ArrayList<>();
+        for (SubjectDataContributor c : contributors) {
+            SubjectDataContributor.Presence presence;
+            try {
+                presence = Checks.required("presence", c.presence(subject));
+            } catch (RuntimeException e) {
+                LOG.warn("data contributor {} failed to say whether it holds a subject's data ({}); the erasure waits"
+                        + " for the shop's confirmation", c.name(), e.getClass().getName());
+                others.add(c.name() + " could not be asked");
+                continue;
+            }
+            switch (presence) {
+                case NONE -> none.add(c.name());
+                case HOLDS_DATA -> others.add(c.name() + " holds data of the subject");
+                case UNKNOWN -> others.add(c.name() + " cannot tell whether it holds data of the subject");
+            }
+        }
+        if (others.isEmpty()) {
+            return new HostData(true, "The shop's own data sources report holding none of the subject's data: "
+                    + String.join(", ", none) + ".");
+        }
+        return new HostData(false, "The shop's own data sources: " + String.join("; ", others)
+                + (none.isEmpty() ? "" : "; " + String.join(", ", none) + " hold none") + ".");
     }
 
     /**
@@ -496,8 +607,30 @@ public final class RightsService {
         private RightsStore store;
         private Clock clock;
         private HolidaySource holidays = HolidaySource.NONE;
+        private final List<SubjectDataContributor> contributors = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * A source of the shop's own data about subjects, asked by {@link RightsService#erase} whether it holds data
+         * of a subject the library knows no retained item of ({@link SubjectDataContributor#presence}); the same
+         * contributors the shop gives {@link SubjectExport}. Such an erasure completes at once only when every
+         * contributor answers {@link SubjectDataContributor.Presence#NONE}, so together they must cover every table of
+         * the shop that holds personal data; a contributor that covers only some answers
+         * {@link SubjectDataContributor.Presence#UNKNOWN} when it finds nothing. Without contributors such an erasure
+         * always waits for {@link RightsService#confirmErasure}.
+         *
+         * @throws InvalidValueException if {@code contributor} is null or another contributor has its name
+         */
+        public Builder contributor(SubjectDataContributor contributor) {
+            Checks.required("contributor", contributor);
+            String name = Checks.required("contributor.name", contributor.name());
+            if (contributors.stream().anyMatch(c -> c.name().equals(name))) {
+                throw new InvalidValueException("contributor.name", name, "is the name of another contributor");
+            }
+            contributors.add(contributor);
+            return this;
         }
 
         /** Required: the consent service, whose policy in force gives the terms and calendar. */

@@ -8,6 +8,10 @@ import java.io.IOException;
 /**
  * The host's own data about a subject (orders, addresses, tickets), added to access and portability exports under
  * {@code hostData.<name>}. The library holds none of it; the host streams it straight into the export.
+ *
+ * <p>A contributor given to {@link RightsService.Builder#contributor} is also asked, when an erasure finds no retained
+ * item of the subject in the library's records, whether the shop's tables behind it still hold the subject's data
+ * ({@link #presence}): an erasure completes on the library's word only if every contributor reports none.
  */
 public interface SubjectDataContributor {
 
@@ -16,4 +20,30 @@ public interface SubjectDataContributor {
 
     /** Writes exactly one JSON value (usually an object or an array) with the subject's data. */
     void write(SubjectId subject, JsonGenerator json) throws IOException;
+
+    /**
+     * Whether the shop's tables behind this contributor hold any data of the subject right now. Asked by
+     * {@link RightsService#erase} when the library knows no retained item of the subject (GDPR Art. 17(1): the
+     * erasure is owed whether or not the library knew of the data; Art. 5(2): the shop shows what it did): only if
+     * every contributor answers {@link Presence#NONE} is the request completed at once; otherwise it waits for
+     * {@link RightsService#confirmErasure}.
+     *
+     * <p>The default is {@link Presence#UNKNOWN}: a contributor that cannot tell never lets an erasure complete
+     * unconfirmed (fail closed). Answer {@link Presence#NONE} only after looking, and only if the contributors given
+     * to the rights service together cover every table holding personal data; a contributor for some tables (the
+     * orders) that finds nothing there answers {@link Presence#UNKNOWN}. An exception counts as UNKNOWN.
+     */
+    default Presence presence(SubjectId subject) {
+        return Presence.UNKNOWN;
+    }
+
+    /** What a contributor found of a subject's data in the shop's tables. */
+    enum Presence {
+        /** The tables hold data of the subject. */
+        HOLDS_DATA,
+        /** The tables were searched and hold nothing of the subject. */
+        NONE,
+        /** The contributor cannot tell (the default). */
+        UNKNOWN
+    }
 }

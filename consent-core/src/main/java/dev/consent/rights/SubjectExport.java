@@ -53,7 +53,7 @@ import java.util.regex.Pattern;
  */
 public final class SubjectExport {
     public static final String SCHEMA = "dev.consent/subject-export";
-    public static final String SCHEMA_VERSION = "1.1";
+    public static final String SCHEMA_VERSION = "1.2";
     public static final String SCHEMA_RESOURCE = "/dev/consent/rights/subject-export-v1.schema.json";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final JsonFactory JSON = new JsonFactory();

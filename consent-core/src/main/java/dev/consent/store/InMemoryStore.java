@@ -412,6 +412,8 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
     private final Object retentionLock = new Object();
     private final Map<ItemKey, RetainedItem> items = new HashMap<>();
     private final TreeMap<DueCursor, ItemKey> dueIndex = new TreeMap<>(DUE_ORDER);
+    /** Active items without a due instant, in key order: what {@link #undatedItems} pages through. */
+    private final java.util.TreeSet<ItemKey> undatedIndex = new java.util.TreeSet<>();
     private final Map<ItemKey, ClaimRow> claims = new HashMap<>();
     private final Map<String, LegalHold> holds = new LinkedHashMap<>();
     private final List<DisposalRecord> disposals = new ArrayList<>();
@@ -465,6 +467,11 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
         if (item.state() == RetainedItem.State.ACTIVE && item.dueAt().isPresent()) {
             dueIndex.put(new DueCursor(item.dueAt().get(), item.key()), item.key());
         }
+        if (item.state() == RetainedItem.State.ACTIVE && item.dueAt().isEmpty()) {
+            undatedIndex.add(item.key());
+        } else {
+            undatedIndex.remove(item.key());
+        }
     }
 
     @Override
@@ -478,6 +485,22 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
                     break;
                 }
                 out.add(items.get(e.getValue()));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
+        Checks.required("after", after);
+        positive(limit);
+        synchronized (retentionLock) {
+            List<RetainedItem> out = new ArrayList<>();
+            for (ItemKey key : after.isPresent() ? undatedIndex.tailSet(after.get(), false) : undatedIndex) {
+                if (out.size() >= limit) {
+                    break;
+                }
+                out.add(items.get(key));
             }
             return out;
         }

@@ -48,6 +48,42 @@ public interface RetentionStore {
     List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit);
 
     /**
+     * Up to {@code limit} active items without a due instant (no rule makes them due: the anchor a rule counts from
+     * never happened, or no rule covers them), in key order, after {@code after} (exclusive; empty to start).
+     * Disposed items are not listed. This is the planner's view of what no sweep will ever reach on its own, so the
+     * dry run can list it instead of skipping it silently (GDPR Art. 5(2) and Art. 30: the shop accounts for every
+     * item it keeps, not only for those falling due).
+     *
+     * <p>The default pages through {@link #allItems} and keeps the undated active ones: correct on any store, but
+     * it reads every item to find them. Stores that can should read an index of undated active items instead;
+     * consent-core's {@link InMemoryStore} and consent-jdbc's {@code JdbcStore} do.
+     *
+     * @throws dev.consent.InvalidValueException if {@code limit} is not positive
+     */
+    default List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
+        Checks.required("after", after);
+        if (limit < 1) {
+            throw new dev.consent.InvalidValueException("limit", limit, "must be 1 or more");
+        }
+        List<RetainedItem> out = new ArrayList<>();
+        Optional<ItemKey> position = after;
+        int page = Math.max(limit, 500);
+        while (out.size() < limit) {
+            List<RetainedItem> items = allItems(position, page);
+            for (RetainedItem item : items) {
+                if (item.state() == RetainedItem.State.ACTIVE && item.dueAt().isEmpty() && out.size() < limit) {
+                    out.add(item);
+                }
+            }
+            if (items.size() < page) {
+                break;
+            }
+            position = Optional.of(items.get(items.size() - 1).key());
+        }
+        return List.copyOf(out);
+    }
+
+    /**
      * Atomically claims up to {@code limit} active items due at or before {@code now}, in due order, that are
      * neither claimed under an unexpired lease nor waiting out a backoff. Two callers never receive the same
      * item while its lease runs; a lease that has expired can be claimed again. Each claim's attempt is the

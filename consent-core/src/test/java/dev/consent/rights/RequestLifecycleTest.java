@@ -33,6 +33,7 @@ import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.consent.rights.RequestStatus.AWAITING_HOST_CONFIRMATION;
 import static dev.consent.rights.RequestStatus.COMPLETED;
 import static dev.consent.rights.RequestStatus.EXTENDED;
 import static dev.consent.rights.RequestStatus.IDENTITY_VERIFIED;
@@ -46,7 +47,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * says (GDPR Art. 12: verified before answered, Art. 12(6); extended at most once, Art. 12(3); closed requests stay
  * closed), or throws a {@link ConflictException} naming the steps allowed next, having changed nothing: no status, no
  * consent event, no disposal. The table of what is allowed is written out here, independently of
- * {@link RequestStatus#next()}, and the README's lifecycle table is checked against it.
+ * {@link RequestStatus#next()}, and the README's lifecycle table is checked against it. An erasure of a subject the
+ * library knows no data of waits for the shop's confirmation (GDPR Art. 17(1), Art. 5(2)): only erasure requests reach
+ * {@link RequestStatus#AWAITING_HOST_CONFIRMATION}, and only {@code confirmErasure} leaves it.
  */
 class RequestLifecycleTest {
     private static final PurposeId NEWSLETTER = PurposeId.of("marketing.email");
@@ -65,7 +68,9 @@ class RequestLifecycleTest {
         OBJECT("object", RequestType.OBJECTION, COMPLETED, ANSWERABLE),
         // GDPR Art. 7(3): a withdrawal is carried out from receipt, verified by the channel it came through
         WITHDRAW_CONSENT("withdrawConsent", RequestType.WITHDRAW_CONSENT, COMPLETED,
-                EnumSet.of(RECEIVED, IDENTITY_VERIFIED, IN_PROGRESS, EXTENDED));
+                EnumSet.of(RECEIVED, IDENTITY_VERIFIED, IN_PROGRESS, EXTENDED)),
+        // the shop confirms what it erased of a subject the library knew no data of
+        CONFIRM_ERASURE("confirmErasure", RequestType.ERASURE, COMPLETED, EnumSet.of(AWAITING_HOST_CONFIRMATION));
 
         final String method;
         final RequestType type;
@@ -89,12 +94,14 @@ class RequestLifecycleTest {
             case WITHDRAW_CONSENT -> "withdrawConsent or complete";
             default -> "complete";
         };
+        String awaiting = type == RequestType.ERASURE ? "erase (to AWAITING_HOST_CONFIRMATION), " : "";
         return switch (status) {
             case RECEIVED -> "verifyIdentity (to IDENTITY_VERIFIED), refuse (to REFUSED)";
-            case IDENTITY_VERIFIED -> "startWork (to IN_PROGRESS), extend (to EXTENDED), " + complete
+            case IDENTITY_VERIFIED -> "startWork (to IN_PROGRESS), extend (to EXTENDED), " + awaiting + complete
                     + " (to COMPLETED), refuse (to REFUSED)";
-            case IN_PROGRESS -> "extend (to EXTENDED), " + complete + " (to COMPLETED), refuse (to REFUSED)";
-            case EXTENDED -> complete + " (to COMPLETED), refuse (to REFUSED)";
+            case IN_PROGRESS -> "extend (to EXTENDED), " + awaiting + complete + " (to COMPLETED), refuse (to REFUSED)";
+            case EXTENDED -> awaiting + complete + " (to COMPLETED), refuse (to REFUSED)";
+            case AWAITING_HOST_CONFIRMATION -> "confirmErasure (to COMPLETED)";
             case COMPLETED, REFUSED -> "none, it is closed";
         };
     }
@@ -123,15 +130,22 @@ class RequestLifecycleTest {
         final RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
                 .build();
         final SubjectId alice = SubjectId.of("alice");
+        /** A customer from before the shop recorded anchors: retention knows no item of theirs. */
+        final SubjectId legacy = SubjectId.of("legacy-customer");
 
         Shop() {
             consents.grant(alice, NEWSLETTER, Capture.by(Method.CHECKBOX));
+            consents.grant(legacy, NEWSLETTER, Capture.by(Method.CHECKBOX));
             retention.recordAnchor(alice, "contact.email", Anchor.COLLECTED, clock.instant());
         }
 
-        /** A request of {@code type} brought to {@code status} along the lifecycle. */
+        /**
+         * A request of {@code type} brought to {@code status} along the lifecycle: alice's, or for
+         * AWAITING_HOST_CONFIRMATION (an erasure only) the legacy customer's, erased without any item known.
+         */
         RightsRequest in(RequestStatus status, RequestType type) {
-            String id = rights.receive(alice, type, "email").id();
+            SubjectId subject = status == AWAITING_HOST_CONFIRMATION ? legacy : alice;
+            String id = rights.receive(subject, type, "email").id();
             switch (status) {
                 case RECEIVED -> { }
                 case REFUSED -> rights.refuse(id, "dpo", "manifestly unfounded");
@@ -140,6 +154,7 @@ class RequestLifecycleTest {
                     switch (status) {
                         case IN_PROGRESS -> rights.startWork(id, "dpo");
                         case EXTENDED -> rights.extend(id, "dpo", "complex", clock.instant());
+                        case AWAITING_HOST_CONFIRMATION -> rights.erase(id, "dpo");
                         case COMPLETED -> rights.complete(id, "dpo", "done");
                         default -> { }
                     }
@@ -161,6 +176,7 @@ class RequestLifecycleTest {
                 case RESTRICT -> rights.restrict(id, "dpo");
                 case OBJECT -> rights.object(id, "dpo", List.of(ANALYTICS));
                 case WITHDRAW_CONSENT -> rights.withdrawConsent(id, "dpo", List.of(NEWSLETTER));
+                case CONFIRM_ERASURE -> rights.confirmErasure(id, "dpo", "customer row and addresses deleted");
             };
         }
 
@@ -176,11 +192,16 @@ class RequestLifecycleTest {
         int cases = 0;
         for (Action action : Action.values()) {
             for (RequestStatus status : RequestStatus.values()) {
+                if (status == AWAITING_HOST_CONFIRMATION && action.type != RequestType.ERASURE) {
+                    continue; // only an erasure request ever awaits the shop's confirmation
+                }
                 cases++;
                 String pair = action.method + " on " + action.type + " in " + status;
                 try (Shop shop = new Shop()) {
                     RightsRequest before = shop.in(status, action.type);
-                    int events = shop.consents.history(shop.alice).size();
+                    SubjectId subject = before.subject();
+                    int events = shop.consents.history(subject).size();
+                    int disposedBefore = shop.disposed.size();
                     try {
                         shop.call(action, before.id());
                         if (!action.allowedFrom.contains(status)) {
@@ -196,14 +217,16 @@ class RequestLifecycleTest {
                             wrong.add(pair + ": the error does not name \"" + steps + "\": " + e.getMessage());
                         } else if (!shop.rights.request(before.id()).equals(before)) {
                             wrong.add(pair + ": refused, but the request changed");
-                        } else if (shop.consents.history(shop.alice).size() != events || !shop.disposed.isEmpty()) {
+                        } else if (shop.consents.history(subject).size() != events
+                                || shop.disposed.size() != disposedBefore) {
                             wrong.add(pair + ": refused, but after recording consent events or disposing of data");
                         }
                     }
                 }
             }
         }
-        assertThat(cases).isEqualTo(9 * 6);
+        // 10 actions in 7 statuses, but only erasure requests (2 of the actions) await the shop's confirmation
+        assertThat(cases).isEqualTo(10 * 7 - 8);
         assertThat(wrong).as(String.join("\n", wrong)).isEmpty();
     }
 
@@ -237,6 +260,7 @@ class RequestLifecycleTest {
                         "withdrawConsent", "refuse"),
                 IN_PROGRESS, Set.of("extend", "complete", "erase", "restrict", "object", "withdrawConsent", "refuse"),
                 EXTENDED, Set.of("complete", "erase", "restrict", "object", "withdrawConsent", "refuse"),
+                AWAITING_HOST_CONFIRMATION, Set.of("confirmErasure"),
                 COMPLETED, Set.of(),
                 REFUSED, Set.of());
         BiFunction<RequestStatus, Action, Boolean> allowed = (s, a) -> a.allowedFrom.contains(s);
@@ -260,6 +284,6 @@ class RequestLifecycleTest {
                         .isEqualTo(allowed.apply(status, a));
             }
         }
-        assertThat(rows).as("README has a lifecycle table with one row per status").isEqualTo(6);
+        assertThat(rows).as("README has a lifecycle table with one row per status").isEqualTo(7);
     }
 }

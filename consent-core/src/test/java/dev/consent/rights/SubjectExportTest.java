@@ -178,7 +178,7 @@ class SubjectExportTest {
 
         JsonNode doc = export(SubjectExport.builder().consents(consents).rights(rights).build(), alice);
 
-        assertThat(doc.get("schemaVersion").asText()).isEqualTo("1.1");
+        assertThat(doc.get("schemaVersion").asText()).isEqualTo("1.2");
         JsonNode first = doc.at("/rightsRequests/0");
         assertThat(first.get("id").asText()).isEqualTo(onTime.id());
         assertThat(first.get("dueBy").asText()).isEqualTo("2025-07-04");

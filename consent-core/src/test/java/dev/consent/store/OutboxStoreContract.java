@@ -376,6 +376,45 @@ public abstract class OutboxStoreContract {
                 Map.entry("support-tools RESTRICTION", "RESTRICTION of contact.email, support.ticket (support)"));
     }
 
+    /**
+     * A customer of whom retention knows no item (anchors never recorded) asks for erasure: the recipients are told
+     * in the same save that moves the request to AWAITING_HOST_CONFIRMATION, each delivery is listed in its history
+     * while it waits, and it completes only when the shop confirms what it erased (GDPR Art. 17(1), 17(2), 19,
+     * Art. 5(2)).
+     */
+    @Test
+    void anErasureOfAnUnknownCustomerTellsTheRecipientsAndWaitsForTheShopsConfirmation() {
+        consents.grant(ALICE, RecipientsPolicy.NEWSLETTER, Capture.by(Method.CHECKBOX));
+        RightsService rights = rights();
+        RightsRequest request = rights.receive(ALICE, RequestType.ERASURE, "email");
+        rights.verifyIdentity(request.id(), "dpo", "signed-in session");
+        clock.advance(Duration.ofHours(1));
+
+        assertThat(rights.erase(request.id(), "dpo").nothingKnown()).isTrue();
+
+        RightsRequest waiting = requests().request(request.id()).orElseThrow();
+        assertThat(waiting.status()).isEqualTo(RequestStatus.AWAITING_HOST_CONFIRMATION);
+        assertThat(requests().openRequests(10)).extracting(RightsRequest::id).containsExactly(request.id());
+        assertThat(noticesOf(ALICE)).containsEntry("mailer ERASURE", "ERASURE of contact.email (marketing.email)")
+                .containsEntry("mailer WITHDRAWAL", "WITHDRAWAL of contact.email (marketing.email)");
+        long forTheRequest = outbox.notices(ALICE).stream()
+                .filter(e -> e.notice().requestId().equals(Optional.of(request.id()))).count();
+        assertThat(forTheRequest).isPositive();
+
+        clock.advance(Duration.ofMinutes(5));
+        dispatcher("node-a").deliver(100, Duration.ofMinutes(1));
+        RightsRequest told = rights.request(request.id());
+        assertThat(told.status()).as("telling recipients does not complete it").isEqualTo(
+                RequestStatus.AWAITING_HOST_CONFIRMATION);
+        assertThat(told.history().stream().filter(t -> t.actor().equals(DeliveryHistory.ACTOR))).hasSize(
+                (int) forTheRequest);
+
+        RightsRequest done = rights.confirmErasure(request.id(), "dpo", "customer row and addresses deleted");
+        assertThat(done.status()).isEqualTo(RequestStatus.COMPLETED);
+        assertThat(requests().request(request.id())).contains(done);
+        assertThat(requests().openRequests(10)).isEmpty();
+    }
+
     @Test
     void anErasureTellsEachRecipientWhatWasErasedAndWhatIsKeptRestrictedAndListsEachDeliveryInTheRequest() {
         // GDPR Art. 17(1), 17(2), 17(3)(b) and 19, over seed 001's recipients table

@@ -1,5 +1,7 @@
 package dev.consent.store;
 
+import dev.consent.testing.TestKeys;
+
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.PurposeId;
@@ -11,7 +13,12 @@ import dev.consent.retention.ItemKey;
 import dev.consent.retention.LegalHold;
 import dev.consent.retention.ReferenceKey;
 import dev.consent.retention.RetainedItem;
+import dev.consent.retention.DisposalPlan;
+import dev.consent.retention.RetentionService;
+import dev.consent.retention.RetentionVerdict;
 import dev.consent.retention.Tombstone;
+import dev.consent.testing.MutableClock;
+import dev.consent.testing.RetentionPolicy;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -149,6 +156,118 @@ public abstract class RetentionStoreContract {
                 assertThat(all.get(i).key()).isGreaterThan(all.get(i - 1).key());
             }
         }
+    }
+
+    /**
+     * The planner reads the active items without a due instant (no rule has them due) in key order, a keyset page at a
+     * time, and nothing else: not dated items, not disposed ones (GDPR Art. 5(2), Art. 30(1)(f): the dry run lists
+     * what no sweep will reach instead of skipping it).
+     */
+    @Test
+    void undatedActiveItemsArePagedInKeyOrderAndNothingElse() {
+        List<ItemKey> undated = new ArrayList<>();
+        for (int i = 0; i < 17; i++) {
+            ItemKey k = i % 4 == 3
+                    ? ItemKey.of(SubjectId.of("u" + (i % 5)), CategoryId.of("contact.email"), PurposeId.of("p" + i))
+                    : key("u" + (i % 5), "c" + i + ".x");
+            store.saveItem(RetainedItem.create(k).withAnchors(Map.of(Anchor.COLLECTED, T0)));
+            undated.add(k);
+        }
+        store.saveItem(due(key("u1", "dated.x"), T0));
+        store.saveItem(due(key("u2", "later.x"), T0.plusSeconds(86_400 * 400)));
+        store.saveItem(RetainedItem.create(key("u3", "gone.x")).withState(RetainedItem.State.DISPOSED));
+        store.saveItem(due(key("u4", "gone.x"), T0).withState(RetainedItem.State.DISPOSED));
+        Collections.sort(undated);
+
+        assertThat(pagedUndated(4)).extracting(RetainedItem::key).containsExactlyElementsOf(undated);
+        assertThat(pagedUndated(100)).extracting(RetainedItem::key).containsExactlyElementsOf(undated);
+        assertThat(store.undatedItems(Optional.of(undated.get(16)), 5)).isEmpty();
+        assertThat(store.undatedItems(Optional.empty(), 1)).singleElement()
+                .satisfies(i -> assertThat(i).isEqualTo(store.item(undated.get(0)).orElseThrow()));
+
+        // an item leaves the list when it gets a due instant or is disposed of, and joins it when it loses its date
+        RetainedItem first = store.item(undated.get(0)).orElseThrow();
+        assertThat(store.saveItem(first.withDue(Optional.of(T0)))).isTrue();
+        RetainedItem second = store.item(undated.get(1)).orElseThrow();
+        assertThat(store.saveItem(second.withState(RetainedItem.State.DISPOSED))).isTrue();
+        RetainedItem dated = store.item(key("u1", "dated.x")).orElseThrow();
+        assertThat(store.saveItem(dated.withDue(Optional.empty()))).isTrue();
+        List<ItemKey> now = new ArrayList<>(undated.subList(2, undated.size()));
+        now.add(key("u1", "dated.x"));
+        Collections.sort(now);
+        assertThat(pagedUndated(3)).extracting(RetainedItem::key).containsExactlyElementsOf(now);
+    }
+
+    private List<RetainedItem> pagedUndated(int pageSize) {
+        List<RetainedItem> all = new ArrayList<>();
+        Optional<ItemKey> after = Optional.empty();
+        while (true) {
+            List<RetainedItem> page = store.undatedItems(after, pageSize);
+            assertThat(page.size()).isLessThanOrEqualTo(pageSize);
+            all.addAll(page);
+            if (page.size() < pageSize) {
+                return all;
+            }
+            after = Optional.of(page.get(page.size() - 1).key());
+        }
+    }
+
+    /**
+     * The dry run over this store lists every item no rule has due, with its verdict and reason, beside the due ones:
+     * NOT_STARTED (an account never closed; an order whose only started rule is a minimum) and NO_RULE (a category no
+     * maximum covers), HELD when a hold is on as well; and the service lists them on their own, page by page
+     * (GDPR Art. 5(1)(e), Art. 5(2), Art. 30(1)(f)).
+     */
+    @Test
+    void thePlanListsTheItemsNoRuleHasDueWithTheirReasons() {
+        MutableClock clock = new MutableClock(T0);
+        RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
+                .clock(clock).handler("access.log", r -> { }).build();
+        SubjectId alice = SubjectId.of("alice");
+        SubjectId bob = SubjectId.of("bob");
+        retention.recordAnchor(alice, "access.log", Anchor.COLLECTED, T0);                // due after 90 days
+        retention.recordAnchor(alice, "contact.email", Anchor.LAST_TRANSACTION, T0);      // kept 2 years
+        retention.recordAnchor(alice, "account.profile", Anchor.COLLECTED, T0);           // waits for account_closed
+        retention.recordAnchor(alice, "order.record", Anchor.COLLECTED, T0);              // only a minimum started
+        retention.recordAnchor(alice, "device.id", Anchor.COLLECTED, T0);                 // no rule at all
+        retention.recordAnchor(bob, "device.id", Anchor.COLLECTED, T0);
+        LegalHold hold = retention.placeHold(bob, Set.of(), "litigation 4/25", "legal");
+        assertThat(store.undatedItems(Optional.empty(), 10)).as("never indexed as due").hasSize(4);
+
+        clock.set(T0.plus(Duration.ofDays(3 * 365)));
+        DisposalPlan plan = retention.plan(clock.instant());
+
+        assertThat(plan.due()).isEqualTo(2); // access.log after 90 days, contact.email after 2 years
+        assertThat(plan.notStarted()).isEqualTo(2);
+        assertThat(plan.noRule()).isEqualTo(1);
+        assertThat(plan.unscheduled().count(RetentionVerdict.Status.HELD)).isEqualTo(1);
+        assertThat(plan.unscheduled().total()).isEqualTo(4);
+        assertThat(plan.unscheduled().complete()).isTrue();
+        assertThat(plan.unscheduled().byCategory()).containsOnly(Map.entry("account.profile", 1L),
+                Map.entry("order.record", 1L), Map.entry("device.id", 2L));
+        Map<ItemKey, RetentionVerdict> byItem = new java.util.HashMap<>();
+        plan.unscheduled().sample().forEach(v -> byItem.put(v.item(), v));
+        assertThat(byItem.get(ItemKey.of("alice", "account.profile")).reason())
+                .isEqualTo("no maximum rule has started: waiting for account_closed (rules profile-delete-6m,"
+                        + " profile-anonymize-6m), which never happened");
+        assertThat(byItem.get(ItemKey.of("alice", "order.record")).status())
+                .isEqualTo(RetentionVerdict.Status.NOT_STARTED);
+        assertThat(byItem.get(ItemKey.of("alice", "order.record")).reason()).isEqualTo("no maximum rule has started:"
+                + " waiting for last_transaction (rule orders-10y), which never happened");
+        assertThat(byItem.get(ItemKey.of("alice", "device.id")).reason())
+                .contains("no maximum retention rule covers device.id", "a gap in the policy");
+        assertThat(byItem.get(ItemKey.of("bob", "device.id")).holds()).containsExactly(hold.id());
+        assertThat(plan.unscheduled().sample()).allSatisfy(v -> assertThat(v.reason()).doesNotContain("alice", "bob"));
+
+        List<RetentionVerdict> listed = new ArrayList<>(retention.unscheduled(clock.instant(), Optional.empty(), 3));
+        assertThat(listed).hasSize(3);
+        listed.addAll(retention.unscheduled(clock.instant(), Optional.of(listed.get(2).item()), 3));
+        assertThat(listed).extracting(RetentionVerdict::item).containsExactly(ItemKey.of("alice", "account.profile"),
+                ItemKey.of("alice", "device.id"), ItemKey.of("alice", "order.record"), ItemKey.of("bob", "device.id"));
+
+        // an anchor recorded later schedules the item: it leaves the unscheduled list
+        retention.recordAnchor(alice, "account.profile", Anchor.ACCOUNT_CLOSED, clock.instant());
+        assertThat(retention.plan(clock.instant()).notStarted()).isEqualTo(1);
     }
 
     @Test

@@ -87,6 +87,36 @@ public abstract class RightsStoreContract {
         assertThat(store.openRequests(2)).extracting(RightsRequest::id).containsExactly("req-a", "req-c");
     }
 
+    /**
+     * An erasure waiting for the shop's confirmation of what it erased (retention knew no item of the subject) is
+     * stored with its status and listed among the open requests, so it stays on the overdue report until confirmed
+     * (GDPR Art. 17(1), Art. 5(2)).
+     */
+    @Test
+    void anErasureAwaitingTheShopsConfirmationIsKeptAndListedOpen() {
+        RightsRequest base = request("req-e", "legacy", T0, RequestStatus.IN_PROGRESS, 1);
+        List<RightsRequest.Transition> history = new ArrayList<>(base.history());
+        history.add(new RightsRequest.Transition(RequestStatus.AWAITING_HOST_CONFIRMATION, T0.plusSeconds(90), "dpo",
+                "no retained item of the subject is known; awaiting the shop's confirmation of what it erased"));
+        RightsRequest awaiting = new RightsRequest("req-e", SubjectId.of("legacy"), RequestType.ERASURE,
+                RequestStatus.AWAITING_HOST_CONFIRMATION, T0, base.verifiedAt(), base.deadline(), Optional.empty(),
+                Optional.empty(), Optional.of("Erasure requested at " + T0 + ": no retained item of this subject is"
+                        + " known"), history, 1);
+        assertThat(store.saveRequest(awaiting)).isTrue();
+        assertThat(store.request("req-e")).contains(awaiting);
+        assertThat(store.openRequests(10)).containsExactly(awaiting);
+
+        List<RightsRequest.Transition> confirmed = new ArrayList<>(history);
+        confirmed.add(new RightsRequest.Transition(RequestStatus.COMPLETED, T0.plusSeconds(600), "dpo",
+                "the shop confirmed what it erased: customer row deleted"));
+        RightsRequest done = new RightsRequest("req-e", awaiting.subject(), RequestType.ERASURE,
+                RequestStatus.COMPLETED, T0, awaiting.verifiedAt(), awaiting.deadline(), Optional.empty(),
+                Optional.empty(), awaiting.outcome(), confirmed, 2);
+        assertThat(store.saveRequest(done)).isTrue();
+        assertThat(store.request("req-e")).contains(done);
+        assertThat(store.openRequests(10)).isEmpty();
+    }
+
     @Test
     void theCodecKeepsEveryField() {
         RightsRequest r = request("req-x", "zoë", T0, RequestStatus.EXTENDED, 2);

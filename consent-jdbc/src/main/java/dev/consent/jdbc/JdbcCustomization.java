@@ -159,6 +159,24 @@ abstract class JdbcCustomization {
     }
 
     /**
+     * How the active items without a due instant (the items no rule has due) are read, in key order, from the index
+     * {@code V13__undated_items.sql} made for them. On H2 and MariaDB that index leads with the generated column
+     * {@code active_undated}, 1 for such rows and NULL otherwise; it is bounded as a range ({@code <= 1}) and is part of
+     * the keyset, not an equality, because MariaDB answers an equality on it with a ref scan from the start of the index
+     * instead of seeking to the keyset position (as V3 found for the due index).
+     */
+    UndatedScan undatedScan() {
+        return new UndatedScan("active_undated <= 1", List.of("active_undated", "subject", "category", "purpose"));
+    }
+
+    /**
+     * The condition selecting the undated items and the columns they are ordered and paged by, the index's own; a
+     * keyset position binds 1 for {@code active_undated}.
+     */
+    record UndatedScan(String condition, List<String> columns) {
+    }
+
+    /**
      * Whether {@code SELECT ... ORDER BY ... LIMIT n FOR UPDATE SKIP LOCKED} returns the first n rows that are not
      * locked (PostgreSQL 9.5+, MariaDB 10.6+). H2 2.3 accepts the syntax but applies the limit before skipping, so
      * a second sweeper gets nothing while the first holds its batch; H2 claims optimistically instead.
@@ -375,6 +393,12 @@ abstract class JdbcCustomization {
         @Override
         String oneOf(String column, int count) {
             return count == 1 ? column + " = ?" : column + " = ANY(?)";
+        }
+
+        /** The predicate of the partial index {@code items_undated_ix}, word for word, so the planner matches it. */
+        @Override
+        UndatedScan undatedScan() {
+            return new UndatedScan("state = 'ACTIVE' AND due_at IS NULL", List.of("subject", "category", "purpose"));
         }
 
         @Override

@@ -976,6 +976,17 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     /**
      * {@inheritDoc}
      *
+     * <p>A keyset scan of an index that holds only such items (schema version 13: a partial index on PostgreSQL, an
+     * index led by a generated column elsewhere), so its cost follows the undated items, not every item ever stored.
+     */
+    @Override
+    public List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
+        return retention.undatedItems(after, limit);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
      * <p>PostgreSQL and MariaDB: one transaction selects the rows with {@code FOR UPDATE SKIP LOCKED} from the due
      * index and marks them claimed (token, owner, lease end), so concurrent sweepers pass each other's rows by
      * instead of waiting. H2: candidates are read and each is claimed by a conditional {@code UPDATE} whose update

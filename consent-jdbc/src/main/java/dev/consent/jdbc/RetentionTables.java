@@ -203,6 +203,43 @@ final class RetentionTables {
     }
 
     /**
+     * A keyset scan, in key order, of the active items without a due instant, from the index of
+     * {@code V13__undated_items.sql} (a generated column on H2 and MariaDB, a partial index on PostgreSQL).
+     */
+    List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
+        Checks.required("after", after);
+        positive(limit);
+        JdbcCustomization.UndatedScan scan = dialect.undatedScan();
+        return tx.read("undatedItems", c -> {
+            Keyset keyset = after.isPresent() ? dialect.after(scan.columns()) : null;
+            try (PreparedStatement ps = c.prepareStatement(undatedItemsSql(keyset))) {
+                int i = 1;
+                if (keyset != null) {
+                    List<Binder> position = new ArrayList<>();
+                    if (scan.columns().size() > KEY_COLUMNS.size()) {
+                        position.add((p, n) -> p.setInt(n, 1)); // active_undated of every undated row
+                    }
+                    position.addAll(keyBinders(after.get()));
+                    i = keyset.bind(ps, i, position);
+                }
+                ps.setInt(i, limit);
+                return itemRows(ps);
+            }
+        });
+    }
+
+    /**
+     * The planner's scan of undated items: parameters are the keyset position over
+     * {@link JdbcCustomization.UndatedScan#columns()} ({@code keyset} null: from the start), then the limit.
+     */
+    String undatedItemsSql(Keyset keyset) {
+        JdbcCustomization.UndatedScan scan = dialect.undatedScan();
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + scan.condition()
+                + (keyset == null ? "" : " AND " + keyset.sql()) + " ORDER BY " + String.join(", ", scan.columns())
+                + " LIMIT ?";
+    }
+
+    /**
      * The sweeper's scan for claimable items: parameters are the three instants of {@link #CLAIMABLE}, then the
      * limit; locking or not.
      */

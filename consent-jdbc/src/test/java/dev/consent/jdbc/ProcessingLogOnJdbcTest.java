@@ -92,6 +92,8 @@ class ProcessingLogOnJdbcTest {
                                 e -> assertThat(e.reason()).isEqualTo(Reason.WITHDRAWN));
                 assertThat(log.uses(alice)).isEmpty();
 
+                // a second later: a grant at the withdrawal's own instant would lose the tie (refusals win ties)
+                clock.advance(java.time.Duration.ofSeconds(1));
                 consents.grant(alice, SHIPPING, Capture.by(Method.CHECKBOX));
                 beforeAppend.set(() -> consents.withdraw(bob, SHIPPING, Capture.by(Method.ACCOUNT_SETTINGS)));
                 CampaignUse campaign = log.useAll(List.of(alice, bob), SHIPPING, ADDRESS, "parcel notices");

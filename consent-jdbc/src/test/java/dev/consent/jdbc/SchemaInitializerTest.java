@@ -12,6 +12,8 @@ import dev.consent.ledger.Method;
 import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
 import dev.consent.store.ConsentStore;
+import dev.consent.retention.ItemKey;
+import dev.consent.retention.RetainedItem;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,10 +50,10 @@ class SchemaInitializerTest {
         String prefix = Databases.freshPrefix();
         try {
             SchemaInitializer init = new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, CLOCK);
-            assertThat(init.migrate()).containsExactly(1, 2, 3, 4, 9, 10);
+            assertThat(init.migrate()).containsExactly(1, 2, 3, 4, 9, 10, 13);
             assertThat(init.migrate()).isEmpty();
             JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
@@ -93,7 +95,7 @@ class SchemaInitializerTest {
             for (Future<JdbcStore> f : nodes) {
                 stores.add(f.get(60, TimeUnit.SECONDS));
             }
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(stores.get(0).append(firstEvent("a")).appended()).isTrue();
@@ -152,10 +154,41 @@ class SchemaInitializerTest {
                     .hasMessageContaining("notices");
 
             JdbcStore v10 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
             assertThat(v10.events(SubjectId.of("a"), 0, 10)).hasSize(1);
             assertThat(v10.notices(SubjectId.of("a"))).isEmpty();
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
+        } finally {
+            Databases.dropTables(ds, prefix);
+        }
+    }
+
+    /**
+     * A store deployed at version 10, holding retained items, gains the index of undated items (V13) over the rows it
+     * already has: its active undated items are listed, its dated and disposed ones are not.
+     */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void aVersion10SchemaInUseMigratesForwardToTheUndatedIndex(Dialect dialect) throws SQLException {
+        DataSource ds = Databases.shared(dialect);
+        String prefix = Databases.freshPrefix();
+        JdbcCustomization customization = JdbcCustomization.of(dialect);
+        try {
+            assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 6))
+                    .migrate()).containsExactly(1, 2, 3, 4, 9, 10);
+            JdbcStore v10 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
+            ItemKey undated = ItemKey.of("a", "account.profile");
+            assertThat(v10.saveItem(RetainedItem.create(undated))).isTrue();
+            assertThat(v10.saveItem(RetainedItem.create(ItemKey.of("a", "access.log"))
+                    .withDue(Optional.of(Instant.parse("2025-01-01T00:00:00Z"))))).isTrue();
+            assertThat(v10.saveItem(RetainedItem.create(ItemKey.of("b", "account.profile"))
+                    .withState(RetainedItem.State.DISPOSED))).isTrue();
+
+            JdbcStore v13 = JdbcStore.builder(ds).tablePrefix(prefix).build();
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
+            assertThat(v13.undatedItems(Optional.empty(), 10)).extracting(RetainedItem::key).containsExactly(undated);
+            assertThat(v13.saveItem(v13.item(undated).orElseThrow().withState(RetainedItem.State.DISPOSED))).isTrue();
+            assertThat(v13.undatedItems(Optional.empty(), 10)).isEmpty();
         } finally {
             Databases.dropTables(ds, prefix);
         }
@@ -179,7 +212,7 @@ class SchemaInitializerTest {
                     .hasMessageContaining("items");
 
             JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
             assertThat(v3.events(SubjectId.of("a"), 0, 10)).hasSize(1);
             assertThat(v3.saveItem(dev.consent.retention.RetainedItem.create(
                     dev.consent.retention.ItemKey.of("a", "access.log")))).isTrue();
@@ -207,7 +240,7 @@ class SchemaInitializerTest {
             }
 
             JdbcStore v4 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10);
+            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
             ConsentStore.ChangeRead legacy = v4.readChanges(ConsentStore.FeedCursor.START, 10);
             assertThat(legacy.changes()).extracting(ConsentStore.Change::subject)
                     .containsExactly(SubjectId.of("old-1"), SubjectId.of("old-2"));

@@ -144,6 +144,21 @@ final class ShopDatabase {
         update("UPDATE shop_customers SET closed_at = ? WHERE id = ?", Timestamp.from(at), customer);
     }
 
+    /**
+     * Erases a customer the retention records knew nothing of, by hand, as the shop's privacy team would: the name
+     * and email go, the orders are anonymized (the amounts stay for the books, as tax law asks), tickets and access
+     * logs are deleted. Returns what was done, for the erasure request's answer.
+     */
+    String eraseCustomer(String customer) throws SQLException {
+        long orders = count("SELECT COUNT(*) FROM shop_orders WHERE customer_id = '" + customer.replace("'", "''") + "'");
+        update("UPDATE shop_customers SET name = NULL, email = NULL WHERE id = ?", customer);
+        update("UPDATE shop_orders SET customer_id = NULL, shipping_address = NULL WHERE customer_id = ?", customer);
+        update("DELETE FROM shop_tickets WHERE customer_id = ?", customer);
+        update("DELETE FROM shop_access_logs WHERE customer_id = ?", customer);
+        return "name and email deleted from the customer record; " + orders + " order(s) anonymized, their amounts kept"
+                + " for the books (tax law); support tickets and access logs deleted";
+    }
+
     /** Counts of what the shop holds: customers with an email, orders, orders still naming a customer, tickets, logs. */
     Map<String, Long> counts() throws SQLException {
         return Map.of(

@@ -47,8 +47,10 @@ import java.util.TreeMap;
  * A small storefront on embedded H2 that tells the story of one shop's privacy programme: sign-ups with checkbox
  * consent, purchases, a cookie banner, a visitor sending Global Privacy Control, a consent-filtered email campaign,
  * a one-click unsubscribe passed on to the email service provider, an access request exported to JSON, an erasure
- * request answered with what is kept for tax and passed on to the recipients, years passing, a dry run and a sweep that deletes and anonymizes rows in the shop's own tables, ledger
- * verification and overdue requests.
+ * request answered with what is kept for tax and passed on to the recipients, an erasure of a customer the library
+ * knew nothing of that waits for the shop's confirmation, years passing, a dry run (which also lists the items no rule
+ * has due) and a sweep that deletes and anonymizes rows in the shop's own tables, ledger verification and overdue
+ * requests.
  *
  * <pre>
  * Usage: Storefront [--customers N] [--policy FILE] [--out DIR]
@@ -130,7 +132,7 @@ public final class Storefront {
                         .handler("access.log", shop.logsHandler())
                         .build();
                 RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
-                        .build();
+                        .contributor(new OrdersContributor(shop)).build();
                 RecipientDispatcher recipients = RecipientDispatcher.builder().store(store).clock(clock)
                         .node("storefront").notifier(shop.recipientNotifier(clock)).build();
                 story(shop, consents, retention, rights, recipients);
@@ -284,6 +286,24 @@ public final class Storefront {
                 + (t.actor().equals(DeliveryHistory.ACTOR) ? t.note() : t.to())));
         done();
 
+        // 8b. an erasure of a customer the retention records know nothing of
+        phase("Frank, a customer from before the shop recorded retention anchors, asks to be erased");
+        shop.addCustomers(List.<String[]>of(new String[] {"frank", "frank@mail.example", "Frank"}),
+                clock.instant().minus(Duration.ofDays(900)));
+        shop.addOrders(List.of("frank"), 2_490, "Ringstr. 9, Hamburg", clock.instant().minus(Duration.ofDays(800)));
+        RightsRequest legacy = rights.receive(SubjectId.of("frank"), RequestType.ERASURE, "letter");
+        rights.verifyIdentity(legacy.id(), "support-7", "customer number and postcode");
+        ErasureAnswer unknown = rights.erase(legacy.id(), "dpo");
+        unknown.explain().lines().forEach(this::line);
+        RightsRequest waiting = rights.request(legacy.id());
+        line("the request is " + waiting.status() + ", not completed: the shop's orders contributor reports "
+                + "data of his, and the library erased none");
+        String erased = shop.eraseCustomer("frank");
+        RightsRequest confirmed = rights.confirmErasure(legacy.id(), "dpo", erased);
+        line("the privacy team erases him by hand and confirms: " + erased);
+        line("the request is now " + confirmed.status());
+        done();
+
         // a request that nobody answers
         RightsRequest forgotten = rights.receive(SubjectId.of("erin"), RequestType.RECTIFICATION, "phone");
 
@@ -300,6 +320,13 @@ public final class Storefront {
         DisposalPlan plan = retention.plan(clock.instant());
         line(plan.due() + " items due, " + plan.held() + " held, " + plan.withoutHandler() + " without a handler");
         plan.dueByRule().forEach((rule, n) -> line("  " + rule + ": " + n));
+        line(plan.notStarted() + " items no rule has started for, " + plan.noRule() + " with no rule at all (listed,"
+                + " not skipped):");
+        Map<String, String> reasons = new TreeMap<>();
+        plan.unscheduled().sample().forEach(v -> reasons.putIfAbsent(v.item().category().value(), v.reason()));
+        plan.unscheduled().byCategory().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> line("  "
+                + e.getKey() + ": " + e.getValue() + reasons.getOrDefault(e.getKey(), "").transform(r -> r.isEmpty()
+                        ? "" : ", e.g. " + r)));
         line("nothing was disposed: " + new TreeMap<>(shop.counts()));
         done();
 

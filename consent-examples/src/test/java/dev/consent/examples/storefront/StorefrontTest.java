@@ -33,6 +33,16 @@ class StorefrontTest {
                 "5 of 5 hash chains verify",
                 "RECTIFICATION");
         assertThat(story).contains("OVERDUE");
+        // GDPR Art. 5(2), Art. 30(1)(f): the dry run lists the items no rule has due instead of skipping them
+        assertThat(story).contains("3 items no rule has started for, 0 with no rule at all (listed, not skipped):",
+                "account.profile: 3, e.g. no maximum rule has started: waiting for account_closed (rule"
+                        + " profile-6m-after-closing), which never happened");
+        // GDPR Art. 17(1), Art. 5(2): an erasure of a customer the library knew nothing of waits for the shop
+        assertThat(story).contains("no retained item of this subject is known to the retention records",
+                "the request is AWAITING_HOST_CONFIRMATION, not completed",
+                "the privacy team erases him by hand and confirms: name and email deleted from the customer record;"
+                        + " 1 order(s) anonymized",
+                "the request is now COMPLETED");
         // GDPR Art. 19 (seed 001's recipients table): the outbox passes each change on through the shop's notifier,
         // which writes to the shop's own table, and the erasure request lists whom it told
         assertThat(story).contains(
