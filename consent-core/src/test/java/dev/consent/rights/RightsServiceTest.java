@@ -278,6 +278,9 @@ class RightsServiceTest {
             s.verifyIdentity(erasure.id(), "support", "login");
             s.erase(erasure.id(), "dpo");
             assertThat(c.check(alice, offers).reason()).isEqualTo(Reason.WITHDRAWN);
+            // no retained item is known of alice: the shop confirms what it erased before the request completes
+            assertThat(s.request(erasure.id()).status()).isEqualTo(RequestStatus.AWAITING_HOST_CONFIRMATION);
+            s.confirmErasure(erasure.id(), "dpo", "the customer's account rows");
             assertThat(s.request(erasure.id()).status()).isEqualTo(RequestStatus.COMPLETED);
 
             assertThat(c.history(alice)).filteredOn(e -> e.method() == Method.RIGHTS_REQUEST).hasSize(3)
