@@ -35,13 +35,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
- * A complete, thread-safe store (consent ledger, retention state and rights requests) held in this JVM's memory: for tests, demos and single-node hosts that
+ * A complete, thread-safe store (consent ledger, retention state, rights requests and consent receipts) held in this JVM's memory: for tests, demos and single-node hosts that
  * rebuild state on start. Nothing survives a restart.
  *
  * <p>Writes take one lock, so they are serialised; reads take no lock and see each subject's events as
  * an immutable snapshot.
  */
-public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore {
+public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore, ReceiptStore {
     private final Object writeLock = new Object();
     private final Map<SubjectId, List<ConsentEvent>> chains = new ConcurrentHashMap<>();
     private final Map<EventId, ConsentEvent> byId = new ConcurrentHashMap<>();
@@ -516,6 +516,35 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore 
             return requests.values().stream().filter(r -> r.status().isOpen())
                     .sorted(Comparator.comparing(RightsRequest::receivedAt).thenComparing(RightsRequest::id))
                     .limit(limit).toList();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- receipts
+
+    private final Map<EventId, dev.consent.receipt.ConsentReceipt> receipts = new LinkedHashMap<>();
+
+    @Override
+    public dev.consent.receipt.ConsentReceipt saveReceipt(dev.consent.receipt.ConsentReceipt receipt) {
+        Checks.required("receipt", receipt);
+        synchronized (receipts) {
+            return receipts.computeIfAbsent(receipt.event(), e -> receipt);
+        }
+    }
+
+    @Override
+    public Optional<dev.consent.receipt.ConsentReceipt> receipt(EventId event) {
+        Checks.required("event", event);
+        synchronized (receipts) {
+            return Optional.ofNullable(receipts.get(event));
+        }
+    }
+
+    @Override
+    public List<dev.consent.receipt.ConsentReceipt> receipts(SubjectId subject) {
+        Checks.required("subject", subject);
+        synchronized (receipts) {
+            return receipts.values().stream().filter(r -> r.subject().equals(subject))
+                    .sorted(Comparator.comparingLong(dev.consent.receipt.ConsentReceipt::sequence)).toList();
         }
     }
 

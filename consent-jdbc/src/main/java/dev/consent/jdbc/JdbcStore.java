@@ -22,6 +22,8 @@ import dev.consent.rights.RightsRequest;
 import dev.consent.store.ConsentStore;
 import dev.consent.store.RetentionStore;
 import dev.consent.store.RightsStore;
+import dev.consent.store.ReceiptStore;
+import dev.consent.receipt.ConsentReceipt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +55,8 @@ import javax.sql.DataSource;
 /**
  * The durable store: the consent ledger ({@link ConsentStore}: events, chain heads, visitor links, change feed,
  * pruning checkpoints), retention state ({@link RetentionStore}: retained items and their due index, sweeper
- * claims, legal holds, the disposal audit, tombstones) and rights requests ({@link RightsStore}), in the tables of
+ * claims, legal holds, the disposal audit, tombstones), rights requests ({@link RightsStore}) and signed consent
+ * receipts ({@link ReceiptStore}), in the tables of
  * an SQL database reached through the host's {@link DataSource}. Create one with {@link #builder(DataSource)}:
  *
  * <pre>{@code
@@ -103,7 +106,7 @@ import javax.sql.DataSource;
  * <p>On PostgreSQL, appends and links notify a channel on commit and {@link #onChanges} listens on it (see there);
  * elsewhere the change feed is only polled. The change feed is never pruned by this version.
  */
-public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore {
+public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, ReceiptStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
 
@@ -118,6 +121,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final String checkpoints;
     private final RetentionTables retention;
     private final RightsTables rights;
+    private final ReceiptTables receiptTables;
     /** The channel appends and links notify on commit (PostgreSQL only), or null when notifications are off. */
     private final String channel;
     /** Pushes notifications to {@link #onChanges}; null where there are none. */
@@ -142,6 +146,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         this.checkpoints = prefix + "checkpoints";
         this.retention = new RetentionTables(tx, dialect, prefix);
         this.rights = new RightsTables(tx, dialect, prefix);
+        this.receiptTables = new ReceiptTables(tx, dialect, prefix);
         PostgresChangeListener push = null;
         if (notifications) {
             try {
@@ -879,6 +884,23 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public List<RightsRequest> openRequests(int limit) {
         return rights.openRequests(limit);
+    }
+
+    // ------------------------------------------------------------------------------------------ receipts
+
+    @Override
+    public ConsentReceipt saveReceipt(ConsentReceipt receipt) {
+        return receiptTables.saveReceipt(receipt);
+    }
+
+    @Override
+    public Optional<ConsentReceipt> receipt(EventId event) {
+        return receiptTables.receipt(event);
+    }
+
+    @Override
+    public List<ConsentReceipt> receipts(SubjectId subject) {
+        return receiptTables.receipts(subject);
     }
 
     /** The change listener, if this store has one (for tests). */
