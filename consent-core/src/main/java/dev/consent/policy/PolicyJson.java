@@ -180,9 +180,15 @@ public final class PolicyJson {
             readController(f, controller, b);
         }
         // what consent receipts name beside the controller; their form is checked with the policy's other rules
-        Set<String> jurisdictions = f.list(root, "$", "jurisdictions", false, s -> s);
+        Function<String, String> region = code -> {
+            if (!Locations.isRegion(code)) {
+                throw new InvalidValueException("location", code, Locations.REGION_RULE);
+            }
+            return code;
+        };
+        Set<String> jurisdictions = f.list(root, "$", "jurisdictions", false, region);
         b.jurisdictions(jurisdictions == null ? new String[0] : jurisdictions.toArray(String[]::new));
-        Set<String> storage = f.list(root, "$", "storageLocations", false, s -> s);
+        Set<String> storage = f.list(root, "$", "storageLocations", false, region);
         b.storageLocations(storage == null ? new String[0] : storage.toArray(String[]::new));
         b.policyUrl(f.string(root, "$", "policyUrl", false));
         b.language(f.string(root, "$", "language", false));

@@ -85,8 +85,9 @@ final class ConsentRecords {
         context.put("xsd", "http://www.w3.org/2001/XMLSchema#");
         ArrayNode graph = doc.putArray("@graph");
 
+        // the purposes the subject made a choice about; a restriction concerns processing, not consent (GDPR Art. 18)
         Set<PurposeId> purposes = new LinkedHashSet<>();
-        history.forEach(e -> purposes.add(e.purpose()));
+        history.stream().filter(e -> !e.choice().isRestriction()).forEach(e -> purposes.add(e.purpose()));
         for (PurposeId purposeId : purposes) {
             Policy policy = current.findPurpose(purposeId).isPresent() ? current
                     : consents.policyAt(lastOf(history, purposeId));

@@ -97,8 +97,38 @@ final class Jose {
         return jws.serialize();
     }
 
+    /**
+     * The part of a compact JWS whose base64url text is not the one its bytes encode to, or null. Base64url's last
+     * character can carry bits that decoding drops: a receipt with such a character changed would decode, and verify,
+     * as the original, although its text differs. Only the canonical text (unpadded, unused bits zero, RFC 7515 §2) is
+     * the receipt that was signed.
+     */
+    static String nonCanonicalPart(String compact) {
+        String[] parts = compact.split("\\.", -1);
+        if (parts.length != 3) {
+            return null; // the parser reports the shape
+        }
+        String[] names = {"header", "payload", "signature"};
+        java.util.Base64.Encoder encoder = java.util.Base64.getUrlEncoder().withoutPadding();
+        for (int i = 0; i < 3; i++) {
+            try {
+                if (!encoder.encodeToString(java.util.Base64.getUrlDecoder().decode(parts[i])).equals(parts[i])) {
+                    return names[i];
+                }
+            } catch (IllegalArgumentException e) {
+                return names[i];
+            }
+        }
+        return null;
+    }
+
     /** Checks a compact JWS against a public key; never throws for a malformed or forged JWS, it answers so. */
     static ReceiptVerification verify(String compact, ECKey key) {
+        String nonCanonical = nonCanonicalPart(compact);
+        if (nonCanonical != null) {
+            return ReceiptVerification.invalid(null, "the " + nonCanonical + " is not canonical base64url: a character "
+                    + "was changed in bits the decoding ignores, so this is not the JWS that was signed");
+        }
         JWSObject jws;
         try {
             jws = JWSObject.parse(compact);
