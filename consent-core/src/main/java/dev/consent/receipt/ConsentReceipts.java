@@ -102,20 +102,17 @@ public final class ConsentReceipts {
         if (Wording.isSignal(e)) {
             return "a Global Privacy Control signal, which opts out and is not a consent";
         }
-        switch (e.choice()) {
-            case DENIED:
-                return "a refusal: consent was asked for and not given";
-            case WITHDRAWN:
-                return "a withdrawal of consent (GDPR Art. 7(3)), effective from when it was made, not retroactive";
-            case OBJECTED:
-                return "an objection to processing (GDPR Art. 21), not a consent";
-            case RESTRICTED:
-                return "a restriction of processing (GDPR Art. 18), not a consent";
-            case RESTRICTION_LIFTED:
-                return "the end of a restriction of processing (GDPR Art. 18(3)), not a consent";
-            case GRANTED:
-            default:
-                break;
+        if (e.choice() != Choice.GRANTED) {
+            // only a grant is a consent given; a kind of choice added later gets no receipt until it is named here
+            return switch (e.choice()) {
+                case DENIED -> "a refusal: consent was asked for and not given";
+                case WITHDRAWN -> "a withdrawal of consent (GDPR Art. 7(3)), effective from when it was made, not "
+                        + "retroactive";
+                case OBJECTED -> "an objection to processing (GDPR Art. 21), not a consent";
+                case RESTRICTED -> "a restriction of processing (GDPR Art. 18), not a consent";
+                case RESTRICTION_LIFTED -> "the end of a restriction of processing (GDPR Art. 18(3)), not a consent";
+                default -> "a choice of kind " + e.choice() + ", not a consent given";
+            };
         }
         Optional<Purpose> purpose = policy.findPurpose(e.purpose());
         if (purpose.isEmpty()) {

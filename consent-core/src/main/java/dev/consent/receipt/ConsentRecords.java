@@ -340,8 +340,11 @@ final class ConsentRecords {
                 }
             } else if (e.choice() == Choice.WITHDRAWN) {
                 type = "dpv:ConsentWithdrawn";
-            } else {
+            } else if (e.choice() == Choice.DENIED || e.choice() == Choice.OBJECTED) {
                 type = "dpv:ConsentRefused";
+            } else {
+                states.remove(states.size() - 1); // a kind of choice that is not a consent state: none is claimed
+                continue;
             }
             if (!e.purpose().equals(purpose.id())) {
                 why = (why == null ? "" : why + "; ") + "through the broader purpose " + e.purpose()
