@@ -816,6 +816,12 @@ public final class ConsentService implements AutoCloseable {
         new PagedEvents(subject).forEachRemaining(action);
     }
 
+    /** The stored event with this id, read from the store; empty when no event has it. */
+    public Optional<ConsentEvent> event(EventId id) {
+        Checks.required("id", id);
+        return Optional.ofNullable(store.findEvents(List.of(id)).get(id));
+    }
+
     /** The subject's own chain, in sequence order. For long histories prefer {@link #forEachEvent}. */
     public List<ConsentEvent> history(SubjectId subject) {
         List<ConsentEvent> out = new ArrayList<>();

@@ -35,6 +35,10 @@ public final class Policy {
     private final LocalDate lastUpdated;
     private final ZoneId zone;
     private final Controller controller;
+    private final List<String> jurisdictions;
+    private final String policyUrl;
+    private final String language;
+    private final List<String> storageLocations;
     private final List<DataCategory> categories;
     private final List<Purpose> purposes;
     private final List<Recipient> recipients;
@@ -52,6 +56,10 @@ public final class Policy {
         this.lastUpdated = b.lastUpdated != null ? b.lastUpdated : b.effectiveFrom;
         this.zone = b.zone;
         this.controller = b.controller;
+        this.jurisdictions = List.copyOf(b.jurisdictions);
+        this.policyUrl = b.policyUrl;
+        this.language = b.language;
+        this.storageLocations = List.copyOf(b.storageLocations);
         this.categories = List.copyOf(b.categories);
         this.purposes = List.copyOf(b.purposes);
         this.recipients = List.copyOf(b.recipients);
@@ -134,6 +142,48 @@ public final class Policy {
 
     public Optional<Controller> controller() {
         return Optional.ofNullable(controller);
+    }
+
+    /**
+     * The jurisdictions whose law governs the processing, as ISO 3166 codes ({@code DE}, {@code US-CA}) or {@code
+     * EU} / {@code EEA}, in the order declared; empty when the policy states none. A consent receipt names them
+     * (Kantara {@code jurisdiction}; ISO/IEC TS 27560 jurisdiction).
+     */
+    public List<String> jurisdictions() {
+        return jurisdictions;
+    }
+
+    /**
+     * Where this version of the privacy policy is published (an absolute http(s) URL), if stated. Each version has its
+     * own, so that a receipt points at the text the subject was shown (Kantara {@code policyUrl}).
+     */
+    public Optional<String> policyUrl() {
+        return Optional.ofNullable(policyUrl);
+    }
+
+    /**
+     * The language of the policy's notices as an ISO 639-1 code ({@code de}), if stated: what a receipt names when
+     * the evidence of a choice names no locale (ISO/IEC TS 27560 language).
+     */
+    public Optional<String> language() {
+        return Optional.ofNullable(language);
+    }
+
+    /** Where the personal data is stored, as codes like {@link #jurisdictions()}; empty when not stated. */
+    public List<String> storageLocations() {
+        return storageLocations;
+    }
+
+    /**
+     * What this version still lacks for consent receipts to be issued under it (Kantara Consent Receipt v1.1 and
+     * ISO/IEC TS 27560 records), each with the JSON path of the field: the controller's address, email, phone and
+     * id, the jurisdictions, the policy's URL, its language, the storage locations, and for every purpose on
+     * consent a plain-language description, its Kantara purpose categories and a retention rule for each data
+     * category it uses. Empty when receipts can be issued. Paths count elements in declaration order, as validation
+     * does.
+     */
+    public List<PolicyProblem> receiptProblems() {
+        return ReceiptRequirements.problems(this);
     }
 
     public List<DataCategory> categories() {
@@ -222,6 +272,10 @@ public final class Policy {
         private LocalDate lastUpdated;
         private ZoneId zone;
         private Controller controller;
+        private final List<String> jurisdictions = new ArrayList<>();
+        private String policyUrl;
+        private String language;
+        private final List<String> storageLocations = new ArrayList<>();
         private final List<DataCategory> categories = new ArrayList<>();
         private final List<Purpose> purposes = new ArrayList<>();
         private final List<Recipient> recipients = new ArrayList<>();
@@ -255,6 +309,36 @@ public final class Policy {
 
         public Builder controller(String name, String contact) {
             this.controller = new Controller(name, contact);
+            return this;
+        }
+
+        /** The controller with the details a consent receipt names (address, email, phone, id). */
+        public Builder controller(Controller controller) {
+            this.controller = Checks.required("controller", controller);
+            return this;
+        }
+
+        /** The jurisdictions whose law governs the processing: ISO 3166 codes ({@code DE}, {@code US-CA}), EU, EEA. */
+        public Builder jurisdictions(String... codes) {
+            jurisdictions.addAll(java.util.Arrays.asList(codes));
+            return this;
+        }
+
+        /** Where this version of the privacy policy is published: an absolute http(s) URL. */
+        public Builder policyUrl(String url) {
+            this.policyUrl = url;
+            return this;
+        }
+
+        /** The language of the policy's notices, an ISO 639-1 code such as {@code de}. */
+        public Builder language(String iso6391) {
+            this.language = iso6391;
+            return this;
+        }
+
+        /** Where the personal data is stored, as codes like {@link #jurisdictions(String...)}. */
+        public Builder storageLocations(String... codes) {
+            storageLocations.addAll(java.util.Arrays.asList(codes));
             return this;
         }
 
@@ -406,6 +490,22 @@ public final class Policy {
 
         java.util.Set<java.time.DayOfWeek> weekend() {
             return weekend;
+        }
+
+        List<String> jurisdictions() {
+            return jurisdictions;
+        }
+
+        String policyUrl() {
+            return policyUrl;
+        }
+
+        String language() {
+            return language;
+        }
+
+        List<String> storageLocations() {
+            return storageLocations;
         }
     }
 }

@@ -269,7 +269,8 @@ public final class PolicyJson {
             throw new InvalidPolicyException(source, List.of(new PolicyProblem("$", kind(root), "must be a JSON object")));
         }
         f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "categories",
-                "purposes", "recipients", "retention", "rights", "calendar");
+                "purposes", "recipients", "retention", "rights", "calendar", "jurisdictions", "policyUrl", "language",
+                "storageLocations");
         String id = f.string(root, "$", "id", true);
         String version = f.string(root, "$", "version", true);
         Policy.Builder b = Policy.builder(id, version);
@@ -278,11 +279,23 @@ public final class PolicyJson {
         b.zone(f.zone(root, "$", "timeZone"));
         JsonNode controller = f.object(root, "$", "controller", false);
         if (controller != null) {
-            f.onlyKnown(controller, "$.controller", "name", "contact");
-            String name = f.string(controller, "$.controller", "name", true);
-            String contact = f.string(controller, "$.controller", "contact", true);
-            f.construct("$.controller", () -> b.controller(name, contact));
+            readController(f, controller, b);
         }
+        // what consent receipts name beside the controller; their form is checked with the policy's other rules
+        Function<String, String> region = code -> {
+            if (!Locations.isRegion(code)) {
+                throw new InvalidValueException("location", code, Locations.REGION_RULE);
+            }
+            return code;
+        };
+        Set<String> jurisdictions = f.list(root, "$", "jurisdictions", false, PolicyLimits.MAX_CATEGORIES,
+                "regions a list may name", region);
+        b.jurisdictions(jurisdictions == null ? new String[0] : jurisdictions.toArray(String[]::new));
+        Set<String> storage = f.list(root, "$", "storageLocations", false, PolicyLimits.MAX_CATEGORIES,
+                "regions a list may name", region);
+        b.storageLocations(storage == null ? new String[0] : storage.toArray(String[]::new));
+        b.policyUrl(f.string(root, "$", "policyUrl", false));
+        b.language(f.string(root, "$", "language", false));
         List<Integer> categoryAt = new ArrayList<>();
         List<Integer> purposeAt = new ArrayList<>();
         List<Integer> recipientAt = new ArrayList<>();
@@ -303,7 +316,8 @@ public final class PolicyJson {
         boolean purposesRead = f.array(root, "$", "purposes", true, PolicyLimits.MAX_PURPOSES, PURPOSES,
                 (node, at, i) -> {
             f.onlyKnown(node, at, "id", "title", "description", "legalBasis", "mechanism", "categories",
-                    "consentVersion", "consentLifetime", "minimumAge", "guardianConsent", "parent", "saleOrSharing");
+                    "consentVersion", "consentLifetime", "minimumAge", "guardianConsent", "parent", "saleOrSharing",
+                    "purposeCategories");
             PurposeId pid = f.value(node, at, "id", true, PurposeId::of);
             String title = f.string(node, at, "title", true);
             String description = f.string(node, at, "description", false);
@@ -317,14 +331,19 @@ public final class PolicyJson {
             boolean guardian = f.bool(node, at, "guardianConsent", true);
             PurposeId parent = f.value(node, at, "parent", false, PurposeId::of);
             boolean sale = f.bool(node, at, "saleOrSharing", false);
+            Set<PurposeCategory> kantara = f.enumList(node, at, "purposeCategories", PurposeCategory.class);
             if (categories != null && categories.isEmpty()) {
                 f.problem(at + ".categories", "[]", "must name at least one data category");
+            }
+            if (kantara != null && kantara.isEmpty()) {
+                f.problem(at + ".purposeCategories", "[]",
+                        "must name at least one Kantara purpose category, or be left out");
             }
             if (f.construct(at, () -> b.purpose(new Purpose(pid, title, description, basis,
                     mechanism != null ? mechanism : Purpose.defaultMechanism(basis), categories,
                     version1 == null ? 1 : version1, Optional.ofNullable(lifetime),
                     minimumAge == null ? OptionalInt.empty() : OptionalInt.of(minimumAge), guardian,
-                    Optional.ofNullable(parent), sale)))) {
+                    Optional.ofNullable(parent), sale, kantara == null ? Set.of() : kantara)))) {
                 purposeAt.add(i);
             } else if (pid != null) {
                 otherPurposes.add(pid);
@@ -457,6 +476,39 @@ public final class PolicyJson {
         PolicyValidator.Layout layout = new PolicyValidator.Layout(categoryAt, purposeAt, recipientAt,
                 categoriesRead ? otherCategories : null, purposesRead ? otherPurposes : null, retentionAt, rightsPaths);
         throw new InvalidPolicyException(source, PolicyValidator.validate(b, layout, f.problems, f::reportedWithin));
+    }
+
+    /**
+     * The controller: its name and contact, and the details consent receipts name (a postal address, email, phone, an
+     * identifier, a web site). Each malformed field is reported at its own path.
+     */
+    private static void readController(Fields f, JsonNode controller, Policy.Builder b) {
+        String at = "$.controller";
+        f.onlyKnown(controller, at, "name", "contact", "address", "email", "phone", "id", "url");
+        String name = f.string(controller, at, "name", true);
+        String contact = f.string(controller, at, "contact", true);
+        String email = f.string(controller, at, "email", false);
+        String phone = f.string(controller, at, "phone", false);
+        String id = f.string(controller, at, "id", false);
+        String url = f.string(controller, at, "url", false);
+        PostalAddress[] address = new PostalAddress[1];
+        JsonNode addressNode = f.object(controller, at, "address", false);
+        if (addressNode != null) {
+            String a = at + ".address";
+            f.onlyKnown(addressNode, a, "streetAddress", "postalCode", "locality", "region", "country");
+            String street = f.string(addressNode, a, "streetAddress", true);
+            String postalCode = f.string(addressNode, a, "postalCode", false);
+            String locality = f.string(addressNode, a, "locality", true);
+            String region = f.string(addressNode, a, "region", false);
+            String country = f.string(addressNode, a, "country", true);
+            f.construct(a, () -> address[0] = new PostalAddress(street, postalCode, locality, region, country));
+        }
+        f.construct(at, () -> b.controller(new Controller(name, contact, address[0], email, phone, id, url)));
+    }
+
+    /** Whether {@code path} is {@code at} or inside it; {@code $.purposes[10]} is not inside {@code $.purposes[1]}. */
+    private static boolean within(String path, String at) {
+        return path.equals(at) || path.startsWith(at + ".") || path.startsWith(at + "[");
     }
 
     private static int depth(JsonNode node, int level) {

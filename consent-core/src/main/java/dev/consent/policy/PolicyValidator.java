@@ -242,6 +242,47 @@ final class PolicyValidator {
             problems.add(new PolicyProblem("$.calendar.weekend", String.valueOf(b.weekend()),
                     "must leave at least one working day"));
         }
+        checkReceiptFields(b, problems);
+    }
+
+    /**
+     * The form of the fields consent receipts read (jurisdictions, storage locations, the policy's URL, its language).
+     * Whether a policy has all that receipts need is a separate question ({@link Policy#receiptProblems()}): a policy
+     * may leave them out, but what it states must be right.
+     */
+    private static void checkReceiptFields(Policy.Builder b, Problems problems) {
+        checkRegions("$.jurisdictions", b.jurisdictions(), problems);
+        checkRegions("$.storageLocations", b.storageLocations(), problems);
+        if (b.policyUrl() != null) {
+            try {
+                dev.consent.internal.Checks.text("policyUrl", b.policyUrl(), 500);
+                if (!Controller.isWebUrl(b.policyUrl())) {
+                    problems.add(new PolicyProblem("$.policyUrl", q(b.policyUrl()),
+                            "must be an absolute http or https URL (where this version of the policy is published)"));
+                }
+            } catch (InvalidValueException e) {
+                problems.add(new PolicyProblem("$.policyUrl", q(b.policyUrl()), e.rule()));
+            }
+        }
+        if (b.language() != null && !Locations.isIso6391(b.language())) {
+            problems.add(new PolicyProblem("$.language", q(b.language()),
+                    "must be an ISO 639-1 language code: two lower-case letters, e.g. de or en"));
+        }
+    }
+
+    private static void checkRegions(String at, List<String> codes, Problems problems) {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < codes.size(); i++) {
+            String code = codes.get(i);
+            String path = at + "[" + i + "]";
+            if (code == null) {
+                problems.add(new PolicyProblem(path, null, "is required"));
+            } else if (!Locations.isRegion(code)) {
+                problems.add(new PolicyProblem(path, q(code), Locations.REGION_RULE));
+            } else if (!seen.add(code)) {
+                problems.add(new PolicyProblem(path, q(code), "is listed twice"));
+            }
+        }
     }
 
     private static void checkMechanism(Purpose p, String at, Problems problems) {

@@ -29,10 +29,14 @@ import java.util.Set;
  * @param parent a broader purpose whose withdrawal, denial or objection also covers this one
  * @param saleOrSharing the purpose sells or shares data or targets advertising; a Global Privacy
  *     Control signal opts the subject out of it where no explicit choice exists (CCPA/CPRA)
+ * @param purposeCategories the Kantara Consent Receipt purpose categories of the purpose, in the order given (empty
+ *     when not stated); a consent receipt names them, so a purpose on consent needs them before receipts are issued
+ *     ({@link Policy#receiptProblems()})
  */
 public record Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
         Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
-        boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing) {
+        boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing,
+        Set<PurposeCategory> purposeCategories) {
 
     /**
      * The highest consent version a purpose can have: 2^24 - 1 (16,777,215), what the decision cache packs into 24
@@ -66,6 +70,16 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
             throw new InvalidValueException("purpose.minimumAge", minimumAge.getAsInt(), "must be between 1 and 120");
         }
         Checks.required("purpose.parent", parent);
+        purposeCategories = inGivenOrder("purpose.purposeCategories", purposeCategories, PolicyLimits.MAX_CATEGORIES,
+                "purpose categories a purpose may name");
+    }
+
+    /** A purpose without Kantara purpose categories, as policies before receipts declared it. */
+    public Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
+            Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
+            boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing) {
+        this(id, title, description, basis, mechanism, categories, consentVersion, consentLifetime, minimumAge,
+                guardianConsent, parent, saleOrSharing, Set.of());
     }
 
     /** Starts a purpose; {@code title}, {@code basis} and at least one category are required. */
@@ -92,6 +106,7 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         private boolean guardianConsent = true;
         private PurposeId parent;
         private boolean saleOrSharing;
+        private final java.util.Set<PurposeCategory> purposeCategories = new java.util.LinkedHashSet<>();
 
         private Builder(PurposeId id) {
             this.id = id;
@@ -158,12 +173,18 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
             return this;
         }
 
+        /** The Kantara Consent Receipt purpose categories, e.g. {@link PurposeCategory#MARKETING}. */
+        public Builder purposeCategories(PurposeCategory... categories) {
+            purposeCategories.addAll(java.util.Arrays.asList(categories));
+            return this;
+        }
+
         public Purpose build() {
             Mechanism m = mechanism != null ? mechanism : defaultMechanism(basis);
             return new Purpose(id, title, description, basis, m, categories, consentVersion,
                     Optional.ofNullable(consentLifetime),
                     minimumAge == null ? OptionalInt.empty() : OptionalInt.of(minimumAge), guardianConsent,
-                    Optional.ofNullable(parent), saleOrSharing);
+                    Optional.ofNullable(parent), saleOrSharing, purposeCategories);
         }
     }
 

@@ -12,8 +12,11 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
+import dev.consent.receipt.ConsentReceipt;
+import dev.consent.receipt.ConsentReceipts;
 import dev.consent.policy.CategoryId;
-import dev.consent.policy.DataCategory;
+import dev.consent.policy.Controller;
+import dev.consent.policy.PostalAddress;
 import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
@@ -31,7 +34,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -48,12 +50,13 @@ import java.util.regex.Pattern;
  * schema resource, which accepts both versions.
  *
  * <p>The document is streamed: the consent history is read page by page and the host's data written straight
- * through, so an export never holds a whole history in memory. Also writes consent receipts in the shape of the
- * Kantara Consent Receipt 1.1 with the record fields of ISO/IEC TS 27560. Thread-safe.
+ * through, so an export never holds a whole history in memory. With {@link Builder#receipts(ConsentReceipts)} the
+ * export also lists the subject's signed consent receipts (since schema 1.2), and {@link #writeReceipts} writes the
+ * receipts document. Thread-safe.
  */
 public final class SubjectExport {
     public static final String SCHEMA = "dev.consent/subject-export";
-    public static final String SCHEMA_VERSION = "1.2";
+    public static final String SCHEMA_VERSION = "1.3";
     public static final String SCHEMA_RESOURCE = "/dev/consent/rights/subject-export-v1.schema.json";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final JsonFactory JSON = new JsonFactory();
@@ -63,8 +66,10 @@ public final class SubjectExport {
     private final RightsService rights;
     private final List<SubjectDataContributor> contributors;
     private final ProcessingLog processing;
+    private final ConsentReceipts receipts;
 
     private SubjectExport(Builder b) {
+        this.receipts = b.receipts;
         this.consents = b.consents;
         this.processing = b.processing;
         this.retention = b.retention;
@@ -108,10 +113,7 @@ public final class SubjectExport {
 
         g.writeFieldName("controller");
         if (policy.controller().isPresent()) {
-            g.writeStartObject();
-            g.writeStringField("name", policy.controller().get().name());
-            g.writeStringField("contact", policy.controller().get().contact());
-            g.writeEndObject();
+            writeController(g, policy.controller().get());
         } else {
             g.writeNull();
         }
@@ -176,6 +178,8 @@ public final class SubjectExport {
             }
         }
         g.writeEndArray();
+
+        writeConsentReceipts(subject, g);
 
         g.writeArrayFieldStart("recipients");
         for (Recipient r : policy.recipients()) {
@@ -320,103 +324,72 @@ public final class SubjectExport {
     }
 
     /**
-     * Writes the subject's consent events as an array of consent receipts: Kantara Consent Receipt 1.1 fields
-     * ({@code version}, {@code consentReceiptID}, {@code consentTimestamp}, {@code piiPrincipalId},
-     * {@code piiControllers}, {@code services}, ...) together with the record fields of ISO/IEC TS 27560 ({@code
-     * recordId}, {@code schemaVersion}, {@code notice}, {@code dataCategories}, {@code retention}, {@code recipients},
-     * {@code withdrawalMethod}, {@code eventTime}, {@code validity}, {@code actor}, {@code state}).
+     * Since 1.2: the controller with the details consent receipts name (GDPR Art. 13(1)(a): identity and contact
+     * details); a detail the policy does not state is null.
      */
-    public void writeReceipts(SubjectId subject, OutputStream out) {
-        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.useDefaultPrettyPrinter();
-            g.writeStartArray();
-            IOException[] failure = new IOException[1];
-            consents.forEachEvent(subject, e -> {
-                if (failure[0] == null) {
-                    try {
-                        writeReceipt(g, e, consents.policyAt(e.occurredAt()));
-                    } catch (IOException io) {
-                        failure[0] = io;
-                    }
-                }
-            });
-            if (failure[0] != null) {
-                throw failure[0];
-            }
-            g.writeEndArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException("consent receipts could not be written", e);
+    private static void writeController(JsonGenerator g, Controller c) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", c.name());
+        g.writeStringField("contact", c.contact());
+        g.writeFieldName("address");
+        if (c.address() == null) {
+            g.writeNull();
+        } else {
+            PostalAddress a = c.address();
+            g.writeStartObject();
+            g.writeStringField("streetAddress", a.streetAddress());
+            writeNullable(g, "postalCode", a.postalCode());
+            g.writeStringField("locality", a.locality());
+            writeNullable(g, "region", a.region());
+            g.writeStringField("country", a.country());
+            g.writeEndObject();
         }
+        writeNullable(g, "email", c.email());
+        writeNullable(g, "phone", c.phone());
+        writeNullable(g, "id", c.id());
+        writeNullable(g, "url", c.url());
+        g.writeEndObject();
     }
 
-    private static void writeReceipt(JsonGenerator g, ConsentEvent e, Policy policy) throws IOException {
-        Optional<Purpose> purpose = policy.findPurpose(e.purpose());
-        List<Recipient> recipients = purpose.isPresent() ? policy.recipientsFor(e.purpose()) : List.of();
-        Collection<CategoryId> categories = purpose.map(Purpose::categories).orElse(java.util.Set.of());
-        g.writeStartObject();
-        g.writeStringField("version", "KI-CR-v1.1.0");
-        g.writeStringField("schemaVersion", "ISO/IEC TS 27560:2023");
-        g.writeStringField("recordId", e.id().value());
-        g.writeStringField("consentReceiptID", e.id().value());
-        g.writeNumberField("consentTimestamp", e.occurredAt().getEpochSecond());
-        g.writeStringField("eventTime", e.occurredAt().toString());
-        g.writeStringField("collectionMethod", e.method().name());
-        writeNullable(g, "language", e.evidence().locale());
-        g.writeStringField("piiPrincipalId", e.subject().value());
-        g.writeArrayFieldStart("piiControllers");
-        if (policy.controller().isPresent()) {
+    /**
+     * Since 1.2: the subject's signed consent receipts (those of linked visitors included), issuing any not issued
+     * yet, each as its JWS with the columns it is found by; null when the export is not configured with receipts.
+     */
+    private void writeConsentReceipts(SubjectId subject, JsonGenerator g) throws IOException {
+        g.writeFieldName("consentReceipts");
+        if (receipts == null) {
+            g.writeNull();
+            return;
+        }
+        g.writeStartArray();
+        for (ConsentReceipt r : receipts.issueAll(subject)) {
             g.writeStartObject();
-            g.writeStringField("piiController", policy.controller().get().name());
-            g.writeStringField("contact", policy.controller().get().contact());
+            g.writeStringField("eventId", r.event().value());
+            g.writeStringField("subject", r.subject().value());
+            g.writeNumberField("sequence", r.sequence());
+            g.writeStringField("purpose", r.purpose().value());
+            g.writeStringField("receiptId", r.receiptId());
+            g.writeStringField("issuedAt", r.issuedAt().toString());
+            g.writeStringField("keyId", r.keyId());
+            g.writeStringField("jws", r.jws());
             g.writeEndObject();
         }
         g.writeEndArray();
-        g.writeStringField("policyVersion", e.policyVersion());
-        g.writeObjectFieldStart("notice");
-        writeNullable(g, "id", e.evidence().noticeId());
-        writeNullable(g, "sha256", e.evidence().noticeHash());
-        g.writeEndObject();
-        g.writeArrayFieldStart("services");
-        g.writeStartObject();
-        g.writeStringField("service", purpose.map(Purpose::title).orElse(e.purpose().value()));
-        g.writeArrayFieldStart("purposes");
-        g.writeStartObject();
-        g.writeStringField("purpose", e.purpose().value());
-        writeStrings(g, "purposeCategory", purpose.map(p -> List.of(p.basis().name())).orElse(List.of()));
-        g.writeStringField("consentType", purpose.map(p -> p.mechanism() == dev.consent.policy.Mechanism.OPT_IN
-                ? "EXPLICIT" : "IMPLICIT").orElse("EXPLICIT"));
-        writeStrings(g, "piiCategory", categories.stream().map(CategoryId::value).toList());
-        g.writeBooleanField("primaryPurpose", purpose.map(p -> p.parent().isEmpty()).orElse(true));
-        g.writeStringField("termination", e.expiresAt().map(Instant::toString).orElse("until withdrawn"));
-        g.writeBooleanField("thirdPartyDisclosure", !recipients.isEmpty());
-        writeStrings(g, "thirdPartyName", recipients.stream().map(Recipient::name).toList());
-        g.writeEndObject();
-        g.writeEndArray();
-        g.writeEndObject();
-        g.writeEndArray();
-        List<String> sensitive = categories.stream().map(policy::findCategory).flatMap(Optional::stream)
-                .filter(DataCategory::sensitive).map(c -> c.id().value()).toList();
-        g.writeBooleanField("sensitive", !sensitive.isEmpty());
-        writeStrings(g, "spiCat", sensitive);
-        writeStrings(g, "dataCategories", categories.stream().map(CategoryId::value).toList());
-        g.writeArrayFieldStart("retention");
-        for (RetentionRule r : policy.retentionRules()) {
-            if (categories.contains(r.category()) && (r.purpose().isEmpty() || r.purpose().get().equals(e.purpose()))) {
-                g.writeString(r.toString());
-            }
+    }
+
+    /**
+     * Writes the subject's consent receipts document: every consent given by the subject and its linked visitors as a
+     * signed Kantara Consent Receipt v1.1, and every other choice as a choice without a receipt (see {@link
+     * ConsentReceipts#writeReceipts}). Does not close {@code out}.
+     *
+     * @throws InvalidValueException when the export was built without {@link Builder#receipts(ConsentReceipts)}
+     */
+    public void writeReceipts(SubjectId subject, OutputStream out) {
+        if (receipts == null) {
+            throw new InvalidValueException("receipts", null, "is required to write consent receipts: build the "
+                    + "export with SubjectExport.builder().receipts(ConsentReceipts)");
         }
-        g.writeEndArray();
-        writeStrings(g, "recipients", recipients.stream().map(Recipient::name).toList());
-        g.writeStringField("withdrawalMethod", "Withdraw at any time, as easily as consent was given"
-                + policy.controller().map(c -> ", or by contacting " + c.contact()).orElse("") + " (GDPR Art. 7(3))");
-        g.writeObjectFieldStart("validity");
-        g.writeStringField("from", e.occurredAt().toString());
-        writeNullable(g, "until", e.expiresAt().map(Instant::toString).orElse(null));
-        g.writeEndObject();
-        g.writeStringField("actor", e.actor().name());
-        g.writeStringField("state", e.choice().name());
-        g.writeEndObject();
+        receipts.writeReceipts(subject, out);
     }
 
     private static void writeNullable(JsonGenerator g, String field, String value) throws IOException {
@@ -442,6 +415,7 @@ public final class SubjectExport {
         private RightsService rights;
         private final List<SubjectDataContributor> contributors = new ArrayList<>();
         private ProcessingLog processing;
+        private ConsentReceipts receipts;
 
         private Builder() {
         }
@@ -452,6 +426,12 @@ public final class SubjectExport {
          */
         public Builder processing(ProcessingLog log) {
             this.processing = Checks.required("processing", log);
+            return this;
+        }
+
+        /** Adds the subject's signed consent receipts to the export and enables {@link SubjectExport#writeReceipts}. */
+        public Builder receipts(ConsentReceipts receipts) {
+            this.receipts = Checks.required("receipts", receipts);
             return this;
         }
 

@@ -46,7 +46,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 
 /**
- * A complete, thread-safe store (consent ledger, retention state, rights requests, the recipients' outbox and the processing log) held in this JVM's memory: for tests, demos and single-node hosts that
+ * A complete, thread-safe store (consent ledger, retention state, rights requests, the recipients' outbox, the processing log and consent receipts) held in this JVM's memory: for tests, demos and single-node hosts that
  * rebuild state on start. Nothing survives a restart.
  *
  * <p>Writes take one lock, so they are serialised; reads take no lock and see each subject's events as
@@ -55,7 +55,8 @@ import java.util.function.UnaryOperator;
  * <p>Sweeper leases are set and judged by this store's one clock (see {@link RetentionStore#claimDue}), given to the
  * constructor, so every service sharing the store agrees on them whatever clocks the services have.
  */
-public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore {
+public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore,
+        ReceiptStore {
     private final Clock leaseClock;
     private final Object writeLock = new Object();
     private final Map<SubjectId, List<ConsentEvent>> chains = new ConcurrentHashMap<>();
@@ -1001,6 +1002,35 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
             List<ConsentEvent> chain = new ArrayList<>(chains.get(subject));
             chain.removeIf(e -> e.sequence() == sequence);
             chains.put(subject, chain);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- receipts
+
+    private final Map<EventId, dev.consent.receipt.ConsentReceipt> receipts = new LinkedHashMap<>();
+
+    @Override
+    public dev.consent.receipt.ConsentReceipt saveReceipt(dev.consent.receipt.ConsentReceipt receipt) {
+        Checks.required("receipt", receipt);
+        synchronized (receipts) {
+            return receipts.computeIfAbsent(receipt.event(), e -> receipt);
+        }
+    }
+
+    @Override
+    public Optional<dev.consent.receipt.ConsentReceipt> receipt(EventId event) {
+        Checks.required("event", event);
+        synchronized (receipts) {
+            return Optional.ofNullable(receipts.get(event));
+        }
+    }
+
+    @Override
+    public List<dev.consent.receipt.ConsentReceipt> receipts(SubjectId subject) {
+        Checks.required("subject", subject);
+        synchronized (receipts) {
+            return receipts.values().stream().filter(r -> r.subject().equals(subject))
+                    .sorted(Comparator.comparingLong(dev.consent.receipt.ConsentReceipt::sequence)).toList();
         }
     }
 }

@@ -90,7 +90,32 @@ final class PolicyDocuments {
                             "categories":["device.camera","order.record"],"purposes":["permissions.camera","orders","tax"]}]}
             """;
 
-    static final List<String> VALID = List.of(FULL, MINIMAL, EVERY_BASIS);
+    /**
+     * A policy that can issue consent receipts: the controller's details, jurisdictions, the policy's URL and language,
+     * storage locations, and for its purposes on consent a description, Kantara categories and retention rules.
+     * Purposes: 0 newsletter (consent), 1 orders (contract).
+     */
+    static final String RECEIPTS = """
+            {"id":"shop","version":"3","effectiveFrom":"2025-01-01","timeZone":"Europe/Berlin",
+             "controller":{"name":"Example Shop GmbH","contact":"Data Protection Officer",
+               "address":{"streetAddress":"Hauptstraße 1","postalCode":"10115","locality":"Berlin","region":"Berlin",
+                          "country":"DE"},
+               "email":"privacy@shop.example","phone":"+49 30 1234567","id":"HRB 123456 B","url":"https://shop.example"},
+             "jurisdictions":["DE","EU","US-CA"],
+             "policyUrl":"https://shop.example/privacy/3",
+             "language":"de",
+             "storageLocations":["DE","EEA"],
+             "categories":[{"id":"contact.email","description":"Email address"},
+                           {"id":"order.record","description":"Orders"}],
+             "purposes":[{"id":"newsletter","title":"Newsletter","description":"A weekly email with offers.",
+                          "legalBasis":"CONSENT","categories":["contact.email"],
+                          "purposeCategories":["MARKETING","CONTACT_REQUESTED"]},
+                         {"id":"orders","title":"Orders","legalBasis":"CONTRACT","categories":["order.record"]}],
+             "retention":[{"id":"email-2y","category":"contact.email","kind":"MAXIMUM","period":"P2Y",
+                           "after":"last_transaction","action":"DELETE"}]}
+            """;
+
+    static final List<String> VALID = List.of(FULL, MINIMAL, EVERY_BASIS, RECEIPTS);
 
     private static final Pattern STEP = Pattern.compile("([^.\\[\\]]+)(?:\\[(\\d+)])?");
 

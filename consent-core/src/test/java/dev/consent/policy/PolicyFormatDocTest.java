@@ -46,6 +46,21 @@ class PolicyFormatDocTest {
     }
 
     @Test
+    void theCompleteExampleCanIssueConsentReceiptsAndItsReceiptProblemsAreDocumented() {
+        assertThat(PolicyJson.read(blocks("json").get(0)).receiptProblems()).isEmpty();
+        String lacking = PolicyDocuments.edit(blocks("json").get(0))
+                .remove("$.controller.address")
+                .remove("$.jurisdictions")
+                .remove("$.purposes[0].purposeCategories")
+                .remove("$.retention[2]") // cookies-13m, the rule for device.id
+                .json();
+        List<String> documented = Arrays.stream(blocks("text receipt-problems").get(0).split("\n"))
+                .map(String::strip).toList();
+        assertThat(PolicyJson.read(lacking).receiptProblems()).extracting(PolicyProblem::toString)
+                .containsExactlyElementsOf(documented);
+    }
+
+    @Test
     void theExampleErrorLinesAreWhatTheReaderSays() {
         String broken = PolicyDocuments.edit(blocks("json").get(0))
                 .set("$.purposes[1].consentLifetime", "\"2 years\"")

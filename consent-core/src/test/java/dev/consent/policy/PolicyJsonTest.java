@@ -163,13 +163,13 @@ class PolicyJsonTest {
                 Case.at("unknown top-level field", with("$.retentionRules", "[]"), "$.retentionRules",
                         "an array is not a known field (expected one of id, version, effectiveFrom, lastUpdated, "
                                 + "timeZone, controller, categories, purposes, recipients, retention, rights, "
-                                + "calendar)").problems(1),
+                                + "calendar, jurisdictions, policyUrl, language, storageLocations)").problems(1),
                 Case.line("unknown purpose field (typo of legalBasis)",
                         edit(FULL).remove("$.purposes[3].legalBasis").set("$.purposes[3].legalbasis",
                                 "\"LEGITIMATE_INTERESTS\"").json(),
                         "$.purposes[3].legalBasis: is required").problems(2),
                 Case.at("unknown field with an odd name", with("$.controller.e mail", "\"x\""),
-                        "$.controller[\"e mail\"]", "\"x\" is not a known field (expected one of name, contact)"),
+                        "$.controller[\"e mail\"]", "\"x\" is not a known field (expected one of name, contact, address, email, phone, id, url)"),
                 // Required fields missing
                 Case.line("missing id", without("$.id"), "$.id: is required").problems(1),
                 Case.line("missing version", without("$.version"), "$.version: is required").problems(1),

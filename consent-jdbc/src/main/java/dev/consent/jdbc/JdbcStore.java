@@ -31,6 +31,8 @@ import dev.consent.recipients.NoticeClaim;
 import dev.consent.recipients.NoticeFinish;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientNotice;
+import dev.consent.store.ReceiptStore;
+import dev.consent.receipt.ConsentReceipt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +67,8 @@ import javax.sql.DataSource;
  * pruning checkpoints), retention state ({@link RetentionStore}: retained items and their due index, sweeper
  * claims, legal holds, the disposal audit, tombstones), rights requests ({@link RightsStore}), the recipients'
  * outbox ({@link OutboxStore}: notices written in the transaction of the change that caused them, leased claims, the
- * delivery audit) and the processing log ({@link ProcessingStore}, kept by {@code ProcessingTables}), in the tables of
+ * delivery audit), the processing log ({@link ProcessingStore}, kept by {@code ProcessingTables}) and signed consent
+ * receipts ({@link ReceiptStore}), in the tables of
  * an SQL database reached through the host's {@link DataSource}. Create one with {@link #builder(DataSource)}:
  *
  * <pre>{@code
@@ -118,7 +121,8 @@ import javax.sql.DataSource;
  * elsewhere the change feed is only polled. The change feed grows until {@link #pruneChanges} removes its oldest
  * entries.
  */
-public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore {
+public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore,
+        ReceiptStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
     /** The most change-feed positions one pruning transaction deletes. */
@@ -137,6 +141,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final RightsTables rights;
     private final OutboxTables outbox;
     private final ProcessingTables processing;
+    private final ReceiptTables receiptTables;
     /** The channel appends and links notify on commit (PostgreSQL only), or null when notifications are off. */
     private final String channel;
     /** Pushes notifications to {@link #onChanges}; null where there are none. */
@@ -163,6 +168,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         this.rights = new RightsTables(tx, dialect, prefix);
         this.outbox = new OutboxTables(tx, dialect, prefix);
         this.processing = new ProcessingTables(tx, dialect, prefix);
+        this.receiptTables = new ReceiptTables(tx, dialect, prefix);
         PostgresChangeListener push = null;
         if (notifications) {
             try {
@@ -1223,6 +1229,23 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public long deletePseudonymisedUses(Instant upTo) {
         return processing.deletePseudonymisedUses(upTo);
+    }
+
+    // ------------------------------------------------------------------------------------------ receipts
+
+    @Override
+    public ConsentReceipt saveReceipt(ConsentReceipt receipt) {
+        return receiptTables.saveReceipt(receipt);
+    }
+
+    @Override
+    public Optional<ConsentReceipt> receipt(EventId event) {
+        return receiptTables.receipt(event);
+    }
+
+    @Override
+    public List<ConsentReceipt> receipts(SubjectId subject) {
+        return receiptTables.receipts(subject);
     }
 
     /** The change listener, if this store has one (for tests). */

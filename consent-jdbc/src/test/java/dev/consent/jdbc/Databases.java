@@ -33,7 +33,7 @@ public final class Databases {
     /** Every table a store creates, after its prefix. */
     static final List<String> TABLES = List.of("events", "heads", "links", "changes", "feed_lock", "checkpoints",
             "items", "holds", "disposals", "disposal_counter", "tombstones", "rights_requests", "notices", "deliveries",
-            "delivery_counter", "processing_log", "schema_version");
+            "delivery_counter", "processing_log", "receipts", "schema_version");
 
     private static final Map<Dialect, DataSource> SHARED = new ConcurrentHashMap<>();
     private static final Map<Dialect, String> UNREACHABLE = new ConcurrentHashMap<>();

@@ -43,6 +43,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SchemaInitializerTest {
     private static final Clock CLOCK = Clock.systemUTC();
 
+    /** Every migration's version, in order: the list grows with each migration, the tests need not. */
+    private static List<Integer> allVersions() {
+        return SchemaInitializer.MIGRATIONS.stream().map(SchemaInitializer.Migration::version).toList();
+    }
+
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void eachMigrationIsAppliedOnce(Dialect dialect) throws SQLException {
@@ -50,10 +55,10 @@ class SchemaInitializerTest {
         String prefix = Databases.freshPrefix();
         try {
             SchemaInitializer init = new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, CLOCK);
-            assertThat(init.migrate()).containsExactly(1, 2, 3, 4, 9, 10, 13);
+            assertThat(init.migrate()).containsExactlyElementsOf(allVersions());
             assertThat(init.migrate()).isEmpty();
             JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
+            assertThat(versions(ds, prefix)).containsExactlyElementsOf(allVersions());
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
@@ -95,7 +100,7 @@ class SchemaInitializerTest {
             for (Future<JdbcStore> f : nodes) {
                 stores.add(f.get(60, TimeUnit.SECONDS));
             }
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
+            assertThat(versions(ds, prefix)).containsExactlyElementsOf(allVersions());
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(stores.get(0).append(firstEvent("a")).appended()).isTrue();
@@ -154,7 +159,7 @@ class SchemaInitializerTest {
                     .hasMessageContaining("notices");
 
             JdbcStore v10 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
+            assertThat(versions(ds, prefix)).containsExactlyElementsOf(allVersions());
             assertThat(v10.events(SubjectId.of("a"), 0, 10)).hasSize(1);
             assertThat(v10.notices(SubjectId.of("a"))).isEmpty();
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "delivery_counter")).isEqualTo(1);
@@ -185,7 +190,7 @@ class SchemaInitializerTest {
                     .withState(RetainedItem.State.DISPOSED))).isTrue();
 
             JdbcStore v13 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
+            assertThat(versions(ds, prefix)).containsExactlyElementsOf(allVersions());
             assertThat(v13.undatedItems(Optional.empty(), 10)).extracting(RetainedItem::key).containsExactly(undated);
             assertThat(v13.saveItem(v13.item(undated).orElseThrow().withState(RetainedItem.State.DISPOSED))).isTrue();
             assertThat(v13.undatedItems(Optional.empty(), 10)).isEmpty();
@@ -212,11 +217,12 @@ class SchemaInitializerTest {
                     .hasMessageContaining("items");
 
             JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
+            assertThat(versions(ds, prefix)).containsExactlyElementsOf(allVersions());
             assertThat(v3.events(SubjectId.of("a"), 0, 10)).hasSize(1);
             assertThat(v3.saveItem(dev.consent.retention.RetainedItem.create(
                     dev.consent.retention.ItemKey.of("a", "access.log")))).isTrue();
             assertThat(v2.items(SubjectId.of("a"))).hasSize(1);
+            assertThat(v3.receipts(SubjectId.of("a"))).as("V11: the receipts table is there, empty").isEmpty();
         } finally {
             Databases.dropTables(ds, prefix);
         }
@@ -240,7 +246,7 @@ class SchemaInitializerTest {
             }
 
             JdbcStore v4 = JdbcStore.builder(ds).tablePrefix(prefix).build();
-            assertThat(versions(ds, prefix)).containsExactly(1, 2, 3, 4, 9, 10, 13);
+            assertThat(versions(ds, prefix)).containsExactlyElementsOf(allVersions());
             ConsentStore.ChangeRead legacy = v4.readChanges(ConsentStore.FeedCursor.START, 10);
             assertThat(legacy.changes()).extracting(ConsentStore.Change::subject)
                     .containsExactly(SubjectId.of("old-1"), SubjectId.of("old-2"));

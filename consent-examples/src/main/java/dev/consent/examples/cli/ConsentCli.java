@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 
 /**
  * The operator command line, for the people who run a shop's privacy programme: check a policy file, read it as
- * tables, preview what retention would do to a set of items at an instant, and compute a request's deadline.
+ * tables, preview what retention would do to a set of items at an instant, compute a request's deadline, and check a
+ * signed consent receipt with the shop's public key.
  * Input and output formats are described in {@code docs/cli.md}.
  *
  * <pre>
@@ -50,6 +51,9 @@ public final class ConsentCli {
               deadline <policy.json> <REQUEST_TYPE> --received <ISO date> [--verified <ISO date>] [--extended]
                   The deadline of a data-subject request and how it was derived. REQUEST_TYPE is one of
                   %s.
+              verify-receipt <receipt.jws> <public-key.jwk>
+                  Check a signed consent receipt with the shop's public key alone: prints "valid: ..." and
+                  what the receipt says, or why it is not valid, and exits 1.
               help
                   This text.
 
@@ -75,13 +79,14 @@ public final class ConsentCli {
                 case "show" -> show(rest, out);
                 case "preview" -> preview(rest, out);
                 case "deadline" -> deadline(rest, out);
+                case "verify-receipt" -> ReceiptCheck.verify(rest, out);
                 case "help", "--help", "-h" -> {
                     Arguments.parse("help", rest, Set.of(), Set.of()).positional();
                     out.print(USAGE_TEXT);
                     yield OK;
                 }
                 default -> throw CliException.usage("unknown command \"" + args[0]
-                        + "\"; the commands are validate, show, preview, deadline and help");
+                        + "\"; the commands are validate, show, preview, deadline, verify-receipt and help");
             };
         } catch (CliException e) {
             err.println((e.exitCode() == USAGE ? "usage error: " : "error: ") + e.getMessage());

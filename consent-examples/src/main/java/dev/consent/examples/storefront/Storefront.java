@@ -15,10 +15,15 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyJson;
+import dev.consent.policy.PolicyProblem;
 import dev.consent.policy.PurposeId;
 import dev.consent.recipients.DeliveryHistory;
 import dev.consent.recipients.DeliveryReport;
 import dev.consent.recipients.RecipientDispatcher;
+import dev.consent.receipt.ConsentReceipt;
+import dev.consent.receipt.ConsentReceipts;
+import dev.consent.receipt.ReceiptSigner;
+import dev.consent.receipt.ReceiptVerifier;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalPlan;
 import dev.consent.retention.ErasureAnswer;
@@ -36,6 +41,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,11 +54,11 @@ import java.util.TreeMap;
 /**
  * A small storefront on embedded H2 that tells the story of one shop's privacy programme: sign-ups with checkbox
  * consent, purchases, a cookie banner, a visitor sending Global Privacy Control, a consent-filtered email campaign,
- * a one-click unsubscribe passed on to the email service provider, an access request exported to JSON, an erasure
- * request answered with what is kept for tax and passed on to the recipients, an erasure of a customer the library
- * knew nothing of that waits for the shop's confirmation, years passing, a dry run (which also lists the items no rule
- * has due) and a sweep that deletes and anonymizes rows in the shop's own tables, ledger verification and overdue
- * requests.
+ * a one-click unsubscribe passed on to the email service provider, an access request exported to JSON with the
+ * customer's signed consent receipts and ISO/IEC TS 27560 records beside it, an erasure request answered with what
+ * is kept for tax and passed on to the recipients, an erasure of a customer the library knew nothing of that waits
+ * for the shop's confirmation, years passing, a dry run (which also lists the items no rule has due) and a sweep that
+ * deletes and anonymizes rows in the shop's own tables, ledger verification and overdue requests.
  *
  * <pre>
  * Usage: Storefront [--customers N] [--policy FILE] [--out DIR]
@@ -135,13 +143,31 @@ public final class Storefront {
                         .contributor(new OrdersContributor(shop)).build();
                 RecipientDispatcher recipients = RecipientDispatcher.builder().store(store).clock(clock)
                         .node("storefront").notifier(shop.recipientNotifier(clock)).build();
-                story(shop, consents, retention, rights, recipients);
+                story(shop, consents, retention, rights, recipients, receipts(consents, store));
             }
         }
     }
 
+    /**
+     * The receipt service, when the policy states what receipts name; null (and a line saying what is missing) when it
+     * does not, e.g. under a seed policy given with --policy. The signing key is made for this run: a shop loads its
+     * own from its key store or secret manager and publishes the public half.
+     */
+    private ConsentReceipts receipts(ConsentService consents, JdbcStore store) throws GeneralSecurityException {
+        List<PolicyProblem> missing = policy.receiptProblems();
+        if (!missing.isEmpty()) {
+            out.println("   (no consent receipts: the policy lacks " + missing.stream().map(PolicyProblem::path).toList()
+                    + ")");
+            return null;
+        }
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        ReceiptSigner signer = ReceiptSigner.es256("storefront-demo", generator.generateKeyPair());
+        return ConsentReceipts.builder().consents(consents).store(store).signer(signer).build();
+    }
+
     private void story(ShopDatabase shop, ConsentService consents, RetentionService retention, RightsService rights,
-            RecipientDispatcher recipients) throws Exception {
+            RecipientDispatcher recipients, ConsentReceipts receipts) throws Exception {
         heading("The shop", "policy " + policy.id() + " " + policy.version() + " (" + policy.purposes().size()
                 + " purposes, " + policy.retentionRules().size() + " retention rules), H2 in memory, " + customers
                 + " customers, the clock starts at " + clock.instant());
@@ -259,14 +285,21 @@ public final class Storefront {
         line("received; " + access.deadline().orElseThrow().explain());
         rights.verifyIdentity(access.id(), "support-7", "logged-in session");
         Path export = outDir.resolve("alice-export.json");
-        SubjectExport exporter = SubjectExport.builder().consents(consents).retention(retention).rights(rights)
-                .contributor(new OrdersContributor(shop)).build();
+        SubjectExport.Builder exportBuilder = SubjectExport.builder().consents(consents).retention(retention)
+                .rights(rights).contributor(new OrdersContributor(shop));
+        if (receipts != null) {
+            exportBuilder.receipts(receipts);
+        }
+        SubjectExport exporter = exportBuilder.build();
         try (OutputStream file = Files.newOutputStream(export)) {
             exporter.write(SubjectId.of("alice"), file);
         }
         rights.complete(access.id(), "support-7", "export sent: " + export.getFileName());
         line("exported to " + export.toAbsolutePath() + " (" + Files.size(export) + " bytes, schema "
                 + SubjectExport.SCHEMA + " " + SubjectExport.SCHEMA_VERSION + ")");
+        if (receipts != null) {
+            writeReceipts(receipts, SubjectId.of("alice"));
+        }
         done();
 
         // 8. an erasure request
@@ -366,6 +399,34 @@ public final class Storefront {
                             + r.extensionNotice().orElseThrow().original().lastDay() + ")" : ""));
         }
         done();
+    }
+
+    /**
+     * Beside the export: the customer's receipts document, each signed receipt as a file of its own, her ISO/IEC TS
+     * 27560 consent records, and the public key that checks the receipts.
+     */
+    private void writeReceipts(ConsentReceipts receipts, SubjectId customer) throws IOException {
+        String name = customer.value();
+        try (OutputStream file = Files.newOutputStream(outDir.resolve(name + "-receipts.json"))) {
+            receipts.writeReceipts(customer, file);
+        }
+        try (OutputStream file = Files.newOutputStream(outDir.resolve(name + "-consent-records.jsonld"))) {
+            receipts.writeRecords(customer, file);
+        }
+        Path key = Files.writeString(outDir.resolve("receipt-key.public.jwk"), receipts.publicJwk() + "\n");
+        List<ConsentReceipt> issued = receipts.issueAll(customer);
+        int valid = 0;
+        for (int i = 0; i < issued.size(); i++) {
+            Files.writeString(outDir.resolve(name + "-receipt-" + (i + 1) + ".jws"), issued.get(i).jws() + "\n");
+            if (ReceiptVerifier.verify(issued.get(i).jws(), receipts.publicJwk()).valid()) {
+                valid++;
+            }
+        }
+        line(issued.size() + " signed consent receipts (Kantara v1.1, ES256, key " + receipts.keyId() + ") beside it: "
+                + name + "-receipts.json and " + name + "-receipt-1.jws to -" + issued.size() + ".jws; her ISO/IEC TS "
+                + "27560 records: " + name + "-consent-records.jsonld");
+        line(valid + " of " + issued.size() + " receipts verify with the public key alone (" + key.getFileName()
+                + "): consent verify-receipt " + name + "-receipt-1.jws " + key.getFileName());
     }
 
     private void campaign(ConsentService consents) {

@@ -49,6 +49,9 @@ class CliDocTest {
         files.put("broken.json", Files.writeString(dir.resolve("broken.json"), blocks("json").get(0)));
         files.put("items.jsonl", Files.writeString(dir.resolve("items.jsonl"), blocks("jsonl").get(0)));
         files.put("typo.jsonl", Files.writeString(dir.resolve("typo.jsonl"), blocks("jsonl").get(1)));
+        files.put("receipt.jws", Files.writeString(dir.resolve("receipt.jws"), blocks("jws").get(0)));
+        files.put("tampered.jws", Files.writeString(dir.resolve("tampered.jws"), blocks("jws").get(1)));
+        files.put("receipt-key.jwk", Files.writeString(dir.resolve("receipt-key.jwk"), blocks("jwk").get(0)));
         for (String seed : SeedPolicies.ALL) {
             files.put("policies/" + seed, Path.of(ConsentCliTest.seed(seed)));
         }
@@ -89,7 +92,7 @@ class CliDocTest {
                 commands++;
             }
         }
-        assertThat(commands).isGreaterThanOrEqualTo(9);
+        assertThat(commands).isGreaterThanOrEqualTo(12);
     }
 
     private static String unmap(String line, Map<String, Path> files) {
@@ -104,12 +107,12 @@ class CliDocTest {
     void theUsageTextNamesEveryCommandThePageDocuments() {
         int start = doc.indexOf("| command | what it does |");
         String table = doc.substring(start, doc.indexOf("\n\n", start));
-        Matcher m = Pattern.compile("^\\| `(\\w+)[ `]", Pattern.MULTILINE).matcher(table);
+        Matcher m = Pattern.compile("^\\| `([\\w-]+)[ `]", Pattern.MULTILINE).matcher(table);
         List<String> documented = new ArrayList<>();
         while (m.find()) {
             documented.add(m.group(1));
         }
-        assertThat(documented).containsExactly("validate", "show", "preview", "deadline", "help");
+        assertThat(documented).containsExactly("validate", "show", "preview", "deadline", "verify-receipt", "help");
         for (String command : documented) {
             assertThat(ConsentCli.USAGE_TEXT).contains("  " + command);
         }

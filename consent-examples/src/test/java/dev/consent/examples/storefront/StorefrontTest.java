@@ -1,5 +1,11 @@
 package dev.consent.examples.storefront;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.consent.receipt.Iso27560Records;
+import dev.consent.receipt.KantaraSchemas;
+import dev.consent.receipt.ReceiptVerification;
+import dev.consent.receipt.ReceiptVerifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,5 +62,43 @@ class StorefrontTest {
         Path export = out.resolve("alice-export.json");
         assertThat(export).exists();
         assertThat(Files.readString(export)).contains("\"schema\" : \"dev.consent/subject-export\"", "\"orders\"");
+        assertThat(story).contains("3 signed consent receipts (Kantara v1.1, ES256, key storefront-demo)",
+                "3 of 3 receipts verify with the public key alone");
+    }
+
+    /**
+     * Alice's receipts beside her export: her newsletter and both cookie consents, each valid against the Kantara v1.1
+     * schema (and the official file, when the build is given it), each signature checked with the public key file
+     * alone; her withdrawals and refusals are not among them; her ISO/IEC TS 27560 records have every mandatory field.
+     */
+    @Test
+    void alicesReceiptsBesideHerExportAreValidSignedAndComplete(@TempDir Path out) throws Exception {
+        new Storefront(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), 5, out,
+                Storefront.defaultPolicy()).run();
+        ObjectMapper mapper = new ObjectMapper();
+        String publicKey = Files.readString(out.resolve("receipt-key.public.jwk"));
+
+        JsonNode document = mapper.readTree(out.resolve("alice-receipts.json").toFile());
+        assertThat(document.get("receipts")).hasSize(3);
+        assertThat(document.get("receipts")).extracting(r -> r.get("purpose").asText())
+                .containsExactly("marketing.email", "cookies.analytics", "cookies.ads");
+        for (JsonNode r : document.get("receipts")) {
+            KantaraSchemas.assertValid(r.get("receipt"));
+            assertThat(r.at("/receipt/piiPrincipalId").asText()).isEqualTo("alice");
+            assertThat(r.at("/receipt/piiControllers/0/contact").asText()).isEqualTo("Data Protection Officer");
+        }
+        for (int i = 1; i <= 3; i++) {
+            String jws = Files.readString(out.resolve("alice-receipt-" + i + ".jws")).strip();
+            ReceiptVerification v = ReceiptVerifier.verify(jws, publicKey);
+            assertThat(v.valid()).as("alice-receipt-%d.jws: %s", i, v.problem().orElse("")).isTrue();
+            KantaraSchemas.assertValid(v.payload().orElseThrow());
+        }
+        JsonNode exported = mapper.readTree(out.resolve("alice-export.json").toFile());
+        assertThat(exported.get("consentReceipts").findValuesAsText("jws"))
+                .containsExactlyElementsOf(document.get("receipts").findValuesAsText("jws"));
+
+        JsonNode records = mapper.readTree(out.resolve("alice-consent-records.jsonld").toFile());
+        assertThat(records.get("@graph")).hasSize(3);
+        assertThat(Iso27560Records.missingMandatoryFields(records)).isEmpty();
     }
 }

@@ -1,0 +1,17 @@
+-- consent-jdbc schema version 11 for MariaDB 10.6+ (InnoDB): signed consent receipts (ReceiptStore), one per consent
+-- event. Same conventions as V1__consent.sql: ${prefix} placeholder, idempotent statements, one per semicolon line,
+-- ids compared byte for byte (utf8mb4_nopad_bin), instants as UTC DATETIME(6), indexes declared inside CREATE TABLE.
+-- event_id is the key: a receipt is issued once per event, and a second insert for the same event is a unique
+-- violation the store answers with the receipt stored first. jws is the signed receipt, kept byte for byte.
+CREATE TABLE IF NOT EXISTS ${prefix}receipts (
+    event_id    VARCHAR(100) NOT NULL,
+    subject     VARCHAR(200) NOT NULL,
+    seq         BIGINT       NOT NULL,
+    purpose     VARCHAR(100) NOT NULL,
+    receipt_id  VARCHAR(36)  NOT NULL,
+    issued_at   DATETIME(6)  NOT NULL,
+    key_id      VARCHAR(200) NOT NULL,
+    jws         MEDIUMTEXT   NOT NULL,
+    CONSTRAINT ${prefix}receipts_pk PRIMARY KEY (event_id),
+    INDEX ${prefix}receipts_subject_ix (subject, seq)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;

@@ -1,0 +1,9 @@
+package dev.consent.jdbc;
+
+/** The receipt store contract on PostgreSQL ({@code CONSENT_PG_URL}). */
+class PostgresReceiptStoreContractTest extends JdbcReceiptStoreContract {
+    @Override
+    protected Dialect dialect() {
+        return Dialect.POSTGRESQL;
+    }
+}
