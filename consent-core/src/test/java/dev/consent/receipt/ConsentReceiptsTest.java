@@ -165,9 +165,9 @@ class ConsentReceiptsTest {
         assertThat(byPurposeAndSubject.get("erin loyalty 1").get("collectionMethod").asText())
                 .isEqualTo("On paper (notice loyalty-v1), by a parent or guardian");
         // the visitor's grant had no locale: the policy's language
-        JsonNode visitor = byPurposeAndSubject.get("visitor-7f3a marketing.email 1");
+        JsonNode visitor = byPurposeAndSubject.get("visitor:visitor-7f3a marketing.email 1");
         assertThat(visitor.get("language").asText()).isEqualTo("de");
-        assertThat(visitor.get("piiPrincipalId").asText()).isEqualTo("visitor-7f3a");
+        assertThat(visitor.get("piiPrincipalId").asText()).isEqualTo("visitor:visitor-7f3a");
     }
 
     @Test
@@ -175,7 +175,7 @@ class ConsentReceiptsTest {
         ReceiptScenario s = ReceiptScenario.twoVersions();
         List<ConsentReceipt> erin = s.receipts.issueAll(ReceiptScenario.ERIN);
         assertThat(erin).extracting(r -> r.subject().value() + " " + r.purpose().value())
-                .containsExactly("erin loyalty", "visitor-7f3a marketing.email");
+                .containsExactly("erin loyalty", "visitor:visitor-7f3a marketing.email");
         assertThat(s.receipts.issueAll(ReceiptScenario.VISITOR)).containsExactly(erin.get(1));
     }
 

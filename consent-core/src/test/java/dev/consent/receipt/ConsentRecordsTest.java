@@ -128,7 +128,7 @@ class ConsentRecordsTest {
         assertThat(erin.get("loyalty").at("/dpv:hasConsentStatus/1/dpv:isIndicatedBy/@type").asText())
                 .isEqualTo("dpv:GuardianOfDataSubject");
         assertThat(erin.get("loyalty").at("/dpv:hasDataSubject/dct:identifier")).extracting(JsonNode::asText)
-                .containsExactly("erin", "visitor-7f3a");
+                .containsExactly("erin", "visitor:visitor-7f3a");
     }
 
     @Test

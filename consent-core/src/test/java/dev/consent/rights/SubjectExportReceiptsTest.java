@@ -61,13 +61,13 @@ class SubjectExportReceiptsTest {
 
         JsonNode doc = export(SubjectExport.builder().consents(consents).receipts(receipts).build());
 
-        assertThat(doc.get("schemaVersion").asText()).isEqualTo("1.2");
+        assertThat(doc.get("schemaVersion").asText()).isEqualTo(SubjectExport.SCHEMA_VERSION);
         assertThat(doc.at("/controller/contact").asText()).isEqualTo("Data Protection Officer");
         assertThat(doc.at("/controller/email").asText()).isEqualTo("privacy@shop.example");
         assertThat(doc.at("/controller/address/country").asText()).isEqualTo("DE");
         JsonNode listed = doc.get("consentReceipts");
         assertThat(listed).hasSize(2);
-        assertThat(listed.findValuesAsText("subject")).containsExactly("alice", "visitor-1");
+        assertThat(listed.findValuesAsText("subject")).containsExactly("alice", "visitor:visitor-1");
         List<ConsentReceipt> issued = receipts.issueAll(alice);
         for (int i = 0; i < issued.size(); i++) {
             assertThat(listed.get(i).get("jws").asText()).isEqualTo(issued.get(i).jws());

@@ -165,7 +165,7 @@ class SubjectExportTest {
 
         JsonNode doc = export(SubjectExport.builder().consents(consents).rights(rights).build(), alice);
 
-        assertThat(doc.get("schemaVersion").asText()).isEqualTo("1.2");
+        assertThat(doc.get("schemaVersion").asText()).isEqualTo(SubjectExport.SCHEMA_VERSION);
         JsonNode first = doc.at("/rightsRequests/0");
         assertThat(first.get("id").asText()).isEqualTo(onTime.id());
         assertThat(first.get("dueBy").asText()).isEqualTo("2025-07-04");
