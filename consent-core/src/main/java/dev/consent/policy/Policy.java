@@ -35,6 +35,7 @@ public final class Policy {
     private final LocalDate lastUpdated;
     private final ZoneId zone;
     private final Controller controller;
+    private final java.util.OptionalInt minimumAge;
     private final List<DataCategory> categories;
     private final List<Purpose> purposes;
     private final List<Recipient> recipients;
@@ -52,6 +53,7 @@ public final class Policy {
         this.lastUpdated = b.lastUpdated != null ? b.lastUpdated : b.effectiveFrom;
         this.zone = b.zone;
         this.controller = b.controller;
+        this.minimumAge = b.minimumAge;
         this.categories = List.copyOf(b.categories);
         this.purposes = List.copyOf(b.purposes);
         this.recipients = List.copyOf(b.recipients);
@@ -134,6 +136,17 @@ public final class Policy {
 
     public Optional<Controller> controller() {
         return Optional.ofNullable(controller);
+    }
+
+    /**
+     * The minimum age for the service as a whole, if the policy sets one (e.g. seed 004, HappySell: "You must be at
+     * least 18 years old ... If you are a minor (under the age of 18), this platform refuses to provide you with
+     * services"). A subject whose latest declared age is below it is refused every purpose except a legal
+     * obligation (GDPR Art. 17(3)(b)) and vital interests (Art. 6(1)(d)); an undeclared age does not make a subject
+     * a minor under this rule (the seed refuses "accounts found to belong to minors"). See docs/age.md.
+     */
+    public java.util.OptionalInt minimumAge() {
+        return minimumAge;
     }
 
     public List<DataCategory> categories() {
@@ -222,6 +235,7 @@ public final class Policy {
         private LocalDate lastUpdated;
         private ZoneId zone;
         private Controller controller;
+        private java.util.OptionalInt minimumAge = java.util.OptionalInt.empty();
         private final List<DataCategory> categories = new ArrayList<>();
         private final List<Purpose> purposes = new ArrayList<>();
         private final List<Recipient> recipients = new ArrayList<>();
@@ -255,6 +269,19 @@ public final class Policy {
 
         public Builder controller(String name, String contact) {
             this.controller = new Controller(name, contact);
+            return this;
+        }
+
+        /**
+         * The service-wide minimum age, 1 to 120 ({@link Policy#minimumAge()}); unset by default.
+         *
+         * @throws InvalidValueException when {@code age} is outside 1..120
+         */
+        public Builder minimumAge(int age) {
+            if (age < 1 || age > 120) {
+                throw new InvalidValueException("minimumAge", age, "must be between 1 and 120");
+            }
+            this.minimumAge = java.util.OptionalInt.of(age);
             return this;
         }
 

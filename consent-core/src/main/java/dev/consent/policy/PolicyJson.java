@@ -268,8 +268,8 @@ public final class PolicyJson {
         if (!root.isObject()) {
             throw new InvalidPolicyException(source, List.of(new PolicyProblem("$", kind(root), "must be a JSON object")));
         }
-        f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "categories",
-                "purposes", "recipients", "retention", "rights", "calendar");
+        f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "minimumAge",
+                "categories", "purposes", "recipients", "retention", "rights", "calendar");
         String id = f.string(root, "$", "id", true);
         String version = f.string(root, "$", "version", true);
         Policy.Builder b = Policy.builder(id, version);
@@ -282,6 +282,10 @@ public final class PolicyJson {
             String name = f.string(controller, "$.controller", "name", true);
             String contact = f.string(controller, "$.controller", "contact", true);
             f.construct("$.controller", () -> b.controller(name, contact));
+        }
+        Integer serviceMinimumAge = f.integer(root, "$", "minimumAge", false, 1, 120);
+        if (serviceMinimumAge != null) {
+            f.construct("$", () -> b.minimumAge(serviceMinimumAge));
         }
         List<Integer> categoryAt = new ArrayList<>();
         List<Integer> purposeAt = new ArrayList<>();
