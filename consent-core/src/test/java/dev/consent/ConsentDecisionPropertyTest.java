@@ -768,7 +768,9 @@ class ConsentDecisionPropertyTest {
                 recorded.add(e.purpose());
                 Purpose p = policy.purpose(e.purpose());
                 assertTrue(p.saleOrSharing(), () -> "GPC touched " + e.purpose() + "; " + where());
-                Choice choice = p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
+                // a signal a standing grant overrides is on record as overridden (Cal. Code Regs. tit. 11, § 7025(c)(3))
+                Choice choice = effects.get(e.purpose()) == GpcOutcome.Effect.OVERRIDDEN ? Choice.GPC_OVERRIDDEN
+                        : p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
                 Ev ev = new Ev(s, seq++, e.purpose(), choice, micros(at), micros(now), null, true, false, null,
                         p.consentVersion());
                 matches(ev, e, Method.GPC, Actor.SYSTEM);
