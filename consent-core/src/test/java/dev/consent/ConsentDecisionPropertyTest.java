@@ -67,7 +67,8 @@ class ConsentDecisionPropertyTest {
      * them), and some beyond it (refused).
      */
     private static final Duration TOLERANCE = Duration.ofSeconds(8);
-    private static final List<Policy> POLICIES = List.of(ShopPolicy.v2(), ShopPolicy.v1()); // deliberately unsorted
+    // v2 refuses known minors the whole service (seed 004's service-wide minimum age), v1 does not
+    private static final List<Policy> POLICIES = List.of(ShopPolicy.v2WithServiceMinimumAge(18), ShopPolicy.v1()); // deliberately unsorted
 
     // The model's own vocabulary, not Choice.isRefusal()/isRestriction() of the code under test.
     private static final Set<Choice> REFUSALS = EnumSet.of(Choice.DENIED, Choice.WITHDRAWN, Choice.OBJECTED);
@@ -300,6 +301,22 @@ class ConsentDecisionPropertyTest {
 
             if (basis == LegalBasis.LEGAL_OBLIGATION) {
                 return new Expected(Reason.BASIS_LEGAL_OBLIGATION, Optional.empty(), basis, policy.version());
+            }
+            if (policy.minimumAge().isPresent() && basis != LegalBasis.VITAL_INTERESTS) {
+                // the latest declared age on any purpose, the lowest of those declared at that same instant
+                Ev aged = null;
+                for (Ev e : visible(s)) {
+                    if (e.occurred.isAfter(at) || e.age == null) {
+                        continue;
+                    }
+                    if (aged == null || e.occurred.isAfter(aged.occurred) || e.occurred.equals(aged.occurred)
+                            && e.age <= aged.age) {
+                        aged = e;
+                    }
+                }
+                if (aged != null && aged.age < policy.minimumAge().getAsInt()) {
+                    return result(Reason.UNDER_AGE, aged, basis, policy);
+                }
             }
             if (st.restriction != null && st.restriction.choice == Choice.RESTRICTED
                     && basis != LegalBasis.VITAL_INTERESTS) {

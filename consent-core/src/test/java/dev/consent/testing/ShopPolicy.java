@@ -47,6 +47,11 @@ public final class ShopPolicy {
         return builder("1", LocalDate.of(2024, 1, 1), 1).minimumAge(age).build();
     }
 
+    /** Version 2 with a service-wide minimum age. */
+    public static Policy v2WithServiceMinimumAge(int age) {
+        return builder("2", LocalDate.of(2025, 1, 1), 2).minimumAge(age).build();
+    }
+
     private static Policy base(String version, LocalDate effective, int emailVersion) {
         return builder(version, effective, emailVersion).build();
     }
