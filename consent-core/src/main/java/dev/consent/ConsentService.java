@@ -394,7 +394,10 @@ public final class ConsentService implements AutoCloseable {
      * Applies a Global Privacy Control signal ({@code Sec-GPC: 1}). For each purpose flagged
      * {@code saleOrSharing}: where no explicit choice exists the subject is opted out; where one exists it
      * stands (an opt-in overrides the signal). Either way the signal is recorded with method
-     * {@link Method#GPC}, unless it is already on record since the last explicit choice. GPC is never an
+     * {@link Method#GPC}, unless it is already on record since the last explicit choice: as DENIED (OBJECTED on
+     * legitimate interests or public task) where it opts out or meets a refusal, and as
+     * {@link Choice#GPC_OVERRIDDEN} where a standing grant overrides it, so that the ledger, the export and the
+     * chain show a signal received and overridden, not a denial (Cal. Code Regs. tit. 11, § 7025(c)). GPC is never an
      * erasure request and never touches other purposes.
      */
     public GpcOutcome applyGpc(SubjectId subject, Capture capture) {
@@ -416,7 +419,10 @@ public final class ConsentService implements AutoCloseable {
                     : GpcOutcome.Effect.ALREADY_REFUSED;
             effects.put(p.id(), effect);
             if (!state.signalOnRecord()) {
-                Choice choice = p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
+                // a signal an explicit grant overrides is recorded as what it was, not as a denial
+                // (Cal. Code Regs. tit. 11, § 7025(c)(3)); otherwise it opts out (§ 7025(c)(1))
+                Choice choice = effect == GpcOutcome.Effect.OVERRIDDEN ? Choice.GPC_OVERRIDDEN
+                        : p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
                 records.add(new ChoiceRecord(subject, p.id(), choice, distinct(gpc, p)));
             }
         }

@@ -67,7 +67,8 @@ class ConsentDecisionPropertyTest {
      * them), and some beyond it (refused).
      */
     private static final Duration TOLERANCE = Duration.ofSeconds(8);
-    private static final List<Policy> POLICIES = List.of(ShopPolicy.v2(), ShopPolicy.v1()); // deliberately unsorted
+    // v2 refuses known minors the whole service (seed 004's service-wide minimum age), v1 does not
+    private static final List<Policy> POLICIES = List.of(ShopPolicy.v2WithServiceMinimumAge(18), ShopPolicy.v1()); // deliberately unsorted
 
     // The model's own vocabulary, not Choice.isRefusal()/isRestriction() of the code under test.
     private static final Set<Choice> REFUSALS = EnumSet.of(Choice.DENIED, Choice.WITHDRAWN, Choice.OBJECTED);
@@ -300,6 +301,22 @@ class ConsentDecisionPropertyTest {
 
             if (basis == LegalBasis.LEGAL_OBLIGATION) {
                 return new Expected(Reason.BASIS_LEGAL_OBLIGATION, Optional.empty(), basis, policy.version());
+            }
+            if (policy.minimumAge().isPresent() && basis != LegalBasis.VITAL_INTERESTS) {
+                // the latest declared age on any purpose, the lowest of those declared at that same instant
+                Ev aged = null;
+                for (Ev e : visible(s)) {
+                    if (e.occurred.isAfter(at) || e.age == null) {
+                        continue;
+                    }
+                    if (aged == null || e.occurred.isAfter(aged.occurred) || e.occurred.equals(aged.occurred)
+                            && e.age <= aged.age) {
+                        aged = e;
+                    }
+                }
+                if (aged != null && aged.age < policy.minimumAge().getAsInt()) {
+                    return result(Reason.UNDER_AGE, aged, basis, policy);
+                }
             }
             if (st.restriction != null && st.restriction.choice == Choice.RESTRICTED
                     && basis != LegalBasis.VITAL_INTERESTS) {
@@ -768,7 +785,9 @@ class ConsentDecisionPropertyTest {
                 recorded.add(e.purpose());
                 Purpose p = policy.purpose(e.purpose());
                 assertTrue(p.saleOrSharing(), () -> "GPC touched " + e.purpose() + "; " + where());
-                Choice choice = p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
+                // a signal a standing grant overrides is on record as overridden (Cal. Code Regs. tit. 11, § 7025(c)(3))
+                Choice choice = effects.get(e.purpose()) == GpcOutcome.Effect.OVERRIDDEN ? Choice.GPC_OVERRIDDEN
+                        : p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
                 Ev ev = new Ev(s, seq++, e.purpose(), choice, micros(at), micros(now), null, true, false, null,
                         p.consentVersion());
                 matches(ev, e, Method.GPC, Actor.SYSTEM);

@@ -2,6 +2,8 @@ package dev.consent;
 
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.Choice;
+import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.GpcOutcome;
@@ -427,6 +429,38 @@ class ConsentServiceTest {
             later();
             consents.grant(alice, ANALYTICS, Capture.by(Method.COOKIE_BANNER)); // a later explicit yes wins over GPC
             assertThat(reason(ANALYTICS)).isEqualTo(Reason.BASIS_LEGITIMATE_INTERESTS);
+        }
+
+        /** Cal. Code Regs. tit. 11, § 7025(c)(3): an overridden signal is on record as such, not as a denial. */
+        @Test
+        void anOverriddenSignalIsRecordedAsOverriddenNotAsADenial() {
+            consents.grant(alice, ADS, Capture.by(Method.ACCOUNT_SETTINGS));
+            later();
+            GpcOutcome outcome = consents.applyGpc(alice, Capture.by(Method.GPC));
+
+            assertThat(outcome.recorded()).filteredOn(e -> e.purpose().equals(ADS)).singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.choice()).isEqualTo(Choice.GPC_OVERRIDDEN);
+                        assertThat(e.method()).isEqualTo(Method.GPC);
+                    });
+            assertThat(outcome.recorded()).filteredOn(e -> e.purpose().equals(ANALYTICS)).singleElement()
+                    .extracting(ConsentEvent::choice).isEqualTo(Choice.OBJECTED); // no explicit choice: it opts out
+            assertThat(consents.history(alice)).filteredOn(e -> e.purpose().equals(ADS)).extracting(ConsentEvent::choice)
+                    .containsExactly(Choice.GRANTED, Choice.GPC_OVERRIDDEN);
+            assertThat(reason(ADS)).isEqualTo(Reason.GRANTED);
+            assertThat(consents.applyGpc(alice, Capture.by(Method.GPC)).recorded()).isEmpty(); // repeated header
+            assertThat(consents.verify(alice).intact()).isTrue();
+
+            later();
+            consents.withdraw(alice, ADS, Capture.by(Method.ACCOUNT_SETTINGS));
+            assertThat(reason(ADS)).isEqualTo(Reason.WITHDRAWN);
+        }
+
+        @Test
+        void onlyASignalCanBeRecordedAsOverridden() {
+            assertThatThrownBy(() -> consents.record(List.of(new ChoiceRecord(alice, ADS, Choice.GPC_OVERRIDDEN,
+                    Capture.by(Method.COOKIE_BANNER))))).isInstanceOf(InvalidValueException.class)
+                    .hasMessageContaining("GPC");
         }
     }
 

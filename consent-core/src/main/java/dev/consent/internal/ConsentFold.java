@@ -34,6 +34,10 @@ import java.util.Optional;
  *   <li>Explicit choices beat Global Privacy Control: a GPC opt-out only applies where no explicit
  *       choice exists.</li>
  *   <li>A legal obligation is allowed whatever else holds (GDPR Art. 17(3)(b), 18(2), 21).</li>
+ *   <li>A subject whose latest declared age (carried by any capture, on any purpose) is below the policy's
+ *       service-wide {@link Policy#minimumAge() minimum age} is refused every purpose but vital interests
+ *       (GDPR Art. 6(1)(d)) with UNDER_AGE (seed 004, HappySell: "If you are a minor (under the age of 18), this
+ *       platform refuses to provide you with services"). An undeclared age does not count as a minor here.</li>
  *   <li>Restriction (Art. 18) stops everything else except vital interests, and except consent given
  *       after the restriction began (Art. 18(2): "with the data subject's consent"): a grant made and recorded
  *       after the restriction, as in rule 2.</li>
@@ -96,6 +100,14 @@ public final class ConsentFold {
         LegalBasis basis = purpose.basis();
         if (basis == LegalBasis.LEGAL_OBLIGATION) {
             return decision(Reason.BASIS_LEGAL_OBLIGATION, purpose, ledger, NONE, at, policy);
+        }
+        if (basis != LegalBasis.VITAL_INTERESTS && policy.minimumAge().isPresent()) {
+            int age = latestDeclaredAge(ledger, t);
+            if (age >= 0 && ledger.declaredAge(age) < policy.minimumAge().getAsInt()) {
+                // seed 004 (HappySell): "If you are a minor (under the age of 18), this platform refuses to provide
+                // you with services"; a known minor is refused every purpose, the contract included
+                return decision(Reason.UNDER_AGE, purpose, ledger, age, at, policy);
+            }
         }
         boolean restricted = restriction >= 0 && ledger.choice(restriction) == Choice.RESTRICTED;
         if (restricted && basis != LegalBasis.VITAL_INTERESTS) {
@@ -282,6 +294,27 @@ public final class ConsentFold {
             return decision(Reason.EXPIRED, purpose, ledger, explicit, at, policy);
         }
         return decision(Reason.GRANTED, purpose, ledger, explicit, at, policy);
+    }
+
+    /**
+     * The mark carrying the subject's latest declared age made at or before {@code t}, on any purpose, or -1 when no
+     * age is declared. Declarations made at the same instant answer with the lowest age among them (fail closed).
+     */
+    private static int latestDeclaredAge(Ledger ledger, long t) {
+        int found = -1;
+        for (int i = ledger.size() - 1; i >= 0; i--) {
+            long occurred = ledger.occurredMicros(i);
+            if (occurred > t) {
+                continue;
+            }
+            if (found >= 0 && occurred < ledger.occurredMicros(found)) {
+                break;
+            }
+            if (ledger.declaredAge(i) >= 0 && (found < 0 || ledger.declaredAge(i) < ledger.declaredAge(found))) {
+                found = i;
+            }
+        }
+        return found;
     }
 
     /** Where mark {@code i}'s purpose sits in the lineage (0 the purpose itself, 1 its parent, ...), or -1. */

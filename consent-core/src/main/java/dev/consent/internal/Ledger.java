@@ -201,7 +201,7 @@ public final class Ledger {
             words[w + 1] = e.expiresAt().map(Ledger::micros).orElse(Long.MAX_VALUE);
             words[w + 2] = e.sequence() | version << 40;
             words[w + 3] = purpose | (long) e.choice().ordinal() << 16
-                    | (e.gpc() ? 1L << 20 : 0) | (e.guardian() ? 1L << 21 : 0)
+                    | (e.gpc() || e.choice() == Choice.GPC_OVERRIDDEN ? 1L << 20 : 0) | (e.guardian() ? 1L << 21 : 0)
                     | age << 24 | ranks[i] << 32;
         }
         markOvertaken(sorted, ranks, words);

@@ -13,7 +13,15 @@ public enum Choice {
     /** Processing is restricted while a dispute is settled (GDPR Art. 18). */
     RESTRICTED,
     /** A restriction has ended (the subject is told beforehand, GDPR Art. 18(3)). */
-    RESTRICTION_LIFTED;
+    RESTRICTION_LIFTED,
+    /**
+     * A Global Privacy Control signal received while the subject's explicit grant stood, which that grant overrides
+     * (Cal. Code Regs. tit. 11, &sect; 7025(c)(3): a consumer's consent to a sale or sharing given after, or despite,
+     * the signal may be honoured). Recorded only with {@code Method.GPC}, so the history reads "granted, then a
+     * signal was received and overridden", not "granted, then denied". It is not a refusal: while an explicit
+     * choice stands it changes nothing; like any signal on record it opts out only where no explicit choice exists.
+     */
+    GPC_OVERRIDDEN;
 
     /** Whether this choice stops processing for a purpose and for the purposes beneath it. */
     public boolean isRefusal() {

@@ -52,8 +52,14 @@ public record NewConsentEvent(EventId id, SubjectId subject, PurposeId purpose, 
         if (expiresAt.isPresent() && choice != Choice.GRANTED) {
             throw new InvalidValueException("expiresAt", expiresAt.get(), "is only meaningful for a GRANTED event");
         }
-        if (method == Method.GPC && choice != Choice.DENIED && choice != Choice.OBJECTED) {
-            throw new InvalidValueException("method", method, "can only record DENIED or OBJECTED, not " + choice);
+        if (method == Method.GPC && choice != Choice.DENIED && choice != Choice.OBJECTED
+                && choice != Choice.GPC_OVERRIDDEN) {
+            throw new InvalidValueException("method", method,
+                    "can only record DENIED, OBJECTED or GPC_OVERRIDDEN, not " + choice);
+        }
+        if (choice == Choice.GPC_OVERRIDDEN && method != Method.GPC) {
+            // only a received signal can be overridden (Cal. Code Regs. tit. 11, § 7025(c)(3))
+            throw new InvalidValueException("choice", choice, "can only be recorded with method GPC, not " + method);
         }
     }
 

@@ -39,6 +39,7 @@ public final class Policy {
     private final String policyUrl;
     private final String language;
     private final List<String> storageLocations;
+    private final java.util.OptionalInt minimumAge;
     private final List<DataCategory> categories;
     private final List<Purpose> purposes;
     private final List<Recipient> recipients;
@@ -60,6 +61,7 @@ public final class Policy {
         this.policyUrl = b.policyUrl;
         this.language = b.language;
         this.storageLocations = List.copyOf(b.storageLocations);
+        this.minimumAge = b.minimumAge;
         this.categories = List.copyOf(b.categories);
         this.purposes = List.copyOf(b.purposes);
         this.recipients = List.copyOf(b.recipients);
@@ -186,6 +188,17 @@ public final class Policy {
         return ReceiptRequirements.problems(this);
     }
 
+    /**
+     * The minimum age for the service as a whole, if the policy sets one (e.g. seed 004, HappySell: "You must be at
+     * least 18 years old ... If you are a minor (under the age of 18), this platform refuses to provide you with
+     * services"). A subject whose latest declared age is below it is refused every purpose except a legal
+     * obligation (GDPR Art. 17(3)(b)) and vital interests (Art. 6(1)(d)); an undeclared age does not make a subject
+     * a minor under this rule (the seed refuses "accounts found to belong to minors"). See docs/age.md.
+     */
+    public java.util.OptionalInt minimumAge() {
+        return minimumAge;
+    }
+
     public List<DataCategory> categories() {
         return categories;
     }
@@ -276,6 +289,7 @@ public final class Policy {
         private String policyUrl;
         private String language;
         private final List<String> storageLocations = new ArrayList<>();
+        private java.util.OptionalInt minimumAge = java.util.OptionalInt.empty();
         private final List<DataCategory> categories = new ArrayList<>();
         private final List<Purpose> purposes = new ArrayList<>();
         private final List<Recipient> recipients = new ArrayList<>();
@@ -339,6 +353,19 @@ public final class Policy {
         /** Where the personal data is stored, as codes like {@link #jurisdictions(String...)}. */
         public Builder storageLocations(String... codes) {
             storageLocations.addAll(java.util.Arrays.asList(codes));
+            return this;
+        }
+
+        /**
+         * The service-wide minimum age, 1 to 120 ({@link Policy#minimumAge()}); unset by default.
+         *
+         * @throws InvalidValueException when {@code age} is outside 1..120
+         */
+        public Builder minimumAge(int age) {
+            if (age < 1 || age > 120) {
+                throw new InvalidValueException("minimumAge", age, "must be between 1 and 120");
+            }
+            this.minimumAge = java.util.OptionalInt.of(age);
             return this;
         }
 

@@ -268,9 +268,9 @@ public final class PolicyJson {
         if (!root.isObject()) {
             throw new InvalidPolicyException(source, List.of(new PolicyProblem("$", kind(root), "must be a JSON object")));
         }
-        f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "categories",
-                "purposes", "recipients", "retention", "rights", "calendar", "jurisdictions", "policyUrl", "language",
-                "storageLocations");
+        f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "minimumAge",
+                "categories", "purposes", "recipients", "retention", "rights", "calendar", "jurisdictions", "policyUrl",
+                "language", "storageLocations");
         String id = f.string(root, "$", "id", true);
         String version = f.string(root, "$", "version", true);
         Policy.Builder b = Policy.builder(id, version);
@@ -296,6 +296,10 @@ public final class PolicyJson {
         b.storageLocations(storage == null ? new String[0] : storage.toArray(String[]::new));
         b.policyUrl(f.string(root, "$", "policyUrl", false));
         b.language(f.string(root, "$", "language", false));
+        Integer serviceMinimumAge = f.integer(root, "$", "minimumAge", false, 1, 120);
+        if (serviceMinimumAge != null) {
+            f.construct("$", () -> b.minimumAge(serviceMinimumAge));
+        }
         List<Integer> categoryAt = new ArrayList<>();
         List<Integer> purposeAt = new ArrayList<>();
         List<Integer> recipientAt = new ArrayList<>();

@@ -682,6 +682,22 @@ public abstract class ConsentStoreContract {
         }
     }
 
+    /** Cal. Code Regs. tit. 11, § 7025(c)(3): an overridden GPC signal reads back as such from every store. */
+    @Test
+    void anOverriddenGpcSignalReadsBackAsOverridden() {
+        try (ConsentService consents = service()) {
+            SubjectId alice = SubjectId.of("alice");
+            consents.grant(alice, ShopPolicy.ADS, Capture.by(Method.ACCOUNT_SETTINGS));
+            clock.advance(Duration.ofMinutes(1));
+            consents.applyGpc(alice, Capture.by(Method.GPC));
+
+            assertThat(consents.history(alice)).filteredOn(e -> e.purpose().equals(ShopPolicy.ADS))
+                    .extracting(ConsentEvent::choice).containsExactly(Choice.GRANTED, Choice.GPC_OVERRIDDEN);
+            assertThat(consents.checkFresh(alice, ShopPolicy.ADS).reason()).isEqualTo(Reason.GRANTED);
+            assertThat(consents.verify(alice).intact()).isTrue();
+        }
+    }
+
     @Test
     void aDuplicateDeliveryIsRecordedOnce() {
         try (ConsentService consents = service()) {

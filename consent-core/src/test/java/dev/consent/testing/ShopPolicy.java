@@ -42,7 +42,21 @@ public final class ShopPolicy {
         return base("2", LocalDate.of(2025, 1, 1), 2);
     }
 
+    /** Version 1 with a service-wide minimum age ({@link Policy#minimumAge()}), as seed 004 sets one (18). */
+    public static Policy v1WithServiceMinimumAge(int age) {
+        return builder("1", LocalDate.of(2024, 1, 1), 1).minimumAge(age).build();
+    }
+
+    /** Version 2 with a service-wide minimum age. */
+    public static Policy v2WithServiceMinimumAge(int age) {
+        return builder("2", LocalDate.of(2025, 1, 1), 2).minimumAge(age).build();
+    }
+
     private static Policy base(String version, LocalDate effective, int emailVersion) {
+        return builder(version, effective, emailVersion).build();
+    }
+
+    private static Policy.Builder builder(String version, LocalDate effective, int emailVersion) {
         return Policy.builder("shop", version)
                 .effectiveFrom(effective)
                 .zone(ZONE)
@@ -78,7 +92,6 @@ public final class ShopPolicy {
                         .basis(LegalBasis.CONSENT).categories("device.camera").minimumAge(18).guardianConsent(false)
                         .build())
                 .recipient(new Recipient("payments", "PayCo", Recipient.Role.PROCESSOR,
-                        Set.of(CategoryId.of("order.record")), Set.of(ORDERS), "EU"))
-                .build();
+                        Set.of(CategoryId.of("order.record")), Set.of(ORDERS), "EU"));
     }
 }
