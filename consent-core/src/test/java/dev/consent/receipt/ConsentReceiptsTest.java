@@ -87,9 +87,10 @@ class ConsentReceiptsTest {
                         .hasMessageContaining("gets no consent receipt");
             }
         }
-        // Bob's denial and two GPC opt-outs; Alice's and Carol's withdrawals; Bob's objection, restriction and its end;
-        // Erin's own loyalty grant at 15, which does not count
-        assertThat(withoutByChoice).containsEntry(Choice.DENIED, 3).containsEntry(Choice.WITHDRAWN, 2)
+        // Bob's denial and the visitor's applied GPC opt-out; Carol's GPC signal, overridden by her grant; Alice's and
+        // Carol's withdrawals; Bob's objection, restriction and its end; Erin's own loyalty grant at 15, which does not count
+        assertThat(withoutByChoice).containsEntry(Choice.DENIED, 2).containsEntry(Choice.GPC_OVERRIDDEN, 1)
+                .containsEntry(Choice.WITHDRAWN, 2)
                 .containsEntry(Choice.OBJECTED, 1).containsEntry(Choice.GRANTED, 1)
                 .containsEntry(Choice.RESTRICTED, 6).containsEntry(Choice.RESTRICTION_LIFTED, 6); // one per root purpose
 
