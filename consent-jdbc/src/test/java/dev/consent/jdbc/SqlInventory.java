@@ -34,6 +34,7 @@ final class SqlInventory {
         PER_SUBJECT.put("rights_requests", "subject");
         PER_SUBJECT.put("notices", "subject");
         PER_SUBJECT.put("processing_log", "subject_key");
+        PER_SUBJECT.put("receipts", "subject");
     }
 
     /**
@@ -61,6 +62,8 @@ final class SqlInventory {
         scan("^(?=.*\\bP_processing_log\\b)(?=.*\\bused_at\\s*(<=|>=|<))(?!.*\\bsubject_key\\s*(=|IN|=\\s*ANY))",
                 "the processing log's purge of entries past its retention rule and its count per purpose and period: "
                 + "maintenance and reporting scans, per shard");
+        scan("P_receipts\\b.*event_id\\s*=", "one receipt by its event id: routed once its key leads with the subject, as "
+                + "for the events' own event id (docs/scaling.md)");
         scan("P_events\\b.*event_id\\s*(=|IN|=\\s*ANY)", "duplicate-delivery look-up by event id: per subject once the "
                 + "unique key is (subject, event_id), see docs/scaling.md");
     }
