@@ -5,15 +5,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 
 import java.sql.SQLException;
+import java.time.Duration;
 
 /**
  * The RetentionStore contract on PostgreSQL through a recording data source; afterwards every statement the store issued is
  * checked by {@link SqlInventory}: each one on a per-subject table routes by subject or is a named per-shard scan.
  */
 class PostgresSqlInventoryRetentionTest extends JdbcRetentionStoreContract {
-    private final String prefix = Databases.freshPrefix();
-    private final SwitchableDataSource recording = new SwitchableDataSource(Databases.shared(Dialect.POSTGRESQL));
-    private boolean made;
+    private final SqlInventory.Recording recording = new SqlInventory.Recording();
 
     @Override
     protected Dialect dialect() {
@@ -22,42 +21,21 @@ class PostgresSqlInventoryRetentionTest extends JdbcRetentionStoreContract {
 
     @Override
     protected RetentionStore createRetentionStore() {
-        made = true;
-        return JdbcStore.builder(recording).tablePrefix(prefix).build();
+        return recording.store();
     }
 
     @Override
-    protected void passLeaseTime(java.time.Duration d) {
-        Databases.passLeaseTime(Databases.shared(Dialect.POSTGRESQL), Dialect.POSTGRESQL, prefix, d);
+    protected void passLeaseTime(Duration d) {
+        Databases.passLeaseTime(Databases.shared(Dialect.POSTGRESQL), Dialect.POSTGRESQL, recording.prefix(), d);
     }
 
     @AfterEach
     void emptyRecordedTables() throws SQLException {
-        if (made) {
-            for (String table : Databases.TABLES) {
-                if (!table.equals("schema_version") && !table.equals("feed_lock") && !table.endsWith("_counter")) {
-                    Databases.execute(Databases.shared(Dialect.POSTGRESQL), "DELETE FROM " + prefix + table);
-                }
-            }
-            for (String counter : new String[] {"disposal_counter", "delivery_counter"}) {
-                if (Databases.TABLES.contains(counter)) {
-                    Databases.execute(Databases.shared(Dialect.POSTGRESQL),
-                            "UPDATE " + prefix + counter + " SET last_seq = 0");
-                }
-            }
-        }
+        recording.emptyTables();
     }
 
     @AfterAll
     void checkTheInventory() {
-        try {
-            if (made) {
-                SqlInventory.check(prefix, recording.sql);
-            }
-        } finally {
-            if (made) {
-                Databases.dropTables(Databases.shared(Dialect.POSTGRESQL), prefix);
-            }
-        }
+        recording.checkAndDrop();
     }
 }

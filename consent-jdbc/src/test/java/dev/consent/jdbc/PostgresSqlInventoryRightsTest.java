@@ -11,9 +11,7 @@ import java.sql.SQLException;
  * checked by {@link SqlInventory}: each one on a per-subject table routes by subject or is a named per-shard scan.
  */
 class PostgresSqlInventoryRightsTest extends JdbcRightsStoreContract {
-    private final String prefix = Databases.freshPrefix();
-    private final SwitchableDataSource recording = new SwitchableDataSource(Databases.shared(Dialect.POSTGRESQL));
-    private boolean made;
+    private final SqlInventory.Recording recording = new SqlInventory.Recording();
 
     @Override
     protected Dialect dialect() {
@@ -22,37 +20,16 @@ class PostgresSqlInventoryRightsTest extends JdbcRightsStoreContract {
 
     @Override
     protected RightsStore createRightsStore() {
-        made = true;
-        return JdbcStore.builder(recording).tablePrefix(prefix).build();
+        return recording.store();
     }
 
     @AfterEach
     void emptyRecordedTables() throws SQLException {
-        if (made) {
-            for (String table : Databases.TABLES) {
-                if (!table.equals("schema_version") && !table.equals("feed_lock") && !table.endsWith("_counter")) {
-                    Databases.execute(Databases.shared(Dialect.POSTGRESQL), "DELETE FROM " + prefix + table);
-                }
-            }
-            for (String counter : new String[] {"disposal_counter", "delivery_counter"}) {
-                if (Databases.TABLES.contains(counter)) {
-                    Databases.execute(Databases.shared(Dialect.POSTGRESQL),
-                            "UPDATE " + prefix + counter + " SET last_seq = 0");
-                }
-            }
-        }
+        recording.emptyTables();
     }
 
     @AfterAll
     void checkTheInventory() {
-        try {
-            if (made) {
-                SqlInventory.check(prefix, recording.sql);
-            }
-        } finally {
-            if (made) {
-                Databases.dropTables(Databases.shared(Dialect.POSTGRESQL), prefix);
-            }
-        }
+        recording.checkAndDrop();
     }
 }

@@ -11,9 +11,7 @@ import java.sql.SQLException;
  * checked by {@link SqlInventory}: each one on a per-subject table routes by subject or is a named per-shard scan.
  */
 class PostgresSqlInventoryStoreTest extends JdbcStoreContract {
-    private final String prefix = Databases.freshPrefix();
-    private final SwitchableDataSource recording = new SwitchableDataSource(Databases.shared(Dialect.POSTGRESQL));
-    private boolean made;
+    private final SqlInventory.Recording recording = new SqlInventory.Recording();
 
     @Override
     protected Dialect dialect() {
@@ -22,43 +20,22 @@ class PostgresSqlInventoryStoreTest extends JdbcStoreContract {
 
     @Override
     protected ConsentStore createStore() {
-        made = true;
-        return JdbcStore.builder(recording).tablePrefix(prefix).build();
+        return recording.store();
     }
 
     @Override
     protected void truncateChangeFeed(boolean restartPositions) throws SQLException {
-        Databases.execute(Databases.shared(Dialect.POSTGRESQL), "TRUNCATE TABLE " + prefix + "changes"
+        Databases.execute(Databases.shared(Dialect.POSTGRESQL), "TRUNCATE TABLE " + recording.prefix() + "changes"
                 + (restartPositions ? " RESTART IDENTITY" : " CONTINUE IDENTITY"));
     }
 
     @AfterEach
     void emptyRecordedTables() throws SQLException {
-        if (made) {
-            for (String table : Databases.TABLES) {
-                if (!table.equals("schema_version") && !table.equals("feed_lock") && !table.endsWith("_counter")) {
-                    Databases.execute(Databases.shared(Dialect.POSTGRESQL), "DELETE FROM " + prefix + table);
-                }
-            }
-            for (String counter : new String[] {"disposal_counter", "delivery_counter"}) {
-                if (Databases.TABLES.contains(counter)) {
-                    Databases.execute(Databases.shared(Dialect.POSTGRESQL),
-                            "UPDATE " + prefix + counter + " SET last_seq = 0");
-                }
-            }
-        }
+        recording.emptyTables();
     }
 
     @AfterAll
     void checkTheInventory() {
-        try {
-            if (made) {
-                SqlInventory.check(prefix, recording.sql);
-            }
-        } finally {
-            if (made) {
-                Databases.dropTables(Databases.shared(Dialect.POSTGRESQL), prefix);
-            }
-        }
+        recording.checkAndDrop();
     }
 }

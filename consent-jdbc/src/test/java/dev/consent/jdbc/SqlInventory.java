@@ -1,5 +1,6 @@
 package dev.consent.jdbc;
 
+import javax.sql.DataSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,6 +74,52 @@ final class SqlInventory {
             Pattern.CASE_INSENSITIVE);
 
     private SqlInventory() {
+    }
+
+    /**
+     * A store contract's store on PostgreSQL under a fresh prefix, through a recording data source: each inventory test
+     * builds its stores from it, empties its tables after each test and checks the inventory once at the end.
+     */
+    static final class Recording {
+        private final String prefix = Databases.freshPrefix();
+        private final SwitchableDataSource dataSource = new SwitchableDataSource(Databases.shared(Dialect.POSTGRESQL));
+        private boolean made;
+
+        JdbcStore store() {
+            made = true;
+            return JdbcStore.builder(dataSource).tablePrefix(prefix).build();
+        }
+
+        String prefix() {
+            return prefix;
+        }
+
+        /** Every table emptied and the counters reset, as the contract suites expect between tests. */
+        void emptyTables() throws java.sql.SQLException {
+            if (!made) {
+                return;
+            }
+            DataSource admin = Databases.shared(Dialect.POSTGRESQL);
+            for (String table : Databases.TABLES) {
+                if (!table.equals("schema_version") && !table.equals("feed_lock") && !table.endsWith("_counter")) {
+                    Databases.execute(admin, "DELETE FROM " + prefix + table);
+                } else if (table.endsWith("_counter")) {
+                    Databases.execute(admin, "UPDATE " + prefix + table + " SET last_seq = 0");
+                }
+            }
+        }
+
+        /** {@link SqlInventory#check} over every statement recorded, then the tables dropped. */
+        void checkAndDrop() {
+            if (!made) {
+                return;
+            }
+            try {
+                check(prefix, dataSource.sql);
+            } finally {
+                Databases.dropTables(Databases.shared(Dialect.POSTGRESQL), prefix);
+            }
+        }
     }
 
     /** Fails, listing them, when a recorded statement scans a per-subject table and is not a named per-shard scan. */
