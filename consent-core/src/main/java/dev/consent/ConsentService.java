@@ -29,7 +29,6 @@ import dev.consent.policy.PolicyLimits;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
-import dev.consent.store.InMemoryStore;
 import dev.consent.store.OutboxStore;
 import dev.consent.recipients.RecipientNotice;
 import dev.consent.internal.RecipientSelection;
@@ -1093,7 +1092,10 @@ public final class ConsentService implements AutoCloseable {
             return this;
         }
 
-        /** Defaults to a new {@link InMemoryStore}. */
+        /**
+         * Required: where the service keeps its state, e.g. consent-jdbc's {@code JdbcStore}, or an
+         * {@link dev.consent.store.InMemoryStore} for tests and single-node hosts.
+         */
         public Builder store(ConsentStore store) {
             this.store = store;
             return this;
@@ -1186,7 +1188,8 @@ public final class ConsentService implements AutoCloseable {
                         + " purposes one service may hold (PolicyLimits.MAX_SERVICE_PURPOSES)");
             }
             if (store == null) {
-                store = new InMemoryStore();
+                throw new InvalidValueException("store", null, "is required: give the builder a store, e.g. consent-jdbc's"
+                        + " JdbcStore, or an InMemoryStore for tests and single-node hosts");
             }
             Checks.required("clock", clock);
             Checks.required("ipMinimizer", ipMinimizer);

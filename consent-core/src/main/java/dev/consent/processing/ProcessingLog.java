@@ -283,11 +283,11 @@ public final class ProcessingLog {
 
     private long changePosition() {
         try {
-            return store.changePosition();
+            return store.changeCursor().position();
         } catch (ConsentException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new StoreException("changePosition", e);
+            throw new StoreException("changeCursor", e);
         }
     }
 
@@ -317,7 +317,7 @@ public final class ProcessingLog {
     public void forEachUse(SubjectId subject, Consumer<ProcessingEntry> action) {
         Checks.required("subject", subject);
         Checks.required("action", action);
-        page(after -> store.uses(subject, after, PAGE), action);
+        page(() -> store.uses(subject, PAGE), after -> store.usesAfter(subject, after, PAGE), action);
     }
 
     /** Every entry that names the subject, oldest first. For long logs prefer {@link #forEachUse}. */
@@ -334,20 +334,21 @@ public final class ProcessingLog {
     public List<ProcessingEntry> pseudonymisedUses(SubjectId subject) {
         String pseudonym = pseudonymOf(subject);
         List<ProcessingEntry> out = new ArrayList<>();
-        page(after -> store.pseudonymisedUses(pseudonym, after, PAGE), out::add);
+        page(() -> store.pseudonymisedUses(pseudonym, PAGE),
+                after -> store.pseudonymisedUsesAfter(pseudonym, after, PAGE), out::add);
         return out;
     }
 
-    private static void page(java.util.function.Function<Optional<ProcessingStore.UseCursor>, List<ProcessingEntry>>
-            read, Consumer<ProcessingEntry> action) {
-        Optional<ProcessingStore.UseCursor> after = Optional.empty();
+    private static void page(java.util.function.Supplier<List<ProcessingEntry>> first,
+            java.util.function.Function<ProcessingStore.UseCursor, List<ProcessingEntry>> next,
+            Consumer<ProcessingEntry> action) {
+        List<ProcessingEntry> page = first.get();
         while (true) {
-            List<ProcessingEntry> page = read.apply(after);
             page.forEach(action);
             if (page.size() < PAGE) {
                 return;
             }
-            after = Optional.of(ProcessingStore.UseCursor.of(page.get(page.size() - 1)));
+            page = next.apply(ProcessingStore.UseCursor.of(page.get(page.size() - 1)));
         }
     }
 
@@ -398,7 +399,7 @@ public final class ProcessingLog {
         for (dev.consent.ledger.VisitorId visitor : consents.visitorsOf(subject)) {
             pseudonyms.put(visitor.subject(), pseudonymOf(visitor.subject()));
         }
-        return store.pseudonymise(pseudonyms, Optional.empty());
+        return store.pseudonymise(pseudonyms);
     }
 
     // ------------------------------------------------------------------------------------------- retention
@@ -433,7 +434,8 @@ public final class ProcessingLog {
         if (action != DisposalAction.REVIEW) {
             Optional<SubjectId> after = Optional.empty();
             while (true) {
-                List<SubjectId> page = store.subjectsWithUses(cutoff, after, PAGE);
+                List<SubjectId> page = after.isPresent() ? store.subjectsWithUsesAfter(cutoff, after.get(), PAGE)
+                        : store.subjectsWithUses(cutoff, PAGE);
                 if (page.isEmpty()) {
                     break;
                 }
@@ -452,7 +454,7 @@ public final class ProcessingLog {
                 } else {
                     Map<SubjectId, String> pseudonyms = new LinkedHashMap<>();
                     free.forEach(s -> pseudonyms.put(s, pseudonymOf(s)));
-                    pseudonymised += pseudonyms.isEmpty() ? 0 : store.pseudonymise(pseudonyms, Optional.of(cutoff));
+                    pseudonymised += pseudonyms.isEmpty() ? 0 : store.pseudonymiseUpTo(pseudonyms, cutoff);
                 }
                 if (page.size() < PAGE) {
                     break;

@@ -20,8 +20,9 @@ public final class DeliveryHistory {
     }
 
     /**
-     * The request with a step "{@code note}" at {@code at} appended and its version one higher, ready to be saved over
-     * the version it was read at. The status stays what it is: telling a recipient is part of carrying the request
+     * The request with a step "{@code note}" at {@code at} appended and its version one higher: as the store keeps it
+     * once it writes the step over the version it read (the store writes this itself, inside
+     * {@link dev.consent.store.OutboxStore#finishNotice}). The status stays what it is: telling a recipient is part of carrying the request
      * out (GDPR Art. 19), not a move along its lifecycle.
      */
     public static RightsRequest withDelivery(RightsRequest r, Instant at, String note) {

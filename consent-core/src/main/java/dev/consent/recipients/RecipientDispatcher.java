@@ -3,6 +3,8 @@ package dev.consent.recipients;
 import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
 import dev.consent.ledger.SubjectId;
+import dev.consent.store.NoticeClaim;
+import dev.consent.store.NoticeFinish;
 import dev.consent.store.OutboxStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -10,7 +10,8 @@ import java.util.TreeMap;
 /**
  * The stored state of one item in the due index: its anchors, an erasure request if any, when it falls due
  * (as the engine last computed it), whether it has been disposed of, and its failed disposal attempts.
- * {@code version} increases with every save (optimistic concurrency between nodes).
+ * {@code version} is the version the item was read at: 0 for an item never stored, and one more with every save
+ * (optimistic concurrency between nodes; {@link dev.consent.store.RetentionStore#saveItem}).
  *
  * @param dueAt when the item falls due for disposal; empty when no rule makes it due
  * @param attempts failed disposal attempts since the item last fell due
@@ -31,9 +32,12 @@ public record RetainedItem(ItemKey key, Map<Anchor, Instant> anchors, Optional<I
         Checks.required("dueAt", dueAt);
         Checks.required("state", state);
         Checks.required("notBefore", notBefore);
+        if (version < 0) {
+            throw new dev.consent.InvalidValueException("version", version, "must be 0 (never stored) or more");
+        }
     }
 
-    /** A new, active item with no anchors (version 0: not yet stored). */
+    /** A new, active item with no anchors: version 0, never stored, so its first save inserts it. */
     public static RetainedItem create(ItemKey key) {
         return new RetainedItem(key, Map.of(), Optional.empty(), Optional.empty(), State.ACTIVE, 0, Optional.empty(), 0);
     }
@@ -58,7 +62,7 @@ public record RetainedItem(ItemKey key, Map<Anchor, Instant> anchors, Optional<I
         return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, state, failedAttempts, retryAt, version);
     }
 
-    /** This item as it will be once saved over {@link #version()}. */
+    /** This item as the store keeps it once saved over {@link #version()}: the version one higher. */
     public RetainedItem nextVersion() {
         return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, state, attempts, notBefore, version + 1);
     }

@@ -8,7 +8,7 @@ import dev.consent.internal.MessageValues;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.Policy;
-import dev.consent.store.InMemoryStore;
+import dev.consent.store.Claim;
 import dev.consent.store.RetentionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -234,7 +234,7 @@ public final class RetentionService {
         long changed = 0;
         Optional<ItemKey> after = Optional.empty();
         while (true) {
-            List<RetainedItem> page = store.allItems(after, 500);
+            List<RetainedItem> page = after.isPresent() ? store.allItemsAfter(after.get(), 500) : store.allItems(500);
             for (RetainedItem item : page) {
                 if (item.state() != RetainedItem.State.ACTIVE) {
                     continue;
@@ -431,7 +431,8 @@ public final class RetentionService {
         Optional<RetentionStore.DueCursor> cursor = Optional.empty();
         Map<SubjectId, List<LegalHold>> holdCache = new HashMap<>();
         while (true) {
-            List<RetainedItem> page = store.dueItems(at, cursor, PLAN_PAGE);
+            List<RetainedItem> page = cursor.isPresent() ? store.dueItemsAfter(at, cursor.get(), PLAN_PAGE)
+                    : store.dueItems(at, PLAN_PAGE);
             for (RetainedItem item : page) {
                 List<LegalHold> holds = holdsOf(item, page, holdCache);
                 RetentionVerdict v = engine.evaluate(item.facts(holds), at);
@@ -461,7 +462,8 @@ public final class RetentionService {
         }
         Optional<ItemKey> after = Optional.empty();
         while (true) {
-            List<RetainedItem> page = store.undatedItems(after, PLAN_PAGE);
+            List<RetainedItem> page = after.isPresent() ? store.undatedItemsAfter(after.get(), PLAN_PAGE)
+                    : store.undatedItems(PLAN_PAGE);
             for (RetainedItem item : page) {
                 unscheduled.add(engine.evaluate(item.facts(holdsOf(item, page, holdCache)), at));
             }
@@ -492,7 +494,8 @@ public final class RetentionService {
         if (limit < 1 || limit > 10_000) {
             throw new InvalidValueException("limit", limit, "must be between 1 and 10000");
         }
-        List<RetainedItem> page = store.undatedItems(after, limit);
+        List<RetainedItem> page = after.isPresent() ? store.undatedItemsAfter(after.get(), limit)
+                : store.undatedItems(limit);
         Map<SubjectId, List<LegalHold>> holds = new HashMap<>();
         List<RetentionVerdict> out = new ArrayList<>(page.size());
         for (RetainedItem item : page) {
@@ -1144,7 +1147,10 @@ public final class RetentionService {
             return this;
         }
 
-        /** Defaults to a new {@link InMemoryStore}. */
+        /**
+         * Required: where the service keeps its state, e.g. consent-jdbc's {@code JdbcStore}, or an
+         * {@link dev.consent.store.InMemoryStore} for tests and single-node hosts.
+         */
         public Builder store(RetentionStore store) {
             this.store = store;
             return this;
@@ -1241,7 +1247,8 @@ public final class RetentionService {
                 }
             }
             if (store == null) {
-                store = new InMemoryStore();
+                throw new InvalidValueException("store", null, "is required: give the builder a store, e.g. consent-jdbc's"
+                        + " JdbcStore, or an InMemoryStore for tests and single-node hosts");
             }
             Checks.required("clock", clock);
             Checks.text("node", node, 100);

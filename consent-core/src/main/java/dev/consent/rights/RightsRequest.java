@@ -10,7 +10,9 @@ import java.util.Optional;
 
 /**
  * One data-subject request and its whole history. Immutable; {@link RightsService} moves it along the legal
- * transitions of {@link RequestStatus} and stores each new version (optimistic {@code version}).
+ * transitions of {@link RequestStatus} and stores each new version. {@code version} is the version the request was
+ * read at: 0 for a request never stored, and one more with every save (optimistic concurrency between nodes;
+ * {@link dev.consent.store.RightsStore#saveRequest}).
  *
  * @param deadline the answer deadline in force (extended when the request was extended); empty while the clock
  *     has not started (a term counted from identity verification, before verification)
@@ -78,6 +80,15 @@ public record RightsRequest(String id, SubjectId subject, RequestType type, Requ
         Checks.required("request.extensionNotice", extensionNotice);
         Checks.required("request.outcome", outcome);
         history = List.copyOf(history);
+        if (version < 0) {
+            throw new InvalidValueException("request.version", version, "must be 0 (never stored) or more");
+        }
+    }
+
+    /** This request as the store keeps it once saved over {@link #version()}: the version one higher. */
+    public RightsRequest nextVersion() {
+        return new RightsRequest(id, subject, type, status, receivedAt, verifiedAt, deadline, acknowledgeBy,
+                extensionNotice, outcome, history, version + 1);
     }
 
     /**

@@ -16,7 +16,6 @@ import dev.consent.policy.PurposeId;
 import dev.consent.processing.ProcessingLog;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionService;
-import dev.consent.store.InMemoryStore;
 import dev.consent.store.OutboxStore;
 import dev.consent.internal.RecipientSelection;
 import dev.consent.ledger.Choice;
@@ -116,11 +115,11 @@ public final class RightsService {
         RightsRequest request = new RightsRequest("req-" + UUID.randomUUID(), subject, type, RequestStatus.RECEIVED, now,
                 Optional.empty(), deadline, ack, Optional.empty(), Optional.empty(),
                 List.of(new RightsRequest.Transition(RequestStatus.RECEIVED, now, "subject",
-                        "received via " + Checks.text("receivedVia", receivedVia, 200))), 1);
+                        "received via " + Checks.text("receivedVia", receivedVia, 200))), 0);
         if (!store.saveRequest(request)) {
             throw new StoreException("saveRequest", "a request with id " + request.id() + " already exists");
         }
-        return request;
+        return request.nextVersion();
     }
 
     /** The requester's identity is verified; a term counted from verification starts now. */
@@ -281,9 +280,9 @@ public final class RightsService {
             history.add(new RightsRequest.Transition(to, now(), actor, text == null ? "" : text));
             RightsRequest next = new RightsRequest(changed.id(), changed.subject(), changed.type(), to,
                     changed.receivedAt(), changed.verifiedAt(), changed.deadline(), changed.acknowledgeBy(),
-                    changed.extensionNotice(), changed.outcome(), history, current.version() + 1);
+                    changed.extensionNotice(), changed.outcome(), history, current.version());
             if (notices.isEmpty() ? store.saveRequest(next) : outbox().saveRequest(next, notices)) {
-                return next;
+                return next.nextVersion();
             }
         }
         throw new StoreException("saveRequest", "request " + requestId + " kept changing under concurrent writers");
@@ -651,7 +650,10 @@ public final class RightsService {
             return this;
         }
 
-        /** Defaults to a new {@link InMemoryStore}. */
+        /**
+         * Required: where the service keeps its state, e.g. consent-jdbc's {@code JdbcStore}, or an
+         * {@link dev.consent.store.InMemoryStore} for tests and single-node hosts.
+         */
         public Builder store(RightsStore store) {
             this.store = store;
             return this;
@@ -672,7 +674,8 @@ public final class RightsService {
         public RightsService build() {
             Checks.required("consents", consents);
             if (store == null) {
-                store = new InMemoryStore();
+                throw new InvalidValueException("store", null, "is required: give the builder a store, e.g. consent-jdbc's"
+                        + " JdbcStore, or an InMemoryStore for tests and single-node hosts");
             }
             return new RightsService(this);
         }

@@ -11,9 +11,7 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,37 +56,14 @@ public interface ConsentStore {
     List<ConsentEvent> events(SubjectId subject, long afterSequence, int limit);
 
     /**
-     * Every event that decides the given subjects' consents: each subject's own events and those of the
-     * visitors linked to it, keyed by the subject asked for, in any order. One call for the whole
-     * collection: implementations answer it in a bounded number of round trips, never one per subject.
+     * What a decision reads about the given subjects: for every subject asked, one {@link ChoiceFact} per event that
+     * decides its consents (its own events and those of the visitors linked to it, each fact naming the subject whose
+     * chain holds the event), keyed by the subject asked for, in any order. Every subject asked is a key of the
+     * result (with an empty list when nothing decides it). One call for the whole collection: implementations answer
+     * it in a bounded number of round trips, never one query per subject. The consent service reads decisions only
+     * through this method.
      */
-    Map<SubjectId, List<ConsentEvent>> decisionEvents(Collection<SubjectId> subjects);
-
-    /**
-     * What {@link #decisionEvents} returns, narrowed to what a decision reads: for every subject asked, one
-     * {@link ChoiceFact} per event that {@code decisionEvents} would return for it, no more and no fewer (its own
-     * events and those of the visitors linked to it, each fact naming the subject whose chain holds the event),
-     * keyed by the subject asked for, in any order. Every subject asked is a key of the result (with an empty list
-     * when nothing decides it). Same round-trip bound as {@code decisionEvents}: one call for the whole collection,
-     * never one query per subject.
-     *
-     * <p>The consent service reads decisions only through this method. The default derives the facts from
-     * {@link #decisionEvents}; a store overrides it to read only the columns a decision needs, and must then keep
-     * to exactly the same events ({@code ConsentStoreContract} compares the two).
-     */
-    default Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
-        Map<SubjectId, List<ConsentEvent>> events = decisionEvents(subjects);
-        Map<SubjectId, List<ChoiceFact>> out = new HashMap<>(Math.max(16, subjects.size() * 2));
-        for (SubjectId s : subjects) {
-            List<ConsentEvent> found = events.getOrDefault(s, List.of());
-            List<ChoiceFact> facts = new ArrayList<>(found.size());
-            for (ConsentEvent e : found) {
-                facts.add(ChoiceFact.of(e));
-            }
-            out.put(s, facts);
-        }
-        return out;
-    }
+    Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects);
 
     /**
      * Links an anonymous visitor to the customer it turned out to be; the visitor's chain (its
@@ -132,16 +107,6 @@ public interface ConsentStore {
         return () -> {
         };
     }
-
-    /**
-     * The position of the newest change-feed entry; 0 when there is none. Never decreases while the feed is only
-     * appended to and {@linkplain #pruneChanges pruned}; it can go back when the feed is emptied by hand, or the
-     * storage restored from a backup. Readers that must notice that use {@link #readChanges}.
-     */
-    long changePosition();
-
-    /** Up to {@code limit} change-feed entries after {@code position}, in position order. */
-    List<Change> changesSince(long position, int limit);
 
     /**
      * The cursor of the newest change-feed entry: where a reader that has accounted for everything stored so far

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -26,7 +25,8 @@ public interface ProcessingStore extends ConsentStore {
 
     /**
      * Appends entries atomically (all of them or none), guarded by the change feed: when a change-feed entry with a
-     * position above {@code feedPosition} names the subject of any of the entries (a choice, restriction or
+     * position above {@code feedPosition} (the {@link FeedCursor#position() position} of a {@link #changeCursor()}
+     * taken before the decisions the entries rest on were read) names the subject of any of the entries (a choice, restriction or
      * objection recorded for it, a visitor linked to it or a linked visitor's choice), nothing is written and the
      * result names those subjects. The guard and the append are one atomic step with respect to change-feed writes:
      * a change either is seen by the guard or is ordered after the append.
@@ -36,13 +36,19 @@ public interface ProcessingStore extends ConsentStore {
     UseAppend appendUses(List<ProcessingEntry> entries, long feedPosition);
 
     /**
-     * Up to {@code limit} entries that name {@code subject} (not pseudonymised), in order of their instant then id,
-     * after the position {@code after} (exclusive; empty to start).
+     * The first {@code limit} entries that name {@code subject} (not pseudonymised), in order of their instant then
+     * id; {@link #usesAfter} reads on.
      */
-    List<ProcessingEntry> uses(SubjectId subject, Optional<UseCursor> after, int limit);
+    List<ProcessingEntry> uses(SubjectId subject, int limit);
+
+    /** As {@link #uses}, after the position {@code after} (exclusive). */
+    List<ProcessingEntry> usesAfter(SubjectId subject, UseCursor after, int limit);
 
     /** As {@link #uses}, for the entries kept under {@code pseudonym}. */
-    List<ProcessingEntry> pseudonymisedUses(String pseudonym, Optional<UseCursor> after, int limit);
+    List<ProcessingEntry> pseudonymisedUses(String pseudonym, int limit);
+
+    /** As {@link #usesAfter}, for the entries kept under {@code pseudonym}. */
+    List<ProcessingEntry> pseudonymisedUsesAfter(String pseudonym, UseCursor after, int limit);
 
     /**
      * How many entries, pseudonymised or not, record a use for {@code purpose} at or after {@code from} and before
@@ -51,17 +57,23 @@ public interface ProcessingStore extends ConsentStore {
     long countUses(PurposeId purpose, Instant from, Instant until);
 
     /**
-     * Replaces, atomically, the subject of every entry naming one of the keys of {@code pseudonyms} (at or before
-     * {@code upTo}, when given) by that key's pseudonym, marks it pseudonymised and drops its linked visitor id;
-     * everything else of the entry is kept. Returns how many entries changed (0 when none was left to change).
+     * Replaces, atomically, the subject of every entry naming one of the keys of {@code pseudonyms}, whatever its
+     * instant, by that key's pseudonym, marks it pseudonymised and drops its linked visitor id; everything else of the
+     * entry is kept. Returns how many entries changed (0 when none was left to change). Used when a subject is erased.
      */
-    long pseudonymise(Map<SubjectId, String> pseudonyms, Optional<Instant> upTo);
+    long pseudonymise(Map<SubjectId, String> pseudonyms);
+
+    /** As {@link #pseudonymise}, only for the entries at or before {@code upTo} (the log's own retention). */
+    long pseudonymiseUpTo(Map<SubjectId, String> pseudonyms, Instant upTo);
 
     /**
-     * Up to {@code limit} distinct subjects that entries at or before {@code upTo} name (not pseudonymised), in the
-     * store's order of subject ids, after {@code after} (exclusive; empty to start).
+     * The first {@code limit} distinct subjects that entries at or before {@code upTo} name (not pseudonymised), in
+     * the store's order of subject ids; {@link #subjectsWithUsesAfter} reads on.
      */
-    List<SubjectId> subjectsWithUses(Instant upTo, Optional<SubjectId> after, int limit);
+    List<SubjectId> subjectsWithUses(Instant upTo, int limit);
+
+    /** As {@link #subjectsWithUses}, after {@code after} (exclusive) in the store's order of subject ids. */
+    List<SubjectId> subjectsWithUsesAfter(Instant upTo, SubjectId after, int limit);
 
     /** Deletes the entries naming one of {@code subjects} at or before {@code upTo}; returns how many. */
     long deleteUses(Collection<SubjectId> subjects, Instant upTo);

@@ -2,7 +2,6 @@ package dev.consent.store;
 
 import dev.consent.internal.Checks;
 import dev.consent.ledger.SubjectId;
-import dev.consent.retention.Claim;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
 import dev.consent.retention.LegalHold;
@@ -11,9 +10,7 @@ import dev.consent.retention.Tombstone;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,57 +28,43 @@ public interface RetentionStore {
     /** Every item of a subject, in key order. */
     List<RetainedItem> items(SubjectId subject);
 
-    /** Up to {@code limit} items of every subject, in key order, after {@code after} (exclusive; empty to start). */
-    List<RetainedItem> allItems(Optional<ItemKey> after, int limit);
+    /** The first {@code limit} items of every subject, in key order; {@link #allItemsAfter} reads on. */
+    List<RetainedItem> allItems(int limit);
+
+    /** Up to {@code limit} items of every subject, in key order, after {@code after} (exclusive). */
+    List<RetainedItem> allItemsAfter(ItemKey after, int limit);
 
     /**
-     * Saves an item if its stored version is still {@code item.version()} (0: it must not exist yet); the
-     * stored version becomes {@code item.version() + 1}. Returns false, changing nothing, if another writer got
-     * there first. Leaves any claim on the item as it is.
+     * Saves an item if its stored version is still {@code item.version()}: the item carries the version it was read
+     * at, and a new item ({@link RetainedItem#create}) version 0, which no stored row ever has, so it is saved only if
+     * no item with its key is stored. The stored version becomes {@code item.version() + 1} (the one rule for every
+     * optimistic save of this SPI, see the package documentation). Returns false, changing nothing, if another writer
+     * got there first. Leaves any claim on the item as it is.
      */
     boolean saveItem(RetainedItem item);
 
     /**
-     * Active items due at or before {@code dueBy}, ordered by due instant then key, after the keyset position
-     * {@code after} (exclusive; empty to start). Claims and backoff are ignored: this is the planner's view.
+     * The first {@code limit} active items due at or before {@code dueBy}, ordered by due instant then key; {@link
+     * #dueItemsAfter} reads on. Claims and backoff are ignored: this is the planner's view.
      */
-    List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit);
+    List<RetainedItem> dueItems(Instant dueBy, int limit);
+
+    /** As {@link #dueItems}, after the keyset position {@code after} (exclusive). */
+    List<RetainedItem> dueItemsAfter(Instant dueBy, DueCursor after, int limit);
 
     /**
-     * Up to {@code limit} active items without a due instant (no rule makes them due: the anchor a rule counts from
-     * never happened, or no rule covers them), in key order, after {@code after} (exclusive; empty to start).
-     * Disposed items are not listed. This is the planner's view of what no sweep will ever reach on its own, so the
-     * dry run can list it instead of skipping it silently (GDPR Art. 5(2) and Art. 30: the shop accounts for every
-     * item it keeps, not only for those falling due).
-     *
-     * <p>The default pages through {@link #allItems} and keeps the undated active ones: correct on any store, but
-     * it reads every item to find them. Stores that can should read an index of undated active items instead;
-     * consent-core's {@link InMemoryStore} and consent-jdbc's {@code JdbcStore} do.
+     * The first {@code limit} active items without a due instant (no rule makes them due: the anchor a rule counts
+     * from never happened, or no rule covers them), in key order; {@link #undatedItemsAfter} reads on. Disposed items
+     * are not listed. This is the planner's view of what no sweep will ever reach on its own, so the dry run can list
+     * it instead of skipping it silently (GDPR Art. 5(2) and Art. 30: the shop accounts for every item it keeps, not
+     * only for those falling due). Implementations read an index of undated active items, not every item.
      *
      * @throws dev.consent.InvalidValueException if {@code limit} is not positive
      */
-    default List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
-        Checks.required("after", after);
-        if (limit < 1) {
-            throw new dev.consent.InvalidValueException("limit", limit, "must be 1 or more");
-        }
-        List<RetainedItem> out = new ArrayList<>();
-        Optional<ItemKey> position = after;
-        int page = Math.max(limit, 500);
-        while (out.size() < limit) {
-            List<RetainedItem> items = allItems(position, page);
-            for (RetainedItem item : items) {
-                if (item.state() == RetainedItem.State.ACTIVE && item.dueAt().isEmpty() && out.size() < limit) {
-                    out.add(item);
-                }
-            }
-            if (items.size() < page) {
-                break;
-            }
-            position = Optional.of(items.get(items.size() - 1).key());
-        }
-        return List.copyOf(out);
-    }
+    List<RetainedItem> undatedItems(int limit);
+
+    /** As {@link #undatedItems}, after {@code after} (exclusive) in key order. */
+    List<RetainedItem> undatedItemsAfter(ItemKey after, int limit);
 
     /**
      * Atomically claims up to {@code limit} active items due at or before {@code now}, in due order, that are
@@ -125,45 +108,25 @@ public interface RetentionStore {
     List<Boolean> releaseClaims(List<Claim> claims);
 
     /**
-     * Records a finished attempt if {@code claim} is still held (its token matches), atomically: clears the claim,
-     * appends {@code audit}, and saves {@code updated} if the stored version is still {@code updated.version()}
-     * (if another writer changed the item meanwhile, e.g. a new purchase moved an anchor, its newer state is
-     * kept and will be evaluated again). Returns false and changes nothing if the claim was lost: a late finish,
-     * whose lease ended and whose item another caller claimed (and perhaps finished) meanwhile, never overwrites that
-     * caller's outcome nor adds a second audit entry. A finish whose lease ended but that no one took over is still
-     * recorded: its claim was the only one.
+     * Records finished attempts, atomically for the whole list (all or nothing), in list order. Each finish whose
+     * {@code claim} is still held (its token matches) clears the claim, appends its {@code audit} entry and saves its
+     * {@code updated} item if the stored version is still {@code updated.version()} (if another writer changed the
+     * item meanwhile, e.g. a new purchase moved an anchor, its newer state is kept and will be evaluated again), and
+     * reports {@code true}. A finish whose claim was lost reports {@code false} and changes nothing for its item: a
+     * late finish, whose lease ended and whose item another caller claimed (and perhaps finished) meanwhile, never
+     * overwrites that caller's outcome nor adds a second audit entry. A finish whose lease ended but that no one took
+     * over is still recorded: its claim was the only one. The audit entries recorded take consecutive sequences in
+     * list order, after every entry recorded before the call. Returns one answer per finish, in list order.
+     *
+     * <p>When the call throws, nothing of the list was recorded, and its items stay claimed until their leases end,
+     * when they are claimed and handled again with the same idempotency key (at-least-once, as for a sweeper that
+     * died).
      *
      * <p>An {@code updated} item that is {@link RetainedItem#disposedAfterErasure() disposed of after an erasure
      * request} is removed instead of saved, in the same atomic step: its row would keep the erased subject's id and
      * nothing needs it (the audit entry names the item by its keyed reference).
      */
-    boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit);
-
-    /**
-     * Records several finished attempts at once. Each one has exactly the semantics of {@link #finishClaim}, applied
-     * in list order: a claim that is no longer held changes nothing for its item and reports {@code false}; a held
-     * one clears the claim, saves {@code updated} if its version still matches (else keeps the newer item) and
-     * appends its audit entry. The audit entries recorded take consecutive sequences in list order, after every
-     * entry recorded before the call. Returns one answer per finish, in list order.
-     *
-     * <p>Stores that can must apply the whole list atomically (all or nothing): when the call throws, nothing of
-     * the list was recorded, and its items stay claimed until their leases end, when they are claimed and handled
-     * again with the same idempotency key (at-least-once, as for a sweeper that died). consent-core's
-     * {@link InMemoryStore} and consent-jdbc's {@code JdbcStore} do.
-     *
-     * <p>The default calls {@link #finishClaim} for each finish in turn: every finish is atomic, the list is not, so
-     * a failure part-way leaves the earlier finishes recorded and the later ones claimed until their leases end
-     * (which is as safe: they are retried). It exists so that stores written against earlier versions keep
-     * working; it costs one write per finish.
-     */
-    default List<Boolean> finishClaims(List<FinishedAttempt> finishes) {
-        Checks.required("finishes", finishes);
-        List<Boolean> out = new ArrayList<>(finishes.size());
-        for (FinishedAttempt f : finishes) {
-            out.add(finishClaim(f.claim(), f.updated(), f.audit()));
-        }
-        return List.copyOf(out);
-    }
+    List<Boolean> finishClaims(List<FinishedAttempt> finishes);
 
     /**
      * Removes an item that is no longer needed: only if it is stored at {@code item.version()}, is
@@ -182,17 +145,10 @@ public interface RetentionStore {
 
     /**
      * The holds of several subjects at once, as {@link #holds(SubjectId)} returns them for each (released ones
-     * included, in placement order), read together. Every subject asked about has an entry, empty when it has no
-     * hold. The default asks {@link #holds(SubjectId)} once per subject.
+     * included, in placement order), read together in a bounded number of round trips, not one per subject. Every
+     * subject asked about has an entry, empty when it has no hold.
      */
-    default Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
-        Checks.required("subjects", subjects);
-        Map<SubjectId, List<LegalHold>> out = new LinkedHashMap<>();
-        for (SubjectId s : subjects) {
-            out.computeIfAbsent(Checks.required("subject", s), this::holds);
-        }
-        return out;
-    }
+    Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects);
 
     /** Audit entries with a sequence above {@code afterSequence}, in sequence order. */
     List<DisposalRecord> disposals(long afterSequence, int limit);
@@ -203,7 +159,7 @@ public interface RetentionStore {
     Optional<Tombstone> tombstone(String subjectReference);
 
     /**
-     * One finished disposal attempt, as {@link #finishClaim} takes it: the claim it was made under, the item as it
+     * One finished disposal attempt, as {@link #finishClaims} takes it: the claim it was made under, the item as it
      * is to be saved (over the version it was read at) and the audit entry to append (its sequence is assigned by
      * the store).
      */
@@ -215,7 +171,11 @@ public interface RetentionStore {
         }
     }
 
-    /** A keyset position in due order. */
+    /** A keyset position in due order: after the item {@code key}, due at {@code dueAt}. */
     record DueCursor(Instant dueAt, ItemKey key) {
+        public DueCursor {
+            Checks.required("dueAt", dueAt);
+            Checks.required("key", key);
+        }
     }
 }

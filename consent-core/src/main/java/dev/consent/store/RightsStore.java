@@ -13,8 +13,13 @@ import java.util.Optional;
 public interface RightsStore {
 
     /**
-     * Saves a request if the stored version is still {@code request.version() - 1} (a new request has version 1
-     * and must not exist yet). Returns false, changing nothing, when another writer got there first.
+     * Saves a request if its stored version is still {@code request.version()}: the request carries the version it
+     * was read at, and a new request version 0, which no stored request ever has, so it is saved only if no request
+     * with its id is stored. The stored version becomes {@code request.version() + 1}, as {@link
+     * RightsRequest#nextVersion()} returns it (the one rule for every optimistic save of this SPI, see the package
+     * documentation). Returns false, changing nothing, when another writer got there first.
+     *
+     * @throws dev.consent.InvalidValueException when the stored request names another subject; nothing is written
      */
     boolean saveRequest(RightsRequest request);
 

@@ -6,7 +6,7 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.PurposeId;
 import dev.consent.retention.Anchor;
-import dev.consent.retention.Claim;
+import dev.consent.store.Claim;
 import dev.consent.retention.DisposalAction;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;

@@ -4,7 +4,7 @@ import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Anchor;
-import dev.consent.retention.Claim;
+import dev.consent.store.Claim;
 import dev.consent.retention.DisposalAction;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;

@@ -1,4 +1,6 @@
-package dev.consent.retention;
+package dev.consent.store;
+
+import dev.consent.retention.RetainedItem;
 
 import java.time.Instant;
 

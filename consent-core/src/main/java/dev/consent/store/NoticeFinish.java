@@ -1,7 +1,8 @@
-package dev.consent.recipients;
+package dev.consent.store;
 
 import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
+import dev.consent.recipients.DeliveryRecord;
 
 import java.time.Instant;
 import java.util.Optional;
