@@ -94,7 +94,7 @@ import javax.sql.DataSource;
  *   <li><b>An in-order change feed.</b> Positions become visible in position order (see {@link #append} for
  *       how), so a poller that has read up to position p never later finds an entry below p. Positions may
  *       have gaps (a rolled-back transaction consumes some); they never decrease.</li>
- *   <li><b>Set-based reads.</b> {@link #decisionEvents}, {@link #decisionFacts}, {@link #heads} and
+ *   <li><b>Set-based reads.</b> {@link #decisionFacts}, {@link #heads} and
  *       {@link #findEvents} run one query per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per
  *       {@code = ANY(text[])}). {@link #decisionFacts}, the read behind every decision the consent service
  *       does not find cached, selects only the eleven columns a decision reads.</li>
@@ -102,8 +102,8 @@ import javax.sql.DataSource;
  *       sweepers while its lease runs ({@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB, conditional
  *       updates on H2); leases are judged by the database's clock, one for every node, never by a node's own;
  *       {@link #renewClaims} extends and {@link #releaseClaims} gives back claims still held, both token-checked;
- *       {@link #finishClaim} checks the token and writes the item and its audit entry in one
- *       transaction; {@link #finishClaims} does so for a whole list in one transaction.</li>
+ *       {@link #finishClaims} checks the tokens and writes the items and their audit entries for a whole list in
+ *       one transaction.</li>
  *   <li><b>Optimistic versions.</b> Items and rights requests are saved only over the version they were read at;
  *       a lost race is {@code false}.</li>
  *   <li><b>Fail closed.</b> Any other {@link SQLException}, including an unreachable database, becomes a
@@ -146,10 +146,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final String channel;
     /** Pushes notifications to {@link #onChanges}; null where there are none. */
     private final PostgresChangeListener listener;
-    /** The select lists of the decision reads, and their statements for one subject (built once: a cache miss). */
-    private final String eventColumns;
+    /** The select list of the decision read, and its statement for one subject (built once: a cache miss). */
     private final String factColumns;
-    private final String eventsOfOne;
     private final String factsOfOne;
     /** How many times the one-subject statements take the subject's id. */
     private final int oneSubjectParameters;
@@ -180,9 +178,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             }
         }
         this.listener = push;
-        this.eventColumns = EventRows.columns("e", dialect);
         this.factColumns = EventRows.factColumns("e", dialect);
-        this.eventsOfOne = oneSubjectSql(eventColumns);
         this.factsOfOne = oneSubjectSql(factColumns);
         this.oneSubjectParameters = dialect.dialect() == Dialect.H2 ? 3 : 2;
         // other nodes may listen even if this one cannot; databases without notifications ignore the channel
@@ -285,40 +281,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     /**
      * {@inheritDoc}
      *
-     * <p>One query per chunk of subjects: the subjects' own events, and through a join with the links table
-     * the events of the visitors linked to them, each row tagged with the subject it answers. Every subject
-     * asked is a key of the result (with an empty list when it has no events).
-     */
-    @Override
-    public Map<SubjectId, List<ConsentEvent>> decisionEvents(Collection<SubjectId> subjects) {
-        List<String> keys = distinctValues("subjects", subjects, SubjectId::value);
-        Map<SubjectId, List<ConsentEvent>> out = new HashMap<>(keys.size() * 2);
-        for (String k : keys) {
-            out.put(SubjectId.of(k), new ArrayList<>());
-        }
-        if (keys.isEmpty()) {
-            return out;
-        }
-        return tx.read("decisionEvents", c -> {
-            for (List<String> chunk : chunks(keys)) {
-                try (PreparedStatement ps = c.prepareStatement(chunk.size() == 1 ? eventsOfOne
-                        : decisionSql(eventColumns, chunk.size()))) {
-                    dialect.bindKeys(c, ps, 1, chunk, chunk.size() == 1 ? oneSubjectParameters : 2);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            out.get(SubjectId.of(rs.getString(1))).add(EventRows.read(rs, 2, dialect));
-                        }
-                    }
-                }
-            }
-            return out;
-        });
-    }
-
-    /**
-     * {@inheritDoc}
-     *
-     * <p>The query of {@link #decisionEvents}, selecting only the columns a decision reads.
+     * <p>One query per chunk of subjects, selecting only the columns a decision reads: the subjects' own events, and
+     * through a join with the links table the events of the visitors linked to them, each row tagged with the subject
+     * it answers.
      */
     @Override
     public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
@@ -421,38 +386,6 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
                     }
                 }
                 return List.copyOf(out);
-            }
-        });
-    }
-
-    @Override
-    public long changePosition() {
-        return tx.read("changePosition", c -> {
-            try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT MAX(feed_position) FROM " + changes)) {
-                rs.next();
-                return rs.getLong(1); // 0 when the feed is empty (MAX is NULL)
-            }
-        });
-    }
-
-    @Override
-    public List<Change> changesSince(long position, int limit) {
-        if (limit < 1) {
-            throw new InvalidValueException("limit", limit, "must be 1 or more");
-        }
-        return tx.read("changesSince", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT feed_position, subject FROM " + changes
-                    + " WHERE feed_position > ? ORDER BY feed_position LIMIT ?")) {
-                ps.setLong(1, position);
-                ps.setInt(2, limit);
-                List<Change> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new Change(rs.getLong(1), SubjectId.of(rs.getString(2))));
-                    }
-                }
-                return out;
             }
         });
     }
@@ -955,8 +888,13 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     @Override
-    public List<RetainedItem> allItems(Optional<ItemKey> after, int limit) {
-        return retention.allItems(after, limit);
+    public List<RetainedItem> allItems(int limit) {
+        return retention.allItems(Optional.empty(), limit);
+    }
+
+    @Override
+    public List<RetainedItem> allItemsAfter(ItemKey after, int limit) {
+        return retention.allItems(Optional.of(Checks.required("after", after)), limit);
     }
 
     /**
@@ -975,8 +913,14 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
     /** {@inheritDoc} A keyset scan of the due index on (active due instant, subject, category, purpose). */
     @Override
-    public List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
-        return retention.dueItems(dueBy, after, limit);
+    public List<RetainedItem> dueItems(Instant dueBy, int limit) {
+        return retention.dueItems(dueBy, Optional.empty(), limit);
+    }
+
+    /** {@inheritDoc} As {@link #dueItems}. */
+    @Override
+    public List<RetainedItem> dueItemsAfter(Instant dueBy, DueCursor after, int limit) {
+        return retention.dueItems(dueBy, Optional.of(Checks.required("after", after)), limit);
     }
 
     /**
@@ -986,8 +930,14 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
      * index led by a generated column elsewhere), so its cost follows the undated items, not every item ever stored.
      */
     @Override
-    public List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
-        return retention.undatedItems(after, limit);
+    public List<RetainedItem> undatedItems(int limit) {
+        return retention.undatedItems(Optional.empty(), limit);
+    }
+
+    /** {@inheritDoc} As {@link #undatedItems}. */
+    @Override
+    public List<RetainedItem> undatedItemsAfter(ItemKey after, int limit) {
+        return retention.undatedItems(Optional.of(Checks.required("after", after)), limit);
     }
 
     /**
@@ -1030,24 +980,14 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     /**
      * {@inheritDoc}
      *
-     * <p>One transaction: the token-checked save or claim release, then the audit entry, whose sequence comes from a
-     * one-row counter locked until commit (gapless, and visible in sequence order to {@link #disposals}).
-     */
-    @Override
-    public boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit) {
-        return retention.finishClaim(claim, updated, audit);
-    }
-
-    /**
-     * {@inheritDoc}
-     *
      * <p>All or nothing, in one transaction and one commit: the token- and version-checked item updates and the
      * claim releases run as JDBC batches, the audit counter row is advanced once by the number of finishes still
      * held (locked until commit, so sequences stay gapless and visible in order), and the audit entries are inserted
      * as one batch. Where the driver does not report a batch's per-row update counts, the same statements run one
      * by one in the same transaction instead.
      *
-     * @throws InvalidValueException when a finish is invalid (as for {@link #finishClaim}); nothing is written
+     * @throws InvalidValueException when a finish is invalid (a claim without item or token, an updated item whose key
+     *         is not the claimed one, an instant outside the range the database stores); nothing is written
      */
     @Override
     public List<Boolean> finishClaims(List<FinishedAttempt> finishes) {
@@ -1197,13 +1137,23 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     @Override
-    public List<ProcessingEntry> uses(SubjectId subject, Optional<UseCursor> after, int limit) {
-        return processing.uses(subject, after, limit);
+    public List<ProcessingEntry> uses(SubjectId subject, int limit) {
+        return processing.uses(subject, Optional.empty(), limit);
     }
 
     @Override
-    public List<ProcessingEntry> pseudonymisedUses(String pseudonym, Optional<UseCursor> after, int limit) {
-        return processing.pseudonymisedUses(pseudonym, after, limit);
+    public List<ProcessingEntry> usesAfter(SubjectId subject, UseCursor after, int limit) {
+        return processing.uses(subject, Optional.of(Checks.required("after", after)), limit);
+    }
+
+    @Override
+    public List<ProcessingEntry> pseudonymisedUses(String pseudonym, int limit) {
+        return processing.pseudonymisedUses(pseudonym, Optional.empty(), limit);
+    }
+
+    @Override
+    public List<ProcessingEntry> pseudonymisedUsesAfter(String pseudonym, UseCursor after, int limit) {
+        return processing.pseudonymisedUses(pseudonym, Optional.of(Checks.required("after", after)), limit);
     }
 
     @Override
@@ -1212,13 +1162,23 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     @Override
-    public long pseudonymise(Map<SubjectId, String> pseudonyms, Optional<Instant> upTo) {
-        return processing.pseudonymise(pseudonyms, upTo);
+    public long pseudonymise(Map<SubjectId, String> pseudonyms) {
+        return processing.pseudonymise(pseudonyms, Optional.empty());
     }
 
     @Override
-    public List<SubjectId> subjectsWithUses(Instant upTo, Optional<SubjectId> after, int limit) {
-        return processing.subjectsWithUses(upTo, after, limit);
+    public long pseudonymiseUpTo(Map<SubjectId, String> pseudonyms, Instant upTo) {
+        return processing.pseudonymise(pseudonyms, Optional.of(Checks.required("upTo", upTo)));
+    }
+
+    @Override
+    public List<SubjectId> subjectsWithUses(Instant upTo, int limit) {
+        return processing.subjectsWithUses(upTo, Optional.empty(), limit);
+    }
+
+    @Override
+    public List<SubjectId> subjectsWithUsesAfter(Instant upTo, SubjectId after, int limit) {
+        return processing.subjectsWithUses(upTo, Optional.of(Checks.required("after", after)), limit);
     }
 
     @Override

@@ -549,57 +549,6 @@ final class RetentionTables {
     }
 
     /**
-     * One transaction: the item is saved over the expected version and its claim cleared in one {@code UPDATE} that
-     * checks the token; when the version moved, only the claim is cleared (the newer item is kept); when the token
-     * does not match, nothing is written. Then the audit entry takes the next sequence from the counter row (locked
-     * until commit, so sequences are gapless and visible in order) and is inserted.
-     */
-    boolean finishClaim(Claim claim, RetainedItem updated, DisposalRecord audit) {
-        Checks.required("claim", claim);
-        Checks.required("claim.item", claim.item());
-        Checks.text("claim.token", claim.token(), 36);
-        ItemValues v = ItemValues.of(Checks.required("updated", updated), dialect);
-        if (!updated.key().equals(claim.item().key())) {
-            throw new InvalidValueException("updated.key", updated.key(), "must be the claimed item's key "
-                    + claim.item().key());
-        }
-        AuditValues a = AuditValues.of(Checks.required("audit", audit), dialect);
-        return tx.inTransaction("finishClaim", c -> {
-            int saved;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
-                    + " due_at = ?, state = ?, attempts = ?, not_before = ?, version = ?, claim_token = NULL,"
-                    + " claim_owner = NULL, lease_until = NULL"
-                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ? AND version = ?")) {
-                int i = v.bindFields(ps, 1, dialect);
-                ps.setLong(i++, updated.version() + 1);
-                i = bindKey(ps, i, updated.key());
-                ps.setString(i++, claim.token());
-                ps.setLong(i, updated.version());
-                saved = ps.executeUpdate();
-            }
-            if (saved == 0) {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = NULL,"
-                        + " claim_owner = NULL, lease_until = NULL"
-                        + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?")) {
-                    int i = bindKey(ps, 1, updated.key());
-                    ps.setString(i, claim.token());
-                    if (ps.executeUpdate() == 0) {
-                        return Outcome.rollback(false); // the claim was lost (taken over, or finished already)
-                    }
-                }
-            }
-            if (saved > 0) {
-                removeDisposedAfterErasure(c, List.of(updated));
-            }
-            a.insert(c, disposals, nextAuditSequence(c), dialect);
-            return Outcome.commit(true);
-        }, c -> {
-            throw new StoreException("finishClaim", "the audit sequence taken from " + counter + " is already used in "
-                    + disposals + ": the counter is behind the audit (a partial restore or manual edit?)");
-        });
-    }
-
-    /**
      * The whole list in one transaction, written in JDBC batches: the token- and version-checked item updates, then
      * (for those that did not apply) the token-checked claim releases, then the audit counter advanced once by the
      * number of finishes still held, then the audit inserts with consecutive sequences in list order. A finish whose
@@ -986,7 +935,7 @@ final class RetentionTables {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + counter + " SET last_seq = last_seq + ? WHERE id = 1")) {
             ps.setLong(1, n);
             if (ps.executeUpdate() != 1) {
-                throw new StoreException("finishClaim", "the audit counter row (id 1) is missing from " + counter
+                throw new StoreException("finishClaims", "the audit counter row (id 1) is missing from " + counter
                         + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
             }
         }
@@ -1011,10 +960,6 @@ final class RetentionTables {
             }
             return new Finishing(claim.token(), updated, v, AuditValues.of(f.audit(), dialect));
         }
-    }
-
-    private long nextAuditSequence(Connection c) throws SQLException {
-        return advanceAuditCounter(c, 1);
     }
 
     List<DisposalRecord> disposals(long afterSequence, int limit) {

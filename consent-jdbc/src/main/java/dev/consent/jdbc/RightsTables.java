@@ -49,17 +49,16 @@ final class RightsTables {
      */
     boolean saveRequest(RightsRequest request, Transactions.SqlWork<Void> alsoWrite) {
         Checks.required("request", request);
-        if (request.version() < 1) {
-            return false; // no stored version is ever below 0, so none can precede this one
-        }
+        // saved over the version it was read at (0: never stored), stored one higher
+        RightsRequest stored = request.nextVersion();
         // the column orders and finds requests; the document keeps the exact instant
         Instant received = StoredInstants.bound("request.receivedAt", request.receivedAt(), dialect);
-        String document = RightsRequestCodec.toJson(request);
+        String document = RightsRequestCodec.toJson(stored);
         return tx.inTransaction("saveRequest", c -> {
-            if (request.version() == 1) {
+            if (request.version() == 0) {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + requests
                         + " (status, received_at, version, document, request_id, subject) VALUES (?, ?, ?, ?, ?, ?)")) {
-                    bind(ps, request, received, document);
+                    bind(ps, stored, received, document);
                     ps.executeUpdate();
                 }
                 alsoWrite.run(c);
@@ -67,8 +66,8 @@ final class RightsTables {
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + requests + " SET status = ?, received_at = ?,"
                     + " version = ?, document = ? WHERE request_id = ? AND subject = ? AND version = ?")) {
-                bind(ps, request, received, document);
-                ps.setLong(7, request.version() - 1);
+                bind(ps, stored, received, document);
+                ps.setLong(7, request.version());
                 if (ps.executeUpdate() == 1) {
                     alsoWrite.run(c);
                     return Outcome.commit(true);
@@ -77,7 +76,7 @@ final class RightsTables {
             try (PreparedStatement ps = c.prepareStatement("SELECT subject FROM " + requests
                     + " WHERE request_id = ? AND version = ?")) {
                 ps.setString(1, request.id());
-                ps.setLong(2, request.version() - 1);
+                ps.setLong(2, request.version());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next() && !rs.getString(1).equals(request.subject().value())) {
                         // the subject is not quoted: it is personal data
