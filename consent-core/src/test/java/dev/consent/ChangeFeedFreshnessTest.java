@@ -5,6 +5,7 @@ import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.store.ConsentStore;
 import dev.consent.store.InMemoryStore;
+import dev.consent.store.InMemoryTampering;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.api.Test;
 
@@ -55,13 +56,6 @@ class ChangeFeedFreshnessTest {
                         }
                         return result;
                     });
-        }
-    }
-
-    /** An in-memory store whose change feed a test can empty, as an operator's TRUNCATE would. */
-    private static final class TruncatableStore extends InMemoryStore {
-        void truncateFeed(boolean restartPositions) {
-            tamperTruncateChanges(restartPositions);
         }
     }
 
@@ -139,7 +133,7 @@ class ChangeFeedFreshnessTest {
      */
     @Test
     void aLoadOvertakenByACacheDropIsNotKept() throws Exception {
-        TruncatableStore shared = new TruncatableStore();
+        InMemoryStore shared = new InMemoryStore();
         HeldStore held = new HeldStore(shared, "decisionFacts");
         AtomicLong ticker = new AtomicLong();
         try (ConsentService a = nodeA(held.view, ticker);
@@ -152,7 +146,7 @@ class ChangeFeedFreshnessTest {
                     () -> a.check(ALICE, ShopPolicy.MARKETING_EMAIL));
             assertThat(held.inside.await(10, TimeUnit.SECONDS)).isTrue(); // A has read alice: allowed
             b.withdraw(ALICE, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
-            shared.truncateFeed(false); // the withdrawal's feed entry is gone with the rest
+            InMemoryTampering.truncateChanges(shared, false); // the withdrawal's feed entry is gone with the rest
             FeedPolling.pollNow(a); // A notices that its last-read entry is gone and drops its cache
             held.release.countDown();
             assertThat(loading.get(10, TimeUnit.SECONDS).allowed()).as("the load read before the withdrawal").isTrue();

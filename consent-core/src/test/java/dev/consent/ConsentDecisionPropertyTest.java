@@ -1,5 +1,6 @@
 package dev.consent;
 
+import dev.consent.store.InMemoryStore;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainVerification;
@@ -410,7 +411,8 @@ class ConsentDecisionPropertyTest {
             this.seed = seed;
             this.rnd = new Random(seed);
             this.coverage = coverage;
-            ConsentService.Builder b = ConsentService.builder().clock(clock).futureTolerance(TOLERANCE);
+            ConsentService.Builder b = ConsentService.builder().store(new InMemoryStore())
+                    .clock(clock).futureTolerance(TOLERANCE);
             POLICIES.forEach(b::policy);
             this.service = b.build();
             this.purposes = policyAt(T0).purposes().stream().map(Purpose::id).toList();
@@ -959,7 +961,7 @@ class ConsentDecisionPropertyTest {
     @Test
     void gpcEffectFollowsTheDecisionTieBreak() {
         Instant t = Instant.parse("2025-06-02T08:00:00Z");
-        try (ConsentService service = ConsentService.builder().policy(ShopPolicy.v1())
+        try (ConsentService service = ConsentService.builder().store(new InMemoryStore()).policy(ShopPolicy.v1())
                 .clock(new MutableClock(t.plusSeconds(60))).build()) {
             SubjectId customer = SubjectId.of("wf");
             SubjectId visitor = VisitorId.of("ed").subject(); // "visitor:ed" sorts before the customer

@@ -13,6 +13,7 @@ import dev.consent.ledger.VisitorId;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.InMemoryStore;
+import dev.consent.testing.ForwardingStore;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.ShopPolicy;
 import org.junit.jupiter.api.AfterEach;
@@ -627,30 +628,34 @@ class ConsentServiceTest {
 
     @Test
     void theBuilderRejectsNonsense() {
-        assertThatThrownBy(() -> ConsentService.builder().build()).isInstanceOf(InvalidValueException.class)
+        assertThatThrownBy(() -> ConsentService.builder().store(new InMemoryStore())
+                .build()).isInstanceOf(InvalidValueException.class)
                 .hasMessageContaining("policy");
-        assertThatThrownBy(() -> ConsentService.builder().policy(ShopPolicy.v1()).policy(ShopPolicy.v1()).build())
+        assertThatThrownBy(() -> ConsentService.builder().store(new InMemoryStore())
+                .policy(ShopPolicy.v1()).policy(ShopPolicy.v1()).build())
                 .isInstanceOf(InvalidValueException.class).hasMessageContaining("same date");
-        assertThatThrownBy(() -> ConsentService.builder().policy(ShopPolicy.v1()).bulkChunkSize(0).build())
+        assertThatThrownBy(() -> ConsentService.builder().store(new InMemoryStore())
+                .policy(ShopPolicy.v1()).bulkChunkSize(0).build())
                 .isInstanceOf(InvalidValueException.class).hasMessageContaining("bulkChunkSize");
-        assertThatThrownBy(() -> ConsentService.builder().policy(ShopPolicy.v1()).maxStaleness(Duration.ofSeconds(1))
+        assertThatThrownBy(() -> ConsentService.builder().store(new InMemoryStore())
+                .policy(ShopPolicy.v1()).maxStaleness(Duration.ofSeconds(1))
                 .build()).isInstanceOf(InvalidValueException.class).hasMessageContaining("changeFeedPollInterval");
     }
 
     /** Counts bulk reads. */
-    static final class CountingStore extends InMemoryStore {
+    static final class CountingStore extends ForwardingStore {
         volatile int decisionCalls;
 
         @Override
-        public Map<SubjectId, List<dev.consent.ledger.ConsentEvent>> decisionEvents(
+        public Map<SubjectId, List<dev.consent.ledger.ChoiceFact>> decisionFacts(
                 java.util.Collection<SubjectId> subjects) {
             decisionCalls++;
-            return super.decisionEvents(subjects);
+            return super.decisionFacts(subjects);
         }
     }
 
     /** A store that can be switched off, like a database that went away. */
-    static final class FlakyStore extends InMemoryStore {
+    static final class FlakyStore extends ForwardingStore {
         volatile boolean down;
 
         private void maybeFail(String op) {
@@ -660,9 +665,10 @@ class ConsentServiceTest {
         }
 
         @Override
-        public Map<SubjectId, List<ConsentEvent>> decisionEvents(java.util.Collection<SubjectId> subjects) {
-            maybeFail("decisionEvents");
-            return super.decisionEvents(subjects);
+        public Map<SubjectId, List<dev.consent.ledger.ChoiceFact>> decisionFacts(
+                java.util.Collection<SubjectId> subjects) {
+            maybeFail("decisionFacts");
+            return super.decisionFacts(subjects);
         }
 
         @Override
@@ -676,12 +682,6 @@ class ConsentServiceTest {
                 java.util.Collection<dev.consent.ledger.EventId> ids) {
             maybeFail("findEvents");
             return super.findEvents(ids);
-        }
-
-        @Override
-        public List<Change> changesSince(long position, int limit) {
-            maybeFail("changesSince");
-            return super.changesSince(position, limit);
         }
 
         @Override

@@ -82,7 +82,8 @@ class FailClosedDecisionsTest {
 
         @Test
         void theToleranceIsConfigurableAndCheckedWhenSet() {
-            try (ConsentService strict = ConsentService.builder().policy(ShopPolicy.v1()).clock(clock)
+            try (ConsentService strict = ConsentService.builder().store(new InMemoryStore())
+                    .policy(ShopPolicy.v1()).clock(clock)
                     .futureTolerance(Duration.ZERO).build()) {
                 assertThatThrownBy(() -> strict.grant(alice, MARKETING_EMAIL,
                         Capture.by(Method.CHECKBOX).at(START.plusNanos(1_000))))
@@ -188,7 +189,8 @@ class FailClosedDecisionsTest {
         @Test
         void theVersionIsJudgedUnderThePolicyInForceWhenTheChoiceWasMade() {
             // marketing.email is version 2 from 2025-01-01 (Europe/Berlin) on
-            try (ConsentService both = ConsentService.builder().policy(ShopPolicy.v1()).policy(ShopPolicy.v2())
+            try (ConsentService both = ConsentService.builder().store(new InMemoryStore())
+                    .policy(ShopPolicy.v1()).policy(ShopPolicy.v2())
                     .clock(clock).build()) {
                 Instant before = Instant.parse("2024-12-01T10:00:00Z");
                 assertThatThrownBy(() -> both.grant(alice, MARKETING_EMAIL,
@@ -322,7 +324,8 @@ class FailClosedDecisionsTest {
                     .purpose(Purpose.builder("news").title("News").basis(LegalBasis.CONSENT)
                             .categories("contact.email").consentLifetime(Period.ofYears(100_000)).build())
                     .build();
-            try (ConsentService service = ConsentService.builder().policy(longLived).clock(clock).build()) {
+            try (ConsentService service = ConsentService.builder().store(new InMemoryStore())
+                    .policy(longLived).clock(clock).build()) {
                 ConsentEvent grant = service.grant(alice, PurposeId.of("news"), Capture.by(Method.CHECKBOX));
                 assertThat(grant.expiresAt()).contains(LedgerInstants.MAX);
                 assertThat(service.check(alice, PurposeId.of("news")).allowed()).isTrue();

@@ -255,11 +255,6 @@ class HostileStoreFuzzTest {
         }
 
         @Override
-        public Map<SubjectId, List<ConsentEvent>> decisionEvents(Collection<SubjectId> subjects) {
-            throw new UnsupportedOperationException("the service reads decisions through decisionFacts");
-        }
-
-        @Override
         public List<dev.consent.ledger.VisitorId> visitorsOf(SubjectId customer) {
             if (failVisitors) {
                 throw failure;
@@ -305,16 +300,6 @@ class HostileStoreFuzzTest {
         @Override
         public boolean prune(ChainCheckpoint cp) {
             return delegate.prune(cp);
-        }
-
-        @Override
-        public long changePosition() {
-            return delegate.changePosition();
-        }
-
-        @Override
-        public List<Change> changesSince(long position, int limit) {
-            return delegate.changesSince(position, limit);
         }
 
         @Override

@@ -104,7 +104,8 @@ class PrivacyInLogsTest {
         Map<String, ThrowingCallable> cases = new LinkedHashMap<>();
         try (ConsentService consents = ConsentService.builder().policy(RetentionPolicy.policy()).store(store)
                 .clock(clock).build();
-             ConsentService hashing = ConsentService.builder().policy(RetentionPolicy.policy()).clock(clock)
+             ConsentService hashing = ConsentService.builder().store(new InMemoryStore())
+                     .policy(RetentionPolicy.policy()).clock(clock)
                      .ipMinimizer(IpMinimizer.keyedHash(new byte[16])).build()) {
             RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID,
                     TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store).clock(clock).build();

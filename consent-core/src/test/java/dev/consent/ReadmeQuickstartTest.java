@@ -1,5 +1,6 @@
 package dev.consent;
 
+import dev.consent.store.InMemoryStore;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainVerification;
 import dev.consent.ledger.Evidence;
@@ -41,7 +42,7 @@ class ReadmeQuickstartTest {
                         .basis(LegalBasis.CONTRACT).categories("order.record", "contact.email").build())
                 .build();
 
-        try (ConsentService consents = ConsentService.builder().policy(policy).build()) {
+        try (ConsentService consents = ConsentService.builder().policy(policy).store(new InMemoryStore()).build()) {
             SubjectId customer = SubjectId.of("customer-42");
             PurposeId newsletter = PurposeId.of("marketing.email");
 

@@ -1,5 +1,6 @@
 package dev.consent;
 
+import dev.consent.store.InMemoryStore;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
@@ -44,7 +45,7 @@ class ServicePurposeLimitTest {
         for (int v = 0; v < 9; v++) {
             versions.add(version(v)); // 9 x 4,096 = 36,864 distinct purposes
         }
-        ConsentService.Builder builder = ConsentService.builder();
+        ConsentService.Builder builder = ConsentService.builder().store(new InMemoryStore());
         versions.forEach(builder::policy);
 
         InvalidValueException e = catchThrowableOfType(builder::build, InvalidValueException.class);
@@ -58,7 +59,7 @@ class ServicePurposeLimitTest {
 
     @Test
     void exactlyTheLimitIsServedAndEachPurposeKeepsItsOwnChoice() {
-        ConsentService.Builder builder = ConsentService.builder()
+        ConsentService.Builder builder = ConsentService.builder().store(new InMemoryStore())
                 .clock(Clock.fixed(Instant.parse("2020-06-01T00:00:00Z"), ZoneOffset.UTC));
         for (int v = 0; v < 8; v++) {
             builder.policy(version(v)); // 8 x 4,096 = 32,768

@@ -39,7 +39,7 @@ class CompactLedgerTest {
     @Test
     void aPurposeWithTheSameHashIsStillAnotherPurpose() {
         assertThat(AAAN.hashCode()).isEqualTo(AAC0.hashCode());
-        try (ConsentService consents = ConsentService.builder().policy(policy(1)).build()) {
+        try (ConsentService consents = ConsentService.builder().store(new InMemoryStore()).policy(policy(1)).build()) {
             SubjectId s = SubjectId.of("s");
             consents.grant(s, AAC0, Capture.by(Method.API).withDeclaredAge(30));
             assertThat(consents.check(s, AAC0).reason()).isEqualTo(Reason.GRANTED);
@@ -52,7 +52,8 @@ class CompactLedgerTest {
 
     @Test
     void ageGuardianVersionAndSequenceSurviveThePacking() {
-        try (ConsentService consents = ConsentService.builder().policy(policy(70_000)).build()) {
+        try (ConsentService consents = ConsentService.builder().store(new InMemoryStore())
+                .policy(policy(70_000)).build()) {
             SubjectId old = SubjectId.of("old");
             consents.grant(old, AAC0, Capture.by(Method.API));
             consents.grant(old, AAAN, Capture.by(Method.API).withDeclaredAge(150).withConsentVersion(70_000));
@@ -76,7 +77,7 @@ class CompactLedgerTest {
 
     @Test
     void aLinkedVisitorsChoiceRestsOnTheVisitorsEvent() {
-        try (ConsentService consents = ConsentService.builder().policy(policy(1)).build()) {
+        try (ConsentService consents = ConsentService.builder().store(new InMemoryStore()).policy(policy(1)).build()) {
             SubjectId visitor = VisitorId.of("1").subject();
             SubjectId customer = SubjectId.of("customer-1");
             consents.grant(customer, AAC0, Capture.by(Method.API));

@@ -1,5 +1,6 @@
 package dev.consent.ledger;
 
+import dev.consent.store.InMemoryStore;
 import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
 import dev.consent.testing.MutableClock;
@@ -120,7 +121,8 @@ class EvidenceTest {
     void theServiceStoresOnlyTheMinimisedAddress() {
         MutableClock clock = MutableClock.at("2025-06-02T08:00:00Z");
         SubjectId alice = SubjectId.of("alice");
-        try (ConsentService service = ConsentService.builder().policy(ShopPolicy.v1()).clock(clock).build()) {
+        try (ConsentService service = ConsentService.builder().store(new InMemoryStore())
+                .policy(ShopPolicy.v1()).clock(clock).build()) {
             ConsentEvent e = service.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX)
                     .withEvidence(Evidence.builder().ip("203.0.113.77").notice("nl", "abc").build()));
             assertThat(e.evidence().ip()).isEqualTo("203.0.113.0/24");
@@ -132,7 +134,8 @@ class EvidenceTest {
                     .isInstanceOf(InvalidValueException.class).hasMessageStartingWith("evidence.ip:");
             assertThat(service.history(alice)).hasSize(1);
         }
-        try (ConsentService service = ConsentService.builder().policy(ShopPolicy.v1()).clock(clock)
+        try (ConsentService service = ConsentService.builder().store(new InMemoryStore())
+                .policy(ShopPolicy.v1()).clock(clock)
                 .ipMinimizer(IpMinimizer.drop()).build()) {
             ConsentEvent e = service.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX)
                     .withEvidence(Evidence.builder().ip("2001:db8::1").build()));

@@ -1,5 +1,6 @@
 package dev.consent.processing;
 
+import dev.consent.testing.ForwardingStore;
 import dev.consent.testing.TestKeys;
 
 import dev.consent.ConsentService;
@@ -64,7 +65,7 @@ class ProcessingLogTest {
     }
 
     /** Counts the store calls a bulk use makes, and runs a hook once just before the next append. */
-    static class CountingStore extends InMemoryStore {
+    static class CountingStore extends ForwardingStore {
         final AtomicInteger appends = new AtomicInteger();
         final AtomicInteger decisionReads = new AtomicInteger();
         volatile Runnable beforeNextAppend;

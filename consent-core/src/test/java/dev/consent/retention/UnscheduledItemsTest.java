@@ -121,7 +121,7 @@ class UnscheduledItemsTest {
         assertThat(plan.unscheduled().sample()).singleElement()
                 .satisfies(u -> assertThat(u.item()).isEqualTo(order));
         assertThat(retention.reindexAll()).isEqualTo(1);
-        assertThat(store.undatedItems(Optional.empty(), 10)).extracting(RetainedItem::key).containsExactly(order);
+        assertThat(store.undatedItems(10)).extracting(RetainedItem::key).containsExactly(order);
         assertThat(retention.reindexAll()).isZero();
         assertThat(retention.plan(clock.instant()).notStarted()).isEqualTo(1);
     }

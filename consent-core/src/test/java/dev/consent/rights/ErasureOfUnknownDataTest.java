@@ -263,7 +263,7 @@ class ErasureOfUnknownDataTest {
     @Test
     void twoContributorsMayNotShareAName() {
         AtomicInteger asked = new AtomicInteger();
-        RightsService.Builder b = RightsService.builder().consents(consents)
+        RightsService.Builder b = RightsService.builder().store(new InMemoryStore()).consents(consents)
                 .contributor(contributor("orders", SubjectDataContributor.Presence.NONE, asked));
         assertThatThrownBy(() -> b.contributor(contributor("orders", SubjectDataContributor.Presence.NONE, asked)))
                 .isInstanceOf(InvalidValueException.class).hasMessageContaining("contributor.name");

@@ -1,5 +1,6 @@
 package dev.consent.rights;
 
+import dev.consent.store.InMemoryStore;
 import dev.consent.ConsentService;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
@@ -154,8 +155,9 @@ class ExtendedDeadlinesTest {
         int checked = 0;
         for (Case c : cases()) {
             MutableClock clock = MutableClock.at("2024-01-01T11:00:00Z");
-            try (ConsentService consents = ConsentService.builder().policy(c.policy()).clock(clock).build()) {
-                RightsService rights = RightsService.builder().consents(consents).build();
+            try (ConsentService consents = ConsentService.builder().store(new InMemoryStore())
+                    .policy(c.policy()).clock(clock).build()) {
+                RightsService rights = RightsService.builder().store(new InMemoryStore()).consents(consents).build();
                 for (LocalDate received = d(2024, 1, 1); received.isBefore(d(2027, 1, 1));
                         received = received.plusDays(1)) {
                     clock.set(received.atTime(LocalTime.NOON).atZone(BERLIN).toInstant());

@@ -225,8 +225,8 @@ class RightsServiceTest {
                 .rights(DeadlineTerm.of(30, DeadlineTerm.Unit.BUSINESS_DAYS, DeadlineTerm.Start.IDENTITY_VERIFIED),
                         RequestType.ERASURE)
                 .build();
-        try (ConsentService c = ConsentService.builder().policy(p).clock(clock).build()) {
-            RightsService s = RightsService.builder().consents(c).build();
+        try (ConsentService c = ConsentService.builder().store(new InMemoryStore()).policy(p).clock(clock).build()) {
+            RightsService s = RightsService.builder().store(new InMemoryStore()).consents(c).build();
             RightsRequest r = s.receive(alice, RequestType.ERASURE, "email");
             assertThat(r.deadline()).isEmpty();
             clock.set(Instant.parse("2025-06-10T09:00:00Z"));

@@ -87,7 +87,8 @@ class SubjectExportReceiptsTest {
     void withoutReceiptsTheSectionIsNullAndAControllerWithoutDetailsHasNulls() throws Exception {
         JsonNode doc = export(SubjectExport.builder().consents(consents).build());
         assertThat(doc.get("consentReceipts").isNull()).isTrue();
-        ConsentService plain = ConsentService.builder().policy(dev.consent.testing.ShopPolicy.v1()).clock(clock).build();
+        ConsentService plain = ConsentService.builder().store(new InMemoryStore())
+                .policy(dev.consent.testing.ShopPolicy.v1()).clock(clock).build();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         SubjectExport.builder().consents(plain).build().write(alice, out);
         JsonNode controller = MAPPER.readTree(out.toByteArray()).get("controller");

@@ -21,6 +21,7 @@ import dev.consent.policy.PurposeId;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.RetentionService;
 import dev.consent.store.InMemoryStore;
+import dev.consent.testing.ForwardingStore;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class SubjectExportTest {
     private final SubjectId alice = SubjectId.of("alice \u05e9\u05dc\u05d5\u05dd");
 
     /** Remembers the largest page of events asked for, to show the export streams. */
-    static final class PagingStore extends InMemoryStore {
+    static final class PagingStore extends ForwardingStore {
         volatile int largestPage;
 
         @Override

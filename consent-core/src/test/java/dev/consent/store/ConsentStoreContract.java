@@ -131,7 +131,7 @@ public abstract class ConsentStoreContract {
         for (ConsentEvent e : all) {
             assertThat(store.events(e.subject(), 0, 10)).containsExactly(e);
         }
-        assertThat(store.decisionEvents(all.stream().map(ConsentEvent::subject).toList())).hasSize(subjects.size());
+        assertThat(store.decisionFacts(all.stream().map(ConsentEvent::subject).toList())).hasSize(subjects.size());
     }
 
     @Test
@@ -139,7 +139,7 @@ public abstract class ConsentStoreContract {
         List<ConsentEvent> first = chain(List.of(draft("a", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1,
                 ConsentChain.GENESIS);
         assertThat(store.append(first).appended()).isTrue();
-        long position = store.changePosition();
+        ConsentStore.FeedCursor position = store.changeCursor();
 
         // b is new and fine; a's event claims sequence 1 again: the whole batch must be refused
         List<ConsentEvent> batch = new ArrayList<>();
@@ -153,7 +153,7 @@ public abstract class ConsentStoreContract {
         assertThat(store.heads(List.of(SubjectId.of("b")))).isEmpty();
         assertThat(store.findEvents(List.of(batch.get(0).id()))).isEmpty();
         assertThat(store.events(SubjectId.of("a"), 0, 10)).containsExactlyElementsOf(first);
-        assertThat(store.changePosition()).isEqualTo(position);
+        assertThat(store.changeCursor()).isEqualTo(position);
     }
 
     @Test
@@ -209,7 +209,8 @@ public abstract class ConsentStoreContract {
     void aLimitBelowOneIsRefused() {
         assertThatThrownBy(() -> store.events(SubjectId.of("a"), 0, 0)).isInstanceOf(dev.consent.InvalidValueException.class)
                 .hasMessageContaining("limit");
-        assertThatThrownBy(() -> store.changesSince(0, -1)).isInstanceOf(dev.consent.InvalidValueException.class);
+        assertThatThrownBy(() -> store.readChanges(ConsentStore.FeedCursor.START, -1))
+                .isInstanceOf(dev.consent.InvalidValueException.class);
     }
 
     @Test
@@ -232,7 +233,7 @@ public abstract class ConsentStoreContract {
      */
     @Test
     void aCustomerInTheVisitorNamespaceIsRefusedAndNothingIsWritten() {
-        long start = store.changePosition();
+        ConsentStore.FeedCursor start = store.changeCursor();
         VisitorId visitor = VisitorId.of("1");
         for (SubjectId customer : List.of(visitor.subject(), VisitorId.of("2").subject(), SubjectId.of("visitor:"))) {
             assertThatThrownBy(() -> store.link(visitor, customer, T0))
@@ -241,7 +242,7 @@ public abstract class ConsentStoreContract {
         }
         assertThat(store.customerOf(visitor)).isEmpty();
         assertThat(store.visitorsOf(visitor.subject())).isEmpty();
-        assertThat(store.changePosition()).isEqualTo(start);
+        assertThat(store.changeCursor()).isEqualTo(start);
     }
 
     /**
@@ -259,15 +260,14 @@ public abstract class ConsentStoreContract {
 
         assertThat(store.link(VisitorId.of("customer-42"), attacker, T0)).isEqualTo(ConsentStore.LinkResult.LINKED);
 
-        assertThat(store.decisionEvents(List.of(attacker)).getOrDefault(attacker, List.of())).isEmpty();
-        assertThat(store.decisionFacts(List.of(attacker)).get(attacker)).isEmpty();
+                assertThat(store.decisionFacts(List.of(attacker)).get(attacker)).isEmpty();
         assertThat(store.link(VisitorId.of("b81c"), victim, T0)).isEqualTo(ConsentStore.LinkResult.LINKED);
         assertThat(store.visitorsOf(victim)).containsExactly(VisitorId.of("b81c"));
-        assertThat(store.decisionEvents(List.of(victim)).get(victim)).containsExactly(victims.get(0));
+        assertThat(store.decisionFacts(List.of(victim)).get(victim)).containsExactly(ChoiceFact.of(victims.get(0)));
     }
 
     @Test
-    void decisionEventsIncludeLinkedVisitorsKeyedByCustomer() {
+    void decisionFactsIncludeLinkedVisitorsKeyedByCustomer() {
         List<ConsentEvent> visitorEvents = chain(List.of(draft("visitor:1", ShopPolicy.ADS, Choice.DENIED, T0)), 1,
                 ConsentChain.GENESIS);
         List<ConsentEvent> aliceEvents = chain(List.of(draft("alice", ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1,
@@ -276,12 +276,13 @@ public abstract class ConsentStoreContract {
         store.append(aliceEvents);
         store.link(VisitorId.of("1"), SubjectId.of("alice"), T0);
 
-        Map<SubjectId, List<ConsentEvent>> found = store.decisionEvents(
+        Map<SubjectId, List<ChoiceFact>> found = store.decisionFacts(
                 List.of(SubjectId.of("alice"), SubjectId.of("nobody"), SubjectId.of("visitor:1")));
 
-        assertThat(found.get(SubjectId.of("alice"))).containsExactlyInAnyOrder(visitorEvents.get(0), aliceEvents.get(0));
-        assertThat(found.getOrDefault(SubjectId.of("nobody"), List.of())).isEmpty();
-        assertThat(found.get(SubjectId.of("visitor:1"))).containsExactly(visitorEvents.get(0));
+        assertThat(found.get(SubjectId.of("alice"))).containsExactlyInAnyOrder(ChoiceFact.of(visitorEvents.get(0)),
+                ChoiceFact.of(aliceEvents.get(0)));
+        assertThat(found.get(SubjectId.of("nobody"))).isEmpty();
+        assertThat(found.get(SubjectId.of("visitor:1"))).containsExactly(ChoiceFact.of(visitorEvents.get(0)));
     }
 
     private static NewConsentEvent fact(String subject, PurposeId purpose, Choice choice, Instant at, int version,
@@ -355,13 +356,12 @@ public abstract class ConsentStoreContract {
         assertThat(store.prune(ChainCheckpoint.sign(SubjectId.of("erin"), 1, erin.get(0).hash(), T0.plusSeconds(5),
                 T0, key))).isTrue();
 
-        Map<SubjectId, List<ConsentEvent>> events = store.decisionEvents(asked);
         Map<SubjectId, List<ChoiceFact>> facts = store.decisionFacts(asked);
 
         assertThat(facts.keySet()).containsExactlyInAnyOrderElementsOf(new HashSet<>(asked));
         for (SubjectId s : new HashSet<>(asked)) {
-            assertThat(facts.get(s)).as("facts of %s", s).containsExactlyInAnyOrderElementsOf(
-                    events.getOrDefault(s, List.of()).stream().map(ChoiceFact::of).toList());
+            assertThat(facts.get(s)).as("facts of %s", s).containsExactlyInAnyOrderElementsOf(decidingEvents(s).stream()
+                    .map(ChoiceFact::of).toList());
         }
         assertThat(facts.get(SubjectId.of("alice"))).hasSize(8).contains(ChoiceFact.of(visitor1.get(1)),
                 ChoiceFact.of(visitor2.get(0)), ChoiceFact.of(alice.get(2)));
@@ -383,13 +383,11 @@ public abstract class ConsentStoreContract {
             SubjectId s = SubjectId.of(one);
             assertThat(store.decisionFacts(List.of(s)).get(s)).as("facts of %s alone", s)
                     .containsExactlyInAnyOrderElementsOf(facts.get(s));
-            assertThat(store.decisionEvents(List.of(s)).getOrDefault(s, List.of())).as("events of %s alone", s)
-                    .containsExactlyInAnyOrderElementsOf(events.getOrDefault(s, List.of()));
         }
     }
 
     @Test
-    void decisionEventsAnswerThousandsOfSubjects() {
+    void decisionFactsAnswerThousandsOfSubjects() {
         List<ConsentEvent> all = new ArrayList<>();
         for (int i = 0; i < 2_500; i++) {
             all.addAll(chain(List.of(draft("s" + i, ShopPolicy.MARKETING, Choice.GRANTED, T0)), 1, ConsentChain.GENESIS));
@@ -399,31 +397,43 @@ public abstract class ConsentStoreContract {
         for (int i = 0; i < 3_000; i++) {
             asked.add(SubjectId.of("s" + i));
         }
-        Map<SubjectId, List<ConsentEvent>> found = store.decisionEvents(asked);
+        Map<SubjectId, List<ChoiceFact>> found = store.decisionFacts(asked);
         for (int i = 0; i < 3_000; i++) {
-            assertThat(found.getOrDefault(SubjectId.of("s" + i), List.of())).hasSize(i < 2_500 ? 1 : 0);
+            assertThat(found.get(SubjectId.of("s" + i))).hasSize(i < 2_500 ? 1 : 0);
         }
     }
 
     @Test
     void theChangeFeedNamesEveryChangedSubjectInOrder() {
-        long start = store.changePosition();
+        ConsentStore.FeedCursor start = store.changeCursor();
         store.link(VisitorId.of("1"), SubjectId.of("alice"), T0);
         ConsentStore.AppendResult r = store.append(
                 chain(List.of(draft("visitor:1", ShopPolicy.ADS, Choice.DENIED, T0)), 1, ConsentChain.GENESIS));
         store.append(chain(List.of(draft("bob", ShopPolicy.ADS, Choice.DENIED, T0)), 1, ConsentChain.GENESIS));
 
         assertThat(r.changedSubjects()).containsExactlyInAnyOrder(SubjectId.of("visitor:1"), SubjectId.of("alice"));
-        List<ConsentStore.Change> changes = store.changesSince(start, 100);
+        List<ConsentStore.Change> changes = store.readChanges(start, 100).changes();
         assertThat(changes).extracting(ConsentStore.Change::subject).containsExactlyInAnyOrder(SubjectId.of("alice"),
                 SubjectId.of("visitor:1"), SubjectId.of("alice"), SubjectId.of("bob"));
         assertThat(changes.get(0).subject()).isEqualTo(SubjectId.of("alice"));
         assertThat(changes.get(changes.size() - 1).subject()).isEqualTo(SubjectId.of("bob"));
         assertThat(changes).extracting(ConsentStore.Change::position).isSorted().doesNotHaveDuplicates()
-                .allMatch(p -> p > start);
-        assertThat(store.changePosition()).isEqualTo(changes.get(changes.size() - 1).position());
-        assertThat(store.changesSince(start, 2)).containsExactlyElementsOf(changes.subList(0, 2));
-        assertThat(store.changesSince(store.changePosition(), 100)).isEmpty();
+                .allMatch(p -> p > start.position());
+        assertThat(store.changeCursor().position()).isEqualTo(changes.get(changes.size() - 1).position());
+        assertThat(store.readChanges(start, 2).changes()).containsExactlyElementsOf(changes.subList(0, 2));
+        assertThat(store.readChanges(store.changeCursor(), 100).changes()).isEmpty();
+    }
+
+    /**
+     * The events that decide {@code subject}'s consents, read by the store's plain reads: its own events and those of
+     * the visitors linked to it (what {@link ConsentStore#decisionFacts} must answer, one fact per event).
+     */
+    private List<ConsentEvent> decidingEvents(SubjectId subject) {
+        List<ConsentEvent> out = new ArrayList<>(store.events(subject, 0, 10_000));
+        for (VisitorId v : store.visitorsOf(subject)) {
+            out.addAll(store.events(v.subject(), 0, 10_000));
+        }
+        return out;
     }
 
     /** Appends one event to the subject's chain, after its current head. */
@@ -436,7 +446,8 @@ public abstract class ConsentStoreContract {
     }
 
     private List<SubjectId> feedSubjects() {
-        return store.changesSince(0, 1_000).stream().map(ConsentStore.Change::subject).toList();
+        return store.readChanges(ConsentStore.FeedCursor.START, 1_000).changes().stream()
+                .map(ConsentStore.Change::subject).toList();
     }
 
     @Test
@@ -447,7 +458,7 @@ public abstract class ConsentStoreContract {
         appendNext("a", Choice.GRANTED, T0);
         appendNext("b", Choice.GRANTED, T0);
         appendNext("c", Choice.GRANTED, T0);
-        List<ConsentStore.Change> all = store.changesSince(0, 10);
+        List<ConsentStore.Change> all = store.readChanges(ConsentStore.FeedCursor.START, 10).changes();
 
         ConsentStore.ChangeRead first = store.readChanges(ConsentStore.FeedCursor.START, 2);
         assertThat(first.continuous()).isTrue();
@@ -459,7 +470,6 @@ public abstract class ConsentStoreContract {
         assertThat(rest.next()).isEqualTo(store.changeCursor());
         assertThat(store.readChanges(rest.next(), 2))
                 .isEqualTo(ConsentStore.ChangeRead.continued(List.of(), rest.next()));
-        assertThat(store.changeCursor().position()).isEqualTo(store.changePosition());
         assertThatThrownBy(() -> store.readChanges(rest.next(), 0)).isInstanceOf(dev.consent.InvalidValueException.class);
     }
 
@@ -497,8 +507,6 @@ public abstract class ConsentStoreContract {
             appendNext(s, Choice.GRANTED, T0);
         }
         assertThat(store.changeCursor().position()).as("positions passed the cursor").isGreaterThan(at.position());
-        assertThat(store.changesSince(at.position(), 10)).as("what a reader going by position alone would see")
-                .extracting(ConsentStore.Change::subject).containsExactly(SubjectId.of("g"));
         ConsentStore.ChangeRead read = store.readChanges(at, 10);
         assertThat(read.continuous()).isFalse();
         assertThat(read.next()).isEqualTo(store.changeCursor());
@@ -531,9 +539,9 @@ public abstract class ConsentStoreContract {
         appendNext("late", Choice.GRANTED, T0);
         assertThat(store.pruneChanges(T0.plus(Duration.ofDays(10)))).isEqualTo(1);
         assertThat(feedSubjects()).containsExactly(SubjectId.of("young"), SubjectId.of("late"));
-        long next = store.changePosition();
+        long next = store.changeCursor().position();
         appendNext("after", Choice.GRANTED, T0);
-        assertThat(store.changePosition()).as("positions continue after pruning").isGreaterThan(next);
+        assertThat(store.changeCursor().position()).as("positions continue after pruning").isGreaterThan(next);
     }
 
     @Test
@@ -657,7 +665,7 @@ public abstract class ConsentStoreContract {
         assertThat(store.events(a, 0, 10)).containsExactly(events.get(2));
         assertThat(store.findEvents(List.of(events.get(0).id()))).isEmpty();
         assertThat(store.heads(List.of(a)).get(a).sequence()).isEqualTo(3);
-        assertThat(store.decisionEvents(List.of(a)).get(a)).containsExactly(events.get(2));
+        assertThat(store.decisionFacts(List.of(a)).get(a)).containsExactly(ChoiceFact.of(events.get(2)));
         assertThat(store.prune(ChainCheckpoint.sign(a, 1, events.get(0).hash(), T0, T0, key)))
                 .as("a checkpoint never moves back").isFalse();
         assertThat(store.checkpoint(SubjectId.of("b"))).isEmpty();
@@ -783,7 +791,6 @@ public abstract class ConsentStoreContract {
         assertThat(store.events(s, 0, 10)).containsExactlyElementsOf(events);
         assertThat(store.findEvents(List.of(EventId.of("range-1"), EventId.of("range-2"))).values())
                 .containsExactlyInAnyOrder(events.get(0), events.get(1));
-        assertThat(store.decisionEvents(List.of(s)).get(s)).containsExactlyInAnyOrderElementsOf(events);
         assertThat(store.decisionFacts(List.of(s)).get(s))
                 .containsExactlyInAnyOrderElementsOf(events.stream().map(ChoiceFact::of).toList());
         assertThat(ConsentChain.verify(s, store.events(s, 0, 10).iterator(),

@@ -4,15 +4,11 @@ package dev.consent.store;
 class InMemoryStoreContractTest extends ConsentStoreContract {
     @Override
     protected ConsentStore createStore() {
-        return new TruncatableStore();
+        return new InMemoryStore();
     }
 
     @Override
     protected void truncateChangeFeed(boolean restartPositions) {
-        ((TruncatableStore) store).tamperTruncateChanges(restartPositions);
-    }
-
-    /** Lets the contract empty the change feed behind the store's back. */
-    private static final class TruncatableStore extends InMemoryStore {
+        InMemoryTampering.truncateChanges((InMemoryStore) store, restartPositions);
     }
 }

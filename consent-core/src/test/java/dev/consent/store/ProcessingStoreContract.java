@@ -65,7 +65,7 @@ public abstract class ProcessingStoreContract {
     }
 
     private List<ProcessingEntry> all(SubjectId subject) {
-        return store.uses(subject, Optional.empty(), 1_000);
+        return store.uses(subject, 1_000);
     }
 
     @Test
@@ -82,7 +82,7 @@ public abstract class ProcessingStoreContract {
                 OptionalLong.of(1), Optional.empty());
         ProcessingEntry other = entry("bob", T0);
 
-        assertThat(store.appendUses(List.of(full, sameInstantLaterId, first, other), store.changePosition())
+        assertThat(store.appendUses(List.of(full, sameInstantLaterId, first, other), store.changeCursor().position())
                 .appended()).isTrue();
 
         SubjectId alice = SubjectId.of(hostile);
@@ -90,13 +90,12 @@ public abstract class ProcessingStoreContract {
         assertThat(all(SubjectId.of("bob"))).containsExactly(other);
         assertThat(all(SubjectId.of("Alice"))).isEmpty();
         List<ProcessingEntry> paged = new ArrayList<>();
-        Optional<ProcessingStore.UseCursor> after = Optional.empty();
-        for (List<ProcessingEntry> page; !(page = store.uses(alice, after, 2)).isEmpty(); ) {
+        for (List<ProcessingEntry> page = store.uses(alice, 2); !page.isEmpty();
+                page = store.usesAfter(alice, ProcessingStore.UseCursor.of(page.get(page.size() - 1)), 2)) {
             paged.addAll(page);
-            after = Optional.of(ProcessingStore.UseCursor.of(page.get(page.size() - 1)));
         }
         assertThat(paged).containsExactly(first, sameInstantLaterId, full);
-        assertThat(store.appendUses(List.of(), store.changePosition()).appended()).isTrue();
+        assertThat(store.appendUses(List.of(), store.changeCursor().position()).appended()).isTrue();
     }
 
     /**
@@ -107,7 +106,7 @@ public abstract class ProcessingStoreContract {
     void anAppendIsRefusedWholeWhenASubjectsConsentsChangedAfterThePosition() {
         SubjectId alice = SubjectId.of("alice");
         consents.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
-        long read = store.changePosition();
+        long read = store.changeCursor().position();
         consents.withdraw(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.UNSUBSCRIBE_LINK));
 
         ProcessingStore.UseAppend refused = store.appendUses(List.of(entry("bob", T0), entry("alice", T0)), read);
@@ -117,7 +116,7 @@ public abstract class ProcessingStoreContract {
         assertThat(all(alice)).isEmpty();
         assertThat(all(SubjectId.of("bob"))).as("all or nothing").isEmpty();
 
-        assertThat(store.appendUses(List.of(entry("alice", T0)), store.changePosition()).appended())
+        assertThat(store.appendUses(List.of(entry("alice", T0)), store.changeCursor().position()).appended())
                 .as("a position read after the change").isTrue();
         assertThat(all(alice)).hasSize(1);
     }
@@ -125,7 +124,7 @@ public abstract class ProcessingStoreContract {
     @Test
     void changesOfOtherSubjectsAndChangesAtOrBeforeThePositionDoNotRefuse() {
         consents.grant(SubjectId.of("alice"), ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
-        long read = store.changePosition();
+        long read = store.changeCursor().position();
         consents.grant(SubjectId.of("carol"), ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
 
         assertThat(store.appendUses(List.of(entry("alice", T0), entry("bob", T0)), read).appended()).isTrue();
@@ -138,11 +137,11 @@ public abstract class ProcessingStoreContract {
     void aLinkedVisitorAndItsChoicesAreChangesOfTheCustomer() {
         SubjectId alice = SubjectId.of("alice");
         SubjectId visitor = dev.consent.ledger.VisitorId.of("visitor-1").subject();
-        long beforeLink = store.changePosition();
+        long beforeLink = store.changeCursor().position();
         consents.link(dev.consent.ledger.VisitorId.from(visitor).orElseThrow(), alice);
         assertThat(store.appendUses(List.of(entry("alice", T0)), beforeLink).changedSubjects()).containsExactly(alice);
 
-        long beforeChoice = store.changePosition();
+        long beforeChoice = store.changeCursor().position();
         consents.deny(visitor, ShopPolicy.ADS, Capture.by(Method.COOKIE_BANNER));
         assertThat(store.appendUses(List.of(entry("alice", T0)), beforeChoice).changedSubjects())
                 .containsExactly(alice);
@@ -152,12 +151,12 @@ public abstract class ProcessingStoreContract {
     @Test
     void anIdAlreadyStoredOrRepeatedIsAConflictAndNothingIsWritten() {
         ProcessingEntry a = entry("alice", T0);
-        store.appendUses(List.of(a), store.changePosition());
+        store.appendUses(List.of(a), store.changeCursor().position());
         ProcessingEntry b = entry("bob", T0);
 
-        assertThatThrownBy(() -> store.appendUses(List.of(b, a), store.changePosition()))
+        assertThatThrownBy(() -> store.appendUses(List.of(b, a), store.changeCursor().position()))
                 .isInstanceOf(ConflictException.class);
-        assertThatThrownBy(() -> store.appendUses(List.of(b, b), store.changePosition()))
+        assertThatThrownBy(() -> store.appendUses(List.of(b, b), store.changeCursor().position()))
                 .isInstanceOf(ConflictException.class);
         assertThat(all(SubjectId.of("bob"))).isEmpty();
         assertThat(all(SubjectId.of("alice"))).containsExactly(a);
@@ -176,18 +175,18 @@ public abstract class ProcessingStoreContract {
                 T0.plusSeconds(3_600), LegalBasis.CONSENT, Reason.GRANTED, "1", OptionalLong.of(2),
                 Optional.of(SubjectId.of("visitor-1")));
         ProcessingEntry bobs = entry("bob", T0);
-        store.appendUses(List.of(early, viaVisitor, bobs), store.changePosition());
+        store.appendUses(List.of(early, viaVisitor, bobs), store.changeCursor().position());
         long before = store.countUses(ShopPolicy.ORDERS, T0, T0.plusSeconds(1));
 
-        assertThat(store.pseudonymise(Map.of(alice, PSEUDONYM_A), Optional.of(T0))).isEqualTo(1);
+        assertThat(store.pseudonymiseUpTo(Map.of(alice, PSEUDONYM_A), T0)).isEqualTo(1);
         assertThat(all(alice)).containsExactly(viaVisitor);
-        assertThat(store.pseudonymisedUses(PSEUDONYM_A, Optional.empty(), 10))
+        assertThat(store.pseudonymisedUses(PSEUDONYM_A, 10))
                 .containsExactly(early.pseudonymisedAs(PSEUDONYM_A));
 
-        assertThat(store.pseudonymise(Map.of(alice, PSEUDONYM_A), Optional.empty())).isEqualTo(1);
-        assertThat(store.pseudonymise(Map.of(alice, PSEUDONYM_A), Optional.empty())).as("idempotent").isZero();
+        assertThat(store.pseudonymise(Map.of(alice, PSEUDONYM_A))).isEqualTo(1);
+        assertThat(store.pseudonymise(Map.of(alice, PSEUDONYM_A))).as("idempotent").isZero();
         assertThat(all(alice)).isEmpty();
-        List<ProcessingEntry> kept = store.pseudonymisedUses(PSEUDONYM_A, Optional.empty(), 10);
+        List<ProcessingEntry> kept = store.pseudonymisedUses(PSEUDONYM_A, 10);
         assertThat(kept).containsExactly(early.pseudonymisedAs(PSEUDONYM_A), viaVisitor.pseudonymisedAs(PSEUDONYM_A));
         assertThat(kept.get(1).restsOnVisitor()).isEmpty();
         assertThat(kept.get(1).restsOnSequence()).hasValue(2);
@@ -195,14 +194,14 @@ public abstract class ProcessingStoreContract {
         assertThat(kept).allSatisfy(e -> assertThat(e.subject()).isEmpty());
         assertThat(store.countUses(ShopPolicy.ORDERS, T0, T0.plusSeconds(1))).isEqualTo(before).isEqualTo(2);
         assertThat(all(SubjectId.of("bob"))).containsExactly(bobs);
-        assertThat(store.pseudonymisedUses(PSEUDONYM_B, Optional.empty(), 10)).isEmpty();
+        assertThat(store.pseudonymisedUses(PSEUDONYM_B, 10)).isEmpty();
     }
 
     @Test
     void usesAreCountedByPurposeInAHalfOpenInterval() {
         store.appendUses(List.of(entry("alice", T0), entry("bob", T0.plusSeconds(10)), entry("carol",
-                T0.plusSeconds(20))), store.changePosition());
-        store.pseudonymise(Map.of(SubjectId.of("carol"), PSEUDONYM_B), Optional.empty());
+                T0.plusSeconds(20))), store.changeCursor().position());
+        store.pseudonymise(Map.of(SubjectId.of("carol"), PSEUDONYM_B));
 
         assertThat(store.countUses(ShopPolicy.ORDERS, T0, T0.plusSeconds(20))).isEqualTo(2);
         assertThat(store.countUses(ShopPolicy.ORDERS, T0.plusNanos(1_000), T0.plusSeconds(21))).isEqualTo(2);
@@ -221,14 +220,13 @@ public abstract class ProcessingStoreContract {
         entries.add(entry("subject-0", cutoff.plusNanos(1_000)));
         entries.add(entry("pseudo", cutoff));
         entries.add(entry("pseudo", cutoff.plusSeconds(1)));
-        store.appendUses(entries, store.changePosition());
-        store.pseudonymise(Map.of(SubjectId.of("pseudo"), PSEUDONYM_B), Optional.empty());
+        store.appendUses(entries, store.changeCursor().position());
+        store.pseudonymise(Map.of(SubjectId.of("pseudo"), PSEUDONYM_B));
 
         List<SubjectId> listed = new ArrayList<>();
-        Optional<SubjectId> after = Optional.empty();
-        for (List<SubjectId> page; !(page = store.subjectsWithUses(cutoff, after, 2)).isEmpty(); ) {
+        for (List<SubjectId> page = store.subjectsWithUses(cutoff, 2); !page.isEmpty();
+                page = store.subjectsWithUsesAfter(cutoff, page.get(page.size() - 1), 2)) {
             listed.addAll(page);
-            after = Optional.of(page.get(page.size() - 1));
         }
         assertThat(listed).containsExactlyInAnyOrder(SubjectId.of("subject-0"), SubjectId.of("subject-1"),
                 SubjectId.of("subject-2")).doesNotHaveDuplicates();
@@ -242,8 +240,8 @@ public abstract class ProcessingStoreContract {
         assertThat(all(SubjectId.of("subject-5"))).hasSize(1);
 
         assertThat(store.deletePseudonymisedUses(cutoff)).isEqualTo(1);
-        assertThat(store.pseudonymisedUses(PSEUDONYM_B, Optional.empty(), 10)).singleElement()
+        assertThat(store.pseudonymisedUses(PSEUDONYM_B, 10)).singleElement()
                 .satisfies(e -> assertThat(e.at()).isEqualTo(cutoff.plusSeconds(1)));
-        assertThat(store.subjectsWithUses(cutoff, Optional.empty(), 10)).containsExactly(SubjectId.of("subject-1"));
+        assertThat(store.subjectsWithUses(cutoff, 10)).containsExactly(SubjectId.of("subject-1"));
     }
 }

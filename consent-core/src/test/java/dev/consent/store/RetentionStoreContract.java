@@ -78,6 +78,11 @@ public abstract class RetentionStoreContract {
                 outcome == DisposalRecord.Outcome.FAILED ? Optional.of("java.io.IOException") : Optional.empty());
     }
 
+    /** One finished attempt, recorded through {@link RetentionStore#finishClaims} alone; its answer. */
+    protected final boolean finishOne(Claim claim, RetainedItem updated, DisposalRecord audit) {
+        return store.finishClaims(List.of(new RetentionStore.FinishedAttempt(claim, updated, audit))).get(0);
+    }
+
     @Test
     void itemsRoundTripWithOptimisticVersions() {
         ItemKey k = ItemKey.of(SubjectId.of("alice \u05e9'; --"), CategoryId.of("contact.email"),
@@ -119,7 +124,7 @@ public abstract class RetentionStoreContract {
         List<RetainedItem> all = new ArrayList<>();
         Optional<ItemKey> after = Optional.empty();
         while (true) {
-            List<RetainedItem> page = store.allItems(after, 5);
+            List<RetainedItem> page = after.isPresent() ? store.allItemsAfter(after.get(), 5) : store.allItems(5);
             all.addAll(page);
             if (page.size() < 5) {
                 break;
@@ -141,7 +146,8 @@ public abstract class RetentionStoreContract {
         List<RetainedItem> all = new ArrayList<>();
         Optional<RetentionStore.DueCursor> cursor = Optional.empty();
         while (true) {
-            List<RetainedItem> page = store.dueItems(T0.plusSeconds(60), cursor, 7);
+            List<RetainedItem> page = cursor.isPresent() ? store.dueItemsAfter(T0.plusSeconds(60), cursor.get(), 7)
+                    : store.dueItems(T0.plusSeconds(60), 7);
             all.addAll(page);
             if (page.size() < 7) {
                 break;
@@ -181,8 +187,8 @@ public abstract class RetentionStoreContract {
 
         assertThat(pagedUndated(4)).extracting(RetainedItem::key).containsExactlyElementsOf(undated);
         assertThat(pagedUndated(100)).extracting(RetainedItem::key).containsExactlyElementsOf(undated);
-        assertThat(store.undatedItems(Optional.of(undated.get(16)), 5)).isEmpty();
-        assertThat(store.undatedItems(Optional.empty(), 1)).singleElement()
+        assertThat(store.undatedItemsAfter(undated.get(16), 5)).isEmpty();
+        assertThat(store.undatedItems(1)).singleElement()
                 .satisfies(i -> assertThat(i).isEqualTo(store.item(undated.get(0)).orElseThrow()));
 
         // an item leaves the list when it gets a due instant or is disposed of, and joins it when it loses its date
@@ -202,7 +208,8 @@ public abstract class RetentionStoreContract {
         List<RetainedItem> all = new ArrayList<>();
         Optional<ItemKey> after = Optional.empty();
         while (true) {
-            List<RetainedItem> page = store.undatedItems(after, pageSize);
+            List<RetainedItem> page = after.isPresent() ? store.undatedItemsAfter(after.get(), pageSize)
+                    : store.undatedItems(pageSize);
             assertThat(page.size()).isLessThanOrEqualTo(pageSize);
             all.addAll(page);
             if (page.size() < pageSize) {
@@ -232,7 +239,7 @@ public abstract class RetentionStoreContract {
         retention.recordAnchor(alice, "device.id", Anchor.COLLECTED, T0);                 // no rule at all
         retention.recordAnchor(bob, "device.id", Anchor.COLLECTED, T0);
         LegalHold hold = retention.placeHold(bob, Set.of(), "litigation 4/25", "legal");
-        assertThat(store.undatedItems(Optional.empty(), 10)).as("never indexed as due").hasSize(4);
+        assertThat(store.undatedItems(10)).as("never indexed as due").hasSize(4);
 
         clock.set(T0.plus(Duration.ofDays(3 * 365)));
         DisposalPlan plan = retention.plan(clock.instant());
@@ -287,12 +294,12 @@ public abstract class RetentionStoreContract {
         passLeaseTime(Duration.ofSeconds(1));
         List<Claim> takeover = store.claimDue(T0.plusSeconds(20), 10, "node-b", Duration.ofMinutes(5));
         assertThat(takeover).extracting(c -> c.item().key().subject().value()).containsExactly("a", "b");
-        assertThat(store.finishClaim(first.get(0), first.get(0).item(), audit(first.get(0),
+        assertThat(finishOne(first.get(0), first.get(0).item(), audit(first.get(0),
                 DisposalRecord.Outcome.DISPOSED))).as("the lost claim cannot finish").isFalse();
         assertThat(store.disposals(0, 10)).isEmpty();
-        assertThat(store.finishClaim(takeover.get(0), takeover.get(0).item().withState(RetainedItem.State.DISPOSED),
+        assertThat(finishOne(takeover.get(0), takeover.get(0).item().withState(RetainedItem.State.DISPOSED),
                 audit(takeover.get(0), DisposalRecord.Outcome.DISPOSED))).isTrue();
-        assertThat(store.finishClaim(takeover.get(0), takeover.get(0).item(), audit(takeover.get(0),
+        assertThat(finishOne(takeover.get(0), takeover.get(0).item(), audit(takeover.get(0),
                 DisposalRecord.Outcome.DISPOSED))).as("a claim finishes once").isFalse();
         assertThat(store.disposals(0, 10)).hasSize(1);
         assertThat(store.item(key("a", "access.log")).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
@@ -360,7 +367,7 @@ public abstract class RetentionStoreContract {
                 Duration.ZERO)).isInstanceOf(dev.consent.InvalidValueException.class);
         // a renewed claim finishes like the claim it was
         Claim b = renewed.get(1).orElseThrow();
-        assertThat(store.finishClaim(b, b.item().withState(RetainedItem.State.DISPOSED),
+        assertThat(finishOne(b, b.item().withState(RetainedItem.State.DISPOSED),
                 audit(b, DisposalRecord.Outcome.DISPOSED))).isTrue();
         assertThat(store.disposals(0, 10)).singleElement()
                 .satisfies(r -> assertThat(r.itemReference()).isEqualTo(KEY.itemReference(key("b", "access.log"))));
@@ -376,7 +383,7 @@ public abstract class RetentionStoreContract {
         assertThat(store.finishClaims(List.of(disposal(second)))).containsExactly(true);
 
         // node-a's handler returns at last, with a failure or a disposal: neither is recorded
-        assertThat(store.finishClaim(first, first.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
+        assertThat(finishOne(first, first.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
                 audit(first, DisposalRecord.Outcome.FAILED))).isFalse();
         assertThat(store.finishClaims(List.of(disposal(first)))).containsExactly(false);
         assertThat(store.renewClaims(List.of(first), Duration.ofMinutes(5))).containsExactly(Optional.empty());
@@ -407,7 +414,7 @@ public abstract class RetentionStoreContract {
                 .containsExactly("a");
         assertThat(theirs.get(0).attempt()).as("a release is not an attempt").isEqualTo(1);
         assertThat(theirs.get(0).item()).isEqualTo(mine.get(0).item());
-        assertThat(store.finishClaim(mine.get(0), mine.get(0).item(), audit(mine.get(0),
+        assertThat(finishOne(mine.get(0), mine.get(0).item(), audit(mine.get(0),
                 DisposalRecord.Outcome.DISPOSED))).as("a released claim is gone").isFalse();
         assertThat(store.releaseClaims(List.of(mine.get(0), mine.get(1)))).containsExactly(false, true);
         assertThat(store.disposals(0, 10)).isEmpty();
@@ -434,14 +441,14 @@ public abstract class RetentionStoreContract {
     void aFailedAttemptWaitsOutItsBackoffAndCountsAttempts() {
         store.saveItem(due(key("a", "access.log"), T0));
         Claim c = store.claimDue(T0, 10, "n", Duration.ofMinutes(5)).get(0);
-        assertThat(store.finishClaim(c, c.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
+        assertThat(finishOne(c, c.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
                 audit(c, DisposalRecord.Outcome.FAILED))).isTrue();
 
         assertThat(store.claimDue(T0.plusSeconds(59), 10, "n", Duration.ofMinutes(5))).isEmpty();
         List<Claim> retry = store.claimDue(T0.plusSeconds(60), 10, "n", Duration.ofMinutes(5));
         assertThat(retry).hasSize(1);
         assertThat(retry.get(0).attempt()).isEqualTo(2);
-        assertThat(store.dueItems(T0, Optional.empty(), 10)).hasSize(1); // the planner still sees it
+        assertThat(store.dueItems(T0, 10)).hasSize(1); // the planner still sees it
     }
 
     @Test
@@ -452,7 +459,7 @@ public abstract class RetentionStoreContract {
         RetainedItem newer = store.item(k).orElseThrow().withDue(Optional.of(T0.plus(Duration.ofDays(700))));
         assertThat(store.saveItem(newer)).as("saving leaves the claim alone").isTrue();
 
-        assertThat(store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED),
+        assertThat(finishOne(c, c.item().withState(RetainedItem.State.DISPOSED),
                 audit(c, DisposalRecord.Outcome.DISPOSED))).isTrue();
 
         RetainedItem stored = store.item(k).orElseThrow();
@@ -522,7 +529,7 @@ public abstract class RetentionStoreContract {
                 .withDue(Optional.of(T0.plus(Duration.ofDays(700))));
         assertThat(store.saveItem(newer)).isTrue();
 
-        assertThat(store.finishClaim(a, a.item().withState(RetainedItem.State.DISPOSED),
+        assertThat(finishOne(a, a.item().withState(RetainedItem.State.DISPOSED),
                 audit(a, DisposalRecord.Outcome.DISPOSED))).isTrue();
         assertThat(store.finishClaims(List.of(
                 new RetentionStore.FinishedAttempt(failed, failed.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
@@ -538,7 +545,7 @@ public abstract class RetentionStoreContract {
         assertThat(store.item(key("kept", "access.log")).orElseThrow().state())
                 .as("disposed without an erasure request: kept").isEqualTo(RetainedItem.State.DISPOSED);
         assertThat(store.items(SubjectId.of("a"))).isEmpty();
-        assertThat(store.allItems(Optional.empty(), 100)).extracting(i -> i.key().subject().value())
+        assertThat(store.allItems(100)).extracting(i -> i.key().subject().value())
                 .containsExactly("b", "c", "kept");
         assertThat(store.disposals(0, 10)).extracting(DisposalRecord::itemReference).containsExactly(
                 KEY.itemReference(key("a", "access.log")), KEY.itemReference(key("b", "access.log")),
@@ -553,7 +560,7 @@ public abstract class RetentionStoreContract {
     void removeItemRemovesOnlyADisposedItemAtItsVersion() {
         store.saveItem(due(key("a", "access.log"), T0));
         Claim c = store.claimDue(T0, 10, "n", Duration.ofMinutes(5)).get(0);
-        store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED), audit(c, DisposalRecord.Outcome.DISPOSED));
+        finishOne(c, c.item().withState(RetainedItem.State.DISPOSED), audit(c, DisposalRecord.Outcome.DISPOSED));
         store.saveItem(due(key("b", "access.log"), T0.plusSeconds(3600)));
         RetainedItem disposed = store.item(key("a", "access.log")).orElseThrow();
         RetainedItem active = store.item(key("b", "access.log")).orElseThrow();
@@ -586,7 +593,7 @@ public abstract class RetentionStoreContract {
             store.saveItem(due(key("s" + i, "access.log"), T0.plusMillis(i)));
         }
         List<Claim> claims = store.claimDue(T0.plusSeconds(1), 10, "n", Duration.ofMinutes(5));
-        assertThat(store.finishClaim(claims.get(0), claims.get(0).item(), audit(claims.get(0),
+        assertThat(finishOne(claims.get(0), claims.get(0).item(), audit(claims.get(0),
                 DisposalRecord.Outcome.SKIPPED_HELD))).isTrue();
         // recorded in an order other than the claims'
         List<Claim> rest = new ArrayList<>(claims.subList(1, 7));
@@ -680,7 +687,7 @@ public abstract class RetentionStoreContract {
             store.saveItem(due(key("s" + i, "access.log"), T0));
         }
         for (Claim c : store.claimDue(T0, 10, "n", Duration.ofMinutes(1))) {
-            store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED), audit(c, DisposalRecord.Outcome.DISPOSED));
+            finishOne(c, c.item().withState(RetainedItem.State.DISPOSED), audit(c, DisposalRecord.Outcome.DISPOSED));
         }
         List<DisposalRecord> all = store.disposals(0, 100);
         assertThat(all).extracting(DisposalRecord::sequence).isSorted().doesNotHaveDuplicates().allMatch(s -> s > 0);
@@ -753,7 +760,7 @@ public abstract class RetentionStoreContract {
                         return null;
                     }
                     for (Claim c : claims) {
-                        if (store.finishClaim(c, c.item().withState(RetainedItem.State.DISPOSED),
+                        if (finishOne(c, c.item().withState(RetainedItem.State.DISPOSED),
                                 audit(c, DisposalRecord.Outcome.DISPOSED))) {
                             disposed.add(c.item().key());
                         }

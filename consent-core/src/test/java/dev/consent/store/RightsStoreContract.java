@@ -57,29 +57,31 @@ public abstract class RightsStoreContract {
 
     @Test
     void requestsRoundTripExactlyWithOptimisticVersions() {
-        RightsRequest r1 = request("req-1", "alice \u05e9'; --", T0, RequestStatus.RECEIVED, 1);
+        RightsRequest r1 = request("req-1", "alice \u05e9'; --", T0, RequestStatus.RECEIVED, 0);
         assertThat(store.saveRequest(r1)).isTrue();
-        assertThat(store.saveRequest(r1)).as("version 1 exists already").isFalse();
-        assertThat(store.request("req-1")).contains(r1);
+        assertThat(store.saveRequest(r1)).as("version 0: only a request never stored is inserted").isFalse();
+        assertThat(store.request("req-1")).as("stored one version higher").contains(r1.nextVersion());
+        assertThat(store.request("req-1").orElseThrow().version()).isEqualTo(1);
 
-        RightsRequest r2 = request("req-1", "alice \u05e9'; --", T0, RequestStatus.EXTENDED, 2);
-        assertThat(store.saveRequest(request("req-1", "alice \u05e9'; --", T0, RequestStatus.EXTENDED, 3)))
-                .as("a version must follow the stored one").isFalse();
+        RightsRequest r2 = request("req-1", "alice \u05e9'; --", T0, RequestStatus.EXTENDED, 1);
+        assertThat(store.saveRequest(request("req-1", "alice \u05e9'; --", T0, RequestStatus.EXTENDED, 2)))
+                .as("saved only over the version stored").isFalse();
         assertThat(store.saveRequest(r2)).isTrue();
-        assertThat(store.request("req-1")).contains(r2);
-        RightsRequest r3 = request("req-1", "alice \u05e9'; --", T0, RequestStatus.COMPLETED, 3);
+        assertThat(store.request("req-1")).contains(r2.nextVersion());
+        assertThat(store.saveRequest(r2)).as("version 1 is no longer the stored one").isFalse();
+        RightsRequest r3 = request("req-1", "alice \u05e9'; --", T0, RequestStatus.COMPLETED, 2);
         assertThat(store.saveRequest(r3)).isTrue();
-        assertThat(store.request("req-1")).contains(r3);
+        assertThat(store.request("req-1")).contains(r3.nextVersion());
         assertThat(store.request("req-none")).isEmpty();
     }
 
     @Test
     void requestsAreListedBySubjectAndOpenOnesOldestFirst() {
-        store.saveRequest(request("req-b", "alice", T0.plusSeconds(10), RequestStatus.RECEIVED, 1));
-        store.saveRequest(request("req-a", "alice", T0, RequestStatus.RECEIVED, 1));
-        store.saveRequest(request("req-c", "bob", T0.plusSeconds(5), RequestStatus.RECEIVED, 1));
-        store.saveRequest(request("req-d", "bob", T0.plusSeconds(1), RequestStatus.RECEIVED, 1));
-        store.saveRequest(request("req-d", "bob", T0.plusSeconds(1), RequestStatus.COMPLETED, 2));
+        store.saveRequest(request("req-b", "alice", T0.plusSeconds(10), RequestStatus.RECEIVED, 0));
+        store.saveRequest(request("req-a", "alice", T0, RequestStatus.RECEIVED, 0));
+        store.saveRequest(request("req-c", "bob", T0.plusSeconds(5), RequestStatus.RECEIVED, 0));
+        store.saveRequest(request("req-d", "bob", T0.plusSeconds(1), RequestStatus.RECEIVED, 0));
+        assertThat(store.saveRequest(request("req-d", "bob", T0.plusSeconds(1), RequestStatus.COMPLETED, 1))).isTrue();
 
         assertThat(store.requests(SubjectId.of("alice"))).extracting(RightsRequest::id).containsExactly("req-a", "req-b");
         assertThat(store.requests(SubjectId.of("carol"))).isEmpty();
@@ -101,19 +103,19 @@ public abstract class RightsStoreContract {
         RightsRequest awaiting = new RightsRequest("req-e", SubjectId.of("legacy"), RequestType.ERASURE,
                 RequestStatus.AWAITING_HOST_CONFIRMATION, T0, base.verifiedAt(), base.deadline(), Optional.empty(),
                 Optional.empty(), Optional.of("Erasure requested at " + T0 + ": no retained item of this subject is"
-                        + " known"), history, 1);
+                        + " known"), history, 0);
         assertThat(store.saveRequest(awaiting)).isTrue();
-        assertThat(store.request("req-e")).contains(awaiting);
-        assertThat(store.openRequests(10)).containsExactly(awaiting);
+        assertThat(store.request("req-e")).contains(awaiting.nextVersion());
+        assertThat(store.openRequests(10)).containsExactly(awaiting.nextVersion());
 
         List<RightsRequest.Transition> confirmed = new ArrayList<>(history);
         confirmed.add(new RightsRequest.Transition(RequestStatus.COMPLETED, T0.plusSeconds(600), "dpo",
                 "the shop confirmed what it erased: customer row deleted"));
         RightsRequest done = new RightsRequest("req-e", awaiting.subject(), RequestType.ERASURE,
                 RequestStatus.COMPLETED, T0, awaiting.verifiedAt(), awaiting.deadline(), Optional.empty(),
-                Optional.empty(), awaiting.outcome(), confirmed, 2);
+                Optional.empty(), awaiting.outcome(), confirmed, 1);
         assertThat(store.saveRequest(done)).isTrue();
-        assertThat(store.request("req-e")).contains(done);
+        assertThat(store.request("req-e")).contains(done.nextVersion());
         assertThat(store.openRequests(10)).isEmpty();
     }
 
@@ -135,12 +137,12 @@ public abstract class RightsStoreContract {
         RightsRequest late = new RightsRequest(onTime.id(), onTime.subject(), onTime.type(), onTime.status(),
                 onTime.receivedAt(), onTime.verifiedAt(), onTime.deadline(), onTime.acknowledgeBy(),
                 Optional.of(new RightsRequest.Extension(e.reason(), e.subjectToldAt(), afterTheDeadline, e.original())),
-                onTime.outcome(), onTime.history(), 1);
+                onTime.outcome(), onTime.history(), 0);
         assertThat(late.extendedLate()).isTrue();
         assertThat(store.saveRequest(late)).isTrue();
 
         RightsRequest read = store.request("req-late").orElseThrow();
-        assertThat(read).isEqualTo(late);
+        assertThat(read).isEqualTo(late.nextVersion());
         assertThat(read.extensionNotice().orElseThrow().recordedAt()).isEqualTo(afterTheDeadline);
         assertThat(read.extensionNotice().orElseThrow().subjectToldAt()).isEqualTo(e.subjectToldAt());
         assertThat(read.extendedLate()).isTrue();

@@ -99,7 +99,7 @@ class TamperEvidenceTest {
     @MethodSource("fieldChanges")
     void changingAnyFieldBreaksTheChainAtThatEvent(String field, long sequence, UnaryOperator<ConsentEvent> change) {
         recordFive();
-        store.tamper(ALICE, sequence, change);
+        InMemoryTampering.replaceEvent(store, ALICE, sequence, change);
 
         ChainVerification v = consents.verify(ALICE);
 
@@ -111,7 +111,7 @@ class TamperEvidenceTest {
     @Test
     void aDeletedEventIsReported() {
         recordFive();
-        store.tamperDelete(ALICE, 3);
+        InMemoryTampering.deleteEvent(store, ALICE, 3);
         ChainVerification v = consents.verify(ALICE);
         assertThat(v.firstBreak()).get().satisfies(b -> {
             assertThat(b.sequence()).isEqualTo(3);
@@ -122,7 +122,7 @@ class TamperEvidenceTest {
     @Test
     void aDeletedLastEventIsReportedAgainstTheChainHead() {
         recordFive();
-        store.tamperDelete(ALICE, 5);
+        InMemoryTampering.deleteEvent(store, ALICE, 5);
         ChainVerification v = consents.verify(ALICE);
         assertThat(v.firstBreak()).get().satisfies(b -> {
             assertThat(b.sequence()).isEqualTo(5);
@@ -137,8 +137,8 @@ class TamperEvidenceTest {
         ConsentEvent second = events.get(1);
         ConsentEvent third = events.get(2);
         // swap the contents of #2 and #3, keeping their positions: a rewrite of history
-        store.tamper(ALICE, 2, e -> with(third, b -> b.sequence = 2));
-        store.tamper(ALICE, 3, e -> with(second, b -> b.sequence = 3));
+        InMemoryTampering.replaceEvent(store, ALICE, 2, e -> with(third, b -> b.sequence = 2));
+        InMemoryTampering.replaceEvent(store, ALICE, 3, e -> with(second, b -> b.sequence = 3));
         assertThat(consents.verify(ALICE).firstBreak()).get().extracting(ChainVerification.Break::sequence).isEqualTo(2L);
     }
 
@@ -146,7 +146,7 @@ class TamperEvidenceTest {
     void aRecomputedForgeryStillBreaksAtTheNextLink() {
         recordFive();
         // a forger who rehashes the changed event cannot fix the link from the event after it
-        store.tamper(ALICE, 2, e -> {
+        InMemoryTampering.replaceEvent(store, ALICE, 2, e -> {
             ConsentEvent forged = with(e, b -> b.method = Method.IMPORT);
             return ConsentEvent.chain(forged.content(), 2, e.previousHash());
         });

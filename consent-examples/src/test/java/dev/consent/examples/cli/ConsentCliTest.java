@@ -1,5 +1,6 @@
 package dev.consent.examples.cli;
 
+import dev.consent.store.InMemoryStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.consent.ConsentService;
@@ -445,8 +446,10 @@ class ConsentCliTest {
             LocalDate verified = LocalDate.of(2025, 9, 26);
             for (RequestType type : RequestType.values()) {
                 MutableClock clock = new MutableClock(received.atTime(LocalTime.NOON).atZone(policy.zone()).toInstant());
-                try (ConsentService consents = ConsentService.builder().policy(policy).clock(clock).build()) {
-                    RightsService rights = RightsService.builder().consents(consents).build();
+                try (ConsentService consents = ConsentService.builder().store(new InMemoryStore())
+                        .policy(policy).clock(clock).build()) {
+                    RightsService rights = RightsService.builder().store(new InMemoryStore())
+                            .consents(consents).build();
                     RightsRequest request = rights.receive(SubjectId.of("s"), type, "test");
                     clock.set(verified.atTime(LocalTime.NOON).atZone(policy.zone()).toInstant());
                     request = rights.verifyIdentity(request.id(), "test", "test");

@@ -106,7 +106,8 @@ class SeedRetentionScenarioTest {
 
         @Test
         void noProfilingPurposeExists() {
-            ConsentService consents = ConsentService.builder().policy(policy).clock(clock).build();
+            ConsentService consents = ConsentService.builder().store(new InMemoryStore())
+                    .policy(policy).clock(clock).build();
             assertThatThrownBy(() -> consents.check(customer, PurposeId.of("profiling")))
                     .isInstanceOf(UnknownPurposeException.class);
             assertThat(policy.purposes()).noneMatch(p -> p.id().value().contains("profil"));

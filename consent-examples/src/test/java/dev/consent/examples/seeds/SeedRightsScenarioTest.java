@@ -1,5 +1,6 @@
 package dev.consent.examples.seeds;
 
+import dev.consent.store.InMemoryStore;
 import dev.consent.ConsentService;
 import dev.consent.examples.SeedPolicies;
 import dev.consent.ledger.SubjectId;
@@ -28,8 +29,9 @@ class SeedRightsScenarioTest {
 
     @Test
     void seed000_rightsIn30BusinessDaysDeletionIn30BusinessDaysAfterVerification() {
-        try (ConsentService consents = ConsentService.builder().policy(seed(SeedPolicies.SELL4SERVICE)).clock(clock).build()) {
-            RightsService rights = RightsService.builder().consents(consents).build();
+        try (ConsentService consents = ConsentService.builder().store(new InMemoryStore())
+                .policy(seed(SeedPolicies.SELL4SERVICE)).clock(clock).build()) {
+            RightsService rights = RightsService.builder().store(new InMemoryStore()).consents(consents).build();
             RightsRequest access = rights.receive(customer, RequestType.ACCESS, "email");
             assertThat(access.deadline()).get().extracting(Deadline::lastDay).isEqualTo(LocalDate.of(2025, 7, 16));
 
@@ -43,9 +45,10 @@ class SeedRightsScenarioTest {
 
     @Test
     void seed003_fiveBusinessDaysExtendableTo30DaysAndErasureChecksIn15WorkingDays() {
-        try (ConsentService consents = ConsentService.builder().policy(seed(SeedPolicies.TAX_COMPLIANT_SHOP)).clock(clock)
+        try (ConsentService consents = ConsentService.builder().store(new InMemoryStore())
+                .policy(seed(SeedPolicies.TAX_COMPLIANT_SHOP)).clock(clock)
                 .build()) {
-            RightsService rights = RightsService.builder().consents(consents).build();
+            RightsService rights = RightsService.builder().store(new InMemoryStore()).consents(consents).build();
             RightsRequest access = rights.receive(customer, RequestType.ACCESS, "email");
             assertThat(access.deadline()).get().extracting(Deadline::lastDay).isEqualTo(LocalDate.of(2025, 6, 12));
             rights.verifyIdentity(access.id(), "dpo", "email");
