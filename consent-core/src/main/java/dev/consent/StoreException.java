@@ -34,7 +34,7 @@ public final class StoreException extends ConsentException {
         this.operation = operation;
     }
 
-    /** What the library was doing, e.g. {@code append} or {@code decisionEvents}. */
+    /** What the library was doing, e.g. {@code append} or {@code decisionFacts}. */
     public String operation() {
         return operation;
     }

@@ -55,7 +55,7 @@ class JdbcStoreBuilderTest {
         try {
             assertThat(store.tablePrefix()).isEqualTo(prefix);
             assertThat(store.dialect()).isEqualTo(Dialect.H2);
-            assertThat(store.changePosition()).isZero();
+            assertThat(store.changeCursor().position()).isZero();
         } finally {
             Databases.dropTables(Databases.shared(Dialect.H2), prefix);
         }
@@ -102,8 +102,8 @@ class JdbcStoreBuilderTest {
         JdbcStore store = JdbcStore.builder(down).dialect(Dialect.POSTGRESQL).createSchema(false).build();
         assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL);
         assertThat(down.connectionRequests).hasValue(0);
-        assertThatThrownBy(store::changePosition)
-                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo("changePosition"));
+        assertThatThrownBy(store::changeCursor)
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo("changeCursor"));
     }
 
     @Test

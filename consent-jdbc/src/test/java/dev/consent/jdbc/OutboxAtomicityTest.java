@@ -50,7 +50,7 @@ class OutboxAtomicityTest {
         try (ConsentService consents = ConsentService.builder().policy(RecipientsPolicy.policy()).store(store)
                 .clock(new MutableClock(T0)).build()) {
             consents.grant(ALICE, RecipientsPolicy.NEWSLETTER, Capture.by(Method.CHECKBOX));
-            long position = store.changePosition();
+            long position = store.changeCursor().position();
 
             db.failOn(sql -> sql.startsWith("INSERT INTO " + prefix + "notices"));
             assertThatThrownBy(() -> consents.withdraw(ALICE, RecipientsPolicy.NEWSLETTER,
@@ -58,7 +58,7 @@ class OutboxAtomicityTest {
             db.comeBack();
             assertThat(consents.history(ALICE)).as("the withdrawal went with its notice").hasSize(1);
             assertThat(store.notices(ALICE)).isEmpty();
-            assertThat(store.changePosition()).isEqualTo(position);
+            assertThat(store.changeCursor().position()).isEqualTo(position);
 
             db.failCommit();
             assertThatThrownBy(() -> consents.withdraw(ALICE, RecipientsPolicy.NEWSLETTER,
@@ -87,8 +87,8 @@ class OutboxAtomicityTest {
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
         try {
-            RightsRequest v1 = request(1, RequestStatus.RECEIVED);
-            RightsRequest v2 = request(2, RequestStatus.COMPLETED);
+            RightsRequest v1 = request(0, RequestStatus.RECEIVED);
+            RightsRequest v2 = request(1, RequestStatus.COMPLETED);
             RecipientNotice notice = notice();
             assertThat(store.saveRequest(v1)).isTrue();
 
@@ -98,7 +98,7 @@ class OutboxAtomicityTest {
             db.failCommit();
             assertThatThrownBy(() -> store.saveRequest(v2, List.of(notice))).isInstanceOf(StoreException.class);
             db.comeBack();
-            assertThat(store.request(v1.id())).contains(v1);
+            assertThat(store.request(v1.id())).contains(v1.nextVersion());
             assertThat(store.notice(notice.id())).isEmpty();
 
             assertThat(store.saveRequest(v2, List.of(notice))).isTrue();
@@ -113,7 +113,7 @@ class OutboxAtomicityTest {
             db.comeBack();
             assertThat(store.notice(notice.id()).orElseThrow().state()).isEqualTo(OutboxEntry.State.PENDING);
             assertThat(store.deliveries(0, 10)).isEmpty();
-            assertThat(store.request(v1.id())).contains(v2);
+            assertThat(store.request(v1.id())).contains(v2.nextVersion());
 
             assertThat(store.finishNotice(delivered)).isTrue();
             assertThat(store.notice(notice.id()).orElseThrow().state()).isEqualTo(OutboxEntry.State.DELIVERED);

@@ -77,12 +77,12 @@ class RetentionAndRightsFailuresTest {
             Map<String, ThrowingCallable> calls = new LinkedHashMap<>();
             calls.put("item", () -> store.item(ITEM));
             calls.put("items", () -> store.items(ITEM.subject()));
-            calls.put("allItems", () -> store.allItems(Optional.empty(), 10));
+            calls.put("allItems", () -> store.allItems(10));
             calls.put("saveItem", () -> store.saveItem(due(ItemKey.of("bob", "access.log"), T0)));
-            calls.put("dueItems", () -> store.dueItems(T0, Optional.empty(), 10));
+            calls.put("dueItems", () -> store.dueItems(T0, 10));
             calls.put("claimDue", () -> store.claimDue(T0, 10, "n", Duration.ofMinutes(1)));
             calls.put("claimItem", () -> store.claimItem(ITEM, T0, "n", Duration.ofMinutes(1)));
-            calls.put("finishClaim", () -> store.finishClaim(claim, claim.item(), audit(claim)));
+            calls.put("finishClaims", () -> finish(store, claim, claim.item(), audit(claim)));
             calls.put("renewClaims", () -> store.renewClaims(List.of(claim), Duration.ofMinutes(1)));
             calls.put("releaseClaims", () -> store.releaseClaims(List.of(claim)));
             calls.put("saveHold", () -> store.saveHold(new LegalHold("h", ITEM.subject(), Set.of(), "r", "p", T0,
@@ -92,7 +92,7 @@ class RetentionAndRightsFailuresTest {
             calls.put("disposals", () -> store.disposals(0, 10));
             calls.put("addTombstone", () -> store.addTombstone(new Tombstone("ref", T0)));
             calls.put("tombstone", () -> store.tombstone("ref"));
-            calls.put("saveRequest", () -> store.saveRequest(request("alice", 1)));
+            calls.put("saveRequest", () -> store.saveRequest(request("alice", 0)));
             calls.put("request", () -> store.request("req-1"));
             calls.put("requests", () -> store.requests(ITEM.subject()));
             calls.put("openRequests", () -> store.openRequests(10));
@@ -117,21 +117,21 @@ class RetentionAndRightsFailuresTest {
             RetainedItem disposed = claim.item().withState(RetainedItem.State.DISPOSED);
 
             db.failOn(sql -> sql.startsWith("INSERT INTO " + prefix + "disposals"));
-            assertThatThrownBy(() -> store.finishClaim(claim, disposed, audit(claim)))
-                    .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo("finishClaim"));
+            assertThatThrownBy(() -> finish(store, claim, disposed, audit(claim)))
+                    .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo("finishClaims"));
             db.comeBack();
             assertThat(store.item(ITEM)).contains(claim.item());
             assertThat(store.disposals(0, 10)).isEmpty();
             assertThat(store.claimItem(ITEM, T0, "other", Duration.ofMinutes(1))).as("still claimed").isEmpty();
 
             db.failCommit();
-            assertThatThrownBy(() -> store.finishClaim(claim, disposed, audit(claim)))
+            assertThatThrownBy(() -> finish(store, claim, disposed, audit(claim)))
                     .isInstanceOf(StoreException.class).hasMessageContaining("unknown");
             db.comeBack();
             assertThat(store.item(ITEM)).contains(claim.item());
             assertThat(store.disposals(0, 10)).isEmpty();
 
-            assertThat(store.finishClaim(claim, disposed, audit(claim))).isTrue();
+            assertThat(finish(store, claim, disposed, audit(claim))).isTrue();
             assertThat(store.item(ITEM).orElseThrow().state()).isEqualTo(RetainedItem.State.DISPOSED);
             assertThat(store.disposals(0, 10)).extracting(DisposalRecord::sequence).as("no gap where a write failed")
                     .containsExactly(1L);
@@ -227,8 +227,8 @@ class RetentionAndRightsFailuresTest {
     void limitsBelowOneAreRefused() {
         JdbcStore store = JdbcStore.builder(Databases.shared(Dialect.H2)).tablePrefix(Databases.freshPrefix()).build();
         try {
-            List<ThrowingCallable> calls = List.of(() -> store.allItems(Optional.empty(), 0),
-                    () -> store.dueItems(T0, Optional.empty(), 0), () -> store.claimDue(T0, 0, "n", Duration.ofMinutes(1)),
+            List<ThrowingCallable> calls = List.of(() -> store.allItems(0),
+                    () -> store.dueItems(T0, 0), () -> store.claimDue(T0, 0, "n", Duration.ofMinutes(1)),
                     () -> store.disposals(0, -1), () -> store.openRequests(0));
             for (ThrowingCallable call : calls) {
                 assertThatThrownBy(call).isInstanceOfSatisfying(InvalidValueException.class,
@@ -288,14 +288,14 @@ class RetentionAndRightsFailuresTest {
     void aRequestNeverChangesSubject(Dialect dialect) {
         JdbcStore store = JdbcStore.builder(Databases.shared(dialect)).tablePrefix(Databases.freshPrefix()).build();
         try {
-            assertThat(store.saveRequest(request("alice", 1))).isTrue();
-            assertThatThrownBy(() -> store.saveRequest(request("mallory", 2)))
+            assertThat(store.saveRequest(request("alice", 0))).isTrue();
+            assertThatThrownBy(() -> store.saveRequest(request("mallory", 1)))
                     .isInstanceOfSatisfying(InvalidValueException.class, e -> {
                         assertThat(e.field()).isEqualTo("request.subject");
                         assertThat(e.getMessage()).as("the subject is personal data").doesNotContain("alice", "mallory");
                     });
-            assertThat(store.saveRequest(request("mallory", 3))).as("a stale version is a conflict").isFalse();
-            assertThat(store.saveRequest(request("alice", 0))).isFalse();
+            assertThat(store.saveRequest(request("mallory", 2))).as("a stale version is a conflict").isFalse();
+            assertThat(store.saveRequest(request("alice", 0))).as("req-1 is stored already").isFalse();
             assertThat(store.request("req-1")).contains(request("alice", 1));
         } finally {
             Databases.dropTables(Databases.shared(dialect), store.tablePrefix());
@@ -329,5 +329,10 @@ class RetentionAndRightsFailuresTest {
         } finally {
             Databases.dropTables(Databases.shared(dialect), store.tablePrefix());
         }
+    }
+
+    /** One finished attempt, recorded through the store's only finishing write, {@code finishClaims}. */
+    private static boolean finish(RetentionStore store, Claim claim, RetainedItem updated, DisposalRecord audit) {
+        return store.finishClaims(List.of(new RetentionStore.FinishedAttempt(claim, updated, audit))).get(0);
     }
 }

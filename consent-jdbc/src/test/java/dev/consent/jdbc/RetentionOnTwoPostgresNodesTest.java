@@ -1,5 +1,8 @@
 package dev.consent.jdbc;
 
+import dev.consent.retention.RetainedItem;
+import dev.consent.store.Claim;
+import dev.consent.store.RetentionStore;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalHandler;
@@ -70,7 +73,7 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
             ps.setInt(1, count - 1);
             assertThat(ps.executeUpdate()).isEqualTo(count - 1);
         }
-        assertThat(storeB.dueItems(clock.instant().plus(Duration.ofDays(91)), java.util.Optional.empty(), count + 1))
+        assertThat(storeB.dueItems(clock.instant().plus(Duration.ofDays(91)), count + 1))
                 .hasSize(count);
     }
 
@@ -179,8 +182,8 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         DisposalRecord audit = new DisposalRecord(0, now, "ref", "access.log", "", "logs-90d", "7",
                 java.util.Optional.empty(), java.util.Optional.empty(), now, dev.consent.retention.DisposalAction.DELETE,
                 DisposalRecord.Outcome.DISPOSED, 1, "key", "node-a", java.util.Optional.empty());
-        assertThat(storeA.finishClaim(first.get(0), first.get(0).item(), audit)).isFalse();
-        assertThat(storeB.finishClaim(second.get(0), second.get(0).item(), audit)).isTrue();
+        assertThat(finish(storeA, first.get(0), first.get(0).item(), audit)).isFalse();
+        assertThat(finish(storeB, second.get(0), second.get(0).item(), audit)).isTrue();
         assertThat(storeA.disposals(0, 10)).hasSize(1);
     }
 
@@ -282,5 +285,10 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
                                 java.util.Optional.of("java.util.concurrent.TimeoutException"), "node-a"),
                         org.assertj.core.groups.Tuple.tuple(DisposalRecord.Outcome.DISPOSED, java.util.Optional.empty(),
                                 "node-b"));
+    }
+
+    /** One finished attempt, recorded through the store's only finishing write, {@code finishClaims}. */
+    private static boolean finish(RetentionStore store, Claim claim, RetainedItem updated, DisposalRecord audit) {
+        return store.finishClaims(List.of(new RetentionStore.FinishedAttempt(claim, updated, audit))).get(0);
     }
 }

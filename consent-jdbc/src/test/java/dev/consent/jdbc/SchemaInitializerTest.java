@@ -104,7 +104,7 @@ class SchemaInitializerTest {
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "feed_lock")).isEqualTo(1);
             assertThat(count(ds, "SELECT COUNT(*) FROM " + prefix + "disposal_counter")).isEqualTo(1);
             assertThat(stores.get(0).append(firstEvent("a")).appended()).isTrue();
-            assertThat(stores.get(5).changePosition()).isEqualTo(1);
+            assertThat(stores.get(5).changeCursor().position()).isEqualTo(1);
         } finally {
             pool.shutdownNow();
             nodePools.forEach(HikariDataSource::close);
@@ -191,9 +191,9 @@ class SchemaInitializerTest {
 
             JdbcStore v13 = JdbcStore.builder(ds).tablePrefix(prefix).build();
             assertThat(versions(ds, prefix)).containsExactlyElementsOf(allVersions());
-            assertThat(v13.undatedItems(Optional.empty(), 10)).extracting(RetainedItem::key).containsExactly(undated);
+            assertThat(v13.undatedItems(10)).extracting(RetainedItem::key).containsExactly(undated);
             assertThat(v13.saveItem(v13.item(undated).orElseThrow().withState(RetainedItem.State.DISPOSED))).isTrue();
-            assertThat(v13.undatedItems(Optional.empty(), 10)).isEmpty();
+            assertThat(v13.undatedItems(10)).isEmpty();
         } finally {
             Databases.dropTables(ds, prefix);
         }

@@ -3,6 +3,7 @@ package dev.consent.jdbc;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentChain;
+import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.Evidence;
@@ -70,7 +71,7 @@ class SetBasedSqlTest {
                 asked.add(SubjectId.of("s" + i));
             }
             db.resetCounts();
-            Map<SubjectId, List<ConsentEvent>> found = store.decisionEvents(asked);
+            Map<SubjectId, List<ChoiceFact>> found = store.decisionFacts(asked);
             int askedChunks = (1_500 + chunk - 1) / chunk;
             assertThat(db.statements).as("one query per chunk of %s subjects", chunk).hasValue(askedChunks);
             assertThat(db.connectionRequests).hasValue(1);

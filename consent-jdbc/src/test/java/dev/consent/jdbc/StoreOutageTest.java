@@ -64,7 +64,7 @@ class StoreOutageTest {
 
             // the connection goes in the middle of an append: events and heads are written, the feed is next
             db.comeBack();
-            long position = store.changePosition();
+            long position = store.changeCursor().position();
             db.failOn(sql -> sql.startsWith("INSERT INTO " + prefix + "changes"));
             assertThatThrownBy(() -> consents.grant(CAROL, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX)))
                     .isInstanceOf(StoreException.class)
@@ -72,7 +72,7 @@ class StoreOutageTest {
             db.comeBack();
             assertThat(store.events(CAROL, 0, 10)).isEmpty();
             assertThat(store.heads(List.of(CAROL))).isEmpty();
-            assertThat(store.changePosition()).isEqualTo(position);
+            assertThat(store.changeCursor().position()).isEqualTo(position);
 
             // the connection goes at commit: the store cannot know the outcome and says so (here nothing committed)
             db.failCommit();
@@ -81,14 +81,14 @@ class StoreOutageTest {
             db.comeBack();
             assertThat(store.events(CAROL, 0, 10)).isEmpty();
             assertThat(store.heads(List.of(CAROL))).isEmpty();
-            assertThat(store.changePosition()).isEqualTo(position);
+            assertThat(store.changeCursor().position()).isEqualTo(position);
 
             // and in the middle of a link
             db.failOn(sql -> sql.startsWith("INSERT INTO " + prefix + "changes"));
             assertThatThrownBy(() -> consents.link(VISITOR, CAROL)).isInstanceOf(StoreException.class);
             db.comeBack();
             assertThat(store.customerOf(VISITOR)).isEmpty();
-            assertThat(store.changePosition()).isEqualTo(position);
+            assertThat(store.changeCursor().position()).isEqualTo(position);
 
             // back to normal
             consents.grant(CAROL, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));

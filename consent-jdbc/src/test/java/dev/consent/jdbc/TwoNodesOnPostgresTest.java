@@ -100,7 +100,7 @@ class TwoNodesOnPostgresTest extends TwoPostgresNodes {
 
             Databases.execute(poolB, "TRUNCATE TABLE " + prefix + "changes RESTART IDENTITY");
             b.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
-            assertThat(storeB.changePosition()).as("the withdrawal's position, already read past by A").isEqualTo(1);
+            assertThat(storeB.changeCursor().position()).as("the withdrawal's position, already read past by A").isEqualTo(1);
 
             awaitWithdrawn(a, alice);
             b.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
@@ -220,19 +220,21 @@ class TwoNodesOnPostgresTest extends TwoPostgresNodes {
      */
     @Test
     void theChangeFeedNeverSkipsAnEntryACommittingWriterMakesVisibleLater() throws Exception {
-        long start = storeB.changePosition();
+        ConsentStore.FeedCursor start = storeB.changeCursor();
         AtomicBoolean writing = new AtomicBoolean(true);
         Set<Long> seen = new ConcurrentSkipListSet<>();
         ExecutorService pool = Executors.newFixedThreadPool(7);
         Future<?> poller = pool.submit(() -> {
-            long position = start;
+            ConsentStore.FeedCursor position = start;
             while (true) {
                 boolean last = !writing.get(); // read before polling, so the final poll sees every commit
-                List<ConsentStore.Change> page = storeB.changesSince(position, 50);
+                ConsentStore.ChangeRead read = storeB.readChanges(position, 50);
+                assertThat(read.continuous()).as("nothing prunes the feed here").isTrue();
+                List<ConsentStore.Change> page = read.changes();
                 for (ConsentStore.Change c : page) {
                     seen.add(c.position());
-                    position = Math.max(position, c.position());
                 }
+                position = read.next();
                 if (last && page.isEmpty()) {
                     return null;
                 }
@@ -263,10 +265,11 @@ class TwoNodesOnPostgresTest extends TwoPostgresNodes {
         poller.get(60, TimeUnit.SECONDS);
         pool.shutdown();
 
-        List<Long> all = storeA.changesSince(start, 100_000).stream().map(ConsentStore.Change::position).toList();
+        List<Long> all = storeA.readChanges(start, 100_000).changes().stream().map(ConsentStore.Change::position)
+                .toList();
         assertThat(all).hasSize(6 * 40 + 6 * 4).isSorted();
         assertThat(seen).as("positions the poller saw").containsExactlyElementsOf(all);
-        assertThat(storeA.changePosition()).isEqualTo(all.get(all.size() - 1));
+        assertThat(storeA.changeCursor().position()).isEqualTo(all.get(all.size() - 1));
         Map<SubjectId, ChainHead> heads = storeA.heads(List.of(SubjectId.of("w0-0"), SubjectId.of("w5-39")));
         assertThat(heads).hasSize(2);
     }

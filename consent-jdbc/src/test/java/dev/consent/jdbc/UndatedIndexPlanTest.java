@@ -59,7 +59,7 @@ class UndatedIndexPlanTest {
                 case MARIADB -> assertThat(pagePlan).as(pagePlan).contains("type=range").doesNotContain("ref=const");
                 case H2 -> assertThat(pagePlan).as(pagePlan).contains("ACTIVE_UNDATED >= ?");
             }
-            List<RetainedItem> first = store.undatedItems(Optional.empty(), 5);
+            List<RetainedItem> first = store.undatedItems(5);
             assertThat(first).hasSize(5).allSatisfy(i -> {
                 assertThat(i.dueAt()).isEmpty();
                 assertThat(i.state()).isEqualTo(RetainedItem.State.ACTIVE);

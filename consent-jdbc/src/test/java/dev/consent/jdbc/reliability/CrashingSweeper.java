@@ -53,7 +53,7 @@ public final class CrashingSweeper {
                 SweepReport report = sweeper.sweep(10_000, Duration.ofSeconds(30));
                 if (report.claimed() == 0) {
                     // what is left is leased by a sweeper that died: wait for its lease to run out
-                    if (store.dueItems(Instant.now(), Optional.empty(), 1).isEmpty()) {
+                    if (store.dueItems(Instant.now(), 1).isEmpty()) {
                         System.out.println("DONE");
                         System.out.flush();
                         System.exit(0);

@@ -164,7 +164,7 @@ class SweeperClockSkewTest {
                     totals[1] += report.failed();
                     totals[2] += report.lostClaims();
                     if (report.claimed() == 0) {
-                        if (storeA.dueItems(Instant.now().plus(Duration.ofDays(1)), Optional.empty(), 1).isEmpty()) {
+                        if (storeA.dueItems(Instant.now().plus(Duration.ofDays(1)), 1).isEmpty()) {
                             return totals;
                         }
                         Thread.sleep(50); // backoffs and other nodes' leases

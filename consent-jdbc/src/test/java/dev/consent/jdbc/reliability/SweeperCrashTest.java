@@ -119,7 +119,7 @@ class SweeperCrashTest {
                 .toList();
 
         // no due item missed, none disposed twice
-        assertThat(store.dueItems(Instant.now(), Optional.empty(), 10)).as("items still due").isEmpty();
+        assertThat(store.dueItems(Instant.now(), 10)).as("items still due").isEmpty();
         assertThat(disposed).hasSize(ITEMS);
         assertThat(disposed).extracting(DisposalRecord::itemReference).doesNotHaveDuplicates();
         Set<String> references = new HashSet<>();

@@ -167,7 +167,7 @@ class TwoNodeConcurrencyTest {
                         + "%d checks during the run, %d subjects folded (%d allowed at the end), every chain intact, "
                         + "nothing lost (seed %d)%n", dialect, THREADS_PER_NODE, seconds(dialect), returned.size(),
                 reads.get(), SUBJECTS, granted, SEED);
-        assertThat(store.changePosition()).isPositive();
+        assertThat(store.changeCursor().position()).isPositive();
     }
 
     private static ChoiceRecord choice(SubjectId s, int op, Random random, Instant base) {
