@@ -22,8 +22,10 @@ import java.util.Optional;
  * on any number of nodes then claim due notices under a lease, call the host's notifier and record each attempt with
  * an audit entry that holds no personal data.
  *
- * <p>A store implementing this interface also implements {@link ConsentStore} and {@link RightsStore} on the same
- * storage (the notices join their transactions). Thread-safe and safe to share between nodes. Expected conflicts are
+ * <p>A store implementing this interface works on the same storage as the {@link ConsentStore} and {@link RightsStore}
+ * the services write through (the notices join their transactions): consent-jdbc's {@code JdbcStore} implements all
+ * three, and consent-core's {@link InMemoryOutboxStore} is built over an {@link InMemoryConsentStore} and an
+ * {@link InMemoryRightsStore} ({@link InMemoryStore} composes them). Thread-safe and safe to share between nodes. Expected conflicts are
  * returned as values; failures throw {@link dev.consent.StoreException}. Every implementation must pass
  * {@code OutboxStoreContract} from consent-core's test-jar.
  */
