@@ -11,7 +11,7 @@ package dev.consent;
  * ({@link InvalidValueException}, also for a missing argument), a purpose the policy does not declare
  * ({@link UnknownPurposeException}), a contradiction of what is recorded ({@link ConflictException}), a store that
  * cannot be read or written or that returns what the library cannot read ({@link StoreException}), evidence pruned
- * away ({@link EvidencePrunedException}). A consent check ({@code check}, {@code checkFresh}, {@code checkAll},
+ * away ({@link EvidencePrunedException}). A consent check ({@code check}, {@code checkUncached}, {@code checkAll},
  * {@code allowed}) throws nothing else whatever its store holds; a {@link RuntimeException} of another type from
  * the library is a bug in it (or in a host's own code it calls, such as a clock or a disposal handler).
  */

@@ -1,60 +1,38 @@
 package dev.consent;
 
 import dev.consent.internal.Checks;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.consent.internal.ConsentFold;
 import dev.consent.internal.Ledger;
-import dev.consent.internal.MessageValues;
-import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
-import dev.consent.ledger.ChainHead;
+import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainVerification;
 import dev.consent.ledger.Choice;
-import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ChoiceRecord;
-import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.GpcOutcome;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.IpMinimizer;
 import dev.consent.ledger.LedgerInstants;
 import dev.consent.ledger.Method;
-import dev.consent.ledger.NewConsentEvent;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
-import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyLimits;
-import dev.consent.policy.Purpose;
+import dev.consent.policy.PolicyVersions;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
-import dev.consent.store.OutboxStore;
-import dev.consent.recipients.RecipientNotice;
-import dev.consent.internal.RecipientSelection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.Period;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -81,7 +59,7 @@ import java.util.function.LongSupplier;
  *   <li><b>Bounded staleness.</b> Cached answers reflect this node's writes at once and other nodes' writes
  *       within {@link Builder#maxStaleness(Duration)}, counted from when the last successful read of the change
  *       feed <em>started</em>: when the feed has not been read for that long (the store is unreachable, or a read
- *       is slow), checks bypass the cache. {@link #checkFresh} always reads the store.</li>
+ *       is slow), checks bypass the cache. {@link #checkUncached} always reads the store.</li>
  *   <li><b>A feed that went back is noticed.</b> When the change feed no longer holds the entry this node read
  *       last (pruned past it, emptied by hand, restored from a backup, positions restarted), the whole cache is
  *       dropped instead of answering from it; see {@link ConsentStore#readChanges} for what is detected.</li>
@@ -91,93 +69,36 @@ import java.util.function.LongSupplier;
  * Thread-safe. Close it to stop the change-feed poller.
  */
 public final class ConsentService implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ConsentService.class);
-    /*
-     * Each lost attempt means another writer committed to the same subject, so the bound only matters for a
-     * subject many writers append to at once. On a database store a commit takes milliseconds (a WAL flush),
-     * and 8 writers on one subject needed up to ~35 attempts in consent-jdbc's contract runs; 20 failed them.
-     */
-    private static final int MAX_APPEND_ATTEMPTS = 100;
-    private static final int PAGE = 500;
-    /** Change-feed entries read per round trip. */
-    private static final int FEED_PAGE = 10_000;
     /** The default of {@link Builder#futureTolerance(Duration)}: 5 seconds. */
     public static final Duration DEFAULT_FUTURE_TOLERANCE = Duration.ofSeconds(5);
     /** The longest {@link Builder#futureTolerance(Duration)} allowed: one hour. */
     public static final Duration MAX_FUTURE_TOLERANCE = Duration.ofHours(1);
 
-    private final List<Policy> policies;
-    /** Every purpose id of every policy version, newest versions' instances first: what cached ledgers refer to. */
-    private final Ledger.PurposeTable purposeTable;
+    private final PolicyVersions versions;
     private final ConsentStore store;
     private final Clock clock;
-    private final IpMinimizer ipMinimizer;
-    private final Cache<SubjectId, Ledger> cache;
     private final int bulkChunkSize;
-    private final byte[] checkpointKey;
-    private final Duration futureTolerance;
-    private final ScheduledExecutorService poller;
-    private final AutoCloseable push;
-    private final long maxStalenessNanos;
-    /** Whether any policy version names a recipient to tell of withdrawals and restrictions. */
-    private final boolean hasRecipients;
-    /** Where staleness is measured from: {@link System#nanoTime()} unless a test injects another. */
-    private final LongSupplier ticker;
-    /** When the last successful read of the change feed started, by {@link #ticker}. */
-    private volatile long lastPollNanos;
-    /** The change-feed entry this node has read last. Written by the (synchronized) poll only. */
-    private volatile ConsentStore.FeedCursor feedCursor;
-    /**
-     * How many times the whole cache was dropped. A load that was reading the store while the cache was dropped may
-     * hold a ledger older than what the drop stood for, and the drop cannot evict it: a cache-wide invalidation skips
-     * entries still being computed. Loads compare this counter before and after and evict what they put.
-     */
-    private final AtomicLong cacheDrops = new AtomicLong();
+    private final LedgerLoader loader;
+    private final LedgerCache cache;
+    /** Null when the change feed is not read (this service is the store's only writer). */
+    private final ChangeFeedPoller poller;
+    private final LedgerWriter writer;
+    private final LedgerPruner pruner;
 
-    private ConsentService(Builder b) {
-        this.policies = b.policies.stream().sorted(Comparator.comparing(Policy::effectiveInstant)).toList();
-        List<PurposeId> purposeIds = new ArrayList<>();
-        for (int i = policies.size() - 1; i >= 0; i--) {
-            policies.get(i).purposes().forEach(purpose -> purposeIds.add(purpose.id()));
-        }
-        this.purposeTable = Ledger.PurposeTable.of(purposeIds);
-        this.hasRecipients = RecipientSelection.anyRecipients(policies);
+    private ConsentService(Builder b, PolicyVersions versions) {
+        this.versions = versions;
         this.store = b.store;
         this.clock = b.clock;
-        this.ipMinimizer = b.ipMinimizer;
         this.bulkChunkSize = b.bulkChunkSize;
-        this.checkpointKey = b.checkpointKey;
-        this.futureTolerance = b.futureTolerance;
-        // Caffeine's maintenance stays on its default executor: run on the reading thread (executor(Runnable::run)) it
-        // made a single-threaded cached read 2-6x slower (CheckBenchmark, caffeineSameThreadGetIfPresent).
-        this.cache = Caffeine.newBuilder().maximumSize(b.cacheSize).build();
-        this.ticker = b.ticker;
-        this.lastPollNanos = ticker.getAsLong();
-        if (b.pollInterval != null) {
-            this.maxStalenessNanos = (b.maxStaleness != null ? b.maxStaleness : b.pollInterval.multipliedBy(3)).toNanos();
-            this.feedCursor = store.changeCursor();
-            this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "consent-change-feed");
-                t.setDaemon(true);
-                return t;
-            });
-            long every = b.pollInterval.toMillis();
-            poller.scheduleWithFixedDelay(this::pollChanges, every, every, TimeUnit.MILLISECONDS);
-            // where the store can push (LISTEN/NOTIFY), read the feed as soon as another node writes
-            this.push = store.onChanges(() -> {
-                if (!poller.isShutdown()) {
-                    try {
-                        poller.execute(this::pollChanges);
-                    } catch (java.util.concurrent.RejectedExecutionException closing) {
-                        // the service is closing
-                    }
-                }
-            });
-        } else {
-            this.maxStalenessNanos = Long.MAX_VALUE;
-            this.poller = null;
-            this.push = null;
-        }
+        this.loader = new LedgerLoader(store, Ledger.PurposeTable.of(versions.purposeIdsNewestFirst()));
+        Duration staleness = b.pollInterval == null ? null
+                : b.maxStaleness != null ? b.maxStaleness : b.pollInterval.multipliedBy(3);
+        this.cache = new LedgerCache(b.cacheSize, loader, b.ticker,
+                staleness == null ? Long.MAX_VALUE : staleness.toNanos());
+        this.poller = b.pollInterval == null ? null : ChangeFeedPoller.start(store, cache, b.pollInterval.toMillis());
+        this.writer = new LedgerWriter(store, clock, b.ipMinimizer, b.futureTolerance, versions, cache::invalidate);
+        this.pruner = new LedgerPruner(store, clock, versions, b.checkpointKey, Optional.ofNullable(staleness),
+                cache::invalidate);
     }
 
     public static Builder builder() {
@@ -198,28 +119,22 @@ public final class ConsentService implements AutoCloseable {
         Checks.required("subject", subject);
         Checks.required("purpose", purpose);
         Instant now = now();
-        Policy policy = policyAt(now);
+        Policy policy = versions.at(now);
         policy.purpose(purpose); // unknown purposes throw before any store access
-        return ConsentFold.decide(cachedLedger(subject), policy, purpose, now);
+        return ConsentFold.decide(cache.ledger(subject), policy, purpose, now);
     }
 
     /**
-     * As {@link #check(SubjectId, PurposeId)}, but read from the store, bypassing and refreshing the cache. Throws
-     * what {@code check} throws.
+     * As {@link #check(SubjectId, PurposeId)}, but read from the store past the cache, whatever its freshness; the
+     * ledger read replaces the cached one. Throws what {@code check} throws.
      */
-    public Decision checkFresh(SubjectId subject, PurposeId purpose) {
+    public Decision checkUncached(SubjectId subject, PurposeId purpose) {
         Checks.required("subject", subject);
         Checks.required("purpose", purpose);
         Instant now = now();
-        Policy policy = policyAt(now);
+        Policy policy = versions.at(now);
         policy.purpose(purpose);
-        // Read inside the cache's compute, as cache.get does: an invalidation from the change feed or a local write
-        // waits for this read and then drops what it loaded. A read followed by a put could cache a ledger older
-        // than a change the feed had already reported, and no later entry would ever evict it.
-        long drops = cacheDrops.get();
-        Ledger ledger = cache.asMap().compute(subject, (s, old) -> loadLedgers(List.of(s)).get(s));
-        evictIfDroppedMeanwhile(subject, drops);
-        return ConsentFold.decide(ledger, policy, purpose, now);
+        return ConsentFold.decide(cache.reload(subject), policy, purpose, now);
     }
 
     /**
@@ -236,10 +151,10 @@ public final class ConsentService implements AutoCloseable {
         Checks.required("subject", subject);
         Checks.required("purpose", purpose);
         LedgerInstants.require("at", at);
-        Policy policy = policyAt(at);
+        Policy policy = versions.at(at);
         policy.purpose(purpose);
-        refuseBeforeHorizon(subject, at);
-        return ConsentFold.decide(loadLedgers(List.of(subject)).get(subject), policy, purpose, at);
+        loader.refuseBeforeHorizon(subject, at);
+        return ConsentFold.decide(loader.load(subject), policy, purpose, at);
     }
 
     /**
@@ -255,24 +170,14 @@ public final class ConsentService implements AutoCloseable {
         }
         Checks.required("purpose", purpose);
         Instant now = now();
-        Policy policy = policyAt(now);
+        Policy policy = versions.at(now);
         policy.purpose(purpose);
-        boolean cacheUsable = cacheFresh();
         Map<SubjectId, Decision> out = new LinkedHashMap<>();
-        List<SubjectId> misses = new ArrayList<>(Math.min(subjects.size(), bulkChunkSize));
         for (SubjectId s : subjects) {
-            Ledger cached = cacheUsable ? cache.getIfPresent(s) : null;
-            if (cached != null) {
-                out.put(s, ConsentFold.decide(cached, policy, purpose, now));
-            } else {
-                out.put(s, null); // keeps the caller's order; filled below
-                misses.add(s);
-                if (misses.size() == bulkChunkSize) {
-                    decideMisses(misses, policy, purpose, now, out);
-                }
-            }
+            out.put(s, null); // keeps the caller's order; each filled once its ledger is at hand
         }
-        decideMisses(misses, policy, purpose, now, out);
+        cache.forEachLedger(subjects, bulkChunkSize, (s, ledger) -> out.put(s, ConsentFold.decide(ledger, policy,
+                purpose, now)));
         return out;
     }
 
@@ -280,7 +185,7 @@ public final class ConsentService implements AutoCloseable {
      * The subjects, of those given, that may be processed for {@code purpose} now, in the order given. Throws what
      * {@link #checkAll} throws.
      */
-    public List<SubjectId> allowed(Collection<SubjectId> subjects, PurposeId purpose) {
+    public List<SubjectId> filterAllowed(Collection<SubjectId> subjects, PurposeId purpose) {
         List<SubjectId> out = new ArrayList<>();
         checkAll(subjects, purpose).forEach((s, d) -> {
             if (d.allowed()) {
@@ -288,18 +193,6 @@ public final class ConsentService implements AutoCloseable {
             }
         });
         return out;
-    }
-
-    private void decideMisses(List<SubjectId> misses, Policy policy, PurposeId purpose, Instant now,
-            Map<SubjectId, Decision> out) {
-        if (misses.isEmpty()) {
-            return;
-        }
-        Map<SubjectId, Ledger> ledgers = loadLedgers(misses);
-        for (SubjectId s : misses) {
-            out.put(s, ConsentFold.decide(ledgers.get(s), policy, purpose, now));
-        }
-        misses.clear();
     }
 
     // ---------------------------------------------------------------------------------------- writing
@@ -341,18 +234,8 @@ public final class ConsentService implements AutoCloseable {
         Checks.required("subject", subject);
         Checks.required("capture", capture);
         Instant now = capture.occurredAt().orElseGet(this::now);
-        Policy policy = policyAt(now);
-        Ledger ledger = loadLedgers(List.of(subject)).get(subject);
-        List<ChoiceRecord> records = new ArrayList<>();
-        for (Purpose p : policy.purposes()) {
-            if (p.basis() != LegalBasis.CONSENT) {
-                continue;
-            }
-            if (ConsentFold.grantStands(ledger, policy, p.id(), now)) {
-                records.add(new ChoiceRecord(subject, p.id(), Choice.WITHDRAWN, distinct(capture, p)));
-            }
-        }
-        return record(records);
+        Policy policy = versions.at(now);
+        return record(PolicyWideChoices.withdrawAll(subject, capture, loader.load(subject), policy, now));
     }
 
     /**
@@ -371,61 +254,30 @@ public final class ConsentService implements AutoCloseable {
     }
 
     private List<ConsentEvent> restriction(SubjectId subject, Choice choice, Capture capture) {
-        Policy policy = policyAt(capture.occurredAt().orElseGet(clock::instant));
-        List<ChoiceRecord> records = new ArrayList<>();
-        for (Purpose p : policy.purposes()) {
-            if (p.parent().isEmpty()) {
-                records.add(new ChoiceRecord(subject, p.id(), choice, distinct(capture, p)));
-            }
-        }
-        return record(records);
-    }
-
-    /**
-     * A capture applied to several purposes needs one event id per purpose: derived from the given id so that it fits
-     * whatever the lengths of that id and of the purpose id ({@link EventId#derive}).
-     */
-    private static Capture distinct(Capture capture, Purpose p) {
-        return capture.eventId().map(id -> capture.withEventId(id.derive(p.id().value()))).orElse(capture);
+        Checks.required("subject", subject);
+        Checks.required("capture", capture);
+        Policy policy = versions.at(capture.occurredAt().orElseGet(clock::instant));
+        return record(PolicyWideChoices.onRootPurposes(subject, choice, capture, policy));
     }
 
     /**
      * Applies a Global Privacy Control signal ({@code Sec-GPC: 1}). For each purpose flagged
      * {@code saleOrSharing}: where no explicit choice exists the subject is opted out; where one exists it
      * stands (an opt-in overrides the signal). Either way the signal is recorded with method
-     * {@link Method#GPC}, unless it is already on record since the last explicit choice: as DENIED (OBJECTED on
+     * {@link Method#GPC} by the system, unless it is already on record since the last explicit choice: as DENIED (OBJECTED on
      * legitimate interests or public task) where it opts out or meets a refusal, and as
      * {@link Choice#GPC_OVERRIDDEN} where a standing grant overrides it, so that the ledger, the export and the
      * chain show a signal received and overridden, not a denial (Cal. Code Regs. tit. 11, § 7025(c)). GPC is never an
      * erasure request and never touches other purposes.
      */
-    public GpcOutcome applyGpc(SubjectId subject, Capture capture) {
-        Capture gpc = new Capture(Method.GPC, Actor.SYSTEM, capture.evidence(), capture.occurredAt(),
-                OptionalInt.empty(), capture.eventId(), OptionalInt.empty(), Optional.empty());
+    public GpcOutcome applyGpc(SubjectId subject, GpcSignal signal) {
+        Checks.required("subject", subject);
+        Checks.required("signal", signal);
+        Capture gpc = signal.capture();
         Instant now = gpc.occurredAt().orElseGet(clock::instant);
-        Policy policy = policyAt(now);
-        Ledger ledger = loadLedgers(List.of(subject)).get(subject);
-        Map<PurposeId, GpcOutcome.Effect> effects = new LinkedHashMap<>();
-        List<ChoiceRecord> records = new ArrayList<>();
-        for (Purpose p : policy.purposes()) {
-            if (!p.saleOrSharing()) {
-                continue;
-            }
-            // the same order and tie-breaks as the decisions themselves, so the effect reported is the one checked
-            ConsentFold.GpcState state = ConsentFold.gpcState(ledger, policy, p.id(), now);
-            GpcOutcome.Effect effect = state.explicit() == null ? GpcOutcome.Effect.APPLIED
-                    : state.explicit() == Choice.GRANTED ? GpcOutcome.Effect.OVERRIDDEN
-                    : GpcOutcome.Effect.ALREADY_REFUSED;
-            effects.put(p.id(), effect);
-            if (!state.signalOnRecord()) {
-                // a signal an explicit grant overrides is recorded as what it was, not as a denial
-                // (Cal. Code Regs. tit. 11, § 7025(c)(3)); otherwise it opts out (§ 7025(c)(1))
-                Choice choice = effect == GpcOutcome.Effect.OVERRIDDEN ? Choice.GPC_OVERRIDDEN
-                        : p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
-                records.add(new ChoiceRecord(subject, p.id(), choice, distinct(gpc, p)));
-            }
-        }
-        return new GpcOutcome(effects, record(records));
+        Policy policy = versions.at(now);
+        PolicyWideChoices.GpcRecords gpcRecords = PolicyWideChoices.gpc(subject, gpc, loader.load(subject), policy, now);
+        return new GpcOutcome(gpcRecords.effects(), record(gpcRecords.records()));
     }
 
     /**
@@ -442,213 +294,7 @@ public final class ConsentService implements AutoCloseable {
      * @throws StoreException when the store cannot be written (see its javadoc for the one unknown outcome)
      */
     public List<ConsentEvent> record(List<ChoiceRecord> records) {
-        Checks.required("records", records);
-        for (ChoiceRecord r : records) {
-            Checks.required("records[]", r);
-        }
-        if (records.isEmpty()) {
-            return List.of();
-        }
-        Instant recordedAt = LedgerInstants.require("recordedAt", clock.instant());
-        List<NewConsentEvent> drafts = new ArrayList<>(records.size());
-        Set<EventId> ids = new HashSet<>();
-        // Only ids the caller chose can be stored already (a redelivery); an id drawn here is a fresh random UUID.
-        Set<EventId> givenIds = new HashSet<>();
-        for (ChoiceRecord r : records) {
-            NewConsentEvent draft = draft(r, recordedAt);
-            if (!ids.add(draft.id())) {
-                throw new InvalidValueException("eventId", draft.id().value(), "appears twice in one batch");
-            }
-            if (r.capture().eventId().isPresent()) {
-                givenIds.add(draft.id());
-            }
-            drafts.add(draft);
-        }
-        for (int attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-            // After a refusal every id is looked up: the store names the ids it already holds, drawn ones included.
-            Set<EventId> lookUp = attempt == 1 ? givenIds : ids;
-            Map<EventId, ConsentEvent> existing = lookUp.isEmpty() ? Map.of() : store.findEvents(lookUp);
-            List<NewConsentEvent> fresh = new ArrayList<>();
-            for (int i = 0; i < drafts.size(); i++) {
-                NewConsentEvent d = drafts.get(i);
-                ConsentEvent stored = existing.get(d.id());
-                if (stored == null) {
-                    fresh.add(d);
-                } else if (!sameChoice(stored, d, records.get(i).capture())) {
-                    throw new ConflictException("eventId: " + MessageValues.inMessage("eventId", d.id().value())
-                            + " is already recorded as event #"
-                            + stored.sequence() + " with a different content; an event id names one choice only");
-                }
-            }
-            List<ConsentEvent> chained = chain(fresh);
-            // read after chain() read the heads: a grant appended since moves a head and this append is refused
-            List<RecipientNotice> notices = recipientNotices(chained, recordedAt);
-            ConsentStore.AppendResult result = chained.isEmpty() ? ConsentStore.AppendResult.appended(Set.of())
-                    : notices.isEmpty() ? store.append(chained) : outbox().append(chained, notices);
-            if (result.appended()) {
-                result.changedSubjects().forEach(cache::invalidate);
-                Map<EventId, ConsentEvent> byId = new HashMap<>(existing);
-                chained.forEach(e -> byId.put(e.id(), e));
-                return drafts.stream().map(d -> byId.get(d.id())).toList();
-            }
-            LOG.debug("append conflict on attempt {} ({} heads moved, {} ids already stored); retrying", attempt,
-                    result.headConflicts().size(), result.duplicateIds().size());
-            if (attempt > 3) {
-                sleepQuietly(attempt);
-            }
-        }
-        throw new StoreException("append", "the chain heads kept moving under concurrent writers; gave up after "
-                + MAX_APPEND_ATTEMPTS + " attempts without writing anything");
-    }
-
-    /**
-     * The recipients to tell of the withdrawals and restrictions among {@code chained} (GDPR Art. 19; seed
-     * 001_f688c41ce3130c59.txt, section 4.2), written in the same atomic append as the events: see
-     * {@link RecipientSelection} for who is told of what. Empty, at no cost, when the batch withdraws and restricts
-     * nothing or no policy version names a recipient.
-     */
-    private List<RecipientNotice> recipientNotices(List<ConsentEvent> chained, Instant recordedAt) {
-        if (chained.isEmpty() || !hasRecipients || !RecipientSelection.concernsRecipients(chained)) {
-            return List.of();
-        }
-        Set<SubjectId> subjects = new LinkedHashSet<>();
-        chained.forEach(e -> subjects.add(e.subject()));
-        Map<SubjectId, List<ChoiceFact>> facts;
-        try {
-            facts = store.decisionFacts(subjects);
-        } catch (ConsentException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("decisionFacts", e);
-        }
-        return RecipientSelection.forEvents(this::policyAt, chained, facts, recordedAt);
-    }
-
-    /** The store's outbox; a store without one cannot take a change recipients must be told of (fail closed). */
-    private OutboxStore outbox() {
-        if (store instanceof OutboxStore outbox) {
-            return outbox;
-        }
-        throw new StoreException("append", "the store keeps no recipients' outbox (it is not an OutboxStore), so a "
-                + "withdrawal or restriction could not be passed on to the recipients the policy names (GDPR Art. 19); "
-                + "nothing was written");
-    }
-
-    /**
-     * Whether a stored event and a draft with its id record the same choice. Occurred-at defaults to the time of
-     * recording, and a consent lifetime's expiry follows from it, so a retry (after a commit whose outcome was
-     * unknown, say) of a capture that stated neither has new ones; they are taken from the stored event, not held
-     * against the retry.
-     */
-    private static boolean sameChoice(ConsentEvent stored, NewConsentEvent draft, Capture capture) {
-        NewConsentEvent d = draft;
-        if (capture.occurredAt().isEmpty() && d.choice() == stored.choice()) {
-            d = new NewConsentEvent(d.id(), d.subject(), d.purpose(), d.consentVersion(), d.policyVersion(),
-                    d.choice(), stored.occurredAt(), d.recordedAt(),
-                    capture.expiresAt().isPresent() ? d.expiresAt() : stored.expiresAt(), d.method(), d.actor(),
-                    d.declaredAge(), d.evidence());
-        }
-        return stored.content().sameChoiceAs(d);
-    }
-
-    private NewConsentEvent draft(ChoiceRecord r, Instant recordedAt) {
-        Capture c = r.capture();
-        Instant occurredAt = c.occurredAt().orElse(recordedAt);
-        if (occurredAt.isAfter(recordedAt.plus(futureTolerance))) {
-            // A choice dated ahead would, once its date arrived, outrank choices really made after it.
-            throw new InvalidValueException("occurredAt", occurredAt, "must not be later than the time of recording "
-                    + recordedAt + " plus the tolerance " + futureTolerance
-                    + " (ConsentService.Builder.futureTolerance): a choice cannot have been made in the future");
-        }
-        Policy policy = policyAt(occurredAt);
-        Purpose purpose = policy.purpose(r.purpose());
-        checkChoiceFitsBasis(r.choice(), purpose);
-        int version = c.consentVersion().orElse(purpose.consentVersion());
-        if (version > purpose.consentVersion()) {
-            // A version the purpose never had would never need re-consent, whatever the purpose became.
-            throw new InvalidValueException("consentVersion", version, "must be between 1 and "
-                    + purpose.consentVersion() + ", the current consent version of purpose " + purpose.id()
-                    + " in policy version " + policy.version() + " in force at occurredAt " + occurredAt);
-        }
-        Optional<Instant> expiresAt = c.expiresAt();
-        if (expiresAt.isEmpty() && r.choice() == Choice.GRANTED && purpose.consentLifetime().isPresent()) {
-            expiresAt = Optional.of(lifetimeEnd(occurredAt, policy, purpose));
-        }
-        String ip = ipMinimizer.minimize(c.evidence().ip());
-        return new NewConsentEvent(c.eventId().orElseGet(EventId::random), r.subject(), r.purpose(), version,
-                policy.version(), r.choice(), occurredAt, recordedAt, expiresAt, c.method(), c.actor(),
-                c.declaredAge(), c.evidence().withIp(ip));
-    }
-
-    /**
-     * When a grant made at {@code occurredAt} lapses under the purpose's consent lifetime. The lifetime runs in the
-     * policy's zone: "P1Y" from 29 Feb ends on 28 Feb (java.time's rule). A lifetime that would end after
-     * {@link LedgerInstants#MAX} ends there: that far ahead it means "never", and the ledger holds nothing later.
-     */
-    private static Instant lifetimeEnd(Instant occurredAt, Policy policy, Purpose purpose) {
-        try {
-            Instant end = occurredAt.atZone(policy.zone()).plus(purpose.consentLifetime().get()).toInstant();
-            return end.isAfter(LedgerInstants.MAX) ? LedgerInstants.MAX : end;
-        } catch (java.time.DateTimeException | ArithmeticException beyondJavaTime) {
-            return LedgerInstants.MAX;
-        }
-    }
-
-    private static void checkChoiceFitsBasis(Choice choice, Purpose purpose) {
-        if (choice.isRestriction()) {
-            return;
-        }
-        switch (purpose.basis()) {
-            case CONSENT, LEGITIMATE_INTERESTS, PUBLIC_TASK -> {
-            }
-            default -> throw new InvalidValueException("choice", choice, "cannot be recorded for purpose "
-                    + purpose.id() + " on legal basis " + purpose.basis()
-                    + ": there is no consent to give or withdraw and no right to object (only restriction applies)");
-        }
-    }
-
-    private List<ConsentEvent> chain(List<NewConsentEvent> fresh) {
-        if (fresh.isEmpty()) {
-            return List.of();
-        }
-        Set<SubjectId> subjects = new LinkedHashSet<>();
-        fresh.forEach(d -> subjects.add(d.subject()));
-        Map<SubjectId, ChainHead> heads = store.heads(subjects);
-        Map<SubjectId, long[]> nextSeq = new HashMap<>();
-        Map<SubjectId, String> prevHash = new HashMap<>();
-        for (SubjectId s : subjects) {
-            ChainHead h = heads.get(s);
-            nextSeq.put(s, new long[] {h == null ? 1 : h.sequence() + 1});
-            prevHash.put(s, h == null ? ConsentChain.GENESIS : h.hash());
-        }
-        // events of one subject must be contiguous in the batch for the store; group them, keeping order (in one
-        // pass: comparing every event with every subject was quadratic, a third of record's CPU at 1,000 subjects)
-        Map<SubjectId, List<NewConsentEvent>> grouped = new LinkedHashMap<>();
-        for (SubjectId s : subjects) {
-            grouped.put(s, new ArrayList<>(1));
-        }
-        for (NewConsentEvent d : fresh) {
-            grouped.get(d.subject()).add(d);
-        }
-        List<ConsentEvent> out = new ArrayList<>(fresh.size());
-        for (List<NewConsentEvent> group : grouped.values()) {
-            for (NewConsentEvent d : group) {
-                long[] seq = nextSeq.get(d.subject());
-                ConsentEvent e = ConsentEvent.chain(d, seq[0]++, prevHash.get(d.subject()));
-                prevHash.put(d.subject(), e.hash());
-                out.add(e);
-            }
-        }
-        return out;
-    }
-
-    private static void sleepQuietly(int attempt) {
-        try {
-            Thread.sleep(Math.min(50, attempt * 2L) + (long) (Math.random() * 5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException("append", "interrupted while retrying; nothing was written");
-        }
+        return writer.append(records);
     }
 
     // ----------------------------------------------------------------------------- subjects and chains
@@ -679,8 +325,7 @@ public final class ConsentService implements AutoCloseable {
      * checkpoint must verify under the configured {@link Builder#checkpointKey(byte[]) checkpoint key}.
      */
     public ChainVerification verify(SubjectId subject) {
-        Optional<ChainHead> head = Optional.ofNullable(store.heads(List.of(subject)).get(subject));
-        return ConsentChain.verify(subject, new PagedEvents(subject), head, store.checkpoint(subject), checkpointKey);
+        return pruner.verify(subject);
     }
 
     /**
@@ -690,36 +335,8 @@ public final class ConsentService implements AutoCloseable {
      * before the checkpoint's horizon are refused afterwards ({@link EvidencePrunedException}). Returns the
      * checkpoint, or empty when nothing may go yet. Needs a {@link Builder#checkpointKey(byte[]) checkpoint key}.
      */
-    public Optional<dev.consent.ledger.ChainCheckpoint> pruneLedger(SubjectId subject, java.time.Period keep) {
-        if (checkpointKey == null) {
-            throw new InvalidValueException("checkpointKey", null,
-                    "is required to prune: a pruned chain is verified through a signed checkpoint");
-        }
-        if (keep == null || keep.isNegative()) {
-            throw new InvalidValueException("keep", keep, "must be a non-negative period");
-        }
-        ChainVerification before = verify(subject);
-        if (!before.intact()) {
-            throw new ConflictException("subject's chain is broken at " + before.firstBreak().orElseThrow()
-                    + "; it is not pruned so that the evidence of tampering is kept");
-        }
-        Instant now = clock.instant();
-        Optional<dev.consent.internal.LedgerPruning.Prefix> prefix = dev.consent.internal.LedgerPruning
-                .prunablePrefix(history(subject), policyAt(now), now, keep);
-        if (prefix.isEmpty()) {
-            return Optional.empty();
-        }
-        Instant horizon = store.checkpoint(subject).map(c -> c.horizon().isAfter(prefix.get().horizon()) ? c.horizon()
-                : prefix.get().horizon()).orElse(prefix.get().horizon());
-        dev.consent.ledger.ChainCheckpoint cp = dev.consent.ledger.ChainCheckpoint.sign(subject,
-                prefix.get().sequence(), prefix.get().hash(), now.truncatedTo(java.time.temporal.ChronoUnit.MICROS),
-                horizon, checkpointKey);
-        if (!store.prune(cp)) {
-            throw new ConflictException("subject's chain changed while it was being pruned; nothing was pruned");
-        }
-        cache.invalidate(subject);
-        VisitorId.from(subject).flatMap(store::customerOf).ifPresent(cache::invalidate);
-        return Optional.of(cp);
+    public Optional<ChainCheckpoint> pruneLedger(SubjectId subject, Period keep) {
+        return pruner.pruneLedger(subject, keep);
     }
 
     /**
@@ -738,7 +355,7 @@ public final class ConsentService implements AutoCloseable {
      * @throws InvalidValueException when {@code olderThan} is null, not positive, or below the staleness bound
      */
     public long pruneChangeFeed(Duration olderThan) {
-        return store.pruneChanges(feedCutoff(olderThan));
+        return pruner.pruneChangeFeed(olderThan);
     }
 
     /**
@@ -752,58 +369,7 @@ public final class ConsentService implements AutoCloseable {
      * @throws InvalidValueException when {@code olderThan} is null, not positive, or below the staleness bound
      */
     public long eraseFromChangeFeed(SubjectId subject, Duration olderThan) {
-        Checks.required("subject", subject);
-        return store.eraseChanges(subject, feedCutoff(olderThan));
-    }
-
-    private Instant feedCutoff(Duration olderThan) {
-        if (olderThan == null || olderThan.isNegative() || olderThan.isZero()) {
-            throw new InvalidValueException("olderThan", olderThan, "must be a positive duration");
-        }
-        if (poller != null && olderThan.compareTo(Duration.ofNanos(maxStalenessNanos)) < 0) {
-            throw new InvalidValueException("olderThan", olderThan, "must be at least the staleness bound "
-                    + Duration.ofNanos(maxStalenessNanos) + ": a smaller bound would prune entries nodes are still "
-                    + "expected to read, making them drop their caches");
-        }
-        try {
-            return clock.instant().minus(olderThan);
-        } catch (ArithmeticException | java.time.DateTimeException e) {
-            throw new InvalidValueException("olderThan", olderThan, "reaches before the earliest instant there is");
-        }
-    }
-
-    private void refuseBeforeHorizon(SubjectId subject, Instant at) {
-        // mapped inside the read: a store that returns a null visitor is a store failure, not a NullPointerException
-        List<SubjectId> chains = new ArrayList<>(storeRead("visitorsOf",
-                () -> store.visitorsOf(subject).stream().map(dev.consent.ledger.VisitorId::subject).toList()));
-        chains.add(subject);
-        for (SubjectId s : chains) {
-            Optional<dev.consent.ledger.ChainCheckpoint> checkpoint = storeRead("checkpoint", () -> store.checkpoint(s));
-            Instant horizon = checkpoint.map(dev.consent.ledger.ChainCheckpoint::horizon).orElse(null);
-            if (horizon != null && at.isBefore(horizon)) {
-                throw new EvidencePrunedException(at, horizon);
-            }
-        }
-    }
-
-    /**
-     * A read of the store on a check's path. Whatever the store throws that is not a {@link StoreException} (a
-     * store's own bug, a value it cannot make, a null) becomes one: the store could not be read, and the check
-     * fails closed with the one exception that says so.
-     */
-    private static <T> T storeRead(String operation, java.util.function.Supplier<T> read) {
-        T value;
-        try {
-            value = read.get();
-        } catch (StoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException(operation, e);
-        }
-        if (value == null) {
-            throw new StoreException(operation, "the store answered null");
-        }
-        return value;
+        return pruner.eraseFromChangeFeed(subject, olderThan);
     }
 
     /** The clock's instant, which every record and check starts from; refused outside {@link LedgerInstants}. */
@@ -816,15 +382,15 @@ public final class ConsentService implements AutoCloseable {
         return now;
     }
 
-    /** Every event of the subject's own chain, in sequence order, streamed page by page. */
-    public void forEachEvent(SubjectId subject, Consumer<ConsentEvent> action) {
-        new PagedEvents(subject).forEachRemaining(action);
-    }
-
     /** The stored event with this id, read from the store; empty when no event has it. */
     public Optional<ConsentEvent> event(EventId id) {
         Checks.required("id", id);
         return Optional.ofNullable(store.findEvents(List.of(id)).get(id));
+    }
+
+    /** Every event of the subject's own chain, in sequence order, streamed page by page. */
+    public void forEachEvent(SubjectId subject, Consumer<ConsentEvent> action) {
+        new PagedEvents(store, subject).forEachRemaining(action);
     }
 
     /** The subject's own chain, in sequence order. For long histories prefer {@link #forEachEvent}. */
@@ -841,19 +407,17 @@ public final class ConsentService implements AutoCloseable {
 
     /** The policy version in force at {@code at}: the latest one effective at or before it (or the first). */
     public Policy policyAt(Instant at) {
-        Checks.required("at", at);
-        for (int i = policies.size() - 1; i > 0; i--) {
-            Policy p = policies.get(i);
-            if (!p.effectiveInstant().isAfter(at)) {
-                return p;
-            }
-        }
-        return policies.get(0);
+        return versions.at(at);
+    }
+
+    /** Every policy version this service knows, and which is in force when. */
+    public PolicyVersions policyVersions() {
+        return versions;
     }
 
     /** The policy version in force now. */
     public Policy policy() {
-        return policyAt(now());
+        return versions.at(now());
     }
 
     public Clock clock() {
@@ -862,174 +426,36 @@ public final class ConsentService implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------ the cache
 
-    private Ledger cachedLedger(SubjectId subject) {
-        if (!cacheFresh()) {
-            Ledger ledger = loadLedgers(List.of(subject)).get(subject);
-            dropCache();
-            return ledger;
-        }
-        Ledger cached = cache.getIfPresent(subject);
-        if (cached != null) {
-            return cached;
-        }
-        long drops = cacheDrops.get();
-        Ledger loaded = cache.get(subject, this::loadLedger);
-        evictIfDroppedMeanwhile(subject, drops);
-        return loaded;
-    }
-
     /**
-     * Drops every cached answer. Counted first, so that a load in flight, which the invalidation skips, sees the count
-     * move and evicts what it put ({@link #evictIfDroppedMeanwhile}).
+     * Reads the change feed now, on this thread, as the poller does; nothing when the service does not read the feed.
      */
-    private void dropCache() {
-        cacheDrops.incrementAndGet();
-        cache.invalidateAll();
-    }
-
-    /**
-     * After a load that read {@link #cacheDrops} as {@code dropsBefore} and has put its ledger: if the cache was
-     * dropped meanwhile, the ledger may predate what the drop stood for (the drop skipped it while it was being
-     * computed), so it goes. Either the drop's count is seen here, or the drop came after the put and removed it.
-     */
-    private void evictIfDroppedMeanwhile(SubjectId subject, long dropsBefore) {
-        if (cacheDrops.get() != dropsBefore) {
-            cache.invalidate(subject);
-        }
-    }
-
-    private Ledger loadLedger(SubjectId subject) {
-        return loadLedgers(List.of(subject)).get(subject);
-    }
-
-    private boolean cacheFresh() {
-        return poller == null || ticker.getAsLong() - lastPollNanos <= maxStalenessNanos;
-    }
-
-    /**
-     * The subjects' ledgers from the store's decision facts. Facts the ledger cannot hold (a sequence beyond
-     * {@link ConsentEvent#MAX_SEQUENCE}, a null, more purposes than a ledger indexes) mean the store returned what no
-     * service wrote: a {@link StoreException}, never another exception and never a guess.
-     */
-    private Map<SubjectId, Ledger> loadLedgers(Collection<SubjectId> subjects) {
-        Map<SubjectId, List<ChoiceFact>> facts = storeRead("decisionFacts", () -> store.decisionFacts(subjects));
-        Map<SubjectId, Ledger> out = new HashMap<>(subjects.size() * 2);
-        try {
-            for (SubjectId s : subjects) {
-                List<ChoiceFact> own = facts.get(s);
-                out.put(s, Ledger.of(s, own == null ? List.of() : own, purposeTable));
-            }
-        } catch (RuntimeException e) {
-            throw new StoreException("decisionFacts", e);
-        }
-        return out;
-    }
-
-    /**
-     * Reads the change feed and drops the cache entries of subjects that changed on any node. When the feed no longer
-     * holds the entry read last (pruned past it, emptied, restored from a backup), changes may have been missed: the
-     * whole cache goes, and reading goes on from the newest entry.
-     *
-     * <p>Staleness is measured from when a successful read <em>started</em>: every change committed before then is
-     * in what it read, while changes committed during a slow read may not be. Taking the time when the read finished
-     * would stretch the staleness bound by the read's duration.
-     */
-    synchronized void pollChanges() {
-        long started = ticker.getAsLong();
-        try {
-            ConsentStore.FeedCursor cursor = feedCursor;
-            while (true) {
-                ConsentStore.ChangeRead read = store.readChanges(cursor, FEED_PAGE);
-                if (!read.continuous()) {
-                    dropCache();
-                    cursor = read.next();
-                    LOG.warn("consent change feed: the entry this node read last is gone (the feed was pruned past it, "
-                            + "emptied or restored); every cached answer was dropped");
-                    break;
-                }
-                for (ConsentStore.Change c : read.changes()) {
-                    cache.invalidate(c.subject());
-                }
-                cursor = read.next();
-                if (read.changes().size() < FEED_PAGE) {
-                    break;
-                }
-            }
-            feedCursor = cursor;
-            lastPollNanos = started;
-        } catch (RuntimeException e) {
-            // Subject ids never go to logs above DEBUG; the cause is the store's.
-            LOG.warn("consent change feed could not be read; cached answers expire after the staleness bound: {}",
-                    StoreException.describe(e));
+    void pollChanges() {
+        if (poller != null) {
+            poller.poll();
         }
     }
 
     /** Drops every cached answer. */
     public void invalidateCache() {
-        dropCache();
+        cache.dropAll();
     }
 
     /** The number of subjects currently cached (approximate). */
     public long cachedSubjects() {
-        return cache.estimatedSize();
+        return cache.size();
     }
 
+    /** Stops the change-feed poller and the store's change push, if the service reads the feed. */
     @Override
     public void close() {
-        if (push != null) {
-            try {
-                push.close();
-            } catch (Exception e) {
-                LOG.debug("closing the change push failed: {}", StoreException.describe(e));
-            }
-        }
         if (poller != null) {
-            poller.shutdownNow();
-        }
-    }
-
-    private final class PagedEvents implements Iterator<ConsentEvent> {
-        private final SubjectId subject;
-        private List<ConsentEvent> page = List.of();
-        private int index;
-        private long after;
-        private boolean exhausted;
-
-        PagedEvents(SubjectId subject) {
-            this.subject = subject;
-        }
-
-        @Override
-        public boolean hasNext() {
-            if (index < page.size()) {
-                return true;
-            }
-            if (exhausted) {
-                return false;
-            }
-            page = store.events(subject, after, PAGE);
-            index = 0;
-            if (page.size() < PAGE) {
-                exhausted = true;
-            }
-            if (!page.isEmpty()) {
-                after = page.get(page.size() - 1).sequence();
-            }
-            return !page.isEmpty();
-        }
-
-        @Override
-        public ConsentEvent next() {
-            if (!hasNext()) {
-                throw new java.util.NoSuchElementException();
-            }
-            return page.get(index++);
+            poller.close();
         }
     }
 
     /**
-     * Configures a {@link ConsentService}. Everything is validated in {@link #build()}; the built service is
-     * immutable apart from its cache.
+     * Configures a {@link ConsentService}. Each setter checks its own value and throws at once; {@link #build()} checks
+     * what depends on several settings. The built service is immutable apart from its cache.
      */
     public static final class Builder {
         private final List<Policy> policies = new ArrayList<>();
@@ -1085,7 +511,10 @@ public final class ConsentService implements AutoCloseable {
 
         /**
          * A policy version. Give every version that has been in force; each check is answered under the one
-         * in force at the instant asked about. All must share one policy id and differ in effective date.
+         * in force at the instant asked about. All must share one policy id and differ in effective date
+         * ({@link PolicyVersions}; checked by {@link #build()}).
+         *
+         * @throws InvalidValueException when {@code policy} is null
          */
         public Builder policy(Policy policy) {
             policies.add(Checks.required("policy", policy));
@@ -1101,26 +530,48 @@ public final class ConsentService implements AutoCloseable {
             return this;
         }
 
-        /** The clock for "now"; inject one in tests. Defaults to the UTC system clock. */
+        /**
+         * The clock for "now"; inject one in tests. Defaults to the UTC system clock.
+         *
+         * @throws InvalidValueException when {@code clock} is null
+         */
         public Builder clock(Clock clock) {
-            this.clock = clock;
+            this.clock = Checks.required("clock", clock);
             return this;
         }
 
-        /** How client IP addresses are minimised before they are stored; defaults to /24 and /48. */
+        /**
+         * How client IP addresses are minimised before they are stored; defaults to /24 and /48.
+         *
+         * @throws InvalidValueException when {@code minimizer} is null
+         */
         public Builder ipMinimizer(IpMinimizer minimizer) {
-            this.ipMinimizer = minimizer;
+            this.ipMinimizer = Checks.required("ipMinimizer", minimizer);
             return this;
         }
 
-        /** How many subjects' compact ledgers the cache holds; 0 disables caching. Default 100,000. */
+        /**
+         * How many subjects' compact ledgers the cache holds; 0 disables caching. Default 100,000.
+         *
+         * @throws InvalidValueException when {@code subjects} is negative
+         */
         public Builder cacheSize(long subjects) {
+            if (subjects < 0) {
+                throw new InvalidValueException("cacheSize", subjects, "must be 0 or more");
+            }
             this.cacheSize = subjects;
             return this;
         }
 
-        /** How many subjects bulk checks read from the store per call. Default 1,000. */
+        /**
+         * How many subjects bulk checks read from the store per call. Default 1,000.
+         *
+         * @throws InvalidValueException when {@code subjects} is not between 1 and 100,000
+         */
         public Builder bulkChunkSize(int subjects) {
+            if (subjects < 1 || subjects > 100_000) {
+                throw new InvalidValueException("bulkChunkSize", subjects, "must be between 1 and 100000");
+            }
             this.bulkChunkSize = subjects;
             return this;
         }
@@ -1128,17 +579,28 @@ public final class ConsentService implements AutoCloseable {
         /**
          * Polls the store's change feed at this interval to drop cache entries written by other nodes. Off by
          * default, which is right only when this service is the store's only writer.
+         *
+         * @throws InvalidValueException when {@code interval} is null or shorter than 1 ms
          */
         public Builder changeFeedPollInterval(Duration interval) {
+            if (interval == null || interval.isNegative() || interval.toMillis() < 1) {
+                throw new InvalidValueException("changeFeedPollInterval", interval, "must be at least 1 ms");
+            }
             this.pollInterval = interval;
             return this;
         }
 
         /**
          * The longest a cached answer may lag other nodes' writes: when the feed has not been read for this
-         * long (the store is unreachable), checks bypass the cache. Defaults to three poll intervals.
+         * long (the store is unreachable), checks bypass the cache. Defaults to three poll intervals. Needs
+         * {@link #changeFeedPollInterval(Duration)}, and must be at least that interval ({@link #build()} checks both).
+         *
+         * @throws InvalidValueException when {@code bound} is null, zero or negative
          */
         public Builder maxStaleness(Duration bound) {
+            if (bound == null || bound.isNegative() || bound.isZero()) {
+                throw new InvalidValueException("maxStaleness", bound, "must be a positive duration");
+            }
             this.maxStaleness = bound;
             return this;
         }
@@ -1146,6 +608,8 @@ public final class ConsentService implements AutoCloseable {
         /**
          * The nanosecond time source staleness is measured with (as {@link System#nanoTime()}). For tests that move
          * time by hand instead of sleeping; not public, since only a monotonic source keeps the bound honest.
+         *
+         * @throws InvalidValueException when {@code nanoTime} is null
          */
         Builder ticker(LongSupplier nanoTime) {
             this.ticker = Checks.required("ticker", nanoTime);
@@ -1153,54 +617,26 @@ public final class ConsentService implements AutoCloseable {
         }
 
         /**
-         * The service, after checking every setting.
+         * The service, after checking what depends on several settings.
          *
          * @throws InvalidValueException for no policy, versions of different policies or with the same effective
-         *     date, more than {@link PolicyLimits#MAX_SERVICE_PURPOSES} distinct purposes across the versions (the
+         *     date (see {@link PolicyVersions#of}), more than {@link PolicyLimits#MAX_SERVICE_PURPOSES} distinct purposes across the versions (the
          *     cached ledger indexes 65,536 purposes: half for the policies', half for purposes found only in a
-         *     subject's stored events), or a setting out of range
+         *     subject's stored events), or a staleness bound without a poll interval or shorter than it
          */
         public ConsentService build() {
-            if (policies.isEmpty()) {
-                throw new InvalidValueException("policy", null, "is required: give at least one policy version");
-            }
-            Set<String> ids = new HashSet<>();
-            Set<Instant> effective = new HashSet<>();
-            for (Policy p : policies) {
-                ids.add(p.id());
-                if (!effective.add(p.effectiveInstant())) {
-                    throw new InvalidValueException("policy", p.id() + " " + p.version(),
-                            "takes effect on the same date as another version given");
-                }
-            }
-            if (ids.size() > 1) {
-                throw new InvalidValueException("policy", ids, "versions must all belong to one policy id");
-            }
+            PolicyVersions versions = PolicyVersions.of(policies);
             // The cached ledger indexes at most 65,536 purposes: the policies' purposes plus, per subject, those found
             // only in the subject's stored events. Half is kept for the latter (PolicyLimits.MAX_SERVICE_PURPOSES).
-            Set<PurposeId> purposes = new HashSet<>();
-            for (Policy p : policies) {
-                p.purposes().forEach(purpose -> purposes.add(purpose.id()));
-            }
-            if (purposes.size() > PolicyLimits.MAX_SERVICE_PURPOSES) {
-                throw new InvalidValueException("policy", purposes.size() + " distinct purposes in "
+            int purposes = versions.purposeIdsNewestFirst().size();
+            if (purposes > PolicyLimits.MAX_SERVICE_PURPOSES) {
+                throw new InvalidValueException("policy", purposes + " distinct purposes in "
                         + policies.size() + " versions", "exceed the " + PolicyLimits.MAX_SERVICE_PURPOSES
                         + " purposes one service may hold (PolicyLimits.MAX_SERVICE_PURPOSES)");
             }
             if (store == null) {
                 throw new InvalidValueException("store", null, "is required: give the builder a store, e.g. consent-jdbc's"
                         + " JdbcStore, or an InMemoryStore for tests and single-node hosts");
-            }
-            Checks.required("clock", clock);
-            Checks.required("ipMinimizer", ipMinimizer);
-            if (cacheSize < 0) {
-                throw new InvalidValueException("cacheSize", cacheSize, "must be 0 or more");
-            }
-            if (bulkChunkSize < 1 || bulkChunkSize > 100_000) {
-                throw new InvalidValueException("bulkChunkSize", bulkChunkSize, "must be between 1 and 100000");
-            }
-            if (pollInterval != null && (pollInterval.isNegative() || pollInterval.toMillis() < 1)) {
-                throw new InvalidValueException("changeFeedPollInterval", pollInterval, "must be at least 1 ms");
             }
             if (maxStaleness != null && pollInterval != null && maxStaleness.compareTo(pollInterval) < 0) {
                 throw new InvalidValueException("maxStaleness", maxStaleness,
@@ -1210,7 +646,7 @@ public final class ConsentService implements AutoCloseable {
                 throw new InvalidValueException("maxStaleness", maxStaleness,
                         "needs changeFeedPollInterval: without polling there is no other node to lag behind");
             }
-            return new ConsentService(this);
+            return new ConsentService(this, versions);
         }
     }
 }

@@ -10,11 +10,15 @@ import java.util.Optional;
 
 /**
  * The answer to "may we process this subject's data for this purpose at this instant?": allowed or
- * not, why, on which legal basis, under which policy version, and the ledger event the answer rests
- * on (absent when no event decided it, e.g. {@link Reason#NO_RECORD} or a contract basis).
+ * not, why, on which legal basis, under which policy version, and the deciding event.
+ *
+ * @param decidingEvent the ledger event the answer rests on (a grant, a withdrawal, a restriction, ...); absent when
+ *     no event decided it, e.g. {@link Reason#NO_RECORD} or a basis other than consent with nothing recorded
+ * @param at the instant the answer is for
+ * @param policyVersion the version of the policy in force at {@code at}, under which the answer was given
  */
 public record Decision(boolean allowed, Reason reason, PurposeId purpose, LegalBasis basis,
-        Optional<EventRef> restsOn, Instant at, String policyVersion) {
+        Optional<EventRef> decidingEvent, Instant at, String policyVersion) {
 
     public Decision {
         Checks.required("reason", reason);
@@ -30,7 +34,7 @@ public record Decision(boolean allowed, Reason reason, PurposeId purpose, LegalB
     /** One readable line, e.g. {@code marketing.email: denied (WITHDRAWN, event #4) under policy 3}. */
     public String explain() {
         return purpose + ": " + (allowed ? "allowed" : "denied") + " (" + reason
-                + restsOn.map(r -> ", event " + r).orElse("") + ") on basis " + basis + " under policy version "
+                + decidingEvent.map(r -> ", event " + r).orElse("") + ") on basis " + basis + " under policy version "
                 + policyVersion + " at " + at;
     }
 }

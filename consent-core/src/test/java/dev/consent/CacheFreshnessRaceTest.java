@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A fresh read that loses a race with the change feed must not leave a stale answer in the cache: node A reads
- * alice's ledger for {@code checkFresh}, node B withdraws her consent, A's poller sees the withdrawal and drops
+ * alice's ledger for {@code checkUncached}, node B withdraws her consent, A's poller sees the withdrawal and drops
  * alice from A's cache, and only then does A's read finish. What A caches now predates the withdrawal, and no
  * later feed entry will ever drop it, so A would answer "allowed" from its cache indefinitely, past any staleness
  * bound. (No database needed: the race is in the service's cache.)
@@ -56,7 +56,7 @@ class CacheFreshnessRaceTest {
 
             armed.set(true);
             CompletableFuture<Decision> fresh = CompletableFuture.supplyAsync(
-                    () -> a.checkFresh(ALICE, ShopPolicy.MARKETING_EMAIL));
+                    () -> a.checkUncached(ALICE, ShopPolicy.MARKETING_EMAIL));
             assertThat(readDone.await(10, TimeUnit.SECONDS)).isTrue(); // A has read: alice is allowed
             b.withdraw(ALICE, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
             // A's poller reads the withdrawal from the feed (pushed at once, and polled every 20 ms)

@@ -10,6 +10,7 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventRef;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.GpcOutcome;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
@@ -765,12 +766,12 @@ class ConsentDecisionPropertyTest {
             if (at.isAfter(now.plus(TOLERANCE))) {
                 // refused if it has anything to record; when the model cannot say (a tie), either outcome fits
                 if (mustRecord.containsValue(true)) {
-                    expectRefusal("occurredAt", () -> service.applyGpc(s, Capture.by(Method.COOKIE_BANNER).at(at)));
+                    expectRefusal("occurredAt", () -> service.applyGpc(s, GpcSignal.received().at(at)));
                     return;
                 }
                 if (mustRecord.size() < effects.size()) {
                     try {
-                        GpcOutcome outcome = service.applyGpc(s, Capture.by(Method.COOKIE_BANNER).at(at));
+                        GpcOutcome outcome = service.applyGpc(s, GpcSignal.received().at(at));
                         assertTrue(outcome.recorded().isEmpty(), this::where);
                     } catch (InvalidValueException refusedAhead) {
                         assertEquals("occurredAt", refusedAhead.field(), this::where);
@@ -778,7 +779,7 @@ class ConsentDecisionPropertyTest {
                     return;
                 }
             }
-            GpcOutcome outcome = service.applyGpc(s, Capture.by(Method.COOKIE_BANNER).at(at));
+            GpcOutcome outcome = service.applyGpc(s, GpcSignal.received().at(at));
             Map<PurposeId, GpcOutcome.Effect> actualEffects = new HashMap<>(outcome.effects());
             assertEquals(effects, actualEffects, () -> "GPC effects; " + where());
             Set<PurposeId> recorded = new HashSet<>();
@@ -895,11 +896,11 @@ class ConsentDecisionPropertyTest {
 
         void compare(Decision actual, Expected expected, SubjectId s, PurposeId p, Instant at, String how) {
             Supplier<String> msg = () -> how + "(" + s + ", " + p + ", " + offset(at) + " = " + at + "): service "
-                    + actual.explain() + " rests on " + actual.restsOn().map(r -> r.subject() + r.toString())
+                    + actual.explain() + " rests on " + actual.decidingEvent().map(r -> r.subject() + r.toString())
                     .orElse("-") + ", model " + expected + "\n" + where();
             assertEquals(expected.reason(), actual.reason(), msg);
             assertEquals(expected.reason().allows(), actual.allowed(), msg);
-            assertEquals(expected.restsOn(), actual.restsOn(), msg);
+            assertEquals(expected.restsOn(), actual.decidingEvent(), msg);
             assertEquals(expected.basis(), actual.basis(), msg);
             assertEquals(expected.policyVersion(), actual.policyVersion(), msg);
             assertEquals(p, actual.purpose(), msg);
@@ -972,9 +973,9 @@ class ConsentDecisionPropertyTest {
 
             Decision before = service.check(customer, ShopPolicy.ADS);
             assertEquals(Reason.DENIED, before.reason(), before::explain); // the refusal wins the tie
-            assertEquals(Optional.of(new EventRef(visitor, 1)), before.restsOn());
+            assertEquals(Optional.of(new EventRef(visitor, 1)), before.decidingEvent());
 
-            GpcOutcome outcome = service.applyGpc(customer, Capture.by(Method.COOKIE_BANNER).at(t.plusSeconds(1)));
+            GpcOutcome outcome = service.applyGpc(customer, GpcSignal.received().at(t.plusSeconds(1)));
             Decision after = service.check(customer, ShopPolicy.ADS);
             assertEquals(Reason.DENIED, after.reason(), after::explain); // the refusal stands, as reported below
             assertEquals(GpcOutcome.Effect.ALREADY_REFUSED, outcome.effects().get(ShopPolicy.ADS),

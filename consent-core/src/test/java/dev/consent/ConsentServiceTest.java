@@ -7,6 +7,7 @@ import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.GpcOutcome;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
@@ -69,7 +70,7 @@ class ConsentServiceTest {
             Decision d = consents.check(alice, MARKETING_EMAIL);
             assertThat(d.allowed()).isFalse();
             assertThat(d.reason()).isEqualTo(Reason.NO_RECORD);
-            assertThat(d.restsOn()).isEmpty();
+            assertThat(d.decidingEvent()).isEmpty();
             assertThat(d.basis()).isEqualTo(LegalBasis.CONSENT);
             assertThat(d.policyVersion()).isEqualTo("1");
         }
@@ -80,7 +81,7 @@ class ConsentServiceTest {
             Decision d = consents.check(alice, MARKETING_EMAIL);
             assertThat(d.allowed()).isTrue();
             assertThat(d.reason()).isEqualTo(Reason.GRANTED);
-            assertThat(d.restsOn()).contains(grant.ref());
+            assertThat(d.decidingEvent()).contains(grant.ref());
             assertThat(d.explain()).contains("marketing.email", "allowed", "GRANTED", "#1");
         }
 
@@ -149,7 +150,7 @@ class ConsentServiceTest {
             ConsentEvent objection = consents.object(alice, FRAUD, Capture.by(Method.WEB_FORM));
             Decision d = consents.check(alice, FRAUD);
             assertThat(d.reason()).isEqualTo(Reason.OBJECTED);
-            assertThat(d.restsOn()).contains(objection.ref());
+            assertThat(d.decidingEvent()).contains(objection.ref());
             later();
             consents.grant(alice, FRAUD, Capture.by(Method.WEB_FORM)); // objection taken back
             assertThat(reason(FRAUD)).isEqualTo(Reason.BASIS_LEGITIMATE_INTERESTS);
@@ -243,7 +244,7 @@ class ConsentServiceTest {
 
             Decision email = consents.check(alice, MARKETING_EMAIL);
             assertThat(email.reason()).isEqualTo(Reason.WITHDRAWN);
-            assertThat(email.restsOn()).contains(withdrawal.ref());
+            assertThat(email.decidingEvent()).contains(withdrawal.ref());
             assertThat(reason(MARKETING_SMS)).isEqualTo(Reason.WITHDRAWN);
 
             later();
@@ -258,7 +259,7 @@ class ConsentServiceTest {
             assertThatThrownBy(() -> consents.check(alice, unknown)).isInstanceOf(UnknownPurposeException.class)
                     .hasMessageContaining("\"profiling\"").hasMessageContaining("policy shop version 1");
             assertThatThrownBy(() -> consents.check(alice, unknown, START)).isInstanceOf(UnknownPurposeException.class);
-            assertThatThrownBy(() -> consents.allowed(List.of(alice), unknown)).isInstanceOf(UnknownPurposeException.class);
+            assertThatThrownBy(() -> consents.filterAllowed(List.of(alice), unknown)).isInstanceOf(UnknownPurposeException.class);
             assertThatThrownBy(() -> consents.grant(alice, unknown, Capture.by(Method.API)))
                     .isInstanceOf(UnknownPurposeException.class);
             assertThat(store.events(alice, 0, 10)).isEmpty();
@@ -400,7 +401,7 @@ class ConsentServiceTest {
         @Test
         void gpcOptsOutOnlyFlaggedPurposesWithoutAnExplicitChoice() {
             consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
-            GpcOutcome outcome = consents.applyGpc(alice, Capture.by(Method.GPC));
+            GpcOutcome outcome = consents.applyGpc(alice, GpcSignal.received());
 
             assertThat(outcome.effects()).containsExactlyInAnyOrderEntriesOf(Map.of(
                     ADS, GpcOutcome.Effect.APPLIED, ANALYTICS, GpcOutcome.Effect.APPLIED));
@@ -411,7 +412,7 @@ class ConsentServiceTest {
             assertThat(reason(FRAUD)).isEqualTo(Reason.BASIS_LEGITIMATE_INTERESTS);
 
             later();
-            assertThat(consents.applyGpc(alice, Capture.by(Method.GPC)).recorded()).isEmpty(); // repeated header
+            assertThat(consents.applyGpc(alice, GpcSignal.received()).recorded()).isEmpty(); // repeated header
         }
 
         @Test
@@ -419,7 +420,7 @@ class ConsentServiceTest {
             consents.grant(alice, ADS, Capture.by(Method.ACCOUNT_SETTINGS));
             consents.deny(alice, ANALYTICS, Capture.by(Method.COOKIE_BANNER));
             later();
-            GpcOutcome outcome = consents.applyGpc(alice, Capture.by(Method.GPC));
+            GpcOutcome outcome = consents.applyGpc(alice, GpcSignal.received());
 
             assertThat(outcome.effects()).containsEntry(ADS, GpcOutcome.Effect.OVERRIDDEN)
                     .containsEntry(ANALYTICS, GpcOutcome.Effect.ALREADY_REFUSED);
@@ -437,7 +438,7 @@ class ConsentServiceTest {
         void anOverriddenSignalIsRecordedAsOverriddenNotAsADenial() {
             consents.grant(alice, ADS, Capture.by(Method.ACCOUNT_SETTINGS));
             later();
-            GpcOutcome outcome = consents.applyGpc(alice, Capture.by(Method.GPC));
+            GpcOutcome outcome = consents.applyGpc(alice, GpcSignal.received());
 
             assertThat(outcome.recorded()).filteredOn(e -> e.purpose().equals(ADS)).singleElement()
                     .satisfies(e -> {
@@ -449,7 +450,7 @@ class ConsentServiceTest {
             assertThat(consents.history(alice)).filteredOn(e -> e.purpose().equals(ADS)).extracting(ConsentEvent::choice)
                     .containsExactly(Choice.GRANTED, Choice.GPC_OVERRIDDEN);
             assertThat(reason(ADS)).isEqualTo(Reason.GRANTED);
-            assertThat(consents.applyGpc(alice, Capture.by(Method.GPC)).recorded()).isEmpty(); // repeated header
+            assertThat(consents.applyGpc(alice, GpcSignal.received()).recorded()).isEmpty(); // repeated header
             assertThat(consents.verify(alice).intact()).isTrue();
 
             later();
@@ -485,7 +486,7 @@ class ConsentServiceTest {
                     }
                 }
                 counting.decisionCalls = 0;
-                assertThat(bulk.allowed(audience, MARKETING_EMAIL)).containsExactlyElementsOf(expected);
+                assertThat(bulk.filterAllowed(audience, MARKETING_EMAIL)).containsExactlyElementsOf(expected);
                 assertThat(counting.decisionCalls).isEqualTo(10);
 
                 Map<SubjectId, Decision> all = bulk.checkAll(audience, MARKETING_EMAIL);
@@ -505,14 +506,14 @@ class ConsentServiceTest {
                     .build()) {
                 service.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
                 flaky.down = true;
-                assertThatThrownBy(() -> service.checkFresh(alice, MARKETING_EMAIL)).isInstanceOf(StoreException.class);
+                assertThatThrownBy(() -> service.checkUncached(alice, MARKETING_EMAIL)).isInstanceOf(StoreException.class);
                 assertThatThrownBy(() -> service.check(alice, MARKETING_EMAIL, START)).isInstanceOf(StoreException.class);
-                assertThatThrownBy(() -> service.allowed(List.of(alice), MARKETING_EMAIL))
+                assertThatThrownBy(() -> service.filterAllowed(List.of(alice), MARKETING_EMAIL))
                         .isInstanceOf(StoreException.class);
                 assertThatThrownBy(() -> service.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.API)))
                         .isInstanceOf(StoreException.class);
                 flaky.down = false;
-                assertThat(service.checkFresh(alice, MARKETING_EMAIL).allowed()).isTrue();
+                assertThat(service.checkUncached(alice, MARKETING_EMAIL).allowed()).isTrue();
                 assertThat(service.history(alice)).hasSize(1);
             }
         }
@@ -564,11 +565,11 @@ class ConsentServiceTest {
                 assertThat(b.check(alice, MARKETING_EMAIL).allowed()).isTrue(); // cached on b
                 clock.advance(Duration.ofSeconds(1)); // a grant and a refusal at one instant: the refusal wins
                 a.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.UNSUBSCRIBE_LINK));
-                assertThat(b.checkFresh(alice, MARKETING_EMAIL).denied()).isTrue();
+                assertThat(b.checkUncached(alice, MARKETING_EMAIL).denied()).isTrue();
 
                 clock.advance(Duration.ofSeconds(1));
                 a.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
-                assertThat(b.checkFresh(alice, MARKETING_EMAIL).allowed()).isTrue(); // cached again on b
+                assertThat(b.checkUncached(alice, MARKETING_EMAIL).allowed()).isTrue(); // cached again on b
                 clock.advance(Duration.ofSeconds(1));
                 a.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.UNSUBSCRIBE_LINK));
                 long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

@@ -108,13 +108,13 @@ class FailClosedDecisionsTest {
             clock.advance(Duration.ofSeconds(10)); // past the grant's claimed instant
 
             for (Decision d : List.of(consents.check(alice, MARKETING_EMAIL),
-                    consents.checkFresh(alice, MARKETING_EMAIL),
+                    consents.checkUncached(alice, MARKETING_EMAIL),
                     consents.check(alice, MARKETING_EMAIL, START.plusSeconds(4)),
                     consents.checkAll(List.of(alice), MARKETING_EMAIL).get(alice))) {
                 assertThat(d.reason()).as(d.explain()).isEqualTo(Reason.WITHDRAWN);
-                assertThat(d.restsOn()).contains(withdrawal.ref());
+                assertThat(d.decidingEvent()).contains(withdrawal.ref());
             }
-            assertThat(consents.allowed(List.of(alice), MARKETING_EMAIL)).isEmpty();
+            assertThat(consents.filterAllowed(List.of(alice), MARKETING_EMAIL)).isEmpty();
             // a withdrawal takes effect from when it was made, not before; the grant never counted before its date
             assertThat(consents.check(alice, MARKETING_EMAIL, START.plusMillis(500)).reason())
                     .isEqualTo(Reason.NO_RECORD);
@@ -137,7 +137,7 @@ class FailClosedDecisionsTest {
             consents.withdraw(alice, MARKETING_EMAIL, Capture.by(Method.UNSUBSCRIBE_LINK));
             clock.advance(Duration.ofMinutes(1));
             ConsentEvent again = consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
-            assertThat(consents.check(alice, MARKETING_EMAIL).restsOn()).contains(again.ref());
+            assertThat(consents.check(alice, MARKETING_EMAIL).decidingEvent()).contains(again.ref());
             assertThat(consents.check(alice, MARKETING_EMAIL).allowed()).isTrue();
         }
 
@@ -237,7 +237,7 @@ class FailClosedDecisionsTest {
             consents.withdraw(bob, MARKETING_EMAIL, Capture.by(Method.WEB_FORM).at(t));
 
             assertThat(consents.check(alice, MARKETING_EMAIL).reason()).isEqualTo(Reason.DENIED);
-            assertThat(consents.check(alice, MARKETING_EMAIL).restsOn()).contains(new EventRef(alice, 1));
+            assertThat(consents.check(alice, MARKETING_EMAIL).decidingEvent()).contains(new EventRef(alice, 1));
             assertThat(consents.check(bob, MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
             assertThat(consents.check(alice, MARKETING_EMAIL, t).reason()).isEqualTo(Reason.DENIED);
         }
@@ -255,14 +255,14 @@ class FailClosedDecisionsTest {
 
             Decision d = consents.check(customer, MARKETING_EMAIL);
             assertThat(d.reason()).isEqualTo(Reason.DENIED);
-            assertThat(d.restsOn()).contains(new EventRef(visitor, 1));
-            assertThat(consents.allowed(List.of(customer), MARKETING_EMAIL)).isEmpty();
+            assertThat(d.decidingEvent()).contains(new EventRef(visitor, 1));
+            assertThat(consents.filterAllowed(List.of(customer), MARKETING_EMAIL)).isEmpty();
             // the same with the customer's sequence above the visitor's
             consents.grant(customer, MARKETING_SMS, Capture.by(Method.CHECKBOX).at(t.minusSeconds(5)));
             consents.grant(customer, MARKETING_SMS, Capture.by(Method.CHECKBOX).at(t.minusSeconds(4)));
             consents.grant(customer, MARKETING_SMS, Capture.by(Method.CHECKBOX).at(t)); // customer #4
             consents.deny(visitor, MARKETING_SMS, Capture.by(Method.COOKIE_BANNER).at(t)); // visitor #2
-            assertThat(consents.checkFresh(customer, MARKETING_SMS).reason()).isEqualTo(Reason.DENIED);
+            assertThat(consents.checkUncached(customer, MARKETING_SMS).reason()).isEqualTo(Reason.DENIED);
         }
     }
 
@@ -283,8 +283,8 @@ class FailClosedDecisionsTest {
         void anExpiryOfTheYear9999AndAChoiceIn2300AreCheckedLikeAnyOther() {
             consents.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX).expiringAt(never));
             assertThat(consents.check(alice, MARKETING_EMAIL).reason()).isEqualTo(Reason.GRANTED);
-            assertThat(consents.checkFresh(alice, MARKETING_EMAIL).reason()).isEqualTo(Reason.GRANTED);
-            assertThat(consents.allowed(List.of(alice, SubjectId.of("bob")), MARKETING_EMAIL)).containsExactly(alice);
+            assertThat(consents.checkUncached(alice, MARKETING_EMAIL).reason()).isEqualTo(Reason.GRANTED);
+            assertThat(consents.filterAllowed(List.of(alice, SubjectId.of("bob")), MARKETING_EMAIL)).containsExactly(alice);
             assertThat(consents.check(alice, MARKETING_EMAIL, never.minusNanos(1_000)).reason())
                     .isEqualTo(Reason.GRANTED);
             assertThat(consents.check(alice, MARKETING_EMAIL, never).reason()).isEqualTo(Reason.EXPIRED);
@@ -363,14 +363,14 @@ class FailClosedDecisionsTest {
         void missingArgumentsAreInvalidValuesNotNullPointers() {
             assertThatThrownBy(() -> consents.check(null, MARKETING_EMAIL)).isInstanceOf(InvalidValueException.class);
             assertThatThrownBy(() -> consents.check(alice, null)).isInstanceOf(InvalidValueException.class);
-            assertThatThrownBy(() -> consents.checkFresh(null, MARKETING_EMAIL))
+            assertThatThrownBy(() -> consents.checkUncached(null, MARKETING_EMAIL))
                     .isInstanceOf(InvalidValueException.class);
             assertThatThrownBy(() -> consents.check(alice, MARKETING_EMAIL, null))
                     .isInstanceOf(InvalidValueException.class);
             assertThatThrownBy(() -> consents.checkAll(null, MARKETING_EMAIL)).isInstanceOf(InvalidValueException.class);
             assertThatThrownBy(() -> consents.checkAll(java.util.Arrays.asList(alice, null), MARKETING_EMAIL))
                     .isInstanceOf(InvalidValueException.class);
-            assertThatThrownBy(() -> consents.allowed(List.of(alice), null)).isInstanceOf(InvalidValueException.class);
+            assertThatThrownBy(() -> consents.filterAllowed(List.of(alice), null)).isInstanceOf(InvalidValueException.class);
             assertThatThrownBy(() -> consents.record(null)).isInstanceOf(InvalidValueException.class);
             assertThatThrownBy(() -> consents.policyAt(null)).isInstanceOf(InvalidValueException.class);
             assertThatThrownBy(() -> consents.withdrawAll(alice, null)).isInstanceOf(InvalidValueException.class);

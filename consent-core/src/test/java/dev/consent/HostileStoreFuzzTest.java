@@ -3,6 +3,7 @@ package dev.consent;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
@@ -44,7 +45,7 @@ import static org.assertj.core.api.Assertions.fail;
  * back: decision facts with instants from {@link Instant#MIN} to {@link Instant#MAX} (across the nanosecond limit of
  * 2262 and the end of 9999), sequences up to 2^40, any consent version and age, unknown purposes, GPC grants, facts
  * of subjects nobody asked for, nulls where lists belong, and every kind of runtime exception. Every check
- * ({@code check}, {@code checkFresh}, {@code check at}, {@code checkAll}, {@code allowed}) must answer or throw one of
+ * ({@code check}, {@code checkUncached}, {@code check at}, {@code checkAll}, {@code allowed}) must answer or throw one of
  * its documented exceptions; so must {@code withdrawAll} and {@code applyGpc}, which decide on the same facts. And
  * an "allowed" on consent must rest on a grant the store really returned, in force at the instant asked about.
  *
@@ -94,13 +95,13 @@ class HostileStoreFuzzTest {
                 try {
                     Object answer = switch (call) {
                         case 0 -> service.check(subject, purpose);
-                        case 1 -> service.checkFresh(subject, purpose);
+                        case 1 -> service.checkUncached(subject, purpose);
                         case 2 -> service.check(subject, purpose, at);
                         case 3 -> service.checkAll(List.of(subject, SubjectId.of("other-" + round)), purpose)
                                 .get(subject);
-                        case 4 -> service.allowed(List.of(subject), purpose);
+                        case 4 -> service.filterAllowed(List.of(subject), purpose);
                         case 5 -> service.withdrawAll(subject, Capture.by(Method.RIGHTS_REQUEST));
-                        case 6 -> service.applyGpc(subject, Capture.by(Method.COOKIE_BANNER));
+                        case 6 -> service.applyGpc(subject, GpcSignal.received());
                         default -> service.check(subject, PurposeId.of("not.declared"));
                     };
                     if (answer instanceof Decision d) {
@@ -145,8 +146,8 @@ class HostileStoreFuzzTest {
         if (!d.allowed() || d.basis() != LegalBasis.CONSENT) {
             return;
         }
-        assertThat(d.restsOn()).as(where.get()).isPresent();
-        EventRef ref = d.restsOn().get();
+        assertThat(d.decidingEvent()).as(where.get()).isPresent();
+        EventRef ref = d.decidingEvent().get();
         int current = POLICY.purpose(d.purpose()).consentVersion();
         boolean sound = served.stream().anyMatch(f -> f != null && f.ref().equals(ref)
                 && f.choice() == Choice.GRANTED && !f.gpc() && f.purpose().equals(d.purpose())

@@ -62,7 +62,7 @@ class ReadmeQuickstartTest {
             consents.withdraw(customer, newsletter, Capture.by(Method.UNSUBSCRIBE_LINK));
 
             // A campaign filters its whole audience in bulk.
-            List<SubjectId> audience = consents.allowed(List.of(customer), newsletter);
+            List<SubjectId> audience = consents.filterAllowed(List.of(customer), newsletter);
             System.out.println(audience);                                             // []
 
             // Contract purposes need no consent.

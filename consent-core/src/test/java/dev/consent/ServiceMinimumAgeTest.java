@@ -61,7 +61,7 @@ class ServiceMinimumAgeTest {
         assertThat(reason(SAFETY)).isEqualTo(Reason.BASIS_VITAL_INTERESTS); // GDPR Art. 6(1)(d)
         Decision d = consents.check(kid, ORDERS);
         assertThat(d.allowed()).isFalse();
-        assertThat(d.restsOn()).isPresent(); // the event that declared the age
+        assertThat(d.decidingEvent()).isPresent(); // the event that declared the age
     }
 
     @Test

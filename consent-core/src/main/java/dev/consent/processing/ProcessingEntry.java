@@ -104,7 +104,7 @@ public record ProcessingEntry(String id, String subjectKey, boolean pseudonymise
             String use, Optional<String> batch, Instant at) {
         Checks.required("subject", subject);
         Checks.required("decision", decision);
-        Optional<EventRef> restsOn = decision.restsOn();
+        Optional<EventRef> restsOn = decision.decidingEvent();
         return new ProcessingEntry(id, subject.value(), false, decision.purpose(), Checks.sortedSet("categories",
                 categories), use, batch, at, decision.basis(), decision.reason(), decision.policyVersion(),
                 restsOn.map(r -> OptionalLong.of(r.sequence())).orElse(OptionalLong.empty()),

@@ -97,7 +97,7 @@ final class ConsentRecords {
             }
             ConsentReceipts.requireReady(policy, purposeId);
             Optional<Decision> decision = current.findPurpose(purposeId).isPresent()
-                    ? Optional.of(consents.checkFresh(subject, purposeId)) : Optional.empty();
+                    ? Optional.of(consents.checkUncached(subject, purposeId)) : Optional.empty();
             graph.add(record(subject, chains, policy, purpose, history, receipts, decision, consents));
         }
         try (JsonGenerator g = MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {

@@ -130,7 +130,7 @@ public final class SubjectExport {
         List<PurposeId> objected = new ArrayList<>();
         g.writeArrayFieldStart("purposes");
         for (Purpose p : policy.purposes()) {
-            Decision d = consents.checkFresh(subject, p.id());
+            Decision d = consents.checkUncached(subject, p.id());
             if (d.reason() == Reason.RESTRICTED) {
                 restricted.add(p.id());
             }
@@ -147,9 +147,9 @@ public final class SubjectExport {
             g.writeObjectFieldStart("decision");
             g.writeBooleanField("allowed", d.allowed());
             g.writeStringField("reason", d.reason().name());
-            if (d.restsOn().isPresent()) {
-                g.writeStringField("restsOnSubject", d.restsOn().get().subject().value());
-                g.writeNumberField("restsOnSequence", d.restsOn().get().sequence());
+            if (d.decidingEvent().isPresent()) {
+                g.writeStringField("restsOnSubject", d.decidingEvent().get().subject().value());
+                g.writeNumberField("restsOnSequence", d.decidingEvent().get().sequence());
             }
             g.writeEndObject();
             g.writeEndObject();

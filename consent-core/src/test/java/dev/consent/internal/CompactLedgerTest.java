@@ -45,7 +45,7 @@ class CompactLedgerTest {
             assertThat(consents.check(s, AAC0).reason()).isEqualTo(Reason.GRANTED);
             assertThat(consents.check(s, AAAN).reason()).isEqualTo(Reason.NO_RECORD);
             // also for ids that are equal but not the policy's own instances
-            assertThat(consents.checkFresh(SubjectId.of("s"), PurposeId.of("aaan")).reason())
+            assertThat(consents.checkUncached(SubjectId.of("s"), PurposeId.of("aaan")).reason())
                     .isEqualTo(Reason.NO_RECORD);
         }
     }
@@ -59,7 +59,7 @@ class CompactLedgerTest {
             consents.grant(old, AAAN, Capture.by(Method.API).withDeclaredAge(150).withConsentVersion(70_000));
             Decision d = consents.check(old, AAAN);
             assertThat(d.reason()).isEqualTo(Reason.GRANTED);
-            assertThat(d.restsOn()).contains(new EventRef(old, 2));
+            assertThat(d.decidingEvent()).contains(new EventRef(old, 2));
 
             SubjectId young = SubjectId.of("young");
             consents.grant(young, AAAN, Capture.by(Method.API).withDeclaredAge(15).withConsentVersion(70_000));
@@ -85,7 +85,7 @@ class CompactLedgerTest {
             consents.link(VisitorId.of("1"), customer);
             Decision d = consents.check(customer, AAC0);
             assertThat(d.reason()).isEqualTo(Reason.DENIED);
-            assertThat(d.restsOn()).contains(new EventRef(visitor, 1));
+            assertThat(d.decidingEvent()).contains(new EventRef(visitor, 1));
         }
     }
 
@@ -106,7 +106,7 @@ class CompactLedgerTest {
         }
         try (ConsentService now = ConsentService.builder().policy(policy(1)).store(store).build()) {
             assertThat(now.check(s, AAC0).reason()).isEqualTo(Reason.DENIED);
-            assertThat(now.check(s, AAC0).restsOn()).contains(new EventRef(s, 2));
+            assertThat(now.check(s, AAC0).decidingEvent()).contains(new EventRef(s, 2));
             assertThat(now.check(s, AAAN).reason()).isEqualTo(Reason.NO_RECORD);
         }
     }

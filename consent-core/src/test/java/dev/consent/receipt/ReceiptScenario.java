@@ -3,6 +3,7 @@ package dev.consent.receipt;
 import dev.consent.ConsentService;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.Evidence;
@@ -78,8 +79,8 @@ final class ReceiptScenario {
         consents.deny(BOB, ReceiptPolicy.ADS, by(Method.COOKIE_BANNER, "banner-v2", "he-IL"));
         consents.object(BOB, ReceiptPolicy.ANALYTICS, by(Method.WEB_FORM, null, "he-IL"));
         consents.grant(CAROL, ReceiptPolicy.ADS, by(Method.COOKIE_BANNER, "banner-v2", "zh-Hans-CN"));
-        consents.applyGpc(CAROL, Capture.by(Method.GPC)); // overridden: Carol's explicit grant stands
-        consents.applyGpc(VISITOR, Capture.by(Method.GPC)); // applied: no explicit choice yet
+        consents.applyGpc(CAROL, GpcSignal.received()); // overridden: Carol's explicit grant stands
+        consents.applyGpc(VISITOR, GpcSignal.received()); // applied: no explicit choice yet
         consents.grant(VISITOR, ReceiptPolicy.NEWSLETTER, by(Method.CHECKBOX, "signup-v3", null));
         consents.link(dev.consent.ledger.VisitorId.from(VISITOR).orElseThrow(), ERIN);
         // the loyalty club is for 16 and over: Erin's own grant at 15 does not count, her guardian's does

@@ -5,6 +5,7 @@ import dev.consent.ConsentService;
 import dev.consent.Reason;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.Choice;
@@ -680,10 +681,10 @@ public abstract class ConsentStoreContract {
             consents.grant(alice, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX)
                     .withEvidence(Evidence.builder().notice("signup", "Send me offers").ip("198.51.100.77").build()));
             clock.advance(Duration.ofMinutes(1));
-            assertThat(consents.checkFresh(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue();
+            assertThat(consents.checkUncached(alice, ShopPolicy.MARKETING_EMAIL).allowed()).isTrue();
             consents.withdraw(alice, ShopPolicy.MARKETING, Capture.by(Method.UNSUBSCRIBE_LINK));
 
-            assertThat(consents.checkFresh(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+            assertThat(consents.checkUncached(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
             assertThat(consents.check(alice, ShopPolicy.MARKETING_EMAIL, T0.plusSeconds(30)).allowed()).isTrue();
             assertThat(consents.history(alice).get(0).evidence().ip()).isEqualTo("198.51.100.0/24");
             assertThat(consents.verify(alice).intact()).isTrue();
@@ -697,11 +698,11 @@ public abstract class ConsentStoreContract {
             SubjectId alice = SubjectId.of("alice");
             consents.grant(alice, ShopPolicy.ADS, Capture.by(Method.ACCOUNT_SETTINGS));
             clock.advance(Duration.ofMinutes(1));
-            consents.applyGpc(alice, Capture.by(Method.GPC));
+            consents.applyGpc(alice, GpcSignal.received());
 
             assertThat(consents.history(alice)).filteredOn(e -> e.purpose().equals(ShopPolicy.ADS))
                     .extracting(ConsentEvent::choice).containsExactly(Choice.GRANTED, Choice.GPC_OVERRIDDEN);
-            assertThat(consents.checkFresh(alice, ShopPolicy.ADS).reason()).isEqualTo(Reason.GRANTED);
+            assertThat(consents.checkUncached(alice, ShopPolicy.ADS).reason()).isEqualTo(Reason.GRANTED);
             assertThat(consents.verify(alice).intact()).isTrue();
         }
     }
@@ -836,11 +837,11 @@ public abstract class ConsentStoreContract {
             clock.advance(Duration.ofDays(1));
 
             assertThat(consents.check(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.GRANTED);
-            assertThat(consents.checkFresh(alice, ShopPolicy.ADS).reason()).isEqualTo(Reason.DENIED);
+            assertThat(consents.checkUncached(alice, ShopPolicy.ADS).reason()).isEqualTo(Reason.DENIED);
             assertThat(consents.checkAll(List.of(bob, alice), ShopPolicy.MARKETING_EMAIL).values())
                     .extracting(dev.consent.Decision::reason).containsExactly(Reason.GRANTED, Reason.GRANTED);
-            assertThat(consents.allowed(List.of(bob, alice, visitor), ShopPolicy.ADS)).isEmpty();
-            assertThat(consents.allowed(List.of(bob, alice, visitor), ShopPolicy.MARKETING_EMAIL))
+            assertThat(consents.filterAllowed(List.of(bob, alice, visitor), ShopPolicy.ADS)).isEmpty();
+            assertThat(consents.filterAllowed(List.of(bob, alice, visitor), ShopPolicy.MARKETING_EMAIL))
                     .containsExactly(bob, alice);
             assertThat(consents.check(alice, ShopPolicy.MARKETING_EMAIL, LedgerInstants.MAX.minusNanos(1_000))
                     .reason()).isEqualTo(Reason.GRANTED);
@@ -852,7 +853,7 @@ public abstract class ConsentStoreContract {
                             e -> assertThat(e.field()).isEqualTo("at"));
             assertThat(consents.withdrawAll(alice, Capture.by(Method.RIGHTS_REQUEST)))
                     .extracting(ConsentEvent::purpose).containsExactly(ShopPolicy.MARKETING_EMAIL);
-            assertThat(consents.checkFresh(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
+            assertThat(consents.checkUncached(alice, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.WITHDRAWN);
         }
     }
 
@@ -869,14 +870,14 @@ public abstract class ConsentStoreContract {
             ConsentEvent deny = consents.deny(visitor, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.COOKIE_BANNER));
             clock.advance(Duration.ofSeconds(10));
 
-            assertThat(consents.checkFresh(customer, ShopPolicy.MARKETING_EMAIL).restsOn()).contains(deny.ref());
+            assertThat(consents.checkUncached(customer, ShopPolicy.MARKETING_EMAIL).decidingEvent()).contains(deny.ref());
             assertThat(consents.check(customer, ShopPolicy.MARKETING_EMAIL).reason()).isEqualTo(Reason.DENIED);
-            assertThat(consents.allowed(List.of(customer), ShopPolicy.MARKETING_EMAIL)).isEmpty();
+            assertThat(consents.filterAllowed(List.of(customer), ShopPolicy.MARKETING_EMAIL)).isEmpty();
 
             // a grant made and recorded after the denial wins, on either chain
             clock.advance(Duration.ofSeconds(1));
             ConsentEvent again = consents.grant(customer, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
-            assertThat(consents.checkFresh(customer, ShopPolicy.MARKETING_EMAIL).restsOn()).contains(again.ref());
+            assertThat(consents.checkUncached(customer, ShopPolicy.MARKETING_EMAIL).decidingEvent()).contains(again.ref());
         }
     }
 
@@ -891,8 +892,8 @@ public abstract class ConsentStoreContract {
                     new ChoiceRecord(customer, ShopPolicy.ADS, Choice.GRANTED, Capture.by(Method.CHECKBOX).at(t)),
                     new ChoiceRecord(visitor, ShopPolicy.ADS, Choice.DENIED, Capture.by(Method.COOKIE_BANNER).at(t))));
             consents.link(dev.consent.ledger.VisitorId.from(visitor).orElseThrow(), customer);
-            assertThat(consents.checkFresh(customer, ShopPolicy.ADS).reason()).isEqualTo(Reason.DENIED);
-            assertThat(consents.check(customer, ShopPolicy.ADS, t).restsOn())
+            assertThat(consents.checkUncached(customer, ShopPolicy.ADS).reason()).isEqualTo(Reason.DENIED);
+            assertThat(consents.check(customer, ShopPolicy.ADS, t).decidingEvent())
                     .contains(new dev.consent.ledger.EventRef(visitor, 1));
         }
     }

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Which of N subjects may be sent the newsletter, on a cold cache.
  *
- * <p><b>Measured:</b> {@link ConsentService#allowed} over all {@code subjects} preloaded subjects (in load order,
+ * <p><b>Measured:</b> {@link ConsentService#filterAllowed} over all {@code subjects} preloaded subjects (in load order,
  * which is random with respect to the key order) for a consent purpose. The service's cache is empty (bulk checks
  * do not fill it), so every subject is read: {@code decisionFacts} in chunks of {@code chunk} subjects
  * ({@code bulkChunkSize}), every event read as its decision facts and each subject decided by the full rules.
@@ -89,7 +89,7 @@ public class BulkAllowedBenchmark {
         asked = Collections.unmodifiableList(Arrays.asList(keys));
         sql = sql(db.dialect);
 
-        Set<SubjectId> byLibrary = new HashSet<>(service.allowed(asked, LedgerFixture.NEWSLETTER));
+        Set<SubjectId> byLibrary = new HashSet<>(service.filterAllowed(asked, LedgerFixture.NEWSLETTER));
         List<SubjectId> bySql = rawSql();
         if (byLibrary.size() != expected || bySql.size() != expected || !byLibrary.equals(new HashSet<>(bySql))) {
             throw new IllegalStateException("expected " + expected + " allowed subjects; the library found "
@@ -105,7 +105,7 @@ public class BulkAllowedBenchmark {
 
     @Benchmark
     public List<SubjectId> library() {
-        return service.allowed(asked, LedgerFixture.NEWSLETTER);
+        return service.filterAllowed(asked, LedgerFixture.NEWSLETTER);
     }
 
     @Benchmark

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * subject on a service built with {@code cacheSize(0)}, so every call takes the miss path of {@code check} itself:
  * the policy lookup, the cache's loader, one {@code decisionFacts} query (the decision columns of the subject's own
  * events and, through a join with the links table, those of visitors linked to it), mapping the rows to a ledger
- * and the decision. Why not {@code checkFresh}: it is a different entry point (it also writes the cache); what an
+ * and the decision. Why not {@code checkUncached}: it is a different entry point (it also writes the cache); what an
  * application pays on a miss is {@code check}'s path.
  *
  * <p><b>Yardstick:</b> {@link #rawIndexedSelect}: borrow a pooled connection, one prepared {@code SELECT} of every

@@ -10,6 +10,7 @@ import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.GpcOutcome;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
@@ -250,7 +251,7 @@ public final class Storefront {
         // 4. a visitor with Global Privacy Control
         phase("A visitor with Global Privacy Control (Sec-GPC: 1)");
         VisitorId visitor = VisitorId.of("7f3a"); // the id in the visitor's cookie: never a customer's id
-        GpcOutcome gpc = consents.applyGpc(visitor.subject(), Capture.by(Method.GPC));
+        GpcOutcome gpc = consents.applyGpc(visitor.subject(), GpcSignal.received());
         gpc.effects().forEach((purpose, effect) -> line(purpose + ": " + effect));
         consents.link(visitor, SubjectId.of("erin"));
         line("the visitor logs in as Erin: her cookie state is now " + consents.check(SubjectId.of("erin"), ADS).reason()

@@ -4,6 +4,7 @@ import dev.consent.Reason;
 import dev.consent.UnknownPurposeException;
 import dev.consent.examples.SeedPolicies;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
@@ -193,7 +194,7 @@ class Seed000Sell4ServiceTest {
                 .contains("profil"));
         // "we will never sell, rent, or exchange your personal information": nothing for a GPC signal to stop
         assertThat(shop.policy().purposes()).noneMatch(p -> p.saleOrSharing());
-        assertThat(shop.consents.applyGpc(customer, Capture.by(Method.GPC)).effects()).isEmpty();
+        assertThat(shop.consents.applyGpc(customer, GpcSignal.received()).effects()).isEmpty();
         // "contractual obligations, legal requirements, legitimate business interests", and consent for cookies
         assertThat(shop.policy().purposes()).extracting(p -> p.basis()).containsOnly(LegalBasis.CONTRACT,
                 LegalBasis.LEGAL_OBLIGATION, LegalBasis.LEGITIMATE_INTERESTS, LegalBasis.CONSENT);

@@ -7,6 +7,7 @@ import dev.consent.examples.SeedPolicies;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.GpcOutcome;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
@@ -139,7 +140,7 @@ class Seed001ExampleCompanyTest {
             assertThat(shop.check(customer, "marketing.communications").reason()).isEqualTo(Reason.OBJECTED);
             // the opt-out is about marketing only
             assertThat(shop.check(customer, "analytics.research").allowed()).isTrue();
-            assertThat(shop.consents.allowed(List.of(customer, SubjectId.of("customer-001b")),
+            assertThat(shop.consents.filterAllowed(List.of(customer, SubjectId.of("customer-001b")),
                     PurposeId.of("marketing.communications"))).containsExactly(SubjectId.of("customer-001b"));
         }
     }
@@ -160,10 +161,10 @@ class Seed001ExampleCompanyTest {
             // marketing cookies personalise advertisements: a Global Privacy Control signal opts out of them only
             shop.grant(customer, "cookies.marketing", Method.COOKIE_BANNER);
             SubjectId visitor = SubjectId.of("visitor-001");
-            GpcOutcome gpc = shop.consents.applyGpc(visitor, Capture.by(Method.GPC));
+            GpcOutcome gpc = shop.consents.applyGpc(visitor, GpcSignal.received());
             assertThat(gpc.effects()).containsOnlyKeys(PurposeId.of("cookies.marketing"));
             assertThat(shop.check(visitor, "cookies.marketing").reason()).isEqualTo(Reason.GPC_OPT_OUT);
-            assertThat(shop.consents.applyGpc(customer, Capture.by(Method.GPC)).effects())
+            assertThat(shop.consents.applyGpc(customer, GpcSignal.received()).effects())
                     .containsEntry(PurposeId.of("cookies.marketing"), GpcOutcome.Effect.OVERRIDDEN);
         }
     }

@@ -7,6 +7,7 @@ import dev.consent.InvalidValueException;
 import dev.consent.Reason;
 import dev.consent.examples.SeedPolicies;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.GpcSignal;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
@@ -80,11 +81,11 @@ class Seed003TaxCompliantShopTest {
             assertThat(e.method()).isEqualTo(Method.UNSUBSCRIBE_LINK);
             assertThat(e.occurredAt()).isEqualTo(shop.now());
         });
-        assertThat(shop.consents.allowed(List.of(customer, other), MARKETING)).containsExactly(other);
+        assertThat(shop.consents.filterAllowed(List.of(customer, other), MARKETING)).containsExactly(other);
         // or by contacting customer service, through a withdrawal request that needs no identity check
         RightsRequest viaSupport = shop.rights.receive(other, RequestType.WITHDRAW_CONSENT, "email to support");
         shop.rights.withdrawConsent(viaSupport.id(), "support", List.of(MARKETING));
-        assertThat(shop.consents.allowed(List.of(customer, other), MARKETING)).isEmpty();
+        assertThat(shop.consents.filterAllowed(List.of(customer, other), MARKETING)).isEmpty();
     }
 
     @Test
@@ -277,7 +278,7 @@ class Seed003TaxCompliantShopTest {
         // "We are committed not to use cookies for cross-site tracking or user profiling, or to share relevant data
         // with third-party advertising platforms": nothing is flagged for sale or sharing, no recipient advertises
         assertThat(shop.policy().purposes()).noneMatch(p -> p.saleOrSharing());
-        assertThat(shop.consents.applyGpc(customer, Capture.by(Method.GPC)).effects()).isEmpty();
+        assertThat(shop.consents.applyGpc(customer, GpcSignal.received()).effects()).isEmpty();
         assertThat(shop.policy().recipients()).extracting(r -> r.id())
                 .containsExactly("logistics", "payment-institution", "support-outsourcing", "authorities");
         assertThat(shop.policy().findPurpose(PurposeId.of("profiling"))).isEmpty();

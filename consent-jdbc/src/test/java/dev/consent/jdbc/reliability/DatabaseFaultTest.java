@@ -144,7 +144,7 @@ class DatabaseFaultTest {
             assertThat(locked.await(10, TimeUnit.SECONDS)).as("the other session took the lock").isTrue();
             assertThatThrownBy(() -> consents.grant(SubjectId.of("bob"), ShopPolicy.MARKETING_EMAIL,
                     Capture.by(Method.CHECKBOX))).isInstanceOf(StoreException.class);
-            assertThatThrownBy(() -> consents.checkFresh(ALICE, ShopPolicy.MARKETING_EMAIL))
+            assertThatThrownBy(() -> consents.checkUncached(ALICE, ShopPolicy.MARKETING_EMAIL))
                     .isInstanceOf(StoreException.class);
             // the feed cannot be read either: the cached "allowed" lapses after the staleness bound
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
@@ -199,7 +199,7 @@ class DatabaseFaultTest {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (true) {
                 try {
-                    consents.checkFresh(ALICE, ShopPolicy.MARKETING_EMAIL);
+                    consents.checkUncached(ALICE, ShopPolicy.MARKETING_EMAIL);
                     consents.grant(SubjectId.of("bob"), ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
                     break;
                 } catch (StoreException e) {

@@ -109,7 +109,7 @@ class TwoNodeConcurrencyTest {
                     if (op < 3) {
                         reads.incrementAndGet();
                         if (op == 0) {
-                            node.checkFresh(s, ShopPolicy.MARKETING_EMAIL);
+                            node.checkUncached(s, ShopPolicy.MARKETING_EMAIL);
                         } else {
                             node.check(s, ShopPolicy.MARKETING_EMAIL);
                         }
@@ -153,11 +153,11 @@ class TwoNodeConcurrencyTest {
             Optional<EventRef> restsOn = latest.map(ConsentEvent::ref);
             granted += allowed ? 1 : 0;
             for (ConsentService node : List.of(a, b)) {
-                for (Decision d : List.of(node.checkFresh(s, ShopPolicy.MARKETING_EMAIL),
+                for (Decision d : List.of(node.checkUncached(s, ShopPolicy.MARKETING_EMAIL),
                         node.check(s, ShopPolicy.MARKETING_EMAIL))) {
                     assertThat(d.allowed()).as("decision for %s: %s, reference fold: %s (seed %d)", s, d,
                             latest, SEED).isEqualTo(allowed);
-                    assertThat(d.restsOn()).as("the event %s's decision rests on", s).isEqualTo(restsOn);
+                    assertThat(d.decidingEvent()).as("the event %s's decision rests on", s).isEqualTo(restsOn);
                 }
             }
         }

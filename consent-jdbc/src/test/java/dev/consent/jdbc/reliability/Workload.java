@@ -101,7 +101,7 @@ final class Workload {
                             : SubjectId.of("granting-" + random.nextInt(GRANTING));
                     try {
                         Decision d = random.nextBoolean() ? consents.check(s, ShopPolicy.MARKETING_EMAIL)
-                                : consents.checkFresh(s, ShopPolicy.MARKETING_EMAIL);
+                                : consents.checkUncached(s, ShopPolicy.MARKETING_EMAIL);
                         if (refuser && d.allowed()) {
                             fail("a subject that never granted was answered allowed: " + d);
                         }
@@ -145,7 +145,7 @@ final class Workload {
             ChainVerification v = consents.verify(s);
             assertThat(v.intact()).as("%s: chain of %s: %s", what, s, v.firstBreak()).isTrue();
             Optional<ConsentEvent> latest = decidingChoice(history);
-            assertThat(consents.checkFresh(s, ShopPolicy.MARKETING_EMAIL).allowed())
+            assertThat(consents.checkUncached(s, ShopPolicy.MARKETING_EMAIL).allowed())
                     .as("%s: decision of %s", what, s)
                     .isEqualTo(latest.map(e -> e.choice() == Choice.GRANTED).orElse(false));
         }

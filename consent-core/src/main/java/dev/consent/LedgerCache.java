@@ -1,0 +1,174 @@
+package dev.consent;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.consent.internal.Ledger;
+import dev.consent.ledger.SubjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The subjects' compact ledgers a check is answered from, and how fresh they are.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li><b>Bounded staleness.</b> While the change feed has been read within the staleness bound (counted from when
+ *       the last successful read <em>started</em>, {@link #feedRead}), answers come from the cache; past it, every
+ *       read goes to the store and the whole cache is dropped, so that nothing older than the bound is answered
+ *       when reading resumes. Without a change feed to read (a single writer) the cache never goes stale.</li>
+ *   <li><b>No stale entry outlives an invalidation.</b> A load reads the store inside the cache's compute, so an
+ *       invalidation of that subject waits for it and then removes what it loaded. A drop of the whole cache skips
+ *       entries still being computed, so drops are counted, and a load that saw the count move evicts what it
+ *       put.</li>
+ * </ul>
+ * Thread-safe.
+ */
+final class LedgerCache {
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerCache.class);
+
+    private final Cache<SubjectId, Ledger> cache;
+    private final LedgerLoader loader;
+    /** Where staleness is measured from: {@link System#nanoTime()} unless a test injects another. */
+    private final LongSupplier ticker;
+    /** {@link Long#MAX_VALUE} when no change feed is read. */
+    private final long maxStalenessNanos;
+    /** When the last successful read of the change feed started, by {@link #ticker}. */
+    private volatile long lastFeedReadNanos;
+    /** How many times the whole cache was dropped; see the class guarantees. */
+    private final AtomicLong drops = new AtomicLong();
+
+    /**
+     * @param maxStalenessNanos the staleness bound, or {@link Long#MAX_VALUE} when the change feed is not read
+     */
+    LedgerCache(long maximumSize, LedgerLoader loader, LongSupplier ticker, long maxStalenessNanos) {
+        // Caffeine's maintenance stays on its default executor: run on the reading thread (executor(Runnable::run)) it
+        // made a single-threaded cached read 2-6x slower (CheckBenchmark, caffeineSameThreadGetIfPresent).
+        this.cache = Caffeine.newBuilder().maximumSize(maximumSize).build();
+        this.loader = loader;
+        this.ticker = ticker;
+        this.maxStalenessNanos = maxStalenessNanos;
+        this.lastFeedReadNanos = ticker.getAsLong();
+    }
+
+    /**
+     * The subject's ledger: cached when the cache is fresh, else read from the store (and then cached, when fresh).
+     * Allocates nothing when the subject is cached and the cache is fresh.
+     */
+    Ledger ledger(SubjectId subject) {
+        if (!fresh()) {
+            Ledger ledger = loader.load(subject);
+            dropAll();
+            LOG.debug("ledger cache: the change feed was not read within the staleness bound; read past the cache");
+            return ledger;
+        }
+        Ledger cached = cache.getIfPresent(subject);
+        if (cached != null) {
+            return cached;
+        }
+        LOG.debug("ledger cache: miss, reading the subject's decision facts");
+        long dropsBefore = drops.get();
+        Ledger loaded = cache.get(subject, loader.loadOne);
+        evictIfDroppedMeanwhile(subject, dropsBefore);
+        return loaded;
+    }
+
+    /**
+     * The subject's ledger read from the store, replacing the cached one. Read inside the cache's compute, as
+     * {@link #ledger} does: a read followed by a put could cache a ledger older than a change the feed had already
+     * reported, and no later entry would ever evict it.
+     */
+    Ledger reload(SubjectId subject) {
+        long dropsBefore = drops.get();
+        Ledger ledger = cache.asMap().compute(subject, (s, old) -> loader.load(s));
+        evictIfDroppedMeanwhile(subject, dropsBefore);
+        return ledger;
+    }
+
+    /**
+     * Hands each subject's ledger to {@code action}: cached ones when the cache is fresh, at once; the others read from
+     * the store {@code chunkSize} subjects per read, once their chunk is read, and not added to the cache (a bulk read
+     * would evict the subjects checked one at a time). An action that must keep the order given fills an
+     * insertion-ordered map holding the subjects beforehand.
+     */
+    void forEachLedger(Collection<SubjectId> subjects, int chunkSize, BiConsumer<SubjectId, Ledger> action) {
+        boolean usable = fresh();
+        List<SubjectId> misses = new ArrayList<>(Math.min(subjects.size(), chunkSize));
+        for (SubjectId s : subjects) {
+            Ledger cached = usable ? cache.getIfPresent(s) : null;
+            if (cached != null) {
+                action.accept(s, cached);
+            } else {
+                misses.add(s);
+                if (misses.size() == chunkSize) {
+                    loadMisses(misses, action);
+                }
+            }
+        }
+        loadMisses(misses, action);
+    }
+
+    private void loadMisses(List<SubjectId> misses, BiConsumer<SubjectId, Ledger> action) {
+        if (misses.isEmpty()) {
+            return;
+        }
+        LOG.debug("ledger cache: {} subjects not cached, read from the store in one chunk", misses.size());
+        Map<SubjectId, Ledger> ledgers = loader.load(misses);
+        for (SubjectId s : misses) {
+            action.accept(s, ledgers.get(s));
+        }
+        misses.clear();
+    }
+
+    /** Whether cached ledgers may be answered from: the change feed was read within the staleness bound. */
+    boolean fresh() {
+        return maxStalenessNanos == Long.MAX_VALUE || ticker.getAsLong() - lastFeedReadNanos <= maxStalenessNanos;
+    }
+
+    /** Records a successful read of the change feed that started at {@code startedNanos} (by the ticker). */
+    void feedRead(long startedNanos) {
+        lastFeedReadNanos = startedNanos;
+    }
+
+    /** The time source staleness is measured with. */
+    long ticker() {
+        return ticker.getAsLong();
+    }
+
+    /** Drops the subject's cached ledger, waiting for a load of it in flight. */
+    void invalidate(SubjectId subject) {
+        cache.invalidate(subject);
+    }
+
+    /**
+     * Drops every cached ledger. Counted first, so that a load in flight, which the invalidation skips, sees the count
+     * move and evicts what it put ({@link #evictIfDroppedMeanwhile}).
+     */
+    void dropAll() {
+        drops.incrementAndGet();
+        cache.invalidateAll();
+    }
+
+    /** The number of subjects cached (approximate). */
+    long size() {
+        return cache.estimatedSize();
+    }
+
+    /**
+     * After a load that read {@link #drops} as {@code dropsBefore} and has put its ledger: if the cache was dropped
+     * meanwhile, the ledger may predate what the drop stood for (the drop skipped it while it was being computed), so
+     * it goes. Either the drop's count is seen here, or the drop came after the put and removed it.
+     */
+    private void evictIfDroppedMeanwhile(SubjectId subject, long dropsBefore) {
+        if (drops.get() != dropsBefore) {
+            cache.invalidate(subject);
+        }
+    }
+}

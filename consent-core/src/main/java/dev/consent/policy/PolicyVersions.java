@@ -1,0 +1,110 @@
+package dev.consent.policy;
+
+import dev.consent.InvalidValueException;
+import dev.consent.internal.Checks;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every version of one policy that has been in force, and which of them governs a given instant.
+ *
+ * <p>Guarantees: at least one version; all of one policy id; no two taking effect at the same instant. Immutable
+ * and thread-safe. {@link #at(Instant)} is the latest version effective at or before the instant asked about, or the
+ * earliest version for an instant before every effective date (a policy always governs, even what was recorded before
+ * its first version took effect).
+ */
+public final class PolicyVersions {
+    /** Oldest first, by effective instant. */
+    private final Policy[] versions;
+
+    private PolicyVersions(Policy[] versions) {
+        this.versions = versions;
+    }
+
+    /**
+     * The versions given, in any order.
+     *
+     * @throws InvalidValueException when {@code versions} is null, empty or holds a null, when the versions belong to
+     *     different policy ids, or when two take effect at the same instant
+     */
+    public static PolicyVersions of(Collection<Policy> versions) {
+        Checks.required("policy", versions);
+        if (versions.isEmpty()) {
+            throw new InvalidValueException("policy", null, "is required: give at least one policy version");
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        Set<Instant> effective = new HashSet<>();
+        for (Policy p : versions) {
+            Checks.required("policy", p);
+            ids.add(p.id());
+            if (!effective.add(p.effectiveInstant())) {
+                throw new InvalidValueException("policy", p.id() + " " + p.version(),
+                        "takes effect on the same date as another version given");
+            }
+        }
+        if (ids.size() > 1) {
+            throw new InvalidValueException("policy", ids, "versions must all belong to one policy id");
+        }
+        return new PolicyVersions(versions.stream().sorted(Comparator.comparing(Policy::effectiveInstant))
+                .toArray(Policy[]::new));
+    }
+
+    /** The one version given. */
+    public static PolicyVersions of(Policy only) {
+        return of(List.of(Checks.required("policy", only)));
+    }
+
+    /**
+     * The version in force at {@code at}: the latest one effective at or before it, or the earliest one.
+     *
+     * @throws InvalidValueException when {@code at} is null
+     */
+    public Policy at(Instant at) {
+        Checks.required("at", at);
+        for (int i = versions.length - 1; i > 0; i--) {
+            Policy p = versions[i];
+            if (!p.effectiveInstant().isAfter(at)) {
+                return p;
+            }
+        }
+        return versions[0];
+    }
+
+    /** Every version, oldest effective date first. */
+    public List<Policy> all() {
+        return List.of(versions);
+    }
+
+    /** The policy id all versions share. */
+    public String policyId() {
+        return versions[0].id();
+    }
+
+    /**
+     * Every purpose id declared by any version, each once, the newest version's first (a purpose a later version
+     * keeps is listed where that version lists it).
+     */
+    public List<PurposeId> purposeIdsNewestFirst() {
+        Set<PurposeId> ids = new LinkedHashSet<>();
+        for (int i = versions.length - 1; i >= 0; i--) {
+            versions[i].purposes().forEach(purpose -> ids.add(purpose.id()));
+        }
+        return new ArrayList<>(ids);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder(policyId()).append(" versions");
+        for (Policy p : versions) {
+            out.append(' ').append(p.version()).append(" from ").append(p.effectiveFrom());
+        }
+        return out.toString();
+    }
+}
