@@ -776,6 +776,18 @@ public class InMemoryStore implements ConsentStore, RetentionStore, RightsStore,
         }
     }
 
+    @Override
+    public List<RightsRequest> openRequestsAfter(RightsRequest after, int limit) {
+        Checks.required("after", after);
+        positive(limit);
+        Comparator<RightsRequest> order = Comparator.comparing(RightsRequest::receivedAt)
+                .thenComparing(RightsRequest::id);
+        synchronized (requests) {
+            return requests.values().stream().filter(r -> r.status().isOpen() && order.compare(r, after) > 0)
+                    .sorted(order).limit(limit).toList();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ outbox
 
     /** Guards the outbox and the delivery audit; taken after {@code writeLock} or {@code requests}, never before. */
