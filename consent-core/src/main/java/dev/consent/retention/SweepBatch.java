@@ -43,7 +43,7 @@ final class SweepBatch implements Runnable {
     private Map<SubjectId, List<LegalHold>> holds;
     private boolean itemsFresh = true;
     private int next;
-    private boolean stopped;
+    boolean stopped; // read by the watching thread once the batch is done
     /** What the call in progress records if it is given up, by failure. */
     private Function<String, ItemJudge.Pending> ifGivenUp;
 

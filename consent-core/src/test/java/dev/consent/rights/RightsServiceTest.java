@@ -175,7 +175,7 @@ class RightsServiceTest {
 
         assertThat(answer.kept()).singleElement().satisfies(e -> {
             assertThat(e.item().category().value()).isEqualTo("transaction.record");
-            assertThat(e.keptUntil()).contains(Instant.parse("2032-03-15T11:00:00Z"));
+            assertThat(e.dueAt()).contains(Instant.parse("2032-03-15T11:00:00Z"));
             assertThat(e.ruleId()).contains("transactions-tax-7y");
             assertThat(e.legalReference()).contains("tax law: 7 years");
         });

@@ -128,7 +128,7 @@ class Seed002GlobalMarketplaceTest {
     @Test
     void redundantEngagementMetricsAreAnonymizedAfterAYear() {
         RetentionVerdict v = shop.retention.recordAnchor(customer, "engagement.metrics", Anchor.COLLECTED, shop.now());
-        assertThat(v.keepUntil()).contains(Instant.parse("2026-03-03T10:00:00Z"));
+        assertThat(v.dueAt()).contains(Instant.parse("2026-03-03T10:00:00Z"));
         assertThat(v.action()).contains(DisposalAction.ANONYMIZE);
     }
 

@@ -81,7 +81,7 @@ class SeedRetentionScenarioTest {
             ErasureAnswer answer = retention.requestErasure(customer);
             assertThat(answer.kept()).singleElement().satisfies(e -> {
                 assertThat(e.item().category().value()).isEqualTo("order.record");
-                assertThat(e.keptUntil()).contains(Instant.parse("2027-03-03T10:00:00Z"));
+                assertThat(e.dueAt()).contains(Instant.parse("2027-03-03T10:00:00Z"));
                 assertThat(e.ruleId()).contains("orders-min-2y");
             });
             retention.sweep(100, Duration.ofSeconds(5));
@@ -163,7 +163,7 @@ class SeedRetentionScenarioTest {
 
             assertThat(answer.kept()).singleElement().satisfies(e -> {
                 assertThat(e.item().category().value()).isEqualTo("transaction.record");
-                assertThat(e.keptUntil()).contains(Instant.parse("2032-03-03T10:00:00Z"));
+                assertThat(e.dueAt()).contains(Instant.parse("2032-03-03T10:00:00Z"));
                 assertThat(e.legalReference()).hasValueSatisfying(r -> assertThat(r).contains("tax law"));
             });
             assertThat(answer.explain()).contains("transaction.record: kept until 2032-03-03T10:00:00Z");
@@ -181,10 +181,10 @@ class SeedRetentionScenarioTest {
             Instant cancelled = Instant.parse("2025-08-31T12:00:00Z");
             RetentionVerdict account = retention.recordAnchor(customer, "account.profile", Anchor.ACCOUNT_CLOSED, cancelled);
             // 14:00 in Berlin (summer time) plus six months: 28 Feb (no 31st) at 14:00 winter time, 13:00 UTC
-            assertThat(account.keepUntil()).contains(Instant.parse("2026-02-28T13:00:00Z"));
+            assertThat(account.dueAt()).contains(Instant.parse("2026-02-28T13:00:00Z"));
             RetentionVerdict ticket = retention.recordAnchor(customer, "support.record", Anchor.TICKET_RESOLVED,
                     Instant.parse("2025-03-30T08:00:00Z"));
-            assertThat(ticket.keepUntil()).contains(Instant.parse("2025-04-29T08:00:00Z"));
+            assertThat(ticket.dueAt()).contains(Instant.parse("2025-04-29T08:00:00Z"));
         }
     }
 }
