@@ -167,8 +167,7 @@ class RetentionServiceTest {
                 .retention(RetentionRule.maximum("email-2y", "contact.email", DisposalAction.DELETE).period("P2Y")
                         .after(Anchor.LAST_TRANSACTION).build())
                 .build();
-        RetentionService v8 = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(shorter).store(store).clock(clock)
-                .handler("access.log", disposed::add).build();
+        RetentionService v8 = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(shorter).store(store).clock(clock).build();
         clock.advance(Duration.ofDays(31));
         assertThat(v8.plan(clock.instant()).due()).as("indexed under the old 90 days").isZero();
 
@@ -236,10 +235,10 @@ class RetentionServiceTest {
         SubjectId jane = SubjectId.of("jane.doe@example.com");
         SubjectId bob = SubjectId.of("bob");
         ItemKey logs = ItemKey.of(jane, CategoryId.of("access.log"));
-        RetentionService before = service().build();
+        RetentionService before = retention;
         before.recordAnchor(logs, Anchor.COLLECTED, clock.instant().minus(Duration.ofDays(100)));
         before.requestErasure(jane);
-        before.sweep(100, Duration.ofSeconds(10));
+        sweeper().build().sweep(100, Duration.ofSeconds(10));
         DisposalRecord old = before.disposals(0, 10).get(0);
 
         byte[] next = "the-2026-reference-key-32-bytes!".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

@@ -28,6 +28,7 @@ import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalPlan;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.retention.SweepReport;
 import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
@@ -131,15 +132,15 @@ public final class Storefront {
                     .cacheSize(Math.max(10_000, customers)).build()) {
                 RetentionService retention = RetentionService.builder().policy(policy).store(store).clock(clock)
                         // a real shop loads its secret from its secret store, never from the database it protects
-                        .referenceKey("demo-1", "storefront-demo-key-not-a-secret".getBytes(StandardCharsets.US_ASCII))
-                        .node("storefront").batchSize(500)
+                        .referenceKey("demo-1", "storefront-demo-key-not-a-secret".getBytes(StandardCharsets.US_ASCII)).build();
+                Sweeper sweeper = Sweeper.builder(retention).node("storefront").batchSize(500)
                         .handler("contact.email", shop.emailHandler())
                         .handler("account.profile", shop.profileHandler())
                         .handler("transaction.record", shop.ordersHandler())
                         .handler("support.record", shop.ticketsHandler())
                         .handler("access.log", shop.logsHandler())
                         .build();
-                RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
+                RightsService rights = RightsService.builder().consents(consents).sweeper(sweeper).store(store)
                         .contributor(new OrdersContributor(shop)).build();
                 RecipientDispatcher recipients = RecipientDispatcher.builder().store(store).clock(clock)
                         .node("storefront").notifier(shop.recipientNotifier(clock)).build();
@@ -369,7 +370,7 @@ public final class Storefront {
         int disposed = 0;
         int failed = 0;
         do {
-            report = retention.sweep(10_000, Duration.ofMinutes(5));
+            report = sweeper.sweep(10_000, Duration.ofMinutes(5));
             disposed += report.disposed();
             failed += report.failed();
             rounds++;
