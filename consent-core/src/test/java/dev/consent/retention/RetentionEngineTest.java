@@ -242,7 +242,10 @@ class RetentionEngineTest {
         ItemFacts facts = ItemFacts.of(item("order.record"), Map.of(Anchor.COLLECTED, collected));
         RetentionVerdict v = engine.evaluate(facts, collected);
         assertThat(v.status()).isEqualTo(Status.NOT_STARTED); // the anonymisation maximum has not started
-        assertThat(v.dueAt()).contains(berlin(2026, 5, 5, 5, 5));
+        assertThat(v.dueAt()).as("nothing falls due: no maximum has started").isEmpty();
+        assertThat(v.keptAtLeastUntil()).contains(berlin(2026, 5, 5, 5, 5));
+        assertThat(engine.evaluate(facts, berlin(2026, 5, 5, 5, 5)).keptAtLeastUntil()).as("the minimum has ended")
+                .isEmpty();
         assertThat(v.decidingRule()).contains("orders-warranty-2y");
     }
 

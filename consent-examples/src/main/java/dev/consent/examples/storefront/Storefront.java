@@ -144,7 +144,7 @@ public final class Storefront {
                         .contributor(new OrdersContributor(shop)).build();
                 RecipientDispatcher recipients = RecipientDispatcher.builder().store(store).clock(clock)
                         .node("storefront").notifier(shop.recipientNotifier(clock)).build();
-                story(shop, consents, retention, rights, recipients, receipts(consents, store));
+                story(shop, consents, retention, sweeper, rights, recipients, receipts(consents, store));
             }
         }
     }
@@ -167,7 +167,8 @@ public final class Storefront {
         return ConsentReceipts.builder().consents(consents).store(store).signer(signer).build();
     }
 
-    private void story(ShopDatabase shop, ConsentService consents, RetentionService retention, RightsService rights,
+    private void story(ShopDatabase shop, ConsentService consents, RetentionService retention, Sweeper sweeper,
+            RightsService rights,
             RecipientDispatcher recipients, ConsentReceipts receipts) throws Exception {
         heading("The shop", "policy " + policy.id() + " " + policy.version() + " (" + policy.purposes().size()
                 + " purposes, " + policy.retentionRules().size() + " retention rules), H2 in memory, " + customers
@@ -352,7 +353,8 @@ public final class Storefront {
 
         phase("The dry run: what a sweep would do now");
         DisposalPlan plan = retention.plan(clock.instant());
-        line(plan.due() + " items due, " + plan.held() + " held, " + plan.withoutHandler() + " without a handler");
+        line(plan.due() + " items due, " + plan.held() + " held, "
+                + sweeper.withoutHandler(plan).values().stream().mapToLong(Long::longValue).sum() + " without a handler");
         plan.dueByRule().forEach((rule, n) -> line("  " + rule + ": " + n));
         line(plan.notStarted() + " items no rule has started for, " + plan.noRule() + " with no rule at all (listed,"
                 + " not skipped):");

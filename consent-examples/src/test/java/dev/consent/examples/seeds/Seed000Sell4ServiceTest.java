@@ -66,10 +66,10 @@ class Seed000Sell4ServiceTest {
 
         shop.clock.set(at("2027-03-03T10:00:00Z")); // the first due date is no longer due
         assertThat(shop.retention.plan(shop.now()).dueByCategory()).doesNotContainKey("contact.email");
-        assertThat(shop.retention.sweep(100, Duration.ofSeconds(30)).disposed()).isZero();
+        assertThat(shop.sweeper.sweep(100, Duration.ofSeconds(30)).disposed()).isZero();
 
         shop.clock.set(at("2027-11-20T16:30:00Z"));
-        assertThat(shop.retention.sweep(100, Duration.ofSeconds(30)).disposed()).isEqualTo(1);
+        assertThat(shop.sweeper.sweep(100, Duration.ofSeconds(30)).disposed()).isEqualTo(1);
         assertThat(shop.disposed).singleElement().satisfies(r -> {
             assertThat(r.item().category().value()).isEqualTo("contact.email");
             assertThat(r.action()).isEqualTo(DisposalAction.DELETE);
@@ -91,7 +91,7 @@ class Seed000Sell4ServiceTest {
         shop.clock.set(at("2027-03-03T09:59:59Z"));
         assertThat(shop.retention.plan(shop.now()).due()).isZero();
         shop.clock.set(at("2027-03-03T10:00:00Z"));
-        shop.retention.sweep(100, Duration.ofSeconds(30));
+        shop.sweeper.sweep(100, Duration.ofSeconds(30));
         assertThat(shop.disposed).extracting(r -> r.item().category().value() + " " + r.action() + " " + r.ruleId())
                 .containsExactlyInAnyOrder("order.record ANONYMIZE orders-anonymize-2y",
                         "contact.email DELETE email-2y");
@@ -178,7 +178,7 @@ class Seed000Sell4ServiceTest {
 
         // when the minimum ends, the erased customer's order record is deleted, not merely anonymized
         shop.clock.set(at("2027-03-03T10:00:00Z"));
-        shop.retention.sweep(100, Duration.ofSeconds(30));
+        shop.sweeper.sweep(100, Duration.ofSeconds(30));
         assertThat(shop.disposed).filteredOn(r -> r.item().category().value().equals("order.record")).singleElement()
                 .satisfies(r -> assertThat(r.action()).isEqualTo(DisposalAction.DELETE));
     }

@@ -118,7 +118,7 @@ class Seed002GlobalMarketplaceTest {
                             .isEqualTo(RetentionVerdict.Role.ACTION_YIELDS);
                 });
 
-        shop.retention.sweep(100, Duration.ofSeconds(30));
+        shop.sweeper.sweep(100, Duration.ofSeconds(30));
         assertThat(shop.disposed).extracting(r -> r.item().category().value() + " " + r.action())
                 .containsExactlyInAnyOrder("account.profile DELETE", "order.record ANONYMIZE",
                         "delivery.address DELETE", "billing.info DELETE");

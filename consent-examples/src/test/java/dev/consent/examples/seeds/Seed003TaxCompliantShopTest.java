@@ -143,9 +143,9 @@ class Seed003TaxCompliantShopTest {
         assertThat(shop.check(customer, "tax").reason()).isEqualTo(Reason.BASIS_LEGAL_OBLIGATION);
 
         shop.clock.set(Instant.parse("2032-03-03T09:59:59Z"));
-        assertThat(shop.retention.sweep(100, Duration.ofSeconds(30)).disposed()).isZero();
+        assertThat(shop.sweeper.sweep(100, Duration.ofSeconds(30)).disposed()).isZero();
         shop.clock.set(Instant.parse("2032-03-03T10:00:00Z"));
-        assertThat(shop.retention.sweep(100, Duration.ofSeconds(30)).disposed()).isEqualTo(1);
+        assertThat(shop.sweeper.sweep(100, Duration.ofSeconds(30)).disposed()).isEqualTo(1);
         assertThat(shop.disposedCategories()).last().isEqualTo("transaction.record");
     }
 
@@ -192,7 +192,7 @@ class Seed003TaxCompliantShopTest {
                 Instant.parse("2025-03-20T15:00:00Z"));
         assertThat(ticket.dueAt()).contains(Instant.parse("2025-04-19T14:00:00Z"));
         shop.clock.set(Instant.parse("2025-04-19T14:00:00Z"));
-        shop.retention.sweep(100, Duration.ofSeconds(30));
+        shop.sweeper.sweep(100, Duration.ofSeconds(30));
         assertThat(shop.disposedCategories()).containsExactly("support.record");
     }
 
