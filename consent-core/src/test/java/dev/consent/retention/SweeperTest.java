@@ -6,10 +6,12 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.store.InMemoryStore;
 import dev.consent.store.RetentionStore;
+import dev.consent.testing.CapturedLogs;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.RetentionPolicy;
 import dev.consent.testing.TestKeys;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -216,7 +218,7 @@ class SweeperTest {
     }
 
     @Test
-    void aHoldPlacedWhileABatchIsHandledStopsTheLaterItemsOnceHoldRecheckHasPassed() {
+    void aHoldPlacedWhileABatchIsHandledStopsTheLaterItemsOnceRefreshHoldsAfterHasPassed() {
         Sweeper sweeper = twoDueInOneBatch(sweeper().refreshHoldsAfter(Duration.ofSeconds(1)).handler("access.log", r -> {
             if (r.item().subject().value().equals("s0")) {
                 // a slow handler; meanwhile a hold is placed on the next item of the same batch
@@ -239,8 +241,8 @@ class SweeperTest {
     }
 
     @Test
-    void withinHoldRecheckABatchIsJudgedOnTheHoldsReadForIt() {
-        // the documented window: a hold placed less than holdRecheck before a handler is called may not stop it
+    void withinRefreshHoldsAfterABatchIsJudgedOnTheHoldsReadForIt() {
+        // the documented window: a hold placed less than refreshHoldsAfter before a handler is called may not stop it
         Sweeper sweeper = twoDueInOneBatch(sweeper().refreshHoldsAfter(Duration.ofSeconds(1)).handler("access.log", r -> {
             if (r.item().subject().value().equals("s0")) {
                 retention.placeHold(SubjectId.of("s1"), Set.of(), "litigation", "legal");
@@ -252,7 +254,7 @@ class SweeperTest {
     }
 
     @Test
-    void aZeroHoldRecheckReadsTheHoldsAgainBeforeEveryItem() {
+    void aZeroRefreshHoldsAfterReadsTheHoldsAgainBeforeEveryItem() {
         Sweeper sweeper = twoDueInOneBatch(sweeper().refreshHoldsAfter(Duration.ZERO).handler("access.log", r -> {
             if (r.item().subject().value().equals("s0")) {
                 retention.placeHold(SubjectId.of("s1"), Set.of(), "litigation", "legal"); // the clock does not move
@@ -265,7 +267,7 @@ class SweeperTest {
     }
 
     @Test
-    void anAnchorMovedWhileASlowBatchIsHandledIsSeenOnceHoldRecheckHasPassed() {
+    void anAnchorMovedWhileASlowBatchIsHandledIsSeenOnceRefreshHoldsAfterHasPassed() {
         Sweeper sweeper = twoDueInOneBatch(sweeper().handler("access.log", r -> {
             if (r.item().subject().value().equals("s0")) {
                 // new data for s1 arrives while s0 is handled, slowly
@@ -515,6 +517,34 @@ class SweeperTest {
         List<DisposalRecord> audit = store.disposals(0, 10);
         assertThat(audit).hasSize(5);
         assertThat(audit).extracting(DisposalRecord::itemReference).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void anIdleSweepLogsAtDebugAndAWorkingOneShowsItsClaimsAtDebugWithoutSubjects() {
+        Sweeper sweeper = sweeper().node("n1").build();
+        CapturedLogs.clear();
+        assertThat(sweeper.sweep(10, Duration.ofSeconds(5)).claimed()).isZero();
+        List<CapturedLogs.Line> idle = CapturedLogs.lines().stream()
+                .filter(l -> l.logger().equals(Sweeper.class.getName())).toList();
+        assertThat(idle).isNotEmpty().allSatisfy(l -> assertThat(l.level()).isEqualTo(Level.DEBUG));
+        assertThat(idle).anySatisfy(l -> assertThat(l.message()).contains("nothing due"));
+
+        retention.recordAnchor(SubjectId.of("jane.doe@example.com"), "access.log", Anchor.COLLECTED, clock.instant());
+        clock.advance(Duration.ofDays(91));
+        CapturedLogs.clear();
+        assertThat(sweeper.sweep(10, Duration.ofSeconds(5)).disposed()).isEqualTo(1);
+        List<CapturedLogs.Line> working = CapturedLogs.lines().stream()
+                .filter(l -> l.logger().equals(Sweeper.class.getName())).toList();
+        assertThat(working).anySatisfy(l -> {
+            assertThat(l.level()).isEqualTo(Level.DEBUG);
+            assertThat(l.message()).contains("claimed 1 of 10");
+        });
+        assertThat(working).anySatisfy(l -> assertThat(l.message()).contains("recorded 1 attempts"));
+        assertThat(working).anySatisfy(l -> {
+            assertThat(l.level()).isEqualTo(Level.INFO);
+            assertThat(l.message()).contains("retention sweep on n1: SweepReport[claimed=1, disposed=1");
+        });
+        assertThat(working).allSatisfy(l -> assertThat(l.message()).doesNotContain("jane", "example.com"));
     }
 
     @Test
