@@ -13,6 +13,7 @@ import dev.consent.retention.Anchor;
 import dev.consent.retention.ItemKey;
 import dev.consent.retention.LegalHold;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.retention.Tombstone;
 import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
@@ -66,7 +67,8 @@ class PrivacyInLogsTest {
 
         // retention: holds, sweeps, a handler that fails with personal data in its message
         RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
-                .clock(clock).retryBackoff(Duration.ZERO, Duration.ZERO).handler("access.log", r -> {
+                .clock(clock).build();
+        Sweeper sweeper = Sweeper.builder(retention).retryBackoff(Duration.ZERO, Duration.ZERO).handler("access.log", r -> {
                     throw new IllegalStateException("cannot delete logs of " + EMAIL_ID + " from " + IP);
                 }).build();
         retention.recordAnchor(jane, "access.log", Anchor.COLLECTED, clock.instant());
@@ -74,12 +76,12 @@ class PrivacyInLogsTest {
                 "legal");
         retention.releaseHold(hold.id(), "legal", "lifted for " + EMAIL_ID);
         clock.advance(Duration.ofDays(100));
-        retention.sweep(10, Duration.ofSeconds(5));
+        sweeper.sweep(10, Duration.ofSeconds(5));
 
         // rights
         try (ConsentService consents = ConsentService.builder().policy(RetentionPolicy.policy()).store(store)
                 .clock(clock).build()) {
-            RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store).build();
+            RightsService rights = RightsService.builder().consents(consents).sweeper(sweeper).store(store).build();
             RightsRequest r = rights.receive(jane, RequestType.ERASURE, "email from " + EMAIL_ID);
             rights.verifyIdentity(r.id(), "support", "code sent to " + EMAIL_ID);
             rights.erase(r.id(), "dpo");

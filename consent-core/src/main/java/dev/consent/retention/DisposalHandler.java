@@ -9,8 +9,8 @@ package dev.consent.retention;
  * same due item: make the handler idempotent (deleting what is already gone is fine). Throw to report a
  * failure; the item is retried with backoff while the sweep goes on with other items.
  *
- * <p>Called on the retention service's own handler threads, with a time limit
- * ({@link RetentionService.Builder#handlerTimeout(java.time.Duration) handlerTimeout}): a call that has not returned
+ * <p>Called on the {@link Sweeper}'s own handler threads, with a time limit
+ * ({@link Sweeper.Builder#handlerTimeout(java.time.Duration) handlerTimeout}): a call that has not returned
  * within it counts as failed and its thread is interrupted, so let blocking calls end on interruption (or give them
  * their own shorter timeouts). A call that ignores interruption keeps running after it was given up, and the item may
  * be retried on another node meanwhile.

@@ -24,11 +24,15 @@ import java.util.Map;
  * customers who never closed their accounts has a million NOT_STARTED items). {@link RetentionService#unscheduled}
  * lists them all, page by page.
  *
+ * <p>Which due categories a sweeper has no handler for (it would audit them as NO_HANDLER and dispose of nothing) is
+ * the sweeper's to say: {@link Sweeper#withoutHandler(DisposalPlan)}.
+ *
  * @param items every due item with its verdict (held ones included, with status HELD)
+ * @param held how many of {@code items} a legal hold keeps
  * @param unscheduled the items no rule has due: counts per status and per category, and the first verdicts
  */
 public record DisposalPlan(Instant at, List<RetentionVerdict> items, Map<String, Long> dueByCategory,
-        Map<String, Long> dueByRule, long held, long withoutHandler, Unscheduled unscheduled) {
+        Map<String, Long> dueByRule, long held, Unscheduled unscheduled) {
 
     /** How many unscheduled verdicts a plan carries at most; the counts cover all of them. */
     public static final int UNSCHEDULED_SAMPLE = 100;

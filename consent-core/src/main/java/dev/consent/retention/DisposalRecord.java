@@ -10,11 +10,11 @@ import java.util.Optional;
  * are named by the exception's class name only (host messages may quote personal data).
  *
  * @param sequence position in the audit, assigned by the store (0 before it is stored)
- * @param cutoff the instant the item fell due; the handler disposes of data collected up to it
+ * @param dueAt the instant the item fell due; the handler disposes of data collected up to it
  * @param anchorAt the anchor instant of the deciding rule, when a rule decided
  */
 public record DisposalRecord(long sequence, Instant at, String itemReference, String category, String purpose,
-        String ruleId, String policyVersion, Optional<Anchor> anchor, Optional<Instant> anchorAt, Instant cutoff,
+        String ruleId, String policyVersion, Optional<Anchor> anchor, Optional<Instant> anchorAt, Instant dueAt,
         DisposalAction action, Outcome outcome, int attempt, String idempotencyKey, String node,
         Optional<String> failure) {
 
@@ -34,6 +34,6 @@ public record DisposalRecord(long sequence, Instant at, String itemReference, St
 
     public DisposalRecord withSequence(long s) {
         return new DisposalRecord(s, at, itemReference, category, purpose, ruleId, policyVersion, anchor, anchorAt,
-                cutoff, action, outcome, attempt, idempotencyKey, node, failure);
+                dueAt, action, outcome, attempt, idempotencyKey, node, failure);
     }
 }

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The answer to an erasure request (GDPR Art. 17), per item: erased as soon as the sweeper runs, or kept,
+ * The answer to an erasure request (GDPR Art. 17), per item: due now (disposed of by the next disposal run: the
+ * {@link Sweeper}'s, or at once by {@link dev.consent.rights.RightsService#erase}), or kept,
  * until when and why (a legal minimum, Art. 17(3)(b), or a legal hold, Art. 17(3)(e)). This is the
  * explanation a shop owes the subject (Art. 12(4)).
  *
@@ -19,16 +20,27 @@ import java.util.Optional;
  */
 public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> entries) {
 
-    /** What happens to one item. */
-    public record Entry(ItemKey item, Outcome outcome, Optional<Instant> keptUntil, Optional<String> ruleId,
+    /**
+     * What happens to one item.
+     *
+     * @param dueAt for {@link Outcome#KEPT_UNTIL}: the instant the item falls due, when the legal minimum ends;
+     *     empty otherwise
+     * @param legalReference for {@link Outcome#KEPT_UNTIL}: the legal reference of the rule that keeps the item
+     * @param holds for {@link Outcome#HELD}: the ids of the legal holds in force
+     */
+    public record Entry(ItemKey item, Outcome outcome, Optional<Instant> dueAt, Optional<String> ruleId,
             Optional<String> legalReference, List<String> holds) {
     }
 
-    /** Erased now, kept for a while, or held indefinitely. */
+    /** Due now, kept for a while, or held indefinitely. */
     public enum Outcome {
-        /** Due now: the next sweep disposes of it. */
-        ERASED_NOW,
-        /** Kept (and restricted) until a legal minimum ends, then erased. */
+        /**
+         * Due now, not yet erased: the next disposal run (a {@link Sweeper#sweep sweep}, or
+         * {@link Sweeper#disposeDue} as {@link dev.consent.rights.RightsService#erase} calls it) disposes of it; until
+         * the disposal is recorded the data is still there.
+         */
+        DUE_NOW,
+        /** Kept (and restricted) until a legal minimum ends ({@link Entry#dueAt()}), then erased. */
         KEPT_UNTIL,
         /** Kept under a legal hold until the hold is released. */
         HELD
@@ -50,7 +62,7 @@ public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> 
 
     /** Entries kept rather than erased. */
     public List<Entry> kept() {
-        return entries.stream().filter(e -> e.outcome() != Outcome.ERASED_NOW).toList();
+        return entries.stream().filter(e -> e.outcome() != Outcome.DUE_NOW).toList();
     }
 
     /** A readable answer to send to the subject. */
@@ -65,8 +77,8 @@ public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> 
             b.append("\n  - ").append(e.item().category()).append(e.item().purpose().map(p -> " (" + p + ")").orElse(""))
                     .append(": ");
             switch (e.outcome()) {
-                case ERASED_NOW -> b.append("erased");
-                case KEPT_UNTIL -> b.append("kept until ").append(e.keptUntil().orElseThrow())
+                case DUE_NOW -> b.append("erased");
+                case KEPT_UNTIL -> b.append("kept until ").append(e.dueAt().orElseThrow())
                         .append(" because of rule ").append(e.ruleId().orElse("?"))
                         .append(e.legalReference().map(r -> " (" + r + ")").orElse(""))
                         .append("; processing is restricted to keeping it until then");

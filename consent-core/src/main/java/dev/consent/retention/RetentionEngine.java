@@ -144,23 +144,23 @@ public final class RetentionEngine {
         // 1. a legal hold beats everything
         if (!holds.isEmpty()) {
             return new RetentionVerdict(item, at, RetentionVerdict.Status.HELD, Optional.ofNullable(candidate),
-                    Optional.empty(), Optional.ofNullable(action), Optional.ofNullable(decider), erasureAsked, holds,
+                    Optional.ofNullable(action), Optional.ofNullable(decider), erasureAsked, holds,
                     outcomes, policy.version());
         }
         if (candidate == null) {
             RetentionVerdict.Status status = maximums.isEmpty() ? RetentionVerdict.Status.NO_RULE
                     : RetentionVerdict.Status.NOT_STARTED;
-            Optional<Instant> keep = minimumEnds.filter(at::isBefore);
-            return new RetentionVerdict(item, at, status, keep, Optional.empty(), Optional.empty(),
-                    keep.isPresent() ? Optional.of(minimum.id()) : Optional.empty(), false, holds, outcomes,
-                    policy.version());
+            // a running minimum decides how long the item is kept at least (keptAtLeastUntil), not when it is due
+            boolean keeping = minimumEnds.filter(at::isBefore).isPresent();
+            return new RetentionVerdict(item, at, status, Optional.empty(), Optional.empty(),
+                    keeping ? Optional.of(minimum.id()) : Optional.empty(), false, holds, outcomes, policy.version());
         }
         String decidedBy = blocked ? minimum.id() : decider;
         if (!at.isBefore(candidate)) {
-            return new RetentionVerdict(item, at, RetentionVerdict.Status.DUE, Optional.empty(), Optional.of(candidate),
+            return new RetentionVerdict(item, at, RetentionVerdict.Status.DUE, Optional.of(candidate),
                     Optional.of(action), Optional.of(decider), false, holds, outcomes, policy.version());
         }
-        return new RetentionVerdict(item, at, RetentionVerdict.Status.KEEP, Optional.of(candidate), Optional.empty(),
+        return new RetentionVerdict(item, at, RetentionVerdict.Status.KEEP, Optional.of(candidate),
                 Optional.of(action), Optional.of(decidedBy), erasureAsked && blocked, holds, outcomes, policy.version());
     }
 

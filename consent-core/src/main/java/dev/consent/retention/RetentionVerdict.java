@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
  * blocks disposal and erasure; the longest minimum; explicit over implicit; the shortest maximum; erasure
  * makes due at once unless a hold or minimum applies; DELETE over ANONYMIZE unless a rule says otherwise).
  *
- * @param keepUntil for {@link Status#KEEP} and {@link Status#HELD}: when disposal would fall due, if known
- * @param dueSince for {@link Status#DUE}: since when
+ * @param dueAt the instant the item falls (or, for {@link Status#DUE}, fell) due for disposal, as things stand: for
+ *     {@link Status#HELD}, when it would fall due without the hold, if known; empty for {@link Status#NOT_STARTED}
+ *     and {@link Status#NO_RULE}, which no rule has due (see {@link #keptAtLeastUntil()})
  * @param action what the deciding rule prescribes once due
  * @param decidingRule the id of the rule that decided, or {@value #ERASURE_REQUEST} when the subject's
  *     erasure request did
@@ -21,8 +22,8 @@ import java.util.stream.Collectors;
  * @param holds ids of the legal holds in force on the item
  * @param rules what each applicable rule said, in policy order
  */
-public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional<Instant> keepUntil,
-        Optional<Instant> dueSince, Optional<DisposalAction> action, Optional<String> decidingRule,
+public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional<Instant> dueAt,
+        Optional<DisposalAction> action, Optional<String> decidingRule,
         boolean restrictProcessing, List<String> holds, List<RuleOutcome> rules, String policyVersion) {
 
     /** The pseudo rule id of an erasure request. */
@@ -76,9 +77,17 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
         }
     }
 
-    /** The instant the item falls due for disposal if nothing changes; empty if it never will. */
-    public Optional<Instant> disposalAt() {
-        return status == Status.DUE ? dueSince : keepUntil;
+    /**
+     * For an item no rule has due ({@link Status#NOT_STARTED}, {@link Status#NO_RULE}) that a legal minimum still
+     * keeps: when that minimum ends. The item does not fall due then (no maximum has started); it is only kept at
+     * least that long. Empty otherwise.
+     */
+    public Optional<Instant> keptAtLeastUntil() {
+        if (status != Status.NOT_STARTED && status != Status.NO_RULE || decidingRule.isEmpty()) {
+            return Optional.empty();
+        }
+        return rules.stream().filter(r -> r.ruleId().equals(decidingRule.get())).findFirst()
+                .flatMap(RuleOutcome::endsAt);
     }
 
     /**
@@ -90,16 +99,16 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
      * Art. 5(2), Art. 30(1)(f)).
      */
     public String reason() {
-        String minimum = keepUntil.isPresent() && decidingRule.isPresent()
-                ? "; minimum rule " + decidingRule.get() + " keeps it at least until " + keepUntil.get() : "";
+        String minimum = keptAtLeastUntil().map(t -> "; minimum rule " + decidingRule.orElseThrow()
+                + " keeps it at least until " + t).orElse("");
         return switch (status) {
-            case KEEP -> "kept until " + keepUntil.orElseThrow() + decidingRule.map(r -> ", decided by " + r).orElse("")
+            case KEEP -> "kept until " + dueAt.orElseThrow() + decidingRule.map(r -> ", decided by " + r).orElse("")
                     + action.map(a -> ", then " + a).orElse("")
                     + (restrictProcessing ? "; erasure requested: processing restricted until then" : "");
-            case DUE -> "due since " + dueSince.orElseThrow() + decidingRule.map(r -> ", decided by " + r).orElse("")
+            case DUE -> "due since " + dueAt.orElseThrow() + decidingRule.map(r -> ", decided by " + r).orElse("")
                     + action.map(a -> ": " + a).orElse("");
             case HELD -> "held by legal hold " + String.join(", ", holds)
-                    + keepUntil.map(t -> "; otherwise due " + t).orElse("");
+                    + dueAt.map(t -> "; otherwise due " + t).orElse("");
             case NOT_STARTED -> "no maximum rule has started: waiting for " + rules.stream()
                     .filter(r -> r.kind() == RetentionRule.Kind.MAXIMUM && r.role() == Role.NOT_STARTED)
                     .collect(Collectors.groupingBy(r -> r.anchor().name(), java.util.LinkedHashMap::new,
@@ -117,9 +126,12 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
     public String explain() {
         StringBuilder b = new StringBuilder();
         b.append(item).append(" at ").append(at).append(": ").append(status);
-        keepUntil.ifPresent(t -> b.append(status == Status.HELD ? " (otherwise until " : " until ").append(t)
-                .append(status == Status.HELD ? ")" : ""));
-        dueSince.ifPresent(t -> b.append(" since ").append(t));
+        if (status == Status.DUE) {
+            dueAt.ifPresent(t -> b.append(" since ").append(t));
+        } else {
+            dueAt.or(this::keptAtLeastUntil).ifPresent(t -> b.append(status == Status.HELD ? " (otherwise until "
+                    : " until ").append(t).append(status == Status.HELD ? ")" : ""));
+        }
         action.ifPresent(a -> b.append(", then ").append(a));
         decidingRule.ifPresent(r -> b.append(", decided by ").append(r));
         if (!holds.isEmpty()) {

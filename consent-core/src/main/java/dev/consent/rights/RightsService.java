@@ -16,6 +16,7 @@ import dev.consent.policy.PurposeId;
 import dev.consent.processing.ProcessingLog;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.store.OutboxStore;
 import dev.consent.internal.RecipientSelection;
 import dev.consent.ledger.Choice;
@@ -59,11 +60,15 @@ public final class RightsService {
     public static final DeadlineTerm GDPR_DEFAULT = DeadlineTerm.of(1, DeadlineTerm.Unit.MONTHS,
             DeadlineTerm.Start.RECEIPT).extendable(DeadlineTerm.Extension.by(2, DeadlineTerm.Unit.MONTHS));
     private static final int MAX_SAVE_ATTEMPTS = 10;
+    /** The most requests one page of {@link #open(int)} holds. */
+    public static final int MAX_PAGE = 1_000;
 
     private final HolidaySource holidays;
     private final RightsStore store;
     private final ConsentService consents;
     private final RetentionService retention;
+    /** Disposes of an erased subject's due items at once; absent: the next sweep does. */
+    private final Optional<Sweeper> sweeper;
     private final ProcessingLog processing;
     private final Clock clock;
     private final List<SubjectDataContributor> contributors;
@@ -73,7 +78,8 @@ public final class RightsService {
         this.holidays = b.holidays;
         this.store = b.store;
         this.consents = b.consents;
-        this.retention = b.retention;
+        this.retention = b.retention != null ? b.retention : b.sweeper == null ? null : b.sweeper.retention();
+        this.sweeper = Optional.ofNullable(b.sweeper);
         this.clock = b.clock != null ? b.clock : b.consents.clock();
         this.contributors = List.copyOf(b.contributors);
     }
@@ -319,15 +325,47 @@ public final class RightsService {
         return store.requests(subject);
     }
 
-    /** Open requests, oldest first. */
-    public List<RightsRequest> open() {
-        return store.openRequests(10_000);
+    /**
+     * The first page of open requests (neither completed nor refused): up to {@code limit}, oldest first (by the
+     * instant received, then by id). Read on with {@link #open(RightsRequest, int)}, passing the last request of the
+     * page, until a page comes back shorter than {@code limit}.
+     *
+     * @throws InvalidValueException if {@code limit} is not between 1 and {@value #MAX_PAGE}
+     */
+    public List<RightsRequest> open(int limit) {
+        return store.openRequests(pageSize(limit));
     }
 
-    /** Open requests whose deadline has passed, oldest first. */
+    /**
+     * The next page of open requests: up to {@code limit} of those that come after {@code after} in the order of
+     * {@link #open(int)} (received later, or at the same instant with a greater id). {@code after} need not be open
+     * any more: a request closed while the pages are read does not make the reader lose its place.
+     *
+     * @throws InvalidValueException if {@code after} is null or {@code limit} is not between 1 and {@value #MAX_PAGE}
+     */
+    public List<RightsRequest> open(RightsRequest after, int limit) {
+        return store.openRequestsAfter(Checks.required("after", after), pageSize(limit));
+    }
+
+    /** Every open request whose deadline has passed, oldest first, read page by page. */
     public List<RightsRequest> overdue() {
         Instant now = now();
-        return open().stream().filter(r -> r.overdueAt(now)).toList();
+        List<RightsRequest> out = new ArrayList<>();
+        List<RightsRequest> page = open(MAX_PAGE);
+        while (true) {
+            page.stream().filter(r -> r.overdueAt(now)).forEach(out::add);
+            if (page.size() < MAX_PAGE) {
+                return out;
+            }
+            page = open(page.get(page.size() - 1), MAX_PAGE);
+        }
+    }
+
+    private static int pageSize(int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new InvalidValueException("limit", limit, "must be between 1 and " + MAX_PAGE);
+        }
+        return limit;
     }
 
     // ------------------------------------------------------------------------------------------- the work
@@ -364,7 +402,7 @@ public final class RightsService {
         }
         consents.withdrawAll(r.subject(), systemCapture(requestId, "erasure"));
         ErasureAnswer answer = retention.requestErasure(r.subject());
-        retention.disposeDue(r.subject());
+        sweeper.ifPresent(s -> s.disposeDue(r.subject()));
         List<RecipientNotice> notices = new ArrayList<>();
         Policy policy = policy();
         if (!policy.recipients().isEmpty()) {
@@ -602,6 +640,7 @@ public final class RightsService {
     public static final class Builder {
         private ConsentService consents;
         private RetentionService retention;
+        private Sweeper sweeper;
         private ProcessingLog processing;
         private RightsStore store;
         private Clock clock;
@@ -638,9 +677,23 @@ public final class RightsService {
             return this;
         }
 
-        /** Needed for erasure requests. */
+        /**
+         * Needed for erasure requests (or a {@link #sweeper(Sweeper) sweeper}, which brings its own). Without a
+         * sweeper, {@link RightsService#erase} leaves the items it makes due to the next sweep.
+         */
         public Builder retention(RetentionService retention) {
             this.retention = retention;
+            return this;
+        }
+
+        /**
+         * The sweeper with which {@link RightsService#erase} disposes at once of the items the erasure makes due
+         * ({@link Sweeper#disposeDue}), through the host's handlers; its retention service is the one erasures go to.
+         *
+         * @throws InvalidValueException if {@code sweeper} is null
+         */
+        public Builder sweeper(Sweeper sweeper) {
+            this.sweeper = Checks.required("sweeper", sweeper);
             return this;
         }
 
@@ -671,8 +724,18 @@ public final class RightsService {
             return this;
         }
 
+        /**
+         * The service.
+         *
+         * @throws InvalidValueException if the consent service is missing, or the sweeper sweeps another retention
+         *     service than the one given
+         */
         public RightsService build() {
             Checks.required("consents", consents);
+            if (sweeper != null && retention != null && sweeper.retention() != retention) {
+                throw new InvalidValueException("sweeper", sweeper.node(), "sweeps another retention service than"
+                        + " the one given to retention(...)");
+            }
             if (store == null) {
                 throw new InvalidValueException("store", null, "is required: give the builder a store, e.g. consent-jdbc's"
                         + " JdbcStore, or an InMemoryStore for tests and single-node hosts");

@@ -201,8 +201,12 @@ public final class SubjectExport {
                 g.writeStringField("category", v.item().category().value());
                 writeNullable(g, "purpose", v.item().purpose().map(PurposeId::value).orElse(null));
                 g.writeStringField("status", v.status().name());
-                writeNullable(g, "keepUntil", v.keepUntil().map(Instant::toString).orElse(null));
-                writeNullable(g, "dueSince", v.dueSince().map(Instant::toString).orElse(null));
+                // the schema's names (1.0 to 1.3): keepUntil for an item not due yet (when it falls due, or how long a
+                // minimum keeps an item no rule has due), dueSince for a due one; both are the verdict's dueAt
+                boolean due = v.status() == RetentionVerdict.Status.DUE;
+                writeNullable(g, "keepUntil", due ? null
+                        : v.dueAt().or(v::keptAtLeastUntil).map(Instant::toString).orElse(null));
+                writeNullable(g, "dueSince", due ? v.dueAt().map(Instant::toString).orElse(null) : null);
                 writeNullable(g, "action", v.action().map(Enum::name).orElse(null));
                 writeNullable(g, "rule", v.decidingRule().orElse(null));
                 g.writeBooleanField("restricted", v.restrictProcessing());

@@ -20,6 +20,9 @@ import java.util.function.UnaryOperator;
 public final class InMemoryRightsStore implements RightsStore {
     /** Guards {@link #requests}; package-private so that the outbox built over this store joins its writes. */
     final Object lock = new Object();
+    /** The order of {@link #openRequests}: received time, then id. */
+    private static final Comparator<RightsRequest> OPEN_ORDER =
+            Comparator.comparing(RightsRequest::receivedAt).thenComparing(RightsRequest::id);
     /** Guarded by {@link #lock}: the requests by id, as stored (their version already the saved one). */
     private final Map<String, RightsRequest> requests = new LinkedHashMap<>();
 
@@ -66,8 +69,17 @@ public final class InMemoryRightsStore implements RightsStore {
         InMemoryChecks.limit(limit);
         synchronized (lock) {
             return requests.values().stream().filter(r -> r.status().isOpen())
-                    .sorted(Comparator.comparing(RightsRequest::receivedAt).thenComparing(RightsRequest::id))
-                    .limit(limit).toList();
+                    .sorted(OPEN_ORDER).limit(limit).toList();
+        }
+    }
+
+    @Override
+    public List<RightsRequest> openRequestsAfter(RightsRequest after, int limit) {
+        Checks.required("after", after);
+        InMemoryChecks.limit(limit);
+        synchronized (lock) {
+            return requests.values().stream().filter(r -> r.status().isOpen() && OPEN_ORDER.compare(r, after) > 0)
+                    .sorted(OPEN_ORDER).limit(limit).toList();
         }
     }
 

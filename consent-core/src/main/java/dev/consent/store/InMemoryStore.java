@@ -283,6 +283,11 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
         return rights.openRequests(limit);
     }
 
+    @Override
+    public List<RightsRequest> openRequestsAfter(RightsRequest after, int limit) {
+        return rights.openRequestsAfter(after, limit);
+    }
+
     // -------------------------------------------------------------- recipients' outbox
 
     @Override

@@ -28,6 +28,15 @@ public interface RightsStore {
     /** The subject's requests, oldest first. */
     List<RightsRequest> requests(SubjectId subject);
 
-    /** Up to {@code limit} open requests (neither completed nor refused), oldest first. */
+    /**
+     * Up to {@code limit} open requests (neither completed nor refused), oldest first: by {@code receivedAt}, then by
+     * id.
+     */
     List<RightsRequest> openRequests(int limit);
+
+    /**
+     * The next page of {@link #openRequests(int)}: up to {@code limit} open requests that come after {@code after} in
+     * that order (received later, or at the same instant with a greater id); {@code after} itself need not be open.
+     */
+    List<RightsRequest> openRequestsAfter(RightsRequest after, int limit);
 }

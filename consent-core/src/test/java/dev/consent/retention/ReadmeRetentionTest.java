@@ -98,6 +98,8 @@ class ReadmeRetentionTest {
 
         RetentionService retention = RetentionService.builder().policy(policy).store(store).clock(clock)
                 .referenceKey("2026-01", secrets.referenceKey()) // HMAC key for tombstones and the audit
+                .build();
+        Sweeper sweeper = Sweeper.builder(retention)
                 // Your own code deletes or anonymises your rows. It may be called more than once for an item
                 // (at least once, after a crash), so it must be idempotent.
                 .handler("contact.email", request -> shopDb.update(
@@ -111,12 +113,12 @@ class ReadmeRetentionTest {
         retention.recordAnchor(customer, "order.record", Anchor.LAST_TRANSACTION, orderPlacedAt);
 
         // A scheduled job, on every node (claims make that safe): a bounded batch every few minutes.
-        SweepReport report = retention.sweep(1_000, Duration.ofSeconds(30));
+        SweepReport report = sweeper.sweep(1_000, Duration.ofSeconds(30));
         // retention:end
 
         assertThat(report.disposed()).as("nothing is due on the day of the purchase").isZero();
         clock.now = Instant.parse("2027-03-04T10:00:00Z");
-        report = retention.sweep(1_000, Duration.ofSeconds(30));
+        report = sweeper.sweep(1_000, Duration.ofSeconds(30));
         assertThat(report.disposed()).isEqualTo(1);
         assertThat(shopDb.updates).containsExactly("UPDATE customers SET email = NULL WHERE id = ? [customer-42]");
         assertThat(retention.verdict(ItemKey.of(customer, dev.consent.policy.CategoryId.of("order.record"))).status())

@@ -56,7 +56,7 @@ class RetentionEngineTest {
 
         assertThat(v.status()).isEqualTo(Status.HELD);
         assertThat(v.holds()).containsExactly("h1");
-        assertThat(v.keepUntil()).contains(berlin(2021, 1, 1, 0, 0)); // what would apply without the hold
+        assertThat(v.dueAt()).contains(berlin(2021, 1, 1, 0, 0)); // what would apply without the hold
         assertThat(v.restrictProcessing()).isTrue();
         assertThat(v.explain()).contains("HELD", "h1");
     }
@@ -89,7 +89,7 @@ class RetentionEngineTest {
 
         // 7 years counted from the end of 2020 (AO §147(4)): the start of 2028 in Berlin
         assertThat(v.status()).isEqualTo(Status.KEEP);
-        assertThat(v.keepUntil()).contains(berlin(2028, 1, 1, 0, 0));
+        assertThat(v.dueAt()).contains(berlin(2028, 1, 1, 0, 0));
         assertThat(v.decidingRule()).contains("orders-tax-7y");
         assertThat(v.restrictProcessing()).isTrue();
         assertThat(roleOf(v, "orders-tax-7y")).isEqualTo(Role.BLOCKS_DISPOSAL);
@@ -108,7 +108,7 @@ class RetentionEngineTest {
 
         RetentionVerdict v = engine.evaluate(facts, berlin(2023, 1, 1, 0, 0));
 
-        assertThat(v.keepUntil()).contains(berlin(2028, 1, 1, 0, 0));
+        assertThat(v.dueAt()).contains(berlin(2028, 1, 1, 0, 0));
         assertThat(roleOf(v, "orders-warranty-2y")).isEqualTo(Role.SHORTER_MINIMUM);
         assertThat(roleOf(v, "orders-tax-7y")).isEqualTo(Role.BLOCKS_DISPOSAL);
     }
@@ -123,7 +123,7 @@ class RetentionEngineTest {
 
         RetentionVerdict v = engine.evaluate(facts, withdrawn);
 
-        assertThat(v.keepUntil()).contains(berlin(2024, 7, 1, 12, 0));
+        assertThat(v.dueAt()).contains(berlin(2024, 7, 1, 12, 0));
         assertThat(v.decidingRule()).contains("newsletter-30d");
         assertThat(roleOf(v, "email-2y")).isEqualTo(Role.OUTRANKED_BY_EXPLICIT);
 
@@ -143,7 +143,7 @@ class RetentionEngineTest {
 
         RetentionVerdict v = engine.evaluate(facts, resolved);
 
-        assertThat(v.keepUntil()).contains(berlin(2024, 3, 2, 9, 0)); // 30 days after resolution
+        assertThat(v.dueAt()).contains(berlin(2024, 3, 2, 9, 0)); // 30 days after resolution
         assertThat(v.decidingRule()).contains("tickets-30d");
         assertThat(roleOf(v, "tickets-1y")).isEqualTo(Role.LATER_MAXIMUM);
     }
@@ -158,7 +158,7 @@ class RetentionEngineTest {
         RetentionVerdict v = engine.evaluate(facts, erasure);
 
         assertThat(v.status()).isEqualTo(Status.DUE);
-        assertThat(v.dueSince()).contains(erasure);
+        assertThat(v.dueAt()).contains(erasure);
         assertThat(v.action()).contains(DisposalAction.DELETE);
         assertThat(v.decidingRule()).contains(RetentionVerdict.ERASURE_REQUEST);
         assertThat(roleOf(v, "email-2y")).isEqualTo(Role.SUPERSEDED_BY_ERASURE);
@@ -190,7 +190,7 @@ class RetentionEngineTest {
                 berlin(2025, 8, 1, 0, 0));
 
         assertThat(v.status()).isEqualTo(Status.DUE);
-        assertThat(v.dueSince()).contains(berlin(2025, 7, 15, 12, 0));
+        assertThat(v.dueAt()).contains(berlin(2025, 7, 15, 12, 0));
         assertThat(v.action()).contains(DisposalAction.ANONYMIZE);
         assertThat(roleOf(v, "profile-delete-6m")).isEqualTo(Role.ACTION_YIELDS);
     }
@@ -209,7 +209,7 @@ class RetentionEngineTest {
         assertThat(engine.evaluate(facts, berlin(2029, 12, 31, 23, 0)).status()).isEqualTo(Status.HELD);
         RetentionVerdict released = engine.evaluate(facts, berlin(2030, 1, 1, 0, 0));
         assertThat(released.status()).isEqualTo(Status.DUE);
-        assertThat(released.dueSince()).contains(berlin(2028, 1, 1, 0, 0)); // minimum ended, erasure then applied
+        assertThat(released.dueAt()).contains(berlin(2028, 1, 1, 0, 0)); // minimum ended, erasure then applied
     }
 
     @Test
@@ -219,7 +219,7 @@ class RetentionEngineTest {
         ItemFacts facts = ItemFacts.of(item("order.record"), Map.of(Anchor.LAST_TRANSACTION, purchase));
         RetentionVerdict before = engine.evaluate(facts, berlin(2029, 1, 1, 0, 0));
         assertThat(before.status()).isEqualTo(Status.KEEP);
-        assertThat(before.keepUntil()).contains(berlin(2030, 3, 10, 15, 0));
+        assertThat(before.dueAt()).contains(berlin(2030, 3, 10, 15, 0));
         assertThat(before.decidingRule()).contains("orders-10y");
         assertThat(roleOf(before, "orders-tax-7y")).isEqualTo(Role.MINIMUM_ENDED);
     }
@@ -242,7 +242,10 @@ class RetentionEngineTest {
         ItemFacts facts = ItemFacts.of(item("order.record"), Map.of(Anchor.COLLECTED, collected));
         RetentionVerdict v = engine.evaluate(facts, collected);
         assertThat(v.status()).isEqualTo(Status.NOT_STARTED); // the anonymisation maximum has not started
-        assertThat(v.keepUntil()).contains(berlin(2026, 5, 5, 5, 5));
+        assertThat(v.dueAt()).as("nothing falls due: no maximum has started").isEmpty();
+        assertThat(v.keptAtLeastUntil()).contains(berlin(2026, 5, 5, 5, 5));
+        assertThat(engine.evaluate(facts, berlin(2026, 5, 5, 5, 5)).keptAtLeastUntil()).as("the minimum has ended")
+                .isEmpty();
         assertThat(v.decidingRule()).contains("orders-warranty-2y");
     }
 
@@ -252,8 +255,8 @@ class RetentionEngineTest {
         Instant second = berlin(2023, 9, 1, 10, 0);
         ItemFacts before = ItemFacts.of(item("contact.email"), Map.of(Anchor.LAST_TRANSACTION, first));
         ItemFacts after = ItemFacts.of(item("contact.email"), Map.of(Anchor.LAST_TRANSACTION, second));
-        assertThat(engine.evaluate(before, second).keepUntil()).contains(berlin(2024, 4, 1, 10, 0));
-        assertThat(engine.evaluate(after, second).keepUntil()).contains(berlin(2025, 9, 1, 10, 0));
+        assertThat(engine.evaluate(before, second).dueAt()).contains(berlin(2024, 4, 1, 10, 0));
+        assertThat(engine.evaluate(after, second).dueAt()).contains(berlin(2025, 9, 1, 10, 0));
     }
 
     @Test
@@ -271,7 +274,7 @@ class RetentionEngineTest {
         Instant collected = Instant.parse("2025-01-01T11:00:00Z");
         RetentionVerdict v = engine.evaluate(ItemFacts.of(item("access.log"), Map.of(Anchor.COLLECTED, collected)),
                 collected);
-        assertThat(v.keepUntil()).contains(Instant.parse("2025-04-01T10:00:00Z"));
+        assertThat(v.dueAt()).contains(Instant.parse("2025-04-01T10:00:00Z"));
     }
 
     @Test
@@ -279,10 +282,10 @@ class RetentionEngineTest {
         Instant leapDay = berlin(2024, 2, 29, 10, 0);
         RetentionVerdict v = engine.evaluate(ItemFacts.of(item("contact.email"),
                 Map.of(Anchor.LAST_TRANSACTION, leapDay)), leapDay);
-        assertThat(v.keepUntil()).contains(berlin(2026, 2, 28, 10, 0));
+        assertThat(v.dueAt()).contains(berlin(2026, 2, 28, 10, 0));
         RetentionVerdict fourYears = engine.evaluate(ItemFacts.of(item("order.record"),
                 Map.of(Anchor.LAST_TRANSACTION, berlin(2018, 2, 28, 10, 0))), leapDay);
-        assertThat(fourYears.keepUntil()).contains(berlin(2028, 2, 28, 10, 0)); // the 10-year anonymisation maximum decides
+        assertThat(fourYears.dueAt()).contains(berlin(2028, 2, 28, 10, 0)); // the 10-year anonymisation maximum decides
     }
 
     @Test
@@ -302,6 +305,6 @@ class RetentionEngineTest {
         Instant purchase = berlin(2020, 12, 31, 23, 30);
         RetentionVerdict v = engine.evaluate(ItemFacts.of(item("order.record"),
                 Map.of(Anchor.LAST_TRANSACTION, purchase)).withErasureRequestedAt(purchase), purchase);
-        assertThat(v.keepUntil()).contains(berlin(2028, 1, 1, 0, 0));
+        assertThat(v.dueAt()).contains(berlin(2028, 1, 1, 0, 0));
     }
 }

@@ -32,7 +32,8 @@ class UnscheduledItemsTest {
     private final InMemoryStore store = new InMemoryStore();
     private final List<DisposalRequest> disposed = new ArrayList<>();
     private final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy())
-            .store(store).clock(clock).handler("order.record", disposed::add).handler("access.log", disposed::add)
+            .store(store).clock(clock).build();
+    private final Sweeper sweeper = Sweeper.builder(retention).handler("order.record", disposed::add).handler("access.log", disposed::add)
             .handler("account.profile", disposed::add).build();
 
     @Test
@@ -62,18 +63,17 @@ class UnscheduledItemsTest {
 
         // listed on their own, page by page, every one of them
         List<RetentionVerdict> all = new ArrayList<>();
-        Optional<ItemKey> after = Optional.empty();
+        List<RetentionVerdict> page = retention.unscheduled(clock.instant(), 250);
         while (true) {
-            List<RetentionVerdict> page = retention.unscheduled(clock.instant(), after, 250);
             all.addAll(page);
             if (page.size() < 250) {
                 break;
             }
-            after = Optional.of(page.get(page.size() - 1).item());
+            page = retention.unscheduled(clock.instant(), page.get(page.size() - 1).item(), 250);
         }
         assertThat(all).hasSize(1_206).extracting(RetentionVerdict::item).isSorted().doesNotHaveDuplicates();
         assertThat(all).filteredOn(v -> v.status() == RetentionVerdict.Status.NO_RULE).hasSize(3);
-        assertThatThrownBy(() -> retention.unscheduled(clock.instant(), Optional.empty(), 0))
+        assertThatThrownBy(() -> retention.unscheduled(clock.instant(), 0))
                 .isInstanceOf(InvalidValueException.class).hasMessageContaining("limit");
     }
 
@@ -96,7 +96,7 @@ class UnscheduledItemsTest {
         DisposalPlan plan = retention.plan(clock.instant());
         assertThat(plan.due()).isZero();
         assertThat(plan.notStarted()).isEqualTo(1);
-        SweepReport report = retention.sweep(100, Duration.ofSeconds(10));
+        SweepReport report = sweeper.sweep(100, Duration.ofSeconds(10));
         assertThat(report.claimed()).isZero();
         assertThat(retention.disposals(0, 10)).isEmpty();
     }

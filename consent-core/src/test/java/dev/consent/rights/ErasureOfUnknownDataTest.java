@@ -20,6 +20,7 @@ import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalRequest;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.CapturedLogs;
 import dev.consent.testing.MutableClock;
@@ -51,7 +52,8 @@ class ErasureOfUnknownDataTest {
             .clock(clock).build();
     private final List<DisposalRequest> disposed = new ArrayList<>();
     private final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RightsServiceTest.shop003())
-            .store(store).clock(clock).handler("contact.email", disposed::add).handler("account.profile", disposed::add)
+            .store(store).clock(clock).build();
+    private final Sweeper sweeper = Sweeper.builder(retention).handler("contact.email", disposed::add).handler("account.profile", disposed::add)
             .handler("transaction.record", disposed::add).build();
     /** A customer from before the shop recorded anchors: consents, but no retained item. */
     private final SubjectId legacy = SubjectId.of("legacy-cust-1971");
@@ -62,7 +64,7 @@ class ErasureOfUnknownDataTest {
     }
 
     private RightsService rights(SubjectDataContributor... contributors) {
-        RightsService.Builder b = RightsService.builder().consents(consents).retention(retention).store(store);
+        RightsService.Builder b = RightsService.builder().consents(consents).sweeper(sweeper).store(store);
         for (SubjectDataContributor c : contributors) {
             b.contributor(c);
         }
@@ -127,7 +129,7 @@ class ErasureOfUnknownDataTest {
         assertThat(retention.wasErased(legacy)).isTrue();
         assertThat(disposed).isEmpty();
         // still open, and overdue once its deadline (15 business days) passes
-        assertThat(rights.open()).extracting(RightsRequest::id).contains(r.id());
+        assertThat(rights.open(10)).extracting(RightsRequest::id).contains(r.id());
         clock.set(Instant.parse("2025-07-01T08:00:00Z"));
         assertThat(rights.overdue()).extracting(RightsRequest::id).containsExactly(r.id());
         assertThat(export(rights).at("/rightsRequests/0/status").asText()).isEqualTo("AWAITING_HOST_CONFIRMATION");

@@ -16,6 +16,7 @@ import dev.consent.retention.DisposalAction;
 import dev.consent.retention.DisposalRequest;
 import dev.consent.retention.RetentionRule;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
 import org.junit.jupiter.api.Test;
@@ -125,9 +126,9 @@ class RequestLifecycleTest {
         final InMemoryStore store = new InMemoryStore();
         final ConsentService consents = ConsentService.builder().policy(policy()).store(store).clock(clock).build();
         final List<DisposalRequest> disposed = new ArrayList<>();
-        final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(policy()).store(store).clock(clock)
-                .handler("contact.email", disposed::add).build();
-        final RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
+        final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(policy()).store(store).clock(clock).build();
+        final Sweeper sweeper = Sweeper.builder(retention).handler("contact.email", disposed::add).build();
+        final RightsService rights = RightsService.builder().consents(consents).sweeper(sweeper).store(store)
                 .build();
         final SubjectId alice = SubjectId.of("alice");
         /** A customer from before the shop recorded anchors: retention knows no item of theirs. */

@@ -18,6 +18,7 @@ import dev.consent.retention.DisposalRequest;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionRule;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.TestKeys;
@@ -74,10 +75,10 @@ class RightsServiceTest {
     private final InMemoryStore store = new InMemoryStore();
     private final ConsentService consents = ConsentService.builder().policy(shop003()).store(store).clock(clock).build();
     private final List<DisposalRequest> disposed = new ArrayList<>();
-    private final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(shop003()).store(store).clock(clock)
-            .handler("contact.email", disposed::add).handler("account.profile", disposed::add)
+    private final RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(shop003()).store(store).clock(clock).build();
+    private final Sweeper sweeper = Sweeper.builder(retention).handler("contact.email", disposed::add).handler("account.profile", disposed::add)
             .handler("transaction.record", disposed::add).build();
-    private final RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
+    private final RightsService rights = RightsService.builder().consents(consents).sweeper(sweeper).store(store)
             .build();
     private final SubjectId alice = SubjectId.of("alice");
 
@@ -142,11 +143,44 @@ class RightsServiceTest {
     }
 
     @Test
+    void openRequestsArePagedAndNoneIsDropped() {
+        List<String> received = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            received.add(rights.receive(SubjectId.of("s" + i), RequestType.ACCESS, "web").id()); // same instant
+            if (i % 3 == 0) {
+                clock.advance(Duration.ofSeconds(1));
+            }
+        }
+        List<RightsRequest> first = rights.open(3);
+        assertThat(first).hasSize(3);
+        // a request closed between two pages does not make the reader lose its place
+        rights.refuse(first.get(2).id(), "dpo", "manifestly unfounded");
+        List<String> read = new ArrayList<>(first.stream().map(RightsRequest::id).toList());
+        List<RightsRequest> page = rights.open(first.get(2), 3);
+        int pages = 1;
+        while (!page.isEmpty()) {
+            pages++;
+            page.forEach(r -> read.add(r.id()));
+            if (page.size() < 3) {
+                break;
+            }
+            page = rights.open(page.get(page.size() - 1), 3);
+        }
+        assertThat(pages).isEqualTo(3);
+        assertThat(read).containsExactlyInAnyOrderElementsOf(received).doesNotHaveDuplicates();
+        assertThat(rights.open(RightsService.MAX_PAGE)).hasSize(6);
+        assertThatThrownBy(() -> rights.open(0)).isInstanceOf(InvalidValueException.class)
+                .hasMessageStartingWith("limit:");
+        assertThatThrownBy(() -> rights.open(RightsService.MAX_PAGE + 1)).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> rights.open(null, 3)).isInstanceOf(InvalidValueException.class);
+    }
+
+    @Test
     void openAndOverdueRequestsAreListed() {
         RightsRequest access = rights.receive(alice, RequestType.ACCESS, "web");
         clock.advance(Duration.ofDays(1));
         RightsRequest erasure = rights.receive(SubjectId.of("bob"), RequestType.ERASURE, "web");
-        assertThat(rights.open()).extracting(RightsRequest::id).containsExactly(access.id(), erasure.id());
+        assertThat(rights.open(10)).extracting(RightsRequest::id).containsExactly(access.id(), erasure.id());
         assertThat(rights.overdue()).isEmpty();
 
         clock.set(Instant.parse("2025-06-12T21:59:59Z"));
@@ -156,7 +190,7 @@ class RightsServiceTest {
         rights.verifyIdentity(access.id(), "s", "x");
         rights.complete(access.id(), "s", "sent");
         assertThat(rights.overdue()).isEmpty();
-        assertThat(rights.open()).extracting(RightsRequest::id).containsExactly(erasure.id());
+        assertThat(rights.open(10)).extracting(RightsRequest::id).containsExactly(erasure.id());
     }
 
     @Test
@@ -175,7 +209,7 @@ class RightsServiceTest {
 
         assertThat(answer.kept()).singleElement().satisfies(e -> {
             assertThat(e.item().category().value()).isEqualTo("transaction.record");
-            assertThat(e.keptUntil()).contains(Instant.parse("2032-03-15T11:00:00Z"));
+            assertThat(e.dueAt()).contains(Instant.parse("2032-03-15T11:00:00Z"));
             assertThat(e.ruleId()).contains("transactions-tax-7y");
             assertThat(e.legalReference()).contains("tax law: 7 years");
         });

@@ -27,6 +27,7 @@ import dev.consent.recipients.RecipientNotice;
 import dev.consent.recipients.RecipientNotification;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.rights.RequestStatus;
 import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
@@ -97,9 +98,10 @@ public abstract class OutboxStoreContract {
 
     private RightsService rights() {
         RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RecipientsPolicy.policy())
-                .store((RetentionStore) outbox).clock(clock).handler("contact.email", r -> { })
+                .store((RetentionStore) outbox).clock(clock).build();
+        Sweeper sweeper = Sweeper.builder(retention).handler("contact.email", r -> { })
                 .handler("order.record", r -> { }).handler("usage.statistics", r -> { }).build();
-        return RightsService.builder().consents(consents).retention(retention).store(requests()).clock(clock).build();
+        return RightsService.builder().consents(consents).sweeper(sweeper).store(requests()).clock(clock).build();
     }
 
     private RecipientDispatcher dispatcher(String node) {

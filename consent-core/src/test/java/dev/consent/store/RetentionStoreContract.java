@@ -15,6 +15,7 @@ import dev.consent.retention.ReferenceKey;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.DisposalPlan;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.retention.RetentionVerdict;
 import dev.consent.retention.Tombstone;
 import dev.consent.testing.MutableClock;
@@ -229,7 +230,8 @@ public abstract class RetentionStoreContract {
     void thePlanListsTheItemsNoRuleHasDueWithTheirReasons() {
         MutableClock clock = new MutableClock(T0);
         RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
-                .clock(clock).handler("access.log", r -> { }).build();
+                .clock(clock).build();
+        Sweeper sweeper = Sweeper.builder(retention).handler("access.log", r -> { }).build();
         SubjectId alice = SubjectId.of("alice");
         SubjectId bob = SubjectId.of("bob");
         retention.recordAnchor(alice, "access.log", Anchor.COLLECTED, T0);                // due after 90 days
@@ -266,9 +268,9 @@ public abstract class RetentionStoreContract {
         assertThat(byItem.get(ItemKey.of("bob", "device.id")).holds()).containsExactly(hold.id());
         assertThat(plan.unscheduled().sample()).allSatisfy(v -> assertThat(v.reason()).doesNotContain("alice", "bob"));
 
-        List<RetentionVerdict> listed = new ArrayList<>(retention.unscheduled(clock.instant(), Optional.empty(), 3));
+        List<RetentionVerdict> listed = new ArrayList<>(retention.unscheduled(clock.instant(), 3));
         assertThat(listed).hasSize(3);
-        listed.addAll(retention.unscheduled(clock.instant(), Optional.of(listed.get(2).item()), 3));
+        listed.addAll(retention.unscheduled(clock.instant(), listed.get(2).item(), 3));
         assertThat(listed).extracting(RetentionVerdict::item).containsExactly(ItemKey.of("alice", "account.profile"),
                 ItemKey.of("alice", "device.id"), ItemKey.of("alice", "order.record"), ItemKey.of("bob", "device.id"));
 

@@ -87,6 +87,17 @@ public abstract class RightsStoreContract {
         assertThat(store.requests(SubjectId.of("carol"))).isEmpty();
         assertThat(store.openRequests(10)).extracting(RightsRequest::id).containsExactly("req-a", "req-c", "req-b");
         assertThat(store.openRequests(2)).extracting(RightsRequest::id).containsExactly("req-a", "req-c");
+        // the next pages, after the last request of the one before, whether that one is still open or not
+        RightsRequest c = store.request("req-c").orElseThrow();
+        assertThat(store.openRequestsAfter(c, 2)).extracting(RightsRequest::id).containsExactly("req-b");
+        assertThat(store.openRequestsAfter(store.request("req-a").orElseThrow(), 1)).extracting(RightsRequest::id)
+                .containsExactly("req-c");
+        assertThat(store.openRequestsAfter(store.request("req-d").orElseThrow(), 10)).extracting(RightsRequest::id)
+                .containsExactly("req-c", "req-b");
+        assertThat(store.openRequestsAfter(store.request("req-b").orElseThrow(), 10)).isEmpty();
+        // requests received in the same instant are ordered by id
+        store.saveRequest(request("req-e", "bob", T0.plusSeconds(5), RequestStatus.RECEIVED, 1));
+        assertThat(store.openRequestsAfter(c, 10)).extracting(RightsRequest::id).containsExactly("req-e", "req-b");
     }
 
     /**

@@ -1065,6 +1065,11 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return rights.openRequests(limit);
     }
 
+    @Override
+    public List<RightsRequest> openRequestsAfter(RightsRequest after, int limit) {
+        return rights.openRequestsAfter(after, limit);
+    }
+
     /**
      * {@inheritDoc}
      *

@@ -1340,7 +1340,7 @@ final class RetentionTables {
             Checks.optionalText("audit.failure", Checks.required("audit.failure", r.failure()).orElse(null), 1000);
             return new AuditValues(r, StoredInstants.roundedUp("audit.at", r.at(), dialect),
                     r.anchorAt().map(t -> StoredInstants.roundedUp("audit.anchorAt", t, dialect)),
-                    StoredInstants.roundedUp("audit.cutoff", r.cutoff(), dialect));
+                    StoredInstants.roundedUp("audit.cutoff", r.dueAt(), dialect));
         }
 
         static final String COLUMNS = "seq, recorded_at, item_ref, category, purpose, rule_id, policy_version,"

@@ -122,16 +122,34 @@ final class RightsTables {
     }
 
     List<RightsRequest> openRequests(int limit) {
+        return openRequests(Optional.empty(), limit);
+    }
+
+    /** The open requests after {@code after} in (received_at, request_id) order, as {@link #openRequests(int)}. */
+    List<RightsRequest> openRequestsAfter(RightsRequest after, int limit) {
+        Checks.required("after", after);
+        return openRequests(Optional.of(after), limit);
+    }
+
+    private List<RightsRequest> openRequests(Optional<RightsRequest> after, int limit) {
         if (limit < 1) {
             throw new InvalidValueException("limit", limit, "must be 1 or more");
         }
+        Optional<Instant> afterReceived = after.map(a -> StoredInstants.bound("after.receivedAt", a.receivedAt(),
+                dialect));
         return tx.read("openRequests", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT document FROM " + requests + " WHERE status IN ("
-                    + String.join(", ", Collections.nCopies(OPEN.size(), "?")) + ") ORDER BY received_at, request_id"
-                    + " LIMIT ?")) {
+                    + String.join(", ", Collections.nCopies(OPEN.size(), "?")) + ")"
+                    + (after.isPresent() ? " AND (received_at > ? OR (received_at = ? AND request_id > ?))" : "")
+                    + " ORDER BY received_at, request_id LIMIT ?")) {
                 int i = 1;
                 for (String status : OPEN) {
                     ps.setString(i++, status);
+                }
+                if (after.isPresent()) {
+                    dialect.setInstant(ps, i++, afterReceived.orElseThrow());
+                    dialect.setInstant(ps, i++, afterReceived.orElseThrow());
+                    ps.setString(i++, after.get().id());
                 }
                 ps.setInt(i, limit);
                 return documents(ps);

@@ -11,6 +11,7 @@ import dev.consent.policy.PurposeId;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.LegalHold;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
 import dev.consent.rights.RightsService;
@@ -63,9 +64,10 @@ class ErasureResidueTest {
                     .clock(clock).build()) {
                 RetentionService retention = RetentionService.builder()
                         .referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy())
-                        .store(store).clock(clock).handler("access.log", r -> { }).handler("contact.email", r -> { })
+                        .store(store).clock(clock).build();
+                Sweeper sweeper = Sweeper.builder(retention).handler("access.log", r -> { }).handler("contact.email", r -> { })
                         .handler("order.record", r -> { }).handler("support.ticket", r -> { }).build();
-                RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
+                RightsService rights = RightsService.builder().consents(consents).sweeper(sweeper).store(store)
                         .build();
 
                 VisitorId cookie = VisitorId.of(COOKIE);
@@ -81,7 +83,7 @@ class ErasureResidueTest {
                 retention.recordAnchor(jane, "support.ticket", Anchor.COLLECTED, purchase);
                 retention.recordAnchor(SubjectId.of("bob"), "access.log", Anchor.COLLECTED,
                         purchase.minus(Duration.ofDays(200)));
-                assertThat(retention.sweep(100, Duration.ofSeconds(10)).disposed()).as("the old access logs")
+                assertThat(sweeper.sweep(100, Duration.ofSeconds(10)).disposed()).as("the old access logs")
                         .isEqualTo(2);
                 LegalHold hold = retention.placeHold(jane, Set.of(CategoryId.of("support.ticket")), "dispute 17",
                         "dpo");
@@ -111,7 +113,7 @@ class ErasureResidueTest {
 
                 // once the minimum ends, the last item row goes too
                 clock.set(Instant.parse("2032-06-01T00:00:00Z"));
-                assertThat(retention.sweep(100, Duration.ofSeconds(10)).disposed()).isEqualTo(1);
+                assertThat(sweeper.sweep(100, Duration.ofSeconds(10)).disposed()).isEqualTo(1);
                 assertThat(itemsOf(ds, prefix, EMAIL)).isEmpty();
                 assertThat(rowsContaining(ds, prefix, List.of(EMAIL, COOKIE)).keySet())
                         .containsExactlyInAnyOrder("events", "heads", "links", "changes", "holds", "rights_requests");

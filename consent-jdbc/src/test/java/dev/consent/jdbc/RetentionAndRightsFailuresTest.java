@@ -12,6 +12,7 @@ import dev.consent.retention.LegalHold;
 import dev.consent.retention.ReferenceKey;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.retention.SweepReport;
 import dev.consent.retention.Tombstone;
 import dev.consent.rights.RequestStatus;
@@ -315,11 +316,12 @@ class RetentionAndRightsFailuresTest {
             Instant collected = Instant.parse("2025-01-10T09:00:00Z");
             Clock clock = Clock.fixed(collected.plus(Duration.ofDays(91)).plusNanos(123_456_789), ZoneOffset.UTC);
             RetentionService failing = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
-                    .clock(clock).retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1)).handler("access.log", r -> {
+                    .clock(clock).build();
+            Sweeper failingSweeper = Sweeper.builder(failing).retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1)).handler("access.log", r -> {
                         throw new java.io.IOException("host table locked");
                     }).build();
             failing.recordAnchor(ITEM, Anchor.COLLECTED, collected);
-            SweepReport report = failing.sweep(10, Duration.ofSeconds(10));
+            SweepReport report = failingSweeper.sweep(10, Duration.ofSeconds(10));
             assertThat(report.failed()).isEqualTo(1);
             assertThat(store.item(ITEM).orElseThrow().notBefore())
                     // the sweeper computes from "now" truncated to the ledger's microseconds

@@ -9,6 +9,7 @@ import dev.consent.retention.DisposalHandler;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.retention.SweepReport;
 import dev.consent.testing.MutableClock;
 import dev.consent.testing.RetentionPolicy;
@@ -45,8 +46,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
     private final MutableClock clock = MutableClock.at("2025-01-10T09:00:00Z");
 
-    private RetentionService.Builder node(JdbcStore store, String name) {
-        return RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store).clock(clock).node(name)
+    private RetentionService retention(JdbcStore store, java.time.Clock clock) {
+        return RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE)
+                .policy(RetentionPolicy.policy()).store(store).clock(clock).build();
+    }
+
+    private Sweeper.Builder node(JdbcStore store, String name) {
+        return Sweeper.builder(retention(store, clock)).node(name)
                 .lease(Duration.ofMinutes(5)).retryBackoff(Duration.ofMinutes(1), Duration.ofHours(1));
     }
 
@@ -61,7 +67,7 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
 
     /** {@code count} access logs collected now (due in 90 days), written straight into the items table in one batch. */
     private void accessLogs(int count) throws SQLException {
-        RetentionService writer = node(storeA, "writer").build();
+        RetentionService writer = retention(storeA, clock);
         // one through the service, to take its due instant; the rest are the same row for other subjects
         writer.recordAnchor(SubjectId.of("s0"), "access.log", Anchor.COLLECTED, clock.instant());
         try (Connection c = poolA.getConnection();
@@ -84,13 +90,13 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         clock.advance(Duration.ofDays(91));
         Map<ItemKey, AtomicInteger> handled = new ConcurrentHashMap<>();
         DisposalHandler counting = r -> handled.computeIfAbsent(r.item(), k -> new AtomicInteger()).incrementAndGet();
-        RetentionService a = node(storeA, "node-a").batchSize(7).handler("access.log", counting).build();
-        RetentionService b = node(storeB, "node-b").batchSize(5).handler("access.log", counting).build();
+        Sweeper a = node(storeA, "node-a").batchSize(7).handler("access.log", counting).build();
+        Sweeper b = node(storeB, "node-b").batchSize(5).handler("access.log", counting).build();
 
         ExecutorService pool = Executors.newFixedThreadPool(4);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<SweepReport>> runs = new ArrayList<>();
-        for (RetentionService node : List.of(a, b, a, b)) {
+        for (Sweeper node : List.of(a, b, a, b)) {
             runs.add(pool.submit(() -> {
                 start.await();
                 return node.sweep(10_000, Duration.ofSeconds(60));
@@ -133,7 +139,7 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         clock.advance(Duration.ofDays(91));
         List<String> keysA = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger callsA = new AtomicInteger();
-        RetentionService dying = node(storeA, "node-a").batchSize(5).handler("access.log", r -> {
+        Sweeper dying = node(storeA, "node-a").batchSize(5).handler("access.log", r -> {
             keysA.add(r.idempotencyKey());
             if (callsA.incrementAndGet() == 3) {
                 throw new Crash(); // the handler ran for the third item; the node died before recording it
@@ -144,7 +150,7 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         assertThat(storeB.disposals(0, 100)).isEmpty();
 
         List<String> keysB = Collections.synchronizedList(new ArrayList<>());
-        RetentionService survivor = node(storeB, "node-b").batchSize(4).handler("access.log",
+        Sweeper survivor = node(storeB, "node-b").batchSize(4).handler("access.log",
                 r -> keysB.add(r.idempotencyKey())).build();
         SweepReport before = survivor.sweep(100, Duration.ofSeconds(30));
         assertThat(before.disposed()).as("the 15 items node A never claimed").isEqualTo(15);
@@ -192,9 +198,9 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         accessLogs(2);
         clock.advance(Duration.ofDays(91));
         Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-        RetentionService[] ahead = new RetentionService[1];
+        Sweeper[] ahead = new Sweeper[1];
         SweepReport[] aheadReport = new SweepReport[1];
-        RetentionService a = node(storeA, "node-a").handler("access.log", r -> {
+        Sweeper a = node(storeA, "node-a").handler("access.log", r -> {
             count(calls, r);
             if (r.item().subject().value().equals("s0")) {
                 clock.advance(Duration.ofMinutes(4)); // a slow handler, within the 5-minute lease
@@ -202,9 +208,8 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
             }
         }).build();
         // node B's clock runs 90 s ahead of node A's: by it, A's leases ended 30 s ago
-        ahead[0] = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(storeB)
-                .clock(java.time.Clock.offset(clock, Duration.ofSeconds(90))).node("node-b")
-                .lease(Duration.ofMinutes(5)).handler("access.log", r -> count(calls, r)).build();
+        ahead[0] = Sweeper.builder(retention(storeB, java.time.Clock.offset(clock, Duration.ofSeconds(90))))
+                .node("node-b").lease(Duration.ofMinutes(5)).handler("access.log", r -> count(calls, r)).build();
 
         SweepReport report = a.sweep(10, Duration.ofMinutes(10));
 
@@ -221,14 +226,14 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
         CountDownLatch inS0 = new CountDownLatch(1);
         CountDownLatch goOn = new CountDownLatch(1);
-        RetentionService a = node(storeA, "node-a").batchSize(3).handler("access.log", r -> {
+        Sweeper a = node(storeA, "node-a").batchSize(3).handler("access.log", r -> {
             count(calls, r);
             if (r.item().subject().value().equals("s0")) {
                 inS0.countDown();
                 goOn.await();
             }
         }).build();
-        RetentionService b = node(storeB, "node-b").handler("access.log", r -> count(calls, r)).build();
+        Sweeper b = node(storeB, "node-b").handler("access.log", r -> count(calls, r)).build();
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<SweepReport> sweepA = pool.submit(() -> a.sweep(10, Duration.ofMinutes(10)));
@@ -264,10 +269,10 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
         accessLogs(1);
         clock.advance(Duration.ofDays(91));
         CountDownLatch never = new CountDownLatch(1);
-        RetentionService hanging = node(storeA, "node-a").handlerTimeout(Duration.ofMillis(200))
+        Sweeper hanging = node(storeA, "node-a").handlerTimeout(Duration.ofMillis(200))
                 .handler("access.log", r -> never.await()).build();
         AtomicInteger byB = new AtomicInteger();
-        RetentionService b = node(storeB, "node-b").handler("access.log", r -> byB.incrementAndGet()).build();
+        Sweeper b = node(storeB, "node-b").handler("access.log", r -> byB.incrementAndGet()).build();
         try {
             SweepReport report = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(1),
                     () -> hanging.sweep(10, Duration.ofMinutes(1)), "the sweep must not wait for the handler");

@@ -16,6 +16,7 @@ import dev.consent.retention.RetentionRule;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.RetentionVerdict;
 import dev.consent.retention.SweepReport;
+import dev.consent.retention.Sweeper;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -46,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * A retention sweep of {@code due} items among {@code items} retained items, against the raw SQL that removes the
  * same due set in one statement.
  *
- * <p><b>Measured</b> ({@link #librarySweep}): one {@link RetentionService#sweep} call that claims every due item
+ * <p><b>Measured</b> ({@link #librarySweep}): one {@link Sweeper#sweep} call that claims every due item
  * (batches of {@code batchSize}, {@code FOR UPDATE SKIP LOCKED} on PostgreSQL and MariaDB), reads the holds of each
  * batch's subjects in one query, calls a no-op {@code DisposalHandler} per item, and records the batch's disposals
  * (item states and audit entries) in one transaction per batch. Single shot: each measured invocation is one full sweep, and the due set is restored between
@@ -102,6 +103,7 @@ public class SweepBenchmark {
     private BenchDb db;
     private JdbcStore store;
     private RetentionService retention;
+    private Sweeper sweeper;
     private Instant cutoff;
     private String itemsTable;
     private String keptDue;
@@ -127,10 +129,11 @@ public class SweepBenchmark {
         }
         db = BenchDb.open(database, 4);
         store = db.store();
-        retention = RetentionService.builder().policy(policy()).store(store).batchSize(batchSize)
+        retention = RetentionService.builder().policy(policy()).store(store)
                 .referenceKey("bench", "benchmark-reference-key-32-bytes".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
-                .node("bench-sweeper").handler(CATEGORY, request -> {
-                }).build();
+                .build();
+        sweeper = Sweeper.builder(retention).batchSize(batchSize).node("bench-sweeper").handler(CATEGORY, request -> {
+        }).build();
         itemsTable = db.table("items");
         keptDue = db.table("kept_due");
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -187,9 +190,9 @@ public class SweepBenchmark {
 
     private void verifyPlan() {
         DisposalPlan plan = retention.plan(Instant.now());
-        check(plan.due() == due && plan.held() == 0 && plan.withoutHandler() == 0,
+        check(plan.due() == due && plan.held() == 0 && sweeper.withoutHandler(plan).isEmpty(),
                 "the dry run does not count " + due + " due items: " + plan.due() + " due, " + plan.held() + " held, "
-                        + plan.withoutHandler() + " without handler");
+                        + sweeper.withoutHandler(plan) + " without handler");
     }
 
     static String subject(int n) {
@@ -250,7 +253,7 @@ public class SweepBenchmark {
     /** The library: one sweep of the whole due set through a no-op handler. */
     @Benchmark
     public SweepReport librarySweep() {
-        lastReport = retention.sweep(Integer.MAX_VALUE, Duration.ofHours(1));
+        lastReport = sweeper.sweep(Integer.MAX_VALUE, Duration.ofHours(1));
         return lastReport;
     }
 

@@ -303,8 +303,9 @@ final class RetentionPreview {
             RetentionVerdict v = verdicts.get(i);
             table.row(items.get(i).line(), v.item().subject(), v.item().category(),
                     v.item().purpose().map(PurposeId::value).orElse(null), v.status(),
-                    v.dueSince().map(t -> "since " + t).or(() -> v.keepUntil().map(t -> (v.status()
-                            == RetentionVerdict.Status.HELD ? "otherwise due " : "until ") + t)).orElse(null),
+                    v.status() == RetentionVerdict.Status.DUE ? v.dueAt().map(t -> "since " + t).orElse(null)
+                            : v.dueAt().or(v::keptAtLeastUntil).map(t -> (v.status()
+                                    == RetentionVerdict.Status.HELD ? "otherwise due " : "until ") + t).orElse(null),
                     v.action().map(Enum::name).orElse(null), v.decidingRule().orElse(null), note(v));
         }
         table.print(out);
@@ -361,8 +362,10 @@ final class RetentionPreview {
                     g.writeStringField("category", v.item().category().value());
                     g.writeStringField("purpose", v.item().purpose().map(PurposeId::value).orElse(null));
                     g.writeStringField("status", v.status().name());
-                    g.writeStringField("until", v.keepUntil().map(Instant::toString).orElse(null));
-                    g.writeStringField("since", v.dueSince().map(Instant::toString).orElse(null));
+                    boolean due = v.status() == RetentionVerdict.Status.DUE;
+                    g.writeStringField("until", due ? null
+                            : v.dueAt().or(v::keptAtLeastUntil).map(Instant::toString).orElse(null));
+                    g.writeStringField("since", due ? v.dueAt().map(Instant::toString).orElse(null) : null);
                     g.writeStringField("action", v.action().map(Enum::name).orElse(null));
                     g.writeStringField("rule", v.decidingRule().orElse(null));
                     g.writeBooleanField("restrictProcessing", v.restrictProcessing());

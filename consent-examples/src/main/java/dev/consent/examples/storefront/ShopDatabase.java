@@ -201,7 +201,7 @@ final class ShopDatabase {
     DisposalHandler ordersHandler() {
         return r -> {
             String who = r.item().subject().value();
-            Timestamp cutoff = Timestamp.from(r.cutoff());
+            Timestamp cutoff = Timestamp.from(r.dueAt());
             switch (r.action()) {
                 case DELETE -> update("DELETE FROM shop_orders WHERE customer_id = ? AND ordered_at <= ?", who, cutoff);
                 // anonymized: the amounts stay for the books, nothing names the customer any more
@@ -214,12 +214,12 @@ final class ShopDatabase {
 
     DisposalHandler ticketsHandler() {
         return r -> update("DELETE FROM shop_tickets WHERE customer_id = ? AND opened_at <= ?",
-                r.item().subject().value(), Timestamp.from(r.cutoff()));
+                r.item().subject().value(), Timestamp.from(r.dueAt()));
     }
 
     DisposalHandler logsHandler() {
         return r -> update("DELETE FROM shop_access_logs WHERE customer_id = ? AND at <= ?",
-                r.item().subject().value(), Timestamp.from(r.cutoff()));
+                r.item().subject().value(), Timestamp.from(r.dueAt()));
     }
 
     private void update(String sql, Object... args) throws SQLException {

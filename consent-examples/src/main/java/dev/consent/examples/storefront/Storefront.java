@@ -29,6 +29,7 @@ import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalPlan;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.retention.SweepReport;
 import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
@@ -132,19 +133,19 @@ public final class Storefront {
                     .cacheSize(Math.max(10_000, customers)).build()) {
                 RetentionService retention = RetentionService.builder().policy(policy).store(store).clock(clock)
                         // a real shop loads its secret from its secret store, never from the database it protects
-                        .referenceKey("demo-1", "storefront-demo-key-not-a-secret".getBytes(StandardCharsets.US_ASCII))
-                        .node("storefront").batchSize(500)
+                        .referenceKey("demo-1", "storefront-demo-key-not-a-secret".getBytes(StandardCharsets.US_ASCII)).build();
+                Sweeper sweeper = Sweeper.builder(retention).node("storefront").batchSize(500)
                         .handler("contact.email", shop.emailHandler())
                         .handler("account.profile", shop.profileHandler())
                         .handler("transaction.record", shop.ordersHandler())
                         .handler("support.record", shop.ticketsHandler())
                         .handler("access.log", shop.logsHandler())
                         .build();
-                RightsService rights = RightsService.builder().consents(consents).retention(retention).store(store)
+                RightsService rights = RightsService.builder().consents(consents).sweeper(sweeper).store(store)
                         .contributor(new OrdersContributor(shop)).build();
                 RecipientDispatcher recipients = RecipientDispatcher.builder().store(store).clock(clock)
                         .node("storefront").notifier(shop.recipientNotifier(clock)).build();
-                story(shop, consents, retention, rights, recipients, receipts(consents, store));
+                story(shop, consents, retention, sweeper, rights, recipients, receipts(consents, store));
             }
         }
     }
@@ -167,7 +168,8 @@ public final class Storefront {
         return ConsentReceipts.builder().consents(consents).store(store).signer(signer).build();
     }
 
-    private void story(ShopDatabase shop, ConsentService consents, RetentionService retention, RightsService rights,
+    private void story(ShopDatabase shop, ConsentService consents, RetentionService retention, Sweeper sweeper,
+            RightsService rights,
             RecipientDispatcher recipients, ConsentReceipts receipts) throws Exception {
         heading("The shop", "policy " + policy.id() + " " + policy.version() + " (" + policy.purposes().size()
                 + " purposes, " + policy.retentionRules().size() + " retention rules), H2 in memory, " + customers
@@ -352,7 +354,8 @@ public final class Storefront {
 
         phase("The dry run: what a sweep would do now");
         DisposalPlan plan = retention.plan(clock.instant());
-        line(plan.due() + " items due, " + plan.held() + " held, " + plan.withoutHandler() + " without a handler");
+        line(plan.due() + " items due, " + plan.held() + " held, "
+                + sweeper.withoutHandler(plan).values().stream().mapToLong(Long::longValue).sum() + " without a handler");
         plan.dueByRule().forEach((rule, n) -> line("  " + rule + ": " + n));
         line(plan.notStarted() + " items no rule has started for, " + plan.noRule() + " with no rule at all (listed,"
                 + " not skipped):");
@@ -370,7 +373,7 @@ public final class Storefront {
         int disposed = 0;
         int failed = 0;
         do {
-            report = retention.sweep(10_000, Duration.ofMinutes(5));
+            report = sweeper.sweep(10_000, Duration.ofMinutes(5));
             disposed += report.disposed();
             failed += report.failed();
             rounds++;

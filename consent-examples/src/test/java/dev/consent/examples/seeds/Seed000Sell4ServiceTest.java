@@ -56,21 +56,21 @@ class Seed000Sell4ServiceTest {
         RetentionVerdict first = shop.retention.recordAnchor(customer, "contact.email", Anchor.LAST_TRANSACTION,
                 shop.now());
         assertThat(first.status()).isEqualTo(RetentionVerdict.Status.KEEP);
-        assertThat(first.keepUntil()).contains(at("2027-03-03T10:00:00Z"));
+        assertThat(first.dueAt()).contains(at("2027-03-03T10:00:00Z"));
         assertThat(first.decidingRule()).contains("email-2y");
         assertThat(first.action()).contains(DisposalAction.DELETE);
 
         shop.clock.set(at("2025-11-20T16:30:00Z")); // another purchase
         RetentionVerdict moved = shop.retention.recordAnchor(customer, "contact.email", Anchor.LAST_TRANSACTION,
                 shop.now());
-        assertThat(moved.keepUntil()).contains(at("2027-11-20T16:30:00Z"));
+        assertThat(moved.dueAt()).contains(at("2027-11-20T16:30:00Z"));
 
         shop.clock.set(at("2027-03-03T10:00:00Z")); // the first due date is no longer due
         assertThat(shop.retention.plan(shop.now()).dueByCategory()).doesNotContainKey("contact.email");
-        assertThat(shop.retention.sweep(100, Duration.ofSeconds(30)).disposed()).isZero();
+        assertThat(shop.sweeper.sweep(100, Duration.ofSeconds(30)).disposed()).isZero();
 
         shop.clock.set(at("2027-11-20T16:30:00Z"));
-        assertThat(shop.retention.sweep(100, Duration.ofSeconds(30)).disposed()).isEqualTo(1);
+        assertThat(shop.sweeper.sweep(100, Duration.ofSeconds(30)).disposed()).isEqualTo(1);
         assertThat(shop.disposed).singleElement().satisfies(r -> {
             assertThat(r.item().category().value()).isEqualTo("contact.email");
             assertThat(r.action()).isEqualTo(DisposalAction.DELETE);
@@ -85,14 +85,14 @@ class Seed000Sell4ServiceTest {
         shop.retention.recordAnchor(customer, "contact.email", Anchor.LAST_TRANSACTION, shop.now());
 
         RetentionVerdict order = shop.retention.verdict(ItemKey.of(customer, CategoryId.of("order.record")));
-        assertThat(order.keepUntil()).contains(at("2027-03-03T10:00:00Z"));
+        assertThat(order.dueAt()).contains(at("2027-03-03T10:00:00Z"));
         assertThat(order.rules()).extracting(RetentionVerdict.RuleOutcome::ruleId)
                 .containsExactly("orders-min-2y", "orders-anonymize-2y");
 
         shop.clock.set(at("2027-03-03T09:59:59Z"));
         assertThat(shop.retention.plan(shop.now()).due()).isZero();
         shop.clock.set(at("2027-03-03T10:00:00Z"));
-        shop.retention.sweep(100, Duration.ofSeconds(30));
+        shop.sweeper.sweep(100, Duration.ofSeconds(30));
         assertThat(shop.disposed).extracting(r -> r.item().category().value() + " " + r.action() + " " + r.ruleId())
                 .containsExactlyInAnyOrder("order.record ANONYMIZE orders-anonymize-2y",
                         "contact.email DELETE email-2y");
@@ -101,13 +101,13 @@ class Seed000Sell4ServiceTest {
     @Test
     void accessLogsLast90DaysSupportRecordsOneYearCookiesFromTheEndOfTheSessionToOneYear() {
         Instant t = shop.now();
-        assertThat(shop.retention.recordAnchor(customer, "access.log", Anchor.COLLECTED, t).keepUntil())
+        assertThat(shop.retention.recordAnchor(customer, "access.log", Anchor.COLLECTED, t).dueAt())
                 .contains(at("2025-06-01T10:00:00Z"));
-        assertThat(shop.retention.recordAnchor(customer, "device.info", Anchor.COLLECTED, t).keepUntil())
+        assertThat(shop.retention.recordAnchor(customer, "device.info", Anchor.COLLECTED, t).dueAt())
                 .contains(at("2025-06-01T10:00:00Z"));
-        assertThat(shop.retention.recordAnchor(customer, "support.record", Anchor.COLLECTED, t).keepUntil())
+        assertThat(shop.retention.recordAnchor(customer, "support.record", Anchor.COLLECTED, t).dueAt())
                 .contains(at("2026-03-03T10:00:00Z"));
-        assertThat(shop.retention.recordAnchor(customer, "cookie.persistent", Anchor.COLLECTED, t).keepUntil())
+        assertThat(shop.retention.recordAnchor(customer, "cookie.persistent", Anchor.COLLECTED, t).dueAt())
                 .contains(at("2026-03-03T10:00:00Z"));
 
         // a session cookie is kept while the session lasts: its rule has not started...
@@ -119,7 +119,7 @@ class Seed000Sell4ServiceTest {
         RetentionVerdict ended = shop.retention.recordAnchor(browsing, "cookie.session", Anchor.SESSION_ENDED,
                 t.plusSeconds(1800));
         assertThat(ended.status()).isEqualTo(RetentionVerdict.Status.DUE);
-        assertThat(ended.dueSince()).contains(t.plusSeconds(1800));
+        assertThat(ended.dueAt()).contains(t.plusSeconds(1800));
 
         shop.clock.set(at("2025-06-01T10:00:00Z"));
         assertThat(shop.retention.plan(shop.now()).dueByCategory())
@@ -164,7 +164,7 @@ class Seed000Sell4ServiceTest {
         assertThat(answer.kept()).singleElement().satisfies(e -> {
             assertThat(e.item().category().value()).isEqualTo("order.record");
             assertThat(e.outcome()).isEqualTo(ErasureAnswer.Outcome.KEPT_UNTIL);
-            assertThat(e.keptUntil()).contains(at("2027-03-03T10:00:00Z"));
+            assertThat(e.dueAt()).contains(at("2027-03-03T10:00:00Z"));
             assertThat(e.ruleId()).contains("orders-min-2y");
             assertThat(e.legalReference()).hasValueSatisfying(r -> assertThat(r).contains("refunds, disputes"));
         });
@@ -179,7 +179,7 @@ class Seed000Sell4ServiceTest {
 
         // when the minimum ends, the erased customer's order record is deleted, not merely anonymized
         shop.clock.set(at("2027-03-03T10:00:00Z"));
-        shop.retention.sweep(100, Duration.ofSeconds(30));
+        shop.sweeper.sweep(100, Duration.ofSeconds(30));
         assertThat(shop.disposed).filteredOn(r -> r.item().category().value().equals("order.record")).singleElement()
                 .satisfies(r -> assertThat(r.action()).isEqualTo(DisposalAction.DELETE));
     }

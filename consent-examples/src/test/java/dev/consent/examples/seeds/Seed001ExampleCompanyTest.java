@@ -209,7 +209,7 @@ class Seed001ExampleCompanyTest {
             RetentionVerdict v = shop.retention.recordAnchor(customer, "transaction.record", Anchor.LAST_TRANSACTION,
                     shop.now());
             assertThat(v.status()).isEqualTo(RetentionVerdict.Status.NO_RULE);
-            assertThat(v.disposalAt()).isEmpty();
+            assertThat(v.dueAt()).isEmpty();
         }
     }
 

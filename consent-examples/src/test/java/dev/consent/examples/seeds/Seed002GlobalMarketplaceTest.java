@@ -118,7 +118,7 @@ class Seed002GlobalMarketplaceTest {
                             .isEqualTo(RetentionVerdict.Role.ACTION_YIELDS);
                 });
 
-        shop.retention.sweep(100, Duration.ofSeconds(30));
+        shop.sweeper.sweep(100, Duration.ofSeconds(30));
         assertThat(shop.disposed).extracting(r -> r.item().category().value() + " " + r.action())
                 .containsExactlyInAnyOrder("account.profile DELETE", "order.record ANONYMIZE",
                         "delivery.address DELETE", "billing.info DELETE");
@@ -128,7 +128,7 @@ class Seed002GlobalMarketplaceTest {
     @Test
     void redundantEngagementMetricsAreAnonymizedAfterAYear() {
         RetentionVerdict v = shop.retention.recordAnchor(customer, "engagement.metrics", Anchor.COLLECTED, shop.now());
-        assertThat(v.keepUntil()).contains(Instant.parse("2026-03-03T10:00:00Z"));
+        assertThat(v.dueAt()).contains(Instant.parse("2026-03-03T10:00:00Z"));
         assertThat(v.action()).contains(DisposalAction.ANONYMIZE);
     }
 

@@ -132,7 +132,7 @@ class Seed003TaxCompliantShopTest {
 
         assertThat(answer.kept()).singleElement().satisfies(e -> {
             assertThat(e.item().category().value()).isEqualTo("transaction.record");
-            assertThat(e.keptUntil()).contains(Instant.parse("2032-03-03T10:00:00Z"));
+            assertThat(e.dueAt()).contains(Instant.parse("2032-03-03T10:00:00Z"));
             assertThat(e.legalReference()).hasValueSatisfying(ref -> assertThat(ref).contains("tax law"));
         });
         // "inform you by e-mail of the result and the basis": the completed request carries that answer
@@ -144,9 +144,9 @@ class Seed003TaxCompliantShopTest {
         assertThat(shop.check(customer, "tax").reason()).isEqualTo(Reason.BASIS_LEGAL_OBLIGATION);
 
         shop.clock.set(Instant.parse("2032-03-03T09:59:59Z"));
-        assertThat(shop.retention.sweep(100, Duration.ofSeconds(30)).disposed()).isZero();
+        assertThat(shop.sweeper.sweep(100, Duration.ofSeconds(30)).disposed()).isZero();
         shop.clock.set(Instant.parse("2032-03-03T10:00:00Z"));
-        assertThat(shop.retention.sweep(100, Duration.ofSeconds(30)).disposed()).isEqualTo(1);
+        assertThat(shop.sweeper.sweep(100, Duration.ofSeconds(30)).disposed()).isEqualTo(1);
         assertThat(shop.disposedCategories()).last().isEqualTo("transaction.record");
     }
 
@@ -171,7 +171,7 @@ class Seed003TaxCompliantShopTest {
         shop.clock.set(Instant.parse("2026-07-15T12:00:00Z"));
         RetentionVerdict v = shop.retention.recordAnchor(customer, "transaction.record", Anchor.LAST_TRANSACTION,
                 shop.now());
-        assertThat(v.keepUntil()).contains(Instant.parse("2033-07-15T12:00:00Z"));
+        assertThat(v.dueAt()).contains(Instant.parse("2033-07-15T12:00:00Z"));
         assertThat(v.decidingRule()).contains("transactions-7y");
     }
 
@@ -182,7 +182,7 @@ class Seed003TaxCompliantShopTest {
                 .as("an open account is not due").isEqualTo(RetentionVerdict.Status.NOT_STARTED);
         RetentionVerdict cancelled = shop.retention.recordAnchor(account, Anchor.ACCOUNT_CLOSED,
                 Instant.parse("2025-03-10T09:00:00Z"));
-        assertThat(cancelled.keepUntil()).contains(Instant.parse("2025-09-10T08:00:00Z")); // CET to CEST
+        assertThat(cancelled.dueAt()).contains(Instant.parse("2025-09-10T08:00:00Z")); // CET to CEST
         assertThat(shop.retention.recordAnchor(customer, "contact.email", Anchor.ACCOUNT_CLOSED,
                 Instant.parse("2025-03-10T09:00:00Z")).decidingRule()).contains("email-after-cancellation");
         // the customer comes back before the six months are over
@@ -191,9 +191,9 @@ class Seed003TaxCompliantShopTest {
 
         RetentionVerdict ticket = shop.retention.recordAnchor(customer, "support.record", Anchor.TICKET_RESOLVED,
                 Instant.parse("2025-03-20T15:00:00Z"));
-        assertThat(ticket.keepUntil()).contains(Instant.parse("2025-04-19T14:00:00Z"));
+        assertThat(ticket.dueAt()).contains(Instant.parse("2025-04-19T14:00:00Z"));
         shop.clock.set(Instant.parse("2025-04-19T14:00:00Z"));
-        shop.retention.sweep(100, Duration.ofSeconds(30));
+        shop.sweeper.sweep(100, Duration.ofSeconds(30));
         assertThat(shop.disposedCategories()).containsExactly("support.record");
     }
 

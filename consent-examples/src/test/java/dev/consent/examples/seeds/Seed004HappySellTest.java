@@ -136,7 +136,7 @@ class Seed004HappySellTest {
             ErasureAnswer answer = shop.rights.erase(request.id(), "privacy-team");
 
             assertThat(answer.kept()).as("no legal minimum keeps a minor's data").isEmpty();
-            assertThat(answer.entries()).allMatch(e -> e.outcome() == ErasureAnswer.Outcome.ERASED_NOW);
+            assertThat(answer.entries()).allMatch(e -> e.outcome() == ErasureAnswer.Outcome.DUE_NOW);
             assertThat(shop.disposedCategories()).containsExactlyInAnyOrder("account.registration",
                     "profile.optional", "media.album", "device.security");
             assertThat(shop.disposed).allMatch(r -> r.item().subject().equals(minor));

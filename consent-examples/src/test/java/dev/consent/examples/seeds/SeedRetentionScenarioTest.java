@@ -11,6 +11,7 @@ import dev.consent.retention.DisposalAction;
 import dev.consent.retention.DisposalRequest;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.retention.RetentionVerdict;
 import dev.consent.retention.SweepReport;
 import dev.consent.store.InMemoryStore;
@@ -41,8 +42,11 @@ class SeedRetentionScenarioTest {
         return SeedPolicies.load(name);
     }
 
-    private RetentionService retention(Policy policy) {
-        RetentionService.Builder b = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(policy).store(store).clock(clock);
+    /** A sweeper, with a recording handler for every category, over a new retention service of {@code policy}. */
+    private Sweeper sweeper(Policy policy) {
+        RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE)
+                .policy(policy).store(store).clock(clock).build();
+        Sweeper.Builder b = Sweeper.builder(retention);
         policy.categories().forEach(c -> b.handler(c.id().value(), disposed::add));
         return b.build();
     }
@@ -55,7 +59,8 @@ class SeedRetentionScenarioTest {
     @Nested
     class Sell4Service {
         private final Policy policy = seed(SeedPolicies.SELL4SERVICE);
-        private final RetentionService retention = retention(policy);
+        private final Sweeper sweeper = sweeper(policy);
+        private final RetentionService retention = sweeper.retention();
 
         @Test
         void emailIsDeletedTwoYearsAfterTheLastTransactionAndALaterPurchasePushesItBack() {
@@ -66,9 +71,9 @@ class SeedRetentionScenarioTest {
             Instant secondDue = plus("P2Y");
 
             clock.set(firstDue);
-            assertThat(retention.sweep(100, Duration.ofSeconds(5)).disposed()).isZero();
+            assertThat(sweeper.sweep(100, Duration.ofSeconds(5)).disposed()).isZero();
             clock.set(secondDue);
-            assertThat(retention.sweep(100, Duration.ofSeconds(5)).disposed()).isEqualTo(1);
+            assertThat(sweeper.sweep(100, Duration.ofSeconds(5)).disposed()).isEqualTo(1);
             assertThat(disposed.get(0).action()).isEqualTo(DisposalAction.DELETE);
             assertThat(disposed.get(0).ruleId()).isEqualTo("email-2y");
         }
@@ -81,10 +86,10 @@ class SeedRetentionScenarioTest {
             ErasureAnswer answer = retention.requestErasure(customer);
             assertThat(answer.kept()).singleElement().satisfies(e -> {
                 assertThat(e.item().category().value()).isEqualTo("order.record");
-                assertThat(e.keptUntil()).contains(Instant.parse("2027-03-03T10:00:00Z"));
+                assertThat(e.dueAt()).contains(Instant.parse("2027-03-03T10:00:00Z"));
                 assertThat(e.ruleId()).contains("orders-min-2y");
             });
-            retention.sweep(100, Duration.ofSeconds(5));
+            sweeper.sweep(100, Duration.ofSeconds(5));
             assertThat(disposed).extracting(r -> r.item().category().value()).containsExactly("access.log");
         }
 
@@ -117,7 +122,8 @@ class SeedRetentionScenarioTest {
     /** Seed 002: a periodic purge of inactive records that keeps transactions traceable (anonymized). */
     @Nested
     class GlobalMarketplace {
-        private final RetentionService retention = retention(seed(SeedPolicies.GLOBAL_MARKETPLACE));
+        private final Sweeper sweeper = sweeper(seed(SeedPolicies.GLOBAL_MARKETPLACE));
+        private final RetentionService retention = sweeper.retention();
 
         @Test
         void inactiveRecordsArePurgedButTransactionsAreAnonymizedNotDeleted() {
@@ -125,7 +131,7 @@ class SeedRetentionScenarioTest {
                 retention.recordAnchor(customer, category, Anchor.LAST_ACTIVITY, clock.instant());
             }
             clock.set(plus("P2Y"));
-            SweepReport report = retention.sweep(100, Duration.ofSeconds(5));
+            SweepReport report = sweeper.sweep(100, Duration.ofSeconds(5));
 
             assertThat(report.disposed()).isEqualTo(3);
             assertThat(disposed).filteredOn(r -> r.item().category().value().equals("order.record")).singleElement()
@@ -143,14 +149,15 @@ class SeedRetentionScenarioTest {
             clock.set(plus("P1Y"));
             retention.recordAnchor(customer, "account.profile", Anchor.LAST_ACTIVITY, clock.instant());
             clock.set(plus("P1Y"));
-            assertThat(retention.sweep(100, Duration.ofSeconds(5)).disposed()).isZero();
+            assertThat(sweeper.sweep(100, Duration.ofSeconds(5)).disposed()).isZero();
         }
     }
 
     /** Seed 003: transactions at least 7 years (tax), accounts 6 months after cancellation, support 30 days. */
     @Nested
     class TaxCompliantShop {
-        private final RetentionService retention = retention(seed(SeedPolicies.TAX_COMPLIANT_SHOP));
+        private final Sweeper sweeper = sweeper(seed(SeedPolicies.TAX_COMPLIANT_SHOP));
+        private final RetentionService retention = sweeper.retention();
 
         @Test
         void transactionsAreKeptSevenYearsEvenAfterAnErasureRequestAndTheAnswerSaysWhy() {
@@ -164,16 +171,16 @@ class SeedRetentionScenarioTest {
 
             assertThat(answer.kept()).singleElement().satisfies(e -> {
                 assertThat(e.item().category().value()).isEqualTo("transaction.record");
-                assertThat(e.keptUntil()).contains(Instant.parse("2032-03-03T10:00:00Z"));
+                assertThat(e.dueAt()).contains(Instant.parse("2032-03-03T10:00:00Z"));
                 assertThat(e.legalReference()).hasValueSatisfying(r -> assertThat(r).contains("tax law"));
             });
             assertThat(answer.explain()).contains("transaction.record: kept until 2032-03-03T10:00:00Z");
-            retention.sweep(100, Duration.ofSeconds(5));
+            sweeper.sweep(100, Duration.ofSeconds(5));
             assertThat(disposed).extracting(r -> r.item().category().value())
                     .containsExactlyInAnyOrder("account.profile", "contact.email");
 
             clock.set(Instant.parse("2032-03-03T10:00:00Z"));
-            retention.sweep(100, Duration.ofSeconds(5));
+            sweeper.sweep(100, Duration.ofSeconds(5));
             assertThat(disposed).extracting(r -> r.item().category().value()).contains("transaction.record");
         }
 
@@ -182,10 +189,10 @@ class SeedRetentionScenarioTest {
             Instant cancelled = Instant.parse("2025-08-31T12:00:00Z");
             RetentionVerdict account = retention.recordAnchor(customer, "account.profile", Anchor.ACCOUNT_CLOSED, cancelled);
             // 14:00 in Berlin (summer time) plus six months: 28 Feb (no 31st) at 14:00 winter time, 13:00 UTC
-            assertThat(account.keepUntil()).contains(Instant.parse("2026-02-28T13:00:00Z"));
+            assertThat(account.dueAt()).contains(Instant.parse("2026-02-28T13:00:00Z"));
             RetentionVerdict ticket = retention.recordAnchor(customer, "support.record", Anchor.TICKET_RESOLVED,
                     Instant.parse("2025-03-30T08:00:00Z"));
-            assertThat(ticket.keepUntil()).contains(Instant.parse("2025-04-29T08:00:00Z"));
+            assertThat(ticket.dueAt()).contains(Instant.parse("2025-04-29T08:00:00Z"));
         }
     }
 }

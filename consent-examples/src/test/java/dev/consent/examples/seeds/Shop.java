@@ -12,6 +12,7 @@ import dev.consent.policy.PolicyJson;
 import dev.consent.policy.PurposeId;
 import dev.consent.retention.DisposalRequest;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.rights.RightsService;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
@@ -35,6 +36,7 @@ final class Shop implements AutoCloseable {
     final InMemoryStore store = new InMemoryStore();
     final ConsentService consents;
     final RetentionService retention;
+    final Sweeper sweeper;
     final RightsService rights;
     /** What the disposal handlers were asked to do, in order. */
     final List<DisposalRequest> disposed = Collections.synchronizedList(new ArrayList<>());
@@ -49,10 +51,12 @@ final class Shop implements AutoCloseable {
         versions.forEach(cb::policy);
         this.consents = cb.build();
         Policy latest = versions.get(versions.size() - 1);
-        RetentionService.Builder rb = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(latest).store(store).clock(clock);
-        latest.categories().forEach(c -> rb.handler(c.id().value(), disposed::add));
-        this.retention = rb.build();
-        this.rights = RightsService.builder().consents(consents).retention(retention).store(store).build();
+        this.retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(latest)
+                .store(store).clock(clock).build();
+        Sweeper.Builder sb = Sweeper.builder(retention);
+        latest.categories().forEach(c -> sb.handler(c.id().value(), disposed::add));
+        this.sweeper = sb.build();
+        this.rights = RightsService.builder().consents(consents).sweeper(sweeper).store(store).build();
     }
 
     /** The shop of one seed policy file (see {@link SeedPolicies}). */

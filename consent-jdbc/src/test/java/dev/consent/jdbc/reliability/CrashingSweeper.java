@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.retention.SweepReport;
 import dev.consent.testing.RetentionPolicy;
 import dev.consent.testing.TestKeys;
@@ -36,8 +37,8 @@ public final class CrashingSweeper {
         JdbcStore store = JdbcStore.builder(new HikariDataSource(config)).tablePrefix(args[1]).build();
         try (FileChannel keys = FileChannel.open(Path.of(args[2]), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            RetentionService sweeper = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
-                    .node(args[3]).lease(Duration.ofMillis(Long.parseLong(args[4])))
+            RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store).build();
+            Sweeper sweeper = Sweeper.builder(retention).node(args[3]).lease(Duration.ofMillis(Long.parseLong(args[4])))
                     // the most a lease allows: a handler given up is interrupted, which closes its FileChannel
                     .handlerTimeout(Duration.ofMillis(Long.parseLong(args[4]) / 2))
                     .batchSize(Integer.parseInt(args[5]))

@@ -13,6 +13,7 @@ import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
 import dev.consent.retention.RetainedItem;
 import dev.consent.retention.RetentionService;
+import dev.consent.retention.Sweeper;
 import dev.consent.retention.SweepReport;
 import dev.consent.testing.RetentionPolicy;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -93,7 +94,7 @@ class SweeperClockSkewTest {
         AtomicInteger givenUpStillRunning = new AtomicInteger();
         long timeoutNanos = TIMEOUT.toNanos();
 
-        RetentionService[] nodes = new RetentionService[2];
+        Sweeper[] nodes = new Sweeper[2];
         for (int n = 0; n < 2; n++) {
             String name = n == 0 ? "node-a" : "node-b";
             // node A's clock runs 45 s behind, node B's 45 s ahead: 90 s apart
@@ -143,8 +144,10 @@ class SweeperClockSkewTest {
                     calls.add(new Call(r.item(), name, r.attempt(), start, end, returned));
                 }
             };
-            nodes[n] = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(n == 0 ? storeA : storeB)
-                    .clock(clock).node(name).lease(LEASE).handlerTimeout(TIMEOUT).batchSize(4)
+            RetentionService retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID,
+                    TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(n == 0 ? storeA : storeB).clock(clock)
+                    .build();
+            nodes[n] = Sweeper.builder(retention).node(name).lease(LEASE).handlerTimeout(TIMEOUT).batchSize(4)
                     .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
                     .handler("access.log", handler).build();
         }
@@ -154,7 +157,7 @@ class SweeperClockSkewTest {
         long began = System.nanoTime();
         long deadline = began + Duration.ofSeconds(120).toNanos();
         List<Future<int[]>> runs = new ArrayList<>();
-        for (RetentionService node : List.of(nodes[0], nodes[1], nodes[0], nodes[1])) {
+        for (Sweeper node : List.of(nodes[0], nodes[1], nodes[0], nodes[1])) {
             runs.add(sweepers.submit(() -> {
                 start.await();
                 int[] totals = new int[3]; // disposed, failed, lost

@@ -58,8 +58,7 @@ class SweeperCrashTest {
         try (HikariDataSource pool = Databases.pool(Dialect.POSTGRESQL, null, 4)) {
             try {
                 JdbcStore store = JdbcStore.builder(pool).tablePrefix(prefix).build();
-                RetentionService writer = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store)
-                        .node("writer").build();
+                RetentionService writer = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store).build();
                 Instant collected = Instant.now().minus(Duration.ofDays(100)).truncatedTo(ChronoUnit.MILLIS);
                 for (int i = 0; i < ITEMS; i++) {
                     writer.recordAnchor(SubjectId.of("subject-" + i), "access.log", Anchor.COLLECTED, collected);
