@@ -42,7 +42,8 @@ final class DisposalPlanner {
         Optional<RetentionStore.DueCursor> cursor = Optional.empty();
         Map<SubjectId, List<LegalHold>> holdCache = new HashMap<>();
         while (true) {
-            List<RetainedItem> page = store.dueItems(at, cursor, PLAN_PAGE);
+            List<RetainedItem> page = cursor.isPresent() ? store.dueItemsAfter(at, cursor.get(), PLAN_PAGE)
+                    : store.dueItems(at, PLAN_PAGE);
             for (RetainedItem item : page) {
                 List<LegalHold> holds = holdsOf(item, page, holdCache);
                 RetentionVerdict v = engine.evaluate(item.facts(holds), at);
@@ -69,7 +70,8 @@ final class DisposalPlanner {
         }
         Optional<ItemKey> after = Optional.empty();
         while (true) {
-            List<RetainedItem> page = store.undatedItems(after, PLAN_PAGE);
+            List<RetainedItem> page = after.isPresent() ? store.undatedItemsAfter(after.get(), PLAN_PAGE)
+                    : store.undatedItems(PLAN_PAGE);
             for (RetainedItem item : page) {
                 unscheduled.add(engine.evaluate(item.facts(holdsOf(item, page, holdCache)), at));
             }
@@ -85,12 +87,13 @@ final class DisposalPlanner {
     }
 
 
-    List<RetentionVerdict> unscheduled(Instant at, Optional<ItemKey> after, int limit) {
+    /** Up to {@code limit} undated items' verdicts, after {@code after} (exclusive), or from the start when null. */
+    List<RetentionVerdict> unscheduled(Instant at, ItemKey after, int limit) {
         Checks.required("at", at);
         if (limit < 1 || limit > 10_000) {
             throw new InvalidValueException("limit", limit, "must be between 1 and 10000");
         }
-        List<RetainedItem> page = store.undatedItems(after, limit);
+        List<RetainedItem> page = after == null ? store.undatedItems(limit) : store.undatedItemsAfter(after, limit);
         Map<SubjectId, List<LegalHold>> holds = new HashMap<>();
         List<RetentionVerdict> out = new ArrayList<>(page.size());
         for (RetainedItem item : page) {

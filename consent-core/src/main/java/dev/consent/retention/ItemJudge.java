@@ -1,6 +1,7 @@
 package dev.consent.retention;
 
 import dev.consent.StoreException;
+import dev.consent.store.Claim;
 import dev.consent.store.RetentionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -374,7 +374,7 @@ public final class RetentionService {
      * @throws InvalidValueException if {@code limit} is not between 1 and 10,000
      */
     public List<RetentionVerdict> unscheduled(Instant at, int limit) {
-        return planner.unscheduled(at, Optional.empty(), limit);
+        return planner.unscheduled(at, null, limit);
     }
 
     /**
@@ -384,7 +384,7 @@ public final class RetentionService {
      * @throws InvalidValueException if {@code after} is null, or {@code limit} is not between 1 and 10,000
      */
     public List<RetentionVerdict> unscheduled(Instant at, ItemKey after, int limit) {
-        return planner.unscheduled(at, Optional.of(Checks.required("after", after)), limit);
+        return planner.unscheduled(at, Checks.required("after", after), limit);
     }
 
     /** Audit entries after {@code afterSequence}, in order. */

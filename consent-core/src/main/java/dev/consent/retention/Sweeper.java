@@ -4,6 +4,7 @@ import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
+import dev.consent.store.Claim;
 import dev.consent.store.RetentionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -262,6 +262,11 @@ public class ForwardingStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     @Override
+    public List<RightsRequest> openRequestsAfter(RightsRequest after, int limit) {
+        return delegate.openRequestsAfter(after, limit);
+    }
+
+    @Override
     public AppendResult append(List<ConsentEvent> events, List<RecipientNotice> notices) {
         return delegate.append(events, notices);
     }
