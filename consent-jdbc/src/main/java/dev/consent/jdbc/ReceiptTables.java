@@ -23,11 +23,11 @@ import java.util.Optional;
  */
 final class ReceiptTables {
     private final Transactions tx;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String receipts;
     private final String columns;
 
-    ReceiptTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+    ReceiptTables(Transactions tx, Dialect dialect, String prefix) {
         this.tx = tx;
         this.dialect = dialect;
         this.receipts = prefix + "receipts";
@@ -37,7 +37,7 @@ final class ReceiptTables {
 
     ConsentReceipt saveReceipt(ConsentReceipt receipt) {
         Checks.required("receipt", receipt);
-        StoredInstants.bound("receipt.issuedAt", receipt.issuedAt(), dialect);
+        StoredInstants.roundedDown("receipt.issuedAt", receipt.issuedAt(), dialect);
         return tx.inTransaction("saveReceipt", c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + receipts
                     + " (event_id, subject, seq, purpose, receipt_id, issued_at, key_id, jws)"

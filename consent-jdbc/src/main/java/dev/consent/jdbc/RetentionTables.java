@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.consent.internal.Checks;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
-import dev.consent.jdbc.JdbcCustomization.Binder;
-import dev.consent.jdbc.JdbcCustomization.Keyset;
+import dev.consent.jdbc.Dialect.Binder;
+import dev.consent.jdbc.Dialect.Keyset;
 import dev.consent.jdbc.Transactions.Outcome;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
@@ -54,7 +54,7 @@ import java.util.stream.Collectors;
  * claim outlives its transaction and lapses by itself when its lease ends.
  *
  * <p>Leases run on the database's clock: every claim, renewal and takeover compares and computes {@code lease_until}
- * with the database's current instant ({@link JdbcCustomization#currentInstant()}), read in the same transaction, and
+ * with the database's current instant ({@link Dialect#currentInstant()}), read in the same transaction, and
  * never with an instant a node passed in. The caller's instant decides only what is due and which backoffs are over.
  */
 final class RetentionTables {
@@ -64,8 +64,6 @@ final class RetentionTables {
     /** The longest anchors document stored (MariaDB's TEXT holds 65,535 bytes). */
     private static final int MAX_ANCHORS_JSON = 16_000;
     private static final int MAX_HOLD_CATEGORIES = 4_000;
-    /** H2 only: how many times a claim re-reads candidates after losing every one of them to other sweepers. */
-    private static final int OPTIMISTIC_ROUNDS = 10;
     private static final List<String> KEY_COLUMNS = List.of("subject", "category", "purpose");
     /** The due index: an active item's due instant (NULL once disposed, so disposed items are not scanned), then the key. */
     static final List<String> DUE_COLUMNS = List.of("active_due_at", "subject", "category", "purpose");
@@ -74,7 +72,7 @@ final class RetentionTables {
     private static final String DUE_ORDER = " ORDER BY active_due_at, subject, category, purpose";
 
     private final Transactions tx;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String items;
     private final String holds;
     private final String disposals;
@@ -82,7 +80,7 @@ final class RetentionTables {
     private final String tombstones;
     private final String itemColumns;
 
-    RetentionTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+    RetentionTables(Transactions tx, Dialect dialect, String prefix) {
         this.tx = tx;
         this.dialect = dialect;
         this.items = prefix + "items";
@@ -175,7 +173,7 @@ final class RetentionTables {
 
     /** A keyset scan of the due index (active_due_at, subject, category, purpose) from {@code after}. */
     List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
-        Instant by = StoredInstants.bound("dueBy", dueBy, dialect);
+        Instant by = StoredInstants.roundedDown("dueBy", dueBy, dialect);
         Checks.required("after", after);
         positive(limit);
         Optional<List<Binder>> position = after.map(this::dueBinders);
@@ -209,7 +207,7 @@ final class RetentionTables {
     List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
         Checks.required("after", after);
         positive(limit);
-        JdbcCustomization.UndatedScan scan = dialect.undatedScan();
+        Dialect.UndatedScan scan = dialect.undatedScan();
         return tx.read("undatedItems", c -> {
             Keyset keyset = after.isPresent() ? dialect.after(scan.columns()) : null;
             try (PreparedStatement ps = c.prepareStatement(undatedItemsSql(keyset))) {
@@ -230,10 +228,10 @@ final class RetentionTables {
 
     /**
      * The planner's scan of undated items: parameters are the keyset position over
-     * {@link JdbcCustomization.UndatedScan#columns()} ({@code keyset} null: from the start), then the limit.
+     * {@link Dialect.UndatedScan#columns()} ({@code keyset} null: from the start), then the limit.
      */
     String undatedItemsSql(Keyset keyset) {
-        JdbcCustomization.UndatedScan scan = dialect.undatedScan();
+        Dialect.UndatedScan scan = dialect.undatedScan();
         return "SELECT " + itemColumns + " FROM " + items + " WHERE " + scan.condition()
                 + (keyset == null ? "" : " AND " + keyset.sql()) + " ORDER BY " + String.join(", ", scan.columns())
                 + " LIMIT ?";
@@ -241,15 +239,14 @@ final class RetentionTables {
 
     /**
      * The sweeper's scan for claimable items: parameters are the three instants of {@link #CLAIMABLE}, then the
-     * limit; locking or not.
+     * limit; then {@code lockClause} ("" or the dialect's locking clause).
      */
-    String claimableSql(boolean skipLocked) {
-        return claimableSql(skipLocked, CLAIMABLE);
+    String claimableSql(String lockClause) {
+        return claimableSql(lockClause, CLAIMABLE);
     }
 
-    private String claimableSql(boolean skipLocked, String claimable) {
-        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + claimable + DUE_ORDER + " LIMIT ?"
-                + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
+    private String claimableSql(String lockClause, String claimable) {
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + claimable + DUE_ORDER + " LIMIT ?" + lockClause;
     }
 
     /** The claimable condition with the database's current instant written as {@code leaseNow}. */
@@ -283,146 +280,83 @@ final class RetentionTables {
 
     List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
         positive(limit);
-        ClaimTerms request = ClaimTerms.of(now, owner, lease, dialect);
-        if (dialect.skipsLockedRows()) {
-            boolean oneStatement = dialect.writesArrays() && limit <= dialect.chunkSize();
-            return tx.inTransaction("claimDue", c -> {
-                if (oneStatement) {
-                    List<Claim> claims = claimInOneStatement(c, limit, request);
-                    return claims.isEmpty() ? Outcome.rollback(claims) : Outcome.commit(claims);
-                }
-                ClaimTerms terms = request.at(databaseNow(c), dialect);
-                List<RetainedItem> picked;
-                try (PreparedStatement ps = c.prepareStatement(claimableSql(true))) {
-                    int i = terms.bindClaimable(ps, 1, dialect);
-                    ps.setInt(i, limit);
-                    picked = itemRows(ps);
-                }
-                if (picked.isEmpty()) {
-                    return Outcome.rollback(List.of());
-                }
-                if (dialect.writesArrays()) {
-                    return Outcome.commit(claimPicked(c, picked, terms));
-                }
-                List<Claim> claims = new ArrayList<>(picked.size());
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
-                        + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ?")) {
-                    for (RetainedItem item : picked) {
-                        Claim claim = terms.claim(item);
-                        terms.bindClaim(ps, 1, claim, dialect);
-                        bindKey(ps, 4, item.key());
-                        ps.addBatch();
-                        claims.add(claim);
-                    }
-                    ps.executeBatch(); // the rows are locked by this transaction: every update applies
-                }
-                return Outcome.commit(List.copyOf(claims));
-            }, c -> {
-                throw new StoreException("claimDue", "a claim met a unique violation, which no claim statement can cause");
-            });
-        }
-        for (int round = 0; round < OPTIMISTIC_ROUNDS; round++) {
-            List<RetainedItem> candidates = tx.read("claimDue", c -> {
-                try (PreparedStatement ps = c.prepareStatement(claimableSql(false))) {
-                    int i = request.at(databaseNow(c), dialect).bindClaimable(ps, 1, dialect);
-                    ps.setInt(i, limit);
-                    return itemRows(ps);
-                }
-            });
-            if (candidates.isEmpty()) {
-                return List.of();
-            }
-            List<Claim> won = tx.inTransaction("claimDue", c -> {
-                ClaimTerms terms = request.at(databaseNow(c), dialect);
-                List<Claim> out = new ArrayList<>();
-                for (RetainedItem candidate : candidates) {
-                    Claim claim = terms.claim(candidate);
-                    if (claimIfUnchanged(c, claim, terms)) {
-                        out.add(claim);
-                    }
-                }
-                return out.isEmpty() ? Outcome.rollback(List.<Claim>of()) : Outcome.commit(List.copyOf(out));
-            }, c -> List.of());
-            if (!won.isEmpty()) {
-                return won;
-            }
-            // every candidate went to another sweeper between our read and our update: look again
-        }
-        return List.of();
+        return dialect.claimDueItems(tx, new DueClaims(ClaimTerms.of(now, owner, lease, dialect)), limit);
     }
 
     /**
-     * PostgreSQL: picks and claims in one statement. The pick is {@link #claimableSql}'s ({@code FOR UPDATE SKIP
-     * LOCKED} in due order), numbered in that order; an {@code UPDATE} in the same statement gives the nth picked row
-     * the nth of {@code limit} tokens made here; the picked items come back in due order with their tokens. A picked
-     * row is ACTIVE, so its due_at is its active_due_at and the numbering follows the due index. The database's
-     * {@code CURRENT_TIMESTAMP} (the transaction's start, the same instant throughout the statement) judges the leases
-     * and starts the new ones, whose end comes back with each row.
+     * The steps of a sweeper's claim of due items ({@link Dialect#claimDueItems}): the pick in due order, then the
+     * claims written. The terms are taken at the database's instant in each transaction that picks or claims.
      */
-    private List<Claim> claimInOneStatement(Connection c, int limit, ClaimTerms terms) throws SQLException {
-        String[] tokens = new String[limit];
-        for (int n = 0; n < limit; n++) {
-            tokens[n] = UUID.randomUUID().toString();
+    final class DueClaims implements Dialect.Claiming<RetainedItem, Claim> {
+        private final ClaimTerms request;
+        private ClaimTerms terms;
+
+        private DueClaims(ClaimTerms request) {
+            this.request = request;
         }
-        String numbered = "subject, category, purpose, anchors, erasure_requested_at, due_at, state, attempts,"
-                + " not_before, version";
-        String leaseNow = dialect.currentInstant();
-        try (PreparedStatement ps = c.prepareStatement("WITH picked AS MATERIALIZED ("
-                + claimableSql(true, claimable(leaseNow)) + "),"
-                + " numbered AS MATERIALIZED (SELECT " + numbered + ", row_number() OVER (ORDER BY due_at, subject,"
-                + " category, purpose) AS n FROM picked),"
-                + " claimed AS (UPDATE " + items + " i SET claim_token = (?::text[])[p.n], claim_owner = ?,"
-                + " lease_until = " + leaseNow + " + CAST(? AS interval) FROM numbered p"
-                + " WHERE i.subject = p.subject AND i.category = p.category AND i.purpose = p.purpose"
-                + " RETURNING i.subject, i.category, i.purpose, i.claim_token, i.lease_until)"
-                + " SELECT p.subject, p.category, p.purpose, p.anchors, p.erasure_requested_at, p.due_at, p.state,"
-                + " p.attempts, p.not_before, p.version, k.claim_token, k.lease_until FROM numbered p JOIN claimed k"
-                + " ON k.subject = p.subject AND k.category = p.category AND k.purpose = p.purpose ORDER BY p.n")) {
-            int i = terms.bindDueAndBackoff(ps, 1, dialect);
-            ps.setInt(i++, limit);
-            ps.setArray(i++, c.createArrayOf("text", tokens));
-            ps.setString(i++, terms.owner());
-            ps.setString(i, terms.leaseMicros() + " microseconds");
-            List<Claim> claims = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    RetainedItem item = itemRow(rs);
-                    claims.add(new Claim(item, rs.getString(11), terms.owner(), dialect.getInstant(rs, 12),
-                            item.attempts() + 1));
+
+        @Override
+        public String operation() {
+            return "claimDue";
+        }
+
+        @Override
+        public List<RetainedItem> pick(Connection c, int limit, String lockClause) throws SQLException {
+            terms = request.at(databaseNow(c), dialect);
+            return List.copyOf(Sql.query(c, claimableSql(lockClause, CLAIMABLE), ps -> {
+                int i = terms.bindClaimable(ps, 1, dialect);
+                ps.setInt(i, limit);
+            }, RetentionTables.this::itemRow));
+        }
+
+        @Override
+        public List<Claim> claimLocked(Connection c, List<RetainedItem> picked) throws SQLException {
+            List<Claim> claims = picked.stream().map(terms::claim).toList();
+            dialect.writeItemClaims(c, items, claims);
+            return claims;
+        }
+
+        @Override
+        public List<Claim> claimUnchanged(Connection c, List<RetainedItem> candidates) throws SQLException {
+            ClaimTerms now = request.at(databaseNow(c), dialect);
+            List<Claim> won = new ArrayList<>();
+            for (RetainedItem candidate : candidates) {
+                Claim claim = now.claim(candidate);
+                if (claimIfUnchanged(c, claim, now)) {
+                    won.add(claim);
                 }
             }
-            return List.copyOf(claims);
+            return won;
         }
-    }
 
-    /**
-     * Writes the claims of the rows {@code picked} (locked by this transaction, so every update applies) as one
-     * {@code UPDATE ... FROM unnest(...)} per chunk; returns the claims in the order picked.
-     */
-    private List<Claim> claimPicked(Connection c, List<RetainedItem> picked, ClaimTerms terms) throws SQLException {
-        List<Claim> claims = new ArrayList<>(picked.size());
-        for (RetainedItem item : picked) {
-            claims.add(terms.claim(item));
+        /** The items table. */
+        String items() {
+            return items;
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " i SET claim_token = v.token,"
-                + " claim_owner = ?, lease_until = ?"
-                + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS v(subject, category, purpose, token)"
-                + " WHERE i.subject = v.subject AND i.category = v.category AND i.purpose = v.purpose")) {
-            int size = dialect.chunkSize();
-            for (int from = 0; from < claims.size(); from += size) {
-                List<Claim> chunk = claims.subList(from, Math.min(claims.size(), from + size));
-                ps.setString(1, terms.owner());
-                dialect.setInstant(ps, 2, terms.leaseUntil());
-                ps.setArray(3, c.createArrayOf("text", chunk.stream().map(k -> k.item().key().subject().value())
-                        .toArray()));
-                ps.setArray(4, c.createArrayOf("text", chunk.stream().map(k -> k.item().key().category().value())
-                        .toArray()));
-                ps.setArray(5, c.createArrayOf("text", chunk.stream().map(k -> k.item().key().purposeKey()).toArray()));
-                ps.setArray(6, c.createArrayOf("text", chunk.stream().map(Claim::token).toArray()));
-                ps.executeUpdate();
-            }
+
+        /** The pick with the database's current instant written as {@code leaseNow}: parameters due, backoff, limit. */
+        String pickSql(String leaseNow, String lockClause) {
+            return claimableSql(lockClause, claimable(leaseNow));
         }
-        return List.copyOf(claims);
+
+        /** Binds the caller's two instants of the claimable condition; returns the next index. */
+        int bindDueAndBackoff(PreparedStatement ps, int index) throws SQLException {
+            return request.bindDueAndBackoff(ps, index, dialect);
+        }
+
+        String owner() {
+            return request.owner();
+        }
+
+        /** The lease in whole microseconds, rounded up, for the database to add to its own instant. */
+        long leaseMicros() {
+            return request.leaseMicros();
+        }
+
+        /** An item from columns 1 to 10 of the pick's select list. */
+        RetainedItem itemRow(ResultSet rs) throws SQLException {
+            return RetentionTables.this.itemRow(rs);
+        }
     }
 
     /**
@@ -603,8 +537,8 @@ final class RetentionTables {
      * The whole list in one transaction, written in JDBC batches: the token- and version-checked item updates, then
      * (for those that did not apply) the token-checked claim releases, then the audit counter advanced once by the
      * number of finishes still held, then the audit inserts with consecutive sequences in list order. A finish whose
-     * token no longer matches writes nothing and answers false. Any failure rolls the whole list back. On PostgreSQL
-     * each step is one statement over array parameters per chunk ({@link #applyFinishesAsArrays}).
+     * token no longer matches writes nothing and answers false. Any failure rolls the whole list back. The dialect may
+     * write each step as one statement over array parameters per chunk ({@link Dialect#finishItemClaims}).
      */
     List<Boolean> finishClaims(List<RetentionStore.FinishedAttempt> finishes) {
         Checks.required("finishes", finishes);
@@ -616,15 +550,14 @@ final class RetentionTables {
         if (rows.isEmpty()) {
             return List.of();
         }
-        boolean arrays = dialect.writesArrays() && distinctKeys(rows);
+        Finishes batch = new Finishes(List.copyOf(rows));
         return tx.inTransaction("finishClaims", c -> {
-            Optional<List<Boolean>> done = arrays ? Optional.of(applyFinishesAsArrays(c, rows))
-                    : applyFinishes(c, rows, true);
+            Optional<List<Boolean>> done = dialect.finishItemClaims(c, batch);
             if (done.isEmpty()) {
                 // the driver did not report per-row update counts for a batch (e.g. MariaDB with useBulkStmts):
                 // undo, and run the same statements one by one in a new transaction on this connection
                 c.rollback();
-                done = applyFinishes(c, rows, false);
+                done = batch.applyRowByRow(c, false);
             }
             List<Boolean> held = done.orElseThrow();
             List<RetainedItem> finished = new ArrayList<>();
@@ -682,7 +615,42 @@ final class RetentionTables {
         });
     }
 
-    /** Returns, per finish, whether its claim was held; empty when a batch's update counts were not reported. */
+    /** A list of finishes to apply in one transaction ({@link Dialect#finishItemClaims}), and the row-by-row way. */
+    final class Finishes {
+        private final List<Finishing> rows;
+
+        private Finishes(List<Finishing> rows) {
+            this.rows = rows;
+        }
+
+        List<Finishing> rows() {
+            return rows;
+        }
+
+        String items() {
+            return items;
+        }
+
+        String disposals() {
+            return disposals;
+        }
+
+        /** Advances the audit counter by {@code n} under its row lock; returns the new last value. */
+        long advanceAuditCounter(Connection c, int n) throws SQLException {
+            return RetentionTables.this.advanceAuditCounter(c, n);
+        }
+
+        /**
+         * The token- and version-checked item updates, then (for those that did not apply) the token-checked claim
+         * releases, then the counter advanced once, then the audit inserts, each step as one JDBC batch ({@code
+         * batched}) or row by row; per finish whether its claim was held, or empty when a batch's update counts were
+         * not reported.
+         */
+        Optional<List<Boolean>> applyRowByRow(Connection c, boolean batched) throws SQLException {
+            return applyFinishes(c, rows, batched);
+        }
+    }
+
     private Optional<List<Boolean>> applyFinishes(Connection c, List<Finishing> rows, boolean batched)
             throws SQLException {
         int[] saved;
@@ -759,191 +727,6 @@ final class RetentionTables {
         return Optional.of(List.copyOf(out));
     }
 
-    /**
-     * Whether no two finishes are for the same item. Only then is one set-based statement per chunk the same as
-     * the row statements in list order (each row's statement touches only its own row); a list that names an item
-     * twice goes through the row statements.
-     */
-    private static boolean distinctKeys(List<Finishing> rows) {
-        Set<ItemKey> seen = new java.util.HashSet<>();
-        for (Finishing f : rows) {
-            if (!seen.add(f.updated().key())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * {@link #applyFinishes} as one statement per chunk for each step (PostgreSQL): one {@code UPDATE ... FROM
-     * unnest(...)} that, for every row whose token still matches, saves the item if its version is the expected
-     * one (else keeps the newer item) and releases the claim, returning the keys it touched (the finishes still
-     * held); then the counter advanced once; then one {@code INSERT ... SELECT FROM unnest(...)} of the held
-     * finishes' audit entries with consecutive sequences in list order. The keys are distinct ({@link
-     * #distinctKeys}).
-     */
-    private List<Boolean> applyFinishesAsArrays(Connection c, List<Finishing> rows) throws SQLException {
-        Map<List<String>, Integer> index = new java.util.HashMap<>();
-        for (int n = 0; n < rows.size(); n++) {
-            ItemKey k = rows.get(n).updated().key();
-            index.put(List.of(k.subject().value(), k.category().value(), k.purposeKey()), n);
-        }
-        boolean[] held = new boolean[rows.size()];
-        int recorded = 0;
-        String saved = "i.version = v.version";
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " i SET"
-                + " anchors = CASE WHEN " + saved + " THEN v.anchors ELSE i.anchors END,"
-                + " erasure_requested_at = CASE WHEN " + saved + " THEN v.erasure_requested_at"
-                + " ELSE i.erasure_requested_at END,"
-                + " due_at = CASE WHEN " + saved + " THEN v.due_at ELSE i.due_at END,"
-                + " state = CASE WHEN " + saved + " THEN v.state ELSE i.state END,"
-                + " attempts = CASE WHEN " + saved + " THEN v.attempts ELSE i.attempts END,"
-                + " not_before = CASE WHEN " + saved + " THEN v.not_before ELSE i.not_before END,"
-                + " version = CASE WHEN " + saved + " THEN v.version + 1 ELSE i.version END,"
-                + " claim_token = NULL, claim_owner = NULL, lease_until = NULL"
-                + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[],"
-                + " ?::timestamptz[], ?::text[], ?::int4[], ?::timestamptz[], ?::int8[])"
-                + " AS v(subject, category, purpose, token, anchors, erasure_requested_at, due_at, state, attempts,"
-                + " not_before, version)"
-                + " WHERE i.subject = v.subject AND i.category = v.category AND i.purpose = v.purpose"
-                + " AND i.claim_token = v.token"
-                + " RETURNING i.subject, i.category, i.purpose")) {
-            int size = dialect.chunkSize();
-            for (int from = 0; from < rows.size(); from += size) {
-                List<Finishing> chunk = rows.subList(from, Math.min(rows.size(), from + size));
-                int n = chunk.size();
-                String[] subject = new String[n];
-                String[] category = new String[n];
-                String[] purpose = new String[n];
-                String[] token = new String[n];
-                String[] anchors = new String[n];
-                String[] erasureRequestedAt = new String[n];
-                String[] dueAt = new String[n];
-                String[] state = new String[n];
-                Integer[] attempts = new Integer[n];
-                String[] notBefore = new String[n];
-                Long[] version = new Long[n];
-                for (int r = 0; r < n; r++) {
-                    Finishing f = chunk.get(r);
-                    ItemKey k = f.updated().key();
-                    subject[r] = k.subject().value();
-                    category[r] = k.category().value();
-                    purpose[r] = k.purposeKey();
-                    token[r] = f.token();
-                    ItemValues v = f.item();
-                    anchors[r] = v.anchors();
-                    erasureRequestedAt[r] = JdbcCustomization.arrayInstant(v.erasureRequestedAt());
-                    dueAt[r] = JdbcCustomization.arrayInstant(v.dueAt());
-                    state[r] = v.state();
-                    attempts[r] = v.attempts();
-                    notBefore[r] = JdbcCustomization.arrayInstant(v.notBefore());
-                    version[r] = f.updated().version();
-                }
-                int p = 1;
-                ps.setArray(p++, c.createArrayOf("text", subject));
-                ps.setArray(p++, c.createArrayOf("text", category));
-                ps.setArray(p++, c.createArrayOf("text", purpose));
-                ps.setArray(p++, c.createArrayOf("text", token));
-                ps.setArray(p++, c.createArrayOf("text", anchors));
-                ps.setArray(p++, c.createArrayOf("text", erasureRequestedAt));
-                ps.setArray(p++, c.createArrayOf("text", dueAt));
-                ps.setArray(p++, c.createArrayOf("text", state));
-                ps.setArray(p++, c.createArrayOf("int4", attempts));
-                ps.setArray(p++, c.createArrayOf("text", notBefore));
-                ps.setArray(p, c.createArrayOf("int8", version));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Integer n0 = index.get(List.of(rs.getString(1), rs.getString(2), rs.getString(3)));
-                        if (n0 == null || held[n0]) {
-                            throw new SQLException("the finish update returned a key it was not given", "XX000");
-                        }
-                        held[n0] = true;
-                        recorded++;
-                    }
-                }
-            }
-        }
-        List<Boolean> out = new ArrayList<>(rows.size());
-        for (boolean h : held) {
-            out.add(h);
-        }
-        if (recorded == 0) {
-            return List.copyOf(out);
-        }
-        long sequence = advanceAuditCounter(c, recorded) - recorded;
-        List<Integer> recordedRows = new ArrayList<>(recorded);
-        for (int n = 0; n < rows.size(); n++) {
-            if (held[n]) {
-                recordedRows.add(n);
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + disposals + " (" + AuditValues.COLUMNS + ")"
-                + " SELECT * FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[],"
-                + " ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::int4[],"
-                + " ?::text[], ?::text[], ?::text[])")) {
-            int size = dialect.chunkSize();
-            for (int from = 0; from < recordedRows.size(); from += size) {
-                List<Integer> chunk = recordedRows.subList(from, Math.min(recordedRows.size(), from + size));
-                int n = chunk.size();
-                Long[] seq = new Long[n];
-                String[] recordedAt = new String[n];
-                String[] itemRef = new String[n];
-                String[] category = new String[n];
-                String[] purpose = new String[n];
-                String[] ruleId = new String[n];
-                String[] policyVersion = new String[n];
-                String[] anchor = new String[n];
-                String[] anchorAt = new String[n];
-                String[] cutoff = new String[n];
-                String[] action = new String[n];
-                String[] outcome = new String[n];
-                Integer[] attempt = new Integer[n];
-                String[] idempotencyKey = new String[n];
-                String[] node = new String[n];
-                String[] failure = new String[n];
-                for (int r = 0; r < n; r++) {
-                    AuditValues a = rows.get(chunk.get(r)).audit();
-                    DisposalRecord d = a.r();
-                    seq[r] = ++sequence;
-                    recordedAt[r] = JdbcCustomization.arrayInstant(a.at());
-                    itemRef[r] = d.itemReference();
-                    category[r] = d.category();
-                    purpose[r] = d.purpose();
-                    ruleId[r] = d.ruleId();
-                    policyVersion[r] = d.policyVersion();
-                    anchor[r] = d.anchor().map(Anchor::name).orElse(null);
-                    anchorAt[r] = JdbcCustomization.arrayInstant(a.anchorAt().orElse(null));
-                    cutoff[r] = JdbcCustomization.arrayInstant(a.cutoff());
-                    action[r] = d.action().name();
-                    outcome[r] = d.outcome().name();
-                    attempt[r] = d.attempt();
-                    idempotencyKey[r] = d.idempotencyKey();
-                    node[r] = d.node();
-                    failure[r] = d.failure().orElse(null);
-                }
-                int p = 1;
-                ps.setArray(p++, c.createArrayOf("int8", seq));
-                ps.setArray(p++, c.createArrayOf("text", recordedAt));
-                ps.setArray(p++, c.createArrayOf("text", itemRef));
-                ps.setArray(p++, c.createArrayOf("text", category));
-                ps.setArray(p++, c.createArrayOf("text", purpose));
-                ps.setArray(p++, c.createArrayOf("text", ruleId));
-                ps.setArray(p++, c.createArrayOf("text", policyVersion));
-                ps.setArray(p++, c.createArrayOf("text", anchor));
-                ps.setArray(p++, c.createArrayOf("text", anchorAt));
-                ps.setArray(p++, c.createArrayOf("text", cutoff));
-                ps.setArray(p++, c.createArrayOf("text", action));
-                ps.setArray(p++, c.createArrayOf("text", outcome));
-                ps.setArray(p++, c.createArrayOf("int4", attempt));
-                ps.setArray(p++, c.createArrayOf("text", idempotencyKey));
-                ps.setArray(p++, c.createArrayOf("text", node));
-                ps.setArray(p, c.createArrayOf("text", failure));
-                ps.executeUpdate(); // a failed insert throws
-            }
-        }
-        return List.copyOf(out);
-    }
-
     /** Binds the parameters of the {@code n}th row of a batch. */
     @FunctionalInterface
     private interface RowBinder {
@@ -998,8 +781,8 @@ final class RetentionTables {
     }
 
     /** A finish's values, validated and converted before any connection is borrowed. */
-    private record Finishing(String token, RetainedItem updated, ItemValues item, AuditValues audit) {
-        static Finishing of(RetentionStore.FinishedAttempt f, JdbcCustomization dialect) {
+    record Finishing(String token, RetainedItem updated, ItemValues item, AuditValues audit) {
+        static Finishing of(RetentionStore.FinishedAttempt f, Dialect dialect) {
             Claim claim = f.claim();
             Checks.required("claim.item", claim.item());
             Checks.text("claim.token", claim.token(), 36);
@@ -1203,7 +986,7 @@ final class RetentionTables {
 
     // ------------------------------------------------------------------------------------------------ mapping
 
-    private static int bindKey(PreparedStatement ps, int index, ItemKey key) throws SQLException {
+    static int bindKey(PreparedStatement ps, int index, ItemKey key) throws SQLException {
         ps.setString(index, key.subject().value());
         ps.setString(index + 1, key.category().value());
         ps.setString(index + 2, key.purposeKey());
@@ -1271,10 +1054,10 @@ final class RetentionTables {
     }
 
     /** An item's columns, validated and converted before any connection is borrowed. */
-    private record ItemValues(String anchors, Instant erasureRequestedAt, Instant dueAt, String state, int attempts,
+    record ItemValues(String anchors, Instant erasureRequestedAt, Instant dueAt, String state, int attempts,
             Instant notBefore) {
 
-        static ItemValues of(RetainedItem item, JdbcCustomization dialect) {
+        static ItemValues of(RetainedItem item, Dialect dialect) {
             Map<String, String> anchors = new TreeMap<>();
             item.anchors().forEach((a, t) -> anchors.put(a.name(), Checks.required("anchors[" + a + "]", t).toString()));
             String json;
@@ -1298,7 +1081,7 @@ final class RetentionTables {
         }
 
         /** Binds anchors, erasure_requested_at, due_at, state, attempts, not_before; returns the next index. */
-        int bindFields(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
+        int bindFields(PreparedStatement ps, int index, Dialect dialect) throws SQLException {
             int i = index;
             ps.setString(i++, anchors);
             dialect.setInstant(ps, i++, erasureRequestedAt);
@@ -1315,8 +1098,8 @@ final class RetentionTables {
      * then, {@link #at} the database's current instant, that instant and the lease end.
      */
     private record ClaimTerms(Instant now, String owner, Duration lease, Instant leaseNow, Instant leaseUntil) {
-        static ClaimTerms of(Instant now, String owner, Duration lease, JdbcCustomization dialect) {
-            Instant at = StoredInstants.bound("now", now, dialect);
+        static ClaimTerms of(Instant now, String owner, Duration lease, Dialect dialect) {
+            Instant at = StoredInstants.roundedDown("now", now, dialect);
             Checks.text("owner", owner, 100);
             // the caller's instant stands in for the database's here, to refuse an impossible lease before any work
             leaseEnd(at, lease, dialect);
@@ -1324,12 +1107,12 @@ final class RetentionTables {
         }
 
         /** These terms at the database's instant {@code dbNow}. */
-        ClaimTerms at(Instant dbNow, JdbcCustomization dialect) {
+        ClaimTerms at(Instant dbNow, Dialect dialect) {
             return new ClaimTerms(now, owner, lease, dbNow, leaseEnd(dbNow, lease, dialect));
         }
 
         /** When a lease of {@code lease} taken at {@code from} ends, rounded up to what the database stores. */
-        static Instant leaseEnd(Instant from, Duration lease, JdbcCustomization dialect) {
+        static Instant leaseEnd(Instant from, Duration lease, Dialect dialect) {
             if (lease == null || lease.isNegative() || lease.isZero()) {
                 throw new InvalidValueException("lease", lease, "must be a positive duration");
             }
@@ -1356,21 +1139,21 @@ final class RetentionTables {
         }
 
         /** Binds the three instants of {@link #CLAIMABLE} (the third is the database's); returns the next index. */
-        int bindClaimable(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
+        int bindClaimable(PreparedStatement ps, int index, Dialect dialect) throws SQLException {
             int i = bindDueAndBackoff(ps, index, dialect);
             dialect.setInstant(ps, i, leaseNow);
             return i + 1;
         }
 
         /** Binds the caller's two instants of {@link #claimable}; returns the next index. */
-        int bindDueAndBackoff(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
+        int bindDueAndBackoff(PreparedStatement ps, int index, Dialect dialect) throws SQLException {
             dialect.setInstant(ps, index, now);
             dialect.setInstant(ps, index + 1, now);
             return index + 2;
         }
 
         /** Binds claim_token, claim_owner, lease_until; returns the next index. */
-        int bindClaim(PreparedStatement ps, int index, Claim claim, JdbcCustomization dialect) throws SQLException {
+        int bindClaim(PreparedStatement ps, int index, Claim claim, Dialect dialect) throws SQLException {
             ps.setString(index, claim.token());
             ps.setString(index + 1, claim.owner());
             dialect.setInstant(ps, index + 2, claim.leaseUntil());
@@ -1379,8 +1162,8 @@ final class RetentionTables {
     }
 
     /** An audit entry's columns, validated before any connection is borrowed. */
-    private record AuditValues(DisposalRecord r, Instant at, Optional<Instant> anchorAt, Instant cutoff) {
-        static AuditValues of(DisposalRecord r, JdbcCustomization dialect) {
+    record AuditValues(DisposalRecord r, Instant at, Optional<Instant> anchorAt, Instant cutoff) {
+        static AuditValues of(DisposalRecord r, Dialect dialect) {
             Checks.text("audit.itemReference", r.itemReference(), 100);
             Checks.text("audit.category", r.category(), 100);
             Checks.optionalText("audit.purpose", Checks.required("audit.purpose", r.purpose()), 100);
@@ -1403,14 +1186,14 @@ final class RetentionTables {
         static final String INSERT = "INSERT INTO {table} (" + COLUMNS + ")"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-        void insert(Connection c, String table, long sequence, JdbcCustomization dialect) throws SQLException {
+        void insert(Connection c, String table, long sequence, Dialect dialect) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement(INSERT.replace("{table}", table))) {
                 bind(ps, sequence, dialect);
                 ps.executeUpdate();
             }
         }
 
-        void bind(PreparedStatement ps, long sequence, JdbcCustomization dialect) throws SQLException {
+        void bind(PreparedStatement ps, long sequence, Dialect dialect) throws SQLException {
             ps.setLong(1, sequence);
             dialect.setInstant(ps, 2, at);
             ps.setString(3, r.itemReference());

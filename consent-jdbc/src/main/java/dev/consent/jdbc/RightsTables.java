@@ -30,10 +30,10 @@ final class RightsTables {
             .map(Enum::name).toList();
 
     private final Transactions tx;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String requests;
 
-    RightsTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+    RightsTables(Transactions tx, Dialect dialect, String prefix) {
         this.tx = tx;
         this.dialect = dialect;
         this.requests = prefix + "rights_requests";
@@ -53,7 +53,7 @@ final class RightsTables {
             return false; // no stored version is ever below 0, so none can precede this one
         }
         // the column orders and finds requests; the document keeps the exact instant
-        Instant received = StoredInstants.bound("request.receivedAt", request.receivedAt(), dialect);
+        Instant received = StoredInstants.roundedDown("request.receivedAt", request.receivedAt(), dialect);
         String document = RightsRequestCodec.toJson(request);
         return tx.inTransaction("saveRequest", c -> {
             if (request.version() == 1) {
