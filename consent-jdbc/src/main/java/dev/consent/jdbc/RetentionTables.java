@@ -71,6 +71,10 @@ final class RetentionTables {
     private static final String CLAIMABLE = claimable("?");
     private static final String DUE_ORDER = " ORDER BY active_due_at, subject, category, purpose";
 
+    /** Saves a finished item over its expected version and clears its claim, if the token still matches. */
+    private final String finishItem;
+    /** Clears a claim whose token still matches. */
+    private final String releaseClaim;
     private final Transactions tx;
     private final Dialect dialect;
     private final String items;
@@ -88,6 +92,11 @@ final class RetentionTables {
         this.disposals = prefix + "disposals";
         this.counter = prefix + "disposal_counter";
         this.tombstones = prefix + "tombstones";
+        this.finishItem = "UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?, due_at = ?, state = ?,"
+                + " attempts = ?, not_before = ?, version = ?, claim_token = NULL, claim_owner = NULL, lease_until = NULL"
+                + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ? AND version = ?";
+        this.releaseClaim = "UPDATE " + items + " SET claim_token = NULL, claim_owner = NULL, lease_until = NULL"
+                + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?";
         this.itemColumns = "subject, category, purpose, anchors, " + dialect.selectInstant("erasure_requested_at") + ", "
                 + dialect.selectInstant("due_at") + ", state, attempts, " + dialect.selectInstant("not_before")
                 + ", version";
@@ -101,24 +110,15 @@ final class RetentionTables {
     }
 
     private Optional<RetainedItem> readItem(Connection c, ItemKey key, String lockClause) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
-                + " WHERE subject = ? AND category = ? AND purpose = ?" + lockClause)) {
-            bindKey(ps, 1, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(itemRow(rs)) : Optional.empty();
-            }
-        }
+        return Sql.queryOne(c, "SELECT " + itemColumns + " FROM " + items
+                + " WHERE subject = ? AND category = ? AND purpose = ?" + lockClause, ps -> bindKey(ps, 1, key),
+                this::itemRow);
     }
 
     List<RetainedItem> items(SubjectId subject) {
         Checks.required("subject", subject);
-        return tx.read("items", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
-                    + " WHERE subject = ? ORDER BY category, purpose")) {
-                ps.setString(1, subject.value());
-                return itemRows(ps);
-            }
-        });
+        return tx.read("items", c -> itemRows(c, "SELECT " + itemColumns + " FROM " + items
+                + " WHERE subject = ? ORDER BY category, purpose", ps -> ps.setString(1, subject.value())));
     }
 
     List<RetainedItem> allItems(Optional<ItemKey> after, int limit) {
@@ -126,15 +126,14 @@ final class RetentionTables {
         positive(limit);
         return tx.read("allItems", c -> {
             Keyset keyset = after.isPresent() ? dialect.after(KEY_COLUMNS) : null;
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
-                    + (keyset == null ? "" : " WHERE " + keyset.sql()) + " ORDER BY subject, category, purpose LIMIT ?")) {
-                int i = 1;
-                if (keyset != null) {
-                    i = keyset.bind(ps, i, keyBinders(after.get()));
-                }
-                ps.setInt(i, limit);
-                return itemRows(ps);
-            }
+            return itemRows(c, "SELECT " + itemColumns + " FROM " + items + (keyset == null ? "" : " WHERE "
+                    + keyset.sql()) + " ORDER BY subject, category, purpose LIMIT ?", ps -> {
+                        int i = 1;
+                        if (keyset != null) {
+                            i = keyset.bind(ps, i, keyBinders(after.get()));
+                        }
+                        ps.setInt(i, limit);
+                    });
         });
     }
 
@@ -149,25 +148,23 @@ final class RetentionTables {
         }
         return tx.inTransaction("saveItem", c -> {
             if (item.version() == 0) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + items + " (anchors, erasure_requested_at,"
-                        + " due_at, state, attempts, not_before, version, subject, category, purpose)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    int i = v.bindFields(ps, 1, dialect);
-                    ps.setLong(i++, 1);
-                    bindKey(ps, i, item.key());
-                    ps.executeUpdate();
-                }
+                Sql.update(c, "INSERT INTO " + items + " (anchors, erasure_requested_at, due_at, state, attempts,"
+                        + " not_before, version, subject, category, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
+                            int i = v.bindFields(ps, 1, dialect);
+                            ps.setLong(i++, 1);
+                            bindKey(ps, i, item.key());
+                        });
                 return Outcome.commit(true);
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
+            int updated = Sql.update(c, "UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
                     + " due_at = ?, state = ?, attempts = ?, not_before = ?, version = ?"
-                    + " WHERE subject = ? AND category = ? AND purpose = ? AND version = ?")) {
-                int i = v.bindFields(ps, 1, dialect);
-                ps.setLong(i++, item.version() + 1);
-                i = bindKey(ps, i, item.key());
-                ps.setLong(i, item.version());
-                return ps.executeUpdate() == 1 ? Outcome.commit(true) : Outcome.rollback(false);
-            }
+                    + " WHERE subject = ? AND category = ? AND purpose = ? AND version = ?", ps -> {
+                        int i = v.bindFields(ps, 1, dialect);
+                        ps.setLong(i++, item.version() + 1);
+                        i = bindKey(ps, i, item.key());
+                        ps.setLong(i, item.version());
+                    });
+            return updated == 1 ? Outcome.commit(true) : Outcome.rollback(false);
         }, c -> false);
     }
 
@@ -179,15 +176,14 @@ final class RetentionTables {
         Optional<List<Binder>> position = after.map(this::dueBinders);
         return tx.read("dueItems", c -> {
             Keyset keyset = position.isPresent() ? dialect.after(DUE_COLUMNS) : null;
-            try (PreparedStatement ps = c.prepareStatement(dueItemsSql(keyset))) {
+            return itemRows(c, dueItemsSql(keyset), ps -> {
                 dialect.setInstant(ps, 1, by);
                 int i = 2;
                 if (keyset != null) {
                     i = keyset.bind(ps, i, position.get());
                 }
                 ps.setInt(i, limit);
-                return itemRows(ps);
-            }
+            });
         });
     }
 
@@ -210,7 +206,7 @@ final class RetentionTables {
         Dialect.UndatedScan scan = dialect.undatedScan();
         return tx.read("undatedItems", c -> {
             Keyset keyset = after.isPresent() ? dialect.after(scan.columns()) : null;
-            try (PreparedStatement ps = c.prepareStatement(undatedItemsSql(keyset))) {
+            return itemRows(c, undatedItemsSql(keyset), ps -> {
                 int i = 1;
                 if (keyset != null) {
                     List<Binder> position = new ArrayList<>();
@@ -221,8 +217,7 @@ final class RetentionTables {
                     i = keyset.bind(ps, i, position);
                 }
                 ps.setInt(i, limit);
-                return itemRows(ps);
-            }
+            });
         });
     }
 
@@ -257,13 +252,9 @@ final class RetentionTables {
 
     /** The database's current instant: the one clock every node's leases are set and judged by. */
     private Instant databaseNow(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + dialect.selectInstant(dialect.currentInstant()));
-             ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                throw new SQLException("the database did not say what time it is", "XX000");
-            }
-            return dialect.getInstant(rs, 1);
-        }
+        return Sql.queryOne(c, "SELECT " + dialect.selectInstant(dialect.currentInstant()), Sql.NO_PARAMETERS,
+                rs -> dialect.getInstant(rs, 1))
+                .orElseThrow(() -> new SQLException("the database did not say what time it is", "XX000"));
     }
 
     private List<Binder> dueBinders(DueCursor cursor) {
@@ -364,14 +355,13 @@ final class RetentionTables {
      * is what is stored) and still claimable now. The update count says whether this claimer won.
      */
     private boolean claimIfUnchanged(Connection c, Claim claim, ClaimTerms terms) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
-                + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ? AND version = ? AND " + CLAIMABLE)) {
-            int i = terms.bindClaim(ps, 1, claim, dialect);
-            i = bindKey(ps, i, claim.item().key());
-            ps.setLong(i++, claim.item().version());
-            terms.bindClaimable(ps, i, dialect);
-            return ps.executeUpdate() == 1;
-        }
+        return Sql.update(c, "UPDATE " + items + " SET claim_token = ?, claim_owner = ?, lease_until = ?"
+                + " WHERE subject = ? AND category = ? AND purpose = ? AND version = ? AND " + CLAIMABLE, ps -> {
+                    int i = terms.bindClaim(ps, 1, claim, dialect);
+                    i = bindKey(ps, i, claim.item().key());
+                    ps.setLong(i++, claim.item().version());
+                    terms.bindClaimable(ps, i, dialect);
+                }) == 1;
     }
 
     /** A conditional {@code UPDATE} on one row (claimable now), then the item read back in the same transaction. */
@@ -381,16 +371,16 @@ final class RetentionTables {
         return tx.inTransaction("claimItem", c -> {
             ClaimTerms terms = request.at(databaseNow(c), dialect);
             String token = UUID.randomUUID().toString();
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
-                    + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ? AND " + CLAIMABLE)) {
-                ps.setString(1, token);
-                ps.setString(2, terms.owner);
-                dialect.setInstant(ps, 3, terms.leaseUntil);
-                int i = bindKey(ps, 4, key);
-                terms.bindClaimable(ps, i, dialect);
-                if (ps.executeUpdate() != 1) {
-                    return Outcome.rollback(Optional.<Claim>empty());
-                }
+            int claimed = Sql.update(c, "UPDATE " + items + " SET claim_token = ?, claim_owner = ?, lease_until = ?"
+                    + " WHERE subject = ? AND category = ? AND purpose = ? AND " + CLAIMABLE, ps -> {
+                        ps.setString(1, token);
+                        ps.setString(2, terms.owner);
+                        dialect.setInstant(ps, 3, terms.leaseUntil);
+                        int i = bindKey(ps, 4, key);
+                        terms.bindClaimable(ps, i, dialect);
+                    });
+            if (claimed != 1) {
+                return Outcome.rollback(Optional.<Claim>empty());
             }
             RetainedItem item = readItem(c, key, "").orElseThrow(() -> new SQLException(
                     "a claimed item cannot be read back in its own transaction", "XX000"));
@@ -439,9 +429,7 @@ final class RetentionTables {
             return List.of();
         }
         return tx.inTransaction("releaseClaims", c -> {
-            String sql = "UPDATE " + items + " SET claim_token = NULL, claim_owner = NULL, lease_until = NULL"
-                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?";
-            int[] released = updatesOf(c, sql, claims.size(), (ps, n) -> {
+            int[] released = updatesOf(c, releaseClaim, claims.size(), (ps, n) -> {
                 int i = bindKey(ps, 1, claims.get(n).item().key());
                 ps.setString(i, claims.get(n).token());
             });
@@ -499,27 +487,20 @@ final class RetentionTables {
         }
         AuditValues a = AuditValues.of(Checks.required("audit", audit), dialect);
         return tx.inTransaction("finishClaim", c -> {
-            int saved;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
-                    + " due_at = ?, state = ?, attempts = ?, not_before = ?, version = ?, claim_token = NULL,"
-                    + " claim_owner = NULL, lease_until = NULL"
-                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ? AND version = ?")) {
+            int saved = Sql.update(c, finishItem, ps -> {
                 int i = v.bindFields(ps, 1, dialect);
                 ps.setLong(i++, updated.version() + 1);
                 i = bindKey(ps, i, updated.key());
                 ps.setString(i++, claim.token());
                 ps.setLong(i, updated.version());
-                saved = ps.executeUpdate();
-            }
+            });
             if (saved == 0) {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = NULL,"
-                        + " claim_owner = NULL, lease_until = NULL"
-                        + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?")) {
+                int released = Sql.update(c, releaseClaim, ps -> {
                     int i = bindKey(ps, 1, updated.key());
                     ps.setString(i, claim.token());
-                    if (ps.executeUpdate() == 0) {
-                        return Outcome.rollback(false); // the claim was lost (taken over, or finished already)
-                    }
+                });
+                if (released == 0) {
+                    return Outcome.rollback(false); // the claim was lost (taken over, or finished already)
                 }
             }
             if (saved > 0) {
@@ -585,14 +566,11 @@ final class RetentionTables {
         if (gone.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(REMOVE_DISPOSED.replace("{table}", items))) {
-            for (RetainedItem item : gone) {
-                int i = bindKey(ps, 1, item.key());
-                ps.setLong(i, item.version() + 1);
-                ps.addBatch();
-            }
-            ps.executeBatch(); // a row that is not there any more, or changed, is simply not deleted
-        }
+        // a row that is not there any more, or changed, is simply not deleted
+        Sql.batch(c, REMOVE_DISPOSED.replace("{table}", items), gone, (ps, item) -> {
+            int i = bindKey(ps, 1, item.key());
+            ps.setLong(i, item.version() + 1);
+        });
     }
 
     private static final String REMOVE_DISPOSED = "DELETE FROM {table} WHERE subject = ? AND category = ?"
@@ -605,11 +583,11 @@ final class RetentionTables {
     boolean removeItem(RetainedItem item) {
         Checks.required("item", item);
         return tx.inTransaction("removeItem", c -> {
-            try (PreparedStatement ps = c.prepareStatement(REMOVE_DISPOSED.replace("{table}", items))) {
+            int removed = Sql.update(c, REMOVE_DISPOSED.replace("{table}", items), ps -> {
                 int i = bindKey(ps, 1, item.key());
                 ps.setLong(i, item.version());
-                return ps.executeUpdate() > 0 ? Outcome.commit(true) : Outcome.rollback(false);
-            }
+            });
+            return removed > 0 ? Outcome.commit(true) : Outcome.rollback(false);
         }, c -> {
             throw new StoreException("removeItem", "a DELETE met a unique violation, which no DELETE can cause");
         });
@@ -654,10 +632,7 @@ final class RetentionTables {
     private Optional<List<Boolean>> applyFinishes(Connection c, List<Finishing> rows, boolean batched)
             throws SQLException {
         int[] saved;
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
-                + " due_at = ?, state = ?, attempts = ?, not_before = ?, version = ?, claim_token = NULL,"
-                + " claim_owner = NULL, lease_until = NULL"
-                + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ? AND version = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(finishItem)) {
             saved = updates(ps, rows.size(), batched, (p, n) -> {
                 Finishing f = rows.get(n);
                 int i = f.item().bindFields(p, 1, dialect);
@@ -683,9 +658,7 @@ final class RetentionTables {
         if (!unsaved.isEmpty()) {
             // the version moved (a concurrent writer's newer item is kept) or the claim was lost: release the claim
             int[] released;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = NULL,"
-                    + " claim_owner = NULL, lease_until = NULL"
-                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(releaseClaim)) {
                 released = updates(ps, unsaved.size(), batched, (p, n) -> {
                     Finishing f = rows.get(unsaved.get(n));
                     int i = bindKey(p, 1, f.updated().key());
@@ -766,18 +739,12 @@ final class RetentionTables {
 
     /** Advances the audit counter by {@code n} under its row lock (held until commit); returns the new last value. */
     private long advanceAuditCounter(Connection c, int n) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + counter + " SET last_seq = last_seq + ? WHERE id = 1")) {
-            ps.setLong(1, n);
-            if (ps.executeUpdate() != 1) {
-                throw new StoreException("finishClaim", "the audit counter row (id 1) is missing from " + counter
-                        + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
-            }
+        if (Sql.update(c, "UPDATE " + counter + " SET last_seq = last_seq + ? WHERE id = 1", ps -> ps.setLong(1, n)) != 1) {
+            throw new StoreException("finishClaim", "the audit counter row (id 1) is missing from " + counter
+                    + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM " + counter + " WHERE id = 1");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Sql.queryOne(c, "SELECT last_seq FROM " + counter + " WHERE id = 1", Sql.NO_PARAMETERS,
+                rs -> rs.getLong(1)).orElseThrow();
     }
 
     /** A finish's values, validated and converted before any connection is borrowed. */
@@ -802,22 +769,13 @@ final class RetentionTables {
 
     List<DisposalRecord> disposals(long afterSequence, int limit) {
         positive(limit);
-        return tx.read("disposals", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT seq, " + dialect.selectInstant("recorded_at")
-                    + ", item_ref, category, purpose, rule_id, policy_version, anchor, " + dialect.selectInstant("anchor_at")
-                    + ", " + dialect.selectInstant("cutoff") + ", action, outcome, attempt, idempotency_key, node, failure"
-                    + " FROM " + disposals + " WHERE seq > ? ORDER BY seq LIMIT ?")) {
-                ps.setLong(1, afterSequence);
-                ps.setInt(2, limit);
-                List<DisposalRecord> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(auditRow(rs));
-                    }
-                }
-                return List.copyOf(out);
-            }
-        });
+        return tx.read("disposals", c -> List.copyOf(Sql.query(c, "SELECT seq, " + dialect.selectInstant("recorded_at")
+                + ", item_ref, category, purpose, rule_id, policy_version, anchor, " + dialect.selectInstant("anchor_at")
+                + ", " + dialect.selectInstant("cutoff") + ", action, outcome, attempt, idempotency_key, node, failure"
+                + " FROM " + disposals + " WHERE seq > ? ORDER BY seq LIMIT ?", ps -> {
+                    ps.setLong(1, afterSequence);
+                    ps.setInt(2, limit);
+                }, this::auditRow)));
     }
 
     // ------------------------------------------------------------------------------------------------- holds
@@ -834,20 +792,14 @@ final class RetentionTables {
         }
         for (int attempt = 0; attempt < 2; attempt++) {
             boolean saved = tx.inTransaction("saveHold", c -> {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + holds + " SET subject = ?, categories = ?,"
-                        + " reason = ?, placed_by = ?, placed_at = ?, released_by = ?, release_reason = ?, released_at = ?"
-                        + " WHERE hold_id = ?")) {
-                    bindHold(ps, hold, categories);
-                    if (ps.executeUpdate() == 1) {
-                        return Outcome.commit(true);
-                    }
+                if (Sql.update(c, "UPDATE " + holds + " SET subject = ?, categories = ?, reason = ?, placed_by = ?,"
+                        + " placed_at = ?, released_by = ?, release_reason = ?, released_at = ? WHERE hold_id = ?",
+                        ps -> bindHold(ps, hold, categories)) == 1) {
+                    return Outcome.commit(true);
                 }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + holds + " (subject, categories, reason,"
-                        + " placed_by, placed_at, released_by, release_reason, released_at, hold_id)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    bindHold(ps, hold, categories);
-                    ps.executeUpdate();
-                }
+                Sql.update(c, "INSERT INTO " + holds + " (subject, categories, reason, placed_by, placed_at,"
+                        + " released_by, release_reason, released_at, hold_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        ps -> bindHold(ps, hold, categories));
                 return Outcome.commit(true);
             }, c -> false);
             if (saved) {
@@ -872,23 +824,14 @@ final class RetentionTables {
 
     Optional<LegalHold> hold(String id) {
         Checks.required("id", id);
-        return tx.read("hold", c -> {
-            try (PreparedStatement ps = c.prepareStatement(holdSelect() + " WHERE hold_id = ?")) {
-                ps.setString(1, id);
-                List<LegalHold> found = holdRows(ps);
-                return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
-            }
-        });
+        return tx.read("hold", c -> Sql.queryOne(c, holdSelect() + " WHERE hold_id = ?", ps -> ps.setString(1, id),
+                this::holdRow));
     }
 
     List<LegalHold> holds(SubjectId subject) {
         Checks.required("subject", subject);
-        return tx.read("holds", c -> {
-            try (PreparedStatement ps = c.prepareStatement(holdSelect() + " WHERE subject = ? ORDER BY placed_seq")) {
-                ps.setString(1, subject.value());
-                return holdRows(ps);
-            }
-        });
+        return tx.read("holds", c -> List.copyOf(Sql.query(c, holdSelect() + " WHERE subject = ? ORDER BY placed_seq",
+                ps -> ps.setString(1, subject.value()), this::holdRow)));
     }
 
     /** One query per chunk of subjects ({@code IN} list, or {@code = ANY(text[])} on PostgreSQL). */
@@ -906,14 +849,11 @@ final class RetentionTables {
             int size = dialect.chunkSize();
             for (int from = 0; from < keys.size(); from += size) {
                 List<String> chunk = keys.subList(from, Math.min(keys.size(), from + size));
-                try (PreparedStatement ps = c.prepareStatement(holdSelect() + " WHERE "
-                        + dialect.oneOf("subject", chunk.size()) + " ORDER BY placed_seq")) {
-                    dialect.bindKeys(c, ps, 1, chunk);
-                    for (LegalHold h : holdRows(ps)) {
-                        List<LegalHold> of = out.get(h.subject());
-                        if (of != null) {
-                            of.add(h);
-                        }
+                for (LegalHold h : Sql.query(c, holdSelect() + " WHERE " + dialect.oneOf("subject", chunk.size())
+                        + " ORDER BY placed_seq", ps -> dialect.bindKeys(c, ps, 1, chunk), this::holdRow)) {
+                    List<LegalHold> of = out.get(h.subject());
+                    if (of != null) {
+                        of.add(h);
                     }
                 }
             }
@@ -928,29 +868,23 @@ final class RetentionTables {
                 + ", released_by, release_reason, " + dialect.selectInstant("released_at") + " FROM " + holds;
     }
 
-    private List<LegalHold> holdRows(PreparedStatement ps) throws SQLException {
-        List<LegalHold> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                try {
-                    Set<CategoryId> categories = new TreeSet<>();
-                    String text = rs.getString(3);
-                    if (!text.isEmpty()) {
-                        for (String c : text.split(" ")) {
-                            categories.add(CategoryId.of(c));
-                        }
-                    }
-                    Instant releasedAt = dialect.getInstant(rs, 9);
-                    Optional<LegalHold.Release> release = releasedAt == null ? Optional.empty()
-                            : Optional.of(new LegalHold.Release(rs.getString(7), rs.getString(8), releasedAt));
-                    out.add(new LegalHold(rs.getString(1), SubjectId.of(rs.getString(2)), categories, rs.getString(4),
-                            rs.getString(5), dialect.getInstant(rs, 6), release));
-                } catch (RuntimeException e) {
-                    throw corrupt(holds, e);
+    private LegalHold holdRow(ResultSet rs) throws SQLException {
+        try {
+            Set<CategoryId> categories = new TreeSet<>();
+            String text = rs.getString(3);
+            if (!text.isEmpty()) {
+                for (String c : text.split(" ")) {
+                    categories.add(CategoryId.of(c));
                 }
             }
+            Instant releasedAt = dialect.getInstant(rs, 9);
+            Optional<LegalHold.Release> release = releasedAt == null ? Optional.empty()
+                    : Optional.of(new LegalHold.Release(rs.getString(7), rs.getString(8), releasedAt));
+            return new LegalHold(rs.getString(1), SubjectId.of(rs.getString(2)), categories, rs.getString(4),
+                    rs.getString(5), dialect.getInstant(rs, 6), release);
+        } catch (RuntimeException e) {
+            throw corrupt(holds, e);
         }
-        return List.copyOf(out);
     }
 
     // -------------------------------------------------------------------------------------------- tombstones
@@ -960,28 +894,19 @@ final class RetentionTables {
         Checks.text("tombstone.subjectReference", tombstone.subjectReference(), 100);
         StoredInstants.exact("tombstone.erasureRequestedAt", tombstone.erasureRequestedAt(), dialect);
         return tx.inTransaction("addTombstone", c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tombstones
-                    + " (subject_ref, erasure_requested_at) VALUES (?, ?)")) {
+            Sql.update(c, "INSERT INTO " + tombstones + " (subject_ref, erasure_requested_at) VALUES (?, ?)", ps -> {
                 ps.setString(1, tombstone.subjectReference());
                 dialect.setInstant(ps, 2, tombstone.erasureRequestedAt());
-                ps.executeUpdate();
-            }
+            });
             return Outcome.commit(true);
         }, c -> false);
     }
 
     Optional<Tombstone> tombstone(String subjectReference) {
         Checks.required("subjectReference", subjectReference);
-        return tx.read("tombstone", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT subject_ref, "
-                    + dialect.selectInstant("erasure_requested_at") + " FROM " + tombstones + " WHERE subject_ref = ?")) {
-                ps.setString(1, subjectReference);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(new Tombstone(rs.getString(1), dialect.getInstant(rs, 2)))
-                            : Optional.empty();
-                }
-            }
-        });
+        return tx.read("tombstone", c -> Sql.queryOne(c, "SELECT subject_ref, "
+                + dialect.selectInstant("erasure_requested_at") + " FROM " + tombstones + " WHERE subject_ref = ?",
+                ps -> ps.setString(1, subjectReference), rs -> new Tombstone(rs.getString(1), dialect.getInstant(rs, 2))));
     }
 
     // ------------------------------------------------------------------------------------------------ mapping
@@ -1000,14 +925,8 @@ final class RetentionTables {
                 (ps, i) -> ps.setString(i, key.purposeKey()));
     }
 
-    private List<RetainedItem> itemRows(PreparedStatement ps) throws SQLException {
-        List<RetainedItem> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(itemRow(rs));
-            }
-        }
-        return List.copyOf(out);
+    private List<RetainedItem> itemRows(Connection c, String sql, Sql.Binder binder) throws SQLException {
+        return List.copyOf(Sql.query(c, sql, binder, this::itemRow));
     }
 
     private RetainedItem itemRow(ResultSet rs) throws SQLException {
@@ -1187,10 +1106,7 @@ final class RetentionTables {
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
         void insert(Connection c, String table, long sequence, Dialect dialect) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement(INSERT.replace("{table}", table))) {
-                bind(ps, sequence, dialect);
-                ps.executeUpdate();
-            }
+            Sql.update(c, INSERT.replace("{table}", table), ps -> bind(ps, sequence, dialect));
         }
 
         void bind(PreparedStatement ps, long sequence, Dialect dialect) throws SQLException {
