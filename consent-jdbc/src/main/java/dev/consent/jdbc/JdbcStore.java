@@ -380,14 +380,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public Optional<SubjectId> customerOf(VisitorId visitor) {
         Checks.required("visitor", visitor);
-        return tx.read("customerOf", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT customer FROM " + links + " WHERE visitor = ?")) {
-                ps.setString(1, visitor.subject().value());
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(SubjectId.of(rs.getString(1))) : Optional.empty();
-                }
-            }
-        });
+        return tx.read("customerOf", c -> linkedCustomer(c, visitor.subject(), ""));
     }
 
     @Override
@@ -518,15 +511,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     public long eraseChanges(SubjectId subject, Instant writtenBefore) {
         Checks.required("subject", subject);
         removeOldPrefix("eraseChanges", writtenBefore, subject);
-        return tx.read("eraseChanges", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + changes + " WHERE subject = ?")) {
-                ps.setString(1, subject.value());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
-        });
+        return tx.read("eraseChanges", c -> Sql.queryOne(c, "SELECT COUNT(*) FROM " + changes + " WHERE subject = ?",
+                ps -> ps.setString(1, subject.value()), rs -> rs.getLong(1)).orElseThrow());
     }
 
     /** Deletes the entries before the first young one, keeping the newest unless it names {@code erased}. */
@@ -578,12 +564,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         for (long through = Math.min(range[1], range[0] + PRUNE_CHUNK - 1); ;
                 through = Math.min(range[1], through + PRUNE_CHUNK)) {
             long bound = through;
-            removed += tx.inTransaction(operation, c -> {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + changes + " WHERE feed_position <= ?")) {
-                    ps.setLong(1, bound);
-                    return Outcome.commit((long) ps.executeUpdate());
-                }
-            }, c -> 0L);
+            removed += tx.inTransaction(operation, c -> Outcome.commit((long) Sql.update(c, "DELETE FROM " + changes
+                    + " WHERE feed_position <= ?", ps -> ps.setLong(1, bound))), c -> 0L);
             if (through >= range[1]) {
                 return removed;
             }
@@ -786,13 +768,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
     private Optional<SubjectId> linkedCustomer(Connection c, SubjectId visitor, String lockClause)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT customer FROM " + links + " WHERE visitor = ?"
-                + lockClause)) {
-            ps.setString(1, visitor.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(SubjectId.of(rs.getString(1))) : Optional.empty();
-            }
-        }
+        return Sql.queryOne(c, "SELECT customer FROM " + links + " WHERE visitor = ?" + lockClause,
+                ps -> ps.setString(1, visitor.value()), rs -> SubjectId.of(rs.getString(1)));
     }
 
     /**
@@ -823,36 +800,31 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             if (previous.isPresent() && previous.get().sequence() >= checkpoint.sequence()) {
                 return Outcome.rollback(false); // a checkpoint never moves back
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT event_hash FROM " + events
-                    + " WHERE subject = ? AND seq = ?")) {
+            Optional<String> hash = Sql.queryOne(c, "SELECT event_hash FROM " + events + " WHERE subject = ? AND seq = ?",
+                    ps -> {
+                        ps.setString(1, subject);
+                        ps.setLong(2, checkpoint.sequence());
+                    }, rs -> rs.getString(1));
+            if (!hash.equals(Optional.of(checkpoint.hash()))) {
+                return Outcome.rollback(false);
+            }
+            Sql.update(c, "DELETE FROM " + events + " WHERE subject = ? AND seq <= ?", ps -> {
                 ps.setString(1, subject);
                 ps.setLong(2, checkpoint.sequence());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !rs.getString(1).equals(checkpoint.hash())) {
-                        return Outcome.rollback(false);
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + events
-                    + " WHERE subject = ? AND seq <= ?")) {
-                ps.setString(1, subject);
-                ps.setLong(2, checkpoint.sequence());
-                ps.executeUpdate();
-            }
+            });
             String write = previous.isPresent()
                     ? "UPDATE " + checkpoints + " SET seq = ?, event_hash = ?, pruned_at = ?, horizon = ?,"
                             + " signature = ? WHERE subject = ?"
                     : "INSERT INTO " + checkpoints + " (seq, event_hash, pruned_at, horizon, signature, subject)"
                             + " VALUES (?, ?, ?, ?, ?, ?)";
-            try (PreparedStatement ps = c.prepareStatement(write)) {
+            Sql.update(c, write, ps -> {
                 ps.setLong(1, checkpoint.sequence());
                 ps.setString(2, checkpoint.hash());
                 dialect.setInstant(ps, 3, checkpoint.prunedAt());
                 dialect.setInstant(ps, 4, checkpoint.horizon());
                 ps.setString(5, checkpoint.signature());
                 ps.setString(6, subject);
-                ps.executeUpdate();
-            }
+            });
             return Outcome.commit(true);
         }, c -> false); // a concurrent first checkpoint of the subject won; this one changed nothing
     }
@@ -864,17 +836,10 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     private Optional<ChainCheckpoint> readCheckpoint(Connection c, SubjectId subject) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT seq, event_hash, " + dialect.selectInstant("pruned_at")
-                + ", " + dialect.selectInstant("horizon") + ", signature FROM " + checkpoints + " WHERE subject = ?")) {
-            ps.setString(1, subject.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new ChainCheckpoint(subject, rs.getLong(1), rs.getString(2),
-                        dialect.getInstant(rs, 3), dialect.getInstant(rs, 4), rs.getString(5)));
-            }
-        }
+        return Sql.queryOne(c, "SELECT seq, event_hash, " + dialect.selectInstant("pruned_at") + ", "
+                + dialect.selectInstant("horizon") + ", signature FROM " + checkpoints + " WHERE subject = ?",
+                ps -> ps.setString(1, subject.value()), rs -> new ChainCheckpoint(subject, rs.getLong(1),
+                        rs.getString(2), dialect.getInstant(rs, 3), dialect.getInstant(rs, 4), rs.getString(5)));
     }
 
     private void lockFeed(Connection c, String operation) throws SQLException {
