@@ -2,7 +2,7 @@ package dev.consent.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 
 import java.sql.Connection;
@@ -25,11 +25,11 @@ public final class BenchDb implements AutoCloseable {
             "checkpoints", "items", "holds", "disposals", "disposal_counter", "tombstones", "rights_requests",
             "schema_version");
 
-    public final Dialect dialect;
+    public final Database dialect;
     public final HikariDataSource pool;
     public final String prefix;
 
-    private BenchDb(Dialect dialect, int poolSize) {
+    private BenchDb(Database dialect, int poolSize) {
         this.dialect = dialect;
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url(dialect));
@@ -41,10 +41,10 @@ public final class BenchDb implements AutoCloseable {
 
     /** Opens a pool of {@code poolSize} connections on the database named {@code h2}, {@code postgresql} or {@code mariadb}. */
     public static BenchDb open(String database, int poolSize) {
-        Dialect d = switch (database) {
-            case "h2" -> Dialect.H2;
-            case "postgresql" -> Dialect.POSTGRESQL;
-            case "mariadb" -> Dialect.MARIADB;
+        Database d = switch (database) {
+            case "h2" -> Database.H2;
+            case "postgresql" -> Database.POSTGRESQL;
+            case "mariadb" -> Database.MARIADB;
             default -> throw new IllegalArgumentException("database: " + database + " is not h2, postgresql or mariadb");
         };
         return new BenchDb(d, poolSize);
@@ -52,7 +52,7 @@ public final class BenchDb implements AutoCloseable {
 
     /** A new store on this pool under this benchmark's prefix, its tables created. */
     public JdbcStore store() {
-        return JdbcStore.builder(pool).dialect(dialect).tablePrefix(prefix).build();
+        return JdbcStore.builder(pool).database(dialect).tablePrefix(prefix).build();
     }
 
     /** A table's full name. */
@@ -77,7 +77,7 @@ public final class BenchDb implements AutoCloseable {
         }
     }
 
-    static String url(Dialect dialect) {
+    static String url(Database dialect) {
         return switch (dialect) {
             case H2 -> "jdbc:h2:mem:bench;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
             case POSTGRESQL -> PG_URL;

@@ -48,16 +48,16 @@ final class EventRows {
      * The select list that {@link #read} reads, each column qualified with {@code alias.} when an alias is
      * given, instants in the form the dialect reads them.
      */
-    static String columns(String alias, JdbcCustomization dialect) {
+    static String columns(String alias, Dialect dialect) {
         return select(COLUMNS, alias, dialect);
     }
 
     /** The select list that {@link #readFact} reads, as {@link #columns} for a full event. */
-    static String factColumns(String alias, JdbcCustomization dialect) {
+    static String factColumns(String alias, Dialect dialect) {
         return select(FACT_COLUMNS, alias, dialect);
     }
 
-    private static String select(List<String> columns, String alias, JdbcCustomization dialect) {
+    private static String select(List<String> columns, String alias, Dialect dialect) {
         return columns.stream().map(c -> {
             String ref = alias == null ? c : alias + "." + c;
             return INSTANT_COLUMNS.contains(c) ? dialect.selectInstant(ref) : ref;
@@ -74,7 +74,7 @@ final class EventRows {
      * accepts nanosecond instants and hashes of any shape; a database would silently round the one (and
      * break the event's hash) and reject the other mid-batch.
      */
-    static void validate(ConsentEvent e, JdbcCustomization dialect) {
+    static void validate(ConsentEvent e, Dialect dialect) {
         e.content(); // re-runs every field rule of NewConsentEvent (text lengths, policy version, expiry)
         instant("occurredAt", e.occurredAt(), dialect);
         instant("recordedAt", e.recordedAt(), dialect);
@@ -88,7 +88,7 @@ final class EventRows {
         }
     }
 
-    static void instant(String field, Instant t, JdbcCustomization dialect) {
+    static void instant(String field, Instant t, Dialect dialect) {
         if (!t.truncatedTo(ChronoUnit.MICROS).equals(t)) {
             throw new InvalidValueException(field, t, "must have at most microsecond precision, "
                     + "the precision every supported database keeps");
@@ -99,7 +99,7 @@ final class EventRows {
         }
     }
 
-    static void bind(PreparedStatement ps, ConsentEvent e, JdbcCustomization dialect) throws SQLException {
+    static void bind(PreparedStatement ps, ConsentEvent e, Dialect dialect) throws SQLException {
         int i = 1;
         ps.setString(i++, e.subject().value());
         ps.setLong(i++, e.sequence());
@@ -135,7 +135,7 @@ final class EventRows {
      * for the subject when the row is the owner's (saves a copy per row); {@code purposes} interns the purpose ids
      * of one read.
      */
-    static ChoiceFact readFact(ResultSet rs, int first, JdbcCustomization dialect, SubjectId owner,
+    static ChoiceFact readFact(ResultSet rs, int first, Dialect dialect, SubjectId owner,
             Map<String, PurposeId> purposes) throws SQLException {
         int i = first;
         String subjectValue = rs.getString(i++);
@@ -162,7 +162,7 @@ final class EventRows {
     }
 
     /** Reads the event whose columns start at {@code first}, selected by {@link #columns}. */
-    static ConsentEvent read(ResultSet rs, int first, JdbcCustomization dialect) throws SQLException {
+    static ConsentEvent read(ResultSet rs, int first, Dialect dialect) throws SQLException {
         int i = first;
         SubjectId subject = SubjectId.of(rs.getString(i++));
         long sequence = rs.getLong(i++);

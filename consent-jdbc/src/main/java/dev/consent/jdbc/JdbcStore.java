@@ -37,6 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -74,7 +75,7 @@ import javax.sql.DataSource;
  * <pre>{@code
  * JdbcStore store = JdbcStore.builder(dataSource)
  *         .tablePrefix("consent_")       // default
- *         .build();                      // detects the dialect, creates or migrates the tables
+ *         .build();                      // detects the database, creates or migrates the tables
  * }</pre>
  *
  * <p>Guarantees, on H2, PostgreSQL and MariaDB alike:
@@ -129,7 +130,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private static final int PRUNE_CHUNK = 10_000;
 
     private final Transactions tx;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String prefix;
     private final String events;
     private final String heads;
@@ -149,10 +150,10 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     /** The select list of the decision read, and its statement for one subject (built once: a cache miss). */
     private final String factColumns;
     private final String factsOfOne;
-    /** How many times the one-subject statements take the subject's id. */
+    /** How many times the one-subject statements take the subject's id (the dialect's choice, the same for both). */
     private final int oneSubjectParameters;
 
-    private JdbcStore(DataSource dataSource, JdbcCustomization dialect, String prefix, boolean notifications) {
+    private JdbcStore(DataSource dataSource, Dialect dialect, String prefix, boolean notifications) {
         this.tx = new Transactions(dataSource);
         this.dialect = dialect;
         this.prefix = prefix;
@@ -179,8 +180,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         }
         this.listener = push;
         this.factColumns = EventRows.factColumns("e", dialect);
-        this.factsOfOne = oneSubjectSql(factColumns);
-        this.oneSubjectParameters = dialect.dialect() == Dialect.H2 ? 3 : 2;
+        this.factsOfOne = dialect.decisionOfOne(decisionSql(factColumns, 1), factColumns, events, links).sql();
+        this.oneSubjectParameters = dialect.decisionOfOne(decisionSql(factColumns, 1), factColumns, events, links)
+                .keyParameters();
         // other nodes may listen even if this one cannot; databases without notifications ignore the channel
         this.channel = notifications ? prefix + "changes" : null;
     }
@@ -190,9 +192,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return new Builder(dataSource);
     }
 
-    /** The dialect in use, as configured or detected. */
-    public Dialect dialect() {
-        return dialect.dialect();
+    /** The database in use, as configured or detected. */
+    public Database database() {
+        return dialect.database();
     }
 
     /** The prefix of every table name. */
@@ -321,7 +323,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     /**
-     * The decision read of {@code count} subjects bound twice by {@link JdbcCustomization#bindKeys}: each row is
+     * The decision read of {@code count} subjects bound twice by {@link Dialect#bindKeys}: each row is
      * tagged in column 1 with the subject asked for, then {@code columns} of the event: the subjects' own events,
      * and through a join with the links table those of the visitors linked to them.
      */
@@ -332,24 +334,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     /**
-     * The decision read of one subject, as {@link #decisionSql} for one key. On H2 the UNION ALL moves into a derived
-     * table of (asked, chain) pairs, the subject itself and its linked visitors, joined to the events by the primary
-     * key: the same rows, but H2 (2.3) keeps no statement with a top-level UNION in its session's statement cache and
-     * so parsed and planned it afresh on every cache miss, about half of such a check's time on H2.
-     */
-    private String oneSubjectSql(String columns) {
-        if (dialect.dialect() != Dialect.H2) {
-            return decisionSql(columns, 1);
-        }
-        return "SELECT k.asked, " + columns + " FROM (SELECT CAST(? AS VARCHAR(200)) AS asked, CAST(? AS VARCHAR(200))"
-                + " AS chain UNION ALL SELECT customer, visitor FROM " + links + " WHERE customer = ?) k JOIN " + events
-                + " e ON e.subject = k.chain";
-    }
-
-    /**
-     * {@link JdbcCustomization#oneOf}, but a plain {@code = ?} for one key on every database: H2 answers a
+     * {@link Dialect#oneOf}, but a plain {@code = ?} for one key on every database: H2 answers a
      * one-element {@code IN} list measurably slower than an equality (which every dialect's
-     * {@link JdbcCustomization#bindKeys} binds alike for one key).
+     * {@link Dialect#bindKeys} binds alike for one key).
      */
     private String oneKey(String column, int count) {
         return count == 1 ? column + " = ?" : dialect.oneOf(column, count);
@@ -358,14 +345,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public Optional<SubjectId> customerOf(VisitorId visitor) {
         Checks.required("visitor", visitor);
-        return tx.read("customerOf", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT customer FROM " + links + " WHERE visitor = ?")) {
-                ps.setString(1, visitor.subject().value());
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(SubjectId.of(rs.getString(1))) : Optional.empty();
-                }
-            }
-        });
+        return tx.read("customerOf", c -> linkedCustomer(c, visitor.subject(), ""));
     }
 
     @Override
@@ -464,20 +444,13 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     public long eraseChanges(SubjectId subject, Instant writtenBefore) {
         Checks.required("subject", subject);
         removeOldPrefix("eraseChanges", writtenBefore, subject);
-        return tx.read("eraseChanges", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + changes + " WHERE subject = ?")) {
-                ps.setString(1, subject.value());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
-        });
+        return tx.read("eraseChanges", c -> Sql.queryOne(c, "SELECT COUNT(*) FROM " + changes + " WHERE subject = ?",
+                ps -> ps.setString(1, subject.value()), rs -> rs.getLong(1)).orElseThrow());
     }
 
     /** Deletes the entries before the first young one, keeping the newest unless it names {@code erased}. */
     private long removeOldPrefix(String operation, Instant writtenBefore, SubjectId erased) {
-        Instant cutoff = StoredInstants.bound("writtenBefore", writtenBefore, dialect);
+        Instant cutoff = StoredInstants.roundedDown("writtenBefore", writtenBefore, dialect);
         long[] range = tx.read(operation, c -> {
             long lowest;
             long newest;
@@ -524,12 +497,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         for (long through = Math.min(range[1], range[0] + PRUNE_CHUNK - 1); ;
                 through = Math.min(range[1], through + PRUNE_CHUNK)) {
             long bound = through;
-            removed += tx.inTransaction(operation, c -> {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + changes + " WHERE feed_position <= ?")) {
-                    ps.setLong(1, bound);
-                    return Outcome.commit((long) ps.executeUpdate());
-                }
-            }, c -> 0L);
+            removed += tx.inTransaction(operation, c -> Outcome.commit((long) Sql.update(c, "DELETE FROM " + changes
+                    + " WHERE feed_position <= ?", ps -> ps.setLong(1, bound))), c -> 0L);
             if (through >= range[1]) {
                 return removed;
             }
@@ -638,7 +607,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
         // 2. Move the heads. The locks make the compare in WHERE redundant; it stays as a second guard.
         if (!updates.isEmpty()) {
-            List<JdbcCustomization.HeadMove> moves = new ArrayList<>(updates.size());
+            List<Dialect.HeadMove> moves = new ArrayList<>(updates.size());
             for (SubjectGroup g : updates) {
                 moves.add(g.headMove());
             }
@@ -652,7 +621,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         if (!inserts.isEmpty()) {
             // A concurrent first append of the same subject makes this a unique violation (class 23), which
             // inTransaction turns into a conflict after rolling back.
-            List<JdbcCustomization.HeadMove> created = new ArrayList<>(inserts.size());
+            List<Dialect.HeadMove> created = new ArrayList<>(inserts.size());
             for (SubjectGroup g : inserts.values()) {
                 created.add(g.headMove());
             }
@@ -732,13 +701,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
     private Optional<SubjectId> linkedCustomer(Connection c, SubjectId visitor, String lockClause)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT customer FROM " + links + " WHERE visitor = ?"
-                + lockClause)) {
-            ps.setString(1, visitor.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(SubjectId.of(rs.getString(1))) : Optional.empty();
-            }
-        }
+        return Sql.queryOne(c, "SELECT customer FROM " + links + " WHERE visitor = ?" + lockClause,
+                ps -> ps.setString(1, visitor.value()), rs -> SubjectId.of(rs.getString(1)));
     }
 
     /**
@@ -769,36 +733,31 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             if (previous.isPresent() && previous.get().sequence() >= checkpoint.sequence()) {
                 return Outcome.rollback(false); // a checkpoint never moves back
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT event_hash FROM " + events
-                    + " WHERE subject = ? AND seq = ?")) {
+            Optional<String> hash = Sql.queryOne(c, "SELECT event_hash FROM " + events + " WHERE subject = ? AND seq = ?",
+                    ps -> {
+                        ps.setString(1, subject);
+                        ps.setLong(2, checkpoint.sequence());
+                    }, rs -> rs.getString(1));
+            if (!hash.equals(Optional.of(checkpoint.hash()))) {
+                return Outcome.rollback(false);
+            }
+            Sql.update(c, "DELETE FROM " + events + " WHERE subject = ? AND seq <= ?", ps -> {
                 ps.setString(1, subject);
                 ps.setLong(2, checkpoint.sequence());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !rs.getString(1).equals(checkpoint.hash())) {
-                        return Outcome.rollback(false);
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + events
-                    + " WHERE subject = ? AND seq <= ?")) {
-                ps.setString(1, subject);
-                ps.setLong(2, checkpoint.sequence());
-                ps.executeUpdate();
-            }
+            });
             String write = previous.isPresent()
                     ? "UPDATE " + checkpoints + " SET seq = ?, event_hash = ?, pruned_at = ?, horizon = ?,"
                             + " signature = ? WHERE subject = ?"
                     : "INSERT INTO " + checkpoints + " (seq, event_hash, pruned_at, horizon, signature, subject)"
                             + " VALUES (?, ?, ?, ?, ?, ?)";
-            try (PreparedStatement ps = c.prepareStatement(write)) {
+            Sql.update(c, write, ps -> {
                 ps.setLong(1, checkpoint.sequence());
                 ps.setString(2, checkpoint.hash());
                 dialect.setInstant(ps, 3, checkpoint.prunedAt());
                 dialect.setInstant(ps, 4, checkpoint.horizon());
                 ps.setString(5, checkpoint.signature());
                 ps.setString(6, subject);
-                ps.executeUpdate();
-            }
+            });
             return Outcome.commit(true);
         }, c -> false); // a concurrent first checkpoint of the subject won; this one changed nothing
     }
@@ -810,17 +769,10 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     private Optional<ChainCheckpoint> readCheckpoint(Connection c, SubjectId subject) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT seq, event_hash, " + dialect.selectInstant("pruned_at")
-                + ", " + dialect.selectInstant("horizon") + ", signature FROM " + checkpoints + " WHERE subject = ?")) {
-            ps.setString(1, subject.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new ChainCheckpoint(subject, rs.getLong(1), rs.getString(2),
-                        dialect.getInstant(rs, 3), dialect.getInstant(rs, 4), rs.getString(5)));
-            }
-        }
+        return Sql.queryOne(c, "SELECT seq, event_hash, " + dialect.selectInstant("pruned_at") + ", "
+                + dialect.selectInstant("horizon") + ", signature FROM " + checkpoints + " WHERE subject = ?",
+                ps -> ps.setString(1, subject.value()), rs -> new ChainCheckpoint(subject, rs.getLong(1),
+                        rs.getString(2), dialect.getInstant(rs, 3), dialect.getInstant(rs, 4), rs.getString(5)));
     }
 
     private void lockFeed(Connection c, String operation) throws SQLException {
@@ -1264,8 +1216,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         }
 
         /** The head row this group writes: from where its first event links on to its last event. */
-        JdbcCustomization.HeadMove headMove() {
-            return new JdbcCustomization.HeadMove(subject.value(), first().sequence() - 1, first().previousHash(),
+        Dialect.HeadMove headMove() {
+            return new Dialect.HeadMove(subject.value(), first().sequence() - 1, first().previousHash(),
                     last().sequence(), last().hash());
         }
 
@@ -1373,13 +1325,13 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
     /**
      * Configures a {@link JdbcStore}. Nothing is checked or touched until {@link #build()}, which validates
-     * everything, detects the dialect when none was named, and creates or migrates the tables unless told not
+     * everything, detects the database when none was named, and creates or migrates the tables unless told not
      * to.
      */
     public static final class Builder {
         private final DataSource dataSource;
         private String tablePrefix = "consent_";
-        private Dialect dialect;
+        private Database database;
         private boolean createSchema = true;
         private boolean changeNotifications = true;
 
@@ -1397,11 +1349,11 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         }
 
         /**
-         * The database's dialect. By default it is detected from the product name the driver reports, which
-         * costs one connection in {@link #build()}.
+         * The database. By default it is detected from the product name the driver reports, which costs one
+         * connection in {@link #build()}.
          */
-        public Builder dialect(Dialect dialect) {
-            this.dialect = dialect;
+        public Builder database(Database database) {
+            this.database = database;
             return this;
         }
 
@@ -1430,7 +1382,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
          * Validates the configuration and builds the store.
          *
          * @throws InvalidValueException when a setting breaks its rule or the database is not a supported one
-         * @throws StoreException when the database cannot be reached to detect the dialect or create the schema
+         * @throws StoreException when the database cannot be reached to detect the database or create the schema
          */
         public JdbcStore build() {
             if (dataSource == null) {
@@ -1441,8 +1393,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
                         "must match [a-z][a-z0-9_]{0,20}: a lower-case letter, then at most 20 lower-case letters, "
                                 + "digits or underscores");
             }
-            Dialect chosen = dialect != null ? dialect : detect(dataSource);
-            JdbcCustomization customization = JdbcCustomization.of(chosen);
+            Database chosen = database != null ? database : detect(dataSource);
+            Dialect customization = Dialect.of(chosen);
             if (createSchema) {
                 try {
                     // applied_at in schema_version is operational metadata, not ledger time; the wall clock is right.
@@ -1454,16 +1406,18 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             return new JdbcStore(dataSource, customization, tablePrefix, changeNotifications);
         }
 
-        private static Dialect detect(DataSource dataSource) {
+        private static Database detect(DataSource dataSource) {
+            DatabaseMetaData metaData;
             String product;
+            String version;
             try (Connection c = dataSource.getConnection()) {
-                product = c.getMetaData().getDatabaseProductName();
+                metaData = c.getMetaData();
+                product = metaData.getDatabaseProductName();
+                version = metaData.getDatabaseProductVersion();
             } catch (SQLException e) {
-                throw new StoreException("detect dialect", e);
+                throw Sql.failure("detect database", e);
             }
-            return Dialect.forProductName(product).orElseThrow(() -> new InvalidValueException("dialect", product,
-                    "is not a database this store supports (H2, PostgreSQL, MariaDB, MySQL); if it speaks one of "
-                            + "their dialects, name it with dialect(...)"));
+            return Database.of(product, version);
         }
     }
 }

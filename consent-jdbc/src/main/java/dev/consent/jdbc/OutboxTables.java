@@ -50,20 +50,19 @@ import java.util.function.Function;
 final class OutboxTables {
     /** The most characters of a notice's purposes or categories, joined by spaces. */
     private static final int MAX_IDS = 4_000;
-    private static final int OPTIMISTIC_ROUNDS = 10;
     private static final String COLUMNS = "notice_id, subject, recipient_id, recipient_name, recipient_role, action,"
             + " purposes, categories, request_id, %s, %s, state, attempts, %s, %s, last_failure";
     private static final String CLAIMABLE = "due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
 
     private final Transactions tx;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String notices;
     private final String deliveries;
     private final String counter;
     private final String requests;
     private final String columns;
 
-    OutboxTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+    OutboxTables(Transactions tx, Dialect dialect, String prefix) {
         this.tx = tx;
         this.dialect = dialect;
         this.notices = prefix + "notices";
@@ -171,71 +170,51 @@ final class OutboxTables {
         if (Checks.required("lease", lease).isNegative() || lease.isZero()) {
             throw new InvalidValueException("lease", lease, "must be a positive duration");
         }
-        Instant at = StoredInstants.bound("now", now, dialect);
+        Instant at = StoredInstants.roundedDown("now", now, dialect);
         Instant leaseUntil = StoredInstants.roundedUp("leaseUntil", now.plus(lease), dialect);
         String pick = "SELECT " + columns + " FROM " + notices + " WHERE " + CLAIMABLE
                 + " ORDER BY due_at, notice_id LIMIT ?";
-        if (dialect.skipsLockedRows()) {
-            return tx.inTransaction("claimNotices", c -> {
-                List<OutboxEntry> picked;
-                try (PreparedStatement ps = c.prepareStatement(pick + " FOR UPDATE SKIP LOCKED")) {
-                    bindClaimable(ps, at, limit);
-                    picked = entries(ps);
-                }
-                if (picked.isEmpty()) {
-                    return Outcome.rollback(List.<NoticeClaim>of());
-                }
-                List<NoticeClaim> claims = new ArrayList<>(picked.size());
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + notices + " SET claim_token = ?,"
-                        + " claim_owner = ?, lease_until = ? WHERE notice_id = ?")) {
-                    for (OutboxEntry e : picked) {
-                        NoticeClaim claim = new NoticeClaim(e, UUID.randomUUID().toString(), owner, leaseUntil,
-                                e.attempts() + 1);
-                        bindClaim(ps, claim);
-                        ps.addBatch();
-                        claims.add(claim);
-                    }
-                    ps.executeBatch(); // the rows are locked by this transaction: every update applies
-                }
-                return Outcome.commit(List.copyOf(claims));
-            }, c -> {
-                throw new StoreException("claimNotices", "a claim met a unique violation, which no claim can cause");
-            });
-        }
-        for (int round = 0; round < OPTIMISTIC_ROUNDS; round++) {
-            List<OutboxEntry> candidates = tx.read("claimNotices", c -> {
-                try (PreparedStatement ps = c.prepareStatement(pick)) {
-                    bindClaimable(ps, at, limit);
-                    return entries(ps);
-                }
-            });
-            if (candidates.isEmpty()) {
-                return List.of();
+        return dialect.claim(tx, new Dialect.Claiming<OutboxEntry, NoticeClaim>() {
+            @Override
+            public String operation() {
+                return "claimNotices";
             }
-            List<NoticeClaim> won = tx.inTransaction("claimNotices", c -> {
-                List<NoticeClaim> out = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + notices + " SET claim_token = ?,"
-                        + " claim_owner = ?, lease_until = ? WHERE notice_id = ? AND attempts = ? AND " + CLAIMABLE)) {
-                    for (OutboxEntry e : candidates) {
-                        NoticeClaim claim = new NoticeClaim(e, UUID.randomUUID().toString(), owner, leaseUntil,
-                                e.attempts() + 1);
-                        bindClaim(ps, claim);
-                        ps.setInt(5, e.attempts());
-                        dialect.setInstant(ps, 6, at);
-                        dialect.setInstant(ps, 7, at);
-                        if (ps.executeUpdate() == 1) {
-                            out.add(claim);
-                        }
+
+            @Override
+            public List<OutboxEntry> pick(Connection c, int limit, String lockClause) throws SQLException {
+                return Sql.query(c, pick + lockClause, ps -> bindClaimable(ps, at, limit), OutboxTables.this::entry);
+            }
+
+            @Override
+            public List<NoticeClaim> claimLocked(Connection c, List<OutboxEntry> picked) throws SQLException {
+                List<NoticeClaim> claims = picked.stream().map(e -> new NoticeClaim(e, UUID.randomUUID().toString(),
+                        owner, leaseUntil, e.attempts() + 1)).toList();
+                // the rows are locked by this transaction: every update applies
+                Sql.batch(c, "UPDATE " + notices + " SET claim_token = ?, claim_owner = ?, lease_until = ?"
+                        + " WHERE notice_id = ?", claims, OutboxTables.this::bindClaim);
+                return claims;
+            }
+
+            @Override
+            public List<NoticeClaim> claimUnchanged(Connection c, List<OutboxEntry> candidates) throws SQLException {
+                List<NoticeClaim> won = new ArrayList<>();
+                for (OutboxEntry e : candidates) {
+                    NoticeClaim claim = new NoticeClaim(e, UUID.randomUUID().toString(), owner, leaseUntil,
+                            e.attempts() + 1);
+                    int updated = Sql.update(c, "UPDATE " + notices + " SET claim_token = ?, claim_owner = ?,"
+                            + " lease_until = ? WHERE notice_id = ? AND attempts = ? AND " + CLAIMABLE, ps -> {
+                                bindClaim(ps, claim);
+                                ps.setInt(5, e.attempts());
+                                dialect.setInstant(ps, 6, at);
+                                dialect.setInstant(ps, 7, at);
+                            });
+                    if (updated == 1) {
+                        won.add(claim);
                     }
                 }
-                return out.isEmpty() ? Outcome.rollback(List.<NoticeClaim>of()) : Outcome.commit(List.copyOf(out));
-            }, c -> List.of());
-            if (!won.isEmpty()) {
                 return won;
             }
-            // every candidate went to another dispatcher between our read and our update: look again
-        }
-        return List.of();
+        }, limit);
     }
 
     private void bindClaimable(PreparedStatement ps, Instant at, int limit) throws SQLException {
@@ -371,65 +350,40 @@ final class OutboxTables {
 
     Optional<OutboxEntry> notice(String id) {
         Checks.required("id", id);
-        return tx.read("notice", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + notices
-                    + " WHERE notice_id = ?")) {
-                ps.setString(1, id);
-                List<OutboxEntry> found = entries(ps);
-                return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
-            }
-        });
+        return tx.read("notice", c -> Sql.queryOne(c, "SELECT " + columns + " FROM " + notices
+                + " WHERE notice_id = ?", ps -> ps.setString(1, id), this::entry));
     }
 
     List<OutboxEntry> notices(SubjectId subject) {
         Checks.required("subject", subject);
-        return tx.read("notices", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + notices
-                    + " WHERE subject = ? ORDER BY recorded_at, notice_id")) {
-                ps.setString(1, subject.value());
-                return entries(ps);
-            }
-        });
+        return tx.read("notices", c -> List.copyOf(Sql.query(c, "SELECT " + columns + " FROM " + notices
+                + " WHERE subject = ? ORDER BY recorded_at, notice_id", ps -> ps.setString(1, subject.value()),
+                this::entry)));
     }
 
     List<DeliveryRecord> deliveries(long afterSequence, int limit) {
         positive(limit);
-        return tx.read("deliveries", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT seq, " + dialect.selectInstant("recorded_at")
-                    + ", notice_id, recipient_id, action, purposes, categories, outcome, attempt, node, failure FROM "
-                    + deliveries + " WHERE seq > ? ORDER BY seq LIMIT ?")) {
-                ps.setLong(1, afterSequence);
-                ps.setInt(2, limit);
-                List<DeliveryRecord> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new DeliveryRecord(rs.getLong(1), dialect.getInstant(rs, 2), rs.getString(3),
-                                rs.getString(4), NoticeAction.valueOf(rs.getString(5)),
-                                ids(rs.getString(6), PurposeId::of), ids(rs.getString(7), CategoryId::of),
-                                DeliveryRecord.Outcome.valueOf(rs.getString(8)), rs.getInt(9), rs.getString(10),
-                                Optional.ofNullable(rs.getString(11))));
-                    }
-                }
-                return List.copyOf(out);
-            }
-        });
+        return tx.read("deliveries", c -> List.copyOf(Sql.query(c, "SELECT seq, " + dialect.selectInstant("recorded_at")
+                + ", notice_id, recipient_id, action, purposes, categories, outcome, attempt, node, failure FROM "
+                + deliveries + " WHERE seq > ? ORDER BY seq LIMIT ?", ps -> {
+                    ps.setLong(1, afterSequence);
+                    ps.setInt(2, limit);
+                }, rs -> new DeliveryRecord(rs.getLong(1), dialect.getInstant(rs, 2), rs.getString(3),
+                        rs.getString(4), NoticeAction.valueOf(rs.getString(5)),
+                        ids(rs.getString(6), PurposeId::of), ids(rs.getString(7), CategoryId::of),
+                        DeliveryRecord.Outcome.valueOf(rs.getString(8)), rs.getInt(9), rs.getString(10),
+                        Optional.ofNullable(rs.getString(11))))));
     }
 
-    private List<OutboxEntry> entries(PreparedStatement ps) throws SQLException {
-        List<OutboxEntry> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                RecipientNotice n = new RecipientNotice(rs.getString(1), SubjectId.of(rs.getString(2)),
-                        rs.getString(3), rs.getString(4), Recipient.Role.valueOf(rs.getString(5)),
-                        NoticeAction.valueOf(rs.getString(6)), ids(rs.getString(7), PurposeId::of),
-                        ids(rs.getString(8), CategoryId::of), Optional.ofNullable(rs.getString(9)),
-                        dialect.getInstant(rs, 10), dialect.getInstant(rs, 11));
-                out.add(new OutboxEntry(n, OutboxEntry.State.valueOf(rs.getString(12)), rs.getInt(13),
-                        Optional.ofNullable(dialect.getInstant(rs, 14)), Optional.ofNullable(dialect.getInstant(rs, 15)),
-                        Optional.ofNullable(rs.getString(16))));
-            }
-        }
-        return List.copyOf(out);
+    private OutboxEntry entry(ResultSet rs) throws SQLException {
+        RecipientNotice n = new RecipientNotice(rs.getString(1), SubjectId.of(rs.getString(2)),
+                rs.getString(3), rs.getString(4), Recipient.Role.valueOf(rs.getString(5)),
+                NoticeAction.valueOf(rs.getString(6)), ids(rs.getString(7), PurposeId::of),
+                ids(rs.getString(8), CategoryId::of), Optional.ofNullable(rs.getString(9)),
+                dialect.getInstant(rs, 10), dialect.getInstant(rs, 11));
+        return new OutboxEntry(n, OutboxEntry.State.valueOf(rs.getString(12)), rs.getInt(13),
+                Optional.ofNullable(dialect.getInstant(rs, 14)), Optional.ofNullable(dialect.getInstant(rs, 15)),
+                Optional.ofNullable(rs.getString(16)));
     }
 
     private static <T extends Comparable<? super T>> SortedSet<T> ids(String joined, Function<String, T> of) {

@@ -51,13 +51,13 @@ final class ProcessingTables {
     private static final int CATEGORIES_MAX = 4_000;
 
     private final Transactions tx;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String table;
     private final String changes;
     private final String feedLock;
     private final String columns;
 
-    ProcessingTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+    ProcessingTables(Transactions tx, Dialect dialect, String prefix) {
         this.tx = tx;
         this.dialect = dialect;
         this.table = prefix + "processing_log";
@@ -122,37 +122,26 @@ final class ProcessingTables {
     }
 
     private void insert(Connection c, List<ProcessingEntry> entries) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (used_at, " + COLUMNS_AFTER_AT
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            int pending = 0;
-            for (ProcessingEntry e : entries) {
-                dialect.setInstant(ps, 1, e.at());
-                ps.setString(2, e.id());
-                ps.setString(3, e.subjectKey());
-                ps.setBoolean(4, e.pseudonymised());
-                ps.setString(5, e.purpose().value());
-                ps.setString(6, categories(e));
-                ps.setString(7, e.use());
-                ps.setString(8, e.batch().orElse(null));
-                ps.setString(9, e.basis().name());
-                ps.setString(10, e.reason().name());
-                ps.setString(11, e.policyVersion());
-                if (e.restsOnSequence().isPresent()) {
-                    ps.setLong(12, e.restsOnSequence().getAsLong());
-                } else {
-                    ps.setNull(12, Types.BIGINT);
-                }
-                ps.setString(13, e.restsOnVisitor().map(SubjectId::value).orElse(null));
-                ps.addBatch();
-                if (++pending == JdbcCustomization.INSERT_BATCH) {
-                    ps.executeBatch();
-                    pending = 0;
-                }
-            }
-            if (pending > 0) {
-                ps.executeBatch();
-            }
-        }
+        Sql.batch(c, "INSERT INTO " + table + " (used_at, " + COLUMNS_AFTER_AT
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entries, (ps, e) -> {
+                    dialect.setInstant(ps, 1, e.at());
+                    ps.setString(2, e.id());
+                    ps.setString(3, e.subjectKey());
+                    ps.setBoolean(4, e.pseudonymised());
+                    ps.setString(5, e.purpose().value());
+                    ps.setString(6, categories(e));
+                    ps.setString(7, e.use());
+                    ps.setString(8, e.batch().orElse(null));
+                    ps.setString(9, e.basis().name());
+                    ps.setString(10, e.reason().name());
+                    ps.setString(11, e.policyVersion());
+                    if (e.restsOnSequence().isPresent()) {
+                        ps.setLong(12, e.restsOnSequence().getAsLong());
+                    } else {
+                        ps.setNull(12, Types.BIGINT);
+                    }
+                    ps.setString(13, e.restsOnVisitor().map(SubjectId::value).orElse(null));
+                });
     }
 
     private static String categories(ProcessingEntry e) {
@@ -173,8 +162,8 @@ final class ProcessingTables {
             int limit) {
         positive(limit);
         Checks.required("after", after);
-        after.ifPresent(a -> StoredInstants.bound("after.at", a.at(), dialect));
-        JdbcCustomization.Keyset keyset = dialect.after(List.of("used_at", "entry_id"));
+        after.ifPresent(a -> StoredInstants.roundedDown("after.at", a.at(), dialect));
+        Dialect.Keyset keyset = dialect.after(List.of("used_at", "entry_id"));
         return tx.read(operation, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + table
                     + " WHERE subject_key = ? AND pseudonymised = ?" + (after.isPresent() ? " AND " + keyset.sql() : "")
@@ -184,7 +173,7 @@ final class ProcessingTables {
                 int i = 3;
                 if (after.isPresent()) {
                     UseCursor a = after.get();
-                    i = keyset.bind(ps, i, List.<JdbcCustomization.Binder>of(
+                    i = keyset.bind(ps, i, List.<Dialect.Binder>of(
                             (p, x) -> dialect.setInstant(p, x, a.at()), (p, x) -> p.setString(x, a.id())));
                 }
                 ps.setInt(i, limit);

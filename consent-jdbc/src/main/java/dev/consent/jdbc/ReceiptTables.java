@@ -8,10 +8,8 @@ import dev.consent.policy.PurposeId;
 import dev.consent.receipt.ConsentReceipt;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,11 +21,11 @@ import java.util.Optional;
  */
 final class ReceiptTables {
     private final Transactions tx;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String receipts;
     private final String columns;
 
-    ReceiptTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+    ReceiptTables(Transactions tx, Dialect dialect, String prefix) {
         this.tx = tx;
         this.dialect = dialect;
         this.receipts = prefix + "receipts";
@@ -37,21 +35,19 @@ final class ReceiptTables {
 
     ConsentReceipt saveReceipt(ConsentReceipt receipt) {
         Checks.required("receipt", receipt);
-        StoredInstants.bound("receipt.issuedAt", receipt.issuedAt(), dialect);
+        StoredInstants.roundedDown("receipt.issuedAt", receipt.issuedAt(), dialect);
         return tx.inTransaction("saveReceipt", c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + receipts
-                    + " (event_id, subject, seq, purpose, receipt_id, issued_at, key_id, jws)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                ps.setString(1, receipt.event().value());
-                ps.setString(2, receipt.subject().value());
-                ps.setLong(3, receipt.sequence());
-                ps.setString(4, receipt.purpose().value());
-                ps.setString(5, receipt.receiptId());
-                dialect.setInstant(ps, 6, receipt.issuedAt());
-                ps.setString(7, receipt.keyId());
-                ps.setString(8, receipt.jws());
-                ps.executeUpdate();
-            }
+            Sql.update(c, "INSERT INTO " + receipts + " (event_id, subject, seq, purpose, receipt_id, issued_at, key_id,"
+                    + " jws) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
+                        ps.setString(1, receipt.event().value());
+                        ps.setString(2, receipt.subject().value());
+                        ps.setLong(3, receipt.sequence());
+                        ps.setString(4, receipt.purpose().value());
+                        ps.setString(5, receipt.receiptId());
+                        dialect.setInstant(ps, 6, receipt.issuedAt());
+                        ps.setString(7, receipt.keyId());
+                        ps.setString(8, receipt.jws());
+                    });
             return Outcome.commit(receipt);
         }, c -> stored(c, receipt.event()).orElseThrow(() -> new SQLException("the insert of a receipt for an event "
                 + "hit a unique key, but no receipt is stored for that event", "XX001")));
@@ -64,33 +60,18 @@ final class ReceiptTables {
 
     List<ConsentReceipt> receipts(SubjectId subject) {
         Checks.required("subject", subject);
-        return tx.read("receipts", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + receipts
-                    + " WHERE subject = ? ORDER BY seq")) {
-                ps.setString(1, subject.value());
-                return rows(ps);
-            }
-        });
+        return tx.read("receipts", c -> List.copyOf(Sql.query(c, "SELECT " + columns + " FROM " + receipts
+                + " WHERE subject = ? ORDER BY seq", ps -> ps.setString(1, subject.value()), this::row)));
     }
 
     private Optional<ConsentReceipt> stored(Connection c, EventId event) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + receipts
-                + " WHERE event_id = ?")) {
-            ps.setString(1, event.value());
-            List<ConsentReceipt> found = rows(ps);
-            return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
-        }
+        return Sql.queryOne(c, "SELECT " + columns + " FROM " + receipts + " WHERE event_id = ?",
+                ps -> ps.setString(1, event.value()), this::row);
     }
 
-    private List<ConsentReceipt> rows(PreparedStatement ps) throws SQLException {
-        List<ConsentReceipt> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(new ConsentReceipt(EventId.of(rs.getString(1)), SubjectId.of(rs.getString(2)), rs.getLong(3),
-                        PurposeId.of(rs.getString(4)), rs.getString(5), dialect.getInstant(rs, 6), rs.getString(7),
-                        rs.getString(8)));
-            }
-        }
-        return List.copyOf(out);
+    private ConsentReceipt row(ResultSet rs) throws SQLException {
+        return new ConsentReceipt(EventId.of(rs.getString(1)), SubjectId.of(rs.getString(2)), rs.getLong(3),
+                PurposeId.of(rs.getString(4)), rs.getString(5), dialect.getInstant(rs, 6), rs.getString(7),
+                rs.getString(8));
     }
 }

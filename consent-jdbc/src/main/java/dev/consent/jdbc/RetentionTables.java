@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.consent.internal.Checks;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
-import dev.consent.jdbc.JdbcCustomization.Binder;
-import dev.consent.jdbc.JdbcCustomization.Keyset;
+import dev.consent.jdbc.Dialect.Binder;
+import dev.consent.jdbc.Dialect.Keyset;
 import dev.consent.jdbc.Transactions.Outcome;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
@@ -54,7 +54,7 @@ import java.util.stream.Collectors;
  * claim outlives its transaction and lapses by itself when its lease ends.
  *
  * <p>Leases run on the database's clock: every claim, renewal and takeover compares and computes {@code lease_until}
- * with the database's current instant ({@link JdbcCustomization#currentInstant()}), read in the same transaction, and
+ * with the database's current instant ({@link Dialect#currentInstant()}), read in the same transaction, and
  * never with an instant a node passed in. The caller's instant decides only what is due and which backoffs are over.
  */
 final class RetentionTables {
@@ -64,8 +64,6 @@ final class RetentionTables {
     /** The longest anchors document stored (MariaDB's TEXT holds 65,535 bytes). */
     private static final int MAX_ANCHORS_JSON = 16_000;
     private static final int MAX_HOLD_CATEGORIES = 4_000;
-    /** H2 only: how many times a claim re-reads candidates after losing every one of them to other sweepers. */
-    private static final int OPTIMISTIC_ROUNDS = 10;
     private static final List<String> KEY_COLUMNS = List.of("subject", "category", "purpose");
     /** The due index: an active item's due instant (NULL once disposed, so disposed items are not scanned), then the key. */
     static final List<String> DUE_COLUMNS = List.of("active_due_at", "subject", "category", "purpose");
@@ -73,8 +71,12 @@ final class RetentionTables {
     private static final String CLAIMABLE = claimable("?");
     private static final String DUE_ORDER = " ORDER BY active_due_at, subject, category, purpose";
 
+    /** Saves a finished item over its expected version and clears its claim, if the token still matches. */
+    private final String finishItem;
+    /** Clears a claim whose token still matches. */
+    private final String releaseClaim;
     private final Transactions tx;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String items;
     private final String holds;
     private final String disposals;
@@ -82,7 +84,7 @@ final class RetentionTables {
     private final String tombstones;
     private final String itemColumns;
 
-    RetentionTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+    RetentionTables(Transactions tx, Dialect dialect, String prefix) {
         this.tx = tx;
         this.dialect = dialect;
         this.items = prefix + "items";
@@ -90,6 +92,11 @@ final class RetentionTables {
         this.disposals = prefix + "disposals";
         this.counter = prefix + "disposal_counter";
         this.tombstones = prefix + "tombstones";
+        this.finishItem = "UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?, due_at = ?, state = ?,"
+                + " attempts = ?, not_before = ?, version = ?, claim_token = NULL, claim_owner = NULL, lease_until = NULL"
+                + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ? AND version = ?";
+        this.releaseClaim = "UPDATE " + items + " SET claim_token = NULL, claim_owner = NULL, lease_until = NULL"
+                + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?";
         this.itemColumns = "subject, category, purpose, anchors, " + dialect.selectInstant("erasure_requested_at") + ", "
                 + dialect.selectInstant("due_at") + ", state, attempts, " + dialect.selectInstant("not_before")
                 + ", version";
@@ -103,24 +110,15 @@ final class RetentionTables {
     }
 
     private Optional<RetainedItem> readItem(Connection c, ItemKey key, String lockClause) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
-                + " WHERE subject = ? AND category = ? AND purpose = ?" + lockClause)) {
-            bindKey(ps, 1, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(itemRow(rs)) : Optional.empty();
-            }
-        }
+        return Sql.queryOne(c, "SELECT " + itemColumns + " FROM " + items
+                + " WHERE subject = ? AND category = ? AND purpose = ?" + lockClause, ps -> bindKey(ps, 1, key),
+                this::itemRow);
     }
 
     List<RetainedItem> items(SubjectId subject) {
         Checks.required("subject", subject);
-        return tx.read("items", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
-                    + " WHERE subject = ? ORDER BY category, purpose")) {
-                ps.setString(1, subject.value());
-                return itemRows(ps);
-            }
-        });
+        return tx.read("items", c -> itemRows(c, "SELECT " + itemColumns + " FROM " + items
+                + " WHERE subject = ? ORDER BY category, purpose", ps -> ps.setString(1, subject.value())));
     }
 
     List<RetainedItem> allItems(Optional<ItemKey> after, int limit) {
@@ -128,15 +126,14 @@ final class RetentionTables {
         positive(limit);
         return tx.read("allItems", c -> {
             Keyset keyset = after.isPresent() ? dialect.after(KEY_COLUMNS) : null;
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + itemColumns + " FROM " + items
-                    + (keyset == null ? "" : " WHERE " + keyset.sql()) + " ORDER BY subject, category, purpose LIMIT ?")) {
-                int i = 1;
-                if (keyset != null) {
-                    i = keyset.bind(ps, i, keyBinders(after.get()));
-                }
-                ps.setInt(i, limit);
-                return itemRows(ps);
-            }
+            return itemRows(c, "SELECT " + itemColumns + " FROM " + items + (keyset == null ? "" : " WHERE "
+                    + keyset.sql()) + " ORDER BY subject, category, purpose LIMIT ?", ps -> {
+                        int i = 1;
+                        if (keyset != null) {
+                            i = keyset.bind(ps, i, keyBinders(after.get()));
+                        }
+                        ps.setInt(i, limit);
+                    });
         });
     }
 
@@ -151,45 +148,42 @@ final class RetentionTables {
         }
         return tx.inTransaction("saveItem", c -> {
             if (item.version() == 0) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + items + " (anchors, erasure_requested_at,"
-                        + " due_at, state, attempts, not_before, version, subject, category, purpose)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    int i = v.bindFields(ps, 1, dialect);
-                    ps.setLong(i++, 1);
-                    bindKey(ps, i, item.key());
-                    ps.executeUpdate();
-                }
+                Sql.update(c, "INSERT INTO " + items + " (anchors, erasure_requested_at, due_at, state, attempts,"
+                        + " not_before, version, subject, category, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
+                            int i = v.bindFields(ps, 1, dialect);
+                            ps.setLong(i++, 1);
+                            bindKey(ps, i, item.key());
+                        });
                 return Outcome.commit(true);
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
+            int updated = Sql.update(c, "UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
                     + " due_at = ?, state = ?, attempts = ?, not_before = ?, version = ?"
-                    + " WHERE subject = ? AND category = ? AND purpose = ? AND version = ?")) {
-                int i = v.bindFields(ps, 1, dialect);
-                ps.setLong(i++, item.version() + 1);
-                i = bindKey(ps, i, item.key());
-                ps.setLong(i, item.version());
-                return ps.executeUpdate() == 1 ? Outcome.commit(true) : Outcome.rollback(false);
-            }
+                    + " WHERE subject = ? AND category = ? AND purpose = ? AND version = ?", ps -> {
+                        int i = v.bindFields(ps, 1, dialect);
+                        ps.setLong(i++, item.version() + 1);
+                        i = bindKey(ps, i, item.key());
+                        ps.setLong(i, item.version());
+                    });
+            return updated == 1 ? Outcome.commit(true) : Outcome.rollback(false);
         }, c -> false);
     }
 
     /** A keyset scan of the due index (active_due_at, subject, category, purpose) from {@code after}. */
     List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
-        Instant by = StoredInstants.bound("dueBy", dueBy, dialect);
+        Instant by = StoredInstants.roundedDown("dueBy", dueBy, dialect);
         Checks.required("after", after);
         positive(limit);
         Optional<List<Binder>> position = after.map(this::dueBinders);
         return tx.read("dueItems", c -> {
             Keyset keyset = position.isPresent() ? dialect.after(DUE_COLUMNS) : null;
-            try (PreparedStatement ps = c.prepareStatement(dueItemsSql(keyset))) {
+            return itemRows(c, dueItemsSql(keyset), ps -> {
                 dialect.setInstant(ps, 1, by);
                 int i = 2;
                 if (keyset != null) {
                     i = keyset.bind(ps, i, position.get());
                 }
                 ps.setInt(i, limit);
-                return itemRows(ps);
-            }
+            });
         });
     }
 
@@ -209,10 +203,10 @@ final class RetentionTables {
     List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
         Checks.required("after", after);
         positive(limit);
-        JdbcCustomization.UndatedScan scan = dialect.undatedScan();
+        Dialect.UndatedScan scan = dialect.undatedScan();
         return tx.read("undatedItems", c -> {
             Keyset keyset = after.isPresent() ? dialect.after(scan.columns()) : null;
-            try (PreparedStatement ps = c.prepareStatement(undatedItemsSql(keyset))) {
+            return itemRows(c, undatedItemsSql(keyset), ps -> {
                 int i = 1;
                 if (keyset != null) {
                     List<Binder> position = new ArrayList<>();
@@ -223,17 +217,16 @@ final class RetentionTables {
                     i = keyset.bind(ps, i, position);
                 }
                 ps.setInt(i, limit);
-                return itemRows(ps);
-            }
+            });
         });
     }
 
     /**
      * The planner's scan of undated items: parameters are the keyset position over
-     * {@link JdbcCustomization.UndatedScan#columns()} ({@code keyset} null: from the start), then the limit.
+     * {@link Dialect.UndatedScan#columns()} ({@code keyset} null: from the start), then the limit.
      */
     String undatedItemsSql(Keyset keyset) {
-        JdbcCustomization.UndatedScan scan = dialect.undatedScan();
+        Dialect.UndatedScan scan = dialect.undatedScan();
         return "SELECT " + itemColumns + " FROM " + items + " WHERE " + scan.condition()
                 + (keyset == null ? "" : " AND " + keyset.sql()) + " ORDER BY " + String.join(", ", scan.columns())
                 + " LIMIT ?";
@@ -241,15 +234,14 @@ final class RetentionTables {
 
     /**
      * The sweeper's scan for claimable items: parameters are the three instants of {@link #CLAIMABLE}, then the
-     * limit; locking or not.
+     * limit; then {@code lockClause} ("" or the dialect's locking clause).
      */
-    String claimableSql(boolean skipLocked) {
-        return claimableSql(skipLocked, CLAIMABLE);
+    String claimableSql(String lockClause) {
+        return claimableSql(lockClause, CLAIMABLE);
     }
 
-    private String claimableSql(boolean skipLocked, String claimable) {
-        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + claimable + DUE_ORDER + " LIMIT ?"
-                + (skipLocked ? " FOR UPDATE SKIP LOCKED" : "");
+    private String claimableSql(String lockClause, String claimable) {
+        return "SELECT " + itemColumns + " FROM " + items + " WHERE " + claimable + DUE_ORDER + " LIMIT ?" + lockClause;
     }
 
     /** The claimable condition with the database's current instant written as {@code leaseNow}. */
@@ -260,13 +252,9 @@ final class RetentionTables {
 
     /** The database's current instant: the one clock every node's leases are set and judged by. */
     private Instant databaseNow(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + dialect.selectInstant(dialect.currentInstant()));
-             ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                throw new SQLException("the database did not say what time it is", "XX000");
-            }
-            return dialect.getInstant(rs, 1);
-        }
+        return Sql.queryOne(c, "SELECT " + dialect.selectInstant(dialect.currentInstant()), Sql.NO_PARAMETERS,
+                rs -> dialect.getInstant(rs, 1))
+                .orElseThrow(() -> new SQLException("the database did not say what time it is", "XX000"));
     }
 
     private List<Binder> dueBinders(DueCursor cursor) {
@@ -283,146 +271,83 @@ final class RetentionTables {
 
     List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
         positive(limit);
-        ClaimTerms request = ClaimTerms.of(now, owner, lease, dialect);
-        if (dialect.skipsLockedRows()) {
-            boolean oneStatement = dialect.writesArrays() && limit <= dialect.chunkSize();
-            return tx.inTransaction("claimDue", c -> {
-                if (oneStatement) {
-                    List<Claim> claims = claimInOneStatement(c, limit, request);
-                    return claims.isEmpty() ? Outcome.rollback(claims) : Outcome.commit(claims);
-                }
-                ClaimTerms terms = request.at(databaseNow(c), dialect);
-                List<RetainedItem> picked;
-                try (PreparedStatement ps = c.prepareStatement(claimableSql(true))) {
-                    int i = terms.bindClaimable(ps, 1, dialect);
-                    ps.setInt(i, limit);
-                    picked = itemRows(ps);
-                }
-                if (picked.isEmpty()) {
-                    return Outcome.rollback(List.of());
-                }
-                if (dialect.writesArrays()) {
-                    return Outcome.commit(claimPicked(c, picked, terms));
-                }
-                List<Claim> claims = new ArrayList<>(picked.size());
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
-                        + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ?")) {
-                    for (RetainedItem item : picked) {
-                        Claim claim = terms.claim(item);
-                        terms.bindClaim(ps, 1, claim, dialect);
-                        bindKey(ps, 4, item.key());
-                        ps.addBatch();
-                        claims.add(claim);
-                    }
-                    ps.executeBatch(); // the rows are locked by this transaction: every update applies
-                }
-                return Outcome.commit(List.copyOf(claims));
-            }, c -> {
-                throw new StoreException("claimDue", "a claim met a unique violation, which no claim statement can cause");
-            });
-        }
-        for (int round = 0; round < OPTIMISTIC_ROUNDS; round++) {
-            List<RetainedItem> candidates = tx.read("claimDue", c -> {
-                try (PreparedStatement ps = c.prepareStatement(claimableSql(false))) {
-                    int i = request.at(databaseNow(c), dialect).bindClaimable(ps, 1, dialect);
-                    ps.setInt(i, limit);
-                    return itemRows(ps);
-                }
-            });
-            if (candidates.isEmpty()) {
-                return List.of();
-            }
-            List<Claim> won = tx.inTransaction("claimDue", c -> {
-                ClaimTerms terms = request.at(databaseNow(c), dialect);
-                List<Claim> out = new ArrayList<>();
-                for (RetainedItem candidate : candidates) {
-                    Claim claim = terms.claim(candidate);
-                    if (claimIfUnchanged(c, claim, terms)) {
-                        out.add(claim);
-                    }
-                }
-                return out.isEmpty() ? Outcome.rollback(List.<Claim>of()) : Outcome.commit(List.copyOf(out));
-            }, c -> List.of());
-            if (!won.isEmpty()) {
-                return won;
-            }
-            // every candidate went to another sweeper between our read and our update: look again
-        }
-        return List.of();
+        return dialect.claimDueItems(tx, new DueClaims(ClaimTerms.of(now, owner, lease, dialect)), limit);
     }
 
     /**
-     * PostgreSQL: picks and claims in one statement. The pick is {@link #claimableSql}'s ({@code FOR UPDATE SKIP
-     * LOCKED} in due order), numbered in that order; an {@code UPDATE} in the same statement gives the nth picked row
-     * the nth of {@code limit} tokens made here; the picked items come back in due order with their tokens. A picked
-     * row is ACTIVE, so its due_at is its active_due_at and the numbering follows the due index. The database's
-     * {@code CURRENT_TIMESTAMP} (the transaction's start, the same instant throughout the statement) judges the leases
-     * and starts the new ones, whose end comes back with each row.
+     * The steps of a sweeper's claim of due items ({@link Dialect#claimDueItems}): the pick in due order, then the
+     * claims written. The terms are taken at the database's instant in each transaction that picks or claims.
      */
-    private List<Claim> claimInOneStatement(Connection c, int limit, ClaimTerms terms) throws SQLException {
-        String[] tokens = new String[limit];
-        for (int n = 0; n < limit; n++) {
-            tokens[n] = UUID.randomUUID().toString();
+    final class DueClaims implements Dialect.Claiming<RetainedItem, Claim> {
+        private final ClaimTerms request;
+        private ClaimTerms terms;
+
+        private DueClaims(ClaimTerms request) {
+            this.request = request;
         }
-        String numbered = "subject, category, purpose, anchors, erasure_requested_at, due_at, state, attempts,"
-                + " not_before, version";
-        String leaseNow = dialect.currentInstant();
-        try (PreparedStatement ps = c.prepareStatement("WITH picked AS MATERIALIZED ("
-                + claimableSql(true, claimable(leaseNow)) + "),"
-                + " numbered AS MATERIALIZED (SELECT " + numbered + ", row_number() OVER (ORDER BY due_at, subject,"
-                + " category, purpose) AS n FROM picked),"
-                + " claimed AS (UPDATE " + items + " i SET claim_token = (?::text[])[p.n], claim_owner = ?,"
-                + " lease_until = " + leaseNow + " + CAST(? AS interval) FROM numbered p"
-                + " WHERE i.subject = p.subject AND i.category = p.category AND i.purpose = p.purpose"
-                + " RETURNING i.subject, i.category, i.purpose, i.claim_token, i.lease_until)"
-                + " SELECT p.subject, p.category, p.purpose, p.anchors, p.erasure_requested_at, p.due_at, p.state,"
-                + " p.attempts, p.not_before, p.version, k.claim_token, k.lease_until FROM numbered p JOIN claimed k"
-                + " ON k.subject = p.subject AND k.category = p.category AND k.purpose = p.purpose ORDER BY p.n")) {
-            int i = terms.bindDueAndBackoff(ps, 1, dialect);
-            ps.setInt(i++, limit);
-            ps.setArray(i++, c.createArrayOf("text", tokens));
-            ps.setString(i++, terms.owner());
-            ps.setString(i, terms.leaseMicros() + " microseconds");
-            List<Claim> claims = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    RetainedItem item = itemRow(rs);
-                    claims.add(new Claim(item, rs.getString(11), terms.owner(), dialect.getInstant(rs, 12),
-                            item.attempts() + 1));
+
+        @Override
+        public String operation() {
+            return "claimDue";
+        }
+
+        @Override
+        public List<RetainedItem> pick(Connection c, int limit, String lockClause) throws SQLException {
+            terms = request.at(databaseNow(c), dialect);
+            return List.copyOf(Sql.query(c, claimableSql(lockClause, CLAIMABLE), ps -> {
+                int i = terms.bindClaimable(ps, 1, dialect);
+                ps.setInt(i, limit);
+            }, RetentionTables.this::itemRow));
+        }
+
+        @Override
+        public List<Claim> claimLocked(Connection c, List<RetainedItem> picked) throws SQLException {
+            List<Claim> claims = picked.stream().map(terms::claim).toList();
+            dialect.writeItemClaims(c, items, claims);
+            return claims;
+        }
+
+        @Override
+        public List<Claim> claimUnchanged(Connection c, List<RetainedItem> candidates) throws SQLException {
+            ClaimTerms now = request.at(databaseNow(c), dialect);
+            List<Claim> won = new ArrayList<>();
+            for (RetainedItem candidate : candidates) {
+                Claim claim = now.claim(candidate);
+                if (claimIfUnchanged(c, claim, now)) {
+                    won.add(claim);
                 }
             }
-            return List.copyOf(claims);
+            return won;
         }
-    }
 
-    /**
-     * Writes the claims of the rows {@code picked} (locked by this transaction, so every update applies) as one
-     * {@code UPDATE ... FROM unnest(...)} per chunk; returns the claims in the order picked.
-     */
-    private List<Claim> claimPicked(Connection c, List<RetainedItem> picked, ClaimTerms terms) throws SQLException {
-        List<Claim> claims = new ArrayList<>(picked.size());
-        for (RetainedItem item : picked) {
-            claims.add(terms.claim(item));
+        /** The items table. */
+        String items() {
+            return items;
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " i SET claim_token = v.token,"
-                + " claim_owner = ?, lease_until = ?"
-                + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS v(subject, category, purpose, token)"
-                + " WHERE i.subject = v.subject AND i.category = v.category AND i.purpose = v.purpose")) {
-            int size = dialect.chunkSize();
-            for (int from = 0; from < claims.size(); from += size) {
-                List<Claim> chunk = claims.subList(from, Math.min(claims.size(), from + size));
-                ps.setString(1, terms.owner());
-                dialect.setInstant(ps, 2, terms.leaseUntil());
-                ps.setArray(3, c.createArrayOf("text", chunk.stream().map(k -> k.item().key().subject().value())
-                        .toArray()));
-                ps.setArray(4, c.createArrayOf("text", chunk.stream().map(k -> k.item().key().category().value())
-                        .toArray()));
-                ps.setArray(5, c.createArrayOf("text", chunk.stream().map(k -> k.item().key().purposeKey()).toArray()));
-                ps.setArray(6, c.createArrayOf("text", chunk.stream().map(Claim::token).toArray()));
-                ps.executeUpdate();
-            }
+
+        /** The pick with the database's current instant written as {@code leaseNow}: parameters due, backoff, limit. */
+        String pickSql(String leaseNow, String lockClause) {
+            return claimableSql(lockClause, claimable(leaseNow));
         }
-        return List.copyOf(claims);
+
+        /** Binds the caller's two instants of the claimable condition; returns the next index. */
+        int bindDueAndBackoff(PreparedStatement ps, int index) throws SQLException {
+            return request.bindDueAndBackoff(ps, index, dialect);
+        }
+
+        String owner() {
+            return request.owner();
+        }
+
+        /** The lease in whole microseconds, rounded up, for the database to add to its own instant. */
+        long leaseMicros() {
+            return request.leaseMicros();
+        }
+
+        /** An item from columns 1 to 10 of the pick's select list. */
+        RetainedItem itemRow(ResultSet rs) throws SQLException {
+            return RetentionTables.this.itemRow(rs);
+        }
     }
 
     /**
@@ -430,14 +355,13 @@ final class RetentionTables {
      * is what is stored) and still claimable now. The update count says whether this claimer won.
      */
     private boolean claimIfUnchanged(Connection c, Claim claim, ClaimTerms terms) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
-                + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ? AND version = ? AND " + CLAIMABLE)) {
-            int i = terms.bindClaim(ps, 1, claim, dialect);
-            i = bindKey(ps, i, claim.item().key());
-            ps.setLong(i++, claim.item().version());
-            terms.bindClaimable(ps, i, dialect);
-            return ps.executeUpdate() == 1;
-        }
+        return Sql.update(c, "UPDATE " + items + " SET claim_token = ?, claim_owner = ?, lease_until = ?"
+                + " WHERE subject = ? AND category = ? AND purpose = ? AND version = ? AND " + CLAIMABLE, ps -> {
+                    int i = terms.bindClaim(ps, 1, claim, dialect);
+                    i = bindKey(ps, i, claim.item().key());
+                    ps.setLong(i++, claim.item().version());
+                    terms.bindClaimable(ps, i, dialect);
+                }) == 1;
     }
 
     /** A conditional {@code UPDATE} on one row (claimable now), then the item read back in the same transaction. */
@@ -447,16 +371,16 @@ final class RetentionTables {
         return tx.inTransaction("claimItem", c -> {
             ClaimTerms terms = request.at(databaseNow(c), dialect);
             String token = UUID.randomUUID().toString();
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = ?, claim_owner = ?,"
-                    + " lease_until = ? WHERE subject = ? AND category = ? AND purpose = ? AND " + CLAIMABLE)) {
-                ps.setString(1, token);
-                ps.setString(2, terms.owner);
-                dialect.setInstant(ps, 3, terms.leaseUntil);
-                int i = bindKey(ps, 4, key);
-                terms.bindClaimable(ps, i, dialect);
-                if (ps.executeUpdate() != 1) {
-                    return Outcome.rollback(Optional.<Claim>empty());
-                }
+            int claimed = Sql.update(c, "UPDATE " + items + " SET claim_token = ?, claim_owner = ?, lease_until = ?"
+                    + " WHERE subject = ? AND category = ? AND purpose = ? AND " + CLAIMABLE, ps -> {
+                        ps.setString(1, token);
+                        ps.setString(2, terms.owner);
+                        dialect.setInstant(ps, 3, terms.leaseUntil);
+                        int i = bindKey(ps, 4, key);
+                        terms.bindClaimable(ps, i, dialect);
+                    });
+            if (claimed != 1) {
+                return Outcome.rollback(Optional.<Claim>empty());
             }
             RetainedItem item = readItem(c, key, "").orElseThrow(() -> new SQLException(
                     "a claimed item cannot be read back in its own transaction", "XX000"));
@@ -505,9 +429,7 @@ final class RetentionTables {
             return List.of();
         }
         return tx.inTransaction("releaseClaims", c -> {
-            String sql = "UPDATE " + items + " SET claim_token = NULL, claim_owner = NULL, lease_until = NULL"
-                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?";
-            int[] released = updatesOf(c, sql, claims.size(), (ps, n) -> {
+            int[] released = updatesOf(c, releaseClaim, claims.size(), (ps, n) -> {
                 int i = bindKey(ps, 1, claims.get(n).item().key());
                 ps.setString(i, claims.get(n).token());
             });
@@ -552,8 +474,8 @@ final class RetentionTables {
      * The whole list in one transaction, written in JDBC batches: the token- and version-checked item updates, then
      * (for those that did not apply) the token-checked claim releases, then the audit counter advanced once by the
      * number of finishes still held, then the audit inserts with consecutive sequences in list order. A finish whose
-     * token no longer matches writes nothing and answers false. Any failure rolls the whole list back. On PostgreSQL
-     * each step is one statement over array parameters per chunk ({@link #applyFinishesAsArrays}).
+     * token no longer matches writes nothing and answers false. Any failure rolls the whole list back. The dialect may
+     * write each step as one statement over array parameters per chunk ({@link Dialect#finishItemClaims}).
      */
     List<Boolean> finishClaims(List<RetentionStore.FinishedAttempt> finishes) {
         Checks.required("finishes", finishes);
@@ -565,15 +487,14 @@ final class RetentionTables {
         if (rows.isEmpty()) {
             return List.of();
         }
-        boolean arrays = dialect.writesArrays() && distinctKeys(rows);
+        Finishes batch = new Finishes(List.copyOf(rows));
         return tx.inTransaction("finishClaims", c -> {
-            Optional<List<Boolean>> done = arrays ? Optional.of(applyFinishesAsArrays(c, rows))
-                    : applyFinishes(c, rows, true);
+            Optional<List<Boolean>> done = dialect.finishItemClaims(c, batch);
             if (done.isEmpty()) {
                 // the driver did not report per-row update counts for a batch (e.g. MariaDB with useBulkStmts):
                 // undo, and run the same statements one by one in a new transaction on this connection
                 c.rollback();
-                done = applyFinishes(c, rows, false);
+                done = batch.applyRowByRow(c, false);
             }
             List<Boolean> held = done.orElseThrow();
             List<RetainedItem> finished = new ArrayList<>();
@@ -601,14 +522,11 @@ final class RetentionTables {
         if (gone.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(REMOVE_DISPOSED.replace("{table}", items))) {
-            for (RetainedItem item : gone) {
-                int i = bindKey(ps, 1, item.key());
-                ps.setLong(i, item.version() + 1);
-                ps.addBatch();
-            }
-            ps.executeBatch(); // a row that is not there any more, or changed, is simply not deleted
-        }
+        // a row that is not there any more, or changed, is simply not deleted
+        Sql.batch(c, REMOVE_DISPOSED.replace("{table}", items), gone, (ps, item) -> {
+            int i = bindKey(ps, 1, item.key());
+            ps.setLong(i, item.version() + 1);
+        });
     }
 
     private static final String REMOVE_DISPOSED = "DELETE FROM {table} WHERE subject = ? AND category = ?"
@@ -621,24 +539,56 @@ final class RetentionTables {
     boolean removeItem(RetainedItem item) {
         Checks.required("item", item);
         return tx.inTransaction("removeItem", c -> {
-            try (PreparedStatement ps = c.prepareStatement(REMOVE_DISPOSED.replace("{table}", items))) {
+            int removed = Sql.update(c, REMOVE_DISPOSED.replace("{table}", items), ps -> {
                 int i = bindKey(ps, 1, item.key());
                 ps.setLong(i, item.version());
-                return ps.executeUpdate() > 0 ? Outcome.commit(true) : Outcome.rollback(false);
-            }
+            });
+            return removed > 0 ? Outcome.commit(true) : Outcome.rollback(false);
         }, c -> {
             throw new StoreException("removeItem", "a DELETE met a unique violation, which no DELETE can cause");
         });
     }
 
-    /** Returns, per finish, whether its claim was held; empty when a batch's update counts were not reported. */
+    /** A list of finishes to apply in one transaction ({@link Dialect#finishItemClaims}), and the row-by-row way. */
+    final class Finishes {
+        private final List<Finishing> rows;
+
+        private Finishes(List<Finishing> rows) {
+            this.rows = rows;
+        }
+
+        List<Finishing> rows() {
+            return rows;
+        }
+
+        String items() {
+            return items;
+        }
+
+        String disposals() {
+            return disposals;
+        }
+
+        /** Advances the audit counter by {@code n} under its row lock; returns the new last value. */
+        long advanceAuditCounter(Connection c, int n) throws SQLException {
+            return RetentionTables.this.advanceAuditCounter(c, n);
+        }
+
+        /**
+         * The token- and version-checked item updates, then (for those that did not apply) the token-checked claim
+         * releases, then the counter advanced once, then the audit inserts, each step as one JDBC batch ({@code
+         * batched}) or row by row; per finish whether its claim was held, or empty when a batch's update counts were
+         * not reported.
+         */
+        Optional<List<Boolean>> applyRowByRow(Connection c, boolean batched) throws SQLException {
+            return applyFinishes(c, rows, batched);
+        }
+    }
+
     private Optional<List<Boolean>> applyFinishes(Connection c, List<Finishing> rows, boolean batched)
             throws SQLException {
         int[] saved;
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET anchors = ?, erasure_requested_at = ?,"
-                + " due_at = ?, state = ?, attempts = ?, not_before = ?, version = ?, claim_token = NULL,"
-                + " claim_owner = NULL, lease_until = NULL"
-                + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ? AND version = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(finishItem)) {
             saved = updates(ps, rows.size(), batched, (p, n) -> {
                 Finishing f = rows.get(n);
                 int i = f.item().bindFields(p, 1, dialect);
@@ -664,9 +614,7 @@ final class RetentionTables {
         if (!unsaved.isEmpty()) {
             // the version moved (a concurrent writer's newer item is kept) or the claim was lost: release the claim
             int[] released;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " SET claim_token = NULL,"
-                    + " claim_owner = NULL, lease_until = NULL"
-                    + " WHERE subject = ? AND category = ? AND purpose = ? AND claim_token = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(releaseClaim)) {
                 released = updates(ps, unsaved.size(), batched, (p, n) -> {
                     Finishing f = rows.get(unsaved.get(n));
                     int i = bindKey(p, 1, f.updated().key());
@@ -708,191 +656,6 @@ final class RetentionTables {
         return Optional.of(List.copyOf(out));
     }
 
-    /**
-     * Whether no two finishes are for the same item. Only then is one set-based statement per chunk the same as
-     * the row statements in list order (each row's statement touches only its own row); a list that names an item
-     * twice goes through the row statements.
-     */
-    private static boolean distinctKeys(List<Finishing> rows) {
-        Set<ItemKey> seen = new java.util.HashSet<>();
-        for (Finishing f : rows) {
-            if (!seen.add(f.updated().key())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * {@link #applyFinishes} as one statement per chunk for each step (PostgreSQL): one {@code UPDATE ... FROM
-     * unnest(...)} that, for every row whose token still matches, saves the item if its version is the expected
-     * one (else keeps the newer item) and releases the claim, returning the keys it touched (the finishes still
-     * held); then the counter advanced once; then one {@code INSERT ... SELECT FROM unnest(...)} of the held
-     * finishes' audit entries with consecutive sequences in list order. The keys are distinct ({@link
-     * #distinctKeys}).
-     */
-    private List<Boolean> applyFinishesAsArrays(Connection c, List<Finishing> rows) throws SQLException {
-        Map<List<String>, Integer> index = new java.util.HashMap<>();
-        for (int n = 0; n < rows.size(); n++) {
-            ItemKey k = rows.get(n).updated().key();
-            index.put(List.of(k.subject().value(), k.category().value(), k.purposeKey()), n);
-        }
-        boolean[] held = new boolean[rows.size()];
-        int recorded = 0;
-        String saved = "i.version = v.version";
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + items + " i SET"
-                + " anchors = CASE WHEN " + saved + " THEN v.anchors ELSE i.anchors END,"
-                + " erasure_requested_at = CASE WHEN " + saved + " THEN v.erasure_requested_at"
-                + " ELSE i.erasure_requested_at END,"
-                + " due_at = CASE WHEN " + saved + " THEN v.due_at ELSE i.due_at END,"
-                + " state = CASE WHEN " + saved + " THEN v.state ELSE i.state END,"
-                + " attempts = CASE WHEN " + saved + " THEN v.attempts ELSE i.attempts END,"
-                + " not_before = CASE WHEN " + saved + " THEN v.not_before ELSE i.not_before END,"
-                + " version = CASE WHEN " + saved + " THEN v.version + 1 ELSE i.version END,"
-                + " claim_token = NULL, claim_owner = NULL, lease_until = NULL"
-                + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[],"
-                + " ?::timestamptz[], ?::text[], ?::int4[], ?::timestamptz[], ?::int8[])"
-                + " AS v(subject, category, purpose, token, anchors, erasure_requested_at, due_at, state, attempts,"
-                + " not_before, version)"
-                + " WHERE i.subject = v.subject AND i.category = v.category AND i.purpose = v.purpose"
-                + " AND i.claim_token = v.token"
-                + " RETURNING i.subject, i.category, i.purpose")) {
-            int size = dialect.chunkSize();
-            for (int from = 0; from < rows.size(); from += size) {
-                List<Finishing> chunk = rows.subList(from, Math.min(rows.size(), from + size));
-                int n = chunk.size();
-                String[] subject = new String[n];
-                String[] category = new String[n];
-                String[] purpose = new String[n];
-                String[] token = new String[n];
-                String[] anchors = new String[n];
-                String[] erasureRequestedAt = new String[n];
-                String[] dueAt = new String[n];
-                String[] state = new String[n];
-                Integer[] attempts = new Integer[n];
-                String[] notBefore = new String[n];
-                Long[] version = new Long[n];
-                for (int r = 0; r < n; r++) {
-                    Finishing f = chunk.get(r);
-                    ItemKey k = f.updated().key();
-                    subject[r] = k.subject().value();
-                    category[r] = k.category().value();
-                    purpose[r] = k.purposeKey();
-                    token[r] = f.token();
-                    ItemValues v = f.item();
-                    anchors[r] = v.anchors();
-                    erasureRequestedAt[r] = JdbcCustomization.arrayInstant(v.erasureRequestedAt());
-                    dueAt[r] = JdbcCustomization.arrayInstant(v.dueAt());
-                    state[r] = v.state();
-                    attempts[r] = v.attempts();
-                    notBefore[r] = JdbcCustomization.arrayInstant(v.notBefore());
-                    version[r] = f.updated().version();
-                }
-                int p = 1;
-                ps.setArray(p++, c.createArrayOf("text", subject));
-                ps.setArray(p++, c.createArrayOf("text", category));
-                ps.setArray(p++, c.createArrayOf("text", purpose));
-                ps.setArray(p++, c.createArrayOf("text", token));
-                ps.setArray(p++, c.createArrayOf("text", anchors));
-                ps.setArray(p++, c.createArrayOf("text", erasureRequestedAt));
-                ps.setArray(p++, c.createArrayOf("text", dueAt));
-                ps.setArray(p++, c.createArrayOf("text", state));
-                ps.setArray(p++, c.createArrayOf("int4", attempts));
-                ps.setArray(p++, c.createArrayOf("text", notBefore));
-                ps.setArray(p, c.createArrayOf("int8", version));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Integer n0 = index.get(List.of(rs.getString(1), rs.getString(2), rs.getString(3)));
-                        if (n0 == null || held[n0]) {
-                            throw new SQLException("the finish update returned a key it was not given", "XX000");
-                        }
-                        held[n0] = true;
-                        recorded++;
-                    }
-                }
-            }
-        }
-        List<Boolean> out = new ArrayList<>(rows.size());
-        for (boolean h : held) {
-            out.add(h);
-        }
-        if (recorded == 0) {
-            return List.copyOf(out);
-        }
-        long sequence = advanceAuditCounter(c, recorded) - recorded;
-        List<Integer> recordedRows = new ArrayList<>(recorded);
-        for (int n = 0; n < rows.size(); n++) {
-            if (held[n]) {
-                recordedRows.add(n);
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + disposals + " (" + AuditValues.COLUMNS + ")"
-                + " SELECT * FROM unnest(?::int8[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[],"
-                + " ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::int4[],"
-                + " ?::text[], ?::text[], ?::text[])")) {
-            int size = dialect.chunkSize();
-            for (int from = 0; from < recordedRows.size(); from += size) {
-                List<Integer> chunk = recordedRows.subList(from, Math.min(recordedRows.size(), from + size));
-                int n = chunk.size();
-                Long[] seq = new Long[n];
-                String[] recordedAt = new String[n];
-                String[] itemRef = new String[n];
-                String[] category = new String[n];
-                String[] purpose = new String[n];
-                String[] ruleId = new String[n];
-                String[] policyVersion = new String[n];
-                String[] anchor = new String[n];
-                String[] anchorAt = new String[n];
-                String[] cutoff = new String[n];
-                String[] action = new String[n];
-                String[] outcome = new String[n];
-                Integer[] attempt = new Integer[n];
-                String[] idempotencyKey = new String[n];
-                String[] node = new String[n];
-                String[] failure = new String[n];
-                for (int r = 0; r < n; r++) {
-                    AuditValues a = rows.get(chunk.get(r)).audit();
-                    DisposalRecord d = a.r();
-                    seq[r] = ++sequence;
-                    recordedAt[r] = JdbcCustomization.arrayInstant(a.at());
-                    itemRef[r] = d.itemReference();
-                    category[r] = d.category();
-                    purpose[r] = d.purpose();
-                    ruleId[r] = d.ruleId();
-                    policyVersion[r] = d.policyVersion();
-                    anchor[r] = d.anchor().map(Anchor::name).orElse(null);
-                    anchorAt[r] = JdbcCustomization.arrayInstant(a.anchorAt().orElse(null));
-                    cutoff[r] = JdbcCustomization.arrayInstant(a.cutoff());
-                    action[r] = d.action().name();
-                    outcome[r] = d.outcome().name();
-                    attempt[r] = d.attempt();
-                    idempotencyKey[r] = d.idempotencyKey();
-                    node[r] = d.node();
-                    failure[r] = d.failure().orElse(null);
-                }
-                int p = 1;
-                ps.setArray(p++, c.createArrayOf("int8", seq));
-                ps.setArray(p++, c.createArrayOf("text", recordedAt));
-                ps.setArray(p++, c.createArrayOf("text", itemRef));
-                ps.setArray(p++, c.createArrayOf("text", category));
-                ps.setArray(p++, c.createArrayOf("text", purpose));
-                ps.setArray(p++, c.createArrayOf("text", ruleId));
-                ps.setArray(p++, c.createArrayOf("text", policyVersion));
-                ps.setArray(p++, c.createArrayOf("text", anchor));
-                ps.setArray(p++, c.createArrayOf("text", anchorAt));
-                ps.setArray(p++, c.createArrayOf("text", cutoff));
-                ps.setArray(p++, c.createArrayOf("text", action));
-                ps.setArray(p++, c.createArrayOf("text", outcome));
-                ps.setArray(p++, c.createArrayOf("int4", attempt));
-                ps.setArray(p++, c.createArrayOf("text", idempotencyKey));
-                ps.setArray(p++, c.createArrayOf("text", node));
-                ps.setArray(p, c.createArrayOf("text", failure));
-                ps.executeUpdate(); // a failed insert throws
-            }
-        }
-        return List.copyOf(out);
-    }
-
     /** Binds the parameters of the {@code n}th row of a batch. */
     @FunctionalInterface
     private interface RowBinder {
@@ -932,23 +695,17 @@ final class RetentionTables {
 
     /** Advances the audit counter by {@code n} under its row lock (held until commit); returns the new last value. */
     private long advanceAuditCounter(Connection c, int n) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + counter + " SET last_seq = last_seq + ? WHERE id = 1")) {
-            ps.setLong(1, n);
-            if (ps.executeUpdate() != 1) {
-                throw new StoreException("finishClaims", "the audit counter row (id 1) is missing from " + counter
-                        + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
-            }
+        if (Sql.update(c, "UPDATE " + counter + " SET last_seq = last_seq + ? WHERE id = 1", ps -> ps.setLong(1, n)) != 1) {
+            throw new StoreException("finishClaims", "the audit counter row (id 1) is missing from " + counter
+                    + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT last_seq FROM " + counter + " WHERE id = 1");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Sql.queryOne(c, "SELECT last_seq FROM " + counter + " WHERE id = 1", Sql.NO_PARAMETERS,
+                rs -> rs.getLong(1)).orElseThrow();
     }
 
     /** A finish's values, validated and converted before any connection is borrowed. */
-    private record Finishing(String token, RetainedItem updated, ItemValues item, AuditValues audit) {
-        static Finishing of(RetentionStore.FinishedAttempt f, JdbcCustomization dialect) {
+    record Finishing(String token, RetainedItem updated, ItemValues item, AuditValues audit) {
+        static Finishing of(RetentionStore.FinishedAttempt f, Dialect dialect) {
             Claim claim = f.claim();
             Checks.required("claim.item", claim.item());
             Checks.text("claim.token", claim.token(), 36);
@@ -964,22 +721,13 @@ final class RetentionTables {
 
     List<DisposalRecord> disposals(long afterSequence, int limit) {
         positive(limit);
-        return tx.read("disposals", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT seq, " + dialect.selectInstant("recorded_at")
-                    + ", item_ref, category, purpose, rule_id, policy_version, anchor, " + dialect.selectInstant("anchor_at")
-                    + ", " + dialect.selectInstant("cutoff") + ", action, outcome, attempt, idempotency_key, node, failure"
-                    + " FROM " + disposals + " WHERE seq > ? ORDER BY seq LIMIT ?")) {
-                ps.setLong(1, afterSequence);
-                ps.setInt(2, limit);
-                List<DisposalRecord> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(auditRow(rs));
-                    }
-                }
-                return List.copyOf(out);
-            }
-        });
+        return tx.read("disposals", c -> List.copyOf(Sql.query(c, "SELECT seq, " + dialect.selectInstant("recorded_at")
+                + ", item_ref, category, purpose, rule_id, policy_version, anchor, " + dialect.selectInstant("anchor_at")
+                + ", " + dialect.selectInstant("cutoff") + ", action, outcome, attempt, idempotency_key, node, failure"
+                + " FROM " + disposals + " WHERE seq > ? ORDER BY seq LIMIT ?", ps -> {
+                    ps.setLong(1, afterSequence);
+                    ps.setInt(2, limit);
+                }, this::auditRow)));
     }
 
     // ------------------------------------------------------------------------------------------------- holds
@@ -996,20 +744,14 @@ final class RetentionTables {
         }
         for (int attempt = 0; attempt < 2; attempt++) {
             boolean saved = tx.inTransaction("saveHold", c -> {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + holds + " SET subject = ?, categories = ?,"
-                        + " reason = ?, placed_by = ?, placed_at = ?, released_by = ?, release_reason = ?, released_at = ?"
-                        + " WHERE hold_id = ?")) {
-                    bindHold(ps, hold, categories);
-                    if (ps.executeUpdate() == 1) {
-                        return Outcome.commit(true);
-                    }
+                if (Sql.update(c, "UPDATE " + holds + " SET subject = ?, categories = ?, reason = ?, placed_by = ?,"
+                        + " placed_at = ?, released_by = ?, release_reason = ?, released_at = ? WHERE hold_id = ?",
+                        ps -> bindHold(ps, hold, categories)) == 1) {
+                    return Outcome.commit(true);
                 }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + holds + " (subject, categories, reason,"
-                        + " placed_by, placed_at, released_by, release_reason, released_at, hold_id)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    bindHold(ps, hold, categories);
-                    ps.executeUpdate();
-                }
+                Sql.update(c, "INSERT INTO " + holds + " (subject, categories, reason, placed_by, placed_at,"
+                        + " released_by, release_reason, released_at, hold_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        ps -> bindHold(ps, hold, categories));
                 return Outcome.commit(true);
             }, c -> false);
             if (saved) {
@@ -1034,23 +776,14 @@ final class RetentionTables {
 
     Optional<LegalHold> hold(String id) {
         Checks.required("id", id);
-        return tx.read("hold", c -> {
-            try (PreparedStatement ps = c.prepareStatement(holdSelect() + " WHERE hold_id = ?")) {
-                ps.setString(1, id);
-                List<LegalHold> found = holdRows(ps);
-                return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
-            }
-        });
+        return tx.read("hold", c -> Sql.queryOne(c, holdSelect() + " WHERE hold_id = ?", ps -> ps.setString(1, id),
+                this::holdRow));
     }
 
     List<LegalHold> holds(SubjectId subject) {
         Checks.required("subject", subject);
-        return tx.read("holds", c -> {
-            try (PreparedStatement ps = c.prepareStatement(holdSelect() + " WHERE subject = ? ORDER BY placed_seq")) {
-                ps.setString(1, subject.value());
-                return holdRows(ps);
-            }
-        });
+        return tx.read("holds", c -> List.copyOf(Sql.query(c, holdSelect() + " WHERE subject = ? ORDER BY placed_seq",
+                ps -> ps.setString(1, subject.value()), this::holdRow)));
     }
 
     /** One query per chunk of subjects ({@code IN} list, or {@code = ANY(text[])} on PostgreSQL). */
@@ -1068,14 +801,11 @@ final class RetentionTables {
             int size = dialect.chunkSize();
             for (int from = 0; from < keys.size(); from += size) {
                 List<String> chunk = keys.subList(from, Math.min(keys.size(), from + size));
-                try (PreparedStatement ps = c.prepareStatement(holdSelect() + " WHERE "
-                        + dialect.oneOf("subject", chunk.size()) + " ORDER BY placed_seq")) {
-                    dialect.bindKeys(c, ps, 1, chunk);
-                    for (LegalHold h : holdRows(ps)) {
-                        List<LegalHold> of = out.get(h.subject());
-                        if (of != null) {
-                            of.add(h);
-                        }
+                for (LegalHold h : Sql.query(c, holdSelect() + " WHERE " + dialect.oneOf("subject", chunk.size())
+                        + " ORDER BY placed_seq", ps -> dialect.bindKeys(c, ps, 1, chunk), this::holdRow)) {
+                    List<LegalHold> of = out.get(h.subject());
+                    if (of != null) {
+                        of.add(h);
                     }
                 }
             }
@@ -1090,29 +820,23 @@ final class RetentionTables {
                 + ", released_by, release_reason, " + dialect.selectInstant("released_at") + " FROM " + holds;
     }
 
-    private List<LegalHold> holdRows(PreparedStatement ps) throws SQLException {
-        List<LegalHold> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                try {
-                    Set<CategoryId> categories = new TreeSet<>();
-                    String text = rs.getString(3);
-                    if (!text.isEmpty()) {
-                        for (String c : text.split(" ")) {
-                            categories.add(CategoryId.of(c));
-                        }
-                    }
-                    Instant releasedAt = dialect.getInstant(rs, 9);
-                    Optional<LegalHold.Release> release = releasedAt == null ? Optional.empty()
-                            : Optional.of(new LegalHold.Release(rs.getString(7), rs.getString(8), releasedAt));
-                    out.add(new LegalHold(rs.getString(1), SubjectId.of(rs.getString(2)), categories, rs.getString(4),
-                            rs.getString(5), dialect.getInstant(rs, 6), release));
-                } catch (RuntimeException e) {
-                    throw corrupt(holds, e);
+    private LegalHold holdRow(ResultSet rs) throws SQLException {
+        try {
+            Set<CategoryId> categories = new TreeSet<>();
+            String text = rs.getString(3);
+            if (!text.isEmpty()) {
+                for (String c : text.split(" ")) {
+                    categories.add(CategoryId.of(c));
                 }
             }
+            Instant releasedAt = dialect.getInstant(rs, 9);
+            Optional<LegalHold.Release> release = releasedAt == null ? Optional.empty()
+                    : Optional.of(new LegalHold.Release(rs.getString(7), rs.getString(8), releasedAt));
+            return new LegalHold(rs.getString(1), SubjectId.of(rs.getString(2)), categories, rs.getString(4),
+                    rs.getString(5), dialect.getInstant(rs, 6), release);
+        } catch (RuntimeException e) {
+            throw corrupt(holds, e);
         }
-        return List.copyOf(out);
     }
 
     // -------------------------------------------------------------------------------------------- tombstones
@@ -1122,33 +846,24 @@ final class RetentionTables {
         Checks.text("tombstone.subjectReference", tombstone.subjectReference(), 100);
         StoredInstants.exact("tombstone.erasureRequestedAt", tombstone.erasureRequestedAt(), dialect);
         return tx.inTransaction("addTombstone", c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tombstones
-                    + " (subject_ref, erasure_requested_at) VALUES (?, ?)")) {
+            Sql.update(c, "INSERT INTO " + tombstones + " (subject_ref, erasure_requested_at) VALUES (?, ?)", ps -> {
                 ps.setString(1, tombstone.subjectReference());
                 dialect.setInstant(ps, 2, tombstone.erasureRequestedAt());
-                ps.executeUpdate();
-            }
+            });
             return Outcome.commit(true);
         }, c -> false);
     }
 
     Optional<Tombstone> tombstone(String subjectReference) {
         Checks.required("subjectReference", subjectReference);
-        return tx.read("tombstone", c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT subject_ref, "
-                    + dialect.selectInstant("erasure_requested_at") + " FROM " + tombstones + " WHERE subject_ref = ?")) {
-                ps.setString(1, subjectReference);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(new Tombstone(rs.getString(1), dialect.getInstant(rs, 2)))
-                            : Optional.empty();
-                }
-            }
-        });
+        return tx.read("tombstone", c -> Sql.queryOne(c, "SELECT subject_ref, "
+                + dialect.selectInstant("erasure_requested_at") + " FROM " + tombstones + " WHERE subject_ref = ?",
+                ps -> ps.setString(1, subjectReference), rs -> new Tombstone(rs.getString(1), dialect.getInstant(rs, 2))));
     }
 
     // ------------------------------------------------------------------------------------------------ mapping
 
-    private static int bindKey(PreparedStatement ps, int index, ItemKey key) throws SQLException {
+    static int bindKey(PreparedStatement ps, int index, ItemKey key) throws SQLException {
         ps.setString(index, key.subject().value());
         ps.setString(index + 1, key.category().value());
         ps.setString(index + 2, key.purposeKey());
@@ -1162,14 +877,8 @@ final class RetentionTables {
                 (ps, i) -> ps.setString(i, key.purposeKey()));
     }
 
-    private List<RetainedItem> itemRows(PreparedStatement ps) throws SQLException {
-        List<RetainedItem> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(itemRow(rs));
-            }
-        }
-        return List.copyOf(out);
+    private List<RetainedItem> itemRows(Connection c, String sql, Sql.Binder binder) throws SQLException {
+        return List.copyOf(Sql.query(c, sql, binder, this::itemRow));
     }
 
     private RetainedItem itemRow(ResultSet rs) throws SQLException {
@@ -1216,10 +925,10 @@ final class RetentionTables {
     }
 
     /** An item's columns, validated and converted before any connection is borrowed. */
-    private record ItemValues(String anchors, Instant erasureRequestedAt, Instant dueAt, String state, int attempts,
+    record ItemValues(String anchors, Instant erasureRequestedAt, Instant dueAt, String state, int attempts,
             Instant notBefore) {
 
-        static ItemValues of(RetainedItem item, JdbcCustomization dialect) {
+        static ItemValues of(RetainedItem item, Dialect dialect) {
             Map<String, String> anchors = new TreeMap<>();
             item.anchors().forEach((a, t) -> anchors.put(a.name(), Checks.required("anchors[" + a + "]", t).toString()));
             String json;
@@ -1243,7 +952,7 @@ final class RetentionTables {
         }
 
         /** Binds anchors, erasure_requested_at, due_at, state, attempts, not_before; returns the next index. */
-        int bindFields(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
+        int bindFields(PreparedStatement ps, int index, Dialect dialect) throws SQLException {
             int i = index;
             ps.setString(i++, anchors);
             dialect.setInstant(ps, i++, erasureRequestedAt);
@@ -1260,8 +969,8 @@ final class RetentionTables {
      * then, {@link #at} the database's current instant, that instant and the lease end.
      */
     private record ClaimTerms(Instant now, String owner, Duration lease, Instant leaseNow, Instant leaseUntil) {
-        static ClaimTerms of(Instant now, String owner, Duration lease, JdbcCustomization dialect) {
-            Instant at = StoredInstants.bound("now", now, dialect);
+        static ClaimTerms of(Instant now, String owner, Duration lease, Dialect dialect) {
+            Instant at = StoredInstants.roundedDown("now", now, dialect);
             Checks.text("owner", owner, 100);
             // the caller's instant stands in for the database's here, to refuse an impossible lease before any work
             leaseEnd(at, lease, dialect);
@@ -1269,12 +978,12 @@ final class RetentionTables {
         }
 
         /** These terms at the database's instant {@code dbNow}. */
-        ClaimTerms at(Instant dbNow, JdbcCustomization dialect) {
+        ClaimTerms at(Instant dbNow, Dialect dialect) {
             return new ClaimTerms(now, owner, lease, dbNow, leaseEnd(dbNow, lease, dialect));
         }
 
         /** When a lease of {@code lease} taken at {@code from} ends, rounded up to what the database stores. */
-        static Instant leaseEnd(Instant from, Duration lease, JdbcCustomization dialect) {
+        static Instant leaseEnd(Instant from, Duration lease, Dialect dialect) {
             if (lease == null || lease.isNegative() || lease.isZero()) {
                 throw new InvalidValueException("lease", lease, "must be a positive duration");
             }
@@ -1301,21 +1010,21 @@ final class RetentionTables {
         }
 
         /** Binds the three instants of {@link #CLAIMABLE} (the third is the database's); returns the next index. */
-        int bindClaimable(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
+        int bindClaimable(PreparedStatement ps, int index, Dialect dialect) throws SQLException {
             int i = bindDueAndBackoff(ps, index, dialect);
             dialect.setInstant(ps, i, leaseNow);
             return i + 1;
         }
 
         /** Binds the caller's two instants of {@link #claimable}; returns the next index. */
-        int bindDueAndBackoff(PreparedStatement ps, int index, JdbcCustomization dialect) throws SQLException {
+        int bindDueAndBackoff(PreparedStatement ps, int index, Dialect dialect) throws SQLException {
             dialect.setInstant(ps, index, now);
             dialect.setInstant(ps, index + 1, now);
             return index + 2;
         }
 
         /** Binds claim_token, claim_owner, lease_until; returns the next index. */
-        int bindClaim(PreparedStatement ps, int index, Claim claim, JdbcCustomization dialect) throws SQLException {
+        int bindClaim(PreparedStatement ps, int index, Claim claim, Dialect dialect) throws SQLException {
             ps.setString(index, claim.token());
             ps.setString(index + 1, claim.owner());
             dialect.setInstant(ps, index + 2, claim.leaseUntil());
@@ -1324,8 +1033,8 @@ final class RetentionTables {
     }
 
     /** An audit entry's columns, validated before any connection is borrowed. */
-    private record AuditValues(DisposalRecord r, Instant at, Optional<Instant> anchorAt, Instant cutoff) {
-        static AuditValues of(DisposalRecord r, JdbcCustomization dialect) {
+    record AuditValues(DisposalRecord r, Instant at, Optional<Instant> anchorAt, Instant cutoff) {
+        static AuditValues of(DisposalRecord r, Dialect dialect) {
             Checks.text("audit.itemReference", r.itemReference(), 100);
             Checks.text("audit.category", r.category(), 100);
             Checks.optionalText("audit.purpose", Checks.required("audit.purpose", r.purpose()), 100);
@@ -1348,14 +1057,11 @@ final class RetentionTables {
         static final String INSERT = "INSERT INTO {table} (" + COLUMNS + ")"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-        void insert(Connection c, String table, long sequence, JdbcCustomization dialect) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement(INSERT.replace("{table}", table))) {
-                bind(ps, sequence, dialect);
-                ps.executeUpdate();
-            }
+        void insert(Connection c, String table, long sequence, Dialect dialect) throws SQLException {
+            Sql.update(c, INSERT.replace("{table}", table), ps -> bind(ps, sequence, dialect));
         }
 
-        void bind(PreparedStatement ps, long sequence, JdbcCustomization dialect) throws SQLException {
+        void bind(PreparedStatement ps, long sequence, Dialect dialect) throws SQLException {
             ps.setLong(1, sequence);
             dialect.setInstant(ps, 2, at);
             ps.setString(3, r.itemReference());

@@ -30,10 +30,10 @@ final class RightsTables {
             .map(Enum::name).toList();
 
     private final Transactions tx;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String requests;
 
-    RightsTables(Transactions tx, JdbcCustomization dialect, String prefix) {
+    RightsTables(Transactions tx, Dialect dialect, String prefix) {
         this.tx = tx;
         this.dialect = dialect;
         this.requests = prefix + "rights_requests";
@@ -52,7 +52,7 @@ final class RightsTables {
         // saved over the version it was read at (0: never stored), stored one higher
         RightsRequest stored = request.nextVersion();
         // the column orders and finds requests; the document keeps the exact instant
-        Instant received = StoredInstants.bound("request.receivedAt", request.receivedAt(), dialect);
+        Instant received = StoredInstants.roundedDown("request.receivedAt", request.receivedAt(), dialect);
         String document = RightsRequestCodec.toJson(stored);
         return tx.inTransaction("saveRequest", c -> {
             if (request.version() == 0) {
@@ -135,7 +135,7 @@ final class RightsTables {
         if (limit < 1) {
             throw new InvalidValueException("limit", limit, "must be 1 or more");
         }
-        Optional<Instant> afterReceived = after.map(a -> StoredInstants.bound("after.receivedAt", a.receivedAt(),
+        Optional<Instant> afterReceived = after.map(a -> StoredInstants.roundedDown("after.receivedAt", a.receivedAt(),
                 dialect));
         return tx.read("openRequests", c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT document FROM " + requests + " WHERE status IN ("

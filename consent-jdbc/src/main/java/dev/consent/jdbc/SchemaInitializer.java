@@ -59,23 +59,23 @@ final class SchemaInitializer {
     private static final Map<String, Object> JVM_LOCKS = new ConcurrentHashMap<>();
 
     record Migration(int version, String name) {
-        String resource(JdbcCustomization dialect) {
+        String resource(Dialect dialect) {
             return "/dev/consent/jdbc/schema/" + dialect.schemaDirectory() + "/V" + version + "__" + name + ".sql";
         }
     }
 
     private final DataSource dataSource;
-    private final JdbcCustomization dialect;
+    private final Dialect dialect;
     private final String prefix;
     private final Clock clock;
     private final List<Migration> migrations;
 
-    SchemaInitializer(DataSource dataSource, JdbcCustomization dialect, String prefix, Clock clock) {
+    SchemaInitializer(DataSource dataSource, Dialect dialect, String prefix, Clock clock) {
         this(dataSource, dialect, prefix, clock, MIGRATIONS);
     }
 
     /** With another list of migrations: tests use it to prove that later migrations are applied in order. */
-    SchemaInitializer(DataSource dataSource, JdbcCustomization dialect, String prefix, Clock clock,
+    SchemaInitializer(DataSource dataSource, Dialect dialect, String prefix, Clock clock,
             List<Migration> migrations) {
         this.dataSource = dataSource;
         this.dialect = dialect;

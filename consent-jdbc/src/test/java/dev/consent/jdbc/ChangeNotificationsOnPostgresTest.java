@@ -159,8 +159,8 @@ class ChangeNotificationsOnPostgresTest extends TwoPostgresNodes {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Dialect.class, names = {"H2", "MARIADB"})
-    void otherDatabasesPushNothingAndPollingCarriesOn(Dialect dialect) throws Exception {
+    @EnumSource(value = Database.class, names = {"H2", "MARIADB"})
+    void otherDatabasesPushNothingAndPollingCarriesOn(Database dialect) throws Exception {
         JdbcStore store = JdbcStore.builder(Databases.shared(dialect)).tablePrefix(Databases.freshPrefix()).build();
         try {
             assertThat(store.changeListener()).isNull();

@@ -35,8 +35,8 @@ public final class Databases {
             "items", "holds", "disposals", "disposal_counter", "tombstones", "rights_requests", "notices", "deliveries",
             "delivery_counter", "processing_log", "receipts", "schema_version");
 
-    private static final Map<Dialect, DataSource> SHARED = new ConcurrentHashMap<>();
-    private static final Map<Dialect, String> UNREACHABLE = new ConcurrentHashMap<>();
+    private static final Map<Database, DataSource> SHARED = new ConcurrentHashMap<>();
+    private static final Map<Database, String> UNREACHABLE = new ConcurrentHashMap<>();
 
     private Databases() {
     }
@@ -47,26 +47,26 @@ public final class Databases {
     }
 
     /** The dialects to run parameterized tests on. */
-    public static List<Dialect> all() {
-        return List.of(Dialect.H2, Dialect.POSTGRESQL, Dialect.MARIADB);
+    public static List<Database> all() {
+        return List.of(Database.H2, Database.POSTGRESQL, Database.MARIADB);
     }
 
     /** A shared pooled data source for the database, or the test is skipped (failed on CI) when it is down. */
-    public static DataSource shared(Dialect dialect) {
+    public static DataSource shared(Database dialect) {
         requireReachable(dialect);
-        return SHARED.computeIfAbsent(dialect, d -> d == Dialect.H2 ? h2() : pool(d, null, 16));
+        return SHARED.computeIfAbsent(dialect, d -> d == Database.H2 ? h2() : pool(d, null, 16));
     }
 
     /**
      * A new pool whose connections run {@code initSql} when opened (e.g. to set the session time zone). The
      * caller closes it.
      */
-    public static HikariDataSource pool(Dialect dialect, String initSql, int size) {
+    public static HikariDataSource pool(Database dialect, String initSql, int size) {
         return pool(dialect, initSql, size, "");
     }
 
-    /** As {@link #pool(Dialect, String, int)}, with {@code urlSuffix} appended to the JDBC URL. */
-    public static HikariDataSource pool(Dialect dialect, String initSql, int size, String urlSuffix) {
+    /** As {@link #pool(Database, String, int)}, with {@code urlSuffix} appended to the JDBC URL. */
+    public static HikariDataSource pool(Database dialect, String initSql, int size, String urlSuffix) {
         requireReachable(dialect);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url(dialect) + urlSuffix);
@@ -85,7 +85,7 @@ public final class Databases {
         return ds;
     }
 
-    public static String url(Dialect dialect) {
+    public static String url(Database dialect) {
         return switch (dialect) {
             case H2 -> H2_URL;
             case POSTGRESQL -> PG_URL;
@@ -93,8 +93,8 @@ public final class Databases {
         };
     }
 
-    public static void requireReachable(Dialect dialect) {
-        if (dialect == Dialect.H2) {
+    public static void requireReachable(Database dialect) {
+        if (dialect == Database.H2) {
             return;
         }
         String reason = UNREACHABLE.computeIfAbsent(dialect, d -> {
@@ -103,7 +103,7 @@ public final class Databases {
                 return "";
             } catch (SQLException e) {
                 String r = d + " is not reachable at " + url(d) + " (" + e.getMessage() + "); its tests are skipped. "
-                        + "Start it or point " + (d == Dialect.POSTGRESQL ? "CONSENT_PG_URL" : "CONSENT_MARIADB_URL")
+                        + "Start it or point " + (d == Database.POSTGRESQL ? "CONSENT_PG_URL" : "CONSENT_MARIADB_URL")
                         + " at one.";
                 System.err.println("[consent-jdbc tests] " + r);
                 return r;
@@ -149,7 +149,7 @@ public final class Databases {
      * Moves every stored lease end in the prefix's items table back by {@code d}: as if {@code d} had passed on the
      * database's clock, the only clock leases are judged by (tests cannot move the database's own).
      */
-    public static void passLeaseTime(DataSource ds, Dialect dialect, String prefix, Duration d) {
+    public static void passLeaseTime(DataSource ds, Database dialect, String prefix, Duration d) {
         long micros = d.toNanos() / 1000;
         String sql = "UPDATE " + prefix + "items SET lease_until = " + switch (dialect) {
             case POSTGRESQL -> "lease_until - CAST(? AS interval)";

@@ -52,8 +52,8 @@ class ErasureResidueTest {
     private static final String COOKIE = "c00kie-5e1f";
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void afterAnErasureOnlyTheDocumentedRecordsNameTheSubject(Dialect dialect) throws Exception {
+    @EnumSource(Database.class)
+    void afterAnErasureOnlyTheDocumentedRecordsNameTheSubject(Database dialect) throws Exception {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
         try {

@@ -19,7 +19,7 @@ abstract class JdbcOutboxStoreContract extends OutboxStoreContract {
     private final String prefix = Databases.freshPrefix();
     private boolean created;
 
-    protected abstract Dialect dialect();
+    protected abstract Database dialect();
 
     @Override
     protected OutboxStore createOutboxStore() {

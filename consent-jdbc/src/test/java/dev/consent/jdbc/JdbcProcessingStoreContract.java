@@ -19,7 +19,7 @@ abstract class JdbcProcessingStoreContract extends ProcessingStoreContract {
     private final String prefix = Databases.freshPrefix();
     private boolean created;
 
-    protected abstract Dialect dialect();
+    protected abstract Database dialect();
 
     @Override
     protected ProcessingStore createProcessingStore() {

@@ -18,7 +18,7 @@ abstract class JdbcReceiptStoreContract extends ReceiptStoreContract {
     private final String prefix = Databases.freshPrefix();
     private boolean created;
 
-    protected abstract Dialect dialect();
+    protected abstract Database dialect();
 
     @Override
     protected ReceiptStore createReceiptStore() {

@@ -20,7 +20,7 @@ abstract class JdbcRetentionStoreContract extends RetentionStoreContract {
     private final String prefix = Databases.freshPrefix();
     private boolean created;
 
-    protected abstract Dialect dialect();
+    protected abstract Database dialect();
 
     @Override
     protected RetentionStore createRetentionStore() {

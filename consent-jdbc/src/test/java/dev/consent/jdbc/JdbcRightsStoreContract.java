@@ -19,7 +19,7 @@ abstract class JdbcRightsStoreContract extends RightsStoreContract {
     private final String prefix = Databases.freshPrefix();
     private boolean created;
 
-    protected abstract Dialect dialect();
+    protected abstract Database dialect();
 
     @Override
     protected RightsStore createRightsStore() {

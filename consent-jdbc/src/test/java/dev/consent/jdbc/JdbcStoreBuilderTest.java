@@ -40,7 +40,7 @@ class JdbcStoreBuilderTest {
     @NullSource
     @ValueSource(strings = {"", "Consent_", "1consent", "consent-", "con sent", "_consent", "c\u00e9", "abcdefghijklmnopqrstuv"})
     void aTablePrefixOutsideItsPatternIsRefused(String prefix) {
-        assertThatThrownBy(() -> JdbcStore.builder(Databases.shared(Dialect.H2)).tablePrefix(prefix).build())
+        assertThatThrownBy(() -> JdbcStore.builder(Databases.shared(Database.H2)).tablePrefix(prefix).build())
                 .isInstanceOfSatisfying(InvalidValueException.class, e -> {
                     assertThat(e.field()).isEqualTo("tablePrefix");
                     assertThat(e.value()).isEqualTo(prefix);
@@ -51,13 +51,13 @@ class JdbcStoreBuilderTest {
     @ParameterizedTest
     @ValueSource(strings = {"a", "abcdefghijklmnopqrstu", "consent_", "t1_", "shop2"})
     void aValidTablePrefixNamesTheTables(String prefix) {
-        JdbcStore store = JdbcStore.builder(Databases.shared(Dialect.H2)).tablePrefix(prefix).build();
+        JdbcStore store = JdbcStore.builder(Databases.shared(Database.H2)).tablePrefix(prefix).build();
         try {
             assertThat(store.tablePrefix()).isEqualTo(prefix);
-            assertThat(store.dialect()).isEqualTo(Dialect.H2);
+            assertThat(store.database()).isEqualTo(Database.H2);
             assertThat(store.changeCursor().position()).isZero();
         } finally {
-            Databases.dropTables(Databases.shared(Dialect.H2), prefix);
+            Databases.dropTables(Databases.shared(Database.H2), prefix);
         }
     }
 
@@ -69,38 +69,52 @@ class JdbcStoreBuilderTest {
 
     @Test
     void anUnsupportedDatabaseIsNamed() {
-        assertThatThrownBy(() -> JdbcStore.builder(reporting("Oracle")).build())
+        assertThatThrownBy(() -> JdbcStore.builder(reporting("Oracle", "19.3.0.0.0")).build())
                 .isInstanceOfSatisfying(InvalidValueException.class, e -> {
-                    assertThat(e.field()).isEqualTo("dialect");
-                    assertThat(e.value()).isEqualTo("Oracle");
-                    assertThat(e.rule()).contains("dialect(...)");
+                    assertThat(e.field()).isEqualTo("database");
+                    assertThat(e.value()).isEqualTo("Oracle 19.3.0.0.0");
+                    assertThat(e.rule()).contains("database(...)");
                 });
     }
 
     @Test
-    void productNamesMapToDialects() {
-        assertThat(Dialect.forProductName("H2")).contains(Dialect.H2);
-        assertThat(Dialect.forProductName("PostgreSQL")).contains(Dialect.POSTGRESQL);
-        assertThat(Dialect.forProductName("MariaDB")).contains(Dialect.MARIADB);
-        assertThat(Dialect.forProductName("MySQL")).contains(Dialect.MARIADB);
-        assertThat(Dialect.forProductName("Microsoft SQL Server")).isEmpty();
-        assertThat(Dialect.forProductName(null)).isEmpty();
+    void mySqlIsDetectedAsItselfAndRefusedBeforeAnySchemaWork() {
+        // the proxy answers nothing but the product's name and version: any DDL would fail otherwise
+        assertThatThrownBy(() -> JdbcStore.builder(reporting("MySQL", "8.0.36")).build())
+                .isInstanceOfSatisfying(InvalidValueException.class, e -> {
+                    assertThat(e.field()).isEqualTo("database");
+                    assertThat(e.value()).isEqualTo("MySQL 8.0.36");
+                    assertThat(e.rule()).startsWith("is MySQL, which this store does not support yet")
+                            .contains("H2, PostgreSQL and MariaDB");
+                });
+    }
+
+    @Test
+    void productNamesMapToDatabases() {
+        assertThat(Database.of("H2", "2.3.232")).isEqualTo(Database.H2);
+        assertThat(Database.of("PostgreSQL", "15.4")).isEqualTo(Database.POSTGRESQL);
+        assertThat(Database.of("MariaDB", "10.11.6-MariaDB")).isEqualTo(Database.MARIADB);
+        // MySQL's own driver names a MariaDB server "MySQL"; its version says what it is
+        assertThat(Database.of("MySQL", "5.5.5-10.11.6-MariaDB")).isEqualTo(Database.MARIADB);
+        assertThatThrownBy(() -> Database.of("MySQL", "8.0.36")).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> Database.of("Microsoft SQL Server", "16.0")).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> Database.of(null, null)).isInstanceOf(InvalidValueException.class);
     }
 
     @Test
     void anUnreachableDatabaseDuringDetectionIsAStoreFailure() {
-        SwitchableDataSource down = new SwitchableDataSource(Databases.shared(Dialect.H2));
+        SwitchableDataSource down = new SwitchableDataSource(Databases.shared(Database.H2));
         down.goDown();
         assertThatThrownBy(() -> JdbcStore.builder(down).build())
-                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo("detect dialect"));
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo("detect database"));
     }
 
     @Test
     void withADialectAndNoSchemaCreationBuildDoesNotTouchTheDatabase() {
-        SwitchableDataSource down = new SwitchableDataSource(Databases.shared(Dialect.H2));
+        SwitchableDataSource down = new SwitchableDataSource(Databases.shared(Database.H2));
         down.goDown();
-        JdbcStore store = JdbcStore.builder(down).dialect(Dialect.POSTGRESQL).createSchema(false).build();
-        assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL);
+        JdbcStore store = JdbcStore.builder(down).database(Database.POSTGRESQL).createSchema(false).build();
+        assertThat(store.database()).isEqualTo(Database.POSTGRESQL);
         assertThat(down.connectionRequests).hasValue(0);
         assertThatThrownBy(store::changeCursor)
                 .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo("changeCursor"));
@@ -108,7 +122,7 @@ class JdbcStoreBuilderTest {
 
     @Test
     void withoutSchemaCreationMissingTablesAreAStoreFailureNamingTheOperation() {
-        JdbcStore store = JdbcStore.builder(Databases.shared(Dialect.H2)).tablePrefix(Databases.freshPrefix())
+        JdbcStore store = JdbcStore.builder(Databases.shared(Database.H2)).tablePrefix(Databases.freshPrefix())
                 .createSchema(false).build();
         assertThatThrownBy(() -> store.append(chain(T0, T0)))
                 .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.operation()).isEqualTo("append"));
@@ -116,7 +130,7 @@ class JdbcStoreBuilderTest {
 
     @Test
     void instantsFinerThanAMicrosecondAreRefusedNotRounded() {
-        JdbcStore store = offline(Dialect.H2);
+        JdbcStore store = offline(Database.H2);
         ConsentEvent ok = chain(T0, T0).get(0);
         // refused by the event itself, before any store sees it
         assertThatThrownBy(() -> store.append(List.of(new ConsentEvent(ok.id(), ok.subject(), 1, ok.purpose(), 1, "1",
@@ -129,30 +143,30 @@ class JdbcStoreBuilderTest {
     void instantsOutsideTheDatabasesRangeAreRefused() {
         // consent events keep to the ledger's range (LedgerInstants), narrower than every database's
         Instant year999 = Instant.parse("0999-12-31T23:59:59Z");
-        assertThatThrownBy(() -> offline(Dialect.MARIADB).append(chain(year999, T0)))
+        assertThatThrownBy(() -> offline(Database.MARIADB).append(chain(year999, T0)))
                 .isInstanceOfSatisfying(InvalidValueException.class, e -> {
                     assertThat(e.field()).isEqualTo("occurredAt");
                     assertThat(e.rule()).contains("1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z");
                 });
         Instant year10000 = Instant.parse("+10000-01-01T00:00:00Z");
-        assertThatThrownBy(() -> offline(Dialect.POSTGRESQL).append(chain(T0, year10000)))
+        assertThatThrownBy(() -> offline(Database.POSTGRESQL).append(chain(T0, year10000)))
                 .isInstanceOfSatisfying(InvalidValueException.class, e -> assertThat(e.field()).isEqualTo("recordedAt"));
     }
 
     @Test
     void aMalformedHashIsRefused() {
         ConsentEvent ok = chain(T0, T0).get(0);
-        assertThatThrownBy(() -> offline(Dialect.H2).append(List.of(new ConsentEvent(ok.id(), ok.subject(), 1,
+        assertThatThrownBy(() -> offline(Database.H2).append(List.of(new ConsentEvent(ok.id(), ok.subject(), 1,
                 ok.purpose(), 1, "1", Choice.GRANTED, T0, T0, Optional.empty(), Method.API, Actor.SUBJECT,
                 OptionalInt.empty(), Evidence.NONE, ok.previousHash(), "not-a-hash"))))
                 .isInstanceOfSatisfying(InvalidValueException.class, e -> assertThat(e.field()).isEqualTo("hash"));
     }
 
     /** A store whose database is unreachable: what it refuses, it refuses before connecting. */
-    private static JdbcStore offline(Dialect dialect) {
-        SwitchableDataSource down = new SwitchableDataSource(Databases.shared(Dialect.H2));
+    private static JdbcStore offline(Database dialect) {
+        SwitchableDataSource down = new SwitchableDataSource(Databases.shared(Database.H2));
         down.goDown();
-        return JdbcStore.builder(down).dialect(dialect).createSchema(false).build();
+        return JdbcStore.builder(down).database(dialect).createSchema(false).build();
     }
 
     private static List<ConsentEvent> chain(Instant occurredAt, Instant recordedAt) {
@@ -163,11 +177,14 @@ class JdbcStoreBuilderTest {
     }
 
     /** A data source whose connections report {@code productName} and nothing else. */
-    private static DataSource reporting(String productName) {
+    private static DataSource reporting(String productName, String productVersion) {
         DatabaseMetaData meta = (DatabaseMetaData) Proxy.newProxyInstance(JdbcStoreBuilderTest.class.getClassLoader(),
                 new Class<?>[] {DatabaseMetaData.class}, (p, m, a) -> {
                     if (m.getName().equals("getDatabaseProductName")) {
                         return productName;
+                    }
+                    if (m.getName().equals("getDatabaseProductVersion")) {
+                        return productVersion;
                     }
                     throw new UnsupportedOperationException(m.getName());
                 });

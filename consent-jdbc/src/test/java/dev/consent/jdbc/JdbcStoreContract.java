@@ -19,15 +19,15 @@ abstract class JdbcStoreContract extends ConsentStoreContract {
     private final String prefix = Databases.freshPrefix();
     private boolean created;
 
-    protected abstract Dialect dialect();
+    protected abstract Database dialect();
 
     @Override
     protected ConsentStore createStore() {
         JdbcStore built = JdbcStore.builder(Databases.shared(dialect())).tablePrefix(prefix).build();
         created = true;
         // detected, not configured: the contract also proves that detection picks the right dialect
-        if (built.dialect() != dialect()) {
-            throw new AssertionError("detected " + built.dialect() + " on " + dialect());
+        if (built.database() != dialect()) {
+            throw new AssertionError("detected " + built.database() + " on " + dialect());
         }
         return built;
     }
@@ -42,7 +42,7 @@ abstract class JdbcStoreContract extends ConsentStoreContract {
     @Override
     protected void truncateChangeFeed(boolean restartPositions) throws SQLException {
         String table = prefix + "changes";
-        String sql = dialect() == Dialect.MARIADB
+        String sql = dialect() == Database.MARIADB
                 ? (restartPositions ? "TRUNCATE TABLE " + table : "DELETE FROM " + table)
                 : "TRUNCATE TABLE " + table + (restartPositions ? " RESTART IDENTITY" : " CONTINUE IDENTITY");
         Databases.execute(Databases.shared(dialect()), sql);

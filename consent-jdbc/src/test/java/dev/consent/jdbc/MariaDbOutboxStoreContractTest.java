@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 /** The outbox contract on MariaDB ({@code CONSENT_MARIADB_URL}). */
 class MariaDbOutboxStoreContractTest extends JdbcOutboxStoreContract {
     @Override
-    protected Dialect dialect() {
-        return Dialect.MARIADB;
+    protected Database dialect() {
+        return Database.MARIADB;
     }
 }

@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 /** The processing store contract on MariaDB ({@code CONSENT_MARIADB_URL}). */
 class MariaDbProcessingStoreContractTest extends JdbcProcessingStoreContract {
     @Override
-    protected Dialect dialect() {
-        return Dialect.MARIADB;
+    protected Database dialect() {
+        return Database.MARIADB;
     }
 }

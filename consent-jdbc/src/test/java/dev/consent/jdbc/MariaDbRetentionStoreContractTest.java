@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 /** The retention store contract on MariaDB ({@code CONSENT_MARIADB_URL}). */
 class MariaDbRetentionStoreContractTest extends JdbcRetentionStoreContract {
     @Override
-    protected Dialect dialect() {
-        return Dialect.MARIADB;
+    protected Database dialect() {
+        return Database.MARIADB;
     }
 }

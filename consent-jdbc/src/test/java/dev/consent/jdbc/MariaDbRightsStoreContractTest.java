@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 /** The rights store contract on MariaDB ({@code CONSENT_MARIADB_URL}). */
 class MariaDbRightsStoreContractTest extends JdbcRightsStoreContract {
     @Override
-    protected Dialect dialect() {
-        return Dialect.MARIADB;
+    protected Database dialect() {
+        return Database.MARIADB;
     }
 }

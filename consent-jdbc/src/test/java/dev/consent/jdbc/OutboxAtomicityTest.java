@@ -42,8 +42,8 @@ class OutboxAtomicityTest {
     private static final SubjectId ALICE = SubjectId.of("alice");
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aWithdrawalLostWhileWritingItsNoticesOrAtCommitLeavesNeitherEventsNorNotices(Dialect dialect) {
+    @EnumSource(Database.class)
+    void aWithdrawalLostWhileWritingItsNoticesOrAtCommitLeavesNeitherEventsNorNotices(Database dialect) {
         SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
@@ -81,8 +81,8 @@ class OutboxAtomicityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aRequestSaveAndADeliveryLostMidwayLeaveTheRequestTheNoticeAndTheAuditAsTheyWere(Dialect dialect) {
+    @EnumSource(Database.class)
+    void aRequestSaveAndADeliveryLostMidwayLeaveTheRequestTheNoticeAndTheAuditAsTheyWere(Database dialect) {
         SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();

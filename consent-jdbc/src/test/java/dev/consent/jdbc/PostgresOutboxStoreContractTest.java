@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 /** The outbox contract on PostgreSQL ({@code CONSENT_PG_URL}). */
 class PostgresOutboxStoreContractTest extends JdbcOutboxStoreContract {
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 }

@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 /** The processing store contract on PostgreSQL ({@code CONSENT_PG_URL}). */
 class PostgresProcessingStoreContractTest extends JdbcProcessingStoreContract {
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 }

@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 /** The receipt store contract on PostgreSQL ({@code CONSENT_PG_URL}). */
 class PostgresReceiptStoreContractTest extends JdbcReceiptStoreContract {
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 }

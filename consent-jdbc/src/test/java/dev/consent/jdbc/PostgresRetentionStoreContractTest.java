@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 /** The retention store contract on PostgreSQL ({@code CONSENT_PG_URL}). */
 class PostgresRetentionStoreContractTest extends JdbcRetentionStoreContract {
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 }

@@ -14,8 +14,8 @@ class PostgresSqlInventoryOutboxTest extends JdbcOutboxStoreContract {
     private final SqlInventory.Recording recording = new SqlInventory.Recording();
 
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 
     @Override

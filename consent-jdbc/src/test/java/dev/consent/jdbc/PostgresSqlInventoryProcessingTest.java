@@ -14,8 +14,8 @@ class PostgresSqlInventoryProcessingTest extends JdbcProcessingStoreContract {
     private final SqlInventory.Recording recording = new SqlInventory.Recording();
 
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 
     @Override

@@ -14,8 +14,8 @@ class PostgresSqlInventoryReceiptTest extends JdbcReceiptStoreContract {
     private final SqlInventory.Recording recording = new SqlInventory.Recording();
 
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 
     @Override

@@ -15,8 +15,8 @@ class PostgresSqlInventoryRetentionTest extends JdbcRetentionStoreContract {
     private final SqlInventory.Recording recording = new SqlInventory.Recording();
 
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 
     @Override
@@ -26,7 +26,7 @@ class PostgresSqlInventoryRetentionTest extends JdbcRetentionStoreContract {
 
     @Override
     protected void passLeaseTime(Duration d) {
-        Databases.passLeaseTime(Databases.shared(Dialect.POSTGRESQL), Dialect.POSTGRESQL, recording.prefix(), d);
+        Databases.passLeaseTime(Databases.shared(Database.POSTGRESQL), Database.POSTGRESQL, recording.prefix(), d);
     }
 
     @AfterEach

@@ -14,8 +14,8 @@ class PostgresSqlInventoryRightsTest extends JdbcRightsStoreContract {
     private final SqlInventory.Recording recording = new SqlInventory.Recording();
 
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 
     @Override

@@ -14,8 +14,8 @@ class PostgresSqlInventoryStoreTest extends JdbcStoreContract {
     private final SqlInventory.Recording recording = new SqlInventory.Recording();
 
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 
     @Override
@@ -25,7 +25,7 @@ class PostgresSqlInventoryStoreTest extends JdbcStoreContract {
 
     @Override
     protected void truncateChangeFeed(boolean restartPositions) throws SQLException {
-        Databases.execute(Databases.shared(Dialect.POSTGRESQL), "TRUNCATE TABLE " + recording.prefix() + "changes"
+        Databases.execute(Databases.shared(Database.POSTGRESQL), "TRUNCATE TABLE " + recording.prefix() + "changes"
                 + (restartPositions ? " RESTART IDENTITY" : " CONTINUE IDENTITY"));
     }
 

@@ -3,7 +3,7 @@ package dev.consent.jdbc;
 /** The store contract on PostgreSQL ({@code CONSENT_PG_URL}). */
 class PostgresStoreContractTest extends JdbcStoreContract {
     @Override
-    protected Dialect dialect() {
-        return Dialect.POSTGRESQL;
+    protected Database dialect() {
+        return Database.POSTGRESQL;
     }
 }

@@ -69,8 +69,8 @@ class ProcessingLogOnJdbcTest {
      * missed on any database: the guard in the append's transaction sees it, and the use is decided again.
      */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aWithdrawalCommittedBetweenTheCheckAndTheAppendIsNotMissed(Dialect dialect) {
+    @EnumSource(Database.class)
+    void aWithdrawalCommittedBetweenTheCheckAndTheAppendIsNotMissed(Database dialect) {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
         MutableClock clock = MutableClock.at("2025-03-04T09:00:00Z");
@@ -110,8 +110,8 @@ class ProcessingLogOnJdbcTest {
 
     /** Erasure keeps counts and dates (seed 002), and the log's own rule removes old entries (GDPR Art. 5(1)(e)). */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void erasureKeepsCountsAndDatesAndTheLogsRuleRemovesOldEntries(Dialect dialect) {
+    @EnumSource(Database.class)
+    void erasureKeepsCountsAndDatesAndTheLogsRuleRemovesOldEntries(Database dialect) {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
         MutableClock clock = MutableClock.at("2025-03-04T09:00:00.123456Z");
@@ -149,15 +149,15 @@ class ProcessingLogOnJdbcTest {
 
     /** A store deployed at V3, holding a ledger, gains the processing log's table (V9) without losing it. */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aVersion3SchemaInUseGainsTheProcessingLog(Dialect dialect) throws java.sql.SQLException {
+    @EnumSource(Database.class)
+    void aVersion3SchemaInUseGainsTheProcessingLog(Database dialect) throws java.sql.SQLException {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
         MutableClock clock = MutableClock.at("2025-03-04T09:00:00Z");
         try {
-            assertThat(new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, clock,
+            assertThat(new SchemaInitializer(ds, Dialect.of(dialect), prefix, clock,
                     SchemaInitializer.MIGRATIONS.subList(0, 4)).migrate()).containsExactly(1, 2, 3, 4);
-            JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
+            JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).database(dialect).createSchema(false).build();
             try (ConsentService consents = ConsentService.builder().policy(LogPolicy.policy("P1Y",
                     DisposalAction.DELETE)).store(v3).clock(clock).build()) {
                 consents.grant(SubjectId.of("alice"), SHIPPING, Capture.by(Method.CHECKBOX));

@@ -66,8 +66,8 @@ class RetentionAndRightsFailuresTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void anUnreachableDatabaseIsAStoreFailureNamingEachOperation(Dialect dialect) {
+    @EnumSource(Database.class)
+    void anUnreachableDatabaseIsAStoreFailureNamingEachOperation(Database dialect) {
         SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
@@ -107,8 +107,8 @@ class RetentionAndRightsFailuresTest {
 
     /** finishClaim writes the item, the claim release, the counter and the audit entry together, or none of them. */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aFinishThatBreaksMidwayOrAtCommitLeavesTheClaimAndTheAuditAsTheyWere(Dialect dialect) {
+    @EnumSource(Database.class)
+    void aFinishThatBreaksMidwayOrAtCommitLeavesTheClaimAndTheAuditAsTheyWere(Database dialect) {
         SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
@@ -147,8 +147,8 @@ class RetentionAndRightsFailuresTest {
      * leaves every item, claim, the counter and the audit as they were; the same list then records in full.
      */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aListThatBreaksOnAnyBatchOrAtCommitRecordsNothing(Dialect dialect) {
+    @EnumSource(Database.class)
+    void aListThatBreaksOnAnyBatchOrAtCommitRecordsNothing(Database dialect) {
         SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
@@ -169,7 +169,7 @@ class RetentionAndRightsFailuresTest {
             List<RetentionStore.FinishedAttempt> list = claims.stream().map(c -> new RetentionStore.FinishedAttempt(c,
                     c.item().withState(RetainedItem.State.DISPOSED), audit(c))).toList();
 
-            boolean arrays = dialect == Dialect.POSTGRESQL;
+            boolean arrays = dialect == Database.POSTGRESQL;
             List<java.util.function.Predicate<String>> breaks = arrays
                     ? List.of(
                             sql -> sql.startsWith("UPDATE " + prefix + "items i SET anchors"),
@@ -226,7 +226,7 @@ class RetentionAndRightsFailuresTest {
 
     @Test
     void limitsBelowOneAreRefused() {
-        JdbcStore store = JdbcStore.builder(Databases.shared(Dialect.H2)).tablePrefix(Databases.freshPrefix()).build();
+        JdbcStore store = JdbcStore.builder(Databases.shared(Database.H2)).tablePrefix(Databases.freshPrefix()).build();
         try {
             List<ThrowingCallable> calls = List.of(() -> store.allItems(0),
                     () -> store.dueItems(T0, 0), () -> store.claimDue(T0, 0, "n", Duration.ofMinutes(1)),
@@ -236,7 +236,7 @@ class RetentionAndRightsFailuresTest {
                         e -> assertThat(e.field()).isEqualTo("limit"));
             }
         } finally {
-            Databases.dropTables(Databases.shared(Dialect.H2), store.tablePrefix());
+            Databases.dropTables(Databases.shared(Database.H2), store.tablePrefix());
         }
     }
 
@@ -245,8 +245,8 @@ class RetentionAndRightsFailuresTest {
      * facts finer than a microsecond, and instants outside the database's range, are refused before any write.
      */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void subMicrosecondScheduleInstantsAreRoundedUpAndFactsRefused(Dialect dialect) {
+    @EnumSource(Database.class)
+    void subMicrosecondScheduleInstantsAreRoundedUpAndFactsRefused(Database dialect) {
         JdbcStore store = JdbcStore.builder(Databases.shared(dialect)).tablePrefix(Databases.freshPrefix()).build();
         try {
             Instant fine = T0.plusNanos(1);
@@ -274,7 +274,7 @@ class RetentionAndRightsFailuresTest {
             assertThat(store.hold("h")).isEmpty();
             assertThatThrownBy(() -> store.addTombstone(new Tombstone("ref", fine)))
                     .isInstanceOf(InvalidValueException.class);
-            Instant tooEarly = dialect == Dialect.MARIADB ? Instant.parse("0999-12-31T23:59:59Z")
+            Instant tooEarly = dialect == Database.MARIADB ? Instant.parse("0999-12-31T23:59:59Z")
                     : Instant.parse("-0001-01-01T00:00:00Z");
             assertThatThrownBy(() -> store.saveItem(due(other, tooEarly)))
                     .isInstanceOfSatisfying(InvalidValueException.class, e -> assertThat(e.field()).isEqualTo("dueAt"));
@@ -285,8 +285,8 @@ class RetentionAndRightsFailuresTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aRequestNeverChangesSubject(Dialect dialect) {
+    @EnumSource(Database.class)
+    void aRequestNeverChangesSubject(Database dialect) {
         JdbcStore store = JdbcStore.builder(Databases.shared(dialect)).tablePrefix(Databases.freshPrefix()).build();
         try {
             assertThat(store.saveRequest(request("alice", 0))).isTrue();
@@ -309,8 +309,8 @@ class RetentionAndRightsFailuresTest {
      * instant that is never early.
      */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aSweepOnANanosecondClockRecordsFailuresAndRetries(Dialect dialect) {
+    @EnumSource(Database.class)
+    void aSweepOnANanosecondClockRecordsFailuresAndRetries(Database dialect) {
         JdbcStore store = JdbcStore.builder(Databases.shared(dialect)).tablePrefix(Databases.freshPrefix()).build();
         try {
             Instant collected = Instant.parse("2025-01-10T09:00:00Z");

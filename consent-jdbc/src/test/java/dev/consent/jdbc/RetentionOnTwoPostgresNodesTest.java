@@ -58,7 +58,7 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
 
     /** As if {@code d} passed on the database's clock, by which the leases run. */
     private void passLeaseTime(Duration d) {
-        Databases.passLeaseTime(poolA, Dialect.POSTGRESQL, prefix, d);
+        Databases.passLeaseTime(poolA, Database.POSTGRESQL, prefix, d);
     }
 
     private static void count(Map<String, AtomicInteger> calls, dev.consent.retention.DisposalRequest r) {

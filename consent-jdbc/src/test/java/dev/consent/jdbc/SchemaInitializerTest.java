@@ -49,12 +49,12 @@ class SchemaInitializerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void eachMigrationIsAppliedOnce(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void eachMigrationIsAppliedOnce(Database dialect) throws SQLException {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
         try {
-            SchemaInitializer init = new SchemaInitializer(ds, JdbcCustomization.of(dialect), prefix, CLOCK);
+            SchemaInitializer init = new SchemaInitializer(ds, Dialect.of(dialect), prefix, CLOCK);
             assertThat(init.migrate()).containsExactlyElementsOf(allVersions());
             assertThat(init.migrate()).isEmpty();
             JdbcStore.builder(ds).tablePrefix(prefix).build();
@@ -72,8 +72,8 @@ class SchemaInitializerTest {
      * data source with its own URL, as separate JVMs would have, so only the database lock keeps them apart.
      */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void nodesStartingAtOnceAllGetAWorkingSchema(Dialect dialect) throws Exception {
+    @EnumSource(Database.class)
+    void nodesStartingAtOnceAllGetAWorkingSchema(Database dialect) throws Exception {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
         ExecutorService pool = Executors.newFixedThreadPool(6);
@@ -114,9 +114,9 @@ class SchemaInitializerTest {
 
     @Test
     void laterMigrationsAreAppliedInVersionOrderOnAnExistingSchema() throws SQLException {
-        DataSource ds = Databases.shared(Dialect.H2);
+        DataSource ds = Databases.shared(Database.H2);
         String prefix = Databases.freshPrefix();
-        JdbcCustomization h2 = JdbcCustomization.of(Dialect.H2);
+        Dialect h2 = Dialect.of(Database.H2);
         SchemaInitializer.Migration v1 = SchemaInitializer.MIGRATIONS.get(0);
         SchemaInitializer.Migration v2 = SchemaInitializer.MIGRATIONS.get(1);
         // V4 as well: this version's appends write the change-feed columns it adds
@@ -124,7 +124,7 @@ class SchemaInitializerTest {
         SchemaInitializer.Migration v9 = new SchemaInitializer.Migration(9, "test_marker");
         try {
             assertThat(new SchemaInitializer(ds, h2, prefix, CLOCK, List.of(v1, v4)).migrate()).containsExactly(1, 4);
-            JdbcStore v1Only = JdbcStore.builder(ds).tablePrefix(prefix).dialect(Dialect.H2).createSchema(false).build();
+            JdbcStore v1Only = JdbcStore.builder(ds).tablePrefix(prefix).database(Database.H2).createSchema(false).build();
             assertThat(v1Only.append(firstEvent("a")).appended()).isTrue();
             assertThatThrownBy(() -> v1Only.checkpoint(SubjectId.of("a"))).isInstanceOf(StoreException.class);
 
@@ -145,15 +145,15 @@ class SchemaInitializerTest {
 
     /** A store deployed at version 3, holding a ledger and a rights request, gains the recipients' outbox (V10). */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aVersion3SchemaInUseMigratesForwardToTheOutbox(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void aVersion3SchemaInUseMigratesForwardToTheOutbox(Database dialect) throws SQLException {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
-        JdbcCustomization customization = JdbcCustomization.of(dialect);
+        Dialect customization = Dialect.of(dialect);
         try {
             assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 4))
                     .migrate()).containsExactly(1, 2, 3, 4);
-            JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
+            JdbcStore v3 = JdbcStore.builder(ds).tablePrefix(prefix).database(dialect).createSchema(false).build();
             assertThat(v3.append(firstEvent("a")).appended()).isTrue();
             assertThatThrownBy(() -> v3.notices(SubjectId.of("a"))).isInstanceOf(StoreException.class)
                     .hasMessageContaining("notices");
@@ -173,15 +173,15 @@ class SchemaInitializerTest {
      * already has: its active undated items are listed, its dated and disposed ones are not.
      */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aVersion10SchemaInUseMigratesForwardToTheUndatedIndex(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void aVersion10SchemaInUseMigratesForwardToTheUndatedIndex(Database dialect) throws SQLException {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
-        JdbcCustomization customization = JdbcCustomization.of(dialect);
+        Dialect customization = Dialect.of(dialect);
         try {
             assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 6))
                     .migrate()).containsExactly(1, 2, 3, 4, 9, 10);
-            JdbcStore v10 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
+            JdbcStore v10 = JdbcStore.builder(ds).tablePrefix(prefix).database(dialect).createSchema(false).build();
             ItemKey undated = ItemKey.of("a", "account.profile");
             assertThat(v10.saveItem(RetainedItem.create(undated))).isTrue();
             assertThat(v10.saveItem(RetainedItem.create(ItemKey.of("a", "access.log"))
@@ -201,17 +201,17 @@ class SchemaInitializerTest {
 
     /** A store deployed at version 2, holding a ledger, gains the retention and rights tables without losing it. */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aVersion2SchemaInUseMigratesForwardToVersion3(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void aVersion2SchemaInUseMigratesForwardToVersion3(Database dialect) throws SQLException {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
-        JdbcCustomization customization = JdbcCustomization.of(dialect);
+        Dialect customization = Dialect.of(dialect);
         try {
             // V4 as well: this version's appends write the change-feed columns it adds
             assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, List.of(SchemaInitializer.MIGRATIONS.get(0),
                     SchemaInitializer.MIGRATIONS.get(1), SchemaInitializer.MIGRATIONS.get(3))).migrate())
                     .containsExactly(1, 2, 4);
-            JdbcStore v2 = JdbcStore.builder(ds).tablePrefix(prefix).dialect(dialect).createSchema(false).build();
+            JdbcStore v2 = JdbcStore.builder(ds).tablePrefix(prefix).database(dialect).createSchema(false).build();
             assertThat(v2.append(firstEvent("a")).appended()).isTrue();
             assertThatThrownBy(() -> v2.items(SubjectId.of("a"))).isInstanceOf(StoreException.class)
                     .hasMessageContaining("items");
@@ -233,11 +233,11 @@ class SchemaInitializerTest {
      * reader that stands on one still follows the feed, and they count as old enough to prune.
      */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void aVersion3ChangeFeedMigratesToVersion4(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void aVersion3ChangeFeedMigratesToVersion4(Database dialect) throws SQLException {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
-        JdbcCustomization customization = JdbcCustomization.of(dialect);
+        Dialect customization = Dialect.of(dialect);
         try {
             assertThat(new SchemaInitializer(ds, customization, prefix, CLOCK, SchemaInitializer.MIGRATIONS.subList(0, 3))
                     .migrate()).containsExactly(1, 2, 3);
@@ -268,9 +268,9 @@ class SchemaInitializerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void everyDialectShipsEveryMigrationWrittenIdempotently(Dialect dialect) {
-        SchemaInitializer init = new SchemaInitializer(null, JdbcCustomization.of(dialect), "p_", CLOCK);
+    @EnumSource(Database.class)
+    void everyDialectShipsEveryMigrationWrittenIdempotently(Database dialect) {
+        SchemaInitializer init = new SchemaInitializer(null, Dialect.of(dialect), "p_", CLOCK);
         for (SchemaInitializer.Migration m : SchemaInitializer.MIGRATIONS) {
             List<String> statements = SchemaInitializer.statements(init.load(m));
             assertThat(statements).as("V%s for %s", m.version(), dialect).isNotEmpty();

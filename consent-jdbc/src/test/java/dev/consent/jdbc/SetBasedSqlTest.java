@@ -32,12 +32,12 @@ class SetBasedSqlTest {
     private static final Instant T0 = Instant.parse("2025-03-01T10:15:30.123456Z");
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void statementsGrowWithChunksNotWithRows(Dialect dialect) {
+    @EnumSource(Database.class)
+    void statementsGrowWithChunksNotWithRows(Database dialect) {
         SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();
-        int chunk = JdbcCustomization.of(dialect).chunkSize();
+        int chunk = Dialect.of(dialect).chunkSize();
         try {
             // 1,200 events of 600 subjects in one append: one connection, a fixed number of statements
             List<ConsentEvent> batch = new ArrayList<>();
@@ -50,9 +50,9 @@ class SetBasedSqlTest {
             assertThat(db.connectionRequests).hasValue(1);
             // head inserts (all subjects are new: no head row to lock or update), events, the change notification
             // (PostgreSQL only), feed lock, links per chunk, changes
-            int notification = dialect == Dialect.POSTGRESQL ? 1 : 0;
+            int notification = dialect == Database.POSTGRESQL ? 1 : 0;
             assertThat(db.statements).hasValue(1 + 1 + notification + 1 + subjectChunks + 1);
-            if (dialect == Dialect.POSTGRESQL) {
+            if (dialect == Database.POSTGRESQL) {
                 // each write is one statement over array parameters, one execution per chunk of 5,000 rows
                 assertThat(db.singleUpdates).as("head inserts, events, changes: one statement each").hasValue(3);
                 assertThat(db.batches).hasValue(0);

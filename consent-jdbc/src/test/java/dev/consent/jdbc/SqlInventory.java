@@ -82,7 +82,7 @@ final class SqlInventory {
      */
     static final class Recording {
         private final String prefix = Databases.freshPrefix();
-        private final SwitchableDataSource dataSource = new SwitchableDataSource(Databases.shared(Dialect.POSTGRESQL));
+        private final SwitchableDataSource dataSource = new SwitchableDataSource(Databases.shared(Database.POSTGRESQL));
         private boolean made;
 
         JdbcStore store() {
@@ -99,7 +99,7 @@ final class SqlInventory {
             if (!made) {
                 return;
             }
-            DataSource admin = Databases.shared(Dialect.POSTGRESQL);
+            DataSource admin = Databases.shared(Database.POSTGRESQL);
             for (String table : Databases.TABLES) {
                 if (!table.equals("schema_version") && !table.equals("feed_lock") && !table.endsWith("_counter")) {
                     Databases.execute(admin, "DELETE FROM " + prefix + table);
@@ -117,7 +117,7 @@ final class SqlInventory {
             try {
                 check(prefix, dataSource.sql);
             } finally {
-                Databases.dropTables(Databases.shared(Dialect.POSTGRESQL), prefix);
+                Databases.dropTables(Databases.shared(Database.POSTGRESQL), prefix);
             }
         }
     }

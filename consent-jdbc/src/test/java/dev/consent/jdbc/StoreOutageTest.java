@@ -29,8 +29,8 @@ class StoreOutageTest {
     private static final VisitorId VISITOR = VisitorId.of("7");
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void anUnreachableStoreFailsClosedAndWritesAreAllOrNothing(Dialect dialect) throws InterruptedException {
+    @EnumSource(Database.class)
+    void anUnreachableStoreFailsClosedAndWritesAreAllOrNothing(Database dialect) throws InterruptedException {
         SwitchableDataSource db = new SwitchableDataSource(Databases.shared(dialect));
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(db).tablePrefix(prefix).build();

@@ -76,8 +76,8 @@ class TimeZoneRoundTripTest {
             INSTANTS.stream().filter(LedgerInstants::contains), java.util.stream.Stream.of(LedgerInstants.MIN)).toList();
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void instantsRoundTripExactlyWhateverTheZones(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void instantsRoundTripExactlyWhateverTheZones(Database dialect) throws SQLException {
         ZoneId jvm = ZoneId.systemDefault();
         assertThat(jvm.getRules().getOffset(INSTANTS.get(0)))
                 .as("this test needs a non-UTC JVM default zone (surefire sets -Duser.timezone=America/Sao_Paulo)")
@@ -125,8 +125,8 @@ class TimeZoneRoundTripTest {
      * UTC, with the same zones as above.
      */
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void retentionAndRightsInstantsRoundTripAndCompareWhateverTheZones(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void retentionAndRightsInstantsRoundTripAndCompareWhateverTheZones(Database dialect) throws SQLException {
         String prefix = Databases.freshPrefix();
         try (HikariDataSource pool = Databases.pool(dialect, sessionZone(dialect), 2)) {
             try {
@@ -199,14 +199,14 @@ class TimeZoneRoundTripTest {
         }
     }
 
-    private static String sessionZone(Dialect dialect) {
+    private static String sessionZone(Database dialect) {
         return switch (dialect) {
             case H2, POSTGRESQL -> "SET TIME ZONE 'Asia/Kolkata'";
             case MARIADB -> "SET time_zone = '+05:30'";
         };
     }
 
-    private static int sessionOffsetMinutes(HikariDataSource pool, Dialect dialect) throws SQLException {
+    private static int sessionOffsetMinutes(HikariDataSource pool, Database dialect) throws SQLException {
         String sql = switch (dialect) {
             case H2 -> "SELECT EXTRACT(TIMEZONE_HOUR FROM CURRENT_TIMESTAMP) * 60"
                     + " + EXTRACT(TIMEZONE_MINUTE FROM CURRENT_TIMESTAMP)";
@@ -220,13 +220,13 @@ class TimeZoneRoundTripTest {
     }
 
     /** occurred_at as the database itself prints it in UTC, in sequence order. */
-    private static List<String> storedAsUtcText(HikariDataSource pool, Dialect dialect, String prefix)
+    private static List<String> storedAsUtcText(HikariDataSource pool, Database dialect, String prefix)
             throws SQLException {
         return storedAsUtcText(pool, dialect, "occurred_at", prefix + "events", "seq");
     }
 
     /** {@code column} of {@code table} as the database itself prints it in UTC, ordered by {@code orderBy}. */
-    private static List<String> storedAsUtcText(HikariDataSource pool, Dialect dialect, String column, String table,
+    private static List<String> storedAsUtcText(HikariDataSource pool, Database dialect, String column, String table,
             String orderBy) throws SQLException {
         String utc = switch (dialect) {
             case H2 -> "FORMATDATETIME(" + column + ", 'yyyy-MM-dd''T''HH:mm:ss.SSSSSS', 'en', 'UTC')";

@@ -22,8 +22,8 @@ abstract class TwoPostgresNodes {
 
     @BeforeEach
     void twoNodes() {
-        poolA = Databases.pool(Dialect.POSTGRESQL, null, poolSize());
-        poolB = Databases.pool(Dialect.POSTGRESQL, null, poolSize());
+        poolA = Databases.pool(Database.POSTGRESQL, null, poolSize());
+        poolB = Databases.pool(Database.POSTGRESQL, null, poolSize());
         prefix = Databases.freshPrefix();
         storeA = JdbcStore.builder(poolA).tablePrefix(prefix).build();
         storeB = JdbcStore.builder(poolB).tablePrefix(prefix).build();

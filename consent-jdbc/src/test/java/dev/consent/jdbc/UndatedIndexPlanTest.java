@@ -26,11 +26,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class UndatedIndexPlanTest {
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void undatedItemPagesAreIndexRangeScansWithoutASort(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void undatedItemPagesAreIndexRangeScansWithoutASort(Database dialect) throws SQLException {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
-        JdbcCustomization customization = JdbcCustomization.of(dialect);
+        Dialect customization = Dialect.of(dialect);
         JdbcStore store = JdbcStore.builder(ds).tablePrefix(prefix).build();
         try {
             fill(ds, dialect, prefix, 3_000);
@@ -38,7 +38,7 @@ class UndatedIndexPlanTest {
             String index = prefix + "items_undated_ix";
 
             List<String> columns = customization.undatedScan().columns();
-            JdbcCustomization.Keyset keyset = customization.after(columns);
+            Dialect.Keyset keyset = customization.after(columns);
             List<Object> page = new ArrayList<>();
             Object[] position = columns.size() == 4 ? new Object[] {1, "s1500", "access.log", ""}
                     : new Object[] {"s1500", "access.log", ""};
@@ -76,7 +76,7 @@ class UndatedIndexPlanTest {
      * {@code count} items, inserted set-based: every other one active and undated, the others dated, a third of them
      * disposed.
      */
-    private static void fill(DataSource ds, Dialect dialect, String prefix, int count) throws SQLException {
+    private static void fill(DataSource ds, Database dialect, String prefix, int count) throws SQLException {
         String columns = "INSERT INTO " + prefix + "items (subject, category, purpose, anchors, erasure_requested_at,"
                 + " due_at, state, attempts, not_before, version) ";
         String sql = switch (dialect) {
@@ -92,7 +92,7 @@ class UndatedIndexPlanTest {
                     + " FROM SYSTEM_RANGE(1, ?)";
         };
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            if (dialect != Dialect.MARIADB) {
+            if (dialect != Database.MARIADB) {
                 ps.setInt(1, count);
             }
             assertThat(ps.executeUpdate()).isEqualTo(count);

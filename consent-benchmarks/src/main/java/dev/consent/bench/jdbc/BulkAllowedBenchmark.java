@@ -2,7 +2,7 @@ package dev.consent.bench.jdbc;
 
 import dev.consent.ConsentService;
 import dev.consent.bench.BenchDb;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.ledger.SubjectId;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -115,11 +115,11 @@ public class BulkAllowedBenchmark {
         try (Connection c = db.pool.getConnection()) {
             for (int from = 0; from < asked.size(); from += chunk) {
                 List<SubjectId> part = asked.subList(from, Math.min(asked.size(), from + chunk));
-                String statement = db.dialect == Dialect.POSTGRESQL ? sql
+                String statement = db.dialect == Database.POSTGRESQL ? sql
                         : sql.replace("#", String.join(",", Collections.nCopies(part.size(), "?")));
                 try (PreparedStatement ps = c.prepareStatement(statement)) {
                     int i = 1;
-                    if (db.dialect == Dialect.POSTGRESQL) {
+                    if (db.dialect == Database.POSTGRESQL) {
                         Array keys = c.createArrayOf("text", part.stream().map(SubjectId::value).toArray());
                         ps.setArray(i++, keys);
                     } else {
@@ -143,12 +143,12 @@ public class BulkAllowedBenchmark {
     }
 
     /** The yardstick's query; {@code #} stands for the key placeholders where keys are not passed as one array. */
-    private String sql(Dialect dialect) {
+    private String sql(Database dialect) {
         String events = db.table("events");
         String explicit = "purpose = ? AND choice IN ('GRANTED', 'DENIED', 'WITHDRAWN', 'OBJECTED')"
                 + " AND method <> 'GPC' AND occurred_at <= ?";
         String allowed = "choice = 'GRANTED' AND consent_version >= ? AND (expires_at IS NULL OR expires_at > ?)";
-        if (dialect == Dialect.POSTGRESQL) {
+        if (dialect == Database.POSTGRESQL) {
             return "SELECT subject FROM (SELECT DISTINCT ON (subject) subject, choice, consent_version, expires_at"
                     + " FROM " + events + " WHERE subject = ANY(?) AND " + explicit
                     + " ORDER BY subject, occurred_at DESC, seq DESC) latest WHERE " + allowed;

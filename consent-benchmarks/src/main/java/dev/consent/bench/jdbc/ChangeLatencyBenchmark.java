@@ -6,7 +6,7 @@ import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.Reason;
 import dev.consent.bench.BenchDb;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.Method;
@@ -129,13 +129,13 @@ public class ChangeLatencyBenchmark {
                 default -> throw new IllegalArgumentException("push: " + push + " is not polling or notify");
             };
             db = BenchDb.open(database, 4);
-            if (notify && db.dialect != Dialect.POSTGRESQL) {
+            if (notify && db.dialect != Database.POSTGRESQL) {
                 db.close();
                 throw new IllegalArgumentException("push=notify needs PostgreSQL (LISTEN/NOTIFY)");
             }
             JdbcStore storeA = db.store();
             poolB = secondPool(db, 4, "bench-node-b");
-            JdbcStore storeB = JdbcStore.builder(poolB).dialect(db.dialect).tablePrefix(db.prefix)
+            JdbcStore storeB = JdbcStore.builder(poolB).database(db.dialect).tablePrefix(db.prefix)
                     .changeNotifications(notify).build();
             Duration poll = Duration.ofMillis(pollMillis);
             a = ConsentService.builder().policy(policy()).store(storeA).build();
@@ -227,7 +227,7 @@ public class ChangeLatencyBenchmark {
         @Setup(Level.Trial)
         public void start() throws SQLException {
             db = BenchDb.open(database, 2);
-            if (db.dialect != Dialect.POSTGRESQL) {
+            if (db.dialect != Database.POSTGRESQL) {
                 db.close();
                 throw new IllegalArgumentException("the raw notify yardstick needs PostgreSQL");
             }

@@ -1,7 +1,7 @@
 package dev.consent.bench.jdbc;
 
 import dev.consent.ConsentService;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
@@ -168,7 +168,7 @@ final class LedgerFixture {
     }
 
     /** Binds {@code e} to {@link #insertSql}: the same values the library binds, instants as the dialect binds them. */
-    static void bind(PreparedStatement ps, ConsentEvent e, Dialect dialect) throws SQLException {
+    static void bind(PreparedStatement ps, ConsentEvent e, Database dialect) throws SQLException {
         int i = 1;
         ps.setString(i++, e.subject().value());
         ps.setLong(i++, e.sequence());
@@ -198,8 +198,8 @@ final class LedgerFixture {
         ps.setString(i, e.hash());
     }
 
-    static void setInstant(PreparedStatement ps, int index, Instant t, Dialect dialect) throws SQLException {
-        if (dialect == Dialect.MARIADB) {
+    static void setInstant(PreparedStatement ps, int index, Instant t, Database dialect) throws SQLException {
+        if (dialect == Database.MARIADB) {
             if (t == null) {
                 ps.setNull(index, Types.VARCHAR);
             } else {

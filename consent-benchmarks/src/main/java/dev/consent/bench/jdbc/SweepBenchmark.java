@@ -1,7 +1,7 @@
 package dev.consent.bench.jdbc;
 
 import dev.consent.bench.BenchDb;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.LegalBasis;
@@ -261,7 +261,7 @@ public class SweepBenchmark {
     @Benchmark
     public int rawDeleteReturning() throws SQLException {
         String where = " WHERE active_due_at <= ?";
-        String sql = db.dialect == Dialect.H2
+        String sql = db.dialect == Database.H2
                 ? "SELECT subject, category, purpose FROM OLD TABLE (DELETE FROM " + itemsTable + where + ")"
                 : "DELETE FROM " + itemsTable + where + " RETURNING subject, category, purpose";
         int n = 0;
@@ -282,7 +282,7 @@ public class SweepBenchmark {
     // ------------------------------------------------------------------------------------------ helpers
 
     private void bindInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
-        if (db.dialect == Dialect.MARIADB) {
+        if (db.dialect == Database.MARIADB) {
             ps.setString(index, MARIADB_INSTANT.format(LocalDateTime.ofInstant(value, ZoneOffset.UTC)));
         } else {
             ps.setObject(index, value.atOffset(ZoneOffset.UTC));

@@ -3,7 +3,7 @@ package dev.consent.jdbc.reliability;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.ConsentService;
 import dev.consent.jdbc.Databases;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.ChainVerification;
 import dev.consent.ledger.ConsentEvent;
@@ -53,9 +53,9 @@ class AppenderCrashTest {
 
     @Test
     void killedAppendersOnPostgresLoseNothingAndLeaveNoPartialBatch() throws Exception {
-        Databases.requireReachable(Dialect.POSTGRESQL);
+        Databases.requireReachable(Database.POSTGRESQL);
         String prefix = Databases.freshPrefix();
-        try (HikariDataSource pool = Databases.pool(Dialect.POSTGRESQL, null, 4)) {
+        try (HikariDataSource pool = Databases.pool(Database.POSTGRESQL, null, 4)) {
             try {
                 killAndCheck("PostgreSQL", Databases.PG_URL, prefix, pool);
             } finally {

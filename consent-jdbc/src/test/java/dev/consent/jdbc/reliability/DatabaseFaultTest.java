@@ -6,7 +6,7 @@ import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.StoreException;
 import dev.consent.jdbc.Databases;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.jdbc.SwitchableDataSource;
 import dev.consent.ledger.Capture;
@@ -61,7 +61,7 @@ class DatabaseFaultTest {
 
     @BeforeEach
     void pool() {
-        Databases.requireReachable(Dialect.POSTGRESQL);
+        Databases.requireReachable(Database.POSTGRESQL);
         prefix = Databases.freshPrefix();
         application = "consent-fault-" + prefix;
         HikariConfig config = new HikariConfig();

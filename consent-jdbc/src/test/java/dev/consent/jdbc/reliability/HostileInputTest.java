@@ -6,7 +6,7 @@ import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.InvalidValueException;
 import dev.consent.jdbc.Databases;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ConsentEvent;
@@ -92,8 +92,8 @@ class HostileInputTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void hostileStringsAreStoredVerbatimOrRefusedByFieldAndNeverInjected(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void hostileStringsAreStoredVerbatimOrRefusedByFieldAndNeverInjected(Database dialect) throws SQLException {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(ds).tablePrefix(prefix).build();

@@ -2,7 +2,7 @@ package dev.consent.jdbc.reliability;
 
 import dev.consent.ConsentService;
 import dev.consent.jdbc.Databases;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
@@ -64,8 +64,8 @@ class StoredRowTamperingTest {
             new Tamper("last event deleted and head moved back to #4 with #4's hash", -1, List.of()));
 
     @ParameterizedTest
-    @EnumSource(Dialect.class)
-    void verifyNamesTheFirstBrokenLinkForEveryTampering(Dialect dialect) throws SQLException {
+    @EnumSource(Database.class)
+    void verifyNamesTheFirstBrokenLinkForEveryTampering(Database dialect) throws SQLException {
         DataSource ds = Databases.shared(dialect);
         String prefix = Databases.freshPrefix();
         JdbcStore store = JdbcStore.builder(ds).tablePrefix(prefix).build();

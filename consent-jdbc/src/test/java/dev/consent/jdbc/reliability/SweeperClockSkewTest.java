@@ -4,7 +4,7 @@ import dev.consent.testing.TestKeys;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.jdbc.Databases;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Anchor;
@@ -64,8 +64,8 @@ class SweeperClockSkewTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Dialect.class, names = {"POSTGRESQL", "MARIADB"})
-    void nodesNinetySecondsApartWithSlowHandlersDisposeOfEachItemOnce(Dialect dialect) throws Exception {
+    @EnumSource(value = Database.class, names = {"POSTGRESQL", "MARIADB"})
+    void nodesNinetySecondsApartWithSlowHandlersDisposeOfEachItemOnce(Database dialect) throws Exception {
         String prefix = Databases.freshPrefix();
         HikariDataSource poolA = Databases.pool(dialect, null, 4);
         HikariDataSource poolB = Databases.pool(dialect, null, 4);
@@ -80,7 +80,7 @@ class SweeperClockSkewTest {
         }
     }
 
-    private void run(Dialect dialect, JdbcStore storeA, JdbcStore storeB) throws Exception {
+    private void run(Database dialect, JdbcStore storeA, JdbcStore storeB) throws Exception {
         RetentionService writer = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(storeA).build();
         Instant collected = Instant.now().minus(Duration.ofDays(92));
         for (int i = 0; i < ITEMS; i++) {

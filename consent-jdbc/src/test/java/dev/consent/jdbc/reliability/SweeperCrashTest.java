@@ -2,7 +2,7 @@ package dev.consent.jdbc.reliability;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.jdbc.Databases;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.Anchor;
@@ -50,12 +50,12 @@ class SweeperCrashTest {
 
     @Test
     void sweepersKilledMidBatchMissNothingAndDisposeOfEachItemOnce() throws Exception {
-        Databases.requireReachable(Dialect.POSTGRESQL);
+        Databases.requireReachable(Database.POSTGRESQL);
         String prefix = Databases.freshPrefix();
         Path dir = Path.of("target", "reliability", "sweeper-" + prefix).toAbsolutePath();
         AppenderCrashTest.deleteRecursively(dir);
         Files.createDirectories(dir);
-        try (HikariDataSource pool = Databases.pool(Dialect.POSTGRESQL, null, 4)) {
+        try (HikariDataSource pool = Databases.pool(Database.POSTGRESQL, null, 4)) {
             try {
                 JdbcStore store = JdbcStore.builder(pool).tablePrefix(prefix).build();
                 RetentionService writer = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(RetentionPolicy.policy()).store(store).build();

@@ -4,7 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.jdbc.Databases;
-import dev.consent.jdbc.Dialect;
+import dev.consent.jdbc.Database;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainVerification;
@@ -57,13 +57,13 @@ class TwoNodeConcurrencyTest {
     private static final Duration STALENESS = Duration.ofMillis(250);
 
     /** Seconds of writing per database: MariaDB commits are slower here, and its run is shorter. */
-    private static long seconds(Dialect dialect) {
-        return Long.getLong("reliability.concurrency.seconds", dialect == Dialect.POSTGRESQL ? 6 : 4);
+    private static long seconds(Database dialect) {
+        return Long.getLong("reliability.concurrency.seconds", dialect == Database.POSTGRESQL ? 6 : 4);
     }
 
     @ParameterizedTest
-    @EnumSource(value = Dialect.class, names = {"POSTGRESQL", "MARIADB"})
-    void twoNodesTimesEightThreadsAgreeWithAReferenceFoldOfEveryLedger(Dialect dialect) throws Exception {
+    @EnumSource(value = Database.class, names = {"POSTGRESQL", "MARIADB"})
+    void twoNodesTimesEightThreadsAgreeWithAReferenceFoldOfEveryLedger(Database dialect) throws Exception {
         String prefix = Databases.freshPrefix();
         HikariDataSource poolA = Databases.pool(dialect, null, THREADS_PER_NODE + 2);
         HikariDataSource poolB = Databases.pool(dialect, null, THREADS_PER_NODE + 2);
@@ -85,7 +85,7 @@ class TwoNodeConcurrencyTest {
                 .maxStaleness(STALENESS).build();
     }
 
-    private static void run(Dialect dialect, ConsentService a, ConsentService b, JdbcStore store) throws Exception {
+    private static void run(Database dialect, ConsentService a, ConsentService b, JdbcStore store) throws Exception {
         List<SubjectId> subjects = new ArrayList<>();
         for (int i = 0; i < SUBJECTS; i++) {
             subjects.add(SubjectId.of("shared-" + i));
