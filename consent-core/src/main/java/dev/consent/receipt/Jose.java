@@ -19,7 +19,8 @@ import java.text.ParseException;
 
 /**
  * Every use of nimbus-jose-jwt, an optional dependency, in one class: the receipt types load it only when a receipt is
- * signed or verified, so that the rest of the library runs without it on the class path.
+ * signed or verified, so that the rest of the library runs without it on the class path. Loading this class needs the
+ * library (the verifier loads the exception types it catches): {@link JoseLibrary#require()} is called first.
  */
 final class Jose {
     /** Receipts are signed with ECDSA on P-256 and SHA-256 (RFC 7518 §3.4), which the JDK implements itself. */
@@ -28,16 +29,6 @@ final class Jose {
     static final String TYPE = "kantara-cr+jws";
 
     private Jose() {
-    }
-
-    /** Fails with a clear message, rather than NoClassDefFoundError somewhere later, when the library is missing. */
-    static void requireLibrary() {
-        try {
-            Class.forName("com.nimbusds.jose.JWSObject", false, Jose.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("signing and verifying consent receipts needs com.nimbusds:nimbus-jose-jwt "
-                    + "(10.x) on the class path; add it to the application's dependencies", e);
-        }
     }
 
     /** A P-256 key pair as a JWK with its key id; a private key is kept when given. */

@@ -40,14 +40,14 @@ public final class ReceiptSigner {
             throw new InvalidValueException("keyPair", keyPair.getPublic().getAlgorithm(),
                     "must be an EC key pair on curve P-256 (receipts are signed with ES256)");
         }
-        Jose.requireLibrary();
+        JoseLibrary.require();
         return new ReceiptSigner(Jose.ecKey(keyId, pub, priv));
     }
 
     /** A signer from a private JWK (RFC 7517) of an EC key on P-256, which must name its key id ({@code kid}). */
     public static ReceiptSigner fromJwk(String privateJwk) {
         Checks.required("privateJwk", privateJwk);
-        Jose.requireLibrary();
+        JoseLibrary.require();
         ECKey key = Jose.parseKey("privateJwk", privateJwk, true);
         if (key.getKeyID() == null || key.getKeyID().isBlank()) {
             throw new InvalidValueException("privateJwk.kid", null, "is required: receipts name the key they were "

@@ -31,7 +31,7 @@ public final class ReceiptVerifier {
     public static ReceiptVerification verify(String jws, String publicJwk) {
         Checks.required("jws", jws);
         Checks.required("publicJwk", publicJwk);
-        Jose.requireLibrary();
+        JoseLibrary.require();
         ECKey key = Jose.parseKey("publicJwk", publicJwk, false);
         ReceiptVerification checked = Jose.verify(jws.strip(), key);
         if (!checked.valid()) {

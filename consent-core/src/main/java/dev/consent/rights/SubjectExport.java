@@ -28,6 +28,7 @@ import dev.consent.retention.RetentionService;
 import dev.consent.retention.RetentionVerdict;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -79,6 +80,19 @@ public final class SubjectExport {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The export document's JSON Schema ({@link #SCHEMA_RESOURCE}), for the caller to read and close. On the module
+     * path the resource's package is encapsulated, so {@code getResourceAsStream} called from another module finds
+     * nothing; this reads it from inside consent-core and works on the class path and the module path alike.
+     */
+    public static InputStream schema() {
+        InputStream in = SubjectExport.class.getResourceAsStream(SCHEMA_RESOURCE);
+        if (in == null) {
+            throw new IllegalStateException("consent-core is missing its resource " + SCHEMA_RESOURCE);
+        }
+        return in;
     }
 
     /** Writes the subject's export to {@code out} (UTF-8 JSON). Does not close {@code out}. */

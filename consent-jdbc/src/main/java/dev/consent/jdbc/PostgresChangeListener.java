@@ -50,6 +50,26 @@ final class PostgresChangeListener {
     PostgresChangeListener(DataSource dataSource, String channel) {
         this.dataSource = dataSource;
         this.channel = channel;
+        readDriver();
+    }
+
+    /**
+     * On the module path this module reads {@code org.postgresql.jdbc} through its {@code requires static} when the
+     * driver is a resolved module; when the driver is on the class path instead, the read edge is added here, before
+     * the listener thread first touches {@code PGConnection}. Without the driver nothing is added: {@code listen}
+     * then logs that the connections are not PostgreSQL JDBC connections and changes are polled.
+     */
+    private static void readDriver() {
+        Class<?> driverApi;
+        try {
+            driverApi = Class.forName("org.postgresql.PGConnection", false, PostgresChangeListener.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            return;
+        }
+        Module self = PostgresChangeListener.class.getModule();
+        if (!self.canRead(driverApi.getModule())) {
+            self.addReads(driverApi.getModule());
+        }
     }
 
     /**

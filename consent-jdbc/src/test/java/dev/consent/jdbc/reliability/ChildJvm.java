@@ -1,6 +1,7 @@
 package dev.consent.jdbc.reliability;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JVM started from the test classpath running one main class of the test tree, whose standard output is read
+ * A JVM started from the test classpath (and module path) running one main class of the test tree, whose standard output is read
  * as whole lines only: a line the child was killed in the middle of writing (no line feed yet) is dropped, never
  * taken for a shorter one.
  */
@@ -42,8 +43,12 @@ final class ChildJvm implements AutoCloseable {
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-Xshare:auto");
         command.add("-Duser.timezone=America/Sao_Paulo");
+        // the child runs on the class path: the tests' class path plus what this JVM has on its module path
+        // (consent-core, consent-jdbc and their dependencies when the tests run as modules)
+        String modulePath = System.getProperty("jdk.module.path", "");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(System.getProperty("java.class.path")
+                + (modulePath.isEmpty() ? "" : File.pathSeparator + modulePath));
         command.add(mainClass.getName());
         command.addAll(List.of(args));
         Files.createDirectories(stderr.getParent());
