@@ -35,6 +35,8 @@ public record GppSectionLayout(String name, int id, boolean saleOptOut, boolean 
     }
 
     private static final String TX = "IAB Tech Lab GPP, ";
+    // Tennessee (id 22) is left out: its specification and iabgpp-encoder 3.2.3 disagree on
+    // KnownChildSensitiveDataConsents, so a string carrying it is reported unmapped rather than read one way or the other.
     private static final List<GppSectionLayout> ALL = List.of(
             new GppSectionLayout("usnat", 7, true, true, true, 16, Semantics.CONSENT, 3,
                     TX + "MSPA US National Technical Specification"),
@@ -47,7 +49,25 @@ public record GppSectionLayout(String name, int id, boolean saleOptOut, boolean 
             new GppSectionLayout("usut", 11, true, false, true, 8, Semantics.OPT_OUT, 1,
                     TX + "Utah Privacy Technical Specification"),
             new GppSectionLayout("usct", 12, true, false, true, 8, Semantics.CONSENT, 3,
-                    TX + "Connecticut Privacy Technical Specification"));
+                    TX + "Connecticut Privacy Technical Specification"),
+            new GppSectionLayout("usfl", 13, true, false, true, 8, Semantics.CONSENT, 3,
+                    TX + "Florida Privacy Technical Specification"),
+            new GppSectionLayout("usmt", 14, true, false, true, 8, Semantics.CONSENT, 3,
+                    TX + "Montana Privacy Technical Specification"),
+            new GppSectionLayout("usor", 15, true, false, true, 11, Semantics.CONSENT, 3,
+                    TX + "Oregon Privacy Technical Specification"),
+            new GppSectionLayout("ustx", 16, true, false, true, 8, Semantics.CONSENT, 1,
+                    TX + "Texas Privacy Technical Specification"),
+            new GppSectionLayout("usde", 17, true, false, true, 9, Semantics.CONSENT, 5,
+                    TX + "Delaware Privacy Technical Specification"),
+            new GppSectionLayout("usia", 18, true, false, true, 8, Semantics.OPT_OUT, 1,
+                    TX + "Iowa Privacy Technical Specification"),
+            new GppSectionLayout("usne", 19, true, false, true, 8, Semantics.CONSENT, 1,
+                    TX + "Nebraska Privacy Technical Specification"),
+            new GppSectionLayout("usnh", 20, true, false, true, 8, Semantics.CONSENT, 3,
+                    TX + "New Hampshire Privacy Technical Specification"),
+            new GppSectionLayout("usnj", 21, true, false, true, 10, Semantics.CONSENT, 5,
+                    TX + "New Jersey Privacy Technical Specification"));
 
     public GppSectionLayout {
         Checks.text("name", name, 20);

@@ -123,7 +123,7 @@ class PolicySignalsTest {
                         + "purposes on CONSENT, LEGITIMATE_INTERESTS or PUBLIC_TASK"),
                 new Case("an unknown GPP section", "{ \"gpp\": [ { \"section\": \"uspv1\" } ] }",
                         "$.signals.gpp[0].section: \"uspv1\" is not a GPP section a policy may map (expected one of "
-                        + "usnat, usca, usva, usco, usut, usct)"),
+                        + "usnat, usca, usva, usco, usut, usct, usfl, usmt, usor, ustx, usde, usia, usne, usnh, usnj)"),
                 new Case("a field the section lacks", "{ \"gpp\": [ { \"section\": \"usca\", "
                         + "\"targetedAdvertisingOptOut\": \"marketing\" } ] }", "$.signals.gpp[0].targetedAdvertisingOptOut: "
                         + "\"marketing\" cannot be mapped: section usca has no field TargetedAdvertisingOptOut (IAB "
