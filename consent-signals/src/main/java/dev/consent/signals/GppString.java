@@ -7,11 +7,9 @@ import com.iab.gpp.encoder.section.Sections;
 import dev.consent.policy.GppSectionLayout;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
  * A decoded IAB GPP string (IAB Tech Lab "Global Privacy Platform String", Consent String Specification v1.0), decoded
@@ -19,7 +17,7 @@ import java.util.Set;
  * {@link TcString}, the US sections of {@link GppSectionLayout#all()}, and the ids of every other section it carries,
  * which are never interpreted. Immutable.
  *
- * <p>{@link #decode(String)} guarantees a well-formed header (type 3, version 1) listing each section once and exactly
+ * <p>{@link #decode(String)} guarantees a well-formed header (type 3, version 1) whose SectionIds (a range, so each id once) list exactly
  * as many sections as the string holds, and well-formed decoded sections: each of the version the decoder reads, each
  * two-bit field 0, 1 or 2 (0 Not Applicable; the meaning of 1 and 2 is the field's, see {@link GppSectionLayout}).
  *
@@ -89,12 +87,6 @@ public record GppString(String sha256, List<Integer> sectionIds, Optional<TcStri
         if (ids.size() != parts.length - 1) {
             throw new InvalidSignalException("header.SectionIds", "lists " + ids.size() + " section(s) but the string "
                     + "holds " + (parts.length - 1));
-        }
-        Set<Integer> seen = new HashSet<>();
-        for (int id : ids) {
-            if (!seen.add(id)) {
-                throw new InvalidSignalException("header.SectionIds", "lists section " + id + " twice");
-            }
         }
         GppModel model = new GppModel(gpp);
         Optional<TcString> tcf = Optional.empty();
