@@ -46,6 +46,7 @@ public final class Policy {
     private final List<RetentionRule> retentionRules;
     private final Map<RequestType, RightsTerm> rightsTerms;
     private final BusinessCalendar calendar;
+    private final SignalMappings signals;
     private final Map<CategoryId, DataCategory> categoryIndex;
     private final Map<PurposeId, Purpose> purposeIndex;
     private final Map<PurposeId, List<Purpose>> lineage;
@@ -70,6 +71,7 @@ public final class Policy {
         b.rightsTerms.forEach(t -> terms.put(t.type(), t));
         this.rightsTerms = Collections.unmodifiableMap(terms);
         this.calendar = BusinessCalendar.of(b.zone, b.weekend, b.holidays, b.extraWorkingDays);
+        this.signals = b.signals;
         Map<CategoryId, DataCategory> cats = new LinkedHashMap<>();
         categories.forEach(c -> cats.put(c.id(), c));
         this.categoryIndex = Collections.unmodifiableMap(cats);
@@ -236,6 +238,14 @@ public final class Policy {
         return calendar;
     }
 
+    /**
+     * How IAB TCF and GPP signals map onto this policy's purposes and its decisions onto Google Consent Mode, if the
+     * policy declares it ({@code docs/signals.md}); validated with the rest of the policy.
+     */
+    public Optional<SignalMappings> signals() {
+        return Optional.ofNullable(signals);
+    }
+
     public Optional<Purpose> findPurpose(PurposeId purposeId) {
         return Optional.ofNullable(purposeIndex.get(purposeId));
     }
@@ -299,6 +309,7 @@ public final class Policy {
                 java.time.DayOfWeek.SUNDAY);
         private final java.util.Set<LocalDate> holidays = new java.util.TreeSet<>();
         private final java.util.Set<LocalDate> extraWorkingDays = new java.util.TreeSet<>();
+        private SignalMappings signals;
 
         private Builder(String id, String version) {
             this.id = id;
@@ -470,6 +481,12 @@ public final class Policy {
             }
         }
 
+        /** The mapping of industry consent signals ({@link Policy#signals()}); none by default. */
+        public Builder signals(SignalMappings mappings) {
+            this.signals = Checks.required("signals", mappings);
+            return this;
+        }
+
         /** Validates everything and returns the immutable policy, or throws listing every problem. */
         public Policy build() {
             List<PolicyProblem> problems = PolicyValidator.validate(this);
@@ -533,6 +550,10 @@ public final class Policy {
 
         List<String> storageLocations() {
             return storageLocations;
+        }
+
+        SignalMappings signals() {
+            return signals;
         }
     }
 }

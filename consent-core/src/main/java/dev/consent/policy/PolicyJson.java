@@ -270,7 +270,7 @@ public final class PolicyJson {
         }
         f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "minimumAge",
                 "categories", "purposes", "recipients", "retention", "rights", "calendar", "jurisdictions", "policyUrl",
-                "language", "storageLocations");
+                "language", "storageLocations", "signals");
         String id = f.string(root, "$", "id", true);
         String version = f.string(root, "$", "version", true);
         Policy.Builder b = Policy.builder(id, version);
@@ -466,6 +466,10 @@ public final class PolicyJson {
                 b.workingDays(workingDays.toArray(new java.time.LocalDate[0]));
             }
         }
+        JsonNode signals = f.object(root, "$", "signals", false);
+        if (signals != null) {
+            SignalMappingsJson.read(f, signals, b);
+        }
 
         if (f.problems.isEmpty()) {
             try {
@@ -551,7 +555,7 @@ public final class PolicyJson {
     }
 
     /** Field readers that record problems instead of throwing, so every problem is found in one pass. */
-    private static final class Fields {
+    static final class Fields {
         final List<PolicyProblem> problems = new ArrayList<>();
         /**
          * Every path a problem is at or inside: {@code $.purposes[1].title} puts {@code $}, {@code $.purposes},
@@ -891,7 +895,7 @@ public final class PolicyJson {
     }
 
     @FunctionalInterface
-    private interface ElementReader {
+    interface ElementReader {
         void read(JsonNode node, String path, int index);
     }
 }

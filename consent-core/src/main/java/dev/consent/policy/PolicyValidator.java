@@ -243,6 +243,9 @@ final class PolicyValidator {
                     "must leave at least one working day"));
         }
         checkReceiptFields(b, problems);
+        if (b.signals() != null) {
+            SignalMappingsValidator.check(b.signals(), purposeById, undeclaredPurpose, problems::add);
+        }
     }
 
     /**

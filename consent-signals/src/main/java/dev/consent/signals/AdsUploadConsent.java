@@ -1,0 +1,28 @@
+package dev.consent.signals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.consent.internal.Checks;
+
+/**
+ * The consent of one user as server-side uploads to Google carry it: the {@code Consent} message of the Google Ads API
+ * ({@code adUserData} and {@code adPersonalization}, each {@code GRANTED} or {@code DENIED}) that click conversion
+ * uploads and Customer Match user data carry (Google Ads API, "Consent" common type, since v15 for the EU user
+ * consent policy). Derived from Consent Mode v2's {@code ad_user_data} and {@code ad_personalization}. Immutable.
+ */
+public record AdsUploadConsent(ConsentMode.Status adUserData, ConsentMode.Status adPersonalization) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public AdsUploadConsent {
+        Checks.required("adUserData", adUserData);
+        Checks.required("adPersonalization", adPersonalization);
+    }
+
+    /** The {@code consent} object of an upload: {@code {"adUserData":"GRANTED","adPersonalization":"DENIED"}}. */
+    public String toJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("adUserData", adUserData.name());
+        o.put("adPersonalization", adPersonalization.name());
+        return o.toString();
+    }
+}
