@@ -120,6 +120,7 @@ final class TestStrings {
     }
 
     static ConsentService service(Policy policy) {
-        return ConsentService.builder().policy(policy).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+        return ConsentService.builder().policy(policy).store(new dev.consent.store.InMemoryStore())
+                .clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
     }
 }
