@@ -250,7 +250,9 @@ public final class ProcessingLog {
                 Decision d = decisions.get(s);
                 if (d.allowed()) {
                     out.refused.remove(s);
-                    entries.add(ProcessingEntry.of("use-" + UUID.randomUUID(), s, d, categories, use, batch, now));
+                    String id = "use-" + UUID.randomUUID();
+                    entries.add(batch.isPresent() ? ProcessingEntry.of(id, s, d, categories, use, batch.get(), now)
+                            : ProcessingEntry.of(id, s, d, categories, use, now));
                 } else {
                     out.refused.put(s, d);
                 }

@@ -49,26 +49,26 @@ final class ItemJudge {
         Attempt a = new Attempt(claim, dueAt, action, ruleId, key);
         if (v.status() == RetentionVerdict.Status.HELD) {
             // holds are not in the due index: look again once a day, or when the hold is released
-            return a.pending(item.withRetry(item.attempts(), Optional.of(now.plus(HELD_RECHECK))),
+            return a.pending(item.withRetry(item.attempts(), now.plus(HELD_RECHECK)),
                     DisposalRecord.Outcome.SKIPPED_HELD, Optional.empty());
         }
         if (v.status() != RetentionVerdict.Status.DUE) {
-            return a.pending(item.withDue(v.dueAt()).withRetry(0, Optional.empty()),
+            return a.pending(item.withDueOrNone(v.dueAt()).withoutRetry(),
                     DisposalRecord.Outcome.SKIPPED_NOT_DUE, Optional.empty());
         }
         DisposalHandler handler = sweeper.handlers.get(item.key().category());
         if (handler == null) {
-            return a.pending(item.withRetry(claim.attempt(), Optional.of(now.plus(sweeper.retryMax))),
+            return a.pending(item.withRetry(claim.attempt(), now.plus(sweeper.retryMax)),
                     DisposalRecord.Outcome.NO_HANDLER, Optional.empty());
         }
         DisposalRequest request = new DisposalRequest(item.key(), action, ruleId, dueAt, key, claim.attempt());
-        RetainedItem retry = item.withRetry(claim.attempt(), Optional.of(now.plus(sweeper.backoff(claim.attempt()))));
+        RetainedItem retry = item.withRetry(claim.attempt(), now.plus(sweeper.backoff(claim.attempt())));
         Optional<String> failure = batch.call(handler, request,
                 givenUp -> a.pending(retry, DisposalRecord.Outcome.FAILED, Optional.of(givenUp)));
         if (failure.isPresent()) {
             return a.pending(retry, DisposalRecord.Outcome.FAILED, failure);
         }
-        return a.pending(item.withState(RetainedItem.State.DISPOSED).withRetry(0, Optional.empty()),
+        return a.pending(item.withState(RetainedItem.State.DISPOSED).withoutRetry(),
                 DisposalRecord.Outcome.DISPOSED, Optional.empty());
     }
 

@@ -139,7 +139,7 @@ public final class RetentionService {
             RetainedItem changed = change.apply(current);
             List<LegalHold> holds = store.holds(key.subject());
             RetentionVerdict verdict = engine.evaluate(changed.facts(holds), clock.instant());
-            RetainedItem indexed = changed.withDue(dueIndexOf(changed, holds)).withRetry(0, Optional.empty());
+            RetainedItem indexed = changed.withDueOrNone(dueIndexOf(changed, holds)).withoutRetry();
             if (store.saveItem(indexed)) {
                 return verdict;
             }

@@ -110,7 +110,7 @@ class UnscheduledItemsTest {
         ItemKey order = ItemKey.of("bob", "order.record");
         Instant warrantyEnds = Instant.parse("2027-01-10T09:00:00Z");
         store.saveItem(RetainedItem.create(order).withAnchors(Map.of(Anchor.COLLECTED, T0))
-                .withDue(Optional.of(warrantyEnds)));
+                .withDue(warrantyEnds));
         clock.set(warrantyEnds.plus(Duration.ofDays(1)));
 
         DisposalPlan plan = retention.plan(clock.instant());
