@@ -2,7 +2,6 @@ package dev.consent;
 
 import dev.consent.internal.Checks;
 import dev.consent.internal.ConsentFold;
-import dev.consent.internal.Ledger;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainVerification;
@@ -18,7 +17,6 @@ import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
 import dev.consent.policy.Policy;
-import dev.consent.policy.PolicyLimits;
 import dev.consent.policy.PolicyVersions;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
@@ -85,22 +83,19 @@ public final class ConsentService implements AutoCloseable {
     private final LedgerWriter writer;
     private final LedgerPruner pruner;
 
-    private ConsentService(Builder b, PolicyVersions versions) {
-        this.versions = versions;
+    private ConsentService(Builder b, ConsentServiceAssembly parts) {
+        this.versions = parts.versions;
         this.store = b.store;
         this.clock = b.clock;
         this.bulkChunkSize = b.bulkChunkSize;
-        this.loader = new LedgerLoader(store, Ledger.PurposeTable.of(versions.purposeIdsNewestFirst()));
-        Duration staleness = b.pollInterval == null ? null
-                : b.maxStaleness != null ? b.maxStaleness : b.pollInterval.multipliedBy(3);
-        this.cache = new LedgerCache(b.cacheSize, loader, b.ticker,
-                staleness == null ? Long.MAX_VALUE : staleness.toNanos());
-        this.poller = b.pollInterval == null ? null : ChangeFeedPoller.start(store, cache, b.pollInterval.toMillis());
-        this.writer = new LedgerWriter(store, clock, b.ipMinimizer, b.futureTolerance, versions, cache::invalidate);
-        this.pruner = new LedgerPruner(store, clock, versions, b.checkpointKey, Optional.ofNullable(staleness),
-                cache::invalidate);
+        this.loader = parts.loader;
+        this.cache = parts.cache;
+        this.poller = parts.poller;
+        this.writer = parts.writer;
+        this.pruner = parts.pruner;
     }
 
+    /** A builder; give it at least a policy and a store. */
     public static Builder builder() {
         return new Builder();
     }
@@ -459,40 +454,35 @@ public final class ConsentService implements AutoCloseable {
      */
     public static final class Builder {
         private final List<Policy> policies = new ArrayList<>();
-        private ConsentStore store;
-        private Clock clock = Clock.systemUTC();
-        private IpMinimizer ipMinimizer = IpMinimizer.truncate();
-        private long cacheSize = 100_000;
-        private int bulkChunkSize = 1_000;
-        private Duration pollInterval;
-        private Duration maxStaleness;
-        private byte[] checkpointKey;
-        private LongSupplier ticker = System::nanoTime;
-        private Duration futureTolerance = DEFAULT_FUTURE_TOLERANCE;
+        private PolicyVersions versions;
+        // read by ConsentServiceAssembly
+        ConsentStore store;
+        Clock clock = Clock.systemUTC();
+        IpMinimizer ipMinimizer = IpMinimizer.truncate();
+        long cacheSize = 100_000;
+        int bulkChunkSize = 1_000;
+        Duration pollInterval;
+        Duration maxStaleness;
+        byte[] checkpointKey;
+        LongSupplier ticker = System::nanoTime;
+        Duration futureTolerance = DEFAULT_FUTURE_TOLERANCE;
 
         private Builder() {
         }
 
         /**
-         * How far after the time of recording (this service's clock) a choice's occurred-at may lie: a client's
-         * clock running a little fast is tolerated, a choice dated further ahead is refused with an
-         * {@link InvalidValueException} naming {@code occurredAt}. Default
-         * {@link ConsentService#DEFAULT_FUTURE_TOLERANCE 5 seconds}.
-         * Why refuse at all: a choice dated ahead would, once its date arrived, outrank a choice really made after it
-         * (the fold also lets a refusal recorded after a grant beat it, which covers what the tolerance lets in).
-         * Clients whose clocks cannot be trusted should leave occurred-at out; it then defaults to the time of
-         * recording.
+         * How far after the time of recording (this service's clock) a choice's occurred-at may lie; a choice dated
+         * further ahead is refused ({@link InvalidValueException} naming {@code occurredAt}), since once its date
+         * arrived it would outrank a choice really made after it. Default {@link ConsentService#DEFAULT_FUTURE_TOLERANCE
+         * 5 seconds}. Clients whose clocks cannot be trusted should leave occurred-at out (it defaults to the time of
+         * recording).
          *
-         * @param tolerance between zero and {@link ConsentService#MAX_FUTURE_TOLERANCE one hour}: a clock more than an hour ahead
-         *                  is wrong, not drifting
+         * @param tolerance between zero and {@link ConsentService#MAX_FUTURE_TOLERANCE one hour}: a clock more than an
+         *     hour ahead is wrong, not drifting
          * @throws InvalidValueException when {@code tolerance} is null, negative or longer than one hour
          */
         public Builder futureTolerance(Duration tolerance) {
-            if (tolerance == null || tolerance.isNegative() || tolerance.compareTo(MAX_FUTURE_TOLERANCE) > 0) {
-                throw new InvalidValueException("futureTolerance", tolerance,
-                        "must be between zero and " + MAX_FUTURE_TOLERANCE);
-            }
-            this.futureTolerance = tolerance;
+            this.futureTolerance = ConsentServiceAssembly.futureTolerance(tolerance);
             return this;
         }
 
@@ -501,11 +491,7 @@ public final class ConsentService implements AutoCloseable {
          * it outside the database, so that whoever can write the store cannot forge one.
          */
         public Builder checkpointKey(byte[] key) {
-            if (key == null || key.length < 16) {
-                throw new InvalidValueException("checkpointKey", key == null ? null : key.length + " bytes",
-                        "must be at least 16 bytes");
-            }
-            this.checkpointKey = key.clone();
+            this.checkpointKey = ConsentServiceAssembly.checkpointKey(key);
             return this;
         }
 
@@ -522,9 +508,17 @@ public final class ConsentService implements AutoCloseable {
         }
 
         /**
-         * Required: where the service keeps its state, e.g. consent-jdbc's {@code JdbcStore}, or an
-         * {@link dev.consent.store.InMemoryStore} for tests and single-node hosts.
+         * Every policy version at once, instead of {@link #policy(Policy)}: e.g. another service's, so that both
+         * judge by one policy.
+         *
+         * @throws InvalidValueException when {@code versions} is null
          */
+        public Builder policyVersions(PolicyVersions versions) {
+            this.versions = Checks.required("policyVersions", versions);
+            return this;
+        }
+
+        /** Required: where the service keeps its state (consent-jdbc's {@code JdbcStore}, an in-memory store). */
         public Builder store(ConsentStore store) {
             this.store = store;
             return this;
@@ -556,10 +550,7 @@ public final class ConsentService implements AutoCloseable {
          * @throws InvalidValueException when {@code subjects} is negative
          */
         public Builder cacheSize(long subjects) {
-            if (subjects < 0) {
-                throw new InvalidValueException("cacheSize", subjects, "must be 0 or more");
-            }
-            this.cacheSize = subjects;
+            this.cacheSize = ConsentServiceAssembly.cacheSize(subjects);
             return this;
         }
 
@@ -569,10 +560,7 @@ public final class ConsentService implements AutoCloseable {
          * @throws InvalidValueException when {@code subjects} is not between 1 and 100,000
          */
         public Builder bulkChunkSize(int subjects) {
-            if (subjects < 1 || subjects > 100_000) {
-                throw new InvalidValueException("bulkChunkSize", subjects, "must be between 1 and 100000");
-            }
-            this.bulkChunkSize = subjects;
+            this.bulkChunkSize = ConsentServiceAssembly.bulkChunkSize(subjects);
             return this;
         }
 
@@ -583,10 +571,7 @@ public final class ConsentService implements AutoCloseable {
          * @throws InvalidValueException when {@code interval} is null or shorter than 1 ms
          */
         public Builder changeFeedPollInterval(Duration interval) {
-            if (interval == null || interval.isNegative() || interval.toMillis() < 1) {
-                throw new InvalidValueException("changeFeedPollInterval", interval, "must be at least 1 ms");
-            }
-            this.pollInterval = interval;
+            this.pollInterval = ConsentServiceAssembly.pollInterval(interval);
             return this;
         }
 
@@ -598,10 +583,7 @@ public final class ConsentService implements AutoCloseable {
          * @throws InvalidValueException when {@code bound} is null, zero or negative
          */
         public Builder maxStaleness(Duration bound) {
-            if (bound == null || bound.isNegative() || bound.isZero()) {
-                throw new InvalidValueException("maxStaleness", bound, "must be a positive duration");
-            }
-            this.maxStaleness = bound;
+            this.maxStaleness = ConsentServiceAssembly.maxStaleness(bound);
             return this;
         }
 
@@ -619,34 +601,14 @@ public final class ConsentService implements AutoCloseable {
         /**
          * The service, after checking what depends on several settings.
          *
-         * @throws InvalidValueException for no policy, versions of different policies or with the same effective
-         *     date (see {@link PolicyVersions#of}), more than {@link PolicyLimits#MAX_SERVICE_PURPOSES} distinct purposes across the versions (the
-         *     cached ledger indexes 65,536 purposes: half for the policies', half for purposes found only in a
-         *     subject's stored events), or a staleness bound without a poll interval or shorter than it
+         * @throws InvalidValueException for no policy or store, versions that break {@link PolicyVersions#of}, both
+         *     {@code policy} and {@code policyVersions} given, more distinct purposes across the versions than
+         *     {@link dev.consent.policy.PolicyLimits#MAX_SERVICE_PURPOSES} (the cached ledger indexes 65,536: half for
+         *     the policies', half for purposes found only in stored events), or a staleness bound without a poll
+         *     interval or shorter than it
          */
         public ConsentService build() {
-            PolicyVersions versions = PolicyVersions.of(policies);
-            // The cached ledger indexes at most 65,536 purposes: the policies' purposes plus, per subject, those found
-            // only in the subject's stored events. Half is kept for the latter (PolicyLimits.MAX_SERVICE_PURPOSES).
-            int purposes = versions.purposeIdsNewestFirst().size();
-            if (purposes > PolicyLimits.MAX_SERVICE_PURPOSES) {
-                throw new InvalidValueException("policy", purposes + " distinct purposes in "
-                        + policies.size() + " versions", "exceed the " + PolicyLimits.MAX_SERVICE_PURPOSES
-                        + " purposes one service may hold (PolicyLimits.MAX_SERVICE_PURPOSES)");
-            }
-            if (store == null) {
-                throw new InvalidValueException("store", null, "is required: give the builder a store, e.g. consent-jdbc's"
-                        + " JdbcStore, or an InMemoryStore for tests and single-node hosts");
-            }
-            if (maxStaleness != null && pollInterval != null && maxStaleness.compareTo(pollInterval) < 0) {
-                throw new InvalidValueException("maxStaleness", maxStaleness,
-                        "must be at least the poll interval " + pollInterval);
-            }
-            if (maxStaleness != null && pollInterval == null) {
-                throw new InvalidValueException("maxStaleness", maxStaleness,
-                        "needs changeFeedPollInterval: without polling there is no other node to lag behind");
-            }
-            return new ConsentService(this, versions);
+            return new ConsentService(this, ConsentServiceAssembly.of(this, policies, versions));
         }
     }
 }

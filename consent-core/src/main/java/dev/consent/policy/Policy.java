@@ -220,7 +220,8 @@ public final class Policy {
 
     /** The retention rules that apply to an item of {@code category} held for {@code purpose} (if any). */
     public List<RetentionRule> retentionRulesFor(CategoryId category, Optional<PurposeId> purpose) {
-        return retentionRules.stream().filter(r -> r.appliesTo(category, purpose)).toList();
+        return retentionRules.stream().filter(r -> purpose.isPresent() ? r.appliesTo(category, purpose.get())
+                : r.appliesTo(category)).toList();
     }
 
     /** The promise for a type of request, if the policy makes one. */

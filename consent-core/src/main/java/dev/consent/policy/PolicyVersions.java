@@ -99,6 +99,52 @@ public final class PolicyVersions {
         return new ArrayList<>(ids);
     }
 
+    /**
+     * Whether {@code other} holds the same versions as this: the same policy id, and version by version, oldest first,
+     * the same label, effective instant, zone, categories, purposes, recipients, retention rules and rights terms
+     * (what the consent, retention and rights services judge by). Services built over different versions would
+     * answer one subject by two policies; their builders refuse that with this test.
+     *
+     * @throws InvalidValueException when {@code other} is null
+     */
+    public boolean sameVersionsAs(PolicyVersions other) {
+        Checks.required("policyVersions", other);
+        if (other == this) {
+            return true;
+        }
+        if (other.versions.length != versions.length) {
+            return false;
+        }
+        for (int i = 0; i < versions.length; i++) {
+            if (!sameVersion(versions[i], other.versions[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean sameVersion(Policy a, Policy b) {
+        return a == b || a.id().equals(b.id()) && a.version().equals(b.version())
+                && a.effectiveInstant().equals(b.effectiveInstant()) && a.zone().equals(b.zone())
+                && a.categories().equals(b.categories()) && a.purposes().equals(b.purposes())
+                && a.recipients().equals(b.recipients()) && a.retentionRules().equals(b.retentionRules())
+                && a.rightsTerms().equals(b.rightsTerms());
+    }
+
+    /**
+     * Throws unless {@code given} holds the same versions as {@code expected} ({@link #sameVersionsAs}): the check
+     * every service builder makes of a service it is given.
+     *
+     * @param field the builder setting that was given the other service, named in the message
+     * @throws InvalidValueException naming {@code field} when the versions differ
+     */
+    public static void requireSame(String field, PolicyVersions expected, PolicyVersions given) {
+        if (!expected.sameVersionsAs(given)) {
+            throw new InvalidValueException(field, given.toString(), "is built over other policy versions than "
+                    + expected + ": build every service over one PolicyVersions, e.g. ConsentService.policyVersions()");
+        }
+    }
+
     @Override
     public String toString() {
         StringBuilder out = new StringBuilder(policyId()).append(" versions");

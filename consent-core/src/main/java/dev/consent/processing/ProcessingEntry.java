@@ -40,13 +40,14 @@ import java.util.SortedSet;
  * @param basis the legal basis the use rested on
  * @param reason why it was allowed; always a reason that {@linkplain Reason#allows() allows}
  * @param policyVersion the version of the policy the decision was made under
- * @param restsOnSequence the sequence of the consent event the decision rested on, if one did
- * @param restsOnVisitor the linked visitor whose chain holds that event, when it is not the subject's own chain
+ * @param decidingEventSequence the sequence of the consent event the decision rested on
+ *     ({@link Decision#decidingEvent()}), if one did
+ * @param decidingEventVisitor the linked visitor whose chain holds that event, when it is not the subject's own chain
  *     (never present once pseudonymised)
  */
 public record ProcessingEntry(String id, String subjectKey, boolean pseudonymised, PurposeId purpose,
         SortedSet<CategoryId> categories, String use, Optional<String> batch, Instant at, LegalBasis basis,
-        Reason reason, String policyVersion, OptionalLong restsOnSequence, Optional<SubjectId> restsOnVisitor) {
+        Reason reason, String policyVersion, OptionalLong decidingEventSequence, Optional<SubjectId> decidingEventVisitor) {
 
     /** The longest entry id. */
     public static final int MAX_ID_LENGTH = 64;
@@ -83,32 +84,71 @@ public record ProcessingEntry(String id, String subjectKey, boolean pseudonymise
                     "must allow processing: the log records only uses that were allowed");
         }
         Checks.text("entry.policyVersion", policyVersion, 50);
-        Checks.required("entry.restsOnSequence", restsOnSequence);
-        if (restsOnSequence.isPresent() && restsOnSequence.getAsLong() < 1) {
-            throw new InvalidValueException("entry.restsOnSequence", restsOnSequence.getAsLong(), "must be 1 or more");
+        Checks.required("entry.decidingEventSequence", decidingEventSequence);
+        if (decidingEventSequence.isPresent() && decidingEventSequence.getAsLong() < 1) {
+            throw new InvalidValueException("entry.decidingEventSequence", decidingEventSequence.getAsLong(), "must be 1 or more");
         }
-        Checks.required("entry.restsOnVisitor", restsOnVisitor);
-        if (restsOnVisitor.isPresent() && (pseudonymised || restsOnSequence.isEmpty())) {
-            throw new InvalidValueException("entry.restsOnVisitor", null, pseudonymised
+        Checks.required("entry.decidingEventVisitor", decidingEventVisitor);
+        if (decidingEventVisitor.isPresent() && (pseudonymised || decidingEventSequence.isEmpty())) {
+            throw new InvalidValueException("entry.decidingEventVisitor", null, pseudonymised
                     ? "must be absent once the entry is pseudonymised: a visitor id identifies the subject"
-                    : "needs restsOnSequence: it names the chain that event is in");
+                    : "needs decidingEventSequence: it names the chain that event is in");
         }
     }
 
     /**
-     * The entry of an allowed use of {@code subject}'s data, on {@code decision}.
+     * The entry of an allowed single use of {@code subject}'s data, on {@code decision}, in no batch.
      *
      * @throws InvalidValueException when the decision does not allow processing, or a value breaks a rule above
      */
     public static ProcessingEntry of(String id, SubjectId subject, Decision decision, Collection<CategoryId> categories,
-            String use, Optional<String> batch, Instant at) {
+            String use, Instant at) {
+        return of(id, subject, decision, categories, use, Optional.empty(), at);
+    }
+
+    /**
+     * The entry of an allowed use of {@code subject}'s data, on {@code decision}, as part of the bulk use
+     * {@code batch} ({@link ProcessingLog#useAll}).
+     *
+     * @throws InvalidValueException when {@code batch} is null, the decision does not allow processing, or a value
+     *     breaks a rule above
+     */
+    public static ProcessingEntry of(String id, SubjectId subject, Decision decision, Collection<CategoryId> categories,
+            String use, String batch, Instant at) {
+        return of(id, subject, decision, categories, use, Optional.of(Checks.required("batch", batch)), at);
+    }
+
+    private static ProcessingEntry of(String id, SubjectId subject, Decision decision,
+            Collection<CategoryId> categories, String use, Optional<String> batch, Instant at) {
         Checks.required("subject", subject);
         Checks.required("decision", decision);
-        Optional<EventRef> restsOn = decision.decidingEvent();
+        Optional<EventRef> deciding = decision.decidingEvent();
         return new ProcessingEntry(id, subject.value(), false, decision.purpose(), Checks.sortedSet("categories",
                 categories), use, batch, at, decision.basis(), decision.reason(), decision.policyVersion(),
-                restsOn.map(r -> OptionalLong.of(r.sequence())).orElse(OptionalLong.empty()),
-                restsOn.map(EventRef::subject).filter(s -> !s.equals(subject)));
+                deciding.map(r -> OptionalLong.of(r.sequence())).orElse(OptionalLong.empty()),
+                deciding.map(EventRef::subject).filter(s -> !s.equals(subject)));
+    }
+
+    /**
+     * The old name of {@link #decidingEventSequence()}, kept only until consent-jdbc's processing table reads the new
+     * one.
+     *
+     * @deprecated use {@link #decidingEventSequence()}
+     */
+    @Deprecated(forRemoval = true)
+    public OptionalLong restsOnSequence() {
+        return decidingEventSequence;
+    }
+
+    /**
+     * The old name of {@link #decidingEventVisitor()}, kept only until consent-jdbc's processing table reads the new
+     * one.
+     *
+     * @deprecated use {@link #decidingEventVisitor()}
+     */
+    @Deprecated(forRemoval = true)
+    public Optional<SubjectId> restsOnVisitor() {
+        return decidingEventVisitor;
     }
 
     /** The subject, while the entry names it; empty once pseudonymised. */
@@ -121,19 +161,19 @@ public record ProcessingEntry(String id, String subjectKey, boolean pseudonymise
         return pseudonymised ? Optional.of(subjectKey) : Optional.empty();
     }
 
-    /** The consent event the decision rested on, while the entry names its subject. */
-    public Optional<EventRef> restsOn() {
-        if (pseudonymised || restsOnSequence.isEmpty()) {
+    /** The consent event the decision rested on ({@link Decision#decidingEvent()}), while the entry names its subject. */
+    public Optional<EventRef> decidingEvent() {
+        if (pseudonymised || decidingEventSequence.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new EventRef(restsOnVisitor.orElseGet(() -> SubjectId.of(subjectKey)),
-                restsOnSequence.getAsLong()));
+        return Optional.of(new EventRef(decidingEventVisitor.orElseGet(() -> SubjectId.of(subjectKey)),
+                decidingEventSequence.getAsLong()));
     }
 
     /** This entry under {@code pseudonym}: the subject id and any linked visitor's id are gone, the rest is kept. */
     public ProcessingEntry pseudonymisedAs(String pseudonym) {
         return new ProcessingEntry(id, pseudonym, true, purpose, categories, use, batch, at, basis, reason,
-                policyVersion, restsOnSequence, Optional.empty());
+                policyVersion, decidingEventSequence, Optional.empty());
     }
 
     /** No subject id: entries reach exception messages and logs only through this. */

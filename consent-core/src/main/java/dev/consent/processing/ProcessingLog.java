@@ -13,6 +13,7 @@ import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyVersions;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 import dev.consent.retention.Anchor;
@@ -250,7 +251,9 @@ public final class ProcessingLog {
                 Decision d = decisions.get(s);
                 if (d.allowed()) {
                     out.refused.remove(s);
-                    entries.add(ProcessingEntry.of("use-" + UUID.randomUUID(), s, d, categories, use, batch, now));
+                    String id = "use-" + UUID.randomUUID();
+                    entries.add(batch.isPresent() ? ProcessingEntry.of(id, s, d, categories, use, batch.get(), now)
+                            : ProcessingEntry.of(id, s, d, categories, use, now));
                 } else {
                     out.refused.put(s, d);
                 }
@@ -582,9 +585,10 @@ public final class ProcessingLog {
          * Builds the log.
          *
          * @throws InvalidValueException when the consents, the store or the pseudonym key is missing, or the policy
-         *         (the consent service's in force now, and the retention service's) does not declare the log category
+         *         (the consent service's in force now) does not declare the log category
          *         with a MAXIMUM retention rule counted from {@code collected}: the log is itself personal data and
-         *         must not be kept forever (GDPR Art. 5(1)(e))
+         *         must not be kept forever (GDPR Art. 5(1)(e)); or when the retention service is built over other policy versions than the
+         *         consent service (the message names {@code retention})
          */
         public ProcessingLog build() {
             Checks.required("consents", consents);
@@ -593,10 +597,10 @@ public final class ProcessingLog {
                 throw new InvalidValueException("pseudonymKey", null,
                         "is required: erased subjects' entries are pseudonymised under it");
             }
-            requireLogRule(consents.policy());
             if (retention != null) {
-                requireLogRule(retention.policy());
+                PolicyVersions.requireSame("retention", consents.policyVersions(), retention.policyVersions());
             }
+            requireLogRule(consents.policy());
             return new ProcessingLog(this);
         }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.TreeMap;
 
 /**
@@ -24,16 +25,18 @@ final class DisposalPlanner {
     /** How many items the planner reads from the store at a time. */
     private static final int PLAN_PAGE = 500;
 
-    private final RetentionEngine engine;
+    /** The engine of the policy version in force at an instant. */
+    private final Function<Instant, RetentionEngine> engines;
     private final RetentionStore store;
 
-    DisposalPlanner(RetentionEngine engine, RetentionStore store) {
-        this.engine = engine;
+    DisposalPlanner(Function<Instant, RetentionEngine> engines, RetentionStore store) {
+        this.engines = engines;
         this.store = store;
     }
 
     DisposalPlan plan(Instant at) {
         Checks.required("at", at);
+        RetentionEngine engine = engines.apply(at);
         List<RetentionVerdict> verdicts = new ArrayList<>();
         Map<String, Long> byCategory = new TreeMap<>();
         Map<String, Long> byRule = new TreeMap<>();
@@ -93,6 +96,7 @@ final class DisposalPlanner {
         if (limit < 1 || limit > 10_000) {
             throw new InvalidValueException("limit", limit, "must be between 1 and 10000");
         }
+        RetentionEngine engine = engines.apply(at);
         List<RetainedItem> page = after == null ? store.undatedItems(limit) : store.undatedItemsAfter(after, limit);
         Map<SubjectId, List<LegalHold>> holds = new HashMap<>();
         List<RetentionVerdict> out = new ArrayList<>(page.size());

@@ -1,6 +1,7 @@
 package dev.consent.retention;
 
 import dev.consent.StoreException;
+import dev.consent.policy.Policy;
 import dev.consent.store.Claim;
 import dev.consent.store.RetentionStore;
 import org.slf4j.Logger;
@@ -41,47 +42,54 @@ final class ItemJudge {
         // the ledger keeps microseconds: backoffs and due instants are computed from a truncated "now"
         Instant now = sweeper.clock.instant().truncatedTo(ChronoUnit.MICROS);
         // 1. holds are checked again here, just before disposal, not only when planning
-        RetentionVerdict v = sweeper.engine.evaluate(item.facts(holds), now);
+        // judged under the policy version in force now, which the audit entry names
+        RetentionEngine engine = sweeper.retention.engineAt(now);
+        RetentionVerdict v = engine.evaluate(item.facts(holds), now);
         Instant dueAt = item.dueAt().orElse(now);
         DisposalAction action = v.action().orElse(DisposalAction.DELETE);
         String ruleId = v.decidingRule().orElse("none");
         String key = sweeper.referenceKey.itemReference(item.key()) + ":" + dueAt.toEpochMilli() + ":" + action;
-        Attempt a = new Attempt(claim, dueAt, action, ruleId, key);
+        Attempt a = new Attempt(claim, engine.policy(), dueAt, action, ruleId, key);
         if (v.status() == RetentionVerdict.Status.HELD) {
             // holds are not in the due index: look again once a day, or when the hold is released
-            return a.pending(item.withRetry(item.attempts(), Optional.of(now.plus(HELD_RECHECK))),
+            return a.pending(item.withRetry(item.attempts(), now.plus(HELD_RECHECK)),
                     DisposalRecord.Outcome.SKIPPED_HELD, Optional.empty());
         }
         if (v.status() != RetentionVerdict.Status.DUE) {
-            return a.pending(item.withDue(v.dueAt()).withRetry(0, Optional.empty()),
+            return a.pending(item.withDueOrNone(v.dueAt()).withoutRetry(),
                     DisposalRecord.Outcome.SKIPPED_NOT_DUE, Optional.empty());
         }
         DisposalHandler handler = sweeper.handlers.get(item.key().category());
         if (handler == null) {
-            return a.pending(item.withRetry(claim.attempt(), Optional.of(now.plus(sweeper.retryMax))),
+            return a.pending(item.withRetry(claim.attempt(), now.plus(sweeper.retryMax)),
                     DisposalRecord.Outcome.NO_HANDLER, Optional.empty());
         }
         DisposalRequest request = new DisposalRequest(item.key(), action, ruleId, dueAt, key, claim.attempt());
-        RetainedItem retry = item.withRetry(claim.attempt(), Optional.of(now.plus(sweeper.backoff(claim.attempt()))));
+        RetainedItem retry = item.withRetry(claim.attempt(), now.plus(sweeper.backoff(claim.attempt())));
         Optional<String> failure = batch.call(handler, request,
                 givenUp -> a.pending(retry, DisposalRecord.Outcome.FAILED, Optional.of(givenUp)));
         if (failure.isPresent()) {
             return a.pending(retry, DisposalRecord.Outcome.FAILED, failure);
         }
-        return a.pending(item.withState(RetainedItem.State.DISPOSED).withRetry(0, Optional.empty()),
+        return a.pending(item.withState(RetainedItem.State.DISPOSED).withoutRetry(),
                 DisposalRecord.Outcome.DISPOSED, Optional.empty());
     }
 
-    /** What every outcome of one attempt shares: the claim, the item's due instant, the action, rule and key. */
+    /**
+     * What every outcome of one attempt shares: the claim, the policy version judged under, the item's due instant, the
+     * action, rule and key.
+     */
     private final class Attempt {
         private final Claim claim;
+        private final Policy policy;
         private final Instant dueAt;
         private final DisposalAction action;
         private final String ruleId;
         private final String key;
 
-        Attempt(Claim claim, Instant dueAt, DisposalAction action, String ruleId, String key) {
+        Attempt(Claim claim, Policy policy, Instant dueAt, DisposalAction action, String ruleId, String key) {
             this.claim = claim;
+            this.policy = policy;
             this.dueAt = dueAt;
             this.action = action;
             this.ruleId = ruleId;
@@ -91,12 +99,12 @@ final class ItemJudge {
         /** The attempt with this outcome, its item as it is to be saved, and its audit entry. */
         Pending pending(RetainedItem updated, DisposalRecord.Outcome outcome, Optional<String> failure) {
             ItemKey item = claim.item().key();
-            Optional<RetentionRule> rule = sweeper.engine.policy().retentionRules().stream()
+            Optional<RetentionRule> rule = policy.retentionRules().stream()
                     .filter(r -> r.id().equals(ruleId)).findFirst();
             Optional<Anchor> anchor = rule.map(RetentionRule::anchor);
             DisposalRecord audit = new DisposalRecord(0, sweeper.clock.instant().truncatedTo(ChronoUnit.MICROS),
                     sweeper.referenceKey.itemReference(item), item.category().value(), item.purposeKey(), ruleId,
-                    sweeper.engine.policy().version(), anchor, anchor.map(a -> claim.item().anchors().get(a)), dueAt,
+                    policy.version(), anchor, anchor.map(a -> claim.item().anchors().get(a)), dueAt,
                     action, outcome, claim.attempt(), key, sweeper.node, failure);
             return new Pending(new RetentionStore.FinishedAttempt(claim, updated, audit), outcome);
         }

@@ -50,16 +50,35 @@ public record RetainedItem(ItemKey key, Map<Anchor, Instant> anchors, Optional<I
         return new RetainedItem(key, anchors, Optional.of(at), dueAt, state, attempts, notBefore, version);
     }
 
-    public RetainedItem withDue(Optional<Instant> due) {
-        return new RetainedItem(key, anchors, erasureRequestedAt, due, state, attempts, notBefore, version);
+    /** This item, due at {@code due} in the due index. */
+    public RetainedItem withDue(Instant due) {
+        return new RetainedItem(key, anchors, erasureRequestedAt, Optional.of(Checks.required("dueAt", due)), state,
+                attempts, notBefore, version);
+    }
+
+    /** This item, out of the due index: no rule makes it due. */
+    public RetainedItem withoutDue() {
+        return new RetainedItem(key, anchors, erasureRequestedAt, Optional.empty(), state, attempts, notBefore, version);
+    }
+
+    /** This item with its due instant {@code due} when present, and out of the due index when empty. */
+    RetainedItem withDueOrNone(Optional<Instant> due) {
+        return due.map(this::withDue).orElseGet(this::withoutDue);
     }
 
     public RetainedItem withState(State s) {
         return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, s, attempts, notBefore, version);
     }
 
-    public RetainedItem withRetry(int failedAttempts, Optional<Instant> retryAt) {
-        return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, state, failedAttempts, retryAt, version);
+    /** This item after {@code failedAttempts} failed disposal attempts, not to be claimed again before {@code retryAt}. */
+    public RetainedItem withRetry(int failedAttempts, Instant retryAt) {
+        return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, state, failedAttempts,
+                Optional.of(Checks.required("retryAt", retryAt)), version);
+    }
+
+    /** This item with no failed attempt counted and no retry pending: claimable as soon as it is due. */
+    public RetainedItem withoutRetry() {
+        return new RetainedItem(key, anchors, erasureRequestedAt, dueAt, state, 0, Optional.empty(), version);
     }
 
     /** This item as the store keeps it once saved over {@link #version()}: the version one higher. */

@@ -68,9 +68,17 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
         return new Builder(id, category, Kind.MINIMUM).legalReference(legalReference);
     }
 
-    /** Whether this rule applies to an item of {@code category} held for {@code itemPurpose}. */
-    public boolean appliesTo(CategoryId itemCategory, Optional<PurposeId> itemPurpose) {
-        return category.equals(itemCategory) && (purpose.isEmpty() || purpose.equals(itemPurpose));
+    /**
+     * Whether this rule applies to an item of {@code itemCategory} held for no particular purpose: only a rule for the
+     * whole category does.
+     */
+    public boolean appliesTo(CategoryId itemCategory) {
+        return category.equals(itemCategory) && purpose.isEmpty();
+    }
+
+    /** Whether this rule applies to an item of {@code itemCategory} held for {@code itemPurpose}. */
+    public boolean appliesTo(CategoryId itemCategory, PurposeId itemPurpose) {
+        return category.equals(itemCategory) && (purpose.isEmpty() || purpose.get().equals(itemPurpose));
     }
 
     @Override

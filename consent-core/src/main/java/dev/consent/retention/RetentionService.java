@@ -8,6 +8,7 @@ import dev.consent.internal.MessageValues;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyVersions;
 import dev.consent.store.Claim;
 import dev.consent.store.RetentionStore;
 import org.slf4j.Logger;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,19 +40,32 @@ import java.util.function.UnaryOperator;
  * <ul>
  *   <li>Every item's due instant ({@link RetainedItem#dueAt()}) is recomputed, under this service's policy, whenever
  *       its anchors or its erasure request change; {@link #reindexAll()} recomputes them all after a policy change.</li>
+ *   <li><b>One view of the policy versions.</b> The service knows every version that has been in force
+ *       ({@link PolicyVersions}: give it the consent service's, {@link Builder#policyVersions}), and judges an item
+ *       under the version in force at the instant judged: a {@link #verdict(ItemKey, Instant) verdict} at its instant,
+ *       a {@link #plan plan} at its instant, the sweeper when it is about to dispose (its audit entry names that
+ *       version). The due index looks ahead across the versions already known: an item falls due at the first instant
+ *       at which the version then in force makes it due.</li>
  *   <li>Nothing is skipped silently: {@link #plan} counts every active item the due index has due, and every item no
  *       rule has due; {@link #unscheduled} lists the latter.</li>
  *   <li>Erasure requests leave a tombstone naming the subject only by an HMAC under the host's
  *       {@link Builder#referenceKey reference key}; the disposal audit names items the same way. An erased subject's
  *       item rows are deleted once disposed of; docs/erasure.md lists what an erasure leaves in the store.</li>
  * </ul>
- * Thread-safe.
+ * Why the version in force at the instant judged, not the one in force when the item's anchor happened: storage
+ * limitation is a continuing duty, data is kept "for no longer than is necessary" (GDPR Art. 5(1)(e)) at every instant
+ * it is still held, so a period the shop shortens applies to the data it already holds; and a minimum set by law
+ * (Art. 17(3)(b), Art. 6(1)(c)) keeps what the law in force requires, including what was collected before the law
+ * changed. The same holds for a lengthened period: a shop that told subjects the shorter one when it collected their
+ * data (Art. 13(2)(a)) must tell them of the change before it takes effect. Thread-safe.
  */
 public final class RetentionService {
     private static final Logger LOG = LoggerFactory.getLogger(RetentionService.class);
     private static final int MAX_SAVE_ATTEMPTS = 20;
 
-    private final RetentionEngine engine;
+    private final PolicyVersions versions;
+    /** One engine per version, by identity. */
+    private final Map<Policy, RetentionEngine> engines;
     private final RetentionStore store;
     private final Clock clock;
     private final DisposalPlanner planner;
@@ -59,10 +74,13 @@ public final class RetentionService {
     private final Map<String, ReferenceKey> referenceKeys;
 
     private RetentionService(Builder b) {
-        this.engine = new RetentionEngine(b.policy);
+        this.versions = b.versions;
+        Map<Policy, RetentionEngine> byVersion = new IdentityHashMap<>();
+        versions.all().forEach(p -> byVersion.put(p, new RetentionEngine(p)));
+        this.engines = Collections.unmodifiableMap(byVersion);
         this.store = b.store;
         this.clock = b.clock;
-        this.planner = new DisposalPlanner(engine, store);
+        this.planner = new DisposalPlanner(this::engineAt, store);
         this.referenceKey = b.referenceKey;
         Map<String, ReferenceKey> keys = new LinkedHashMap<>();
         keys.put(b.referenceKey.id(), b.referenceKey);
@@ -74,12 +92,24 @@ public final class RetentionService {
         return new Builder();
     }
 
+    /** The policy version in force now. */
     public Policy policy() {
-        return engine.policy();
+        return versions.at(clock.instant());
     }
 
-    RetentionEngine engine() {
-        return engine;
+    /** The policy version in force at {@code at}, under which items are judged at that instant. */
+    public Policy policyAt(Instant at) {
+        return versions.at(at);
+    }
+
+    /** Every policy version this service knows, and which is in force when. */
+    public PolicyVersions policyVersions() {
+        return versions;
+    }
+
+    /** The engine of the version in force at {@code at}. */
+    RetentionEngine engineAt(Instant at) {
+        return engines.get(versions.at(at));
     }
 
     RetentionStore store() {
@@ -94,9 +124,9 @@ public final class RetentionService {
         return referenceKey;
     }
 
-    /** The stateless verdict for facts the host keeps itself. */
+    /** The stateless verdict for facts the host keeps itself, under the policy version in force at {@code at}. */
     public RetentionVerdict evaluate(ItemFacts facts, Instant at) {
-        return engine.evaluate(facts, at);
+        return engineAt(Checks.required("at", at)).evaluate(facts, at);
     }
 
     // ------------------------------------------------------------------------------------------ anchors
@@ -133,13 +163,14 @@ public final class RetentionService {
     }
 
     private RetentionVerdict update(ItemKey key, UnaryOperator<RetainedItem> change) {
-        checkCategory(key.category());
+        checkCategory(key.category(), policy());
         for (int attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
             RetainedItem current = store.item(key).orElseGet(() -> RetainedItem.create(key));
             RetainedItem changed = change.apply(current);
             List<LegalHold> holds = store.holds(key.subject());
-            RetentionVerdict verdict = engine.evaluate(changed.facts(holds), clock.instant());
-            RetainedItem indexed = changed.withDue(dueIndexOf(changed, holds)).withRetry(0, Optional.empty());
+            Instant now = clock.instant();
+            RetentionVerdict verdict = engineAt(now).evaluate(changed.facts(holds), now);
+            RetainedItem indexed = changed.withDueOrNone(dueIndexOf(changed, now)).withoutRetry();
             if (store.saveItem(indexed)) {
                 return verdict;
             }
@@ -152,23 +183,43 @@ public final class RetentionService {
      * released hold needs no re-index. Items that no rule will ever make due are not indexed: NOT_STARTED and
      * NO_RULE items, even while a minimum keeps them (when that minimum ends nothing falls due, so a claim then would
      * only be skipped as not due). The planner lists them through {@link RetentionStore#undatedItems} instead.
+     *
+     * <p>Judged version by version from the one in force {@code now}: the first instant, within a version's time in
+     * force, at which that version makes the item due. A version that takes effect later may make it due sooner (a
+     * shortened period: at once when it takes effect) or later, or not at all.
      */
-    private Optional<Instant> dueIndexOf(RetainedItem item, List<LegalHold> holds) {
-        RetentionVerdict ignoringHolds = engine.evaluate(item.facts(List.of()), clock.instant());
-        // empty for NOT_STARTED and NO_RULE verdicts
-        return ignoringHolds.dueAt();
+    private Optional<Instant> dueIndexOf(RetainedItem item, Instant now) {
+        ItemFacts facts = item.facts(List.of());
+        List<Policy> all = versions.all();
+        int inForce = all.indexOf(versions.at(now));
+        for (int i = inForce; i < all.size(); i++) {
+            Policy version = all.get(i);
+            boolean current = i == inForce;
+            Instant from = current ? now : version.effectiveInstant();
+            // empty for NOT_STARTED and NO_RULE verdicts
+            Optional<Instant> due = engines.get(version).evaluate(facts, from).dueAt();
+            if (due.isEmpty()) {
+                continue;
+            }
+            Instant at = current || due.get().isAfter(from) ? due.get() : from;
+            if (i + 1 == all.size() || at.isBefore(all.get(i + 1).effectiveInstant())) {
+                return Optional.of(at);
+            }
+        }
+        return Optional.empty();
     }
 
-    private void checkCategory(CategoryId category) {
-        if (engine.policy().findCategory(category).isEmpty()) {
+    private static void checkCategory(CategoryId category, Policy policy) {
+        if (policy.findCategory(category).isEmpty()) {
             throw new InvalidValueException("category", category, "is not declared by policy "
-                    + engine.policy().id() + " version " + engine.policy().version());
+                    + policy.id() + " version " + policy.version());
         }
     }
 
     /**
-     * Recomputes the due instant of every stored item under this service's policy: run it once after deploying a
-     * policy whose retention rules changed, so that a shortened period takes effect for data already held.
+     * Recomputes the due instant of every stored item under this service's policy versions: run it once after
+     * deploying a policy version whose retention rules changed, so that a shortened period takes effect for data
+     * already held. (Versions known when an item's due instant is computed need no re-index when they take effect.)
      * Returns how many items' due instants changed.
      */
     public long reindexAll() {
@@ -181,9 +232,10 @@ public final class RetentionService {
                     continue;
                 }
                 Optional<Instant> before = item.dueAt();
-                if (engine.policy().findCategory(item.key().category()).isEmpty()) {
+                Policy now = policy();
+                if (now.findCategory(item.key().category()).isEmpty()) {
                     LOG.warn("retained items of category {} are not governed by policy {} {}", item.key().category(),
-                            engine.policy().id(), engine.policy().version());
+                            now.id(), now.version());
                     continue;
                 }
                 RetentionVerdict v = update(item.key(), UnaryOperator.identity());
@@ -204,8 +256,14 @@ public final class RetentionService {
         return verdict(item, clock.instant());
     }
 
+    /**
+     * The item's verdict at {@code at}, under the policy version in force then.
+     *
+     * @throws InvalidValueException when {@code at} is null, or that version does not declare the item's category
+     */
     public RetentionVerdict verdict(ItemKey item, Instant at) {
-        checkCategory(item.category());
+        RetentionEngine engine = engineAt(Checks.required("at", at));
+        checkCategory(item.category(), engine.policy());
         RetainedItem stored = store.item(item).orElseGet(() -> RetainedItem.create(item));
         return engine.evaluate(stored.facts(store.holds(item.subject())), at);
     }
@@ -213,6 +271,7 @@ public final class RetentionService {
     /** The verdict of every item of a subject now: its retention schedule (GDPR Art. 15(1)(d)). */
     public List<RetentionVerdict> schedule(SubjectId subject) {
         Instant now = clock.instant();
+        RetentionEngine engine = engineAt(now);
         List<LegalHold> holds = store.holds(subject);
         return store.items(subject).stream().filter(i -> i.state() == RetainedItem.State.ACTIVE)
                 .map(i -> engine.evaluate(i.facts(holds), now)).toList();
@@ -222,7 +281,8 @@ public final class RetentionService {
 
     /** Places a legal hold on a subject's data in some categories (all when none are given). */
     public LegalHold placeHold(SubjectId subject, Set<CategoryId> categories, String reason, String placedBy) {
-        categories.forEach(this::checkCategory);
+        Policy now = policy();
+        categories.forEach(c -> checkCategory(c, now));
         LegalHold hold = new LegalHold("hold-" + UUID.randomUUID(), subject, categories, reason, placedBy,
                 clock.instant().truncatedTo(ChronoUnit.MICROS), Optional.empty());
         store.saveHold(hold);
@@ -267,7 +327,8 @@ public final class RetentionService {
 
     /**
      * The subject asks for erasure (GDPR Art. 17). Every item of the subject falls due at once unless a legal
-     * minimum or a hold keeps it; the answer says, per item, which. Leaves a tombstone under the current
+     * minimum or a hold keeps it; the answer says, per item, which. Nothing is disposed of here: the items due are
+     * answered {@link ErasureAnswer.Outcome#DUE_NOW}, left to the next sweep (or to {@link Sweeper#disposeDue}). Leaves a tombstone under the current
      * {@link Builder#referenceKey reference key}. Items already disposed of are removed (their rows held nothing
      * but the subject's id and past instants); the others are removed once they are disposed of. When no active item
      * of the subject is known (its anchors were never recorded, or everything was disposed of), the answer says so
@@ -298,12 +359,12 @@ public final class RetentionService {
                     Optional.empty(), v.holds());
         }
         if (v.status() == RetentionVerdict.Status.KEEP) {
-            Optional<String> reference = v.decidingRule().flatMap(id -> engine.policy().retentionRules().stream()
+            Optional<String> reference = v.decidingRule().flatMap(id -> policyAt(v.at()).retentionRules().stream()
                     .filter(r -> r.id().equals(id)).findFirst()).map(RetentionRule::legalReference);
             return new ErasureAnswer.Entry(v.item(), ErasureAnswer.Outcome.KEPT_UNTIL, v.dueAt(), v.decidingRule(),
                     reference, List.of());
         }
-        return new ErasureAnswer.Entry(v.item(), ErasureAnswer.Outcome.DUE_NOW, Optional.empty(), v.decidingRule(),
+        return new ErasureAnswer.Entry(v.item(), ErasureAnswer.Outcome.DUE_NOW, v.dueAt(), v.decidingRule(),
                 Optional.empty(), List.of());
     }
 
@@ -398,7 +459,8 @@ public final class RetentionService {
      * {@link Sweeper.Builder}'s.
      */
     public static final class Builder {
-        private Policy policy;
+        private final List<Policy> policies = new ArrayList<>();
+        private PolicyVersions versions;
         private RetentionStore store;
         private Clock clock = Clock.systemUTC();
         private ReferenceKey referenceKey;
@@ -433,8 +495,25 @@ public final class RetentionService {
             return this;
         }
 
+        /**
+         * A policy version. Give every version that has been in force, or rather the consent service's view of them
+         * ({@link #policyVersions}); each item is judged under the version in force at the instant judged.
+         *
+         * @throws InvalidValueException when {@code policy} is null
+         */
         public Builder policy(Policy policy) {
-            this.policy = policy;
+            policies.add(Checks.required("policy", policy));
+            return this;
+        }
+
+        /**
+         * Every policy version, as the other services see them: pass {@link dev.consent.ConsentService#policyVersions()}
+         * so that consent, retention and rights are judged by one policy. Instead of {@link #policy(Policy)}.
+         *
+         * @throws InvalidValueException when {@code versions} is null
+         */
+        public Builder policyVersions(PolicyVersions versions) {
+            this.versions = Checks.required("policyVersions", versions);
             return this;
         }
 
@@ -461,11 +540,18 @@ public final class RetentionService {
         /**
          * The service.
          *
-         * @throws InvalidValueException if the policy or the reference key is missing, or two reference keys share
-         *     an id
+         * @throws InvalidValueException if the policy or the reference key is missing, the versions break a rule of
+         *     {@link PolicyVersions#of}, both {@code policy} and {@code policyVersions} were given, or two reference
+         *     keys share an id
          */
         public RetentionService build() {
-            Checks.required("policy", policy);
+            if (versions != null && !policies.isEmpty()) {
+                throw new InvalidValueException("policyVersions", versions, "was given as well as policy(...): give"
+                        + " the versions one way");
+            }
+            if (versions == null) {
+                versions = PolicyVersions.of(policies);
+            }
             if (referenceKey == null) {
                 throw new InvalidValueException("referenceKey", null, "is required: tombstones and the disposal "
                         + "audit name subjects and items only by an HMAC under the host's secret");

@@ -79,7 +79,6 @@ public final class Sweeper {
     private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
 
     final RetentionService retention;
-    final RetentionEngine engine;
     final RetentionStore store;
     final Clock clock;
     final ReferenceKey referenceKey;
@@ -102,7 +101,6 @@ public final class Sweeper {
 
     private Sweeper(Builder b, Duration handlerTimeout) {
         this.retention = b.retention;
-        this.engine = b.retention.engine();
         this.store = b.retention.store();
         this.clock = b.retention.clock();
         this.referenceKey = b.retention.referenceKey();
@@ -479,12 +477,12 @@ public final class Sweeper {
             }
             Set<CategoryId> unknown = new LinkedHashSet<>();
             for (CategoryId c : handlers.keySet()) {
-                if (retention.policy().findCategory(c).isEmpty()) {
+                if (retention.policyVersions().all().stream().allMatch(p -> p.findCategory(c).isEmpty())) {
                     unknown.add(c);
                 }
             }
             if (!unknown.isEmpty()) {
-                throw new InvalidValueException("handler", unknown, "names categories the policy does not declare");
+                throw new InvalidValueException("handler", unknown, "names categories no policy version declares");
             }
             return new Sweeper(this, timeout);
         }

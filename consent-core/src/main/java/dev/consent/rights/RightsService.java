@@ -1,46 +1,33 @@
 package dev.consent.rights;
 
-import dev.consent.internal.Checks;
 import dev.consent.ConflictException;
 import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
-import dev.consent.StoreException;
-import dev.consent.ledger.Actor;
-import dev.consent.ledger.Capture;
-import dev.consent.ledger.EventId;
-import dev.consent.ledger.Evidence;
-import dev.consent.ledger.Method;
+import dev.consent.internal.Checks;
+import dev.consent.internal.RecipientSelection;
 import dev.consent.ledger.SubjectId;
+import dev.consent.policy.CategoryId;
 import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyVersions;
 import dev.consent.policy.PurposeId;
 import dev.consent.processing.ProcessingLog;
+import dev.consent.recipients.NoticeAction;
+import dev.consent.recipients.RecipientNotice;
 import dev.consent.retention.ErasureAnswer;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.Sweeper;
-import dev.consent.store.OutboxStore;
-import dev.consent.internal.RecipientSelection;
-import dev.consent.ledger.Choice;
-import dev.consent.policy.CategoryId;
-import dev.consent.recipients.NoticeAction;
-import dev.consent.recipients.RecipientNotice;
 import dev.consent.store.RightsStore;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -53,54 +40,59 @@ import java.util.function.UnaryOperator;
  *
  * <p>Where the policy states no term for a request type, the GDPR's applies: one month from receipt, extendable by
  * two further months (Art. 12(3)).
+ *
+ * <p><b>One view of the policy versions.</b> The service judges by the consent service's
+ * {@link ConsentService#policyVersions() policy versions}; a retention service or sweeper given to it must be built over
+ * the same versions ({@link PolicyVersions#sameVersionsAs}), or {@link Builder#build()} refuses. A request is held to
+ * the terms, the business calendar and the refusal alternative of the version in force when it was <i>received</i>:
+ * the deadline runs "from receipt of the request" (GDPR Art. 12(3)), so the promise in force then is the one made to
+ * the subject, and a later version neither shortens nor lengthens it. The work itself (which recipients are told, which
+ * categories may be rectified) follows the version in force when it is done.
  */
 public final class RightsService {
-    private static final Logger LOG = LoggerFactory.getLogger(RightsService.class);
     /** GDPR Art. 12(3). */
     public static final DeadlineTerm GDPR_DEFAULT = DeadlineTerm.of(1, DeadlineTerm.Unit.MONTHS,
             DeadlineTerm.Start.RECEIPT).extendable(DeadlineTerm.Extension.by(2, DeadlineTerm.Unit.MONTHS));
-    private static final int MAX_SAVE_ATTEMPTS = 10;
     /** The most requests one page of {@link #open(int)} holds. */
     public static final int MAX_PAGE = 1_000;
 
-    private final HolidaySource holidays;
-    private final RightsStore store;
+    private final PolicyVersions versions;
     private final ConsentService consents;
-    private final RetentionService retention;
-    /** Disposes of an erased subject's due items at once; absent: the next sweep does. */
-    private final Optional<Sweeper> sweeper;
-    private final ProcessingLog processing;
-    private final Clock clock;
-    private final List<SubjectDataContributor> contributors;
+    private final RequestMoves moves;
+    private final RequestTerms terms;
+    private final ErasureWork erasure;
 
-    private RightsService(Builder b) {
-        this.processing = b.processing;
-        this.holidays = b.holidays;
-        this.store = b.store;
+    private RightsService(Builder b, Clock clock) {
+        this.versions = b.consents.policyVersions();
         this.consents = b.consents;
-        this.retention = b.retention != null ? b.retention : b.sweeper == null ? null : b.sweeper.retention();
-        this.sweeper = Optional.ofNullable(b.sweeper);
-        this.clock = b.clock != null ? b.clock : b.consents.clock();
-        this.contributors = List.copyOf(b.contributors);
+        this.moves = new RequestMoves(b.store, clock);
+        this.terms = new RequestTerms(versions, b.holidays);
+        RetentionService retention = b.retention != null ? b.retention : b.sweeper == null ? null : b.sweeper.retention();
+        this.erasure = new ErasureWork(moves, consents, retention, b.sweeper, b.processing, b.contributors);
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The policy in force now: its terms and calendar govern requests received from now on. */
+    /** The policy version in force now: its terms and calendar govern requests received from now on. */
     private Policy policy() {
-        return consents.policyAt(clock.instant());
+        return versions.at(now());
     }
 
     /** The business calendar of the policy in force now, with the host's holidays. */
     public BusinessCalendar calendar() {
-        return policy().calendar().withHolidaySource(holidays);
+        return terms.calendarAt(now());
     }
 
     /** The deadline term the policy in force now gives a type of request, or the GDPR's. */
     public DeadlineTerm termFor(RequestType type) {
-        return policy().rightsTerm(type).map(RightsTerm::deadline).orElse(GDPR_DEFAULT);
+        return terms.termAt(now(), Checks.required("type", type));
+    }
+
+    /** The policy versions this service judges by: its consent service's. */
+    public PolicyVersions policyVersions() {
+        return versions;
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle
@@ -110,49 +102,33 @@ public final class RightsService {
         Checks.required("subject", subject);
         Checks.required("type", type);
         Instant now = now();
-        DeadlineTerm term = termFor(type);
-        BusinessCalendar calendar = calendar();
-        LocalDate receivedOn = now.atZone(calendar.zone()).toLocalDate();
-        Optional<Deadline> deadline = term.start() == DeadlineTerm.Start.RECEIPT
-                ? Optional.of(Deadlines.after(receivedOn, term.amount(), term.unit(), calendar, ruleText(type, term)))
-                : Optional.empty();
-        Optional<Deadline> ack = term.acknowledgeWithin().map(a -> Deadlines.after(receivedOn, a.amount(), a.unit(),
-                calendar, "acknowledge " + type + " within " + DeadlineTerm.text(a.amount(), a.unit())));
         RightsRequest request = new RightsRequest("req-" + UUID.randomUUID(), subject, type, RequestStatus.RECEIVED, now,
-                Optional.empty(), deadline, ack, Optional.empty(), Optional.empty(),
-                List.of(new RightsRequest.Transition(RequestStatus.RECEIVED, now, "subject",
+                Optional.empty(), terms.onReceipt(type, now), terms.acknowledgement(type, now), Optional.empty(),
+                Optional.empty(), List.of(new RightsRequest.Transition(RequestStatus.RECEIVED, now, "subject",
                         "received via " + Checks.text("receivedVia", receivedVia, 200))), 0);
-        if (!store.saveRequest(request)) {
-            throw new StoreException("saveRequest", "a request with id " + request.id() + " already exists");
-        }
-        return request.nextVersion();
+        return moves.saveNew(request);
     }
 
     /** The requester's identity is verified; a term counted from verification starts now. */
     public RightsRequest verifyIdentity(String requestId, String actor, String how) {
-        return move(requestId, RequestStatus.IDENTITY_VERIFIED, actor, how, r -> {
+        return moves.move(requestId, RequestStatus.IDENTITY_VERIFIED, actor, how, r -> {
             Instant now = now();
-            DeadlineTerm term = termFor(r.type());
-            BusinessCalendar calendar = calendar();
-            Optional<Deadline> deadline = r.deadline();
-            if (term.start() == DeadlineTerm.Start.IDENTITY_VERIFIED) {
-                deadline = Optional.of(Deadlines.after(now.atZone(calendar.zone()).toLocalDate(), term.amount(),
-                        term.unit(), calendar, ruleText(r.type(), term)));
-            }
             return new RightsRequest(r.id(), r.subject(), r.type(), r.status(), r.receivedAt(), Optional.of(now),
-                    deadline, r.acknowledgeBy(), r.extensionNotice(), r.outcome(), r.history(), r.version());
+                    terms.onVerification(r, now), r.acknowledgeBy(), r.extensionNotice(), r.outcome(), r.history(),
+                    r.version());
         });
     }
 
     public RightsRequest startWork(String requestId, String actor) {
-        return move(requestId, RequestStatus.IN_PROGRESS, actor, "work started", UnaryOperator.identity());
+        return moves.move(requestId, RequestStatus.IN_PROGRESS, actor, "work started", UnaryOperator.identity());
     }
 
     /**
      * Extends the deadline as far as the term allows, once (GDPR Art. 12(3); CCPA, Cal. Civ. Code § 1798.130(a)(2);
      * seed 003: "can be extended to 30 days, and we will inform you in advance"). The extended deadline is one
      * period counted from the term's start, moved to a working day only at its very end ({@link Deadlines#extended},
-     * Reg. 1182/71 Art. 3(2)(c) and 3(4)): received 31 January 2026, one month extended by two is due on Thursday
+     * Reg. 1182/71 Art. 3(2)(c) and 3(4)), under the term of the policy version in force when the request was
+     * received: received 31 January 2026, one month extended by two is due on Thursday
      * 30 April 2026.
      *
      * <p>The subject must have been told, with the reasons, before the original deadline passed: a notice dated at
@@ -174,43 +150,8 @@ public final class RightsService {
         Checks.text("reason", reason, 1000);
         Checks.required("subjectToldAt", subjectToldAt);
         Instant toldAt = subjectToldAt.truncatedTo(ChronoUnit.MICROS);
-        return move(requestId, RequestStatus.EXTENDED, actor, RightsService::extensionNote, r -> {
-            Instant recordedAt = now();
-            DeadlineTerm term = termFor(r.type());
-            BusinessCalendar calendar = calendar();
-            DeadlineTerm.Extension ext = term.extension().orElseThrow(() -> new InvalidValueException("request.type",
-                    r.type(), "has no extendable deadline under policy " + policy().id() + " (" + term
-                            + "); allowed next steps: " + r.status().nextSteps(r.type(), RequestStatus.EXTENDED)));
-            Deadline original = r.deadline().orElseThrow(() -> new ConflictException("request " + r.id()
-                    + ": its deadline has not started (identity not verified), so it cannot be extended; allowed next"
-                    + " steps: " + r.status().nextSteps(r.type())));
-            if (!toldAt.isBefore(original.dueBefore())) {
-                throw new InvalidValueException("subjectToldAt", subjectToldAt,
-                        "must be before the original deadline " + original.dueBefore()
-                                + ": the subject is told of an extension within the original period (GDPR Art. 12(3))"
-                                + "; allowed next steps: " + r.status().nextSteps(r.type(), RequestStatus.EXTENDED));
-            }
-            if (toldAt.isAfter(recordedAt)) {
-                throw new InvalidValueException("subjectToldAt", subjectToldAt, "must not be in the future");
-            }
-            Deadline extended = Deadlines.extended(original.start(), term, calendar, ruleText(r.type(), term)
-                    + (ext.toTotal() ? ", extended to " : ", extended by ") + DeadlineTerm.text(ext.amount(), ext.unit()));
-            return new RightsRequest(r.id(), r.subject(), r.type(), r.status(), r.receivedAt(), r.verifiedAt(),
-                    Optional.of(extended), r.acknowledgeBy(),
-                    Optional.of(new RightsRequest.Extension(reason, toldAt, recordedAt, original)),
-                    r.outcome(), r.history(), r.version());
-        });
-    }
-
-    /** The history note of an extension: its reason, and a flag when it was recorded after the original deadline. */
-    private static String extensionNote(RightsRequest extended) {
-        RightsRequest.Extension e = extended.extensionNotice().orElseThrow();
-        if (!e.late()) {
-            return e.reason();
-        }
-        return "LATE EXTENSION: recorded " + e.recordedAt() + ", after the original deadline (end of "
-                + e.original().lastDay() + ", due before " + e.original().dueBefore() + "); subject told "
-                + e.subjectToldAt() + ". " + e.reason();
+        return moves.move(requestId, RequestStatus.EXTENDED, RequestStatus.EXTENDED.action(), actor,
+                RequestTerms::extensionNote, r -> terms.extended(r, reason, subjectToldAt, toldAt, now()), List.of());
     }
 
     /** Answers the request: what was done. */
@@ -220,109 +161,36 @@ public final class RightsService {
 
     private RightsRequest complete(String requestId, String actor, String answer, List<RecipientNotice> notices) {
         Checks.multilineText("answer", answer, 20_000);
-        return move(requestId, RequestStatus.COMPLETED, actor, "completed", r -> withOutcome(r, answer), notices);
+        return moves.move(requestId, RequestStatus.COMPLETED, RequestStatus.COMPLETED.action(), actor,
+                changed -> "completed", r -> RequestMoves.withOutcome(r, answer), notices);
     }
 
     /**
      * Refuses the request with the reason (GDPR Art. 12(4): the subject is told why, and that they may complain to a
-     * supervisory authority); the policy's promised alternative, if any, is added to the answer.
+     * supervisory authority); the alternative promised by the policy version in force when the request was received,
+     * if any, is added to the answer.
      */
     public RightsRequest refuse(String requestId, String actor, String reason) {
         Checks.multilineText("reason", reason, 5_000);
-        return move(requestId, RequestStatus.REFUSED, actor, reason, r -> {
-            String alternative = policy().rightsTerm(r.type()).flatMap(RightsTerm::refusalAlternative)
-                    .map(a -> " " + a).orElse("");
-            return withOutcome(r, "Refused: " + reason + "." + alternative);
+        return moves.move(requestId, RequestStatus.REFUSED, actor, reason, r -> {
+            String alternative = terms.policyAt(r.receivedAt()).rightsTerm(r.type())
+                    .flatMap(RightsTerm::refusalAlternative).map(a -> " " + a).orElse("");
+            return RequestMoves.withOutcome(r, "Refused: " + reason + "." + alternative);
         });
     }
 
-    private static RightsRequest withOutcome(RightsRequest r, String outcome) {
-        return new RightsRequest(r.id(), r.subject(), r.type(), r.status(), r.receivedAt(), r.verifiedAt(), r.deadline(),
-                r.acknowledgeBy(), r.extensionNotice(), Optional.of(outcome), r.history(), r.version());
-    }
-
-    private RightsRequest move(String requestId, RequestStatus to, String actor, String note,
-            UnaryOperator<RightsRequest> change) {
-        return move(requestId, to, actor, changed -> note, change, List.of());
-    }
-
-    /** As above, writing {@code notices} to the store's outbox in the same atomic save as the request's new state. */
-    private RightsRequest move(String requestId, RequestStatus to, String actor, String note,
-            UnaryOperator<RightsRequest> change, List<RecipientNotice> notices) {
-        return move(requestId, to, actor, changed -> note, change, notices);
-    }
-
-    /** Moves a request along a legal transition; {@code note} is written from the changed request. */
-    private RightsRequest move(String requestId, RequestStatus to, String actor,
-            Function<RightsRequest, String> note, UnaryOperator<RightsRequest> change) {
-        return move(requestId, to, actor, note, change, List.of());
-    }
-
     /**
-     * Moves a request along a legal transition; {@code note} is written from the changed request, and
-     * {@code notices} go to the store's outbox in the same atomic save as the request's new state.
+     * The request with this id.
+     *
+     * @throws InvalidValueException when no request has it
      */
-    private RightsRequest move(String requestId, RequestStatus to, String actor,
-            Function<RightsRequest, String> note, UnaryOperator<RightsRequest> change,
-            List<RecipientNotice> notices) {
-        return move(requestId, to, to.action(), actor, note, change, notices);
-    }
-
-    /**
-     * Moves a request along a legal transition by the method {@code action} (checked by {@link #requireStep} on the
-     * request as read, before {@code change}); {@code note} is written from the changed request, and {@code notices}
-     * go to the store's outbox in the same atomic save as the request's new state.
-     */
-    private RightsRequest move(String requestId, RequestStatus to, String action, String actor,
-            Function<RightsRequest, String> note, UnaryOperator<RightsRequest> change,
-            List<RecipientNotice> notices) {
-        Checks.text("actor", actor, 200);
-        for (int attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-            RightsRequest current = request(requestId);
-            requireStep(current, to, action);
-            RightsRequest changed = change.apply(current);
-            String text = note.apply(changed);
-            List<RightsRequest.Transition> history = new ArrayList<>(changed.history());
-            history.add(new RightsRequest.Transition(to, now(), actor, text == null ? "" : text));
-            RightsRequest next = new RightsRequest(changed.id(), changed.subject(), changed.type(), to,
-                    changed.receivedAt(), changed.verifiedAt(), changed.deadline(), changed.acknowledgeBy(),
-                    changed.extensionNotice(), changed.outcome(), history, current.version());
-            if (notices.isEmpty() ? store.saveRequest(next) : outbox().saveRequest(next, notices)) {
-                return next.nextVersion();
-            }
-        }
-        throw new StoreException("saveRequest", "request " + requestId + " kept changing under concurrent writers");
-    }
-
-    /**
-     * Throws unless {@code r} may move to {@code to} ({@link RequestStatus#next()}); the message names the method
-     * called and the steps allowed next, so a caller learns the lifecycle from the error.
-     */
-    private static void requireStep(RightsRequest r, RequestStatus to, String action) {
-        boolean awaiting = r.status() == RequestStatus.AWAITING_HOST_CONFIRMATION;
-        // an erasure awaiting the shop's confirmation is completed by that confirmation only, and only it is confirmed
-        if (!r.status().next(r.type()).contains(to) || awaiting != action.equals(RequestStatus.CONFIRM_ERASURE)) {
-            String why = "";
-            if (r.status() == RequestStatus.RECEIVED) {
-                why = " (the requester's identity is not verified yet, GDPR Art. 12(6))";
-            } else if (awaiting) {
-                why = " (the shop has not confirmed what it erased of a subject the library knew no data of, GDPR"
-                        + " Art. 17(1), Art. 5(2))";
-            } else if (action.equals(RequestStatus.CONFIRM_ERASURE)) {
-                why = " (only an erasure awaiting the shop's confirmation is confirmed)";
-            }
-            throw new ConflictException("request " + r.id() + ": cannot move from " + r.status() + " to " + to
-                    + " by " + action + why + "; allowed next steps: " + r.status().nextSteps(r.type()));
-        }
-    }
-
     public RightsRequest request(String requestId) {
-        return store.request(requestId)
-                .orElseThrow(() -> new InvalidValueException("requestId", requestId, "is not a received request"));
+        return moves.request(requestId);
     }
 
+    /** Every request of the subject. */
     public List<RightsRequest> requests(SubjectId subject) {
-        return store.requests(subject);
+        return moves.store().requests(subject);
     }
 
     /**
@@ -333,7 +201,7 @@ public final class RightsService {
      * @throws InvalidValueException if {@code limit} is not between 1 and {@value #MAX_PAGE}
      */
     public List<RightsRequest> open(int limit) {
-        return store.openRequests(pageSize(limit));
+        return moves.store().openRequests(pageSize(limit));
     }
 
     /**
@@ -344,7 +212,7 @@ public final class RightsService {
      * @throws InvalidValueException if {@code after} is null or {@code limit} is not between 1 and {@value #MAX_PAGE}
      */
     public List<RightsRequest> open(RightsRequest after, int limit) {
-        return store.openRequestsAfter(Checks.required("after", after), pageSize(limit));
+        return moves.store().openRequestsAfter(Checks.required("after", after), pageSize(limit));
     }
 
     /** Every open request whose deadline has passed, oldest first, read page by page. */
@@ -392,50 +260,17 @@ public final class RightsService {
      * recipient that is a controller learns that the subject asked for erasure, Art. 17(2)), and of a restriction
      * instead for categories of which retention keeps an item (Art. 17(3)(b): kept, and processing restricted to
      * keeping it). The withdrawals are passed on as well, with their events.
+     *
+     * <p>The answer, and the request's outcome, say of each item what really happened: {@link
+     * ErasureAnswer.Outcome#DISPOSED disposed of} only when the {@link Builder#sweeper sweeper} disposed of it at once
+     * and recorded it; an item due but not disposed of (no sweeper given, or its disposal failed, found a hold or no
+     * handler) is {@link ErasureAnswer.Outcome#DUE_NOW due}, since when, and left to the next sweep.
      */
     public ErasureAnswer erase(String requestId, String actor) {
-        RightsRequest r = requireType(requestId, RequestType.ERASURE);
-        requireStep(r, RequestStatus.COMPLETED, "erase"); // before any of the work is done
-        requireVerified(r);
-        if (retention == null) {
-            throw new InvalidValueException("retention", null, "is required to carry out erasure requests");
-        }
-        consents.withdrawAll(r.subject(), systemCapture(requestId, "erasure"));
-        ErasureAnswer answer = retention.requestErasure(r.subject());
-        sweeper.ifPresent(s -> s.disposeDue(r.subject()));
-        List<RecipientNotice> notices = new ArrayList<>();
-        Policy policy = policy();
-        if (!policy.recipients().isEmpty()) {
-            Set<CategoryId> kept = new HashSet<>();
-            answer.kept().forEach(e -> kept.add(e.item().category()));
-            Set<PurposeId> granted = grantedPurposes(r.subject());
-            Instant now = now();
-            notices.addAll(RecipientSelection.forRequest(policy, r, NoticeAction.ERASURE, c -> !kept.contains(c),
-                    granted, now));
-            notices.addAll(RecipientSelection.forRequest(policy, r, NoticeAction.RESTRICTION, kept::contains, granted,
-                    now));
-        }
-        String explained = answer.explain();
-        if (processing != null) {
-            long entries = processing.pseudonymise(r.subject());
-            explained += "\nThe record of how your data was used no longer names you (" + entries + " processing log "
-                    + "entries now kept under a pseudonym, with their dates, for accountability: GDPR Art. 5(2)).";
-        }
-        if (!answer.nothingKnown()) {
-            complete(requestId, actor, explained, notices);
-            return answer;
-        }
-        HostData host = askContributors(r.subject());
-        if (host.noneHeld()) {
-            complete(requestId, actor, explained + "\n" + host.text(), notices);
-        } else {
-            String outcome = explained + "\n" + host.text() + "\nThe request stays open until the shop"
-                    + " confirms what it erased (GDPR Art. 17(1), Art. 5(2)).";
-            move(requestId, RequestStatus.AWAITING_HOST_CONFIRMATION, "erase", actor,
-                    changed -> "no retained item of the subject is known; awaiting the shop's confirmation of what it"
-                            + " erased", changed -> withOutcome(changed, outcome), notices);
-        }
-        return answer;
+        RightsRequest r = moves.requireType(requestId, RequestType.ERASURE);
+        RequestMoves.requireStep(r, RequestStatus.COMPLETED, "erase"); // before any of the work is done
+        RequestMoves.requireVerified(r);
+        return erasure.erase(r, actor);
     }
 
     /**
@@ -454,50 +289,12 @@ public final class RightsService {
      */
     public RightsRequest confirmErasure(String requestId, String actor, String erased) {
         Checks.multilineText("erased", erased, 5_000);
-        requireType(requestId, RequestType.ERASURE);
+        moves.requireType(requestId, RequestType.ERASURE);
         Instant at = now();
-        return move(requestId, RequestStatus.COMPLETED, RequestStatus.CONFIRM_ERASURE, actor,
+        return moves.move(requestId, RequestStatus.COMPLETED, RequestStatus.CONFIRM_ERASURE, actor,
                 changed -> "the shop confirmed what it erased: " + erased,
-                r -> withOutcome(r, r.outcome().map(o -> o + "\n").orElse("") + "The shop confirmed at " + at
+                r -> RequestMoves.withOutcome(r, r.outcome().map(o -> o + "\n").orElse("") + "The shop confirmed at " + at
                         + " what it erased: " + erased), List.of());
-    }
-
-    /** What the contributors said of the subject's data in the shop's own tables. */
-    private record HostData(boolean noneHeld, String text) {
-    }
-
-    /**
-     * Asks every contributor whether the shop's tables behind it hold the subject's data. A contributor that throws
-     * counts as one that cannot tell (fail closed: the request then waits for the shop's confirmation).
-     */
-    private HostData askContributors(SubjectId subject) {
-        if (contributors.isEmpty()) {
-            return new HostData(false, "No data contributor reports on the shop's own tables.");
-        }
-        List<String> none = new ArrayList<>();
-        List<String> others = new ArrayList<>();
-        for (SubjectDataContributor c : contributors) {
-            SubjectDataContributor.Presence presence;
-            try {
-                presence = Checks.required("presence", c.presence(subject));
-            } catch (RuntimeException e) {
-                LOG.warn("data contributor {} failed to say whether it holds a subject's data ({}); the erasure waits"
-                        + " for the shop's confirmation", c.name(), e.getClass().getName());
-                others.add(c.name() + " could not be asked");
-                continue;
-            }
-            switch (presence) {
-                case NONE -> none.add(c.name());
-                case HOLDS_DATA -> others.add(c.name() + " holds data of the subject");
-                case UNKNOWN -> others.add(c.name() + " cannot tell whether it holds data of the subject");
-            }
-        }
-        if (others.isEmpty()) {
-            return new HostData(true, "The shop's own data sources report holding none of the subject's data: "
-                    + String.join(", ", none) + ".");
-        }
-        return new HostData(false, "The shop's own data sources: " + String.join("; ", others)
-                + (none.isEmpty() ? "" : "; " + String.join(", ", none) + " hold none") + ".");
     }
 
     /**
@@ -510,8 +307,8 @@ public final class RightsService {
      * @throws InvalidValueException when no category is given or one is not declared by the policy in force
      */
     public RightsRequest rectify(String requestId, String actor, Collection<CategoryId> categories) {
-        RightsRequest r = requireType(requestId, RequestType.RECTIFICATION);
-        requireVerified(r);
+        RightsRequest r = moves.requireType(requestId, RequestType.RECTIFICATION);
+        RequestMoves.requireVerified(r);
         Policy policy = policy();
         Set<CategoryId> corrected = new TreeSet<>();
         for (CategoryId c : Checks.required("categories", categories)) {
@@ -526,114 +323,54 @@ public final class RightsService {
         }
         List<RecipientNotice> notices = policy.recipients().isEmpty() ? List.of()
                 : RecipientSelection.forRequest(policy, r, NoticeAction.RECTIFICATION, corrected::contains,
-                        grantedPurposes(r.subject()), now());
+                        erasure.grantedPurposes(r.subject()), now());
         return complete(requestId, actor, "Corrected: " + corrected + ". Everyone we disclosed these data to is told "
                 + "of the correction (GDPR Art. 19).", notices);
     }
 
-    /** The purposes the subject, or a visitor linked to it, ever granted: whose recipients may have its data. */
-    private Set<PurposeId> grantedPurposes(SubjectId subject) {
-        Set<PurposeId> out = new HashSet<>();
-        List<SubjectId> chains = new ArrayList<>();
-        consents.visitorsOf(subject).forEach(v -> chains.add(v.subject()));
-        chains.add(subject);
-        for (SubjectId s : chains) {
-            consents.forEachEvent(s, e -> {
-                if (e.choice() == Choice.GRANTED) {
-                    out.add(e.purpose());
-                }
-            });
-        }
-        return out;
-    }
-
-    /** The store's outbox; a store without one cannot take a change recipients must be told of (fail closed). */
-    private OutboxStore outbox() {
-        if (store instanceof OutboxStore outbox) {
-            return outbox;
-        }
-        throw new StoreException("saveRequest", "the rights store keeps no recipients' outbox (it is not an "
-                + "OutboxStore), so this request's recipients could not be told (GDPR Art. 19); nothing was written");
-    }
-
     /** Carries out a restriction request (GDPR Art. 18) and completes it. */
     public RightsRequest restrict(String requestId, String actor) {
-        RightsRequest r = requireType(requestId, RequestType.RESTRICTION);
-        requireStep(r, RequestStatus.COMPLETED, "restrict"); // before any of the work is done
-        requireVerified(r);
-        consents.restrict(r.subject(), systemCapture(requestId, "restriction"));
+        RightsRequest r = moves.requireType(requestId, RequestType.RESTRICTION);
+        RequestMoves.requireStep(r, RequestStatus.COMPLETED, "restrict"); // before any of the work is done
+        RequestMoves.requireVerified(r);
+        consents.restrict(r.subject(), RequestMoves.systemCapture(requestId, "restriction"));
         return complete(requestId, actor, "Processing is restricted: only storage, and purposes on a legal obligation, "
                 + "continue until the restriction is lifted; you will be told before it is (GDPR Art. 18(3)).");
     }
 
     /** Carries out an objection (GDPR Art. 21) to the given purposes and completes it. */
     public RightsRequest object(String requestId, String actor, Collection<PurposeId> purposes) {
-        RightsRequest r = requireType(requestId, RequestType.OBJECTION);
-        requireStep(r, RequestStatus.COMPLETED, "object"); // before any of the work is done
-        requireVerified(r);
+        RightsRequest r = moves.requireType(requestId, RequestType.OBJECTION);
+        RequestMoves.requireStep(r, RequestStatus.COMPLETED, "object"); // before any of the work is done
+        RequestMoves.requireVerified(r);
         for (PurposeId p : purposes) {
-            consents.object(r.subject(), p, systemCapture(requestId, "objection", p.value()));
+            consents.object(r.subject(), p, RequestMoves.systemCapture(requestId, "objection", p.value()));
         }
         return complete(requestId, actor, "Processing stopped for: " + purposes);
     }
 
     /** Carries out a withdrawal of consent, for the given purposes or all when none are given, and completes it. */
     public RightsRequest withdrawConsent(String requestId, String actor, Collection<PurposeId> purposes) {
-        RightsRequest r = requireType(requestId, RequestType.WITHDRAW_CONSENT);
+        RightsRequest r = moves.requireType(requestId, RequestType.WITHDRAW_CONSENT);
         if (r.status() == RequestStatus.RECEIVED) {
             // GDPR Art. 7(3): withdrawing must be as easy as consenting; the channel that could grant can withdraw
             verifyIdentity(requestId, actor, "withdrawal needs no verification beyond the channel it came through");
         } else {
-            requireStep(r, RequestStatus.COMPLETED, "withdrawConsent"); // before any consent is withdrawn
+            RequestMoves.requireStep(r, RequestStatus.COMPLETED, "withdrawConsent"); // before any consent is withdrawn
         }
         if (purposes.isEmpty()) {
-            consents.withdrawAll(r.subject(), systemCapture(requestId, "withdraw-all"));
+            consents.withdrawAll(r.subject(), RequestMoves.systemCapture(requestId, "withdraw-all"));
         } else {
             for (PurposeId p : purposes) {
-                consents.withdraw(r.subject(), p, systemCapture(requestId, "withdraw", p.value()));
+                consents.withdraw(r.subject(), p, RequestMoves.systemCapture(requestId, "withdraw", p.value()));
             }
         }
         return complete(requestId, actor, "Consent withdrawn for: " + (purposes.isEmpty() ? "all purposes" : purposes)
                 + ". Withdrawal does not affect processing before it (GDPR Art. 7(3)).");
     }
 
-    /**
-     * The capture of the events a request's work records. The event id derives from the request
-     * ({@code <request id>/<action>[/<purpose>]}, hashed to fit when longer than an event id may be, see
-     * {@link EventId#derive}), so carrying out the same request twice records nothing twice, whatever the length of
-     * the purpose ids.
-     */
-    private Capture systemCapture(String requestId, String... what) {
-        EventId id = EventId.of(requestId);
-        for (String part : what) {
-            id = id.derive(part);
-        }
-        return Capture.by(Method.RIGHTS_REQUEST).withActor(Actor.SYSTEM)
-                .withEvidence(Evidence.builder().reference(requestId).build())
-                .withEventId(id);
-    }
-
-    private RightsRequest requireType(String requestId, RequestType type) {
-        RightsRequest r = request(requestId);
-        if (r.type() != type) {
-            throw new InvalidValueException("request.type", r.type(), "must be " + type + " for this action");
-        }
-        return r;
-    }
-
-    private static void requireVerified(RightsRequest r) {
-        if (r.verifiedAt().isEmpty()) {
-            throw new ConflictException("request " + r.id() + ": the requester's identity is not verified; "
-                    + r.type() + " is only carried out for a verified requester (GDPR Art. 12(6))");
-        }
-    }
-
     private Instant now() {
-        return clock.instant().truncatedTo(ChronoUnit.MICROS);
-    }
-
-    private static String ruleText(RequestType type, DeadlineTerm term) {
-        return type + ": " + term;
+        return moves.now();
     }
 
     /** Configures a {@link RightsService}. */
@@ -727,8 +464,10 @@ public final class RightsService {
         /**
          * The service.
          *
-         * @throws InvalidValueException if the consent service is missing, or the sweeper sweeps another retention
-         *     service than the one given
+         * @throws InvalidValueException if the consent service or the store is missing, the sweeper sweeps another
+         *     retention service than the one given, or the retention service (or the sweeper's) is built over other
+         *     policy versions than the consent service ({@link PolicyVersions#sameVersionsAs}; the message names
+         *     {@code retention} or {@code sweeper})
          */
         public RightsService build() {
             Checks.required("consents", consents);
@@ -740,7 +479,12 @@ public final class RightsService {
                 throw new InvalidValueException("store", null, "is required: give the builder a store, e.g. consent-jdbc's"
                         + " JdbcStore, or an InMemoryStore for tests and single-node hosts");
             }
-            return new RightsService(this);
+            if (retention != null) {
+                PolicyVersions.requireSame("retention", consents.policyVersions(), retention.policyVersions());
+            } else if (sweeper != null) {
+                PolicyVersions.requireSame("sweeper", consents.policyVersions(), sweeper.retention().policyVersions());
+            }
+            return new RightsService(this, clock != null ? clock : consents.clock());
         }
     }
 }

@@ -300,9 +300,9 @@ public final class SubjectExport {
         g.writeStringField("legalBasis", e.basis().name());
         g.writeStringField("reason", e.reason().name());
         g.writeStringField("policyVersion", e.policyVersion());
-        if (e.restsOn().isPresent()) {
-            g.writeStringField("restsOnSubject", e.restsOn().get().subject().value());
-            g.writeNumberField("restsOnSequence", e.restsOn().get().sequence());
+        if (e.decidingEvent().isPresent()) {
+            g.writeStringField("restsOnSubject", e.decidingEvent().get().subject().value());
+            g.writeNumberField("restsOnSequence", e.decidingEvent().get().sequence());
         }
         g.writeEndObject();
     }

@@ -113,14 +113,14 @@ class ProcessingLogTest {
         assertThat(entry.basis()).isEqualTo(LegalBasis.CONSENT);
         assertThat(entry.reason()).isEqualTo(Reason.GRANTED);
         assertThat(entry.policyVersion()).isEqualTo("3");
-        assertThat(entry.restsOn()).contains(new EventRef(alice, 1));
+        assertThat(entry.decidingEvent()).contains(new EventRef(alice, 1));
         assertThat(entry.batch()).isEmpty();
         assertThat(log.uses(alice)).containsExactly(entry);
 
         clock.advance(Duration.ofSeconds(1)); // entries of one microsecond list in id order, not in logging order
         ProcessingEntry contract = log.use(alice, ORDERS, List.of(ORDER_RECORD, EMAIL), "invoice sent");
         assertThat(contract.reason()).isEqualTo(Reason.BASIS_CONTRACT);
-        assertThat(contract.restsOn()).isEmpty();
+        assertThat(contract.decidingEvent()).isEmpty();
         assertThat(log.uses(alice)).containsExactly(entry, contract);
     }
 
@@ -226,7 +226,7 @@ class ProcessingLogTest {
             assertThat(e.batch()).contains(campaign.batch());
             assertThat(e.use()).isEqualTo("spring newsletter");
             assertThat(e.reason()).isEqualTo(Reason.GRANTED);
-            assertThat(e.restsOn()).contains(new EventRef(SubjectId.of("customer-2"), 1));
+            assertThat(e.decidingEvent()).contains(new EventRef(SubjectId.of("customer-2"), 1));
         });
         assertThat(log.uses(SubjectId.of("customer-0"))).hasSize(1);
         assertThat(log.uses(SubjectId.of("customer-1"))).isEmpty();
@@ -284,7 +284,7 @@ class ProcessingLogTest {
         assertThat(kept).allSatisfy(e -> {
             assertThat(e.subject()).isEmpty();
             assertThat(e.subjectKey()).isEqualTo(log.pseudonymOf(alice)).doesNotContain("alice");
-            assertThat(e.restsOn()).isEmpty();
+            assertThat(e.decidingEvent()).isEmpty();
         });
         assertThat(log.pseudonymisedUses(visitor)).hasSize(1);
         assertThat(log.count(ORDERS, from, until)).isEqualTo(3);

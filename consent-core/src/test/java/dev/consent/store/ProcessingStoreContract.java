@@ -188,8 +188,8 @@ public abstract class ProcessingStoreContract {
         assertThat(all(alice)).isEmpty();
         List<ProcessingEntry> kept = store.pseudonymisedUses(PSEUDONYM_A, 10);
         assertThat(kept).containsExactly(early.pseudonymisedAs(PSEUDONYM_A), viaVisitor.pseudonymisedAs(PSEUDONYM_A));
-        assertThat(kept.get(1).restsOnVisitor()).isEmpty();
-        assertThat(kept.get(1).restsOnSequence()).hasValue(2);
+        assertThat(kept.get(1).decidingEventVisitor()).isEmpty();
+        assertThat(kept.get(1).decidingEventSequence()).hasValue(2);
         assertThat(kept.get(1).batch()).contains("batch-9");
         assertThat(kept).allSatisfy(e -> assertThat(e.subject()).isEmpty());
         assertThat(store.countUses(ShopPolicy.ORDERS, T0, T0.plusSeconds(1))).isEqualTo(before).isEqualTo(2);

@@ -69,7 +69,7 @@ public abstract class RetentionStoreContract {
 
     protected static RetainedItem due(ItemKey key, Instant dueAt) {
         return RetainedItem.create(key).withAnchors(Map.of(Anchor.COLLECTED, dueAt.minusSeconds(86_400)))
-                .withDue(Optional.of(dueAt));
+                .withDue(dueAt);
     }
 
     private static DisposalRecord audit(Claim c, DisposalRecord.Outcome outcome) {
@@ -90,14 +90,14 @@ public abstract class RetentionStoreContract {
                 PurposeId.of("marketing.email"));
         RetainedItem item = RetainedItem.create(k)
                 .withAnchors(Map.of(Anchor.LAST_TRANSACTION, T0, Anchor.of("host.defined"), T0.plusNanos(1000)))
-                .withErasureRequestedAt(T0.plusSeconds(5)).withDue(Optional.of(T0.plusSeconds(10)))
-                .withRetry(2, Optional.of(T0.plusSeconds(60)));
+                .withErasureRequestedAt(T0.plusSeconds(5)).withDue(T0.plusSeconds(10))
+                .withRetry(2, T0.plusSeconds(60));
 
         assertThat(store.saveItem(item)).isTrue();
         RetainedItem stored = store.item(k).orElseThrow();
         assertThat(stored).isEqualTo(item.nextVersion());
         assertThat(store.saveItem(item)).as("a stale version is refused").isFalse();
-        assertThat(store.saveItem(stored.withDue(Optional.empty()))).isTrue();
+        assertThat(store.saveItem(stored.withoutDue())).isTrue();
         assertThat(store.item(k).orElseThrow().version()).isEqualTo(2);
         assertThat(store.item(k).orElseThrow().dueAt()).isEmpty();
         assertThat(store.item(key("nobody", "contact.email"))).isEmpty();
@@ -194,11 +194,11 @@ public abstract class RetentionStoreContract {
 
         // an item leaves the list when it gets a due instant or is disposed of, and joins it when it loses its date
         RetainedItem first = store.item(undated.get(0)).orElseThrow();
-        assertThat(store.saveItem(first.withDue(Optional.of(T0)))).isTrue();
+        assertThat(store.saveItem(first.withDue(T0))).isTrue();
         RetainedItem second = store.item(undated.get(1)).orElseThrow();
         assertThat(store.saveItem(second.withState(RetainedItem.State.DISPOSED))).isTrue();
         RetainedItem dated = store.item(key("u1", "dated.x")).orElseThrow();
-        assertThat(store.saveItem(dated.withDue(Optional.empty()))).isTrue();
+        assertThat(store.saveItem(dated.withoutDue())).isTrue();
         List<ItemKey> now = new ArrayList<>(undated.subList(2, undated.size()));
         now.add(key("u1", "dated.x"));
         Collections.sort(now);
@@ -385,7 +385,7 @@ public abstract class RetentionStoreContract {
         assertThat(store.finishClaims(List.of(disposal(second)))).containsExactly(true);
 
         // node-a's handler returns at last, with a failure or a disposal: neither is recorded
-        assertThat(finishOne(first, first.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
+        assertThat(finishOne(first, first.item().withRetry(1, T0.plusSeconds(60)),
                 audit(first, DisposalRecord.Outcome.FAILED))).isFalse();
         assertThat(store.finishClaims(List.of(disposal(first)))).containsExactly(false);
         assertThat(store.renewClaims(List.of(first), Duration.ofMinutes(5))).containsExactly(Optional.empty());
@@ -443,7 +443,7 @@ public abstract class RetentionStoreContract {
     void aFailedAttemptWaitsOutItsBackoffAndCountsAttempts() {
         store.saveItem(due(key("a", "access.log"), T0));
         Claim c = store.claimDue(T0, 10, "n", Duration.ofMinutes(5)).get(0);
-        assertThat(finishOne(c, c.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
+        assertThat(finishOne(c, c.item().withRetry(1, T0.plusSeconds(60)),
                 audit(c, DisposalRecord.Outcome.FAILED))).isTrue();
 
         assertThat(store.claimDue(T0.plusSeconds(59), 10, "n", Duration.ofMinutes(5))).isEmpty();
@@ -458,7 +458,7 @@ public abstract class RetentionStoreContract {
         ItemKey k = key("a", "contact.email");
         store.saveItem(due(k, T0));
         Claim c = store.claimDue(T0, 10, "n", Duration.ofMinutes(5)).get(0);
-        RetainedItem newer = store.item(k).orElseThrow().withDue(Optional.of(T0.plus(Duration.ofDays(700))));
+        RetainedItem newer = store.item(k).orElseThrow().withDue(T0.plus(Duration.ofDays(700)));
         assertThat(store.saveItem(newer)).as("saving leaves the claim alone").isTrue();
 
         assertThat(finishOne(c, c.item().withState(RetainedItem.State.DISPOSED),
@@ -486,7 +486,7 @@ public abstract class RetentionStoreContract {
         passLeaseTime(Duration.ofMinutes(5));
         Claim takenOver = store.claimItem(key("b", "access.log"), T0, "node-b", Duration.ofMinutes(5)).orElseThrow();
         RetainedItem newer = store.item(key("c", "access.log")).orElseThrow()
-                .withDue(Optional.of(T0.plus(Duration.ofDays(700))));
+                .withDue(T0.plus(Duration.ofDays(700)));
         assertThat(store.saveItem(newer)).isTrue();
 
         List<Boolean> answers = store.finishClaims(List.of(disposal(mine.get(0)), disposal(mine.get(1)),
@@ -528,13 +528,13 @@ public abstract class RetentionStoreContract {
         Claim failed = claims.get(1);
         // c gets new data from another writer while it is claimed: its newer row is kept
         RetainedItem newer = store.item(key("c", "access.log")).orElseThrow()
-                .withDue(Optional.of(T0.plus(Duration.ofDays(700))));
+                .withDue(T0.plus(Duration.ofDays(700)));
         assertThat(store.saveItem(newer)).isTrue();
 
         assertThat(finishOne(a, a.item().withState(RetainedItem.State.DISPOSED),
                 audit(a, DisposalRecord.Outcome.DISPOSED))).isTrue();
         assertThat(store.finishClaims(List.of(
-                new RetentionStore.FinishedAttempt(failed, failed.item().withRetry(1, Optional.of(T0.plusSeconds(60))),
+                new RetentionStore.FinishedAttempt(failed, failed.item().withRetry(1, T0.plusSeconds(60)),
                         audit(failed, DisposalRecord.Outcome.FAILED)),
                 disposal(claims.get(2)), disposal(claims.get(3)), disposal(claims.get(4)))))
                 .containsExactly(true, true, true, true);

@@ -35,7 +35,7 @@ class DueIndexPlanTest {
         Dialect customization = Dialect.of(dialect);
         JdbcStore store = JdbcStore.builder(ds).tablePrefix(prefix).build();
         try {
-            store.saveItem(RetainedItem.create(ItemKey.of("s0", "access.log")).withDue(Optional.of(T0)));
+            store.saveItem(RetainedItem.create(ItemKey.of("s0", "access.log")).withDue(T0));
             fill(ds, dialect, prefix, 3_000);
             RetentionTables tables = new RetentionTables(new Transactions(ds), customization, prefix);
             String index = prefix + "items_due_ix";

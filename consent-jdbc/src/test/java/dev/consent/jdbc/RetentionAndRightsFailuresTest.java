@@ -50,7 +50,7 @@ class RetentionAndRightsFailuresTest {
     private static final ReferenceKey REFERENCES = ReferenceKey.of(TestKeys.REFERENCE_ID, TestKeys.REFERENCE);
 
     private static RetainedItem due(ItemKey key, Instant at) {
-        return RetainedItem.create(key).withAnchors(Map.of(Anchor.COLLECTED, at)).withDue(Optional.of(at));
+        return RetainedItem.create(key).withAnchors(Map.of(Anchor.COLLECTED, at)).withDue(at);
     }
 
     private static DisposalRecord audit(Claim c) {
@@ -160,7 +160,7 @@ class RetentionAndRightsFailuresTest {
             List<Claim> claims = store.claimDue(T0, 10, "n", Duration.ofMinutes(1));
             assertThat(claims).hasSize(3);
             // carol's item moves on under the claim, so her finish takes the claim-release path
-            assertThat(store.saveItem(store.item(moved).orElseThrow().withDue(Optional.of(T0.plusSeconds(99)))))
+            assertThat(store.saveItem(store.item(moved).orElseThrow().withDue(T0.plusSeconds(99))))
                     .isTrue();
             Map<ItemKey, RetainedItem> before = new LinkedHashMap<>();
             for (Claim c : claims) {
@@ -251,7 +251,7 @@ class RetentionAndRightsFailuresTest {
         try {
             Instant fine = T0.plusNanos(1);
             Instant up = T0.plusNanos(1000);
-            assertThat(store.saveItem(due(ITEM, fine).withRetry(1, Optional.of(fine)))).isTrue();
+            assertThat(store.saveItem(due(ITEM, fine).withRetry(1, fine))).isTrue();
             RetainedItem stored = store.item(ITEM).orElseThrow();
             assertThat(stored.dueAt()).contains(up);
             assertThat(stored.notBefore()).contains(up);

@@ -178,7 +178,7 @@ class RetentionOnTwoPostgresNodesTest extends TwoPostgresNodes {
     @Test
     void aClaimLostToATakeoverCannotBeFinishedByItsFirstHolder() {
         storeA.saveItem(dev.consent.retention.RetainedItem.create(ItemKey.of("s1", "access.log"))
-                .withDue(java.util.Optional.of(clock.instant())));
+                .withDue(clock.instant()));
         Instant now = clock.instant();
         var first = storeA.claimDue(now, 10, "node-a", Duration.ofSeconds(30));
         assertThat(first).hasSize(1);

@@ -185,7 +185,7 @@ class SchemaInitializerTest {
             ItemKey undated = ItemKey.of("a", "account.profile");
             assertThat(v10.saveItem(RetainedItem.create(undated))).isTrue();
             assertThat(v10.saveItem(RetainedItem.create(ItemKey.of("a", "access.log"))
-                    .withDue(Optional.of(Instant.parse("2025-01-01T00:00:00Z"))))).isTrue();
+                    .withDue(Instant.parse("2025-01-01T00:00:00Z")))).isTrue();
             assertThat(v10.saveItem(RetainedItem.create(ItemKey.of("b", "account.profile"))
                     .withState(RetainedItem.State.DISPOSED))).isTrue();
 

@@ -137,7 +137,7 @@ class TimeZoneRoundTripTest {
                     Instant t = INSTANTS.get(i);
                     ItemKey key = ItemKey.of("zones-" + i, "access.log");
                     RetainedItem item = RetainedItem.create(key).withAnchors(Map.of(Anchor.COLLECTED, t))
-                            .withErasureRequestedAt(t).withDue(Optional.of(t)).withRetry(1, Optional.of(t));
+                            .withErasureRequestedAt(t).withDue(t).withRetry(1, t);
                     assertThat(store.saveItem(item)).isTrue();
                     assertThat(store.item(key)).contains(item.nextVersion());
                     byDue.add(t);

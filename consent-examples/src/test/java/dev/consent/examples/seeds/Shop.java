@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One seed shop running on the real services over one in-memory store, with a clock the test moves: consent
@@ -42,19 +44,20 @@ final class Shop implements AutoCloseable {
     final List<DisposalRequest> disposed = Collections.synchronizedList(new ArrayList<>());
 
     /**
-     * A shop at {@code startIso} under the given policy versions; retention runs under the last one given (the
-     * retention service takes one version), rights under the one in force at the start.
+     * A shop at {@code startIso} under the given policy versions, one view of them shared by consent, retention and
+     * rights; the sweeper has a handler for every category of any version.
      */
     private Shop(String startIso, List<Policy> versions) {
         this.clock = MutableClock.at(startIso);
         ConsentService.Builder cb = ConsentService.builder().store(store).clock(clock);
         versions.forEach(cb::policy);
         this.consents = cb.build();
-        Policy latest = versions.get(versions.size() - 1);
-        this.retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).policy(latest)
-                .store(store).clock(clock).build();
+        this.retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE)
+                .policyVersions(consents.policyVersions()).store(store).clock(clock).build();
         Sweeper.Builder sb = Sweeper.builder(retention);
-        latest.categories().forEach(c -> sb.handler(c.id().value(), disposed::add));
+        Set<String> categories = new TreeSet<>();
+        versions.forEach(v -> v.categories().forEach(c -> categories.add(c.id().value())));
+        categories.forEach(c -> sb.handler(c, disposed::add));
         this.sweeper = sb.build();
         this.rights = RightsService.builder().consents(consents).sweeper(sweeper).store(store).build();
     }
