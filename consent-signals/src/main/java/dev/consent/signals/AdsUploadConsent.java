@@ -2,7 +2,6 @@ package dev.consent.signals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.consent.internal.Checks;
 
 /**
  * The consent of one user as server-side uploads to Google carry it: the {@code Consent} message of the Google Ads API
@@ -14,8 +13,8 @@ public record AdsUploadConsent(ConsentMode.Status adUserData, ConsentMode.Status
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public AdsUploadConsent {
-        Checks.required("adUserData", adUserData);
-        Checks.required("adPersonalization", adPersonalization);
+        SignalChecks.required("adUserData", adUserData);
+        SignalChecks.required("adPersonalization", adPersonalization);
     }
 
     /** The {@code consent} object of an upload: {@code {"adUserData":"GRANTED","adPersonalization":"DENIED"}}. */

@@ -3,7 +3,6 @@ package dev.consent.signals;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.consent.Decision;
-import dev.consent.internal.Checks;
 import dev.consent.policy.PurposeId;
 import dev.consent.policy.SignalMappings;
 import dev.consent.policy.SignalMappings.ConsentModeType;
@@ -42,7 +41,7 @@ public record ConsentMode(Map<ConsentModeType, Status> signals) {
     }
 
     public ConsentMode {
-        Checks.required("signals", signals);
+        SignalChecks.required("signals", signals);
         Map<ConsentModeType, Status> all = new EnumMap<>(ConsentModeType.class);
         for (ConsentModeType t : ConsentModeType.values()) {
             Status s = signals.get(t);
@@ -61,8 +60,8 @@ public record ConsentMode(Map<ConsentModeType, Status> signals) {
      * @param decisions the subject's decision for a purpose, or {@code null} when there is none (denied)
      */
     public static ConsentMode derive(SignalMappings mapping, Function<PurposeId, Decision> decisions) {
-        Checks.required("mapping", mapping);
-        Checks.required("decisions", decisions);
+        SignalChecks.required("mapping", mapping);
+        SignalChecks.required("decisions", decisions);
         Map<ConsentModeType, Status> out = new EnumMap<>(ConsentModeType.class);
         for (ConsentModeType t : ConsentModeType.values()) {
             List<PurposeId> purposes = mapping.consentMode().getOrDefault(t, List.of());
@@ -78,7 +77,7 @@ public record ConsentMode(Map<ConsentModeType, Status> signals) {
 
     /** The status of one type. */
     public Status status(ConsentModeType type) {
-        return signals.get(Checks.required("type", type));
+        return signals.get(SignalChecks.required("type", type));
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.InvalidValueException;
 import dev.consent.UnknownPurposeException;
-import dev.consent.internal.Checks;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PurposeId;
@@ -30,8 +29,8 @@ import java.util.Set;
 public record ConsentModes(ConsentService consents, Policy policy) {
 
     public ConsentModes {
-        Checks.required("consents", consents);
-        Checks.required("policy", policy);
+        SignalChecks.required("consents", consents);
+        SignalChecks.required("policy", policy);
         if (policy.signals().isEmpty()) {
             throw new InvalidValueException("policy.signals", policy.id() + " " + policy.version(),
                     "is not declared: the policy maps no decisions onto Google Consent Mode (docs/signals.md)");
@@ -50,7 +49,7 @@ public record ConsentModes(ConsentService consents, Policy policy) {
 
     /** The subject's signals now, one {@link ConsentService#check} per purpose the mapping names. */
     public ConsentMode forSubject(SubjectId subject) {
-        Checks.required("subject", subject);
+        SignalChecks.required("subject", subject);
         Map<PurposeId, Decision> decisions = new HashMap<>();
         for (PurposeId p : purposes()) {
             try {
@@ -67,7 +66,7 @@ public record ConsentModes(ConsentService consents, Policy policy) {
      * names, so the store is read in chunks rather than subject by subject.
      */
     public Map<SubjectId, ConsentMode> forSubjects(Collection<SubjectId> subjects) {
-        Checks.required("subjects", subjects);
+        SignalChecks.required("subjects", subjects);
         List<SubjectId> list = List.copyOf(subjects);
         Map<PurposeId, Map<SubjectId, Decision>> byPurpose = new HashMap<>();
         for (PurposeId p : purposes()) {

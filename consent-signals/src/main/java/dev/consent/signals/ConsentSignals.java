@@ -2,7 +2,6 @@ package dev.consent.signals;
 
 import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
-import dev.consent.internal.Checks;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.ConsentEvent;
@@ -39,8 +38,8 @@ import java.util.Optional;
 public record ConsentSignals(ConsentService consents, Policy policy) {
 
     public ConsentSignals {
-        Checks.required("consents", consents);
-        Checks.required("policy", policy);
+        SignalChecks.required("consents", consents);
+        SignalChecks.required("policy", policy);
         if (policy.signals().isEmpty()) {
             throw new InvalidValueException("policy.signals", policy.id() + " " + policy.version(),
                     "is not declared: the policy maps no consent signals onto its purposes (docs/signals.md)");
@@ -55,8 +54,8 @@ public record ConsentSignals(ConsentService consents, Policy policy) {
      *         Disclosed Vendors segment the policy requires
      */
     public SignalResult applyTcString(SubjectId subject, String tcString, Instant receivedAt) {
-        Checks.required("subject", subject);
-        Checks.required("receivedAt", receivedAt);
+        SignalChecks.required("subject", subject);
+        SignalChecks.required("receivedAt", receivedAt);
         TcString tc = TcString.decode(tcString);
         SignalMapper.Mapping mapping = SignalMapper.map(policy, Optional.of(tc), List.of(), List.of());
         return apply(subject, SignalEvidence.TCF, tc.sha256(), Optional.of(tc.lastUpdated()),
@@ -71,8 +70,8 @@ public record ConsentSignals(ConsentService consents, Policy policy) {
      * @throws InvalidSignalException when the string breaks a rule ({@link GppString#decode(String)})
      */
     public SignalResult applyGppString(SubjectId subject, String gppString, Instant receivedAt) {
-        Checks.required("subject", subject);
-        Checks.required("receivedAt", receivedAt);
+        SignalChecks.required("subject", subject);
+        SignalChecks.required("receivedAt", receivedAt);
         GppString gpp = GppString.decode(gppString);
         SignalMapper.Mapping mapping = SignalMapper.map(policy, gpp.tcfEu(), gpp.usSections(), gpp.otherSections());
         return apply(subject, SignalEvidence.GPP, gpp.sha256(), gpp.tcfEu().map(TcString::lastUpdated),
