@@ -1,0 +1,73 @@
+package dev.consent.spring.boot;
+
+import dev.consent.ConsentService;
+import dev.consent.rights.RightsService;
+import dev.consent.store.ConsentStore;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Metrics, health and info for the library, each only when its Spring Boot module is on the class path:
+ * {@link ConsentMetrics} with Micrometer (bound to the registries by Spring Boot's metrics auto-configuration),
+ * {@link ConsentHealthIndicator} with {@code spring-boot-health} (turned off by
+ * {@code management.health.consent.enabled=false}), {@link ConsentInfoContributor} with {@code spring-boot-actuator}
+ * (turned off by {@code management.info.consent.enabled=false}). Each backs off when the application defines a bean of
+ * its type.
+ */
+@AutoConfiguration(after = ConsentAutoConfiguration.class, beforeName = {
+        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+        "org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration"})
+public class ConsentObservabilityAutoConfiguration {
+
+    /** Created by Spring. */
+    public ConsentObservabilityAutoConfiguration() {
+    }
+
+    /** The meters, when Micrometer is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+    static class Metrics {
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(ConsentService.class)
+        ConsentMetrics consentMetrics(ConsentProperties properties, ObjectProvider<ConsentService> consents,
+                ObjectProvider<ConsentSweepScheduler> scheduler, ObjectProvider<RightsService> rights) {
+            return new ConsentMetrics(consents.getIfUnique(), scheduler.getIfUnique(), rights.getIfUnique(),
+                    properties.rights().metricsRefresh());
+        }
+    }
+
+    /** The health indicator, when Spring Boot's health module is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("consent")
+    static class Health {
+        @Bean(name = "consentHealthIndicator")
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(ConsentStore.class)
+        ConsentHealthIndicator consentHealthIndicator(ObjectProvider<ConsentStore> store,
+                ObjectProvider<ConsentSweepScheduler> scheduler) {
+            return new ConsentHealthIndicator(store.getObject(), scheduler.getIfUnique());
+        }
+    }
+
+    /** The info contribution, when Spring Boot's actuator module is present. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.info.InfoContributor")
+    @ConditionalOnProperty(name = "management.info.consent.enabled", havingValue = "true", matchIfMissing = true)
+    static class Info {
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(ConsentService.class)
+        ConsentInfoContributor consentInfoContributor(ConsentService consents) {
+            return new ConsentInfoContributor(consents);
+        }
+    }
+}
