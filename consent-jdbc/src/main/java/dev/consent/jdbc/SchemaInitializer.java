@@ -169,7 +169,7 @@ public final class SchemaInitializer {
     }
 
     private static String howToApply(String directory) {
-        return "Apply them from consent-jdbc's dev/consent/jdbc/schema/" + directory + "/ with the tool that manages "
+        return "Apply the migrations from consent-jdbc's dev/consent/jdbc/schema/" + directory + "/ with the tool that manages "
                 + "the schema, or let the store create its schema (JdbcStore.Builder.createSchema(true)).";
     }
 

@@ -8,13 +8,13 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The {@code consent.*} properties the auto-configuration reads. Bound once at start-up and immutable; the values are
+ * The consent.* properties the auto-configuration reads. Bound once at start-up and immutable; the values are
  * checked by the library's builders, whose refusals name the property's builder setting and value.
  *
- * @param policy the privacy policy as JSON, e.g. {@code classpath:privacy-policy.json}; parsed and validated at
- *     start-up (required unless the application defines its own {@code Policy} bean)
- * @param store where the library keeps its state: {@code jdbc} (the default, on the application's DataSource) or
- *     {@code in-memory} (single node, lost on restart: tests and demos only, never chosen implicitly)
+ * @param policy the privacy policy as JSON, e.g. classpath:privacy-policy.json; parsed and validated at
+ *     start-up (required unless the application defines its own Policy bean)
+ * @param store where the library keeps its state: jdbc (the default, on the application's DataSource) or
+ *     in-memory (single node, lost on restart: tests and demos only, never chosen implicitly)
  * @param jdbc the JDBC store's settings
  * @param service the consent service's cache and change-feed settings
  * @param retention the retention service's settings
@@ -28,7 +28,7 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
 
     /** Where the library keeps its state. */
     public enum StoreType {
-        /** consent-jdbc's store on the application's {@code DataSource}. */
+        /** consent-jdbc's store on the application's DataSource. */
         JDBC,
         /** The in-memory store: one node, nothing survives a restart. */
         IN_MEMORY
@@ -90,7 +90,7 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
      * A reference key. Keep the secret in the application's secret store (an environment variable, a vault), never in
      * the database the references are kept in.
      *
-     * @param id the key's name, 1 to 32 characters of {@code [A-Za-z0-9._-]}, e.g. {@code 2026-01}
+     * @param id the key's name, 1 to 32 characters of [A-Za-z0-9._-], e.g. 2026-01
      * @param secret the secret, Base64-encoded, at least 16 bytes once decoded
      */
     public record ReferenceKey(String id, String secret) {
