@@ -87,7 +87,7 @@ class ConsentAutoConfigurationTest {
 
     @Test
     void theJdbcStoreRunsOnTheApplicationsDataSourceUnderTheConfiguredPrefix() {
-        DataSource ds = StarterDatabases.newH2();
+        DataSource ds = StarterTestDatabases.newH2();
         runner.withBean(DataSource.class, () -> ds).withPropertyValues("consent.jdbc.table-prefix=shop_consent_",
                 "consent.jdbc.change-notifications=false").run(context -> {
                     assertThat(context).hasNotFailed().hasSingleBean(JdbcStore.class)
@@ -102,14 +102,14 @@ class ConsentAutoConfigurationTest {
 
     @Test
     void aTablePrefixThatBreaksTheRuleFailsNamingTheProperty() {
-        runner.withBean(DataSource.class, StarterDatabases::newH2).withPropertyValues("consent.jdbc.table-prefix=Bad-")
+        runner.withBean(DataSource.class, StarterTestDatabases::newH2).withPropertyValues("consent.jdbc.table-prefix=Bad-")
                 .run(context -> assertThat(analysis(context).getDescription()).contains("consent.jdbc", "tablePrefix",
                         "Bad-"));
     }
 
     @Test
     void schemaValidateFailsNamingTheMissingMigrationsAndPassesOnACompleteSchema() {
-        DataSource ds = StarterDatabases.newH2();
+        DataSource ds = StarterTestDatabases.newH2();
         ApplicationContextRunner validating = runner.withBean(DataSource.class, () -> ds)
                 .withPropertyValues("consent.jdbc.schema=validate");
         validating.run(context -> {

@@ -115,7 +115,7 @@ class ConsentObservabilityTest {
 
     @Test
     void healthIsUpWithAReachableStoreAndDownWithoutIt() {
-        DataSource ds = StarterDatabases.newH2();
+        DataSource ds = StarterTestDatabases.newH2();
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(ConsentAutoConfiguration.class,
                         ConsentObservabilityAutoConfiguration.class, ConsentHealthAutoConfiguration.class))
@@ -175,7 +175,7 @@ class ConsentObservabilityTest {
 
     @Test
     void aFailedSweepIsCountedAndNamedByItsClassOnlyAndTheScheduleGoesOn() throws Exception {
-        DataSource ds = StarterDatabases.newH2();
+        DataSource ds = StarterTestDatabases.newH2();
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(ConsentAutoConfiguration.class))
                 .withBean(DataSource.class, () -> ds)

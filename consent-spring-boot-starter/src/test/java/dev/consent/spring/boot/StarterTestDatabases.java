@@ -17,14 +17,16 @@ import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 
 /**
- * The databases of these tests. H2 in memory, a new database per call. PostgreSQL at {@code CONSENT_PG_URL} (default
+ * The databases of these tests, and access to what they drive by hand. H2 in memory, a new database per call. PostgreSQL at {@code CONSENT_PG_URL} (default
  * the local server's {@code test} database as {@code postgres}), as consent-jdbc's tests use it: unreachable, its tests
  * are skipped with the reason, except on CI ({@code CI=true}), where they fail.
  */
-final class StarterDatabases {
-    static final String PG_URL = env("CONSENT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+public final class StarterTestDatabases {
+    /** A reference key's secret for tests: 32 bytes, Base64. */
+    public static final String SECRET = ConsentAutoConfigurationTest.SECRET;
+    public static final String PG_URL = env("CONSENT_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
-    private StarterDatabases() {
+    private StarterTestDatabases() {
     }
 
     private static String env(String name, String fallback) {
@@ -33,19 +35,19 @@ final class StarterDatabases {
     }
 
     /** A JDBC URL of a new, empty in-memory H2 database that lives as long as the JVM. */
-    static String newH2Url() {
+    public static String newH2Url() {
         return "jdbc:h2:mem:starter-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
     }
 
     /** A data source on a new, empty in-memory H2 database. */
-    static DataSource newH2() {
+    public static DataSource newH2() {
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL(newH2Url());
         return ds;
     }
 
     /** A random table prefix, so that runs sharing a server keep apart. */
-    static String freshPrefix() {
+    public static String freshPrefix() {
         StringBuilder b = new StringBuilder("s");
         ThreadLocalRandom r = ThreadLocalRandom.current();
         for (int i = 0; i < 8; i++) {
@@ -54,8 +56,13 @@ final class StarterDatabases {
         return b.append('_').toString();
     }
 
+    /** Runs one sweep of the scheduler now, as its schedule would. */
+    public static void runOnce(ConsentSweepScheduler scheduler) {
+        scheduler.runOnce();
+    }
+
     /** Skips the test when PostgreSQL cannot be reached, or fails it on CI. */
-    static void requirePostgres() {
+    public static void requirePostgres() {
         DriverManager.setLoginTimeout(5);
         try (Connection c = DriverManager.getConnection(PG_URL)) {
             return;
@@ -70,7 +77,7 @@ final class StarterDatabases {
     }
 
     /** Drops every table whose name starts with {@code prefix} on PostgreSQL. */
-    static void dropPostgresTables(String prefix) throws SQLException {
+    public static void dropPostgresTables(String prefix) throws SQLException {
         try (Connection c = DriverManager.getConnection(PG_URL)) {
             List<String> tables = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
