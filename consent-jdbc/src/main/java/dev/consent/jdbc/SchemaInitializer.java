@@ -1,5 +1,8 @@
 package dev.consent.jdbc;
 
+import dev.consent.ConsentException;
+import dev.consent.InvalidValueException;
+import dev.consent.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -39,8 +43,12 @@ import javax.sql.DataSource;
  *
  * <p>The lock is needed, not just nice: H2 2.3 fails two concurrent {@code CREATE INDEX IF NOT EXISTS} of one
  * index with a general error (50000, "object already exists") instead of a duplicate-object state.
+ *
+ * <p>Public for one purpose: {@link #verify(DataSource, String)}, the check for applications that manage the schema
+ * themselves ({@link JdbcStore.Builder#createSchema(boolean) createSchema(false)}) that their database holds every
+ * migration this version of the library needs. Creating and migrating stays with {@link JdbcStore.Builder#build()}.
  */
-final class SchemaInitializer {
+public final class SchemaInitializer {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaInitializer.class);
 
     /** Every migration, in order. A new one is appended here and as {@code V<n>__<name>.sql} per dialect. */
@@ -54,11 +62,22 @@ final class SchemaInitializer {
      * and the SQL-standard states H2 and MySQL use for a table or an index that exists.
      */
     private static final Set<String> ALREADY_EXISTS = Set.of("42P07", "42710", "42S01", "42S11");
+    /**
+     * SQLStates of "no such table": PostgreSQL's undefined_table, and the SQL-standard state H2 and MariaDB use (with
+     * H2's variants that add candidates or say the database is empty).
+     */
+    private static final Set<String> NO_SUCH_TABLE = Set.of("42P01", "42S02", "42S03", "42S04");
+    /** The rule of {@link JdbcStore.Builder#tablePrefix(String)}: the prefix is written into SQL, so it is checked. */
+    private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
     private static final int LOCK_TIMEOUT_SECONDS = 60;
     /** One monitor per database URL and prefix, so initializers in one JVM never race each other. */
     private static final Map<String, Object> JVM_LOCKS = new ConcurrentHashMap<>();
 
     record Migration(int version, String name) {
+        String fileName() {
+            return "V" + version + "__" + name;
+        }
+
         String resource(Dialect dialect) {
             return "/dev/consent/jdbc/schema/" + dialect.schemaDirectory() + "/V" + version + "__" + name + ".sql";
         }
@@ -82,6 +101,103 @@ final class SchemaInitializer {
         this.prefix = prefix;
         this.clock = clock;
         this.migrations = migrations.stream().sorted(Comparator.comparingInt(Migration::version)).toList();
+    }
+
+    /**
+     * The migrations this version of the library needs, oldest first, each named as its files are
+     * ({@code V<version>__<name>}, e.g. {@code V1__consent}).
+     */
+    public static List<String> requiredMigrations() {
+        return MIGRATIONS.stream().map(Migration::fileName).toList();
+    }
+
+    /**
+     * Checks that the schema under {@code tablePrefix} holds every migration this version of the library needs, as
+     * its migration history ({@code <prefix>schema_version}) records them; changes nothing. Versions newer than this
+     * library knows are accepted (a newer node migrated first). Use it where the application manages the schema
+     * itself (Flyway, Liquibase, a DBA): at start-up, before the first store call, so that a missing migration fails
+     * there with its name instead of as an unknown table or column later.
+     *
+     * @throws IncompatibleSchemaException naming the missing migrations, or saying that there is no migration history
+     *     at all under that prefix
+     * @throws InvalidValueException when {@code dataSource} is missing or {@code tablePrefix} breaks the rule of
+     *     {@link JdbcStore.Builder#tablePrefix(String)}
+     * @throws StoreException when the database cannot be reached or the history cannot be read for another reason
+     */
+    public static void verify(DataSource dataSource, String tablePrefix) {
+        if (dataSource == null) {
+            throw new InvalidValueException("dataSource", null, "is required");
+        }
+        if (tablePrefix == null || !TABLE_PREFIX.matcher(tablePrefix).matches()) {
+            throw new InvalidValueException("tablePrefix", tablePrefix, "must match [a-z][a-z0-9_]{0,20}: a lower-case "
+                    + "letter, then at most 20 lower-case letters, digits or underscores");
+        }
+        String directory;
+        Set<Integer> recorded;
+        try (Connection c = dataSource.getConnection()) {
+            directory = schemaDirectoryOf(c);
+            try {
+                recorded = recordedVersions(c, tablePrefix);
+            } catch (SQLException e) {
+                if (!NO_SUCH_TABLE.contains(e.getSQLState())) {
+                    throw e;
+                }
+                throw new IncompatibleSchemaException(tablePrefix, requiredMigrations(), "there is no table "
+                        + tablePrefix + "schema_version, so no consent schema under the prefix " + tablePrefix + ". "
+                        + howToApply(directory));
+            }
+        } catch (SQLException e) {
+            throw new StoreException("verifySchema", e);
+        }
+        List<String> missing = MIGRATIONS.stream().filter(m -> !recorded.contains(m.version()))
+                .map(Migration::fileName).toList();
+        if (!missing.isEmpty()) {
+            throw new IncompatibleSchemaException(tablePrefix, missing, "the consent schema under the prefix "
+                    + tablePrefix + " lacks the migrations " + String.join(", ", missing) + " that this version of "
+                    + "consent-jdbc needs (" + tablePrefix + "schema_version records " + (recorded.isEmpty() ? "none"
+                    : recorded.stream().map(v -> "V" + v).toList()) + "). " + howToApply(directory));
+        }
+    }
+
+    private static String schemaDirectoryOf(Connection c) throws SQLException {
+        try {
+            return Dialect.of(Database.of(c.getMetaData().getDatabaseProductName(),
+                    c.getMetaData().getDatabaseProductVersion())).schemaDirectory();
+        } catch (InvalidValueException unsupported) {
+            return "<database>";
+        }
+    }
+
+    private static String howToApply(String directory) {
+        return "Apply the migrations from consent-jdbc's dev/consent/jdbc/schema/" + directory + "/ with the tool that manages "
+                + "the schema, or let the store create its schema (JdbcStore.Builder.createSchema(true)).";
+    }
+
+    /**
+     * The schema under a table prefix lacks migrations this version of the library needs: {@link #verify} found
+     * them missing from the migration history, or found no history at all. Names the prefix and the missing
+     * migrations ({@code V<version>__<name>}, oldest first).
+     */
+    public static final class IncompatibleSchemaException extends ConsentException {
+        private static final long serialVersionUID = 1L;
+        private final String tablePrefix;
+        private final List<String> missing;
+
+        IncompatibleSchemaException(String tablePrefix, List<String> missing, String message) {
+            super(message);
+            this.tablePrefix = tablePrefix;
+            this.missing = List.copyOf(missing);
+        }
+
+        /** The table prefix of the schema checked. */
+        public String tablePrefix() {
+            return tablePrefix;
+        }
+
+        /** The missing migrations, oldest first, as {@code V<version>__<name>}; never empty. */
+        public List<String> missingMigrations() {
+            return missing;
+        }
     }
 
     /** Brings the schema up to the newest migration; returns the versions this call applied. */
@@ -115,7 +231,7 @@ final class SchemaInitializer {
                 + "version INTEGER NOT NULL, description VARCHAR(200) NOT NULL, applied_at "
                 + dialect.instantColumnType() + " NOT NULL, CONSTRAINT " + prefix
                 + "schema_version_pk PRIMARY KEY (version))");
-        Set<Integer> recorded = recordedVersions(c);
+        Set<Integer> recorded = recordedVersions(c, prefix);
         for (Migration m : migrations) {
             if (recorded.contains(m.version())) {
                 continue;
@@ -135,7 +251,7 @@ final class SchemaInitializer {
         return appliedNow;
     }
 
-    private Set<Integer> recordedVersions(Connection c) throws SQLException {
+    private static Set<Integer> recordedVersions(Connection c, String prefix) throws SQLException {
         Set<Integer> versions = new TreeSet<>();
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT version FROM " + prefix + "schema_version")) {

@@ -1,0 +1,66 @@
+package dev.consent.spring.boot;
+
+import dev.consent.ConsentException;
+import dev.consent.store.ConsentStore;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The library's health: {@code DOWN} when the store cannot be read (one cheap read of the change feed's newest
+ * position) or when the scheduled sweeper has not completed a sweep for longer than its health threshold (counted from
+ * the schedule's start until the first sweep); {@code UP} otherwise. Details name the store's state and, when the
+ * sweeper is scheduled on this node, the time of its last run and success and the class of its last failure; never a
+ * subject or any other personal data.
+ */
+public class ConsentHealthIndicator implements HealthIndicator {
+    private final ConsentStore store;
+    private final ConsentSweepScheduler scheduler;
+    private final Clock clock;
+
+    /**
+     * @param store the store to probe
+     * @param scheduler the sweep scheduler, or null when this node does not sweep on a schedule
+     */
+    public ConsentHealthIndicator(ConsentStore store, ConsentSweepScheduler scheduler) {
+        this(store, scheduler, Clock.systemUTC());
+    }
+
+    ConsentHealthIndicator(ConsentStore store, ConsentSweepScheduler scheduler, Clock clock) {
+        this.store = store;
+        this.scheduler = scheduler;
+        this.clock = clock;
+    }
+
+    @Override
+    public Health health() {
+        Health.Builder health = Health.up();
+        try {
+            store.changeCursor();
+            health.withDetail("store", "reachable");
+        } catch (ConsentException e) {
+            health.down().withDetail("store", "unreachable").withDetail("storeError", e.getClass().getName());
+        }
+        if (scheduler == null) {
+            return health.withDetail("sweeper", "not scheduled on this node").build();
+        }
+        scheduler.lastRunAt().ifPresent(at -> health.withDetail("sweeperLastRun", at.toString()));
+        scheduler.lastSuccessAt().ifPresent(at -> health.withDetail("sweeperLastSuccess", at.toString()));
+        scheduler.lastFailure().ifPresent(f -> health.withDetail("sweeperLastFailure", f));
+        Instant since = scheduler.lastSuccessAt().or(scheduler::startedAt).orElse(null);
+        if (since == null) {
+            return health.withDetail("sweeper", "stopped").build();
+        }
+        Duration silent = Duration.between(since, clock.instant());
+        if (silent.compareTo(scheduler.healthThreshold()) > 0) {
+            health.down().withDetail("sweeper", "no successful sweep for " + silent.withNanos(0)
+                    + ", longer than " + scheduler.healthThreshold());
+        } else {
+            health.withDetail("sweeper", "on schedule");
+        }
+        return health.build();
+    }
+}

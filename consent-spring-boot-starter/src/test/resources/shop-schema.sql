@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS starter_shop_customers (id VARCHAR(64) PRIMARY KEY, email VARCHAR(200));
