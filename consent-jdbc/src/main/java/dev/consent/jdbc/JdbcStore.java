@@ -35,10 +35,7 @@ import dev.consent.store.RightsStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -47,7 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -117,7 +113,6 @@ import javax.sql.DataSource;
 public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore,
         ReceiptStore {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
-    private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
     /** The most change-feed positions one pruning transaction deletes. */
     private static final int PRUNE_CHUNK = 10_000;
 
@@ -137,7 +132,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     /** Pushes notifications to {@link #onChanges}; null where there are none. */
     private final PostgresChangeListener listener;
 
-    private JdbcStore(DataSource dataSource, Dialect dialect, String prefix, boolean notifications) {
+    JdbcStore(DataSource dataSource, Dialect dialect, String prefix, boolean notifications) {
         this.tx = new Transactions(dataSource);
         this.dialect = dialect;
         this.prefix = prefix;
@@ -165,8 +160,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     /** Starts configuring a store on the host's data source (ideally a connection pool). */
-    public static Builder builder(DataSource dataSource) {
-        return new Builder(dataSource);
+    public static JdbcStoreBuilder builder(DataSource dataSource) {
+        return new JdbcStoreBuilder(dataSource);
     }
 
     /** The database in use, as configured or detected. */
@@ -421,7 +416,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     /**
      * {@inheritDoc}
      *
-     * <p>On PostgreSQL (unless {@link Builder#changeNotifications(boolean) turned off}), every append and link
+     * <p>On PostgreSQL (unless {@link JdbcStoreBuilder#changeNotifications(boolean) turned off}), every append and link
      * notifies the channel {@code <prefix>changes} when it commits, and this store listens on it: the first
      * registration starts one daemon thread that holds one connection of the data source (size the pool for it)
      * and runs the wake-ups when a notification arrives, typically within milliseconds of the other node's commit.
@@ -870,103 +865,5 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public String toString() {
         return "JdbcStore[" + dialect + ", prefix " + prefix + "]";
-    }
-
-    /**
-     * Configures a {@link JdbcStore}. Nothing is checked or touched until {@link #build()}, which validates
-     * everything, detects the database when none was named, and creates or migrates the tables unless told not
-     * to.
-     */
-    public static final class Builder {
-        private final DataSource dataSource;
-        private String tablePrefix = "consent_";
-        private Database database;
-        private boolean createSchema = true;
-        private boolean changeNotifications = true;
-
-        private Builder(DataSource dataSource) {
-            this.dataSource = dataSource;
-        }
-
-        /**
-         * The prefix of every table name: a lower-case letter, then up to 20 lower-case letters, digits or
-         * underscores. Default {@code consent_}. Several stores can share a database under different prefixes.
-         */
-        public Builder tablePrefix(String prefix) {
-            this.tablePrefix = prefix;
-            return this;
-        }
-
-        /**
-         * The database. By default it is detected from the product name the driver reports, which costs one
-         * connection in {@link #build()}.
-         */
-        public Builder database(Database database) {
-            this.database = database;
-            return this;
-        }
-
-        /**
-         * Whether {@link #build()} creates the tables and applies missing migrations (default {@code true}).
-         * Turn it off when the schema is managed by Flyway or Liquibase with the files under
-         * {@code dev/consent/jdbc/schema/<dialect>/}, or when the application's database user may not run DDL.
-         */
-        public Builder createSchema(boolean create) {
-            this.createSchema = create;
-            return this;
-        }
-
-        /**
-         * PostgreSQL only: whether appends and links send a notification on commit and {@link JdbcStore#onChanges}
-         * listens for them (default {@code true}). Turn it off where LISTEN cannot work, e.g. behind PgBouncer in
-         * transaction pooling mode; other nodes' caches then learn of changes by polling alone. Use the same setting
-         * on every node: a node that does not notify leaves the others to their polling.
-         */
-        public Builder changeNotifications(boolean on) {
-            this.changeNotifications = on;
-            return this;
-        }
-
-        /**
-         * Validates the configuration and builds the store.
-         *
-         * @throws InvalidValueException when a setting breaks its rule or the database is not a supported one
-         * @throws StoreException when the database cannot be reached to detect the database or create the schema
-         */
-        public JdbcStore build() {
-            if (dataSource == null) {
-                throw new InvalidValueException("dataSource", null, "is required");
-            }
-            if (tablePrefix == null || !TABLE_PREFIX.matcher(tablePrefix).matches()) {
-                throw new InvalidValueException("tablePrefix", tablePrefix,
-                        "must match [a-z][a-z0-9_]{0,20}: a lower-case letter, then at most 20 lower-case letters, "
-                                + "digits or underscores");
-            }
-            Database chosen = database != null ? database : detect(dataSource);
-            Dialect customization = Dialect.of(chosen);
-            if (createSchema) {
-                try {
-                    // applied_at in schema_version is operational metadata, not ledger time; the wall clock is right.
-                    new SchemaInitializer(dataSource, customization, tablePrefix, Clock.systemUTC()).migrate();
-                } catch (SQLException e) {
-                    throw new StoreException("createSchema", e);
-                }
-            }
-            return new JdbcStore(dataSource, customization, tablePrefix, changeNotifications);
-        }
-
-        private static Database detect(DataSource dataSource) {
-            DatabaseMetaData metaData;
-            String product;
-            String version;
-            try (Connection c = dataSource.getConnection()) {
-                metaData = c.getMetaData();
-                product = metaData.getDatabaseProductName();
-                version = metaData.getDatabaseProductVersion();
-            } catch (SQLException e) {
-                throw Sql.failure("detect database", e);
-            }
-            return Database.of(product, version);
-        }
     }
 }
