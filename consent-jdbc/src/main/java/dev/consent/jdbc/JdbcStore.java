@@ -209,7 +209,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
             return Map.of();
         }
         Map<SubjectId, List<ChoiceFact>> facts = tx.read("decisionFacts", c -> decisions.facts(c, subjects, keys));
-        LOG.debug("consent store {}: read the decision facts of {} subjects", prefix, keys.size());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("consent store {}: read the decision facts of {} subjects", prefix, keys.size());
+        }
         return facts;
     }
 
@@ -279,8 +281,10 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
                 return null;
             }), c -> plan.conflicts(c, Set.of(), ledger));
         }
-        LOG.debug("consent store {}: append of {} events for {} chains with {} notices: {}", prefix, batch.size(),
-                plan.groups.size(), rows.size(), result.appended() ? "appended" : "conflict");
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("consent store {}: append of {} events for {} chains with {} notices: {}", prefix, batch.size(),
+                    plan.groups.size(), rows.size(), result.appended() ? "appended" : "conflict");
+        }
         return result;
     }
 
@@ -334,8 +338,10 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         Checks.optionalText("signature", checkpoint.signature(), 128);
         // a unique violation: a concurrent first checkpoint of the subject won; this one changed nothing
         boolean pruned = tx.inTransaction("prune", c -> ledger.prune(c, checkpoint), c -> false);
-        LOG.debug("consent store {}: prune of a chain up to #{}: {}", prefix, checkpoint.sequence(),
-                pruned ? "pruned" : "refused");
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("consent store {}: prune of a chain up to #{}: {}", prefix, checkpoint.sequence(),
+                    pruned ? "pruned" : "refused");
+        }
         return pruned;
     }
 
@@ -363,8 +369,10 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         Checks.required("cursor", cursor);
         positive(limit);
         ChangeRead read = tx.read("readChanges", c -> feed.read(c, cursor, limit));
-        LOG.debug("consent store {}: change feed read after position {}: {} changes{}", prefix, cursor.position(),
-                read.changes().size(), read.continuous() ? "" : ", cursor lost");
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("consent store {}: change feed read after position {}: {} changes{}", prefix, cursor.position(),
+                    read.changes().size(), read.continuous() ? "" : ", cursor lost");
+        }
         return read;
     }
 
@@ -617,15 +625,17 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
      */
     @Override
     public boolean saveRequest(RightsRequest request, List<RecipientNotice> notices) {
-        Checks.required("request", request);
         List<OutboxRepository.Row> rows = outbox.rows(notices);
+        Checks.required("request", request);
         RightsRequestRepository.Write write = rights.write(request);
         boolean saved = tx.inTransaction("saveRequest", c -> rights.save(c, write, x -> {
             outbox.insert(x, rows);
             return null;
         }), c -> false);
-        LOG.debug("consent store {}: save of a rights request over version {} with {} notices: {}", prefix,
-                request.version(), rows.size(), saved ? "saved" : "lost a race");
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("consent store {}: save of a rights request over version {} with {} notices: {}", prefix,
+                    request.version(), rows.size(), saved ? "saved" : "lost a race");
+        }
         return saved;
     }
 

@@ -16,7 +16,6 @@ import dev.consent.store.NoticeFinish;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientNotice;
 import dev.consent.rights.RightsRequest;
-import dev.consent.store.RightsRequestCodec;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
