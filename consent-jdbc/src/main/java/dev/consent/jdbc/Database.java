@@ -7,7 +7,7 @@ import java.util.Locale;
 /**
  * The SQL databases {@link JdbcStore} supports. Normally detected from
  * {@link java.sql.DatabaseMetaData#getDatabaseProductName()}; name one explicitly with
- * {@link JdbcStore.Builder#database(Database)} when detection is not wanted (it opens a connection) or
+ * {@link JdbcStoreBuilder#database(Database)} when detection is not wanted (it opens a connection) or
  * cannot tell (a proxy driver that reports another name). Any other product, MySQL included, is refused.
  */
 public enum Database {
@@ -43,6 +43,6 @@ public enum Database {
                     + "H2, PostgreSQL and MariaDB");
         }
         throw new InvalidValueException("database", product, "is not supported: supported are H2, PostgreSQL and "
-                + "MariaDB; if it speaks one of their dialects, name it with JdbcStore.Builder.database(...)");
+                + "MariaDB; if it speaks one of their dialects, name it with JdbcStore.builder(...).database(...)");
     }
 }

@@ -208,8 +208,8 @@ final class PostgresChangeListener {
                 try {
                     pg = c.unwrap(PGConnection.class);
                 } catch (SQLException | LinkageError e) {
-                    LOG.warn("consent store {}: the data source's connections are not PostgreSQL JDBC connections ({}); "
-                            + "changes are polled only", channel, e.toString());
+                    LOG.warn("consent store {}: the data source's connections are not PostgreSQL JDBC connections; "
+                            + "changes are polled only", channel, e);
                     stopped.set(true);
                     return;
                 }
