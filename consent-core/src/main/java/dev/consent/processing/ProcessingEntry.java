@@ -129,28 +129,6 @@ public record ProcessingEntry(String id, String subjectKey, boolean pseudonymise
                 deciding.map(EventRef::subject).filter(s -> !s.equals(subject)));
     }
 
-    /**
-     * The old name of {@link #decidingEventSequence()}, kept only until consent-jdbc's processing table reads the new
-     * one.
-     *
-     * @deprecated use {@link #decidingEventSequence()}
-     */
-    @Deprecated(forRemoval = true)
-    public OptionalLong restsOnSequence() {
-        return decidingEventSequence;
-    }
-
-    /**
-     * The old name of {@link #decidingEventVisitor()}, kept only until consent-jdbc's processing table reads the new
-     * one.
-     *
-     * @deprecated use {@link #decidingEventVisitor()}
-     */
-    @Deprecated(forRemoval = true)
-    public Optional<SubjectId> restsOnVisitor() {
-        return decidingEventVisitor;
-    }
-
     /** The subject, while the entry names it; empty once pseudonymised. */
     public Optional<SubjectId> subject() {
         return pseudonymised ? Optional.empty() : Optional.of(SubjectId.of(subjectKey));

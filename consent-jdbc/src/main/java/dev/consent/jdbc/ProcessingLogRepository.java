@@ -116,12 +116,12 @@ final class ProcessingLogRepository {
                     ps.setString(9, e.basis().name());
                     ps.setString(10, e.reason().name());
                     ps.setString(11, e.policyVersion());
-                    if (e.restsOnSequence().isPresent()) {
-                        ps.setLong(12, e.restsOnSequence().getAsLong());
+                    if (e.decidingEventSequence().isPresent()) {
+                        ps.setLong(12, e.decidingEventSequence().getAsLong());
                     } else {
                         ps.setNull(12, Types.BIGINT);
                     }
-                    ps.setString(13, e.restsOnVisitor().map(SubjectId::value).orElse(null));
+                    ps.setString(13, e.decidingEventVisitor().map(SubjectId::value).orElse(null));
                 });
     }
 
