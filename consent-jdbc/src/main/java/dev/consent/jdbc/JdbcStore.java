@@ -138,7 +138,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final String changes;
     private final String feedLock;
     private final String checkpoints;
-    private final RetentionTables retention;
+    private final JdbcRetention retention;
     private final RightsTables rights;
     private final OutboxTables outbox;
     private final ProcessingTables processing;
@@ -163,7 +163,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         this.changes = prefix + "changes";
         this.feedLock = prefix + "feed_lock";
         this.checkpoints = prefix + "checkpoints";
-        this.retention = new RetentionTables(tx, dialect, prefix);
+        this.retention = new JdbcRetention(tx, dialect, prefix);
         this.rights = new RightsTables(tx, dialect, prefix);
         this.outbox = new OutboxTables(tx, dialect, prefix);
         this.processing = new ProcessingTables(tx, dialect, prefix);
