@@ -10,7 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +25,9 @@ import java.util.stream.Collectors;
  */
 final class HoldRepository {
     private static final int MAX_CATEGORIES = 4_000;
+    /** The columns {@link #bind} binds, in order, before the hold's id. */
+    private static final List<String> COLUMNS = List.of("subject", "categories", "reason", "placed_by", "placed_at",
+            "released_by", "release_reason", "released_at");
 
     private final Dialect dialect;
     private final String select;
@@ -36,10 +39,9 @@ final class HoldRepository {
         String table = prefix + "holds";
         this.select = "SELECT hold_id, subject, categories, reason, placed_by, " + dialect.selectInstant("placed_at")
                 + ", released_by, release_reason, " + dialect.selectInstant("released_at") + " FROM " + table;
-        this.update = "UPDATE " + table + " SET subject = ?, categories = ?, reason = ?, placed_by = ?, placed_at = ?,"
-                + " released_by = ?, release_reason = ?, released_at = ? WHERE hold_id = ?";
-        this.insert = "INSERT INTO " + table + " (subject, categories, reason, placed_by, placed_at, released_by,"
-                + " release_reason, released_at, hold_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.update = "UPDATE " + table + " SET " + String.join(" = ?, ", COLUMNS) + " = ? WHERE hold_id = ?";
+        this.insert = "INSERT INTO " + table + " (" + String.join(", ", COLUMNS) + ", hold_id) VALUES ("
+                + String.join(", ", Collections.nCopies(COLUMNS.size() + 1, "?")) + ")";
     }
 
     /**

@@ -37,13 +37,11 @@ final class ItemRepository {
     /** The order of the due index. */
     static final String DUE_ORDER = " ORDER BY " + String.join(", ", DUE_COLUMNS);
 
-    private static final String REMOVE_DISPOSED = " WHERE " + BY_KEY
-            + " AND version = ? AND state = 'DISPOSED' AND claim_token IS NULL";
-
     private final Dialect dialect;
     private final String table;
     private final String select;
     private final String update;
+    private final String removeDisposed;
 
     ItemRepository(Dialect dialect, String prefix) {
         this.dialect = dialect;
@@ -52,6 +50,8 @@ final class ItemRepository {
                 + ", " + dialect.selectInstant("due_at") + ", state, attempts, " + dialect.selectInstant("not_before")
                 + ", version FROM " + table;
         this.update = updateSql("", "");
+        this.removeDisposed = "DELETE FROM " + table + " WHERE " + BY_KEY
+                + " AND version = ? AND state = 'DISPOSED' AND claim_token IS NULL";
     }
 
     /** The table's name, prefix included. */
@@ -191,7 +191,7 @@ final class ItemRepository {
 
     /** Deletes the item at its version if it is {@code DISPOSED} and unclaimed; whether it did. */
     boolean removeDisposed(Connection c, RetainedItem item) throws SQLException {
-        return Sql.update(c, "DELETE FROM " + table + REMOVE_DISPOSED, ps -> {
+        return Sql.update(c, removeDisposed, ps -> {
             int i = bindKey(ps, 1, item.key());
             ps.setLong(i, item.version());
         }) > 0;
@@ -210,7 +210,7 @@ final class ItemRepository {
             return;
         }
         // a row that is not there any more, or changed, is simply not deleted
-        Sql.batch(c, "DELETE FROM " + table + REMOVE_DISPOSED, gone, (ps, item) -> {
+        Sql.batch(c, removeDisposed, gone, (ps, item) -> {
             int i = bindKey(ps, 1, item.key());
             ps.setLong(i, item.version() + 1);
         });
