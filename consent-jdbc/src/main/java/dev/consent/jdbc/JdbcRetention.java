@@ -200,7 +200,10 @@ final class JdbcRetention {
                     + " is already used in " + audit.table()
                     + ": the counter is behind the audit (a partial restore or manual edit?)");
         });
-        LOG.debug("finishClaims: {} of {} finishes held their claim", held.stream().filter(h -> h).count(), held.size());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("finishClaims: {} of {} finishes held their claim", held.stream().filter(h -> h).count(),
+                    held.size());
+        }
         return held;
     }
 
