@@ -242,28 +242,22 @@ interface Dialect {
     }
 
     /** Claims due retention items: by default as {@link #claim} does. */
-    default List<Claim> claimDueItems(Transactions tx, RetentionTables.DueClaims due, int limit) {
+    default List<Claim> claimDueItems(Transactions tx, ClaimRepository.DueClaims due, int limit) {
         return claim(tx, due, limit);
     }
 
-    /** Writes token, owner and lease end into item rows this transaction holds locked, by default as a JDBC batch. */
-    default void writeItemClaims(Connection c, String items, List<Claim> claims) throws SQLException {
-        Sql.batch(c, "UPDATE " + items + " SET claim_token = ?, claim_owner = ?, lease_until = ?"
-                + " WHERE subject = ? AND category = ? AND purpose = ?", claims, (ps, k) -> {
-                    ps.setString(1, k.token());
-                    ps.setString(2, k.owner());
-                    setInstant(ps, 3, k.leaseUntil());
-                    RetentionTables.bindKey(ps, 4, k.item().key());
-                });
+    /** Writes token, owner and lease end into item rows this transaction holds locked, by default as JDBC batches. */
+    default void writeItemClaims(Connection c, ClaimRepository.DueClaims due, List<Claim> claims) throws SQLException {
+        due.writeInRows(c, claims);
     }
 
     /**
      * Applies a list of finished claims in this transaction; per finish whether its claim was held, or empty when a
      * batch's update counts were not reported. By default as JDBC batches of row statements.
      */
-    default Optional<List<Boolean>> finishItemClaims(Connection c, RetentionTables.Finishes finishes)
+    default Optional<List<Boolean>> finishItemClaims(Connection c, ClaimRepository.Finishes finishes)
             throws SQLException {
-        return finishes.applyRowByRow(c, true);
+        return finishes.inRows(c, true);
     }
 
     // ------------------------------------------------------------------------------------ ledger writes

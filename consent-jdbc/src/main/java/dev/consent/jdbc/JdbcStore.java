@@ -124,7 +124,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final CheckpointRepository checkpoints;
     private final LedgerRepository ledger;
     private final DecisionFactRepository decisions;
-    private final RetentionTables retention;
+    private final JdbcRetention retention;
     private final RightsRequestRepository rights;
     private final OutboxRepository outbox;
     private final ProcessingLogRepository processing;
@@ -141,7 +141,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         this.checkpoints = new CheckpointRepository(dialect, prefix);
         this.ledger = new LedgerRepository(dialect, prefix, feed, links, checkpoints);
         this.decisions = new DecisionFactRepository(dialect, ledger.eventsTable(), links.table());
-        this.retention = new RetentionTables(tx, dialect, prefix);
+        this.retention = new JdbcRetention(tx, dialect, prefix);
         this.rights = new RightsRequestRepository(dialect, prefix);
         this.outbox = new OutboxRepository(dialect, prefix, rights);
         this.processing = new ProcessingLogRepository(dialect, prefix, feed);

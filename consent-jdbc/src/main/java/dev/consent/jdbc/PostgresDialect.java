@@ -1,8 +1,6 @@
 package dev.consent.jdbc;
 
 import dev.consent.StoreException;
-import dev.consent.jdbc.RetentionTables.AuditValues;
-import dev.consent.jdbc.RetentionTables.Finishing;
 import dev.consent.jdbc.Transactions.Outcome;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.retention.Anchor;
@@ -211,7 +209,7 @@ final class PostgresDialect implements Dialect {
      * {@link #writeItemClaims} does.
      */
     @Override
-    public List<Claim> claimDueItems(Transactions tx, RetentionTables.DueClaims due, int limit) {
+    public List<Claim> claimDueItems(Transactions tx, ClaimRepository.DueClaims due, int limit) {
         if (limit > chunkSize()) {
             return Dialect.super.claimDueItems(tx, due, limit);
         }
@@ -251,11 +249,11 @@ final class PostgresDialect implements Dialect {
 
     /** One {@code UPDATE ... FROM unnest(...)} per chunk. */
     @Override
-    public void writeItemClaims(Connection c, String items, List<Claim> claims) throws SQLException {
+    public void writeItemClaims(Connection c, ClaimRepository.DueClaims due, List<Claim> claims) throws SQLException {
         List<Column<Claim>> columns = List.of(Column.text(k -> k.item().key().subject().value()),
                 Column.text(k -> k.item().key().category().value()), Column.text(k -> k.item().key().purposeKey()),
                 Column.text(Claim::token), Column.text(Claim::owner), Column.instant(Claim::leaseUntil));
-        inChunks(c, "UPDATE " + items + " i SET claim_token = v.token, claim_owner = v.owner, lease_until = v.lease_until"
+        inChunks(c, "UPDATE " + due.items() + " i SET claim_token = v.token, claim_owner = v.owner, lease_until = v.lease_until"
                 + " FROM " + unnest(columns) + " AS v(subject, category, purpose, token, owner, lease_until)"
                 + " WHERE i.subject = v.subject AND i.category = v.category AND i.purpose = v.purpose", claims,
                 (ps, chunk) -> {
@@ -289,7 +287,7 @@ final class PostgresDialect implements Dialect {
      * FROM unnest(...)} per chunk of the held finishes' audit entries with consecutive sequences in list order.
      */
     @Override
-    public Optional<List<Boolean>> finishItemClaims(Connection c, RetentionTables.Finishes finishes)
+    public Optional<List<Boolean>> finishItemClaims(Connection c, ClaimRepository.Finishes finishes)
             throws SQLException {
         List<Finishing> rows = finishes.rows();
         Map<List<String>, Integer> index = new HashMap<>();
@@ -302,12 +300,12 @@ final class PostgresDialect implements Dialect {
         boolean[] held = new boolean[rows.size()];
         String saved = "i.version = v.version";
         StringBuilder set = new StringBuilder();
-        for (String col : List.of("anchors", "erasure_requested_at", "due_at", "state", "attempts", "not_before")) {
+        for (String col : ItemValues.COLUMNS) {
             set.append(' ').append(col).append(" = CASE WHEN ").append(saved).append(" THEN v.").append(col)
                     .append(" ELSE i.").append(col).append(" END,");
         }
         inChunks(c, "UPDATE " + finishes.items() + " i SET" + set + " version = CASE WHEN " + saved
-                + " THEN v.version + 1 ELSE i.version END, claim_token = NULL, claim_owner = NULL, lease_until = NULL"
+                + " THEN v.version + 1 ELSE i.version END, " + ClaimRepository.CLEAR_CLAIM
                 + " FROM " + unnest(FINISH_COLUMNS) + " AS v(subject, category, purpose, token, anchors,"
                 + " erasure_requested_at, due_at, state, attempts, not_before, version)"
                 + " WHERE i.subject = v.subject AND i.category = v.category AND i.purpose = v.purpose"
@@ -334,11 +332,11 @@ final class PostgresDialect implements Dialect {
         if (audits.isEmpty()) {
             return Optional.of(List.copyOf(out));
         }
-        long first = finishes.advanceAuditCounter(c, audits.size()) - audits.size() + 1;
+        long first = finishes.audit().advanceCounter(c, audits.size()) - audits.size() + 1;
         List<Column<Integer>> columns = new ArrayList<>();
         columns.add(Column.int8(n -> first + n));
         AUDIT_COLUMNS.forEach(col -> columns.add(col.of(audits::get)));
-        inChunks(c, "INSERT INTO " + finishes.disposals() + " (" + AuditValues.COLUMNS + ") SELECT * FROM "
+        inChunks(c, "INSERT INTO " + finishes.audit().table() + " (" + AuditValues.COLUMNS + ") SELECT * FROM "
                 + unnest(columns), IntStream.range(0, audits.size()).boxed().toList(), (ps, chunk) -> {
                     bindArrays(c, ps, 1, columns, chunk);
                     ps.executeUpdate(); // a failed insert throws

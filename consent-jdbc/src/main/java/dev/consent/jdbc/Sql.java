@@ -116,6 +116,24 @@ final class Sql {
         return counts;
     }
 
+    /**
+     * Runs the statement once per row, each execution on its own (no batch), and returns each row's update count: the
+     * way to exact counts where a driver's batches do not report them.
+     */
+    static <T> int[] eachRow(Connection c, String sql, List<T> rows, RowBinder<T> binder) throws SQLException {
+        int[] counts = new int[rows.size()];
+        if (rows.isEmpty()) {
+            return counts;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int n = 0; n < counts.length; n++) {
+                binder.bind(ps, rows.get(n));
+                counts[n] = ps.executeUpdate();
+            }
+        }
+        return counts;
+    }
+
     /** The one way a failed statement becomes a store failure: the operation named, the cause kept. */
     static StoreException failure(String operation, SQLException e) {
         return new StoreException(operation, e);

@@ -37,19 +37,20 @@ class DueIndexPlanTest {
         try {
             store.saveItem(RetainedItem.create(ItemKey.of("s0", "access.log")).withDue(T0));
             fill(ds, dialect, prefix, 3_000);
-            RetentionTables tables = new RetentionTables(new Transactions(ds), customization, prefix);
+            ItemRepository items = new ItemRepository(customization, prefix);
+            ClaimRepository claims = new ClaimRepository(customization, items, new DisposalAuditRepository(customization, prefix));
             String index = prefix + "items_due_ix";
 
-            Dialect.Keyset keyset = customization.after(RetentionTables.DUE_COLUMNS);
+            Dialect.Keyset keyset = customization.after(ItemRepository.DUE_COLUMNS);
             List<Object> page = new ArrayList<>(List.of(T0.plusSeconds(3_600)));
             Object[] position = {T0.plusMillis(1_500), "s1500", "access.log", ""};
             for (int column : keyset.binds()) {
                 page.add(position[column]);
             }
             page.add(100);
-            String pagePlan = explain(ds, customization, tables.dueItemsSql(keyset), page);
-            String firstPagePlan = explain(ds, customization, tables.dueItemsSql(null), List.of(T0.plusSeconds(3_600), 100));
-            String claimPlan = explain(ds, customization, tables.claimableSql(dialect == Database.H2 ? "" : " FOR UPDATE SKIP LOCKED"),
+            String pagePlan = explain(ds, customization, items.dueSql(keyset), page);
+            String firstPagePlan = explain(ds, customization, items.dueSql(null), List.of(T0.plusSeconds(3_600), 100));
+            String claimPlan = explain(ds, customization, claims.claimableSql(dialect == Database.H2 ? "" : " FOR UPDATE SKIP LOCKED"),
                     List.of(T0.plusSeconds(3_600), T0.plusSeconds(3_600), T0.plusSeconds(3_600), 100));
 
             for (String plan : List.of(pagePlan, firstPagePlan, claimPlan)) {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import javax.sql.DataSource;
 
 /**
  * The retention store contract of consent-core, run against {@link JdbcStore} on one database. The tables are
@@ -22,31 +23,36 @@ abstract class JdbcRetentionStoreContract extends RetentionStoreContract {
 
     protected abstract Database dialect();
 
+    /** The data source the store runs on: by default the database's shared one. */
+    protected DataSource dataSource() {
+        return Databases.shared(dialect());
+    }
+
     @Override
     protected RetentionStore createRetentionStore() {
-        JdbcStore store = JdbcStore.builder(Databases.shared(dialect())).tablePrefix(prefix).build();
+        JdbcStore store = JdbcStore.builder(dataSource()).tablePrefix(prefix).build();
         created = true;
         return store;
     }
 
     @Override
     protected void passLeaseTime(Duration d) {
-        Databases.passLeaseTime(Databases.shared(dialect()), dialect(), prefix, d);
+        Databases.passLeaseTime(dataSource(), dialect(), prefix, d);
     }
 
     @AfterEach
     void emptyTables() throws SQLException {
         if (created) {
-            Databases.emptyTables(Databases.shared(dialect()), prefix,
+            Databases.emptyTables(dataSource(), prefix,
                     List.of("items", "holds", "disposals", "tombstones"));
-            Databases.execute(Databases.shared(dialect()), "UPDATE " + prefix + "disposal_counter SET last_seq = 0");
+            Databases.execute(dataSource(), "UPDATE " + prefix + "disposal_counter SET last_seq = 0");
         }
     }
 
     @AfterAll
     void dropTables() {
         if (created) {
-            Databases.dropTables(Databases.shared(dialect()), prefix);
+            Databases.dropTables(dataSource(), prefix);
         }
     }
 }

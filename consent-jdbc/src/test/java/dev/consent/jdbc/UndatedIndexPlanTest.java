@@ -34,7 +34,7 @@ class UndatedIndexPlanTest {
         JdbcStore store = JdbcStore.builder(ds).tablePrefix(prefix).build();
         try {
             fill(ds, dialect, prefix, 3_000);
-            RetentionTables tables = new RetentionTables(new Transactions(ds), customization, prefix);
+            ItemRepository items = new ItemRepository(customization, prefix);
             String index = prefix + "items_undated_ix";
 
             List<String> columns = customization.undatedScan().columns();
@@ -46,8 +46,8 @@ class UndatedIndexPlanTest {
                 page.add(position[column]);
             }
             page.add(100);
-            String pagePlan = explain(ds, tables.undatedItemsSql(keyset), page);
-            String firstPagePlan = explain(ds, tables.undatedItemsSql(null), List.of(100));
+            String pagePlan = explain(ds, items.undatedSql(keyset), page);
+            String firstPagePlan = explain(ds, items.undatedSql(null), List.of(100));
 
             for (String plan : List.of(pagePlan, firstPagePlan)) {
                 assertThat(plan.toLowerCase(Locale.ROOT)).as("plan:%n%s", plan).contains(index.toLowerCase(Locale.ROOT))
