@@ -41,9 +41,9 @@ final class AgeFindings {
         listeners.add(Checks.required("listener", listener));
     }
 
-    /** The subject's age at {@code at} by the declarations made by then, in the zone of the policy in force then. */
-    OptionalInt ageAt(SubjectId subject, Instant at) {
-        return ConsentFold.ageAt(loader.load(subject), at, versions.at(at).zone());
+    /** The subject's age at {@code at} by the declarations made by {@code knownAt}, in the zone of the policy in force at {@code at}. */
+    OptionalInt ageAt(SubjectId subject, Instant at, Instant knownAt) {
+        return ConsentFold.ageAt(loader.load(subject), at, knownAt, versions.at(at).zone());
     }
 
     /** Tells the listeners of each subject among {@code events} whose declarations make it a known minor now. */

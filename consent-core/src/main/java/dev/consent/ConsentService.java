@@ -329,8 +329,17 @@ public final class ConsentService implements AutoCloseable {
      * its linked visitors').
      */
     public OptionalInt age(SubjectId subject, Instant at) {
+        return age(subject, at, at);
+    }
+
+    /**
+     * As {@link #age(SubjectId, Instant)} by the latest declaration made at or before {@code knownAt}: e.g. the age a
+     * grant made at {@code at} was given at, as a check at {@code knownAt} reads it for a purpose's minimum age (GDPR
+     * Art. 8(1): a later declaration, such as a verified birth date, says how old the subject was when consenting).
+     */
+    public OptionalInt age(SubjectId subject, Instant at, Instant knownAt) {
         Checks.required("subject", subject);
-        return ages.ageAt(subject, LedgerInstants.require("at", at));
+        return ages.ageAt(subject, LedgerInstants.require("at", at), LedgerInstants.require("knownAt", knownAt));
     }
 
     /**

@@ -312,7 +312,15 @@ public final class ConsentFold {
      * {@code zone}; empty when none was made. See {@link dev.consent.ledger.AgeDeclaration} for how an age is read.
      */
     public static OptionalInt ageAt(Ledger ledger, Instant at, ZoneId zone) {
-        int mark = latestDeclaration(ledger, Ledger.micros(at), at, zone);
+        return ageAt(ledger, at, at, zone);
+    }
+
+    /**
+     * As {@link #ageAt(Ledger, Instant, ZoneId)} by the latest declaration made at or before {@code knownAt}: the age
+     * a grant made at {@code at} was given at, as a check at {@code knownAt} reads it (GDPR Art. 8(1)).
+     */
+    public static OptionalInt ageAt(Ledger ledger, Instant at, Instant knownAt, ZoneId zone) {
+        int mark = latestDeclaration(ledger, Ledger.micros(knownAt), at, zone);
         return mark < 0 ? OptionalInt.empty() : OptionalInt.of(ageOf(ledger, mark, at, zone));
     }
 

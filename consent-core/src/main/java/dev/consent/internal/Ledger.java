@@ -111,10 +111,7 @@ public final class Ledger {
          * @throws InvalidValueException for more than {@value #MAX} distinct ids
          */
         public static PurposeTable of(Collection<PurposeId> ids) {
-            // every age declaration's mark names the one reserved id (its birth date is kept in the mark itself)
-            LinkedHashSet<PurposeId> all = new LinkedHashSet<>(ids);
-            all.add(AgeDeclaration.PURPOSE);
-            PurposeId[] distinct = all.toArray(new PurposeId[0]);
+            PurposeId[] distinct = new LinkedHashSet<>(ids).toArray(new PurposeId[0]);
             if (distinct.length > MAX) {
                 throw new InvalidValueException("purposes", distinct.length + " distinct purposes",
                         "exceed the " + MAX + " purposes a cached ledger can index");
