@@ -2,6 +2,7 @@ package dev.consent;
 
 import dev.consent.internal.Checks;
 import dev.consent.internal.ConsentFold;
+import dev.consent.ledger.AgeDeclaration;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainVerification;
@@ -31,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -82,6 +84,7 @@ public final class ConsentService implements AutoCloseable {
     private final ChangeFeedPoller poller;
     private final LedgerWriter writer;
     private final LedgerPruner pruner;
+    private final AgeFindings ages;
 
     private ConsentService(Builder b, ConsentServiceAssembly parts) {
         this.versions = parts.versions;
@@ -93,6 +96,7 @@ public final class ConsentService implements AutoCloseable {
         this.poller = parts.poller;
         this.writer = parts.writer;
         this.pruner = parts.pruner;
+        this.ages = new AgeFindings(versions, loader, clock);
     }
 
     /** A builder; give it at least a policy and a store. */
@@ -289,7 +293,67 @@ public final class ConsentService implements AutoCloseable {
      * @throws StoreException when the store cannot be written (see its javadoc for the one unknown outcome)
      */
     public List<ConsentEvent> record(List<ChoiceRecord> records) {
-        return writer.append(records);
+        List<ConsentEvent> events = writer.append(records);
+        ages.afterRecording(events);
+        return events;
+    }
+
+    // ------------------------------------------------------------------------------------------------ age
+
+    /**
+     * Records the subject's age once, on its own, with its evidence: an {@link Choice#AGE_DECLARED} event in the
+     * subject's chain (see {@link AgeDeclaration} for how it is stored and read), in the history, verification, the
+     * access export and the consent records like every other event. From its occurred-at it is the subject's latest
+     * declaration unless a later one is made (this kind or a capture's {@link Capture#withDeclaredAge declared age}):
+     * the per-purpose minimum age (GDPR Art. 8(1)) and the policy's service-wide minimum age (seed 004) read it, a
+     * birth date at each instant checked in the policy's zone. When it makes the subject a known minor under the
+     * service-wide minimum age, the {@link #onMinorFound} listeners are told once it is stored (docs/age.md).
+     *
+     * @throws InvalidValueException when an argument is missing; when the birth date is after the date of the
+     *         declaration or makes the subject older than {@value AgeDeclaration#MAX_AGE} (naming {@code birthDate});
+     *         when the capture states a declared age, a consent version or an expiry (about a consent, not an age),
+     *         or its method is GPC; or for an occurred-at later than the time of recording plus the future tolerance
+     * @throws ConflictException when the capture's event id is already recorded with a different content
+     * @throws StoreException when the store cannot be written
+     */
+    public ConsentEvent declareAge(SubjectId subject, AgeDeclaration declaration, Capture capture) {
+        ConsentEvent event = writer.declareAge(subject, declaration, capture);
+        ages.afterRecording(List.of(event));
+        return event;
+    }
+
+    /**
+     * The subject's age at {@code at}, by the latest declaration made at or before it (an age declaration or a
+     * capture's declared age; several at one instant: the lowest), a birth date read in the zone of the policy in
+     * force at {@code at}; empty when no age was declared by then. Read from the store (the subject's own chain and
+     * its linked visitors').
+     */
+    public OptionalInt age(SubjectId subject, Instant at) {
+        return age(subject, at, at);
+    }
+
+    /**
+     * As {@link #age(SubjectId, Instant)} by the latest declaration made at or before {@code knownAt}: e.g. the age a
+     * grant made at {@code at} was given at, as a check at {@code knownAt} reads it for a purpose's minimum age (GDPR
+     * Art. 8(1): a later declaration, such as a verified birth date, says how old the subject was when consenting).
+     */
+    public OptionalInt age(SubjectId subject, Instant at, Instant knownAt) {
+        Checks.required("subject", subject);
+        return ages.ageAt(subject, LedgerInstants.require("at", at), LedgerInstants.require("knownAt", knownAt));
+    }
+
+    /**
+     * Adds a listener told of each subject that a declaration recorded through this service makes a known minor under
+     * the service-wide minimum age of the policy in force ({@link MinorFound}), after the declaration is stored and
+     * before the call that recorded it returns. {@code RetentionService.Builder.consents} registers the retention
+     * service's, which makes the subject's retained data due at once (seed 004: minors' data is deleted). A listener
+     * that throws makes that call throw, with the declaration stored: recording it again with the same event id tells
+     * the listeners again.
+     *
+     * @throws InvalidValueException when {@code listener} is null
+     */
+    public void onMinorFound(Consumer<MinorFound> listener) {
+        ages.add(listener);
     }
 
     // ----------------------------------------------------------------------------- subjects and chains

@@ -25,7 +25,10 @@ final class ConsentServiceAssembly {
 
     private ConsentServiceAssembly(ConsentService.Builder b, PolicyVersions versions) {
         this.versions = versions;
-        this.loader = new LedgerLoader(b.store, Ledger.PurposeTable.of(versions.purposeIdsNewestFirst()));
+        // every age declaration's mark names the one reserved id (its birth date is kept in the mark itself)
+        List<dev.consent.policy.PurposeId> ids = new java.util.ArrayList<>(versions.purposeIdsNewestFirst());
+        ids.add(dev.consent.ledger.AgeDeclaration.PURPOSE);
+        this.loader = new LedgerLoader(b.store, Ledger.PurposeTable.of(ids));
         Duration staleness = b.pollInterval == null ? null
                 : b.maxStaleness != null ? b.maxStaleness : b.pollInterval.multipliedBy(3);
         this.cache = new LedgerCache(b.cacheSize, loader, b.ticker,

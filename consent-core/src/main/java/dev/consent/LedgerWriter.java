@@ -3,6 +3,7 @@ package dev.consent;
 import dev.consent.internal.Checks;
 import dev.consent.internal.MessageValues;
 import dev.consent.internal.RecipientSelection;
+import dev.consent.ledger.AgeDeclaration;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.Choice;
@@ -89,18 +90,60 @@ final class LedgerWriter {
         }
         Instant recordedAt = LedgerInstants.require("recordedAt", clock.instant());
         List<NewConsentEvent> drafts = new ArrayList<>(records.size());
+        List<Capture> captures = new ArrayList<>(records.size());
+        for (ChoiceRecord r : records) {
+            drafts.add(draft(r, recordedAt));
+            captures.add(r.capture());
+        }
+        return appendDrafts(drafts, captures);
+    }
+
+    /**
+     * Appends one age declaration to its subject's chain (as {@link ConsentService#declareAge}, which states what it
+     * throws): an {@link Choice#AGE_DECLARED} event under the declaration's reserved purpose id, its declared age the
+     * age at occurred-at in the zone of the policy then in force.
+     */
+    ConsentEvent declareAge(SubjectId subject, AgeDeclaration declaration, Capture capture) {
+        Checks.required("subject", subject);
+        Checks.required("declaration", declaration);
+        Checks.required("capture", capture);
+        if (capture.declaredAge().isPresent()) {
+            throw new InvalidValueException("capture.declaredAge", capture.declaredAge().getAsInt(),
+                    "must not be given with an age declaration: the declaration states the age");
+        }
+        if (capture.expiresAt().isPresent() || capture.consentVersion().isPresent()) {
+            throw new InvalidValueException(capture.expiresAt().isPresent() ? "capture.expiresAt"
+                    : "capture.consentVersion", capture.expiresAt().isPresent() ? capture.expiresAt().get()
+                    : capture.consentVersion().getAsInt(), "is about a consent, not an age declaration");
+        }
+        if (capture.method() == dev.consent.ledger.Method.GPC) {
+            throw new InvalidValueException("capture.method", capture.method(), "is a signal, not an age declaration");
+        }
+        Instant recordedAt = LedgerInstants.require("recordedAt", clock.instant());
+        Instant occurredAt = occurredAt(capture, recordedAt);
+        Policy policy = versions.at(occurredAt);
+        declaration.requirePlausibleAt(occurredAt, policy.zone());
+        String ip = ipMinimizer.minimize(capture.evidence().ip());
+        NewConsentEvent draft = new NewConsentEvent(capture.eventId().orElseGet(EventId::random), subject,
+                declaration.purposeId(), 1, policy.version(), Choice.AGE_DECLARED, occurredAt, recordedAt,
+                Optional.empty(), capture.method(), capture.actor(),
+                java.util.OptionalInt.of(declaration.ageAt(occurredAt, policy.zone())),
+                capture.evidence().withIp(ip));
+        return appendDrafts(List.of(draft), List.of(capture)).get(0);
+    }
+
+    private List<ConsentEvent> appendDrafts(List<NewConsentEvent> drafts, List<Capture> captures) {
         Set<EventId> ids = new HashSet<>();
         // Only ids the caller chose can be stored already (a redelivery); an id drawn here is a fresh random UUID.
         Set<EventId> givenIds = new HashSet<>();
-        for (ChoiceRecord r : records) {
-            NewConsentEvent draft = draft(r, recordedAt);
+        for (int i = 0; i < drafts.size(); i++) {
+            NewConsentEvent draft = drafts.get(i);
             if (!ids.add(draft.id())) {
                 throw new InvalidValueException("eventId", draft.id().value(), "appears twice in one batch");
             }
-            if (r.capture().eventId().isPresent()) {
+            if (captures.get(i).eventId().isPresent()) {
                 givenIds.add(draft.id());
             }
-            drafts.add(draft);
         }
         for (int attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
             // After a refusal every id is looked up: the store names the ids it already holds, drawn ones included.
@@ -112,7 +155,7 @@ final class LedgerWriter {
                 ConsentEvent stored = existing.get(d.id());
                 if (stored == null) {
                     fresh.add(d);
-                } else if (!sameChoice(stored, d, records.get(i).capture())) {
+                } else if (!sameChoice(stored, d, captures.get(i))) {
                     throw new ConflictException("eventId: " + MessageValues.inMessage("eventId", d.id().value())
                             + " is already recorded as event #"
                             + stored.sequence() + " with a different content; an event id names one choice only");
@@ -120,7 +163,7 @@ final class LedgerWriter {
             }
             List<ConsentEvent> chained = chain(fresh);
             // read after chain() read the heads: a grant appended since moves a head and this append is refused
-            List<RecipientNotice> notices = recipientNotices(chained, recordedAt);
+            List<RecipientNotice> notices = recipientNotices(chained, drafts.get(0).recordedAt());
             ConsentStore.AppendResult result = chained.isEmpty() ? ConsentStore.AppendResult.appended(Set.of())
                     : notices.isEmpty() ? store.append(chained) : outbox().append(chained, notices);
             if (result.appended()) {
@@ -186,20 +229,16 @@ final class LedgerWriter {
             d = new NewConsentEvent(d.id(), d.subject(), d.purpose(), d.consentVersion(), d.policyVersion(),
                     d.choice(), stored.occurredAt(), d.recordedAt(),
                     capture.expiresAt().isPresent() ? d.expiresAt() : stored.expiresAt(), d.method(), d.actor(),
-                    d.declaredAge(), d.evidence());
+                    // a birth date's age at occurred-at follows from occurred-at as well
+                    d.choice() == Choice.AGE_DECLARED && d.purpose().equals(stored.purpose()) ? stored.declaredAge()
+                            : d.declaredAge(), d.evidence());
         }
         return stored.content().sameChoiceAs(d);
     }
 
     private NewConsentEvent draft(ChoiceRecord r, Instant recordedAt) {
         Capture c = r.capture();
-        Instant occurredAt = c.occurredAt().orElse(recordedAt);
-        if (occurredAt.isAfter(recordedAt.plus(futureTolerance))) {
-            // A choice dated ahead would, once its date arrived, outrank choices really made after it.
-            throw new InvalidValueException("occurredAt", occurredAt, "must not be later than the time of recording "
-                    + recordedAt + " plus the tolerance " + futureTolerance
-                    + " (ConsentService.Builder.futureTolerance): a choice cannot have been made in the future");
-        }
+        Instant occurredAt = occurredAt(c, recordedAt);
         Policy policy = versions.at(occurredAt);
         Purpose purpose = policy.purpose(r.purpose());
         checkChoiceFitsBasis(r.choice(), purpose);
@@ -218,6 +257,17 @@ final class LedgerWriter {
         return new NewConsentEvent(c.eventId().orElseGet(EventId::random), r.subject(), r.purpose(), version,
                 policy.version(), r.choice(), occurredAt, recordedAt, expiresAt, c.method(), c.actor(),
                 c.declaredAge(), c.evidence().withIp(ip));
+    }
+
+    private Instant occurredAt(Capture c, Instant recordedAt) {
+        Instant occurredAt = c.occurredAt().orElse(recordedAt);
+        if (occurredAt.isAfter(recordedAt.plus(futureTolerance))) {
+            // A choice dated ahead would, once its date arrived, outrank choices really made after it.
+            throw new InvalidValueException("occurredAt", occurredAt, "must not be later than the time of recording "
+                    + recordedAt + " plus the tolerance " + futureTolerance
+                    + " (ConsentService.Builder.futureTolerance): a choice cannot have been made in the future");
+        }
+        return occurredAt;
     }
 
     /**

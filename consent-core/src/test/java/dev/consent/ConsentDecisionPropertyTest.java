@@ -305,17 +305,7 @@ class ConsentDecisionPropertyTest {
                 return new Expected(Reason.BASIS_LEGAL_OBLIGATION, Optional.empty(), basis, policy.version());
             }
             if (policy.minimumAge().isPresent() && basis != LegalBasis.VITAL_INTERESTS) {
-                // the latest declared age on any purpose, the lowest of those declared at that same instant
-                Ev aged = null;
-                for (Ev e : visible(s)) {
-                    if (e.occurred.isAfter(at) || e.age == null) {
-                        continue;
-                    }
-                    if (aged == null || e.occurred.isAfter(aged.occurred) || e.occurred.equals(aged.occurred)
-                            && e.age <= aged.age) {
-                        aged = e;
-                    }
-                }
+                Ev aged = latestDeclaration(s, at);
                 if (aged != null && aged.age < policy.minimumAge().getAsInt()) {
                     return result(Reason.UNDER_AGE, aged, basis, policy);
                 }
@@ -362,7 +352,10 @@ class ConsentDecisionPropertyTest {
             }
             if (purpose.minimumAge().isPresent()) {
                 boolean guardianAccepted = explicit.guardian && purpose.guardianConsent();
-                boolean oldEnough = explicit.age != null && explicit.age >= purpose.minimumAge().getAsInt();
+                // GDPR Art. 8(1): the age by the latest declaration made by the instant checked (an age in years
+                // holds at every instant), on any purpose, not only the grant's own
+                Ev aged = latestDeclaration(s, at);
+                boolean oldEnough = aged != null && aged.age >= purpose.minimumAge().getAsInt();
                 if (!guardianAccepted && !oldEnough) {
                     return result(Reason.UNDER_AGE, explicit, basis, policy);
                 }
@@ -374,6 +367,21 @@ class ConsentDecisionPropertyTest {
                 return result(Reason.EXPIRED, explicit, basis, policy);
             }
             return result(Reason.GRANTED, explicit, basis, policy);
+        }
+
+        /** The latest declared age on any purpose made at or before {@code at}, the lowest of those at that instant. */
+        private Ev latestDeclaration(SubjectId s, Instant at) {
+            Ev aged = null;
+            for (Ev e : visible(s)) {
+                if (e.occurred.isAfter(at) || e.age == null) {
+                    continue;
+                }
+                if (aged == null || e.occurred.isAfter(aged.occurred) || e.occurred.equals(aged.occurred)
+                        && e.age <= aged.age) {
+                    aged = e;
+                }
+            }
+            return aged;
         }
 
         private static Expected result(Reason reason, Ev restsOn, LegalBasis basis, Policy policy) {

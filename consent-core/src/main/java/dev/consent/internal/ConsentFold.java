@@ -2,6 +2,7 @@ package dev.consent.internal;
 
 import dev.consent.Decision;
 import dev.consent.Reason;
+import dev.consent.ledger.AgeDeclaration;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.EventRef;
 import dev.consent.ledger.SubjectId;
@@ -11,9 +12,12 @@ import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Decides a purpose for a subject at an instant from the subject's {@link Ledger}. The rules, in order:
@@ -34,8 +38,9 @@ import java.util.Optional;
  *   <li>Explicit choices beat Global Privacy Control: a GPC opt-out only applies where no explicit
  *       choice exists.</li>
  *   <li>A legal obligation is allowed whatever else holds (GDPR Art. 17(3)(b), 18(2), 21).</li>
- *   <li>A subject whose latest declared age (carried by any capture, on any purpose) is below the policy's
- *       service-wide {@link Policy#minimumAge() minimum age} is refused every purpose but vital interests
+ *   <li>A subject whose age at the instant, by the latest declaration made by then (an age declaration, or the age a
+ *       capture declared, on any purpose; a birth date read at the instant in the policy's zone), is below the
+ *       policy's service-wide {@link Policy#minimumAge() minimum age} is refused every purpose but vital interests
  *       (GDPR Art. 6(1)(d)) with UNDER_AGE (seed 004, HappySell: "If you are a minor (under the age of 18), this
  *       platform refuses to provide you with services"). An undeclared age does not count as a minor here.</li>
  *   <li>Restriction (Art. 18) stops everything else except vital interests, and except consent given
@@ -43,8 +48,9 @@ import java.util.Optional;
  *       after the restriction, as in rule 2.</li>
  *   <li>Contract and vital interests are otherwise allowed; legitimate interests and public task until
  *       the subject objects (Art. 21).</li>
- *   <li>Consent needs a grant from a subject of at least the minimum age (or a guardian, where the
- *       purpose accepts one), under the purpose's current consent version (an older one needs re-consent; a
+ *   <li>Consent needs a grant from a subject of at least the minimum age when the grant was given (GDPR Art. 8(1)),
+ *       by the latest declaration made by the instant checked; an undeclared age fails closed (Art. 8(2)); or a
+ *       guardian's grant, where the purpose accepts one, under the purpose's current consent version (an older one needs re-consent; a
  *       higher one, which the purpose does not have, fails closed the same way), not expired.</li>
  * </ol>
  *
@@ -102,8 +108,8 @@ public final class ConsentFold {
             return decision(Reason.BASIS_LEGAL_OBLIGATION, purpose, ledger, NONE, at, policy);
         }
         if (basis != LegalBasis.VITAL_INTERESTS && policy.minimumAge().isPresent()) {
-            int age = latestDeclaredAge(ledger, t);
-            if (age >= 0 && ledger.declaredAge(age) < policy.minimumAge().getAsInt()) {
+            int age = latestDeclaration(ledger, t, at, policy.zone());
+            if (age >= 0 && ageOf(ledger, age, at, policy.zone()) < policy.minimumAge().getAsInt()) {
                 // seed 004 (HappySell): "If you are a minor (under the age of 18), this platform refuses to provide
                 // you with services"; a known minor is refused every purpose, the contract included
                 return decision(Reason.UNDER_AGE, purpose, ledger, age, at, policy);
@@ -282,7 +288,11 @@ public final class ConsentFold {
         }
         if (purpose.minimumAge().isPresent()) {
             boolean guardianCounts = ledger.guardian(explicit) && purpose.guardianConsent();
-            if (!guardianCounts && ledger.declaredAge(explicit) < purpose.minimumAge().getAsInt()) {
+            // GDPR Art. 8(1): the age when consent was given, by the latest declaration known at the instant checked
+            Instant given = instant(ledger.occurredMicros(explicit));
+            int declared = latestDeclaration(ledger, t, given, policy.zone());
+            int age = declared < 0 ? -1 : ageOf(ledger, declared, given, policy.zone());
+            if (!guardianCounts && age < purpose.minimumAge().getAsInt()) {
                 // an undeclared age (-1) fails closed as well (GDPR Art. 8(2): reasonable efforts to verify)
                 return decision(Reason.UNDER_AGE, purpose, ledger, explicit, at, policy);
             }
@@ -297,11 +307,34 @@ public final class ConsentFold {
     }
 
     /**
-     * The mark carrying the subject's latest declared age made at or before {@code t}, on any purpose, or -1 when no
-     * age is declared. Declarations made at the same instant answer with the lowest age among them (fail closed).
+     * The subject's age at {@code at}, by the latest declaration made at or before {@code at} (an age declaration or
+     * a capture's declared age, on any purpose; several at the same instant: the lowest age at {@code at}), in
+     * {@code zone}; empty when none was made. See {@link dev.consent.ledger.AgeDeclaration} for how an age is read.
      */
-    private static int latestDeclaredAge(Ledger ledger, long t) {
+    public static OptionalInt ageAt(Ledger ledger, Instant at, ZoneId zone) {
+        return ageAt(ledger, at, at, zone);
+    }
+
+    /**
+     * As {@link #ageAt(Ledger, Instant, ZoneId)} by the latest declaration made at or before {@code knownAt}: the age
+     * a grant made at {@code at} was given at, as a check at {@code knownAt} reads it (GDPR Art. 8(1)).
+     */
+    public static OptionalInt ageAt(Ledger ledger, Instant at, Instant knownAt, ZoneId zone) {
+        int mark = latestDeclaration(ledger, Ledger.micros(knownAt), at, zone);
+        return mark < 0 ? OptionalInt.empty() : OptionalInt.of(ageOf(ledger, mark, at, zone));
+    }
+
+    /**
+     * The mark of the subject's latest declaration made at or before {@code t}, on any purpose, or -1 when none was
+     * made. Declarations made at the same instant answer with the one giving the lowest age at {@code ageAt} (fail
+     * closed).
+     */
+    private static int latestDeclaration(Ledger ledger, long t, Instant ageAt, ZoneId zone) {
+        if (!ledger.declaresAge()) {
+            return -1;
+        }
         int found = -1;
+        int foundAge = 0;
         for (int i = ledger.size() - 1; i >= 0; i--) {
             long occurred = ledger.occurredMicros(i);
             if (occurred > t) {
@@ -310,11 +343,32 @@ public final class ConsentFold {
             if (found >= 0 && occurred < ledger.occurredMicros(found)) {
                 break;
             }
-            if (ledger.declaredAge(i) >= 0 && (found < 0 || ledger.declaredAge(i) < ledger.declaredAge(found))) {
-                found = i;
+            if (ledger.declaredAge(i) >= 0) {
+                int age = ageOf(ledger, i, ageAt, zone);
+                if (found < 0 || age < foundAge) {
+                    found = i;
+                    foundAge = age;
+                }
             }
         }
         return found;
+    }
+
+    /**
+     * The age declaration {@code mark} gives at {@code at}: from its birth date the whole years to the date of
+     * {@code at} in {@code zone}; otherwise the age it declared, at every instant.
+     */
+    private static int ageOf(Ledger ledger, int mark, Instant at, ZoneId zone) {
+        long born = ledger.birthEpochDay(mark);
+        if (born == Ledger.NO_BIRTH_DATE) {
+            return ledger.declaredAge(mark);
+        }
+        return AgeDeclaration.yearsBetween(LocalDate.ofEpochDay(born), at, zone);
+    }
+
+    /** The instant of a microsecond count (never out of range: a count is at most about 292,000 years). */
+    private static Instant instant(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
     }
 
     /** Where mark {@code i}'s purpose sits in the lineage (0 the purpose itself, 1 its parent, ...), or -1. */

@@ -1,6 +1,7 @@
 package dev.consent.internal;
 
 import dev.consent.InvalidValueException;
+import dev.consent.ledger.AgeDeclaration;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
@@ -43,7 +44,9 @@ import java.util.Map;
  */
 public final class Ledger {
     static final int WORDS = 4;
-    static final Ledger EMPTY = new Ledger(null, new long[0], PurposeTable.of(List.of()), null);
+    static final Ledger EMPTY = new Ledger(null, new long[0], PurposeTable.of(List.of()), null, false);
+    /** The expiry word of an age declaration that gives no birth date. */
+    static final long NO_BIRTH_DATE = Long.MAX_VALUE;
 
     private static final Choice[] CHOICES = Choice.values();
     private static final long SEQUENCE_MASK = (1L << 40) - 1;
@@ -63,19 +66,23 @@ public final class Ledger {
 
     private final SubjectId owner;
     /**
-     * Per mark: occurred-at micros; expiry micros; sequence (40 bits) and consent version (24 bits); purpose index
+     * Per mark: occurred-at micros; expiry micros (of an age declaration: the birth date's epoch day, or
+     * {@link #NO_BIRTH_DATE}); sequence (40 bits) and consent version (24 bits); purpose index
      * (16 bits), choice (4), GPC (bit 20), guardian (21), overtaken (22), age (bits 24-31), recording rank (32-63).
      */
     private final long[] words;
     private final PurposeTable purposes;
     /** The subject of each mark where some are not the owner's (merged visitor chains); otherwise null. */
     private final SubjectId[] subjects;
+    /** Whether any mark declares an age, so that a ledger without one is not scanned for one. */
+    private final boolean declaresAge;
 
-    private Ledger(SubjectId owner, long[] words, PurposeTable purposes, SubjectId[] subjects) {
+    private Ledger(SubjectId owner, long[] words, PurposeTable purposes, SubjectId[] subjects, boolean declaresAge) {
         this.owner = owner;
         this.words = words;
         this.purposes = purposes;
         this.subjects = subjects;
+        this.declaresAge = declaresAge;
     }
 
     /**
@@ -122,11 +129,12 @@ public final class Ledger {
         PurposeTable covering(ChoiceFact[] events) {
             LinkedHashSet<PurposeId> missing = null;
             for (ChoiceFact e : events) {
-                if (!index.containsKey(e.purpose())) {
+                PurposeId purpose = tablePurpose(e);
+                if (!index.containsKey(purpose)) {
                     if (missing == null) {
                         missing = new LinkedHashSet<>();
                     }
-                    missing.add(e.purpose());
+                    missing.add(purpose);
                 }
             }
             if (missing == null) {
@@ -146,6 +154,11 @@ public final class Ledger {
             }
             return new PurposeTable(extended);
         }
+    }
+
+    /** The purpose a mark names: an age declaration's is {@link AgeDeclaration#PURPOSE}, whatever birth date it gives. */
+    private static PurposeId tablePurpose(ChoiceFact e) {
+        return e.choice() == Choice.AGE_DECLARED ? AgeDeclaration.PURPOSE : e.purpose();
     }
 
     /** As {@link #of(SubjectId, Collection, PurposeTable)} with a table of only the facts' own purposes. */
@@ -177,6 +190,7 @@ public final class Ledger {
         long[] ranks = recordingRanks(sorted);
         long[] words = new long[n * WORDS];
         SubjectId[] subjects = null;
+        boolean declaresAge = false;
         for (int i = 0; i < n; i++) {
             ChoiceFact e = sorted[i];
             if (!e.subject().equals(owner)) {
@@ -195,17 +209,32 @@ public final class Ledger {
             long version = Math.max(0, Math.min(e.consentVersion(), VERSION_MAX));
             // Ages above 254 are stored as 254, above every minimum age a policy may set (at most 120).
             long age = e.declaredAge().isPresent() ? Math.min(Math.max(e.declaredAge().getAsInt(), 0), AGE_MAX) + 1 : 0;
-            long purpose = purposes.index.get(e.purpose());
+            long purpose = purposes.index.get(tablePurpose(e));
+            declaresAge |= age > 0;
             int w = i * WORDS;
             words[w] = micros(e.occurredAt());
-            words[w + 1] = e.expiresAt().map(Ledger::micros).orElse(Long.MAX_VALUE);
+            words[w + 1] = e.choice() == Choice.AGE_DECLARED ? birthEpochDay(e)
+                    : e.expiresAt().map(Ledger::micros).orElse(Long.MAX_VALUE);
             words[w + 2] = e.sequence() | version << 40;
             words[w + 3] = purpose | (long) e.choice().ordinal() << 16
                     | (e.gpc() || e.choice() == Choice.GPC_OVERRIDDEN ? 1L << 20 : 0) | (e.guardian() ? 1L << 21 : 0)
                     | age << 24 | ranks[i] << 32;
         }
         markOvertaken(sorted, ranks, words);
-        return new Ledger(owner, words, purposes, subjects);
+        return new Ledger(owner, words, purposes, subjects, declaresAge);
+    }
+
+    /**
+     * The birth date an age declaration gives, as an epoch day, or {@link #NO_BIRTH_DATE}. A reserved purpose id that
+     * names no date (only a store that kept an event no service records could hold one) gives none: the declared age
+     * at the declaration then stands, as for an age in years.
+     */
+    private static long birthEpochDay(ChoiceFact e) {
+        try {
+            return AgeDeclaration.birthDateOf(e.purpose()).map(java.time.LocalDate::toEpochDay).orElse(NO_BIRTH_DATE);
+        } catch (InvalidValueException notADate) {
+            return NO_BIRTH_DATE;
+        }
     }
 
     /**
@@ -338,6 +367,16 @@ public final class Ledger {
 
     boolean guardian(int i) {
         return (words[i * WORDS + 3] & 1L << 21) != 0;
+    }
+
+    /** Whether any mark declares an age. */
+    boolean declaresAge() {
+        return declaresAge;
+    }
+
+    /** The epoch day of the birth date an age declaration's mark gives, or {@link #NO_BIRTH_DATE}. */
+    long birthEpochDay(int i) {
+        return choice(i) == Choice.AGE_DECLARED ? words[i * WORDS + 1] : NO_BIRTH_DATE;
     }
 
     /** The declared age, or -1 when none was declared. */

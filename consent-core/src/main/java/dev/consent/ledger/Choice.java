@@ -21,7 +21,13 @@ public enum Choice {
      * signal was received and overridden", not "granted, then denied". It is not a refusal: while an explicit
      * choice stands it changes nothing; like any signal on record it opts out only where no explicit choice exists.
      */
-    GPC_OVERRIDDEN;
+    GPC_OVERRIDDEN,
+    /**
+     * The subject's age was declared or verified, on its own and with its evidence ({@link AgeDeclaration}): not a
+     * choice about any purpose, but what the age rules read (GDPR Art. 8; a policy's service-wide minimum age, seed
+     * 004). Recorded under the reserved purpose id {@link AgeDeclaration#PURPOSE}; never a refusal or a grant.
+     */
+    AGE_DECLARED;
 
     /** Whether this choice stops processing for a purpose and for the purposes beneath it. */
     public boolean isRefusal() {

@@ -61,6 +61,15 @@ public record NewConsentEvent(EventId id, SubjectId subject, PurposeId purpose, 
             // only a received signal can be overridden (Cal. Code Regs. tit. 11, § 7025(c)(3))
             throw new InvalidValueException("choice", choice, "can only be recorded with method GPC, not " + method);
         }
+        if (choice == Choice.AGE_DECLARED) {
+            // an age declaration concerns no purpose: its purpose id is the reserved one that carries its birth date
+            AgeDeclaration.birthDateOf(purpose);
+            if (declaredAge.isEmpty()) {
+                throw new InvalidValueException("declaredAge", null, "is required of an AGE_DECLARED event");
+            }
+        } else if (AgeDeclaration.isReserved(purpose)) {
+            throw new InvalidValueException("purpose", purpose, "is reserved for AGE_DECLARED events, not " + choice);
+        }
     }
 
     static Instant micros(Instant t) {

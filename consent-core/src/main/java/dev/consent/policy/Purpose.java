@@ -46,6 +46,11 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
 
     public Purpose {
         Checks.required("purpose.id", id);
+        if (id.value().equals("subject-age") || id.value().startsWith("subject-age.")) {
+            // the ledger records age declarations under these ids (dev.consent.ledger.AgeDeclaration.PURPOSE)
+            throw new InvalidValueException("purpose.id", id.value(),
+                    "is reserved for the ledger's age declarations (subject-age and the ids beneath it)");
+        }
         Checks.text("purpose.title", title, 300);
         Checks.optionalText("purpose.description", description, 4000);
         Checks.required("purpose.legalBasis", basis);

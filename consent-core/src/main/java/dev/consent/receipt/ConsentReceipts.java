@@ -95,10 +95,10 @@ public final class ConsentReceipts {
      */
     public Optional<String> whyNoReceipt(ConsentEvent event) {
         Checks.required("event", event);
-        return Optional.ofNullable(whyNot(event, consents.policyAt(event.occurredAt())));
+        return Optional.ofNullable(whyNot(event, consents.policyAt(event.occurredAt()), consents));
     }
 
-    private static String whyNot(ConsentEvent e, Policy policy) {
+    private static String whyNot(ConsentEvent e, Policy policy, ConsentService consents) {
         if (Wording.isSignal(e)) {
             return "a Global Privacy Control signal, which opts out and is not a consent";
         }
@@ -111,6 +111,7 @@ public final class ConsentReceipts {
                 case OBJECTED -> "an objection to processing (GDPR Art. 21), not a consent";
                 case RESTRICTED -> "a restriction of processing (GDPR Art. 18), not a consent";
                 case RESTRICTION_LIFTED -> "the end of a restriction of processing (GDPR Art. 18(3)), not a consent";
+                case AGE_DECLARED -> "a declaration of the subject's age, not a consent";
                 default -> "a choice of kind " + e.choice() + ", not a consent given";
             };
         }
@@ -125,7 +126,11 @@ public final class ConsentReceipts {
         }
         if (p.minimumAge().isPresent()) {
             boolean guardianCounts = e.actor() == Actor.GUARDIAN && p.guardianConsent();
-            if (!guardianCounts && e.declaredAge().orElse(-1) < p.minimumAge().getAsInt()) {
+            // the age when given, by the latest declaration known now, as the check reads it (GDPR Art. 8(1))
+            java.time.Instant now = consents.clock().instant();
+            int age = consents.age(e.subject(), e.occurredAt(), now.isAfter(e.occurredAt()) ? now : e.occurredAt())
+                    .orElse(-1);
+            if (!guardianCounts && age < p.minimumAge().getAsInt()) {
                 return "a grant by a subject below the purpose's minimum age of " + p.minimumAge().getAsInt()
                         + " (or of undeclared age) without an accepted guardian, which does not count (GDPR Art. 8)";
             }
@@ -149,7 +154,7 @@ public final class ConsentReceipts {
             return matching(stored.get(), event);
         }
         Policy policy = consents.policyAt(event.occurredAt());
-        String why = whyNot(event, policy);
+        String why = whyNot(event, policy, consents);
         if (why != null) {
             throw new InvalidValueException("eventId", eventId.value(), "gets no consent receipt: it is " + why);
         }
@@ -169,7 +174,7 @@ public final class ConsentReceipts {
             store.receipts(chain).forEach(r -> have.put(r.event(), r));
             List<ConsentEvent> toIssue = new ArrayList<>();
             consents.forEachEvent(chain, e -> {
-                if (!have.containsKey(e.id()) && whyNot(e, consents.policyAt(e.occurredAt())) == null) {
+                if (!have.containsKey(e.id()) && whyNot(e, consents.policyAt(e.occurredAt()), consents) == null) {
                     toIssue.add(e);
                 }
             });
@@ -266,7 +271,7 @@ public final class ConsentReceipts {
                         return;
                     }
                     try {
-                        writeChoice(g, e, whyNot(e, consents.policyAt(e.occurredAt())));
+                        writeChoice(g, e, whyNot(e, consents.policyAt(e.occurredAt()), consents));
                     } catch (IOException io) {
                         failure[0] = io;
                     }

@@ -87,7 +87,8 @@ final class ConsentRecords {
 
         // the purposes the subject made a choice about; a restriction concerns processing, not consent (GDPR Art. 18)
         Set<PurposeId> purposes = new LinkedHashSet<>();
-        history.stream().filter(e -> !e.choice().isRestriction()).forEach(e -> purposes.add(e.purpose()));
+        history.stream().filter(e -> !e.choice().isRestriction() && e.choice() != Choice.AGE_DECLARED)
+                .forEach(e -> purposes.add(e.purpose()));
         for (PurposeId purposeId : purposes) {
             Policy policy = current.findPurpose(purposeId).isPresent() ? current
                     : consents.policyAt(lastOf(history, purposeId));
@@ -395,7 +396,11 @@ final class ConsentRecords {
         }
         if (p.get().minimumAge().isPresent()) {
             boolean guardianCounts = e.actor() == Actor.GUARDIAN && p.get().guardianConsent();
-            if (!guardianCounts && e.declaredAge().orElse(-1) < p.get().minimumAge().getAsInt()) {
+            // the age when given, by the latest declaration known now, as the check reads it (GDPR Art. 8(1))
+            java.time.Instant now = consents.clock().instant();
+            int age = consents.age(e.subject(), e.occurredAt(), now.isAfter(e.occurredAt()) ? now : e.occurredAt())
+                    .orElse(-1);
+            if (!guardianCounts && age < p.get().minimumAge().getAsInt()) {
                 return "the subject was below the minimum age of " + p.get().minimumAge().getAsInt() + " (GDPR Art. 8)";
             }
         }

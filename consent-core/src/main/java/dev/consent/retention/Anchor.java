@@ -15,6 +15,12 @@ public record Anchor(String name) implements Comparable<Anchor> {
     public static final Anchor CONSENT_WITHDRAWN = new Anchor("consent_withdrawn");
     public static final Anchor SESSION_ENDED = new Anchor("session_ended");
     public static final Anchor LAST_ACTIVITY = new Anchor("last_activity");
+    /**
+     * The subject was found below the policy's service-wide minimum age (an age declaration or a capture's declared
+     * age): recorded on every item of the subject by {@link RetentionService#minorFound}, it makes the item due at
+     * once under a policy with a minimum age (see {@link RetentionEngine}; seed 004, section 8; GDPR Art. 17(1)).
+     */
+    public static final Anchor MINOR_FOUND = new Anchor("minor_found");
 
     public Anchor {
         Checks.dottedId("anchor", name, 60);

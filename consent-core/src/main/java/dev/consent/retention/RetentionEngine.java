@@ -24,7 +24,12 @@ import java.util.Optional;
  *   <li>Among MINIMUMs the longest wins.</li>
  *   <li>Explicit wins over implicit: MAXIMUM rules for the item's purpose replace the category defaults.</li>
  *   <li>Among the remaining MAXIMUMs the earliest end wins.</li>
- *   <li>An erasure request makes the item due at once (DELETE), unless 1 or 2 apply.</li>
+ *   <li>An erasure request makes the item due at once (DELETE), unless 1 or 2 apply. So does the
+ *       {@link Anchor#MINOR_FOUND minor_found} anchor under a policy with a service-wide
+ *       {@link Policy#minimumAge() minimum age}: the subject was found below it, and the seed that sets one deletes
+ *       minors' data (seed 004, section 8: "If we discover that we have collected personal information about minors
+ *       ... we will try to delete the data as soon as possible"; GDPR Art. 8, Art. 17(1)); a legal minimum still
+ *       keeps what the law requires (Art. 17(3)(b)).</li>
  *   <li>When DELETE and ANONYMIZE fall due at the same instant, DELETE wins unless the ANONYMIZE rule
  *       {@link RetentionRule#overridesDelete() overrides} it; then REVIEW.</li>
  * </ol>
@@ -96,8 +101,15 @@ public final class RetentionEngine {
                     : RetentionVerdict.Role.LATER_MAXIMUM);
         }
 
-        // 6. erasure makes due at once
+        // 6. erasure makes due at once; so does finding a minor where the service refuses minors
         Optional<Instant> erasure = facts.erasureRequestedAt();
+        String erasedBy = RetentionVerdict.ERASURE_REQUEST;
+        Optional<Instant> minorFound = policy.minimumAge().isPresent()
+                ? Optional.ofNullable(facts.anchors().get(Anchor.MINOR_FOUND)) : Optional.empty();
+        if (minorFound.isPresent() && (erasure.isEmpty() || minorFound.get().isBefore(erasure.get()))) {
+            erasure = minorFound;
+            erasedBy = RetentionVerdict.MINOR_FOUND;
+        }
         Instant candidate = null;
         DisposalAction action = null;
         String decider = null;
@@ -112,7 +124,7 @@ public final class RetentionEngine {
             }
             candidate = erasure.get();
             action = DisposalAction.DELETE;
-            decider = RetentionVerdict.ERASURE_REQUEST;
+            decider = erasedBy;
         } else if (erasure.isPresent() && maximum != null && !(maximum.action().orElseThrow() == DisposalAction.ANONYMIZE
                 && maximum.overridesDelete())) {
             // the maximum ended first, but the subject has since asked for erasure: erase, don't just anonymize
@@ -129,7 +141,7 @@ public final class RetentionEngine {
             roles.put(minimum.id(), candidate == null && at.isBefore(minimumEnds.get())
                     ? RetentionVerdict.Role.BLOCKS_DISPOSAL : RetentionVerdict.Role.MINIMUM_ENDED);
         }
-        if (decider != null && !decider.equals(RetentionVerdict.ERASURE_REQUEST)) {
+        if (decider != null && !decider.equals(erasedBy)) {
             roles.put(decider, RetentionVerdict.Role.DECIDES);
         }
 

@@ -162,10 +162,66 @@ public final class RetentionService {
         });
     }
 
+    /**
+     * The subject was found below the policy's service-wide minimum age at {@code foundAt}: records the
+     * {@link Anchor#MINOR_FOUND} anchor on each of the subject's active items (the earliest finding is kept), which
+     * under a policy with a minimum age makes each item due at once, unless a legal minimum (invoices: GDPR
+     * Art. 17(3)(b)) or a hold keeps it; every item's due instant is saved in the store's due index, so that every
+     * sweeper on every node disposes of it. Items first recorded for the subject afterwards carry the anchor from the
+     * start. Seed 004 (HappySell), section 8: "If you are a minor (under the age of 18), this platform refuses to
+     * provide you with services" and "If we discover that we have collected personal information about minors ...
+     * we will try to delete the data as soon as possible": data held of a child the service refuses is held
+     * unlawfully (GDPR Art. 8, Art. 6(1)) and is to be erased without undue delay (Art. 17(1)(d)).
+     *
+     * <p>Built over a consent service ({@link Builder#consents}) this service is told of every minor the consent
+     * service finds when an age is declared; call it directly for a minor found otherwise. Idempotent. A later
+     * declaration of an adult age does not undo it: the finding stands once made (fail closed).
+     *
+     * @return the verdicts of the subject's active items now, in the store's order
+     * @throws InvalidValueException when an argument is null
+     */
+    public List<RetentionVerdict> minorFound(SubjectId subject, Instant foundAt) {
+        Checks.required("subject", subject);
+        Instant when = Checks.required("foundAt", foundAt).truncatedTo(ChronoUnit.MICROS);
+        List<RetentionVerdict> verdicts = new ArrayList<>();
+        for (RetainedItem item : store.items(subject)) {
+            if (item.state() != RetainedItem.State.ACTIVE) {
+                continue;
+            }
+            if (policy().findCategory(item.key().category()).isEmpty()) {
+                LOG.warn("retained items of category {} are not governed by the policy in force; a minor's item of"
+                        + " it is left to reindexAll", item.key().category());
+                continue;
+            }
+            verdicts.add(update(item.key(), i -> withMinorFound(i, when)));
+        }
+        LOG.info("a subject was found below the service's minimum age: {} items made due", verdicts.size());
+        return verdicts;
+    }
+
+    private static RetainedItem withMinorFound(RetainedItem item, Instant when) {
+        Instant earlier = item.anchors().get(Anchor.MINOR_FOUND);
+        if (earlier != null && !earlier.isAfter(when)) {
+            return item;
+        }
+        Map<Anchor, Instant> anchors = new TreeMap<>(item.anchors());
+        anchors.put(Anchor.MINOR_FOUND, when);
+        return item.withAnchors(anchors);
+    }
+
+    /** A new item of its subject, carrying the {@link Anchor#MINOR_FOUND} anchor when the subject's other items do. */
+    private RetainedItem created(ItemKey key) {
+        RetainedItem item = RetainedItem.create(key);
+        Optional<Instant> found = store.items(key.subject()).stream()
+                .map(i -> i.anchors().get(Anchor.MINOR_FOUND)).filter(java.util.Objects::nonNull)
+                .min(Instant::compareTo);
+        return found.isEmpty() ? item : withMinorFound(item, found.get());
+    }
+
     private RetentionVerdict update(ItemKey key, UnaryOperator<RetainedItem> change) {
         checkCategory(key.category(), policy());
         for (int attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-            RetainedItem current = store.item(key).orElseGet(() -> RetainedItem.create(key));
+            RetainedItem current = store.item(key).orElseGet(() -> created(key));
             RetainedItem changed = change.apply(current);
             List<LegalHold> holds = store.holds(key.subject());
             Instant now = clock.instant();
@@ -465,8 +521,22 @@ public final class RetentionService {
         private Clock clock = Clock.systemUTC();
         private ReferenceKey referenceKey;
         private final List<ReferenceKey> retiredKeys = new ArrayList<>();
+        private dev.consent.ConsentService consents;
 
         private Builder() {
+        }
+
+        /**
+         * The consent service this one works beside: its policy versions (as {@link #policyVersions}), and its
+         * {@link dev.consent.ConsentService#onMinorFound minor-found} events, which {@link #build()} subscribes
+         * {@link RetentionService#minorFound} to, so that a minor found when an age is declared has its data made due
+         * at once (seed 004, section 8). Instead of {@link #policy} and {@link #policyVersions}.
+         *
+         * @throws InvalidValueException when {@code consents} is null
+         */
+        public Builder consents(dev.consent.ConsentService consents) {
+            this.consents = Checks.required("consents", consents);
+            return this;
         }
 
         /**
@@ -545,6 +615,13 @@ public final class RetentionService {
          *     keys share an id
          */
         public RetentionService build() {
+            if (consents != null) {
+                if (versions != null || !policies.isEmpty()) {
+                    throw new InvalidValueException("consents", consents, "was given as well as policy(...) or"
+                            + " policyVersions(...): the consent service's versions are used");
+                }
+                versions = consents.policyVersions();
+            }
             if (versions != null && !policies.isEmpty()) {
                 throw new InvalidValueException("policyVersions", versions, "was given as well as policy(...): give"
                         + " the versions one way");
@@ -567,7 +644,11 @@ public final class RetentionService {
                 throw new InvalidValueException("store", null, "is required: give the builder a store, e.g. consent-jdbc's"
                         + " JdbcStore, or an InMemoryStore for tests and single-node hosts");
             }
-            return new RetentionService(this);
+            RetentionService service = new RetentionService(this);
+            if (consents != null) {
+                consents.onMinorFound(found -> service.minorFound(found.subject(), found.foundAt()));
+            }
+            return service;
         }
     }
 }

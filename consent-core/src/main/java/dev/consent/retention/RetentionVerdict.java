@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  *     and {@link Status#NO_RULE}, which no rule has due (see {@link #keptAtLeastUntil()})
  * @param action what the deciding rule prescribes once due
  * @param decidingRule the id of the rule that decided, or {@value #ERASURE_REQUEST} when the subject's
- *     erasure request did
+ *     erasure request did, or {@value #MINOR_FOUND} when finding the subject a minor did
  * @param restrictProcessing the subject asked for erasure but the data must be kept (a minimum or a hold):
  *     processing must be restricted to keeping it until then (GDPR Art. 17(3)(b), Art. 18)
  * @param holds ids of the legal holds in force on the item
@@ -28,6 +28,11 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
 
     /** The pseudo rule id of an erasure request. */
     public static final String ERASURE_REQUEST = "erasure-request";
+    /**
+     * The pseudo rule id of a subject found below the policy's service-wide minimum age ({@link Anchor#MINOR_FOUND}):
+     * the subject's data falls due at once, as for an erasure request (seed 004, section 8; GDPR Art. 17(1)).
+     */
+    public static final String MINOR_FOUND = "minor-found";
 
     /** The verdict's kind. */
     public enum Status {

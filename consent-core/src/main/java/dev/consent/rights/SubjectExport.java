@@ -8,6 +8,8 @@ import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.InvalidValueException;
 import dev.consent.Reason;
+import dev.consent.ledger.AgeDeclaration;
+import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Evidence;
 import dev.consent.ledger.SubjectId;
@@ -48,7 +50,9 @@ import java.util.regex.Pattern;
  * and (c), seed 002's "all internal data usage activities are systematically logged"), and the host's own data.
  *
  * <p>Version 1.1 only adds the {@code processing} array; a 1.0 document (without it) is still valid under the same
- * schema resource, which accepts both versions.
+ * schema resource, which accepts both versions. Version 1.4 adds each event's {@code birthDate} (the birth date an
+ * age declaration, choice {@code AGE_DECLARED}, gives; null otherwise) and the choices {@code AGE_DECLARED} and
+ * {@code GPC_OVERRIDDEN}; the schema accepts 1.0 to 1.4.
  *
  * <p>The document is streamed: the consent history is read page by page and the host's data written straight
  * through, so an export never holds a whole history in memory. With {@link Builder#receipts(ConsentReceipts)} the
@@ -57,7 +61,7 @@ import java.util.regex.Pattern;
  */
 public final class SubjectExport {
     public static final String SCHEMA = "dev.consent/subject-export";
-    public static final String SCHEMA_VERSION = "1.3";
+    public static final String SCHEMA_VERSION = "1.4";
     public static final String SCHEMA_RESOURCE = "/dev/consent/rights/subject-export-v1.schema.json";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final JsonFactory JSON = new JsonFactory();
@@ -327,6 +331,9 @@ public final class SubjectExport {
         } else {
             g.writeNull();
         }
+        // since 1.4: the birth date an age declaration (AGE_DECLARED) gives; null for every other event
+        writeNullable(g, "birthDate", e.choice() == Choice.AGE_DECLARED
+                ? AgeDeclaration.of(e).birthDate().map(java.time.LocalDate::toString).orElse(null) : null);
         Evidence ev = e.evidence();
         g.writeObjectFieldStart("evidence");
         writeNullable(g, "noticeId", ev.noticeId());

@@ -19,6 +19,15 @@ public final class RetentionPolicy {
     }
 
     public static Policy policy() {
+        return builder().build();
+    }
+
+    /** The same policy with a service-wide minimum age (seed 004 sets 18). */
+    public static Policy withServiceMinimumAge(int age) {
+        return builder().minimumAge(age).build();
+    }
+
+    private static Policy.Builder builder() {
         return Policy.builder("retention-shop", "7")
                 .effectiveFrom(LocalDate.of(2020, 1, 1))
                 .zone(ZONE)
@@ -59,7 +68,6 @@ public final class RetentionPolicy {
                 .retention(RetentionRule.maximum("profile-delete-6m", "account.profile", DisposalAction.DELETE)
                         .period("P6M").after(Anchor.ACCOUNT_CLOSED).build())
                 .retention(RetentionRule.maximum("profile-anonymize-6m", "account.profile", DisposalAction.ANONYMIZE)
-                        .period("P6M").after(Anchor.ACCOUNT_CLOSED).overridesDelete(true).build())
-                .build();
+                        .period("P6M").after(Anchor.ACCOUNT_CLOSED).overridesDelete(true).build());
     }
 }

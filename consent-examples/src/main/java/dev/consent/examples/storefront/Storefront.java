@@ -131,7 +131,7 @@ public final class Storefront {
             JdbcStore store = JdbcStore.builder(dataSource).tablePrefix("consent_").build();
             try (ConsentService consents = ConsentService.builder().policy(policy).store(store).clock(clock)
                     .cacheSize(Math.max(10_000, customers)).build()) {
-                RetentionService retention = RetentionService.builder().policy(policy).store(store).clock(clock)
+                RetentionService retention = RetentionService.builder().consents(consents).store(store).clock(clock)
                         // a real shop loads its secret from its secret store, never from the database it protects
                         .referenceKey("demo-1", "storefront-demo-key-not-a-secret".getBytes(StandardCharsets.US_ASCII)).build();
                 Sweeper sweeper = Sweeper.builder(retention).node("storefront").batchSize(500)

@@ -1,11 +1,16 @@
 package dev.consent.examples.seeds;
 
+import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.Reason;
 import dev.consent.examples.SeedPolicies;
+import dev.consent.jdbc.JdbcStore;
+import dev.consent.ledger.Actor;
+import dev.consent.ledger.AgeDeclaration;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.Evidence;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.LegalBasis;
@@ -14,14 +19,23 @@ import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 import dev.consent.retention.Anchor;
+import dev.consent.retention.DisposalRequest;
 import dev.consent.retention.ErasureAnswer;
+import dev.consent.retention.RetentionService;
+import dev.consent.retention.RetentionVerdict;
+import dev.consent.retention.Sweeper;
 import dev.consent.rights.Deadline;
 import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
+import dev.consent.testing.MutableClock;
+import dev.consent.testing.TestKeys;
+import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Seed 004 (the HappySell app), every promise DESIGN.md lists for it: separate optional permissions (camera,
  * storage, photo album, location, phone/SMS), each refusable without affecting the others; users under 18
- * refused and their data deleted; re-consent when a purpose changes; replies within 15 working days after
+ * refused (their age declared once, with its evidence) and their data deleted once they are found; re-consent when a purpose changes; replies within 15 working days after
  * identity verification. Asia/Shanghai, on the 2025 calendar of public holidays and make-up working days.
  */
 class Seed004HappySellTest {
@@ -199,16 +213,95 @@ class Seed004HappySellTest {
     }
 
     /**
-     * Section 8: "If you are a minor (under the age of 18), this platform refuses to provide you with services." For
-     * consent purposes the policy says so ({@code minimumAge}); the service itself (the account) rests on the
-     * contract, where a minimum age cannot be declared and the ledger's knowledge of the subject's age is not used.
+     * Section 8: "If you are a minor (under the age of 18), this platform refuses to provide you with services." The
+     * policy's service-wide {@code minimumAge} refuses a known minor every purpose, the account (a contract) included;
+     * the age is recorded once, at registration, with its evidence, and a birth date is read on the day checked (in
+     * Shanghai): the refusal lifts on the 18th birthday.
      */
     @Test
-    void aKnownMinorIsRefusedTheServiceItself() {
+    void aKnownMinorIsRefusedTheServiceItselfUntilTheir18thBirthday() {
         try (Shop shop = shop()) {
-            shop.grant(minor, "permission.camera", Method.DEVICE_PERMISSION, 16); // the ledger now knows: 16
+            ConsentEvent declared = shop.consents.declareAge(minor, AgeDeclaration.bornOn(LocalDate.of(2007, 3, 4)),
+                    Capture.by(Method.WEB_FORM).withEvidence(Evidence.builder().reference("registration form").build()));
+            Decision refused = shop.check(minor, "account");
+            assertThat(refused.reason()).isEqualTo(Reason.UNDER_AGE);
+            assertThat(refused.decidingEvent()).contains(declared.ref());
+            // no age on the grant: the declaration made at registration counts for every capture after it
+            shop.grant(minor, "permission.camera", Method.DEVICE_PERMISSION);
             assertThat(shop.check(minor, "permission.camera").reason()).isEqualTo(Reason.UNDER_AGE);
-            assertThat(shop.check(minor, "account").reason()).isEqualTo(Reason.UNDER_AGE);
+
+            shop.clock.set(Instant.parse("2025-03-03T16:00:00Z")); // midnight, 4 March, in Shanghai: 18 years old
+            assertThat(shop.check(minor, "account").reason()).isEqualTo(Reason.BASIS_CONTRACT);
+            // consent given at 17 does not count on the birthday (GDPR Art. 8(1)); given again, it does
+            assertThat(shop.check(minor, "permission.camera").reason()).isEqualTo(Reason.UNDER_AGE);
+            shop.grant(minor, "permission.camera", Method.DEVICE_PERMISSION);
+            assertThat(shop.check(minor, "permission.camera").reason()).isEqualTo(Reason.GRANTED);
         }
+    }
+
+    /**
+     * Section 8(2): "If we discover that we have collected personal information about minors without prior verifiable
+     * parental consent, we will try to delete the data as soon as possible." Once an age declaration shows a user is
+     * under 18, every item the shop holds of them falls due at once and the next sweep deletes it: no erasure request
+     * is needed, and an adult's data is not touched.
+     */
+    @Test
+    void aMinorFoundHasTheirDataDeletedAtOnceWithoutAnErasureRequest() {
+        try (Shop shop = shop()) {
+            for (String category : List.of("account.registration", "profile.optional", "media.album")) {
+                shop.retention.recordAnchor(minor, category, Anchor.COLLECTED, shop.now());
+            }
+            shop.retention.recordAnchor(adult, "account.registration", Anchor.COLLECTED, shop.now());
+            shop.consents.declareAge(adult, AgeDeclaration.years(30), Capture.by(Method.WEB_FORM));
+            assertThat(shop.retention.plan(shop.now()).due()).isZero();
+
+            shop.clock.set(Instant.parse("2025-03-05T02:00:00Z"));
+            shop.consents.declareAge(minor, AgeDeclaration.bornOn(LocalDate.of(2010, 5, 1)), Capture.by(Method.PHONE)
+                    .withActor(Actor.SYSTEM).withEvidence(Evidence.builder().reference("guardian's complaint").build()));
+            assertThat(shop.retention.plan(shop.now()).due()).isEqualTo(3);
+            shop.sweeper.sweep(100, Duration.ofSeconds(10));
+
+            assertThat(shop.disposedCategories()).containsExactlyInAnyOrder("account.registration",
+                    "profile.optional", "media.album");
+            assertThat(shop.disposed).allMatch(r -> r.item().subject().equals(minor)
+                    && r.ruleId().equals(RetentionVerdict.MINOR_FOUND));
+            assertThat(shop.retention.wasErased(minor)).as("no erasure request was made").isFalse();
+            assertThat(shop.consents.history(minor)).extracting(ConsentEvent::choice).containsExactly(Choice.AGE_DECLARED);
+        }
+    }
+
+    /**
+     * The finding is kept in the store, not in one process: a node that declares the age and stops, and another that
+     * starts over the same database afterwards, together delete the minor's data.
+     */
+    @Test
+    void theFindingSurvivesARestartAndIsSweptByAnotherNode() {
+        JdbcDataSource dataSource = new JdbcDataSource();
+        dataSource.setURL("jdbc:h2:mem:seed004-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+        Policy policy = SeedPolicies.load(SeedPolicies.HAPPYSELL);
+        MutableClock clock = MutableClock.at(START);
+        try (ConsentService consents = ConsentService.builder().policy(policy).store(JdbcStore.builder(dataSource)
+                .build()).clock(clock).build()) {
+            RetentionService retention = RetentionService.builder().consents(consents)
+                    .referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE)
+                    .store(JdbcStore.builder(dataSource).build()).clock(clock).build();
+            retention.recordAnchor(minor, "account.registration", Anchor.COLLECTED, clock.instant());
+            retention.recordAnchor(minor, "device.security", Anchor.COLLECTED, clock.instant());
+            consents.declareAge(minor, AgeDeclaration.years(16), Capture.by(Method.WEB_FORM));
+        }
+
+        clock.set(Instant.parse("2025-03-03T03:00:00Z"));
+        List<DisposalRequest> disposed = new ArrayList<>();
+        JdbcStore store = JdbcStore.builder(dataSource).build();
+        try (ConsentService consents = ConsentService.builder().policy(policy).store(store).clock(clock).build()) {
+            RetentionService retention = RetentionService.builder().consents(consents)
+                    .referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE).store(store).clock(clock).build();
+            Sweeper sweeper = Sweeper.builder(retention).node("second").handler("account.registration", disposed::add)
+                    .handler("device.security", disposed::add).build();
+            assertThat(consents.check(minor, PurposeId.of("account")).reason()).isEqualTo(Reason.UNDER_AGE);
+            sweeper.sweep(100, Duration.ofSeconds(10));
+        }
+        assertThat(disposed).extracting(r -> r.item().category().value())
+                .containsExactlyInAnyOrder("account.registration", "device.security");
     }
 }

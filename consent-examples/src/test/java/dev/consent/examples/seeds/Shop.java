@@ -31,7 +31,8 @@ import java.util.TreeSet;
 
 /**
  * One seed shop running on the real services over one in-memory store, with a clock the test moves: consent
- * checks, retention (a disposal handler per category that records what it was asked to do) and rights requests.
+ * checks, retention (a disposal handler per category that records what it was asked to do; told by the consent
+ * service of every minor found when an age is declared) and rights requests.
  */
 final class Shop implements AutoCloseable {
     final MutableClock clock;
@@ -53,7 +54,7 @@ final class Shop implements AutoCloseable {
         versions.forEach(cb::policy);
         this.consents = cb.build();
         this.retention = RetentionService.builder().referenceKey(TestKeys.REFERENCE_ID, TestKeys.REFERENCE)
-                .policyVersions(consents.policyVersions()).store(store).clock(clock).build();
+                .consents(consents).store(store).clock(clock).build();
         Sweeper.Builder sb = Sweeper.builder(retention);
         Set<String> categories = new TreeSet<>();
         versions.forEach(v -> v.categories().forEach(c -> categories.add(c.id().value())));
