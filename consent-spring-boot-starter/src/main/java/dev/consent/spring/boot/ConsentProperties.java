@@ -20,11 +20,12 @@ import java.util.List;
  * @param retention the retention service's settings
  * @param sweeper the scheduled sweeper's settings
  * @param rights the rights-request settings
+ * @param web the web integration's settings (the Global Privacy Control filter and its subject resolution)
  */
 @ConfigurationProperties("consent")
 public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType store, @DefaultValue Jdbc jdbc,
         @DefaultValue Service service, @DefaultValue Retention retention, @DefaultValue Sweeper sweeper,
-        @DefaultValue Rights rights) {
+        @DefaultValue Rights rights, @DefaultValue Web web) {
 
     /** Where the library keeps its state. */
     public enum StoreType {
@@ -131,5 +132,33 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
      *     again (counting reads every open request)
      */
     public record Rights(@DefaultValue("1m") Duration metricsRefresh) {
+    }
+
+    /**
+     * The web integration: whose request it is, and the Global Privacy Control filter.
+     *
+     * @param visitorCookie the name of the cookie holding an anonymous visitor's id, issued by the application (a
+     *     random id); unset: only authenticated requests have a subject. Its value is client-controlled: it names
+     *     only a visitor ({@code visitor:<value>}), never a customer, and a value that does not match
+     *     {@code visitorCookiePattern} is ignored
+     * @param visitorCookiePattern the whole of an acceptable visitor id (a Java regular expression); the default takes
+     *     16 to 128 letters, digits, hyphens and underscores: a UUID or a Base64url token
+     * @param gpc the Global Privacy Control filter
+     */
+    public record Web(String visitorCookie, @DefaultValue("[A-Za-z0-9_-]{16,128}") String visitorCookiePattern,
+            @DefaultValue Gpc gpc) {
+    }
+
+    /**
+     * The Global Privacy Control filter ({@code Sec-GPC: 1}).
+     *
+     * @param enabled whether the filter is registered in a servlet web application
+     * @param cacheSize how many subjects this node remembers as having had the signal applied (under the policy
+     *     version in force), so that their further requests do not read the store
+     * @param recheckAfter how long a subject is remembered; after that its next signal is applied again, which
+     *     records nothing unless its choices changed since (e.g. an explicit opt-in the signal is now overridden by)
+     */
+    public record Gpc(@DefaultValue("true") boolean enabled, @DefaultValue("10000") int cacheSize,
+            @DefaultValue("1h") Duration recheckAfter) {
     }
 }

@@ -277,7 +277,7 @@ class ConsentAutoConfigurationTest {
                 Arguments.of(ConsentSweepScheduler.class, new ConsentSweepScheduler(sweeper, new ConsentProperties(
                         null, null, null, null, null, new ConsentProperties.Sweeper(true, java.time.Duration.ofHours(1),
                         null, java.time.Duration.ofHours(1), 10, java.time.Duration.ofSeconds(1), null,
-                        java.time.Duration.ofMinutes(5), 10, null, null), null).sweeper())),
+                        java.time.Duration.ofMinutes(5), 10, null, null), null, null).sweeper())),
                 Arguments.of(ConsentMetrics.class, new ConsentMetrics(consents, null, null,
                         java.time.Duration.ofMinutes(1))),
                 Arguments.of(ConsentHealthIndicator.class, new ConsentHealthIndicator(store, null)),
