@@ -278,6 +278,7 @@ public final class PolicyJson {
         if (serviceMinimumAge != null) {
             f.construct("$", () -> b.minimumAge(serviceMinimumAge));
         }
+        // each section has its reader; all of them report through f, so one pass finds every problem
         CatalogueJson catalogue = new CatalogueJson(f, b);
         catalogue.categories(root);
         catalogue.purposes(root);

@@ -23,7 +23,6 @@ import dev.consent.policy.PurposeId;
 import dev.consent.policy.Recipient;
 import dev.consent.processing.ProcessingEntry;
 import dev.consent.processing.ProcessingLog;
-import dev.consent.retention.RetentionRule;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.RetentionVerdict;
 
