@@ -51,7 +51,7 @@ public final class Policy {
     private final Map<PurposeId, Purpose> purposeIndex;
     private final Map<PurposeId, List<Purpose>> lineage;
 
-    private Policy(Builder b) {
+    private Policy(PolicyParts b) {
         this.id = b.id;
         this.version = b.version;
         this.effectiveFrom = b.effectiveFrom;
@@ -290,81 +290,60 @@ public final class Policy {
      * the built {@link Policy} is.
      */
     public static final class Builder {
-        private final String id;
-        private final String version;
-        private LocalDate effectiveFrom;
-        private LocalDate lastUpdated;
-        private ZoneId zone;
-        private Controller controller;
-        private final List<String> jurisdictions = new ArrayList<>();
-        private String policyUrl;
-        private String language;
-        private final List<String> storageLocations = new ArrayList<>();
-        private java.util.OptionalInt minimumAge = java.util.OptionalInt.empty();
-        private final List<DataCategory> categories = new ArrayList<>();
-        private final List<Purpose> purposes = new ArrayList<>();
-        private final List<Recipient> recipients = new ArrayList<>();
-        private final List<RetentionRule> retentionRules = new ArrayList<>();
-        private final List<RightsTerm> rightsTerms = new ArrayList<>();
-        private java.util.Set<java.time.DayOfWeek> weekend = java.util.EnumSet.of(java.time.DayOfWeek.SATURDAY,
-                java.time.DayOfWeek.SUNDAY);
-        private final java.util.Set<LocalDate> holidays = new java.util.TreeSet<>();
-        private final java.util.Set<LocalDate> extraWorkingDays = new java.util.TreeSet<>();
-        private SignalMappings signals;
+        private final PolicyParts parts;
 
         private Builder(String id, String version) {
-            this.id = id;
-            this.version = version;
+            this.parts = new PolicyParts(id, version);
         }
 
         public Builder effectiveFrom(LocalDate date) {
-            this.effectiveFrom = date;
+            parts.effectiveFrom = date;
             return this;
         }
 
         /** Defaults to {@link #effectiveFrom(LocalDate)}. */
         public Builder lastUpdated(LocalDate date) {
-            this.lastUpdated = date;
+            parts.lastUpdated = date;
             return this;
         }
 
         public Builder zone(ZoneId zone) {
-            this.zone = zone;
+            parts.zone = zone;
             return this;
         }
 
         public Builder controller(String name, String contact) {
-            this.controller = new Controller(name, contact);
+            parts.controller = new Controller(name, contact);
             return this;
         }
 
         /** The controller with the details a consent receipt names (address, email, phone, id). */
         public Builder controller(Controller controller) {
-            this.controller = Checks.required("controller", controller);
+            parts.controller = Checks.required("controller", controller);
             return this;
         }
 
         /** The jurisdictions whose law governs the processing: ISO 3166 codes ({@code DE}, {@code US-CA}), EU, EEA. */
         public Builder jurisdictions(String... codes) {
-            jurisdictions.addAll(java.util.Arrays.asList(codes));
+            parts.jurisdictions.addAll(java.util.Arrays.asList(codes));
             return this;
         }
 
         /** Where this version of the privacy policy is published: an absolute http(s) URL. */
         public Builder policyUrl(String url) {
-            this.policyUrl = url;
+            parts.policyUrl = url;
             return this;
         }
 
         /** The language of the policy's notices, an ISO 639-1 code such as {@code de}. */
         public Builder language(String iso6391) {
-            this.language = iso6391;
+            parts.language = iso6391;
             return this;
         }
 
         /** Where the personal data is stored, as codes like {@link #jurisdictions(String...)}. */
         public Builder storageLocations(String... codes) {
-            storageLocations.addAll(java.util.Arrays.asList(codes));
+            parts.storageLocations.addAll(java.util.Arrays.asList(codes));
             return this;
         }
 
@@ -377,16 +356,16 @@ public final class Policy {
             if (age < 1 || age > 120) {
                 throw new InvalidValueException("minimumAge", age, "must be between 1 and 120");
             }
-            this.minimumAge = java.util.OptionalInt.of(age);
+            parts.minimumAge = java.util.OptionalInt.of(age);
             return this;
         }
 
         /** A data category; at most {@link PolicyLimits#MAX_CATEGORIES}. */
         public Builder category(DataCategory category) {
             Checks.required("category", category);
-            atMost("policy.categories", categories.size() + 1, PolicyLimits.MAX_CATEGORIES, "data categories",
+            PolicyParts.atMost("policy.categories", parts.categories.size() + 1, PolicyLimits.MAX_CATEGORIES, "data categories",
                     "MAX_CATEGORIES");
-            categories.add(category);
+            parts.categories.add(category);
             return this;
         }
 
@@ -397,31 +376,31 @@ public final class Policy {
         /** A purpose; at most {@link PolicyLimits#MAX_PURPOSES}. */
         public Builder purpose(Purpose purpose) {
             Checks.required("purpose", purpose);
-            atMost("policy.purposes", purposes.size() + 1, PolicyLimits.MAX_PURPOSES, "purposes", "MAX_PURPOSES");
-            purposes.add(purpose);
+            PolicyParts.atMost("policy.purposes", parts.purposes.size() + 1, PolicyLimits.MAX_PURPOSES, "purposes", "MAX_PURPOSES");
+            parts.purposes.add(purpose);
             return this;
         }
 
         /** A recipient; at most {@link PolicyLimits#MAX_RECIPIENTS}. */
         public Builder recipient(Recipient recipient) {
             Checks.required("recipient", recipient);
-            atMost("policy.recipients", recipients.size() + 1, PolicyLimits.MAX_RECIPIENTS, "recipients",
+            PolicyParts.atMost("policy.recipients", parts.recipients.size() + 1, PolicyLimits.MAX_RECIPIENTS, "recipients",
                     "MAX_RECIPIENTS");
-            recipients.add(recipient);
+            parts.recipients.add(recipient);
             return this;
         }
 
         /** A retention rule; at most {@link PolicyLimits#MAX_RETENTION_RULES}. */
         public Builder retention(RetentionRule rule) {
-            atMost("policy.retention", retentionRules.size() + 1, PolicyLimits.MAX_RETENTION_RULES,
+            PolicyParts.atMost("policy.retention", parts.retentionRules.size() + 1, PolicyLimits.MAX_RETENTION_RULES,
                     "retention rules", "MAX_RETENTION_RULES");
-            retentionRules.add(rule);
+            parts.retentionRules.add(rule);
             return this;
         }
 
         /** A rights deadline promise; one per request type. */
         public Builder rights(RightsTerm term) {
-            rightsTerms.add(term);
+            parts.rightsTerms.add(term);
             return this;
         }
 
@@ -429,21 +408,21 @@ public final class Policy {
         public Builder rights(DeadlineTerm deadline, RequestType... types) {
             RequestType[] all = types.length == 0 ? RequestType.values() : types;
             for (RequestType t : all) {
-                rightsTerms.add(new RightsTerm(t, deadline, Optional.empty()));
+                parts.rightsTerms.add(new RightsTerm(t, deadline, Optional.empty()));
             }
             return this;
         }
 
         /** The days of the week that are not working days. Defaults to Saturday and Sunday. */
         public Builder weekend(java.time.DayOfWeek... days) {
-            this.weekend = days.length == 0 ? java.util.EnumSet.noneOf(java.time.DayOfWeek.class)
+            parts.weekend = days.length == 0 ? java.util.EnumSet.noneOf(java.time.DayOfWeek.class)
                     : java.util.EnumSet.copyOf(java.util.Arrays.asList(days));
             return this;
         }
 
         /** Public holidays, which are not working days; at most {@link PolicyLimits#MAX_HOLIDAYS} dates in all. */
         public Builder holidays(LocalDate... dates) {
-            addDates("calendar.holidays", holidays, dates, PolicyLimits.MAX_HOLIDAYS, "holidays", "MAX_HOLIDAYS");
+            PolicyParts.addDates("calendar.holidays", parts.holidays, dates, PolicyLimits.MAX_HOLIDAYS, "holidays", "MAX_HOLIDAYS");
             return this;
         }
 
@@ -452,109 +431,29 @@ public final class Policy {
          * {@link PolicyLimits#MAX_WORKING_DAYS} dates in all.
          */
         public Builder workingDays(LocalDate... dates) {
-            addDates("calendar.workingDays", extraWorkingDays, dates, PolicyLimits.MAX_WORKING_DAYS, "working days",
+            PolicyParts.addDates("calendar.workingDays", parts.extraWorkingDays, dates, PolicyLimits.MAX_WORKING_DAYS, "working days",
                     "MAX_WORKING_DAYS");
             return this;
         }
 
-        /** Adds the dates, or none of them when the set would then hold more than {@code max} distinct dates. */
-        private static void addDates(String field, java.util.Set<LocalDate> into, LocalDate[] dates, int max,
-                String what, String limit) {
-            atMost(field, dates.length, max, what, limit); // more given than can fit: refused before copying them
-            java.util.Set<LocalDate> added = new java.util.HashSet<>();
-            for (LocalDate d : dates) {
-                if (!into.contains(Checks.required(field + "[]", d))) {
-                    added.add(d);
-                }
-            }
-            atMost(field, into.size() + added.size(), max, what, limit);
-            into.addAll(added);
-        }
-
-        /**
-         * Refuses an element past a limit when it is added, so that the builder never holds more than a policy
-         * may (the same limits as {@link PolicyJson}'s).
-         */
-        private static void atMost(String field, int count, int max, String what, String limit) {
-            if (count > max) {
-                throw new InvalidValueException(field, count, "is more than the " + max + " " + what
-                        + " a policy may have (PolicyLimits." + limit + ")");
-            }
-        }
-
         /** The mapping of industry consent signals ({@link Policy#signals()}); none by default. */
         public Builder signals(SignalMappings mappings) {
-            this.signals = Checks.required("signals", mappings);
+            parts.signals = Checks.required("signals", mappings);
             return this;
         }
 
         /** Validates everything and returns the immutable policy, or throws listing every problem. */
         public Policy build() {
-            List<PolicyProblem> problems = PolicyValidator.validate(this);
+            List<PolicyProblem> problems = PolicyValidator.validate(parts);
             if (!problems.isEmpty()) {
-                throw new InvalidPolicyException(id == null ? null : "'" + id + "'", problems);
+                throw new InvalidPolicyException(parts.id == null ? null : "'" + parts.id + "'", problems);
             }
-            return new Policy(this);
+            return new Policy(parts);
         }
 
-        String id() {
-            return id;
-        }
-
-        String version() {
-            return version;
-        }
-
-        LocalDate effectiveFrom() {
-            return effectiveFrom;
-        }
-
-        ZoneId zone() {
-            return zone;
-        }
-
-        List<DataCategory> categories() {
-            return categories;
-        }
-
-        List<Purpose> purposes() {
-            return purposes;
-        }
-
-        List<Recipient> recipients() {
-            return recipients;
-        }
-
-        List<RetentionRule> retentionRules() {
-            return retentionRules;
-        }
-
-        List<RightsTerm> rightsTerms() {
-            return rightsTerms;
-        }
-
-        java.util.Set<java.time.DayOfWeek> weekend() {
-            return weekend;
-        }
-
-        List<String> jurisdictions() {
-            return jurisdictions;
-        }
-
-        String policyUrl() {
-            return policyUrl;
-        }
-
-        String language() {
-            return language;
-        }
-
-        List<String> storageLocations() {
-            return storageLocations;
-        }
-
-        SignalMappings signals() {
-            return signals;
+        /** The parts collected so far, for the document reader's validation. */
+        PolicyParts parts() {
+            return parts;
         }
     }
 }

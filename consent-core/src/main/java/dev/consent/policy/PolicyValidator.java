@@ -30,7 +30,7 @@ final class PolicyValidator {
             List<String> rightsPaths) {
 
         /** Every element where the builder has it: the builder's own insertion order. */
-        static Layout of(Policy.Builder b) {
+        static Layout of(PolicyParts b) {
             return new Layout(upTo(b.categories().size()), upTo(b.purposes().size()), upTo(b.recipients().size()),
                     Set.of(), Set.of(), upTo(b.retentionRules().size()),
                     upTo(b.rightsTerms().size()).stream().map(i -> "$.rights[" + i + "].type").toList());
@@ -41,7 +41,7 @@ final class PolicyValidator {
         }
     }
 
-    static List<PolicyProblem> validate(Policy.Builder b) {
+    static List<PolicyProblem> validate(PolicyParts b) {
         return validate(b, Layout.of(b), List.of(), path -> false);
     }
 
@@ -51,7 +51,7 @@ final class PolicyValidator {
      * policy with millions of broken references costs no more than one with a thousand; the
      * {@link InvalidPolicyException} then says that more were found.
      */
-    static List<PolicyProblem> validate(Policy.Builder b, Layout layout, List<PolicyProblem> known,
+    static List<PolicyProblem> validate(PolicyParts b, Layout layout, List<PolicyProblem> known,
             Predicate<String> repeats) {
         Problems problems = new Problems(known, repeats);
         try {
@@ -91,7 +91,7 @@ final class PolicyValidator {
         }
     }
 
-    private static void check(Policy.Builder b, Layout layout, Problems problems) {
+    private static void check(PolicyParts b, Layout layout, Problems problems) {
         try {
             dev.consent.internal.Checks.dottedId("policy.id", b.id(), 100);
         } catch (InvalidValueException e) {
@@ -253,7 +253,7 @@ final class PolicyValidator {
      * Whether a policy has all that receipts need is a separate question ({@link Policy#receiptProblems()}): a policy
      * may leave them out, but what it states must be right.
      */
-    private static void checkReceiptFields(Policy.Builder b, Problems problems) {
+    private static void checkReceiptFields(PolicyParts b, Problems problems) {
         checkRegions("$.jurisdictions", b.jurisdictions(), problems);
         checkRegions("$.storageLocations", b.storageLocations(), problems);
         if (b.policyUrl() != null) {

@@ -24,7 +24,7 @@ final class SignalMappingsJson {
     private SignalMappingsJson() {
     }
 
-    static void read(PolicyJson.Fields f, JsonNode node, Policy.Builder b) {
+    static void read(PolicyFields f, JsonNode node, Policy.Builder b) {
         f.onlyKnown(node, AT, "tcf", "gpp", "consentMode");
         Optional<SignalMappings.Tcf> tcf = Optional.empty();
         JsonNode tcfNode = f.object(node, AT, "tcf", false);
@@ -57,7 +57,7 @@ final class SignalMappingsJson {
         }
     }
 
-    private static SignalMappings.Tcf tcf(PolicyJson.Fields f, JsonNode node) {
+    private static SignalMappings.Tcf tcf(PolicyFields f, JsonNode node) {
         String at = AT + ".tcf";
         f.onlyKnown(node, at, "purposes", "specialFeatures", "vendors", "requireDisclosedVendors");
         List<SignalMappings.TcfRule> purposes = tcfRules(f, node, at, "purposes");
@@ -67,7 +67,7 @@ final class SignalMappingsJson {
         return new SignalMappings.Tcf(purposes, features, vendors, disclosed);
     }
 
-    private static List<SignalMappings.TcfRule> tcfRules(PolicyJson.Fields f, JsonNode node, String at, String name) {
+    private static List<SignalMappings.TcfRule> tcfRules(PolicyFields f, JsonNode node, String at, String name) {
         List<SignalMappings.TcfRule> rules = new ArrayList<>();
         f.array(node, at, name, false, MAX_RULES, RULES, (rule, path, i) -> {
             f.onlyKnown(rule, path, "id", "purpose");
@@ -80,7 +80,7 @@ final class SignalMappingsJson {
         return rules;
     }
 
-    private static SignalMappings.GppSection gppSection(PolicyJson.Fields f, JsonNode node, String at) {
+    private static SignalMappings.GppSection gppSection(PolicyFields f, JsonNode node, String at) {
         f.onlyKnown(node, at, "section", "saleOptOut", "sharingOptOut", "targetedAdvertisingOptOut",
                 "sensitiveDataProcessing", "knownChildSensitiveDataConsents");
         String section = f.string(node, at, "section", true);
@@ -94,7 +94,7 @@ final class SignalMappingsJson {
                 child);
     }
 
-    private static List<SignalMappings.GppIndexRule> indexRules(PolicyJson.Fields f, JsonNode node, String at,
+    private static List<SignalMappings.GppIndexRule> indexRules(PolicyFields f, JsonNode node, String at,
             String name) {
         List<SignalMappings.GppIndexRule> rules = new ArrayList<>();
         f.array(node, at, name, false, MAX_RULES, RULES, (rule, path, i) -> {

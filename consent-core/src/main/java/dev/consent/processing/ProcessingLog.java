@@ -1,6 +1,5 @@
 package dev.consent.processing;
 
-import dev.consent.ConsentException;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.InvalidValueException;
@@ -9,6 +8,7 @@ import dev.consent.StoreException;
 import dev.consent.internal.Checks;
 import dev.consent.internal.ConsentFold;
 import dev.consent.internal.Ledger;
+import dev.consent.internal.StoreCalls;
 import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
@@ -16,25 +16,15 @@ import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyVersions;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
-import dev.consent.retention.Anchor;
-import dev.consent.retention.DisposalAction;
-import dev.consent.retention.ItemFacts;
-import dev.consent.retention.ItemKey;
-import dev.consent.retention.LegalHold;
-import dev.consent.retention.RetentionRule;
 import dev.consent.retention.RetentionService;
-import dev.consent.retention.RetentionVerdict;
 import dev.consent.store.ProcessingStore;
 
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,8 +34,6 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.UUID;
 import java.util.function.Consumer;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The processing log: every use of a subject's data, checked against the subject's consents and the policy before
@@ -92,28 +80,24 @@ public final class ProcessingLog {
     /** How many times a chunk is decided again because its subjects' consents kept changing, before giving up. */
     private static final int MAX_ROUNDS = 100;
     private static final int PAGE = 500;
-    /** The earliest instant the purge asks the retention engine about. */
-    private static final Instant YEAR_1 = Instant.parse("0001-01-01T00:00:00Z");
-    /** The subject of the item the purge asks the retention engine about; rules for a category do not name one. */
-    private static final SubjectId ANY_SUBJECT = SubjectId.of("processing-log");
-    private static final String PSEUDONYM_CONTEXT = "dev.consent/processing-log\n";
 
     private final ConsentService consents;
     private final ProcessingStore store;
-    private final RetentionService retention;
     private final Clock clock;
     private final CategoryId category;
     private final int chunkSize;
-    private final byte[] pseudonymKey;
+    private final Pseudonyms pseudonyms;
+    /** Null when the log was built without a retention service. */
+    private final LogPurger purger;
 
     private ProcessingLog(Builder b) {
         this.consents = b.consents;
         this.store = b.store;
-        this.retention = b.retention;
         this.clock = b.clock != null ? b.clock : b.consents.clock();
         this.category = b.category;
         this.chunkSize = b.chunkSize;
-        this.pseudonymKey = b.pseudonymKey;
+        this.pseudonyms = new Pseudonyms(b.pseudonymKey);
+        this.purger = b.retention == null ? null : new LogPurger(b.store, b.retention, b.category, pseudonyms, PAGE);
     }
 
     public static Builder builder() {
@@ -285,25 +269,12 @@ public final class ProcessingLog {
     }
 
     private long changePosition() {
-        try {
-            return store.changeCursor().position();
-        } catch (ConsentException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("changeCursor", e);
-        }
+        return StoreCalls.read("changeCursor", () -> store.changeCursor().position());
     }
 
     /** The decisions of the consent service, from a store read (never a cache). */
     private Map<SubjectId, Decision> decide(List<SubjectId> subjects, Policy policy, PurposeId purpose, Instant now) {
-        Map<SubjectId, List<ChoiceFact>> facts;
-        try {
-            facts = store.decisionFacts(subjects);
-        } catch (ConsentException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("decisionFacts", e);
-        }
+        Map<SubjectId, List<ChoiceFact>> facts = StoreCalls.read("decisionFacts", () -> store.decisionFacts(subjects));
         List<PurposeId> ids = new ArrayList<>();
         policy.purposes().forEach(p -> ids.add(p.id()));
         Ledger.PurposeTable table = Ledger.PurposeTable.of(ids);
@@ -377,15 +348,7 @@ public final class ProcessingLog {
      * pseudonym, so its entries still count together.
      */
     public String pseudonymOf(SubjectId subject) {
-        Checks.required("subject", subject);
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(pseudonymKey, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal((PSEUDONYM_CONTEXT + subject.value())
-                    .getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is required of every Java platform", e);
-        }
+        return pseudonyms.of(subject);
     }
 
     /**
@@ -418,96 +381,11 @@ public final class ProcessingLog {
      * after it. Needs {@link Builder#retention}.
      */
     public LogPurge purgeExpired() {
-        if (retention == null) {
+        if (purger == null) {
             throw new InvalidValueException("retention", null,
                     "is required to purge the log: its rules and legal holds live in the retention service");
         }
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        RetentionVerdict oldest = verdictFor(YEAR_1, now);
-        if (oldest.status() != RetentionVerdict.Status.DUE) {
-            return new LogPurge(now, oldest.status(), Optional.empty(), Optional.empty(), oldest.decidingRule(), 0, 0,
-                    0);
-        }
-        Instant cutoff = cutoff(now);
-        RetentionVerdict verdict = verdictFor(cutoff, now);
-        DisposalAction action = verdict.action().orElseThrow();
-        long deleted = 0;
-        long pseudonymised = 0;
-        long held = 0;
-        if (action != DisposalAction.REVIEW) {
-            Optional<SubjectId> after = Optional.empty();
-            while (true) {
-                List<SubjectId> page = after.isPresent() ? store.subjectsWithUsesAfter(cutoff, after.get(), PAGE)
-                        : store.subjectsWithUses(cutoff, PAGE);
-                if (page.isEmpty()) {
-                    break;
-                }
-                Map<SubjectId, List<LegalHold>> holds = retention.holds(page);
-                List<SubjectId> free = new ArrayList<>(page.size());
-                for (SubjectId s : page) {
-                    ItemKey item = ItemKey.of(s, category);
-                    if (holds.getOrDefault(s, List.of()).stream().anyMatch(h -> h.covers(item, now))) {
-                        held++;
-                    } else {
-                        free.add(s);
-                    }
-                }
-                if (action == DisposalAction.DELETE) {
-                    deleted += free.isEmpty() ? 0 : store.deleteUses(free, cutoff);
-                } else {
-                    Map<SubjectId, String> pseudonyms = new LinkedHashMap<>();
-                    free.forEach(s -> pseudonyms.put(s, pseudonymOf(s)));
-                    pseudonymised += pseudonyms.isEmpty() ? 0 : store.pseudonymiseUpTo(pseudonyms, cutoff);
-                }
-                if (page.size() < PAGE) {
-                    break;
-                }
-                after = Optional.of(page.get(page.size() - 1));
-            }
-            if (action == DisposalAction.DELETE) {
-                deleted += store.deletePseudonymisedUses(cutoff);
-            }
-        }
-        return new LogPurge(now, RetentionVerdict.Status.DUE, Optional.of(cutoff), Optional.of(action),
-                verdict.decidingRule(), deleted, pseudonymised, held);
-    }
-
-    /**
-     * The latest instant an entry may have been recorded at and be due now. Found by asking the retention engine
-     * itself (a binary search to the microsecond, about 60 verdicts) rather than by subtracting the period from now:
-     * calendar periods do not invert (a month from 28, 29, 30 and 31 January all end on 28 February), and the engine
-     * is what decides every other item. The due instant never decreases as the recording instant grows, so the due
-     * entries are exactly those at or before the cutoff.
-     */
-    private Instant cutoff(Instant now) {
-        if (verdictFor(now, now).status() == RetentionVerdict.Status.DUE) {
-            return now;
-        }
-        // in microseconds since the epoch: two thousand years of nanoseconds would overflow a long
-        long due = micros(YEAR_1); // known due
-        long notDue = micros(now); // known not due
-        while (notDue - due > 1) {
-            long mid = due + (notDue - due) / 2;
-            if (verdictFor(instant(mid), now).status() == RetentionVerdict.Status.DUE) {
-                due = mid;
-            } else {
-                notDue = mid;
-            }
-        }
-        return instant(due);
-    }
-
-    private static long micros(Instant t) {
-        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
-    }
-
-    private static Instant instant(long micros) {
-        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
-    }
-
-    private RetentionVerdict verdictFor(Instant recordedAt, Instant now) {
-        return retention.evaluate(ItemFacts.of(ItemKey.of(ANY_SUBJECT, category), Map.of(Anchor.COLLECTED,
-                recordedAt)), now);
+        return purger.purge(clock.instant().truncatedTo(ChronoUnit.MICROS));
     }
 
     /**
@@ -600,25 +478,9 @@ public final class ProcessingLog {
             if (retention != null) {
                 PolicyVersions.requireSame("retention", consents.policyVersions(), retention.policyVersions());
             }
-            requireLogRule(consents.policy());
+            LogPurger.requireLogRule(consents.policy(), category);
             return new ProcessingLog(this);
         }
 
-        private void requireLogRule(Policy policy) {
-            if (policy.findCategory(category).isEmpty()) {
-                throw new InvalidValueException("logCategory", category, "is not declared by policy " + policy.id()
-                        + " version " + policy.version() + ": the processing log is personal data and is kept under a"
-                        + " data category with a retention rule (GDPR Art. 5(1)(e))");
-            }
-            boolean ruled = false;
-            for (RetentionRule r : policy.retentionRulesFor(category, Optional.empty())) {
-                ruled |= r.kind() == RetentionRule.Kind.MAXIMUM && r.anchor().equals(Anchor.COLLECTED);
-            }
-            if (!ruled) {
-                throw new InvalidValueException("logCategory", category, "has no MAXIMUM retention rule counted from "
-                        + "collected in policy " + policy.id() + " version " + policy.version() + ": each entry of the"
-                        + " log is kept for a period from when it was recorded (GDPR Art. 5(1)(e))");
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 package dev.consent.receipt;
 
-import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +8,7 @@ import dev.consent.ConflictException;
 import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
+import dev.consent.internal.JsonDocuments;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentEvent;
@@ -243,13 +243,9 @@ public final class ConsentReceipts {
         List<ConsentReceipt> receipts = issueAll(subject);
         Map<EventId, ConsentReceipt> byEvent = new HashMap<>();
         receipts.forEach(r -> byEvent.put(r.event(), r));
-        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.useDefaultPrettyPrinter();
+        try (JsonGenerator g = JsonDocuments.open(JSON, out)) {
             g.writeStartObject();
-            g.writeStringField("schema", DOCUMENT_SCHEMA);
-            g.writeStringField("schemaVersion", DOCUMENT_VERSION);
-            g.writeStringField("generatedAt", consents.clock().instant().toString());
+            JsonDocuments.writeHeader(g, DOCUMENT_SCHEMA, DOCUMENT_VERSION, consents.clock().instant());
             g.writeStringField("subject", subject.value());
             g.writeArrayFieldStart("linkedVisitors");
             for (dev.consent.ledger.VisitorId v : consents.visitorsOf(subject)) {
@@ -289,14 +285,7 @@ public final class ConsentReceipts {
 
     private static void writeReceipt(JsonGenerator g, ConsentReceipt r) throws IOException {
         g.writeStartObject();
-        g.writeStringField("eventId", r.event().value());
-        g.writeStringField("subject", r.subject().value());
-        g.writeNumberField("sequence", r.sequence());
-        g.writeStringField("purpose", r.purpose().value());
-        g.writeStringField("receiptId", r.receiptId());
-        g.writeStringField("issuedAt", r.issuedAt().toString());
-        g.writeStringField("keyId", r.keyId());
-        g.writeStringField("jws", r.jws());
+        JsonDocuments.writeReceiptColumns(g, r);
         g.writeFieldName("receipt");
         JsonNode payload = MAPPER.readTree(r.payload());
         g.writeTree(payload);

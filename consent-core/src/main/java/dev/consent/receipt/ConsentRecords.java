@@ -1,6 +1,5 @@
 package dev.consent.receipt;
 
-import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.Reason;
+import dev.consent.internal.JsonDocuments;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentEvent;
@@ -101,9 +101,7 @@ final class ConsentRecords {
                     ? Optional.of(consents.checkUncached(subject, purposeId)) : Optional.empty();
             graph.add(record(subject, chains, policy, purpose, history, receipts, decision, consents));
         }
-        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.useDefaultPrettyPrinter();
+        try (JsonGenerator g = JsonDocuments.open(MAPPER.getFactory(), out)) {
             g.writeTree(doc);
         } catch (IOException e) {
             throw new UncheckedIOException("the consent records could not be written", e);

@@ -1,9 +1,9 @@
 package dev.consent.rights;
 
-import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.consent.internal.Checks;
+import dev.consent.internal.JsonDocuments;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
 import dev.consent.InvalidValueException;
@@ -25,7 +25,6 @@ import dev.consent.policy.PurposeId;
 import dev.consent.policy.Recipient;
 import dev.consent.processing.ProcessingEntry;
 import dev.consent.processing.ProcessingLog;
-import dev.consent.retention.RetentionRule;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.RetentionVerdict;
 
@@ -101,9 +100,7 @@ public final class SubjectExport {
 
     /** Writes the subject's export to {@code out} (UTF-8 JSON). Does not close {@code out}. */
     public void write(SubjectId subject, OutputStream out) {
-        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.useDefaultPrettyPrinter();
+        try (JsonGenerator g = JsonDocuments.open(JSON, out)) {
             writeDocument(subject, g);
         } catch (IOException e) {
             throw new UncheckedIOException("the export of a subject could not be written", e);
@@ -116,9 +113,7 @@ public final class SubjectExport {
         List<SubjectId> visitors = consents.visitorsOf(subject).stream().map(VisitorId::subject).toList();
 
         g.writeStartObject();
-        g.writeStringField("schema", SCHEMA);
-        g.writeStringField("schemaVersion", SCHEMA_VERSION);
-        g.writeStringField("generatedAt", now.toString());
+        JsonDocuments.writeHeader(g, SCHEMA, SCHEMA_VERSION, now);
 
         g.writeObjectFieldStart("subject");
         g.writeStringField("id", subject.value());
@@ -389,14 +384,7 @@ public final class SubjectExport {
         g.writeStartArray();
         for (ConsentReceipt r : receipts.issueAll(subject)) {
             g.writeStartObject();
-            g.writeStringField("eventId", r.event().value());
-            g.writeStringField("subject", r.subject().value());
-            g.writeNumberField("sequence", r.sequence());
-            g.writeStringField("purpose", r.purpose().value());
-            g.writeStringField("receiptId", r.receiptId());
-            g.writeStringField("issuedAt", r.issuedAt().toString());
-            g.writeStringField("keyId", r.keyId());
-            g.writeStringField("jws", r.jws());
+            JsonDocuments.writeReceiptColumns(g, r);
             g.writeEndObject();
         }
         g.writeEndArray();
