@@ -45,8 +45,8 @@ import javax.sql.DataSource;
  * index with a general error (50000, "object already exists") instead of a duplicate-object state.
  *
  * <p>Public for one purpose: {@link #verify(DataSource, String)}, the check for applications that manage the schema
- * themselves ({@link JdbcStore.Builder#createSchema(boolean) createSchema(false)}) that their database holds every
- * migration this version of the library needs. Creating and migrating stays with {@link JdbcStore.Builder#build()}.
+ * themselves ({@link JdbcStoreBuilder#createSchema(boolean) createSchema(false)}) that their database holds every
+ * migration this version of the library needs. Creating and migrating stays with {@link JdbcStoreBuilder#build()}.
  */
 public final class SchemaInitializer {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaInitializer.class);
@@ -67,7 +67,7 @@ public final class SchemaInitializer {
      * H2's variants that add candidates or say the database is empty).
      */
     private static final Set<String> NO_SUCH_TABLE = Set.of("42P01", "42S02", "42S03", "42S04");
-    /** The rule of {@link JdbcStore.Builder#tablePrefix(String)}: the prefix is written into SQL, so it is checked. */
+    /** The rule of {@link JdbcStoreBuilder#tablePrefix(String)}: the prefix is written into SQL, so it is checked. */
     private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
     private static final int LOCK_TIMEOUT_SECONDS = 60;
     /** One monitor per database URL and prefix, so initializers in one JVM never race each other. */
@@ -121,7 +121,7 @@ public final class SchemaInitializer {
      * @throws IncompatibleSchemaException naming the missing migrations, or saying that there is no migration history
      *     at all under that prefix
      * @throws InvalidValueException when {@code dataSource} is missing or {@code tablePrefix} breaks the rule of
-     *     {@link JdbcStore.Builder#tablePrefix(String)}
+     *     {@link JdbcStoreBuilder#tablePrefix(String)}
      * @throws StoreException when the database cannot be reached or the history cannot be read for another reason
      */
     public static void verify(DataSource dataSource, String tablePrefix) {
