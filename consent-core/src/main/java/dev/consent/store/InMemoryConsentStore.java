@@ -1,6 +1,7 @@
 package dev.consent.store;
 
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ChoiceFact;
@@ -176,7 +177,7 @@ public final class InMemoryConsentStore implements ConsentStore {
 
     @Override
     public List<ConsentEvent> events(SubjectId subject, long afterSequence, int limit) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         List<ConsentEvent> chain = chains.getOrDefault(subject, List.of());
         List<ConsentEvent> out = new ArrayList<>();
         for (ConsentEvent e : chain) {
@@ -296,7 +297,7 @@ public final class InMemoryConsentStore implements ConsentStore {
     @Override
     public ChangeRead readChanges(FeedCursor cursor, int limit) {
         Checks.required("cursor", cursor);
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         synchronized (lock) {
             if (!cursor.equals(FeedCursor.START)) {
                 int at = indexAfter(cursor.position()) - 1;

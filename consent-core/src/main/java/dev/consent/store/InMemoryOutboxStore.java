@@ -2,6 +2,7 @@ package dev.consent.store;
 
 import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.SubjectId;
 import dev.consent.recipients.DeliveryHistory;
@@ -98,7 +99,7 @@ public final class InMemoryOutboxStore implements OutboxStore {
 
     @Override
     public List<NoticeClaim> claimNotices(Instant now, int limit, String owner, Duration lease) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         Checks.required("now", now);
         Checks.text("owner", owner, 100);
         Checks.required("lease", lease);
@@ -173,7 +174,7 @@ public final class InMemoryOutboxStore implements OutboxStore {
 
     @Override
     public List<DeliveryRecord> deliveries(long afterSequence, int limit) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         synchronized (lock) {
             int from = (int) Math.min(Math.max(afterSequence, 0), deliveries.size());
             return List.copyOf(deliveries.subList(from, (int) Math.min(deliveries.size(), (long) from + limit)));

@@ -3,6 +3,7 @@ package dev.consent.store;
 import dev.consent.ConflictException;
 import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ChoiceFact;
@@ -127,7 +128,7 @@ public final class InMemoryProcessingStore implements ProcessingStore {
     /** The entries in order after {@code after}, or from the first when it is null. */
     private static List<ProcessingEntry> page(TreeMap<UseCursor, ProcessingEntry> entries, UseCursor after,
             int limit) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         if (entries == null) {
             return List.of();
         }
@@ -201,7 +202,7 @@ public final class InMemoryProcessingStore implements ProcessingStore {
     /** Subjects in id order after {@code after}, or from the first when it is null. */
     private List<SubjectId> subjects(Instant upTo, SubjectId after, int limit) {
         Checks.required("upTo", upTo);
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         synchronized (lock) {
             List<SubjectId> out = new ArrayList<>();
             Map<String, TreeMap<UseCursor, ProcessingEntry>> from = after != null

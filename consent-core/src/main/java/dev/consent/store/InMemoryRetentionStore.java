@@ -2,6 +2,7 @@ package dev.consent.store;
 
 import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
@@ -91,7 +92,7 @@ public final class InMemoryRetentionStore implements RetentionStore {
 
     /** Items in key order after {@code after}, or from the first when it is null. */
     private List<RetainedItem> itemsAfter(ItemKey after, int limit) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         synchronized (lock) {
             return items.values().stream().filter(i -> after == null || i.key().compareTo(after) > 0)
                     .sorted(Comparator.comparing(RetainedItem::key)).limit(limit).toList();
@@ -138,7 +139,7 @@ public final class InMemoryRetentionStore implements RetentionStore {
 
     /** Active items due by {@code dueBy} in due order after {@code after}, or from the first when it is null. */
     private List<RetainedItem> due(Instant dueBy, DueCursor after, int limit) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         synchronized (lock) {
             List<RetainedItem> out = new ArrayList<>();
             Map<DueCursor, ItemKey> view = after != null ? dueIndex.tailMap(after, false) : dueIndex;
@@ -164,7 +165,7 @@ public final class InMemoryRetentionStore implements RetentionStore {
 
     /** Active undated items in key order after {@code after}, or from the first when it is null. */
     private List<RetainedItem> undated(ItemKey after, int limit) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         synchronized (lock) {
             List<RetainedItem> out = new ArrayList<>();
             for (ItemKey key : after != null ? undatedIndex.tailSet(after, false) : undatedIndex) {
@@ -179,9 +180,9 @@ public final class InMemoryRetentionStore implements RetentionStore {
 
     @Override
     public List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         Checks.required("now", now);
-        InMemoryChecks.lease(lease);
+        StoreArguments.lease(lease);
         synchronized (lock) {
             // due and backoff by the caller's clock; leases by this store's own
             Instant leaseNow = leaseClock.instant();
@@ -209,7 +210,7 @@ public final class InMemoryRetentionStore implements RetentionStore {
     @Override
     public Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease) {
         Checks.required("now", now);
-        InMemoryChecks.lease(lease);
+        StoreArguments.lease(lease);
         synchronized (lock) {
             Instant leaseNow = leaseClock.instant();
             RetainedItem item = items.get(key);
@@ -231,8 +232,8 @@ public final class InMemoryRetentionStore implements RetentionStore {
     /** {@inheritDoc} Atomic: the whole list is renewed under the store's lock, at one instant of its clock. */
     @Override
     public List<Optional<Claim>> renewClaims(List<Claim> toRenew, Duration lease) {
-        checkClaims(toRenew);
-        InMemoryChecks.lease(lease);
+        StoreArguments.claims(toRenew);
+        StoreArguments.lease(lease);
         synchronized (lock) {
             Instant until = leaseClock.instant().plus(lease);
             List<Optional<Claim>> out = new ArrayList<>(toRenew.size());
@@ -252,7 +253,7 @@ public final class InMemoryRetentionStore implements RetentionStore {
     /** {@inheritDoc} Atomic: the whole list is released under the store's lock. */
     @Override
     public List<Boolean> releaseClaims(List<Claim> toRelease) {
-        checkClaims(toRelease);
+        StoreArguments.claims(toRelease);
         synchronized (lock) {
             List<Boolean> out = new ArrayList<>(toRelease.size());
             for (Claim c : toRelease) {
@@ -264,15 +265,6 @@ public final class InMemoryRetentionStore implements RetentionStore {
                 out.add(mine);
             }
             return List.copyOf(out);
-        }
-    }
-
-    private static void checkClaims(List<Claim> list) {
-        Checks.required("claims", list);
-        for (Claim c : list) {
-            Checks.required("claim", c);
-            Checks.required("claim.item", c.item());
-            Checks.required("claim.token", c.token());
         }
     }
 
@@ -348,11 +340,7 @@ public final class InMemoryRetentionStore implements RetentionStore {
 
     @Override
     public Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
-        Checks.required("subjects", subjects);
-        Map<SubjectId, List<LegalHold>> out = new LinkedHashMap<>();
-        for (SubjectId s : subjects) {
-            out.put(Checks.required("subject", s), new ArrayList<>());
-        }
+        Map<SubjectId, List<LegalHold>> out = StoreArguments.perSubject(subjects);
         synchronized (lock) {
             for (LegalHold h : holds.values()) {
                 List<LegalHold> of = out.get(h.subject());
@@ -367,7 +355,7 @@ public final class InMemoryRetentionStore implements RetentionStore {
 
     @Override
     public List<DisposalRecord> disposals(long afterSequence, int limit) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         synchronized (lock) {
             int from = (int) Math.min(Math.max(afterSequence, 0), disposals.size());
             return List.copyOf(disposals.subList(from, (int) Math.min(disposals.size(), (long) from + limit)));

@@ -2,6 +2,7 @@ package dev.consent.store;
 
 import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.ledger.SubjectId;
 import dev.consent.rights.RightsRequest;
 
@@ -66,7 +67,7 @@ public final class InMemoryRightsStore implements RightsStore {
 
     @Override
     public List<RightsRequest> openRequests(int limit) {
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         synchronized (lock) {
             return requests.values().stream().filter(r -> r.status().isOpen())
                     .sorted(OPEN_ORDER).limit(limit).toList();
@@ -76,7 +77,7 @@ public final class InMemoryRightsStore implements RightsStore {
     @Override
     public List<RightsRequest> openRequestsAfter(RightsRequest after, int limit) {
         Checks.required("after", after);
-        InMemoryChecks.limit(limit);
+        StoreArguments.limit(limit);
         synchronized (lock) {
             return requests.values().stream().filter(r -> r.status().isOpen() && OPEN_ORDER.compare(r, after) > 0)
                     .sorted(OPEN_ORDER).limit(limit).toList();

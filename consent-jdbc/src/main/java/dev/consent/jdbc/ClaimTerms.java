@@ -2,6 +2,7 @@ package dev.consent.jdbc;
 
 import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.retention.RetainedItem;
 import dev.consent.store.Claim;
 
@@ -43,7 +44,7 @@ record ClaimTerms(Instant now, String owner, Duration lease, Instant leaseNow, I
      * @throws InvalidValueException when the lease is not positive or would end beyond the stored range
      */
     static Instant leaseEnd(Instant from, Duration lease, Dialect dialect) {
-        requirePositive(lease);
+        StoreArguments.lease(lease);
         Instant until;
         try {
             until = from.plus(lease);
@@ -54,13 +55,6 @@ record ClaimTerms(Instant now, String owner, Duration lease, Instant leaseNow, I
             throw new InvalidValueException("lease", lease, "must end within the instants the database stores");
         }
         return StoredInstants.roundedUp("leaseUntil", until, dialect);
-    }
-
-    /** @throws InvalidValueException when {@code lease} is null, zero or negative */
-    static void requirePositive(Duration lease) {
-        if (lease == null || lease.isNegative() || lease.isZero()) {
-            throw new InvalidValueException("lease", lease, "must be a positive duration");
-        }
     }
 
     /** The lease in whole microseconds, rounded up, for the database to add to its own instant. */

@@ -1,8 +1,8 @@
 package dev.consent.jdbc;
 
-import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.jdbc.Dialect.Binder;
 import dev.consent.jdbc.Transactions.Outcome;
 import dev.consent.ledger.SubjectId;
@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,7 +73,7 @@ final class JdbcRetention {
 
     List<RetainedItem> allItems(Optional<ItemKey> after, int limit) {
         Checks.required("after", after);
-        positive(limit);
+        StoreArguments.limit(limit);
         return tx.read("allItems", c -> items.inKeyOrder(c, after, limit));
     }
 
@@ -100,7 +99,7 @@ final class JdbcRetention {
     List<RetainedItem> dueItems(Instant dueBy, Optional<DueCursor> after, int limit) {
         Instant by = StoredInstants.roundedDown("dueBy", dueBy, dialect);
         Checks.required("after", after);
-        positive(limit);
+        StoreArguments.limit(limit);
         Optional<List<Binder>> position = after.map(items::dueBinders);
         return tx.read("dueItems", c -> items.due(c, by, position, limit));
     }
@@ -108,7 +107,7 @@ final class JdbcRetention {
     /** A keyset scan, in key order, of the active items without a due instant. */
     List<RetainedItem> undatedItems(Optional<ItemKey> after, int limit) {
         Checks.required("after", after);
-        positive(limit);
+        StoreArguments.limit(limit);
         return tx.read("undatedItems", c -> items.undated(c, after, limit));
     }
 
@@ -128,7 +127,7 @@ final class JdbcRetention {
 
     /** The dialect's claim of due items, in the transactions it chooses, over the claim repository's steps. */
     List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
-        positive(limit);
+        StoreArguments.limit(limit);
         List<Claim> claimed = dialect.claimDueItems(tx, claims.due(ClaimTerms.of(now, owner, lease, dialect)), limit);
         LOG.debug("claimDue: {} of up to {} due items claimed by {}", claimed.size(), limit, owner);
         return claimed;
@@ -149,8 +148,8 @@ final class JdbcRetention {
      * per claim, as JDBC batches.
      */
     List<Optional<Claim>> renewClaims(List<Claim> claimed, Duration lease) {
-        checkClaims(claimed);
-        ClaimTerms.requirePositive(lease);
+        StoreArguments.claims(claimed);
+        StoreArguments.lease(lease);
         if (claimed.isEmpty()) {
             return List.of();
         }
@@ -164,7 +163,7 @@ final class JdbcRetention {
 
     /** One transaction: one token-checked {@code UPDATE} clearing the claim columns per claim, as JDBC batches. */
     List<Boolean> releaseClaims(List<Claim> claimed) {
-        checkClaims(claimed);
+        StoreArguments.claims(claimed);
         if (claimed.isEmpty()) {
             return List.of();
         }
@@ -208,7 +207,7 @@ final class JdbcRetention {
     }
 
     List<DisposalRecord> disposals(long afterSequence, int limit) {
-        positive(limit);
+        StoreArguments.limit(limit);
         return tx.read("disposals", c -> audit.after(c, afterSequence, limit));
     }
 
@@ -230,15 +229,6 @@ final class JdbcRetention {
         c.rollback();
         return write.run(false).orElseThrow(() -> new SQLException("a write run row by row did not report its"
                 + " update counts", "XX000"));
-    }
-
-    private static void checkClaims(List<Claim> claims) {
-        Checks.required("claims", claims);
-        for (Claim k : claims) {
-            Checks.required("claim", k);
-            Checks.required("claim.item", k.item());
-            Checks.text("claim.token", k.token(), 36);
-        }
     }
 
     // ------------------------------------------------------------------------------------------------- holds
@@ -271,11 +261,7 @@ final class JdbcRetention {
 
     /** One query per chunk of subjects ({@code IN} list, or {@code = ANY(text[])} on PostgreSQL). */
     Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
-        Checks.required("subjects", subjects);
-        Map<SubjectId, List<LegalHold>> out = new LinkedHashMap<>();
-        for (SubjectId s : subjects) {
-            out.put(Checks.required("subject", s), new ArrayList<>());
-        }
+        Map<SubjectId, List<LegalHold>> out = StoreArguments.perSubject(subjects);
         if (out.isEmpty()) {
             return Map.of();
         }
@@ -302,11 +288,5 @@ final class JdbcRetention {
     Optional<Tombstone> tombstone(String subjectReference) {
         Checks.required("subjectReference", subjectReference);
         return tx.read("tombstone", c -> tombstones.read(c, subjectReference));
-    }
-
-    private static void positive(int limit) {
-        if (limit < 1) {
-            throw new InvalidValueException("limit", limit, "must be 1 or more");
-        }
     }
 }

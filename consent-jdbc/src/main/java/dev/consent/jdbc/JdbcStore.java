@@ -3,7 +3,6 @@ package dev.consent.jdbc;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.internal.Checks;
-import dev.consent.jdbc.Transactions.Outcome;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ChoiceFact;
@@ -32,18 +31,14 @@ import dev.consent.store.ProcessingStore;
 import dev.consent.store.ReceiptStore;
 import dev.consent.store.RetentionStore;
 import dev.consent.store.RightsStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -75,8 +70,8 @@ import javax.sql.DataSource;
  *       (subject, sequence) of the events table is the backstop.</li>
  *   <li><b>Exact round trips.</b> Every field reads back as it was hashed; instants keep their
  *       microseconds whatever the JVM's default zone and the database session's time zone.</li>
- *   <li><b>An in-order change feed.</b> Positions become visible in position order (see {@link #append} for
- *       how), so a poller that has read up to position p never later finds an entry below p. Positions may
+ *   <li><b>An in-order change feed.</b> Positions become visible in position order (a one-row feed lock is held
+ *       from drawing positions until commit), so a poller that has read up to position p never later finds an entry below p. Positions may
  *       have gaps (a rolled-back transaction consumes some); they never decrease.</li>
  *   <li><b>Set-based reads.</b> {@link #decisionFacts}, {@link #heads} and
  *       {@link #findEvents} run one query per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per
@@ -90,6 +85,13 @@ import javax.sql.DataSource;
  *       one transaction.</li>
  *   <li><b>Optimistic versions.</b> Items and rights requests are saved only over the version they were read at;
  *       a lost race is {@code false}.</li>
+ *   <li><b>Refused before any write.</b> A value the tables cannot hold exactly (an instant finer than a
+ *       microsecond where it is hashed or audited, or outside the range the database stores; a malformed hash; a
+ *       signature over 128 characters; anchors over 16,000 characters of JSON; a notice that breaks a rule of the
+ *       outbox, or notices without events; a request naming another subject than the stored one; a finish whose
+ *       updated item is not the claimed one) is an {@link InvalidValueException}, and nothing is written. The due
+ *       instant and backoff of items and the lease ends are stored rounded up to the microsecond, {@code linkedAt}
+ *       truncated to it.</li>
  *   <li><b>Fail closed.</b> Any other {@link SQLException}, including an unreachable database, becomes a
  *       {@link StoreException} naming the operation; connections are always returned.</li>
  * </ul>
@@ -105,58 +107,33 @@ import javax.sql.DataSource;
  * elsewhere the change feed is only polled. The change feed grows until {@link #pruneChanges} removes its oldest
  * entries.
  *
- * <p>This class checks arguments, borrows one connection per operation and decides its transaction; the SQL of each
- * table is written once, in one package-private repository per table or concern (ledger, links, change feed,
- * checkpoints, decision reads, retention, rights requests, outbox, processing log, receipts), whose methods run on the
- * connection they are handed and never commit.
+ * <p>This class builds one package-private part per SPI and passes each call to it: the ledger ({@code JdbcLedger}),
+ * retention ({@code JdbcRetention}), rights requests ({@code JdbcRights}), the outbox ({@code JdbcOutbox}), the
+ * processing log ({@code JdbcProcessing}) and receipts ({@code JdbcReceipts}). Each part checks arguments, borrows one
+ * connection per operation and decides its transaction; the SQL of each table is written once, in one repository per
+ * table or concern, whose methods run on the connection they are handed and never commit.
  */
 public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore,
         ReceiptStore {
-    private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
-    /** The most change-feed positions one pruning transaction deletes. */
-    private static final int PRUNE_CHUNK = 10_000;
-
-    private final Transactions tx;
     private final Dialect dialect;
     private final String prefix;
-    private final ChangeFeedRepository feed;
-    private final LinkRepository links;
-    private final CheckpointRepository checkpoints;
-    private final LedgerRepository ledger;
-    private final DecisionFactRepository decisions;
+    private final JdbcLedger ledger;
     private final JdbcRetention retention;
-    private final RightsRequestRepository rights;
-    private final OutboxRepository outbox;
-    private final ProcessingLogRepository processing;
-    private final ReceiptRepository receipts;
-    /** Pushes notifications to {@link #onChanges}; null where there are none. */
-    private final PostgresChangeListener listener;
+    private final JdbcRights rights;
+    private final JdbcOutbox outbox;
+    private final JdbcProcessing processing;
+    private final JdbcReceipts receipts;
 
     JdbcStore(DataSource dataSource, Dialect dialect, String prefix, boolean notifications) {
-        this.tx = new Transactions(dataSource);
+        Transactions tx = new Transactions(dataSource);
         this.dialect = dialect;
         this.prefix = prefix;
-        this.feed = new ChangeFeedRepository(dialect, prefix, notifications);
-        this.links = new LinkRepository(dialect, prefix, feed);
-        this.checkpoints = new CheckpointRepository(dialect, prefix);
-        this.ledger = new LedgerRepository(dialect, prefix, feed, links, checkpoints);
-        this.decisions = new DecisionFactRepository(dialect, ledger.eventsTable(), links.table());
+        this.ledger = new JdbcLedger(tx, dataSource, dialect, prefix, notifications);
         this.retention = new JdbcRetention(tx, dialect, prefix);
-        this.rights = new RightsRequestRepository(dialect, prefix);
-        this.outbox = new OutboxRepository(dialect, prefix, rights);
-        this.processing = new ProcessingLogRepository(dialect, prefix, feed);
-        this.receipts = new ReceiptRepository(dialect, prefix);
-        PostgresChangeListener push = null;
-        if (notifications) {
-            try {
-                push = dialect.changeListener(dataSource, feed.channel());
-            } catch (LinkageError e) {
-                // PostgreSQL reached through a driver other than org.postgresql: no push, polling only
-                LOG.warn("consent store {}: change notifications need the org.postgresql JDBC driver; changes are "
-                        + "polled only", prefix, e);
-            }
-        }
-        this.listener = push;
+        this.rights = new JdbcRights(tx, dialect, prefix);
+        this.outbox = new JdbcOutbox(tx, dialect, prefix, ledger, rights);
+        this.processing = new JdbcProcessing(tx, dialect, prefix, ledger.feed());
+        this.receipts = new JdbcReceipts(tx, dialect, prefix);
     }
 
     /** Starts configuring a store on the host's data source (ideally a connection pool). */
@@ -178,247 +155,77 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
     @Override
     public Map<SubjectId, ChainHead> heads(Collection<SubjectId> subjects) {
-        List<String> keys = Keys.distinct("subjects", subjects, SubjectId::value);
-        return keys.isEmpty() ? Map.of() : tx.read("heads", c -> ledger.heads(c, keys));
+        return ledger.heads(subjects);
     }
 
     @Override
     public Map<EventId, ConsentEvent> findEvents(Collection<EventId> ids) {
-        List<String> keys = Keys.distinct("ids", ids, EventId::value);
-        return keys.isEmpty() ? Map.of() : tx.read("findEvents", c -> ledger.findEvents(c, keys));
+        return ledger.findEvents(ids);
     }
 
     @Override
     public List<ConsentEvent> events(SubjectId subject, long afterSequence, int limit) {
-        Checks.required("subject", subject);
-        positive(limit);
-        return tx.read("events", c -> ledger.events(c, subject, afterSequence, limit));
+        return ledger.events(subject, afterSequence, limit);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>One query per chunk of subjects, selecting only the columns a decision reads: the subjects' own events, and
-     * through a join with the links table the events of the visitors linked to them, each row tagged with the subject
-     * it answers.
-     */
     @Override
     public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
-        List<String> keys = Keys.distinct("subjects", subjects, SubjectId::value);
-        if (keys.isEmpty()) {
-            return Map.of();
-        }
-        Map<SubjectId, List<ChoiceFact>> facts = tx.read("decisionFacts", c -> decisions.facts(c, subjects, keys));
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("consent store {}: read the decision facts of {} subjects", prefix, keys.size());
-        }
-        return facts;
+        return ledger.decisionFacts(subjects);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>One transaction, in this order: lock the head rows of the chains the batch continues ({@code SELECT ...
-     * FOR UPDATE}) and compare them with the batch; update those heads (compare-and-set on sequence and hash) and
-     * insert the heads of new chains (a head that exists already is a unique violation, hence a conflict); insert
-     * the events; lock the one-row feed lock table; read the links of the subjects appended to; insert the
-     * change-feed entries; commit. Heads, events and change-feed entries are written in a number of statements
-     * that grows with the number of chunks, not rows (the dialect decides how: JDBC batches, or on PostgreSQL one
-     * statement over array parameters).
-     *
-     * <p>Why the feed lock: a change's position is drawn from an identity column or sequence when the row is
-     * inserted, not when it commits. Without the lock, transaction A could draw position 10, transaction B
-     * position 11, B commit first, and a poller read 11, remember it, and never see 10. Holding the lock from
-     * drawing positions until commit makes positions visible in order. The cost is that change-feed writes
-     * (appends and links) are serialised for the last two round trips and the commit of each transaction;
-     * taking the lock last, after the head rows, keeps that window short and keeps one lock order (heads,
-     * then feed lock, then link rows) in every transaction, so the two cannot deadlock. The links are read
-     * under the feed lock with a locking read, which sees the newest committed links at any isolation level,
-     * so a link committed just before is never missed.
-     *
-     * <p>When the batch is refused, the conflicts are worked out after the rollback by reading the stored
-     * heads and event ids. A deadlock the database resolves by rolling this transaction back is retried.
-     *
-     * @throws InvalidValueException when an event has an instant finer than a microsecond or outside the range
-     *         the database stores, or a malformed hash; nothing is written
-     */
     @Override
     public AppendResult append(List<ConsentEvent> batch) {
-        return append(batch, List.of());
+        return ledger.append(batch);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>The transaction of {@link #append(List)}, with the notices inserted right after the events (before the feed
-     * lock is taken, so they do not lengthen its window); a notice whose id is stored already is left as it is.
-     *
-     * @throws InvalidValueException when an event or a notice breaks a rule of the tables, or notices come without
-     *         events; nothing is written
-     */
     @Override
     public AppendResult append(List<ConsentEvent> batch, List<RecipientNotice> notices) {
-        Checks.required("events", batch);
-        List<OutboxRepository.Row> rows = outbox.rows(notices);
-        if (batch.isEmpty()) {
-            if (!rows.isEmpty()) {
-                throw new InvalidValueException("notices", rows.size() + " notices",
-                        "are written only with the events that caused them");
-            }
-            return AppendResult.appended(Set.of());
-        }
-        for (ConsentEvent e : batch) {
-            EventRows.validate(Checks.required("events[]", e), dialect);
-        }
-        AppendPlan plan = new AppendPlan(batch);
-        AppendResult result;
-        if (plan.refusedAsIs()) {
-            // The batch contradicts itself; report it together with what the store says, writing nothing.
-            result = tx.read("append", c -> plan.conflicts(c, Set.of(), ledger));
-        } else {
-            result = tx.inTransaction("append", c -> ledger.append(c, plan, x -> {
-                outbox.insert(x, rows);
-                return null;
-            }), c -> plan.conflicts(c, Set.of(), ledger));
-        }
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("consent store {}: append of {} events for {} chains with {} notices: {}", prefix, batch.size(),
-                    plan.groups.size(), rows.size(), result.appended() ? "appended" : "conflict");
-        }
-        return result;
+        return outbox.append(batch, notices);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Takes the feed lock first, so links are serialised with each other and with the change-feed part
-     * of appends; the link row is read with a locking read under it, so the answer is never stale.
-     * {@code linkedAt} is stored to the microsecond.
-     */
     @Override
     public LinkResult link(VisitorId visitor, SubjectId customer, Instant linkedAt) {
-        Checks.required("visitor", visitor);
-        Checks.customer("customer", customer);
-        Instant at = Checks.required("linkedAt", linkedAt).truncatedTo(ChronoUnit.MICROS);
-        EventRows.instant("linkedAt", at, dialect);
-        LinkResult result = tx.inTransaction("link", c -> links.link(c, visitor, customer, at),
-                c -> links.afterDuplicate(c, visitor, customer));
-        LOG.debug("consent store {}: link of a visitor: {}", prefix, result);
-        return result;
+        return ledger.link(visitor, customer, linkedAt);
     }
 
     @Override
     public Optional<SubjectId> customerOf(VisitorId visitor) {
-        Checks.required("visitor", visitor);
-        return tx.read("customerOf", c -> links.customerOf(c, visitor.subject(), false));
+        return ledger.customerOf(visitor);
     }
 
     @Override
     public List<VisitorId> visitorsOf(SubjectId customer) {
-        Checks.required("customer", customer);
-        return tx.read("visitorsOf", c -> links.visitorsOf(c, customer));
+        return ledger.visitorsOf(customer);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>One transaction: the subject's head row is locked first (the lock appends take), so a prune and an
-     * append of the same subject are serialised; then the checkpoint and the event it names are compared, the
-     * events up to it deleted and the checkpoint stored. The deleted event ids may be stored again later,
-     * as in the in-memory store.
-     *
-     * @throws InvalidValueException when an instant is finer than a microsecond or outside the stored range, or
-     *         the signature is longer than 128 characters; nothing is changed
-     */
     @Override
     public boolean prune(ChainCheckpoint checkpoint) {
-        Checks.required("checkpoint", checkpoint);
-        EventRows.instant("prunedAt", checkpoint.prunedAt(), dialect);
-        EventRows.instant("horizon", checkpoint.horizon(), dialect);
-        Checks.optionalText("signature", checkpoint.signature(), 128);
-        // a unique violation: a concurrent first checkpoint of the subject won; this one changed nothing
-        boolean pruned = tx.inTransaction("prune", c -> ledger.prune(c, checkpoint), c -> false);
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("consent store {}: prune of a chain up to #{}: {}", prefix, checkpoint.sequence(),
-                    pruned ? "pruned" : "refused");
-        }
-        return pruned;
+        return ledger.prune(checkpoint);
     }
 
     @Override
     public Optional<ChainCheckpoint> checkpoint(SubjectId subject) {
-        Checks.required("subject", subject);
-        return tx.read("checkpoint", c -> checkpoints.find(c, subject));
+        return ledger.checkpoint(subject);
     }
-
-    // ------------------------------------------------------------------------------------- change feed
 
     @Override
     public FeedCursor changeCursor() {
-        return tx.read("changeCursor", feed::newest);
+        return ledger.changeCursor();
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>One query reads the cursor's own entry together with those after it ({@code feed_position >= ?}), so the
-     * check costs no round trip; only a lost cursor costs a second query, for the newest entry.
-     */
     @Override
     public ChangeRead readChanges(FeedCursor cursor, int limit) {
-        Checks.required("cursor", cursor);
-        positive(limit);
-        ChangeRead read = tx.read("readChanges", c -> feed.read(c, cursor, limit));
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("consent store {}: change feed read after position {}: {} changes{}", prefix, cursor.position(),
-                    read.changes().size(), read.continuous() ? "" : ", cursor lost");
-        }
-        return read;
+        return ledger.readChanges(cursor, limit);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Finds the first entry written at or after {@code writtenBefore} (a scan of the entries before it: the table
-     * has no index on the write instant, and pruning keeps it short), then deletes every entry before it in chunks of
-     * at most {@value #PRUNE_CHUNK} positions, one transaction each; every chunk is itself a prefix, so readers see
-     * a shorter prefix gone at any moment. Positions are never reused by the database's sequence, and entries being
-     * written while this runs get positions above the newest one read here, so they are never removed.
-     */
     @Override
     public long pruneChanges(Instant writtenBefore) {
-        return removeOldPrefix("pruneChanges", writtenBefore, null);
+        return ledger.pruneChanges(writtenBefore);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Counting what remains scans the feed (no index on the subject), which pruning keeps short.
-     */
     @Override
     public long eraseChanges(SubjectId subject, Instant writtenBefore) {
-        Checks.required("subject", subject);
-        removeOldPrefix("eraseChanges", writtenBefore, subject);
-        return tx.read("eraseChanges", c -> feed.count(c, subject));
-    }
-
-    /** Deletes the entries before the first young one, in chunks, keeping the newest unless it names {@code erased}. */
-    private long removeOldPrefix(String operation, Instant writtenBefore, SubjectId erased) {
-        Instant cutoff = StoredInstants.roundedDown("writtenBefore", writtenBefore, dialect);
-        ChangeFeedRepository.Prefix old = tx.read(operation, c -> feed.oldPrefix(c, cutoff, erased));
-        if (old == null || old.isEmpty()) {
-            return 0;
-        }
-        long removed = 0;
-        for (long through = Math.min(old.last(), old.lowest() + PRUNE_CHUNK - 1); ;
-                through = Math.min(old.last(), through + PRUNE_CHUNK)) {
-            long bound = through;
-            removed += tx.inTransaction(operation, c -> Outcome.commit(feed.deleteThrough(c, bound)), c -> 0L);
-            if (through >= old.last()) {
-                LOG.debug("consent store {}: {} removed {} change-feed entries", prefix, operation, removed);
-                return removed;
-            }
-        }
+        return ledger.eraseChanges(subject, writtenBefore);
     }
 
     /**
@@ -433,12 +240,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
      */
     @Override
     public AutoCloseable onChanges(Runnable wakeUp) {
-        Checks.required("wakeUp", wakeUp);
-        if (listener == null) {
-            return () -> {
-            };
-        }
-        return listener.add(wakeUp);
+        return ledger.onChanges(wakeUp);
     }
 
     // ------------------------------------------------------------------------------------- retention
@@ -463,59 +265,31 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return retention.allItems(Optional.of(Checks.required("after", after)), limit);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>The due instant and backoff are stored to the microsecond, rounded up when finer (a service computing them
-     * from a nanosecond clock gets them a fraction later, never earlier); anchors are kept exactly.
-     *
-     * @throws InvalidValueException when the erasure instant is finer than a microsecond, an instant is outside the
-     *         range the database stores, or the anchors exceed 16,000 characters of JSON; nothing is written
-     */
     @Override
     public boolean saveItem(RetainedItem item) {
         return retention.saveItem(item);
     }
 
-    /** {@inheritDoc} A keyset scan of the due index on (active due instant, subject, category, purpose). */
     @Override
     public List<RetainedItem> dueItems(Instant dueBy, int limit) {
         return retention.dueItems(dueBy, Optional.empty(), limit);
     }
 
-    /** {@inheritDoc} As {@link #dueItems}. */
     @Override
     public List<RetainedItem> dueItemsAfter(Instant dueBy, DueCursor after, int limit) {
         return retention.dueItems(dueBy, Optional.of(Checks.required("after", after)), limit);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>A keyset scan of an index that holds only such items (schema version 13: a partial index on PostgreSQL, an
-     * index led by a generated column elsewhere), so its cost follows the undated items, not every item ever stored.
-     */
     @Override
     public List<RetainedItem> undatedItems(int limit) {
         return retention.undatedItems(Optional.empty(), limit);
     }
 
-    /** {@inheritDoc} As {@link #undatedItems}. */
     @Override
     public List<RetainedItem> undatedItemsAfter(ItemKey after, int limit) {
         return retention.undatedItems(Optional.of(Checks.required("after", after)), limit);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>PostgreSQL and MariaDB: one transaction selects the rows with {@code FOR UPDATE SKIP LOCKED} from the due
-     * index and marks them claimed (token, owner, lease end), so concurrent sweepers pass each other's rows by
-     * instead of waiting. H2: candidates are read and each is claimed by a conditional {@code UPDATE} whose update
-     * count decides. Leases are judged and started by the database's clock, read in the same transaction
-     * ({@code CURRENT_TIMESTAMP}; {@code UTC_TIMESTAMP(6)} on MariaDB); {@code now} decides only what is due. The
-     * lease end is stored rounded up to the microsecond.
-     */
     @Override
     public List<Claim> claimDue(Instant now, int limit, String owner, Duration lease) {
         return retention.claimDue(now, limit, owner, lease);
@@ -526,47 +300,26 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return retention.claimItem(key, now, owner, lease);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>One transaction: the database's current instant, then a token-checked {@code UPDATE} of the lease end per
-     * claim, as one JDBC batch.
-     */
     @Override
     public List<Optional<Claim>> renewClaims(List<Claim> claims, Duration lease) {
         return retention.renewClaims(claims, lease);
     }
 
-    /** {@inheritDoc} One transaction: a token-checked {@code UPDATE} clearing the claim per claim, as one JDBC batch. */
     @Override
     public List<Boolean> releaseClaims(List<Claim> claims) {
         return retention.releaseClaims(claims);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>All or nothing, in one transaction and one commit: the token- and version-checked item updates and the
-     * claim releases run as JDBC batches, the audit counter row is advanced once by the number of finishes still
-     * held (locked until commit, so sequences stay gapless and visible in order), and the audit entries are inserted
-     * as one batch. Where the driver does not report a batch's per-row update counts, the same statements run one
-     * by one in the same transaction instead.
-     *
-     * @throws InvalidValueException when a finish is invalid (a claim without item or token, an updated item whose key
-     *         is not the claimed one, an instant outside the range the database stores); nothing is written
-     */
     @Override
     public List<Boolean> finishClaims(List<FinishedAttempt> finishes) {
         return retention.finishClaims(finishes);
     }
 
-    /** {@inheritDoc} One conditional {@code DELETE}. */
     @Override
     public boolean removeItem(RetainedItem item) {
         return retention.removeItem(item);
     }
 
-    /** {@inheritDoc} @throws InvalidValueException when an instant is finer than a microsecond or out of range */
     @Override
     public void saveHold(LegalHold hold) {
         retention.saveHold(hold);
@@ -582,7 +335,6 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return retention.holds(subject);
     }
 
-    /** {@inheritDoc} One query per chunk of subjects (500 per {@code IN} list; 5,000 per array on PostgreSQL). */
     @Override
     public Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
         return retention.holds(subjects);
@@ -605,271 +357,145 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
 
     // ---------------------------------------------------------------------------------------- rights
 
-    /**
-     * {@inheritDoc}
-     *
-     * @throws InvalidValueException when the request names another subject than the stored one
-     */
     @Override
     public boolean saveRequest(RightsRequest request) {
-        return saveRequest(request, List.of());
+        return rights.saveRequest(request);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>One transaction: the save of {@link #saveRequest(RightsRequest)}, then the notices.
-     *
-     * @throws InvalidValueException when the request names another subject than the stored one, or a notice breaks a
-     *         rule of the tables; nothing is written
-     */
     @Override
     public boolean saveRequest(RightsRequest request, List<RecipientNotice> notices) {
-        List<OutboxRepository.Row> rows = outbox.rows(notices);
-        Checks.required("request", request);
-        RightsRequestRepository.Write write = rights.write(request);
-        boolean saved = tx.inTransaction("saveRequest", c -> rights.save(c, write, x -> {
-            outbox.insert(x, rows);
-            return null;
-        }), c -> false);
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("consent store {}: save of a rights request over version {} with {} notices: {}", prefix,
-                    request.version(), rows.size(), saved ? "saved" : "lost a race");
-        }
-        return saved;
+        return outbox.saveRequest(request, notices);
     }
 
     @Override
     public Optional<RightsRequest> request(String id) {
-        Checks.required("id", id);
-        return tx.read("request", c -> rights.find(c, id));
+        return rights.request(id);
     }
 
-    /** {@inheritDoc} Requests received in the same microsecond come in id order. */
     @Override
     public List<RightsRequest> requests(SubjectId subject) {
-        Checks.required("subject", subject);
-        return tx.read("requests", c -> rights.ofSubject(c, subject));
+        return rights.requests(subject);
     }
 
     @Override
     public List<RightsRequest> openRequests(int limit) {
-        positive(limit);
-        return tx.read("openRequests", c -> rights.open(c, null, null, limit));
+        return rights.openRequests(limit);
     }
 
     @Override
     public List<RightsRequest> openRequestsAfter(RightsRequest after, int limit) {
-        Checks.required("after", after);
-        positive(limit);
-        Instant bound = rights.pageBound(after);
-        return tx.read("openRequests", c -> rights.open(c, after, bound, limit));
+        return rights.openRequestsAfter(after, limit);
     }
 
     // ----------------------------------------------------------------------------------------- outbox
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>PostgreSQL and MariaDB: one transaction picks the due rows with {@code FOR UPDATE SKIP LOCKED} and marks them
-     * claimed. H2: candidates are read and each is claimed by a conditional {@code UPDATE} whose update count decides.
-     * The lease end is stored rounded up to the microsecond.
-     */
     @Override
     public List<NoticeClaim> claimNotices(Instant now, int limit, String owner, Duration lease) {
-        List<NoticeClaim> claims = dialect.claim(tx, outbox.claiming(now, limit, owner, lease), limit);
-        LOG.debug("consent store {}: claimed {} notices", prefix, claims.size());
-        return claims;
+        return outbox.claimNotices(now, limit, owner, lease);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>One transaction: the token-checked notice update, the audit entry with the next sequence of a one-row counter
-     * locked until commit, and for a request's delivery the request's history step over its version.
-     */
     @Override
     public boolean finishNotice(NoticeFinish finish) {
-        OutboxRepository.Finish f = outbox.finish(finish);
-        return tx.inTransaction("finishNotice", c -> outbox.finish(c, f), c -> {
-            throw outbox.counterBehindAudit();
-        });
+        return outbox.finishNotice(finish);
     }
 
     @Override
     public Optional<OutboxEntry> notice(String id) {
-        Checks.required("id", id);
-        return tx.read("notice", c -> outbox.find(c, id));
+        return outbox.notice(id);
     }
 
     @Override
     public List<OutboxEntry> notices(SubjectId subject) {
-        Checks.required("subject", subject);
-        return tx.read("notices", c -> outbox.ofSubject(c, subject));
+        return outbox.notices(subject);
     }
 
     @Override
     public List<DeliveryRecord> deliveries(long afterSequence, int limit) {
-        positive(limit);
-        return tx.read("deliveries", c -> outbox.deliveries(c, afterSequence, limit));
+        return outbox.deliveries(afterSequence, limit);
     }
 
     // ---------------------------------------------------------------------------------- processing log
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>One transaction: the feed lock row in shared mode, the change-feed entries above {@code feedPosition} for the
-     * entries' subjects, then the entries as a JDBC batch (see {@code ProcessingLogRepository} for why no change can
-     * slip between the guard and the commit).
-     */
     @Override
     public UseAppend appendUses(List<ProcessingEntry> entries, long feedPosition) {
-        List<String> subjects = processing.checkedSubjects(entries);
-        if (entries.isEmpty()) {
-            return UseAppend.success();
-        }
-        return tx.inTransaction("appendUses", c -> processing.append(c, entries, subjects, feedPosition), c -> {
-            throw ProcessingLogRepository.duplicateId();
-        });
+        return processing.appendUses(entries, feedPosition);
     }
 
     @Override
     public List<ProcessingEntry> uses(SubjectId subject, int limit) {
-        Checks.required("subject", subject);
-        return usesPage("uses", subject.value(), false, null, limit);
+        return processing.uses(subject, null, limit);
     }
 
     @Override
     public List<ProcessingEntry> usesAfter(SubjectId subject, UseCursor after, int limit) {
-        Checks.required("after", after);
-        Checks.required("subject", subject);
-        return usesPage("uses", subject.value(), false, after, limit);
+        return processing.uses(subject, Checks.required("after", after), limit);
     }
 
     @Override
     public List<ProcessingEntry> pseudonymisedUses(String pseudonym, int limit) {
-        Checks.required("pseudonym", pseudonym);
-        return usesPage("pseudonymisedUses", pseudonym, true, null, limit);
+        return processing.pseudonymisedUses(pseudonym, null, limit);
     }
 
     @Override
     public List<ProcessingEntry> pseudonymisedUsesAfter(String pseudonym, UseCursor after, int limit) {
-        Checks.required("after", after);
-        Checks.required("pseudonym", pseudonym);
-        return usesPage("pseudonymisedUses", pseudonym, true, after, limit);
-    }
-
-    private List<ProcessingEntry> usesPage(String operation, String key, boolean pseudonymised, UseCursor after,
-            int limit) {
-        positive(limit);
-        if (after != null) {
-            processing.checkCursor(after);
-        }
-        return tx.read(operation, c -> processing.page(c, key, pseudonymised, after, limit));
+        return processing.pseudonymisedUses(pseudonym, Checks.required("after", after), limit);
     }
 
     @Override
     public long countUses(PurposeId purpose, Instant from, Instant until) {
-        Checks.required("purpose", purpose);
-        Instant low = processing.lowerBound("from", from);
-        Instant high = processing.bound("until", until);
-        return high == null ? 0 : tx.read("countUses", c -> processing.count(c, purpose, low, high));
+        return processing.countUses(purpose, from, until);
     }
 
-    /** {@inheritDoc} One {@code UPDATE} per subject, as one JDBC batch in one transaction: all or nothing. */
     @Override
     public long pseudonymise(Map<SubjectId, String> pseudonyms) {
-        processing.checkPseudonyms(pseudonyms);
-        return pseudonyms.isEmpty() ? 0 : pseudonymiseUpTo(pseudonyms, null, "pseudonymise");
+        return processing.pseudonymise(pseudonyms);
     }
 
-    /** {@inheritDoc} As {@link #pseudonymise(Map)}. */
     @Override
     public long pseudonymiseUpTo(Map<SubjectId, String> pseudonyms, Instant upTo) {
-        Checks.required("upTo", upTo);
-        processing.checkPseudonyms(pseudonyms);
-        if (pseudonyms.isEmpty()) {
-            return 0;
-        }
-        Instant bound = processing.bound("upTo", upTo);
-        return bound == null ? 0 : pseudonymiseUpTo(pseudonyms, bound, "pseudonymise"); // no entry is that old
-    }
-
-    private long pseudonymiseUpTo(Map<SubjectId, String> pseudonyms, Instant bound, String operation) {
-        return tx.inTransaction(operation, c -> Outcome.commit(processing.pseudonymise(c, pseudonyms, bound)), c -> {
-            throw new StoreException(operation, "a unique violation where no unique key can be violated");
-        });
+        return processing.pseudonymiseUpTo(pseudonyms, upTo);
     }
 
     @Override
     public List<SubjectId> subjectsWithUses(Instant upTo, int limit) {
-        return subjectsWithUses(upTo, null, limit);
+        return processing.subjectsWithUses(upTo, null, limit);
     }
 
     @Override
     public List<SubjectId> subjectsWithUsesAfter(Instant upTo, SubjectId after, int limit) {
-        return subjectsWithUses(upTo, Checks.required("after", after), limit);
-    }
-
-    private List<SubjectId> subjectsWithUses(Instant upTo, SubjectId after, int limit) {
-        positive(limit);
-        Instant bound = processing.bound("upTo", upTo);
-        return bound == null ? List.of() : tx.read("subjectsWithUses", c -> processing.subjects(c, bound, after, limit));
+        return processing.subjectsWithUses(upTo, Checks.required("after", after), limit);
     }
 
     @Override
     public long deleteUses(Collection<SubjectId> subjects, Instant upTo) {
-        Checks.required("subjects", subjects);
-        Instant bound = processing.lowerBound("upTo", upTo);
-        List<String> keys = Keys.distinct("subjects", subjects, SubjectId::value);
-        if (keys.isEmpty() || upTo.isBefore(dialect.minInstant())) {
-            return 0;
-        }
-        return tx.inTransaction("deleteUses", c -> Outcome.commit(processing.delete(c, keys, bound)), c -> 0L);
+        return processing.deleteUses(subjects, upTo);
     }
 
     @Override
     public long deletePseudonymisedUses(Instant upTo) {
-        Instant bound = processing.bound("upTo", upTo);
-        return bound == null ? 0 : tx.inTransaction("deletePseudonymisedUses",
-                c -> Outcome.commit(processing.deletePseudonymised(c, bound)), c -> 0L);
+        return processing.deletePseudonymisedUses(upTo);
     }
 
     // ------------------------------------------------------------------------------------------ receipts
 
     @Override
     public ConsentReceipt saveReceipt(ConsentReceipt receipt) {
-        Checks.required("receipt", receipt);
-        StoredInstants.roundedDown("receipt.issuedAt", receipt.issuedAt(), dialect);
-        return tx.inTransaction("saveReceipt", c -> {
-            receipts.insert(c, receipt);
-            return Outcome.commit(receipt);
-        }, c -> receipts.find(c, receipt.event()).orElseThrow(() -> new SQLException("the insert of a receipt for an "
-                + "event hit a unique key, but no receipt is stored for that event", "XX001")));
+        return receipts.saveReceipt(receipt);
     }
 
     @Override
     public Optional<ConsentReceipt> receipt(EventId event) {
-        Checks.required("event", event);
-        return tx.read("receipt", c -> receipts.find(c, event));
+        return receipts.receipt(event);
     }
 
     @Override
     public List<ConsentReceipt> receipts(SubjectId subject) {
-        Checks.required("subject", subject);
-        return tx.read("receipts", c -> receipts.ofSubject(c, subject));
+        return receipts.receipts(subject);
     }
 
     /** The change listener, if this store has one (for tests). */
     PostgresChangeListener changeListener() {
-        return listener;
-    }
-
-    private static void positive(int limit) {
-        if (limit < 1) {
-            throw new InvalidValueException("limit", limit, "must be 1 or more");
-        }
+        return ledger.changeListener();
     }
 
     @Override

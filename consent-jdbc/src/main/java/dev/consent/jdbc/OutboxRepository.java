@@ -3,6 +3,7 @@ package dev.consent.jdbc;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.jdbc.Transactions.Outcome;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
@@ -157,11 +158,9 @@ final class OutboxRepository {
      * @throws InvalidValueException when the limit, owner or lease breaks its rule
      */
     Dialect.Claiming<OutboxEntry, NoticeClaim> claiming(Instant now, int limit, String owner, Duration lease) {
-        positive(limit);
+        StoreArguments.limit(limit);
         Checks.text("owner", owner, 100);
-        if (Checks.required("lease", lease).isNegative() || lease.isZero()) {
-            throw new InvalidValueException("lease", lease, "must be a positive duration");
-        }
+        StoreArguments.lease(Checks.required("lease", lease));
         Instant at = StoredInstants.roundedDown("now", now, dialect);
         Instant leaseUntil = StoredInstants.roundedUp("leaseUntil", now.plus(lease), dialect);
         String pick = "SELECT " + columns + " FROM " + notices + " WHERE " + CLAIMABLE
@@ -368,11 +367,5 @@ final class OutboxRepository {
             Arrays.stream(joined.split(" ")).map(of).forEach(out::add);
         }
         return out;
-    }
-
-    static void positive(int limit) {
-        if (limit < 1) {
-            throw new InvalidValueException("limit", limit, "must be 1 or more");
-        }
     }
 }

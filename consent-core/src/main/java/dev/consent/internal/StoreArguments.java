@@ -1,0 +1,77 @@
+package dev.consent.internal;
+
+import dev.consent.InvalidValueException;
+import dev.consent.ledger.SubjectId;
+import dev.consent.store.Claim;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The argument checks of the store SPI that every store makes alike (the in-memory stores and the JDBC store), so that
+ * a caller meets the same {@link InvalidValueException} (field, value, rule) whichever store it runs on. Each check
+ * runs before the store reads or writes anything.
+ */
+public final class StoreArguments {
+    private StoreArguments() {
+    }
+
+    /**
+     * A page size.
+     *
+     * @throws InvalidValueException (field {@code limit}) unless it is 1 or more
+     */
+    public static int limit(int limit) {
+        if (limit < 1) {
+            throw new InvalidValueException("limit", limit, "must be 1 or more");
+        }
+        return limit;
+    }
+
+    /**
+     * A sweeper's lease.
+     *
+     * @throws InvalidValueException (field {@code lease}) unless it is a positive duration
+     */
+    public static Duration lease(Duration lease) {
+        if (lease == null || lease.isNegative() || lease.isZero()) {
+            throw new InvalidValueException("lease", lease, "must be a positive duration");
+        }
+        return lease;
+    }
+
+    /**
+     * Claims handed back to be renewed or released: the list, each claim and its item required, each token the
+     * non-blank text of at most 36 characters a store hands out.
+     *
+     * @throws InvalidValueException naming {@code claims}, {@code claim}, {@code claim.item} or {@code claim.token}
+     */
+    public static List<Claim> claims(List<Claim> claims) {
+        Checks.required("claims", claims);
+        for (Claim k : claims) {
+            Checks.required("claim", k);
+            Checks.required("claim.item", k.item());
+            Checks.text("claim.token", k.token(), 36);
+        }
+        return claims;
+    }
+
+    /**
+     * An empty, mutable list per subject, in the order given (a subject named twice once), to collect what is stored
+     * for each.
+     *
+     * @throws InvalidValueException naming {@code subjects} when the collection is null, {@code subject} when one is
+     */
+    public static <T> Map<SubjectId, List<T>> perSubject(Collection<SubjectId> subjects) {
+        Checks.required("subjects", subjects);
+        Map<SubjectId, List<T>> out = new LinkedHashMap<>();
+        for (SubjectId s : subjects) {
+            out.put(Checks.required("subject", s), new ArrayList<>());
+        }
+        return out;
+    }
+}
