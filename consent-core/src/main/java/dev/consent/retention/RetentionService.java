@@ -2,14 +2,12 @@ package dev.consent.retention;
 
 import dev.consent.ConflictException;
 import dev.consent.InvalidValueException;
-import dev.consent.StoreException;
 import dev.consent.internal.Checks;
 import dev.consent.internal.MessageValues;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyVersions;
-import dev.consent.store.Claim;
 import dev.consent.store.RetentionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +59,6 @@ import java.util.function.UnaryOperator;
  */
 public final class RetentionService {
     private static final Logger LOG = LoggerFactory.getLogger(RetentionService.class);
-    private static final int MAX_SAVE_ATTEMPTS = 20;
 
     private final PolicyVersions versions;
     /** One engine per version, by identity. */
@@ -69,6 +66,7 @@ public final class RetentionService {
     private final RetentionStore store;
     private final Clock clock;
     private final DisposalPlanner planner;
+    private final DueIndex dueIndex;
     private final ReferenceKey referenceKey;
     /** The current key and the retired ones, by id: references are matched under the key they name. */
     private final Map<String, ReferenceKey> referenceKeys;
@@ -81,6 +79,7 @@ public final class RetentionService {
         this.store = b.store;
         this.clock = b.clock;
         this.planner = new DisposalPlanner(this::engineAt, store);
+        this.dueIndex = new DueIndex(versions, engines, store, clock);
         this.referenceKey = b.referenceKey;
         Map<String, ReferenceKey> keys = new LinkedHashMap<>();
         keys.put(b.referenceKey.id(), b.referenceKey);
@@ -139,7 +138,7 @@ public final class RetentionService {
     public RetentionVerdict recordAnchor(ItemKey item, Anchor anchor, Instant at) {
         Checks.required("anchor", anchor);
         Instant when = Checks.required("at", at).truncatedTo(ChronoUnit.MICROS);
-        return update(item, i -> {
+        return dueIndex.update(item, i -> {
             Map<Anchor, Instant> anchors = new TreeMap<>(i.anchors());
             anchors.merge(anchor, when, (a, b) -> a.isAfter(b) ? a : b);
             RetainedItem next = i.withAnchors(anchors);
@@ -155,7 +154,7 @@ public final class RetentionService {
 
     /** Removes an anchor (an account that was closed is reopened). */
     public RetentionVerdict clearAnchor(ItemKey item, Anchor anchor) {
-        return update(item, i -> {
+        return dueIndex.update(item, i -> {
             Map<Anchor, Instant> anchors = new TreeMap<>(i.anchors());
             anchors.remove(anchor);
             return i.withAnchors(anchors);
@@ -193,83 +192,10 @@ public final class RetentionService {
                         + " it is left to reindexAll", item.key().category());
                 continue;
             }
-            verdicts.add(update(item.key(), i -> withMinorFound(i, when)));
+            verdicts.add(dueIndex.update(item.key(), i -> DueIndex.withMinorFound(i, when)));
         }
         LOG.info("a subject was found below the service's minimum age: {} items made due", verdicts.size());
         return verdicts;
-    }
-
-    private static RetainedItem withMinorFound(RetainedItem item, Instant when) {
-        Instant earlier = item.anchors().get(Anchor.MINOR_FOUND);
-        if (earlier != null && !earlier.isAfter(when)) {
-            return item;
-        }
-        Map<Anchor, Instant> anchors = new TreeMap<>(item.anchors());
-        anchors.put(Anchor.MINOR_FOUND, when);
-        return item.withAnchors(anchors);
-    }
-
-    /** A new item of its subject, carrying the {@link Anchor#MINOR_FOUND} anchor when the subject's other items do. */
-    private RetainedItem created(ItemKey key) {
-        RetainedItem item = RetainedItem.create(key);
-        Optional<Instant> found = store.items(key.subject()).stream()
-                .map(i -> i.anchors().get(Anchor.MINOR_FOUND)).filter(java.util.Objects::nonNull)
-                .min(Instant::compareTo);
-        return found.isEmpty() ? item : withMinorFound(item, found.get());
-    }
-
-    private RetentionVerdict update(ItemKey key, UnaryOperator<RetainedItem> change) {
-        checkCategory(key.category(), policy());
-        for (int attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-            RetainedItem current = store.item(key).orElseGet(() -> created(key));
-            RetainedItem changed = change.apply(current);
-            List<LegalHold> holds = store.holds(key.subject());
-            Instant now = clock.instant();
-            RetentionVerdict verdict = engineAt(now).evaluate(changed.facts(holds), now);
-            RetainedItem indexed = changed.withDueOrNone(dueIndexOf(changed, now)).withoutRetry();
-            if (store.saveItem(indexed)) {
-                return verdict;
-            }
-        }
-        throw new StoreException("saveItem", "the item kept changing under concurrent writers; nothing was saved");
-    }
-
-    /**
-     * The due index holds when disposal falls due ignoring holds: holds are checked when claiming, so a
-     * released hold needs no re-index. Items that no rule will ever make due are not indexed: NOT_STARTED and
-     * NO_RULE items, even while a minimum keeps them (when that minimum ends nothing falls due, so a claim then would
-     * only be skipped as not due). The planner lists them through {@link RetentionStore#undatedItems} instead.
-     *
-     * <p>Judged version by version from the one in force {@code now}: the first instant, within a version's time in
-     * force, at which that version makes the item due. A version that takes effect later may make it due sooner (a
-     * shortened period: at once when it takes effect) or later, or not at all.
-     */
-    private Optional<Instant> dueIndexOf(RetainedItem item, Instant now) {
-        ItemFacts facts = item.facts(List.of());
-        List<Policy> all = versions.all();
-        int inForce = all.indexOf(versions.at(now));
-        for (int i = inForce; i < all.size(); i++) {
-            Policy version = all.get(i);
-            boolean current = i == inForce;
-            Instant from = current ? now : version.effectiveInstant();
-            // empty for NOT_STARTED and NO_RULE verdicts
-            Optional<Instant> due = engines.get(version).evaluate(facts, from).dueAt();
-            if (due.isEmpty()) {
-                continue;
-            }
-            Instant at = current || due.get().isAfter(from) ? due.get() : from;
-            if (i + 1 == all.size() || at.isBefore(all.get(i + 1).effectiveInstant())) {
-                return Optional.of(at);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static void checkCategory(CategoryId category, Policy policy) {
-        if (policy.findCategory(category).isEmpty()) {
-            throw new InvalidValueException("category", category, "is not declared by policy "
-                    + policy.id() + " version " + policy.version());
-        }
     }
 
     /**
@@ -279,31 +205,7 @@ public final class RetentionService {
      * Returns how many items' due instants changed.
      */
     public long reindexAll() {
-        long changed = 0;
-        Optional<ItemKey> after = Optional.empty();
-        while (true) {
-            List<RetainedItem> page = after.isPresent() ? store.allItemsAfter(after.get(), 500) : store.allItems(500);
-            for (RetainedItem item : page) {
-                if (item.state() != RetainedItem.State.ACTIVE) {
-                    continue;
-                }
-                Optional<Instant> before = item.dueAt();
-                Policy now = policy();
-                if (now.findCategory(item.key().category()).isEmpty()) {
-                    LOG.warn("retained items of category {} are not governed by policy {} {}", item.key().category(),
-                            now.id(), now.version());
-                    continue;
-                }
-                RetentionVerdict v = update(item.key(), UnaryOperator.identity());
-                if (!v.dueAt().equals(before)) {
-                    changed++;
-                }
-            }
-            if (page.size() < 500) {
-                return changed;
-            }
-            after = Optional.of(page.get(page.size() - 1).key());
-        }
+        return dueIndex.reindexAll();
     }
 
     // ----------------------------------------------------------------------------------------- verdicts
@@ -319,7 +221,7 @@ public final class RetentionService {
      */
     public RetentionVerdict verdict(ItemKey item, Instant at) {
         RetentionEngine engine = engineAt(Checks.required("at", at));
-        checkCategory(item.category(), engine.policy());
+        DueIndex.checkCategory(item.category(), engine.policy());
         RetainedItem stored = store.item(item).orElseGet(() -> RetainedItem.create(item));
         return engine.evaluate(stored.facts(store.holds(item.subject())), at);
     }
@@ -338,7 +240,7 @@ public final class RetentionService {
     /** Places a legal hold on a subject's data in some categories (all when none are given). */
     public LegalHold placeHold(SubjectId subject, Set<CategoryId> categories, String reason, String placedBy) {
         Policy now = policy();
-        categories.forEach(c -> checkCategory(c, now));
+        categories.forEach(c -> DueIndex.checkCategory(c, now));
         LegalHold hold = new LegalHold("hold-" + UUID.randomUUID(), subject, categories, reason, placedBy,
                 clock.instant().truncatedTo(ChronoUnit.MICROS), Optional.empty());
         store.saveHold(hold);
@@ -360,7 +262,7 @@ public final class RetentionService {
         // items the sweeper set aside while held become claimable at once
         for (RetainedItem item : store.items(hold.subject())) {
             if (item.state() == RetainedItem.State.ACTIVE && item.notBefore().isPresent()) {
-                update(item.key(), UnaryOperator.identity());
+                dueIndex.update(item.key(), UnaryOperator.identity());
             }
         }
         LOG.info("legal hold {} released", holdId);
@@ -402,7 +304,7 @@ public final class RetentionService {
                 store.removeItem(item);
                 continue;
             }
-            RetentionVerdict v = update(item.key(), i -> i.erasureRequestedAt().isPresent() ? i
+            RetentionVerdict v = dueIndex.update(item.key(), i -> i.erasureRequestedAt().isPresent() ? i
                     : i.withErasureRequestedAt(now));
             entries.add(entryOf(v));
         }
