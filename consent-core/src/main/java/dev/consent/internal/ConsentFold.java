@@ -54,7 +54,8 @@ import java.util.OptionalInt;
  *       higher one, which the purpose does not have, fails closed the same way), not expired.</li>
  *   <li>A purpose that {@link Purpose#requiresConfirmation() requires confirmation} (double opt-in, German case law
  *       on &sect; 7(2) UWG, BGH I ZR 164/09) counts a grant only once a {@link Choice#CONFIRMED} event of the same
- *       chain, purpose and consent version follows it within the confirmation window; until then PENDING_CONFIRMATION,
+ *       chain, purpose and consent version follows it within the confirmation window (checked after age and consent
+ *       version, before expiry); until then PENDING_CONFIRMATION,
  *       after the window NO_RECORD (nothing is written when a window runs out). A confirmation is not a choice of its
  *       own and is skipped when the deciding choice is picked.</li>
  * </ol>
@@ -294,13 +295,6 @@ public final class ConsentFold {
             default:
                 break;
         }
-        if (purpose.requiresConfirmation() && !confirmed(ledger, explicit, purpose, t)) {
-            // double opt-in (BGH I ZR 164/09): pending within the window, then as if never given
-            long deadline = saturatedAdd(ledger.occurredMicros(explicit),
-                    purpose.confirmationWindow().get().toMillis() * 1_000L);
-            return t < deadline ? decision(Reason.PENDING_CONFIRMATION, purpose, ledger, explicit, at, policy)
-                    : decision(Reason.NO_RECORD, purpose, ledger, explicit, at, policy);
-        }
         if (purpose.minimumAge().isPresent()) {
             boolean guardianCounts = ledger.guardian(explicit) && purpose.guardianConsent();
             // GDPR Art. 8(1): the age when consent was given, by the latest declaration known at the instant checked
@@ -314,6 +308,13 @@ public final class ConsentFold {
         }
         if (ledger.consentVersion(explicit) != purpose.consentVersion()) {
             return decision(Reason.RECONSENT_REQUIRED, purpose, ledger, explicit, at, policy);
+        }
+        if (purpose.requiresConfirmation() && !confirmed(ledger, explicit, purpose, t)) {
+            // double opt-in (BGH I ZR 164/09): pending within the window, then as if never given
+            long deadline = saturatedAdd(ledger.occurredMicros(explicit),
+                    purpose.confirmationWindow().get().toMillis() * 1_000L);
+            return t < deadline ? decision(Reason.PENDING_CONFIRMATION, purpose, ledger, explicit, at, policy)
+                    : decision(Reason.NO_RECORD, purpose, ledger, explicit, at, policy);
         }
         if (ledger.expiresMicros(explicit) <= t) {
             return decision(Reason.EXPIRED, purpose, ledger, explicit, at, policy);
