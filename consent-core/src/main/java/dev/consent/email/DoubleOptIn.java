@@ -24,9 +24,10 @@ import java.util.Optional;
 /**
  * Double opt-in for a purpose that {@link Purpose#requiresConfirmation() requires confirmation}. In Germany a
  * marketing email consent counts only once the address owner confirmed it: the advertiser must prove the consent
- * (&sect; 7(2) no. 2 UWG, now &sect; 7(2) no. 3), and a confirmation mail sent to the address is the accepted proof
- * (BGH, 10 February 2011, I ZR 164/09 "Double-opt-in-Verfahren"; BGH, 16 July 2008, VIII ZR 348/06 "Payback"); the
- * confirmation mail itself must contain no advertising (OLG M&uuml;nchen, 27 September 2012, 29 U 1682/12).
+ * (&sect; 7(2) no. 2 UWG, no. 3 before 28 May 2022), and a confirmation mail sent to the address is the accepted
+ * proof (BGH, 10 February 2011, I ZR 164/09 "Double-opt-in-Verfahren"; BGH, 16 July 2008, VIII ZR 348/06 "Payback");
+ * the confirmation mail must itself contain no advertising, or it is unsolicited advertising in its own right (cf.
+ * OLG M&uuml;nchen, 27 September 2012, 29 U 1682/12, which even held a bare confirmation mail to be advertising).
  *
  * <p>Guarantees: {@link #request} records an ordinary grant, which a check answers {@code PENDING_CONFIRMATION} until
  * {@link #confirm} records a {@link Choice#CONFIRMED} event for it, and {@code NO_RECORD} once the purpose's
