@@ -23,6 +23,7 @@ module dev.consent.core {
     requires static com.nimbusds.jose.jwt;
 
     exports dev.consent;
+    exports dev.consent.email;
     exports dev.consent.ledger;
     exports dev.consent.policy;
     exports dev.consent.processing;

@@ -14,7 +14,12 @@ public enum Reason {
     BASIS_PUBLIC_TASK(true),
     /** The purpose rests on legitimate interests (Art. 6(1)(f)) and the subject has not objected. */
     BASIS_LEGITIMATE_INTERESTS(true),
-    /** Consent is needed and the subject has never made a choice. */
+    /**
+     * The purpose requires confirmation (double opt-in) and the subject's grant is not confirmed yet; within the
+     * purpose's confirmation window. Not allowed (German case law on &sect; 7(2) UWG: BGH I ZR 164/09).
+     */
+    PENDING_CONFIRMATION(false),
+    /** Consent is needed and the subject has never made a choice, or a grant was never confirmed in time. */
     NO_RECORD(false),
     /** The subject (or a parent purpose's choice) refused. */
     DENIED(false),

@@ -52,6 +52,12 @@ import java.util.OptionalInt;
  *       by the latest declaration made by the instant checked; an undeclared age fails closed (Art. 8(2)); or a
  *       guardian's grant, where the purpose accepts one, under the purpose's current consent version (an older one needs re-consent; a
  *       higher one, which the purpose does not have, fails closed the same way), not expired.</li>
+ *   <li>A purpose that {@link Purpose#requiresConfirmation() requires confirmation} (double opt-in, German case law
+ *       on &sect; 7(2) UWG, BGH I ZR 164/09) counts a grant only once a {@link Choice#CONFIRMED} event of the same
+ *       chain, purpose and consent version follows it within the confirmation window (checked after age and consent
+ *       version, before expiry); until then PENDING_CONFIRMATION,
+ *       after the window NO_RECORD (nothing is written when a window runs out). A confirmation is not a choice of its
+ *       own and is skipped when the deciding choice is picked.</li>
  * </ol>
  *
  * <p>{@link #decide}, {@link #gpcState} and {@link #grantStands} pick the deciding explicit choice the same way, so
@@ -82,6 +88,9 @@ public final class ConsentFold {
                 continue;
             }
             Choice choice = ledger.choice(i);
+            if (choice == Choice.CONFIRMED) {
+                continue; // not a choice of its own: read by decideConsent for the grant it confirms
+            }
             if (choice.isRestriction()) {
                 if (restriction < 0) {
                     restriction = i;
@@ -207,7 +216,7 @@ public final class ConsentFold {
         Refusals below = null;
         for (int i = ledger.size() - 1; i >= 0; i--) {
             Choice choice = ledger.choice(i);
-            if (ledger.occurredMicros(i) > t || ledger.gpc(i) || choice.isRestriction()) {
+            if (ledger.occurredMicros(i) > t || ledger.gpc(i) || choice.isRestriction() || choice == Choice.CONFIRMED) {
                 continue;
             }
             int depth = depthOf(lineage, ledger, i);
@@ -300,10 +309,43 @@ public final class ConsentFold {
         if (ledger.consentVersion(explicit) != purpose.consentVersion()) {
             return decision(Reason.RECONSENT_REQUIRED, purpose, ledger, explicit, at, policy);
         }
+        if (purpose.requiresConfirmation() && !confirmed(ledger, explicit, purpose, t)) {
+            // double opt-in (BGH I ZR 164/09): pending within the window, then as if never given
+            long deadline = saturatedAdd(ledger.occurredMicros(explicit),
+                    purpose.confirmationWindow().get().toMillis() * 1_000L);
+            return t < deadline ? decision(Reason.PENDING_CONFIRMATION, purpose, ledger, explicit, at, policy)
+                    : decision(Reason.NO_RECORD, purpose, ledger, explicit, at, policy);
+        }
         if (ledger.expiresMicros(explicit) <= t) {
             return decision(Reason.EXPIRED, purpose, ledger, explicit, at, policy);
         }
         return decision(Reason.GRANTED, purpose, ledger, explicit, at, policy);
+    }
+
+    /**
+     * Whether grant {@code g} is confirmed at {@code t}: a {@link Choice#CONFIRMED} mark of the same chain, purpose and
+     * consent version, recorded after the grant (a higher sequence), made by {@code t} and within the purpose's
+     * confirmation window from the grant. A confirmation confirms only the grant before it: a later grant (a new
+     * sign-up, a new consent version) needs its own.
+     */
+    static boolean confirmed(Ledger ledger, int g, Purpose purpose, long t) {
+        long deadline = saturatedAdd(ledger.occurredMicros(g), purpose.confirmationWindow().get().toMillis() * 1_000L);
+        SubjectId subject = ledger.subject(g);
+        PurposeId id = ledger.purpose(g);
+        for (int k = ledger.size() - 1; k >= 0; k--) {
+            if (ledger.choice(k) == Choice.CONFIRMED && ledger.sequence(k) > ledger.sequence(g)
+                    && ledger.occurredMicros(k) <= t && ledger.occurredMicros(k) < deadline
+                    && ledger.consentVersion(k) == ledger.consentVersion(g) && ledger.purpose(k).equals(id)
+                    && ledger.subject(k).equals(subject)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
     /**

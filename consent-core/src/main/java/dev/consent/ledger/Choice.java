@@ -27,7 +27,14 @@ public enum Choice {
      * choice about any purpose, but what the age rules read (GDPR Art. 8; a policy's service-wide minimum age, seed
      * 004). Recorded under the reserved purpose id {@link AgeDeclaration#PURPOSE}; never a refusal or a grant.
      */
-    AGE_DECLARED;
+    AGE_DECLARED,
+    /**
+     * The subject confirmed the grant before it in the chain (the second step of a double opt-in: German case law on
+     * &sect; 7(2) UWG, BGH I ZR 164/09). Not a choice of its own: it makes the latest grant of the purpose that precedes
+     * it in the same chain count, for a purpose that {@link dev.consent.policy.Purpose#requiresConfirmation requires
+     * confirmation}; for any other purpose it changes nothing. Recorded by {@code dev.consent.email.DoubleOptIn}.
+     */
+    CONFIRMED;
 
     /** Whether this choice stops processing for a purpose and for the purposes beneath it. */
     public boolean isRefusal() {

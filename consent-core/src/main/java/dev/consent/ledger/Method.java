@@ -9,7 +9,10 @@ public enum Method {
     DEVICE_PERMISSION,
     API,
     IMPORT,
+    /** A signed one-click unsubscribe link (RFC 8058) or the link shown in a mail's footer. */
     UNSUBSCRIBE_LINK,
+    /** A signed confirmation link of a double opt-in mail. */
+    CONFIRMATION_LINK,
     EMAIL_REPLY,
     PHONE,
     PAPER,

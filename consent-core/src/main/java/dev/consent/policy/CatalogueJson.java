@@ -3,6 +3,7 @@ package dev.consent.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.consent.internal.Checks;
 
+import java.time.Duration;
 import java.time.Period;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -70,7 +71,7 @@ final class CatalogueJson {
     private void purpose(JsonNode node, String at, int i) {
         f.onlyKnown(node, at, "id", "title", "description", "legalBasis", "mechanism", "categories",
                 "consentVersion", "consentLifetime", "minimumAge", "guardianConsent", "parent", "saleOrSharing",
-                "purposeCategories");
+                "purposeCategories", "confirmationWindow");
         PurposeId pid = f.value(node, at, "id", true, PurposeId::of);
         String title = f.string(node, at, "title", true);
         String description = f.string(node, at, "description", false);
@@ -85,6 +86,7 @@ final class CatalogueJson {
         PurposeId parent = f.value(node, at, "parent", false, PurposeId::of);
         boolean sale = f.bool(node, at, "saleOrSharing", false);
         Set<PurposeCategory> kantara = f.enumList(node, at, "purposeCategories", PurposeCategory.class);
+        Duration window = f.duration(node, at, "confirmationWindow");
         if (categories != null && categories.isEmpty()) {
             f.problem(at + ".categories", "[]", "must name at least one data category");
         }
@@ -95,7 +97,8 @@ final class CatalogueJson {
                 mechanism != null ? mechanism : Purpose.defaultMechanism(basis), categories,
                 version == null ? 1 : version, Optional.ofNullable(lifetime),
                 minimumAge == null ? OptionalInt.empty() : OptionalInt.of(minimumAge), guardian,
-                Optional.ofNullable(parent), sale, kantara == null ? Set.of() : kantara)))) {
+                Optional.ofNullable(parent), sale, kantara == null ? Set.of() : kantara,
+                Optional.ofNullable(window))))) {
             purposeAt.add(i);
         } else if (pid != null) {
             otherPurposes.add(pid);

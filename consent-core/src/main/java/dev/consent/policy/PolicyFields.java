@@ -186,6 +186,18 @@ final class PolicyFields {
         });
     }
 
+    /** An optional ISO-8601 duration of days, hours, minutes or seconds (e.g. P3D, PT48H). */
+    java.time.Duration duration(JsonNode node, String at, String name) {
+        return value(node, at, name, false, s -> {
+            try {
+                return java.time.Duration.parse(s);
+            } catch (DateTimeParseException e) {
+                throw new InvalidValueException(name, s,
+                        "is not an ISO-8601 duration of days, hours or minutes (expected e.g. P3D or PT48H)");
+            }
+        });
+    }
+
     Integer integer(JsonNode node, String at, String name, boolean required, int min, int max) {
         JsonNode v = field(node, at, name, required);
         if (v == null) {

@@ -3,6 +3,7 @@ package dev.consent.policy;
 import dev.consent.internal.Checks;
 import dev.consent.InvalidValueException;
 
+import java.time.Duration;
 import java.time.Period;
 import java.util.Collection;
 import java.util.Collections;
@@ -29,6 +30,11 @@ import java.util.Set;
  * @param parent a broader purpose whose withdrawal, denial or objection also covers this one
  * @param saleOrSharing the purpose sells or shares data or targets advertising; a Global Privacy
  *     Control signal opts the subject out of it where no explicit choice exists (CCPA/CPRA)
+ * @param confirmationWindow when present, a grant of the purpose counts only once the subject confirmed it (double
+ *     opt-in): until then a check answers {@code PENDING_CONFIRMATION}, and a grant not confirmed within this window
+ *     answers {@code NO_RECORD} (German case law on &sect; 7(2) UWG, e.g. BGH, 10 February 2011, I ZR 164/09
+ *     "Double-opt-in-Verfahren"; docs/email.md). Only on a consent purpose; between {@link #MIN_CONFIRMATION_WINDOW}
+ *     and {@link #MAX_CONFIRMATION_WINDOW}
  * @param purposeCategories the Kantara Consent Receipt purpose categories of the purpose, in the order given (empty
  *     when not stated); a consent receipt names them, so a purpose on consent needs them before receipts are issued
  *     ({@link Policy#receiptProblems()})
@@ -36,7 +42,12 @@ import java.util.Set;
 public record Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
         Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
         boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing,
-        Set<PurposeCategory> purposeCategories) {
+        Set<PurposeCategory> purposeCategories, Optional<Duration> confirmationWindow) {
+
+    /** The shortest confirmation window: a confirmation mail may take minutes to arrive. */
+    public static final Duration MIN_CONFIRMATION_WINDOW = Duration.ofMinutes(5);
+    /** The longest confirmation window: a request left unconfirmed longer is stale, not pending. */
+    public static final Duration MAX_CONFIRMATION_WINDOW = Duration.ofDays(30);
 
     /**
      * The highest consent version a purpose can have: 2^24 - 1 (16,777,215), what the decision cache packs into 24
@@ -77,6 +88,32 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         Checks.required("purpose.parent", parent);
         purposeCategories = inGivenOrder("purpose.purposeCategories", purposeCategories, PolicyLimits.MAX_CATEGORIES,
                 "purpose categories a purpose may name");
+        Checks.required("purpose.confirmationWindow", confirmationWindow);
+        if (confirmationWindow.isPresent()) {
+            Duration w = confirmationWindow.get();
+            if (w.compareTo(MIN_CONFIRMATION_WINDOW) < 0 || w.compareTo(MAX_CONFIRMATION_WINDOW) > 0) {
+                throw new InvalidValueException("purpose.confirmationWindow", w, "must be between "
+                        + MIN_CONFIRMATION_WINDOW + " and " + MAX_CONFIRMATION_WINDOW);
+            }
+            if (basis != LegalBasis.CONSENT) {
+                throw new InvalidValueException("purpose.confirmationWindow", w,
+                        "is only meaningful for a purpose on legal basis CONSENT, not " + basis);
+            }
+        }
+    }
+
+    /** A purpose without a confirmation window, as policies before double opt-in declared it. */
+    public Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
+            Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
+            boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing,
+            Set<PurposeCategory> purposeCategories) {
+        this(id, title, description, basis, mechanism, categories, consentVersion, consentLifetime, minimumAge,
+                guardianConsent, parent, saleOrSharing, purposeCategories, Optional.empty());
+    }
+
+    /** Whether a grant of this purpose counts only once confirmed (double opt-in, {@link #confirmationWindow}). */
+    public boolean requiresConfirmation() {
+        return confirmationWindow.isPresent();
     }
 
     /** A purpose without Kantara purpose categories, as policies before receipts declared it. */
@@ -84,7 +121,7 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
             Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
             boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing) {
         this(id, title, description, basis, mechanism, categories, consentVersion, consentLifetime, minimumAge,
-                guardianConsent, parent, saleOrSharing, Set.of());
+                guardianConsent, parent, saleOrSharing, Set.of(), Optional.empty());
     }
 
     /** Starts a purpose; {@code title}, {@code basis} and at least one category are required. */
@@ -112,6 +149,7 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         private PurposeId parent;
         private boolean saleOrSharing;
         private final java.util.Set<PurposeCategory> purposeCategories = new java.util.LinkedHashSet<>();
+        private Duration confirmationWindow;
 
         private Builder(PurposeId id) {
             this.id = id;
@@ -184,12 +222,19 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
             return this;
         }
 
+        /** Grants count only once confirmed within {@code window} (double opt-in). */
+        public Builder confirmationWindow(Duration window) {
+            this.confirmationWindow = window;
+            return this;
+        }
+
         public Purpose build() {
             Mechanism m = mechanism != null ? mechanism : defaultMechanism(basis);
             return new Purpose(id, title, description, basis, m, categories, consentVersion,
                     Optional.ofNullable(consentLifetime),
                     minimumAge == null ? OptionalInt.empty() : OptionalInt.of(minimumAge), guardianConsent,
-                    Optional.ofNullable(parent), saleOrSharing, purposeCategories);
+                    Optional.ofNullable(parent), saleOrSharing, purposeCategories,
+                    Optional.ofNullable(confirmationWindow));
         }
     }
 

@@ -26,6 +26,7 @@ final class Wording {
             case API -> "Through the shop's API";
             case IMPORT -> "Imported from an earlier system";
             case UNSUBSCRIBE_LINK -> "Unsubscribe link";
+            case CONFIRMATION_LINK -> "Confirmation link of a double opt-in mail";
             case EMAIL_REPLY -> "Reply by email";
             case PHONE -> "By phone";
             case PAPER -> "On paper";

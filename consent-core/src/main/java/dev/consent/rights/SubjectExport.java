@@ -51,7 +51,9 @@ import java.util.regex.Pattern;
  * <p>Version 1.1 only adds the {@code processing} array; a 1.0 document (without it) is still valid under the same
  * schema resource, which accepts both versions. Version 1.4 adds each event's {@code birthDate} (the birth date an
  * age declaration, choice {@code AGE_DECLARED}, gives; null otherwise) and the choices {@code AGE_DECLARED} and
- * {@code GPC_OVERRIDDEN}; the schema accepts 1.0 to 1.4.
+ * {@code GPC_OVERRIDDEN}. Version 1.5 adds the choice {@code CONFIRMED} (the second step of a double opt-in, with
+ * its evidence: time, minimised IP, user agent, and the confirmed grant's event id as reference; docs/email.md) and
+ * the reason {@code PENDING_CONFIRMATION}; the schema accepts 1.0 to 1.5.
  *
  * <p>The document is streamed: the consent history is read page by page and the host's data written straight
  * through, so an export never holds a whole history in memory. With {@link Builder#receipts(ConsentReceipts)} the
@@ -60,7 +62,7 @@ import java.util.regex.Pattern;
  */
 public final class SubjectExport {
     public static final String SCHEMA = "dev.consent/subject-export";
-    public static final String SCHEMA_VERSION = "1.4";
+    public static final String SCHEMA_VERSION = "1.5";
     public static final String SCHEMA_RESOURCE = "/dev/consent/rights/subject-export-v1.schema.json";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final JsonFactory JSON = new JsonFactory();

@@ -1,0 +1,164 @@
+package dev.consent.email;
+
+import dev.consent.ConsentService;
+import dev.consent.Decision;
+import dev.consent.InvalidValueException;
+import dev.consent.Reason;
+import dev.consent.internal.Checks;
+import dev.consent.ledger.Capture;
+import dev.consent.ledger.Choice;
+import dev.consent.ledger.ChoiceRecord;
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.EventId;
+import dev.consent.ledger.Evidence;
+import dev.consent.ledger.Method;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.Purpose;
+import dev.consent.policy.PurposeId;
+
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Double opt-in for a purpose that {@link Purpose#requiresConfirmation() requires confirmation}. In Germany a
+ * marketing email consent counts only once the address owner confirmed it: the advertiser must prove the consent
+ * (&sect; 7(2) no. 2 UWG, no. 3 before 28 May 2022), and a confirmation mail sent to the address is the accepted
+ * proof (BGH, 10 February 2011, I ZR 164/09 "Double-opt-in-Verfahren"; BGH, 16 July 2008, VIII ZR 348/06 "Payback");
+ * the confirmation mail must itself contain no advertising, or it is unsolicited advertising in its own right (cf.
+ * OLG M&uuml;nchen, 27 September 2012, 29 U 1682/12, which even held a bare confirmation mail to be advertising).
+ *
+ * <p>Guarantees: {@link #request} records an ordinary grant, which a check answers {@code PENDING_CONFIRMATION} until
+ * {@link #confirm} records a {@link Choice#CONFIRMED} event for it, and {@code NO_RECORD} once the purpose's
+ * confirmation window runs out (nothing is written then). The token is bound to the subject, the purpose, the consent
+ * version and the grant's event id, carries its expiry, and is verified by its MAC alone ({@link EmailKeys}); it is
+ * single-use: the confirmation's event id is derived from the grant's ({@link EventId#derive}), so a replay finds it
+ * and writes nothing. A forged, altered, expired or superseded token writes nothing. The confirmation's evidence is
+ * the time, the user agent and the IP (minimised by the service's {@link dev.consent.ledger.IpMinimizer}), with the
+ * grant's event id and the SHA-256 of the token as reference; both steps are in {@code history}, {@code verify} and
+ * the subject export. Thread-safe.
+ */
+public final class DoubleOptIn {
+    private static final char KIND = 'c';
+    private static final int FIELDS = 5;
+
+    private final ConsentService consents;
+    private final EmailKeys keys;
+
+    public DoubleOptIn(ConsentService consents, EmailKeys keys) {
+        this.consents = Checks.required("consents", consents);
+        this.keys = Checks.required("keys", keys);
+    }
+
+    /**
+     * Records the subject's grant (pending until confirmed) and issues the token for the confirmation mail.
+     *
+     * @throws dev.consent.UnknownPurposeException when the policy in force does not declare the purpose
+     * @throws InvalidValueException when the purpose does not require confirmation, or as
+     *     {@link ConsentService#grant} does
+     */
+    public OptInRequest request(SubjectId subject, PurposeId purpose, Capture capture) {
+        Purpose p = consents.policy().purpose(Checks.required("purpose", purpose));
+        if (!p.requiresConfirmation()) {
+            throw new InvalidValueException("purpose", purpose, "does not require confirmation (no"
+                    + " confirmationWindow in policy " + consents.policy().version() + "): grant it directly");
+        }
+        return tokenFor(consents.grant(subject, purpose, capture));
+    }
+
+    /**
+     * A token for a grant already on record, e.g. to send the confirmation mail again; the same grant always gets a
+     * token with the same fields and expiry.
+     *
+     * @throws InvalidValueException when the event is not a grant, or its purpose does not require confirmation in the
+     *     policy in force
+     */
+    public OptInRequest tokenFor(ConsentEvent grant) {
+        Checks.required("grant", grant);
+        if (grant.choice() != Choice.GRANTED) {
+            throw new InvalidValueException("grant", grant.id(), "is a " + grant.choice() + " event, not a grant");
+        }
+        Purpose p = consents.policy().purpose(grant.purpose());
+        if (!p.requiresConfirmation()) {
+            throw new InvalidValueException("grant", grant.id(), "is for purpose " + grant.purpose()
+                    + ", which does not require confirmation");
+        }
+        Instant expiresAt = grant.occurredAt().plus(p.confirmationWindow().get());
+        String token = EmailToken.issue(keys, KIND, List.of(grant.subject().value(), grant.purpose().value(),
+                Integer.toString(grant.consentVersion()), grant.id().value(), expiresAt.toString()));
+        return new OptInRequest(grant, token, expiresAt);
+    }
+
+    /**
+     * Confirms the grant a token names, with the evidence of the click (user agent and IP; the IP is minimised before
+     * it is stored; a reference given is replaced by the grant's id and the token's hash). Never throws for a bad
+     * token: it answers {@link Confirmation.Status#REFUSED} and writes nothing.
+     *
+     * @throws dev.consent.StoreException when the store cannot be read or written
+     */
+    public Confirmation confirm(String token, Evidence evidence) {
+        Checks.required("evidence", evidence);
+        Instant now = consents.clock().instant();
+        EmailToken.Read read = EmailToken.read(keys, token, KIND, FIELDS, now);
+        if (read.fields().isEmpty()) {
+            return refused(read.refusal());
+        }
+        List<String> f = read.fields().get();
+        SubjectId subject;
+        PurposeId purpose;
+        int version;
+        EventId grantId;
+        Instant expiresAt;
+        try {
+            subject = SubjectId.of(f.get(0));
+            purpose = PurposeId.of(f.get(1));
+            version = Integer.parseInt(f.get(2));
+            grantId = EventId.of(f.get(3));
+            expiresAt = Instant.parse(f.get(4));
+        } catch (InvalidValueException | NumberFormatException | DateTimeException e) {
+            return refused("the token's fields do not parse"); // signed by us, so only a key leaked could do this
+        }
+        EventId confirmationId = grantId.derive("confirmed");
+        Optional<ConsentEvent> done = consents.event(confirmationId);
+        if (done.isPresent()) {
+            return new Confirmation(Confirmation.Status.ALREADY_CONFIRMED, done, "the grant was confirmed before");
+        }
+        if (!now.isBefore(expiresAt)) {
+            return new Confirmation(Confirmation.Status.EXPIRED, Optional.empty(),
+                    "the confirmation window ended at " + expiresAt);
+        }
+        Optional<ConsentEvent> grant = consents.event(grantId);
+        if (grant.isEmpty() || grant.get().choice() != Choice.GRANTED || !grant.get().subject().equals(subject)
+                || !grant.get().purpose().equals(purpose) || grant.get().consentVersion() != version) {
+            return refused("the grant the token names is not on record as signed");
+        }
+        Optional<Purpose> p = consents.policy().findPurpose(purpose);
+        if (p.isEmpty() || !p.get().requiresConfirmation()) {
+            return refused("purpose " + purpose + " does not require confirmation in policy "
+                    + consents.policy().version());
+        }
+        Decision now2 = consents.check(subject, purpose);
+        boolean decidesNow = now2.decidingEvent().equals(Optional.of(grant.get().ref()));
+        if (!decidesNow || now2.reason() != Reason.PENDING_CONFIRMATION) {
+            if (decidesNow && now2.reason() == Reason.NO_RECORD) {
+                return new Confirmation(Confirmation.Status.EXPIRED, Optional.empty(),
+                        "the confirmation window of the grant has ended");
+            }
+            return new Confirmation(Confirmation.Status.SUPERSEDED, Optional.empty(),
+                    "a later choice decides purpose " + purpose + " now (" + now2.reason() + ")");
+        }
+        String reference = "confirms " + grantId.value() + "; token sha256 " + EmailToken.hash(token);
+        Evidence stored = new Evidence(evidence.noticeId(), evidence.noticeHash(), evidence.locale(),
+                evidence.userAgent(), evidence.ip(), reference);
+        Capture capture = Capture.by(Method.CONFIRMATION_LINK).withEvidence(stored).withEventId(confirmationId)
+                .withConsentVersion(version);
+        ConsentEvent confirmed = consents.record(List.of(new ChoiceRecord(subject, purpose, Choice.CONFIRMED, capture)))
+                .get(0);
+        return new Confirmation(Confirmation.Status.CONFIRMED, Optional.of(confirmed), "confirmed");
+    }
+
+    private static Confirmation refused(String why) {
+        return new Confirmation(Confirmation.Status.REFUSED, Optional.empty(), why);
+    }
+}

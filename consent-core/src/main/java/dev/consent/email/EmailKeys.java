@@ -1,0 +1,160 @@
+package dev.consent.email;
+
+import dev.consent.InvalidValueException;
+import dev.consent.internal.Checks;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The HMAC-SHA256 keys that sign the library's email tokens (double opt-in confirmations, one-click unsubscribes):
+ * one current key, which signs, and any number of retired keys, each accepted for {@link #grace()} after it was
+ * retired so that links in mails already sent keep working through a rotation. A token names its key by id, so
+ * verifying never looks anything up in a store. Immutable and thread-safe.
+ *
+ * <p>Guarantees: a key is at least {@value #MIN_SECRET_BYTES} bytes (HMAC-SHA256's block-size security, RFC 2104
+ * section 3); key ids are unique; a token signed with a key this ring does not hold, or with a retired key after its
+ * grace, never verifies. The default grace is {@link #DEFAULT_GRACE}.
+ */
+public final class EmailKeys {
+    /** The shortest secret accepted: 32 bytes, the output size of SHA-256 (RFC 2104, section 3). */
+    public static final int MIN_SECRET_BYTES = 32;
+    /** How long a retired key still verifies, unless set otherwise: 30 days. */
+    public static final Duration DEFAULT_GRACE = Duration.ofDays(30);
+    private static final Pattern KEY_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,15}");
+    private static final String HMAC = "HmacSHA256";
+
+    private record Key(byte[] secret, Optional<Instant> retiredAt) {
+    }
+
+    private final String currentId;
+    private final Map<String, Key> keys;
+    private final Duration grace;
+
+    private EmailKeys(String currentId, Map<String, Key> keys, Duration grace) {
+        this.currentId = currentId;
+        this.keys = keys;
+        this.grace = grace;
+    }
+
+    /**
+     * A ring whose current (signing) key is {@code secret} under id {@code keyId} (1 to 16 of a-z, 0-9 and '-').
+     *
+     * @throws InvalidValueException for a malformed key id or a secret shorter than {@value #MIN_SECRET_BYTES} bytes
+     */
+    public static EmailKeys of(String keyId, byte[] secret) {
+        Map<String, Key> keys = new LinkedHashMap<>();
+        keys.put(checkId(keyId), new Key(checkSecret(secret), Optional.empty()));
+        return new EmailKeys(keyId, keys, DEFAULT_GRACE);
+    }
+
+    /**
+     * This ring with a retired key that still verifies tokens until {@code retiredAt} plus the grace.
+     *
+     * @throws InvalidValueException for a malformed or already used key id, a short secret or a null instant
+     */
+    public EmailKeys withRetired(String keyId, byte[] secret, Instant retiredAt) {
+        checkId(keyId);
+        if (keys.containsKey(keyId)) {
+            throw new InvalidValueException("keyId", keyId, "is already in the ring; key ids must be unique");
+        }
+        Map<String, Key> copy = new LinkedHashMap<>(keys);
+        copy.put(keyId, new Key(checkSecret(secret), Optional.of(Checks.required("retiredAt", retiredAt))));
+        return new EmailKeys(currentId, copy, grace);
+    }
+
+    /**
+     * This ring with another grace period for retired keys.
+     *
+     * @throws InvalidValueException for a null or negative grace
+     */
+    public EmailKeys withGrace(Duration grace) {
+        if (Checks.required("grace", grace).isNegative()) {
+            throw new InvalidValueException("grace", grace, "must not be negative");
+        }
+        return new EmailKeys(currentId, keys, grace);
+    }
+
+    /** The id of the key that signs new tokens. */
+    public String currentKeyId() {
+        return currentId;
+    }
+
+    /** How long a retired key keeps verifying after it was retired. */
+    public Duration grace() {
+        return grace;
+    }
+
+    /** The MAC of {@code signed} under the current key. */
+    byte[] sign(String signed) {
+        return mac(keys.get(currentId).secret(), signed);
+    }
+
+    /** Why a MAC does or does not verify. */
+    enum Check { VALID, UNKNOWN_KEY, KEY_RETIRED, BAD_MAC }
+
+    /**
+     * Whether {@code mac} is the MAC of {@code signed} under key {@code keyId}, valid at {@code now}: the MAC is
+     * compared in constant time, and only for a key the ring holds and, if retired, within its grace.
+     */
+    Check verify(String keyId, String signed, byte[] mac, Instant now) {
+        Key key = keys.get(keyId);
+        if (key == null) {
+            return Check.UNKNOWN_KEY;
+        }
+        if (key.retiredAt().isPresent() && !now.isBefore(plus(key.retiredAt().get(), grace))) {
+            return Check.KEY_RETIRED;
+        }
+        return MessageDigest.isEqual(mac(key.secret(), signed), mac) ? Check.VALID : Check.BAD_MAC;
+    }
+
+    private static Instant plus(Instant t, Duration d) {
+        try {
+            return t.plus(d);
+        } catch (ArithmeticException | java.time.DateTimeException beyond) {
+            return Instant.MAX;
+        }
+    }
+
+    private static byte[] mac(byte[] secret, String signed) {
+        try {
+            Mac mac = Mac.getInstance(HMAC);
+            mac.init(new SecretKeySpec(secret, HMAC));
+            return mac.doFinal(signed.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is required of every Java platform", e);
+        }
+    }
+
+    private static String checkId(String keyId) {
+        if (keyId == null || !KEY_ID.matcher(keyId).matches()) {
+            throw new InvalidValueException("keyId", keyId, "must be 1 to 16 of a-z, 0-9 and '-', starting with a"
+                    + " letter or digit");
+        }
+        return keyId;
+    }
+
+    private static byte[] checkSecret(byte[] secret) {
+        if (secret == null || secret.length < MIN_SECRET_BYTES) {
+            throw new InvalidValueException("secret", secret == null ? null : secret.length + " bytes",
+                    "must be at least " + MIN_SECRET_BYTES + " bytes");
+        }
+        return Arrays.copyOf(secret, secret.length);
+    }
+
+    /** Names the key ids, never the secrets. */
+    @Override
+    public String toString() {
+        return "EmailKeys[current=" + currentId + ", keys=" + keys.keySet() + ", grace=" + grace + "]";
+    }
+}

@@ -1,0 +1,97 @@
+package dev.consent.email;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The library's signed email tokens: {@code <kind>1.<keyId>.<payload>.<mac>}, where kind is {@code c} (double
+ * opt-in confirmation) or {@code u} (unsubscribe), {@code payload} the unpadded base64url of the UTF-8 fields joined
+ * by line feeds (no field holds a control character: every id refuses them), and {@code mac} the unpadded base64url
+ * HMAC-SHA256 of everything before its dot under the named key. Only canonical base64url is accepted, so no two
+ * strings are the same token. Every character is URL-safe. docs/email.md describes the fields of each kind.
+ */
+final class EmailToken {
+    /** Longer input is refused before it is decoded. */
+    static final int MAX_LENGTH = 2_000;
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+    private static final int MAC_BYTES = 32;
+
+    private EmailToken() {
+    }
+
+    /** A token of {@code kind} ('c' or 'u') carrying {@code fields}, signed with the ring's current key. */
+    static String issue(EmailKeys keys, char kind, List<String> fields) {
+        String payload = ENCODER.encodeToString(String.join("\n", fields).getBytes(StandardCharsets.UTF_8));
+        String signed = kind + "1." + keys.currentKeyId() + "." + payload;
+        return signed + "." + ENCODER.encodeToString(keys.sign(signed));
+    }
+
+    /** The outcome of reading a token: its fields, or why it was refused. */
+    record Read(Optional<List<String>> fields, String refusal) {
+        static Read refused(String why) {
+            return new Read(Optional.empty(), why);
+        }
+    }
+
+    /**
+     * The fields of a token of {@code kind} with {@code arity} fields whose MAC verifies at {@code now}; otherwise
+     * the reason it was refused (malformed, another kind, unknown key, retired key past its grace, bad MAC).
+     */
+    static Read read(EmailKeys keys, String token, char kind, int arity, Instant now) {
+        if (token == null || token.isEmpty() || token.length() > MAX_LENGTH) {
+            return Read.refused("the token is missing or longer than " + MAX_LENGTH + " characters");
+        }
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 4 || !parts[0].equals(kind + "1")) {
+            return Read.refused("the token is not a " + (kind == 'c' ? "confirmation" : "unsubscribe") + " token");
+        }
+        byte[] mac = decode(parts[3]);
+        byte[] payload = decode(parts[2]);
+        if (mac == null || mac.length != MAC_BYTES || payload == null) {
+            return Read.refused("the token is not canonical base64url");
+        }
+        String signed = parts[0] + "." + parts[1] + "." + parts[2];
+        switch (keys.verify(parts[1], signed, mac, now)) {
+            case UNKNOWN_KEY:
+                return Read.refused("the token's key is unknown");
+            case KEY_RETIRED:
+                return Read.refused("the token's key was retired longer ago than the grace period");
+            case BAD_MAC:
+                return Read.refused("the token's signature does not match");
+            default:
+                break;
+        }
+        List<String> fields = List.of(new String(payload, StandardCharsets.UTF_8).split("\n", -1));
+        if (fields.size() != arity) {
+            return Read.refused("the token has " + fields.size() + " fields, not " + arity);
+        }
+        return new Read(Optional.of(fields), null);
+    }
+
+    /** The lower-case hex SHA-256 of the token's text: what the ledger keeps of a token, never the token itself. */
+    static String hash(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
+    /** The bytes of canonical unpadded base64url text, or null. */
+    private static byte[] decode(String text) {
+        try {
+            byte[] bytes = DECODER.decode(text);
+            return ENCODER.encodeToString(bytes).equals(text) ? bytes : null;
+        } catch (IllegalArgumentException notBase64) {
+            return null;
+        }
+    }
+}
