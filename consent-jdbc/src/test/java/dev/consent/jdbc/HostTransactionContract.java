@@ -229,6 +229,8 @@ abstract class HostTransactionContract {
             assertThat(consents.check(BOB, RecipientsPolicy.NEWSLETTER).allowed())
                     .as("a check inside the transaction reads its grant").isTrue();
             assertThat(consents.checkUncached(BOB, RecipientsPolicy.NEWSLETTER).allowed()).isTrue();
+            assertThat(onOtherThread(() -> consents.check(BOB, RecipientsPolicy.NEWSLETTER).allowed()))
+                    .as("what the transaction read is not served to other threads").isFalse();
             assertThat(store.notices(ALICE)).hasSize(1);
             host.rollback();
         }
