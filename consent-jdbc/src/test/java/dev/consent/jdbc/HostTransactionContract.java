@@ -1,6 +1,7 @@
 package dev.consent.jdbc;
 
 import dev.consent.ConsentService;
+import dev.consent.InvalidValueException;
 import dev.consent.Reason;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ConsentEvent;
@@ -21,6 +22,7 @@ import dev.consent.testing.MutableClock;
 import dev.consent.testing.RecipientsPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -49,6 +51,7 @@ import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The store's writes and reads inside the host application's own transaction, joined by hand
@@ -308,6 +311,32 @@ abstract class HostTransactionContract {
         assertThat(orders()).as("the host's transaction was not aborted").isEqualTo(2);
         assertThat(consents.history(dave)).hasSize(2);
         assertThat(consents.verify(dave).intact()).as("one chain, not forked").isTrue();
+    }
+
+    @Test
+    void aJoinNeedsAnOpenTransactionAndBelongsToItsThread() throws Exception {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(true);
+            assertThatThrownBy(() -> store.join(c)).isInstanceOf(InvalidValueException.class)
+                    .hasMessageContaining("connection").hasMessageContaining("auto-commit");
+            c.setAutoCommit(false);
+            JoinedTransaction joined = store.join(c);
+            assertThatThrownBy(() -> store.join(c)).isInstanceOf(InvalidValueException.class)
+                    .hasMessageContaining("already");
+            assertThat(onOtherThread(store::inHostTransaction)).as("the join is this thread's only").isFalse();
+            assertThat(onOtherThread(() -> {
+                try {
+                    joined.close();
+                    return "closed";
+                } catch (IllegalStateException e) {
+                    return e.getMessage();
+                }
+            })).contains("thread that joined");
+            joined.close();
+            assertThat(store.inHostTransaction()).isFalse();
+            c.rollback();
+            c.setAutoCommit(true);
+        }
     }
 
     @ParameterizedTest
