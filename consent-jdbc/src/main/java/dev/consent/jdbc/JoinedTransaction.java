@@ -23,7 +23,7 @@ import java.util.List;
  * connection.setAutoCommit(false);
  * try (JoinedTransaction joined = store.join(connection)) {
  *     insertOrder(connection, order);          // the host's own row
- *     retention.anchor(...);                   // the library's rows, on the same connection
+ *     retention.recordAnchor(...);                 // the library's rows, on the same connection
  *     connection.commit();
  * } catch (RuntimeException | SQLException e) {
  *     connection.rollback();                   // nothing of either is left
