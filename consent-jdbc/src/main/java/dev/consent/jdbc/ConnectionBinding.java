@@ -11,14 +11,15 @@ import javax.sql.DataSource;
  *
  * <p>While a connection is bound, every store operation of that thread runs on it: the store never commits, rolls
  * back or closes it, and wraps each write in a savepoint, so that a conflict it answers or an error it throws leaves
- * the host's transaction usable (see {@link JdbcStore}, "Inside your transaction").
+ * the host's transaction usable (see consent-jdbc's README, "Inside your transaction").
  *
  * <p>Implementations must be thread-safe; both methods are called on the thread whose transaction is asked about.
  */
 public interface ConnectionBinding {
     /**
      * The connection of the transaction the current thread is in on {@code dataSource}, with auto-commit off; or
-     * {@code null} when there is none. Called at the start of every store operation, so it must be cheap.
+     * {@code null} when there is none. Called at the start of every store operation and by every consent check (which
+     * then neither reads nor fills the shared cache), so it must be cheap and should not allocate.
      */
     Connection connection(DataSource dataSource);
 

@@ -102,8 +102,8 @@ import javax.sql.DataSource;
  * </ul>
  *
  * <p>Immutable and thread-safe; share one instance per database and table prefix. Any number of instances on
- * any number of nodes may use the same tables. Connections are borrowed per operation and handed back in the
- * auto-commit mode they came in. Tested at each database's default isolation level (READ COMMITTED on
+ * any number of nodes may use the same tables. Outside a host's transaction, connections are borrowed per operation
+ * and handed back in the auto-commit mode they came in. Tested at each database's default isolation level (READ COMMITTED on
  * PostgreSQL and H2, REPEATABLE READ on MariaDB); the write paths take the locks they rely on explicitly
  * and read what they decide on with locking reads. On PostgreSQL, REPEATABLE READ or SERIALIZABLE would turn
  * lock waits into serialization failures (retried three times, then thrown): keep it at READ COMMITTED.
