@@ -376,7 +376,7 @@ public final class ConsentService implements AutoCloseable {
         if (result == ConsentStore.LinkResult.LINKED_ELSEWHERE) {
             throw new ConflictException("visitor: is already linked to another customer");
         }
-        cache.invalidate(customer);
+        cache.invalidateWritten(customer);
     }
 
     /**

@@ -33,9 +33,9 @@ final class ConsentServiceAssembly {
                 : b.maxStaleness != null ? b.maxStaleness : b.pollInterval.multipliedBy(3);
         this.cache = new LedgerCache(b.cacheSize, loader, b.ticker,
                 staleness == null ? Long.MAX_VALUE : staleness.toNanos());
-        this.writer = new LedgerWriter(b.store, b.clock, b.ipMinimizer, b.futureTolerance, versions, cache::invalidate);
+        this.writer = new LedgerWriter(b.store, b.clock, b.ipMinimizer, b.futureTolerance, versions, cache::invalidateWritten);
         this.pruner = new LedgerPruner(b.store, b.clock, versions, b.checkpointKey, Optional.ofNullable(staleness),
-                cache::invalidate);
+                cache::invalidateWritten);
         // started last: nothing above can fail once the poller's thread runs
         this.poller = b.pollInterval == null ? null
                 : ChangeFeedPoller.start(b.store, cache, b.pollInterval.toMillis());

@@ -28,6 +28,10 @@ import java.util.function.LongSupplier;
  *       invalidation of that subject waits for it and then removes what it loaded. A drop of the whole cache skips
  *       entries still being computed, so drops are counted, and a load that saw the count move evicts what it
  *       put.</li>
+ *   <li><b>Nothing uncommitted is cached.</b> While the calling thread's store calls run inside a host application's
+ *       transaction ({@link dev.consent.store.ConsentStore#inHostTransaction()}), its reads go past the cache and are
+ *       not put in it (they may hold writes that roll back), and a subject written there is dropped again when the
+ *       transaction completes. The check costs the store's flag read and allocates nothing.</li>
  * </ul>
  * Thread-safe.
  */
@@ -63,6 +67,10 @@ final class LedgerCache {
      * Allocates nothing when the subject is cached and the cache is fresh.
      */
     Ledger ledger(SubjectId subject) {
+        if (loader.inHostTransaction()) {
+            LOG.debug("ledger cache: read inside the host's transaction, past the cache");
+            return loader.load(subject);
+        }
         if (!fresh()) {
             Ledger ledger = loader.load(subject);
             dropAll();
@@ -86,6 +94,9 @@ final class LedgerCache {
      * reported, and no later entry would ever evict it.
      */
     Ledger reload(SubjectId subject) {
+        if (loader.inHostTransaction()) {
+            return loader.load(subject);
+        }
         long dropsBefore = drops.get();
         Ledger ledger = cache.asMap().compute(subject, (s, old) -> loader.load(s));
         evictIfDroppedMeanwhile(subject, dropsBefore);
@@ -99,7 +110,7 @@ final class LedgerCache {
      * insertion-ordered map holding the subjects beforehand.
      */
     void forEachLedger(Collection<SubjectId> subjects, int chunkSize, BiConsumer<SubjectId, Ledger> action) {
-        boolean usable = fresh();
+        boolean usable = fresh() && !loader.inHostTransaction();
         List<SubjectId> misses = new ArrayList<>(Math.min(subjects.size(), chunkSize));
         for (SubjectId s : subjects) {
             Ledger cached = usable ? cache.getIfPresent(s) : null;
@@ -145,6 +156,16 @@ final class LedgerCache {
     /** Drops the subject's cached ledger, waiting for a load of it in flight. */
     void invalidate(SubjectId subject) {
         cache.invalidate(subject);
+    }
+
+    /**
+     * Drops the cached ledger of a subject just written, and, when it was written inside a host transaction, drops it
+     * again once that transaction completes: another thread may have read and cached the committed ledger in between,
+     * which the commit makes stale.
+     */
+    void invalidateWritten(SubjectId subject) {
+        cache.invalidate(subject);
+        loader.afterHostTransaction(() -> cache.invalidate(subject));
     }
 
     /**

@@ -35,6 +35,16 @@ final class LedgerLoader {
         this.purposeTable = purposeTable;
     }
 
+    /** Whether this thread's store calls run in an uncommitted host transaction; see {@link ConsentStore#inHostTransaction()}. */
+    boolean inHostTransaction() {
+        return store.inHostTransaction();
+    }
+
+    /** See {@link ConsentStore#afterHostTransaction(Runnable)}. */
+    boolean afterHostTransaction(Runnable action) {
+        return store.afterHostTransaction(action);
+    }
+
     /** One subject's ledger, read from the store. */
     Ledger load(SubjectId subject) {
         return load(List.of(subject)).get(subject);

@@ -98,6 +98,27 @@ public interface ConsentStore {
     Optional<ChainCheckpoint> checkpoint(SubjectId subject);
 
     /**
+     * Whether the calls this thread makes run inside a transaction the host application owns and has not completed
+     * yet: what they write is not committed (it may still roll back), and what they read includes those uncommitted
+     * writes. A consent service then neither answers from nor fills its shared cache. The default, for a store that
+     * always commits its own transactions: {@code false}. Called on every check, so it must not allocate.
+     */
+    default boolean inHostTransaction() {
+        return false;
+    }
+
+    /**
+     * When this thread's calls run inside a host transaction ({@link #inHostTransaction()}): arranges for
+     * {@code action} to run once that transaction has completed, committed or rolled back, and answers {@code true}.
+     * Otherwise runs nothing and answers {@code false}. A consent service drops the subjects written inside the
+     * transaction from its cache again then, so that a ledger read by another thread before the commit is not
+     * answered after it. The default: {@code false}.
+     */
+    default boolean afterHostTransaction(Runnable action) {
+        return false;
+    }
+
+    /**
      * Optional push: arranges for {@code wakeUp} to run soon after a change-feed entry is written by any node (e.g.
      * through PostgreSQL LISTEN/NOTIFY), so that a poller reads the feed at once instead of at its next interval.
      * {@code wakeUp} must return quickly and may be called spuriously. The default pushes nothing; polling alone then

@@ -73,14 +73,22 @@ final class AppendPlan {
     /**
      * The refusal for this batch: what it contradicts in itself, plus the heads that do not match the stored ones and
      * the event ids already stored, read now on {@code c}. {@code seen} are conflicts found inside the refused
-     * transaction; they are kept even if the store has moved on since.
+     * transaction; they are kept even if the store has moved on since. With {@code newest}, the heads are read with a
+     * locking read, which sees the newest committed heads at any isolation level: inside a host's transaction, which
+     * was not rolled back, a plain read at REPEATABLE READ (MariaDB) would answer from the transaction's snapshot.
      *
      * @throws StoreException when a unique constraint refused the batch although nothing conflicts (a damaged store)
      */
     AppendResult conflicts(Connection c, Set<SubjectId> seen, LedgerRepository ledger) throws SQLException {
+        return conflicts(c, seen, ledger, false);
+    }
+
+    AppendResult conflicts(Connection c, Set<SubjectId> seen, LedgerRepository ledger, boolean newest)
+            throws SQLException {
         Set<SubjectId> headConflicts = new LinkedHashSet<>(brokenInBatch);
         headConflicts.addAll(seen);
-        Map<SubjectId, ChainHead> stored = ledger.heads(c, sortedSubjectKeys());
+        Map<SubjectId, ChainHead> stored = newest ? ledger.lockHeads(c, sortedSubjectKeys())
+                : ledger.heads(c, sortedSubjectKeys());
         for (Group g : groups.values()) {
             if (!g.follows(stored.get(g.subject))) {
                 headConflicts.add(g.subject);

@@ -85,9 +85,22 @@ final class JdbcLedger {
         return listener;
     }
 
+    /**
+     * Inside a host's transaction, the heads are read with a locking read in subject order (the order appends lock
+     * them in): it sees the newest committed heads at any isolation level, where a plain read at MariaDB's REPEATABLE
+     * READ would answer from the host transaction's snapshot, and a writer retrying after a conflict would chain onto
+     * the same stale head again and again. The locks are held until the host's transaction ends, as the append's are.
+     */
     Map<SubjectId, ChainHead> heads(Collection<SubjectId> subjects) {
         List<String> keys = Keys.distinct("subjects", subjects, SubjectId::value);
-        return keys.isEmpty() ? Map.of() : tx.read("heads", c -> ledger.heads(c, keys));
+        if (keys.isEmpty()) {
+            return Map.of();
+        }
+        if (tx.hostConnection() != null) {
+            List<String> sorted = keys.stream().sorted().toList();
+            return tx.read("heads", c -> ledger.lockHeads(c, sorted));
+        }
+        return tx.read("heads", c -> ledger.heads(c, keys));
     }
 
     Map<EventId, ConsentEvent> findEvents(Collection<EventId> ids) {
@@ -166,8 +179,9 @@ final class JdbcLedger {
             // The batch contradicts itself; report it together with what the store says, writing nothing.
             result = tx.read("append", c -> plan.conflicts(c, Set.of(), ledger));
         } else {
+            boolean host = tx.hostConnection() != null;
             result = tx.inTransaction("append", c -> ledger.append(c, plan, alsoWrite),
-                    c -> plan.conflicts(c, Set.of(), ledger));
+                    c -> plan.conflicts(c, Set.of(), ledger, host));
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("consent store {}: append of {} events for {} chains with {} notices: {}", prefix, batch.size(),

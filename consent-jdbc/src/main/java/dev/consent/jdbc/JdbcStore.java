@@ -92,13 +92,18 @@ import javax.sql.DataSource;
  *       updated item is not the claimed one) is an {@link InvalidValueException}, and nothing is written. The due
  *       instant and backoff of items and the lease ends are stored rounded up to the microsecond, {@code linkedAt}
  *       truncated to it.</li>
+ *   <li><b>Inside the host's transaction, on request.</b> On a thread that {@linkplain #join joined} the host's
+ *       connection, or whose transaction the {@link ConnectionBinding} finds, every operation runs on the host's
+ *       connection and commits or rolls back with the host's transaction; each write runs inside a savepoint, so a
+ *       conflict it answers or an error it throws leaves the host's transaction usable. See the module's README,
+ *       "Inside your transaction".</li>
  *   <li><b>Fail closed.</b> Any other {@link SQLException}, including an unreachable database, becomes a
  *       {@link StoreException} naming the operation; connections are always returned.</li>
  * </ul>
  *
  * <p>Immutable and thread-safe; share one instance per database and table prefix. Any number of instances on
- * any number of nodes may use the same tables. Connections are borrowed per operation and handed back in the
- * auto-commit mode they came in. Tested at each database's default isolation level (READ COMMITTED on
+ * any number of nodes may use the same tables. Outside a host's transaction, connections are borrowed per operation
+ * and handed back in the auto-commit mode they came in. Tested at each database's default isolation level (READ COMMITTED on
  * PostgreSQL and H2, REPEATABLE READ on MariaDB); the write paths take the locks they rely on explicitly
  * and read what they decide on with locking reads. On PostgreSQL, REPEATABLE READ or SERIALIZABLE would turn
  * lock waits into serialization failures (retried three times, then thrown): keep it at READ COMMITTED.
@@ -115,6 +120,7 @@ import javax.sql.DataSource;
  */
 public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore,
         ReceiptStore {
+    private final Transactions tx;
     private final Dialect dialect;
     private final String prefix;
     private final JdbcLedger ledger;
@@ -124,8 +130,9 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final JdbcProcessing processing;
     private final JdbcReceipts receipts;
 
-    JdbcStore(DataSource dataSource, Dialect dialect, String prefix, boolean notifications) {
-        Transactions tx = new Transactions(dataSource);
+    JdbcStore(DataSource dataSource, Dialect dialect, String prefix, boolean notifications, ConnectionBinding binding) {
+        Transactions tx = new Transactions(dataSource, binding);
+        this.tx = tx;
         this.dialect = dialect;
         this.prefix = prefix;
         this.ledger = new JdbcLedger(tx, dataSource, dialect, prefix, notifications);
@@ -149,6 +156,37 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     /** The prefix of every table name. */
     public String tablePrefix() {
         return prefix;
+    }
+
+    // ------------------------------------------------------------------------------------ host transactions
+
+    /**
+     * Joins the host's transaction on this thread: until the handle is closed, every operation this thread runs on
+     * this store runs on {@code connection}, inside the host's transaction, and is committed or rolled back with it;
+     * the store never commits, rolls back or closes the connection. Close the handle after the host's commit or
+     * rollback; {@link JoinedTransaction} shows how.
+     *
+     * @throws InvalidValueException when the connection is null, closed or in auto-commit mode, or this thread is
+     *         inside a host's transaction already
+     * @throws StoreException when the connection cannot tell its state
+     */
+    public JoinedTransaction join(java.sql.Connection connection) {
+        return tx.join(connection);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: this thread {@linkplain #join joined} a connection, or the {@link ConnectionBinding} answers one.
+     */
+    @Override
+    public boolean inHostTransaction() {
+        return tx.hostConnection() != null;
+    }
+
+    @Override
+    public boolean afterHostTransaction(Runnable action) {
+        return tx.afterHostTransaction(Checks.required("action", action));
     }
 
     // ------------------------------------------------------------------------------------------ ledger

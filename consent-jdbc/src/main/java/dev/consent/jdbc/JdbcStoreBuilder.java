@@ -23,6 +23,7 @@ public final class JdbcStoreBuilder {
     private Database database;
     private boolean createSchema = true;
     private boolean changeNotifications = true;
+    private ConnectionBinding connectionBinding;
 
     JdbcStoreBuilder(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -68,6 +69,17 @@ public final class JdbcStoreBuilder {
     }
 
     /**
+     * Where the store finds the host's transaction on the current thread, e.g. one a transaction manager opened on the
+     * same data source: while it answers a connection, the store's operations run on it and commit or roll back with
+     * it. Default: none, so only {@link JdbcStore#join} joins a host's transaction, and otherwise every operation
+     * commits its own.
+     */
+    public JdbcStoreBuilder connectionBinding(ConnectionBinding binding) {
+        this.connectionBinding = binding;
+        return this;
+    }
+
+    /**
      * Validates the configuration and builds the store.
      *
      * @throws InvalidValueException when a setting breaks its rule or the database is not a supported one
@@ -92,7 +104,8 @@ public final class JdbcStoreBuilder {
                 throw new StoreException("createSchema", e);
             }
         }
-        return new JdbcStore(dataSource, customization, tablePrefix, changeNotifications);
+        return new JdbcStore(dataSource, customization, tablePrefix, changeNotifications,
+                connectionBinding);
     }
 
     private static Database detect(DataSource dataSource) {

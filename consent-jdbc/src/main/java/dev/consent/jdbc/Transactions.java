@@ -5,21 +5,101 @@ import dev.consent.StoreException;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import javax.sql.DataSource;
 
 /**
  * How every store operation meets the database: one borrowed connection per operation, one transaction per
  * write, expected conflicts as values, every other {@link SQLException} a {@link StoreException} naming the
- * operation, and connections handed back in the auto-commit mode they came in. Thread-safe.
+ * operation, and connections handed back in the auto-commit mode they came in.
+ *
+ * <p>Unless the current thread is inside a host's transaction: joined by hand ({@link #join}) or found by the
+ * {@link ConnectionBinding}. Then every operation runs on the host's connection, which is never committed, rolled
+ * back or closed here; each write runs inside a savepoint, rolled back to when the write answers a conflict or fails,
+ * so the host's transaction stays usable (on PostgreSQL an error would otherwise abort it); a unique violation is
+ * answered as in a transaction of our own; a deadlock or serialization failure is not retried (the database may have
+ * rolled back the host's whole transaction) but thrown, saying the host must retry its whole transaction.
+ * Thread-safe.
  */
 final class Transactions {
     /** A transaction the database rolled back as a deadlock victim is retried this many times in all. */
     private static final int DEADLOCK_ATTEMPTS = 3;
 
     private final DataSource dataSource;
+    /** Null when only {@link #join} binds connections. */
+    private final ConnectionBinding binding;
+    private final ThreadLocal<JoinedTransaction> joined = new ThreadLocal<>();
 
-    Transactions(DataSource dataSource) {
+    Transactions(DataSource dataSource, ConnectionBinding binding) {
         this.dataSource = dataSource;
+        this.binding = binding;
+    }
+
+    /**
+     * Binds the host's {@code connection} to this thread until the returned handle is closed.
+     *
+     * @throws dev.consent.InvalidValueException when the connection is null, closed or in auto-commit mode (then there
+     *         is no transaction to join), or this thread is already inside a host's transaction
+     */
+    JoinedTransaction join(Connection connection) {
+        dev.consent.internal.Checks.required("connection", connection);
+        try {
+            if (connection.isClosed() || connection.getAutoCommit()) {
+                throw new InvalidValueException("connection", "a connection " + (connection.isClosed() ? "closed"
+                        : "in auto-commit mode"), "must be open with auto-commit off: the store joins the host's "
+                        + "transaction and never commits it");
+            }
+        } catch (SQLException e) {
+            throw new StoreException("join", e);
+        }
+        if (hostConnection() != null) {
+            throw new InvalidValueException("connection", "a second connection", "cannot be joined while this thread"
+                    + " is inside a host's transaction already; close the first join");
+        }
+        JoinedTransaction j = new JoinedTransaction(this, connection);
+        joined.set(j);
+        return j;
+    }
+
+    /** Unbinds {@code j} from this thread. */
+    void leave(JoinedTransaction j) {
+        if (joined.get() == j) {
+            joined.remove();
+        }
+    }
+
+    /** The host's connection this thread's operations run on, or null when they borrow their own. Allocates nothing. */
+    Connection hostConnection() {
+        JoinedTransaction j = joined.get();
+        if (j != null) {
+            return j.connection();
+        }
+        if (binding == null) {
+            return null;
+        }
+        try {
+            return binding.connection(dataSource);
+        } catch (RuntimeException e) {
+            throw new StoreException("connectionBinding", "the connection binding failed to say whether this thread "
+                    + "is inside a transaction", e);
+        }
+    }
+
+    /**
+     * Runs {@code action} once the host's transaction this thread is in has completed and answers true; answers
+     * false, running nothing, when the thread is in none.
+     */
+    boolean afterHostTransaction(Runnable action) {
+        JoinedTransaction j = joined.get();
+        if (j != null) {
+            j.afterCompletion(action);
+            return true;
+        }
+        if (hostConnection() == null) {
+            return false;
+        }
+        binding.afterCompletion(dataSource, action);
+        return true;
     }
 
     @FunctionalInterface
@@ -49,6 +129,10 @@ final class Transactions {
      * {@link StoreException}. The connection goes back in the auto-commit mode it came in.
      */
     <T> T inTransaction(String operation, SqlWork<Outcome<T>> work, SqlWork<T> onUniqueViolation) {
+        Connection host = hostConnection();
+        if (host != null) {
+            return inHostTransaction(host, operation, work, onUniqueViolation);
+        }
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
                 boolean autoCommit = c.getAutoCommit();
@@ -87,6 +171,51 @@ final class Transactions {
             } catch (SQLException e) {
                 throw new StoreException(operation, e);
             }
+        }
+    }
+
+    /**
+     * {@link #inTransaction} on the host's connection: the work runs inside a savepoint, released when it commits, rolled
+     * back to when it answers a rollback or fails; the host's transaction itself is never ended here.
+     */
+    private static <T> T inHostTransaction(Connection c, String operation, SqlWork<Outcome<T>> work,
+            SqlWork<T> onUniqueViolation) {
+        try {
+            Savepoint savepoint = c.setSavepoint();
+            Outcome<T> outcome;
+            try {
+                outcome = work.run(c);
+            } catch (SQLException e) {
+                rollbackQuietly(c, savepoint, e);
+                if (SqlStates.isUniqueViolation(e)) {
+                    return onUniqueViolation.run(c);
+                }
+                if (SqlStates.isTransactionRollback(e)) {
+                    throw new StoreException(operation, "the database chose the host's transaction as a deadlock or "
+                            + "serialization victim; it may have rolled back the whole transaction, so the host must "
+                            + "roll it back and retry it from the start", e);
+                }
+                throw e;
+            } catch (RuntimeException e) {
+                rollbackQuietly(c, savepoint, e);
+                throw e;
+            }
+            if (!outcome.commit()) {
+                c.rollback(savepoint);
+                return outcome.afterRollback() == null ? outcome.value() : outcome.afterRollback().run(c);
+            }
+            c.releaseSavepoint(savepoint);
+            return outcome.value();
+        } catch (SQLException e) {
+            throw new StoreException(operation, e);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, Savepoint savepoint, Exception cause) {
+        try {
+            c.rollback(savepoint);
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
         }
     }
 
@@ -134,6 +263,16 @@ final class Transactions {
      * committed afterwards, so no read transaction (and no snapshot) outlives the call.
      */
     <T> T read(String operation, SqlWork<T> work) {
+        Connection host = hostConnection();
+        if (host != null) {
+            try {
+                return work.run(host);
+            } catch (SQLException e) {
+                throw new StoreException(operation, e);
+            } catch (InvalidValueException | IllegalArgumentException e) {
+                throw new StoreException(operation, "a stored row is not a valid value", e);
+            }
+        }
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             try {
