@@ -40,6 +40,14 @@ public record AgeDeclaration(OptionalInt years, Optional<LocalDate> birthDate) {
     public static final int MAX_AGE = 150;
     private static final String BORN = PURPOSE.value() + ".born-";
 
+    /**
+     * Checks that exactly one of the two is present and that an age in years is in range.
+     *
+     * @param years the age in whole years at the instant of the declaration, 0 to {@value #MAX_AGE}
+     * @param birthDate the subject's date of birth
+     * @throws InvalidValueException (field {@code ageDeclaration}) when both or neither are present, (field
+     *         {@code years}) when the age is outside 0 to {@value #MAX_AGE}, or naming the field that is null
+     */
     public AgeDeclaration {
         Checks.required("years", years);
         Checks.required("birthDate", birthDate);
@@ -52,12 +60,25 @@ public record AgeDeclaration(OptionalInt years, Optional<LocalDate> birthDate) {
         }
     }
 
-    /** An age of {@code years} whole years at the instant of the declaration. */
+    /**
+     * An age of {@code years} whole years at the instant of the declaration.
+     *
+     * @param years 0 to {@value #MAX_AGE}
+     * @return the declaration
+     * @throws InvalidValueException when {@code years} is out of range
+     */
     public static AgeDeclaration years(int years) {
         return new AgeDeclaration(OptionalInt.of(years), Optional.empty());
     }
 
-    /** A date of birth; whether it is plausible is checked against the declaration's instant when it is recorded. */
+    /**
+     * A date of birth; whether it is plausible is checked against the declaration's instant when it is recorded
+     * ({@link #requirePlausibleAt(Instant, ZoneId)}).
+     *
+     * @param birthDate the subject's date of birth
+     * @return the declaration
+     * @throws InvalidValueException when {@code birthDate} is null
+     */
     public static AgeDeclaration bornOn(LocalDate birthDate) {
         return new AgeDeclaration(OptionalInt.empty(), Optional.of(Checks.required("birthDate", birthDate)));
     }
@@ -65,6 +86,10 @@ public record AgeDeclaration(OptionalInt years, Optional<LocalDate> birthDate) {
     /**
      * The age this declaration states at {@code at}, in {@code zone}: from a birth date the whole years up to the
      * date of {@code at} in {@code zone} (0 before the birth date), else the declared years.
+     *
+     * @param at the instant the age is wanted at
+     * @param zone the policy's zone, whose calendar date counts
+     * @return the age in whole years, never negative
      */
     public int ageAt(Instant at, ZoneId zone) {
         if (birthDate.isEmpty()) {
@@ -77,6 +102,8 @@ public record AgeDeclaration(OptionalInt years, Optional<LocalDate> birthDate) {
      * Checks the declaration made at {@code declaredAt} in {@code zone}: a birth date after that date, or one that
      * makes the subject older than {@value #MAX_AGE}, is refused.
      *
+     * @param declaredAt the instant of the declaration
+     * @param zone the policy's zone
      * @throws InvalidValueException naming {@code birthDate}
      */
     public void requirePlausibleAt(Instant declaredAt, ZoneId zone) {
@@ -94,12 +121,21 @@ public record AgeDeclaration(OptionalInt years, Optional<LocalDate> birthDate) {
         }
     }
 
-    /** The purpose id this declaration is recorded under: {@link #PURPOSE}, or {@code subject-age.born-YYYY-MM-DD}. */
+    /**
+     * The purpose id this declaration is recorded under.
+     *
+     * @return {@link #PURPOSE} for an age in years, {@code subject-age.born-YYYY-MM-DD} for a birth date
+     */
     public PurposeId purposeId() {
         return birthDate.map(d -> PurposeId.of(BORN + d)).orElse(PURPOSE);
     }
 
-    /** Whether {@code purpose} is {@link #PURPOSE} or an id beneath it, reserved for age declarations. */
+    /**
+     * Whether {@code purpose} is reserved for age declarations, so that no policy may give a purpose that id.
+     *
+     * @param purpose any purpose id
+     * @return true for {@link #PURPOSE} and every id beneath it ({@code subject-age.*})
+     */
     public static boolean isReserved(PurposeId purpose) {
         String v = purpose.value();
         return v.equals(PURPOSE.value()) || v.startsWith(PURPOSE.value() + ".");
@@ -108,6 +144,8 @@ public record AgeDeclaration(OptionalInt years, Optional<LocalDate> birthDate) {
     /**
      * The birth date an age declaration's purpose id carries, if it carries one.
      *
+     * @param purpose a purpose id reserved for age declarations ({@link #isReserved(PurposeId)})
+     * @return the birth date, or empty for {@link #PURPOSE}
      * @throws InvalidValueException when the id is reserved for age declarations but is neither {@link #PURPOSE} nor
      *     {@code subject-age.born-} followed by an ISO date
      */
@@ -130,6 +168,8 @@ public record AgeDeclaration(OptionalInt years, Optional<LocalDate> birthDate) {
     /**
      * The declaration an {@link Choice#AGE_DECLARED} event records.
      *
+     * @param event an event of the ledger
+     * @return the declaration, read back from the event's purpose id and declared age
      * @throws InvalidValueException when the event is of another kind or its purpose is not an age declaration's
      */
     public static AgeDeclaration of(ConsentEvent event) {
@@ -141,7 +181,15 @@ public record AgeDeclaration(OptionalInt years, Optional<LocalDate> birthDate) {
                 () -> new InvalidValueException("declaredAge", null, "is required of an age declaration")));
     }
 
-    /** Whole years from {@code born} to the date of {@code at} in {@code zone}; 0 before the birth date. */
+    /**
+     * Whole years from {@code born} to the date of {@code at} in {@code zone}, by java.time's rule (a birthday on
+     * 29 February counts on 1 March in other years).
+     *
+     * @param born the date of birth
+     * @param at the instant
+     * @param zone the zone whose calendar date of {@code at} counts
+     * @return the age in whole years; 0 before the birth date
+     */
     public static int yearsBetween(LocalDate born, Instant at, ZoneId zone) {
         LocalDate date = LocalDate.ofInstant(at, zone);
         return date.isBefore(born) ? 0 : Period.between(born, date).getYears();

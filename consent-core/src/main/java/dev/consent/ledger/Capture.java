@@ -22,6 +22,20 @@ import java.util.OptionalInt;
 public record Capture(Method method, Actor actor, Evidence evidence, Optional<Instant> occurredAt,
         OptionalInt declaredAge, Optional<EventId> eventId, OptionalInt consentVersion, Optional<Instant> expiresAt) {
 
+    /**
+     * Checks that nothing is null (absent values are empty optionals) and that the instants and version are in range.
+     *
+     * @param method how the choice was collected
+     * @param actor who acted: the subject, or someone for them
+     * @param evidence how the choice was collected, {@link Evidence#NONE} for nothing
+     * @param occurredAt when the choice was made; empty for the time of recording
+     * @param declaredAge the age the subject declared, if any
+     * @param eventId the client's own event id; empty for a fresh random one
+     * @param consentVersion the consent version shown; empty for the purpose's current one
+     * @param expiresAt when a grant lapses; empty for the purpose's consent lifetime
+     * @throws InvalidValueException naming the field when one is null, an instant lies outside {@link LedgerInstants},
+     *         or the consent version is below 1
+     */
     public Capture {
         Checks.required("method", method);
         Checks.required("actor", actor);
@@ -38,16 +52,36 @@ public record Capture(Method method, Actor actor, Evidence evidence, Optional<In
         expiresAt.ifPresent(t -> LedgerInstants.require("expiresAt", t));
     }
 
-    /** A choice the subject made now through {@code method}, with no evidence yet. */
+    /**
+     * A choice the subject made now through {@code method}, with no evidence yet.
+     *
+     * @param method how the choice was collected
+     * @return the capture with every other field at its default
+     * @throws InvalidValueException when {@code method} is null
+     */
     public static Capture by(Method method) {
         return new Capture(method, Actor.SUBJECT, Evidence.NONE, Optional.empty(), OptionalInt.empty(),
                 Optional.empty(), OptionalInt.empty(), Optional.empty());
     }
 
+    /**
+     * This capture, made by {@code actor} instead of the subject.
+     *
+     * @param actor who acted
+     * @return the copy
+     * @throws InvalidValueException when {@code actor} is null
+     */
     public Capture withActor(Actor actor) {
         return new Capture(method, actor, evidence, occurredAt, declaredAge, eventId, consentVersion, expiresAt);
     }
 
+    /**
+     * This capture, with {@code evidence} of how the choice was collected.
+     *
+     * @param evidence the evidence ({@link Evidence#NONE} for none)
+     * @return the copy
+     * @throws InvalidValueException when {@code evidence} is null
+     */
     public Capture withEvidence(Evidence evidence) {
         return new Capture(method, actor, evidence, occurredAt, declaredAge, eventId, consentVersion, expiresAt);
     }
@@ -55,6 +89,8 @@ public record Capture(Method method, Actor actor, Evidence evidence, Optional<In
     /**
      * This capture, made at {@code when}.
      *
+     * @param when when the subject made the choice
+     * @return the copy
      * @throws dev.consent.InvalidValueException when {@code when} is null or outside {@link LedgerInstants}
      */
     public Capture at(Instant when) {
@@ -62,15 +98,34 @@ public record Capture(Method method, Actor actor, Evidence evidence, Optional<In
                 eventId, consentVersion, expiresAt);
     }
 
+    /**
+     * This capture, with the age the subject declared, which is weighed against the policy's age of consent.
+     *
+     * @param age the declared age in years
+     * @return the copy
+     */
     public Capture withDeclaredAge(int age) {
         return new Capture(method, actor, evidence, occurredAt, OptionalInt.of(age), eventId, consentVersion, expiresAt);
     }
 
+    /**
+     * This capture, under the client's own event id: recording it again returns the stored event.
+     *
+     * @param id the client's id of this choice
+     * @return the copy
+     * @throws InvalidValueException when {@code id} is null
+     */
     public Capture withEventId(EventId id) {
         return new Capture(method, actor, evidence, occurredAt, declaredAge, Optional.of(Checks.required("eventId", id)),
                 consentVersion, expiresAt);
     }
 
+    /**
+     * This capture, under the client's own event id: recording it again returns the stored event.
+     *
+     * @param id the client's id of this choice, checked as {@link EventId#of(String)} checks it
+     * @return the copy
+     */
     public Capture withEventId(String id) {
         return withEventId(EventId.of(id));
     }
@@ -80,6 +135,8 @@ public record Capture(Method method, Actor actor, Evidence evidence, Optional<In
      * When recorded it must be one the purpose has had: between 1 and its current version in the policy in force at
      * occurred-at.
      *
+     * @param version the consent version shown
+     * @return the copy
      * @throws dev.consent.InvalidValueException when {@code version} is below 1
      */
     public Capture withConsentVersion(int version) {
@@ -89,6 +146,8 @@ public record Capture(Method method, Actor actor, Evidence evidence, Optional<In
     /**
      * This capture, lapsing at {@code expiry} (a grant only).
      *
+     * @param expiry when the grant lapses
+     * @return the copy
      * @throws dev.consent.InvalidValueException when {@code expiry} is null or outside {@link LedgerInstants}
      */
     public Capture expiringAt(Instant expiry) {

@@ -36,12 +36,20 @@ public enum Choice {
      */
     CONFIRMED;
 
-    /** Whether this choice stops processing for a purpose and for the purposes beneath it. */
+    /**
+     * Whether this choice stops processing for a purpose and for the purposes beneath it.
+     *
+     * @return true for {@link #DENIED}, {@link #WITHDRAWN} and {@link #OBJECTED}
+     */
     public boolean isRefusal() {
         return this == DENIED || this == WITHDRAWN || this == OBJECTED;
     }
 
-    /** Whether this choice is about restriction rather than consent or objection. */
+    /**
+     * Whether this choice is about restriction (GDPR Art. 18) rather than consent or objection.
+     *
+     * @return true for {@link #RESTRICTED} and {@link #RESTRICTION_LIFTED}
+     */
     public boolean isRestriction() {
         return this == RESTRICTED || this == RESTRICTION_LIFTED;
     }

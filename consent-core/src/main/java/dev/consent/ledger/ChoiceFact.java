@@ -37,6 +37,23 @@ public record ChoiceFact(SubjectId subject, long sequence, PurposeId purpose, Ch
         Instant recordedAt, Optional<Instant> expiresAt, int consentVersion, OptionalInt declaredAge, boolean gpc,
         boolean guardian) {
 
+    /**
+     * Checks what a decision relies on.
+     *
+     * @param subject the subject whose chain holds the event
+     * @param sequence the event's position in that chain
+     * @param purpose the purpose chosen for
+     * @param choice what was chosen
+     * @param occurredAt when the choice was made
+     * @param recordedAt when the ledger learnt of it
+     * @param expiresAt when a grant lapses, if it does
+     * @param consentVersion the consent version the choice was made under
+     * @param declaredAge the age the subject declared, if any
+     * @param gpc whether the event came from Global Privacy Control
+     * @param guardian whether a guardian acted
+     * @throws InvalidValueException naming the field that is null, a sequence outside 1 to
+     *         {@link ConsentEvent#MAX_SEQUENCE}, or a consent version below 1
+     */
     public ChoiceFact {
         Checks.required("subject", subject);
         ConsentEvent.checkSequence(sequence);
@@ -51,12 +68,22 @@ public record ChoiceFact(SubjectId subject, long sequence, PurposeId purpose, Ch
         Checks.required("declaredAge", declaredAge);
     }
 
-    /** The decision facts of a full event. */
+    /**
+     * The decision facts of a full event.
+     *
+     * @param e a stored event
+     * @return its facts, equal to what {@link dev.consent.store.ConsentStore#decisionFacts} reads for it
+     */
     public static ChoiceFact of(ConsentEvent e) {
         return new ChoiceFact(e.subject(), e.sequence(), e.purpose(), e.choice(), e.occurredAt(), e.recordedAt(),
                 e.expiresAt(), e.consentVersion(), e.declaredAge(), e.method() == Method.GPC, e.actor() == Actor.GUARDIAN);
     }
 
+    /**
+     * The event these facts were read from.
+     *
+     * @return its subject and sequence
+     */
     public EventRef ref() {
         return new EventRef(subject, sequence);
     }

@@ -8,6 +8,16 @@ import dev.consent.policy.PurposeId;
  * about a purpose and is refused here ({@code ConsentService.declareAge} records it).
  */
 public record ChoiceRecord(SubjectId subject, PurposeId purpose, Choice choice, Capture capture) {
+    /**
+     * Checks the choice before anything is recorded.
+     *
+     * @param subject whose choice it is
+     * @param purpose the purpose chosen for
+     * @param choice what was chosen; never {@link Choice#AGE_DECLARED}
+     * @param capture how it was captured
+     * @throws dev.consent.InvalidValueException naming the field that is null, or {@code choice} when it is an age
+     *         declaration
+     */
     public ChoiceRecord {
         Checks.required("subject", subject);
         Checks.required("purpose", purpose);

@@ -25,7 +25,15 @@ public final class ConsentChain {
     private ConsentChain() {
     }
 
-    /** The hash of {@code e} placed at {@code sequence} after {@code previousHash}. */
+    /**
+     * The hash of {@code e} placed at {@code sequence} after {@code previousHash}: SHA-256 over a versioned,
+     * length-prefixed encoding of every field, so that changing any field, the order or the link changes it.
+     *
+     * @param e the event's content
+     * @param sequence its position in its subject's chain
+     * @param previousHash the hash of the event before it, {@link #GENESIS} for the first
+     * @return 64 lower-case hex digits
+     */
     public static String hash(NewConsentEvent e, long sequence, String previousHash) {
         return encodeAndHash(e.subject(), sequence, e.id(), e.purpose(), e.consentVersion(), e.policyVersion(),
                 e.choice(), e.occurredAt(), e.recordedAt(), e.expiresAt(), e.method(), e.actor(), e.declaredAge(),
@@ -35,6 +43,9 @@ public final class ConsentChain {
     /**
      * Recomputes the hash of a stored event from its fields as stored. Works on any field values, even
      * ones no valid event could have, because its job is to judge rows that may have been tampered with.
+     *
+     * @param e a stored event
+     * @return the hash its fields give; equal to {@code e.hash()} unless the row was changed
      */
     public static String recompute(ConsentEvent e) {
         return encodeAndHash(e.subject(), e.sequence(), e.id(), e.purpose(), e.consentVersion(), e.policyVersion(),
@@ -75,7 +86,10 @@ public final class ConsentChain {
      * Checks a subject's events, read in sequence order, against each other and against the chain head the
      * store recorded. Reports the first broken link.
      *
+     * @param subject the subject whose chain is checked
+     * @param inSequenceOrder the subject's events from sequence 1 on
      * @param head the head the store holds for the subject, empty if it holds none
+     * @return intact, or the first broken link and what is wrong with it
      */
     public static ChainVerification verify(SubjectId subject, Iterator<ConsentEvent> inSequenceOrder,
             Optional<ChainHead> head) {
@@ -85,6 +99,14 @@ public final class ConsentChain {
     /**
      * As {@link #verify(SubjectId, Iterator, Optional)} for a chain whose prefix was pruned: the events continue
      * from {@code checkpoint}, whose signature must verify under {@code checkpointKey}.
+     *
+     * @param subject the subject whose chain is checked
+     * @param inSequenceOrder the subject's events from the first one after the checkpoint (from 1 without one)
+     * @param head the head the store holds for the subject, empty if it holds none
+     * @param checkpoint the checkpoint that stands for the pruned prefix, if any
+     * @param checkpointKey the shop's checkpoint key; without it a checkpoint cannot be trusted and the chain is
+     *        reported broken
+     * @return intact, or the first broken link and what is wrong with it
      */
     public static ChainVerification verify(SubjectId subject, Iterator<ConsentEvent> inSequenceOrder,
             Optional<ChainHead> head, Optional<ChainCheckpoint> checkpoint, byte[] checkpointKey) {

@@ -27,6 +27,30 @@ public record ConsentEvent(EventId id, SubjectId subject, long sequence, Purpose
      */
     public static final long MAX_SEQUENCE = (1L << 40) - 1;
 
+    /**
+     * Checks what reading the chain back relies on: the sequence, both hashes, and whole microseconds. Instants are
+     * not range-checked (see above).
+     *
+     * @param id the event's id, unique in the ledger
+     * @param subject whose chain holds it
+     * @param sequence its position in that chain, 1 to {@link #MAX_SEQUENCE}
+     * @param purpose the purpose chosen for
+     * @param consentVersion the purpose's consent version the subject was shown
+     * @param policyVersion the version of the policy in force when the choice was made
+     * @param choice what was chosen
+     * @param occurredAt when the choice was made
+     * @param recordedAt when the ledger learnt of it
+     * @param expiresAt when a grant lapses, if it does
+     * @param method how the choice was collected
+     * @param actor who acted
+     * @param declaredAge the age the subject declared, if any
+     * @param evidence how the choice was collected
+     * @param previousHash the hash of the event before it ({@link ConsentChain#GENESIS} for the first), 64 lower-case
+     *        hex digits
+     * @param hash this event's hash over its content, sequence and {@code previousHash} ({@link ConsentChain#hash})
+     * @throws InvalidValueException naming {@code sequence}, {@code previousHash}, {@code hash} or an instant that
+     *         breaks its rule
+     */
     public ConsentEvent {
         checkSequence(sequence);
         if (!Checks.isSha256Hex(previousHash)) {
@@ -57,7 +81,14 @@ public record ConsentEvent(EventId id, SubjectId subject, long sequence, Purpose
         }
     }
 
-    /** Places {@code event} at {@code sequence} after {@code previousHash}, computing its hash. */
+    /**
+     * Places {@code event} at {@code sequence} after {@code previousHash}, computing its hash.
+     *
+     * @param event the event to append
+     * @param sequence its position, one after the chain's head
+     * @param previousHash the head's hash
+     * @return the chained event, which {@link ConsentChain#recompute(ConsentEvent)} confirms
+     */
     public static ConsentEvent chain(NewConsentEvent event, long sequence, String previousHash) {
         NewConsentEvent e = event;
         String hash = ConsentChain.hash(e, sequence, previousHash);
@@ -66,12 +97,21 @@ public record ConsentEvent(EventId id, SubjectId subject, long sequence, Purpose
                 e.evidence(), previousHash, hash);
     }
 
-    /** The event without its chain position, as it was recorded. */
+    /**
+     * The event without its chain position, as it was recorded.
+     *
+     * @return what the event says, without sequence and hashes
+     */
     public NewConsentEvent content() {
         return new NewConsentEvent(id, subject, purpose, consentVersion, policyVersion, choice, occurredAt, recordedAt,
                 expiresAt, method, actor, declaredAge, evidence);
     }
 
+    /**
+     * The event's place in the ledger.
+     *
+     * @return its subject and sequence
+     */
     public EventRef ref() {
         return new EventRef(subject, sequence);
     }

@@ -19,14 +19,32 @@ public record EventId(String value) {
     /** Hex digits of SHA-256 that stand for the whole of a derived id too long to store (128 bits). */
     private static final int HASH_DIGITS = 32;
 
+    /**
+     * Accepts the id verbatim.
+     *
+     * @param value the id
+     * @throws dev.consent.InvalidValueException (field {@code eventId}) when it is null, blank, longer than
+     *         {@link #MAX_LENGTH} or holds a control character
+     */
     public EventId {
         Checks.text("eventId", value, MAX_LENGTH);
     }
 
+    /**
+     * The client's own id of an event, verbatim; checked as {@link #EventId(String) the constructor} checks it.
+     *
+     * @param value the id the client supplies, the same on every delivery of one choice
+     * @return the id
+     */
     public static EventId of(String value) {
         return new EventId(value);
     }
 
+    /**
+     * A new id no other event has (a random UUID): for a choice that is delivered once.
+     *
+     * @return the new id
+     */
     public static EventId random() {
         return new EventId(UUID.randomUUID().toString());
     }
@@ -39,6 +57,9 @@ public record EventId(String value) {
      * (which must be non-blank text without control characters), and deterministic: deriving again gives the same
      * id, so a redelivered or repeated request is recorded once. Two different derivations collide only if
      * SHA-256 truncated to 128 bits does (and a collision is refused as a conflicting event, never merged).
+     *
+     * @param part what distinguishes this derived event from its siblings (a purpose id, an action)
+     * @return the derived id, at most {@value #MAX_LENGTH} characters
      */
     public EventId derive(String part) {
         Checks.text("part", part, 10_000);

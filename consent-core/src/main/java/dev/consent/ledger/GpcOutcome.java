@@ -21,6 +21,12 @@ public record GpcOutcome(Map<PurposeId, Effect> effects, List<ConsentEvent> reco
         ALREADY_REFUSED
     }
 
+    /**
+     * Copies both, so that the outcome cannot change after it is returned.
+     *
+     * @param effects the effect per purpose the signal applies to
+     * @param recorded the events the signal added, in the order they were appended; empty for a repeated signal
+     */
     public GpcOutcome {
         effects = Map.copyOf(effects);
         recorded = List.copyOf(recorded);

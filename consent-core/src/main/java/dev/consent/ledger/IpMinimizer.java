@@ -36,11 +36,24 @@ public final class IpMinimizer {
         this.key = key;
     }
 
-    /** IPv4 to /24, IPv6 to /48: the default. */
+    /**
+     * IPv4 to /24, IPv6 to /48: the default.
+     *
+     * @return the minimiser
+     */
     public static IpMinimizer truncate() {
         return truncate(24, 48);
     }
 
+    /**
+     * Keeps the network prefix of the given lengths and zeroes the rest (a 6to4 IPv6 address keeps no more of the
+     * IPv4 address it carries than {@code ipv4PrefixBits}).
+     *
+     * @param ipv4PrefixBits how many leading bits of an IPv4 address to keep, 0 to 32
+     * @param ipv6PrefixBits how many leading bits of an IPv6 address to keep, 0 to 128
+     * @return the minimiser
+     * @throws InvalidValueException naming the argument that is out of range
+     */
     public static IpMinimizer truncate(int ipv4PrefixBits, int ipv6PrefixBits) {
         if (ipv4PrefixBits < 0 || ipv4PrefixBits > 32) {
             throw new InvalidValueException("ipv4PrefixBits", ipv4PrefixBits, "must be between 0 and 32");
@@ -51,7 +64,13 @@ public final class IpMinimizer {
         return new IpMinimizer(Mode.TRUNCATE, ipv4PrefixBits, ipv6PrefixBits, null);
     }
 
-    /** HMAC-SHA256 of the full address under a secret key of at least 16 bytes held by the shop. */
+    /**
+     * HMAC-SHA256 of the full address under a secret key of at least 16 bytes held by the shop.
+     *
+     * @param secretKey the key, copied; at least 16 bytes
+     * @return the minimiser, whose values read {@code hmac-sha256:} and 64 hex digits
+     * @throws InvalidValueException (field {@code secretKey}) when the key is null or shorter than 16 bytes
+     */
     public static IpMinimizer keyedHash(byte[] secretKey) {
         if (secretKey == null || secretKey.length < 16) {
             throw new InvalidValueException("secretKey", secretKey == null ? null : secretKey.length + " bytes",
@@ -60,12 +79,23 @@ public final class IpMinimizer {
         return new IpMinimizer(Mode.KEYED_HASH, 0, 0, secretKey.clone());
     }
 
-    /** Stores no address at all. */
+    /**
+     * Stores no address at all.
+     *
+     * @return the minimiser, which turns every address into {@code null}
+     */
     public static IpMinimizer drop() {
         return new IpMinimizer(Mode.DROP, 0, 0, null);
     }
 
-    /** The minimised form of {@code ip}; {@code null} stays {@code null}. Rejects what is not an address. */
+    /**
+     * The minimised form of {@code ip}. Addresses are parsed as literals, never looked up in the name service.
+     *
+     * @param ip an IPv4 or IPv6 literal, optionally with a prefix length, or an already minimised value
+     * @return the minimised form; {@code null} for {@code null} (and for every address when dropping)
+     * @throws InvalidValueException (field {@code evidence.ip}) when {@code ip} is not an address literal, has a
+     *         prefix longer than the address, or is a prefix where a keyed hash needs a full address
+     */
     public String minimize(String ip) {
         if (ip == null) {
             return null;

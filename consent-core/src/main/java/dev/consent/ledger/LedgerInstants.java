@@ -32,7 +32,12 @@ public final class LedgerInstants {
     private LedgerInstants() {
     }
 
-    /** Whether {@code t} lies within {@link #MIN} and {@link #MAX}, both included. {@code null} is not. */
+    /**
+     * Whether {@code t} lies in the range the ledger records.
+     *
+     * @param t any instant, or null
+     * @return true when {@code t} is within {@link #MIN} and {@link #MAX}, both included; false for {@code null}
+     */
     public static boolean contains(Instant t) {
         return t != null && !t.isBefore(MIN) && !t.isAfter(MAX);
     }
@@ -40,6 +45,9 @@ public final class LedgerInstants {
     /**
      * {@code t} itself if it lies in the range.
      *
+     * @param field the name the refusal gives the value
+     * @param t the instant
+     * @return {@code t}
      * @throws InvalidValueException naming {@code field} when {@code t} is null or outside the range
      */
     public static Instant require(String field, Instant t) {

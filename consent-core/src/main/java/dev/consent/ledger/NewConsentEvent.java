@@ -26,6 +26,24 @@ public record NewConsentEvent(EventId id, SubjectId subject, PurposeId purpose, 
         String policyVersion, Choice choice, Instant occurredAt, Instant recordedAt, Optional<Instant> expiresAt,
         Method method, Actor actor, OptionalInt declaredAge, Evidence evidence) {
 
+    /**
+     * Checks the event against the ledger's rules and truncates its instants to microseconds.
+     *
+     * @param id the event's id, unique in the ledger
+     * @param subject whose choice it is
+     * @param purpose the purpose chosen for ({@link AgeDeclaration}'s reserved ids for age declarations only)
+     * @param consentVersion the purpose's consent version the subject was shown, 1 or more
+     * @param policyVersion the version of the policy in force when the choice was made, at most 50 characters
+     * @param choice what was chosen
+     * @param occurredAt when the subject made the choice
+     * @param recordedAt when the ledger learnt of it
+     * @param expiresAt when a grant lapses: after occurred-at, and for a grant only
+     * @param method how the choice was collected; {@link Method#GPC} records only refusals and overrides
+     * @param actor who acted
+     * @param declaredAge the declared age, 0 to 150; required of an age declaration
+     * @param evidence how the choice was collected
+     * @throws InvalidValueException naming the field and the rule it breaks
+     */
     public NewConsentEvent {
         Checks.required("id", id);
         Checks.required("subject", subject);
@@ -76,7 +94,13 @@ public record NewConsentEvent(EventId id, SubjectId subject, PurposeId purpose, 
         return t.truncatedTo(ChronoUnit.MICROS);
     }
 
-    /** Whether the events say the same thing, ignoring when the ledger learnt of them. */
+    /**
+     * Whether the events say the same thing, ignoring when the ledger learnt of them: a redelivery of
+     * {@code other} under its event id is then recorded once.
+     *
+     * @param other another event
+     * @return true when every field but recorded-at and policy version is equal
+     */
     public boolean sameChoiceAs(NewConsentEvent other) {
         return id.equals(other.id) && subject.equals(other.subject) && purpose.equals(other.purpose)
                 && consentVersion == other.consentVersion && choice == other.choice

@@ -10,17 +10,35 @@ import dev.consent.internal.Checks;
  * quoted in its exception messages.
  */
 public record SubjectId(String value) implements Comparable<SubjectId> {
+    /** The longest subject id the ledger stores, in characters. */
     public static final int MAX_LENGTH = 200;
 
+    /**
+     * Accepts the id verbatim.
+     *
+     * @param value the host's id of the subject
+     * @throws dev.consent.InvalidValueException (field {@code subject}) when it is null, blank, longer than
+     *         {@link #MAX_LENGTH} or holds a control character
+     */
     public SubjectId {
         Checks.text("subject", value, MAX_LENGTH);
     }
 
+    /**
+     * The subject id {@code value}, verbatim; checked as {@link #SubjectId(String) the constructor} checks it.
+     *
+     * @param value the host's id of the subject
+     * @return the id
+     */
     public static SubjectId of(String value) {
         return new SubjectId(value);
     }
 
-    /** Whether this id is in the visitor namespace ({@code visitor:...}), and so never a customer. */
+    /**
+     * Whether this id is in the visitor namespace ({@code visitor:...}), and so never a customer.
+     *
+     * @return true for a visitor's subject id
+     */
     public boolean isVisitor() {
         return value.startsWith(VisitorId.PREFIX);
     }

@@ -18,24 +18,47 @@ import java.util.Optional;
 public record VisitorId(String value) implements Comparable<VisitorId> {
     /** The prefix of every visitor's subject id. */
     public static final String PREFIX = "visitor:";
+    /** The longest visitor id, in characters: a subject id's limit less the {@link #PREFIX}. */
     public static final int MAX_LENGTH = SubjectId.MAX_LENGTH - PREFIX.length();
 
+    /**
+     * Accepts the host's visitor id verbatim.
+     *
+     * @param value the host's visitor id, without the {@link #PREFIX}
+     * @throws dev.consent.InvalidValueException (field {@code visitor}) when it is null, blank, longer than
+     *         {@link #MAX_LENGTH} or holds a control character
+     */
     public VisitorId {
         Checks.text("visitor", value, MAX_LENGTH);
     }
 
+    /**
+     * The visitor id {@code value}, verbatim; checked as {@link #VisitorId(String) the constructor} checks it.
+     *
+     * @param value the host's visitor id, without the {@link #PREFIX}
+     * @return the id
+     */
     public static VisitorId of(String value) {
         return new VisitorId(value);
     }
 
-    /** The visitor named by a subject id in the visitor namespace, or empty for a customer's subject id. */
+    /**
+     * The visitor named by a subject id in the visitor namespace.
+     *
+     * @param subject any subject id
+     * @return the visitor, or empty for a customer's subject id (and for {@code visitor:} with nothing after it)
+     */
     public static Optional<VisitorId> from(SubjectId subject) {
         String v = Checks.required("subject", subject).value();
         return v.startsWith(PREFIX) && v.length() > PREFIX.length() && !v.substring(PREFIX.length()).isBlank()
                 ? Optional.of(new VisitorId(v.substring(PREFIX.length()))) : Optional.empty();
     }
 
-    /** The subject id the visitor's choices are recorded and checked under: {@code visitor:<value>}. */
+    /**
+     * The subject id the visitor's choices are recorded and checked under.
+     *
+     * @return {@code visitor:<value>}
+     */
     public SubjectId subject() {
         return SubjectId.of(PREFIX + value);
     }

@@ -24,6 +24,17 @@ import java.util.Map;
 public record CampaignUse(String batch, PurposeId purpose, String use, List<SubjectId> included,
         Map<SubjectId, Decision> excluded) {
 
+    /**
+     * Checks the batch id and the use, and copies both lists so that they cannot change after they are returned
+     * (the excluded subjects keep their order).
+     *
+     * @param batch the id every entry of this bulk use carries
+     * @param purpose the purpose checked
+     * @param use what was done, as logged
+     * @param included the subjects logged
+     * @param excluded the subjects refused, with the refusing decision
+     * @throws dev.consent.InvalidValueException naming the field that is missing or breaks its rule
+     */
     public CampaignUse {
         Checks.text("batch", batch, ProcessingEntry.MAX_ID_LENGTH);
         Checks.required("purpose", purpose);

@@ -25,6 +25,19 @@ import java.util.Optional;
 public record LogPurge(Instant at, RetentionVerdict.Status status, Optional<Instant> cutoff,
         Optional<DisposalAction> action, Optional<String> rule, long deleted, long pseudonymised, long heldSubjects) {
 
+    /**
+     * Holds the outcome; absent values are empty optionals, never null.
+     *
+     * @param at when the purge judged the entries
+     * @param status the verdict on the oldest possible entry
+     * @param cutoff entries recorded at or before this instant were due
+     * @param action what the deciding rule asks for
+     * @param rule the deciding rule's id
+     * @param deleted how many entries were deleted
+     * @param pseudonymised how many entries were pseudonymised
+     * @param heldSubjects how many subjects' due entries a legal hold kept
+     * @throws dev.consent.InvalidValueException naming the field that is null
+     */
     public LogPurge {
         Checks.required("at", at);
         Checks.required("status", status);

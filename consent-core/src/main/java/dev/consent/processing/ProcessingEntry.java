@@ -54,6 +54,26 @@ public record ProcessingEntry(String id, String subjectKey, boolean pseudonymise
     /** The longest description of a use. */
     public static final int MAX_USE_LENGTH = 200;
 
+    /**
+     * Checks every rule of the class description: only allowed uses, a pseudonym exactly when pseudonymised, no
+     * visitor id once pseudonymised, at least one category, whole microseconds.
+     *
+     * @param id the entry's id
+     * @param subjectKey the subject's id, or its pseudonym
+     * @param pseudonymised whether {@code subjectKey} is a pseudonym
+     * @param purpose the purpose the data was used for
+     * @param categories the data categories the use touched
+     * @param use what was done
+     * @param batch the bulk use's id, if any
+     * @param at when the use was checked and logged
+     * @param basis the legal basis the use rested on
+     * @param reason why it was allowed
+     * @param policyVersion the version of the policy the decision was made under
+     * @param decidingEventSequence the sequence of the consent event the decision rested on, if one did
+     * @param decidingEventVisitor the linked visitor whose chain holds that event, if not the subject's own
+     * @throws InvalidValueException (field {@code entry.<name>}) naming the field that breaks its rule; a subject key
+     *         is never quoted
+     */
     public ProcessingEntry {
         Checks.text("entry.id", id, MAX_ID_LENGTH);
         if (pseudonymised) {
@@ -99,6 +119,14 @@ public record ProcessingEntry(String id, String subjectKey, boolean pseudonymise
     /**
      * The entry of an allowed single use of {@code subject}'s data, on {@code decision}, in no batch.
      *
+     * @param id the entry's id
+     * @param subject whose data was used
+     * @param decision the decision that allowed it; its purpose, basis, reason, policy version and deciding event are
+     *        copied
+     * @param categories the data categories the use touched
+     * @param use what was done
+     * @param at when the use was checked and logged
+     * @return the entry
      * @throws InvalidValueException when the decision does not allow processing, or a value breaks a rule above
      */
     public static ProcessingEntry of(String id, SubjectId subject, Decision decision, Collection<CategoryId> categories,
@@ -110,6 +138,14 @@ public record ProcessingEntry(String id, String subjectKey, boolean pseudonymise
      * The entry of an allowed use of {@code subject}'s data, on {@code decision}, as part of the bulk use
      * {@code batch} ({@link ProcessingLog#useAll}).
      *
+     * @param id the entry's id
+     * @param subject whose data was used
+     * @param decision the decision that allowed it
+     * @param categories the data categories the use touched
+     * @param use what was done
+     * @param batch the bulk use's id
+     * @param at when the use was checked and logged
+     * @return the entry
      * @throws InvalidValueException when {@code batch} is null, the decision does not allow processing, or a value
      *     breaks a rule above
      */
@@ -129,17 +165,29 @@ public record ProcessingEntry(String id, String subjectKey, boolean pseudonymise
                 deciding.map(EventRef::subject).filter(s -> !s.equals(subject)));
     }
 
-    /** The subject, while the entry names it; empty once pseudonymised. */
+    /**
+     * The subject, while the entry names it.
+     *
+     * @return the subject; empty once pseudonymised
+     */
     public Optional<SubjectId> subject() {
         return pseudonymised ? Optional.empty() : Optional.of(SubjectId.of(subjectKey));
     }
 
-    /** The pseudonym the entry is kept under, once pseudonymised. */
+    /**
+     * The pseudonym the entry is kept under, once pseudonymised.
+     *
+     * @return the pseudonym; empty while the entry names its subject
+     */
     public Optional<String> pseudonym() {
         return pseudonymised ? Optional.of(subjectKey) : Optional.empty();
     }
 
-    /** The consent event the decision rested on ({@link Decision#decidingEvent()}), while the entry names its subject. */
+    /**
+     * The consent event the decision rested on ({@link Decision#decidingEvent()}), while the entry names its subject.
+     *
+     * @return the event's chain and sequence; empty once pseudonymised or when no event decided
+     */
     public Optional<EventRef> decidingEvent() {
         if (pseudonymised || decidingEventSequence.isEmpty()) {
             return Optional.empty();
@@ -148,7 +196,13 @@ public record ProcessingEntry(String id, String subjectKey, boolean pseudonymise
                 decidingEventSequence.getAsLong()));
     }
 
-    /** This entry under {@code pseudonym}: the subject id and any linked visitor's id are gone, the rest is kept. */
+    /**
+     * This entry under {@code pseudonym}: the subject id and any linked visitor's id are gone, the rest is kept.
+     *
+     * @param pseudonym the subject's pseudonym ({@link ProcessingLog#pseudonymOf})
+     * @return the pseudonymised copy
+     * @throws InvalidValueException when {@code pseudonym} is not 64 lower-case hex digits
+     */
     public ProcessingEntry pseudonymisedAs(String pseudonym) {
         return new ProcessingEntry(id, pseudonym, true, purpose, categories, use, batch, at, basis, reason,
                 policyVersion, decidingEventSequence, Optional.empty());

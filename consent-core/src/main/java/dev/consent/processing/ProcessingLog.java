@@ -100,11 +100,20 @@ public final class ProcessingLog {
         this.purger = b.retention == null ? null : new LogPurger(b.store, b.retention, b.category, pseudonyms, PAGE);
     }
 
+    /**
+     * A builder that needs a consent service, a store and a pseudonym key.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The data category the log is kept under, whose retention rules {@link #purgeExpired} applies. */
+    /**
+     * The data category the log is kept under, whose retention rules {@link #purgeExpired} applies.
+     *
+     * @return the category, declared by the policy with a MAXIMUM retention rule
+     */
     public CategoryId category() {
         return category;
     }
@@ -116,8 +125,11 @@ public final class ProcessingLog {
      * entry. The check reads the store (see the class guarantees for why a withdrawal committed before the entry
      * cannot be missed).
      *
+     * @param subject whose data is used
+     * @param purpose what for
      * @param categories the data categories the use touches; each must be a category of the purpose
      * @param use what is done, in the host's words, e.g. {@code order verification} (at most 200 characters)
+     * @return the logged entry, with the decision that allowed it
      * @throws ProcessingRefusedException when the decision does not allow it; nothing is logged
      * @throws dev.consent.UnknownPurposeException when the policy in force does not declare the purpose
      * @throws InvalidValueException when a category is not the purpose's, or a value breaks a rule
@@ -143,6 +155,11 @@ public final class ProcessingLog {
      * <p>Each chunk is all or nothing, the call is not: when the store fails after some chunks were logged, the
      * exception says how many subjects were logged under the batch id; those were checked and allowed.
      *
+     * @param subjects the audience; duplicates count once
+     * @param purpose what for
+     * @param categories the data categories the use touches; each must be a category of the purpose
+     * @param use what is done, in the host's words (at most 200 characters)
+     * @return the batch id, who was included and who was left out, with the decision on each
      * @throws dev.consent.UnknownPurposeException when the policy in force does not declare the purpose
      * @throws InvalidValueException when a category is not the purpose's, or a value breaks a rule
      * @throws StoreException when the store cannot be read or written
@@ -287,14 +304,25 @@ public final class ProcessingLog {
 
     // ---------------------------------------------------------------------------------------------- reading
 
-    /** Every entry that names the subject, oldest first, streamed page by page. */
+    /**
+     * Every entry that names the subject, oldest first, streamed page by page (memory stays bounded however long
+     * the log).
+     *
+     * @param subject whose entries
+     * @param action called once per entry, in order
+     */
     public void forEachUse(SubjectId subject, Consumer<ProcessingEntry> action) {
         Checks.required("subject", subject);
         Checks.required("action", action);
         page(() -> store.uses(subject, PAGE), after -> store.usesAfter(subject, after, PAGE), action);
     }
 
-    /** Every entry that names the subject, oldest first. For long logs prefer {@link #forEachUse}. */
+    /**
+     * Every entry that names the subject, oldest first. For long logs prefer {@link #forEachUse}.
+     *
+     * @param subject whose entries
+     * @return the entries; pseudonymised ones are not among them ({@link #pseudonymisedUses})
+     */
     public List<ProcessingEntry> uses(SubjectId subject) {
         List<ProcessingEntry> out = new ArrayList<>();
         forEachUse(subject, out::add);
@@ -304,6 +332,9 @@ public final class ProcessingLog {
     /**
      * The entries of a subject that were pseudonymised, oldest first: found through the subject's pseudonym, so only
      * by whoever holds both the id and the key (e.g. to show a regulator the record of an erased customer).
+     *
+     * @param subject the erased subject's id
+     * @return the pseudonymised entries, naming the pseudonym and not the subject
      */
     public List<ProcessingEntry> pseudonymisedUses(SubjectId subject) {
         String pseudonym = pseudonymOf(subject);
@@ -329,6 +360,11 @@ public final class ProcessingLog {
     /**
      * How many uses for {@code purpose} were logged at or after {@code from} and before {@code until}, pseudonymised
      * ones included: the counts a record of processing (GDPR Art. 30) reports, which erasure does not change.
+     *
+     * @param purpose the purpose counted
+     * @param from the first instant counted
+     * @param until the end, not counted; not before {@code from}
+     * @return the number of uses
      */
     public long count(PurposeId purpose, Instant from, Instant until) {
         Checks.required("purpose", purpose);
@@ -346,6 +382,9 @@ public final class ProcessingLog {
      * The keyed pseudonym a subject's entries are kept under once pseudonymised: HMAC-SHA-256 under the
      * {@linkplain Builder#pseudonymKey pseudonym key}, in lower-case hex. The same subject always gets the same
      * pseudonym, so its entries still count together.
+     *
+     * @param subject any subject
+     * @return 64 lower-case hex digits
      */
     public String pseudonymOf(SubjectId subject) {
         return pseudonyms.of(subject);
@@ -357,6 +396,9 @@ public final class ProcessingLog {
      * that counts and dates stay traceable without identifying anyone (seed 002: "while preserving transaction
      * traceability"; GDPR Art. 17 with Art. 5(2)). Idempotent; returns how many entries changed. {@link
      * dev.consent.rights.RightsService#erase} calls it when it is given this log.
+     *
+     * @param subject the subject to pseudonymise
+     * @return how many entries changed; 0 when called again
      */
     public long pseudonymise(SubjectId subject) {
         Checks.required("subject", subject);
@@ -379,6 +421,10 @@ public final class ProcessingLog {
      * subject, so no hold can reach them. The deciding rule is the same for every entry, since entries differ only
      * in when they were recorded: as for any item, the earliest-ending MAXIMUM decides, and a later one does not apply
      * after it. Needs {@link Builder#retention}.
+     *
+     * @return the verdict, the cutoff and the deciding rule, and how many entries were deleted or pseudonymised and
+     *         how many subjects a hold kept
+     * @throws InvalidValueException (field {@code retention}) when the log was built without a retention service
      */
     public LogPurge purgeExpired() {
         if (purger == null) {
@@ -404,7 +450,12 @@ public final class ProcessingLog {
         private Builder() {
         }
 
-        /** Required: the consent service whose policy versions decide every use. */
+        /**
+         * Required: the consent service whose policy versions decide every use.
+         *
+         * @param consents the service
+         * @return this builder
+         */
         public Builder consents(ConsentService consents) {
             this.consents = Checks.required("consents", consents);
             return this;
@@ -413,31 +464,55 @@ public final class ProcessingLog {
         /**
          * Required: where the log lives, which must be the store holding the consent ledger the consent service uses
          * (the append is guarded by that store's change feed, and decisions are read from it). There is no default.
+         *
+         * @param store the store
+         * @return this builder
          */
         public Builder store(ProcessingStore store) {
             this.store = Checks.required("store", store);
             return this;
         }
 
-        /** The retention service whose rules and legal holds {@link ProcessingLog#purgeExpired()} applies. */
+        /**
+         * The retention service whose rules and legal holds {@link ProcessingLog#purgeExpired()} applies.
+         *
+         * @param retention built over the same policy versions as the consent service
+         * @return this builder
+         */
         public Builder retention(RetentionService retention) {
             this.retention = Checks.required("retention", retention);
             return this;
         }
 
-        /** Defaults to the consent service's clock. */
+        /**
+         * The clock that dates entries. Defaults to the consent service's clock.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = Checks.required("clock", clock);
             return this;
         }
 
-        /** The data category the log is kept under; defaults to {@value ProcessingLog#DEFAULT_CATEGORY}. */
+        /**
+         * The data category the log is kept under; defaults to {@value ProcessingLog#DEFAULT_CATEGORY}.
+         *
+         * @param category a category the policy declares with a MAXIMUM retention rule
+         * @return this builder
+         */
         public Builder logCategory(String category) {
             this.category = CategoryId.of(category);
             return this;
         }
 
-        /** How many subjects {@link ProcessingLog#useAll} decides and appends at once, 1 to 10,000. Default 1,000. */
+        /**
+         * How many subjects {@link ProcessingLog#useAll} decides and appends at once. Default 1,000.
+         *
+         * @param subjects 1 to 10,000
+         * @return this builder
+         * @throws InvalidValueException when {@code subjects} is out of range
+         */
         public Builder bulkChunkSize(int subjects) {
             if (subjects < 1 || subjects > 10_000) {
                 throw new InvalidValueException("bulkChunkSize", subjects, "must be between 1 and 10000");
@@ -449,6 +524,10 @@ public final class ProcessingLog {
         /**
          * Required: the secret (at least 16 bytes) that keys the pseudonyms of erased subjects' entries. Keep it
          * outside the database: with it, a subject's id leads to its pseudonymised entries.
+         *
+         * @param key the secret, copied; at least 16 bytes
+         * @return this builder
+         * @throws InvalidValueException when the key is null or shorter than 16 bytes
          */
         public Builder pseudonymKey(byte[] key) {
             if (key == null || key.length < 16) {
@@ -462,6 +541,7 @@ public final class ProcessingLog {
         /**
          * Builds the log.
          *
+         * @return the log
          * @throws InvalidValueException when the consents, the store or the pseudonym key is missing, or the policy
          *         (the consent service's in force now) does not declare the log category
          *         with a MAXIMUM retention rule counted from {@code collected}: the log is itself personal data and

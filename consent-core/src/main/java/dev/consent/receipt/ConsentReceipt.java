@@ -32,6 +32,21 @@ public record ConsentReceipt(EventId event, SubjectId subject, long sequence, Pu
     /** Far more than any receipt needs (a few kilobytes); keeps a damaged row from being taken for one. */
     static final int MAX_JWS_CHARS = 65_536;
 
+    /**
+     * Checks the columns a receipt is found by and the shape of its JWS (not its signature: that is
+     * {@link ReceiptVerifier}'s question).
+     *
+     * @param event the consent event the receipt is for
+     * @param subject the subject whose chain holds the event
+     * @param sequence the event's place in that chain, 1 or more
+     * @param purpose the purpose consented to
+     * @param receiptId a UUID in lower-case canonical form
+     * @param issuedAt when the receipt was signed, whole microseconds
+     * @param keyId the id of the signing key, at most 200 characters
+     * @param jws three base64url parts separated by dots, at most 65,536 characters
+     * @throws dev.consent.InvalidValueException (field {@code receipt.<name>}) naming the first column that breaks
+     *         its rule
+     */
     public ConsentReceipt {
         Checks.required("receipt.event", event);
         Checks.required("receipt.subject", subject);
@@ -59,7 +74,11 @@ public record ConsentReceipt(EventId event, SubjectId subject, long sequence, Pu
         }
     }
 
-    /** The receipt itself, the JSON the JWS signs (UTF-8 decoded from its payload part). */
+    /**
+     * The receipt itself, read from the JWS without checking the signature.
+     *
+     * @return the JSON the JWS signs (UTF-8 decoded from its payload part)
+     */
     public String payload() {
         String part = jws.substring(jws.indexOf('.') + 1, jws.lastIndexOf('.'));
         return new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8);

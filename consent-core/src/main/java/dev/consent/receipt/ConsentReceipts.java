@@ -60,6 +60,7 @@ import java.util.UUID;
 public final class ConsentReceipts {
     /** The receipts document written by {@link #writeReceipts}: its schema name and version. */
     public static final String DOCUMENT_SCHEMA = "dev.consent/consent-receipts";
+    /** The version of the receipts document's format; a change a reader must know of gives a new version. */
     public static final String DOCUMENT_VERSION = "1.0";
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonFactory JSON = MAPPER.getFactory();
@@ -74,16 +75,29 @@ public final class ConsentReceipts {
         this.signer = b.signer;
     }
 
+    /**
+     * A builder that needs a consent service, a receipt store and a signer.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The public key receipts are signed with, as a JWK: what the shop publishes for verifying them. */
+    /**
+     * The public key receipts are signed with: what the shop publishes for verifying them.
+     *
+     * @return the signer's public key as a JWK
+     */
     public String publicJwk() {
         return signer.publicJwk();
     }
 
-    /** The id of the signing key, named in every receipt's JWS header. */
+    /**
+     * The id of the signing key.
+     *
+     * @return the key id named in every receipt's JWS header
+     */
     public String keyId() {
         return signer.keyId();
     }
@@ -92,6 +106,9 @@ public final class ConsentReceipts {
      * Why an event gets no receipt, in words, or empty when it gets one: it is a refusal, a withdrawal, an objection,
      * a restriction or a Global Privacy Control signal, or a grant that is not a consent (another legal basis) or does
      * not count (under the minimum age). Judged under the policy in force when the choice was made.
+     *
+     * @param event a recorded event
+     * @return the reason in words, or empty when {@link #issue} gives the event a receipt
      */
     public Optional<String> whyNoReceipt(ConsentEvent event) {
         Checks.required("event", event);
@@ -142,6 +159,8 @@ public final class ConsentReceipts {
     /**
      * The receipt of a consent event: the stored one if it was issued before, else a new one, signed and stored.
      *
+     * @param eventId the id of a recorded consent event
+     * @return the receipt; the same one on every call for this event
      * @throws InvalidValueException when no event has this id, or the event gets no receipt ({@link #whyNoReceipt})
      * @throws InvalidPolicyException when the policy in force at the choice lacks what a receipt names
      * @throws ConflictException when the store holds a receipt for this event id that names another event
@@ -166,6 +185,9 @@ public final class ConsentReceipts {
      * Every receipt of a subject, issuing those not issued yet: one per consent given in the subject's own chain and in
      * the chains of the visitors linked to it, in chain order (the subject's first, then each visitor's), each in
      * sequence order. Receipts whose events were pruned from the ledger are still listed.
+     *
+     * @param subject a customer or a visitor
+     * @return the receipts, stored and new
      */
     public List<ConsentReceipt> issueAll(SubjectId subject) {
         Checks.required("subject", subject);
@@ -238,6 +260,10 @@ public final class ConsentReceipts {
      * described in {@code docs/export-format.md}): the public key, every receipt (issuing those not issued yet) with
      * its JWS and the receipt it signs, and every other choice of the subject and its linked visitors as a choice
      * without a receipt, saying what it was. Does not close {@code out}.
+     *
+     * @param subject a customer or a visitor
+     * @param out where the document is written
+     * @throws java.io.UncheckedIOException when {@code out} fails
      */
     public void writeReceipts(SubjectId subject, OutputStream out) {
         Checks.required("subject", subject);
@@ -317,6 +343,10 @@ public final class ConsentReceipts {
      * (given, refused, withdrawn, withdrawn through a broader purpose, and where it no longer counts: expired or
      * invalidated), each state linked to its ledger event and, for a consent given, to its receipt. Issues missing
      * receipts first. Does not close {@code out}.
+     *
+     * @param subject a customer or a visitor
+     * @param out where the JSON-LD document is written
+     * @throws java.io.UncheckedIOException when {@code out} fails
      */
     public void writeRecords(SubjectId subject, OutputStream out) {
         Checks.required("subject", subject);
@@ -334,24 +364,46 @@ public final class ConsentReceipts {
         private Builder() {
         }
 
+        /**
+         * The consent service whose ledger and policy versions receipts are issued from.
+         *
+         * @param consents the service
+         * @return this builder
+         * @throws InvalidValueException when {@code consents} is null
+         */
         public Builder consents(ConsentService consents) {
             this.consents = Checks.required("consents", consents);
             return this;
         }
 
-        /** Where receipts are kept; the durable store of consent-jdbc or {@code InMemoryStore} implement it. */
+        /**
+         * Where receipts are kept; the durable store of consent-jdbc or {@code InMemoryStore} implement it.
+         *
+         * @param store the store
+         * @return this builder
+         * @throws InvalidValueException when {@code store} is null
+         */
         public Builder store(ReceiptStore store) {
             this.store = Checks.required("store", store);
             return this;
         }
 
-        /** The controller's signing key. */
+        /**
+         * The controller's signing key.
+         *
+         * @param signer the key
+         * @return this builder
+         * @throws InvalidValueException when {@code signer} is null
+         */
         public Builder signer(ReceiptSigner signer) {
             this.signer = Checks.required("signer", signer);
             return this;
         }
 
         /**
+         * The receipts service, once the policy in force now is known to name what receipts need.
+         *
+         * @return the service
          * @throws InvalidValueException when the consent service, store or signer is missing
          * @throws InvalidPolicyException when the policy in force now lacks what receipts name
          */

@@ -32,6 +32,10 @@ public final class ReceiptSigner {
      *
      * @param keyId the key's id, 1 to 200 characters without control characters; name a new key anew, so that
      *     receipts signed with an old key can still be checked with that key
+     * @param keyPair an EC key pair on curve P-256
+     * @return the signer
+     * @throws dev.consent.InvalidValueException when the key id breaks its rule or the key is not on P-256
+     * @throws IllegalStateException when nimbus-jose-jwt is not on the class path
      */
     public static ReceiptSigner es256(String keyId, KeyPair keyPair) {
         Checks.text("keyId", keyId, 200);
@@ -44,7 +48,14 @@ public final class ReceiptSigner {
         return new ReceiptSigner(Jose.ecKey(keyId, pub, priv));
     }
 
-    /** A signer from a private JWK (RFC 7517) of an EC key on P-256, which must name its key id ({@code kid}). */
+    /**
+     * A signer from a private JWK (RFC 7517) of an EC key on P-256, which must name its key id ({@code kid}).
+     *
+     * @param privateJwk the JWK as JSON, with its private part
+     * @return the signer
+     * @throws dev.consent.InvalidValueException when the JWK is not a private P-256 key or names no key id
+     * @throws IllegalStateException when nimbus-jose-jwt is not on the class path
+     */
     public static ReceiptSigner fromJwk(String privateJwk) {
         Checks.required("privateJwk", privateJwk);
         JoseLibrary.require();
@@ -57,12 +68,20 @@ public final class ReceiptSigner {
         return new ReceiptSigner(key);
     }
 
-    /** The key id written in every receipt's JWS header. */
+    /**
+     * The key id written in every receipt's JWS header.
+     *
+     * @return the key id, 1 to 200 characters
+     */
     public String keyId() {
         return key.getKeyID();
     }
 
-    /** The public key as a JWK (JSON, with {@code kid}): what the shop publishes for verifying its receipts. */
+    /**
+     * The public key, what the shop publishes for verifying its receipts.
+     *
+     * @return the public key as a JWK (JSON, with {@code kid}), without the private part
+     */
     public String publicJwk() {
         return Jose.publicJwk(key);
     }

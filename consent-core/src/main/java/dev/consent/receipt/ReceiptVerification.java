@@ -13,6 +13,15 @@ import java.util.Optional;
  */
 public record ReceiptVerification(boolean valid, String keyId, Optional<String> payload, Optional<String> problem) {
 
+    /**
+     * Holds a verdict that is consistent: a payload exactly when valid, a problem exactly when not.
+     *
+     * @param valid whether the signature verifies under the key given and nothing else is wrong
+     * @param keyId the {@code kid} of the JWS header, or {@code null} when the JWS could not be read
+     * @param payload the receipt's JSON when valid
+     * @param problem why the receipt is not valid
+     * @throws IllegalArgumentException when the verdict contradicts itself
+     */
     public ReceiptVerification {
         if (valid == payload.isEmpty() || valid == problem.isPresent()) {
             throw new IllegalArgumentException("a valid receipt has a payload and no problem, an invalid one the reverse");

@@ -25,6 +25,9 @@ public final class ReceiptVerifier {
      * Checks {@code jws} (compact serialization) against {@code publicJwk} (a JWK of an EC key on P-256, as
      * {@link ReceiptSigner#publicJwk()} gives it; a private JWK is accepted and only its public part used).
      *
+     * @param jws the receipt as handed out
+     * @param publicJwk the key the shop publishes
+     * @return valid with the receipt's JSON, or not valid with the reason; never throws for a bad receipt
      * @throws dev.consent.InvalidValueException when {@code publicJwk} is not such a key: the trusted input is wrong,
      *     not the receipt
      */

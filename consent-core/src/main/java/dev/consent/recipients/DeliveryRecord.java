@@ -29,6 +29,22 @@ public record DeliveryRecord(long sequence, Instant at, String noticeId, String 
         FAILED
     }
 
+    /**
+     * Checks an audit entry; a failure is given exactly when the outcome is {@link Outcome#FAILED}.
+     *
+     * @param sequence position in the audit, 0 or more
+     * @param at when the attempt ended
+     * @param noticeId the notice's id, 64 hex digits
+     * @param recipientId the recipient's id in the policy
+     * @param action what the recipient was asked to do
+     * @param purposes the purposes the notice concerns
+     * @param categories the data categories the notice concerns
+     * @param outcome what came of the attempt
+     * @param attempt which attempt at this notice it was, 1 or more
+     * @param node the node that made it, at most 100 characters
+     * @param failure the exception's class name for a failed attempt, at most 200 characters
+     * @throws InvalidValueException (field {@code delivery.<name>}) naming the first field that breaks its rule
+     */
     public DeliveryRecord {
         if (sequence < 0) {
             throw new InvalidValueException("delivery.sequence", sequence, "must be 0 or more");
@@ -53,6 +69,12 @@ public record DeliveryRecord(long sequence, Instant at, String noticeId, String 
         }
     }
 
+    /**
+     * This entry at its position in the audit, as the store assigns it.
+     *
+     * @param s the position, 0 or more
+     * @return the copy
+     */
     public DeliveryRecord withSequence(long s) {
         return new DeliveryRecord(s, at, noticeId, recipientId, action, purposes, categories, outcome, attempt, node,
                 failure);

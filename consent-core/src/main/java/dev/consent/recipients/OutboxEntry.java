@@ -25,6 +25,18 @@ public record OutboxEntry(RecipientNotice notice, State state, int attempts, Opt
         DELIVERED
     }
 
+    /**
+     * Checks that the entry is consistent: a pending entry has a next attempt and no delivery, a delivered one the
+     * reverse.
+     *
+     * @param notice the notice
+     * @param state where it stands
+     * @param attempts how many attempts failed so far, 0 or more
+     * @param nextAttemptAt when a pending entry is due
+     * @param deliveredAt when a delivered entry was delivered
+     * @param lastFailure the exception class of the latest failed attempt, at most 200 characters
+     * @throws InvalidValueException (field {@code entry.<name>}) naming the field that breaks its rule
+     */
     public OutboxEntry {
         Checks.required("entry.notice", notice);
         Checks.required("entry.state", state);
@@ -42,7 +54,12 @@ public record OutboxEntry(RecipientNotice notice, State state, int attempts, Opt
         }
     }
 
-    /** A notice just written: pending, due at once (at its recording instant). */
+    /**
+     * A notice just written: pending, due at once (at its recording instant).
+     *
+     * @param notice the notice
+     * @return the entry, with no attempt made
+     */
     public static OutboxEntry pending(RecipientNotice notice) {
         return new OutboxEntry(notice, State.PENDING, 0, Optional.of(notice.recordedAt()), Optional.empty(),
                 Optional.empty());

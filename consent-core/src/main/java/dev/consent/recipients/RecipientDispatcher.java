@@ -65,6 +65,11 @@ public final class RecipientDispatcher {
         this.retryMax = b.retryMax;
     }
 
+    /**
+     * A builder that needs a store and a notifier; every other setting has a default.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -72,6 +77,12 @@ public final class RecipientDispatcher {
     /**
      * Delivers due notices until none is left or the budget is spent: at most {@code maxNotices} claimed, and no new
      * batch claimed after {@code maxDuration}. Safe to run on several nodes at once.
+     *
+     * @param maxNotices the most notices to claim in this run, 1 or more
+     * @param maxDuration after how long no new batch is claimed (a batch already claimed is finished)
+     * @return how many notices were claimed, delivered and failed, how many claims were lost to another node, and
+     *         whether the budget ran out
+     * @throws InvalidValueException when {@code maxNotices} is below 1 or {@code maxDuration} is null
      */
     public DeliveryReport deliver(int maxNotices, Duration maxDuration) {
         if (maxNotices < 1) {
@@ -151,12 +162,23 @@ public final class RecipientDispatcher {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
-    /** Every notice about a subject, pending and delivered, oldest first. */
+    /**
+     * Every notice about a subject, pending and delivered, oldest first.
+     *
+     * @param subject whose notices
+     * @return the entries as the outbox holds them now
+     */
     public List<OutboxEntry> notices(SubjectId subject) {
         return store.notices(Checks.required("subject", subject));
     }
 
-    /** Delivery audit entries after {@code afterSequence}, in order. */
+    /**
+     * Delivery audit entries after {@code afterSequence}, in order: page on with the last entry's sequence.
+     *
+     * @param afterSequence 0 for the first page
+     * @param limit the most entries to return
+     * @return the entries, in sequence order
+     */
     public List<DeliveryRecord> deliveries(long afterSequence, int limit) {
         return store.deliveries(afterSequence, limit);
     }
@@ -178,24 +200,43 @@ public final class RecipientDispatcher {
         /**
          * Required: the store the notices are written to, the same one the consent service and the rights service
          * write through (so that deliveries reach the requests' histories).
+         *
+         * @param store the outbox store
+         * @return this builder
          */
         public Builder store(OutboxStore store) {
             this.store = store;
             return this;
         }
 
-        /** Required: the host's code that tells a recipient. */
+        /**
+         * Required: the host's code that tells a recipient.
+         *
+         * @param notifier the notifier
+         * @return this builder
+         */
         public Builder notifier(RecipientNotifier notifier) {
             this.notifier = notifier;
             return this;
         }
 
+        /**
+         * The clock that dates attempts, claims and backoffs. Default: UTC system clock.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = clock;
             return this;
         }
 
-        /** This node's name in claims and the audit (at most 100 characters). Defaults to a random one. */
+        /**
+         * This node's name in claims and the audit. Defaults to a random one.
+         *
+         * @param name at most 100 characters
+         * @return this builder
+         */
         public Builder node(String name) {
             this.node = name;
             return this;
@@ -204,25 +245,45 @@ public final class RecipientDispatcher {
         /**
          * How long a claim is exclusive; a dead dispatcher's notices are delivered by another after it. Longer than the
          * slowest notifier call. Default 5 min.
+         *
+         * @param lease a positive duration
+         * @return this builder
          */
         public Builder lease(Duration lease) {
             this.lease = lease;
             return this;
         }
 
-        /** How many notices one claim takes, 1 to 10,000. Default 100. */
+        /**
+         * How many notices one claim takes. Default 100.
+         *
+         * @param notices 1 to 10,000
+         * @return this builder
+         */
         public Builder batchSize(int notices) {
             this.batchSize = notices;
             return this;
         }
 
-        /** Backoff after a failed attempt: base, doubling per attempt, capped at max. Default 1 min to 6 h. */
+        /**
+         * Backoff after a failed attempt: base, doubling per attempt, capped at max. Default 1 min to 6 h.
+         *
+         * @param base the wait after the first failure, positive
+         * @param max the longest wait, no shorter than {@code base}
+         * @return this builder
+         */
         public Builder retryBackoff(Duration base, Duration max) {
             this.retryBase = base;
             this.retryMax = max;
             return this;
         }
 
+        /**
+         * The dispatcher, once every setting is checked.
+         *
+         * @return the dispatcher
+         * @throws InvalidValueException naming the setting that is missing or out of range
+         */
         public RecipientDispatcher build() {
             Checks.required("store", store);
             Checks.required("notifier", notifier);

@@ -39,6 +39,22 @@ public record RecipientNotice(String id, SubjectId subject, String recipientId, 
         Recipient.Role role, NoticeAction action, SortedSet<PurposeId> purposes, SortedSet<CategoryId> categories,
         Optional<String> requestId, Instant occurredAt, Instant recordedAt) {
 
+    /**
+     * Checks the notice; it must name at least one category.
+     *
+     * @param id 64 lower-case hex digits, see {@link #idOf}
+     * @param subject whose data it concerns
+     * @param recipientId the recipient's id in the policy
+     * @param recipientName the recipient's name, at most 300 characters
+     * @param role the recipient's role (processor, controller, ...)
+     * @param action what was carried out
+     * @param purposes the purposes the data was held for
+     * @param categories the data categories, at least one
+     * @param requestId the rights request that caused it, at most 100 characters
+     * @param occurredAt when the change was made
+     * @param recordedAt when the notice was written
+     * @throws InvalidValueException (field {@code notice.<name>}) naming the field that breaks its rule
+     */
     public RecipientNotice {
         if (id == null || id.length() != 64 || !Checks.isSha256Hex(id)) {
             throw new InvalidValueException("notice.id", id, "must be 64 lower-case hex digits (RecipientNotice.idOf)");
@@ -62,6 +78,11 @@ public record RecipientNotice(String id, SubjectId subject, String recipientId, 
      * The id of the notice to {@code recipientId} of {@code action}, caused by {@code causes} (the event ids of the
      * change, or the rights request's id): SHA-256 over them, in hex. Deterministic, so that writing the same cause
      * again yields the same id.
+     *
+     * @param action what was carried out
+     * @param recipientId the recipient's id
+     * @param causes the event ids of the change, or the rights request's id, in a fixed order
+     * @return 64 lower-case hex digits
      */
     public static String idOf(NoticeAction action, String recipientId, List<String> causes) {
         StringBuilder b = new StringBuilder(action.name()).append('\n').append(recipientId);
@@ -76,7 +97,11 @@ public record RecipientNotice(String id, SubjectId subject, String recipientId, 
         }
     }
 
-    /** "ERASURE of transaction.record (orders)": what the notice says, without the subject. */
+    /**
+     * What the notice says, without the subject: "ERASURE of transaction.record (orders)".
+     *
+     * @return the action, the categories and, in brackets, the purposes
+     */
     public String describe() {
         StringBuilder b = new StringBuilder(action.name()).append(" of ");
         b.append(String.join(", ", categories.stream().map(CategoryId::value).toList()));

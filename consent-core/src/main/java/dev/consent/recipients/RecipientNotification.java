@@ -24,6 +24,23 @@ public record RecipientNotification(String idempotencyKey, String recipientId, S
         Recipient.Role role, NoticeAction action, SubjectId subject, SortedSet<PurposeId> purposes,
         SortedSet<CategoryId> categories, Optional<String> requestId, Instant occurredAt, int attempt) {
 
+    /**
+     * Checks what the notifier relies on: the idempotency key and the subject.
+     *
+     * @param idempotencyKey the notice's id, at most 64 characters
+     * @param recipientId the recipient's id in the policy
+     * @param recipientName the recipient's name as the policy gives it
+     * @param role the recipient's role
+     * @param action what was carried out
+     * @param subject whose data it concerns
+     * @param purposes the purposes the data was held for
+     * @param categories the data categories
+     * @param requestId the rights request that caused it, if any
+     * @param occurredAt when the change was made
+     * @param attempt this attempt's number, from 1
+     * @throws dev.consent.InvalidValueException (field {@code notification.<name>}) when the key or the subject is
+     *         missing or the key breaks its rule
+     */
     public RecipientNotification {
         Checks.text("notification.idempotencyKey", idempotencyKey, 64);
         Checks.required("notification.subject", subject);

@@ -12,6 +12,11 @@ package dev.consent.recipients;
  */
 @FunctionalInterface
 public interface RecipientNotifier {
-    /** Tells the recipient; returns normally once it has been told (or has durably accepted the message). */
+    /**
+     * Tells the recipient; returns normally once it has been told (or has durably accepted the message).
+     *
+     * @param notification what to pass on, with the key to deduplicate by
+     * @throws Exception any failure: the notice is retried later, and only the exception's class is recorded
+     */
     void tell(RecipientNotification notification) throws Exception;
 }

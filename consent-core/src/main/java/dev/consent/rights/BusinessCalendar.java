@@ -52,7 +52,12 @@ public final class BusinessCalendar {
         return dates;
     }
 
-    /** Saturday and Sunday off, no holidays. */
+    /**
+     * Saturday and Sunday off, no holidays.
+     *
+     * @param zone the zone whose dates count
+     * @return the calendar
+     */
     public static BusinessCalendar weekdays(ZoneId zone) {
         return new BusinessCalendar(zone, EnumSet.of(DayOfWeek.SATURDAY, DayOfWeek.SUNDAY), Set.of(), Set.of(),
                 HolidaySource.NONE);
@@ -61,6 +66,10 @@ public final class BusinessCalendar {
     /**
      * A calendar with these weekend days and holidays.
      *
+     * @param zone the zone whose dates count
+     * @param weekend the days of the week off
+     * @param holidays dates off besides the weekend
+     * @return the calendar
      * @throws InvalidValueException for more than {@link PolicyLimits#MAX_HOLIDAYS} holidays, or a weekend of
      *     every day
      */
@@ -72,6 +81,11 @@ public final class BusinessCalendar {
      * A calendar with weekend days that are worked on some dates: days moved to make up for a bridge holiday (e.g.
      * China's adjusted working Saturdays and Sundays around Golden Week).
      *
+     * @param zone the zone whose dates count
+     * @param weekend the days of the week off
+     * @param holidays dates off besides the weekend
+     * @param extraWorkingDays weekend dates that are worked
+     * @return the calendar
      * @throws InvalidValueException for more than {@link PolicyLimits#MAX_HOLIDAYS} holidays or
      *     {@link PolicyLimits#MAX_WORKING_DAYS} working days, or a weekend of every day
      */
@@ -80,33 +94,69 @@ public final class BusinessCalendar {
         return new BusinessCalendar(zone, weekend, holidays, extraWorkingDays, HolidaySource.NONE);
     }
 
-    /** This calendar with the host's holidays added to the listed ones. */
+    /**
+     * This calendar with the host's holidays added to the listed ones.
+     *
+     * @param hostHolidays the host's source, consulted for every date
+     * @return the copy
+     */
     public BusinessCalendar withHolidaySource(HolidaySource hostHolidays) {
         return new BusinessCalendar(zone, weekend, holidays, extraWorkingDays, hostHolidays);
     }
 
-    /** Weekend dates that are working days all the same. */
+    /**
+     * Weekend dates that are working days all the same.
+     *
+     * @return the dates, sorted and unmodifiable
+     */
     public SortedSet<LocalDate> extraWorkingDays() {
         return extraWorkingDays;
     }
 
+    /**
+     * The zone whose calendar dates count: a deadline ends at the end of its last day there.
+     *
+     * @return the zone
+     */
     public ZoneId zone() {
         return zone;
     }
 
+    /**
+     * The days of the week off; never all seven.
+     *
+     * @return the days, unmodifiable
+     */
     public Set<DayOfWeek> weekend() {
         return weekend;
     }
 
+    /**
+     * The holidays the calendar lists (the host's {@link HolidaySource} is not among them).
+     *
+     * @return the dates, sorted and unmodifiable
+     */
     public SortedSet<LocalDate> holidays() {
         return holidays;
     }
 
+    /**
+     * Whether {@code date} is a holiday, listed or from the host's source.
+     *
+     * @param date a date in the calendar's zone
+     * @return true for a holiday
+     */
     public boolean isHoliday(LocalDate date) {
         return holidays.contains(date) || source.isHoliday(date);
     }
 
-    /** A working day: not a holiday, and not a weekend day unless it is listed as an extra working day. */
+    /**
+     * Whether {@code date} is a working day: not a holiday, and not a weekend day unless it is listed as an extra
+     * working day.
+     *
+     * @param date a date in the calendar's zone
+     * @return true for a working day
+     */
     public boolean isWorkingDay(LocalDate date) {
         if (isHoliday(date)) {
             return false;
@@ -114,7 +164,13 @@ public final class BusinessCalendar {
         return !weekend.contains(date.getDayOfWeek()) || extraWorkingDays.contains(date);
     }
 
-    /** {@code date} itself if it is a working day, otherwise the next one. */
+    /**
+     * {@code date} itself if it is a working day, otherwise the next one.
+     *
+     * @param date a date in the calendar's zone
+     * @return the working day
+     * @throws InvalidValueException (field {@code calendar}) when no working day follows within a year
+     */
     public LocalDate onOrAfter(LocalDate date) {
         LocalDate d = date;
         for (int guard = 0; !isWorkingDay(d); guard++) {

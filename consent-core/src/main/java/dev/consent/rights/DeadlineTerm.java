@@ -20,13 +20,17 @@ public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extensio
     public enum Unit {
         /** Working days of the {@link BusinessCalendar}; "business days" and "working days" alike. */
         BUSINESS_DAYS,
+        /** Every day counts, weekends and holidays too; only the end is moved to a working day. */
         CALENDAR_DAYS,
+        /** Calendar months: the same date of the last month, or that month's last day (Reg. 1182/71 Art. 3(2)(c)). */
         MONTHS
     }
 
     /** When the clock starts. */
     public enum Start {
+        /** The day the request was received (not counted, Reg. 1182/71 Art. 3(1)). */
         RECEIPT,
+        /** The day the subject's identity was verified; the clock does not run before it. */
         IDENTITY_VERIFIED
     }
 
@@ -38,6 +42,15 @@ public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extensio
      * to a working day once, at the very end (Reg. 1182/71 Art. 3(4)); see {@link Deadlines#extended}.
      */
     public record Extension(boolean toTotal, int amount, Unit unit) {
+        /**
+         * Checks the extension's length.
+         *
+         * @param toTotal true for an extension to a total from the same start, false for one by more time
+         * @param amount how many units, 1 to 3660
+         * @param unit the unit
+         * @throws InvalidValueException (field {@code extension.<name>}) when the amount is out of range or the unit
+         *         missing
+         */
         public Extension {
             if (amount < 1 || amount > 3660) {
                 throw new InvalidValueException("extension.amount", amount, "must be between 1 and 3660");
@@ -45,10 +58,24 @@ public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extensio
             Checks.required("extension.unit", unit);
         }
 
+        /**
+         * An extension to a total, counted from the same start as the term.
+         *
+         * @param amount the total, 1 to 3660 units
+         * @param unit its unit
+         * @return the extension
+         */
         public static Extension to(int amount, Unit unit) {
             return new Extension(true, amount, unit);
         }
 
+        /**
+         * An extension by more time, added to the term and counted with it as one period.
+         *
+         * @param amount the extra time, 1 to 3660 units
+         * @param unit its unit
+         * @return the extension
+         */
         public static Extension by(int amount, Unit unit) {
             return new Extension(false, amount, unit);
         }
@@ -61,6 +88,14 @@ public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extensio
 
     /** An acknowledgement deadline, counted from receipt. */
     public record Acknowledgement(int amount, Unit unit) {
+        /**
+         * Checks the acknowledgement period's length.
+         *
+         * @param amount how many units, 1 to 3660
+         * @param unit the unit
+         * @throws InvalidValueException (field {@code acknowledge.<name>}) when the amount is out of range or the unit
+         *         missing
+         */
         public Acknowledgement {
             if (amount < 1 || amount > 3660) {
                 throw new InvalidValueException("acknowledge.amount", amount, "must be between 1 and 3660");
@@ -69,6 +104,16 @@ public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extensio
         }
     }
 
+    /**
+     * Checks the term's length and that nothing is null (absent parts are empty optionals).
+     *
+     * @param amount how many units, 1 to 3660
+     * @param unit the unit
+     * @param start when the clock starts
+     * @param extension how far the deadline may be extended
+     * @param acknowledgeWithin when receipt must be confirmed
+     * @throws InvalidValueException naming the field that is out of range or null
+     */
     public DeadlineTerm {
         if (amount < 1 || amount > 3660) {
             throw new InvalidValueException("amount", amount, "must be between 1 and 3660");
@@ -79,14 +124,35 @@ public record DeadlineTerm(int amount, Unit unit, Start start, Optional<Extensio
         Checks.required("acknowledgeWithin", acknowledgeWithin);
     }
 
+    /**
+     * A term without extension or acknowledgement deadline.
+     *
+     * @param amount how many units, 1 to 3660
+     * @param unit the unit
+     * @param start when the clock starts
+     * @return the term
+     */
     public static DeadlineTerm of(int amount, Unit unit, Start start) {
         return new DeadlineTerm(amount, unit, start, Optional.empty(), Optional.empty());
     }
 
+    /**
+     * This term, extendable as {@code e} says.
+     *
+     * @param e the extension
+     * @return the copy
+     */
     public DeadlineTerm extendable(Extension e) {
         return new DeadlineTerm(amount, unit, start, Optional.of(e), acknowledgeWithin);
     }
 
+    /**
+     * This term, with receipt to be confirmed within {@code n} {@code u} of receipt.
+     *
+     * @param n how many units, 1 to 3660
+     * @param u the unit
+     * @return the copy
+     */
     public DeadlineTerm acknowledgedWithin(int n, Unit u) {
         return new DeadlineTerm(amount, unit, start, extension, Optional.of(new Acknowledgement(n, u)));
     }

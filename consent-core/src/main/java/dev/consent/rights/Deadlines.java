@@ -26,7 +26,16 @@ public final class Deadlines {
     private Deadlines() {
     }
 
-    /** The deadline {@code amount} {@code unit} after {@code start}. */
+    /**
+     * The deadline {@code amount} {@code unit} after {@code start}, moved forward to a working day at its end.
+     *
+     * @param start the day the clock started, not counted
+     * @param amount how many units
+     * @param unit the unit
+     * @param calendar the working days and zone
+     * @param rule the rule applied, in words, for {@link Deadline#rule()}
+     * @return the deadline, with the days skipped and the steps that derived it
+     */
     public static Deadline after(LocalDate start, int amount, DeadlineTerm.Unit unit, BusinessCalendar calendar,
             String rule) {
         List<LocalDate> skipped = new ArrayList<>();
@@ -55,6 +64,10 @@ public final class Deadlines {
      * </ul>
      *
      * @param start the day the term's clock started (receipt or identity verification), not counted (Art. 3(1))
+     * @param term the term, with its extension
+     * @param calendar the working days and zone
+     * @param rule the rule applied, in words
+     * @return the extended deadline, with the days skipped and the steps that derived it
      * @throws InvalidValueException if the term has no extension, or a total that would end before the term itself
      */
     public static Deadline extended(LocalDate start, DeadlineTerm term, BusinessCalendar calendar, String rule) {

@@ -8,7 +8,14 @@ import java.time.LocalDate;
  */
 @FunctionalInterface
 public interface HolidaySource {
+    /**
+     * Whether {@code date} is a day off. Called for every date a deadline is counted over: answer from memory.
+     *
+     * @param date a date in the calendar's zone
+     * @return true for a holiday
+     */
     boolean isHoliday(LocalDate date);
 
+    /** No holidays at all. */
     HolidaySource NONE = date -> false;
 }

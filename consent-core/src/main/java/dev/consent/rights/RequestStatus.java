@@ -23,7 +23,14 @@ import java.util.Set;
  * turn throws {@link dev.consent.ConflictException} naming the steps allowed next ({@link #nextSteps}).
  */
 public enum RequestStatus {
-    RECEIVED, IDENTITY_VERIFIED, IN_PROGRESS, EXTENDED,
+    /** Received and dated; the deadline runs (from receipt, or from verification where the term says so). */
+    RECEIVED,
+    /** The requester was identified as the subject; the request can be worked on. */
+    IDENTITY_VERIFIED,
+    /** Being carried out. */
+    IN_PROGRESS,
+    /** Extended once, with notice to the subject before the original deadline (GDPR Art. 12(3)). */
+    EXTENDED,
     /**
      * An erasure request whose subject the library knows no retained item of (a customer from before its anchors
      * were recorded): the library's part is done (consents withdrawn, tombstone left, recipients told), but the
@@ -32,11 +39,16 @@ public enum RequestStatus {
      * Art. 5(2): the controller demonstrates it). Reached by erasure requests only.
      */
     AWAITING_HOST_CONFIRMATION,
-    COMPLETED, REFUSED;
+    /** Carried out and answered; closed. */
+    COMPLETED,
+    /** Refused, with the reason recorded (GDPR Art. 12(4)); closed. */
+    REFUSED;
 
     /**
      * The statuses this one may move to, for a request of any type ({@link #AWAITING_HOST_CONFIRMATION} only for an
      * erasure: {@link #next(RequestType)}).
+     *
+     * @return the statuses, a new set the caller may change; empty for a closed request
      */
     public Set<RequestStatus> next() {
         return switch (this) {
@@ -49,7 +61,12 @@ public enum RequestStatus {
         };
     }
 
-    /** The statuses a request of {@code type} may move to from this one. */
+    /**
+     * The statuses a request of {@code type} may move to from this one.
+     *
+     * @param type the request's type
+     * @return the statuses, a new set the caller may change
+     */
     public Set<RequestStatus> next(RequestType type) {
         Set<RequestStatus> next = next();
         if (type != RequestType.ERASURE) {
@@ -63,6 +80,8 @@ public enum RequestStatus {
      * {@code startWork}, {@code extend}, {@code erase} (to {@link #AWAITING_HOST_CONFIRMATION}), {@code complete}
      * (or the type's own action, or {@code confirmErasure} for a request awaiting it, see {@link #nextSteps}),
      * {@code refuse}.
+     *
+     * @return the method's name
      */
     public String action() {
         return switch (this) {
@@ -82,6 +101,9 @@ public enum RequestStatus {
      * request. Completing an erasure, restriction, objection or withdrawal is named by the method that carries it
      * out ({@code erase}, {@code restrict}, {@code object}, {@code withdrawConsent}), {@code complete} beside it; an
      * erasure awaiting the shop's confirmation is completed by {@code confirmErasure} alone.
+     *
+     * @param type the request's type
+     * @return the steps, for an exception message or an operator
      */
     public String nextSteps(RequestType type) {
         return nextSteps(type, null);
@@ -131,6 +153,11 @@ public enum RequestStatus {
         };
     }
 
+    /**
+     * Whether a request in this status still needs work (and counts towards the overdue report).
+     *
+     * @return false for {@link #COMPLETED} and {@link #REFUSED}
+     */
     public boolean isOpen() {
         return this != COMPLETED && this != REFUSED;
     }

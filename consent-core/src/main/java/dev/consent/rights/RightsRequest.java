@@ -46,6 +46,15 @@ public record RightsRequest(String id, SubjectId subject, RequestType type, Requ
      * @param original the deadline the extension replaced
      */
     public record Extension(String reason, Instant subjectToldAt, Instant recordedAt, Deadline original) {
+        /**
+         * Checks that the subject was told within the original period, and not after the extension was recorded.
+         *
+         * @param reason why the deadline was extended, at most 1000 characters
+         * @param subjectToldAt when the subject was told
+         * @param recordedAt when the extension was recorded
+         * @param original the deadline the extension replaced
+         * @throws InvalidValueException (field {@code extension.<name>}) naming the field that breaks its rule
+         */
         public Extension {
             Checks.text("extension.reason", reason, 1000);
             Checks.required("extension.subjectToldAt", subjectToldAt);
@@ -62,12 +71,33 @@ public record RightsRequest(String id, SubjectId subject, RequestType type, Requ
             }
         }
 
-        /** Whether the extension was recorded only after the original deadline had passed. */
+        /**
+         * Whether the extension was recorded only after the original deadline had passed.
+         *
+         * @return true when {@code recordedAt} is at or after the original deadline
+         */
         public boolean late() {
             return original.passedAt(recordedAt);
         }
     }
 
+    /**
+     * Checks that every field is present (absent values are empty optionals) and copies the history.
+     *
+     * @param id the request's id, at most 100 characters
+     * @param subject whose request it is
+     * @param type what the subject asks for
+     * @param status where it stands
+     * @param receivedAt when it was received
+     * @param verifiedAt when the requester's identity was verified
+     * @param deadline the answer deadline in force
+     * @param acknowledgeBy when receipt must be confirmed
+     * @param extensionNotice the extension, if any
+     * @param outcome the answer
+     * @param history every step so far, oldest first
+     * @param version the version the request was read at, 0 or more
+     * @throws InvalidValueException (field {@code request.<name>}) naming the field that breaks its rule
+     */
     public RightsRequest {
         Checks.text("request.id", id, 100);
         Checks.required("request.subject", subject);
@@ -85,7 +115,11 @@ public record RightsRequest(String id, SubjectId subject, RequestType type, Requ
         }
     }
 
-    /** This request as the store keeps it once saved over {@link #version()}: the version one higher. */
+    /**
+     * This request as the store keeps it once saved over {@link #version()}.
+     *
+     * @return the copy, its version one higher
+     */
     public RightsRequest nextVersion() {
         return new RightsRequest(id, subject, type, status, receivedAt, verifiedAt, deadline, acknowledgeBy,
                 extensionNotice, outcome, history, version + 1);
@@ -96,6 +130,9 @@ public record RightsRequest(String id, SubjectId subject, RequestType type, Requ
      * extended {@link Extension#late() late} and its original deadline has passed. A late extension does not take a
      * request off the overdue report: the request was overdue when the extension was entered, and only the caller's
      * word says the subject was told in time (GDPR Art. 12(3); Art. 5(2), the controller demonstrates compliance).
+     *
+     * @param at the instant asked about
+     * @return true when the request is overdue then; never for a closed request
      */
     public boolean overdueAt(Instant at) {
         if (!status.isOpen()) {
@@ -105,7 +142,11 @@ public record RightsRequest(String id, SubjectId subject, RequestType type, Requ
                 || extensionNotice.filter(Extension::late).map(e -> e.original().passedAt(at)).orElse(false);
     }
 
-    /** Whether the request was extended after its original deadline had passed ({@link Extension#late()}). */
+    /**
+     * Whether the request was extended after its original deadline had passed ({@link Extension#late()}).
+     *
+     * @return true for a late extension; false without one
+     */
     public boolean extendedLate() {
         return extensionNotice.map(Extension::late).orElse(false);
     }

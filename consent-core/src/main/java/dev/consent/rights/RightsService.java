@@ -71,6 +71,11 @@ public final class RightsService {
         this.erasure = new ErasureWork(moves, consents, retention, b.sweeper, b.processing, b.contributors);
     }
 
+    /**
+     * A builder that needs a consent service and a store.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -80,24 +85,44 @@ public final class RightsService {
         return versions.at(now());
     }
 
-    /** The business calendar of the policy in force now, with the host's holidays. */
+    /**
+     * The business calendar of the policy in force now, with the host's holidays.
+     *
+     * @return the calendar deadlines are counted on for requests received now
+     */
     public BusinessCalendar calendar() {
         return terms.calendarAt(now());
     }
 
-    /** The deadline term the policy in force now gives a type of request, or the GDPR's. */
+    /**
+     * The deadline term the policy in force now gives a type of request, or the GDPR's.
+     *
+     * @param type the type of request
+     * @return the term
+     */
     public DeadlineTerm termFor(RequestType type) {
         return terms.termAt(now(), Checks.required("type", type));
     }
 
-    /** The policy versions this service judges by: its consent service's. */
+    /**
+     * The policy versions this service judges by: its consent service's.
+     *
+     * @return the consent service's policy versions
+     */
     public PolicyVersions policyVersions() {
         return versions;
     }
 
     // ------------------------------------------------------------------------------------------ lifecycle
 
-    /** Records a request as received now. Its deadline starts now, or at identity verification. */
+    /**
+     * Records a request as received now. Its deadline starts now, or at identity verification.
+     *
+     * @param subject whose request it is
+     * @param type what the subject asks for
+     * @param receivedVia the channel it came by (email, web form, ...), kept in the history
+     * @return the stored request, {@link RequestStatus#RECEIVED}
+     */
     public RightsRequest receive(SubjectId subject, RequestType type, String receivedVia) {
         Checks.required("subject", subject);
         Checks.required("type", type);
@@ -109,7 +134,14 @@ public final class RightsService {
         return moves.saveNew(request);
     }
 
-    /** The requester's identity is verified; a term counted from verification starts now. */
+    /**
+     * The requester's identity is verified; a term counted from verification starts now.
+     *
+     * @param requestId the request's id
+     * @param actor who verified, as the history records it
+     * @param how how the identity was verified, kept in the history
+     * @return the stored request, {@link RequestStatus#IDENTITY_VERIFIED}
+     */
     public RightsRequest verifyIdentity(String requestId, String actor, String how) {
         return moves.move(requestId, RequestStatus.IDENTITY_VERIFIED, actor, how, r -> {
             Instant now = now();
@@ -119,6 +151,15 @@ public final class RightsService {
         });
     }
 
+    /**
+     * Starts carrying out a verified request; its deadline is unchanged.
+     *
+     * @param requestId the request's id
+     * @param actor who starts, as the history records it
+     * @return the stored request, {@link RequestStatus#IN_PROGRESS}
+     * @throws ConflictException if the request is not verified, or is already in progress, extended or closed (the
+     *     message names the allowed next steps)
+     */
     public RightsRequest startWork(String requestId, String actor) {
         return moves.move(requestId, RequestStatus.IN_PROGRESS, actor, "work started", UnaryOperator.identity());
     }
@@ -141,6 +182,10 @@ public final class RightsService {
      *
      * @param subjectToldAt when the subject was told (the notice date): before the original deadline, not in the
      *     future; kept to the microsecond beside when the extension was recorded (this service's clock)
+     * @param requestId the request's id
+     * @param actor who extends, as the history records it
+     * @param reason why, as the subject was told
+     * @return the stored request, {@link RequestStatus#EXTENDED}, with the extended deadline
      * @throws ConflictException if the request is not verified, is already extended, or is closed (the message names
      *     the allowed next steps)
      * @throws InvalidValueException if the term has no extension, or the notice is dated at or after the original
@@ -154,7 +199,14 @@ public final class RightsService {
                 RequestTerms::extensionNote, r -> terms.extended(r, reason, subjectToldAt, toldAt, now()), List.of());
     }
 
-    /** Answers the request: what was done. */
+    /**
+     * Answers the request: what was done.
+     *
+     * @param requestId the request's id
+     * @param actor who answers, as the history records it
+     * @param answer what was done, in words fit for the subject
+     * @return the stored request, {@link RequestStatus#COMPLETED}
+     */
     public RightsRequest complete(String requestId, String actor, String answer) {
         return complete(requestId, actor, answer, List.of());
     }
@@ -169,6 +221,11 @@ public final class RightsService {
      * Refuses the request with the reason (GDPR Art. 12(4): the subject is told why, and that they may complain to a
      * supervisory authority); the alternative promised by the policy version in force when the request was received,
      * if any, is added to the answer.
+     *
+     * @param requestId the request's id
+     * @param actor who refuses, as the history records it
+     * @param reason why, in words fit for the subject
+     * @return the stored request, {@link RequestStatus#REFUSED}
      */
     public RightsRequest refuse(String requestId, String actor, String reason) {
         Checks.multilineText("reason", reason, 5_000);
@@ -182,13 +239,20 @@ public final class RightsService {
     /**
      * The request with this id.
      *
+     * @param requestId the request's id
+     * @return the request as stored now
      * @throws InvalidValueException when no request has it
      */
     public RightsRequest request(String requestId) {
         return moves.request(requestId);
     }
 
-    /** Every request of the subject. */
+    /**
+     * Every request of the subject.
+     *
+     * @param subject whose requests
+     * @return the requests, open and closed
+     */
     public List<RightsRequest> requests(SubjectId subject) {
         return moves.store().requests(subject);
     }
@@ -198,6 +262,8 @@ public final class RightsService {
      * instant received, then by id). Read on with {@link #open(RightsRequest, int)}, passing the last request of the
      * page, until a page comes back shorter than {@code limit}.
      *
+     * @param limit the most requests to return
+     * @return the page, oldest first
      * @throws InvalidValueException if {@code limit} is not between 1 and {@value #MAX_PAGE}
      */
     public List<RightsRequest> open(int limit) {
@@ -209,13 +275,20 @@ public final class RightsService {
      * {@link #open(int)} (received later, or at the same instant with a greater id). {@code after} need not be open
      * any more: a request closed while the pages are read does not make the reader lose its place.
      *
+     * @param after the last request of the previous page
+     * @param limit the most requests to return
+     * @return the page, oldest first
      * @throws InvalidValueException if {@code after} is null or {@code limit} is not between 1 and {@value #MAX_PAGE}
      */
     public List<RightsRequest> open(RightsRequest after, int limit) {
         return moves.store().openRequestsAfter(Checks.required("after", after), pageSize(limit));
     }
 
-    /** Every open request whose deadline has passed, oldest first, read page by page. */
+    /**
+     * Every open request whose deadline has passed, oldest first, read page by page.
+     *
+     * @return the overdue requests ({@link RightsRequest#overdueAt} now)
+     */
     public List<RightsRequest> overdue() {
         Instant now = now();
         List<RightsRequest> out = new ArrayList<>();
@@ -265,6 +338,10 @@ public final class RightsService {
      * ErasureAnswer.Outcome#DISPOSED disposed of} only when the {@link Builder#sweeper sweeper} disposed of it at once
      * and recorded it; an item due but not disposed of (no sweeper given, or its disposal failed, found a hold or no
      * handler) is {@link ErasureAnswer.Outcome#DUE_NOW due}, since when, and left to the next sweep.
+     *
+     * @param requestId the erasure request's id
+     * @param actor who carries it out, as the history records it
+     * @return what was erased, what is kept, why and until when, item by item
      */
     public ErasureAnswer erase(String requestId, String actor) {
         RightsRequest r = moves.requireType(requestId, RequestType.ERASURE);
@@ -282,6 +359,9 @@ public final class RightsService {
      * @param erased what the shop erased, or found nothing of, in words fit for the subject: e.g. "the customer
      *     record, 2 addresses and the personal fields of 5 orders deleted from the shop database; nothing found in the
      *     ticket system"
+     * @param requestId the erasure request's id
+     * @param actor who confirms, as the history records it
+     * @return the stored request, {@link RequestStatus#COMPLETED}
      * @throws ConflictException if the request is not awaiting the shop's confirmation (the message names the steps
      *     allowed next)
      * @throws InvalidValueException if the request is not an erasure, or {@code erased} is blank or longer than 5,000
@@ -304,6 +384,10 @@ public final class RightsService {
      * as the request's completion (GDPR Art. 19; seed 001_f688c41ce3130c59.txt, sections 4.2 and 5.2). The corrected
      * values are not passed on: the host's notifier reads them from its own tables.
      *
+     * @param requestId the rectification request's id
+     * @param actor who carries it out, as the history records it
+     * @param categories the data categories the host corrected
+     * @return the stored request, {@link RequestStatus#COMPLETED}
      * @throws InvalidValueException when no category is given or one is not declared by the policy in force
      */
     public RightsRequest rectify(String requestId, String actor, Collection<CategoryId> categories) {
@@ -328,7 +412,13 @@ public final class RightsService {
                 + "of the correction (GDPR Art. 19).", notices);
     }
 
-    /** Carries out a restriction request (GDPR Art. 18) and completes it. */
+    /**
+     * Carries out a restriction request (GDPR Art. 18) and completes it.
+     *
+     * @param requestId the restriction request's id
+     * @param actor who carries it out, as the history records it
+     * @return the stored request, {@link RequestStatus#COMPLETED}
+     */
     public RightsRequest restrict(String requestId, String actor) {
         RightsRequest r = moves.requireType(requestId, RequestType.RESTRICTION);
         RequestMoves.requireStep(r, RequestStatus.COMPLETED, "restrict"); // before any of the work is done
@@ -338,7 +428,14 @@ public final class RightsService {
                 + "continue until the restriction is lifted; you will be told before it is (GDPR Art. 18(3)).");
     }
 
-    /** Carries out an objection (GDPR Art. 21) to the given purposes and completes it. */
+    /**
+     * Carries out an objection (GDPR Art. 21) to the given purposes and completes it.
+     *
+     * @param requestId the objection's id
+     * @param actor who carries it out, as the history records it
+     * @param purposes the purposes objected to
+     * @return the stored request, {@link RequestStatus#COMPLETED}
+     */
     public RightsRequest object(String requestId, String actor, Collection<PurposeId> purposes) {
         RightsRequest r = moves.requireType(requestId, RequestType.OBJECTION);
         RequestMoves.requireStep(r, RequestStatus.COMPLETED, "object"); // before any of the work is done
@@ -349,7 +446,14 @@ public final class RightsService {
         return complete(requestId, actor, "Processing stopped for: " + purposes);
     }
 
-    /** Carries out a withdrawal of consent, for the given purposes or all when none are given, and completes it. */
+    /**
+     * Carries out a withdrawal of consent, for the given purposes or all when none are given, and completes it.
+     *
+     * @param requestId the withdrawal request's id
+     * @param actor who carries it out, as the history records it
+     * @param purposes the purposes withdrawn from; empty for all
+     * @return the stored request, {@link RequestStatus#COMPLETED}
+     */
     public RightsRequest withdrawConsent(String requestId, String actor, Collection<PurposeId> purposes) {
         RightsRequest r = moves.requireType(requestId, RequestType.WITHDRAW_CONSENT);
         if (r.status() == RequestStatus.RECEIVED) {
@@ -396,6 +500,8 @@ public final class RightsService {
          * {@link SubjectDataContributor.Presence#UNKNOWN} when it finds nothing. Without contributors such an erasure
          * always waits for {@link RightsService#confirmErasure}.
          *
+         * @param contributor the contributor
+         * @return this builder
          * @throws InvalidValueException if {@code contributor} is null or another contributor has its name
          */
         public Builder contributor(SubjectDataContributor contributor) {
@@ -408,7 +514,12 @@ public final class RightsService {
             return this;
         }
 
-        /** Required: the consent service, whose policy in force gives the terms and calendar. */
+        /**
+         * Required: the consent service, whose policy in force gives the terms and calendar.
+         *
+         * @param consents the service
+         * @return this builder
+         */
         public Builder consents(ConsentService consents) {
             this.consents = consents;
             return this;
@@ -417,6 +528,9 @@ public final class RightsService {
         /**
          * Needed for erasure requests (or a {@link #sweeper(Sweeper) sweeper}, which brings its own). Without a
          * sweeper, {@link RightsService#erase} leaves the items it makes due to the next sweep.
+         *
+         * @param retention the retention service erasures go to
+         * @return this builder
          */
         public Builder retention(RetentionService retention) {
             this.retention = retention;
@@ -427,6 +541,8 @@ public final class RightsService {
          * The sweeper with which {@link RightsService#erase} disposes at once of the items the erasure makes due
          * ({@link Sweeper#disposeDue}), through the host's handlers; its retention service is the one erasures go to.
          *
+         * @param sweeper the sweeper
+         * @return this builder
          * @throws InvalidValueException if {@code sweeper} is null
          */
         public Builder sweeper(Sweeper sweeper) {
@@ -434,7 +550,12 @@ public final class RightsService {
             return this;
         }
 
-        /** The processing log whose entries of an erased subject {@link #erase} pseudonymises. */
+        /**
+         * The processing log whose entries of an erased subject {@link #erase} pseudonymises.
+         *
+         * @param log the processing log
+         * @return this builder
+         */
         public Builder processing(ProcessingLog log) {
             this.processing = Checks.required("processing", log);
             return this;
@@ -443,19 +564,32 @@ public final class RightsService {
         /**
          * Required: where the service keeps its state, e.g. consent-jdbc's {@code JdbcStore}, or an
          * {@link dev.consent.store.InMemoryStore} for tests and single-node hosts.
+         *
+         * @param store the store
+         * @return this builder
          */
         public Builder store(RightsStore store) {
             this.store = store;
             return this;
         }
 
-        /** Defaults to the consent service's clock. */
+        /**
+         * Defaults to the consent service's clock.
+         *
+         * @param clock the clock that dates requests and steps
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = clock;
             return this;
         }
 
-        /** Holidays from the host, in addition to those the policy lists. */
+        /**
+         * Holidays from the host, in addition to those the policy lists.
+         *
+         * @param source the host's holidays
+         * @return this builder
+         */
         public Builder holidays(HolidaySource source) {
             this.holidays = Checks.required("holidays", source);
             return this;
@@ -464,6 +598,7 @@ public final class RightsService {
         /**
          * The service.
          *
+         * @return the service
          * @throws InvalidValueException if the consent service or the store is missing, the sweeper sweeps another
          *     retention service than the one given, or the retention service (or the sweeper's) is built over other
          *     policy versions than the consent service ({@link PolicyVersions#sameVersionsAs}; the message names

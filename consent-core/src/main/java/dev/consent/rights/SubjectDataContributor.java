@@ -15,10 +15,20 @@ import java.io.IOException;
  */
 public interface SubjectDataContributor {
 
-    /** The key under {@code hostData}: lower-case letters, digits, dots, dashes and underscores. */
+    /**
+     * The key under {@code hostData}; the same on every call, and unique among the contributors of one export.
+     *
+     * @return lower-case letters, digits, dots, dashes and underscores
+     */
     String name();
 
-    /** Writes exactly one JSON value (usually an object or an array) with the subject's data. */
+    /**
+     * Writes exactly one JSON value (usually an object or an array) with the subject's data.
+     *
+     * @param subject whose data
+     * @param json the export's generator, positioned where the value goes; not to be closed
+     * @throws IOException when the data cannot be read or written; the export fails
+     */
     void write(SubjectId subject, JsonGenerator json) throws IOException;
 
     /**
@@ -32,6 +42,9 @@ public interface SubjectDataContributor {
      * unconfirmed (fail closed). Answer {@link Presence#NONE} only after looking, and only if the contributors given
      * to the rights service together cover every table holding personal data; a contributor for some tables (the
      * orders) that finds nothing there answers {@link Presence#UNKNOWN}. An exception counts as UNKNOWN.
+     *
+     * @param subject the subject being erased
+     * @return what the tables hold of the subject now
      */
     default Presence presence(SubjectId subject) {
         return Presence.UNKNOWN;

@@ -61,8 +61,11 @@ import java.util.regex.Pattern;
  * receipts document. Thread-safe.
  */
 public final class SubjectExport {
+    /** The export document's schema name, written in its {@code schema} field. */
     public static final String SCHEMA = "dev.consent/subject-export";
+    /** The version of the export document's schema this library writes. */
     public static final String SCHEMA_VERSION = "1.5";
+    /** Where the export's JSON Schema lies in consent-core; read it with {@link #schema()}. */
     public static final String SCHEMA_RESOURCE = "/dev/consent/rights/subject-export-v1.schema.json";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final JsonFactory JSON = new JsonFactory();
@@ -83,6 +86,11 @@ public final class SubjectExport {
         this.contributors = List.copyOf(b.contributors);
     }
 
+    /**
+     * A builder that needs a consent service; everything else adds to the export.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -91,6 +99,9 @@ public final class SubjectExport {
      * The export document's JSON Schema ({@link #SCHEMA_RESOURCE}), for the caller to read and close. On the module
      * path the resource's package is encapsulated, so {@code getResourceAsStream} called from another module finds
      * nothing; this reads it from inside consent-core and works on the class path and the module path alike.
+     *
+     * @return the schema's bytes (JSON), to be closed by the caller
+     * @throws IllegalStateException when consent-core's jar lacks the resource
      */
     public static InputStream schema() {
         InputStream in = SubjectExport.class.getResourceAsStream(SCHEMA_RESOURCE);
@@ -100,7 +111,14 @@ public final class SubjectExport {
         return in;
     }
 
-    /** Writes the subject's export to {@code out} (UTF-8 JSON). Does not close {@code out}. */
+    /**
+     * Writes the subject's export to {@code out} (UTF-8 JSON, valid against {@link #schema()}). Does not close
+     * {@code out}.
+     *
+     * @param subject whose export
+     * @param out where the document is written
+     * @throws java.io.UncheckedIOException when {@code out} or a contributor fails
+     */
     public void write(SubjectId subject, OutputStream out) {
         try (JsonGenerator g = JsonDocuments.open(JSON, out)) {
             writeDocument(subject, g);
@@ -397,6 +415,8 @@ public final class SubjectExport {
      * signed Kantara Consent Receipt v1.1, and every other choice as a choice without a receipt (see {@link
      * ConsentReceipts#writeReceipts}). Does not close {@code out}.
      *
+     * @param subject whose receipts
+     * @param out where the document is written
      * @throws InvalidValueException when the export was built without {@link Builder#receipts(ConsentReceipts)}
      */
     public void writeReceipts(SubjectId subject, OutputStream out) {
@@ -438,40 +458,77 @@ public final class SubjectExport {
         /**
          * Adds the uses of the subject's data from the processing log (the subject's own and its linked visitors');
          * without it the {@code processing} array is empty.
+         *
+         * @param log the processing log
+         * @return this builder
          */
         public Builder processing(ProcessingLog log) {
             this.processing = Checks.required("processing", log);
             return this;
         }
 
-        /** Adds the subject's signed consent receipts to the export and enables {@link SubjectExport#writeReceipts}. */
+        /**
+         * Adds the subject's signed consent receipts to the export and enables {@link SubjectExport#writeReceipts}.
+         *
+         * @param receipts the receipts service
+         * @return this builder
+         */
         public Builder receipts(ConsentReceipts receipts) {
             this.receipts = Checks.required("receipts", receipts);
             return this;
         }
 
+        /**
+         * Required: the consent service whose ledger and policy the export reads.
+         *
+         * @param consents the service
+         * @return this builder
+         */
         public Builder consents(ConsentService consents) {
             this.consents = consents;
             return this;
         }
 
-        /** Adds the retention schedule; without it the schedule is empty. */
+        /**
+         * Adds the retention schedule; without it the schedule is empty.
+         *
+         * @param retention the retention service
+         * @return this builder
+         */
         public Builder retention(RetentionService retention) {
             this.retention = retention;
             return this;
         }
 
-        /** Adds the subject's rights requests. */
+        /**
+         * Adds the subject's rights requests.
+         *
+         * @param rights the rights service
+         * @return this builder
+         */
         public Builder rights(RightsService rights) {
             this.rights = rights;
             return this;
         }
 
+        /**
+         * Adds the host's own data under {@code hostData.<name>}; call once per contributor.
+         *
+         * @param contributor the contributor, whose name is unique among this export's
+         * @return this builder
+         */
         public Builder contributor(SubjectDataContributor contributor) {
             contributors.add(Checks.required("contributor", contributor));
             return this;
         }
 
+        /**
+         * The export, once the consent service is given and the contributors' names are valid and distinct.
+         *
+         * @return the export
+         * @throws InvalidValueException when the consent service is missing or a contributor's name is invalid or
+         *         repeated
+         */
         public SubjectExport build() {
             Checks.required("consents", consents);
             java.util.Set<String> names = new TreeSet<>();

@@ -12,12 +12,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record AdsUploadConsent(ConsentMode.Status adUserData, ConsentMode.Status adPersonalization) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * Both fields are required: an upload never carries a consent left unsaid.
+     *
+     * @param adUserData whether the user's data may be sent to Google for advertising
+     * @param adPersonalization whether it may be used for personalised advertising
+     * @throws dev.consent.InvalidValueException naming the field that is null
+     */
     public AdsUploadConsent {
         SignalChecks.required("adUserData", adUserData);
         SignalChecks.required("adPersonalization", adPersonalization);
     }
 
-    /** The {@code consent} object of an upload: {@code {"adUserData":"GRANTED","adPersonalization":"DENIED"}}. */
+    /**
+     * The {@code consent} object of an upload.
+     *
+     * @return JSON such as {@code {"adUserData":"GRANTED","adPersonalization":"DENIED"}}
+     */
     public String toJson() {
         ObjectNode o = JSON.createObjectNode();
         o.put("adUserData", adUserData.name());

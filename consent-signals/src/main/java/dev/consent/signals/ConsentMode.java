@@ -31,15 +31,27 @@ public record ConsentMode(Map<ConsentModeType, Status> signals) {
 
     /** A consent type's state: {@code granted} or {@code denied}. */
     public enum Status {
+        /** The type is granted: the tag may use what it covers. */
         GRANTED,
+        /** The type is denied: the tag must not use what it covers. */
         DENIED;
 
-        /** The value {@code gtag} takes: {@code granted} or {@code denied}. */
+        /**
+         * The value {@code gtag} takes.
+         *
+         * @return {@code granted} or {@code denied}
+         */
         public String gtag() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
+    /**
+     * Checks that every consent type has a status, and copies the map.
+     *
+     * @param signals the status of each of the seven types
+     * @throws dev.consent.InvalidValueException (field {@code signals}) when the map is null or a type has no status
+     */
     public ConsentMode {
         SignalChecks.required("signals", signals);
         Map<ConsentModeType, Status> all = new EnumMap<>(ConsentModeType.class);
@@ -57,7 +69,9 @@ public record ConsentMode(Map<ConsentModeType, Status> signals) {
     /**
      * The signals the mapping derives from a subject's decisions.
      *
+     * @param mapping the policy's {@code signals.consentMode} mapping
      * @param decisions the subject's decision for a purpose, or {@code null} when there is none (denied)
+     * @return the signals; a type is granted only when every purpose the mapping lists for it is allowed
      */
     public static ConsentMode derive(SignalMappings mapping, Function<PurposeId, Decision> decisions) {
         SignalChecks.required("mapping", mapping);
@@ -75,7 +89,12 @@ public record ConsentMode(Map<ConsentModeType, Status> signals) {
         return new ConsentMode(out);
     }
 
-    /** The status of one type. */
+    /**
+     * The status of one type.
+     *
+     * @param type the consent type
+     * @return its status; never null
+     */
     public Status status(ConsentModeType type) {
         return signals.get(SignalChecks.required("type", type));
     }
@@ -83,6 +102,8 @@ public record ConsentMode(Map<ConsentModeType, Status> signals) {
     /**
      * The object for {@code gtag('consent', 'update', ...)}: every type by its gtag name, e.g.
      * {@code {"ad_storage":"denied","analytics_storage":"granted",...}}, in {@link ConsentModeType} order.
+     *
+     * @return the JSON object, all seven types
      */
     public String toGtagJson() {
         ObjectNode o = JSON.createObjectNode();
@@ -90,7 +111,11 @@ public record ConsentMode(Map<ConsentModeType, Status> signals) {
         return o.toString();
     }
 
-    /** The consent fields of a Google Ads upload for this subject: {@code ad_user_data} and {@code ad_personalization}. */
+    /**
+     * The consent fields of a Google Ads upload for this subject.
+     *
+     * @return {@code ad_user_data} and {@code ad_personalization} as the upload names them
+     */
     public AdsUploadConsent uploadConsent() {
         return new AdsUploadConsent(signals.get(ConsentModeType.AD_USER_DATA),
                 signals.get(ConsentModeType.AD_PERSONALIZATION));

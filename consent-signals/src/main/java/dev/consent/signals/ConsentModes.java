@@ -28,6 +28,14 @@ import java.util.Set;
  */
 public record ConsentModes(ConsentService consents, Policy policy) {
 
+    /**
+     * Checks that the policy maps decisions onto Consent Mode.
+     *
+     * @param consents the service asked for decisions
+     * @param policy the policy whose mapping is applied
+     * @throws InvalidValueException naming {@code consents} or {@code policy} when null, or {@code policy.signals}
+     *         when the policy declares no signal mapping
+     */
     public ConsentModes {
         SignalChecks.required("consents", consents);
         SignalChecks.required("policy", policy);
@@ -47,7 +55,12 @@ public record ConsentModes(ConsentService consents, Policy policy) {
         return out;
     }
 
-    /** The subject's signals now, one {@link ConsentService#check} per purpose the mapping names. */
+    /**
+     * The subject's signals now, one {@link ConsentService#check} per purpose the mapping names.
+     *
+     * @param subject whose signals
+     * @return the signals; denied wherever a decision does not allow
+     */
     public ConsentMode forSubject(SubjectId subject) {
         SignalChecks.required("subject", subject);
         Map<PurposeId, Decision> decisions = new HashMap<>();
@@ -64,6 +77,9 @@ public record ConsentModes(ConsentService consents, Policy policy) {
     /**
      * Every subject's signals now, in the order given: one bulk {@link ConsentService#checkAll} per purpose the mapping
      * names, so the store is read in chunks rather than subject by subject.
+     *
+     * @param subjects the audience
+     * @return each subject's signals, in the order given
      */
     public Map<SubjectId, ConsentMode> forSubjects(Collection<SubjectId> subjects) {
         SignalChecks.required("subjects", subjects);
@@ -83,7 +99,12 @@ public record ConsentModes(ConsentService consents, Policy policy) {
         return out;
     }
 
-    /** Every subject's upload consent ({@link ConsentMode#uploadConsent()}) now, in the order given. */
+    /**
+     * Every subject's upload consent ({@link ConsentMode#uploadConsent()}) now, in the order given.
+     *
+     * @param subjects the subjects of an upload
+     * @return each subject's upload consent
+     */
     public Map<SubjectId, AdsUploadConsent> uploadConsents(Collection<SubjectId> subjects) {
         Map<SubjectId, AdsUploadConsent> out = new LinkedHashMap<>();
         forSubjects(subjects).forEach((s, m) -> out.put(s, m.uploadConsent()));

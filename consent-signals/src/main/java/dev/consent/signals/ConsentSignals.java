@@ -37,6 +37,14 @@ import java.util.Optional;
  */
 public record ConsentSignals(ConsentService consents, Policy policy) {
 
+    /**
+     * Checks that the policy maps consent signals onto its purposes.
+     *
+     * @param consents the service the implied choices are recorded through
+     * @param policy the policy whose mapping is applied
+     * @throws InvalidValueException naming {@code consents} or {@code policy} when null, or {@code policy.signals}
+     *         when the policy declares no signal mapping
+     */
     public ConsentSignals {
         SignalChecks.required("consents", consents);
         SignalChecks.required("policy", policy);
@@ -50,6 +58,9 @@ public record ConsentSignals(ConsentService consents, Policy policy) {
      * Decodes a TC string, checks it, and records the choices it implies.
      *
      * @param receivedAt when the host received the string from the banner: the events' occurred-at
+     * @param subject whose choices the string carries
+     * @param tcString the TC string as the banner wrote it
+     * @return what was recorded, or why nothing was
      * @throws InvalidSignalException when the string breaks a rule ({@link TcString#decode(String)}), or lacks the
      *         Disclosed Vendors segment the policy requires
      */
@@ -67,6 +78,9 @@ public record ConsentSignals(ConsentService consents, Policy policy) {
      * mapping does not cover are reported in {@link SignalResult#unmapped()}.
      *
      * @param receivedAt when the host received the string: the events' occurred-at (US sections carry no time)
+     * @param subject whose choices the string carries
+     * @param gppString the GPP string as the banner wrote it
+     * @return what was recorded, or why nothing was
      * @throws InvalidSignalException when the string breaks a rule ({@link GppString#decode(String)})
      */
     public SignalResult applyGppString(SubjectId subject, String gppString, Instant receivedAt) {

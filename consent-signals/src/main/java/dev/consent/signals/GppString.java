@@ -36,6 +36,15 @@ public record GppString(String sha256, List<Integer> sectionIds, Optional<TcStri
     /** The longest GPP string accepted. */
     public static final int MAX_LENGTH = 131_072;
 
+    /**
+     * Holds the decoded sections, the lists copied; {@link #decode(String)} is what checks them.
+     *
+     * @param sha256 the SHA-256 of the string's UTF-8 bytes, lower-case hex
+     * @param sectionIds the header's SectionIds, in order
+     * @param tcfEu the tcfeuv2 section, if present
+     * @param usSections the US sections this library maps
+     * @param otherSections every other section, carried but not interpreted
+     */
     public GppString {
         sectionIds = List.copyOf(sectionIds);
         usSections = List.copyOf(usSections);
@@ -49,6 +58,18 @@ public record GppString(String sha256, List<Integer> sectionIds, Optional<TcStri
     public record UsSection(String name, int id, int version, OptionalInt saleOptOut, OptionalInt sharingOptOut,
             OptionalInt targetedAdvertisingOptOut, List<Integer> sensitiveDataProcessing,
             List<Integer> knownChildSensitiveDataConsents) {
+        /**
+         * Holds one decoded section, the lists copied.
+         *
+         * @param name the section's name, e.g. {@code usnat}
+         * @param id its GPP section id
+         * @param version its version
+         * @param saleOptOut SaleOptOut: 0 not applicable, 1 opted out, 2 did not opt out
+         * @param sharingOptOut SharingOptOut, where the section has it
+         * @param targetedAdvertisingOptOut TargetedAdvertisingOptOut
+         * @param sensitiveDataProcessing SensitiveDataProcessing, one entry per category of the section
+         * @param knownChildSensitiveDataConsents KnownChildSensitiveDataConsents
+         */
         public UsSection {
             sensitiveDataProcessing = List.copyOf(sensitiveDataProcessing);
             knownChildSensitiveDataConsents = List.copyOf(knownChildSensitiveDataConsents);
@@ -62,6 +83,8 @@ public record GppString(String sha256, List<Integer> sectionIds, Optional<TcStri
     /**
      * Decodes and checks a GPP string.
      *
+     * @param gpp the GPP string, at most {@value #MAX_LENGTH} characters
+     * @return the decoded string, its sections checked
      * @throws InvalidSignalException naming the field: a malformed or truncated string or section, a header whose
      *         SectionIds do not match the sections present, a section of another version, a field value outside
      *         0..2, or any rule {@link TcString#decode(String)} checks of the tcfeuv2 section

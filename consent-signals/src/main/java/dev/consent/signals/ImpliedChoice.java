@@ -19,6 +19,13 @@ import java.util.List;
  * @param signals how each mapped signal spoke, e.g. {@code tcf purpose 4 consent: set}
  */
 public record ImpliedChoice(PurposeId purpose, Choice choice, List<String> signals) {
+    /**
+     * Copies the signals, so that the choice cannot change after it is returned.
+     *
+     * @param purpose the policy's purpose
+     * @param choice what the signals imply for it
+     * @param signals how each mapped signal spoke
+     */
     public ImpliedChoice {
         signals = List.copyOf(signals);
     }

@@ -11,9 +11,17 @@ import dev.consent.ConsentException;
 public final class InvalidSignalException extends ConsentException {
     private static final long serialVersionUID = 1L;
 
+    /** The field of the string, as its specification names it. */
     private final String field;
+    /** The rule the field breaks. */
     private final String rule;
 
+    /**
+     * A refusal naming the field and the rule; the message is {@code field: rule}.
+     *
+     * @param field the field of the string, as its specification names it
+     * @param rule the rule it breaks, without quoting the string
+     */
     public InvalidSignalException(String field, String rule) {
         super(field + ": " + rule);
         this.field = field;
@@ -26,12 +34,20 @@ public final class InvalidSignalException extends ConsentException {
         this.rule = rule;
     }
 
-    /** The field of the string, named as its specification names it. */
+    /**
+     * The field of the string.
+     *
+     * @return the field, named as its specification names it
+     */
     public String field() {
         return field;
     }
 
-    /** The rule the field breaks. */
+    /**
+     * The rule the field breaks.
+     *
+     * @return the rule, in words
+     */
     public String rule() {
         return rule;
     }

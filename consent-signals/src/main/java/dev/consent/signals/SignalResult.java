@@ -18,6 +18,16 @@ import java.util.List;
 public record SignalResult(Status status, String sha256, List<ImpliedChoice> choices, List<Unmapped> unmapped,
         List<ConsentEvent> events, String detail) {
 
+    /**
+     * Copies the lists, so that the result cannot change after it is returned.
+     *
+     * @param status what happened
+     * @param sha256 the SHA-256 of the string
+     * @param choices the choices the string implies
+     * @param unmapped the parts of the string the mapping does not cover
+     * @param events the events written or already on record
+     * @param detail one readable line saying why
+     */
     public SignalResult {
         choices = List.copyOf(choices);
         unmapped = List.copyOf(unmapped);

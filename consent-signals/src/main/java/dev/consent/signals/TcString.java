@@ -42,6 +42,27 @@ public record TcString(String sha256, int version, Instant created, Instant last
     /** The lowest TcfPolicyVersion accepted: 4, TCF v2.2. */
     public static final int MIN_POLICY_VERSION = 4;
 
+    /**
+     * Holds the decoded fields, the sets copied and unmodifiable; {@link #decode(String)} is what checks them.
+     *
+     * @param sha256 the SHA-256 of the string's UTF-8 bytes, lower-case hex
+     * @param version the encoding version
+     * @param created the Created field
+     * @param lastUpdated the LastUpdated field
+     * @param cmpId the consent management platform's id
+     * @param cmpVersion the platform's version
+     * @param consentScreen the screen the choices were made on
+     * @param consentLanguage the language of the banner, two letters
+     * @param vendorListVersion the Global Vendor List version
+     * @param policyVersion the TcfPolicyVersion
+     * @param serviceSpecific whether the string is specific to one service
+     * @param specialFeatureOptIns the special features opted in to
+     * @param purposeConsents the purposes consented to
+     * @param purposeLegitimateInterests the purposes whose legitimate interest was established (not objected to)
+     * @param vendorConsents the vendors consented to
+     * @param vendorLegitimateInterests the vendors whose legitimate interest was established
+     * @param disclosedVendors the vendors of the Disclosed Vendors segment, if the string has one
+     */
     public TcString {
         specialFeatureOptIns = frozen(specialFeatureOptIns);
         purposeConsents = frozen(purposeConsents);
@@ -54,6 +75,8 @@ public record TcString(String sha256, int version, Instant created, Instant last
     /**
      * Decodes and checks a TC string.
      *
+     * @param tcString the TC string, at most {@value #MAX_LENGTH} characters
+     * @return the decoded string, checked as the class description says
      * @throws InvalidSignalException naming the field: a malformed or truncated string, an encoding version other
      *         than 2, a TcfPolicyVersion below 4, legitimate interest for purposes 3 to 6
      */
