@@ -28,6 +28,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.core.io.Resource;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 import java.io.IOException;
@@ -112,7 +113,8 @@ public class ConsentAutoConfiguration {
     @ConditionalOnMissingBean(ConsentStore.class)
     @Conditional(JdbcStoreChosen.class)
     @DependsOnDatabaseInitialization
-    public JdbcStore consentStore(ConsentProperties properties, ObjectProvider<DataSource> dataSources) {
+    public JdbcStore consentStore(ConsentProperties properties, ObjectProvider<DataSource> dataSources,
+            ResourceLoader resourceLoader) {
         DataSource dataSource = dataSources.getIfUnique();
         if (dataSource == null) {
             throw new ConsentConfigurationException("consent.store", "is jdbc (the default), but the application has "
@@ -121,9 +123,10 @@ public class ConsentAutoConfiguration {
                     + "and demos (state is lost on restart)");
         }
         ConsentProperties.Jdbc jdbc = properties.jdbc();
-        ConsentProperties.SchemaMode mode = schemaMode(jdbc.schema(), getClass().getClassLoader());
+        ClassLoader loader = resourceLoader.getClassLoader() != null ? resourceLoader.getClassLoader()
+                : getClass().getClassLoader();
+        ConsentProperties.SchemaMode mode = schemaMode(jdbc.schema(), loader);
         return checked("consent.jdbc", () -> {
-            ClassLoader loader = getClass().getClassLoader();
             switch (mode) {
                 case FLYWAY -> FlywayConsentSchema.migrate(dataSource, jdbc.tablePrefix(), jdbc.effectiveHistoryTable(),
                         loader);

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import java.io.InputStream;
@@ -122,6 +124,32 @@ class SchemaToolsTest {
                 .isEqualTo(ConsentProperties.SchemaMode.FLYWAY);
         assertThat(ConsentAutoConfiguration.schemaMode(ConsentProperties.SchemaMode.CREATE,
                 getClass().getClassLoader())).isEqualTo(ConsentProperties.SchemaMode.CREATE);
+    }
+
+    /** The rule of an unset mode, and a mode whose tool is missing, as the application's class loader sees them. */
+    @Test
+    void theModeFollowsTheClassPathAndAMissingToolFailsNamingTheProperty() throws Exception {
+        ClassLoader noFlyway = new FilteredClassLoader("org.flywaydb.");
+        ClassLoader neither = new FilteredClassLoader("org.flywaydb.", "liquibase.");
+        assertThat(ConsentAutoConfiguration.schemaMode(null, noFlyway)).isEqualTo(ConsentProperties.SchemaMode.LIQUIBASE);
+        assertThat(ConsentAutoConfiguration.schemaMode(null, neither)).isEqualTo(ConsentProperties.SchemaMode.CREATE);
+        assertThat(ConsentAutoConfiguration.schemaMode(ConsentProperties.SchemaMode.VALIDATE, neither))
+                .isEqualTo(ConsentProperties.SchemaMode.VALIDATE);
+
+        app(StarterTestDatabases.newH2Url(), "flyway", "consent_").withClassLoader(noFlyway).run(context -> {
+            assertThat(context).hasFailed();
+            FailureAnalysis analysis = new ConsentFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis.getDescription()).contains("consent.jdbc.schema", "flyway", "not on the class path");
+            assertThat(analysis.getAction()).contains("flyway-core", "flyway-database-postgresql");
+        });
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(Class.forName(APP_DATABASE),
+                        ConsentAutoConfiguration.class)).withClassLoader(neither)
+                .withPropertyValues("spring.datasource.url=" + StarterTestDatabases.newH2Url(),
+                        "consent.policy=classpath:shop-policy.json", "consent.retention.reference-key.id=2026-01",
+                        "consent.retention.reference-key.secret=" + StarterTestDatabases.SECRET,
+                        "consent.jdbc.schema=liquibase")
+                .run(context -> assertThat(new ConsentFailureAnalyzer().analyze(context.getStartupFailure())
+                        .getDescription()).contains("consent.jdbc.schema", "liquibase", "not on the class path"));
     }
 
     /** The starter's changelog lists exactly the migrations this version of consent-jdbc needs, in order. */
