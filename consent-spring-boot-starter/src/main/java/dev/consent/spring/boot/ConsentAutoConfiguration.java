@@ -127,6 +127,9 @@ public class ConsentAutoConfiguration {
                 : getClass().getClassLoader();
         ConsentProperties.SchemaMode mode = schemaMode(jdbc.schema(), loader);
         return checked("consent.jdbc", () -> {
+            if (mode == ConsentProperties.SchemaMode.FLYWAY || mode == ConsentProperties.SchemaMode.LIQUIBASE) {
+                ConsentSchemaTool.checkNames(jdbc.tablePrefix(), jdbc.effectiveHistoryTable());
+            }
             switch (mode) {
                 case FLYWAY -> FlywayConsentSchema.migrate(dataSource, jdbc.tablePrefix(), jdbc.effectiveHistoryTable(),
                         loader);

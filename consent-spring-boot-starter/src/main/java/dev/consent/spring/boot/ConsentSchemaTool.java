@@ -1,5 +1,6 @@
 package dev.consent.spring.boot;
 
+import dev.consent.InvalidValueException;
 import dev.consent.jdbc.SchemaInitializer;
 
 import java.sql.Connection;
@@ -11,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -23,7 +25,29 @@ import javax.sql.DataSource;
  * {@code consent.jdbc.schema=create} applies nothing twice.
  */
 final class ConsentSchemaTool {
+    /** The rule of {@code JdbcStoreBuilder.tablePrefix}: the prefix is written into the migrations' SQL. */
+    private static final Pattern TABLE_PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,20}");
+    /** A plain, unquoted table name, the same on every supported database. */
+    private static final Pattern TABLE_NAME = Pattern.compile("[a-z][a-z0-9_]{0,59}");
+
     private ConsentSchemaTool() {
+    }
+
+    /**
+     * Checks the names a tool writes into SQL before it runs: the table prefix, by the store's rule, and the history
+     * table.
+     *
+     * @throws InvalidValueException naming the setting, its value and the rule
+     */
+    static void checkNames(String prefix, String historyTable) {
+        if (prefix == null || !TABLE_PREFIX.matcher(prefix).matches()) {
+            throw new InvalidValueException("tablePrefix", prefix, "must match [a-z][a-z0-9_]{0,20}: a lower-case "
+                    + "letter, then at most 20 lower-case letters, digits or underscores");
+        }
+        if (!TABLE_NAME.matcher(historyTable).matches()) {
+            throw new InvalidValueException("historyTable", historyTable, "must match [a-z][a-z0-9_]{0,59}: a "
+                    + "lower-case letter, then at most 59 lower-case letters, digits or underscores");
+        }
     }
 
     /** The directory under {@code dev/consent/jdbc/schema/} that holds this database's migrations. */

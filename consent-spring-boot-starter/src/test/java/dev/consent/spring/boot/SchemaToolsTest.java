@@ -152,6 +152,24 @@ class SchemaToolsTest {
                         .getDescription()).contains("consent.jdbc.schema", "liquibase", "not on the class path"));
     }
 
+    /** Names a tool would write into SQL are checked before it runs: nothing is created. */
+    @ParameterizedTest
+    @ValueSource(strings = {"flyway", "liquibase"})
+    void aBadPrefixOrHistoryTableFailsBeforeTheToolRuns(String mode) throws Exception {
+        String url = StarterTestDatabases.newH2Url();
+        app(url, mode, "Bad-").run(context -> {
+            FailureAnalysis analysis = new ConsentFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis.getDescription()).contains("consent.jdbc", "tablePrefix", "Bad-");
+        });
+        app(url, mode, "consent_").withPropertyValues("consent.jdbc.history-table=x; DROP TABLE app_orders").run(
+                context -> assertThat(new ConsentFailureAnalyzer().analyze(context.getStartupFailure())
+                        .getDescription()).contains("consent.jdbc", "historyTable", "must match [a-z][a-z0-9_]{0,59}"));
+        DataSource ds = new org.h2.jdbcx.JdbcDataSource();
+        ((org.h2.jdbcx.JdbcDataSource) ds).setURL(url);
+        assertThat(rows(ds, "SELECT COUNT(*) FROM information_schema.tables WHERE LOWER(table_name) LIKE 'consent%' "
+                + "OR LOWER(table_name) LIKE 'bad%'")).as("no tool ran").isZero();
+    }
+
     /** The starter's changelog lists exactly the migrations this version of consent-jdbc needs, in order. */
     @Test
     void theLiquibaseChangelogListsEveryMigration() throws Exception {
