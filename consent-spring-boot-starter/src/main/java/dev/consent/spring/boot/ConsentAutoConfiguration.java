@@ -28,6 +28,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.core.io.Resource;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 import java.io.IOException;
@@ -49,10 +50,15 @@ import javax.sql.DataSource;
  *       ({@link ConsentServiceCustomizer}, {@link RetentionServiceCustomizer}, {@link SweeperCustomizer},
  *       {@link RightsServiceCustomizer}) adjust the built-in ones, and every {@link SubjectDataContributor} bean is
  *       given to the rights service and the export.</li>
- *   <li>Nothing starts half-configured: a missing policy, reference key or DataSource, an invalid policy or a schema
- *       that lacks migrations fails start-up, explained by {@link ConsentFailureAnalyzer}.</li>
+ *   <li>Nothing starts half-configured: a missing policy, reference key or DataSource, an invalid policy, a migration
+ *       Flyway or Liquibase cannot apply, or a schema that lacks migrations fails start-up, explained by {@link ConsentFailureAnalyzer}.</li>
  *   <li>The store and the services that read it are created after the application's database initialisation
  *       ({@code schema.sql}, Flyway, Liquibase), so that tables created there exist when they are first read.</li>
+ *   <li>The schema ({@code consent.jdbc.schema}): created by the library's initialiser, or applied by a Flyway or
+ *       Liquibase run of the library's own (own location, own history table, never the application's), or only
+ *       validated; in every mode but {@code create}, {@link SchemaInitializer#verify} checks it before the store is
+ *       built. Unset, the mode is {@code flyway} when Flyway is on the class path, else {@code liquibase} when
+ *       Liquibase is, else {@code create}.</li>
  * </ul>
  * Transactions are not bound: the store takes its own connections from the DataSource, outside any Spring
  * transaction.
@@ -100,14 +106,15 @@ public class ConsentAutoConfiguration {
      * The JDBC store on the application's DataSource, its schema created or validated per {@code consent.jdbc.schema}.
      *
      * @throws ConsentConfigurationException when there is no single DataSource, or a setting breaks its rule
-     * @throws SchemaInitializer.IncompatibleSchemaException with {@code consent.jdbc.schema=validate}, when the schema
-     *     lacks migrations
+     * @throws SchemaInitializer.IncompatibleSchemaException with {@code consent.jdbc.schema} other than create, when
+     *     the schema lacks migrations after the tool (if any) ran
      */
     @Bean
     @ConditionalOnMissingBean(ConsentStore.class)
     @Conditional(JdbcStoreChosen.class)
     @DependsOnDatabaseInitialization
-    public JdbcStore consentStore(ConsentProperties properties, ObjectProvider<DataSource> dataSources) {
+    public JdbcStore consentStore(ConsentProperties properties, ObjectProvider<DataSource> dataSources,
+            ResourceLoader resourceLoader) {
         DataSource dataSource = dataSources.getIfUnique();
         if (dataSource == null) {
             throw new ConsentConfigurationException("consent.store", "is jdbc (the default), but the application has "
@@ -116,14 +123,62 @@ public class ConsentAutoConfiguration {
                     + "and demos (state is lost on restart)");
         }
         ConsentProperties.Jdbc jdbc = properties.jdbc();
-        boolean create = jdbc.schema() == ConsentProperties.SchemaMode.CREATE;
+        ClassLoader loader = resourceLoader.getClassLoader() != null ? resourceLoader.getClassLoader()
+                : getClass().getClassLoader();
+        ConsentProperties.SchemaMode mode = schemaMode(jdbc.schema(), loader);
         return checked("consent.jdbc", () -> {
-            if (!create) {
+            if (mode == ConsentProperties.SchemaMode.FLYWAY || mode == ConsentProperties.SchemaMode.LIQUIBASE) {
+                ConsentSchemaTool.checkNames(jdbc.tablePrefix(), jdbc.effectiveHistoryTable());
+            }
+            switch (mode) {
+                case FLYWAY -> FlywayConsentSchema.migrate(dataSource, jdbc.tablePrefix(), jdbc.effectiveHistoryTable(),
+                        loader);
+                case LIQUIBASE -> LiquibaseConsentSchema.migrate(dataSource, jdbc.tablePrefix(),
+                        jdbc.effectiveHistoryTable(), loader);
+                default -> {
+                }
+            }
+            if (mode != ConsentProperties.SchemaMode.CREATE) {
                 SchemaInitializer.verify(dataSource, jdbc.tablePrefix());
             }
             return JdbcStore.builder(dataSource).tablePrefix(jdbc.tablePrefix())
-                    .changeNotifications(jdbc.changeNotifications()).createSchema(create).build();
+                    .changeNotifications(jdbc.changeNotifications())
+                    .createSchema(mode == ConsentProperties.SchemaMode.CREATE).build();
         });
+    }
+
+    /**
+     * The schema mode in force: the one set, else Flyway when it is on the class path, else Liquibase when it is, else
+     * the library's initialiser.
+     *
+     * @throws ConsentConfigurationException when the mode set needs a tool that is not on the class path
+     */
+    static ConsentProperties.SchemaMode schemaMode(ConsentProperties.SchemaMode set, ClassLoader loader) {
+        boolean flyway = present("org.flywaydb.core.Flyway", loader);
+        boolean liquibase = present("liquibase.Liquibase", loader);
+        if (set == null) {
+            return flyway ? ConsentProperties.SchemaMode.FLYWAY
+                    : liquibase ? ConsentProperties.SchemaMode.LIQUIBASE : ConsentProperties.SchemaMode.CREATE;
+        }
+        if (set == ConsentProperties.SchemaMode.FLYWAY && !flyway) {
+            throw new ConsentConfigurationException("consent.jdbc.schema", "is flyway, but Flyway is not on the class "
+                    + "path", "Add org.flywaydb:flyway-core (and flyway-database-postgresql or flyway-mysql for those "
+                    + "databases), or choose create, validate or liquibase");
+        }
+        if (set == ConsentProperties.SchemaMode.LIQUIBASE && !liquibase) {
+            throw new ConsentConfigurationException("consent.jdbc.schema", "is liquibase, but Liquibase is not on the "
+                    + "class path", "Add org.liquibase:liquibase-core, or choose create, validate or flyway");
+        }
+        return set;
+    }
+
+    private static boolean present(String className, ClassLoader loader) {
+        try {
+            Class.forName(className, false, loader);
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** The in-memory store, only when {@code consent.store=in-memory} asks for it. */

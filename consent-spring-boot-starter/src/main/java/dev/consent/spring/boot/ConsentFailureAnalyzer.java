@@ -27,7 +27,8 @@ public class ConsentFailureAnalyzer implements FailureAnalyzer {
                 return new FailureAnalysis("The consent schema does not match what this version of the library "
                         + "needs: " + e.getMessage() + "\n\nMissing migrations: "
                         + String.join(", ", e.missingMigrations()), "Apply the missing migrations, or set "
-                        + "consent.jdbc.schema=create to let the library create and migrate its tables.", e);
+                        + "consent.jdbc.schema=create to let the library create and migrate its tables (or flyway or "
+                        + "liquibase to have that tool apply the library's migrations).", e);
             }
             if (t instanceof ConsentConfigurationException e) {
                 return new FailureAnalysis("The consent library is not configured: " + e.property() + " "

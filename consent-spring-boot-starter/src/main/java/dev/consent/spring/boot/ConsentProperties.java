@@ -35,7 +35,10 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
         IN_MEMORY
     }
 
-    /** Who brings the JDBC store's tables. */
+    /**
+     * Who brings the JDBC store's tables. Unset ({@code consent.jdbc.schema} not given) means {@link #FLYWAY} when
+     * Flyway is on the class path, else {@link #LIQUIBASE} when Liquibase is, else {@link #CREATE}.
+     */
     public enum SchemaMode {
         /** The library's initialiser creates the tables and applies missing migrations at start-up. */
         CREATE,
@@ -43,7 +46,19 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
          * The application manages the schema (Flyway, Liquibase, a DBA); start-up only checks that every migration
          * this version needs is recorded, and fails naming the missing ones.
          */
-        VALIDATE
+        VALIDATE,
+        /**
+         * A Flyway instance of the library's own applies consent-jdbc's migrations at start-up, from their own location
+         * into their own history table ({@code consent.jdbc.history-table}), apart from the application's Flyway; then
+         * start-up checks the result as {@link #VALIDATE} does.
+         */
+        FLYWAY,
+        /**
+         * Liquibase applies consent-jdbc's migrations at start-up through the changelog the starter ships, into its own
+         * history and lock tables, apart from the application's changelog; then start-up checks the result as
+         * {@link #VALIDATE} does.
+         */
+        LIQUIBASE
     }
 
     /**
@@ -51,12 +66,20 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
      *
      * @param tablePrefix the prefix of every table name: a lower-case letter, then up to 20 lower-case letters,
      *     digits or underscores
-     * @param schema whether start-up creates and migrates the tables or only validates them
+     * @param schema who creates and migrates the tables (see {@link SchemaMode}); null (unset) detects Flyway, then
+     *     Liquibase, on the class path, else the library's initialiser creates them
+     * @param historyTable with {@code flyway} or {@code liquibase}: the tool's history table of the library's
+     *     migrations (Liquibase's lock table adds {@code _lock}); null means {@code <table-prefix>schema_history}
      * @param changeNotifications PostgreSQL only: notify other nodes of changes on commit (LISTEN/NOTIFY); turn off
      *     behind a pooler in transaction mode
      */
-    public record Jdbc(@DefaultValue("consent_") String tablePrefix, @DefaultValue("create") SchemaMode schema,
+    public record Jdbc(@DefaultValue("consent_") String tablePrefix, SchemaMode schema, String historyTable,
             @DefaultValue("true") boolean changeNotifications) {
+
+        /** The tool's history table of the library's migrations: {@code historyTable}, else the prefix's default. */
+        public String effectiveHistoryTable() {
+            return historyTable == null || historyTable.isBlank() ? tablePrefix + "schema_history" : historyTable;
+        }
     }
 
     /**

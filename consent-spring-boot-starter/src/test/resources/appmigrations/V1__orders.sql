@@ -1,0 +1,1 @@
+CREATE TABLE app_orders (id VARCHAR(40) PRIMARY KEY, customer VARCHAR(40) NOT NULL);
