@@ -112,7 +112,7 @@ public class ConsentMetrics implements MeterBinder {
             } catch (ConsentException e) {
                 open = Double.NaN;
                 overdue = Double.NaN;
-                LOG.debug("consent metrics: rights requests not counted: {}", e.toString());
+                LOG.debug("consent metrics: rights requests not counted", e);
             }
         }
         return overdueOnly ? overdue : open;

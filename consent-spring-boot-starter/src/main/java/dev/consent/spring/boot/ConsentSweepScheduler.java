@@ -158,7 +158,7 @@ public class ConsentSweepScheduler implements SmartLifecycle {
             totals.failedRuns.incrementAndGet();
             // class and message only: the library's messages name fields and rules, not subjects
             lastFailure = e.getClass().getName();
-            LOG.warn("consent sweep on node {} failed: {}", sweeper.node(), e.toString());
+            LOG.warn("consent sweep on node {} failed", sweeper.node(), e);
         }
     }
 
