@@ -2,6 +2,7 @@ package dev.consent.spring.boot;
 
 import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
+import dev.consent.jdbc.ConnectionBinding;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.jdbc.SchemaInitializer;
 import dev.consent.policy.Policy;
@@ -18,6 +19,7 @@ import dev.consent.store.RightsStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
@@ -27,6 +29,7 @@ import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitializat
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.type.AnnotatedTypeMetadata;
@@ -59,9 +62,12 @@ import javax.sql.DataSource;
  *       validated; in every mode but {@code create}, {@link SchemaInitializer#verify} checks it before the store is
  *       built. Unset, the mode is {@code flyway} when Flyway is on the class path, else {@code liquibase} when
  *       Liquibase is, else {@code create}.</li>
+ *   <li>Transactions ({@code consent.jdbc.join-spring-transactions}, default true): the JDBC store is given a
+ *       {@link SpringConnectionBinding}, so that inside a Spring-managed transaction on its DataSource (e.g. a
+ *       {@code @Transactional} method) its writes join that transaction and roll back with it, and no consent cached
+ *       inside it outlives a rollback; outside one it commits its own transactions. The binding backs off when the
+ *       application defines a {@link ConnectionBinding} bean, which the store then uses.</li>
  * </ul>
- * Transactions are not bound: the store takes its own connections from the DataSource, outside any Spring
- * transaction.
  */
 @AutoConfiguration(afterName = {
         "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
@@ -114,7 +120,7 @@ public class ConsentAutoConfiguration {
     @Conditional(JdbcStoreChosen.class)
     @DependsOnDatabaseInitialization
     public JdbcStore consentStore(ConsentProperties properties, ObjectProvider<DataSource> dataSources,
-            ResourceLoader resourceLoader) {
+            ResourceLoader resourceLoader, ObjectProvider<ConnectionBinding> bindings) {
         DataSource dataSource = dataSources.getIfUnique();
         if (dataSource == null) {
             throw new ConsentConfigurationException("consent.store", "is jdbc (the default), but the application has "
@@ -142,7 +148,7 @@ public class ConsentAutoConfiguration {
                 SchemaInitializer.verify(dataSource, jdbc.tablePrefix());
             }
             return JdbcStore.builder(dataSource).tablePrefix(jdbc.tablePrefix())
-                    .changeNotifications(jdbc.changeNotifications())
+                    .changeNotifications(jdbc.changeNotifications()).connectionBinding(bindings.getIfUnique())
                     .createSchema(mode == ConsentProperties.SchemaMode.CREATE).build();
         });
     }
@@ -178,6 +184,24 @@ public class ConsentAutoConfiguration {
             return true;
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
+        }
+    }
+
+    /**
+     * The binding of the JDBC store to Spring's transactions, only when spring-jdbc is on the class path and
+     * {@code consent.jdbc.join-spring-transactions} is not false; backs off when the application defines a
+     * {@link ConnectionBinding}.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"org.springframework.jdbc.datasource.DataSourceUtils",
+            "org.springframework.transaction.support.TransactionSynchronizationManager"})
+    @ConditionalOnProperty(name = "consent.jdbc.join-spring-transactions", havingValue = "true", matchIfMissing = true)
+    static class SpringTransactions {
+        /** The binding to the current thread's Spring-managed transaction. */
+        @Bean
+        @ConditionalOnMissingBean(ConnectionBinding.class)
+        SpringConnectionBinding consentConnectionBinding() {
+            return new SpringConnectionBinding();
         }
     }
 

@@ -72,9 +72,13 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
      *     migrations (Liquibase's lock table adds {@code _lock}); null means {@code <table-prefix>schema_history}
      * @param changeNotifications PostgreSQL only: notify other nodes of changes on commit (LISTEN/NOTIFY); turn off
      *     behind a pooler in transaction mode
+     * @param joinSpringTransactions whether the store's operations join the Spring-managed transaction the calling
+     *     thread is in on the store's DataSource ({@link SpringConnectionBinding}) and commit or roll back with it;
+     *     false: the store always commits its own transactions. An application's own
+     *     {@link dev.consent.jdbc.ConnectionBinding} bean is used either way
      */
     public record Jdbc(@DefaultValue("consent_") String tablePrefix, SchemaMode schema, String historyTable,
-            @DefaultValue("true") boolean changeNotifications) {
+            @DefaultValue("true") boolean changeNotifications, @DefaultValue("true") boolean joinSpringTransactions) {
 
         /** The tool's history table of the library's migrations: {@code historyTable}, else the prefix's default. */
         public String effectiveHistoryTable() {
