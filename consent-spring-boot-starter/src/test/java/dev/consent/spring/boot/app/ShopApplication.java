@@ -10,6 +10,8 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * A tiny shop that uses the library only through the starter: its own table ({@code shop-schema.sql}), a sign-up that
@@ -48,9 +50,59 @@ public class ShopApplication {
             }
         }
 
+        /** Adds the customer and grants the newsletter, then fails, outside any transaction. */
+        public void signUpThenFail(String id, String email) {
+            signUp(id, email, true);
+            throw new SignUpFailed(TransactionSynchronizationManager.isActualTransactionActive(), mayEmail(id));
+        }
+
         /** May we send the customer the newsletter? */
         public boolean mayEmail(String id) {
             return consents.check(SubjectId.of(id), PurposeId.of("marketing.email")).allowed();
+        }
+    }
+
+    /** The sign-up in one transaction: the customer row and the newsletter consent commit or roll back together. */
+    @Service
+    public static class TransactionalSignUp {
+        private final SignUp signUp;
+
+        TransactionalSignUp(SignUp signUp) {
+            this.signUp = signUp;
+        }
+
+        /** Signs the customer up in one transaction. */
+        @Transactional
+        public void signUp(String id, String email, boolean newsletter) {
+            signUp.signUp(id, email, newsletter);
+        }
+
+        /** Signs the customer up with the newsletter, checks it inside the transaction, then fails: it rolls back. */
+        @Transactional
+        public void signUpThenFail(String id, String email) {
+            signUp.signUpThenFail(id, email);
+        }
+    }
+
+    /** A sign-up failed after recording the consent; says what the code saw before the failure. */
+    public static class SignUpFailed extends RuntimeException {
+        private final boolean inTransaction;
+        private final boolean allowedBeforeFailure;
+
+        SignUpFailed(boolean inTransaction, boolean allowedBeforeFailure) {
+            super("sign-up failed after the newsletter was granted");
+            this.inTransaction = inTransaction;
+            this.allowedBeforeFailure = allowedBeforeFailure;
+        }
+
+        /** Whether a Spring-managed transaction was active when it failed. */
+        public boolean inTransaction() {
+            return inTransaction;
+        }
+
+        /** What the consent check answered just before the failure. */
+        public boolean allowedBeforeFailure() {
+            return allowedBeforeFailure;
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.consent.spring.boot.app;
 
 import dev.consent.ConsentService;
+import dev.consent.jdbc.ConnectionBinding;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.jdbc.SchemaInitializer;
 import dev.consent.ledger.SubjectId;
@@ -8,6 +9,7 @@ import dev.consent.retention.Anchor;
 import dev.consent.retention.RetentionService;
 import dev.consent.spring.boot.ConsentHealthIndicator;
 import dev.consent.spring.boot.ConsentSweepScheduler;
+import dev.consent.spring.boot.SpringConnectionBinding;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -23,6 +25,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * The shop started as an application with the starter, its own schema.sql and one database: it signs a customer up and
@@ -35,6 +38,8 @@ abstract class ShopApplicationContract {
     ConfigurableApplicationContext context;
     @Autowired
     JdbcTemplate jdbc;
+    @Autowired
+    ShopApplication.TransactionalSignUp transactionalSignUp;
 
     /** The table prefix of this run. */
     abstract String prefix();
@@ -51,6 +56,62 @@ abstract class ShopApplicationContract {
                 dev.consent.policy.PurposeId.of("marketing.email")).allowed()).isTrue();
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM " + prefix() + "events WHERE subject IN (?, ?)",
                 Long.class, alice, bob)).isEqualTo(2);
+    }
+
+    @Test
+    void insideATransactionTheCustomerAndTheConsentCommitTogether() {
+        assertThat(context.getBean(ConnectionBinding.class)).isInstanceOf(SpringConnectionBinding.class);
+        String dora = "dora-" + UUID.randomUUID();
+        transactionalSignUp.signUp(dora, "dora@example.com", true);
+        assertThat(customers(dora)).isEqualTo(1);
+        assertThat(events(dora)).isEqualTo(1);
+        assertThat(signUp.mayEmail(dora)).isTrue();
+        assertThat(uncheckedAllowed(dora)).isTrue();
+    }
+
+    @Test
+    void aRolledBackSignUpLeavesNoCustomerNoConsentAndNoCachedAllow() {
+        String erin = "erin-" + UUID.randomUUID();
+        ShopApplication.SignUpFailed failed = catchThrowableOfType(ShopApplication.SignUpFailed.class,
+                () -> transactionalSignUp.signUpThenFail(erin, "erin@example.com"));
+        assertThat(failed).isNotNull();
+        assertThat(failed.inTransaction()).isTrue();
+        assertThat(failed.allowedBeforeFailure()).as("the check inside the transaction sees its own grant").isTrue();
+        assertThat(customers(erin)).isZero();
+        assertThat(events(erin)).isZero();
+        assertThat(signUp.mayEmail(erin)).as("no cached allow survives the rollback").isFalse();
+        assertThat(uncheckedAllowed(erin)).isFalse();
+        // and the subject is usable afterwards: a new sign-up records normally
+        transactionalSignUp.signUp(erin, "erin@example.com", true);
+        assertThat(signUp.mayEmail(erin)).isTrue();
+        assertThat(events(erin)).isEqualTo(1);
+    }
+
+    @Test
+    void outsideATransactionTheLibraryCommitsOnItsOwn() {
+        String fred = "fred-" + UUID.randomUUID();
+        ShopApplication.SignUpFailed failed = catchThrowableOfType(ShopApplication.SignUpFailed.class,
+                () -> signUp.signUpThenFail(fred, "fred@example.com"));
+        assertThat(failed).isNotNull();
+        assertThat(failed.inTransaction()).isFalse();
+        assertThat(failed.allowedBeforeFailure()).isTrue();
+        assertThat(customers(fred)).isEqualTo(1);
+        assertThat(events(fred)).isEqualTo(1);
+        assertThat(signUp.mayEmail(fred)).isTrue();
+        assertThat(uncheckedAllowed(fred)).isTrue();
+    }
+
+    private long customers(String id) {
+        return jdbc.queryForObject("SELECT COUNT(*) FROM starter_shop_customers WHERE id = ?", Long.class, id);
+    }
+
+    private long events(String id) {
+        return jdbc.queryForObject("SELECT COUNT(*) FROM " + prefix() + "events WHERE subject = ?", Long.class, id);
+    }
+
+    private boolean uncheckedAllowed(String id) {
+        return context.getBean(ConsentService.class).checkUncached(SubjectId.of(id),
+                dev.consent.policy.PurposeId.of("marketing.email")).allowed();
     }
 
     @Test
