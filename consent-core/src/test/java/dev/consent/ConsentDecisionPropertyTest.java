@@ -564,7 +564,8 @@ class ConsentDecisionPropertyTest {
                 return () -> record(batch);
             }
             if (kind < 32) {
-                return () -> confirm(s);
+                SubjectId confirming = rnd.nextBoolean() ? customer : s; // the final checks ask about the customer
+                return () -> confirm(confirming);
             }
             if (kind < 36) {
                 List<Spec> batch = new ArrayList<>();
@@ -598,12 +599,14 @@ class ConsentDecisionPropertyTest {
             } else {
                 Ev g = grants.get(rnd.nextInt(grants.size()));
                 purpose = g.purpose;
-                switch (rnd.nextInt(4)) {
+                switch (rnd.nextInt(5)) {
                     case 0:
                         at = randomInstant();
                         break;
-                    case 1: {
-                        Duration w = WINDOWS.get(rnd.nextInt(WINDOWS.size()));
+                    case 1:
+                    case 2: { // at the end of a window that may apply to the grant
+                        Duration w = g.purpose.equals(ShopPolicy.MARKETING_SMS) ? SMS_WINDOW_V2
+                                : rnd.nextBoolean() ? EMAIL_WINDOW_V1 : EMAIL_WINDOW_V2;
                         long[] deltaMicros = {-1, 0, 1, -2_000_000, 2_000_000};
                         at = g.occurred.plus(w).plusNanos(1_000 * deltaMicros[rnd.nextInt(deltaMicros.length)]);
                         break;
