@@ -70,7 +70,15 @@ class ConsentDecisionPropertyTest {
      */
     private static final Duration TOLERANCE = Duration.ofSeconds(8);
     // v2 refuses known minors the whole service (seed 004's service-wide minimum age), v1 does not
-    private static final List<Policy> POLICIES = List.of(ShopPolicy.v2WithServiceMinimumAge(18), ShopPolicy.v1()); // deliberately unsorted
+    // double opt-in: the newsletter requires confirmation under both versions, with different windows (the window of
+    // the policy in force at the instant checked applies); the SMS offers only under v2
+    private static final Duration EMAIL_WINDOW_V1 = Duration.ofMinutes(5);
+    private static final Duration EMAIL_WINDOW_V2 = Duration.ofMinutes(7);
+    private static final Duration SMS_WINDOW_V2 = Duration.ofMinutes(6);
+    private static final List<Policy> POLICIES = List.of(
+            ShopPolicy.v2WithServiceMinimumAgeAndConfirmation(18, EMAIL_WINDOW_V2, SMS_WINDOW_V2),
+            ShopPolicy.v1WithConfirmation(EMAIL_WINDOW_V1)); // deliberately unsorted
+    private static final List<Duration> WINDOWS = List.of(EMAIL_WINDOW_V1, EMAIL_WINDOW_V2, SMS_WINDOW_V2);
 
     // The model's own vocabulary, not Choice.isRefusal()/isRestriction() of the code under test.
     private static final Set<Choice> REFUSALS = EnumSet.of(Choice.DENIED, Choice.WITHDRAWN, Choice.OBJECTED);
@@ -90,8 +98,7 @@ class ConsentDecisionPropertyTest {
         }
         if (HISTORIES >= 300 && !SEED_IS_HISTORY) {
             // The generator must reach every rule, or the agreement above proves little.
-            // PENDING_CONFIRMATION (double opt-in) is not modelled here yet: dev.consent.email.DoubleOptInTest covers it
-            assertEquals(EnumSet.complementOf(EnumSet.of(Reason.PENDING_CONFIRMATION)), coverage.reasons,
+            assertEquals(EnumSet.allOf(Reason.class), coverage.reasons,
                     "base seed " + BASE_SEED + ": reasons never produced; the generator misses a rule");
             assertTrue(coverage.restingOnVisitor > 0, "base seed " + BASE_SEED + ": no decision rested on a visitor");
             assertTrue(coverage.decidedByTieBreak > 0,
@@ -107,6 +114,12 @@ class ConsentDecisionPropertyTest {
                     + ": no grant was overruled by a refusal recorded after it but made before it");
             assertTrue(coverage.withdrawAllOfFutureGrant > 0, "base seed " + BASE_SEED
                     + ": withdrawAll never met a grant dated after its own occurred-at");
+            assertTrue(coverage.grantedByConfirmation > 0, "base seed " + BASE_SEED
+                    + ": no grant of a double opt-in purpose counted through its confirmation");
+            assertTrue(coverage.confirmationIgnored > 0, "base seed " + BASE_SEED
+                    + ": no confirmation on record failed to count (too late, other version, before the grant)");
+            assertTrue(coverage.lapsedUnconfirmed > 0, "base seed " + BASE_SEED
+                    + ": no unconfirmed grant ran out of its window");
         }
     }
 
@@ -265,8 +278,8 @@ class ConsentDecisionPropertyTest {
                 if (e.occurred.isAfter(at)) {
                     break; // sorted by occurred-at: nothing later counts
                 }
-                if (!lineage.contains(e.purpose)) {
-                    continue;
+                if (!lineage.contains(e.purpose) || e.choice == Choice.CONFIRMED) {
+                    continue; // a confirmation is not a choice: it only makes the grant it follows count
                 }
                 if (RESTRICTIONS.contains(e.choice)) {
                     st.restriction = e;
@@ -364,10 +377,33 @@ class ConsentDecisionPropertyTest {
             if (explicit.version != purpose.consentVersion()) { // older: re-consent; higher: a version never shown
                 return result(Reason.RECONSENT_REQUIRED, explicit, basis, policy);
             }
+            if (purpose.confirmationWindow().isPresent() && confirmation(explicit, purpose, at) == null) {
+                // double opt-in: pending until the window (of the policy in force at the instant) ends, then as if
+                // the grant had never been given; either way the grant is what the decision rests on
+                Instant deadline = explicit.occurred.plus(purpose.confirmationWindow().get());
+                return result(at.isBefore(deadline) ? Reason.PENDING_CONFIRMATION : Reason.NO_RECORD, explicit, basis,
+                        policy);
+            }
             if (explicit.expires != null && !explicit.expires.isAfter(at)) {
                 return result(Reason.EXPIRED, explicit, basis, policy);
             }
             return result(Reason.GRANTED, explicit, basis, policy);
+        }
+
+        /**
+         * The confirmation that makes {@code grant} count at {@code at}, or null: a CONFIRMED event of the grant's
+         * own chain, recorded after it (a higher sequence), of the same purpose and consent version, made by
+         * {@code at} and before the grant's occurred-at plus the window.
+         */
+        Ev confirmation(Ev grant, Purpose purpose, Instant at) {
+            Instant deadline = grant.occurred.plus(purpose.confirmationWindow().orElseThrow());
+            for (Ev c : chains.getOrDefault(grant.subject, List.of())) {
+                if (c.choice == Choice.CONFIRMED && c.seq > grant.seq && c.purpose.equals(grant.purpose)
+                        && c.version == grant.version && !c.occurred.isAfter(at) && c.occurred.isBefore(deadline)) {
+                    return c;
+                }
+            }
+            return null;
         }
 
         /** The latest declared age on any purpose made at or before {@code at}, the lowest of those at that instant. */
@@ -400,6 +436,9 @@ class ConsentDecisionPropertyTest {
         final Set<String> refusedFields = new TreeSet<>();
         long decidedByRecordingOrder;
         long withdrawAllOfFutureGrant;
+        long grantedByConfirmation;
+        long confirmationIgnored;
+        long lapsedUnconfirmed;
     }
 
     // ------------------------------------------------------------------------------ one history
@@ -524,7 +563,11 @@ class ConsentDecisionPropertyTest {
                 List<Spec> batch = rnd.nextBoolean() ? List.of(first, two) : List.of(two, first);
                 return () -> record(batch);
             }
-            if (kind < 24) {
+            if (kind < 32) {
+                SubjectId confirming = rnd.nextBoolean() ? customer : s; // the final checks ask about the customer
+                return () -> confirm(confirming);
+            }
+            if (kind < 36) {
                 List<Spec> batch = new ArrayList<>();
                 int n = 2 + rnd.nextInt(3);
                 for (int i = 0; i < n; i++) {
@@ -534,6 +577,58 @@ class ConsentDecisionPropertyTest {
             }
             Spec spec = randomSpec(s, false);
             return () -> record(List.of(spec));
+        }
+
+        /**
+         * Records a confirmation (as {@code DoubleOptIn} does, or as an import might) in the subject's own chain: of one
+         * of its grants of a double opt-in purpose, at an instant within its window, just at or around its end, or at
+         * a random one (possibly before the grant); sometimes under another consent version, sometimes with no grant
+         * at all. The clock is moved to the confirmation's instant when it lies beyond the events' 20 seconds.
+         */
+        void confirm(SubjectId s) {
+            List<Ev> grants = model.chains.getOrDefault(s, List.of()).stream()
+                    .filter(e -> e.choice == Choice.GRANTED && !e.gpc
+                            && (e.purpose.equals(ShopPolicy.MARKETING_EMAIL) || e.purpose.equals(ShopPolicy.MARKETING_SMS)))
+                    .toList();
+            PurposeId purpose;
+            Instant at;
+            Integer version = null;
+            if (grants.isEmpty() || rnd.nextInt(10) == 0) {
+                purpose = rnd.nextBoolean() ? ShopPolicy.MARKETING_EMAIL : ShopPolicy.MARKETING_SMS;
+                at = randomInstant();
+            } else {
+                Ev g = grants.get(rnd.nextInt(grants.size()));
+                purpose = g.purpose;
+                switch (rnd.nextInt(5)) {
+                    case 0:
+                        at = randomInstant();
+                        break;
+                    case 1:
+                    case 2: { // at the end of a window that may apply to the grant
+                        Duration w = g.purpose.equals(ShopPolicy.MARKETING_SMS) ? SMS_WINDOW_V2
+                                : rnd.nextBoolean() ? EMAIL_WINDOW_V1 : EMAIL_WINDOW_V2;
+                        long[] deltaMicros = {-1, 0, 1, -2_000_000, 2_000_000};
+                        at = g.occurred.plus(w).plusNanos(1_000 * deltaMicros[rnd.nextInt(deltaMicros.length)]);
+                        break;
+                    }
+                    default:
+                        at = g.occurred.plusMillis(rnd.nextInt(4_000));
+                        break;
+                }
+                if (rnd.nextInt(6) == 0) {
+                    version = 1 + rnd.nextInt(2);
+                } else {
+                    version = g.version;
+                }
+            }
+            if (at.isAfter(clock.instant())) {
+                clock.set(at.plusMillis(rnd.nextInt(3_000)));
+            }
+            Capture c = Capture.by(Method.CONFIRMATION_LINK).at(at);
+            if (version != null) {
+                c = c.withConsentVersion(version);
+            }
+            record(List.of(new Spec(s, purpose, Choice.CONFIRMED, c, null)));
         }
 
         SubjectId randomSubject() {
@@ -852,6 +947,13 @@ class ConsentDecisionPropertyTest {
                     candidates.add(e.expires);
                     candidates.add(e.expires.minusNanos(1_000));
                 }
+                if (e.choice == Choice.GRANTED && (e.purpose.equals(ShopPolicy.MARKETING_EMAIL)
+                        || e.purpose.equals(ShopPolicy.MARKETING_SMS))) {
+                    for (Duration w : WINDOWS) { // the ends of the confirmation windows that may apply
+                        candidates.add(e.occurred.plus(w));
+                        candidates.add(e.occurred.plus(w).minusNanos(1_000));
+                    }
+                }
             }
             Instant switchover = ShopPolicy.v2().effectiveInstant();
             candidates.add(switchover);
@@ -937,7 +1039,8 @@ class ConsentDecisionPropertyTest {
             }
             for (Ev e : model.visible(customer)) {
                 if (e != decided && decided != null && e.occurred.equals(decided.occurred)
-                        && lineage.contains(e.purpose) && e.choice != decided.choice) {
+                        && lineage.contains(e.purpose) && e.choice != decided.choice
+                        && e.choice != Choice.CONFIRMED) {
                     coverage.decidedByTieBreak++;
                     if (e.seq == decided.seq) {
                         coverage.decidedBySubjectId++;
@@ -949,6 +1052,23 @@ class ConsentDecisionPropertyTest {
             if (folded.explicit != null && folded.latestExplicit != folded.explicit && exp.restsOn().isPresent()
                     && exp.restsOn().get().equals(folded.explicit.ref())) {
                 coverage.decidedByRecordingOrder++;
+            }
+            Purpose purpose = policy.purpose(p);
+            if (decided != null && decided.choice == Choice.GRANTED && purpose.confirmationWindow().isPresent()
+                    && exp.reason() != Reason.UNDER_AGE && exp.reason() != Reason.RECONSENT_REQUIRED
+                    && exp.reason() != Reason.RESTRICTED) {
+                Ev decidedGrant = decided;
+                boolean confirmationsOnRecord = model.chains.getOrDefault(decided.subject, List.of()).stream()
+                        .anyMatch(c -> c.choice == Choice.CONFIRMED && c.purpose.equals(decidedGrant.purpose)
+                                && !c.occurred.isAfter(at));
+                if (model.confirmation(decided, purpose, at) != null) {
+                    coverage.grantedByConfirmation++;
+                } else if (confirmationsOnRecord) {
+                    coverage.confirmationIgnored++;
+                }
+                if (exp.reason() == Reason.NO_RECORD) {
+                    coverage.lapsedUnconfirmed++;
+                }
             }
             if (exp.reason() != Reason.RESTRICTED && decided != null && decided.choice == Choice.GRANTED) {
                 Model.State st = model.fold(customer, p, lineage, at);

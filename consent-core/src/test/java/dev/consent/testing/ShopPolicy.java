@@ -8,6 +8,7 @@ import dev.consent.policy.Recipient;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.PurposeId;
 
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.Period;
 import java.time.ZoneId;
@@ -52,11 +53,29 @@ public final class ShopPolicy {
         return builder("2", LocalDate.of(2025, 1, 1), 2).minimumAge(age).build();
     }
 
+    /** Version 1 where the newsletter requires double opt-in ({@link Purpose#confirmationWindow()}). */
+    public static Policy v1WithConfirmation(Duration emailWindow) {
+        return builder("1", LocalDate.of(2024, 1, 1), 1, emailWindow, null).build();
+    }
+
+    /**
+     * Version 2 with a service-wide minimum age, where the newsletter and the SMS offers require double opt-in, each
+     * with its own window.
+     */
+    public static Policy v2WithServiceMinimumAgeAndConfirmation(int age, Duration emailWindow, Duration smsWindow) {
+        return builder("2", LocalDate.of(2025, 1, 1), 2, emailWindow, smsWindow).minimumAge(age).build();
+    }
+
     private static Policy base(String version, LocalDate effective, int emailVersion) {
         return builder(version, effective, emailVersion).build();
     }
 
     private static Policy.Builder builder(String version, LocalDate effective, int emailVersion) {
+        return builder(version, effective, emailVersion, null, null);
+    }
+
+    private static Policy.Builder builder(String version, LocalDate effective, int emailVersion,
+            Duration emailWindow, Duration smsWindow) {
         return Policy.builder("shop", version)
                 .effectiveFrom(effective)
                 .zone(ZONE)
@@ -69,9 +88,11 @@ public final class ShopPolicy {
                 .purpose(Purpose.builder("marketing").title("Marketing").basis(LegalBasis.CONSENT)
                         .categories("contact.email", "contact.phone").build())
                 .purpose(Purpose.builder("marketing.email").title("Newsletter").basis(LegalBasis.CONSENT)
-                        .categories("contact.email").parent("marketing").consentVersion(emailVersion).build())
+                        .categories("contact.email").parent("marketing").consentVersion(emailVersion)
+                        .confirmationWindow(emailWindow).build())
                 .purpose(Purpose.builder("marketing.sms").title("SMS offers").basis(LegalBasis.CONSENT)
-                        .categories("contact.phone").parent("marketing").consentLifetime(Period.ofYears(1)).build())
+                        .categories("contact.phone").parent("marketing").consentLifetime(Period.ofYears(1))
+                        .confirmationWindow(smsWindow).build())
                 .purpose(Purpose.builder("ads.targeted").title("Targeted advertising").basis(LegalBasis.CONSENT)
                         .categories("device.id").saleOrSharing(true).build())
                 .purpose(Purpose.builder("analytics").title("Shop analytics").basis(LegalBasis.LEGITIMATE_INTERESTS)
