@@ -30,9 +30,12 @@ public enum Choice {
     AGE_DECLARED,
     /**
      * The subject confirmed the grant before it in the chain (the second step of a double opt-in: German case law on
-     * &sect; 7(2) UWG, BGH I ZR 164/09). Not a choice of its own: it makes the latest grant of the purpose that precedes
-     * it in the same chain count, for a purpose that {@link dev.consent.policy.Purpose#requiresConfirmation requires
-     * confirmation}; for any other purpose it changes nothing. Recorded by {@code dev.consent.email.DoubleOptIn}.
+     * &sect; 7(2) UWG, BGH I ZR 164/09). Not a choice of its own: for a purpose that
+     * {@link dev.consent.policy.Purpose#requiresConfirmation requires confirmation}, it makes count each grant of that
+     * purpose and consent version recorded before it in the same chain whose confirmation window it falls within (the
+     * compact ledger keeps no event ids, so it is not tied to the one grant whose token was used); a grant recorded
+     * after it needs a confirmation of its own. For any other purpose it changes nothing. Recorded by
+     * {@code dev.consent.email.DoubleOptIn}.
      */
     CONFIRMED;
 
