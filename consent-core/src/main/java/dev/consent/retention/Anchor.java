@@ -49,8 +49,8 @@ public record Anchor(String name) implements Comparable<Anchor> {
      * Checks the name.
      *
      * @param name lower-case dotted segments of {@code [a-z0-9_-]}, at most 60 characters
-     * @throws dev.consent.InvalidValueException when {@code name} is null, longer than 60 characters or not lower-case dotted
-     *     segments of {@code [a-z0-9_-]}
+     * @throws dev.consent.InvalidValueException when {@code name} is null, longer than 60 characters or not
+     *     lower-case dotted segments of {@code [a-z0-9_-]}
      */
     public Anchor {
         Checks.dottedId("anchor", name, 60);

@@ -663,9 +663,9 @@ public final class RetentionService {
          * The service.
          *
          * @return a thread-safe service over the given store
-         * @throws InvalidValueException if the policy, the reference key or the store is missing, the versions break a rule of
-         *     {@link PolicyVersions#of}, both {@code policy} and {@code policyVersions} were given, or two reference
-         *     keys share an id
+         * @throws InvalidValueException if the policy, the reference key or the store is missing, the versions break
+         *     a rule of {@link PolicyVersions#of}, both {@code policy} and {@code policyVersions} were given, or two
+         *     reference keys share an id
          */
         public RetentionService build() {
             if (consents != null) {
