@@ -7,6 +7,9 @@ package dev.consent;
 public final class ConflictException extends ConsentException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message what contradicts what is recorded, naming the field and value (redacted where personal)
+     */
     public ConflictException(String message) {
         super(message);
     }

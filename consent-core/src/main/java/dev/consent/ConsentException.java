@@ -18,10 +18,17 @@ package dev.consent;
 public class ConsentException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message what was expected, naming the field or operation
+     */
     public ConsentException(String message) {
         super(message);
     }
 
+    /**
+     * @param message what was expected, naming the field or operation
+     * @param cause the failure underneath
+     */
     public ConsentException(String message, Throwable cause) {
         super(message, cause);
     }

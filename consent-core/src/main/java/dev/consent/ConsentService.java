@@ -99,7 +99,11 @@ public final class ConsentService implements AutoCloseable {
         this.ages = new AgeFindings(versions, loader, clock);
     }
 
-    /** A builder; give it at least a policy and a store. */
+    /**
+     * A builder; give it at least a policy and a store.
+     *
+     * @return a new builder with the defaults its setters list
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -110,6 +114,9 @@ public final class ConsentService implements AutoCloseable {
      * May we process {@code subject}'s data for {@code purpose} now? Answered from the cache when it can
      * be; see the class guarantees for how fresh that is.
      *
+     * @param subject whose data it is
+     * @param purpose the purpose of the processing
+     * @return whether it is allowed, with the reason and the deciding event
      * @throws UnknownPurposeException when the policy in force does not declare {@code purpose}
      * @throws StoreException when the store cannot be read, or returns what the ledger cannot hold
      * @throws InvalidValueException when an argument is missing, or the clock reads outside {@link LedgerInstants}
@@ -126,6 +133,10 @@ public final class ConsentService implements AutoCloseable {
     /**
      * As {@link #check(SubjectId, PurposeId)}, but read from the store past the cache, whatever its freshness; the
      * ledger read replaces the cached one. Throws what {@code check} throws.
+     *
+     * @param subject whose data it is
+     * @param purpose the purpose of the processing
+     * @return whether it is allowed now, as the store holds the ledger
      */
     public Decision checkUncached(SubjectId subject, PurposeId purpose) {
         Checks.required("subject", subject);
@@ -141,6 +152,10 @@ public final class ConsentService implements AutoCloseable {
      * force then, counting only choices made at or before {@code at} (a withdrawal is effective from when
      * it was made, even if it reached the ledger later).
      *
+     * @param subject whose data it is
+     * @param purpose the purpose of the processing
+     * @param at the instant asked about
+     * @return whether processing was allowed at {@code at}
      * @throws InvalidValueException when an argument is missing or {@code at} lies outside {@link LedgerInstants}
      * @throws UnknownPurposeException when the policy in force at {@code at} does not declare {@code purpose}
      * @throws EvidencePrunedException when {@code at} lies before the subject's pruning horizon
@@ -161,6 +176,10 @@ public final class ConsentService implements AutoCloseable {
      * of {@link Builder#bulkChunkSize(int)}, one store call per chunk; they are not added to the cache. Throws what
      * {@link #check(SubjectId, PurposeId)} throws, for the whole collection (one subject the store cannot answer for
      * fails the call: nothing is answered "allowed" on a guess).
+     *
+     * @param subjects the subjects; a subject given twice is answered once
+     * @param purpose the purpose of the processing
+     * @return a decision per subject, in the order given
      */
     public Map<SubjectId, Decision> checkAll(Collection<SubjectId> subjects, PurposeId purpose) {
         Checks.required("subjects", subjects);
@@ -183,6 +202,10 @@ public final class ConsentService implements AutoCloseable {
     /**
      * The subjects, of those given, that may be processed for {@code purpose} now, in the order given. Throws what
      * {@link #checkAll} throws.
+     *
+     * @param subjects the subjects
+     * @param purpose the purpose of the processing
+     * @return those allowed
      */
     public List<SubjectId> filterAllowed(Collection<SubjectId> subjects, PurposeId purpose) {
         List<SubjectId> out = new ArrayList<>();
@@ -196,10 +219,28 @@ public final class ConsentService implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------- writing
 
+    /**
+     * Records consent to a purpose (GDPR Art. 6(1)(a), Art. 7(1): the event is the shop's proof that it was given);
+     * {@link #record} with one {@link Choice#GRANTED} record, and what it throws.
+     *
+     * @param subject who consents
+     * @param purpose to what
+     * @param capture how, when and under which consent version it was given
+     * @return the stored event
+     */
     public ConsentEvent grant(SubjectId subject, PurposeId purpose, Capture capture) {
         return recordOne(subject, purpose, Choice.GRANTED, capture);
     }
 
+    /**
+     * Records a refusal of consent to a purpose; {@link #record} with one {@link Choice#DENIED} record, and what it
+     * throws. A refusal is recorded, not just the absence of a grant, so that the ledger shows the choice offered.
+     *
+     * @param subject who refuses
+     * @param purpose what
+     * @param capture how and when it was refused
+     * @return the stored event
+     */
     public ConsentEvent deny(SubjectId subject, PurposeId purpose, Capture capture) {
         return recordOne(subject, purpose, Choice.DENIED, capture);
     }
@@ -208,12 +249,26 @@ public final class ConsentService implements AutoCloseable {
      * Withdraws consent for a purpose (and so for the purposes beneath it). Not retroactive (GDPR Art. 7(3)). Every
      * recipient the policy names for those purposes, that may have received the subject's data, is told through the
      * store's outbox, written in the same atomic append ({@link dev.consent.recipients.RecipientDispatcher}).
+     *
+     * @param subject who withdraws
+     * @param purpose the purpose withdrawn
+     * @param capture how and when
+     * @return the stored event
      */
     public ConsentEvent withdraw(SubjectId subject, PurposeId purpose, Capture capture) {
         return recordOne(subject, purpose, Choice.WITHDRAWN, capture);
     }
 
-    /** Records an objection (GDPR Art. 21) to a purpose on legitimate interests or public task. */
+    /**
+     * Records an objection (GDPR Art. 21) to a purpose on legitimate interests or public task.
+     *
+     * {@link #record} with one {@link Choice#OBJECTED} record, and what it throws.
+     *
+     * @param subject who objects
+     * @param purpose the purpose objected to
+     * @param capture how and when
+     * @return the stored event
+     */
     public ConsentEvent object(SubjectId subject, PurposeId purpose, Capture capture) {
         return recordOne(subject, purpose, Choice.OBJECTED, capture);
     }
@@ -228,6 +283,10 @@ public final class ConsentService implements AutoCloseable {
      * dated after the withdrawal's occurred-at (within {@link Builder#futureTolerance(Duration)}, or stored before
      * that was enforced) is withdrawn too: a check would see it once its date arrives, and the withdrawal, recorded
      * after it, beats it.
+     *
+     * @param subject who withdraws
+     * @param capture how and when
+     * @return the events added, one per standing consent; empty when none stood
      */
     public List<ConsentEvent> withdrawAll(SubjectId subject, Capture capture) {
         Checks.required("subject", subject);
@@ -242,12 +301,22 @@ public final class ConsentService implements AutoCloseable {
      * obligation or vital interests answers {@link Reason#RESTRICTED} until {@link #liftRestriction}.
      * One event is added per root purpose; children inherit it. The recipients of the purposes restricted are told
      * through the store's outbox in the same atomic append (GDPR Art. 19).
+     *
+     * @param subject whose processing is restricted
+     * @param capture how and when it was asked for
+     * @return the events added
      */
     public List<ConsentEvent> restrict(SubjectId subject, Capture capture) {
         return restriction(subject, Choice.RESTRICTED, capture);
     }
 
-    /** Ends a restriction on every root purpose. */
+    /**
+     * Ends a restriction on every root purpose.
+     *
+     * @param subject whose restriction ends
+     * @param capture how and when
+     * @return the events added
+     */
     public List<ConsentEvent> liftRestriction(SubjectId subject, Capture capture) {
         return restriction(subject, Choice.RESTRICTION_LIFTED, capture);
     }
@@ -268,6 +337,10 @@ public final class ConsentService implements AutoCloseable {
      * {@link Choice#GPC_OVERRIDDEN} where a standing grant overrides it, so that the ledger, the export and the
      * chain show a signal received and overridden, not a denial (Cal. Code Regs. tit. 11, § 7025(c)). GPC is never an
      * erasure request and never touches other purposes.
+     *
+     * @param subject the subject the signal came from
+     * @param signal the signal, with when and how it was received
+     * @return per purpose, what the signal did, and the events added
      */
     public GpcOutcome applyGpc(SubjectId subject, GpcSignal signal) {
         Checks.required("subject", subject);
@@ -284,6 +357,8 @@ public final class ConsentService implements AutoCloseable {
      * whose event id is already stored returns the stored event if it says the same thing, and throws
      * {@link ConflictException} if it does not.
      *
+     * @param records the choices, each with its capture
+     * @return the stored events, one per record
      * @throws InvalidValueException when a record breaks a rule, and then nothing of the batch is written: among
      *         others an occurred-at later than the time of recording plus {@link Builder#futureTolerance(Duration)},
      *         a consent version above the purpose's current one in the policy in force at occurred-at, a choice the
@@ -309,6 +384,10 @@ public final class ConsentService implements AutoCloseable {
      * birth date at each instant checked in the policy's zone. When it makes the subject a known minor under the
      * service-wide minimum age, the {@link #onMinorFound} listeners are told once it is stored (docs/age.md).
      *
+     * @param subject whose age it is
+     * @param declaration the declared age or birth date
+     * @param capture how and when it was declared
+     * @return the stored event
      * @throws InvalidValueException when an argument is missing; when the birth date is after the date of the
      *         declaration or makes the subject older than {@value AgeDeclaration#MAX_AGE} (naming {@code birthDate});
      *         when the capture states a declared age, a consent version or an expiry (about a consent, not an age),
@@ -327,6 +406,10 @@ public final class ConsentService implements AutoCloseable {
      * capture's declared age; several at one instant: the lowest), a birth date read in the zone of the policy in
      * force at {@code at}; empty when no age was declared by then. Read from the store (the subject's own chain and
      * its linked visitors').
+     *
+     * @param subject whose age is read
+     * @param at the instant the age is read at
+     * @return the age in whole years, or empty
      */
     public OptionalInt age(SubjectId subject, Instant at) {
         return age(subject, at, at);
@@ -336,6 +419,11 @@ public final class ConsentService implements AutoCloseable {
      * As {@link #age(SubjectId, Instant)} by the latest declaration made at or before {@code knownAt}: e.g. the age a
      * grant made at {@code at} was given at, as a check at {@code knownAt} reads it for a purpose's minimum age (GDPR
      * Art. 8(1): a later declaration, such as a verified birth date, says how old the subject was when consenting).
+     *
+     * @param subject whose age is read
+     * @param at the instant the age is read at
+     * @param knownAt the latest declaration instant counted
+     * @return the age in whole years, or empty
      */
     public OptionalInt age(SubjectId subject, Instant at, Instant knownAt) {
         Checks.required("subject", subject);
@@ -350,6 +438,7 @@ public final class ConsentService implements AutoCloseable {
      * that throws makes that call throw, with the declaration stored: recording it again with the same event id tells
      * the listeners again.
      *
+     * @param listener the listener, called on the recording thread
      * @throws InvalidValueException when {@code listener} is null
      */
     public void onMinorFound(Consumer<MinorFound> listener) {
@@ -366,6 +455,8 @@ public final class ConsentService implements AutoCloseable {
      * client that sets its cookie to another customer's id links only a visitor of that name, never that customer's
      * history, evidence or links.
      *
+     * @param visitor the anonymous visitor
+     * @param customer the customer it turned out to be
      * @throws InvalidValueException when {@code customer} is in the visitor namespace ({@link SubjectId#isVisitor()})
      * @throws ConflictException when the visitor is already linked to another customer
      */
@@ -382,6 +473,9 @@ public final class ConsentService implements AutoCloseable {
     /**
      * Checks the subject's hash chain against the events, head and pruning checkpoint the store holds; a
      * checkpoint must verify under the configured {@link Builder#checkpointKey(byte[]) checkpoint key}.
+     *
+     * @param subject whose chain is verified
+     * @return whether it verifies, and where it breaks when it does not
      */
     public ChainVerification verify(SubjectId subject) {
         return pruner.verify(subject);
@@ -393,6 +487,10 @@ public final class ConsentService implements AutoCloseable {
      * itself replaced), leaving a signed checkpoint so that what remains still verifies. Point-in-time checks
      * before the checkpoint's horizon are refused afterwards ({@link EvidencePrunedException}). Returns the
      * checkpoint, or empty when nothing may go yet. Needs a {@link Builder#checkpointKey(byte[]) checkpoint key}.
+     *
+     * @param subject whose chain is pruned
+     * @param keep how long a superseded event is kept
+     * @return the checkpoint left, or empty
      */
     public Optional<ChainCheckpoint> pruneLedger(SubjectId subject, Period keep) {
         return pruner.pruneLedger(subject, keep);
@@ -411,6 +509,8 @@ public final class ConsentService implements AutoCloseable {
      * whole cache instead of missing a withdrawal. A bound that is too small only makes lagging nodes drop their
      * caches. Must be at least this service's staleness bound (when it polls) and positive.
      *
+     * @param olderThan the age past which entries go
+     * @return the number of entries removed
      * @throws InvalidValueException when {@code olderThan} is null, not positive, or below the staleness bound
      */
     public long pruneChangeFeed(Duration olderThan) {
@@ -425,6 +525,9 @@ public final class ConsentService implements AutoCloseable {
      * the newest entry of the whole feed makes every node drop its cache once. Returns how many entries naming the
      * subject the feed still holds: 0 when it names the subject no more.
      *
+     * @param subject the erased subject
+     * @param olderThan the age past which entries go
+     * @return the number of entries naming the subject still held
      * @throws InvalidValueException when {@code olderThan} is null, not positive, or below the staleness bound
      */
     public long eraseFromChangeFeed(SubjectId subject, Duration olderThan) {
@@ -441,44 +544,82 @@ public final class ConsentService implements AutoCloseable {
         return now;
     }
 
-    /** The stored event with this id, read from the store; empty when no event has it. */
+    /**
+     * The stored event with this id, read from the store; empty when no event has it.
+     *
+     * @param id the event's id
+     * @return the event, or empty; also empty once it was pruned
+     */
     public Optional<ConsentEvent> event(EventId id) {
         Checks.required("id", id);
         return Optional.ofNullable(store.findEvents(List.of(id)).get(id));
     }
 
-    /** Every event of the subject's own chain, in sequence order, streamed page by page. */
+    /**
+     * Every event of the subject's own chain, in sequence order, streamed page by page.
+     *
+     * @param subject whose chain is read
+     * @param action called once per event, in order
+     */
     public void forEachEvent(SubjectId subject, Consumer<ConsentEvent> action) {
         new PagedEvents(store, subject).forEachRemaining(action);
     }
 
-    /** The subject's own chain, in sequence order. For long histories prefer {@link #forEachEvent}. */
+    /**
+     * The subject's own chain, in sequence order. For long histories prefer {@link #forEachEvent}.
+     *
+     * @param subject whose chain is read
+     * @return the events still stored; empty for a subject without events
+     */
     public List<ConsentEvent> history(SubjectId subject) {
         List<ConsentEvent> out = new ArrayList<>();
         forEachEvent(subject, out::add);
         return out;
     }
 
-    /** The visitors linked to a customer, in the order they were linked. */
+    /**
+     * The visitors linked to a customer, in the order they were linked.
+     *
+     * @param customer the customer
+     * @return the visitors; empty when none is linked
+     */
     public List<VisitorId> visitorsOf(SubjectId customer) {
         return store.visitorsOf(customer);
     }
 
-    /** The policy version in force at {@code at}: the latest one effective at or before it (or the first). */
+    /**
+     * The policy version in force at {@code at}: the latest one effective at or before it (or the first).
+     *
+     * @param at the instant asked about
+     * @return the version in force then
+     */
     public Policy policyAt(Instant at) {
         return versions.at(at);
     }
 
-    /** Every policy version this service knows, and which is in force when. */
+    /**
+     * Every policy version this service knows, and which is in force when.
+     *
+     * @return the versions given to the builder
+     */
     public PolicyVersions policyVersions() {
         return versions;
     }
 
-    /** The policy version in force now. */
+    /**
+     * The policy version in force now.
+     *
+     * @return the version in force at this service's clock now
+     */
     public Policy policy() {
         return versions.at(now());
     }
 
+    /**
+     * The clock this service reads "now" from: the builder's, or the UTC system clock.
+     *
+     * @return the clock
+     */
     public Clock clock() {
         return clock;
     }
@@ -499,7 +640,11 @@ public final class ConsentService implements AutoCloseable {
         cache.dropAll();
     }
 
-    /** The number of subjects currently cached (approximate). */
+    /**
+     * The number of subjects currently cached (approximate).
+     *
+     * @return an approximate count; 0 when caching is off
+     */
     public long cachedSubjects() {
         return cache.size();
     }
@@ -543,6 +688,7 @@ public final class ConsentService implements AutoCloseable {
          *
          * @param tolerance between zero and {@link ConsentService#MAX_FUTURE_TOLERANCE one hour}: a clock more than an
          *     hour ahead is wrong, not drifting
+         * @return this builder
          * @throws InvalidValueException when {@code tolerance} is null, negative or longer than one hour
          */
         public Builder futureTolerance(Duration tolerance) {
@@ -553,6 +699,10 @@ public final class ConsentService implements AutoCloseable {
         /**
          * The secret (at least 16 bytes) that signs and checks the checkpoints left when the ledger is pruned. Keep
          * it outside the database, so that whoever can write the store cannot forge one.
+         *
+         * @param key the secret; copied
+         * @return this builder
+         * @throws InvalidValueException when {@code key} is null or shorter than 16 bytes
          */
         public Builder checkpointKey(byte[] key) {
             this.checkpointKey = ConsentServiceAssembly.checkpointKey(key);
@@ -564,6 +714,8 @@ public final class ConsentService implements AutoCloseable {
          * in force at the instant asked about. All must share one policy id and differ in effective date
          * ({@link PolicyVersions}; checked by {@link #build()}).
          *
+         * @param policy a version
+         * @return this builder
          * @throws InvalidValueException when {@code policy} is null
          */
         public Builder policy(Policy policy) {
@@ -575,6 +727,8 @@ public final class ConsentService implements AutoCloseable {
          * Every policy version at once, instead of {@link #policy(Policy)}: e.g. another service's, so that both
          * judge by one policy.
          *
+         * @param versions the versions
+         * @return this builder
          * @throws InvalidValueException when {@code versions} is null
          */
         public Builder policyVersions(PolicyVersions versions) {
@@ -582,7 +736,12 @@ public final class ConsentService implements AutoCloseable {
             return this;
         }
 
-        /** Required: where the service keeps its state (consent-jdbc's {@code JdbcStore}, an in-memory store). */
+        /**
+         * Required: where the service keeps its state (consent-jdbc's {@code JdbcStore}, an in-memory store).
+         *
+         * @param store the store; checked by {@link #build()}
+         * @return this builder
+         */
         public Builder store(ConsentStore store) {
             this.store = store;
             return this;
@@ -591,6 +750,8 @@ public final class ConsentService implements AutoCloseable {
         /**
          * The clock for "now"; inject one in tests. Defaults to the UTC system clock.
          *
+         * @param clock the clock
+         * @return this builder
          * @throws InvalidValueException when {@code clock} is null
          */
         public Builder clock(Clock clock) {
@@ -601,6 +762,8 @@ public final class ConsentService implements AutoCloseable {
         /**
          * How client IP addresses are minimised before they are stored; defaults to /24 and /48.
          *
+         * @param minimizer the minimizer
+         * @return this builder
          * @throws InvalidValueException when {@code minimizer} is null
          */
         public Builder ipMinimizer(IpMinimizer minimizer) {
@@ -611,6 +774,8 @@ public final class ConsentService implements AutoCloseable {
         /**
          * How many subjects' compact ledgers the cache holds; 0 disables caching. Default 100,000.
          *
+         * @param subjects the number of subjects
+         * @return this builder
          * @throws InvalidValueException when {@code subjects} is negative
          */
         public Builder cacheSize(long subjects) {
@@ -621,6 +786,8 @@ public final class ConsentService implements AutoCloseable {
         /**
          * How many subjects bulk checks read from the store per call. Default 1,000.
          *
+         * @param subjects subjects per store call
+         * @return this builder
          * @throws InvalidValueException when {@code subjects} is not between 1 and 100,000
          */
         public Builder bulkChunkSize(int subjects) {
@@ -632,6 +799,8 @@ public final class ConsentService implements AutoCloseable {
          * Polls the store's change feed at this interval to drop cache entries written by other nodes. Off by
          * default, which is right only when this service is the store's only writer.
          *
+         * @param interval the poll interval
+         * @return this builder
          * @throws InvalidValueException when {@code interval} is null or shorter than 1 ms
          */
         public Builder changeFeedPollInterval(Duration interval) {
@@ -644,6 +813,8 @@ public final class ConsentService implements AutoCloseable {
          * long (the store is unreachable), checks bypass the cache. Defaults to three poll intervals. Needs
          * {@link #changeFeedPollInterval(Duration)}, and must be at least that interval ({@link #build()} checks both).
          *
+         * @param bound the staleness bound
+         * @return this builder
          * @throws InvalidValueException when {@code bound} is null, zero or negative
          */
         public Builder maxStaleness(Duration bound) {
@@ -665,6 +836,8 @@ public final class ConsentService implements AutoCloseable {
         /**
          * The service, after checking what depends on several settings.
          *
+         * @return the service; its poller, when configured, runs on a daemon thread until {@link
+         *     ConsentService#close()}
          * @throws InvalidValueException for no policy or store, versions that break {@link PolicyVersions#of}, both
          *     {@code policy} and {@code policyVersions} given, more distinct purposes across the versions than
          *     {@link dev.consent.policy.PolicyLimits#MAX_SERVICE_PURPOSES} (the cached ledger indexes 65,536: half for

@@ -20,6 +20,17 @@ import java.util.Optional;
 public record Decision(boolean allowed, Reason reason, PurposeId purpose, LegalBasis basis,
         Optional<EventRef> decidingEvent, Instant at, String policyVersion) {
 
+    /**
+     * @param allowed whether processing may go ahead; must agree with {@code reason}
+     * @param reason why, e.g. {@link Reason#GRANTED} or {@link Reason#WITHDRAWN}
+     * @param purpose the purpose asked about
+     * @param basis the purpose's legal basis (GDPR Art. 6(1)) in the policy in force at {@code at}
+     * @param decidingEvent the ledger event the answer rests on, if any
+     * @param at the instant the answer is for
+     * @param policyVersion the version of the policy in force at {@code at}
+     * @throws InvalidValueException when {@code reason} is null or {@code allowed} disagrees with {@link
+     *     Reason#allows()}
+     */
     public Decision {
         Checks.required("reason", reason);
         if (allowed != reason.allows()) {
@@ -27,11 +38,18 @@ public record Decision(boolean allowed, Reason reason, PurposeId purpose, LegalB
         }
     }
 
+    /**
+     * @return the negation of {@link #allowed()}: true when processing must not go ahead
+     */
     public boolean denied() {
         return !allowed;
     }
 
-    /** One readable line, e.g. {@code marketing.email: denied (WITHDRAWN, event #4) under policy 3}. */
+    /**
+     * One readable line, e.g. {@code marketing.email: denied (WITHDRAWN, event #4) under policy 3}.
+     *
+     * @return the line, naming purpose, answer, reason, event, basis, policy version and instant, never the subject
+     */
     public String explain() {
         return purpose + ": " + (allowed ? "allowed" : "denied") + " (" + reason
                 + decidingEvent.map(r -> ", event " + r).orElse("") + ") on basis " + basis + " under policy version "

@@ -10,6 +10,10 @@ import java.time.Instant;
 public final class EvidencePrunedException extends ConsentException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param asked the instant asked about
+     * @param horizon the subject's pruning horizon, after {@code asked}
+     */
     public EvidencePrunedException(Instant asked, Instant horizon) {
         super("at: " + asked + " is before the pruning horizon " + horizon
                 + " of this subject's ledger; the evidence for that instant was disposed of");

@@ -12,10 +12,24 @@ import dev.consent.internal.MessageValues;
 public final class InvalidValueException extends ConsentException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The name of the field whose value breaks the rule.
+     */
     private final String field;
+    /**
+     * The offending value as a string; null when it was missing.
+     */
     private final String value;
+    /**
+     * The rule broken, phrased as what was expected.
+     */
     private final String rule;
 
+    /**
+     * @param field the field's name, shown in the message
+     * @param value the value given, or null when it was missing; shown only when it cannot be personal data
+     * @param rule what was expected, e.g. {@code must be at most 200 characters}
+     */
     public InvalidValueException(String field, Object value, String rule) {
         super(field + ": " + MessageValues.inMessage(field, value) + " " + rule);
         this.field = field;
@@ -23,7 +37,11 @@ public final class InvalidValueException extends ConsentException {
         this.rule = rule;
     }
 
-    /** The name of the field, e.g. {@code subject} or {@code evidence.userAgent}. */
+    /**
+     * The name of the field, e.g. {@code subject} or {@code evidence.userAgent}.
+     *
+     * @return the field's name, as in the message
+     */
     public String field() {
         return field;
     }
@@ -31,12 +49,18 @@ public final class InvalidValueException extends ConsentException {
     /**
      * The offending value as given, or {@code null} when the value was missing. It may be personal data (a subject
      * id, an email, an IP address), which is why the message may not show it: do not log it.
+     *
+     * @return the value as a string, or null
      */
     public String value() {
         return value;
     }
 
-    /** The rule the value breaks, phrased as what was expected. */
+    /**
+     * The rule the value breaks, phrased as what was expected.
+     *
+     * @return the rule, as in the message
+     */
     public String rule() {
         return rule;
     }

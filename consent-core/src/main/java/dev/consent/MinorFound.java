@@ -20,6 +20,14 @@ import java.time.Instant;
  * @param declaration the event of the declaration that was recorded
  */
 public record MinorFound(SubjectId subject, Instant foundAt, int age, int minimumAge, EventRef declaration) {
+    /**
+     * @param subject the subject whose chain holds the declaration
+     * @param foundAt when it was found
+     * @param age the subject's age then
+     * @param minimumAge the service-wide minimum age then
+     * @param declaration the event of the declaration
+     * @throws InvalidValueException when a component is null or {@code age} is not below {@code minimumAge}
+     */
     public MinorFound {
         Checks.required("subject", subject);
         Checks.required("foundAt", foundAt);

@@ -11,17 +11,28 @@ public final class ProcessingRefusedException extends ConsentException {
 
     private final transient Decision decision;
 
+    /**
+     * @param decision the decision that does not allow processing
+     */
     public ProcessingRefusedException(Decision decision) {
         super("processing refused, nothing was logged: " + decision.explain());
         this.decision = decision;
     }
 
-    /** The decision that refused the use: its reason, basis, policy version and the event it rests on. */
+    /**
+     * The decision that refused the use: its reason, basis, policy version and the event it rests on.
+     *
+     * @return the decision; null after this exception was deserialized, since a decision is not serializable
+     */
     public Decision decision() {
         return decision;
     }
 
-    /** Why the use was refused, e.g. {@link Reason#WITHDRAWN}. */
+    /**
+     * Why the use was refused, e.g. {@link Reason#WITHDRAWN}.
+     *
+     * @return the decision's reason
+     */
     public Reason reason() {
         return decision.reason();
     }

@@ -44,7 +44,11 @@ public enum Reason {
         this.allows = allows;
     }
 
-    /** Whether processing may go ahead for this reason. */
+    /**
+     * Whether processing may go ahead for this reason.
+     *
+     * @return true for the reasons that allow processing, false for every refusal
+     */
     public boolean allows() {
         return allows;
     }

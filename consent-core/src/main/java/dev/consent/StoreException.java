@@ -16,25 +16,50 @@ import java.sql.SQLException;
 public final class StoreException extends ConsentException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * What the library was doing when the store failed.
+     */
     private final String operation;
 
+    /**
+     * A failure caused by {@code cause}, described as {@link #describe} does.
+     *
+     * @param operation what the library was doing
+     * @param cause the store's or driver's exception, kept as the cause
+     */
     public StoreException(String operation, Throwable cause) {
         super("store failed during " + operation + ": " + describe(cause), cause);
         this.operation = operation;
     }
 
+    /**
+     * A failure the library found itself, e.g. a stored row it cannot read.
+     *
+     * @param operation what the library was doing
+     * @param message what was wrong, without stored values
+     */
     public StoreException(String operation, String message) {
         super("store failed during " + operation + ": " + message);
         this.operation = operation;
     }
 
-    /** A failure with the library's own {@code message} and the {@code cause}, described as {@link #describe} does. */
+    /**
+     * A failure with the library's own {@code message} and the {@code cause}, described as {@link #describe} does.
+     *
+     * @param operation what the library was doing
+     * @param message what was wrong, without stored values
+     * @param cause the store's or driver's exception, kept as the cause
+     */
     public StoreException(String operation, String message, Throwable cause) {
         super("store failed during " + operation + ": " + message + ": " + describe(cause), cause);
         this.operation = operation;
     }
 
-    /** What the library was doing, e.g. {@code append} or {@code decisionFacts}. */
+    /**
+     * What the library was doing, e.g. {@code append} or {@code decisionFacts}.
+     *
+     * @return the operation's name
+     */
     public String operation() {
         return operation;
     }
@@ -45,6 +70,9 @@ public final class StoreException extends ConsentException {
      * message unless the SQLState is missing or of class 22 (data exception) or 23 (integrity constraint violation),
      * whose messages quote values; anything else by its class name only (a host's or a parser's message may quote
      * what it was given).
+     *
+     * @param cause the cause; may be null
+     * @return the description, {@code unknown cause} for null
      */
     public static String describe(Throwable cause) {
         if (cause == null) {

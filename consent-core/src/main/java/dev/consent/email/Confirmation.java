@@ -27,13 +27,23 @@ public record Confirmation(Status status, Optional<ConsentEvent> event, String d
         REFUSED
     }
 
+    /**
+     * @param status what happened
+     * @param event the confirmation event, when there is one
+     * @param detail why, fit for a log
+     * @throws dev.consent.InvalidValueException when a component is null
+     */
     public Confirmation {
         dev.consent.internal.Checks.required("status", status);
         dev.consent.internal.Checks.required("event", event);
         dev.consent.internal.Checks.required("detail", detail);
     }
 
-    /** Whether the grant is confirmed, now or before. */
+    /**
+     * Whether the grant is confirmed, now or before.
+     *
+     * @return true for {@link Status#CONFIRMED} and {@link Status#ALREADY_CONFIRMED}
+     */
     public boolean confirmed() {
         return status == Status.CONFIRMED || status == Status.ALREADY_CONFIRMED;
     }

@@ -46,6 +46,14 @@ public final class DoubleOptIn {
     private final ConsentService consents;
     private final EmailKeys keys;
 
+    /**
+     * Double opt-in over a consent service, its grants confirmed within each purpose's confirmation window (German case
+     * law on &sect; 7(2) UWG, BGH I ZR 164/09).
+     *
+     * @param consents the service the grants and confirmations are recorded with
+     * @param keys the keys that sign and verify confirmation tokens
+     * @throws InvalidValueException when an argument is null
+     */
     public DoubleOptIn(ConsentService consents, EmailKeys keys) {
         this.consents = Checks.required("consents", consents);
         this.keys = Checks.required("keys", keys);
@@ -54,6 +62,10 @@ public final class DoubleOptIn {
     /**
      * Records the subject's grant (pending until confirmed) and issues the token for the confirmation mail.
      *
+     * @param subject who subscribes
+     * @param purpose a purpose with a confirmation window
+     * @param capture how and when the grant was given
+     * @return the pending grant and its token
      * @throws dev.consent.UnknownPurposeException when the policy in force does not declare the purpose
      * @throws InvalidValueException when the purpose does not require confirmation, or as
      *     {@link ConsentService#grant} does
@@ -71,6 +83,8 @@ public final class DoubleOptIn {
      * A token for a grant already on record, e.g. to send the confirmation mail again; the same grant always gets a
      * token with the same fields and expiry.
      *
+     * @param grant a stored grant
+     * @return the grant and its token, expiring at the grant's occurred-at plus the purpose's window
      * @throws InvalidValueException when the event is not a grant, or its purpose does not require confirmation in the
      *     policy in force
      */
@@ -95,6 +109,9 @@ public final class DoubleOptIn {
      * it is stored; a reference given is replaced by the grant's id and the token's hash). Never throws for a bad
      * token: it answers {@link Confirmation.Status#REFUSED} and writes nothing.
      *
+     * @param token the token from the confirmation link; may be anything a client sent
+     * @param evidence the click's evidence
+     * @return what the confirmation did
      * @throws dev.consent.StoreException when the store cannot be read or written
      */
     public Confirmation confirm(String token, Evidence evidence) {

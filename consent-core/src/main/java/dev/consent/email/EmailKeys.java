@@ -50,6 +50,9 @@ public final class EmailKeys {
     /**
      * A ring whose current (signing) key is {@code secret} under id {@code keyId} (1 to 16 of a-z, 0-9 and '-').
      *
+     * @param keyId the key's id, carried in every token it signs
+     * @param secret the HMAC secret; copied
+     * @return the ring, with the default grace for retired keys
      * @throws InvalidValueException for a malformed key id or a secret shorter than {@value #MIN_SECRET_BYTES} bytes
      */
     public static EmailKeys of(String keyId, byte[] secret) {
@@ -61,6 +64,10 @@ public final class EmailKeys {
     /**
      * This ring with a retired key that still verifies tokens until {@code retiredAt} plus the grace.
      *
+     * @param keyId the retired key's id
+     * @param secret its secret; copied
+     * @param retiredAt when it stopped signing
+     * @return a new ring; this one is unchanged
      * @throws InvalidValueException for a malformed or already used key id, a short secret or a null instant
      */
     public EmailKeys withRetired(String keyId, byte[] secret, Instant retiredAt) {
@@ -76,6 +83,8 @@ public final class EmailKeys {
     /**
      * This ring with another grace period for retired keys.
      *
+     * @param grace how long a retired key keeps verifying
+     * @return a new ring; this one is unchanged
      * @throws InvalidValueException for a null or negative grace
      */
     public EmailKeys withGrace(Duration grace) {
@@ -85,12 +94,20 @@ public final class EmailKeys {
         return new EmailKeys(currentId, keys, grace);
     }
 
-    /** The id of the key that signs new tokens. */
+    /**
+     * The id of the key that signs new tokens.
+     *
+     * @return the id given to {@link #of}
+     */
     public String currentKeyId() {
         return currentId;
     }
 
-    /** How long a retired key keeps verifying after it was retired. */
+    /**
+     * How long a retired key keeps verifying after it was retired.
+     *
+     * @return the grace, {@link #DEFAULT_GRACE} unless set
+     */
     public Duration grace() {
         return grace;
     }

@@ -51,6 +51,8 @@ public final class OneClickUnsubscribe {
      *               {@link #handle} (RFC 8058 section 3.1: the URI must be HTTPS); may carry a query of its own
      * @param erased whether a subject was erased (e.g. {@code retentionService::wasErased}); consulted before anything
      *               is written
+     * @param consents the service the withdrawals are recorded with
+     * @param keys the keys that sign and verify unsubscribe tokens
      * @throws InvalidValueException when {@code base} is not an absolute https URI without a fragment
      */
     public OneClickUnsubscribe(ConsentService consents, EmailKeys keys, URI base, Predicate<SubjectId> erased) {
@@ -68,6 +70,9 @@ public final class OneClickUnsubscribe {
     /**
      * The unsubscribe URL and headers for one recipient's mails about one purpose.
      *
+     * @param subject the recipient
+     * @param purpose the purpose the mails are sent for
+     * @return the link and header values; its token does not expire and verifies as long as its key does
      * @throws dev.consent.UnknownPurposeException when the policy in force does not declare the purpose
      * @throws InvalidValueException when the purpose is not on consent (there is nothing to withdraw)
      */
@@ -89,6 +94,9 @@ public final class OneClickUnsubscribe {
      * IP as evidence (the IP is minimised before it is stored; a reference given is replaced by the token's hash).
      * Never throws for a bad token: it answers {@link Unsubscription.Status#REFUSED} and writes nothing.
      *
+     * @param token the token from the link; may be anything a client sent
+     * @param evidence the request's evidence
+     * @return what the request did
      * @throws dev.consent.StoreException when the store cannot be read or written
      */
     public Unsubscription handle(String token, Evidence evidence) {

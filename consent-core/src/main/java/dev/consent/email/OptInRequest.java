@@ -14,6 +14,12 @@ import java.time.Instant;
  * @param expiresAt when the token, and the pending grant, run out
  */
 public record OptInRequest(ConsentEvent grant, String token, Instant expiresAt) {
+    /**
+     * @param grant the pending grant
+     * @param token the signed confirmation token
+     * @param expiresAt when the token and the pending grant run out
+     * @throws dev.consent.InvalidValueException when a component is null
+     */
     public OptInRequest {
         dev.consent.internal.Checks.required("grant", grant);
         dev.consent.internal.Checks.required("token", token);

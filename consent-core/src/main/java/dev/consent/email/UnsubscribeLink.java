@@ -18,6 +18,12 @@ public record UnsubscribeLink(URI url, String listUnsubscribe, String listUnsubs
     /** The value RFC 8058 section 3.1 prescribes for {@code List-Unsubscribe-Post}. */
     public static final String ONE_CLICK = "List-Unsubscribe=One-Click";
 
+    /**
+     * @param url the signed unsubscribe URL
+     * @param listUnsubscribe the {@code List-Unsubscribe} header value
+     * @param listUnsubscribePost the {@code List-Unsubscribe-Post} header value, {@link #ONE_CLICK}
+     * @throws dev.consent.InvalidValueException when a component is null
+     */
     public UnsubscribeLink {
         dev.consent.internal.Checks.required("url", url);
         dev.consent.internal.Checks.required("listUnsubscribe", listUnsubscribe);

@@ -26,13 +26,23 @@ public record Unsubscription(Status status, Optional<ConsentEvent> event, String
         REFUSED
     }
 
+    /**
+     * @param status what happened
+     * @param event the withdrawal recorded now, when there is one
+     * @param detail why, fit for a log
+     * @throws dev.consent.InvalidValueException when a component is null
+     */
     public Unsubscription {
         dev.consent.internal.Checks.required("status", status);
         dev.consent.internal.Checks.required("event", event);
         dev.consent.internal.Checks.required("detail", detail);
     }
 
-    /** Whether the subject is unsubscribed (or, erased, never to be mailed again) after this request. */
+    /**
+     * Whether the subject is unsubscribed (or, erased, never to be mailed again) after this request.
+     *
+     * @return false only for {@link Status#REFUSED}
+     */
     public boolean done() {
         return status != Status.REFUSED;
     }

@@ -31,6 +31,16 @@ public record Controller(String name, String contact, PostalAddress address, Str
     /** Digits with the usual separators, optionally led by +: "+49 30 1234567", "(555) 555-0100". */
     private static final Pattern PHONE = Pattern.compile("\\+?[0-9][0-9 ()./-]{3,28}[0-9]");
 
+    /**
+     * @param name the legal name, at most 300 characters
+     * @param contact who to contact about personal data, at most 300 characters
+     * @param address the postal address, or null
+     * @param email the contact email address, at most 254 characters, or null
+     * @param phone the contact phone number, at most 30 characters, or null
+     * @param id an identifier, at most 200 characters, or null
+     * @param url the web site, an absolute http(s) URL of at most 500 characters, or null
+     * @throws InvalidValueException naming the field whose rule is broken, e.g. an email without {@code @}
+     */
     public Controller {
         Checks.text("controller.name", name, 300);
         Checks.text("controller.contact", contact, 300);
@@ -53,11 +63,22 @@ public record Controller(String name, String contact, PostalAddress address, Str
         }
     }
 
-    /** A controller known only by name and contact, as policies before receipts declared it. */
+    /**
+     * A controller known only by name and contact, as policies before receipts declared it.
+     *
+     * @param name the legal name
+     * @param contact who to contact about personal data
+     * @throws InvalidValueException when either is blank or too long
+     */
     public Controller(String name, String contact) {
         this(name, contact, null, null, null, null, null);
     }
 
+    /**
+     * The postal address, if given.
+     *
+     * @return the address, or empty
+     */
     public Optional<PostalAddress> postalAddress() {
         return Optional.ofNullable(address);
     }

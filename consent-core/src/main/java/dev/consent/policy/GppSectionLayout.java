@@ -69,23 +69,49 @@ public record GppSectionLayout(String name, int id, boolean saleOptOut, boolean 
             new GppSectionLayout("usnj", 21, true, false, true, 10, Semantics.CONSENT, 5,
                     TX + "New Jersey Privacy Technical Specification"));
 
+    /**
+     * @param name the client-side API prefix, at most 20 characters
+     * @param id the GPP section id
+     * @param saleOptOut whether the section has a SaleOptOut field
+     * @param sharingOptOut whether it has a SharingOptOut field
+     * @param targetedAdvertisingOptOut whether it has a TargetedAdvertisingOptOut field
+     * @param sensitiveCount entries of its SensitiveDataProcessing list
+     * @param sensitiveSemantics what the values of that list mean
+     * @param knownChildCount entries of KnownChildSensitiveDataConsents
+     * @param specification the specification, at most 200 characters
+     * @throws dev.consent.InvalidValueException when a text is blank or too long, or {@code sensitiveSemantics} is null
+     */
     public GppSectionLayout {
         Checks.text("name", name, 20);
         Checks.required("sensitiveSemantics", sensitiveSemantics);
         Checks.text("specification", specification, 200);
     }
 
-    /** Every section a policy may map, by section id. */
+    /**
+     * Every section a policy may map, by section id.
+     *
+     * @return the layouts, unmodifiable, in section id order
+     */
     public static List<GppSectionLayout> all() {
         return ALL;
     }
 
-    /** The section with this client-side API prefix, if a policy may map it. */
+    /**
+     * The section with this client-side API prefix, if a policy may map it.
+     *
+     * @param name the prefix, e.g. {@code usca}
+     * @return the layout, or empty for a section this library does not know
+     */
     public static Optional<GppSectionLayout> named(String name) {
         return ALL.stream().filter(s -> s.name.equals(name)).findFirst();
     }
 
-    /** The section with this GPP section id, if a policy may map it. */
+    /**
+     * The section with this GPP section id, if a policy may map it.
+     *
+     * @param id the section id
+     * @return the layout, or empty for a section this library does not know
+     */
     public static Optional<GppSectionLayout> withId(int id) {
         return ALL.stream().filter(s -> s.id == id).findFirst();
     }

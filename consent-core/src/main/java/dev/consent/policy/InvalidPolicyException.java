@@ -21,6 +21,7 @@ public final class InvalidPolicyException extends ConsentException {
     /**
      * @param problems never empty; when there are more than {@link PolicyLimits#MAX_PROBLEMS}, the first ones are
      *     kept and a last problem at {@code $} says that more were found
+     * @param source names the document in the message, e.g. its file; null for none
      */
     public InvalidPolicyException(String source, List<PolicyProblem> problems) {
         super(message(source, listed(problems)));
@@ -53,6 +54,9 @@ public final class InvalidPolicyException extends ConsentException {
      * Every problem, never empty: first what single fields hold (syntax, types, formats, unknown
      * fields), then the rules between fields (declared ids, basis and mechanism, parents). When more than
      * {@link PolicyLimits#MAX_PROBLEMS} were found, the first ones and a last problem at {@code $} saying so.
+     *
+     * @return the problems, unmodifiable; empty after this exception was deserialized, since problems are not
+     *     serializable
      */
     public List<PolicyProblem> problems() {
         return problems;

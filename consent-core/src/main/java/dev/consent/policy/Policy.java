@@ -112,38 +112,72 @@ public final class Policy {
         return lin;
     }
 
-    /** Starts a policy. {@code effectiveFrom}, {@code zone} and at least one purpose are required. */
+    /**
+     * Starts a policy. {@code effectiveFrom}, {@code zone} and at least one purpose are required.
+     *
+     * @param id the policy's id, shared by all its versions
+     * @param version this version's name, e.g. {@code 3} or {@code 2026-01}
+     * @return a builder; ids are checked by {@link Builder#build()}
+     */
     public static Builder builder(String id, String version) {
         return new Builder(id, version);
     }
 
+    /**
+     * @return the policy's id, shared by all its versions
+     */
     public String id() {
         return id;
     }
 
+    /**
+     * @return this version's name, recorded in every decision and event made under it
+     */
     public String version() {
         return version;
     }
 
-    /** The first day, in {@link #zone()}, on which this version governs processing. */
+    /**
+     * The first day, in {@link #zone()}, on which this version governs processing.
+     *
+     * @return the date, never null
+     */
     public LocalDate effectiveFrom() {
         return effectiveFrom;
     }
 
-    /** The instant this version takes effect: the start of {@link #effectiveFrom()} in {@link #zone()}. */
+    /**
+     * The instant this version takes effect: the start of {@link #effectiveFrom()} in {@link #zone()}.
+     *
+     * @return the instant; {@link PolicyVersions} orders versions by it
+     */
     public Instant effectiveInstant() {
         return effectiveFrom.atStartOfDay(zone).toInstant();
     }
 
+    /**
+     * The date the policy text was last changed, as its notice states; {@link #effectiveFrom()} unless given.
+     *
+     * @return the date
+     */
     public LocalDate lastUpdated() {
         return lastUpdated;
     }
 
-    /** The zone in which calendar arithmetic (periods, business days) is done. */
+    /**
+     * The zone in which calendar arithmetic (periods, business days) is done.
+     *
+     * @return the zone
+     */
     public ZoneId zone() {
         return zone;
     }
 
+    /**
+     * The controller (GDPR Art. 4(7), Art. 13(1)(a)): who decides on the processing and how to reach them.
+     *
+     * @return the controller, or empty when the policy names none
+     */
     public Optional<Controller> controller() {
         return Optional.ofNullable(controller);
     }
@@ -152,6 +186,8 @@ public final class Policy {
      * The jurisdictions whose law governs the processing, as ISO 3166 codes ({@code DE}, {@code US-CA}) or {@code
      * EU} / {@code EEA}, in the order declared; empty when the policy states none. A consent receipt names them
      * (Kantara {@code jurisdiction}; ISO/IEC TS 27560 jurisdiction).
+     *
+     * @return the codes, unmodifiable
      */
     public List<String> jurisdictions() {
         return jurisdictions;
@@ -160,6 +196,8 @@ public final class Policy {
     /**
      * Where this version of the privacy policy is published (an absolute http(s) URL), if stated. Each version has its
      * own, so that a receipt points at the text the subject was shown (Kantara {@code policyUrl}).
+     *
+     * @return the URL, or empty
      */
     public Optional<String> policyUrl() {
         return Optional.ofNullable(policyUrl);
@@ -168,12 +206,18 @@ public final class Policy {
     /**
      * The language of the policy's notices as an ISO 639-1 code ({@code de}), if stated: what a receipt names when
      * the evidence of a choice names no locale (ISO/IEC TS 27560 language).
+     *
+     * @return the code, or empty
      */
     public Optional<String> language() {
         return Optional.ofNullable(language);
     }
 
-    /** Where the personal data is stored, as codes like {@link #jurisdictions()}; empty when not stated. */
+    /**
+     * Where the personal data is stored, as codes like {@link #jurisdictions()}; empty when not stated.
+     *
+     * @return the codes, unmodifiable
+     */
     public List<String> storageLocations() {
         return storageLocations;
     }
@@ -185,6 +229,8 @@ public final class Policy {
      * consent a plain-language description, its Kantara purpose categories and a retention rule for each data
      * category it uses. Empty when receipts can be issued. Paths count elements in declaration order, as validation
      * does.
+     *
+     * @return the problems, in declaration order; empty when receipts can be issued
      */
     public List<PolicyProblem> receiptProblems() {
         return ReceiptRequirements.problems(this);
@@ -196,45 +242,86 @@ public final class Policy {
      * services"). A subject whose latest declared age is below it is refused every purpose except a legal
      * obligation (GDPR Art. 17(3)(b)) and vital interests (Art. 6(1)(d)); an undeclared age does not make a subject
      * a minor under this rule (the seed refuses "accounts found to belong to minors"). See docs/age.md.
+     *
+     * @return the age in years, or empty when the policy sets none
      */
     public java.util.OptionalInt minimumAge() {
         return minimumAge;
     }
 
+    /**
+     * The data categories the policy declares (GDPR Art. 30(1)(c)), in declaration order.
+     *
+     * @return the categories, unmodifiable
+     */
     public List<DataCategory> categories() {
         return categories;
     }
 
+    /**
+     * The purposes the policy declares (GDPR Art. 5(1)(b), Art. 13(1)(c)), in declaration order; parents before
+     * children is not required.
+     *
+     * @return the purposes, unmodifiable
+     */
     public List<Purpose> purposes() {
         return purposes;
     }
 
+    /**
+     * The recipients the data is disclosed to (GDPR Art. 13(1)(e), Art. 30(1)(d)), in declaration order.
+     *
+     * @return the recipients, unmodifiable
+     */
     public List<Recipient> recipients() {
         return recipients;
     }
 
-    /** The retention rules, in declaration order. */
+    /**
+     * The retention rules, in declaration order.
+     *
+     * @return the rules, unmodifiable
+     */
     public List<RetentionRule> retentionRules() {
         return retentionRules;
     }
 
-    /** The retention rules that apply to an item of {@code category} held for {@code purpose} (if any). */
+    /**
+     * The retention rules that apply to an item of {@code category} held for {@code purpose} (if any).
+     *
+     * @param category the item's category
+     * @param purpose the purpose the item is held for; empty for none
+     * @return the rules of the category without a purpose, and with {@code purpose} those for it, in declaration order
+     */
     public List<RetentionRule> retentionRulesFor(CategoryId category, Optional<PurposeId> purpose) {
         return retentionRules.stream().filter(r -> purpose.isPresent() ? r.appliesTo(category, purpose.get())
                 : r.appliesTo(category)).toList();
     }
 
-    /** The promise for a type of request, if the policy makes one. */
+    /**
+     * The promise for a type of request, if the policy makes one.
+     *
+     * @param type the request type
+     * @return the term, or empty when the policy makes no promise for it (the law's deadline then applies)
+     */
     public Optional<RightsTerm> rightsTerm(RequestType type) {
         return Optional.ofNullable(rightsTerms.get(type));
     }
 
-    /** Every rights promise of the policy, by request type. */
+    /**
+     * Every rights promise of the policy, by request type.
+     *
+     * @return the terms, unmodifiable
+     */
     public Map<RequestType, RightsTerm> rightsTerms() {
         return rightsTerms;
     }
 
-    /** The working-day calendar for rights deadlines, in the policy's zone. */
+    /**
+     * The working-day calendar for rights deadlines, in the policy's zone.
+     *
+     * @return the calendar of the policy's weekend, holidays and extra working days
+     */
     public BusinessCalendar calendar() {
         return calendar;
     }
@@ -242,16 +329,30 @@ public final class Policy {
     /**
      * How IAB TCF and GPP signals map onto this policy's purposes and its decisions onto Google Consent Mode, if the
      * policy declares it ({@code docs/signals.md}); validated with the rest of the policy.
+     *
+     * @return the mappings, or empty
      */
     public Optional<SignalMappings> signals() {
         return Optional.ofNullable(signals);
     }
 
+    /**
+     * The purpose with this id, if declared.
+     *
+     * @param purposeId the id
+     * @return the purpose, or empty
+     */
     public Optional<Purpose> findPurpose(PurposeId purposeId) {
         return Optional.ofNullable(purposeIndex.get(purposeId));
     }
 
-    /** The purpose; an unknown id throws {@link UnknownPurposeException}, never a default. */
+    /**
+     * The purpose; an unknown id throws {@link UnknownPurposeException}, never a default.
+     *
+     * @param purposeId the id
+     * @return the purpose
+     * @throws UnknownPurposeException when this version does not declare it
+     */
     public Purpose purpose(PurposeId purposeId) {
         Purpose p = purposeIndex.get(purposeId);
         if (p == null) {
@@ -260,11 +361,23 @@ public final class Policy {
         return p;
     }
 
+    /**
+     * The category with this id, if declared.
+     *
+     * @param categoryId the id
+     * @return the category, or empty
+     */
     public Optional<DataCategory> findCategory(CategoryId categoryId) {
         return Optional.ofNullable(categoryIndex.get(categoryId));
     }
 
-    /** The purpose followed by its ancestors, nearest first. Throws for an unknown purpose. */
+    /**
+     * The purpose followed by its ancestors, nearest first. Throws for an unknown purpose.
+     *
+     * @param purposeId the id
+     * @return the purpose first, then its parent, up to its root
+     * @throws UnknownPurposeException when this version does not declare it
+     */
     public List<Purpose> lineage(PurposeId purposeId) {
         List<Purpose> chain = lineage.get(purposeId);
         if (chain == null) {
@@ -273,7 +386,13 @@ public final class Policy {
         return chain;
     }
 
-    /** Recipients that receive data for the given purpose. An unknown purpose throws. */
+    /**
+     * Recipients that receive data for the given purpose. An unknown purpose throws.
+     *
+     * @param purposeId the id
+     * @return the recipients whose purposes include it, in declaration order
+     * @throws UnknownPurposeException when this version does not declare it
+     */
     public List<Recipient> recipientsFor(PurposeId purposeId) {
         purpose(purposeId);
         return recipients.stream().filter(r -> r.purposes().contains(purposeId)).toList();
@@ -296,52 +415,103 @@ public final class Policy {
             this.parts = new PolicyParts(id, version);
         }
 
+        /**
+         * Required: the first day, in the policy's zone, on which this version governs processing.
+         *
+         * @param date the date
+         * @return this builder
+         */
         public Builder effectiveFrom(LocalDate date) {
             parts.effectiveFrom = date;
             return this;
         }
 
-        /** Defaults to {@link #effectiveFrom(LocalDate)}. */
+        /**
+         * Defaults to {@link #effectiveFrom(LocalDate)}.
+         *
+         * @param date the date the text last changed
+         * @return this builder
+         */
         public Builder lastUpdated(LocalDate date) {
             parts.lastUpdated = date;
             return this;
         }
 
+        /**
+         * Required: the zone of calendar arithmetic and of {@link #effectiveFrom}.
+         *
+         * @param zone the zone, e.g. {@code Europe/Berlin}
+         * @return this builder
+         */
         public Builder zone(ZoneId zone) {
             parts.zone = zone;
             return this;
         }
 
+        /**
+         * The controller by name and contact only (GDPR Art. 13(1)(a)); enough for decisions, not for receipts.
+         *
+         * @param name the controller's name
+         * @param contact how to reach them
+         * @return this builder
+         * @throws InvalidValueException when {@code name} or {@code contact} breaks a rule of {@link Controller}
+         */
         public Builder controller(String name, String contact) {
             parts.controller = new Controller(name, contact);
             return this;
         }
 
-        /** The controller with the details a consent receipt names (address, email, phone, id). */
+        /**
+         * The controller with the details a consent receipt names (address, email, phone, id).
+         *
+         * @param controller the controller
+         * @return this builder
+         * @throws InvalidValueException when {@code controller} is null
+         */
         public Builder controller(Controller controller) {
             parts.controller = Checks.required("controller", controller);
             return this;
         }
 
-        /** The jurisdictions whose law governs the processing: ISO 3166 codes ({@code DE}, {@code US-CA}), EU, EEA. */
+        /**
+         * The jurisdictions whose law governs the processing: ISO 3166 codes ({@code DE}, {@code US-CA}), EU, EEA.
+         *
+         * @param codes the codes, added to those given before; checked by {@link #build()}
+         * @return this builder
+         */
         public Builder jurisdictions(String... codes) {
             parts.jurisdictions.addAll(java.util.Arrays.asList(codes));
             return this;
         }
 
-        /** Where this version of the privacy policy is published: an absolute http(s) URL. */
+        /**
+         * Where this version of the privacy policy is published: an absolute http(s) URL.
+         *
+         * @param url the URL; checked by {@link #build()}
+         * @return this builder
+         */
         public Builder policyUrl(String url) {
             parts.policyUrl = url;
             return this;
         }
 
-        /** The language of the policy's notices, an ISO 639-1 code such as {@code de}. */
+        /**
+         * The language of the policy's notices, an ISO 639-1 code such as {@code de}.
+         *
+         * @param iso6391 the code; checked by {@link #build()}
+         * @return this builder
+         */
         public Builder language(String iso6391) {
             parts.language = iso6391;
             return this;
         }
 
-        /** Where the personal data is stored, as codes like {@link #jurisdictions(String...)}. */
+        /**
+         * Where the personal data is stored, as codes like {@link #jurisdictions(String...)}.
+         *
+         * @param codes the codes, added to those given before; checked by {@link #build()}
+         * @return this builder
+         */
         public Builder storageLocations(String... codes) {
             parts.storageLocations.addAll(java.util.Arrays.asList(codes));
             return this;
@@ -350,6 +520,8 @@ public final class Policy {
         /**
          * The service-wide minimum age, 1 to 120 ({@link Policy#minimumAge()}); unset by default.
          *
+         * @param age the age in years
+         * @return this builder
          * @throws InvalidValueException when {@code age} is outside 1..120
          */
         public Builder minimumAge(int age) {
@@ -360,7 +532,13 @@ public final class Policy {
             return this;
         }
 
-        /** A data category; at most {@link PolicyLimits#MAX_CATEGORIES}. */
+        /**
+         * A data category; at most {@link PolicyLimits#MAX_CATEGORIES}.
+         *
+         * @param category the category
+         * @return this builder
+         * @throws InvalidValueException when {@code category} is null or one too many
+         */
         public Builder category(DataCategory category) {
             Checks.required("category", category);
             PolicyParts.atMost("policy.categories", parts.categories.size() + 1, PolicyLimits.MAX_CATEGORIES, "data categories",
@@ -369,11 +547,25 @@ public final class Policy {
             return this;
         }
 
+        /**
+         * A data category by id and description.
+         *
+         * @param id the category id
+         * @param description what data it holds
+         * @return this builder
+         * @throws InvalidValueException when the id or description is invalid, or the category is one too many
+         */
         public Builder category(String id, String description) {
             return category(DataCategory.of(id, description));
         }
 
-        /** A purpose; at most {@link PolicyLimits#MAX_PURPOSES}. */
+        /**
+         * A purpose; at most {@link PolicyLimits#MAX_PURPOSES}.
+         *
+         * @param purpose the purpose
+         * @return this builder
+         * @throws InvalidValueException when {@code purpose} is null or one too many
+         */
         public Builder purpose(Purpose purpose) {
             Checks.required("purpose", purpose);
             PolicyParts.atMost("policy.purposes", parts.purposes.size() + 1, PolicyLimits.MAX_PURPOSES, "purposes", "MAX_PURPOSES");
@@ -381,7 +573,13 @@ public final class Policy {
             return this;
         }
 
-        /** A recipient; at most {@link PolicyLimits#MAX_RECIPIENTS}. */
+        /**
+         * A recipient; at most {@link PolicyLimits#MAX_RECIPIENTS}.
+         *
+         * @param recipient the recipient
+         * @return this builder
+         * @throws InvalidValueException when {@code recipient} is null or one too many
+         */
         public Builder recipient(Recipient recipient) {
             Checks.required("recipient", recipient);
             PolicyParts.atMost("policy.recipients", parts.recipients.size() + 1, PolicyLimits.MAX_RECIPIENTS, "recipients",
@@ -390,7 +588,13 @@ public final class Policy {
             return this;
         }
 
-        /** A retention rule; at most {@link PolicyLimits#MAX_RETENTION_RULES}. */
+        /**
+         * A retention rule; at most {@link PolicyLimits#MAX_RETENTION_RULES}.
+         *
+         * @param rule the rule
+         * @return this builder
+         * @throws InvalidValueException when the rule is one too many
+         */
         public Builder retention(RetentionRule rule) {
             PolicyParts.atMost("policy.retention", parts.retentionRules.size() + 1, PolicyLimits.MAX_RETENTION_RULES,
                     "retention rules", "MAX_RETENTION_RULES");
@@ -398,13 +602,24 @@ public final class Policy {
             return this;
         }
 
-        /** A rights deadline promise; one per request type. */
+        /**
+         * A rights deadline promise; one per request type.
+         *
+         * @param term the term; two for one type are refused by {@link #build()}
+         * @return this builder
+         */
         public Builder rights(RightsTerm term) {
             parts.rightsTerms.add(term);
             return this;
         }
 
-        /** The same deadline for each of the given request types (every type when none is given). */
+        /**
+         * The same deadline for each of the given request types (every type when none is given).
+         *
+         * @param deadline the deadline promised
+         * @param types the request types; none for every type
+         * @return this builder
+         */
         public Builder rights(DeadlineTerm deadline, RequestType... types) {
             RequestType[] all = types.length == 0 ? RequestType.values() : types;
             for (RequestType t : all) {
@@ -413,14 +628,25 @@ public final class Policy {
             return this;
         }
 
-        /** The days of the week that are not working days. Defaults to Saturday and Sunday. */
+        /**
+         * The days of the week that are not working days. Defaults to Saturday and Sunday.
+         *
+         * @param days the weekend days; none for a week without weekend
+         * @return this builder
+         */
         public Builder weekend(java.time.DayOfWeek... days) {
             parts.weekend = days.length == 0 ? java.util.EnumSet.noneOf(java.time.DayOfWeek.class)
                     : java.util.EnumSet.copyOf(java.util.Arrays.asList(days));
             return this;
         }
 
-        /** Public holidays, which are not working days; at most {@link PolicyLimits#MAX_HOLIDAYS} dates in all. */
+        /**
+         * Public holidays, which are not working days; at most {@link PolicyLimits#MAX_HOLIDAYS} dates in all.
+         *
+         * @param dates the dates, added to those given before
+         * @return this builder
+         * @throws InvalidValueException when the dates are too many
+         */
         public Builder holidays(LocalDate... dates) {
             PolicyParts.addDates("calendar.holidays", parts.holidays, dates, PolicyLimits.MAX_HOLIDAYS, "holidays", "MAX_HOLIDAYS");
             return this;
@@ -429,6 +655,10 @@ public final class Policy {
         /**
          * Weekend dates that are working days all the same (make-up days around bridge holidays); at most
          * {@link PolicyLimits#MAX_WORKING_DAYS} dates in all.
+         *
+         * @param dates the dates, added to those given before
+         * @return this builder
+         * @throws InvalidValueException when the dates are too many
          */
         public Builder workingDays(LocalDate... dates) {
             PolicyParts.addDates("calendar.workingDays", parts.extraWorkingDays, dates, PolicyLimits.MAX_WORKING_DAYS, "working days",
@@ -436,13 +666,25 @@ public final class Policy {
             return this;
         }
 
-        /** The mapping of industry consent signals ({@link Policy#signals()}); none by default. */
+        /**
+         * The mapping of industry consent signals ({@link Policy#signals()}); none by default.
+         *
+         * @param mappings the mappings
+         * @return this builder
+         * @throws InvalidValueException when {@code mappings} is null
+         */
         public Builder signals(SignalMappings mappings) {
             parts.signals = Checks.required("signals", mappings);
             return this;
         }
 
-        /** Validates everything and returns the immutable policy, or throws listing every problem. */
+        /**
+         * Validates everything and returns the immutable policy, or throws listing every problem.
+         *
+         * @return the policy
+         * @throws InvalidPolicyException listing every problem found (at most {@link PolicyLimits#MAX_PROBLEMS}), each
+         *     with its JSON path
+         */
         public Policy build() {
             List<PolicyProblem> problems = PolicyValidator.validate(parts);
             if (!problems.isEmpty()) {

@@ -50,6 +50,11 @@ public final class PolicyJson {
     /**
      * Reads the policy in {@code file}. A file larger than {@link PolicyLimits#MAX_DOCUMENT_BYTES} is refused
      * after reading at most that many bytes of it.
+     *
+     * @param file the policy document
+     * @return the policy
+     * @throws InvalidPolicyException listing every problem of the document
+     * @throws java.io.UncheckedIOException when the file cannot be read
      */
     public static Policy read(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
@@ -63,6 +68,12 @@ public final class PolicyJson {
      * Reads the policy from {@code in} and closes it; {@code source} names it in messages. A document
      * larger than {@link PolicyLimits#MAX_DOCUMENT_BYTES} is refused after reading at most that many bytes, so
      * that a huge or endless stream costs neither the memory nor the time of reading it all.
+     *
+     * @param in the document, UTF-8
+     * @param source names the document in messages; null for none
+     * @return the policy
+     * @throws InvalidPolicyException listing every problem of the document
+     * @throws java.io.UncheckedIOException when the stream cannot be read
      */
     public static Policy read(InputStream in, String source) {
         JsonNode root;
@@ -78,7 +89,13 @@ public final class PolicyJson {
         return fromTree(root, source);
     }
 
-    /** Reads the policy in {@code json}; more than {@link PolicyLimits#MAX_DOCUMENT_BYTES} in UTF-8 is refused. */
+    /**
+     * Reads the policy in {@code json}; more than {@link PolicyLimits#MAX_DOCUMENT_BYTES} in UTF-8 is refused.
+     *
+     * @param json the document
+     * @return the policy
+     * @throws InvalidPolicyException listing every problem of the document
+     */
     public static Policy read(String json) {
         if (json != null && utf8Length(json) > PolicyLimits.MAX_DOCUMENT_BYTES) {
             throw tooLarge(null);

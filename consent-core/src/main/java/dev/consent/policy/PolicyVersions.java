@@ -31,6 +31,8 @@ public final class PolicyVersions {
     /**
      * The versions given, in any order.
      *
+     * @param versions every version that has been in force
+     * @return the versions, ordered by effective instant
      * @throws InvalidValueException when {@code versions} is null, empty or holds a null, when the versions belong to
      *     different policy ids, or when two take effect at the same instant
      */
@@ -56,7 +58,13 @@ public final class PolicyVersions {
                 .toArray(Policy[]::new));
     }
 
-    /** The one version given. */
+    /**
+     * The one version given.
+     *
+     * @param only the version
+     * @return versions holding just it, in force at every instant
+     * @throws InvalidValueException when {@code only} is null
+     */
     public static PolicyVersions of(Policy only) {
         return of(List.of(Checks.required("policy", only)));
     }
@@ -64,6 +72,8 @@ public final class PolicyVersions {
     /**
      * The version in force at {@code at}: the latest one effective at or before it, or the earliest one.
      *
+     * @param at the instant asked about
+     * @return the version in force then, never null
      * @throws InvalidValueException when {@code at} is null
      */
     public Policy at(Instant at) {
@@ -77,12 +87,20 @@ public final class PolicyVersions {
         return versions[0];
     }
 
-    /** Every version, oldest effective date first. */
+    /**
+     * Every version, oldest effective date first.
+     *
+     * @return the versions, unmodifiable
+     */
     public List<Policy> all() {
         return List.of(versions);
     }
 
-    /** The policy id all versions share. */
+    /**
+     * The policy id all versions share.
+     *
+     * @return the id
+     */
     public String policyId() {
         return versions[0].id();
     }
@@ -90,6 +108,8 @@ public final class PolicyVersions {
     /**
      * Every purpose id declared by any version, each once, the newest version's first (a purpose a later version
      * keeps is listed where that version lists it).
+     *
+     * @return the ids, unmodifiable
      */
     public List<PurposeId> purposeIdsNewestFirst() {
         Set<PurposeId> ids = new LinkedHashSet<>();
@@ -105,6 +125,8 @@ public final class PolicyVersions {
      * (what the consent, retention and rights services judge by). Services built over different versions would
      * answer one subject by two policies; their builders refuse that with this test.
      *
+     * @param other the versions another service holds
+     * @return true when they judge by the same policy
      * @throws InvalidValueException when {@code other} is null
      */
     public boolean sameVersionsAs(PolicyVersions other) {
@@ -136,6 +158,8 @@ public final class PolicyVersions {
      * every service builder makes of a service it is given.
      *
      * @param field the builder setting that was given the other service, named in the message
+     * @param expected the versions of the service being built
+     * @param given the versions of the service it was given
      * @throws InvalidValueException naming {@code field} when the versions differ
      */
     public static void requireSame(String field, PolicyVersions expected, PolicyVersions given) {

@@ -16,6 +16,14 @@ import dev.consent.internal.Checks;
  */
 public record PostalAddress(String streetAddress, String postalCode, String locality, String region, String country) {
 
+    /**
+     * @param streetAddress street and number, at most 300 characters
+     * @param postalCode the postal code, at most 20 characters, or null
+     * @param locality the town or city, at most 200 characters
+     * @param region a region or state, at most 200 characters, or null
+     * @param country the ISO 3166-1 alpha-2 code, upper case
+     * @throws InvalidValueException naming the field whose rule is broken
+     */
     public PostalAddress {
         Checks.text("address.streetAddress", streetAddress, 300);
         Checks.optionalText("address.postalCode", postalCode, 20);

@@ -55,6 +55,26 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
      */
     public static final int MAX_CONSENT_VERSION = (1 << 24) - 1;
 
+    /**
+     * Checks the field-local rules.
+     *
+     * @param id the purpose id; not {@code subject-age} nor beneath it, which the ledger reserves
+     * @param title the title shown to subjects, at most 300 characters
+     * @param description what the processing is, at most 4000 characters; may be null
+     * @param basis the legal basis (GDPR Art. 6(1))
+     * @param mechanism how the choice is collected
+     * @param categories the data categories used, at least one
+     * @param consentVersion between 1 and {@link #MAX_CONSENT_VERSION}
+     * @param consentLifetime how long a grant stays valid; positive when present
+     * @param minimumAge between 1 and 120 when present (GDPR Art. 8)
+     * @param guardianConsent whether a guardian's grant counts below {@code minimumAge}
+     * @param parent the broader purpose, if any
+     * @param saleOrSharing whether a Global Privacy Control signal opts the subject out (CCPA/CPRA)
+     * @param purposeCategories the Kantara purpose categories, in the order given
+     * @param confirmationWindow the double opt-in window; only on a consent purpose, between {@link
+     *     #MIN_CONFIRMATION_WINDOW} and {@link #MAX_CONFIRMATION_WINDOW}
+     * @throws InvalidValueException naming the field whose rule is broken
+     */
     public Purpose {
         Checks.required("purpose.id", id);
         if (id.value().equals("subject-age") || id.value().startsWith("subject-age.")) {
@@ -102,7 +122,24 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         }
     }
 
-    /** A purpose without a confirmation window, as policies before double opt-in declared it. */
+    /**
+     * A purpose without a confirmation window, as policies before double opt-in declared it.
+     *
+     * @param id the purpose id; not {@code subject-age} nor beneath it, which the ledger reserves
+     * @param title the title shown to subjects, at most 300 characters
+     * @param description what the processing is, at most 4000 characters; may be null
+     * @param basis the legal basis (GDPR Art. 6(1))
+     * @param mechanism how the choice is collected
+     * @param categories the data categories used, at least one
+     * @param consentVersion between 1 and {@link #MAX_CONSENT_VERSION}
+     * @param consentLifetime how long a grant stays valid; positive when present
+     * @param minimumAge between 1 and 120 when present (GDPR Art. 8)
+     * @param guardianConsent whether a guardian's grant counts below {@code minimumAge}
+     * @param parent the broader purpose, if any
+     * @param saleOrSharing whether a Global Privacy Control signal opts the subject out (CCPA/CPRA)
+     * @param purposeCategories the Kantara purpose categories, in the order given
+     * @throws InvalidValueException naming the field whose rule is broken
+     */
     public Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
             Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
             boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing,
@@ -111,12 +148,32 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
                 guardianConsent, parent, saleOrSharing, purposeCategories, Optional.empty());
     }
 
-    /** Whether a grant of this purpose counts only once confirmed (double opt-in, {@link #confirmationWindow}). */
+    /**
+     * Whether a grant of this purpose counts only once confirmed (double opt-in, {@link #confirmationWindow}).
+     *
+     * @return true when {@link #confirmationWindow()} is present
+     */
     public boolean requiresConfirmation() {
         return confirmationWindow.isPresent();
     }
 
-    /** A purpose without Kantara purpose categories, as policies before receipts declared it. */
+    /**
+     * A purpose without Kantara purpose categories, as policies before receipts declared it.
+     *
+     * @param id the purpose id; not {@code subject-age} nor beneath it, which the ledger reserves
+     * @param title the title shown to subjects, at most 300 characters
+     * @param description what the processing is, at most 4000 characters; may be null
+     * @param basis the legal basis (GDPR Art. 6(1))
+     * @param mechanism how the choice is collected
+     * @param categories the data categories used, at least one
+     * @param consentVersion between 1 and {@link #MAX_CONSENT_VERSION}
+     * @param consentLifetime how long a grant stays valid; positive when present
+     * @param minimumAge between 1 and 120 when present (GDPR Art. 8)
+     * @param guardianConsent whether a guardian's grant counts below {@code minimumAge}
+     * @param parent the broader purpose, if any
+     * @param saleOrSharing whether a Global Privacy Control signal opts the subject out (CCPA/CPRA)
+     * @throws InvalidValueException naming the field whose rule is broken
+     */
     public Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
             Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
             boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing) {
@@ -124,12 +181,22 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
                 guardianConsent, parent, saleOrSharing, Set.of(), Optional.empty());
     }
 
-    /** Starts a purpose; {@code title}, {@code basis} and at least one category are required. */
+    /**
+     * Starts a purpose; {@code title}, {@code basis} and at least one category are required.
+     *
+     * @param id the purpose id
+     * @return the builder
+     * @throws InvalidValueException when {@code id} is not a valid purpose id
+     */
     public static Builder builder(String id) {
         return new Builder(PurposeId.of(id));
     }
 
-    /** Whether the subject's own grant is needed (consent basis). */
+    /**
+     * Whether the subject's own grant is needed (consent basis).
+     *
+     * @return true exactly for {@link LegalBasis#CONSENT}
+     */
     public boolean needsConsent() {
         return basis == LegalBasis.CONSENT;
     }
@@ -155,11 +222,23 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
             this.id = id;
         }
 
+        /**
+         * Required: the title shown to subjects.
+         *
+         * @param title at most 300 characters
+         * @return this builder
+         */
         public Builder title(String title) {
             this.title = title;
             return this;
         }
 
+        /**
+         * What the processing is, in plain language (GDPR Art. 12(1)); a consent receipt needs it.
+         *
+         * @param description at most 4000 characters
+         * @return this builder
+         */
         public Builder description(String description) {
             this.description = description;
             return this;
@@ -168,17 +247,34 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         /**
          * The legal basis. Also sets the usual mechanism for it (opt-in for consent, opt-out for
          * legitimate interests and public task, notice-only otherwise) unless one was set explicitly.
+         *
+         * @param basis the basis
+         * @return this builder
          */
         public Builder basis(LegalBasis basis) {
             this.basis = basis;
             return this;
         }
 
+        /**
+         * How the choice is collected, instead of the basis's usual one; {@link Policy.Builder#build()} checks that it
+         * suits the basis.
+         *
+         * @param mechanism the mechanism
+         * @return this builder
+         */
         public Builder mechanism(Mechanism mechanism) {
             this.mechanism = mechanism;
             return this;
         }
 
+        /**
+         * The data categories the purpose uses, added to those given before.
+         *
+         * @param ids category ids the policy declares
+         * @return this builder
+         * @throws InvalidValueException when an id is not a valid category id
+         */
         public Builder categories(String... ids) {
             for (String c : ids) {
                 categories.add(CategoryId.of(c));
@@ -186,48 +282,101 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
             return this;
         }
 
+        /**
+         * The consent version; default 1. Raise it on a material change, so grants under an older one need renewing.
+         *
+         * @param version between 1 and {@link #MAX_CONSENT_VERSION}
+         * @return this builder
+         */
         public Builder consentVersion(int version) {
             this.consentVersion = version;
             return this;
         }
 
+        /**
+         * How long a grant stays valid; unlimited by default.
+         *
+         * @param lifetime a positive period
+         * @return this builder
+         */
         public Builder consentLifetime(Period lifetime) {
             this.consentLifetime = lifetime;
             return this;
         }
 
+        /**
+         * Below this declared age the subject's own grant does not count (GDPR Art. 8); no limit by default.
+         *
+         * @param age between 1 and 120
+         * @return this builder
+         */
         public Builder minimumAge(int age) {
             this.minimumAge = age;
             return this;
         }
 
+        /**
+         * Whether a guardian's grant counts for a subject under the minimum age (GDPR Art. 8(1)); false by default.
+         *
+         * @param accepted true to accept it
+         * @return this builder
+         */
         public Builder guardianConsent(boolean accepted) {
             this.guardianConsent = accepted;
             return this;
         }
 
+        /**
+         * A broader purpose whose withdrawal, denial or objection also covers this one.
+         *
+         * @param parentId the parent's id
+         * @return this builder
+         * @throws InvalidValueException when {@code parentId} is not a valid purpose id
+         */
         public Builder parent(String parentId) {
             this.parent = PurposeId.of(parentId);
             return this;
         }
 
+        /**
+         * Marks a purpose that sells or shares data or targets advertising, which a GPC signal opts out of (CCPA/CPRA).
+         *
+         * @param flag true to mark it
+         * @return this builder
+         */
         public Builder saleOrSharing(boolean flag) {
             this.saleOrSharing = flag;
             return this;
         }
 
-        /** The Kantara Consent Receipt purpose categories, e.g. {@link PurposeCategory#MARKETING}. */
+        /**
+         * The Kantara Consent Receipt purpose categories, e.g. {@link PurposeCategory#MARKETING}.
+         *
+         * @param categories added to those given before
+         * @return this builder
+         */
         public Builder purposeCategories(PurposeCategory... categories) {
             purposeCategories.addAll(java.util.Arrays.asList(categories));
             return this;
         }
 
-        /** Grants count only once confirmed within {@code window} (double opt-in). */
+        /**
+         * Grants count only once confirmed within {@code window} (double opt-in).
+         *
+         * @param window the window
+         * @return this builder
+         */
         public Builder confirmationWindow(Duration window) {
             this.confirmationWindow = window;
             return this;
         }
 
+        /**
+         * The purpose, with the basis's usual mechanism unless one was set.
+         *
+         * @return the purpose
+         * @throws InvalidValueException naming the field whose rule is broken, e.g. a missing title or basis
+         */
         public Purpose build() {
             Mechanism m = mechanism != null ? mechanism : defaultMechanism(basis);
             return new Purpose(id, title, description, basis, m, categories, consentVersion,

@@ -55,22 +55,38 @@ public enum PurposeCategory {
         this.dpvPurpose = dpvPurpose;
     }
 
-    /** The category's number in the specification's list, 1 to 16. */
+    /**
+     * The category's number in the specification's list, 1 to 16.
+     *
+     * @return the number
+     */
     public int number() {
         return number;
     }
 
-    /** The category's name as the specification lists it, e.g. {@code Marketing}. */
+    /**
+     * The category's name as the specification lists it, e.g. {@code Marketing}.
+     *
+     * @return the name
+     */
     public String title() {
         return title;
     }
 
-    /** As a Kantara receipt writes it in {@code purposeCategory}: {@code "6 - Marketing"}. */
+    /**
+     * As a Kantara receipt writes it in {@code purposeCategory}: {@code "6 - Marketing"}.
+     *
+     * @return the label, {@code "<number> - <name>"}
+     */
     public String kantaraLabel() {
         return number + " - " + title;
     }
 
-    /** The DPV purpose (compact IRI, prefix {@code dpv:} for {@code https://w3id.org/dpv#}) stated in 27560 records. */
+    /**
+     * The DPV purpose (compact IRI, prefix {@code dpv:} for {@code https://w3id.org/dpv#}) stated in 27560 records.
+     *
+     * @return the compact IRI, e.g. {@code dpv:Marketing}
+     */
     public String dpvPurpose() {
         return dpvPurpose;
     }

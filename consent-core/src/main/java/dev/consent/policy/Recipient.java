@@ -20,6 +20,18 @@ public record Recipient(String id, String name, Role role, Set<CategoryId> categ
         THIRD_PARTY
     }
 
+    /**
+     * Checks the field-local rules; {@link Policy.Builder#build()} checks that the categories and purposes are
+     * declared.
+     *
+     * @param id the recipient's id, dotted, at most 100 characters
+     * @param name its name as notices show it, at most 300 characters
+     * @param role processor or third party
+     * @param categories the data categories it receives, in the order given
+     * @param purposes the purposes it receives them for, in the order given
+     * @param location where it processes the data (a country or region), at most 200 characters, or null
+     * @throws dev.consent.InvalidValueException naming the field whose rule is broken
+     */
     public Recipient {
         Checks.dottedId("recipient.id", id, 100);
         Checks.text("recipient.name", name, 300);

@@ -28,6 +28,14 @@ import java.util.Optional;
  */
 public record SignalMappings(Optional<Tcf> tcf, List<GppSection> gpp, Map<ConsentModeType, List<PurposeId>> consentMode) {
 
+    /**
+     * Copies the collections; {@link Policy.Builder#build()} checks the mapping against the policy.
+     *
+     * @param tcf the TCF mapping, if the shop reads TC strings
+     * @param gpp the GPP section mappings
+     * @param consentMode the Consent Mode mapping
+     * @throws dev.consent.InvalidValueException when a component, a key or a purpose list is null
+     */
     public SignalMappings {
         Checks.required("signals.tcf", tcf);
         gpp = List.copyOf(Checks.required("signals.gpp", gpp));
@@ -38,7 +46,12 @@ public record SignalMappings(Optional<Tcf> tcf, List<GppSection> gpp, Map<Consen
         consentMode = Collections.unmodifiableMap(modes);
     }
 
-    /** The GPP mapping of the section with this client-side API prefix ({@code usnat}, {@code usca}), if declared. */
+    /**
+     * The GPP mapping of the section with this client-side API prefix ({@code usnat}, {@code usca}), if declared.
+     *
+     * @param name the section's prefix
+     * @return the section's mapping, or empty when not declared
+     */
     public Optional<GppSection> gppSection(String name) {
         return gpp.stream().filter(s -> s.section().equals(name)).findFirst();
     }
@@ -76,6 +89,15 @@ public record SignalMappings(Optional<Tcf> tcf, List<GppSection> gpp, Map<Consen
          */
         public static final List<Integer> NO_LEGITIMATE_INTEREST = List.of(3, 4, 5, 6);
 
+        /**
+         * Copies the lists.
+         *
+         * @param purposes TCF purpose rules
+         * @param specialFeatures TCF special feature rules
+         * @param vendors vendor rules
+         * @param requireDisclosedVendors whether a TC string without a Disclosed Vendors segment is refused
+         * @throws dev.consent.InvalidValueException when a list is null
+         */
         public Tcf {
             purposes = List.copyOf(Checks.required("signals.tcf.purposes", purposes));
             specialFeatures = List.copyOf(Checks.required("signals.tcf.specialFeatures", specialFeatures));
@@ -83,8 +105,18 @@ public record SignalMappings(Optional<Tcf> tcf, List<GppSection> gpp, Map<Consen
         }
     }
 
-    /** One TCF rule: the TCF purpose, special feature or vendor {@code id} maps onto the policy's {@code purpose}. */
+    /**
+     * One TCF rule: the TCF purpose, special feature or vendor {@code id} maps onto the policy's {@code purpose}.
+     *
+     * @param id the TCF purpose, special feature or vendor id; its range is checked with the policy
+     * @param purpose the policy's purpose it maps onto
+     */
     public record TcfRule(int id, PurposeId purpose) {
+        /**
+         * @param id the TCF id
+         * @param purpose the policy's purpose
+         * @throws dev.consent.InvalidValueException when {@code purpose} is null
+         */
         public TcfRule {
             Checks.required("purpose", purpose);
         }
@@ -106,6 +138,17 @@ public record SignalMappings(Optional<Tcf> tcf, List<GppSection> gpp, Map<Consen
     public record GppSection(String section, Optional<PurposeId> saleOptOut, Optional<PurposeId> sharingOptOut,
             Optional<PurposeId> targetedAdvertisingOptOut, List<GppIndexRule> sensitiveDataProcessing,
             List<GppIndexRule> knownChildSensitiveDataConsents) {
+        /**
+         * Copies the lists.
+         *
+         * @param section the section's client-side API prefix
+         * @param saleOptOut the purpose the SaleOptOut field speaks for
+         * @param sharingOptOut the purpose the SharingOptOut field speaks for
+         * @param targetedAdvertisingOptOut the purpose the TargetedAdvertisingOptOut field speaks for
+         * @param sensitiveDataProcessing purposes by position in SensitiveDataProcessing
+         * @param knownChildSensitiveDataConsents purposes by position in KnownChildSensitiveDataConsents
+         * @throws dev.consent.InvalidValueException when a component is null
+         */
         public GppSection {
             Checks.required("signals.gpp.section", section);
             Checks.required("saleOptOut", saleOptOut);
@@ -117,8 +160,18 @@ public record SignalMappings(Optional<Tcf> tcf, List<GppSection> gpp, Map<Consen
         }
     }
 
-    /** Position {@code index} (1-based) of a GPP list field maps onto the policy's {@code purpose}. */
+    /**
+     * Position {@code index} (1-based) of a GPP list field maps onto the policy's {@code purpose}.
+     *
+     * @param index the 1-based position; its range is checked with the policy
+     * @param purpose the policy's purpose it maps onto
+     */
     public record GppIndexRule(int index, PurposeId purpose) {
+        /**
+         * @param index the 1-based position
+         * @param purpose the policy's purpose
+         * @throws dev.consent.InvalidValueException when {@code purpose} is null
+         */
         public GppIndexRule {
             Checks.required("purpose", purpose);
         }
@@ -129,14 +182,29 @@ public record SignalMappings(Optional<Tcf> tcf, List<GppSection> gpp, Map<Consen
      * reference, Google Tag Platform documentation): the storage types and the two advertising signals added in v2.
      */
     public enum ConsentModeType {
+        /**
+         * Storage, such as cookies, for advertising.
+         */
         AD_STORAGE("ad_storage"),
+        /**
+         * Storage, such as cookies, for analytics (visit duration, for example).
+         */
         ANALYTICS_STORAGE("analytics_storage"),
         /** Consent Mode v2: sending user data to Google for advertising. */
         AD_USER_DATA("ad_user_data"),
         /** Consent Mode v2: personalised advertising (remarketing). */
         AD_PERSONALIZATION("ad_personalization"),
+        /**
+         * Storage that supports the site's functions, such as language settings.
+         */
         FUNCTIONALITY_STORAGE("functionality_storage"),
+        /**
+         * Storage for personalisation, such as video recommendations.
+         */
         PERSONALIZATION_STORAGE("personalization_storage"),
+        /**
+         * Storage for security, such as authentication and fraud prevention.
+         */
         SECURITY_STORAGE("security_storage");
 
         private final String gtagName;
@@ -145,17 +213,30 @@ public record SignalMappings(Optional<Tcf> tcf, List<GppSection> gpp, Map<Consen
             this.gtagName = gtagName;
         }
 
-        /** The name {@code gtag('consent', ...)} uses, e.g. {@code ad_user_data}. */
+        /**
+         * The name {@code gtag('consent', ...)} uses, e.g. {@code ad_user_data}.
+         *
+         * @return the name
+         */
         public String gtagName() {
             return gtagName;
         }
 
-        /** The type with this gtag name, if there is one. */
+        /**
+         * The type with this gtag name, if there is one.
+         *
+         * @param name a gtag name
+         * @return the type, or empty for an unknown name
+         */
         public static Optional<ConsentModeType> ofGtagName(String name) {
             return Arrays.stream(values()).filter(t -> t.gtagName.equals(name)).findFirst();
         }
 
-        /** Every gtag name, in declaration order. */
+        /**
+         * Every gtag name, in declaration order.
+         *
+         * @return the names, a new list
+         */
         public static List<String> gtagNames() {
             List<String> names = new ArrayList<>();
             for (ConsentModeType t : values()) {

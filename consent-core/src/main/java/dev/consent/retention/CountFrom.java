@@ -21,7 +21,13 @@ public enum CountFrom {
     /** From the start of the year after the anchor. */
     END_OF_YEAR;
 
-    /** The instant the period starts for an anchor at {@code anchor}, computed in {@code zone}. */
+    /**
+     * The instant the period starts for an anchor at {@code anchor}, computed in {@code zone}.
+     *
+     * @param anchor the instant the anchor event happened
+     * @param zone the policy's zone, in which days, months and years end
+     * @return the anchor itself for {@link #ANCHOR}, else the start of the next day, month or year in {@code zone}
+     */
     public Instant start(Instant anchor, ZoneId zone) {
         if (this == ANCHOR) {
             return anchor;

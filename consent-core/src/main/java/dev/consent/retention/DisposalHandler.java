@@ -17,5 +17,12 @@ package dev.consent.retention;
  */
 @FunctionalInterface
 public interface DisposalHandler {
+    /**
+     * Disposes of one item in the host's tables, as {@link DisposalRequest#action()} says: the subject's data of the
+     * category collected up to {@link DisposalRequest#dueAt()}.
+     *
+     * @param request the item, its action and its idempotency key
+     * @throws Exception any failure: the sweeper records it by class name only and retries the item with backoff
+     */
     void dispose(DisposalRequest request) throws Exception;
 }

@@ -37,6 +37,17 @@ public record DisposalPlan(Instant at, List<RetentionVerdict> items, Map<String,
     /** How many unscheduled verdicts a plan carries at most; the counts cover all of them. */
     public static final int UNSCHEDULED_SAMPLE = 100;
 
+    /**
+     * Copies the collections.
+     *
+     * @param at the instant planned for
+     * @param items every due item with its verdict (held ones included, with status HELD)
+     * @param dueByCategory how many items would be disposed of, per category id
+     * @param dueByRule how many items would be disposed of, per deciding rule id
+     * @param held how many of {@code items} a legal hold keeps
+     * @param unscheduled the items no rule has due
+     * @throws dev.consent.InvalidValueException when {@code at} or {@code unscheduled} is null
+     */
     public DisposalPlan {
         Checks.required("at", at);
         items = List.copyOf(items);
@@ -45,17 +56,29 @@ public record DisposalPlan(Instant at, List<RetentionVerdict> items, Map<String,
         Checks.required("unscheduled", unscheduled);
     }
 
-    /** How many items would be disposed of. */
+    /**
+     * How many items would be disposed of.
+     *
+     * @return the sum of {@link #dueByCategory()}; held items are not counted
+     */
     public long due() {
         return dueByCategory.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** Items whose maximum rules all wait for an anchor event that never happened (an account never closed). */
+    /**
+     * Items whose maximum rules all wait for an anchor event that never happened (an account never closed).
+     *
+     * @return the NOT_STARTED count of {@link #unscheduled()}
+     */
     public long notStarted() {
         return unscheduled.count(RetentionVerdict.Status.NOT_STARTED);
     }
 
-    /** Items of a category no maximum rule covers: a gap in the policy. */
+    /**
+     * Items of a category no maximum rule covers: a gap in the policy.
+     *
+     * @return the NO_RULE count of {@link #unscheduled()}
+     */
     public long noRule() {
         return unscheduled.count(RetentionVerdict.Status.NO_RULE);
     }
@@ -77,6 +100,14 @@ public record DisposalPlan(Instant at, List<RetentionVerdict> items, Map<String,
     public record Unscheduled(Map<RetentionVerdict.Status, Long> byStatus, Map<String, Long> byCategory,
             List<RetentionVerdict> sample) {
 
+        /**
+         * Adds a zero count for every status not given, and copies the collections.
+         *
+         * @param byStatus how many items per verdict status
+         * @param byCategory how many items per category
+         * @param sample the first verdicts, at most {@link #UNSCHEDULED_SAMPLE}
+         * @throws dev.consent.InvalidValueException when {@code byStatus} is null or {@code sample} is too long
+         */
         public Unscheduled {
             EnumMap<RetentionVerdict.Status, Long> all = new EnumMap<>(RetentionVerdict.Status.class);
             for (RetentionVerdict.Status s : RetentionVerdict.Status.values()) {
@@ -92,17 +123,31 @@ public record DisposalPlan(Instant at, List<RetentionVerdict> items, Map<String,
             }
         }
 
-        /** How many unscheduled items there are. */
+        /**
+         * How many unscheduled items there are.
+         *
+         * @return the sum over every status
+         */
         public long total() {
             return byStatus.values().stream().mapToLong(Long::longValue).sum();
         }
 
-        /** How many have this status. */
+        /**
+         * How many have this status.
+         *
+         * @param status a verdict status
+         * @return how many unscheduled items have it; 0 when none
+         * @throws dev.consent.InvalidValueException when {@code status} is null
+         */
         public long count(RetentionVerdict.Status status) {
             return byStatus.get(Checks.required("status", status));
         }
 
-        /** Whether {@link #sample()} holds every unscheduled item. */
+        /**
+         * Whether {@link #sample()} holds every unscheduled item.
+         *
+         * @return true when the sample is as long as {@link #total()}, so nothing is left to page through
+         */
         public boolean complete() {
             return sample.size() == total();
         }

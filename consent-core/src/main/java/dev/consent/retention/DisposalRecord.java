@@ -32,6 +32,12 @@ public record DisposalRecord(long sequence, Instant at, String itemReference, St
         NO_HANDLER
     }
 
+    /**
+     * The same entry at another audit position: the store assigns it when it appends the entry.
+     *
+     * @param s the position
+     * @return a copy with {@code sequence} set to {@code s}
+     */
     public DisposalRecord withSequence(long s) {
         return new DisposalRecord(s, at, itemReference, category, purpose, ruleId, policyVersion, anchor, anchorAt,
                 dueAt, action, outcome, attempt, idempotencyKey, node, failure);

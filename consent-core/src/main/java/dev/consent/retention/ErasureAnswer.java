@@ -56,6 +56,13 @@ public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> 
         HELD
     }
 
+    /**
+     * Copies the entries.
+     *
+     * @param subject who asked
+     * @param requestedAt when the request was made
+     * @param entries one per active item of the subject, in the store's order
+     */
     public ErasureAnswer {
         entries = List.copyOf(entries);
     }
@@ -65,18 +72,28 @@ public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> 
      * anchors never were), or all were disposed of before. Nothing was erased through the library then, and whatever
      * the shop holds of the subject outside its retention records must be found and erased by the shop (GDPR
      * Art. 17(1)); the answer must not read as "nothing to erase".
+     *
+     * @return true when the answer has no entry
      */
     public boolean nothingKnown() {
         return entries.isEmpty();
     }
 
-    /** Entries kept rather than erased (neither disposed of nor due). */
+    /**
+     * Entries kept rather than erased (neither disposed of nor due).
+     *
+     * @return the {@link Outcome#KEPT_UNTIL} and {@link Outcome#HELD} entries, in order
+     */
     public List<Entry> kept() {
         return entries.stream().filter(e -> e.outcome() == Outcome.KEPT_UNTIL || e.outcome() == Outcome.HELD)
                 .toList();
     }
 
-    /** Entries due and not yet disposed of: left to the next sweep. */
+    /**
+     * Entries due and not yet disposed of: left to the next sweep.
+     *
+     * @return the {@link Outcome#DUE_NOW} entries, in order
+     */
     public List<Entry> due() {
         return entries.stream().filter(e -> e.outcome() == Outcome.DUE_NOW).toList();
     }
@@ -86,6 +103,8 @@ public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> 
      * {@link DisposalRecord.Outcome#DISPOSED} becomes {@link Outcome#DISPOSED}; every other entry stays as it was
      * (an attempt that failed, found a hold or no handler leaves the item due, for the next sweep).
      *
+     * @param disposals the outcome of the disposal attempt of each item attempted
+     * @return the updated answer; this one is unchanged
      * @throws InvalidValueException when {@code disposals} is null
      */
     public ErasureAnswer withDisposals(Map<ItemKey, DisposalRecord.Outcome> disposals) {
@@ -100,7 +119,12 @@ public record ErasureAnswer(SubjectId subject, Instant requestedAt, List<Entry> 
         return new ErasureAnswer(subject, requestedAt, out);
     }
 
-    /** A readable answer to send to the subject. */
+    /**
+     * A readable answer to send to the subject.
+     *
+     * @return one line for the request and one per item, naming category, purpose, outcome, instants, rule and legal
+     *     reference, never the subject's id
+     */
     public String explain() {
         StringBuilder b = new StringBuilder("Erasure requested at " + requestedAt + ":");
         if (nothingKnown()) {

@@ -44,6 +44,11 @@ public final class ReferenceKey {
     /**
      * A key named {@code id} (1 to 32 characters of {@code [A-Za-z0-9._-]}, starting with a letter or digit, e.g.
      * {@code 2026-01}) with a secret of at least {@value #MIN_SECRET_BYTES} bytes (copied).
+     *
+     * @param id the key's name
+     * @param secret the HMAC secret
+     * @return the key
+     * @throws InvalidValueException when the id or the secret breaks those rules
      */
     public static ReferenceKey of(String id, byte[] secret) {
         Checks.required("referenceKey.id", id);
@@ -58,18 +63,34 @@ public final class ReferenceKey {
         return new ReferenceKey(id, secret.clone());
     }
 
-    /** The key's id, which each reference made with it begins with. */
+    /**
+     * The key's id, which each reference made with it begins with.
+     *
+     * @return the id given to {@link #of}
+     */
     public String id() {
         return id;
     }
 
-    /** The tombstone reference of a subject: {@code <id>:<64 hex digits>}. */
+    /**
+     * The tombstone reference of a subject: {@code <id>:<64 hex digits>}.
+     *
+     * @param subject the subject named
+     * @return the same reference for the same subject and key, every time
+     * @throws InvalidValueException when {@code subject} is null
+     */
     public String subjectReference(SubjectId subject) {
         String s = Checks.required("subject", subject).value();
         return id + ":" + hmac("consent-subject-ref-v1\n" + s.length() + ":" + s);
     }
 
-    /** The audit reference of an item (subject, category, purpose): {@code <id>:<64 hex digits>}. */
+    /**
+     * The audit reference of an item (subject, category, purpose): {@code <id>:<64 hex digits>}.
+     *
+     * @param item the item named
+     * @return the same reference for the same item and key, every time; differs from the subject's reference
+     * @throws InvalidValueException when {@code item} is null
+     */
     public String itemReference(ItemKey item) {
         Checks.required("item", item);
         String s = item.subject().value();
@@ -79,7 +100,12 @@ public final class ReferenceKey {
                 + p.length() + ":" + p);
     }
 
-    /** The id of the key a reference was made with, if it has the form {@code <id>:<64 hex digits>}. */
+    /**
+     * The id of the key a reference was made with, if it has the form {@code <id>:<64 hex digits>}.
+     *
+     * @param reference a subject or item reference; may be null
+     * @return the key id, or empty when {@code reference} is null or not of that form
+     */
     public static Optional<String> keyIdOf(String reference) {
         if (reference == null) {
             return Optional.empty();

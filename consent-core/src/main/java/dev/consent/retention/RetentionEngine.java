@@ -40,14 +40,30 @@ import java.util.Optional;
 public final class RetentionEngine {
     private final Policy policy;
 
+    /**
+     * An engine judging under one policy version.
+     *
+     * @param policy the version; its retention rules and zone decide every verdict
+     * @throws dev.consent.InvalidValueException when {@code policy} is null
+     */
     public RetentionEngine(Policy policy) {
         this.policy = Checks.required("policy", policy);
     }
 
+    /**
+     * @return the version this engine judges under
+     */
     public Policy policy() {
         return policy;
     }
 
+    /**
+     * Applies the principles above to one item's facts.
+     *
+     * @param facts the item's anchors, erasure request and holds
+     * @param at the instant judged; decides DUE against KEEP and which holds are in force
+     * @return the verdict, naming the deciding rule and the part every other rule played
+     */
     public RetentionVerdict evaluate(ItemFacts facts, Instant at) {
         ItemKey item = facts.item();
         List<RetentionRule> rules = policy.retentionRulesFor(item.category(), item.purpose());

@@ -30,6 +30,22 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
         MAXIMUM
     }
 
+    /**
+     * Checks the rule as a whole: a MAXIMUM needs an action, a MINIMUM has none and names its legal reference.
+     *
+     * @param id the rule's id, dotted, at most 100 characters
+     * @param category the category it governs
+     * @param purpose the purpose it is narrowed to, if any
+     * @param period how long it runs
+     * @param anchor the event it counts from
+     * @param countFrom where the period starts relative to the anchor
+     * @param kind MINIMUM or MAXIMUM
+     * @param action what happens when a MAXIMUM ends; empty for a MINIMUM
+     * @param overridesDelete for an ANONYMIZE rule: wins over a DELETE rule falling due at the same instant
+     * @param legalReference the statute or clause, at most 500 characters; required for a MINIMUM
+     * @param description what the rule is for, at most 2000 characters; may be null
+     * @throws InvalidValueException naming the component whose rule is broken
+     */
     public RetentionRule {
         Checks.dottedId("retention.id", id, 100);
         Checks.required("retention.category", category);
@@ -58,12 +74,26 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
         }
     }
 
-    /** Starts a MAXIMUM rule: dispose of {@code category} with {@code action} a period after an anchor. */
+    /**
+     * Starts a MAXIMUM rule: dispose of {@code category} with {@code action} a period after an anchor.
+     *
+     * @param id the rule's id
+     * @param category the category id
+     * @param action DELETE, ANONYMIZE or REVIEW
+     * @return a builder; give it {@link Builder#period} and {@link Builder#after}
+     */
     public static Builder maximum(String id, String category, DisposalAction action) {
         return new Builder(id, category, Kind.MAXIMUM).action(action);
     }
 
-    /** Starts a MINIMUM rule: keep {@code category} at least a period after an anchor, because of a law. */
+    /**
+     * Starts a MINIMUM rule: keep {@code category} at least a period after an anchor, because of a law.
+     *
+     * @param id the rule's id
+     * @param category the category id
+     * @param legalReference the law or contract that obliges keeping the data (GDPR Art. 17(3)(b))
+     * @return a builder; give it {@link Builder#period} and {@link Builder#after}
+     */
     public static Builder minimum(String id, String category, String legalReference) {
         return new Builder(id, category, Kind.MINIMUM).legalReference(legalReference);
     }
@@ -71,12 +101,21 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
     /**
      * Whether this rule applies to an item of {@code itemCategory} held for no particular purpose: only a rule for the
      * whole category does.
+     *
+     * @param itemCategory the item's category
+     * @return true for a rule of that category without a purpose
      */
     public boolean appliesTo(CategoryId itemCategory) {
         return category.equals(itemCategory) && purpose.isEmpty();
     }
 
-    /** Whether this rule applies to an item of {@code itemCategory} held for {@code itemPurpose}. */
+    /**
+     * Whether this rule applies to an item of {@code itemCategory} held for {@code itemPurpose}.
+     *
+     * @param itemCategory the item's category
+     * @param itemPurpose the purpose the item is held for
+     * @return true for a rule of that category without a purpose or with that purpose
+     */
     public boolean appliesTo(CategoryId itemCategory, PurposeId itemPurpose) {
         return category.equals(itemCategory) && (purpose.isEmpty() || purpose.get().equals(itemPurpose));
     }
@@ -108,11 +147,24 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
             this.kind = kind;
         }
 
+        /**
+         * Required: how long the rule runs.
+         *
+         * @param period the period
+         * @return this builder
+         */
         public Builder period(RetentionPeriod period) {
             this.period = period;
             return this;
         }
 
+        /**
+         * Required: how long the rule runs, in ISO-8601 ({@link RetentionPeriod#parse}).
+         *
+         * @param iso e.g. {@code P2Y}
+         * @return this builder
+         * @throws InvalidValueException when {@code iso} is not a valid period
+         */
         public Builder period(String iso) {
             this.period = RetentionPeriod.parse(iso);
             return this;
@@ -125,21 +177,44 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
          * period"), and "2 years" counted silently from collection instead of the last transaction deletes data the
          * policy promised to keep (seed 000: email "2 years after the last transaction"). The JSON format requires
          * {@code "after"} for the same reason.
+         *
+         * @param anchor the anchor
+         * @return this builder
+         * @throws InvalidValueException when {@code anchor} is null
          */
         public Builder after(Anchor anchor) {
             this.anchor = Checks.required("retention.anchor", anchor);
             return this;
         }
 
+        /**
+         * {@link #after(Anchor)} by the anchor's name.
+         *
+         * @param anchor the anchor's name
+         * @return this builder
+         * @throws InvalidValueException when {@code anchor} is not a valid anchor name
+         */
         public Builder after(String anchor) {
             return after(Anchor.of(anchor));
         }
 
+        /**
+         * Where the period starts relative to the anchor. Default {@link CountFrom#ANCHOR}.
+         *
+         * @param countFrom e.g. {@link CountFrom#END_OF_YEAR} for statutes counting from the end of the calendar year
+         * @return this builder
+         */
         public Builder countFrom(CountFrom countFrom) {
             this.countFrom = countFrom;
             return this;
         }
 
+        /**
+         * Narrows the rule to items held for one purpose; such a rule beats the category default.
+         *
+         * @param purposeId the purpose id
+         * @return this builder
+         */
         public Builder purpose(String purposeId) {
             this.purpose = purposeId;
             return this;
@@ -150,16 +225,34 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
             return this;
         }
 
+        /**
+         * For an ANONYMIZE rule: wins over a DELETE rule falling due at the same instant.
+         *
+         * @param flag true to win
+         * @return this builder
+         */
         public Builder overridesDelete(boolean flag) {
             this.overridesDelete = flag;
             return this;
         }
 
+        /**
+         * The statute or contract clause the rule rests on; required for a MINIMUM.
+         *
+         * @param reference at most 500 characters
+         * @return this builder
+         */
         public Builder legalReference(String reference) {
             this.legalReference = reference;
             return this;
         }
 
+        /**
+         * What the rule is for, in words shown to staff.
+         *
+         * @param description at most 2000 characters
+         * @return this builder
+         */
         public Builder description(String description) {
             this.description = description;
             return this;
@@ -168,6 +261,7 @@ public record RetentionRule(String id, CategoryId category, Optional<PurposeId> 
         /**
          * Builds and validates the rule.
          *
+         * @return the rule
          * @throws InvalidValueException if no anchor was given with {@link #after(Anchor)}, or the rule is invalid
          */
         public RetentionRule build() {

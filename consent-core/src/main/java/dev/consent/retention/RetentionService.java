@@ -87,21 +87,39 @@ public final class RetentionService {
         this.referenceKeys = Collections.unmodifiableMap(keys);
     }
 
+    /**
+     * A builder with the system UTC clock and nothing else set; {@link Builder#build()} says what is required.
+     *
+     * @return a new, empty builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The policy version in force now. */
+    /**
+     * The policy version in force now.
+     *
+     * @return the version {@link PolicyVersions#at} answers for this service's clock now
+     */
     public Policy policy() {
         return versions.at(clock.instant());
     }
 
-    /** The policy version in force at {@code at}, under which items are judged at that instant. */
+    /**
+     * The policy version in force at {@code at}, under which items are judged at that instant.
+     *
+     * @param at the instant judged
+     * @return the version in force at {@code at}, never null
+     */
     public Policy policyAt(Instant at) {
         return versions.at(at);
     }
 
-    /** Every policy version this service knows, and which is in force when. */
+    /**
+     * Every policy version this service knows, and which is in force when.
+     *
+     * @return the versions given to the builder, the same instance the consent service uses when built over it
+     */
     public PolicyVersions policyVersions() {
         return versions;
     }
@@ -123,7 +141,15 @@ public final class RetentionService {
         return referenceKey;
     }
 
-    /** The stateless verdict for facts the host keeps itself, under the policy version in force at {@code at}. */
+    /**
+     * The stateless verdict for facts the host keeps itself, under the policy version in force at {@code at}.
+     *
+     * @param facts the item's anchors, erasure request and holds, as the host keeps them; nothing is read from the
+     *     store
+     *
+     * @param at the instant judged
+     * @return the verdict at {@code at}; nothing is stored
+     */
     public RetentionVerdict evaluate(ItemFacts facts, Instant at) {
         return engineAt(Checks.required("at", at)).evaluate(facts, at);
     }
@@ -134,6 +160,13 @@ public final class RetentionService {
      * Records that {@code anchor} happened for {@code item} at {@code at} (a purchase: {@code last_transaction}).
      * Anchors only move forward: an older instant than the one stored (a late, out-of-order delivery) is kept
      * out. Recomputes the item's due instant and returns its verdict now.
+     *
+     * @param item the subject's item in one category; created when not yet stored
+     * @param anchor the event that happened
+     * @param at when it happened, truncated to microseconds as every store keeps it
+     * @return the item's verdict now, after its due instant was recomputed
+     * @throws InvalidValueException when {@code anchor} or {@code at} is null, or the policy in force does not declare
+     *     the item's category
      */
     public RetentionVerdict recordAnchor(ItemKey item, Anchor anchor, Instant at) {
         Checks.required("anchor", anchor);
@@ -148,11 +181,27 @@ public final class RetentionService {
         });
     }
 
+    /**
+     * {@link #recordAnchor(ItemKey, Anchor, Instant)} for the subject's item of the category named {@code category}.
+     *
+     * @param subject whose data it is
+     * @param category a category id of the policy, e.g. {@code invoices}
+     * @param anchor the event that happened
+     * @param at when it happened
+     * @return the item's verdict now
+     * @throws InvalidValueException when {@code category} is not a valid category id, or as the other overload
+     */
     public RetentionVerdict recordAnchor(SubjectId subject, String category, Anchor anchor, Instant at) {
         return recordAnchor(ItemKey.of(subject, CategoryId.of(category)), anchor, at);
     }
 
-    /** Removes an anchor (an account that was closed is reopened). */
+    /**
+     * Removes an anchor (an account that was closed is reopened).
+     *
+     * @param item the item whose anchor is removed
+     * @param anchor the anchor removed; removing one that is not recorded changes nothing
+     * @return the item's verdict now, after its due instant was recomputed without the anchor
+     */
     public RetentionVerdict clearAnchor(ItemKey item, Anchor anchor) {
         return dueIndex.update(item, i -> {
             Map<Anchor, Instant> anchors = new TreeMap<>(i.anchors());
@@ -176,6 +225,8 @@ public final class RetentionService {
      * service finds when an age is declared; call it directly for a minor found otherwise. Idempotent. A later
      * declaration of an adult age does not undo it: the finding stands once made (fail closed).
      *
+     * @param subject the subject found below the minimum age
+     * @param foundAt when it was found
      * @return the verdicts of the subject's active items now, in the store's order
      * @throws InvalidValueException when an argument is null
      */
@@ -203,6 +254,8 @@ public final class RetentionService {
      * deploying a policy version whose retention rules changed, so that a shortened period takes effect for data
      * already held. (Versions known when an item's due instant is computed need no re-index when they take effect.)
      * Returns how many items' due instants changed.
+     *
+     * @return the number of items whose due instant changed
      */
     public long reindexAll() {
         return dueIndex.reindexAll();
@@ -210,6 +263,13 @@ public final class RetentionService {
 
     // ----------------------------------------------------------------------------------------- verdicts
 
+    /**
+     * The item's verdict now: {@link #verdict(ItemKey, Instant)} at this service's clock.
+     *
+     * @param item the item judged; an item never recorded is judged with no anchors
+     * @return its verdict now
+     * @throws InvalidValueException when the policy in force does not declare the item's category
+     */
     public RetentionVerdict verdict(ItemKey item) {
         return verdict(item, clock.instant());
     }
@@ -217,6 +277,9 @@ public final class RetentionService {
     /**
      * The item's verdict at {@code at}, under the policy version in force then.
      *
+     * @param item the item judged; an item never recorded is judged with no anchors
+     * @param at the instant judged
+     * @return its verdict at {@code at}, with the holds stored for its subject; nothing is stored
      * @throws InvalidValueException when {@code at} is null, or that version does not declare the item's category
      */
     public RetentionVerdict verdict(ItemKey item, Instant at) {
@@ -226,7 +289,12 @@ public final class RetentionService {
         return engine.evaluate(stored.facts(store.holds(item.subject())), at);
     }
 
-    /** The verdict of every item of a subject now: its retention schedule (GDPR Art. 15(1)(d)). */
+    /**
+     * The verdict of every item of a subject now: its retention schedule (GDPR Art. 15(1)(d)).
+     *
+     * @param subject whose schedule it is
+     * @return the verdicts of the subject's active items, in the store's order; empty when none is recorded
+     */
     public List<RetentionVerdict> schedule(SubjectId subject) {
         Instant now = clock.instant();
         RetentionEngine engine = engineAt(now);
@@ -237,7 +305,17 @@ public final class RetentionService {
 
     // ---------------------------------------------------------------------------------------------- holds
 
-    /** Places a legal hold on a subject's data in some categories (all when none are given). */
+    /**
+     * Places a legal hold on a subject's data in some categories (all when none are given).
+     *
+     * @param subject whose data is held
+     * @param categories the categories held; empty holds every category of the subject
+     * @param reason why, e.g. the case or the authority's request; kept in the hold
+     * @param placedBy who placed it, kept for the audit
+     * @return the stored hold, with a new id
+     * @throws InvalidValueException when a category is not declared by the policy in force, or an argument breaks a
+     *     rule of {@link LegalHold}
+     */
     public LegalHold placeHold(SubjectId subject, Set<CategoryId> categories, String reason, String placedBy) {
         Policy now = policy();
         categories.forEach(c -> DueIndex.checkCategory(c, now));
@@ -248,7 +326,16 @@ public final class RetentionService {
         return hold;
     }
 
-    /** Releases a hold; the sweeper may then dispose of what it kept. */
+    /**
+     * Releases a hold; the sweeper may then dispose of what it kept.
+     *
+     * @param holdId the id {@link #placeHold} returned
+     * @param releasedBy who released it, kept for the audit
+     * @param reason why
+     * @return the stored hold with its release
+     * @throws InvalidValueException when no hold has that id
+     * @throws ConflictException when the hold was already released
+     */
     public LegalHold releaseHold(String holdId, String releasedBy, String reason) {
         LegalHold hold = store.hold(holdId)
                 .orElseThrow(() -> new InvalidValueException("holdId", holdId, "is not a placed legal hold"));
@@ -269,6 +356,12 @@ public final class RetentionService {
         return released;
     }
 
+    /**
+     * The holds of one subject.
+     *
+     * @param subject whose holds are read
+     * @return its holds, released ones included, in placement order; empty when none was placed
+     */
     public List<LegalHold> holds(SubjectId subject) {
         return store.holds(subject);
     }
@@ -276,6 +369,10 @@ public final class RetentionService {
     /**
      * The holds of several subjects, read together (one store call): every subject asked about has an entry, with its
      * holds, released ones included, in placement order.
+     *
+     * @param subjects the subjects asked about
+     * @return an entry per subject, with an empty list for a subject without holds
+     * @throws InvalidValueException when {@code subjects} is null
      */
     public Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects) {
         return store.holds(Checks.required("subjects", subjects));
@@ -292,6 +389,9 @@ public final class RetentionService {
      * of the subject is known (its anchors were never recorded, or everything was disposed of), the answer says so
      * ({@link ErasureAnswer#nothingKnown()}) instead of reading as "nothing to erase": the shop's own tables may still
      * hold the data (Art. 17(1)).
+     *
+     * @param subject who asks
+     * @return per active item, whether it is due now, kept until a date by a legal minimum, or held
      */
     public ErasureAnswer requestErasure(SubjectId subject) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
@@ -329,6 +429,10 @@ public final class RetentionService {
     /**
      * Whether an erasure request for this subject is on record (look up data restored from a backup): a tombstone
      * made under the current reference key or any retired one.
+     *
+     * @param subject the subject looked up
+     * @return true when a tombstone names it under any key this service holds
+     * @throws InvalidValueException when {@code subject} is null
      */
     public boolean wasErased(SubjectId subject) {
         Checks.required("subject", subject);
@@ -343,6 +447,9 @@ public final class RetentionService {
     /**
      * The reference under which new audit entries name an item: keyed with the current reference key, so only the
      * holder of the key can match an entry to an item.
+     *
+     * @param item the item named
+     * @return its HMAC reference under the current key, prefixed with that key's id
      */
     public String itemReference(ItemKey item) {
         return referenceKey.itemReference(item);
@@ -351,6 +458,11 @@ public final class RetentionService {
     /**
      * Whether an audit entry is about {@code item}: its reference is recomputed under the key the entry names
      * (current or retired). False for an entry made under a key this service does not hold.
+     *
+     * @param record an audit entry
+     * @param item the item it may name
+     * @return true when the entry's reference is the item's under the key the entry names
+     * @throws InvalidValueException when an argument is null
      */
     public boolean refersTo(DisposalRecord record, ItemKey item) {
         Checks.required("record", record);
@@ -359,7 +471,12 @@ public final class RetentionService {
                 .map(k -> k.itemReference(item).equals(record.itemReference())).orElse(false);
     }
 
-    /** Of the given subjects (found in restored data), those with an erasure on record. */
+    /**
+     * Of the given subjects (found in restored data), those with an erasure on record.
+     *
+     * @param subjects subjects found in restored data
+     * @return those {@link #wasErased} answers true for, in the given order
+     */
     public List<SubjectId> erasedAmong(Collection<SubjectId> subjects) {
         return subjects.stream().filter(this::wasErased).toList();
     }
@@ -378,6 +495,9 @@ public final class RetentionService {
      * it keeps counts and the first {@link DisposalPlan#UNSCHEDULED_SAMPLE} verdicts, so its memory does not grow
      * with them; {@link #unscheduled} lists them all. Items changed while it runs may be counted as they were or as
      * they are: it is not a snapshot.
+     *
+     * @param at the instant planned for
+     * @return the due, held and unscheduled items at {@code at}, with their counts
      */
     public DisposalPlan plan(Instant at) {
         return planner.plan(at);
@@ -390,6 +510,9 @@ public final class RetentionService {
      * its {@link RetentionVerdict#reason() reason}: no sweep will reach them until an anchor is recorded or the
      * policy gains a rule, so the shop must see them (GDPR Art. 5(1)(e), Art. 5(2), Art. 30(1)(f)).
      *
+     * @param at the instant judged
+     * @param limit the page size
+     * @return at most {@code limit} verdicts, in key order
      * @throws InvalidValueException if {@code limit} is not between 1 and 10,000
      */
     public List<RetentionVerdict> unscheduled(Instant at, int limit) {
@@ -400,13 +523,23 @@ public final class RetentionService {
      * The next page of {@link #unscheduled(Instant, int)}: up to {@code limit} verdicts of the items no rule has due
      * whose keys come after {@code after} (exclusive: pass the last item's key of the page before).
      *
+     * @param at the instant judged
+     * @param after the last key of the page before
+     * @param limit the page size
+     * @return at most {@code limit} verdicts, in key order
      * @throws InvalidValueException if {@code after} is null, or {@code limit} is not between 1 and 10,000
      */
     public List<RetentionVerdict> unscheduled(Instant at, ItemKey after, int limit) {
         return planner.unscheduled(at, Checks.required("after", after), limit);
     }
 
-    /** Audit entries after {@code afterSequence}, in order. */
+    /**
+     * Audit entries after {@code afterSequence}, in order.
+     *
+     * @param afterSequence the last sequence read; 0 from the start
+     * @param limit how many entries at most
+     * @return the entries in sequence order; empty when none is newer
+     */
     public List<DisposalRecord> disposals(long afterSequence, int limit) {
         return store.disposals(afterSequence, limit);
     }
@@ -434,6 +567,8 @@ public final class RetentionService {
          * {@link RetentionService#minorFound} to, so that a minor found when an age is declared has its data made due
          * at once (seed 004, section 8). Instead of {@link #policy} and {@link #policyVersions}.
          *
+         * @param consents the consent service
+         * @return this builder
          * @throws InvalidValueException when {@code consents} is null
          */
         public Builder consents(dev.consent.ConsentService consents) {
@@ -448,6 +583,9 @@ public final class RetentionService {
          * database the references are kept in. To rotate, make the new key current and pass the old one to
          * {@link #retiredReferenceKey}; see {@link ReferenceKey}.
          *
+         * @param id the key's name, stored in every reference made with it
+         * @param secret the HMAC secret; copied
+         * @return this builder
          * @throws InvalidValueException when the id or the secret breaks those rules
          */
         public Builder referenceKey(String id, byte[] secret) {
@@ -460,6 +598,9 @@ public final class RetentionService {
          * ({@link RetentionService#wasErased}) and audit entries ({@link RetentionService#refersTo}). Repeatable;
          * nothing new is made with it.
          *
+         * @param id the retired key's name
+         * @param secret its secret; copied
+         * @return this builder
          * @throws InvalidValueException when the id or the secret breaks the rules of {@link #referenceKey}
          */
         public Builder retiredReferenceKey(String id, byte[] secret) {
@@ -471,6 +612,8 @@ public final class RetentionService {
          * A policy version. Give every version that has been in force, or rather the consent service's view of them
          * ({@link #policyVersions}); each item is judged under the version in force at the instant judged.
          *
+         * @param policy a version, with its effective date
+         * @return this builder
          * @throws InvalidValueException when {@code policy} is null
          */
         public Builder policy(Policy policy) {
@@ -482,6 +625,8 @@ public final class RetentionService {
          * Every policy version, as the other services see them: pass {@link dev.consent.ConsentService#policyVersions()}
          * so that consent, retention and rights are judged by one policy. Instead of {@link #policy(Policy)}.
          *
+         * @param versions the versions
+         * @return this builder
          * @throws InvalidValueException when {@code versions} is null
          */
         public Builder policyVersions(PolicyVersions versions) {
@@ -492,6 +637,9 @@ public final class RetentionService {
         /**
          * Required: where the service keeps its state, e.g. consent-jdbc's {@code JdbcStore}, or an
          * {@link dev.consent.store.InMemoryStore} for tests and single-node hosts.
+         *
+         * @param store the store; checked by {@link #build()}
+         * @return this builder
          */
         public Builder store(RetentionStore store) {
             this.store = store;
@@ -502,6 +650,8 @@ public final class RetentionService {
          * The clock of anchors, verdicts, holds and tombstones, and of the sweepers built over this service. Defaults
          * to the system's UTC clock.
          *
+         * @param clock the clock
+         * @return this builder
          * @throws InvalidValueException if {@code clock} is null
          */
         public Builder clock(Clock clock) {
@@ -512,9 +662,10 @@ public final class RetentionService {
         /**
          * The service.
          *
-         * @throws InvalidValueException if the policy or the reference key is missing, the versions break a rule of
-         *     {@link PolicyVersions#of}, both {@code policy} and {@code policyVersions} were given, or two reference
-         *     keys share an id
+         * @return a thread-safe service over the given store
+         * @throws InvalidValueException if the policy, the reference key or the store is missing, the versions break
+         *     a rule of {@link PolicyVersions#of}, both {@code policy} and {@code policyVersions} were given, or two
+         *     reference keys share an id
          */
         public RetentionService build() {
             if (consents != null) {

@@ -48,7 +48,16 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
         NO_RULE
     }
 
-    /** What one rule said of the item. */
+    /**
+     * What one rule said of the item.
+     *
+     * @param ruleId the rule's id
+     * @param kind whether it is a minimum or a maximum
+     * @param anchor the anchor it counts from
+     * @param anchorAt when that anchor happened; empty when it never did
+     * @param endsAt when the rule's period ends; empty when it has not started
+     * @param role the part it played in the verdict
+     */
     public record RuleOutcome(String ruleId, RetentionRule.Kind kind, Anchor anchor, Optional<Instant> anchorAt,
             Optional<Instant> endsAt, Role role) {
 
@@ -59,16 +68,46 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
         }
     }
 
-    /** The part a rule played. */
+    /**
+     * The part a rule played.
+     *
+     */
     public enum Role {
+        /**
+         * The rule decides the due instant and the action.
+         */
         DECIDES("decides"),
+        /**
+         * A minimum still running: nothing is disposed of, erasure included, until it ends (GDPR Art. 17(3)(b)).
+         */
         BLOCKS_DISPOSAL("a minimum still running: it blocks disposal and erasure until it ends"),
+        /**
+         * A minimum outlasted by a longer one.
+         */
         SHORTER_MINIMUM("a longer minimum outlasts it"),
+        /**
+         * A minimum that ends before disposal falls due, so it keeps nothing.
+         */
         MINIMUM_ENDED("a minimum that ends before disposal falls due"),
+        /**
+         * A category default replaced by a rule for the item's purpose.
+         */
         OUTRANKED_BY_EXPLICIT("a category default, outranked by a rule for the item's purpose"),
+        /**
+         * A maximum that ends later than the deciding one.
+         */
         LATER_MAXIMUM("a maximum that ends later than the one that decides"),
+        /**
+         * A maximum ending at the same instant as the deciding one, whose action yields to it.
+         */
         ACTION_YIELDS("falls due at the same instant, but its action yields (DELETE wins unless a rule overrides)"),
+        /**
+         * A maximum ending after the subject's erasure request, which decides instead (GDPR Art. 17(1)).
+         */
         SUPERSEDED_BY_ERASURE("ends after the subject's erasure request, which decides"),
+        /**
+         * A rule whose anchor event never happened, so it has not started.
+         */
         NOT_STARTED("its anchor event never happened");
 
         private final String text;
@@ -77,6 +116,9 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
             this.text = text;
         }
 
+        /**
+         * @return the role in words, as {@link RuleOutcome#toString()} shows it
+         */
         public String text() {
             return text;
         }
@@ -86,6 +128,8 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
      * For an item no rule has due ({@link Status#NOT_STARTED}, {@link Status#NO_RULE}) that a legal minimum still
      * keeps: when that minimum ends. The item does not fall due then (no maximum has started); it is only kept at
      * least that long. Empty otherwise.
+     *
+     * @return the end of the minimum that keeps an unscheduled item, or empty
      */
     public Optional<Instant> keptAtLeastUntil() {
         if (status != Status.NOT_STARTED && status != Status.NO_RULE || decidingRule.isEmpty()) {
@@ -102,6 +146,8 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
      * {@link Status#NO_RULE} item says that no maximum rule covers its category, a gap in the policy. Both are
      * reported, never skipped: the shop must be able to say how long it keeps every item (GDPR Art. 5(1)(e),
      * Art. 5(2), Art. 30(1)(f)).
+     *
+     * @return the reason, without the subject's id
      */
     public String reason() {
         String minimum = keptAtLeastUntil().map(t -> "; minimum rule " + decidingRule.orElseThrow()
@@ -127,7 +173,11 @@ public record RetentionVerdict(ItemKey item, Instant at, Status status, Optional
         };
     }
 
-    /** A readable explanation, one line for the verdict and one per rule. */
+    /**
+     * A readable explanation, one line for the verdict and one per rule.
+     *
+     * @return the explanation, naming the item by category and purpose only
+     */
     public String explain() {
         StringBuilder b = new StringBuilder();
         b.append(item).append(" at ").append(at).append(": ").append(status);

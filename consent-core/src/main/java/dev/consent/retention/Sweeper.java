@@ -126,17 +126,31 @@ public final class Sweeper {
         this.judge = new ItemJudge(this);
     }
 
-    /** A builder of a sweeper for the due items of {@code retention}, under its policy, store, clock and keys. */
+    /**
+     * A builder of a sweeper for the due items of {@code retention}, under its policy, store, clock and keys.
+     *
+     * @param retention the service whose due index is swept
+     * @return a builder with the defaults listed on its setters
+     * @throws InvalidValueException when {@code retention} is null
+     */
     public static Builder builder(RetentionService retention) {
         return new Builder(Checks.required("retention", retention));
     }
 
-    /** The retention service whose items this sweeper disposes of. */
+    /**
+     * The retention service whose items this sweeper disposes of.
+     *
+     * @return the service given to {@link #builder}
+     */
     public RetentionService retention() {
         return retention;
     }
 
-    /** This node's name in claims and in the audit. */
+    /**
+     * This node's name in claims and in the audit.
+     *
+     * @return the name given to {@link Builder#node}, or the random one chosen at build
+     */
     public String node() {
         return node;
     }
@@ -145,6 +159,9 @@ public final class Sweeper {
      * The due items of {@code plan} that this sweeper has no handler for, counted per category: a sweep audits them
      * as {@link DisposalRecord.Outcome#NO_HANDLER} and disposes of nothing (fail closed). Empty when every due
      * category has a handler.
+     *
+     * @param plan a plan of the same service
+     * @return due items per category id without a handler, held ones excluded
      */
     public Map<String, Long> withoutHandler(DisposalPlan plan) {
         Checks.required("plan", plan);
@@ -183,6 +200,9 @@ public final class Sweeper {
      *
      * <p>Logs the report at INFO when the sweep claimed anything, at DEBUG when it found nothing due.
      *
+     * @param maxItems the most items this sweep claims
+     * @param maxDuration how long it claims new batches; a batch claimed is finished
+     * @return the counts of the sweep, per outcome
      * @throws InvalidValueException if {@code maxItems} is below 1 or {@code maxDuration} is null
      */
     public SweepReport sweep(int maxItems, Duration maxDuration) {
@@ -229,6 +249,9 @@ public final class Sweeper {
      * Disposes of the subject's items that are due now (after an erasure request), through the same claims, checks,
      * handlers, handler timeout and audit as {@link #sweep}; items claimed by a running sweeper are left to it. Returns
      * the outcome per item attempted.
+     *
+     * @param subject the subject whose due items are disposed of
+     * @return the audit outcome per item attempted; empty when none was due or claimable
      */
     public Map<ItemKey, DisposalRecord.Outcome> disposeDue(SubjectId subject) {
         Checks.required("subject", subject);
@@ -356,6 +379,9 @@ public final class Sweeper {
          * A category without a handler is never disposed of: its due items are audited as
          * {@link DisposalRecord.Outcome#NO_HANDLER} and retried after the maximum backoff.
          *
+         * @param category the category id
+         * @param handler the host's code; one per category, a later one replaces an earlier
+         * @return this builder
          * @throws InvalidValueException if {@code category} is not a valid category id or {@code handler} is null
          */
         public Builder handler(String category, DisposalHandler handler) {
@@ -366,6 +392,8 @@ public final class Sweeper {
         /**
          * This node's name in claims and the audit (1 to 100 characters). Defaults to a random one.
          *
+         * @param name the node's name
+         * @return this builder
          * @throws InvalidValueException if {@code name} is blank or longer than 100 characters
          */
         public Builder node(String name) {
@@ -379,6 +407,8 @@ public final class Sweeper {
          * renews its claims before a handler call whenever less than {@link #handlerTimeout(Duration) handlerTimeout}
          * (plus a hundredth of the lease) is left of them.
          *
+         * @param lease how long a claim lasts
+         * @return this builder
          * @throws InvalidValueException if {@code lease} is null, zero or negative
          */
         public Builder lease(Duration lease) {
@@ -392,6 +422,8 @@ public final class Sweeper {
         /**
          * How many items one store call claims at most. Default 100.
          *
+         * @param items the batch size
+         * @return this builder
          * @throws InvalidValueException if {@code items} is not between 1 and 10,000
          */
         public Builder batchSize(int items) {
@@ -405,6 +437,9 @@ public final class Sweeper {
         /**
          * Backoff after a failed disposal: base, doubling per attempt, capped at max. Default 1 min to 6 h.
          *
+         * @param base the backoff after the first failure
+         * @param max the cap
+         * @return this builder
          * @throws InvalidValueException if {@code base} is null or negative, or {@code max} is null or below it
          */
         public Builder retryBackoff(Duration base, Duration max) {
@@ -423,6 +458,8 @@ public final class Sweeper {
          * (recording the outcomes so far first) whenever this much time has passed since the last read. Default
          * 1 s; {@link Duration#ZERO} reads them before every item.
          *
+         * @param maxAge how old the holds read may be
+         * @return this builder
          * @throws InvalidValueException if {@code maxAge} is null or negative
          */
         public Builder refreshHoldsAfter(Duration maxAge) {
@@ -450,6 +487,8 @@ public final class Sweeper {
          * {@link #lease(Duration) lease} (1 min with the default 5-min lease); at most half the lease (checked by
          * {@link #build()}), so that a lease always outlasts the call it covers.
          *
+         * @param timeout how long a handler call may run
+         * @return this builder
          * @throws InvalidValueException if {@code timeout} is null, zero or negative
          */
         public Builder handlerTimeout(Duration timeout) {
@@ -463,6 +502,7 @@ public final class Sweeper {
         /**
          * The sweeper.
          *
+         * @return the sweeper, with its own handler threads (daemon threads, started on demand)
          * @throws InvalidValueException if a handler names a category the service's policy does not declare, or the
          *     handler timeout is more than half the lease (or the lease too short to leave a call any time)
          */

@@ -12,6 +12,11 @@ import java.time.Instant;
  * @param subjectReference the reference, at most 100 characters
  */
 public record Tombstone(String subjectReference, Instant erasureRequestedAt) {
+    /**
+     * @param subjectReference the reference, at most 100 characters
+     * @param erasureRequestedAt when the subject asked for erasure
+     * @throws dev.consent.InvalidValueException when the reference is blank or too long, or a component is null
+     */
     public Tombstone {
         Checks.text("tombstone.subjectReference", subjectReference, 100);
         Checks.required("tombstone.erasureRequestedAt", erasureRequestedAt);

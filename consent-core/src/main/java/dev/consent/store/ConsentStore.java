@@ -29,7 +29,12 @@ import java.util.Set;
  */
 public interface ConsentStore {
 
-    /** The chain heads of the given subjects; subjects with no events are absent from the map. */
+    /**
+     * The chain heads of the given subjects; subjects with no events are absent from the map.
+     *
+     * @param subjects the subjects asked about
+     * @return each subject's head: its last sequence and hash
+     */
     Map<SubjectId, ChainHead> heads(Collection<SubjectId> subjects);
 
     /**
@@ -43,16 +48,30 @@ public interface ConsentStore {
      *
      * <p>Every instant in {@link dev.consent.ledger.LedgerInstants} is stored exactly and read back as appended.
      *
+     * @param events the events, already chained by the consent service
+     * @return appended with the changed subjects, or the head conflicts and duplicate ids
      * @throws dev.consent.InvalidValueException when an event breaks a rule of
      *         {@link dev.consent.ledger.NewConsentEvent} (an instant outside {@code LedgerInstants}, among others);
      *         nothing is written
      */
     AppendResult append(List<ConsentEvent> events);
 
-    /** The stored events with the given ids. */
+    /**
+     * The stored events with the given ids.
+     *
+     * @param ids the ids looked up
+     * @return the events found, by id; ids not stored (or pruned) are absent
+     */
     Map<EventId, ConsentEvent> findEvents(Collection<EventId> ids);
 
-    /** Up to {@code limit} events of one subject with a sequence above {@code afterSequence}, in sequence order. */
+    /**
+     * Up to {@code limit} events of one subject with a sequence above {@code afterSequence}, in sequence order.
+     *
+     * @param subject whose chain is read
+     * @param afterSequence the last sequence read; 0 from the start
+     * @param limit how many events at most
+     * @return the events, empty when none is newer
+     */
     List<ConsentEvent> events(SubjectId subject, long afterSequence, int limit);
 
     /**
@@ -62,6 +81,9 @@ public interface ConsentStore {
      * result (with an empty list when nothing decides it). One call for the whole collection: implementations answer
      * it in a bounded number of round trips, never one query per subject. The consent service reads decisions only
      * through this method.
+     *
+     * @param subjects the subjects decided
+     * @return the facts per subject asked, every subject a key
      */
     Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects);
 
@@ -75,15 +97,29 @@ public interface ConsentStore {
      * never is, so no customer's own data can be linked as a visitor's, a visitor can never have visitors, and a
      * subject can never be linked to itself. A store enforces this itself, whoever calls it.
      *
+     * @param visitor the anonymous visitor
+     * @param customer the customer it turned out to be
+     * @param linkedAt when, kept with the link
+     * @return what the call did
      * @throws dev.consent.InvalidValueException when {@code customer} is in the visitor namespace
      *         ({@link SubjectId#isVisitor()}); nothing is written
      */
     LinkResult link(VisitorId visitor, SubjectId customer, Instant linkedAt);
 
-    /** The customer a visitor is linked to, if any. */
+    /**
+     * The customer a visitor is linked to, if any.
+     *
+     * @param visitor the visitor
+     * @return its customer, or empty when it is not linked
+     */
     Optional<SubjectId> customerOf(VisitorId visitor);
 
-    /** The visitors linked to a customer, in the order they were linked. */
+    /**
+     * The visitors linked to a customer, in the order they were linked.
+     *
+     * @param customer the customer
+     * @return its visitors, empty when none is linked
+     */
     List<VisitorId> visitorsOf(SubjectId customer);
 
     /**
@@ -91,10 +127,18 @@ public interface ConsentStore {
      * records the checkpoint in their place, atomically. Refused (returns false, changes nothing) unless the
      * stored event at that sequence has the checkpoint's hash and the checkpoint lies beyond any earlier one.
      * Used only for the ledger's own retention; the chain head is untouched.
+     *
+     * @param checkpoint the subject, sequence and hash the pruned prefix ends with
+     * @return true when the events were removed and the checkpoint recorded
      */
     boolean prune(ChainCheckpoint checkpoint);
 
-    /** The subject's latest checkpoint, if its chain was ever pruned. */
+    /**
+     * The subject's latest checkpoint, if its chain was ever pruned.
+     *
+     * @param subject whose chain is looked up
+     * @return the latest checkpoint, or empty when the chain was never pruned
+     */
     Optional<ChainCheckpoint> checkpoint(SubjectId subject);
 
     /**
@@ -102,6 +146,8 @@ public interface ConsentStore {
      * yet: what they write is not committed (it may still roll back), and what they read includes those uncommitted
      * writes. A consent service then neither answers from nor fills its shared cache. The default, for a store that
      * always commits its own transactions: {@code false}. Called on every check, so it must not allocate.
+     *
+     * @return true inside an open host transaction
      */
     default boolean inHostTransaction() {
         return false;
@@ -113,6 +159,9 @@ public interface ConsentStore {
      * Otherwise runs nothing and answers {@code false}. A consent service drops the subjects written inside the
      * transaction from its cache again then, so that a ledger read by another thread before the commit is not
      * answered after it. The default: {@code false}.
+     *
+     * @param action what to run once the transaction has completed
+     * @return true when {@code action} was arranged to run; false when nothing was arranged
      */
     default boolean afterHostTransaction(Runnable action) {
         return false;
@@ -123,6 +172,9 @@ public interface ConsentStore {
      * through PostgreSQL LISTEN/NOTIFY), so that a poller reads the feed at once instead of at its next interval.
      * {@code wakeUp} must return quickly and may be called spuriously. The default pushes nothing; polling alone then
      * bounds staleness. Closing the returned handle stops the calls.
+     *
+     * @param wakeUp what to run when the feed changes
+     * @return a handle whose {@code close()} stops the calls
      */
     default AutoCloseable onChanges(Runnable wakeUp) {
         return () -> {
@@ -132,6 +184,8 @@ public interface ConsentStore {
     /**
      * The cursor of the newest change-feed entry: where a reader that has accounted for everything stored so far
      * starts. {@link FeedCursor#START} when the feed holds no entry.
+     *
+     * @return the newest entry's cursor
      */
     FeedCursor changeCursor();
 
@@ -152,6 +206,10 @@ public interface ConsentStore {
      * </ul>
      * Gaps between positions (a transaction that drew positions and rolled back) are never reported: only the
      * entry the reader saw last is checked.
+     *
+     * @param cursor where the reader stands
+     * @param limit how many entries at most
+     * @return a continuous read with its entries, or a lost one naming the newest cursor
      */
     ChangeRead readChanges(FeedCursor cursor, int limit);
 
@@ -161,6 +219,9 @@ public interface ConsentStore {
      * its cursor. Entries written before this version of the schema have no write instant and count as old. Only a
      * prefix is ever removed, so a reader whose cursor falls inside it notices ({@link #readChanges} is then not
      * continuous) instead of missing entries. Returns how many entries were removed.
+     *
+     * @param writtenBefore entries written before this instant may go
+     * @return the number of entries removed
      */
     long pruneChanges(Instant writtenBefore);
 
@@ -170,6 +231,10 @@ public interface ConsentStore {
      * its entries are old enough. Entries written later stay, since readers may not have seen them yet (they go
      * with a later prune or call). Returns how many entries naming the subject the feed still holds; 0 when it
      * names the subject no more.
+     *
+     * @param subject the erased subject
+     * @param writtenBefore entries written before this instant may go
+     * @return the number of entries naming the subject still held
      */
     long eraseChanges(SubjectId subject, Instant writtenBefore);
 
@@ -180,16 +245,38 @@ public interface ConsentStore {
     record AppendResult(boolean appended, Set<SubjectId> changedSubjects, Set<SubjectId> headConflicts,
             Set<EventId> duplicateIds) {
 
+        /**
+         * Copies the sets.
+         *
+         * @param appended whether the events were written
+         * @param changedSubjects when appended: the subjects whose decisions changed
+         * @param headConflicts when refused: the subjects whose heads another writer moved
+         * @param duplicateIds when refused: the event ids already stored
+         */
         public AppendResult {
             changedSubjects = Set.copyOf(changedSubjects);
             headConflicts = Set.copyOf(headConflicts);
             duplicateIds = Set.copyOf(duplicateIds);
         }
 
+        /**
+         * A successful append.
+         *
+         * @param changedSubjects the subjects whose decisions changed
+         * @return the result
+         */
         public static AppendResult appended(Set<SubjectId> changedSubjects) {
             return new AppendResult(true, changedSubjects, Set.of(), Set.of());
         }
 
+        /**
+         * A refused append; nothing was written.
+         *
+         * @param heads the subjects whose heads moved
+         * @param ids the event ids already stored
+         * @return the result
+         * @throws dev.consent.InvalidValueException when both sets are empty: a refusal names its cause
+         */
         public static AppendResult conflict(Set<SubjectId> heads, Set<EventId> ids) {
             if (heads.isEmpty() && ids.isEmpty()) {
                 throw new dev.consent.InvalidValueException("conflict", "none",
@@ -201,10 +288,20 @@ public interface ConsentStore {
 
     /** What {@link #link} did. */
     enum LinkResult {
-        LINKED, ALREADY_LINKED, LINKED_ELSEWHERE
+        /** The visitor is now linked to the customer. */
+        LINKED,
+        /** The visitor was already linked to the same customer; nothing changed. */
+        ALREADY_LINKED,
+        /** The visitor is linked to another customer; nothing changed. */
+        LINKED_ELSEWHERE
     }
 
-    /** One change-feed entry: something about this subject's consents changed. */
+    /**
+     * One change-feed entry: something about this subject's consents changed.
+     *
+     * @param position the entry's place in the feed, increasing in the order entries become visible
+     * @param subject the subject whose consents changed
+     */
     record Change(long position, SubjectId subject) {
     }
 
@@ -213,11 +310,19 @@ public interface ConsentStore {
      * random number each entry gets when it is written (0 for entries written before stamps existed). The stamp
      * tells an entry from another written at the same position after the feed went back (a restore, a restarted
      * sequence).
+     *
+     * @param position the entry's position; 0 for {@link #START}
+     * @param stamp the entry's stamp
      */
     record FeedCursor(long position, long stamp) {
         /** Before the first entry: what a reader of an empty feed holds. */
         public static final FeedCursor START = new FeedCursor(0, 0);
 
+        /**
+         * @param position the entry's position; 0 for {@link #START}
+         * @param stamp the entry's stamp; 0 at position 0
+         * @throws InvalidValueException when {@code position} is negative, or {@code stamp} is not 0 at position 0
+         */
         public FeedCursor {
             if (position < 0) {
                 throw new InvalidValueException("position", position, "must be 0 or more");
@@ -234,6 +339,14 @@ public interface ConsentStore {
      * assume everything changed.
      */
     record ChangeRead(boolean continuous, List<Change> changes, FeedCursor next) {
+        /**
+         * Copies the entries.
+         *
+         * @param continuous whether the feed still holds the cursor's entry
+         * @param changes the entries after it; none when not continuous
+         * @param next where the reader stands after this read
+         * @throws IllegalArgumentException when a read that is not continuous carries entries
+         */
         public ChangeRead {
             changes = List.copyOf(changes);
             Checks.required("next", next);
@@ -242,12 +355,23 @@ public interface ConsentStore {
             }
         }
 
-        /** The feed still holds the cursor's entry; {@code changes} follow it and end at {@code next}. */
+        /**
+         * The feed still holds the cursor's entry; {@code changes} follow it and end at {@code next}.
+         *
+         * @param changes the entries after the cursor, in position order
+         * @param next the cursor of the last one, or the cursor read from when there is none
+         * @return the read
+         */
         public static ChangeRead continued(List<Change> changes, FeedCursor next) {
             return new ChangeRead(true, changes, next);
         }
 
-        /** The cursor's entry is gone or another entry stands at its position; {@code head} is the newest entry now. */
+        /**
+         * The cursor's entry is gone or another entry stands at its position; {@code head} is the newest entry now.
+         *
+         * @param head the newest entry's cursor
+         * @return the read, with no entries
+         */
         public static ChangeRead lost(FeedCursor head) {
             return new ChangeRead(false, List.of(), head);
         }

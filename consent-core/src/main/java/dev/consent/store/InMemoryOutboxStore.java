@@ -46,6 +46,8 @@ public final class InMemoryOutboxStore implements OutboxStore {
     /**
      * The outbox whose notices join the appends of {@code consents} and the request saves of {@code rights}.
      *
+     * @param consents the consent store whose appends the notices join
+     * @param rights the rights store whose request saves the notices join
      * @throws InvalidValueException if either is null
      */
     public InMemoryOutboxStore(InMemoryConsentStore consents, InMemoryRightsStore rights) {

@@ -50,6 +50,7 @@ public final class InMemoryProcessingStore implements ProcessingStore {
     /**
      * The processing log guarded by the change feed of {@code consents}, whose ledger it shares.
      *
+     * @param consents the consent store whose ledger and change feed the log shares
      * @throws InvalidValueException if {@code consents} is null
      */
     public InMemoryProcessingStore(InMemoryConsentStore consents) {

@@ -59,6 +59,7 @@ public final class InMemoryRetentionStore implements RetentionStore {
     /**
      * A store whose sweeper leases are set and judged by {@code leaseClock} (tests move it to run leases out).
      *
+     * @param leaseClock the store's own clock
      * @throws InvalidValueException if {@code leaseClock} is null
      */
     public InMemoryRetentionStore(Clock leaseClock) {

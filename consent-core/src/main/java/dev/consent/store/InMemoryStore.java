@@ -60,6 +60,7 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
     /**
      * A store whose sweeper leases are set and judged by {@code leaseClock} (tests move it to run leases out).
      *
+     * @param leaseClock the store's own clock, for sweeper leases
      * @throws InvalidValueException if {@code leaseClock} is null
      */
     public InMemoryStore(Clock leaseClock) {

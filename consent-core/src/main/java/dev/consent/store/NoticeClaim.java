@@ -14,6 +14,15 @@ import java.time.Instant;
  * @param entry the entry as stored when it was claimed
  */
 public record NoticeClaim(OutboxEntry entry, String token, String owner, Instant leaseUntil, int attempt) {
+    /**
+     * @param entry the entry as stored when it was claimed
+     * @param token the claim's token, at most 36 characters; a finish is recorded only while it is the notice's
+     * @param owner the claiming dispatcher's name, at most 100 characters
+     * @param leaseUntil when the lease ends
+     * @param attempt the entry's failed attempts plus one
+     * @throws InvalidValueException when a component is null, a text is blank or too long, or {@code attempt} is below
+     *     1
+     */
     public NoticeClaim {
         Checks.required("claim.entry", entry);
         Checks.text("claim.token", token, 36);

@@ -15,6 +15,14 @@ import java.util.Optional;
 public record NoticeFinish(NoticeClaim claim, DeliveryRecord audit, Optional<Instant> retryAt,
         Optional<String> historyNote) {
 
+    /**
+     * @param claim the claim the attempt was made under
+     * @param audit the delivery audit entry, for the claimed notice
+     * @param retryAt for a failure, when the notice is due again; empty for a delivery
+     * @param historyNote for a delivery, the step appended to the history of the rights request the notice names
+     * @throws InvalidValueException when a component is null, the audit names another notice, {@code retryAt} is given
+     *     for a delivery or missing for a failure, or a note is given for a failure
+     */
     public NoticeFinish {
         Checks.required("finish.claim", claim);
         Checks.required("finish.audit", audit);

@@ -36,6 +36,10 @@ public interface OutboxStore {
      * notices, each pending and due at its {@link RecipientNotice#recordedAt()}. A refused append (a conflict) writes
      * no notice; a failed one writes nothing at all. A notice whose id is already stored is left as stored (its cause
      * was written before).
+     *
+     * @param events the events, as for {@link ConsentStore#append(List)}
+     * @param notices the notices the events cause
+     * @return the append's result; notices are written exactly when it is appended
      */
     ConsentStore.AppendResult append(List<ConsentEvent> events, List<RecipientNotice> notices);
 
@@ -43,6 +47,10 @@ public interface OutboxStore {
      * Exactly {@link RightsStore#saveRequest(RightsRequest)}, and in the same atomic write, only if the request is
      * saved, the notices (as for {@link #append(List, List)}). Returns false, writing neither, when another writer
      * saved the request first.
+     *
+     * @param request the request, carrying the version it was read at
+     * @param notices the notices the save causes
+     * @return true when the request and the notices were written
      */
     boolean saveRequest(RightsRequest request, List<RecipientNotice> notices);
 
@@ -51,6 +59,12 @@ public interface OutboxStore {
      * order then id order, that are not claimed under a lease running after {@code now}. Two callers never receive
      * the same notice while its lease runs; once it has lapsed the notice can be claimed again. Each claim carries the
      * entry as stored when it was claimed and its attempt number (failed attempts plus one).
+     *
+     * @param now the caller's instant, deciding what is due and which leases have lapsed
+     * @param limit how many notices at most
+     * @param owner the claiming dispatcher's name
+     * @param lease how long each claim lasts after {@code now}
+     * @return the claims made; empty when nothing is claimable
      */
     List<NoticeClaim> claimNotices(Instant now, int limit, String owner, Duration lease);
 
@@ -61,15 +75,34 @@ public interface OutboxStore {
      * the same instant with the finish's note (its status unchanged, its version one higher); for a failure, counts
      * the attempt and makes the notice due again at {@code retryAt}. Returns false and changes nothing when the claim
      * was lost (its lease lapsed and another dispatcher claimed the notice).
+     *
+     * @param finish the claim, its audit entry, and for a failure its retry instant
+     * @return true when recorded
      */
     boolean finishNotice(NoticeFinish finish);
 
-    /** The entry of one notice, if stored. */
+    /**
+     * The entry of one notice, if stored.
+     *
+     * @param id the notice's id
+     * @return the entry with its state, or empty when no notice has that id
+     */
     Optional<OutboxEntry> notice(String id);
 
-    /** Every notice about a subject, pending and delivered, in the order they were recorded (then by id). */
+    /**
+     * Every notice about a subject, pending and delivered, in the order they were recorded (then by id).
+     *
+     * @param subject the subject the notices are about
+     * @return the entries; empty when none was recorded
+     */
     List<OutboxEntry> notices(SubjectId subject);
 
-    /** Delivery audit entries with a sequence above {@code afterSequence}, in sequence order (gapless from 1). */
+    /**
+     * Delivery audit entries with a sequence above {@code afterSequence}, in sequence order (gapless from 1).
+     *
+     * @param afterSequence the last sequence read; 0 from the start
+     * @param limit how many entries at most
+     * @return the entries; empty when none is newer
+     */
     List<DeliveryRecord> deliveries(long afterSequence, int limit);
 }

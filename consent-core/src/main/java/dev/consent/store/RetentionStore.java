@@ -23,15 +23,37 @@ import java.util.Optional;
  */
 public interface RetentionStore {
 
+    /**
+     * The stored item with this key, at the version it is stored at.
+     *
+     * @param key the item's key
+     * @return the item, or empty when it was never saved or has been removed
+     */
     Optional<RetainedItem> item(ItemKey key);
 
-    /** Every item of a subject, in key order. */
+    /**
+     * Every item of a subject, in key order.
+     *
+     * @param subject whose items are read
+     * @return the items, active and disposed of; empty when none is stored
+     */
     List<RetainedItem> items(SubjectId subject);
 
-    /** The first {@code limit} items of every subject, in key order; {@link #allItemsAfter} reads on. */
+    /**
+     * The first {@code limit} items of every subject, in key order; {@link #allItemsAfter} reads on.
+     *
+     * @param limit how many items at most
+     * @return the first items
+     */
     List<RetainedItem> allItems(int limit);
 
-    /** Up to {@code limit} items of every subject, in key order, after {@code after} (exclusive). */
+    /**
+     * Up to {@code limit} items of every subject, in key order, after {@code after} (exclusive).
+     *
+     * @param after the last key of the page before
+     * @param limit how many items at most
+     * @return the next items
+     */
     List<RetainedItem> allItemsAfter(ItemKey after, int limit);
 
     /**
@@ -40,16 +62,30 @@ public interface RetentionStore {
      * no item with its key is stored. The stored version becomes {@code item.version() + 1} (the one rule for every
      * optimistic save of this SPI, see the package documentation). Returns false, changing nothing, if another writer
      * got there first. Leaves any claim on the item as it is.
+     *
+     * @param item the item, carrying the version it was read at
+     * @return true when it was saved
      */
     boolean saveItem(RetainedItem item);
 
     /**
      * The first {@code limit} active items due at or before {@code dueBy}, ordered by due instant then key; {@link
      * #dueItemsAfter} reads on. Claims and backoff are ignored: this is the planner's view.
+     *
+     * @param dueBy the instant planned for
+     * @param limit how many items at most
+     * @return the first due items
      */
     List<RetainedItem> dueItems(Instant dueBy, int limit);
 
-    /** As {@link #dueItems}, after the keyset position {@code after} (exclusive). */
+    /**
+     * As {@link #dueItems}, after the keyset position {@code after} (exclusive).
+     *
+     * @param dueBy the instant planned for
+     * @param after the due instant and key of the last item of the page before
+     * @param limit how many items at most
+     * @return the next due items
+     */
     List<RetainedItem> dueItemsAfter(Instant dueBy, DueCursor after, int limit);
 
     /**
@@ -59,11 +95,19 @@ public interface RetentionStore {
      * it instead of skipping it silently (GDPR Art. 5(2) and Art. 30: the shop accounts for every item it keeps, not
      * only for those falling due). Implementations read an index of undated active items, not every item.
      *
+     * @param limit how many items at most
+     * @return the first undated active items
      * @throws dev.consent.InvalidValueException if {@code limit} is not positive
      */
     List<RetainedItem> undatedItems(int limit);
 
-    /** As {@link #undatedItems}, after {@code after} (exclusive) in key order. */
+    /**
+     * As {@link #undatedItems}, after {@code after} (exclusive) in key order.
+     *
+     * @param after the last key of the page before
+     * @param limit how many items at most
+     * @return the next undated active items
+     */
     List<RetainedItem> undatedItemsAfter(ItemKey after, int limit);
 
     /**
@@ -79,6 +123,12 @@ public interface RetentionStore {
      * instant of claiming, and it has expired once the store's clock has passed that end. So a caller whose clock is
      * ahead of the others' cannot take over their live claims, however far ahead it is; what clock skew between
      * nodes still shifts is only when an item counts as due.
+     *
+     * @param now the caller's instant, deciding what is due
+     * @param limit how many items at most
+     * @param owner the claiming node's name, kept with the claim
+     * @param lease how long each claim lasts, by the store's clock
+     * @return the claims made, in due order; empty when nothing is claimable
      */
     List<Claim> claimDue(Instant now, int limit, String owner, Duration lease);
 
@@ -86,6 +136,12 @@ public interface RetentionStore {
      * Claims one item, as {@link #claimDue} would, if it is active, due at or before {@code now}, not claimed under an
      * unexpired lease (by the store's clock) and not waiting out a backoff (used to dispose of an erased subject's
      * items at once).
+     *
+     * @param key the item
+     * @param now the caller's instant, deciding whether it is due
+     * @param owner the claiming node's name
+     * @param lease how long the claim lasts, by the store's clock
+     * @return the claim, or empty when the item is not claimable
      */
     Optional<Claim> claimItem(ItemKey key, Instant now, String owner, Duration lease);
 
@@ -96,6 +152,10 @@ public interface RetentionStore {
      * over is still the only claim on its item and is renewed too. Returns, per claim in list order, the renewed
      * claim (same token, item and attempt, the new lease end) or empty when the claim was lost: taken over by another
      * caller after its lease ended, finished, or released. Nothing else about the item changes.
+     *
+     * @param claims the claims held
+     * @param lease the new lease, from the store's current instant
+     * @return one entry per claim
      */
     List<Optional<Claim>> renewClaims(List<Claim> claims, Duration lease);
 
@@ -104,6 +164,9 @@ public interface RetentionStore {
      * held is cleared, so the item can be claimed again at once; the item, its failed attempts and its backoff are
      * unchanged and no audit entry is written. Atomic for the whole list. Returns, per claim in list order, whether
      * it was still held.
+     *
+     * @param claims the claims given back
+     * @return one answer per claim
      */
     List<Boolean> releaseClaims(List<Claim> claims);
 
@@ -125,6 +188,9 @@ public interface RetentionStore {
      * <p>An {@code updated} item that is {@link RetainedItem#disposedAfterErasure() disposed of after an erasure
      * request} is removed instead of saved, in the same atomic step: its row would keep the erased subject's id and
      * nothing needs it (the audit entry names the item by its keyed reference).
+     *
+     * @param finishes the attempts, each with its claim, updated item and audit entry
+     * @return one answer per finish: true when recorded
      */
     List<Boolean> finishClaims(List<FinishedAttempt> finishes);
 
@@ -132,38 +198,86 @@ public interface RetentionStore {
      * Removes an item that is no longer needed: only if it is stored at {@code item.version()}, is
      * {@link RetainedItem.State#DISPOSED} and carries no claim. Returns false, changing
      * nothing, otherwise. Used for a subject's items disposed of before the subject asked for erasure.
+     *
+     * @param item the item, at the version it was read at
+     * @return true when it was removed
      */
     boolean removeItem(RetainedItem item);
 
-    /** Inserts a hold, or records its release. */
+    /**
+     * Inserts a hold, or records its release.
+     *
+     * @param hold the hold; one with a stored id replaces it (its release)
+     */
     void saveHold(LegalHold hold);
 
+    /**
+     * The hold with this id.
+     *
+     * @param id the hold's id
+     * @return the hold, released or not; empty when no hold has that id
+     */
     Optional<LegalHold> hold(String id);
 
-    /** Every hold ever placed on a subject, released ones included, in placement order. */
+    /**
+     * Every hold ever placed on a subject, released ones included, in placement order.
+     *
+     * @param subject whose holds are read
+     * @return the holds; empty when none was placed
+     */
     List<LegalHold> holds(SubjectId subject);
 
     /**
      * The holds of several subjects at once, as {@link #holds(SubjectId)} returns them for each (released ones
      * included, in placement order), read together in a bounded number of round trips, not one per subject. Every
      * subject asked about has an entry, empty when it has no hold.
+     *
+     * @param subjects the subjects asked about
+     * @return an entry per subject
      */
     Map<SubjectId, List<LegalHold>> holds(Collection<SubjectId> subjects);
 
-    /** Audit entries with a sequence above {@code afterSequence}, in sequence order. */
+    /**
+     * Audit entries with a sequence above {@code afterSequence}, in sequence order.
+     *
+     * @param afterSequence the last sequence read; 0 from the start
+     * @param limit how many entries at most
+     * @return the entries; empty when none is newer
+     */
     List<DisposalRecord> disposals(long afterSequence, int limit);
 
-    /** Adds a tombstone; returns false if one with that subject reference exists. */
+    /**
+     * Adds a tombstone; returns false if one with that subject reference exists.
+     *
+     * @param tombstone the tombstone
+     * @return true when it was added
+     */
     boolean addTombstone(Tombstone tombstone);
 
+    /**
+     * The tombstone of a subject reference.
+     *
+     * @param subjectReference a reference made by {@link dev.consent.retention.ReferenceKey#subjectReference}
+     * @return the tombstone, or empty when no erasure under that reference is on record
+     */
     Optional<Tombstone> tombstone(String subjectReference);
 
     /**
      * One finished disposal attempt, as {@link #finishClaims} takes it: the claim it was made under, the item as it
      * is to be saved (over the version it was read at) and the audit entry to append (its sequence is assigned by
      * the store).
+     *
+     * @param claim the claim the attempt was made under
+     * @param updated the item as it is to be saved
+     * @param audit the audit entry to append
      */
     record FinishedAttempt(Claim claim, RetainedItem updated, DisposalRecord audit) {
+        /**
+         * @param claim the claim the attempt was made under
+         * @param updated the item as it is to be saved
+         * @param audit the audit entry to append
+         * @throws dev.consent.InvalidValueException when a component is null
+         */
         public FinishedAttempt {
             Checks.required("claim", claim);
             Checks.required("updated", updated);
@@ -171,8 +285,18 @@ public interface RetentionStore {
         }
     }
 
-    /** A keyset position in due order: after the item {@code key}, due at {@code dueAt}. */
+    /**
+     * A keyset position in due order: after the item {@code key}, due at {@code dueAt}.
+     *
+     * @param dueAt the item's due instant
+     * @param key the item's key
+     */
     record DueCursor(Instant dueAt, ItemKey key) {
+        /**
+         * @param dueAt the item's due instant
+         * @param key the item's key
+         * @throws dev.consent.InvalidValueException when a component is null
+         */
         public DueCursor {
             Checks.required("dueAt", dueAt);
             Checks.required("key", key);

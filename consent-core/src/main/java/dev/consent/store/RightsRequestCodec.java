@@ -30,6 +30,13 @@ public final class RightsRequestCodec {
     private RightsRequestCodec() {
     }
 
+    /**
+     * The request as the JSON a store keeps, tagged {@code rights-request-v1}: every field, its history and its
+     * version.
+     *
+     * @param r the request
+     * @return the JSON text; {@link #fromJson} reads it back equal
+     */
     public static String toJson(RightsRequest r) {
         ObjectNode n = MAPPER.createObjectNode();
         n.put("codec", VERSION);
@@ -61,6 +68,13 @@ public final class RightsRequestCodec {
         return n.toString();
     }
 
+    /**
+     * The request a store kept with {@link #toJson}.
+     *
+     * @param json the stored text
+     * @return the request, at the version stored
+     * @throws StoreException when the text is not JSON of this codec's version, or a field is missing or invalid
+     */
     public static RightsRequest fromJson(String json) {
         try {
             JsonNode n = MAPPER.readTree(json);
