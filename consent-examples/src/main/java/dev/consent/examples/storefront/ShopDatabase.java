@@ -99,7 +99,7 @@ final class ShopDatabase {
         }
     }
 
-    /** Places orders, one per customer given, and returns their ids. */
+    /** Places orders, one per customer given, with no retention anchors: orders from before the shop recorded them. */
     void addOrders(List<String> customers, long totalCents, String address, Instant at) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO shop_orders (id, customer_id, total_cents, shipping_address, ordered_at) VALUES (?, ?, ?, ?, ?)")) {
