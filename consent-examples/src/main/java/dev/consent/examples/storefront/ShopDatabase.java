@@ -1,5 +1,7 @@
 package dev.consent.examples.storefront;
 
+import dev.consent.jdbc.JdbcStore;
+import dev.consent.jdbc.JoinedTransaction;
 import dev.consent.recipients.RecipientNotifier;
 import dev.consent.retention.DisposalHandler;
 
@@ -97,7 +99,7 @@ final class ShopDatabase {
         }
     }
 
-    /** Places orders, one per customer given, and returns their ids. */
+    /** Places orders, one per customer given, with no retention anchors: orders from before the shop recorded them. */
     void addOrders(List<String> customers, long totalCents, String address, Instant at) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO shop_orders (id, customer_id, total_cents, shipping_address, ordered_at) VALUES (?, ?, ?, ?, ?)")) {
@@ -125,18 +127,31 @@ final class ShopDatabase {
         }
     }
 
-    void addAccessLogs(List<String> customers, String ip, String path, Instant at) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO shop_access_logs (id, customer_id, ip, path, at) VALUES (?, ?, ?, ?, ?)")) {
-            for (String customer : customers) {
-                ps.setLong(1, logIds.incrementAndGet());
-                ps.setString(2, customer);
-                ps.setString(3, ip);
-                ps.setString(4, path);
-                ps.setTimestamp(5, Timestamp.from(at));
-                ps.addBatch();
+    /**
+     * Places one order and writes its access log line in one transaction of the shop's, which {@code store} joins
+     * while {@code alongside} runs: the library's writes there (the order's retention anchors) commit with the order
+     * or, when anything fails, roll back with it. Neither is ever left without the other. Rethrows what failed.
+     */
+    void placeOrder(JdbcStore store, String customer, long totalCents, String address, Instant at, Runnable alongside)
+            throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (JoinedTransaction joined = store.join(c)) {
+                try {
+                    execute(c, "INSERT INTO shop_orders (id, customer_id, total_cents, shipping_address, ordered_at)"
+                            + " VALUES (?, ?, ?, ?, ?)", orderIds.incrementAndGet(), customer, totalCents, address,
+                            Timestamp.from(at));
+                    execute(c, "INSERT INTO shop_access_logs (id, customer_id, ip, path, at) VALUES (?, ?, ?, ?, ?)",
+                            logIds.incrementAndGet(), customer, "198.51.100.23", "/checkout", Timestamp.from(at));
+                    alongside.run();
+                    c.commit();
+                } catch (RuntimeException | SQLException e) {
+                    c.rollback();
+                    throw e;
+                }
+            } finally {
+                c.setAutoCommit(true);
             }
-            ps.executeBatch();
         }
     }
 
@@ -223,7 +238,13 @@ final class ShopDatabase {
     }
 
     private void update(String sql, Object... args) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection()) {
+            execute(c, sql, args);
+        }
+    }
+
+    private static void execute(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }

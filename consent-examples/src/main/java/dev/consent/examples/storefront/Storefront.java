@@ -28,6 +28,7 @@ import dev.consent.receipt.ReceiptVerifier;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.DisposalPlan;
 import dev.consent.retention.ErasureAnswer;
+import dev.consent.retention.ItemKey;
 import dev.consent.retention.RetentionService;
 import dev.consent.retention.Sweeper;
 import dev.consent.retention.SweepReport;
@@ -55,12 +56,13 @@ import java.util.TreeMap;
 
 /**
  * A small storefront on embedded H2 that tells the story of one shop's privacy programme: sign-ups with checkbox
- * consent, purchases, a cookie banner, a visitor sending Global Privacy Control, a consent-filtered email campaign,
- * a one-click unsubscribe passed on to the email service provider, an access request exported to JSON with the
- * customer's signed consent receipts and ISO/IEC TS 27560 records beside it, an erasure request answered with what
- * is kept for tax and passed on to the recipients, an erasure of a customer the library knew nothing of that waits
- * for the shop's confirmation, years passing, a dry run (which also lists the items no rule has due) and a sweep that
- * deletes and anonymizes rows in the shop's own tables, ledger verification and overdue requests.
+ * consent, purchases (each order committed with its retention anchors in one transaction, a declined one leaving
+ * neither), a cookie banner, a visitor sending Global Privacy Control, a consent-filtered email campaign, a one-click
+ * unsubscribe passed on to the email service provider, an access request exported to JSON with the customer's signed
+ * consent receipts and ISO/IEC TS 27560 records beside it, an erasure request answered with what is kept for tax and
+ * passed on to the recipients, an erasure of a customer the library knew nothing of that waits for the shop's
+ * confirmation, years passing, a dry run (which also lists the items no rule has due) and a sweep that deletes and
+ * anonymizes rows in the shop's own tables, ledger verification and overdue requests.
  *
  * <pre>
  * Usage: Storefront [--customers N] [--policy FILE] [--out DIR]
@@ -145,7 +147,7 @@ public final class Storefront {
                         .contributor(new OrdersContributor(shop)).build();
                 RecipientDispatcher recipients = RecipientDispatcher.builder().store(store).clock(clock)
                         .node("storefront").notifier(shop.recipientNotifier(clock)).build();
-                story(shop, consents, retention, sweeper, rights, recipients, receipts(consents, store));
+                story(shop, store, consents, retention, sweeper, rights, recipients, receipts(consents, store));
             }
         }
     }
@@ -168,9 +170,9 @@ public final class Storefront {
         return ConsentReceipts.builder().consents(consents).store(store).signer(signer).build();
     }
 
-    private void story(ShopDatabase shop, ConsentService consents, RetentionService retention, Sweeper sweeper,
-            RightsService rights,
-            RecipientDispatcher recipients, ConsentReceipts receipts) throws Exception {
+    private void story(ShopDatabase shop, JdbcStore store, ConsentService consents, RetentionService retention,
+            Sweeper sweeper, RightsService rights, RecipientDispatcher recipients, ConsentReceipts receipts)
+            throws Exception {
         heading("The shop", "policy " + policy.id() + " " + policy.version() + " (" + policy.purposes().size()
                 + " purposes, " + policy.retentionRules().size() + " retention rules), H2 in memory, " + customers
                 + " customers, the clock starts at " + clock.instant());
@@ -218,18 +220,26 @@ public final class Storefront {
         // 2. purchases
         phase("Customers buy");
         clock.advance(Duration.ofDays(3));
-        for (int from = 0; from < ids.size(); from += 1_000) {
-            List<String> batch = ids.subList(from, Math.min(ids.size(), from + 1_000));
-            shop.addOrders(batch, 4_990, "Hauptstr. 1, Berlin", clock.instant());
-            shop.addAccessLogs(batch, "198.51.100.23", "/checkout", clock.instant());
-            for (String id : batch) {
-                SubjectId s = SubjectId.of(id);
-                retention.recordAnchor(s, "transaction.record", Anchor.LAST_TRANSACTION, clock.instant());
-                retention.recordAnchor(s, "contact.email", Anchor.LAST_TRANSACTION, clock.instant());
-                retention.recordAnchor(s, "access.log", Anchor.COLLECTED, clock.instant());
-            }
-            progress(Math.min(ids.size(), from + 1_000), ids.size());
+        ItemKey erinsOrders = ItemKey.of("erin", "transaction.record");
+        try {
+            shop.placeOrder(store, "erin", 4_990, "Hauptstr. 5, Berlin", clock.instant(), () -> {
+                orderAnchors(retention, SubjectId.of("erin"));
+                throw new IllegalStateException("the payment processor declined the card");
+            });
+        } catch (IllegalStateException declined) {
+            line("Erin's first order: its anchors are written, then " + declined.getMessage() + "; the transaction "
+                    + "rolls back: " + shop.ordersOf("erin").size() + " orders, " + (store.item(erinsOrders).isEmpty()
+                            ? "no" : "an") + " order anchor");
         }
+        for (int i = 0; i < ids.size(); i++) {
+            SubjectId s = SubjectId.of(ids.get(i));
+            shop.placeOrder(store, s.value(), 4_990, "Hauptstr. 1, Berlin", clock.instant(),
+                    () -> orderAnchors(retention, s));
+            progress(i + 1, ids.size());
+        }
+        line("each order, its access log line and its \"last transaction\" retention anchor commit in one transaction"
+                + " (the store joins the shop's: JdbcStore.join); Erin's order is anchored at "
+                + store.item(erinsOrders).orElseThrow().anchors().get(Anchor.LAST_TRANSACTION));
         shop.addTicket("bob", "Parcel arrived damaged", clock.instant(), clock.instant().plus(Duration.ofDays(2)));
         retention.recordAnchor(SubjectId.of("bob"), "support.record", Anchor.TICKET_RESOLVED,
                 clock.instant().plus(Duration.ofDays(2)));
@@ -403,6 +413,13 @@ public final class Storefront {
                             + r.extensionNotice().orElseThrow().original().lastDay() + ")" : ""));
         }
         done();
+    }
+
+    /** What an order starts: the order's and the address's "last transaction" anchors, the access log's collection. */
+    private void orderAnchors(RetentionService retention, SubjectId s) {
+        retention.recordAnchor(s, "transaction.record", Anchor.LAST_TRANSACTION, clock.instant());
+        retention.recordAnchor(s, "contact.email", Anchor.LAST_TRANSACTION, clock.instant());
+        retention.recordAnchor(s, "access.log", Anchor.COLLECTED, clock.instant());
     }
 
     /**

@@ -39,6 +39,11 @@ class StorefrontTest {
                 "5 of 5 hash chains verify",
                 "RECTIFICATION");
         assertThat(story).contains("OVERDUE");
+        // an order and its retention anchors commit in one transaction: a declined order leaves neither
+        assertThat(story).contains("Erin's first order: its anchors are written, then the payment processor declined"
+                        + " the card; the transaction rolls back: 0 orders, no order anchor",
+                "commit in one transaction (the store joins the shop's: JdbcStore.join); Erin's order is anchored at"
+                        + " 2025-03-06T09:00:00Z");
         // GDPR Art. 5(2), Art. 30(1)(f): the dry run lists the items no rule has due instead of skipping them
         assertThat(story).contains("3 items no rule has started for, 0 with no rule at all (listed, not skipped):",
                 "account.profile: 3, e.g. no maximum rule has started: waiting for account_closed (rule"
