@@ -20,6 +20,9 @@ public interface ConnectionBinding {
      * The connection of the transaction the current thread is in on {@code dataSource}, with auto-commit off; or
      * {@code null} when there is none. Called at the start of every store operation and by every consent check (which
      * then neither reads nor fills the shared cache), so it must be cheap and should not allocate.
+     *
+     * @param dataSource the data source the store was built on
+     * @return the open connection of the current thread's transaction on {@code dataSource}, or {@code null}
      */
     Connection connection(DataSource dataSource);
 
@@ -27,6 +30,9 @@ public interface ConnectionBinding {
      * Arranges for {@code action} to run once the transaction whose connection {@link #connection} answered on this
      * thread has completed, whether it committed or rolled back (after the commit, never before it). Called only while
      * {@link #connection} answers a connection. The store passes actions that return quickly and do not throw.
+     *
+     * @param dataSource the data source the store was built on
+     * @param action what to run once that transaction has committed or rolled back
      */
     void afterCompletion(DataSource dataSource, Runnable action);
 }

@@ -143,17 +143,31 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         this.receipts = new JdbcReceipts(tx, dialect, prefix);
     }
 
-    /** Starts configuring a store on the host's data source (ideally a connection pool). */
+    /**
+     * Starts configuring a store on the host's data source (ideally a connection pool).
+     *
+     * @param dataSource the data source every operation takes its connections from; checked by
+     *     {@link JdbcStoreBuilder#build()}
+     * @return a builder with the default settings
+     */
     public static JdbcStoreBuilder builder(DataSource dataSource) {
         return new JdbcStoreBuilder(dataSource);
     }
 
-    /** The database in use, as configured or detected. */
+    /**
+     * The database in use, as configured or detected.
+     *
+     * @return the database
+     */
     public Database database() {
         return dialect.database();
     }
 
-    /** The prefix of every table name. */
+    /**
+     * The prefix of every table name.
+     *
+     * @return the table prefix
+     */
     public String tablePrefix() {
         return prefix;
     }
@@ -166,6 +180,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
      * the store never commits, rolls back or closes the connection. Close the handle after the host's commit or
      * rollback; {@link JoinedTransaction} shows how.
      *
+     * @param connection the host's open connection, with auto-commit off
+     * @return the handle whose closing ends the join on this thread
      * @throws InvalidValueException when the connection is null, closed or in auto-commit mode, or this thread is
      *         inside a host's transaction already
      * @throws StoreException when the connection cannot tell its state

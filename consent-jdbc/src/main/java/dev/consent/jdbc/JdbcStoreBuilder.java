@@ -32,6 +32,9 @@ public final class JdbcStoreBuilder {
     /**
      * The prefix of every table name: a lower-case letter, then up to 20 lower-case letters, digits or
      * underscores. Default {@code consent_}. Several stores can share a database under different prefixes.
+     *
+     * @param prefix the table prefix; checked by {@link #build()}
+     * @return this builder
      */
     public JdbcStoreBuilder tablePrefix(String prefix) {
         this.tablePrefix = prefix;
@@ -41,6 +44,9 @@ public final class JdbcStoreBuilder {
     /**
      * The database. By default it is detected from the product name the driver reports, which costs one
      * connection in {@link #build()}.
+     *
+     * @param database the database the data source connects to
+     * @return this builder
      */
     public JdbcStoreBuilder database(Database database) {
         this.database = database;
@@ -51,6 +57,9 @@ public final class JdbcStoreBuilder {
      * Whether {@link #build()} creates the tables and applies missing migrations (default {@code true}).
      * Turn it off when the schema is managed by Flyway or Liquibase with the files under
      * {@code dev/consent/jdbc/schema/<dialect>/}, or when the application's database user may not run DDL.
+     *
+     * @param create {@code true} to create and migrate the schema in {@link #build()}
+     * @return this builder
      */
     public JdbcStoreBuilder createSchema(boolean create) {
         this.createSchema = create;
@@ -62,6 +71,9 @@ public final class JdbcStoreBuilder {
      * listens for them (default {@code true}). Turn it off where LISTEN cannot work, e.g. behind PgBouncer in
      * transaction pooling mode; other nodes' caches then learn of changes by polling alone. Use the same setting
      * on every node: a node that does not notify leaves the others to their polling.
+     *
+     * @param on {@code true} to send and listen for change notifications
+     * @return this builder
      */
     public JdbcStoreBuilder changeNotifications(boolean on) {
         this.changeNotifications = on;
@@ -73,6 +85,9 @@ public final class JdbcStoreBuilder {
      * same data source: while it answers a connection, the store's operations run on it and commit or roll back with
      * it. Default: none, so only {@link JdbcStore#join} joins a host's transaction, and otherwise every operation
      * commits its own.
+     *
+     * @param binding how to find the current thread's transaction on the data source
+     * @return this builder
      */
     public JdbcStoreBuilder connectionBinding(ConnectionBinding binding) {
         this.connectionBinding = binding;
@@ -82,6 +97,7 @@ public final class JdbcStoreBuilder {
     /**
      * Validates the configuration and builds the store.
      *
+     * @return the store, with its schema created and migrated when {@link #createSchema(boolean)} is on
      * @throws InvalidValueException when a setting breaks its rule or the database is not a supported one
      * @throws StoreException when the database cannot be reached to detect the database or create the schema
      */

@@ -46,7 +46,11 @@ public final class JoinedTransaction implements AutoCloseable {
         this.thread = Thread.currentThread();
     }
 
-    /** The host's connection the store's operations run on. */
+    /**
+     * The host's connection the store's operations run on.
+     *
+     * @return the connection passed to {@link JdbcStore#join}
+     */
     public Connection connection() {
         return connection;
     }

@@ -106,6 +106,8 @@ public final class SchemaInitializer {
     /**
      * The migrations this version of the library needs, oldest first, each named as its files are
      * ({@code V<version>__<name>}, e.g. {@code V1__consent}).
+     *
+     * @return the names of the required migrations, oldest first
      */
     public static List<String> requiredMigrations() {
         return MIGRATIONS.stream().map(Migration::fileName).toList();
@@ -118,6 +120,8 @@ public final class SchemaInitializer {
      * itself (Flyway, Liquibase, a DBA): at start-up, before the first store call, so that a missing migration fails
      * there with its name instead of as an unknown table or column later.
      *
+     * @param dataSource the data source the store uses
+     * @param tablePrefix the table prefix the store uses
      * @throws IncompatibleSchemaException naming the missing migrations, or saying that there is no migration history
      *     at all under that prefix
      * @throws InvalidValueException when {@code dataSource} is missing or {@code tablePrefix} breaks the rule of
@@ -180,7 +184,9 @@ public final class SchemaInitializer {
      */
     public static final class IncompatibleSchemaException extends ConsentException {
         private static final long serialVersionUID = 1L;
+        /** The table prefix of the schema checked. */
         private final String tablePrefix;
+        /** The missing migrations, oldest first. */
         private final List<String> missing;
 
         IncompatibleSchemaException(String tablePrefix, List<String> missing, String message) {
@@ -189,12 +195,20 @@ public final class SchemaInitializer {
             this.missing = List.copyOf(missing);
         }
 
-        /** The table prefix of the schema checked. */
+        /**
+         * The table prefix of the schema checked.
+         *
+         * @return the table prefix
+         */
         public String tablePrefix() {
             return tablePrefix;
         }
 
-        /** The missing migrations, oldest first, as {@code V<version>__<name>}; never empty. */
+        /**
+         * The missing migrations, oldest first.
+         *
+         * @return the names of the missing migrations, as {@code V<version>__<name>}; never empty
+         */
         public List<String> missingMigrations() {
             return missing;
         }

@@ -84,6 +84,8 @@ public class ConsentAutoConfiguration {
     /**
      * The policy in force, read from {@code consent.policy} and validated.
      *
+      * @param properties the bound {@code consent.*} properties
+      * @return the parsed, validated policy
      * @throws ConsentConfigurationException when {@code consent.policy} is not set, does not exist or cannot be read
      * @throws dev.consent.policy.InvalidPolicyException listing every JSON-path problem of an invalid policy
      */
@@ -111,6 +113,11 @@ public class ConsentAutoConfiguration {
     /**
      * The JDBC store on the application's DataSource, its schema created or validated per {@code consent.jdbc.schema}.
      *
+      * @param properties the bound {@code consent.*} properties
+      * @param dataSources the application's DataSource beans; the single (or primary) one is used
+      * @param resourceLoader where the migration tool's files are looked up
+      * @param bindings the {@link ConnectionBinding} bean, if any, that finds the current thread's transaction
+      * @return the built store
      * @throws ConsentConfigurationException when there is no single DataSource, or a setting breaks its rule
      * @throws SchemaInitializer.IncompatibleSchemaException with {@code consent.jdbc.schema} other than create, when
      *     the schema lacks migrations after the tool (if any) ran
@@ -205,7 +212,11 @@ public class ConsentAutoConfiguration {
         }
     }
 
-    /** The in-memory store, only when {@code consent.store=in-memory} asks for it. */
+    /**
+     * The in-memory store, only when {@code consent.store=in-memory} asks for it.
+     *
+     * @return an empty in-memory store
+     */
     @Bean
     @ConditionalOnMissingBean(ConsentStore.class)
     @Conditional(InMemoryStoreChosen.class)
@@ -213,7 +224,15 @@ public class ConsentAutoConfiguration {
         return new InMemoryStore();
     }
 
-    /** The consent service: checks, choices, the cache and its change-feed poller (closed with the context). */
+    /**
+     * The consent service: checks, choices, the cache and its change-feed poller (closed with the context).
+     *
+     * @param properties the bound {@code consent.*} properties
+     * @param policy the policy in force
+     * @param store the store of consent ledgers
+     * @param customizers applied in order after the properties
+     * @return the built consent service
+     */
     @Bean
     @ConditionalOnMissingBean
     @DependsOnDatabaseInitialization
@@ -241,6 +260,11 @@ public class ConsentAutoConfiguration {
     /**
      * The retention service, under {@code consent.retention.reference-key}.
      *
+      * @param properties the bound {@code consent.*} properties
+      * @param policy the policy in force
+      * @param store the store of retention records
+      * @param customizers applied in order after the properties
+      * @return the built retention service
      * @throws ConsentConfigurationException when the reference key is missing or not Base64
      */
     @Bean
@@ -270,7 +294,15 @@ public class ConsentAutoConfiguration {
         });
     }
 
-    /** The sweeper, with the handlers of the {@link SweeperCustomizer} beans; scheduled by {@link ConsentSweepScheduler}. */
+    /**
+     * The sweeper, with the handlers of the {@link SweeperCustomizer} beans; scheduled by
+     * {@link ConsentSweepScheduler}.
+     *
+     * @param properties the bound {@code consent.*} properties
+     * @param retention the retention service whose due items the sweeper disposes of
+     * @param customizers applied in order after the properties; they register the disposal handlers
+     * @return the built sweeper
+     */
     @Bean
     @ConditionalOnMissingBean
     public Sweeper consentSweeper(ConsentProperties properties, RetentionService retention,
@@ -289,7 +321,13 @@ public class ConsentAutoConfiguration {
         });
     }
 
-    /** Runs the sweeper on its schedule, on this node, when {@code consent.sweeper.enabled=true}. */
+    /**
+     * Runs the sweeper on its schedule, on this node, when {@code consent.sweeper.enabled=true}.
+     *
+     * @param properties the bound {@code consent.*} properties
+     * @param sweeper the sweeper to run
+     * @return the scheduler, started and stopped with the context
+     */
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnProperty(name = "consent.sweeper.enabled", havingValue = "true")
@@ -297,7 +335,16 @@ public class ConsentAutoConfiguration {
         return checked("consent.sweeper", () -> new ConsentSweepScheduler(sweeper, properties.sweeper()));
     }
 
-    /** The rights service, with the sweeper for immediate erasure and every {@link SubjectDataContributor} bean. */
+    /**
+     * The rights service, with the sweeper for immediate erasure and every {@link SubjectDataContributor} bean.
+     *
+     * @param consents the consent service
+     * @param sweeper the sweeper that disposes of erased data immediately
+     * @param store the store of rights requests
+     * @param contributors the beans that hold the application's own data about a subject
+     * @param customizers applied in order, after what the auto-configuration set
+     * @return the built rights service
+     */
     @Bean
     @ConditionalOnMissingBean
     @DependsOnDatabaseInitialization
@@ -311,7 +358,15 @@ public class ConsentAutoConfiguration {
         });
     }
 
-    /** The access and portability export, with every {@link SubjectDataContributor} bean. */
+    /**
+     * The access and portability export, with every {@link SubjectDataContributor} bean.
+     *
+     * @param consents the consent service
+     * @param retention the retention service
+     * @param rights the rights service
+     * @param contributors the beans that hold the application's own data about a subject
+     * @return the built export
+     */
     @Bean
     @ConditionalOnMissingBean
     public SubjectExport subjectExport(ConsentService consents, RetentionService retention, RightsService rights,

@@ -9,8 +9,11 @@ import dev.consent.ConsentException;
  */
 public final class ConsentConfigurationException extends ConsentException {
     private static final long serialVersionUID = 1L;
+    /** The property (or bean) at fault. */
     private final String property;
+    /** What is wrong with it. */
     private final String problem;
+    /** What to do about it. */
     private final String action;
 
     /**
@@ -22,7 +25,14 @@ public final class ConsentConfigurationException extends ConsentException {
         this(property, problem, action, null);
     }
 
-    /** As {@link #ConsentConfigurationException(String, String, String)}, with the failure that revealed it. */
+    /**
+     * As {@link #ConsentConfigurationException(String, String, String)}, with the failure that revealed it.
+     *
+     * @param property the property (or bean) at fault
+     * @param problem what is wrong with it
+     * @param action what to do about it
+     * @param cause the failure that revealed it; may be null
+     */
     public ConsentConfigurationException(String property, String problem, String action, Throwable cause) {
         super(property + ": " + problem + ". " + action, cause);
         this.property = property;
@@ -30,17 +40,29 @@ public final class ConsentConfigurationException extends ConsentException {
         this.action = action;
     }
 
-    /** The property (or bean) at fault. */
+    /**
+     * The property (or bean) at fault.
+     *
+     * @return the property name, e.g. {@code consent.policy}
+     */
     public String property() {
         return property;
     }
 
-    /** What is wrong with it. */
+    /**
+     * What is wrong with it.
+     *
+     * @return the problem, as shown to the operator
+     */
     public String problem() {
         return problem;
     }
 
-    /** What to do about it. */
+    /**
+     * What to do about it.
+     *
+     * @return the remedy, as shown to the operator
+     */
     public String action() {
         return action;
     }

@@ -23,7 +23,13 @@ public class ConsentHealthAutoConfiguration {
     public ConsentHealthAutoConfiguration() {
     }
 
-    /** Probes the store and the sweep schedule. */
+    /**
+     * Probes the store and the sweep schedule.
+     *
+     * @param store the store to probe
+     * @param scheduler the sweep schedule, if this node runs one
+     * @return the health indicator named {@code consent}
+     */
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnBean(ConsentStore.class)

@@ -80,7 +80,11 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
     public record Jdbc(@DefaultValue("consent_") String tablePrefix, SchemaMode schema, String historyTable,
             @DefaultValue("true") boolean changeNotifications, @DefaultValue("true") boolean joinSpringTransactions) {
 
-        /** The tool's history table of the library's migrations: {@code historyTable}, else the prefix's default. */
+        /**
+         * The tool's history table of the library's migrations: {@code historyTable}, else the prefix's default.
+         *
+         * @return the history table's name; never blank
+         */
         public String effectiveHistoryTable() {
             return historyTable == null || historyTable.isBlank() ? tablePrefix + "schema_history" : historyTable;
         }
@@ -108,7 +112,13 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
      * @param retiredReferenceKeys former keys, kept only to recognise references made with them
      */
     public record Retention(ReferenceKey referenceKey, List<ReferenceKey> retiredReferenceKeys) {
-        /** Never null: no retired keys reads as an empty list. */
+        /**
+         * Never null: no retired keys reads as an empty list.
+         *
+         * @param referenceKey the current HMAC key of tombstones and the disposal audit (required)
+         * @param retiredReferenceKeys former keys, kept only to recognise references made with them; null reads as
+         *     none
+         */
         public Retention {
             retiredReferenceKeys = retiredReferenceKeys == null ? List.of() : List.copyOf(retiredReferenceKeys);
         }

@@ -10,6 +10,10 @@ import dev.consent.ConsentService;
  */
 @FunctionalInterface
 public interface ConsentServiceCustomizer {
-    /** Adjusts the builder; called once, at start-up. */
+    /**
+     * Adjusts the builder; called once, at start-up.
+     *
+     * @param builder the builder, with the properties already applied
+     */
     void customize(ConsentService.Builder builder);
 }

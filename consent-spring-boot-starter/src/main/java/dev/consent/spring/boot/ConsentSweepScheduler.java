@@ -53,6 +53,8 @@ public class ConsentSweepScheduler implements SmartLifecycle {
     private volatile Instant startedAt;
 
     /**
+      * @param sweeper the sweeper to run
+      * @param settings the schedule, budget and health threshold ({@code consent.sweeper.*})
      * @throws InvalidValueException when the cron expression does not parse, or the delay or budget is not positive
      */
     public ConsentSweepScheduler(Sweeper sweeper, ConsentProperties.Sweeper settings) {
@@ -199,42 +201,74 @@ public class ConsentSweepScheduler implements SmartLifecycle {
         return executor != null;
     }
 
-    /** The sweeper this scheduler runs. */
+    /**
+     * The sweeper this scheduler runs.
+     *
+     * @return the sweeper
+     */
     public Sweeper sweeper() {
         return sweeper;
     }
 
-    /** When this node's last sweep started, successful or not; empty before the first. */
+    /**
+     * When this node's last sweep started, successful or not; empty before the first.
+     *
+     * @return the start of the last sweep, or empty
+     */
     public Optional<Instant> lastRunAt() {
         return Optional.ofNullable(lastRunAt);
     }
 
-    /** When this node's last successful sweep started; empty before the first. */
+    /**
+     * When this node's last successful sweep started; empty before the first.
+     *
+     * @return the start of the last successful sweep, or empty
+     */
     public Optional<Instant> lastSuccessAt() {
         return Optional.ofNullable(lastSuccessAt);
     }
 
-    /** The report of the last successful sweep; empty before the first. */
+    /**
+     * The report of the last successful sweep; empty before the first.
+     *
+     * @return the last successful sweep's report, or empty
+     */
     public Optional<SweepReport> lastReport() {
         return Optional.ofNullable(lastReport);
     }
 
-    /** The exception class of the last sweep when it failed; empty when it succeeded or none ran yet. */
+    /**
+     * The exception class of the last sweep when it failed; empty when it succeeded or none ran yet.
+     *
+     * @return the exception's class name, or empty
+     */
     public Optional<String> lastFailure() {
         return Optional.ofNullable(lastFailure);
     }
 
-    /** When the schedule started; empty while it is stopped and before it first started. */
+    /**
+     * When the schedule started; empty while it is stopped and before it first started.
+     *
+     * @return when the schedule started, or empty
+     */
     public Optional<Instant> startedAt() {
         return Optional.ofNullable(startedAt);
     }
 
-    /** How long without a successful sweep the schedule counts as stalled ({@code health-threshold}). */
+    /**
+     * How long without a successful sweep the schedule counts as stalled ({@code health-threshold}).
+     *
+     * @return the threshold; positive
+     */
     public Duration healthThreshold() {
         return healthThreshold;
     }
 
-    /** The running totals of every sweep on this node since start-up. */
+    /**
+     * The running totals of every sweep on this node since start-up.
+     *
+     * @return the live totals, updated after every sweep
+     */
     public Totals totals() {
         return totals;
     }
@@ -259,32 +293,56 @@ public class ConsentSweepScheduler implements SmartLifecycle {
             held.addAndGet(r.skippedHeld());
         }
 
-        /** Sweeps that completed (whatever their items' outcomes). */
+        /**
+         * Sweeps that completed (whatever their items' outcomes).
+         *
+         * @return the number of completed sweeps
+         */
         public long runs() {
             return runs.get();
         }
 
-        /** Sweeps that threw (the store unreachable, say). */
+        /**
+         * Sweeps that threw (the store unreachable, say).
+         *
+         * @return the number of failed sweeps
+         */
         public long failedRuns() {
             return failedRuns.get();
         }
 
-        /** Items claimed and taken up. */
+        /**
+         * Items claimed and taken up.
+         *
+         * @return the number of items claimed
+         */
         public long claimed() {
             return claimed.get();
         }
 
-        /** Items disposed of. */
+        /**
+         * Items disposed of.
+         *
+         * @return the number of items disposed of
+         */
         public long disposed() {
             return disposed.get();
         }
 
-        /** Handler calls that failed or timed out (retried later). */
+        /**
+         * Handler calls that failed or timed out (retried later).
+         *
+         * @return the number of failed handler calls
+         */
         public long failed() {
             return failed.get();
         }
 
-        /** Items skipped for a legal hold. */
+        /**
+         * Items skipped for a legal hold.
+         *
+         * @return the number of items skipped
+         */
         public long held() {
             return held.get();
         }

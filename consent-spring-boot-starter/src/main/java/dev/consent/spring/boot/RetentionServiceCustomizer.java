@@ -10,6 +10,10 @@ import dev.consent.retention.RetentionService;
  */
 @FunctionalInterface
 public interface RetentionServiceCustomizer {
-    /** Adjusts the builder; called once, at start-up. */
+    /**
+     * Adjusts the builder; called once, at start-up.
+     *
+     * @param builder the builder, with the properties already applied
+     */
     void customize(RetentionService.Builder builder);
 }

@@ -10,6 +10,10 @@ import dev.consent.rights.RightsService;
  */
 @FunctionalInterface
 public interface RightsServiceCustomizer {
-    /** Adjusts the builder; called once, at start-up. */
+    /**
+     * Adjusts the builder; called once, at start-up.
+     *
+     * @param builder the builder, with the properties already applied
+     */
     void customize(RightsService.Builder builder);
 }

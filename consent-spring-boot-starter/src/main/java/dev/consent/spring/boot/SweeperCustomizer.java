@@ -10,6 +10,10 @@ import dev.consent.retention.Sweeper;
  */
 @FunctionalInterface
 public interface SweeperCustomizer {
-    /** Adjusts the builder; called once, at start-up. */
+    /**
+     * Adjusts the builder; called once, at start-up.
+     *
+     * @param builder the builder, with the properties already applied
+     */
     void customize(Sweeper.Builder builder);
 }

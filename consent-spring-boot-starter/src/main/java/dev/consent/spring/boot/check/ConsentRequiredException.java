@@ -13,7 +13,9 @@ import dev.consent.policy.PurposeId;
 public final class ConsentRequiredException extends ConsentException {
     private static final long serialVersionUID = 1L;
 
+    /** The purpose the method requires. */
     private final PurposeId purpose;
+    /** Why processing is not allowed. */
     private final Reason reason;
 
     /**
@@ -28,12 +30,20 @@ public final class ConsentRequiredException extends ConsentException {
         this.reason = reason;
     }
 
-    /** The purpose the method requires. */
+    /**
+     * The purpose the method requires.
+     *
+     * @return the purpose's id
+     */
     public PurposeId purpose() {
         return purpose;
     }
 
-    /** Why processing is not allowed; never a reason that {@link Reason#allows() allows}. */
+    /**
+     * Why processing is not allowed; never a reason that {@link Reason#allows() allows}.
+     *
+     * @return the reason for the refusal
+     */
     public Reason reason() {
         return reason;
     }

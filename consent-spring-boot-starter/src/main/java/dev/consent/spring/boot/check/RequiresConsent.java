@@ -34,6 +34,10 @@ import java.lang.annotation.Target;
 @Documented
 public @interface RequiresConsent {
 
-    /** The purpose's id in the policy, e.g. {@code marketing.email}. */
+    /**
+     * The purpose's id in the policy, e.g. {@code marketing.email}.
+     *
+     * @return the purpose's id, as the policy spells it
+     */
     String purpose();
 }

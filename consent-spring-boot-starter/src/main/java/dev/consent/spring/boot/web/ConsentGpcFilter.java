@@ -174,12 +174,20 @@ public class ConsentGpcFilter extends OncePerRequestFilter {
         return e instanceof StoreException ? e.getMessage() : e.getClass().getName();
     }
 
-    /** How many times this filter applied the signal (read the store, and wrote what was new), since start. */
+    /**
+     * How many times this filter applied the signal (read the store, and wrote what was new), since start.
+     *
+     * @return the number of applications; never decreases
+     */
     public long applications() {
         return applications.get();
     }
 
-    /** How many signals this filter could not apply (the store or the resolver failed), since start. */
+    /**
+     * How many signals this filter could not apply (the store or the resolver failed), since start.
+     *
+     * @return the number of failures; never decreases
+     */
     public long failures() {
         return failures.get();
     }

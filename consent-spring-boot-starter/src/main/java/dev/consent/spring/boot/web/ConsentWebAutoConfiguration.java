@@ -36,7 +36,12 @@ public class ConsentWebAutoConfiguration {
     public ConsentWebAutoConfiguration() {
     }
 
-    /** The principal, else the visitor cookie. */
+    /**
+     * The principal, else the visitor cookie.
+     *
+     * @param properties the bound {@code consent.*} properties, for the visitor cookie
+     * @return the resolver
+     */
     @Bean
     @ConditionalOnMissingBean
     public ConsentSubjectResolver consentSubjectResolver(ConsentProperties properties) {
