@@ -39,6 +39,11 @@ final class LedgerCache {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerCache.class);
 
     private final Cache<SubjectId, Ledger> cache;
+    /**
+     * A cache size of 0 turns caching off: every read goes to the store. Caffeine's {@code maximumSize(0)} alone
+     * would not, since it evicts on its maintenance executor and so may serve an entry until that has run.
+     */
+    private final boolean off;
     private final LedgerLoader loader;
     /** Where staleness is measured from: {@link System#nanoTime()} unless a test injects another. */
     private final LongSupplier ticker;
@@ -56,6 +61,7 @@ final class LedgerCache {
         // Caffeine's maintenance stays on its default executor: run on the reading thread (executor(Runnable::run)) it
         // made a single-threaded cached read 2-6x slower (CheckBenchmark, caffeineSameThreadGetIfPresent).
         this.cache = Caffeine.newBuilder().maximumSize(maximumSize).build();
+        this.off = maximumSize == 0;
         this.loader = loader;
         this.ticker = ticker;
         this.maxStalenessNanos = maxStalenessNanos;
@@ -67,6 +73,9 @@ final class LedgerCache {
      * Allocates nothing when the subject is cached and the cache is fresh.
      */
     Ledger ledger(SubjectId subject) {
+        if (off) {
+            return loader.load(subject);
+        }
         if (loader.inHostTransaction()) {
             LOG.debug("ledger cache: read inside the host's transaction, past the cache");
             return loader.load(subject);
@@ -94,7 +103,7 @@ final class LedgerCache {
      * reported, and no later entry would ever evict it.
      */
     Ledger reload(SubjectId subject) {
-        if (loader.inHostTransaction()) {
+        if (off || loader.inHostTransaction()) {
             return loader.load(subject);
         }
         long dropsBefore = drops.get();
@@ -110,7 +119,7 @@ final class LedgerCache {
      * insertion-ordered map holding the subjects beforehand.
      */
     void forEachLedger(Collection<SubjectId> subjects, int chunkSize, BiConsumer<SubjectId, Ledger> action) {
-        boolean usable = fresh() && !loader.inHostTransaction();
+        boolean usable = !off && fresh() && !loader.inHostTransaction();
         List<SubjectId> misses = new ArrayList<>(Math.min(subjects.size(), chunkSize));
         for (SubjectId s : subjects) {
             Ledger cached = usable ? cache.getIfPresent(s) : null;

@@ -126,4 +126,21 @@ class LedgerCacheTest {
         assertThat(decisionReads.get() - readsBefore).as("5 uncached subjects in chunks of 2").isEqualTo(3);
         assertThat(cache.size()).as("only alice, cached before").isEqualTo(1);
     }
+
+    /**
+     * A cache size of 0 caches nothing: every check reads the store, so a write by another node is seen at once.
+     * (Caffeine's {@code maximumSize(0)} evicts on its maintenance executor and could serve the entry until then.)
+     */
+    @Test
+    void aCacheSizeOfZeroReadsTheStoreEveryTime() {
+        LedgerCache none = new LedgerCache(0, loader, ticker::get, BOUND);
+        for (int i = 0; i < 50; i++) {
+            none.ledger(ALICE);
+        }
+        assertThat(decisionReads).hasValue(50);
+        otherNodeGrants(ALICE);
+        assertThat(none.ledger(ALICE).size()).as("no cached ledger answers after another node's write").isOne();
+        assertThat(none.reload(ALICE).size()).isOne();
+        assertThat(decisionReads).hasValue(52);
+    }
 }
