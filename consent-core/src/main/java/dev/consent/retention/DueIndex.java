@@ -31,12 +31,18 @@ final class DueIndex {
     private final Map<Policy, RetentionEngine> engines;
     private final RetentionStore store;
     private final Clock clock;
+    /**
+     * Whether any version sets a service-wide minimum age: only then does a {@link Anchor#MINOR_FOUND} anchor count
+     * ({@link RetentionEngine}), so only then is a new item's subject read for one.
+     */
+    private final boolean serviceMinimumAge;
 
     DueIndex(PolicyVersions versions, Map<Policy, RetentionEngine> engines, RetentionStore store, Clock clock) {
         this.versions = versions;
         this.engines = engines;
         this.store = store;
         this.clock = clock;
+        this.serviceMinimumAge = versions.all().stream().anyMatch(p -> p.minimumAge().isPresent());
     }
 
     static RetainedItem withMinorFound(RetainedItem item, Instant when) {
@@ -52,6 +58,9 @@ final class DueIndex {
     /** A new item of its subject, carrying the {@link Anchor#MINOR_FOUND} anchor when the subject's other items do. */
     private RetainedItem created(ItemKey key) {
         RetainedItem item = RetainedItem.create(key);
+        if (!serviceMinimumAge) {
+            return item; // no version counts the anchor: spare the read of the subject's items
+        }
         Optional<Instant> found = store.items(key.subject()).stream()
                 .map(i -> i.anchors().get(Anchor.MINOR_FOUND)).filter(java.util.Objects::nonNull)
                 .min(Instant::compareTo);
