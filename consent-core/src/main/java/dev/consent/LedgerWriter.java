@@ -3,6 +3,7 @@ package dev.consent;
 import dev.consent.internal.Checks;
 import dev.consent.internal.MessageValues;
 import dev.consent.internal.RecipientSelection;
+import dev.consent.internal.StoreCalls;
 import dev.consent.ledger.AgeDeclaration;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainHead;
@@ -196,14 +197,7 @@ final class LedgerWriter {
         }
         Set<SubjectId> subjects = new LinkedHashSet<>();
         chained.forEach(e -> subjects.add(e.subject()));
-        Map<SubjectId, List<ChoiceFact>> facts;
-        try {
-            facts = store.decisionFacts(subjects);
-        } catch (ConsentException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new StoreException("decisionFacts", e);
-        }
+        Map<SubjectId, List<ChoiceFact>> facts = StoreCalls.read("decisionFacts", () -> store.decisionFacts(subjects));
         return RecipientSelection.forEvents(versions::at, chained, facts, recordedAt);
     }
 
