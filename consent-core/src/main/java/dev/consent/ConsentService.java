@@ -2,6 +2,7 @@ package dev.consent;
 
 import dev.consent.internal.Checks;
 import dev.consent.internal.ConsentFold;
+import dev.consent.internal.Ledger;
 import dev.consent.ledger.AgeDeclaration;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainCheckpoint;
@@ -85,6 +86,7 @@ public final class ConsentService implements AutoCloseable {
     private final LedgerWriter writer;
     private final LedgerPruner pruner;
     private final AgeFindings ages;
+    private final ServiceCounters counters;
 
     private ConsentService(Builder b, ConsentServiceAssembly parts) {
         this.versions = parts.versions;
@@ -97,6 +99,7 @@ public final class ConsentService implements AutoCloseable {
         this.writer = parts.writer;
         this.pruner = parts.pruner;
         this.ages = new AgeFindings(versions, loader, clock);
+        this.counters = parts.counters;
     }
 
     /**
@@ -127,7 +130,14 @@ public final class ConsentService implements AutoCloseable {
         Instant now = now();
         Policy policy = versions.at(now);
         policy.purpose(purpose); // unknown purposes throw before any store access
-        return ConsentFold.decide(cache.ledger(subject), policy, purpose, now);
+        Ledger ledger;
+        try {
+            ledger = cache.ledger(subject);
+        } catch (StoreException e) {
+            counters.checkFailed();
+            throw e;
+        }
+        return counters.checked(purpose, ConsentFold.decide(ledger, policy, purpose, now));
     }
 
     /**
@@ -144,7 +154,14 @@ public final class ConsentService implements AutoCloseable {
         Instant now = now();
         Policy policy = versions.at(now);
         policy.purpose(purpose);
-        return ConsentFold.decide(cache.reload(subject), policy, purpose, now);
+        Ledger ledger;
+        try {
+            ledger = cache.reload(subject);
+        } catch (StoreException e) {
+            counters.checkFailed();
+            throw e;
+        }
+        return counters.checked(purpose, ConsentFold.decide(ledger, policy, purpose, now));
     }
 
     /**
@@ -167,8 +184,15 @@ public final class ConsentService implements AutoCloseable {
         LedgerInstants.require("at", at);
         Policy policy = versions.at(at);
         policy.purpose(purpose);
-        loader.refuseBeforeHorizon(subject, at);
-        return ConsentFold.decide(loader.load(subject), policy, purpose, at);
+        Ledger ledger;
+        try {
+            loader.refuseBeforeHorizon(subject, at);
+            ledger = loader.load(subject);
+        } catch (StoreException e) {
+            counters.checkFailed();
+            throw e;
+        }
+        return counters.checked(purpose, ConsentFold.decide(ledger, policy, purpose, at));
     }
 
     /**
@@ -194,8 +218,13 @@ public final class ConsentService implements AutoCloseable {
         for (SubjectId s : subjects) {
             out.put(s, null); // keeps the caller's order; each filled once its ledger is at hand
         }
-        cache.forEachLedger(subjects, bulkChunkSize, (s, ledger) -> out.put(s, ConsentFold.decide(ledger, policy,
-                purpose, now)));
+        try {
+            cache.forEachLedger(subjects, bulkChunkSize, (s, ledger) -> out.put(s, counters.checked(purpose,
+                    ConsentFold.decide(ledger, policy, purpose, now))));
+        } catch (StoreException e) {
+            counters.checkFailed();
+            throw e;
+        }
         return out;
     }
 
@@ -649,6 +678,21 @@ public final class ConsentService implements AutoCloseable {
         return cache.size();
     }
 
+    /**
+     * What this service has counted since it was built (checks by purpose and reason, cache hits and misses, appends
+     * and conflicts; zeros unless built with {@link Builder#recordStatistics(boolean) recordStatistics(true)}), the
+     * cache's size and how recently the change feed was read. For metrics and health checks; names no subject.
+     *
+     * @return a snapshot
+     */
+    public ConsentStatistics statistics() {
+        ConsentStatistics.Feed feed = cache.maxStalenessNanos() == Long.MAX_VALUE ? ConsentStatistics.Feed.NOT_READ
+                : new ConsentStatistics.Feed(true, Duration.ofNanos(Math.max(0, cache.nanosSinceFeedRead())),
+                        Duration.ofNanos(cache.maxStalenessNanos()));
+        return new ConsentStatistics(counters.on(), counters.checks(), counters.checkFailures(), counters.cacheHits(),
+                counters.cacheMisses(), cache.size(), counters.appendedEvents(), counters.appendConflicts(), feed);
+    }
+
     /** Stops the change-feed poller and the store's change push, if the service reads the feed. */
     @Override
     public void close() {
@@ -675,8 +719,23 @@ public final class ConsentService implements AutoCloseable {
         byte[] checkpointKey;
         LongSupplier ticker = System::nanoTime;
         Duration futureTolerance = DEFAULT_FUTURE_TOLERANCE;
+        boolean recordStatistics;
 
         private Builder() {
+        }
+
+        /**
+         * Whether the service counts checks by purpose and reason, cache hits and misses, appended events and append
+         * conflicts, for {@link ConsentService#statistics()} (and the metrics built on it). Off by default; on, each
+         * count costs one uncontended {@link java.util.concurrent.atomic.LongAdder} increment and allocates nothing.
+         * No count is kept per subject.
+         *
+         * @param record whether to count
+         * @return this builder
+         */
+        public Builder recordStatistics(boolean record) {
+            this.recordStatistics = record;
+            return this;
         }
 
         /**

@@ -17,6 +17,7 @@ import java.util.Optional;
 final class ConsentServiceAssembly {
     final PolicyVersions versions;
     final LedgerLoader loader;
+    final ServiceCounters counters;
     final LedgerCache cache;
     /** Null when the change feed is not read. */
     final ChangeFeedPoller poller;
@@ -31,9 +32,11 @@ final class ConsentServiceAssembly {
         this.loader = new LedgerLoader(b.store, Ledger.PurposeTable.of(ids));
         Duration staleness = b.pollInterval == null ? null
                 : b.maxStaleness != null ? b.maxStaleness : b.pollInterval.multipliedBy(3);
+        this.counters = b.recordStatistics ? ServiceCounters.of(versions.purposeIdsNewestFirst()) : ServiceCounters.off();
         this.cache = new LedgerCache(b.cacheSize, loader, b.ticker,
-                staleness == null ? Long.MAX_VALUE : staleness.toNanos());
-        this.writer = new LedgerWriter(b.store, b.clock, b.ipMinimizer, b.futureTolerance, versions, cache::invalidateWritten);
+                staleness == null ? Long.MAX_VALUE : staleness.toNanos(), counters);
+        this.writer = new LedgerWriter(b.store, b.clock, b.ipMinimizer, b.futureTolerance, versions,
+                cache::invalidateWritten, counters);
         this.pruner = new LedgerPruner(b.store, b.clock, versions, b.checkpointKey, Optional.ofNullable(staleness),
                 cache::invalidateWritten);
         // started last: nothing above can fail once the poller's thread runs

@@ -68,9 +68,10 @@ final class LedgerWriter {
     /** Whether any policy version names a recipient to tell of withdrawals and restrictions. */
     private final boolean hasRecipients;
     private final Consumer<SubjectId> changed;
+    private final ServiceCounters counters;
 
     LedgerWriter(ConsentStore store, Clock clock, IpMinimizer ipMinimizer, Duration futureTolerance,
-            PolicyVersions versions, Consumer<SubjectId> changed) {
+            PolicyVersions versions, Consumer<SubjectId> changed, ServiceCounters counters) {
         this.store = store;
         this.clock = clock;
         this.ipMinimizer = ipMinimizer;
@@ -78,6 +79,7 @@ final class LedgerWriter {
         this.versions = versions;
         this.hasRecipients = RecipientSelection.anyRecipients(versions.all());
         this.changed = changed;
+        this.counters = counters;
     }
 
     /** As {@link ConsentService#record}, which states what it throws. */
@@ -168,6 +170,7 @@ final class LedgerWriter {
             ConsentStore.AppendResult result = chained.isEmpty() ? ConsentStore.AppendResult.appended(Set.of())
                     : notices.isEmpty() ? store.append(chained) : outbox().append(chained, notices);
             if (result.appended()) {
+                counters.appended(chained.size());
                 result.changedSubjects().forEach(changed);
                 LOG.debug("appended {} events ({} already stored) for {} subjects on attempt {}", chained.size(),
                         drafts.size() - chained.size(), result.changedSubjects().size(), attempt);
@@ -175,6 +178,7 @@ final class LedgerWriter {
                 chained.forEach(e -> byId.put(e.id(), e));
                 return drafts.stream().map(d -> byId.get(d.id())).toList();
             }
+            counters.appendConflict();
             LOG.debug("append conflict on attempt {} ({} heads moved, {} ids already stored); retrying", attempt,
                     result.headConflicts().size(), result.duplicateIds().size());
             if (attempt > 3) {

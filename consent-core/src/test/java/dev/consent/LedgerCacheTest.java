@@ -57,7 +57,7 @@ class LedgerCacheTest {
             });
     private final LedgerLoader loader = new LedgerLoader(view,
             Ledger.PurposeTable.of(PolicyVersions.of(ShopPolicy.v1()).purposeIdsNewestFirst()));
-    private final LedgerCache cache = new LedgerCache(100, loader, ticker::get, BOUND);
+    private final LedgerCache cache = new LedgerCache(100, loader, ticker::get, BOUND, ServiceCounters.off());
     private final ChangeFeedPoller poller = ChangeFeedPoller.manual(view, cache);
 
     /** Another node: writes straight to the shared store, past this cache. */
@@ -133,7 +133,7 @@ class LedgerCacheTest {
      */
     @Test
     void aCacheSizeOfZeroReadsTheStoreEveryTime() {
-        LedgerCache none = new LedgerCache(0, loader, ticker::get, BOUND);
+        LedgerCache none = new LedgerCache(0, loader, ticker::get, BOUND, ServiceCounters.off());
         for (int i = 0; i < 50; i++) {
             none.ledger(ALICE);
         }

@@ -61,14 +61,15 @@ class LedgerWriterTest {
     private LedgerWriter otherWriter() {
         return new LedgerWriter(shared, clock, IpMinimizer.truncate(), ConsentService.DEFAULT_FUTURE_TOLERANCE,
                 PolicyVersions.of(ShopPolicy.v1()), s -> {
-                });
+                }, ServiceCounters.off());
     }
 
     @Test
     void aHeadMovedByAnotherWriterIsReReadAndTheBatchChainedOntoIt() {
         List<SubjectId> changed = new ArrayList<>();
+        ServiceCounters counters = ServiceCounters.of(List.of(ShopPolicy.MARKETING_EMAIL));
         LedgerWriter writer = new LedgerWriter(racing, clock, IpMinimizer.truncate(),
-                ConsentService.DEFAULT_FUTURE_TOLERANCE, PolicyVersions.of(ShopPolicy.v1()), changed::add);
+                ConsentService.DEFAULT_FUTURE_TOLERANCE, PolicyVersions.of(ShopPolicy.v1()), changed::add, counters);
         interleave = 2;
 
         List<ConsentEvent> written = writer.append(List.of(new ChoiceRecord(ALICE, ShopPolicy.MARKETING_EMAIL,
@@ -82,6 +83,8 @@ class LedgerWriterTest {
             assertThat(e.choice()).isEqualTo(Choice.GRANTED);
         });
         assertThat(changed).as("the cache hears of the subject once, after the append").containsExactly(ALICE);
+        assertThat(counters.appendConflicts()).as("each refusal counted").isEqualTo(2);
+        assertThat(counters.appendedEvents()).isEqualTo(1);
         try (ConsentService reader = ConsentService.builder().policy(ShopPolicy.v1()).store(shared).build()) {
             ChainVerification chain = reader.verify(ALICE);
             assertThat(chain.intact()).isTrue();
@@ -93,7 +96,7 @@ class LedgerWriterTest {
     void aRedeliveredEventIdReturnsTheStoredEventWithoutAppending() {
         LedgerWriter writer = new LedgerWriter(racing, clock, IpMinimizer.truncate(),
                 ConsentService.DEFAULT_FUTURE_TOLERANCE, PolicyVersions.of(ShopPolicy.v1()), s -> {
-                });
+                }, ServiceCounters.off());
         ChoiceRecord record = new ChoiceRecord(ALICE, ShopPolicy.MARKETING_EMAIL, Choice.GRANTED,
                 Capture.by(Method.CHECKBOX).withEventId("banner-1"));
         ConsentEvent first = writer.append(List.of(record)).get(0);
