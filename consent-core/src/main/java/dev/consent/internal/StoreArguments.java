@@ -33,6 +33,21 @@ public final class StoreArguments {
     }
 
     /**
+     * The most pending notices an outbox backlog counts.
+     *
+     * @throws InvalidValueException (field {@code limit}) unless it is 1 to {@link #MAX_BACKLOG_COUNT}
+     */
+    public static int backlogLimit(int limit) {
+        if (limit < 1 || limit > MAX_BACKLOG_COUNT) {
+            throw new InvalidValueException("limit", limit, "must be between 1 and " + MAX_BACKLOG_COUNT);
+        }
+        return limit;
+    }
+
+    /** The largest limit {@link #backlogLimit} accepts: a backlog read stays bounded. */
+    public static final int MAX_BACKLOG_COUNT = 10_000;
+
+    /**
      * A sweeper's lease.
      *
      * @throws InvalidValueException (field {@code lease}) unless it is a positive duration

@@ -7,6 +7,7 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.SubjectId;
 import dev.consent.recipients.DeliveryHistory;
 import dev.consent.recipients.DeliveryRecord;
+import dev.consent.recipients.OutboxBacklog;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientNotice;
 import dev.consent.rights.RightsRequest;
@@ -180,6 +181,30 @@ public final class InMemoryOutboxStore implements OutboxStore {
         synchronized (lock) {
             int from = (int) Math.min(Math.max(afterSequence, 0), deliveries.size());
             return List.copyOf(deliveries.subList(from, (int) Math.min(deliveries.size(), (long) from + limit)));
+        }
+    }
+
+    @Override
+    public OutboxBacklog backlog(int limit) {
+        StoreArguments.backlogLimit(limit);
+        synchronized (lock) {
+            int pending = 0;
+            boolean more = false;
+            Instant oldest = null;
+            for (OutboxRow row : outbox.values()) {
+                OutboxEntry e = row.entry();
+                if (e.state() != OutboxEntry.State.PENDING) {
+                    continue;
+                }
+                Instant due = e.nextAttemptAt().orElseThrow();
+                oldest = oldest == null || due.isBefore(oldest) ? due : oldest;
+                if (pending < limit) {
+                    pending++;
+                } else {
+                    more = true;
+                }
+            }
+            return pending == 0 ? OutboxBacklog.EMPTY : new OutboxBacklog(pending, more, Optional.of(oldest));
         }
     }
 }

@@ -13,6 +13,7 @@ import dev.consent.policy.PurposeId;
 import dev.consent.processing.ProcessingEntry;
 import dev.consent.receipt.ConsentReceipt;
 import dev.consent.recipients.DeliveryRecord;
+import dev.consent.recipients.OutboxBacklog;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientNotice;
 import dev.consent.retention.DisposalRecord;
@@ -324,6 +325,11 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
     @Override
     public List<DeliveryRecord> deliveries(long afterSequence, int limit) {
         return outbox.deliveries(afterSequence, limit);
+    }
+
+    @Override
+    public OutboxBacklog backlog(int limit) {
+        return outbox.backlog(limit);
     }
 
     // ------------------------------------------------------------------ processing log

@@ -5,6 +5,7 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.recipients.DeliveryRecord;
 import dev.consent.store.NoticeClaim;
 import dev.consent.store.NoticeFinish;
+import dev.consent.recipients.OutboxBacklog;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientNotice;
 import dev.consent.rights.RightsRequest;
@@ -105,4 +106,13 @@ public interface OutboxStore {
      * @return the entries; empty when none is newer
      */
     List<DeliveryRecord> deliveries(long afterSequence, int limit);
+
+    /**
+     * The pending notices (every notice not yet delivered), counted up to {@code limit}, and the earliest instant one
+     * of them is due; for metrics and health checks. A read, never blocked by claims.
+     *
+     * @param limit the most notices counted, 1 to 10,000
+     * @return the backlog; {@link OutboxBacklog#more()} tells whether more are pending than {@code limit}
+     */
+    OutboxBacklog backlog(int limit);
 }

@@ -1,5 +1,6 @@
 package dev.consent.store;
 
+import dev.consent.InvalidValueException;
 import dev.consent.testing.TestKeys;
 
 import dev.consent.ConsentService;
@@ -21,6 +22,7 @@ import dev.consent.recipients.DeliveryRecord;
 import dev.consent.recipients.NoticeAction;
 import dev.consent.store.NoticeClaim;
 import dev.consent.store.NoticeFinish;
+import dev.consent.recipients.OutboxBacklog;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientDispatcher;
 import dev.consent.recipients.RecipientNotice;
@@ -52,6 +54,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The behaviour every {@link OutboxStore} must have, and the recipients' outbox end to end on it: GDPR Art. 19
@@ -236,6 +239,28 @@ public abstract class OutboxStoreContract {
         assertThat(outbox.deliveries(0, 10)).containsExactly(delivered(claim, at, Optional.empty()).audit()
                 .withSequence(1));
         assertThat(outbox.deliveries(0, 10).toString()).doesNotContain("alice");
+    }
+
+    @Test
+    void theBacklogCountsPendingNoticesUpToTheLimitWithTheEarliestDue() {
+        assertThat(outbox.backlog(10)).isEqualTo(OutboxBacklog.EMPTY);
+        RecipientNotice later = notice("evt-b", BOB, T0.plusSeconds(5), Optional.empty());
+        RecipientNotice earlier = notice("evt-a", ALICE, T0, Optional.empty());
+        outbox.append(List.of(withdrawal(BOB, "evt-b", 1, ConsentChain.GENESIS)), List.of(later));
+        outbox.append(List.of(withdrawal(ALICE, "evt-a", 1, ConsentChain.GENESIS)), List.of(earlier));
+
+        assertThat(outbox.backlog(10)).isEqualTo(new OutboxBacklog(2, false, Optional.of(T0)));
+        assertThat(outbox.backlog(1)).as("counted up to the limit").isEqualTo(new OutboxBacklog(1, true,
+                Optional.of(T0)));
+        assertThat(outbox.backlog(2)).isEqualTo(new OutboxBacklog(2, false, Optional.of(T0)));
+
+        NoticeClaim claim = outbox.claimNotices(T0, 1, "node-a", Duration.ofMinutes(1)).get(0);
+        assertThat(outbox.backlog(10)).as("a claimed notice is still pending").isEqualTo(new OutboxBacklog(2, false,
+                Optional.of(T0)));
+        assertThat(outbox.finishNotice(delivered(claim, T0.plusSeconds(1), Optional.empty()))).isTrue();
+        assertThat(outbox.backlog(10)).isEqualTo(new OutboxBacklog(1, false, Optional.of(T0.plusSeconds(5))));
+        assertThatThrownBy(() -> outbox.backlog(0)).isInstanceOf(InvalidValueException.class);
+        assertThatThrownBy(() -> outbox.backlog(10_001)).isInstanceOf(InvalidValueException.class);
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.consent.policy.PurposeId;
 import dev.consent.processing.ProcessingEntry;
 import dev.consent.receipt.ConsentReceipt;
 import dev.consent.recipients.DeliveryRecord;
+import dev.consent.recipients.OutboxBacklog;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientNotice;
 import dev.consent.retention.DisposalRecord;
@@ -299,6 +300,11 @@ public class ForwardingStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public List<DeliveryRecord> deliveries(long afterSequence, int limit) {
         return delegate.deliveries(afterSequence, limit);
+    }
+
+    @Override
+    public OutboxBacklog backlog(int limit) {
+        return delegate.backlog(limit);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.consent.internal.StoreArguments;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.SubjectId;
 import dev.consent.recipients.DeliveryRecord;
+import dev.consent.recipients.OutboxBacklog;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientNotice;
 import dev.consent.rights.RightsRequest;
@@ -111,5 +112,10 @@ final class JdbcOutbox {
     List<DeliveryRecord> deliveries(long afterSequence, int limit) {
         StoreArguments.limit(limit);
         return tx.read("deliveries", c -> outbox.deliveries(c, afterSequence, limit));
+    }
+
+    OutboxBacklog backlog(int limit) {
+        StoreArguments.backlogLimit(limit);
+        return tx.read("backlog", c -> outbox.backlog(c, limit));
     }
 }

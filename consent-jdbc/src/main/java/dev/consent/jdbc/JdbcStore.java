@@ -14,6 +14,7 @@ import dev.consent.policy.PurposeId;
 import dev.consent.processing.ProcessingEntry;
 import dev.consent.receipt.ConsentReceipt;
 import dev.consent.recipients.DeliveryRecord;
+import dev.consent.recipients.OutboxBacklog;
 import dev.consent.recipients.OutboxEntry;
 import dev.consent.recipients.RecipientNotice;
 import dev.consent.retention.DisposalRecord;
@@ -466,6 +467,11 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public List<DeliveryRecord> deliveries(long afterSequence, int limit) {
         return outbox.deliveries(afterSequence, limit);
+    }
+
+    @Override
+    public OutboxBacklog backlog(int limit) {
+        return outbox.backlog(limit);
     }
 
     // ---------------------------------------------------------------------------------- processing log

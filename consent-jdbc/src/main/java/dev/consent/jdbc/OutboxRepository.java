@@ -11,6 +11,7 @@ import dev.consent.policy.PurposeId;
 import dev.consent.policy.Recipient;
 import dev.consent.recipients.DeliveryHistory;
 import dev.consent.recipients.DeliveryRecord;
+import dev.consent.recipients.OutboxBacklog;
 import dev.consent.recipients.NoticeAction;
 import dev.consent.store.NoticeClaim;
 import dev.consent.store.NoticeFinish;
@@ -334,6 +335,23 @@ final class OutboxRepository {
         return List.copyOf(Sql.query(c, "SELECT " + columns + " FROM " + notices
                 + " WHERE subject = ? ORDER BY recorded_at, notice_id", ps -> ps.setString(1, subject.value()),
                 this::entry));
+    }
+
+    /**
+     * The pending notices counted up to {@code limit} (one more is read to tell whether there are more) and the
+     * earliest due instant among them; both over the due index, which holds only pending notices.
+     */
+    OutboxBacklog backlog(Connection c, int limit) throws SQLException {
+        int counted = Sql.queryOne(c, "SELECT COUNT(*) FROM (SELECT notice_id FROM " + notices
+                + " WHERE due_at IS NOT NULL ORDER BY due_at, notice_id LIMIT ?) pending",
+                ps -> ps.setInt(1, limit + 1), rs -> rs.getInt(1)).orElse(0);
+        if (counted == 0) {
+            return OutboxBacklog.EMPTY;
+        }
+        Instant oldest = Sql.queryOne(c, "SELECT " + dialect.selectInstant("due_at") + " FROM " + notices
+                + " WHERE due_at IS NOT NULL ORDER BY due_at, notice_id LIMIT 1", Sql.NO_PARAMETERS,
+                rs -> dialect.getInstant(rs, 1)).orElseThrow();
+        return new OutboxBacklog(Math.min(counted, limit), counted > limit, Optional.of(oldest));
     }
 
     /** Up to {@code limit} audit entries after {@code afterSequence}, in sequence order. */
