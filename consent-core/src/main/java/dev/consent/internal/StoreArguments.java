@@ -2,6 +2,7 @@ package dev.consent.internal;
 
 import dev.consent.InvalidValueException;
 import dev.consent.ledger.SubjectId;
+import dev.consent.recipients.OutboxBacklog;
 import dev.consent.store.Claim;
 
 import java.time.Duration;
@@ -35,17 +36,14 @@ public final class StoreArguments {
     /**
      * The most pending notices an outbox backlog counts.
      *
-     * @throws InvalidValueException (field {@code limit}) unless it is 1 to {@link #MAX_BACKLOG_COUNT}
+     * @throws InvalidValueException (field {@code limit}) unless it is 1 to {@link OutboxBacklog#MAX_COUNT}
      */
     public static int backlogLimit(int limit) {
-        if (limit < 1 || limit > MAX_BACKLOG_COUNT) {
-            throw new InvalidValueException("limit", limit, "must be between 1 and " + MAX_BACKLOG_COUNT);
+        if (limit < 1 || limit > OutboxBacklog.MAX_COUNT) {
+            throw new InvalidValueException("limit", limit, "must be between 1 and " + OutboxBacklog.MAX_COUNT);
         }
         return limit;
     }
-
-    /** The largest limit {@link #backlogLimit} accepts: a backlog read stays bounded. */
-    public static final int MAX_BACKLOG_COUNT = 10_000;
 
     /**
      * A sweeper's lease.

@@ -16,6 +16,9 @@ import java.util.Optional;
  * @param oldestDue the earliest due instant among the pending notices; empty when none is pending
  */
 public record OutboxBacklog(int pending, boolean more, Optional<Instant> oldestDue) {
+    /** The largest limit a backlog read counts to ({@link dev.consent.store.OutboxStore#backlog(int)}): it stays bounded. */
+    public static final int MAX_COUNT = 10_000;
+
     /** Nothing pending. */
     public static final OutboxBacklog EMPTY = new OutboxBacklog(0, false, Optional.empty());
 

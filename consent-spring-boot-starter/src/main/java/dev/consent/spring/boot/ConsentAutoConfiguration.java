@@ -241,7 +241,8 @@ public class ConsentAutoConfiguration {
         ConsentProperties.Service s = properties.service();
         return checked("consent.service", () -> {
             ConsentService.Builder b = ConsentService.builder().policy(policy).store(store).cacheSize(s.cacheSize())
-                    .bulkChunkSize(s.bulkChunkSize()).futureTolerance(s.futureTolerance());
+                    .bulkChunkSize(s.bulkChunkSize()).futureTolerance(s.futureTolerance())
+                    .recordStatistics(s.recordStatistics());
             Duration poll = s.changeFeedPollInterval();
             if (poll != null && !poll.isZero()) {
                 b.changeFeedPollInterval(poll);

@@ -1,5 +1,6 @@
 package dev.consent.spring.boot;
 
+import dev.consent.ConsentService;
 import dev.consent.store.ConsentStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -28,6 +29,7 @@ public class ConsentHealthAutoConfiguration {
      *
      * @param store the store to probe
      * @param scheduler the sweep schedule, if this node runs one
+     * @param consents the consent service, whose change-feed reads are reported
      * @return the health indicator named {@code consent}
      */
     @Bean
@@ -35,7 +37,7 @@ public class ConsentHealthAutoConfiguration {
     @ConditionalOnBean(ConsentStore.class)
     @ConditionalOnEnabledHealthIndicator("consent")
     public ConsentHealthIndicator consentHealthIndicator(ObjectProvider<ConsentStore> store,
-            ObjectProvider<ConsentSweepScheduler> scheduler) {
-        return new ConsentHealthIndicator(store.getObject(), scheduler.getIfUnique());
+            ObjectProvider<ConsentSweepScheduler> scheduler, ObjectProvider<ConsentService> consents) {
+        return new ConsentHealthIndicator(store.getObject(), scheduler.getIfUnique(), consents.getIfUnique());
     }
 }

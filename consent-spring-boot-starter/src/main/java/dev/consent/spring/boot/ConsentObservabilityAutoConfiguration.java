@@ -2,6 +2,7 @@ package dev.consent.spring.boot;
 
 import dev.consent.ConsentService;
 import dev.consent.rights.RightsService;
+import dev.consent.store.OutboxStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -34,9 +35,10 @@ public class ConsentObservabilityAutoConfiguration {
         @ConditionalOnMissingBean
         @ConditionalOnBean(ConsentService.class)
         ConsentMetrics consentMetrics(ConsentProperties properties, ObjectProvider<ConsentService> consents,
-                ObjectProvider<ConsentSweepScheduler> scheduler, ObjectProvider<RightsService> rights) {
+                ObjectProvider<ConsentSweepScheduler> scheduler, ObjectProvider<RightsService> rights,
+                ObjectProvider<OutboxStore> outbox) {
             return new ConsentMetrics(consents.getIfUnique(), scheduler.getIfUnique(), rights.getIfUnique(),
-                    properties.rights().metricsRefresh());
+                    outbox.getIfUnique(), properties.rights().metricsRefresh());
         }
     }
 

@@ -99,10 +99,12 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
      * @param maxStaleness the longest a cached answer may lag other nodes' writes (defaults to three poll intervals)
      * @param bulkChunkSize how many subjects bulk checks read from the store per call
      * @param futureTolerance how far after the time of recording a choice's occurred-at may lie
+     * @param recordStatistics whether the service counts checks by purpose and reason, cache hits and misses, appends
+     *     and conflicts, for the {@code consent.checks}, {@code consent.cache.*} and {@code consent.appends.*} meters
      */
     public record Service(@DefaultValue("100000") long cacheSize, @DefaultValue("1s") Duration changeFeedPollInterval,
             Duration maxStaleness, @DefaultValue("1000") int bulkChunkSize,
-            @DefaultValue("5s") Duration futureTolerance) {
+            @DefaultValue("5s") Duration futureTolerance, @DefaultValue("true") boolean recordStatistics) {
     }
 
     /**

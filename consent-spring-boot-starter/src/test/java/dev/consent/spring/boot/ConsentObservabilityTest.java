@@ -1,6 +1,15 @@
 package dev.consent.spring.boot;
 
 import dev.consent.ConsentService;
+import dev.consent.Reason;
+import dev.consent.StoreException;
+import dev.consent.ledger.Capture;
+import dev.consent.ledger.Method;
+import dev.consent.policy.Policy;
+import dev.consent.recipients.OutboxBacklog;
+import dev.consent.store.ConsentStore;
+import dev.consent.store.InMemoryStore;
+import dev.consent.store.OutboxStore;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.retention.Anchor;
 import dev.consent.retention.RetentionService;
@@ -17,6 +26,8 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
@@ -25,6 +36,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
@@ -100,11 +113,91 @@ class ConsentObservabilityTest {
     }
 
     @Test
+    void checksCacheAppendsAndTheOutboxBacklogAreMeteredWithoutASubject() {
+        inMemory.run(context -> {
+            AtomicLong nanos = new AtomicLong();
+            ConsentService consents = context.getBean(ConsentService.class);
+            Instant due = consents.clock().instant().minus(Duration.ofMinutes(10));
+            OutboxStore outbox = backlogOf(new OutboxBacklog(3, false, Optional.of(due)));
+            ConsentMetrics metrics = new ConsentMetrics(consents, null, null, outbox, Duration.ofMinutes(1),
+                    nanos::get);
+            MeterRegistry registry = new SimpleMeterRegistry();
+            metrics.bindTo(registry);
+
+            consents.grant(ALICE, NEWSLETTER, Capture.by(Method.CHECKBOX));
+            consents.check(ALICE, NEWSLETTER);
+            consents.check(ALICE, NEWSLETTER);
+            consents.check(dev.consent.ledger.SubjectId.of("bob"), NEWSLETTER);
+            nanos.addAndGet(Duration.ofSeconds(1).toNanos()); // past the snapshot's second
+
+            assertThat(registry.get("consent.checks").tag("purpose", NEWSLETTER.value())
+                    .tag("reason", Reason.GRANTED.name()).tag("allowed", "true").functionCounter().count())
+                    .isEqualTo(2);
+            assertThat(registry.get("consent.checks").tag("purpose", NEWSLETTER.value())
+                    .tag("reason", Reason.NO_RECORD.name()).functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("consent.cache.requests").tag("result", "hit").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("consent.cache.requests").tag("result", "miss").functionCounter().count())
+                    .isEqualTo(2);
+            assertThat(registry.get("consent.appends.events").functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("consent.appends.conflicts").functionCounter().count()).isZero();
+            assertThat(registry.get("consent.checks.failed").functionCounter().count()).isZero();
+            assertThat(registry.get("consent.feed.lag").timeGauge().value(TimeUnit.SECONDS))
+                    .as("the starter reads the feed every second by default").isLessThan(60);
+            assertThat(registry.get("consent.outbox.pending").gauge().value()).isEqualTo(3);
+            assertThat(registry.get("consent.outbox.oldest.due.age").timeGauge().value(TimeUnit.SECONDS))
+                    .isBetween(600.0, 660.0);
+            for (Meter meter : registry.getMeters()) {
+                assertThat(meter.getId().getTags()).as(meter.getId().toString())
+                        .allSatisfy(t -> assertThat(t.getValue()).doesNotContain("alice").doesNotContain("bob"));
+            }
+        });
+    }
+
+    @Test
+    void healthIsDownWhenTheChangeFeedWasNotReadWithinTheStalenessBound() throws Exception {
+        InMemoryStore shared = new InMemoryStore();
+        ConsentStore feedDown = (ConsentStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ConsentStore.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("readChanges")) {
+                        throw new StoreException("readChanges", "connection refused (test)");
+                    }
+                    try {
+                        return m.invoke(shared, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        inMemory.run(context -> {
+            try (ConsentService node = ConsentService.builder().policy(context.getBean(Policy.class)).store(feedDown)
+                    .changeFeedPollInterval(Duration.ofMillis(1)).maxStaleness(Duration.ofMillis(5)).build()) {
+                Thread.sleep(50);
+                Health health = new ConsentHealthIndicator(shared, null, node).health();
+                assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                assertThat((String) health.getDetails().get("changeFeed")).startsWith("not read for");
+            }
+            Health fresh = new ConsentHealthIndicator(shared, null, context.getBean(ConsentService.class)).health();
+            assertThat(fresh.getStatus()).isEqualTo(Status.UP);
+            assertThat((String) fresh.getDetails().get("changeFeed")).contains("within the staleness bound");
+        });
+    }
+
+    private static OutboxStore backlogOf(OutboxBacklog backlog) {
+        return (OutboxStore) Proxy.newProxyInstance(OutboxStore.class.getClassLoader(),
+                new Class<?>[] {OutboxStore.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("backlog")) {
+                        return backlog;
+                    }
+                    throw new UnsupportedOperationException(m.getName());
+                });
+    }
+
+    @Test
     void rightsCountsAreReusedWithinTheRefreshIntervalAndCountedAgainAfterIt() {
         inMemory.run(context -> {
             AtomicLong nanos = new AtomicLong();
             ConsentMetrics metrics = new ConsentMetrics(context.getBean(ConsentService.class), null,
-                    context.getBean(RightsService.class), Duration.ofMinutes(1), nanos::get);
+                    context.getBean(RightsService.class), null, Duration.ofMinutes(1), nanos::get);
             assertThat(metrics.requests(false)).isZero();
             context.getBean(RightsService.class).receive(ALICE, RequestType.ACCESS, "email");
             assertThat(metrics.requests(false)).as("within the refresh interval").isZero();
