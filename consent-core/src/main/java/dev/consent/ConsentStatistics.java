@@ -33,6 +33,15 @@ public record ConsentStatistics(boolean recording, Map<PurposeId, Map<Reason, Lo
     /**
      * Copies {@code checks}.
      *
+     * @param recording whether the service counts
+     * @param checks answered checks by purpose and reason
+     * @param checkFailures checks that threw
+     * @param cacheHits checks answered from the cache
+     * @param cacheMisses checks that read the store
+     * @param cachedSubjects subjects cached now
+     * @param appendedEvents events appended
+     * @param appendConflicts appends refused and retried
+     * @param feed the change feed as this node reads it
      * @throws NullPointerException when {@code checks} or {@code feed} is null
      */
     public ConsentStatistics {
@@ -66,6 +75,9 @@ public record ConsentStatistics(boolean recording, Map<PurposeId, Map<Reason, Lo
         /**
          * Checks the durations.
          *
+         * @param read whether the feed is read
+         * @param sinceLastRead how long ago the last successful read started
+         * @param maxStaleness the staleness bound
          * @throws NullPointerException when a duration is null
          */
         public Feed {

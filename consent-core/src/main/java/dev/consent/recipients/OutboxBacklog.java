@@ -25,6 +25,9 @@ public record OutboxBacklog(int pending, boolean more, Optional<Instant> oldestD
     /**
      * Checks the values agree.
      *
+     * @param pending the pending notices counted
+     * @param more whether more are pending than were counted
+     * @param oldestDue the earliest due instant among them
      * @throws IllegalArgumentException when {@code pending} is negative, or a due instant is given (or missing)
      *     although nothing is (or something is) pending
      * @throws NullPointerException when {@code oldestDue} is null
