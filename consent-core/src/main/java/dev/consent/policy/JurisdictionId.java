@@ -16,12 +16,12 @@ import java.util.regex.Pattern;
 public record JurisdictionId(String value) implements Comparable<JurisdictionId> {
     /** The most characters an id has. */
     public static final int MAX_LENGTH = 32;
+    private static final Pattern FORM = Pattern.compile("[A-Z][A-Z0-9]*(-[A-Z0-9]+)*"); // before UNKNOWN uses it
     /**
      * The rules applied to a subject whose jurisdiction is not known: the strictest the policy declares. No policy
      * may declare a jurisdiction under this id.
      */
     public static final JurisdictionId UNKNOWN = new JurisdictionId("UNKNOWN");
-    private static final Pattern FORM = Pattern.compile("[A-Z][A-Z0-9]*(-[A-Z0-9]+)*");
 
     /**
      * Checks the id's form.
