@@ -5,6 +5,8 @@ import dev.consent.policy.PolicyJson;
 
 /** A shop serving customers in the EEA, California, Virginia and elsewhere, as a policy document with jurisdictions. */
 public final class JurisdictionPolicies {
+    /** Targeted advertising: consent, flagged for sale or sharing, opt-out in California and Virginia. */
+    public static final dev.consent.policy.PurposeId ADS = dev.consent.policy.PurposeId.of("ads.targeted");
     /** The EEA's members: the 27 EU member states, Iceland, Liechtenstein and Norway. */
     public static final String EEA = "\"AT\",\"BE\",\"BG\",\"HR\",\"CY\",\"CZ\",\"DK\",\"EE\",\"FI\",\"FR\",\"DE\",\"GR\","
             + "\"HU\",\"IE\",\"IT\",\"LV\",\"LT\",\"LU\",\"MT\",\"NL\",\"PL\",\"PT\",\"RO\",\"SK\",\"SI\",\"ES\",\"SE\",\"IS\",\"LI\",\"NO\"";
