@@ -4,6 +4,10 @@ import dev.consent.internal.Checks;
 import dev.consent.internal.ConsentFold;
 import dev.consent.internal.Ledger;
 import dev.consent.ledger.AgeDeclaration;
+import dev.consent.ledger.SubjectLocation;
+import dev.consent.policy.Jurisdiction;
+import dev.consent.policy.JurisdictionId;
+import dev.consent.policy.OptOut;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainVerification;
@@ -428,6 +432,96 @@ public final class ConsentService implements AutoCloseable {
         ConsentEvent event = writer.declareAge(subject, declaration, capture);
         ages.afterRecording(List.of(event));
         return event;
+    }
+
+    // ------------------------------------------------------------------------------------------------ jurisdiction
+
+    /**
+     * Records where the subject is, with its evidence, from the capture's occurred-at on (the time of recording
+     * unless given): a {@link Choice#LOCATION_RECORDED} event in the subject's chain (see {@link SubjectLocation}),
+     * in the history, verification, the access export and the change feed like every other event. Where the policy
+     * declares jurisdictions, every decision about the subject at an instant from then on, until a later location,
+     * applies the rules of the jurisdiction covering it ({@code docs/jurisdictions.md}); a policy without
+     * jurisdictions reads it and decides nothing differently.
+     *
+     * @param subject whose location it is
+     * @param location the country or subdivision and how the shop learnt it
+     * @param capture how it was learnt (the host's evidence: an address's country, a geolocation lookup) and from when
+     *     it holds
+     * @return the stored event
+     * @throws InvalidValueException when an argument is missing; when the capture states a declared age, a consent
+     *         version or an expiry, or its method is GPC; or for an occurred-at later than the time of recording plus
+     *         the future tolerance
+     * @throws ConflictException when the capture's event id is already recorded with a different content
+     * @throws StoreException when the store cannot be written
+     */
+    public ConsentEvent recordLocation(SubjectId subject, SubjectLocation location, Capture capture) {
+        return writer.recordLocation(subject, location, capture);
+    }
+
+    /**
+     * The jurisdiction whose rules hold the subject at {@code at}: the one covering the latest location recorded with
+     * an occurred-at at or before {@code at}, or the strictest rules of the policy ({@link JurisdictionId#UNKNOWN})
+     * when none covers it. Read from the store (the subject's own chain and its linked visitors').
+     *
+     * @param subject whose jurisdiction is read
+     * @param at the instant
+     * @return the jurisdiction, or empty when the policy in force at {@code at} declares none
+     * @throws StoreException when the store cannot be read
+     */
+    public Optional<Jurisdiction> jurisdiction(SubjectId subject, Instant at) {
+        Checks.required("subject", subject);
+        LedgerInstants.require("at", at);
+        return Optional.ofNullable(ConsentFold.jurisdictionAt(loader.load(subject), versions.at(at), at));
+    }
+
+    /**
+     * The region of the latest location recorded for the subject with an occurred-at at or before {@code at}. Read
+     * from the store.
+     *
+     * @param subject whose location is read
+     * @param at the instant
+     * @return the country or subdivision code, or empty when none was recorded by then
+     * @throws StoreException when the store cannot be read
+     */
+    public Optional<String> region(SubjectId subject, Instant at) {
+        Checks.required("subject", subject);
+        LedgerInstants.require("at", at);
+        return ConsentFold.regionAt(loader.load(subject), at);
+    }
+
+    /**
+     * Records a CPRA opt-out ("Do Not Sell or Share My Personal Information", "Limit the Use of My Sensitive Personal
+     * Information"): a refusal (a denial of a purpose on consent, an objection to one on legitimate interests or public
+     * task) of every purpose the opt-out covers in the subject's jurisdiction at the capture's occurred-at; where that
+     * jurisdiction does not declare the opt-out (or is not known), of every purpose it covers in any jurisdiction, so
+     * that the request is honoured rather than dropped.
+     *
+     * @param subject who opts out
+     * @param optOut which opt-out
+     * @param capture how and when (a capture's event id gives each purpose's event an id derived from it)
+     * @return the events added, one per purpose covered
+     * @throws InvalidValueException when an argument is missing, or (field {@code optOut}) when the policy in force
+     *         declares no jurisdiction that covers any purpose by this opt-out
+     * @throws StoreException when the store cannot be read or written
+     */
+    public List<ConsentEvent> optOut(SubjectId subject, OptOut optOut, Capture capture) {
+        Checks.required("subject", subject);
+        Checks.required("optOut", optOut);
+        Checks.required("capture", capture);
+        Instant now = capture.occurredAt().orElseGet(this::now);
+        Policy policy = versions.at(now);
+        Jurisdiction jurisdiction = ConsentFold.jurisdictionAt(loader.load(subject), policy, now);
+        java.util.Set<PurposeId> purposes = jurisdiction == null ? java.util.Set.of()
+                : jurisdiction.optOutPurposes(optOut);
+        if (purposes.isEmpty() && jurisdiction != null) {
+            purposes = policy.jurisdictionRules().orElseThrow().strictest().optOutPurposes(optOut);
+        }
+        if (purposes.isEmpty()) {
+            throw new InvalidValueException("optOut", optOut, "covers no purpose in any jurisdiction of policy "
+                    + policy.id() + " " + policy.version() + " (declare it under $.jurisdictionRules)");
+        }
+        return record(PolicyWideChoices.optOut(subject, purposes, capture, policy));
     }
 
     /**

@@ -29,6 +29,7 @@ final class ConsentServiceAssembly {
         // every age declaration's mark names the one reserved id (its birth date is kept in the mark itself)
         List<dev.consent.policy.PurposeId> ids = new java.util.ArrayList<>(versions.purposeIdsNewestFirst());
         ids.add(dev.consent.ledger.AgeDeclaration.PURPOSE);
+        ids.add(dev.consent.ledger.SubjectLocation.PURPOSE); // likewise every location's, its region kept in the mark
         this.loader = new LedgerLoader(b.store, Ledger.PurposeTable.of(ids));
         Duration staleness = b.pollInterval == null ? null
                 : b.maxStaleness != null ? b.maxStaleness : b.pollInterval.multipliedBy(3);

@@ -5,6 +5,7 @@ import dev.consent.internal.MessageValues;
 import dev.consent.internal.RecipientSelection;
 import dev.consent.internal.StoreCalls;
 import dev.consent.ledger.AgeDeclaration;
+import dev.consent.ledger.SubjectLocation;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.Choice;
@@ -131,6 +132,37 @@ final class LedgerWriter {
                 declaration.purposeId(), 1, policy.version(), Choice.AGE_DECLARED, occurredAt, recordedAt,
                 Optional.empty(), capture.method(), capture.actor(),
                 java.util.OptionalInt.of(declaration.ageAt(occurredAt, policy.zone())),
+                capture.evidence().withIp(ip));
+        return appendDrafts(List.of(draft), List.of(capture)).get(0);
+    }
+
+    /**
+     * Appends one location to its subject's chain (as {@link ConsentService#recordLocation}, which states what it
+     * throws): a {@link Choice#LOCATION_RECORDED} event under the location's reserved purpose id.
+     */
+    ConsentEvent recordLocation(SubjectId subject, SubjectLocation location, Capture capture) {
+        Checks.required("subject", subject);
+        Checks.required("location", location);
+        Checks.required("capture", capture);
+        if (capture.declaredAge().isPresent() || capture.expiresAt().isPresent()
+                || capture.consentVersion().isPresent()) {
+            String field = capture.declaredAge().isPresent() ? "capture.declaredAge"
+                    : capture.expiresAt().isPresent() ? "capture.expiresAt" : "capture.consentVersion";
+            Object value = capture.declaredAge().isPresent() ? capture.declaredAge().getAsInt()
+                    : capture.expiresAt().isPresent() ? capture.expiresAt().get()
+                    : capture.consentVersion().getAsInt();
+            throw new InvalidValueException(field, value, "is about a consent or an age, not a location");
+        }
+        if (capture.method() == dev.consent.ledger.Method.GPC) {
+            throw new InvalidValueException("capture.method", capture.method(), "is a signal, not a location");
+        }
+        Instant recordedAt = LedgerInstants.require("recordedAt", clock.instant());
+        Instant occurredAt = occurredAt(capture, recordedAt);
+        Policy policy = versions.at(occurredAt);
+        String ip = ipMinimizer.minimize(capture.evidence().ip());
+        NewConsentEvent draft = new NewConsentEvent(capture.eventId().orElseGet(EventId::random), subject,
+                location.purposeId(), 1, policy.version(), Choice.LOCATION_RECORDED, occurredAt, recordedAt,
+                Optional.empty(), capture.method(), capture.actor(), java.util.OptionalInt.empty(),
                 capture.evidence().withIp(ip));
         return appendDrafts(List.of(draft), List.of(capture)).get(0);
     }

@@ -63,25 +63,46 @@ final class PolicyWideChoices {
     static GpcRecords gpc(SubjectId subject, Capture gpc, Ledger ledger, Policy policy, Instant now) {
         Map<PurposeId, GpcOutcome.Effect> effects = new LinkedHashMap<>();
         List<ChoiceRecord> records = new ArrayList<>();
+        dev.consent.policy.Jurisdiction jurisdiction = ConsentFold.jurisdictionAt(ledger, policy, now);
+        boolean advisory = jurisdiction != null && !jurisdiction.gpcBinds();
         for (Purpose p : policy.purposes()) {
             if (!p.saleOrSharing()) {
                 continue;
             }
             // the same order and tie-breaks as the decisions themselves, so the effect reported is the one checked
             ConsentFold.GpcState state = ConsentFold.gpcState(ledger, policy, p.id(), now);
-            GpcOutcome.Effect effect = state.explicit() == null ? GpcOutcome.Effect.APPLIED
+            GpcOutcome.Effect effect = state.explicit() == null
+                    ? (advisory ? GpcOutcome.Effect.ADVISORY : GpcOutcome.Effect.APPLIED)
                     : state.explicit() == Choice.GRANTED ? GpcOutcome.Effect.OVERRIDDEN
                     : GpcOutcome.Effect.ALREADY_REFUSED;
             effects.put(p.id(), effect);
             if (!state.signalOnRecord()) {
                 // a signal an explicit grant overrides is recorded as what it was, not as a denial
                 // (Cal. Code Regs. tit. 11, § 7025(c)(3)); otherwise it opts out (§ 7025(c)(1))
+                // an advisory signal is recorded as a binding one would be: it decides nothing where it is advisory,
+                // and binds from the moment the subject is held to a jurisdiction where it binds
                 Choice choice = effect == GpcOutcome.Effect.OVERRIDDEN ? Choice.GPC_OVERRIDDEN
                         : p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
                 records.add(new ChoiceRecord(subject, p.id(), choice, distinct(gpc, p)));
             }
         }
         return new GpcRecords(effects, records);
+    }
+
+    /**
+     * An opt-out ({@link dev.consent.policy.OptOut}) of each of {@code purposes}: a denial of a purpose on consent, an
+     * objection to one on legitimate interests or public task (a refusal either way, which beats any grant before it).
+     */
+    static List<ChoiceRecord> optOut(SubjectId subject, java.util.Set<PurposeId> purposes, Capture capture,
+            Policy policy) {
+        List<ChoiceRecord> records = new ArrayList<>();
+        for (Purpose p : policy.purposes()) {
+            if (purposes.contains(p.id())) {
+                Choice choice = p.basis() == LegalBasis.CONSENT ? Choice.DENIED : Choice.OBJECTED;
+                records.add(new ChoiceRecord(subject, p.id(), choice, distinct(capture, p)));
+            }
+        }
+        return records;
     }
 
     /**

@@ -35,8 +35,27 @@ public enum Reason {
     RESTRICTED(false),
     /** The grant came from a subject under the purpose's minimum age, or of unknown age (GDPR Art. 8). */
     UNDER_AGE(false),
-    /** A Global Privacy Control signal opted the subject out and no explicit choice overrides it. */
-    GPC_OPT_OUT(false);
+    /**
+     * A Global Privacy Control signal opted the subject out and no explicit choice overrides it (where the policy
+     * declares jurisdictions: in one where the signal binds, Cal. Code Regs. tit. 11, &sect; 7025).
+     */
+    GPC_OPT_OUT(false),
+    /**
+     * The subject's jurisdiction holds the purpose, which rests on a basis other than consent, to an opt-in, and no
+     * grant stands ({@code docs/jurisdictions.md}).
+     */
+    JURISDICTION_OPT_IN_REQUIRED(false),
+    /**
+     * The subject's jurisdiction lets the purpose run until the subject opts out (a sale or sharing under Cal. Civ.
+     * Code &sect; 1798.120, targeted advertising under C.R.S. &sect; 6-1-1306(1)(a)), and no opt-out stands: no
+     * refusal, and no Global Privacy Control signal where it binds.
+     */
+    JURISDICTION_OPT_OUT(true),
+    /**
+     * The subject's jurisdiction asks only that the subject be informed of the purpose, and no explicit refusal
+     * stands (a refusal on record is honoured all the same).
+     */
+    JURISDICTION_NOTICE_ONLY(true);
 
     private final boolean allows;
 

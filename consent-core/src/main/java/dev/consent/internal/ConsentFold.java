@@ -6,7 +6,11 @@ import dev.consent.ledger.AgeDeclaration;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.EventRef;
 import dev.consent.ledger.SubjectId;
+import dev.consent.policy.Jurisdiction;
+import dev.consent.policy.JurisdictionId;
+import dev.consent.policy.JurisdictionRules;
 import dev.consent.policy.LegalBasis;
+import dev.consent.policy.Mechanism;
 import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
@@ -60,6 +64,20 @@ import java.util.OptionalInt;
  *       own and is skipped when the deciding choice is picked.</li>
  * </ol>
  *
+ * <p>Where the policy declares jurisdictions ({@code docs/jurisdictions.md}), the subject's jurisdiction at the instant
+ * is the one covering the latest location recorded with an occurred-at at or before it, or the strictest rules the
+ * policy declares when none was ({@link JurisdictionRules#forRegion}); the decision names it. There, rule 4 holds only
+ * where Global Privacy Control binds (elsewhere a signal is on record and decides nothing), and where the
+ * jurisdiction gives the purpose another mechanism than its own, that mechanism decides after rules 5 to 7:
+ * <ul>
+ *   <li>OPT_IN: as consent (rule 9); without a grant, JURISDICTION_OPT_IN_REQUIRED;</li>
+ *   <li>OPT_OUT: an explicit refusal refuses (DENIED, WITHDRAWN, OBJECTED); else a Global Privacy Control signal where
+ *       it binds (GPC_OPT_OUT); else allowed (JURISDICTION_OPT_OUT). A subject known to be under the purpose's
+ *       minimum age is held to consent instead (Cal. Civ. Code &sect; 1798.120(c): no sale or sharing of a consumer
+ *       under 16 without affirmative authorisation);</li>
+ *   <li>NOTICE_ONLY: an explicit refusal is honoured all the same; else allowed (JURISDICTION_NOTICE_ONLY).</li>
+ * </ul>
+ *
  * <p>{@link #decide}, {@link #gpcState} and {@link #grantStands} pick the deciding explicit choice the same way, so
  * that what applyGpc reports and what withdrawAll withdraws is what a check sees. Nothing here throws for any
  * ledger: every instant is a microsecond count ({@link Ledger}).
@@ -112,16 +130,21 @@ public final class ConsentFold {
             }
         }
 
+        Jurisdiction jurisdiction = jurisdictionAt(ledger, policy, t);
+        Decider d = new Decider(purpose, ledger, at, policy, jurisdiction);
+        if (jurisdiction != null && !jurisdiction.gpcBinds()) {
+            gpc = -1; // an advisory signal is on record and decides nothing
+        }
         LegalBasis basis = purpose.basis();
         if (basis == LegalBasis.LEGAL_OBLIGATION) {
-            return decision(Reason.BASIS_LEGAL_OBLIGATION, purpose, ledger, NONE, at, policy);
+            return d.decision(Reason.BASIS_LEGAL_OBLIGATION, NONE);
         }
         if (basis != LegalBasis.VITAL_INTERESTS && policy.minimumAge().isPresent()) {
             int age = latestDeclaration(ledger, t, at, policy.zone());
             if (age >= 0 && ageOf(ledger, age, at, policy.zone()) < policy.minimumAge().getAsInt()) {
                 // seed 004 (HappySell): "If you are a minor (under the age of 18), this platform refuses to provide
                 // you with services"; a known minor is refused every purpose, the contract included
-                return decision(Reason.UNDER_AGE, purpose, ledger, age, at, policy);
+                return d.decision(Reason.UNDER_AGE, age);
             }
         }
         boolean restricted = restriction >= 0 && ledger.choice(restriction) == Choice.RESTRICTED;
@@ -131,31 +154,37 @@ public final class ConsentFold {
                     && ledger.occurredMicros(explicit) > ledger.occurredMicros(restriction)
                     && ledger.recordedAfter(explicit, restriction);
             if (!consentAfter) {
-                return decision(Reason.RESTRICTED, purpose, ledger, restriction, at, policy);
+                return d.decision(Reason.RESTRICTED, restriction);
+            }
+        }
+        if (jurisdiction != null) {
+            Mechanism mechanism = jurisdiction.mechanismOf(purpose);
+            if (mechanism != purpose.mechanism()) {
+                return decideMechanism(d, mechanism, explicit, gpc, t);
             }
         }
         switch (basis) {
             case CONTRACT:
-                return decision(Reason.BASIS_CONTRACT, purpose, ledger, NONE, at, policy);
+                return d.decision(Reason.BASIS_CONTRACT, NONE);
             case VITAL_INTERESTS:
-                return decision(Reason.BASIS_VITAL_INTERESTS, purpose, ledger, NONE, at, policy);
+                return d.decision(Reason.BASIS_VITAL_INTERESTS, NONE);
             case LEGITIMATE_INTERESTS:
             case PUBLIC_TASK: {
                 Reason allowed = basis == LegalBasis.PUBLIC_TASK ? Reason.BASIS_PUBLIC_TASK
                         : Reason.BASIS_LEGITIMATE_INTERESTS;
                 if (explicit >= 0) {
                     return ledger.choice(explicit).isRefusal()
-                            ? decision(Reason.OBJECTED, purpose, ledger, explicit, at, policy)
-                            : decision(allowed, purpose, ledger, explicit, at, policy);
+                            ? d.decision(Reason.OBJECTED, explicit)
+                            : d.decision(allowed, explicit);
                 }
                 if (gpc >= 0) {
-                    return decision(Reason.GPC_OPT_OUT, purpose, ledger, gpc, at, policy);
+                    return d.decision(Reason.GPC_OPT_OUT, gpc);
                 }
-                return decision(allowed, purpose, ledger, NONE, at, policy);
+                return d.decision(allowed, NONE);
             }
             case CONSENT:
             default:
-                return decideConsent(purpose, ledger, explicit, gpc, t, at, policy);
+                return decideConsent(d, explicit, gpc, t);
         }
     }
 
@@ -280,18 +309,56 @@ public final class ConsentFold {
         }
     }
 
-    private static Decision decideConsent(Purpose purpose, Ledger ledger, int explicit, int gpc, long t, Instant at,
-            Policy policy) {
+    /**
+     * The purpose held by its jurisdiction to {@code mechanism}, which is not its own (see the class comment). Rules 1
+     * to 7 have been applied.
+     */
+    private static Decision decideMechanism(Decider d, Mechanism mechanism, int explicit, int gpc, long t) {
+        Ledger ledger = d.ledger;
+        if (mechanism == Mechanism.OPT_IN) {
+            Decision consent = decideConsent(d, explicit, -1, t);
+            return consent.reason() == Reason.NO_RECORD
+                    ? d.decision(Reason.JURISDICTION_OPT_IN_REQUIRED, consent.decidingEvent().isPresent() ? explicit
+                    : NONE) : consent;
+        }
+        if (explicit >= 0 && ledger.choice(explicit).isRefusal()) {
+            return d.decision(switch (ledger.choice(explicit)) {
+                case WITHDRAWN -> Reason.WITHDRAWN;
+                case OBJECTED -> Reason.OBJECTED;
+                default -> Reason.DENIED;
+            }, explicit);
+        }
+        if (mechanism == Mechanism.NOTICE_ONLY) {
+            return d.decision(Reason.JURISDICTION_NOTICE_ONLY, NONE);
+        }
+        if (d.purpose.minimumAge().isPresent()) {
+            int declared = latestDeclaration(ledger, t, d.at, d.policy.zone());
+            if (declared >= 0 && ageOf(ledger, declared, d.at, d.policy.zone()) < d.purpose.minimumAge().getAsInt()) {
+                // Cal. Civ. Code § 1798.120(c): a consumer known to be under 16 is sold or shared only with consent
+                return decideConsent(d, explicit, gpc, t);
+            }
+        }
+        if (explicit < 0 && gpc >= 0) {
+            return d.decision(Reason.GPC_OPT_OUT, gpc);
+        }
+        return d.decision(Reason.JURISDICTION_OPT_OUT, explicit);
+    }
+
+    private static Decision decideConsent(Decider d, int explicit, int gpc, long t) {
+        Purpose purpose = d.purpose;
+        Ledger ledger = d.ledger;
+        Instant at = d.at;
+        Policy policy = d.policy;
         if (explicit < 0) {
-            return gpc >= 0 ? decision(Reason.GPC_OPT_OUT, purpose, ledger, gpc, at, policy)
-                    : decision(Reason.NO_RECORD, purpose, ledger, NONE, at, policy);
+            return gpc >= 0 ? d.decision(Reason.GPC_OPT_OUT, gpc)
+                    : d.decision(Reason.NO_RECORD, NONE);
         }
         switch (ledger.choice(explicit)) {
             case DENIED:
             case OBJECTED:
-                return decision(Reason.DENIED, purpose, ledger, explicit, at, policy);
+                return d.decision(Reason.DENIED, explicit);
             case WITHDRAWN:
-                return decision(Reason.WITHDRAWN, purpose, ledger, explicit, at, policy);
+                return d.decision(Reason.WITHDRAWN, explicit);
             default:
                 break;
         }
@@ -303,23 +370,23 @@ public final class ConsentFold {
             int age = declared < 0 ? -1 : ageOf(ledger, declared, given, policy.zone());
             if (!guardianCounts && age < purpose.minimumAge().getAsInt()) {
                 // an undeclared age (-1) fails closed as well (GDPR Art. 8(2): reasonable efforts to verify)
-                return decision(Reason.UNDER_AGE, purpose, ledger, explicit, at, policy);
+                return d.decision(Reason.UNDER_AGE, explicit);
             }
         }
         if (ledger.consentVersion(explicit) != purpose.consentVersion()) {
-            return decision(Reason.RECONSENT_REQUIRED, purpose, ledger, explicit, at, policy);
+            return d.decision(Reason.RECONSENT_REQUIRED, explicit);
         }
         if (purpose.requiresConfirmation() && !confirmed(ledger, explicit, purpose, t)) {
             // double opt-in (BGH I ZR 164/09): pending within the window, then as if never given
             long deadline = saturatedAdd(ledger.occurredMicros(explicit),
                     purpose.confirmationWindow().get().toMillis() * 1_000L);
-            return t < deadline ? decision(Reason.PENDING_CONFIRMATION, purpose, ledger, explicit, at, policy)
-                    : decision(Reason.NO_RECORD, purpose, ledger, explicit, at, policy);
+            return t < deadline ? d.decision(Reason.PENDING_CONFIRMATION, explicit)
+                    : d.decision(Reason.NO_RECORD, explicit);
         }
         if (ledger.expiresMicros(explicit) <= t) {
-            return decision(Reason.EXPIRED, purpose, ledger, explicit, at, policy);
+            return d.decision(Reason.EXPIRED, explicit);
         }
-        return decision(Reason.GRANTED, purpose, ledger, explicit, at, policy);
+        return d.decision(Reason.GRANTED, explicit);
     }
 
     /**
@@ -425,10 +492,80 @@ public final class ConsentFold {
         return -1;
     }
 
-    private static Decision decision(Reason reason, Purpose purpose, Ledger ledger, int mark, Instant at,
-            Policy policy) {
-        return new Decision(reason.allows(), reason, purpose.id(), purpose.basis(),
-                mark < 0 ? Optional.empty() : Optional.of(new EventRef(ledger.subject(mark), ledger.sequence(mark))),
-                at, policy.version());
+    /** What every answer of one decision shares: the purpose, ledger, instant, policy and jurisdiction applied. */
+    private static final class Decider {
+        final Purpose purpose;
+        final Ledger ledger;
+        final Instant at;
+        final Policy policy;
+        final Optional<JurisdictionId> jurisdiction;
+
+        Decider(Purpose purpose, Ledger ledger, Instant at, Policy policy, Jurisdiction jurisdiction) {
+            this.purpose = purpose;
+            this.ledger = ledger;
+            this.at = at;
+            this.policy = policy;
+            this.jurisdiction = jurisdiction == null ? Optional.empty() : Optional.of(jurisdiction.id());
+        }
+
+        Decision decision(Reason reason, int mark) {
+            return new Decision(reason.allows(), reason, purpose.id(), purpose.basis(),
+                    mark < 0 ? Optional.empty() : Optional.of(new EventRef(ledger.subject(mark), ledger.sequence(mark))),
+                    at, policy.version(), jurisdiction);
+        }
+    }
+
+    /**
+     * The jurisdiction whose rules hold the subject at {@code at} (see the class comment): the one covering the
+     * latest location recorded by then, or the strictest rules; null when the policy declares no jurisdictions.
+     *
+     * @param ledger the subject's ledger
+     * @param policy the policy in force at {@code at}
+     * @param at the instant
+     * @return the jurisdiction, or null
+     */
+    public static Jurisdiction jurisdictionAt(Ledger ledger, Policy policy, Instant at) {
+        return jurisdictionAt(ledger, policy, Ledger.micros(at));
+    }
+
+    private static Jurisdiction jurisdictionAt(Ledger ledger, Policy policy, long t) {
+        Optional<JurisdictionRules> rules = policy.jurisdictionRules();
+        if (rules.isEmpty()) {
+            return null;
+        }
+        int mark = latestLocation(ledger, t);
+        return rules.get().forRegion(mark < 0 ? Optional.empty() : Optional.ofNullable(ledger.region(mark)));
+    }
+
+    /**
+     * The mark of the latest location recorded with an occurred-at at or before {@code t} (of the same instant, the
+     * one sorted last: the higher sequence), or -1.
+     *
+     * @param ledger the subject's ledger
+     * @param t the instant, in microseconds
+     * @return the mark, or -1
+     */
+    static int latestLocation(Ledger ledger, long t) {
+        if (!ledger.locates()) {
+            return -1;
+        }
+        for (int i = ledger.size() - 1; i >= 0; i--) {
+            if (ledger.occurredMicros(i) <= t && ledger.choice(i) == Choice.LOCATION_RECORDED) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The region of the latest location recorded with an occurred-at at or before {@code at}.
+     *
+     * @param ledger the subject's ledger
+     * @param at the instant
+     * @return the region code, or empty when none was recorded by then
+     */
+    public static Optional<String> regionAt(Ledger ledger, Instant at) {
+        int mark = latestLocation(ledger, Ledger.micros(at));
+        return mark < 0 ? Optional.empty() : Optional.ofNullable(ledger.region(mark));
     }
 }

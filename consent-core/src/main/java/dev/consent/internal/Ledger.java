@@ -6,6 +6,7 @@ import dev.consent.ledger.Choice;
 import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.SubjectLocation;
 import dev.consent.policy.PurposeId;
 
 import java.time.Instant;
@@ -44,7 +45,9 @@ import java.util.Map;
  */
 public final class Ledger {
     static final int WORDS = 4;
-    static final Ledger EMPTY = new Ledger(null, new long[0], PurposeTable.of(List.of()), null, false);
+    static final Ledger EMPTY = new Ledger(null, new long[0], PurposeTable.of(List.of()), null, false, false);
+    /** The expiry word of a location mark whose reserved id names no location (a store's corrupt event). */
+    static final long NO_LOCATION = 0;
     /** The expiry word of an age declaration that gives no birth date. */
     static final long NO_BIRTH_DATE = Long.MAX_VALUE;
 
@@ -67,7 +70,7 @@ public final class Ledger {
     private final SubjectId owner;
     /**
      * Per mark: occurred-at micros; expiry micros (of an age declaration: the birth date's epoch day, or
-     * {@link #NO_BIRTH_DATE}); sequence (40 bits) and consent version (24 bits); purpose index
+     * {@link #NO_BIRTH_DATE}; of a location: its region and source, {@link #packLocation}); sequence (40 bits) and consent version (24 bits); purpose index
      * (16 bits), choice (4), GPC (bit 20), guardian (21), overtaken (22), age (bits 24-31), recording rank (32-63).
      */
     private final long[] words;
@@ -76,13 +79,17 @@ public final class Ledger {
     private final SubjectId[] subjects;
     /** Whether any mark declares an age, so that a ledger without one is not scanned for one. */
     private final boolean declaresAge;
+    /** Whether any mark records a location, so that a ledger without one is not scanned for one. */
+    private final boolean locates;
 
-    private Ledger(SubjectId owner, long[] words, PurposeTable purposes, SubjectId[] subjects, boolean declaresAge) {
+    private Ledger(SubjectId owner, long[] words, PurposeTable purposes, SubjectId[] subjects, boolean declaresAge,
+            boolean locates) {
         this.owner = owner;
         this.words = words;
         this.purposes = purposes;
         this.subjects = subjects;
         this.declaresAge = declaresAge;
+        this.locates = locates;
     }
 
     /**
@@ -156,9 +163,13 @@ public final class Ledger {
         }
     }
 
-    /** The purpose a mark names: an age declaration's is {@link AgeDeclaration#PURPOSE}, whatever birth date it gives. */
+    /**
+     * The purpose a mark names: an age declaration's is {@link AgeDeclaration#PURPOSE}, whatever birth date it gives;
+     * a location's is {@link SubjectLocation#PURPOSE}, whatever region it gives (both kept in the mark itself).
+     */
     private static PurposeId tablePurpose(ChoiceFact e) {
-        return e.choice() == Choice.AGE_DECLARED ? AgeDeclaration.PURPOSE : e.purpose();
+        return e.choice() == Choice.AGE_DECLARED ? AgeDeclaration.PURPOSE
+                : e.choice() == Choice.LOCATION_RECORDED ? SubjectLocation.PURPOSE : e.purpose();
     }
 
     /** As {@link #of(SubjectId, Collection, PurposeTable)} with a table of only the facts' own purposes. */
@@ -191,6 +202,7 @@ public final class Ledger {
         long[] words = new long[n * WORDS];
         SubjectId[] subjects = null;
         boolean declaresAge = false;
+        boolean locates = false;
         for (int i = 0; i < n; i++) {
             ChoiceFact e = sorted[i];
             if (!e.subject().equals(owner)) {
@@ -211,9 +223,11 @@ public final class Ledger {
             long age = e.declaredAge().isPresent() ? Math.min(Math.max(e.declaredAge().getAsInt(), 0), AGE_MAX) + 1 : 0;
             long purpose = purposes.index.get(tablePurpose(e));
             declaresAge |= age > 0;
+            locates |= e.choice() == Choice.LOCATION_RECORDED;
             int w = i * WORDS;
             words[w] = micros(e.occurredAt());
             words[w + 1] = e.choice() == Choice.AGE_DECLARED ? birthEpochDay(e)
+                    : e.choice() == Choice.LOCATION_RECORDED ? packLocation(e)
                     : e.expiresAt().map(Ledger::micros).orElse(Long.MAX_VALUE);
             words[w + 2] = e.sequence() | version << 40;
             words[w + 3] = purpose | (long) e.choice().ordinal() << 16
@@ -221,7 +235,29 @@ public final class Ledger {
                     | age << 24 | ranks[i] << 32;
         }
         markOvertaken(sorted, ranks, words);
-        return new Ledger(owner, words, purposes, subjects, declaresAge);
+        return new Ledger(owner, words, purposes, subjects, declaresAge, locates);
+    }
+
+    /**
+     * A location mark's region and source in one word: the region's characters (at most six, {@code US-CA},
+     * {@code ES-CT}), eight bits each from the lowest, and the source's ordinal plus one in bits 56-59.
+     * {@link #NO_LOCATION} for a reserved id that names no location (only a store that kept an event no service
+     * records could hold one): such a mark is read as no location at all, which holds the subject to the strictest
+     * rules.
+     */
+    private static long packLocation(ChoiceFact e) {
+        SubjectLocation location;
+        try {
+            location = SubjectLocation.of(e.purpose());
+        } catch (InvalidValueException notALocation) {
+            return NO_LOCATION;
+        }
+        String region = location.region();
+        long packed = 0;
+        for (int c = 0; c < region.length(); c++) {
+            packed |= (long) region.charAt(c) << (8 * c);
+        }
+        return packed | (long) (location.source().ordinal() + 1) << 56;
     }
 
     /**
@@ -377,6 +413,31 @@ public final class Ledger {
     /** The epoch day of the birth date an age declaration's mark gives, or {@link #NO_BIRTH_DATE}. */
     long birthEpochDay(int i) {
         return choice(i) == Choice.AGE_DECLARED ? words[i * WORDS + 1] : NO_BIRTH_DATE;
+    }
+
+    /** Whether any mark records a location. */
+    boolean locates() {
+        return locates;
+    }
+
+    /** The region a location mark gives ({@code US-CA}), or null for any other mark or a mark naming none. */
+    String region(int i) {
+        if (choice(i) != Choice.LOCATION_RECORDED) {
+            return null;
+        }
+        long packed = words[i * WORDS + 1];
+        if (packed == NO_LOCATION) {
+            return null;
+        }
+        StringBuilder region = new StringBuilder(6);
+        for (int c = 0; c < 6; c++) {
+            char ch = (char) (packed >>> (8 * c) & 0xFF);
+            if (ch == 0) {
+                break;
+            }
+            region.append(ch);
+        }
+        return region.toString();
     }
 
     /** The declared age, or -1 when none was declared. */

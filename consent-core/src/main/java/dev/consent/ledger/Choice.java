@@ -37,7 +37,14 @@ public enum Choice {
      * after it needs a confirmation of its own. For any other purpose it changes nothing. Recorded by
      * {@code dev.consent.email.DoubleOptIn}.
      */
-    CONFIRMED;
+    CONFIRMED,
+    /**
+     * Where the subject is, as evidence of the jurisdiction whose rules hold the subject from the event's occurred-at
+     * on ({@link SubjectLocation}): not a choice about any purpose, but what the jurisdiction rules of a policy read
+     * ({@code docs/jurisdictions.md}). Recorded under a reserved purpose id beneath {@link SubjectLocation#PURPOSE};
+     * never a refusal or a grant.
+     */
+    LOCATION_RECORDED;
 
     /**
      * Whether this choice stops processing for a purpose and for the purposes beneath it.

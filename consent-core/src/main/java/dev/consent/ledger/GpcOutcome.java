@@ -18,7 +18,12 @@ public record GpcOutcome(Map<PurposeId, Effect> effects, List<ConsentEvent> reco
         /** An explicit opt-in stands and wins over the signal; the signal is on record. */
         OVERRIDDEN,
         /** An explicit refusal already stood. */
-        ALREADY_REFUSED
+        ALREADY_REFUSED,
+        /**
+         * No explicit choice existed, and the subject's jurisdiction makes the signal advisory
+         * ({@link dev.consent.policy.GpcRule#ADVISORY}): the signal is on record and decides nothing there.
+         */
+        ADVISORY
     }
 
     /**

@@ -31,7 +31,8 @@ public record NewConsentEvent(EventId id, SubjectId subject, PurposeId purpose, 
      *
      * @param id the event's id, unique in the ledger
      * @param subject whose choice it is
-     * @param purpose the purpose chosen for ({@link AgeDeclaration}'s reserved ids for age declarations only)
+     * @param purpose the purpose chosen for ({@link AgeDeclaration}'s reserved ids for age declarations only,
+     *        {@link SubjectLocation}'s for locations only)
      * @param consentVersion the purpose's consent version the subject was shown, 1 or more
      * @param policyVersion the version of the policy in force when the choice was made, at most 50 characters
      * @param choice what was chosen
@@ -87,6 +88,18 @@ public record NewConsentEvent(EventId id, SubjectId subject, PurposeId purpose, 
             }
         } else if (AgeDeclaration.isReserved(purpose)) {
             throw new InvalidValueException("purpose", purpose, "is reserved for AGE_DECLARED events, not " + choice);
+        }
+        if (choice == Choice.LOCATION_RECORDED) {
+            // a location concerns no purpose: its purpose id is the reserved one that carries the region and source
+            SubjectLocation.of(purpose);
+            if (method == Method.GPC || expiresAt.isPresent() || declaredAge.isPresent()) {
+                throw new InvalidValueException(method == Method.GPC ? "method" : expiresAt.isPresent()
+                        ? "expiresAt" : "declaredAge", method == Method.GPC ? method : expiresAt.isPresent()
+                        ? expiresAt.get() : declaredAge.getAsInt(), "is not part of a LOCATION_RECORDED event");
+            }
+        } else if (SubjectLocation.isReserved(purpose)) {
+            throw new InvalidValueException("purpose", purpose, "is reserved for LOCATION_RECORDED events, not "
+                    + choice);
         }
     }
 

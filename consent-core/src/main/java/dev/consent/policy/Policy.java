@@ -47,6 +47,7 @@ public final class Policy {
     private final Map<RequestType, RightsTerm> rightsTerms;
     private final BusinessCalendar calendar;
     private final SignalMappings signals;
+    private final JurisdictionRules jurisdictionRules;
     private final Map<CategoryId, DataCategory> categoryIndex;
     private final Map<PurposeId, Purpose> purposeIndex;
     private final Map<PurposeId, List<Purpose>> lineage;
@@ -79,6 +80,8 @@ public final class Policy {
         purposes.forEach(p -> ps.put(p.id(), p));
         this.purposeIndex = Collections.unmodifiableMap(ps);
         this.lineage = Collections.unmodifiableMap(lineages(purposes, ps));
+        this.jurisdictionRules = b.jurisdictionRules.isEmpty() ? null
+                : new JurisdictionRules(b.jurisdictionRules, this.purposes);
     }
 
     /**
@@ -334,6 +337,17 @@ public final class Policy {
      */
     public Optional<SignalMappings> signals() {
         return Optional.ofNullable(signals);
+    }
+
+    /**
+     * The jurisdictions this policy declares, with each purpose's mechanism, the Global Privacy Control rule, the
+     * CPRA opt-outs and the rights terms in each ({@code docs/jurisdictions.md}); validated with the rest of the
+     * policy. A policy that declares none decides as if jurisdictions did not exist.
+     *
+     * @return the rules, or empty when the policy declares no jurisdiction
+     */
+    public Optional<JurisdictionRules> jurisdictionRules() {
+        return Optional.ofNullable(jurisdictionRules);
     }
 
     /**
@@ -675,6 +689,23 @@ public final class Policy {
          */
         public Builder signals(SignalMappings mappings) {
             parts.signals = Checks.required("signals", mappings);
+            return this;
+        }
+
+        /**
+         * Adds a jurisdiction with its rules ({@link Policy#jurisdictionRules()}); none by default. Checked with the
+         * rest of the policy when it is built.
+         *
+         * @param jurisdiction the jurisdiction
+         * @return this builder
+         * @throws InvalidValueException when {@code jurisdiction} is null, or when the policy would then declare more
+         *     than {@link PolicyLimits#MAX_JURISDICTIONS}
+         */
+        public Builder jurisdiction(Jurisdiction jurisdiction) {
+            Checks.required("jurisdiction", jurisdiction);
+            PolicyParts.atMost("jurisdictionRules", parts.jurisdictionRules.size() + 1, PolicyLimits.MAX_JURISDICTIONS,
+                    "jurisdictions", "MAX_JURISDICTIONS");
+            parts.jurisdictionRules.add(jurisdiction);
             return this;
         }
 

@@ -265,7 +265,7 @@ public final class PolicyJson {
         }
         f.onlyKnown(root, "$", "id", "version", "effectiveFrom", "lastUpdated", "timeZone", "controller", "minimumAge",
                 "categories", "purposes", "recipients", "retention", "rights", "calendar", "jurisdictions", "policyUrl",
-                "language", "storageLocations", "signals");
+                "language", "storageLocations", "signals", "jurisdictionRules");
         String id = f.string(root, "$", "id", true);
         String version = f.string(root, "$", "version", true);
         Policy.Builder b = Policy.builder(id, version);
@@ -304,6 +304,7 @@ public final class PolicyJson {
         terms.retention(root);
         terms.rights(root);
         terms.calendar(root);
+        JurisdictionRulesJson.read(f, terms, root, b);
         JsonNode signals = f.object(root, "$", "signals", false);
         if (signals != null) {
             SignalMappingsJson.read(f, signals, b);

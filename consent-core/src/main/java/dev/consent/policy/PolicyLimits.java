@@ -36,6 +36,11 @@ public final class PolicyLimits {
      */
     public static final int MAX_RIGHTS_ENTRIES = 64;
     /**
+     * The most jurisdictions a policy declares ({@code jurisdictionRules}): every US state with a privacy law, the EEA
+     * and the UK fit many times over, and the strictest rules are computed per purpose over all of them.
+     */
+    public static final int MAX_JURISDICTIONS = 64;
+    /**
      * Holidays listed in a policy's calendar ({@code $.calendar.holidays}), and in any
      * {@link dev.consent.rights.BusinessCalendar}: more than 25 years of every weekday. A host that needs more
      * plugs in a {@link dev.consent.rights.HolidaySource}.

@@ -43,6 +43,7 @@ final class PolicyParts {
     final Set<LocalDate> holidays = new TreeSet<>();
     final Set<LocalDate> extraWorkingDays = new TreeSet<>();
     SignalMappings signals;
+    final List<Jurisdiction> jurisdictionRules = new ArrayList<>();
 
     PolicyParts(String id, String version) {
         this.id = id;
@@ -131,5 +132,9 @@ final class PolicyParts {
 
     SignalMappings signals() {
         return signals;
+    }
+
+    List<Jurisdiction> jurisdictionRules() {
+        return jurisdictionRules;
     }
 }

@@ -246,6 +246,12 @@ final class PolicyValidator {
         if (b.signals() != null) {
             SignalMappingsValidator.check(b.signals(), purposeById, undeclaredPurpose, problems::add);
         }
+        if (!b.jurisdictionRules().isEmpty()) {
+            Map<CategoryId, DataCategory> categoryById = new HashMap<>();
+            b.categories().forEach(c -> categoryById.putIfAbsent(c.id(), c));
+            JurisdictionRulesValidator.check(b.jurisdictionRules(), purposeById, categoryById, undeclaredPurpose,
+                    problems::add);
+        }
     }
 
     /**

@@ -58,7 +58,8 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
     /**
      * Checks the field-local rules.
      *
-     * @param id the purpose id; not {@code subject-age} nor beneath it, which the ledger reserves
+     * @param id the purpose id; not {@code subject-age}, {@code subject-location} nor beneath them (reserved by
+     *     the ledger)
      * @param title the title shown to subjects, at most 300 characters
      * @param description what the processing is, at most 4000 characters; may be null
      * @param basis the legal basis (GDPR Art. 6(1))
@@ -81,6 +82,11 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
             // the ledger records age declarations under these ids (dev.consent.ledger.AgeDeclaration.PURPOSE)
             throw new InvalidValueException("purpose.id", id.value(),
                     "is reserved for the ledger's age declarations (subject-age and the ids beneath it)");
+        }
+        if (id.value().equals("subject-location") || id.value().startsWith("subject-location.")) {
+            // the ledger records subjects' locations under these ids (dev.consent.ledger.SubjectLocation.PURPOSE)
+            throw new InvalidValueException("purpose.id", id.value(),
+                    "is reserved for the ledger's subject locations (subject-location and the ids beneath it)");
         }
         Checks.text("purpose.title", title, 300);
         Checks.optionalText("purpose.description", description, 4000);
@@ -125,7 +131,8 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
     /**
      * A purpose without a confirmation window, as policies before double opt-in declared it.
      *
-     * @param id the purpose id; not {@code subject-age} nor beneath it, which the ledger reserves
+     * @param id the purpose id; not {@code subject-age}, {@code subject-location} nor beneath them (reserved by
+     *     the ledger)
      * @param title the title shown to subjects, at most 300 characters
      * @param description what the processing is, at most 4000 characters; may be null
      * @param basis the legal basis (GDPR Art. 6(1))
@@ -160,7 +167,8 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
     /**
      * A purpose without Kantara purpose categories, as policies before receipts declared it.
      *
-     * @param id the purpose id; not {@code subject-age} nor beneath it, which the ledger reserves
+     * @param id the purpose id; not {@code subject-age}, {@code subject-location} nor beneath them (reserved by
+     *     the ledger)
      * @param title the title shown to subjects, at most 300 characters
      * @param description what the processing is, at most 4000 characters; may be null
      * @param basis the legal basis (GDPR Art. 6(1))

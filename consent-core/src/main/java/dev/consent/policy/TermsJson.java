@@ -68,6 +68,24 @@ final class TermsJson {
     }
 
     private void rightsEntry(JsonNode node, String at, int i) {
+        rightsEntry(node, at, (term, path) -> {
+            if (f.construct(at, () -> b.rights(term))) {
+                rightsPaths.add(path);
+            }
+        });
+    }
+
+    /** Where a rights entry's terms go, one per request type it lists, with the JSON path of that type. */
+    @FunctionalInterface
+    interface TermSink {
+        void accept(RightsTerm term, String path);
+    }
+
+    /**
+     * Reads one entry of a rights list (the policy's {@code $.rights}, or a jurisdiction's) and hands each of its
+     * terms to {@code sink} when the entry reads cleanly.
+     */
+    void rightsEntry(JsonNode node, String at, TermSink sink) {
         f.onlyKnown(node, at, "types", "within", "unit", "from", "extension", "acknowledgeWithin",
                 "refusalAlternative");
         Set<RequestType> types = f.enumList(node, at, "types", RequestType.class);
@@ -117,8 +135,9 @@ final class TermsJson {
         int k = 0;
         for (RequestType t : types) {
             int index = k++;
-            if (f.construct(at, () -> b.rights(new RightsTerm(t, term, Optional.ofNullable(alternative))))) {
-                rightsPaths.add(at + ".types[" + index + "]");
+            RightsTerm[] built = new RightsTerm[1];
+            if (f.construct(at, () -> built[0] = new RightsTerm(t, term, Optional.ofNullable(alternative)))) {
+                sink.accept(built[0], at + ".types[" + index + "]");
             }
         }
     }

@@ -129,6 +129,7 @@ public final class ConsentReceipts {
                 case RESTRICTED -> "a restriction of processing (GDPR Art. 18), not a consent";
                 case RESTRICTION_LIFTED -> "the end of a restriction of processing (GDPR Art. 18(3)), not a consent";
                 case AGE_DECLARED -> "a declaration of the subject's age, not a consent";
+                case LOCATION_RECORDED -> "a record of where the subject is, not a consent";
                 case CONFIRMED -> "the confirmation of an earlier grant (double opt-in), whose receipt is the grant's";
                 default -> "a choice of kind " + e.choice() + ", not a consent given";
             };

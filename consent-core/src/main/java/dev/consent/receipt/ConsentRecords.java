@@ -87,7 +87,8 @@ final class ConsentRecords {
 
         // the purposes the subject made a choice about; a restriction concerns processing, not consent (GDPR Art. 18)
         Set<PurposeId> purposes = new LinkedHashSet<>();
-        history.stream().filter(e -> !e.choice().isRestriction() && e.choice() != Choice.AGE_DECLARED)
+        history.stream().filter(e -> !e.choice().isRestriction() && e.choice() != Choice.AGE_DECLARED
+                && e.choice() != Choice.LOCATION_RECORDED)
                 .forEach(e -> purposes.add(e.purpose()));
         for (PurposeId purposeId : purposes) {
             Policy policy = current.findPurpose(purposeId).isPresent() ? current

@@ -7,6 +7,8 @@ import dev.consent.internal.Checks;
 import dev.consent.internal.RecipientSelection;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
+import dev.consent.policy.Jurisdiction;
+import dev.consent.policy.JurisdictionId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyVersions;
 import dev.consent.policy.PurposeId;
@@ -66,7 +68,7 @@ public final class RightsService {
         this.versions = b.consents.policyVersions();
         this.consents = b.consents;
         this.moves = new RequestMoves(b.store, clock);
-        this.terms = new RequestTerms(versions, b.holidays);
+        this.terms = new RequestTerms(versions, b.holidays, b.consents::jurisdiction);
         RetentionService retention = b.retention != null ? b.retention : b.sweeper == null ? null : b.sweeper.retention();
         this.erasure = new ErasureWork(moves, consents, retention, b.sweeper, b.processing, b.contributors);
     }
@@ -105,6 +107,46 @@ public final class RightsService {
     }
 
     /**
+     * The deadline term a request of {@code type} by {@code subject} received now would be held to: the term of the
+     * subject's jurisdiction where the policy declares jurisdictions ({@code docs/jurisdictions.md}; the shortest any
+     * jurisdiction gives when the subject's is not known), else the policy's, else the GDPR's.
+     *
+     * @param subject whose request
+     * @param type the type of request
+     * @return the term
+     * @throws dev.consent.StoreException when the subject's ledger cannot be read
+     */
+    public DeadlineTerm termFor(SubjectId subject, RequestType type) {
+        return terms.termAt(Checks.required("subject", subject), now(), Checks.required("type", type));
+    }
+
+    /**
+     * Whether a request of {@code type} is a right of {@code subject} now: always where the policy declares no
+     * jurisdictions; else whether the subject's jurisdiction lists it (a jurisdiction that lists no rights of its own
+     * has all of them; a subject whose jurisdiction is not known has every right any jurisdiction gives). A request
+     * that is not a right may still be received and answered.
+     *
+     * @param subject whose request
+     * @param type the type of request
+     * @return whether it is a right there
+     * @throws dev.consent.StoreException when the subject's ledger cannot be read
+     */
+    public boolean rightAvailable(SubjectId subject, RequestType type) {
+        Checks.required("subject", subject);
+        Checks.required("type", type);
+        Instant now = now();
+        Optional<Jurisdiction> j = consents.jurisdiction(subject, now);
+        if (j.isEmpty()) {
+            return true;
+        }
+        if (j.get().id().equals(JurisdictionId.UNKNOWN)) {
+            return versions.at(now).jurisdictionRules().orElseThrow().all().stream()
+                    .anyMatch(x -> x.rightAvailable(type));
+        }
+        return j.get().rightAvailable(type);
+    }
+
+    /**
      * The policy versions this service judges by: its consent service's.
      *
      * @return the consent service's policy versions
@@ -128,7 +170,7 @@ public final class RightsService {
         Checks.required("type", type);
         Instant now = now();
         RightsRequest request = new RightsRequest("req-" + UUID.randomUUID(), subject, type, RequestStatus.RECEIVED, now,
-                Optional.empty(), terms.onReceipt(type, now), terms.acknowledgement(type, now), Optional.empty(),
+                Optional.empty(), terms.onReceipt(subject, type, now), terms.acknowledgement(subject, type, now), Optional.empty(),
                 Optional.empty(), List.of(new RightsRequest.Transition(RequestStatus.RECEIVED, now, "subject",
                         "received via " + Checks.text("receivedVia", receivedVia, 200))), 0);
         return moves.saveNew(request);
@@ -230,7 +272,7 @@ public final class RightsService {
     public RightsRequest refuse(String requestId, String actor, String reason) {
         Checks.multilineText("reason", reason, 5_000);
         return moves.move(requestId, RequestStatus.REFUSED, actor, reason, r -> {
-            String alternative = terms.policyAt(r.receivedAt()).rightsTerm(r.type())
+            String alternative = terms.rightsTermAt(r.subject(), r.receivedAt(), r.type())
                     .flatMap(RightsTerm::refusalAlternative).map(a -> " " + a).orElse("");
             return RequestMoves.withOutcome(r, "Refused: " + reason + "." + alternative);
         });

@@ -9,6 +9,7 @@ import dev.consent.Decision;
 import dev.consent.InvalidValueException;
 import dev.consent.Reason;
 import dev.consent.ledger.AgeDeclaration;
+import dev.consent.ledger.SubjectLocation;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Evidence;
@@ -53,7 +54,11 @@ import java.util.regex.Pattern;
  * age declaration, choice {@code AGE_DECLARED}, gives; null otherwise) and the choices {@code AGE_DECLARED} and
  * {@code GPC_OVERRIDDEN}. Version 1.5 adds the choice {@code CONFIRMED} (the second step of a double opt-in, with
  * its evidence: time, minimised IP, user agent, and the confirmed grant's event id as reference; docs/email.md) and
- * the reason {@code PENDING_CONFIRMATION}; the schema accepts 1.0 to 1.5.
+ * the reason {@code PENDING_CONFIRMATION}. Version 1.6 adds the choice {@code LOCATION_RECORDED} with each event's
+ * {@code location} (the region and source a recorded location gives; null otherwise; docs/jurisdictions.md) and,
+ * where the policy declares jurisdictions, each decision's {@code jurisdiction} (the jurisdiction whose rules
+ * decided, {@code UNKNOWN} for the strictest rules) and the reasons {@code JURISDICTION_*}; the schema accepts 1.0 to
+ * 1.6.
  *
  * <p>The document is streamed: the consent history is read page by page and the host's data written straight
  * through, so an export never holds a whole history in memory. With {@link Builder#receipts(ConsentReceipts)} the
@@ -64,7 +69,7 @@ public final class SubjectExport {
     /** The export document's schema name, written in its {@code schema} field. */
     public static final String SCHEMA = "dev.consent/subject-export";
     /** The version of the export document's schema this library writes. */
-    public static final String SCHEMA_VERSION = "1.5";
+    public static final String SCHEMA_VERSION = "1.6";
     /** Where the export's JSON Schema lies in consent-core; read it with {@link #schema()}. */
     public static final String SCHEMA_RESOURCE = "/dev/consent/rights/subject-export-v1.schema.json";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
@@ -180,6 +185,9 @@ public final class SubjectExport {
             g.writeObjectFieldStart("decision");
             g.writeBooleanField("allowed", d.allowed());
             g.writeStringField("reason", d.reason().name());
+            if (d.jurisdiction().isPresent()) {
+                g.writeStringField("jurisdiction", d.jurisdiction().get().value()); // since 1.6
+            }
             if (d.decidingEvent().isPresent()) {
                 g.writeStringField("restsOnSubject", d.decidingEvent().get().subject().value());
                 g.writeNumberField("restsOnSequence", d.decidingEvent().get().sequence());
@@ -349,6 +357,16 @@ public final class SubjectExport {
         // since 1.4: the birth date an age declaration (AGE_DECLARED) gives; null for every other event
         writeNullable(g, "birthDate", e.choice() == Choice.AGE_DECLARED
                 ? AgeDeclaration.of(e).birthDate().map(java.time.LocalDate::toString).orElse(null) : null);
+        // since 1.6: the region and source a recorded location (LOCATION_RECORDED) gives; null for every other event
+        if (e.choice() == Choice.LOCATION_RECORDED) {
+            SubjectLocation location = SubjectLocation.of(e);
+            g.writeObjectFieldStart("location");
+            g.writeStringField("region", location.region());
+            g.writeStringField("source", location.source().name());
+            g.writeEndObject();
+        } else {
+            g.writeNullField("location");
+        }
         Evidence ev = e.evidence();
         g.writeObjectFieldStart("evidence");
         writeNullable(g, "noticeId", ev.noticeId());

@@ -27,7 +27,7 @@ class DoubleOptInExportTest {
         OptInRequest r = optIn.request(ALICE, NEWSLETTER, Capture.by(Method.WEB_FORM));
         SubjectExport export = SubjectExport.builder().consents(shop.consents).build();
         JsonNode pending = write(export);
-        assertThat(pending.get("schemaVersion").asText()).isEqualTo("1.5");
+        assertThat(pending.get("schemaVersion").asText()).isEqualTo("1.6");
         assertThat(pending.toString()).contains("\"PENDING_CONFIRMATION\"");
 
         optIn.confirm(r.token(), Evidence.builder().userAgent("Mail client").ip("192.0.2.10").build());

@@ -163,7 +163,7 @@ class PolicyJsonTest {
                 Case.at("unknown top-level field", with("$.retentionRules", "[]"), "$.retentionRules",
                         "an array is not a known field (expected one of id, version, effectiveFrom, lastUpdated, "
                                 + "timeZone, controller, minimumAge, categories, purposes, recipients, retention, rights, "
-                                + "calendar, jurisdictions, policyUrl, language, storageLocations, signals)").problems(1),
+                                + "calendar, jurisdictions, policyUrl, language, storageLocations, signals, jurisdictionRules)").problems(1),
                 Case.line("unknown purpose field (typo of legalBasis)",
                         edit(FULL).remove("$.purposes[3].legalBasis").set("$.purposes[3].legalbasis",
                                 "\"LEGITIMATE_INTERESTS\"").json(),

@@ -135,7 +135,7 @@ class SubjectExportProcessingTest {
         mislabelled.remove("consentReceipts");
         assertThat(schema().validate(mislabelled)).as("1.0 with processing").isNotEmpty();
         ObjectNode unknown = current.deepCopy();
-        unknown.put("schemaVersion", "1.6");
+        unknown.put("schemaVersion", "1.7");
         assertThat(schema().validate(unknown)).isNotEmpty();
     }
 }

@@ -2,6 +2,8 @@ package dev.consent.store;
 
 import dev.consent.ConflictException;
 import dev.consent.ConsentService;
+import dev.consent.JurisdictionPolicies;
+import dev.consent.ledger.SubjectLocation;
 import dev.consent.Reason;
 import dev.consent.ledger.Actor;
 import dev.consent.ledger.Capture;
@@ -113,6 +115,35 @@ public abstract class ConsentStoreContract {
                         new ChainHead(SubjectId.of("cust-1"), 2, events.get(1).hash())));
         assertThat(ConsentChain.verify(SubjectId.of("cust-1"), events.iterator(),
                 Optional.of(store.heads(List.of(SubjectId.of("cust-1"))).get(SubjectId.of("cust-1")))).intact()).isTrue();
+    }
+
+    @Test
+    void aSubjectsLocationsAreStoredReadAsFactsAndDecideUnderTheirJurisdiction() {
+        SubjectId carol = SubjectId.of("carol");
+        try (ConsentService consents = ConsentService.builder().policy(JurisdictionPolicies.withJurisdictions())
+                .store(store).clock(clock).build()) {
+            ConsentEvent inCalifornia = consents.recordLocation(carol,
+                    SubjectLocation.of("US-CA", SubjectLocation.Source.BILLING_COUNTRY),
+                    Capture.by(Method.WEB_FORM).withEvidence(new Evidence(null, null, null, null, null, "address book #3")));
+            Instant whileInCalifornia = clock.instant();
+            assertThat(consents.checkUncached(carol, JurisdictionPolicies.ADS).reason())
+                    .isEqualTo(dev.consent.Reason.JURISDICTION_OPT_OUT);
+            clock.advance(java.time.Duration.ofDays(30));
+            ConsentEvent inGermany = consents.recordLocation(carol,
+                    SubjectLocation.of("DE", SubjectLocation.Source.DECLARED), Capture.by(Method.ACCOUNT_SETTINGS));
+
+            assertThat(store.events(carol, 0, 10)).containsExactly(inCalifornia, inGermany);
+            assertThat(store.decisionFacts(List.of(carol)).get(carol))
+                    .containsExactlyInAnyOrder(ChoiceFact.of(inCalifornia), ChoiceFact.of(inGermany));
+            assertThat(SubjectLocation.of(store.events(carol, 0, 10).get(1)))
+                    .isEqualTo(SubjectLocation.of("DE", SubjectLocation.Source.DECLARED));
+            dev.consent.Decision now = consents.checkUncached(carol, JurisdictionPolicies.ADS);
+            assertThat(now.reason()).isEqualTo(dev.consent.Reason.NO_RECORD);
+            assertThat(now.jurisdiction()).contains(dev.consent.policy.JurisdictionId.of("EEA"));
+            assertThat(consents.check(carol, JurisdictionPolicies.ADS, whileInCalifornia).jurisdiction())
+                    .contains(dev.consent.policy.JurisdictionId.of("US-CA"));
+            assertThat(consents.verify(carol).intact()).isTrue();
+        }
     }
 
     @Test
