@@ -15,7 +15,7 @@
  *   says so; only an explicit tick in the settings turns one on (CCPA Regulations § 7025).
  * - Google Consent Mode: gtag('consent', 'update', ...) with the types the policy maps, a type granted only when
  *   every purpose it lists is granted; a dataLayer-pushing gtag is defined when the page has none.
- * - A purpose whose consent version changed is asked again (the server's mustPrompt).
+ * - A purpose whose consent version changed is asked again (the server's prompt flag).
  * - WCAG 2.2 AA: a labelled modal dialog, focus moved into it and returned to the opener, every control a native
  *   button or checkbox with a label, a visible focus ring, text in rem units that reflows at 200 % zoom.
  *
@@ -83,18 +83,24 @@
   };
 
   var gpcOn = navigator.globalPrivacyControl === true;
-  var model = null; // the server's answer: {locale, purposes: [...]}
+  var model = null; // the server's answer to GET purposes (the OpenAPI document beside this script)
   var dialog = null;
   var opener = null;
   var ids = 0;
 
+  /** The page's language: the script's data-locale, else the page's lang, else the browser's; '' when none fits. */
   function requestedLocale() {
-    return (script && script.getAttribute('data-locale')) || document.documentElement.lang || navigator.language || 'en';
+    var tag = (script && script.getAttribute('data-locale')) || document.documentElement.lang || navigator.language;
+    return /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$/.test(tag || '') ? tag : '';
+  }
+
+  function language() {
+    var lang = requestedLocale().slice(0, 2).toLowerCase();
+    return TEXT[lang] ? lang : 'en';
   }
 
   function text() {
-    var lang = String((model && model.locale) || requestedLocale()).slice(0, 2).toLowerCase();
-    return TEXT[lang] || TEXT.en;
+    return TEXT[language()];
   }
 
   function el(tag, attrs, children) {
@@ -106,7 +112,9 @@
     });
     (children || []).forEach(function (c) {
       // server text goes in as text nodes, never as markup
-      node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+      if (c !== null) {
+        node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+      }
     });
     return node;
   }
@@ -119,7 +127,8 @@
   // ---- the server -------------------------------------------------------------------------------------------
 
   function load() {
-    return fetch(base + 'purposes?locale=' + encodeURIComponent(requestedLocale()), {
+    var locale = requestedLocale();
+    return fetch(base + 'purposes' + (locale ? '?locale=' + encodeURIComponent(locale) : ''), {
       credentials: 'same-origin',
       headers: { 'Accept': 'application/json' }
     }).then(function (r) {
@@ -133,36 +142,38 @@
     });
   }
 
-  function choosable(p) {
-    return p.mechanism !== 'NOTICE_ONLY';
-  }
-
+  /** Whether Global Privacy Control keeps the purpose off: the browser sends it and the server flags the purpose. */
   function blockedByGpc(p) {
-    return gpcOn && p.gpc === true;
+    return gpcOn && p.gpcOptOut === true;
   }
 
-  function granted(p) {
-    return p.state === 'GRANTED';
+  /** Whether the purpose is allowed now: granted, or an opt-out purpose nobody objected to. */
+  function allowed(p) {
+    return p.state === 'granted' || (p.mechanism === 'opt-out' && p.state === 'none');
   }
 
-  /** Sends one choice per purpose in {@code wanted} (purpose id -> true for granted), with what was shown. */
+  /**
+   * Sends one choice per purpose in wanted (purpose id -> true for granted), each quoting the notice id, text hash
+   * and consent version it was shown with; the server records nothing unless all of them are the ones it shows.
+   */
   function save(wanted) {
     var choices = model.purposes.filter(function (p) {
       return Object.prototype.hasOwnProperty.call(wanted, p.id);
     }).map(function (p) {
       return {
         purpose: p.id,
-        decision: wanted[p.id] ? 'GRANTED' : 'DENIED',
+        choice: wanted[p.id] ? 'granted' : 'denied',
         version: p.version,
         noticeId: p.noticeId,
         noticeHash: p.noticeHash
       };
     });
+    var locale = requestedLocale();
     return fetch(base + 'choices', {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-Consent-Request': '1' },
-      body: JSON.stringify({ locale: model.locale, gpc: gpcOn, choices: choices })
+      body: JSON.stringify({ locale: locale || null, gpc: gpcOn, choices: choices })
     }).then(function (r) {
       if (!r.ok) {
         throw new Error('consent: POST choices answered ' + r.status);
@@ -174,19 +185,21 @@
     });
   }
 
+  /**
+   * Every purpose granted, except those Global Privacy Control keeps off: the banner said so before the click, so
+   * they are recorded as refused (the request's evidence names the signal). Only a tick in the settings grants one.
+   */
   function acceptAll() {
     var wanted = {};
-    model.purposes.filter(choosable).forEach(function (p) {
-      if (!blockedByGpc(p)) {
-        wanted[p.id] = true;
-      }
+    model.purposes.forEach(function (p) {
+      wanted[p.id] = !blockedByGpc(p);
     });
     return save(wanted);
   }
 
   function rejectAll() {
     var wanted = {};
-    model.purposes.filter(choosable).forEach(function (p) {
+    model.purposes.forEach(function (p) {
       wanted[p.id] = false;
     });
     return save(wanted);
@@ -194,7 +207,7 @@
 
   function saveForm(form) {
     var wanted = {};
-    model.purposes.filter(choosable).forEach(function (p) {
+    model.purposes.forEach(function (p) {
       var box = form.querySelector('input[data-purpose="' + CSS.escape(p.id) + '"]');
       if (box) {
         wanted[p.id] = box.checked;
@@ -206,15 +219,20 @@
   // ---- Google Consent Mode ----------------------------------------------------------------------------------
 
   /**
-   * A type is granted only when every purpose that lists it is granted (the server's ConsentModes rule); nothing
-   * is pushed when no purpose maps to a type.
+   * The policy's Consent Mode mapping (type -> purposes) applied as consent-signals' ConsentModes applies it: a type
+   * is granted only when every purpose it lists is allowed now. Nothing is pushed when the policy maps no type.
    */
   function consentMode() {
-    var types = {};
+    var mapping = model.consentMode || {};
+    var byId = {};
     model.purposes.forEach(function (p) {
-      (p.consentMode || []).forEach(function (t) {
-        types[t] = (types[t] === undefined || types[t] === 'granted') && granted(p) ? 'granted' : 'denied';
-      });
+      byId[p.id] = p;
+    });
+    var types = {};
+    Object.keys(mapping).forEach(function (type) {
+      types[type] = mapping[type].length > 0 && mapping[type].every(function (id) {
+        return byId[id] !== undefined && allowed(byId[id]);
+      }) ? 'granted' : 'denied';
     });
     if (Object.keys(types).length === 0) {
       return;
@@ -245,7 +263,7 @@
 
   function gpcNotice(t) {
     var off = model.purposes.filter(function (p) {
-      return choosable(p) && blockedByGpc(p);
+      return blockedByGpc(p) && p.state !== 'granted';
     });
     if (off.length === 0) {
       return null;
@@ -256,34 +274,22 @@
   }
 
   function purposeRow(p, t) {
+    var boxId = nextId('box');
     var noticeId = nextId('notice');
-    var row = el('div', { 'class': 'cb-purpose', 'data-purpose-row': p.id });
-    var head = el('div', { 'class': 'cb-purpose-head' });
-    if (choosable(p)) {
-      var boxId = nextId('box');
-      var noteId = nextId('note');
-      // never pre-ticked: checked only for a purpose the visitor granted, or an opt-out purpose not objected to
-      var on = p.mechanism === 'OPT_OUT' ? p.state !== 'DENIED' && p.state !== 'OBJECTED' : granted(p);
-      var note = blockedByGpc(p) && !granted(p) ? t.gpcItem : p.mechanism === 'OPT_OUT' ? t.optOut : null;
-      var box = el('input', {
-        type: 'checkbox', id: boxId, 'data-purpose': p.id,
-        'aria-describedby': noticeId + (note ? ' ' + noteId : '')
-      });
-      box.checked = on;
-      head.appendChild(box);
-      head.appendChild(el('label', { 'for': boxId }, [p.title]));
-      row.appendChild(head);
-      row.appendChild(el('p', { 'class': 'cb-purpose-notice', id: noticeId, 'data-notice-id': p.noticeId }, [p.noticeText]));
-      if (note) {
-        row.appendChild(el('p', { 'class': 'cb-purpose-note', id: noteId }, [note]));
-      }
-    } else {
-      head.appendChild(el('span', { 'class': 'cb-purpose-title' }, [p.title]));
-      row.appendChild(head);
-      row.appendChild(el('p', { 'class': 'cb-purpose-notice', id: noticeId, 'data-notice-id': p.noticeId }, [p.noticeText]));
-      row.appendChild(el('p', { 'class': 'cb-purpose-note' }, [t.alwaysOn]));
-    }
-    return row;
+    var noteId = nextId('note');
+    // never pre-ticked: an opt-in purpose is ticked only once the visitor granted it; an opt-out purpose (legitimate
+    // interests) shows as on because it is, with how to object beside it
+    var note = blockedByGpc(p) && p.state !== 'granted' ? t.gpcItem : p.mechanism === 'opt-out' ? t.optOut : null;
+    var box = el('input', {
+      type: 'checkbox', id: boxId, 'data-purpose': p.id,
+      'aria-describedby': noticeId + (note ? ' ' + noteId : '')
+    });
+    box.checked = allowed(p);
+    return el('div', { 'class': 'cb-purpose', 'data-purpose-row': p.id }, [
+      el('div', { 'class': 'cb-purpose-head' }, [box, el('label', { 'for': boxId, lang: p.locale }, [p.title])]),
+      el('p', { 'class': 'cb-purpose-notice', id: noticeId, lang: p.locale, 'data-notice-id': p.noticeId }, [p.text]),
+      note ? el('p', { 'class': 'cb-purpose-note', id: noteId, 'data-consent-gpc-note': blockedByGpc(p) }, [note]) : null
+    ]);
   }
 
   /** The preference centre: one checkbox per purpose the visitor decides, the notice text under each. */
@@ -324,13 +330,14 @@
   function firstLayer(t) {
     var titleId = nextId('title');
     var introId = nextId('intro');
+    // asked again because a purpose's consent version moved past the one last chosen under
     var changed = model.purposes.some(function (p) {
-      return p.mustPrompt && p.state && p.state !== 'NO_RECORD';
+      return p.prompt && typeof p.decidedVersion === 'number' && p.decidedVersion < p.version;
     });
-    var list = el('ul', { 'class': 'cb-text' }, model.purposes.filter(choosable).map(function (p) {
-      return el('li', { 'data-purpose-row': p.id }, [
+    var list = el('ul', { 'class': 'cb-text' }, model.purposes.map(function (p) {
+      return el('li', { 'data-purpose-row': p.id, lang: p.locale }, [
         el('strong', {}, [p.title]), ': ',
-        el('span', { 'data-notice-id': p.noticeId }, [p.noticeText])
+        el('span', { 'data-notice-id': p.noticeId }, [p.text])
       ]);
     }));
     var say = status();
@@ -364,9 +371,7 @@
   }
 
   function mustPrompt() {
-    return model.purposes.some(function (p) {
-      return p.mustPrompt === true;
-    });
+    return model.prompt === true;
   }
 
   /** Opens the dialog on a layer ("first" or "settings"), or swaps the layer of the open one. */
@@ -388,7 +393,7 @@
       document.body.appendChild(dialog);
     }
     dialog.textContent = '';
-    dialog.setAttribute('lang', (model.locale || 'en'));
+    dialog.setAttribute('lang', language());
     dialog.setAttribute('data-layer', view.layer);
     dialog.setAttribute('aria-labelledby', view.titleId);
     if (view.describedBy) {
@@ -425,7 +430,7 @@
     var t = text();
     host.textContent = '';
     host.classList.add('cb-inline');
-    host.setAttribute('lang', model.locale || 'en');
+    host.setAttribute('lang', language());
     var titleId = nextId('title');
     var again = function () {
       var heading = document.getElementById(titleId);
