@@ -75,14 +75,24 @@ final class Chromium {
      * Makes every page this browser opens from now on send Global Privacy Control: {@code navigator
      * .globalPrivacyControl} is true before any page script runs, and every request carries {@code Sec-GPC: 1}
      * (GPC specification, sections 3.1 and 3.2). Chromium has no switch of its own for it.
+     *
+     * @return what {@link #stopGpc} needs to undo it
      */
-    static void sendGpc(ChromeDriver driver) {
+    static Map<String, Object> sendGpc(ChromeDriver driver) {
         driver.executeCdpCommand("Page.enable", Map.of());
-        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
+        Map<String, Object> script = driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
                 "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
                         + "{get: function () { return true; }, configurable: true});"));
         driver.executeCdpCommand("Network.enable", Map.of());
         driver.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Sec-GPC", "1")));
+        return script;
+    }
+
+    /** Undoes {@link #sendGpc}: pages opened from now on send no signal. */
+    static void stopGpc(ChromeDriver driver, Map<String, Object> script) {
+        driver.executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument", Map.of("identifier",
+                script.get("identifier")));
+        driver.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of()));
     }
 
     /** Writes a PNG of the current viewport to {@code target/screenshots/<name>.png}. */

@@ -465,7 +465,10 @@
       return model ? open() : load().then(open);
     });
     load().then(function () {
-      consentMode();
+      // a returning visitor's tags get the recorded state at once; before any choice the page's own defaults stand
+      if (model.purposes.some(function (p) { return p.state === 'granted' || p.state === 'denied'; })) {
+        consentMode();
+      }
       var inline = document.querySelectorAll('[data-consent-preferences]');
       Array.prototype.forEach.call(inline, renderInline);
       if (inline.length === 0 && mustPrompt()) {
