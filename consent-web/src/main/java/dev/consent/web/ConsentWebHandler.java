@@ -5,12 +5,16 @@ import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
 import dev.consent.StoreException;
 import dev.consent.UnknownPurposeException;
+import dev.consent.email.DoubleOptIn;
+import dev.consent.email.OneClickUnsubscribe;
 import dev.consent.policy.Policy;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -45,6 +49,8 @@ public final class ConsentWebHandler {
     public static final String DEFAULT_BASE_PATH = "/consent/v1";
     /** The default name of the visitor cookie. */
     public static final String DEFAULT_VISITOR_COOKIE = "consent_visitor";
+    /** The route of the static files, one path segment below the base path. */
+    static final String ASSET_ROUTE = "/{file}";
     private static final Pattern BASE_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
 
     private final String basePath;
@@ -54,8 +60,11 @@ public final class ConsentWebHandler {
     private final int maxBodyBytes;
     private final Map<String, Route> routes;
 
-    /** One endpoint: whether it changes state (and so is guarded), and what answers it. */
-    private record Route(boolean stateChanging, boolean limited, Function<Exchange, WebResponse> endpoint) {
+    /**
+     * One endpoint: whether it changes state with the visitor's cookie (and so is guarded against cross-site
+     * requests), what its rate limit is counted under (null: not limited), and what answers it.
+     */
+    private record Route(boolean guarded, Function<Exchange, String> rateKey, Function<Exchange, WebResponse> endpoint) {
     }
 
     private ConsentWebHandler(Builder b) {
@@ -65,10 +74,26 @@ public final class ConsentWebHandler {
         this.limiter = new RateLimiter(b.rateBurst, b.rateRefill, b.rateKeys, b.nanoTime);
         this.maxBodyBytes = b.maxBodyBytes;
         Notices notices = new Notices(b.notices, b.defaultLocale);
+        EmailLandings mail = new EmailLandings(Optional.ofNullable(b.doubleOptIn), Optional.ofNullable(b.unsubscribe),
+                b.basePath);
+        Function<Exchange, String> bySubject = Exchange::rateKey;
+        Function<Exchange, String> byToken = x -> EmailLandings.rateKey(x.request);
         Map<String, Route> r = new LinkedHashMap<>();
-        r.put("GET /purposes", new Route(false, true, new PurposesEndpoint(b.consents, notices)::handle));
-        r.put("POST /choices", new Route(true, true, new ChoicesEndpoint(b.consents, notices)::handle));
-        this.routes = Map.copyOf(r);
+        r.put("GET /purposes", new Route(false, bySubject, new PurposesEndpoint(b.consents, notices)::handle));
+        r.put("POST /choices", new Route(true, bySubject, new ChoicesEndpoint(b.consents, notices)::handle));
+        r.put("POST /link", new Route(true, bySubject, new LinkEndpoint(b.consents)::handle));
+        if (mail.confirms()) {
+            r.put("GET /confirm", new Route(false, byToken, mail::confirmPage));
+            r.put("POST /confirm", new Route(false, byToken, mail::confirm));
+        }
+        if (mail.unsubscribes()) {
+            r.put("GET /unsubscribe", new Route(false, byToken, mail::unsubscribePage));
+            r.put("POST /unsubscribe", new Route(false, byToken, mail::unsubscribe));
+        }
+        AssetsEndpoint assets = new AssetsEndpoint();
+        r.put("GET " + ASSET_ROUTE, new Route(false, null,
+                x -> assets.handle(x, x.request.path().substring(basePath.length() + 1))));
+        this.routes = Collections.unmodifiableMap(r);
     }
 
     /**
@@ -91,7 +116,10 @@ public final class ConsentWebHandler {
         return basePath;
     }
 
-    /** The routes served, as {@code METHOD /path} below the base path; what the OpenAPI document must describe. */
+    /**
+     * The routes served, as {@code METHOD /path} below the base path, the files as {@value #ASSET_ROUTE}: what the
+     * OpenAPI document must describe.
+     */
     Set<String> routes() {
         return new LinkedHashSet<>(routes.keySet());
     }
@@ -109,9 +137,11 @@ public final class ConsentWebHandler {
                 throw notFound(request.path());
             }
             String sub = request.path().substring(basePath.length());
-            Route route = routes.get(request.method() + " " + sub);
+            String template = routes.keySet().stream().anyMatch(k -> k.endsWith(" " + sub)) || sub.indexOf('/', 1) >= 0
+                    ? sub : ASSET_ROUTE;
+            Route route = routes.get(request.method() + " " + template);
             if (route == null) {
-                boolean pathKnown = routes.keySet().stream().anyMatch(k -> k.endsWith(" " + sub));
+                boolean pathKnown = routes.keySet().stream().anyMatch(k -> k.endsWith(" " + template));
                 throw pathKnown ? Problem.of(405, "method-not-allowed", "Method not allowed", "method",
                         request.method(), "is not served at " + sub).exception() : notFound(sub);
             }
@@ -120,11 +150,11 @@ public final class ConsentWebHandler {
                         Integer.toString(request.bodyLength()), "must be at most " + maxBodyBytes + " bytes")
                         .exception();
             }
-            if (route.stateChanging()) {
+            if (route.guarded()) {
                 guard.checkStateChange(request);
             }
-            if (route.limited()) {
-                long wait = limiter.take(x.rateKey());
+            if (route.rateKey() != null) {
+                long wait = limiter.take(route.rateKey().apply(x));
                 if (wait > 0) {
                     long seconds = Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
                     throw new Problem(429, "rate-limited", "Too many requests", null, null,
@@ -169,6 +199,8 @@ public final class ConsentWebHandler {
         private LongSupplier nanoTime = System::nanoTime;
         private NoticeCatalogue notices = NoticeCatalogue.empty();
         private String defaultLocale;
+        private DoubleOptIn doubleOptIn;
+        private OneClickUnsubscribe unsubscribe;
 
         private Builder(ConsentService consents) {
             if (consents == null) {
@@ -351,6 +383,39 @@ public final class ConsentWebHandler {
         public Builder defaultLocale(String locale) {
             this.defaultLocale = NoticeCatalogue.canonical(locale).orElseThrow(() -> new InvalidValueException(
                     "defaultLocale", locale, "must be a BCP 47 language tag such as en"));
+            return this;
+        }
+
+        /**
+         * Serves the double opt-in confirmation landing, {@code GET} and {@code POST /confirm}; without it those
+         * routes are not served.
+         *
+         * @param doubleOptIn the double opt-in over the same consent service
+         * @return this builder
+         * @throws InvalidValueException when null
+         */
+        public Builder doubleOptIn(DoubleOptIn doubleOptIn) {
+            if (doubleOptIn == null) {
+                throw new InvalidValueException("doubleOptIn", null, "is required");
+            }
+            this.doubleOptIn = doubleOptIn;
+            return this;
+        }
+
+        /**
+         * Serves the one-click unsubscribe (RFC 8058), {@code POST /unsubscribe?token=...}, and its landing page,
+         * {@code GET /unsubscribe}; without it those routes are not served. The unsubscribe links must point at
+         * {@code <base path>/unsubscribe} on the shop's HTTPS origin.
+         *
+         * @param unsubscribe the one-click unsubscribe over the same consent service
+         * @return this builder
+         * @throws InvalidValueException when null
+         */
+        public Builder oneClickUnsubscribe(OneClickUnsubscribe unsubscribe) {
+            if (unsubscribe == null) {
+                throw new InvalidValueException("unsubscribe", null, "is required");
+            }
+            this.unsubscribe = unsubscribe;
             return this;
         }
 
