@@ -146,10 +146,10 @@ final class BannerSite implements AutoCloseable {
                 default -> null;
             };
             if (path.equals("/login")) {
-                // the shop signs the customer in, then its page tells the consent endpoints (POST /link)
+                // the shop signs the customer in; the page it leads to asks the banner to link the visitor (POST /link)
                 exchange.getResponseHeaders().add("Set-Cookie", SESSION_COOKIE + "=" + query.substring("customer=".length())
                         + "; Path=/; HttpOnly; SameSite=Lax");
-                html = page("en", "Signed in", "<h1>Signed in</h1>");
+                html = page("en", "Signed in", "<h1>Signed in</h1>").replace(" defer>", " defer data-consent-link>");
             }
             if (html == null) {
                 exchange.sendResponseHeaders(404, -1);
@@ -167,7 +167,10 @@ final class BannerSite implements AutoCloseable {
     private static String page(String lang, String title, String main) {
         return "<!doctype html><html lang=\"" + lang + "\"><head><meta charset=\"utf-8\">"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + title
-                + "</title><script src=\"/consent/v1/banner.js\" defer></script></head><body><main>" + main
+                + "</title><style>body{font:1rem/1.5 system-ui,sans-serif;margin:0 auto;max-width:48rem;padding:1rem}"
+                + "footer{margin-top:2rem;padding-top:1rem;border-top:1px solid #6b6b6b}"
+                + "footer a{display:inline-block;padding:0.5rem 0}</style>"
+                + "<script src=\"/consent/v1/banner.js\" defer></script></head><body><main>" + main
                 + "</main><footer><a href=\"/preferences\" data-consent-open>Privacy settings</a></footer></body></html>";
     }
 

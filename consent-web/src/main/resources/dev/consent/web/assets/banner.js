@@ -20,7 +20,8 @@
  *   button or checkbox with a label, a visible focus ring, text in rem units that reflows at 200 % zoom.
  *
  * Any element with data-consent-open reopens the banner (data-consent-open="settings": the settings layer); an
- * element with data-consent-preferences gets the preference centre rendered inside it.
+ * element with data-consent-preferences gets the preference centre rendered inside it. On the page a login leads to,
+ * data-consent-link on the script tag links the visitor's choices to the customer now logged in (POST link).
  */
 (function () {
   'use strict';
@@ -189,6 +190,26 @@
    * Every purpose granted, except those Global Privacy Control keeps off: the banner said so before the click, so
    * they are recorded as refused (the request's evidence names the signal). Only a tick in the settings grants one.
    */
+  /**
+   * After a login: the choices made as an anonymous visitor now count for the customer (the server takes the
+   * customer from the login, never from the page). Nothing to link (no login, no visitor cookie) is not an error.
+   */
+  function link() {
+    if (!script || !script.hasAttribute('data-consent-link')) {
+      return Promise.resolve();
+    }
+    return fetch(base + 'link', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-Consent-Request': '1' },
+      body: '{}'
+    }).then(function (r) {
+      if (!r.ok && r.status !== 400 && r.status !== 401) {
+        throw new Error('consent: POST link answered ' + r.status);
+      }
+    });
+  }
+
   function acceptAll() {
     var wanted = {};
     model.purposes.forEach(function (p) {
@@ -464,7 +485,7 @@
       };
       return model ? open() : load().then(open);
     });
-    load().then(function () {
+    link().then(load).then(function () {
       // a returning visitor's tags get the recorded state at once; before any choice the page's own defaults stand
       if (model.purposes.some(function (p) { return p.state === 'granted' || p.state === 'denied'; })) {
         consentMode();
