@@ -169,7 +169,8 @@ public final class ConsentWebHandler {
             return Problem.of(400, "unknown-purpose", "The policy declares no such purpose", "purpose", e.purpose(),
                     e.getMessage()).response();
         } catch (InvalidValueException e) {
-            return Problem.badRequest(e.field(), e.value(), e.rule()).response();
+            // the library's own check: its value may be an id the client did not send, so it is not quoted
+            return Problem.badRequest(e.field(), null, e.rule()).response();
         } catch (ConflictException e) {
             return Problem.of(409, "conflict", "The request conflicts with what is recorded", null, null,
                     e.getMessage()).response();
