@@ -382,7 +382,16 @@ class BannerBrowserTest {
         assertThat(choices(site.visitorLedger(visitor()))).containsExactly(
                 Map.entry("analytics", Choice.DENIED), Map.entry("ads", Choice.GRANTED),
                 Map.entry("recommendations", Choice.GRANTED));
-        assertThat(box("ads").isSelected()).isTrue(); // re-rendered from the server's state
+        assertThat(box("ads").isSelected()).isTrue();
+
+        // the boxes follow what the server holds after each save, and focus stays on the button pressed
+        click("reject");
+        wait(d -> !box("recommendations").isSelected());
+        assertThat(box("ads").isSelected()).isFalse();
+        assertThat(focused().getAttribute("data-consent-action")).isEqualTo("reject");
+        assertThat(choices(site.visitorLedger(visitor()).subList(3, 6))).containsExactly(
+                Map.entry("analytics", Choice.DENIED), Map.entry("ads", Choice.WITHDRAWN),
+                Map.entry("recommendations", Choice.OBJECTED));
     }
 
     // ------------------------------------------------------------------------------------------------- helpers

@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The browser the banner's tests run in: the distribution's headless Chromium driven through its own chromedriver
@@ -25,13 +23,6 @@ import java.util.logging.Logger;
  * for database servers).
  */
 final class Chromium {
-    /**
-     * Selenium looks for a DevTools binding of Chromium's version and warns when it has none; the tests send their
-     * few DevTools commands untyped ({@link ChromeDriver#executeCdpCommand}), which need none. Held here so that the
-     * level set on it stays.
-     */
-    private static final Logger CDP_VERSION_FINDER = Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
-
     static final Path BROWSER = Path.of(env("CONSENT_CHROMIUM", "/usr/bin/chromium"));
     static final Path DRIVER = Path.of(env("CONSENT_CHROMEDRIVER", "/usr/bin/chromedriver"));
 
@@ -67,7 +58,6 @@ final class Chromium {
      */
     static ChromeDriver start(String language) {
         requireInstalled();
-        CDP_VERSION_FINDER.setLevel(Level.SEVERE);
         ChromeOptions options = new ChromeOptions();
         options.setBinary(BROWSER.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",

@@ -187,10 +187,6 @@
   }
 
   /**
-   * Every purpose granted, except those Global Privacy Control keeps off: the banner said so before the click, so
-   * they are recorded as refused (the request's evidence names the signal). Only a tick in the settings grants one.
-   */
-  /**
    * After a login: the choices made as an anonymous visitor now count for the customer (the server takes the
    * customer from the login, never from the page). Nothing to link (no login, no visitor cookie) is not an error.
    */
@@ -210,14 +206,20 @@
     });
   }
 
+  /**
+   * Every purpose granted, except those Global Privacy Control keeps off: the banner said so before the click, so
+   * they are recorded as refused (the request's evidence names the signal). Only a tick in the settings grants one,
+   * and an earlier explicit grant stands.
+   */
   function acceptAll() {
     var wanted = {};
     model.purposes.forEach(function (p) {
-      wanted[p.id] = !blockedByGpc(p);
+      wanted[p.id] = !blockedByGpc(p) || p.state === 'granted';
     });
     return save(wanted);
   }
 
+  /** Every purpose refused: a consent denied (or withdrawn), a legitimate-interest purpose objected to (Art. 21). */
   function rejectAll() {
     var wanted = {};
     model.purposes.forEach(function (p) {
@@ -447,22 +449,20 @@
     opener = null;
   }
 
+  /** The preference centre in the page: after a save the boxes show what the server now holds, focus stays put. */
   function renderInline(host) {
-    var t = text();
     host.textContent = '';
     host.classList.add('cb-inline');
     host.setAttribute('lang', language());
-    var titleId = nextId('title');
-    var again = function () {
-      var heading = document.getElementById(titleId);
-      var message = host.querySelector('.cb-status').textContent;
-      renderInline(host);
-      host.querySelector('.cb-status').textContent = message;
-      if (heading) {
-        document.getElementById(host.querySelector('.cb-title').id).focus();
-      }
-    };
-    host.appendChild(preferences(t, host.getAttribute('data-heading') || 'h1', titleId, again));
+    var form = preferences(text(), host.getAttribute('data-heading') || 'h1', nextId('title'), function () {
+      model.purposes.forEach(function (p) {
+        var box = form.querySelector('input[data-purpose="' + CSS.escape(p.id) + '"]');
+        if (box) {
+          box.checked = allowed(p);
+        }
+      });
+    });
+    host.appendChild(form);
   }
 
   function stylesheet() {
