@@ -137,12 +137,10 @@ public final class ConsentWebHandler {
                 throw notFound(request.path());
             }
             String sub = request.path().substring(basePath.length());
-            String template = routes.keySet().stream().anyMatch(k -> k.endsWith(" " + sub)) || sub.indexOf('/', 1) >= 0
-                    ? sub : ASSET_ROUTE;
+            String template = template(sub);
             Route route = routes.get(request.method() + " " + template);
             if (route == null) {
-                boolean pathKnown = routes.keySet().stream().anyMatch(k -> k.endsWith(" " + template));
-                throw pathKnown ? Problem.of(405, "method-not-allowed", "Method not allowed", "method",
+                throw served(template) ? Problem.of(405, "method-not-allowed", "Method not allowed", "method",
                         request.method(), "is not served at " + sub).exception() : notFound(sub);
             }
             if (request.bodyLength() > maxBodyBytes) {
@@ -178,6 +176,15 @@ public final class ConsentWebHandler {
             return Problem.of(503, "store-unavailable", "The consent store cannot be reached", null, null,
                     "nothing was recorded or answered; try again later").response();
         }
+    }
+
+    /** The route template a path below the base path falls under: its own, else one segment names a file. */
+    private String template(String sub) {
+        return served(sub) || sub.indexOf('/', 1) >= 0 ? sub : ASSET_ROUTE;
+    }
+
+    private boolean served(String template) {
+        return routes.keySet().stream().anyMatch(k -> k.endsWith(" " + template));
     }
 
     private static Problem.ProblemException notFound(String path) {

@@ -63,6 +63,23 @@ class JdkHttpServerAdapterTest {
     }
 
     @Test
+    void encodedTraversalsNameNothingOutsideTheAssets() throws Exception {
+        for (String raw : new String[] {"/%2e%2e/%2e%2e/dev/consent/web/openapi.json", "/..%2Fopenapi.json",
+                "/%2E%2E%2F%2E%2E%2Fmodule-info.class", "/fixture.css%2F..%2F..%2Fopenapi.json", "/%5C..%5Copenapi.json",
+                "/fixture.css%00.js"}) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + raw)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(r.statusCode()).as(raw).isIn(400, 404);
+            assertThat(r.body()).as(raw).doesNotContain("openapi\"", "fixture-banner");
+        }
+        HttpResponse<String> css = client.send(HttpRequest.newBuilder(URI.create(base + "/fixture.css")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(css.statusCode()).isEqualTo(200);
+        assertThat(css.headers().firstValue("content-type")).contains("text/css; charset=utf-8");
+    }
+
+    @Test
     void aBodyAboveTheLimitIsRefusedWithoutBeingRead() throws Exception {
         byte[] huge = new byte[64 * 1024];
         java.util.Arrays.fill(huge, (byte) ' ');

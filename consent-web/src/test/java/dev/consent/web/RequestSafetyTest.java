@@ -217,6 +217,16 @@ class RequestSafetyTest {
     }
 
     @Test
+    void trailingContentAndDeepNestingAreRefused() {
+        assertThat(shop.send(post("/choices", deny + "{}").header("Cookie", cookie(visitor))).status()).isEqualTo(400);
+        String deep = "{\"choices\":" + "[".repeat(40) + "]".repeat(40) + "}";
+        WebResponse r = shop.send(post("/choices", deep).header("Cookie", cookie(visitor)));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(json(r).get("field").asText()).isEqualTo("body");
+        assertThat(shop.history(visitor)).isEmpty();
+    }
+
+    @Test
     void duplicateKeysAndUnknownMethodsAreRefused() {
         String twice = "{\"choices\":[],\"choices\":" + deny.substring(deny.indexOf('[')) ;
         assertThat(shop.send(post("/choices", twice).header("Cookie", cookie(visitor))).status()).isEqualTo(400);

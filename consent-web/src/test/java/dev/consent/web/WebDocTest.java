@@ -1,0 +1,60 @@
+package dev.consent.web;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** docs/web.md stays true: every problem type answered is documented at its anchor, every route listed. */
+class WebDocTest {
+    static final Path DOC = Path.of("..", "docs", "web.md");
+    static final Path SOURCES = Path.of("src", "main", "java", "dev", "consent", "web");
+
+    @Test
+    void everyProblemTypeHasItsAnchor() throws Exception {
+        Set<String> codes = new TreeSet<>();
+        Pattern of = Pattern.compile("Problem\\.of\\(\\d{3}, \"([a-z-]+)\"|new Problem\\(\\d{3}, \"([a-z-]+)\"");
+        try (Stream<Path> files = Files.list(SOURCES)) {
+            for (Path f : files.toList()) {
+                Matcher m = of.matcher(Files.readString(f));
+                while (m.find()) {
+                    codes.add(m.group(1) != null ? m.group(1) : m.group(2));
+                }
+            }
+        }
+        codes.add("invalid-request"); // Problem.badRequest
+        String doc = Files.readString(DOC);
+
+        assertThat(codes).hasSizeGreaterThan(8);
+        assertThat(codes).allSatisfy(code -> assertThat(doc).contains("<a id=\"problem-" + code + "\"></a>`" + code + "`"));
+    }
+
+    @Test
+    void everyRouteIsInTheEndpointsTable() throws Exception {
+        String doc = Files.readString(DOC);
+        for (String route : OpenApiRoutesTest.documented()) {
+            String method = route.substring(0, route.indexOf(' '));
+            String path = route.substring(route.indexOf(' ') + 1);
+            assertThat(doc).as(route).containsPattern("\\| `[^|]*" + method + " " + Pattern.quote(path));
+        }
+    }
+
+    @Test
+    void theCatalogueExampleReads() throws Exception {
+        Matcher m = Pattern.compile("```json\n(\\{ \"purposes\".*?)```", Pattern.DOTALL).matcher(Files.readString(DOC));
+        assertThat(m.find()).isTrue();
+
+        NoticeCatalogue c = NoticeCatalogue.read(new ByteArrayInputStream(m.group(1).getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(c.purposes()).extracting(p -> p.value()).containsExactly("analytics");
+    }
+}
