@@ -413,6 +413,12 @@
           close();
         }
       });
+      // a browser may close a dialog itself (a second Escape without a click in between): nothing is recorded
+      dialog.addEventListener('close', function (e) {
+        if (e.target === dialog) {
+          close();
+        }
+      });
       document.body.appendChild(dialog);
     }
     dialog.textContent = '';
@@ -440,9 +446,10 @@
     if (!dialog) {
       return;
     }
-    dialog.close();
-    dialog.remove();
+    var closing = dialog;
     dialog = null;
+    closing.close();
+    closing.remove();
     if (opener && typeof opener.focus === 'function' && document.contains(opener)) {
       opener.focus();
     }
@@ -465,15 +472,21 @@
     host.appendChild(form);
   }
 
+  /** Loads banner.css; settles once it is there (or failed), so that the banner never shows unstyled. */
   function stylesheet() {
     if (document.querySelector('link[data-consent-css]')) {
-      return;
+      return Promise.resolve();
     }
-    document.head.appendChild(el('link', { rel: 'stylesheet', href: base + 'banner.css', 'data-consent-css': true }));
+    return new Promise(function (settle) {
+      var link = el('link', { rel: 'stylesheet', href: base + 'banner.css', 'data-consent-css': true });
+      link.addEventListener('load', settle);
+      link.addEventListener('error', settle);
+      document.head.appendChild(link);
+    });
   }
 
   function start() {
-    stylesheet();
+    var styled = stylesheet();
     document.addEventListener('click', function (e) {
       var trigger = e.target.closest && e.target.closest('[data-consent-open]');
       if (!trigger) {
@@ -485,7 +498,7 @@
       };
       return model ? open() : load().then(open);
     });
-    link().then(load).then(function () {
+    Promise.all([styled, link().then(load)]).then(function () {
       // a returning visitor's tags get the recorded state at once; before any choice the page's own defaults stand
       if (model.purposes.some(function (p) { return p.state === 'granted' || p.state === 'denied'; })) {
         consentMode();
