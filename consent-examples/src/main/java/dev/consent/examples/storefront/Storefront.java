@@ -41,6 +41,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +68,12 @@ import java.util.TreeMap;
  *
  * <pre>
  * Usage: Storefront [--customers N] [--policy FILE] [--out DIR]
+ *        Storefront --serve [PORT] [--policy FILE]
  * </pre>
+ *
+ * With {@code --serve}, the story is not told: the shop's pages are served instead, with the consent banner and the
+ * preference centre, on 127.0.0.1 (port 8080 unless given; 0 takes any free port), until the process is stopped
+ * ({@link StorefrontServer}).
  */
 public final class Storefront {
     private static final PurposeId NEWSLETTER = PurposeId.of("marketing.email");
@@ -93,13 +100,17 @@ public final class Storefront {
         int customers = NAMES.length;
         Path outDir = Path.of("target", "storefront");
         Policy policy = null;
+        Integer serve = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--serve" -> serve = i + 1 < args.length && args[i + 1].matches("[0-9]{1,5}")
+                        ? Integer.parseInt(args[++i]) : 8080;
                 case "--customers" -> customers = Integer.parseInt(args[++i]);
                 case "--out" -> outDir = Path.of(args[++i]);
                 case "--policy" -> policy = PolicyJson.read(Path.of(args[++i]));
                 case "--help", "-h" -> {
                     System.out.println("Usage: Storefront [--customers N] [--policy FILE] [--out DIR]");
+                    System.out.println("       Storefront --serve [PORT] [--policy FILE]");
                     return;
                 }
                 default -> {
@@ -108,11 +119,28 @@ public final class Storefront {
                 }
             }
         }
+        if (serve != null) {
+            serve(serve, policy != null ? policy : defaultPolicy());
+            return;
+        }
         if (customers < NAMES.length) {
             System.err.println("storefront: --customers must be at least " + NAMES.length);
             System.exit(2);
         }
         new Storefront(System.out, customers, outDir, policy != null ? policy : defaultPolicy()).run();
+    }
+
+    /** Serves the shop's pages with the banner until the process is stopped; the server's threads keep it alive. */
+    private static void serve(int port, Policy policy) throws IOException {
+        if (port > 65_535) {
+            System.err.println("storefront: --serve takes a port from 0 to 65535, not " + port);
+            System.exit(2);
+        }
+        StorefrontServer server = StorefrontServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+                policy);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "storefront-stop"));
+        System.out.println("storefront: serving " + server.uri() + " (a product page) and " + server.uri()
+                + "account (the preference centre), the banner at " + server.uri() + "consent/v1/banner.js; Ctrl-C stops");
     }
 
     static Policy defaultPolicy() throws IOException {

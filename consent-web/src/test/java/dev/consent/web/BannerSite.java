@@ -1,0 +1,182 @@
+package dev.consent.web;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.consent.ConsentService;
+import dev.consent.ledger.ConsentEvent;
+import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
+import dev.consent.policy.LegalBasis;
+import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyVersions;
+import dev.consent.policy.Purpose;
+import dev.consent.policy.PurposeId;
+import dev.consent.policy.SignalMappings;
+import dev.consent.policy.SignalMappings.ConsentModeType;
+import dev.consent.store.InMemoryStore;
+import dev.consent.testing.MutableClock;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A shop on the JDK's HTTP server at a random port of 127.0.0.1: the consent endpoints (and the banner's files)
+ * under {@code /consent/v1}, an in-memory ledger, and three pages: a product page with the script tag and a footer
+ * link, a preference page rendering the preference centre inline, and a login that signs a customer in through a
+ * session cookie the shop's own {@link CustomerResolver} reads.
+ *
+ * <p>The policy has two versions: from 2025-01-01 (analytics at consent version 1) and from 2026-01-01, when
+ * analytics changes materially (version 2). The clock starts in 2025; {@link #bumpAnalyticsVersion()} moves it on.
+ */
+final class BannerSite implements AutoCloseable {
+    static final String SESSION_COOKIE = "shop_session";
+    static final PurposeId ANALYTICS = PurposeId.of("analytics");
+    static final PurposeId ADS = PurposeId.of("ads");
+    static final PurposeId RECOMMENDATIONS = PurposeId.of("recommendations");
+
+    final MutableClock clock = new MutableClock(Instant.parse("2025-06-02T10:00:00Z"));
+    final InMemoryStore store = new InMemoryStore();
+    final ConsentService consents;
+    final ConsentWebHandler handler;
+    private final HttpServer server;
+
+    BannerSite() throws IOException {
+        consents = ConsentService.builder().policyVersions(PolicyVersions.of(List.of(policy(1, "2025-01-01"),
+                policy(2, "2026-01-01")))).store(store).clock(clock).cacheSize(0).build();
+        handler = ConsentWebHandler.builder(consents).secureCookie(false).notices(catalogue())
+                .rateLimit(1_000, Duration.ofMillis(1)).build();
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        new JdkHttpServerAdapter(handler, BannerSite::customer, 16 * 1024).mount(server);
+        server.createContext("/", this::page);
+        server.start();
+    }
+
+    /** The shop's policy: analytics and advertising need consent, recommendations rest on legitimate interests. */
+    static Policy policy(int analyticsVersion, String effectiveFrom) {
+        return Policy.builder("banner-shop", "v" + analyticsVersion).effectiveFrom(LocalDate.parse(effectiveFrom))
+                .zone(ZoneId.of("Europe/Berlin")).language("en")
+                .category("device.cookie", "Cookies and similar identifiers")
+                .purpose(Purpose.builder("essential").title("Essential cookies").description("Keep your basket.")
+                        .basis(LegalBasis.CONTRACT).categories("device.cookie").build())
+                .purpose(Purpose.builder("analytics").title("Statistics")
+                        .description(analyticsVersion == 1 ? "We count visits to improve the shop."
+                                : "We count visits and measure how far you scroll, to improve the shop.")
+                        .basis(LegalBasis.CONSENT).consentVersion(analyticsVersion).categories("device.cookie")
+                        .build())
+                .purpose(Purpose.builder("ads").title("Advertising")
+                        .description("Our advertising partners show you ads based on your visits.")
+                        .basis(LegalBasis.CONSENT).saleOrSharing(true).categories("device.cookie").build())
+                .purpose(Purpose.builder("recommendations").title("Recommendations")
+                        .description("We suggest products from what you looked at.")
+                        .basis(LegalBasis.LEGITIMATE_INTERESTS).categories("device.cookie").build())
+                .signals(new SignalMappings(Optional.empty(), List.of(), Map.of(
+                        ConsentModeType.ANALYTICS_STORAGE, List.of(ANALYTICS),
+                        ConsentModeType.AD_STORAGE, List.of(ADS),
+                        ConsentModeType.AD_USER_DATA, List.of(ADS),
+                        ConsentModeType.AD_PERSONALIZATION, List.of(ADS))))
+                .build();
+    }
+
+    static NoticeCatalogue catalogue() {
+        return NoticeCatalogue.builder()
+                .text("analytics", "de", 1, "Statistik", "Wir zählen Besuche, um den Shop zu verbessern.")
+                .text("analytics", "fr", 1, "Statistiques", "Nous comptons les visites pour améliorer la boutique.")
+                .text("ads", "de", 1, "Werbung", "Unsere Werbepartner zeigen Ihnen Werbung auf Grundlage Ihrer Besuche.")
+                .text("ads", "fr", 1, "Publicité", "Nos partenaires publicitaires vous montrent des annonces selon vos"
+                        + " visites.")
+                .text("recommendations", "de", 1, "Empfehlungen", "Wir schlagen Produkte vor, die Sie angesehen haben.")
+                .text("recommendations", "fr", 1, "Recommandations", "Nous vous suggérons des produits d'après ce que"
+                        + " vous avez consulté.")
+                .build();
+    }
+
+    /** Moves the clock into 2026, where the policy's second version raises analytics to consent version 2. */
+    void bumpAnalyticsVersion() {
+        clock.set(Instant.parse("2026-02-02T10:00:00Z"));
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    /** The ledger of the visitor whose cookie value is {@code visitor}. */
+    List<ConsentEvent> visitorLedger(String visitor) {
+        return consents.history(VisitorId.of(visitor).subject());
+    }
+
+    List<ConsentEvent> ledger(SubjectId subject) {
+        return consents.history(subject);
+    }
+
+    /** The shop's authentication: the session cookie set by /login names the customer. */
+    private static Optional<SubjectId> customer(HttpExchange exchange) {
+        for (String header : exchange.getRequestHeaders().getOrDefault("Cookie", List.of())) {
+            for (String pair : header.split(";")) {
+                String p = pair.strip();
+                if (p.startsWith(SESSION_COOKIE + "=")) {
+                    return Optional.of(SubjectId.of(p.substring(SESSION_COOKIE.length() + 1)));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void page(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String query = Optional.ofNullable(exchange.getRequestURI().getQuery()).orElse("");
+            String lang = query.startsWith("lang=") ? query.substring(5) : "en";
+            String html = switch (path) {
+                case "/shop" -> page(lang, "Linen shirt", "<h1>Linen shirt</h1><p>Washed linen, 49.90 EUR.</p>"
+                        + "<p><a href=\"/shop\">Another product</a></p>");
+                case "/preferences" -> page(lang, "Your account", "<section data-consent-preferences></section>");
+                case "/gtag" -> page(lang, "Own gtag", "<h1>Own gtag</h1>").replace("<head>", "<head><script>"
+                        + "window.dataLayer=[];window.ownGtag=[];function gtag(){ownGtag.push(Array.from(arguments));"
+                        + "dataLayer.push(arguments);}</script>");
+                default -> null;
+            };
+            if (path.equals("/login")) {
+                // the shop signs the customer in; the page it leads to asks the banner to link the visitor (POST /link)
+                exchange.getResponseHeaders().add("Set-Cookie", SESSION_COOKIE + "=" + query.substring("customer=".length())
+                        + "; Path=/; HttpOnly; SameSite=Lax");
+                html = page("en", "Signed in", "<h1>Signed in</h1>").replace(" defer>", " defer data-consent-link>");
+            }
+            if (html == null) {
+                exchange.sendResponseHeaders(404, -1);
+                return;
+            }
+            byte[] body = html.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private static String page(String lang, String title, String main) {
+        return "<!doctype html><html lang=\"" + lang + "\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + title
+                + "</title><style>body{font:1rem/1.5 system-ui,sans-serif;margin:0 auto;max-width:48rem;padding:1rem}"
+                + "footer{margin-top:2rem;padding-top:1rem;border-top:1px solid #6b6b6b}"
+                + "footer a{display:inline-block;padding:0.5rem 0}</style>"
+                + "<script src=\"/consent/v1/banner.js\" defer></script></head><body><main>" + main
+                + "</main><footer><a href=\"/preferences\" data-consent-open>Privacy settings</a></footer></body></html>";
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        consents.close();
+    }
+}
