@@ -4,6 +4,7 @@ import dev.consent.ConsentService;
 import dev.consent.InvalidValueException;
 import dev.consent.Reason;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.Choice;
 import dev.consent.ledger.ChoiceRecord;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventRef;
@@ -12,6 +13,8 @@ import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Policy;
+import dev.consent.policy.Purpose;
+import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
 import dev.consent.store.EmailStore;
 import dev.consent.store.SuppressionEntry;
@@ -48,6 +51,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 public abstract class EmailListStoreContract<S extends ConsentStore & EmailStore> {
     private static final Instant T0 = Instant.parse("2025-06-02T08:00:00Z");
+    private static final PurposeId CUSTOMER_MAIL = PurposeId.of("customer.mail");
     private static final EmailAddress ALICE_MAIL = EmailAddress.of("alice@shop.example");
     private static final Capture CSV = Capture.by(Method.IMPORT)
             .withEvidence(Evidence.builder().notice("crm-export-2025-05", "Imported from the CRM").build());
@@ -70,10 +74,20 @@ public abstract class EmailListStoreContract<S extends ConsentStore & EmailStore
     @BeforeEach
     void freshServices() {
         store = createStore();
-        Policy policy = EmailTestSetup.policy(1);
+        Policy policy = policy();
         consents = ConsentService.builder().policy(policy).store(store).clock(clock).cacheSize(0).build();
         suppression = Suppression.builder().store(store).keys(SuppressionKeys.of("s1", EmailTestSetup.secret('s')))
                 .clock(clock).build();
+    }
+
+    /** The shop of {@link EmailTestSetup}, which also mails its existing customers on legitimate interests. */
+    private static Policy policy() {
+        Policy.Builder b = Policy.builder("shop", "1").effectiveFrom(java.time.LocalDate.of(2024, 1, 1))
+                .zone(java.time.ZoneId.of("Europe/Berlin")).controller("Example Shop GmbH", "privacy@shop.example")
+                .category("contact.email", "Email address").category("order.record", "Orders");
+        EmailTestSetup.policy(1).purposes().forEach(b::purpose);
+        return b.purpose(Purpose.builder(CUSTOMER_MAIL.value()).title("Offers to existing customers")
+                .basis(LegalBasis.LEGITIMATE_INTERESTS).categories("contact.email").build()).build();
     }
 
     @AfterEach
@@ -205,56 +219,84 @@ public abstract class EmailListStoreContract<S extends ConsentStore & EmailStore
 
     @Test
     void aCampaignOfOneHundredThousandRecipientsIsProvedPerRecipient() {
+        // mail to existing customers on legitimate interests (the "soft opt-in" of ePrivacy Art. 13(2), objection
+        // based): 100,000 recipients need no consent event each, only the objections are written
         int n = 100_000;
         List<Recipient> audience = new ArrayList<>(n);
-        List<ChoiceRecord> grants = new ArrayList<>();
+        List<ChoiceRecord> objections = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             SubjectId s = SubjectId.of("c" + i);
             audience.add(new Recipient(s, EmailAddress.of("c" + i + "@shop.example")));
-            if (i % 10 != 0) { // every tenth never granted
-                grants.add(new ChoiceRecord(s, OFFERS, dev.consent.ledger.Choice.GRANTED, CSV));
-            }
-            if (grants.size() == 2_000 || i == n - 1) {
-                consents.record(grants);
-                grants.clear();
+            if (i % 10 == 0) {
+                objections.add(new ChoiceRecord(s, CUSTOMER_MAIL, Choice.OBJECTED, Capture.by(Method.EMAIL_REPLY)));
             }
         }
-        for (int i = 1; i < n; i += 1_000) { // granted, but on the list
+        for (int from = 0; from < objections.size(); from += 2_000) {
+            consents.record(objections.subList(from, from + 2_000));
+        }
+        for (int i = 1; i < n; i += 1_000) { // not objected, but on the list
             suppression.suppress(EmailAddress.of("c" + i + "@shop.example"), SuppressionReason.NEVER_CONTACT);
         }
         clock.advance(Duration.ofHours(1));
         CampaignFilter filter = CampaignFilter.builder().consents(consents).store(store).suppression(suppression)
                 .chunkSize(2_000).build();
-        CampaignId june = CampaignId.of("offers-2025-06");
+        CampaignId june = CampaignId.of("customers-2025-06");
 
-        CampaignAudience sent = filter.filter(june, OFFERS, audience);
+        CampaignAudience sent = filter.filter(june, CUSTOMER_MAIL, audience);
 
         assertThat(sent.refused()).hasSize(n / 10);
+        assertThat(sent.refused().get(SubjectId.of("c12340")).reason()).isEqualTo(Reason.OBJECTED);
         assertThat(sent.suppressed()).hasSize(n / 1_000);
         assertThat(sent.included()).hasSize(n - n / 10 - n / 1_000);
         Instant sentAt = clock.instant();
         CampaignRecipient proof = filter.recipient(june, SubjectId.of("c12345")).orElseThrow();
-        assertThat(proof.reason()).isEqualTo(Reason.GRANTED);
-        assertThat(proof.basis()).isEqualTo(LegalBasis.CONSENT);
+        assertThat(proof.reason()).isEqualTo(Reason.BASIS_LEGITIMATE_INTERESTS);
+        assertThat(proof.basis()).isEqualTo(LegalBasis.LEGITIMATE_INTERESTS);
+        assertThat(proof.purpose()).isEqualTo(CUSTOMER_MAIL);
         assertThat(proof.policyVersion()).isEqualTo("1");
-        assertThat(proof.consentVersion()).hasValue(1);
-        assertThat(proof.decidingEvent()).contains(consents.history(SubjectId.of("c12345")).get(0).ref());
+        assertThat(proof.consentVersion()).isEmpty();
+        assertThat(proof.decidingEvent()).isEmpty();
         assertThat(proof.at()).isEqualTo(sentAt);
-        assertThat(filter.recipient(june, SubjectId.of("c12340"))).as("never granted").isEmpty();
+        assertThat(filter.recipient(june, SubjectId.of("c12340"))).as("objected").isEmpty();
         assertThat(filter.recipient(june, SubjectId.of("c12001"))).as("suppressed").isEmpty();
-        assertThat(filter.recipient(CampaignId.of("offers-2025-07"), SubjectId.of("c12345"))).isEmpty();
-        assertThat(store.campaignRecipients(june, List.of(SubjectId.of("c1"), SubjectId.of("c2"), SubjectId.of("c99999"))))
-                .containsOnlyKeys(SubjectId.of("c2"), SubjectId.of("c99999"));
+        assertThat(filter.recipient(CampaignId.of("customers-2025-07"), SubjectId.of("c12345"))).isEmpty();
+        List<SubjectId> sample = new ArrayList<>();
+        for (int i = 0; i < n; i += 97) {
+            sample.add(SubjectId.of("c" + i));
+        }
+        assertThat(store.campaignRecipients(june, sample).keySet()).containsExactlyInAnyOrderElementsOf(
+                sample.stream().filter(s -> {
+                    int i = Integer.parseInt(s.value().substring(1));
+                    return i % 10 != 0 && i % 1_000 != 1;
+                }).toList());
 
-        // a retry of the campaign after a withdrawal: the withdrawn is left out, the others keep their first proof
-        consents.withdraw(SubjectId.of("c12345"), OFFERS, Capture.by(Method.ACCOUNT_SETTINGS));
+        // a retry after an objection: the objector is left out, everyone keeps the proof first recorded
+        consents.object(SubjectId.of("c12345"), CUSTOMER_MAIL, Capture.by(Method.ACCOUNT_SETTINGS));
         clock.advance(Duration.ofMinutes(1));
-        CampaignAudience retry = filter.filter(june, OFFERS, audience.subList(12_000, 13_000));
+        CampaignAudience retry = filter.filter(june, CUSTOMER_MAIL, audience.subList(12_000, 13_000));
         assertThat(retry.refused()).containsKey(SubjectId.of("c12345"));
         assertThat(retry.included()).hasSize(1_000 - 100 - 1 - 1);
         assertThat(filter.recipient(june, SubjectId.of("c12346")).orElseThrow().at()).isEqualTo(sentAt);
         assertThat(filter.recipient(june, SubjectId.of("c12345")).orElseThrow().at())
                 .as("it was allowed when the campaign was first sent").isEqualTo(sentAt);
+    }
+
+    @Test
+    void aConsentCampaignRecordsTheGrantAndItsConsentVersion() {
+        ConsentEvent grant = consents.grant(ALICE, OFFERS, Capture.by(Method.WEB_FORM).withConsentVersion(1));
+        clock.advance(Duration.ofMinutes(1));
+        CampaignFilter filter = CampaignFilter.builder().consents(consents).store(store).suppression(suppression)
+                .build();
+        CampaignAudience sent = filter.filter(CampaignId.of("offers-1"), OFFERS, List.of(
+                new Recipient(ALICE, ALICE_MAIL), new Recipient(BOB, EmailAddress.of("bob@shop.example"))));
+        assertThat(sent.included()).extracting(Recipient::subject).containsExactly(ALICE);
+        assertThat(sent.refused().get(BOB).reason()).isEqualTo(Reason.NO_RECORD);
+        CampaignRecipient proof = filter.recipient(CampaignId.of("offers-1"), ALICE).orElseThrow();
+        assertThat(proof.reason()).isEqualTo(Reason.GRANTED);
+        assertThat(proof.basis()).isEqualTo(LegalBasis.CONSENT);
+        assertThat(proof.decidingEvent()).contains(grant.ref());
+        assertThat(proof.consentVersion()).hasValue(1);
+        assertThat(proof.at()).isEqualTo(clock.instant());
     }
 
     @Test
