@@ -18,6 +18,7 @@ import dev.consent.policy.PurposeId;
 
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,14 +38,20 @@ import java.util.Optional;
  * and writes nothing. A forged, altered, expired or superseded token writes nothing. The confirmation's evidence is
  * the time, the user agent and the IP (minimised by the service's {@link dev.consent.ledger.IpMinimizer}), with the
  * grant's event id and the SHA-256 of the token as reference; both steps are in {@code history}, {@code verify} and
- * the subject export. Thread-safe.
+ * the subject export. A token issued for an address ({@link #request(SubjectId, PurposeId, Capture, EmailAddress)})
+ * takes that address off the {@linkplain Suppression suppression list} when, and only when, it confirms a pending
+ * grant now (not on a replay, which could come from an old mail after a later "never contact me"). Thread-safe.
  */
 public final class DoubleOptIn {
     private static final char KIND = 'c';
     private static final int FIELDS = 5;
+    /** A token issued for an address carries a sixth field: the address's keyed hashes on the suppression list. */
+    private static final int FIELDS_WITH_ADDRESS = 6;
 
     private final ConsentService consents;
     private final EmailKeys keys;
+    /** Null when built without a suppression list. */
+    private final Suppression suppression;
 
     /**
      * Double opt-in over a consent service, its grants confirmed within each purpose's confirmation window (German case
@@ -57,6 +64,23 @@ public final class DoubleOptIn {
     public DoubleOptIn(ConsentService consents, EmailKeys keys) {
         this.consents = Checks.required("consents", consents);
         this.keys = Checks.required("keys", keys);
+        this.suppression = null;
+    }
+
+    /**
+     * Double opt-in that also takes a confirmed address off the suppression list: the only way an entry is removed,
+     * since a confirmation proves that the address's owner opted in again ({@link #request(SubjectId, PurposeId,
+     * Capture, EmailAddress)}).
+     *
+     * @param consents the service the grants and confirmations are recorded with
+     * @param keys the keys that sign and verify confirmation tokens
+     * @param suppression the list a confirmed address is taken off
+     * @throws InvalidValueException when an argument is null
+     */
+    public DoubleOptIn(ConsentService consents, EmailKeys keys, Suppression suppression) {
+        this.consents = Checks.required("consents", consents);
+        this.keys = Checks.required("keys", keys);
+        this.suppression = Checks.required("suppression", suppression);
     }
 
     /**
@@ -80,6 +104,49 @@ public final class DoubleOptIn {
     }
 
     /**
+     * Records the subject's grant (pending until confirmed) and issues the token for the confirmation mail sent to
+     * {@code address}; the token carries the address's keyed hashes (never the address), so that its confirmation
+     * takes the address off the suppression list: the owner's own confirmed opt-in (a fresh sign-up after an erasure
+     * or a "never contact me" request). Nothing is taken off until the token is confirmed.
+     *
+     * @param subject who subscribes
+     * @param purpose a purpose with a confirmation window
+     * @param capture how and when the grant was given
+     * @param address where the confirmation mail is sent
+     * @return the pending grant and its token
+     * @throws dev.consent.UnknownPurposeException when the policy in force does not declare the purpose
+     * @throws InvalidValueException when this double opt-in was built without a suppression list, the purpose does
+     *     not require confirmation, or as {@link ConsentService#grant} does
+     */
+    public OptInRequest request(SubjectId subject, PurposeId purpose, Capture capture, EmailAddress address) {
+        requireSuppression();
+        Checks.required("address", address);
+        OptInRequest plain = request(subject, purpose, capture);
+        return tokenFor(plain.grant(), address);
+    }
+
+    /**
+     * As {@link #tokenFor(ConsentEvent)}, for the confirmation mail sent to {@code address} (see {@link
+     * #request(SubjectId, PurposeId, Capture, EmailAddress)}).
+     *
+     * @param grant a stored grant
+     * @param address where the confirmation mail is sent
+     * @return the grant and its token
+     * @throws InvalidValueException as {@link #tokenFor(ConsentEvent)}, or when built without a suppression list
+     */
+    public OptInRequest tokenFor(ConsentEvent grant, EmailAddress address) {
+        requireSuppression();
+        return token(grant, Optional.of(String.join(",", suppression.hashes(Checks.required("address", address)))));
+    }
+
+    private void requireSuppression() {
+        if (suppression == null) {
+            throw new InvalidValueException("suppression", null, "is required to bind a confirmation to an address:"
+                    + " build the double opt-in with the suppression list");
+        }
+    }
+
+    /**
      * A token for a grant already on record, e.g. to send the confirmation mail again; the same grant always gets a
      * token with the same fields and expiry.
      *
@@ -89,6 +156,10 @@ public final class DoubleOptIn {
      *     policy in force
      */
     public OptInRequest tokenFor(ConsentEvent grant) {
+        return token(grant, Optional.empty());
+    }
+
+    private OptInRequest token(ConsentEvent grant, Optional<String> addressHashes) {
         Checks.required("grant", grant);
         if (grant.choice() != Choice.GRANTED) {
             throw new InvalidValueException("grant", grant.id(), "is a " + grant.choice() + " event, not a grant");
@@ -99,8 +170,10 @@ public final class DoubleOptIn {
                     + ", which does not require confirmation");
         }
         Instant expiresAt = grant.occurredAt().plus(p.confirmationWindow().get());
-        String token = EmailToken.issue(keys, KIND, List.of(grant.subject().value(), grant.purpose().value(),
+        List<String> fields = new ArrayList<>(List.of(grant.subject().value(), grant.purpose().value(),
                 Integer.toString(grant.consentVersion()), grant.id().value(), expiresAt.toString()));
+        addressHashes.ifPresent(fields::add);
+        String token = EmailToken.issue(keys, KIND, fields);
         return new OptInRequest(grant, token, expiresAt);
     }
 
@@ -117,7 +190,7 @@ public final class DoubleOptIn {
     public Confirmation confirm(String token, Evidence evidence) {
         Checks.required("evidence", evidence);
         Instant now = consents.clock().instant();
-        EmailToken.Read read = EmailToken.read(keys, token, KIND, FIELDS, now);
+        EmailToken.Read read = EmailToken.read(keys, token, KIND, FIELDS, FIELDS_WITH_ADDRESS, now);
         if (read.fields().isEmpty()) {
             return refused(read.refusal());
         }
@@ -127,6 +200,14 @@ public final class DoubleOptIn {
         int version;
         EventId grantId;
         Instant expiresAt;
+        List<String> addressHashes = f.size() == FIELDS_WITH_ADDRESS ? List.of(f.get(5).split(",", -1)) : List.of();
+        if (addressHashes.size() > SuppressionKeys.MAX_KEYS || !addressHashes.stream().allMatch(Checks::isSha256Hex)) {
+            return refused("the token's address field does not parse");
+        }
+        if (!addressHashes.isEmpty() && suppression == null) {
+            // fail closed: the address stays suppressed rather than the confirmation losing its proof half done
+            return refused("the token is bound to an address, and this double opt-in has no suppression list");
+        }
         try {
             subject = SubjectId.of(f.get(0));
             purpose = PurposeId.of(f.get(1));
@@ -164,6 +245,11 @@ public final class DoubleOptIn {
             }
             return new Confirmation(Confirmation.Status.SUPERSEDED, Optional.empty(),
                     "a later choice decides purpose " + purpose + " now (" + now2.reason() + ")");
+        }
+        if (!addressHashes.isEmpty()) {
+            // the owner's own confirmed opt-in: the one way off the suppression list (released before the event is
+            // recorded, so that a failure leaves a token that can still be confirmed, never a spent one)
+            suppression.release(addressHashes);
         }
         String reference = "confirms " + grantId.value() + "; token sha256 " + EmailToken.hash(token);
         Evidence stored = new Evidence(evidence.noticeId(), evidence.noticeHash(), evidence.locale(),

@@ -18,13 +18,15 @@ import java.util.regex.Pattern;
 
 /**
  * The HMAC-SHA256 keys that sign the library's email tokens (double opt-in confirmations, one-click unsubscribes):
- * one current key, which signs, and any number of retired keys, each accepted for {@link #grace()} after it was
- * retired so that links in mails already sent keep working through a rotation. A token names its key by id, so
+ * one current key, which signs, and any number of retired keys. A retired key verifies confirmation tokens for
+ * {@link #grace()} after it was retired, so that links in mails already sent keep working through a rotation; it
+ * verifies unsubscribe tokens for as long as the ring holds it, since an old mail's unsubscribe link must keep
+ * working (refusing it would keep sending marketing to someone who asked to stop). A token names its key by id, so
  * verifying never looks anything up in a store. Immutable and thread-safe.
  *
  * <p>Guarantees: a key is at least {@value #MIN_SECRET_BYTES} bytes (HMAC-SHA256's block-size security, RFC 2104
- * section 3); key ids are unique; a token signed with a key this ring does not hold, or with a retired key after its
- * grace, never verifies. The default grace is {@link #DEFAULT_GRACE}.
+ * section 3); key ids are unique; a token signed with a key this ring does not hold, or a confirmation token signed
+ * with a retired key after its grace, never verifies; drop a key from the ring to stop its unsubscribe links. The default grace is {@link #DEFAULT_GRACE}.
  */
 public final class EmailKeys {
     /** The shortest secret accepted: 32 bytes, the output size of SHA-256 (RFC 2104, section 3). */
@@ -62,7 +64,8 @@ public final class EmailKeys {
     }
 
     /**
-     * This ring with a retired key that still verifies tokens until {@code retiredAt} plus the grace.
+     * This ring with a retired key that still verifies confirmation tokens until {@code retiredAt} plus the grace, and
+     * unsubscribe tokens for as long as the ring holds it.
      *
      * @param keyId the retired key's id
      * @param secret its secret; copied
@@ -83,7 +86,7 @@ public final class EmailKeys {
     /**
      * This ring with another grace period for retired keys.
      *
-     * @param grace how long a retired key keeps verifying
+     * @param grace how long a retired key keeps verifying confirmation tokens
      * @return a new ring; this one is unchanged
      * @throws InvalidValueException for a null or negative grace
      */
@@ -122,14 +125,16 @@ public final class EmailKeys {
 
     /**
      * Whether {@code mac} is the MAC of {@code signed} under key {@code keyId}, valid at {@code now}: the MAC is
-     * compared in constant time, and only for a key the ring holds and, if retired, within its grace.
+     * compared in constant time, and only for a key the ring holds and, if retired and {@code graceApplies}, within
+     * its grace. Unsubscribe tokens are verified without the grace: refusing a genuine unsubscribe would keep sending
+     * marketing to someone who asked to stop (GDPR Art. 21(3); Art. 7(3)), the opposite of failing closed.
      */
-    Check verify(String keyId, String signed, byte[] mac, Instant now) {
+    Check verify(String keyId, String signed, byte[] mac, Instant now, boolean graceApplies) {
         Key key = keys.get(keyId);
         if (key == null) {
             return Check.UNKNOWN_KEY;
         }
-        if (key.retiredAt().isPresent() && !now.isBefore(plus(key.retiredAt().get(), grace))) {
+        if (graceApplies && key.retiredAt().isPresent() && !now.isBefore(plus(key.retiredAt().get(), grace))) {
             return Check.KEY_RETIRED;
         }
         return MessageDigest.isEqual(mac(key.secret(), signed), mac) ? Check.VALID : Check.BAD_MAC;

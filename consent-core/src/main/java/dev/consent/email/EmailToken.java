@@ -45,6 +45,11 @@ final class EmailToken {
      * the reason it was refused (malformed, another kind, unknown key, retired key past its grace, bad MAC).
      */
     static Read read(EmailKeys keys, String token, char kind, int arity, Instant now) {
+        return read(keys, token, kind, arity, arity, now);
+    }
+
+    /** As {@link #read(EmailKeys, String, char, int, Instant)}, for a kind of {@code minArity} to {@code maxArity} fields. */
+    static Read read(EmailKeys keys, String token, char kind, int minArity, int maxArity, Instant now) {
         if (token == null || token.isEmpty() || token.length() > MAX_LENGTH) {
             return Read.refused("the token is missing or longer than " + MAX_LENGTH + " characters");
         }
@@ -58,7 +63,8 @@ final class EmailToken {
             return Read.refused("the token is not canonical base64url");
         }
         String signed = parts[0] + "." + parts[1] + "." + parts[2];
-        switch (keys.verify(parts[1], signed, mac, now)) {
+        // unsubscribe tokens verify under a retired key without the grace (see EmailKeys.verify)
+        switch (keys.verify(parts[1], signed, mac, now, kind != 'u')) {
             case UNKNOWN_KEY:
                 return Read.refused("the token's key is unknown");
             case KEY_RETIRED:
@@ -69,8 +75,9 @@ final class EmailToken {
                 break;
         }
         List<String> fields = List.of(new String(payload, StandardCharsets.UTF_8).split("\n", -1));
-        if (fields.size() != arity) {
-            return Read.refused("the token has " + fields.size() + " fields, not " + arity);
+        if (fields.size() < minArity || fields.size() > maxArity) {
+            return Read.refused("the token has " + fields.size() + " fields, not " + minArity
+                    + (maxArity == minArity ? "" : " to " + maxArity));
         }
         return new Read(Optional.of(fields), null);
     }

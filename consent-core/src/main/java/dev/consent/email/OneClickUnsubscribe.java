@@ -31,10 +31,12 @@ import java.util.function.Predicate;
  * {@link Method#UNSUBSCRIBE_LINK} and the SHA-256 of the token as evidence reference, the request's user agent and
  * minimised IP as the rest; a replay, or a purpose already withdrawn or denied, writes nothing; two requests at once
  * write one event (its id is derived from the token's hash and the grant it withdraws). A forged, altered, other-kind
- * token, one under a key the ring does not hold or retired beyond its grace, or one for a purpose the policy in force
+ * token, one under a key the ring does not hold, or one for a purpose the policy in force
  * does not declare, is refused and writes nothing. A token of a subject the host's erasure knowledge (e.g.
  * {@link dev.consent.retention.RetentionService#wasErased}) reports erased is answered as done and writes nothing, so
- * an erasure is not undone. Tokens do not expire: a link in an old mail keeps working as long as its key verifies.
+ * an erasure is not undone. Tokens do not expire, and a retired key keeps verifying them beyond the ring's grace (which
+ * bounds confirmation tokens only): a link in an old mail keeps working as long as the ring holds its key, since
+ * refusing a genuine unsubscribe would keep sending marketing to someone who asked to stop.
  * Thread-safe.
  */
 public final class OneClickUnsubscribe {

@@ -9,6 +9,7 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.policy.CategoryId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PurposeId;
+import dev.consent.email.EmailErasure;
 import dev.consent.processing.ProcessingLog;
 import dev.consent.recipients.NoticeAction;
 import dev.consent.recipients.RecipientNotice;
@@ -41,10 +42,13 @@ final class ErasureWork {
     private final Sweeper sweeper;
     /** Null when no processing log is kept. */
     private final ProcessingLog processing;
+    /** Null when no email erasure is configured. */
+    private final EmailErasure email;
     private final List<SubjectDataContributor> contributors;
 
     ErasureWork(RequestMoves moves, ConsentService consents, RetentionService retention, Sweeper sweeper,
-            ProcessingLog processing, List<SubjectDataContributor> contributors) {
+            ProcessingLog processing, EmailErasure email, List<SubjectDataContributor> contributors) {
+        this.email = email;
         this.moves = moves;
         this.consents = consents;
         this.retention = retention;
@@ -59,6 +63,10 @@ final class ErasureWork {
             throw new InvalidValueException("retention", null, "is required to carry out erasure requests");
         }
         String requestId = r.id();
+        if (email != null) {
+            // first, while the host still knows the addresses: an erasure never goes ahead without its suppression
+            email.erase(r.subject());
+        }
         consents.withdrawAll(r.subject(), RequestMoves.systemCapture(requestId, "erasure"));
         ErasureAnswer answer = retention.requestErasure(r.subject());
         if (sweeper != null) {

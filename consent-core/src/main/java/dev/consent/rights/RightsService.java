@@ -12,6 +12,7 @@ import dev.consent.policy.JurisdictionId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyVersions;
 import dev.consent.policy.PurposeId;
+import dev.consent.email.EmailErasure;
 import dev.consent.processing.ProcessingLog;
 import dev.consent.recipients.NoticeAction;
 import dev.consent.recipients.RecipientNotice;
@@ -70,7 +71,8 @@ public final class RightsService {
         this.moves = new RequestMoves(b.store, clock);
         this.terms = new RequestTerms(versions, b.holidays, b.consents::jurisdiction);
         RetentionService retention = b.retention != null ? b.retention : b.sweeper == null ? null : b.sweeper.retention();
-        this.erasure = new ErasureWork(moves, consents, retention, b.sweeper, b.processing, b.contributors);
+        this.erasure = new ErasureWork(moves, consents, retention, b.sweeper, b.processing, b.emailErasure,
+                b.contributors);
     }
 
     /**
@@ -355,7 +357,9 @@ public final class RightsService {
 
     /**
      * Carries out an erasure request (GDPR Art. 17): withdraws every standing consent, asks retention for erasure
-     * (items under a legal minimum or hold are kept and restricted), disposes at once of what is due, pseudonymises
+     * (items under a legal minimum or hold are kept and restricted), disposes at once of what is due, puts the
+     * subject's email addresses on the suppression list first when an {@link Builder#emailErasure email erasure} is
+     * configured (GDPR Art. 17(3)(b), Art. 21(3): the address must not be re-subscribed), pseudonymises
      * the subject's entries in the processing log when one is configured (they are kept, without the subject's id,
      * for accountability: GDPR Art. 5(2); seed 002 "while preserving transaction traceability"), and completes the
      * request with the answer listing what was erased and what is kept, why and until when.
@@ -525,6 +529,7 @@ public final class RightsService {
         private RetentionService retention;
         private Sweeper sweeper;
         private ProcessingLog processing;
+        private EmailErasure emailErasure;
         private RightsStore store;
         private Clock clock;
         private HolidaySource holidays = HolidaySource.NONE;
@@ -600,6 +605,20 @@ public final class RightsService {
          */
         public Builder processing(ProcessingLog log) {
             this.processing = Checks.required("processing", log);
+            return this;
+        }
+
+        /**
+         * What an erasure does to the subject's email, run first in every {@link #erase}, before anything is erased:
+         * its addresses go on the suppression list (as keyed hashes), so an import or a form somebody else fills in
+         * cannot re-subscribe them, and its campaign records are deleted. When it fails, the erasure fails with it
+         * and can be retried.
+         *
+         * @param email the email erasure
+         * @return this builder
+         */
+        public Builder emailErasure(EmailErasure email) {
+            this.emailErasure = Checks.required("emailErasure", email);
             return this;
         }
 

@@ -1,6 +1,8 @@
 package dev.consent.store;
 
 import dev.consent.InvalidValueException;
+import dev.consent.email.CampaignId;
+import dev.consent.email.CampaignRecipient;
 import dev.consent.internal.Checks;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
@@ -30,12 +32,13 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every store SPI over one JVM's memory, for tests, examples and single-node hosts that rebuild state on start:
  * nothing survives a restart. It composes one in-memory store per SPI ({@link InMemoryConsentStore},
  * {@link InMemoryRetentionStore}, {@link InMemoryRightsStore}, {@link InMemoryOutboxStore},
- * {@link InMemoryProcessingStore}, {@link InMemoryReceiptStore}) and passes each call to the one that owns it. The
+ * {@link InMemoryProcessingStore}, {@link InMemoryReceiptStore}, {@link InMemoryEmailStore}) and passes each call to the one that owns it. The
  * outbox and the processing log are built over this store's consent ledger and rights requests, so a notice is
  * written atomically with the append or request save that caused it, and a processing-log append is guarded by this
  * ledger's change feed. Thread-safe.
@@ -44,7 +47,7 @@ import java.util.Optional;
  * given to the constructor, so every service sharing the store agrees on them whatever clocks the services have.
  */
 public final class InMemoryStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore,
-        ReceiptStore {
+        ReceiptStore, EmailStore {
     /** Package-private, with the other parts, for tests of this package that damage stored state. */
     final InMemoryConsentStore consents;
     private final InMemoryRetentionStore retention;
@@ -52,6 +55,7 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
     private final InMemoryOutboxStore outbox;
     private final InMemoryProcessingStore processing;
     private final InMemoryReceiptStore receipts;
+    private final InMemoryEmailStore email = new InMemoryEmailStore();
 
     /** A store whose sweeper leases run on the system clock (UTC). */
     public InMemoryStore() {
@@ -409,5 +413,37 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
     @Override
     public List<ConsentReceipt> receipts(SubjectId subject) {
         return receipts.receipts(subject);
+    }
+
+    // ------------------------------------------------------------------ suppression list and campaign recipients
+
+    @Override
+    public boolean suppress(SuppressionEntry entry) {
+        return email.suppress(entry);
+    }
+
+    @Override
+    public Set<String> suppressed(Collection<String> keyedHashes) {
+        return email.suppressed(keyedHashes);
+    }
+
+    @Override
+    public long release(Collection<String> keyedHashes) {
+        return email.release(keyedHashes);
+    }
+
+    @Override
+    public boolean recordRecipients(List<CampaignRecipient> recipients) {
+        return email.recordRecipients(recipients);
+    }
+
+    @Override
+    public Map<SubjectId, CampaignRecipient> campaignRecipients(CampaignId campaign, Collection<SubjectId> subjects) {
+        return email.campaignRecipients(campaign, subjects);
+    }
+
+    @Override
+    public long forgetRecipient(SubjectId subject) {
+        return email.forgetRecipient(subject);
     }
 }

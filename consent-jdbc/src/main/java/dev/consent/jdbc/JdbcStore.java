@@ -12,6 +12,8 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
 import dev.consent.policy.PurposeId;
 import dev.consent.processing.ProcessingEntry;
+import dev.consent.email.CampaignId;
+import dev.consent.email.CampaignRecipient;
 import dev.consent.receipt.ConsentReceipt;
 import dev.consent.recipients.DeliveryRecord;
 import dev.consent.recipients.OutboxBacklog;
@@ -29,7 +31,9 @@ import dev.consent.store.NoticeClaim;
 import dev.consent.store.NoticeFinish;
 import dev.consent.store.OutboxStore;
 import dev.consent.store.ProcessingStore;
+import dev.consent.store.EmailStore;
 import dev.consent.store.ReceiptStore;
+import dev.consent.store.SuppressionEntry;
 import dev.consent.store.RetentionStore;
 import dev.consent.store.RightsStore;
 
@@ -40,6 +44,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -47,8 +52,8 @@ import javax.sql.DataSource;
  * pruning checkpoints), retention state ({@link RetentionStore}: retained items and their due index, sweeper
  * claims, legal holds, the disposal audit, tombstones), rights requests ({@link RightsStore}), the recipients'
  * outbox ({@link OutboxStore}: notices written in the transaction of the change that caused them, leased claims, the
- * delivery audit), the processing log ({@link ProcessingStore}) and signed consent receipts ({@link ReceiptStore}), in
- * the tables of an SQL database reached through the host's {@link DataSource}. Create one with
+ * delivery audit), the processing log ({@link ProcessingStore}), signed consent receipts ({@link ReceiptStore}) and
+ * the email suppression list and campaign recipients ({@link EmailStore}), in the tables of an SQL database reached through the host's {@link DataSource}. Create one with
  * {@link #builder(DataSource)}:
  *
  * <pre>{@code
@@ -115,12 +120,12 @@ import javax.sql.DataSource;
  *
  * <p>This class builds one package-private part per SPI and passes each call to it: the ledger ({@code JdbcLedger}),
  * retention ({@code JdbcRetention}), rights requests ({@code JdbcRights}), the outbox ({@code JdbcOutbox}), the
- * processing log ({@code JdbcProcessing}) and receipts ({@code JdbcReceipts}). Each part checks arguments, borrows one
+ * processing log ({@code JdbcProcessing}), receipts ({@code JdbcReceipts}) and email ({@code JdbcEmail}). Each part checks arguments, borrows one
  * connection per operation and decides its transaction; the SQL of each table is written once, in one repository per
  * table or concern, whose methods run on the connection they are handed and never commit.
  */
 public final class JdbcStore implements ConsentStore, RetentionStore, RightsStore, OutboxStore, ProcessingStore,
-        ReceiptStore {
+        ReceiptStore, EmailStore {
     private final Transactions tx;
     private final Dialect dialect;
     private final String prefix;
@@ -130,6 +135,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     private final JdbcOutbox outbox;
     private final JdbcProcessing processing;
     private final JdbcReceipts receipts;
+    private final JdbcEmail email;
 
     JdbcStore(DataSource dataSource, Dialect dialect, String prefix, boolean notifications, ConnectionBinding binding) {
         Transactions tx = new Transactions(dataSource, binding);
@@ -142,6 +148,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         this.outbox = new JdbcOutbox(tx, dialect, prefix, ledger, rights);
         this.processing = new JdbcProcessing(tx, dialect, prefix, ledger.feed());
         this.receipts = new JdbcReceipts(tx, dialect, prefix);
+        this.email = new JdbcEmail(tx, dialect, prefix);
     }
 
     /**
@@ -561,5 +568,37 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public String toString() {
         return "JdbcStore[" + dialect + ", prefix " + prefix + "]";
+    }
+
+    // ------------------------------------------------------------------ suppression list and campaign recipients
+
+    @Override
+    public boolean suppress(SuppressionEntry entry) {
+        return email.suppress(entry);
+    }
+
+    @Override
+    public Set<String> suppressed(Collection<String> keyedHashes) {
+        return email.suppressed(keyedHashes);
+    }
+
+    @Override
+    public long release(Collection<String> keyedHashes) {
+        return email.release(keyedHashes);
+    }
+
+    @Override
+    public boolean recordRecipients(List<CampaignRecipient> recipients) {
+        return email.recordRecipients(recipients);
+    }
+
+    @Override
+    public Map<SubjectId, CampaignRecipient> campaignRecipients(CampaignId campaign, Collection<SubjectId> subjects) {
+        return email.campaignRecipients(campaign, subjects);
+    }
+
+    @Override
+    public long forgetRecipient(SubjectId subject) {
+        return email.forgetRecipient(subject);
     }
 }

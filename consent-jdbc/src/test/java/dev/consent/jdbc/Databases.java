@@ -33,7 +33,7 @@ public final class Databases {
     /** Every table a store creates, after its prefix. */
     static final List<String> TABLES = List.of("events", "heads", "links", "changes", "feed_lock", "checkpoints",
             "items", "holds", "disposals", "disposal_counter", "tombstones", "rights_requests", "notices", "deliveries",
-            "delivery_counter", "processing_log", "receipts", "schema_version");
+            "delivery_counter", "processing_log", "receipts", "suppression", "campaign_recipients", "schema_version");
 
     private static final Map<Database, DataSource> SHARED = new ConcurrentHashMap<>();
     private static final Map<Database, String> UNREACHABLE = new ConcurrentHashMap<>();

@@ -1,0 +1,104 @@
+package dev.consent.jdbc;
+
+import dev.consent.InvalidValueException;
+import dev.consent.StoreException;
+import dev.consent.email.CampaignId;
+import dev.consent.email.CampaignRecipient;
+import dev.consent.internal.Checks;
+import dev.consent.jdbc.Transactions.Outcome;
+import dev.consent.ledger.SubjectId;
+import dev.consent.store.EmailStore;
+import dev.consent.store.SuppressionEntry;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The suppression list and campaign recipients of {@link JdbcStore} (its {@link EmailStore} operations), and the one
+ * place that decides their transactions: arguments are checked before any connection is borrowed, then {@link
+ * SuppressionRepository} or {@link CampaignRecipientRepository} runs on one connection ({@link Transactions}).
+ */
+final class JdbcEmail {
+    private final Transactions tx;
+    private final Dialect dialect;
+    private final SuppressionRepository suppression;
+    private final CampaignRecipientRepository recipients;
+
+    JdbcEmail(Transactions tx, Dialect dialect, String prefix) {
+        this.tx = tx;
+        this.dialect = dialect;
+        this.suppression = new SuppressionRepository(dialect, prefix);
+        this.recipients = new CampaignRecipientRepository(dialect, prefix);
+    }
+
+    /** One {@code INSERT}; a hash on the list already (a unique violation) answers false. */
+    boolean suppress(SuppressionEntry entry) {
+        Checks.required("entry", entry);
+        StoredInstants.roundedDown("entry.at", entry.at(), dialect);
+        return tx.inTransaction("suppress", c -> {
+            suppression.insert(c, entry);
+            return Outcome.commit(true);
+        }, c -> false);
+    }
+
+    Set<String> suppressed(Collection<String> keyedHashes) {
+        List<String> hashes = keys("keyedHashes", keyedHashes);
+        return hashes.isEmpty() ? Set.of() : tx.read("suppressed", c -> suppression.present(c, hashes));
+    }
+
+    long release(Collection<String> keyedHashes) {
+        List<String> hashes = new ArrayList<>(Set.copyOf(Checks.required("keyedHashes", keyedHashes)));
+        if (hashes.isEmpty()) {
+            return 0;
+        }
+        return tx.inTransaction("release", c -> Outcome.commit(suppression.delete(c, hashes)), c -> {
+            throw new StoreException("release", "a delete met a unique violation, which no delete can cause");
+        });
+    }
+
+    /** One transaction of batched inserts; a recipient recorded already (a unique violation) rolls back: false. */
+    boolean recordRecipients(List<CampaignRecipient> rows) {
+        List<CampaignRecipient> copy = List.copyOf(Checks.required("recipients", rows));
+        for (CampaignRecipient r : copy) {
+            StoredInstants.roundedDown("recipients[].at", r.at(), dialect);
+        }
+        if (copy.isEmpty()) {
+            return true;
+        }
+        return tx.inTransaction("recordRecipients", c -> {
+            recipients.insert(c, copy);
+            return Outcome.commit(true);
+        }, c -> false);
+    }
+
+    Map<SubjectId, CampaignRecipient> campaignRecipients(CampaignId campaign, Collection<SubjectId> subjects) {
+        Checks.required("campaign", campaign);
+        checkSize("subjects", subjects);
+        List<String> ids = CampaignRecipientRepository.ids(subjects);
+        ids.forEach(s -> Checks.required("subjects[]", s));
+        return ids.isEmpty() ? Map.of() : tx.read("campaignRecipients", c -> recipients.find(c, campaign, ids));
+    }
+
+    long forgetRecipient(SubjectId subject) {
+        Checks.required("subject", subject);
+        return tx.inTransaction("forgetRecipient", c -> Outcome.commit(recipients.deleteSubject(c, subject)), c -> {
+            throw new StoreException("forgetRecipient", "a delete met a unique violation, which no delete can cause");
+        });
+    }
+
+    private static List<String> keys(String field, Collection<String> keys) {
+        checkSize(field, keys);
+        List<String> out = new ArrayList<>(keys.size());
+        keys.forEach(k -> out.add(Checks.required(field + "[]", k)));
+        return out;
+    }
+
+    private static void checkSize(String field, Collection<?> keys) {
+        if (Checks.required(field, keys).size() > EmailStore.MAX_KEYS) {
+            throw new InvalidValueException(field, keys.size() + " keys", "must be at most " + EmailStore.MAX_KEYS);
+        }
+    }
+}
