@@ -217,7 +217,7 @@ class TwoNodesOnPostgresTest extends TwoPostgresNodes {
     /**
      * Writers on both nodes commit concurrently while a poller on node B follows the feed the way the consent
      * service does (remembering the highest position seen). A position that became visible after a higher one
-     * would be skipped for good; the feed lock must make that impossible.
+     * would be skipped for good; numbering entries after they commit must make that impossible.
      */
     @Test
     void theChangeFeedNeverSkipsAnEntryACommittingWriterMakesVisibleLater() throws Exception {
