@@ -55,6 +55,7 @@ if $full; then
   bench MissCheckBenchmark "${dbs[@]}" -p subjects=100000 -f 1 -wi 2 -w 5s -i 5 -r 5s
   bench BulkAllowedBenchmark "${dbs[@]}" -p subjects=1000000 -f 1 -wi 1 -i 3
   bench SweepBenchmark "${dbs[@]}" -p items=1000000 -p due=100000 -f 1 -wi 1 -i 3
+  bench HostTransactionBenchmark "${dbs[@]}" -f 1 -wi 3 -w 5s -i 5 -r 5s
   bench ChangeLatencyBenchmark -f 1 -wi 1 -w 10s -i 5 -r 30s
   footprint=1000000
 else
@@ -63,6 +64,7 @@ else
   bench MissCheckBenchmark "${dbs[@]}" -f 1 -wi 1 -w 2s -i 3 -r 2s
   bench BulkAllowedBenchmark "${dbs[@]}" -f 1 -wi 1 -i 3
   bench SweepBenchmark "${dbs[@]}" -f 1 -wi 1 -i 3
+  bench HostTransactionBenchmark "${dbs[@]}" -f 1 -wi 1 -w 2s -i 3 -r 2s
   bench ChangeLatencyBenchmark -f 1 -wi 1 -w 5s -i 2 -r 10s
   footprint=200000
 fi

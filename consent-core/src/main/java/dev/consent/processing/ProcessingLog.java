@@ -49,12 +49,12 @@ import java.util.function.Consumer;
  *
  * <p>Guarantees:
  * <ul>
- *   <li><b>Checked, then appended atomically.</b> {@link #use} decides from the store (never from a cache) and
- *       appends the entry only if no consent change of the subject reached the store's change feed since that read;
- *       the guard and the append are one atomic step with respect to consent writes ({@link
- *       ProcessingStore#appendUses}). So a withdrawal, objection or restriction that committed before the use was
- *       logged is never missed: the use is decided again, and refused. A withdrawal that commits after the entry is
- *       ordered after the use, which it does not undo (GDPR Art. 7(3): withdrawal is not retroactive).</li>
+ *   <li><b>Checked, then appended.</b> {@link #use} decides from the store (never from a cache) and
+ *       appends the entry only if no consent change of the subject reached the store's change feed since that read
+ *       ({@link ProcessingStore#appendUses}). So a withdrawal, objection or restriction that committed before the
+ *       store's guard read the feed is never missed: the use is decided again, and refused. A withdrawal that commits
+ *       after that read is ordered after the use, whose instant was taken before it, and does not undo it (GDPR Art.
+ *       7(3): withdrawal is not retroactive).</li>
  *   <li><b>Refused means nothing written.</b> A use the decision does not allow throws {@link
  *       ProcessingRefusedException} carrying the decision; an unknown purpose throws {@link
  *       dev.consent.UnknownPurposeException}; a category that is not the purpose's throws {@link

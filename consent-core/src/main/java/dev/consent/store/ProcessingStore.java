@@ -28,8 +28,9 @@ public interface ProcessingStore extends ConsentStore {
      * position above {@code feedPosition} (the {@link FeedCursor#position() position} of a {@link #changeCursor()}
      * taken before the decisions the entries rest on were read) names the subject of any of the entries (a choice, restriction or
      * objection recorded for it, a visitor linked to it or a linked visitor's choice), nothing is written and the
-     * result names those subjects. The guard and the append are one atomic step with respect to change-feed writes:
-     * a change either is seen by the guard or is ordered after the append.
+     * result names those subjects. Every change committed before the guard reads is seen by it, whether or not a
+     * reader of the feed has reached it yet; a change that commits later is ordered after the append (which a store
+     * may make atomic with the guard, as the in-memory store does, or not, as the JDBC store, which takes no lock).
      *
      * @param entries the entries, each with a new id
      * @param feedPosition the change-feed position the decisions were read at

@@ -2,6 +2,7 @@ package dev.consent.jdbc;
 
 import dev.consent.StoreException;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.store.ConsentStore.Change;
 import dev.consent.store.ConsentStore.ChangeRead;
 import dev.consent.store.ConsentStore.FeedCursor;
@@ -12,23 +13,38 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The change feed: table {@code changes} (one row per changed subject, its position drawn from an identity column or
- * sequence, a random stamp that tells a reused position from the one a reader saw, and the instant it was written)
- * and {@code feed_lock}, the one row every writer of the feed holds {@code FOR UPDATE} from drawing positions until it
- * commits, so positions become visible in position order. Every method runs on the connection it is handed, inside
- * the caller's transaction; none commits.
+ * The change feed: table {@code changes} (one row per changed subject: {@code feed_position}, the entry's number drawn
+ * from an identity column or sequence when it is written; {@code read_position}, the position readers follow, NULL
+ * until the entry is numbered; a random stamp that tells a reused position from the one a reader saw; the instant it
+ * was written) and {@code feed_lock}, the one row that holds the last position handed out.
+ *
+ * <p>Writers insert entries with no read position and take no lock, so a host's transaction that wrote the feed holds
+ * nothing that other writers wait for. Entries are numbered afterwards, by {@link #number}: in one short transaction
+ * that holds the {@code feed_lock} row, the committed entries still without a position get the next positions, in
+ * the order they were written. Only committed entries can be seen, hence numbered, and every numbering starts above
+ * the positions of the one before, so an entry that commits late (drawn before, committed after another entry a
+ * reader has passed) gets a position above every position handed out so far: a reader that follows positions never
+ * skips it. Every method runs on the connection it is handed, inside the caller's transaction; none commits.
  */
 final class ChangeFeedRepository {
+    /** The most entries one numbering transaction numbers. */
+    static final int NUMBERING_CHUNK = 10_000;
+
     private final Dialect dialect;
     private final String changes;
     private final String feedLock;
-    /** The newest entry: position, stamp, subject. */
+    private final String links;
+    /** The newest numbered entry: position, stamp, subject. */
     private final String newestEntry;
     /** The channel writers notify on commit (PostgreSQL only), or null when notifications are off. */
     private final String channel;
@@ -37,8 +53,9 @@ final class ChangeFeedRepository {
         this.dialect = dialect;
         this.changes = prefix + "changes";
         this.feedLock = prefix + "feed_lock";
-        this.newestEntry = "SELECT feed_position, stamp, subject FROM " + changes
-                + " ORDER BY feed_position DESC LIMIT 1";
+        this.links = prefix + "links";
+        this.newestEntry = "SELECT read_position, stamp, subject FROM " + changes
+                + " WHERE read_position IS NOT NULL ORDER BY read_position DESC LIMIT 1";
         // other nodes may listen even if this one cannot; databases without notifications ignore the channel
         this.channel = notifications ? changes : null;
     }
@@ -46,32 +63,6 @@ final class ChangeFeedRepository {
     /** The channel a listener of this feed listens on. */
     String channel() {
         return changes;
-    }
-
-    /**
-     * Takes the feed lock for writing ({@code FOR UPDATE}); held until the caller's transaction ends.
-     *
-     * @throws StoreException naming {@code operation} when the lock row is missing (an incomplete schema)
-     */
-    void lock(Connection c, String operation) throws SQLException {
-        lockRow(c, operation, " FOR UPDATE");
-    }
-
-    /**
-     * Takes the feed lock in shared mode ({@link Dialect#shareLock()}): no writer of the feed commits while it is held,
-     * yet holders do not wait for each other (except on H2, which has no shared row locks).
-     */
-    void lockShared(Connection c, String operation) throws SQLException {
-        lockRow(c, operation, dialect.shareLock());
-    }
-
-    private void lockRow(Connection c, String operation, String lockClause) throws SQLException {
-        if (Sql.queryOne(c, "SELECT id FROM " + feedLock + " WHERE id = 1" + lockClause, Sql.NO_PARAMETERS,
-                rs -> rs.getLong(1)).isEmpty()) {
-            // Without the row there is no lock, and feed positions could become visible out of order.
-            throw new StoreException(operation, "the feed lock row (id 1) is missing from " + feedLock
-                    + "; the schema is incomplete: apply V1__consent.sql or let the store create its schema");
-        }
     }
 
     /** Asks the database to notify this feed's listeners when the caller's transaction commits (if notifications are on). */
@@ -82,13 +73,17 @@ final class ChangeFeedRepository {
     }
 
     /**
-     * Writes one entry per subject, positions in list order, each with a fresh random stamp (never 0: "no stamp"). The
-     * caller holds the feed lock.
+     * Writes one entry per subject, not yet numbered, each with a fresh random stamp (never 0: "no stamp"). Takes no
+     * lock: {@link #number} gives the entries their positions once they have committed.
      */
     void insert(Connection c, List<SubjectId> subjects, Instant writtenAt) throws SQLException {
         List<String> keys = new ArrayList<>(subjects.size());
         subjects.forEach(s -> keys.add(s.value()));
-        long[] stamps = new long[keys.size()];
+        dialect.insertChanges(c, changes, keys, stamps(keys.size()), writtenAt);
+    }
+
+    private static long[] stamps(int count) {
+        long[] stamps = new long[count];
         for (int i = 0; i < stamps.length; i++) {
             long stamp;
             do {
@@ -96,7 +91,103 @@ final class ChangeFeedRepository {
             } while (stamp == 0);
             stamps[i] = stamp;
         }
-        dialect.insertChanges(c, changes, keys, stamps, writtenAt);
+        return stamps;
+    }
+
+    /** Whether a committed entry waits for its position (a cheap look-up, without the lock). */
+    boolean hasUnnumbered(Connection c) throws SQLException {
+        return Sql.queryOne(c, "SELECT feed_position FROM " + changes + " WHERE read_position IS NULL LIMIT 1",
+                Sql.NO_PARAMETERS, rs -> rs.getLong(1)).isPresent();
+    }
+
+    /**
+     * Numbers up to {@value #NUMBERING_CHUNK} committed entries that have no position yet, in {@code feed_position}
+     * order, from the position after the last one handed out; returns how many it numbered. Holds the {@code feed_lock}
+     * row {@code FOR UPDATE} until the caller commits, which must be at once: numberings run one at a time, and each
+     * reads the entries after the one before committed (a statement after the lock was granted: a new snapshot under
+     * READ COMMITTED, and MariaDB's first consistent read of the transaction). Call it in a transaction of its own,
+     * never inside a host's transaction (the lock would last as long as the host's work).
+     *
+     * <p>An entry that names a linked visitor is a change of the customer too. The writer added the customer's entry
+     * if the link had committed when it read the links; a link that committed after that read but before this
+     * numbering is found here, and the customer gets an entry numbered with the visitor's. (A link that commits later
+     * writes the customer's entry itself.)
+     *
+     * @throws StoreException naming {@code operation} when the lock row is missing (an incomplete schema)
+     */
+    int number(Connection c, String operation) throws SQLException {
+        long last = Sql.queryOne(c, "SELECT last_position FROM " + feedLock + " WHERE id = 1 FOR UPDATE",
+                Sql.NO_PARAMETERS, rs -> rs.getLong(1)).orElseThrow(() -> new StoreException(operation,
+                        "the feed lock row (id 1) is missing from " + feedLock + "; the schema is incomplete: apply "
+                        + "V1__consent.sql or let the store create its schema"));
+        List<long[]> numbered = new ArrayList<>(); // {feed_position, read_position}
+        Map<String, Instant> visitorsWrittenAt = new LinkedHashMap<>();
+        Set<String> named = new HashSet<>();
+        long next = last;
+        try (PreparedStatement ps = c.prepareStatement("SELECT feed_position, subject, "
+                + dialect.selectInstant("written_at") + " FROM " + changes
+                + " WHERE read_position IS NULL ORDER BY feed_position LIMIT ?")) {
+            ps.setInt(1, NUMBERING_CHUNK);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    numbered.add(new long[] {rs.getLong(1), ++next});
+                    String subject = rs.getString(2);
+                    named.add(subject);
+                    if (VisitorId.from(SubjectId.of(subject)).isPresent()) {
+                        visitorsWrittenAt.putIfAbsent(subject, dialect.getInstant(rs, 3));
+                    }
+                }
+            }
+        }
+        if (numbered.isEmpty()) {
+            return 0;
+        }
+        Sql.batch(c, "UPDATE " + changes + " SET read_position = ? WHERE feed_position = ?", numbered, (ps, n) -> {
+            ps.setLong(1, n[1]);
+            ps.setLong(2, n[0]);
+        });
+        next = numberCustomersOfVisitors(c, visitorsWrittenAt, named, next);
+        long handedOut = next;
+        Sql.update(c, "UPDATE " + feedLock + " SET last_position = ? WHERE id = 1", ps -> ps.setLong(1, handedOut));
+        return numbered.size();
+    }
+
+    /**
+     * Adds a numbered entry for each customer of the linked visitors among {@code visitorsWrittenAt} that the numbered
+     * entries do not name already; returns the last position handed out.
+     */
+    private long numberCustomersOfVisitors(Connection c, Map<String, Instant> visitorsWrittenAt, Set<String> named,
+            long last) throws SQLException {
+        if (visitorsWrittenAt.isEmpty()) {
+            return last;
+        }
+        Map<String, Instant> customers = new TreeMap<>();
+        List<String> visitors = new ArrayList<>(visitorsWrittenAt.keySet());
+        visitors.sort(null);
+        for (List<String> chunk : Keys.chunks(visitors, dialect)) {
+            for (String[] link : Sql.query(c, "SELECT visitor, customer FROM " + links + " WHERE "
+                    + dialect.oneOf("visitor", chunk.size()), ps -> dialect.bindKeys(c, ps, 1, chunk),
+                    rs -> new String[] {rs.getString(1), rs.getString(2)})) {
+                if (!named.contains(link[1])) {
+                    customers.putIfAbsent(link[1], visitorsWrittenAt.get(link[0]));
+                }
+            }
+        }
+        if (customers.isEmpty()) {
+            return last;
+        }
+        List<Map.Entry<String, Instant>> rows = new ArrayList<>(customers.entrySet());
+        long[] stamps = stamps(rows.size());
+        long[] next = {last};
+        int[] index = {0};
+        Sql.batch(c, "INSERT INTO " + changes + " (subject, stamp, written_at, read_position) VALUES (?, ?, ?, ?)",
+                rows, (ps, row) -> {
+                    ps.setString(1, row.getKey());
+                    ps.setLong(2, stamps[index[0]++]);
+                    dialect.setInstant(ps, 3, row.getValue());
+                    ps.setLong(4, ++next[0]);
+                });
+        return next[0];
     }
 
     /** The cursor of the newest entry, START when there is none. A legacy entry without a stamp reads as stamp 0. */
@@ -106,14 +197,14 @@ final class ChangeFeedRepository {
     }
 
     /**
-     * Up to {@code limit} entries after {@code cursor}. One query reads the cursor's own entry together with those
-     * after it ({@code feed_position >= ?}), so the check costs no round trip; only a lost cursor costs a second
+     * Up to {@code limit} numbered entries after {@code cursor}. One query reads the cursor's own entry together with
+     * those after it ({@code read_position >= ?}), so the check costs no round trip; only a lost cursor costs a second
      * query, for the newest entry.
      */
     ChangeRead read(Connection c, FeedCursor cursor, int limit) throws SQLException {
         boolean check = cursor.position() > 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT feed_position, subject, stamp FROM " + changes
-                + " WHERE feed_position " + (check ? ">=" : ">") + " ? ORDER BY feed_position LIMIT ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT read_position, subject, stamp FROM " + changes
+                + " WHERE read_position " + (check ? ">=" : ">") + " ? ORDER BY read_position LIMIT ?")) {
             ps.setLong(1, cursor.position());
             ps.setInt(2, (int) Math.min(Integer.MAX_VALUE, limit + (check ? 1L : 0L)));
             List<Change> out = new ArrayList<>();
@@ -134,12 +225,22 @@ final class ChangeFeedRepository {
         }
     }
 
-    /** Which of {@code sortedKeys} (subject ids) have an entry above {@code position}. */
+    /**
+     * Which of {@code sortedKeys} (subject ids) have a committed entry above {@code position} or not yet numbered, of
+     * their own or of a visitor linked to them. A visitor's entry counts for its customer because the writer may have
+     * read the links before the link committed, and the customer's own entry then waits for the numbering.
+     */
     Set<SubjectId> changedSince(Connection c, long position, List<String> sortedKeys) throws SQLException {
         Set<SubjectId> changed = new LinkedHashSet<>();
         for (List<String> chunk : Keys.chunks(sortedKeys, dialect)) {
-            changed.addAll(Sql.query(c, "SELECT DISTINCT subject FROM " + changes + " WHERE feed_position > ? AND "
-                    + dialect.oneOf("subject", chunk.size()), ps -> {
+            changed.addAll(Sql.query(c, "SELECT DISTINCT subject FROM " + changes + " WHERE (read_position > ? OR "
+                    + "read_position IS NULL) AND " + dialect.oneOf("subject", chunk.size()), ps -> {
+                        ps.setLong(1, position);
+                        dialect.bindKeys(c, ps, 2, chunk);
+                    }, rs -> SubjectId.of(rs.getString(1))));
+            changed.addAll(Sql.query(c, "SELECT DISTINCT l.customer FROM " + changes + " ch JOIN " + links
+                    + " l ON ch.subject = l.visitor WHERE (ch.read_position > ? OR ch.read_position IS NULL) AND "
+                    + dialect.oneOf("l.customer", chunk.size()), ps -> {
                         ps.setLong(1, position);
                         dialect.bindKeys(c, ps, 2, chunk);
                     }, rs -> SubjectId.of(rs.getString(1))));
@@ -168,9 +269,9 @@ final class ChangeFeedRepository {
         if (newest < 0) {
             return null;
         }
-        long lowest = Sql.queryOne(c, "SELECT MIN(feed_position) FROM " + changes, Sql.NO_PARAMETERS,
+        long lowest = Sql.queryOne(c, "SELECT MIN(read_position) FROM " + changes, Sql.NO_PARAMETERS,
                 rs -> rs.getLong(1)).orElseThrow();
-        long firstYoung = Sql.queryOne(c, "SELECT MIN(feed_position) FROM " + changes + " WHERE written_at >= ?",
+        long firstYoung = Sql.queryOne(c, "SELECT MIN(read_position) FROM " + changes + " WHERE written_at >= ?",
                 ps -> dialect.setInstant(ps, 1, cutoff), rs -> {
                     long p = rs.getLong(1);
                     return rs.wasNull() ? 0L : p;
@@ -181,9 +282,9 @@ final class ChangeFeedRepository {
         return new Prefix(lowest, erased != null && erased.value().equals(newestSubject[0]) ? newest : newest - 1);
     }
 
-    /** Deletes every entry at or below {@code position}; returns how many. */
+    /** Deletes every numbered entry at or below {@code position}; returns how many. */
     long deleteThrough(Connection c, long position) throws SQLException {
-        return Sql.update(c, "DELETE FROM " + changes + " WHERE feed_position <= ?", ps -> ps.setLong(1, position));
+        return Sql.update(c, "DELETE FROM " + changes + " WHERE read_position <= ?", ps -> ps.setLong(1, position));
     }
 
     /** How many entries name {@code subject} (a scan: no index on the subject, which pruning keeps short). */

@@ -204,12 +204,6 @@ interface Dialect {
     // ------------------------------------------------------------------------------------- locks, claims
 
     /**
-     * The clause that makes a {@code SELECT} lock the rows it reads in shared mode, so that readers holding it run side
-     * by side while a writer's {@code FOR UPDATE} waits for them (the processing log's guard on the feed lock).
-     */
-    String shareLock();
-
-    /**
      * Claims up to {@code limit} rows for a sweeper, in the table's claim order, in the steps {@code claiming} gives.
      * By default (PostgreSQL 9.5+, MariaDB 10.6+) one transaction picks the rows with {@code FOR UPDATE SKIP LOCKED},
      * which passes over rows another sweeper is claiming right now, and claims them.

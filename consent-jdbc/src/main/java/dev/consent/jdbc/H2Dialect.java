@@ -22,12 +22,6 @@ final class H2Dialect implements Dialect {
         return "h2";
     }
 
-    /** H2 2.3 has no shared row locks: {@code FOR UPDATE}, which serialises those readers too. */
-    @Override
-    public String shareLock() {
-        return " FOR UPDATE";
-    }
-
     /**
      * H2 2.3 accepts {@code FOR UPDATE SKIP LOCKED} but applies the limit before skipping, so a second sweeper would
      * get nothing while the first holds its batch. Claims are optimistic instead: candidates are read without locks

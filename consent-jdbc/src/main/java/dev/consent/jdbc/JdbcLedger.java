@@ -1,6 +1,7 @@
 package dev.consent.jdbc;
 
 import dev.consent.InvalidValueException;
+import dev.consent.StoreException;
 import dev.consent.internal.Checks;
 import dev.consent.internal.StoreArguments;
 import dev.consent.jdbc.Transactions.Outcome;
@@ -140,20 +141,17 @@ final class JdbcLedger {
      * One transaction, in this order: lock the head rows of the chains the batch continues ({@code SELECT ... FOR
      * UPDATE}) and compare them with the batch; update those heads (compare-and-set on sequence and hash) and insert
      * the heads of new chains (a head that exists already is a unique violation, hence a conflict); insert the events;
-     * run {@code alsoWrite} (the {@code notices} notices of the recipients' outbox, before the feed lock is taken, so
-     * they do not lengthen its window); lock the one-row feed lock table; read the links of the subjects appended to;
-     * insert the change-feed entries; commit. Heads, events and change-feed entries are written in a number of
-     * statements that grows with the number of chunks, not rows (the dialect decides how: JDBC batches, or on
-     * PostgreSQL one statement over array parameters).
+     * run {@code alsoWrite} (the {@code notices} notices of the recipients' outbox); read the links of the subjects
+     * appended to; insert the change-feed entries; commit. Heads, events and change-feed entries are written in a
+     * number of statements that grows with the number of chunks, not rows (the dialect decides how: JDBC batches, or
+     * on PostgreSQL one statement over array parameters).
      *
-     * <p>Why the feed lock: a change's position is drawn from an identity column or sequence when the row is inserted,
-     * not when it commits. Without the lock, transaction A could draw position 10, transaction B position 11, B commit
-     * first, and a poller read 11, remember it, and never see 10. Holding the lock from drawing positions until commit
-     * makes positions visible in order. The cost is that change-feed writes (appends and links) are serialised for the
-     * last two round trips and the commit of each transaction; taking the lock last, after the head rows, keeps that
-     * window short and keeps one lock order (heads, then feed lock, then link rows) in every transaction, so the two
-     * cannot deadlock. The links are read under the feed lock with a locking read, which sees the newest committed
-     * links at any isolation level, so a link committed just before is never missed.
+     * <p>No lock is taken for the change feed. A change's entry is inserted without a position; positions are handed
+     * out after commit, in one short numbering transaction at a time ({@link #numberFeed}), so a transaction that
+     * commits late is numbered after every entry a reader has already passed, and a host's transaction that appended
+     * makes no other writer wait but those of its own subjects. The links are read with a locking read, which sees the
+     * newest committed links at any isolation level; a link that commits after that read is covered by its own entry
+     * or by the numbering ({@link ChangeFeedRepository#number}).
      *
      * <p>When the batch is refused, the conflicts are worked out after the rollback by reading the stored heads and
      * event ids. A deadlock the database resolves by rolling this transaction back is retried.
@@ -191,9 +189,8 @@ final class JdbcLedger {
     }
 
     /**
-     * Takes the feed lock first, so links are serialised with each other and with the change-feed part of appends;
-     * the link row is read with a locking read under it, so the answer is never stale. {@code linkedAt} is stored to
-     * the microsecond.
+     * The link row is read with a locking read, so the answer is never stale; two links of one visitor at once meet
+     * on its primary key ({@link LinkRepository#link}). {@code linkedAt} is stored to the microsecond.
      */
     LinkResult link(VisitorId visitor, SubjectId customer, Instant linkedAt) {
         Checks.required("visitor", visitor);
@@ -245,17 +242,25 @@ final class JdbcLedger {
 
     // ------------------------------------------------------------------------------------------- change feed
 
+    /**
+     * Numbers the committed entries first ({@link #numberFeed}), then reads the newest; inside a host's transaction
+     * the newest is read in the host's snapshot, the one its decisions are read in (MariaDB's REPEATABLE READ), so
+     * that every change the host's reads miss is above the answer or not numbered.
+     */
     FeedCursor changeCursor() {
+        numberFeed("changeCursor");
         return tx.read("changeCursor", feed::newest);
     }
 
     /**
-     * One query reads the cursor's own entry together with those after it ({@code feed_position >= ?}), so the check
-     * costs no round trip; only a lost cursor costs a second query, for the newest entry.
+     * Numbers the committed entries first ({@link #numberFeed}), so that every entry committed before this call is
+     * read; then one query reads the cursor's own entry together with those after it ({@code read_position >= ?}), so
+     * the check costs no round trip; only a lost cursor costs a second query, for the newest entry.
      */
     ChangeRead readChanges(FeedCursor cursor, int limit) {
         Checks.required("cursor", cursor);
         StoreArguments.limit(limit);
+        numberFeed("readChanges");
         ChangeRead read = tx.read("readChanges", c -> feed.read(c, cursor, limit));
         if (LOG.isDebugEnabled()) {
             LOG.debug("consent store {}: change feed read after position {}: {} changes{}", prefix, cursor.position(),
@@ -285,6 +290,7 @@ final class JdbcLedger {
     /** Deletes the entries before the first young one, in chunks, keeping the newest unless it names {@code erased}. */
     private long removeOldPrefix(String operation, Instant writtenBefore, SubjectId erased) {
         Instant cutoff = StoredInstants.roundedDown("writtenBefore", writtenBefore, dialect);
+        numberFeed(operation);
         ChangeFeedRepository.Prefix old = tx.read(operation, c -> feed.oldPrefix(c, cutoff, erased));
         if (old == null || old.isEmpty()) {
             return 0;
@@ -299,6 +305,25 @@ final class JdbcLedger {
                 return removed;
             }
         }
+    }
+
+    /**
+     * Gives every entry that had committed when this call began its position ({@link ChangeFeedRepository#number}):
+     * a look-up without a lock first, then numbering transactions of their own, never the host's, until one numbers
+     * less than a full chunk. Numberings on several nodes take turns on the lock; one that finds nothing left commits
+     * nothing.
+     */
+    private void numberFeed(String operation) {
+        if (!tx.readOwn(operation, feed::hasUnnumbered)) {
+            return;
+        }
+        int numbered;
+        do {
+            numbered = tx.inOwnTransaction(operation, c -> Outcome.commit(feed.number(c, operation)), c -> {
+                throw new StoreException(operation, "numbering the change feed met a unique violation on read_position:"
+                        + " a writer outside this library numbered entries");
+            });
+        } while (numbered == ChangeFeedRepository.NUMBERING_CHUNK);
     }
 
     /**

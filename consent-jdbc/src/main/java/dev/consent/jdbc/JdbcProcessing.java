@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The processing log of {@link JdbcStore} (the {@link dev.consent.store.ProcessingStore} operations of its own), and the
@@ -24,24 +25,35 @@ final class JdbcProcessing {
     private final Transactions tx;
     private final Dialect dialect;
     private final ProcessingLogRepository processing;
+    private final ChangeFeedRepository feed;
 
     JdbcProcessing(Transactions tx, Dialect dialect, String prefix, ChangeFeedRepository feed) {
         this.tx = tx;
         this.dialect = dialect;
-        this.processing = new ProcessingLogRepository(dialect, prefix, feed);
+        this.processing = new ProcessingLogRepository(dialect, prefix);
+        this.feed = feed;
     }
 
     /**
-     * One transaction: the feed lock row in shared mode, the change-feed entries above {@code feedPosition} for the
-     * entries' subjects, then the entries as a JDBC batch (see {@link ProcessingLogRepository} for why no change can
-     * slip between the guard and the commit).
+     * The guard, then the entries as a JDBC batch. The guard reads, on a connection of its own (so it sees what has
+     * committed and never the uncommitted changes of a host's transaction, which the decisions were read with), the
+     * committed change-feed entries of the entries' subjects (and of visitors linked to them) that are above {@code
+     * feedPosition} or not yet numbered ({@link ChangeFeedRepository#changedSince}). {@code feedPosition} came from
+     * {@link JdbcLedger#changeCursor} before the decisions were read, and every change committed after that is above
+     * it or not yet numbered: so every change that committed before the guard's read is either in the decisions or
+     * refuses the append. No lock is taken: a change that commits after the guard's read is ordered after the use,
+     * whose instant was taken before that read.
      */
     UseAppend appendUses(List<ProcessingEntry> entries, long feedPosition) {
         List<String> subjects = processing.checkedSubjects(entries);
         if (entries.isEmpty()) {
             return UseAppend.success();
         }
-        return tx.inTransaction("appendUses", c -> processing.append(c, entries, subjects, feedPosition), c -> {
+        Set<SubjectId> changed = tx.readOwn("appendUses", c -> feed.changedSince(c, feedPosition, subjects));
+        if (!changed.isEmpty()) {
+            return UseAppend.changed(changed);
+        }
+        return tx.inTransaction("appendUses", c -> processing.append(c, entries), c -> {
             throw ProcessingLogRepository.duplicateId();
         });
     }

@@ -76,9 +76,11 @@ import javax.sql.DataSource;
  *       (subject, sequence) of the events table is the backstop.</li>
  *   <li><b>Exact round trips.</b> Every field reads back as it was hashed; instants keep their
  *       microseconds whatever the JVM's default zone and the database session's time zone.</li>
- *   <li><b>An in-order change feed.</b> Positions become visible in position order (a one-row feed lock is held
- *       from drawing positions until commit), so a poller that has read up to position p never later finds an entry below p. Positions may
- *       have gaps (a rolled-back transaction consumes some); they never decrease.</li>
+ *   <li><b>An in-order change feed, without a lock across the writer's transaction.</b> Writers insert entries
+ *       without a position; a short numbering transaction (one at a time, run by the feed's readers) gives the
+ *       committed ones the next positions, so positions become visible in position order and a poller that has read
+ *       up to position p never later finds an entry below p, however late a writer's transaction commits. Positions
+ *       have no gaps and are never reused.</li>
  *   <li><b>Set-based reads.</b> {@link #decisionFacts}, {@link #heads} and
  *       {@link #findEvents} run one query per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per
  *       {@code = ANY(text[])}). {@link #decisionFacts}, the read behind every decision the consent service

@@ -136,10 +136,10 @@ final class LedgerRepository {
      * continues ({@code SELECT ... FOR UPDATE}, in sorted order) and compare them with the batch; update those heads
      * (compare-and-set on sequence and hash) and insert the heads of new chains (a head that exists already is a unique
      * violation, hence a conflict); insert the events; run {@code alsoWrite} (the recipients' notices the events
-     * caused); queue the notification; take the feed lock; read the links of the subjects appended to with a locking
-     * read; insert the change-feed entries. Taking the feed lock last, after the head rows, keeps its window short
-     * and keeps one lock order (heads, then feed lock, then link rows) in every transaction. A refusal rolls back and
-     * then reads the conflicts.
+     * caused); queue the notification; read the links of the subjects appended to with a locking read; insert the
+     * change-feed entries, not yet numbered ({@link ChangeFeedRepository}: no lock is taken for the feed, so a host's
+     * transaction that appended holds only the head rows of its own subjects until it commits). A refusal rolls back
+     * and then reads the conflicts.
      */
     Outcome<AppendResult> append(Connection c, AppendPlan plan, SqlWork<Void> alsoWrite) throws SQLException {
         // 1. Lock and compare the heads of the chains the batch continues. A new chain has no head row to lock: its
@@ -193,10 +193,9 @@ final class LedgerRepository {
         dialect.insertEvents(c, events, plan.events);
         alsoWrite.run(c);
 
-        // 4. The change feed, under the feed lock. The notification is queued first, outside the lock's window;
-        // PostgreSQL delivers it on commit, and not at all on rollback.
+        // 4. The change feed. PostgreSQL delivers the notification on commit, and not at all on rollback. A link that
+        // commits after this read gives the customer an entry of its own, or the numbering finds it.
         feed.notifyOnCommit(c);
-        feed.lock(c, "append");
         Map<SubjectId, SubjectId> customers = links.lockCustomers(c, plan.sortedSubjectKeys());
         List<SubjectId> changed = new ArrayList<>();
         for (SubjectId s : plan.groups.keySet()) {

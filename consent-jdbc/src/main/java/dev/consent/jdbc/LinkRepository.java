@@ -19,8 +19,8 @@ import java.util.Optional;
 
 /**
  * Table {@code links}: which customer an anonymous visitor became (one row per visitor, never changed). A link is
- * a change of the customer, so it writes a change-feed entry under the feed lock. Every method runs on the
- * connection it is handed, inside the caller's transaction; none commits.
+ * a change of the customer, so it writes a change-feed entry. Every method runs on the connection it is handed, inside
+ * the caller's transaction; none commits.
  */
 final class LinkRepository {
     private final Dialect dialect;
@@ -77,13 +77,15 @@ final class LinkRepository {
 
     /**
      * Links {@code visitor} to {@code customer} at {@code at} (exact to the microsecond) with the customer's change-feed
-     * entry. Takes the feed lock first, so links are serialised with each other and with the change-feed part of
-     * appends; the link row is then read with a locking read, so the answer is never stale. An existing link is an
-     * answer to roll back with.
+     * entry. The link row is read with a locking read, so a committed link is never missed; two links of one visitor
+     * written at once meet on the primary key, and the second, a unique violation, is answered by
+     * {@link #afterDuplicate}. An existing link is an answer to roll back with. An append to the visitor that read the
+     * links before this link committed wrote no entry for the customer: this link's own entry, committed after the
+     * append's events, covers it, or, if the append commits last, the numbering of its entries adds the customer's
+     * ({@link ChangeFeedRepository#number}).
      */
     Outcome<LinkResult> link(Connection c, VisitorId visitor, SubjectId customer, Instant at) throws SQLException {
         feed.notifyOnCommit(c); // delivered only if the link commits
-        feed.lock(c, "link");
         Optional<SubjectId> existing = customerOf(c, visitor.subject(), true);
         if (existing.isPresent()) {
             return Outcome.rollback(existing.get().equals(customer) ? LinkResult.ALREADY_LINKED
@@ -99,11 +101,12 @@ final class LinkRepository {
     }
 
     /**
-     * The answer to a link refused as a duplicate (only a writer that bypassed the feed lock can cause one): the stored
-     * link decides it.
+     * The answer to a link refused as a duplicate (another link of the visitor committed first): the stored link
+     * decides it.
      */
     LinkResult afterDuplicate(Connection c, VisitorId visitor, SubjectId customer) throws SQLException {
-        SubjectId stored = customerOf(c, visitor.subject(), false).orElseThrow(() -> new StoreException("link",
+        // a locking read: it sees the link that won, committed, even from the snapshot of a host's transaction
+        SubjectId stored = customerOf(c, visitor.subject(), true).orElseThrow(() -> new StoreException("link",
                 "the link of a visitor was refused as a duplicate but cannot be read back"));
         return stored.equals(customer) ? LinkResult.ALREADY_LINKED : LinkResult.LINKED_ELSEWHERE;
     }

@@ -77,11 +77,6 @@ final class MariaDbDialect implements Dialect {
     }
 
     @Override
-    public String shareLock() {
-        return " LOCK IN SHARE MODE";
-    }
-
-    @Override
     public void lockSchema(Connection c, String name, int timeoutSeconds) throws SQLException {
         boolean taken = Sql.queryOne(c, "SELECT GET_LOCK(?, ?)", ps -> {
             ps.setString(1, name);

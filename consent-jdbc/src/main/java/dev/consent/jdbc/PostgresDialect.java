@@ -54,11 +54,6 @@ final class PostgresDialect implements Dialect {
         return "postgresql";
     }
 
-    @Override
-    public String shareLock() {
-        return " FOR SHARE";
-    }
-
     /** One array parameter, not one per key: the limit is result size, not the protocol's 32767 bind parameters. */
     @Override
     public int chunkSize() {

@@ -31,14 +31,7 @@ import java.util.TreeSet;
 /**
  * Table {@code processing_log} (migration V9): one row per entry, the categories as space-separated ids. Every method
  * runs on the connection it is handed, inside the caller's transaction; none commits.
- *
- * <p>The append's guard: take the feed lock row in shared mode ({@link ChangeFeedRepository#lockShared}), read the
- * change-feed entries above the caller's position for the entries' subjects, and insert the entries only if there
- * are none. Every transaction that writes the change feed holds that row {@code FOR UPDATE} from drawing its
- * positions until it commits, so while the guard holds its shared lock no such transaction can commit: a change
- * either committed before the lock was granted, and the read that follows it (a new statement, hence a new snapshot
- * under READ COMMITTED, and MariaDB's first consistent read of the transaction) sees it, or it commits after the
- * entries. Appends of the log do not wait for each other except on H2.
+ * The append's guard, which reads the change feed before the entries are inserted, is {@link JdbcProcessing}'s.
  */
 final class ProcessingLogRepository {
     private static final String COLUMNS_AFTER_AT = "entry_id, subject_key, pseudonymised, purpose, categories, "
@@ -46,13 +39,11 @@ final class ProcessingLogRepository {
     private static final int CATEGORIES_MAX = 4_000;
 
     private final Dialect dialect;
-    private final ChangeFeedRepository feed;
     private final String table;
     private final String columns;
 
-    ProcessingLogRepository(Dialect dialect, String prefix, ChangeFeedRepository feed) {
+    ProcessingLogRepository(Dialect dialect, String prefix) {
         this.dialect = dialect;
-        this.feed = feed;
         this.table = prefix + "processing_log";
         this.columns = dialect.selectInstant("used_at") + ", " + COLUMNS_AFTER_AT;
     }
@@ -82,17 +73,8 @@ final class ProcessingLogRepository {
         return new ArrayList<>(subjects);
     }
 
-    /**
-     * Appends the entries unless a subject of theirs ({@code subjectKeys}, sorted) changed above {@code feedPosition}
-     * (see the class comment); an id stored already is a unique violation, answered by {@link #duplicateId}.
-     */
-    Outcome<UseAppend> append(Connection c, List<ProcessingEntry> entries, List<String> subjectKeys, long feedPosition)
-            throws SQLException {
-        feed.lockShared(c, "appendUses");
-        Set<SubjectId> changed = feed.changedSince(c, feedPosition, subjectKeys);
-        if (!changed.isEmpty()) {
-            return Outcome.rollback(UseAppend.changed(changed));
-        }
+    /** Appends the entries; an id stored already is a unique violation, answered by {@link #duplicateId}. */
+    Outcome<UseAppend> append(Connection c, List<ProcessingEntry> entries) throws SQLException {
         insert(c, entries);
         return Outcome.commit(UseAppend.success());
     }

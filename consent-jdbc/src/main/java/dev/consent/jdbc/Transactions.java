@@ -133,6 +133,15 @@ final class Transactions {
         if (host != null) {
             return inHostTransaction(host, operation, work, onUniqueViolation);
         }
+        return inOwnTransaction(operation, work, onUniqueViolation);
+    }
+
+    /**
+     * As {@link #inTransaction}, always on a borrowed connection in a transaction of its own, even inside a host's
+     * transaction: for work that must neither see the host's uncommitted rows nor hold its locks until the host
+     * commits.
+     */
+    <T> T inOwnTransaction(String operation, SqlWork<Outcome<T>> work, SqlWork<T> onUniqueViolation) {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
                 boolean autoCommit = c.getAutoCommit();
@@ -273,6 +282,14 @@ final class Transactions {
                 throw new StoreException(operation, "a stored row is not a valid value", e);
             }
         }
+        return readOwn(operation, work);
+    }
+
+    /**
+     * As {@link #read}, always on a borrowed connection, even inside a host's transaction: it sees what has committed,
+     * never the host's uncommitted rows.
+     */
+    <T> T readOwn(String operation, SqlWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             try {

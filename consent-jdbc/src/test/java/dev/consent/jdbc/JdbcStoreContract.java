@@ -37,7 +37,7 @@ abstract class JdbcStoreContract extends ConsentStoreContract {
      *
      * <p>{@code TRUNCATE TABLE} on H2 and PostgreSQL, with {@code RESTART IDENTITY} or {@code CONTINUE IDENTITY}; on
      * MariaDB, whose {@code TRUNCATE} always restarts {@code AUTO_INCREMENT}, a {@code DELETE} of every row when
-     * positions are to continue.
+     * positions are to continue. Restarted positions also set the last position handed out back to 0.
      */
     @Override
     protected void truncateChangeFeed(boolean restartPositions) throws SQLException {
@@ -46,6 +46,9 @@ abstract class JdbcStoreContract extends ConsentStoreContract {
                 ? (restartPositions ? "TRUNCATE TABLE " + table : "DELETE FROM " + table)
                 : "TRUNCATE TABLE " + table + (restartPositions ? " RESTART IDENTITY" : " CONTINUE IDENTITY");
         Databases.execute(Databases.shared(dialect()), sql);
+        if (restartPositions) {
+            Databases.execute(Databases.shared(dialect()), "UPDATE " + prefix + "feed_lock SET last_position = 0");
+        }
     }
 
     @AfterEach

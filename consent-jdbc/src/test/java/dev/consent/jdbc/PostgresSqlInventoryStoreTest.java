@@ -27,6 +27,10 @@ class PostgresSqlInventoryStoreTest extends JdbcStoreContract {
     protected void truncateChangeFeed(boolean restartPositions) throws SQLException {
         Databases.execute(Databases.shared(Database.POSTGRESQL), "TRUNCATE TABLE " + recording.prefix() + "changes"
                 + (restartPositions ? " RESTART IDENTITY" : " CONTINUE IDENTITY"));
+        if (restartPositions) {
+            Databases.execute(Databases.shared(Database.POSTGRESQL), "UPDATE " + recording.prefix()
+                    + "feed_lock SET last_position = 0");
+        }
     }
 
     @AfterEach

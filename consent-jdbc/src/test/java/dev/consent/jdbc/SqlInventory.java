@@ -49,7 +49,7 @@ final class SqlInventory {
     }
 
     static {
-        scan("^(?=.*\\bP_changes\\b)(?=.*\\bfeed_position\\b)", "the change feed read, its newest entry and its pruning by position: "
+        scan("^(?=.*\\bP_changes\\b)(?=.*\\b(feed|read)_position\\b)", "the change feed read, its newest entry and its pruning by position: "
                 + "per shard, one position per shard");
         scan("P_items\\b.*(active_)?due_at\\s*(<=|<)", "the sweeper's claim and the dry run over the due index: per shard");
         scan("P_items\\b.*lease_until", "the sweeper's claim, renewal and release of leases: per shard");
