@@ -184,6 +184,14 @@ class BannerBrowserTest {
         WebElement link = browser.findElement(By.cssSelector("[data-consent-open]"));
         link.click();
         wait(d -> !d.findElements(By.cssSelector("dialog[data-consent-banner]")).isEmpty());
+        // a reopened banner closes with Escape, records nothing, and gives focus back to the link
+        new Actions(browser).sendKeys(Keys.ESCAPE).perform();
+        waitForBannerGone();
+        assertThat(focused()).isEqualTo(link);
+        assertThat(site.visitorLedger(visitor())).hasSize(3);
+
+        link.sendKeys(Keys.ENTER);
+        wait(d -> !d.findElements(By.cssSelector("dialog[data-consent-banner]")).isEmpty());
         click("settings");
         box("analytics").click();
         click("save");
