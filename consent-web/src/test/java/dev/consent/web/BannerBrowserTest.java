@@ -40,6 +40,11 @@ class BannerBrowserTest {
     static void start() throws Exception {
         Chromium.requireInstalled();
         browser = Chromium.start("en-US");
+        // every page's Content-Security-Policy violations, collected before any page script runs
+        browser.executeCdpCommand("Page.enable", Map.of());
+        browser.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", "window.cspViolations = [];"
+                + " document.addEventListener('securitypolicyviolation', function (e) {"
+                + " window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI); });"));
     }
 
     @AfterAll
@@ -56,6 +61,8 @@ class BannerBrowserTest {
 
     @AfterEach
     void closeSite() {
+        // the shop's pages send "Content-Security-Policy: default-src 'self'": the banner must need nothing more
+        assertThat(browser.executeScript("return window.cspViolations;")).asList().isEmpty();
         browser.manage().deleteAllCookies();
         browser.manage().window().setSize(new Dimension(1280, 900));
         site.close();
@@ -176,6 +183,14 @@ class BannerBrowserTest {
 
         WebElement link = browser.findElement(By.cssSelector("[data-consent-open]"));
         link.click();
+        wait(d -> !d.findElements(By.cssSelector("dialog[data-consent-banner]")).isEmpty());
+        // a reopened banner closes with Escape, records nothing, and gives focus back to the link
+        new Actions(browser).sendKeys(Keys.ESCAPE).perform();
+        waitForBannerGone();
+        assertThat(focused()).isEqualTo(link);
+        assertThat(site.visitorLedger(visitor())).hasSize(3);
+
+        link.sendKeys(Keys.ENTER);
         wait(d -> !d.findElements(By.cssSelector("dialog[data-consent-banner]")).isEmpty());
         click("settings");
         box("analytics").click();

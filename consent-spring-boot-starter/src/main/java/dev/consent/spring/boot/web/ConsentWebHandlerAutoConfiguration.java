@@ -85,8 +85,8 @@ public class ConsentWebHandlerAutoConfiguration {
             unsubscribe.ifAvailable(b::oneClickUnsubscribe);
             return b.build();
         } catch (InvalidValueException e) {
-            throw new ConsentConfigurationException("consent.web." + property(e.field()), e.getMessage(),
-                    "Correct the property (docs/web.md lists them)", e);
+            throw new ConsentConfigurationException("consent.web." + property(e.field()), e.rule(),
+                    "Set or correct the property (docs/web.md lists them)", e);
         }
     }
 
@@ -111,7 +111,8 @@ public class ConsentWebHandlerAutoConfiguration {
             throw new ConsentConfigurationException("consent.web.notices", "cannot be read from " + location,
                     "Point it at the notice catalogue, e.g. classpath:consent/notices.json", e);
         } catch (InvalidValueException e) {
-            throw new ConsentConfigurationException("consent.web.notices", "breaks a rule: " + e.getMessage(),
+            throw new ConsentConfigurationException("consent.web.notices", "breaks a rule at " + e.field() + ": "
+                    + e.rule(),
                     "Correct the catalogue (docs/web.md, \"Notice texts\")", e);
         }
     }

@@ -24,6 +24,7 @@ public final class ConsentWebServlet extends HttpServlet {
 
     private final transient ConsentWebHandler handler;
     private final transient ConsentSubjectResolver subjects;
+    /** The handler's body limit: at most this and one byte more of a body are read. */
     private final int maxBodyBytes;
 
     /**

@@ -55,7 +55,8 @@ class ConsentWebHandlerAutoConfigurationTest {
                         ConsentWebAutoConfiguration.class, ConsentWebHandlerAutoConfiguration.class))
                 .withPropertyValues(java.util.Arrays.copyOf(PROPERTIES, PROPERTIES.length - 1))
                 .run(context -> assertThat(context).hasFailed().getFailure()
-                        .rootCause().hasMessageContaining("defaultLocale"));
+                        .hasStackTraceContaining("consent.web.default-locale: is required: policy starter-web-shop"
+                                + " version 2026-01 states no language for its own texts"));
         web.withPropertyValues("consent.web.rate-limit.burst=0").run(context -> assertThat(context).hasFailed()
                 .getFailure().hasRootCauseInstanceOf(dev.consent.InvalidValueException.class)
                 .satisfies(f -> assertThat(f).hasStackTraceContaining(ConsentConfigurationException.class.getName())

@@ -35,7 +35,6 @@ class ConsentWebOnServletTest {
         registry.add("consent.retention.reference-key.id", () -> "2026-01");
         registry.add("consent.retention.reference-key.secret", () -> StarterTestDatabases.SECRET);
         registry.add("consent.web.visitor-cookie", () -> "vid");
-        registry.add("consent.web.default-locale", () -> "en");
         registry.add("consent.web.notices", () -> "classpath:web-notices.json");
         registry.add("consent.web.secure-cookie", () -> "false");
         registry.add("consent.web.base-path", () -> "/privacy/consent/v1");

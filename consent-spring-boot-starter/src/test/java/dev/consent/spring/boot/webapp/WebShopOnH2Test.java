@@ -41,7 +41,6 @@ class WebShopOnH2Test {
         registry.add("consent.retention.reference-key.id", () -> "2026-01");
         registry.add("consent.retention.reference-key.secret", () -> StarterTestDatabases.SECRET);
         registry.add("consent.web.visitor-cookie", () -> "vid");
-        registry.add("consent.web.default-locale", () -> "en"); // web-policy.json states no language
         registry.add("server.forward-headers-strategy", () -> "framework");
     }
 
