@@ -29,6 +29,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every store SPI over one JVM's memory, for tests, examples and single-node hosts that rebuild state on start:
@@ -98,6 +99,11 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
     @Override
     public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
         return consents.decisionFacts(subjects);
+    }
+
+    @Override
+    public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
+        return consents.decisionFacts(subjects, purposes);
     }
 
     @Override

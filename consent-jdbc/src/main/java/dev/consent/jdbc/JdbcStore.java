@@ -39,6 +39,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -225,6 +226,12 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
         return ledger.decisionFacts(subjects);
+    }
+
+    /** Narrowed on the database's side: the same query as {@link #decisionFacts(Collection)}, with one more condition. */
+    @Override
+    public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
+        return ledger.decisionFacts(subjects, purposes);
     }
 
     @Override
