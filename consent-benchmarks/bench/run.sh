@@ -67,7 +67,7 @@ measured() {
   local waited=0
   while above "$(load1)" "$busy_before" && [ "$waited" -lt "$wait_quiet" ]; do sleep 10; waited=$((waited + 10)); done
   local before; before=$(load1)
-  local peak=$run-$name.peak
+  local peak; peak=$(mktemp)
   echo "$before" > "$peak"
   ( while sleep 5; do l=$(load1); above "$l" "$(cat "$peak")" && echo "$l" > "$peak"; done ) &
   local sampler=$!
