@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.consent.internal.Ledger;
 import dev.consent.ledger.SubjectId;
+import dev.consent.policy.PurposeId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
@@ -125,10 +127,12 @@ final class LedgerCache {
     /**
      * Hands each subject's ledger to {@code action}: cached ones when the cache is fresh, at once; the others read from
      * the store {@code chunkSize} subjects per read, once their chunk is read, and not added to the cache (a bulk read
-     * would evict the subjects checked one at a time). An action that must keep the order given fills an
+     * would evict the subjects checked one at a time), narrowed to what deciding a purpose of {@code purposes} reads
+     * ({@link LedgerLoader#load(Collection, Set)}). An action that must keep the order given fills an
      * insertion-ordered map holding the subjects beforehand.
      */
-    void forEachLedger(Collection<SubjectId> subjects, int chunkSize, BiConsumer<SubjectId, Ledger> action) {
+    void forEachLedger(Collection<SubjectId> subjects, Set<PurposeId> purposes, int chunkSize,
+            BiConsumer<SubjectId, Ledger> action) {
         boolean usable = !off && fresh() && !loader.inHostTransaction();
         List<SubjectId> misses = new ArrayList<>(Math.min(subjects.size(), chunkSize));
         for (SubjectId s : subjects) {
@@ -140,19 +144,19 @@ final class LedgerCache {
                 counters.cacheMiss();
                 misses.add(s);
                 if (misses.size() == chunkSize) {
-                    loadMisses(misses, action);
+                    loadMisses(misses, purposes, action);
                 }
             }
         }
-        loadMisses(misses, action);
+        loadMisses(misses, purposes, action);
     }
 
-    private void loadMisses(List<SubjectId> misses, BiConsumer<SubjectId, Ledger> action) {
+    private void loadMisses(List<SubjectId> misses, Set<PurposeId> purposes, BiConsumer<SubjectId, Ledger> action) {
         if (misses.isEmpty()) {
             return;
         }
         LOG.debug("ledger cache: {} subjects not cached, read from the store in one chunk", misses.size());
-        Map<SubjectId, Ledger> ledgers = loader.load(misses);
+        Map<SubjectId, Ledger> ledgers = loader.load(misses, purposes);
         for (SubjectId s : misses) {
             action.accept(s, ledgers.get(s));
         }

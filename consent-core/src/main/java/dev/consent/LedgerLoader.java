@@ -6,6 +6,7 @@ import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
+import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
 
 import java.time.Instant;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -56,7 +58,19 @@ final class LedgerLoader {
      * service wrote: a {@link StoreException}.
      */
     Map<SubjectId, Ledger> load(Collection<SubjectId> subjects) {
-        Map<SubjectId, List<ChoiceFact>> facts = storeRead("decisionFacts", () -> store.decisionFacts(subjects));
+        return ledgers(subjects, storeRead("decisionFacts", () -> store.decisionFacts(subjects)));
+    }
+
+    /**
+     * The subjects' ledgers narrowed to what deciding one purpose reads: the facts of {@code purposes}' events and of
+     * age declarations, as {@link ConsentStore#decisionFacts(Collection, Set)} answers them (a store may
+     * answer more). Such a ledger decides those purposes only: it is never cached.
+     */
+    Map<SubjectId, Ledger> load(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
+        return ledgers(subjects, storeRead("decisionFacts", () -> store.decisionFacts(subjects, purposes)));
+    }
+
+    private Map<SubjectId, Ledger> ledgers(Collection<SubjectId> subjects, Map<SubjectId, List<ChoiceFact>> facts) {
         Map<SubjectId, Ledger> out = new HashMap<>(subjects.size() * 2);
         try {
             for (SubjectId s : subjects) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -121,7 +122,7 @@ class LedgerCacheTest {
         subjects.add(2, ALICE);
         Map<SubjectId, Ledger> seen = new LinkedHashMap<>();
         int readsBefore = decisionReads.get();
-        cache.forEachLedger(subjects, 2, seen::put);
+        cache.forEachLedger(subjects, Set.of(ShopPolicy.MARKETING_EMAIL), 2, seen::put);
         assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(subjects);
         assertThat(decisionReads.get() - readsBefore).as("5 uncached subjects in chunks of 2").isEqualTo(3);
         assertThat(cache.size()).as("only alice, cached before").isEqualTo(1);

@@ -19,9 +19,11 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * Decides a purpose for a subject at an instant from the subject's {@link Ledger}. The rules, in order:
@@ -86,6 +88,22 @@ public final class ConsentFold {
     private static final int NONE = -1;
 
     private ConsentFold() {
+    }
+
+    /**
+     * The purposes whose events {@link #decide} reads for {@code purposeId} under {@code policy}: its lineage (the
+     * purpose and its ancestors, whose refusals and restrictions cover it). Besides these, a decision reads only age
+     * declarations (events declaring an age, on any purpose), so a ledger of the facts of these purposes' events and
+     * of every age declaration decides the purpose as the whole ledger does
+     * ({@link dev.consent.store.ConsentStore#decisionFacts(java.util.Collection, java.util.Set)}). A rule that comes to
+     * read events of other purposes must name them here.
+     */
+    public static Set<PurposeId> purposesRead(Policy policy, PurposeId purposeId) {
+        Set<PurposeId> out = new LinkedHashSet<>();
+        for (Purpose p : policy.lineage(purposeId)) {
+            out.add(p.id());
+        }
+        return out;
     }
 
     public static Decision decide(Ledger ledger, Policy policy, PurposeId purposeId, Instant at) {

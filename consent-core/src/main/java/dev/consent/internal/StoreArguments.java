@@ -2,6 +2,7 @@ package dev.consent.internal;
 
 import dev.consent.InvalidValueException;
 import dev.consent.ledger.SubjectId;
+import dev.consent.policy.PurposeId;
 import dev.consent.recipients.OutboxBacklog;
 import dev.consent.store.Claim;
 
@@ -11,6 +12,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The argument checks of the store SPI that every store makes alike (the in-memory stores and the JDBC store), so that
@@ -71,6 +73,23 @@ public final class StoreArguments {
             Checks.text("claim.token", k.token(), 36);
         }
         return claims;
+    }
+
+    /**
+     * The purposes a decision read is narrowed to: at least one, none null.
+     *
+     * @throws InvalidValueException naming {@code purposes} when the set is null or empty, {@code purpose} when one is
+     *     null
+     */
+    public static Set<PurposeId> purposes(Set<PurposeId> purposes) {
+        Checks.required("purposes", purposes);
+        if (purposes.isEmpty()) {
+            throw new InvalidValueException("purposes", purposes, "must name at least one purpose");
+        }
+        for (PurposeId p : purposes) {
+            Checks.required("purpose", p);
+        }
+        return purposes;
     }
 
     /**

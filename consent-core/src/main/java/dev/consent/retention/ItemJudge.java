@@ -48,8 +48,9 @@ final class ItemJudge {
         Instant dueAt = item.dueAt().orElse(now);
         DisposalAction action = v.action().orElse(DisposalAction.DELETE);
         String ruleId = v.decidingRule().orElse("none");
-        String key = sweeper.referenceKey.itemReference(item.key()) + ":" + dueAt.toEpochMilli() + ":" + action;
-        Attempt a = new Attempt(claim, engine.policy(), dueAt, action, ruleId, key);
+        String reference = sweeper.referenceKey.itemReference(item.key()); // an HMAC: computed once per attempt
+        String key = reference + ":" + dueAt.toEpochMilli() + ":" + action;
+        Attempt a = new Attempt(claim, engine.policy(), dueAt, action, ruleId, reference, key);
         if (v.status() == RetentionVerdict.Status.HELD) {
             // holds are not in the due index: look again once a day, or when the hold is released
             return a.pending(item.withRetry(item.attempts(), now.plus(HELD_RECHECK)),
@@ -77,7 +78,7 @@ final class ItemJudge {
 
     /**
      * What every outcome of one attempt shares: the claim, the policy version judged under, the item's due instant, the
-     * action, rule and key.
+     * action, rule, the item's reference (of the claimed item's key, which the judged item shares) and key.
      */
     private final class Attempt {
         private final Claim claim;
@@ -85,14 +86,17 @@ final class ItemJudge {
         private final Instant dueAt;
         private final DisposalAction action;
         private final String ruleId;
+        private final String reference;
         private final String key;
 
-        Attempt(Claim claim, Policy policy, Instant dueAt, DisposalAction action, String ruleId, String key) {
+        Attempt(Claim claim, Policy policy, Instant dueAt, DisposalAction action, String ruleId, String reference,
+                String key) {
             this.claim = claim;
             this.policy = policy;
             this.dueAt = dueAt;
             this.action = action;
             this.ruleId = ruleId;
+            this.reference = reference;
             this.key = key;
         }
 
@@ -103,7 +107,7 @@ final class ItemJudge {
                     .filter(r -> r.id().equals(ruleId)).findFirst();
             Optional<Anchor> anchor = rule.map(RetentionRule::anchor);
             DisposalRecord audit = new DisposalRecord(0, sweeper.clock.instant().truncatedTo(ChronoUnit.MICROS),
-                    sweeper.referenceKey.itemReference(item), item.category().value(), item.purposeKey(), ruleId,
+                    reference, item.category().value(), item.purposeKey(), ruleId,
                     policy.version(), anchor, anchor.map(a -> claim.item().anchors().get(a)), dueAt,
                     action, outcome, claim.attempt(), key, sweeper.node, failure);
             return new Pending(new RetentionStore.FinishedAttempt(claim, updated, audit), outcome);

@@ -2,6 +2,7 @@ package dev.consent.store;
 
 import dev.consent.InvalidValueException;
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ChoiceFact;
@@ -9,6 +10,7 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
+import dev.consent.policy.PurposeId;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -86,6 +88,26 @@ public interface ConsentStore {
      * @return the facts per subject asked, every subject a key
      */
     Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects);
+
+    /**
+     * What a decision of one purpose reads about the given subjects: {@link #decisionFacts(Collection)}, from which a
+     * store may leave out the facts of events that are on none of {@code purposes} and declare no age
+     * ({@link ChoiceFact#declaredAge()} empty). Every fact of an event on one of {@code purposes}, or declaring an age,
+     * is in the answer, keyed as {@link #decisionFacts(Collection)} keys it; every subject asked is a key. A store
+     * that filters on its side spares reading and sending the rest; the default answers every fact.
+     *
+     * <p>The consent service asks it for bulk decisions with the purpose's lineage (the purpose and its ancestors), the
+     * only purposes whose events decide it besides age declarations; it never caches ledgers read this way.
+     *
+     * @param subjects the subjects decided
+     * @param purposes the purposes whose events the decision reads, at least one
+     * @return the facts per subject asked, every subject a key; at least those of events on {@code purposes} or
+     *     declaring an age
+     */
+    default Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
+        StoreArguments.purposes(purposes);
+        return decisionFacts(subjects);
+    }
 
     /**
      * Links an anonymous visitor to the customer it turned out to be; the visitor's chain (its

@@ -10,6 +10,7 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
+import dev.consent.policy.PurposeId;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 
 /**
  * The consent ledger held in this JVM's memory: events, chain heads, visitor links, checkpoints and the change feed,
@@ -193,13 +195,30 @@ public final class InMemoryConsentStore implements ConsentStore {
 
     @Override
     public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
+        return facts(subjects, e -> true);
+    }
+
+    /** Leaves out what it may, as a database store does: the facts of other purposes' events that declare no age. */
+    @Override
+    public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
+        Set<PurposeId> read = Set.copyOf(StoreArguments.purposes(purposes));
+        return facts(subjects, e -> read.contains(e.purpose()) || e.declaredAge().isPresent());
+    }
+
+    private Map<SubjectId, List<ChoiceFact>> facts(Collection<SubjectId> subjects, Predicate<ConsentEvent> kept) {
         Checks.required("subjects", subjects);
         Map<SubjectId, List<ChoiceFact>> out = new HashMap<>(Math.max(16, subjects.size() * 2));
         for (SubjectId s : subjects) {
             List<ChoiceFact> facts = new ArrayList<>();
-            chains.getOrDefault(Checks.required("subject", s), List.of()).forEach(e -> facts.add(ChoiceFact.of(e)));
-            for (SubjectId visitor : visitorsOfCustomer.getOrDefault(s, List.of())) {
-                chains.getOrDefault(visitor, List.of()).forEach(e -> facts.add(ChoiceFact.of(e)));
+            List<SubjectId> chainsRead = new ArrayList<>();
+            chainsRead.add(Checks.required("subject", s));
+            chainsRead.addAll(visitorsOfCustomer.getOrDefault(s, List.of()));
+            for (SubjectId chain : chainsRead) {
+                for (ConsentEvent e : chains.getOrDefault(chain, List.of())) {
+                    if (kept.test(e)) {
+                        facts.add(ChoiceFact.of(e));
+                    }
+                }
             }
             out.put(s, facts);
         }

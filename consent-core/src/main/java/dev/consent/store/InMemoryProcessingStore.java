@@ -295,6 +295,11 @@ public final class InMemoryProcessingStore implements ProcessingStore {
     }
 
     @Override
+    public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
+        return consents.decisionFacts(subjects, purposes);
+    }
+
+    @Override
     public LinkResult link(VisitorId visitor, SubjectId customer, Instant linkedAt) {
         return consents.link(visitor, customer, linkedAt);
     }

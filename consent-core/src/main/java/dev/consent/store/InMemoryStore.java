@@ -106,6 +106,11 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
     }
 
     @Override
+    public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
+        return consents.decisionFacts(subjects, purposes);
+    }
+
+    @Override
     public LinkResult link(VisitorId visitor, SubjectId customer, Instant linkedAt) {
         return consents.link(visitor, customer, linkedAt);
     }

@@ -853,6 +853,93 @@ public abstract class ConsentStoreContract {
     }
 
     @Test
+    void decisionFactsOfSomePurposesHoldEveryFactOfThemAndEveryAgeDeclaration() {
+        List<ConsentEvent> visitor = chain(List.of(draft("visitor:v1", ShopPolicy.MARKETING, Choice.DENIED, T0),
+                draft("visitor:v1", ShopPolicy.ADS, Choice.GRANTED, T0.plusSeconds(1))), 1, ConsentChain.GENESIS);
+        List<ConsentEvent> alice = chain(List.of(draft("alice", ShopPolicy.MARKETING_EMAIL, Choice.GRANTED, T0),
+                draft("alice", ShopPolicy.ANALYTICS, Choice.GRANTED, T0.plusSeconds(1)),
+                fact("alice", ShopPolicy.LOYALTY, Choice.GRANTED, T0.plusSeconds(2), 1, Optional.empty(),
+                        Method.CHECKBOX, Actor.SUBJECT, OptionalInt.of(17))), 1, ConsentChain.GENESIS);
+        store.append(visitor);
+        store.append(alice);
+        store.link(VisitorId.of("v1"), SubjectId.of("alice"), T0);
+        SubjectId a = SubjectId.of("alice");
+        SubjectId nobody = SubjectId.of("nobody");
+        Set<PurposeId> lineage = Set.of(ShopPolicy.MARKETING_EMAIL, ShopPolicy.MARKETING);
+
+        Map<SubjectId, List<ChoiceFact>> narrowed = store.decisionFacts(List.of(a, nobody), lineage);
+
+        assertThat(narrowed.get(nobody)).isEmpty();
+        List<ChoiceFact> all = store.decisionFacts(List.of(a)).get(a);
+        // at least the lineage's facts, own and linked, and the age declared on another purpose; nothing not stored
+        assertThat(narrowed.get(a)).contains(ChoiceFact.of(alice.get(0)), ChoiceFact.of(visitor.get(0)),
+                ChoiceFact.of(alice.get(2)));
+        assertThat(all).containsAll(narrowed.get(a));
+        assertThatThrownBy(() -> store.decisionFacts(List.of(a), Set.of()))
+                .isInstanceOfSatisfying(dev.consent.InvalidValueException.class,
+                        e -> assertThat(e.field()).isEqualTo("purposes"));
+    }
+
+    /**
+     * A bulk decision reads only what the asked purpose's decision reads (its lineage and age declarations) and
+     * decides it through the same fold as a check: on ledgers that exercise every rule that reads other events, the
+     * two agree for every subject and purpose.
+     */
+    @Test
+    void bulkDecisionsEqualChecksForEverySubjectAndPurpose() {
+        SubjectId parentRefused = SubjectId.of("parent-refused");
+        SubjectId restricted = SubjectId.of("restricted");
+        SubjectId minor = SubjectId.of("minor");
+        SubjectId born = SubjectId.of("born");
+        SubjectId linked = SubjectId.of("linked");
+        SubjectId visitor = VisitorId.of("phone").subject();
+        SubjectId gpc = SubjectId.of("gpc");
+        SubjectId plain = SubjectId.of("plain");
+        List<SubjectId> all = List.of(parentRefused, restricted, minor, born, linked, visitor, gpc, plain,
+                SubjectId.of("unknown"));
+        try (ConsentService consents = ConsentService.builder().policy(ShopPolicy.v1WithServiceMinimumAge(16))
+                .store(store).clock(clock).build()) {
+            Capture box = Capture.by(Method.CHECKBOX).withDeclaredAge(30);
+            for (SubjectId s : List.of(parentRefused, restricted, linked, gpc, plain)) {
+                consents.grant(s, ShopPolicy.MARKETING_EMAIL, box);
+                consents.grant(s, ShopPolicy.ANALYTICS, Capture.by(Method.CHECKBOX));
+            }
+            clock.advance(Duration.ofMinutes(1));
+            consents.deny(parentRefused, ShopPolicy.MARKETING, Capture.by(Method.ACCOUNT_SETTINGS));
+            consents.restrict(restricted, Capture.by(Method.RIGHTS_REQUEST));
+            consents.grant(minor, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.CHECKBOX).withDeclaredAge(30));
+            clock.advance(Duration.ofMinutes(1));
+            // an age declared on another purpose's capture, and one declared on its own, decide every purpose
+            consents.grant(minor, ShopPolicy.ANALYTICS, Capture.by(Method.CHECKBOX).withDeclaredAge(14));
+            consents.grant(born, ShopPolicy.ANALYTICS, Capture.by(Method.CHECKBOX));
+            consents.declareAge(born, dev.consent.ledger.AgeDeclaration.bornOn(java.time.LocalDate.of(2015, 1, 1)),
+                    Capture.by(Method.ACCOUNT_SETTINGS));
+            consents.deny(visitor, ShopPolicy.MARKETING_EMAIL, Capture.by(Method.COOKIE_BANNER));
+            consents.link(VisitorId.of("phone"), linked);
+            consents.applyGpc(gpc, GpcSignal.received());
+            clock.advance(Duration.ofMinutes(1));
+
+            for (PurposeId purpose : ShopPolicy.v1().purposes().stream().map(p -> p.id()).toList()) {
+                consents.invalidateCache(); // bulk decisions read the store, narrowed to the purpose
+                Map<SubjectId, dev.consent.Decision> bulk = consents.checkAll(all, purpose);
+                for (SubjectId s : all) {
+                    dev.consent.Decision one = consents.checkUncached(s, purpose);
+                    assertThat(bulk.get(s)).as(s + " for " + purpose).isEqualTo(one);
+                }
+            }
+            assertThat(consents.checkAll(all, ShopPolicy.MARKETING_EMAIL).get(parentRefused).reason())
+                    .isEqualTo(Reason.DENIED);
+            assertThat(consents.checkAll(all, ShopPolicy.MARKETING_EMAIL).get(minor).reason())
+                    .isEqualTo(Reason.UNDER_AGE);
+            assertThat(consents.checkAll(all, ShopPolicy.ANALYTICS).get(born).reason()).isEqualTo(Reason.UNDER_AGE);
+            assertThat(consents.checkAll(all, ShopPolicy.MARKETING_EMAIL).get(restricted).reason())
+                    .isEqualTo(Reason.RESTRICTED);
+            assertThat(consents.checkAll(all, ShopPolicy.MARKETING_EMAIL).get(linked).reason())
+                    .isEqualTo(Reason.DENIED);
+        }
+    }
+
+    @Test
     void checksAnswerForChoicesAndExpiriesUpToTheEndOf9999() {
         // Before issue 12 every check of such a subject threw ArithmeticException (microseconds counted through
         // nanoseconds, which end in 2262), and so did every bulk check and campaign filter that included it.

@@ -75,7 +75,11 @@ final class ClaimRepository {
     }
 
     private String pickSql(String claimable, String lockClause) {
-        return items.select() + " WHERE " + claimable + ItemRepository.DUE_ORDER + " LIMIT ?" + lockClause;
+        return pickSql(items.select(), claimable, lockClause);
+    }
+
+    private static String pickSql(String select, String claimable, String lockClause) {
+        return select + " WHERE " + claimable + ItemRepository.DUE_ORDER + " LIMIT ?" + lockClause;
     }
 
     /** The database's current instant: the one clock every node's leases are set and judged by. */
@@ -281,9 +285,12 @@ final class ClaimRepository {
             return items.table();
         }
 
-        /** The pick with the database's current instant written as {@code leaseNow}: parameters due, backoff, limit. */
-        String pickSql(String leaseNow, String lockClause) {
-            return ClaimRepository.this.pickSql(claimable(leaseNow), lockClause);
+        /**
+         * The pick with the database's current instant written as {@code leaseNow}, {@code leading} (a column
+         * expression) selected before the item's columns: parameters due, backoff, limit.
+         */
+        String pickSql(String leading, String leaseNow, String lockClause) {
+            return ClaimRepository.pickSql(items.select(leading), claimable(leaseNow), lockClause);
         }
 
         /** Binds the caller's two instants of the claimable condition; returns the next index. */

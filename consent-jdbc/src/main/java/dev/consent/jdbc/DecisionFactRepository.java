@@ -46,6 +46,15 @@ final class DecisionFactRepository {
      */
     Map<SubjectId, List<ChoiceFact>> facts(Connection c, Collection<SubjectId> subjects, List<String> keys)
             throws SQLException {
+        return facts(c, subjects, keys, List.of());
+    }
+
+    /**
+     * As {@link #facts(Connection, Collection, List)}, narrowed on the database's side to the events on one of
+     * {@code purposes} (distinct ids) or declaring an age; not narrowed when {@code purposes} is empty.
+     */
+    Map<SubjectId, List<ChoiceFact>> facts(Connection c, Collection<SubjectId> subjects, List<String> keys,
+            List<String> purposes) throws SQLException {
         Map<String, SubjectId> asked = new HashMap<>(keys.size() * 2);
         Map<String, List<ChoiceFact>> byKey = new HashMap<>(keys.size() * 2);
         Map<SubjectId, List<ChoiceFact>> out = new HashMap<>(keys.size() * 2);
@@ -57,19 +66,41 @@ final class DecisionFactRepository {
                 out.put(s, facts);
             }
         }
-        Map<String, PurposeId> purposes = new HashMap<>();
+        Map<String, PurposeId> purposeIds = new HashMap<>();
         for (List<String> chunk : Keys.chunks(keys, dialect)) {
-            try (PreparedStatement ps = c.prepareStatement(chunk.size() == 1 ? factsOfOne : decisionSql(chunk.size()))) {
-                dialect.bindKeys(c, ps, 1, chunk, chunk.size() == 1 ? oneSubjectParameters : 2);
+            boolean narrowed = !purposes.isEmpty();
+            String sql = narrowed ? narrowedSql(chunk.size(), purposes.size())
+                    : chunk.size() == 1 ? factsOfOne : decisionSql(chunk.size());
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                if (narrowed) {
+                    int i = 1;
+                    for (int half = 0; half < 2; half++) { // own events, then linked visitors'
+                        i = dialect.bindKeys(c, ps, i, chunk);
+                        i = dialect.bindKeys(c, ps, i, purposes);
+                    }
+                } else {
+                    dialect.bindKeys(c, ps, 1, chunk, chunk.size() == 1 ? oneSubjectParameters : 2);
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         String key = rs.getString(1);
-                        byKey.get(key).add(EventRows.readFact(rs, 2, dialect, asked.get(key), purposes));
+                        byKey.get(key).add(EventRows.readFact(rs, 2, dialect, asked.get(key), purposeIds));
                     }
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * {@link #decisionSql}, each half narrowed to the events on one of {@code purposes} ids or declaring an age:
+     * parameters the subjects, the purposes, the subjects, the purposes.
+     */
+    private String narrowedSql(int count, int purposes) {
+        String narrowed = " AND (" + oneKey("e.purpose", purposes) + " OR e.declared_age IS NOT NULL)";
+        return "SELECT e.subject AS asked, " + factColumns + " FROM " + events + " e WHERE " + oneKey("e.subject", count)
+                + narrowed + " UNION ALL SELECT l.customer AS asked, " + factColumns + " FROM " + links
+                + " l JOIN " + events + " e ON e.subject = l.visitor WHERE " + oneKey("l.customer", count) + narrowed;
     }
 
     /**

@@ -46,11 +46,16 @@ final class DisposalAuditRepository {
      */
     long advanceCounter(Connection c, int n) throws SQLException {
         if (Sql.update(c, "UPDATE " + counter + " SET last_seq = last_seq + ? WHERE id = 1", ps -> ps.setLong(1, n)) != 1) {
-            throw new StoreException("finishClaims", "the audit counter row (id 1) is missing from " + counter
-                    + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
+            throw counterMissing();
         }
         return Sql.queryOne(c, "SELECT last_seq FROM " + counter + " WHERE id = 1", Sql.NO_PARAMETERS,
                 rs -> rs.getLong(1)).orElseThrow();
+    }
+
+    /** The failure of a finish that found no counter row (id 1) to take sequences from. */
+    StoreException counterMissing() {
+        return new StoreException("finishClaims", "the audit counter row (id 1) is missing from " + counter
+                + "; the schema is incomplete: apply V3__retention_rights.sql or let the store create its schema");
     }
 
     /**

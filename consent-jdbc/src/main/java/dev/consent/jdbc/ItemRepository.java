@@ -39,6 +39,7 @@ final class ItemRepository {
 
     private final Dialect dialect;
     private final String table;
+    private final String columns;
     private final String select;
     private final String update;
     private final String removeDisposed;
@@ -46,9 +47,10 @@ final class ItemRepository {
     ItemRepository(Dialect dialect, String prefix) {
         this.dialect = dialect;
         this.table = prefix + "items";
-        this.select = "SELECT subject, category, purpose, anchors, " + dialect.selectInstant("erasure_requested_at")
+        this.columns = "subject, category, purpose, anchors, " + dialect.selectInstant("erasure_requested_at")
                 + ", " + dialect.selectInstant("due_at") + ", state, attempts, " + dialect.selectInstant("not_before")
-                + ", version FROM " + table;
+                + ", version";
+        this.select = "SELECT " + columns + " FROM " + table;
         this.update = updateSql("", "");
         this.removeDisposed = "DELETE FROM " + table + " WHERE " + BY_KEY
                 + " AND version = ? AND state = 'DISPOSED' AND claim_token IS NULL";
@@ -62,6 +64,11 @@ final class ItemRepository {
     /** {@code SELECT} of the columns {@link #row} maps, {@code FROM} this table. */
     String select() {
         return select;
+    }
+
+    /** {@link #select()} with {@code leading} (a column expression) before the columns {@link #row} maps. */
+    String select(String leading) {
+        return "SELECT " + leading + ", " + columns + " FROM " + table;
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
+import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore.AppendResult;
 import dev.consent.store.ConsentStore.ChangeRead;
 import dev.consent.store.ConsentStore.FeedCursor;
@@ -121,11 +122,25 @@ final class JdbcLedger {
      * it answers.
      */
     Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
+        return decisionFacts(subjects, List.of());
+    }
+
+    /**
+     * {@link #decisionFacts(Collection)} narrowed on the database's side to the events on one of {@code purposes} or
+     * declaring an age (one more condition on each half of the same query).
+     */
+    Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
+        StoreArguments.purposes(purposes);
+        return decisionFacts(subjects, purposes.stream().map(PurposeId::value).distinct().toList());
+    }
+
+    private Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, List<String> purposes) {
         List<String> keys = Keys.distinct("subjects", subjects, SubjectId::value);
         if (keys.isEmpty()) {
             return Map.of();
         }
-        Map<SubjectId, List<ChoiceFact>> facts = tx.read("decisionFacts", c -> decisions.facts(c, subjects, keys));
+        Map<SubjectId, List<ChoiceFact>> facts = tx.read("decisionFacts",
+                c -> decisions.facts(c, subjects, keys, purposes));
         if (LOG.isDebugEnabled()) {
             LOG.debug("consent store {}: read the decision facts of {} subjects", prefix, keys.size());
         }

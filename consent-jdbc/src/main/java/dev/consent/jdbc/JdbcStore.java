@@ -237,6 +237,12 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         return ledger.decisionFacts(subjects);
     }
 
+    /** Narrowed on the database's side: the same query as {@link #decisionFacts(Collection)}, with one more condition. */
+    @Override
+    public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
+        return ledger.decisionFacts(subjects, purposes);
+    }
+
     @Override
     public AppendResult append(List<ConsentEvent> batch) {
         return ledger.append(batch);

@@ -212,15 +212,18 @@ final class PostgresDialect implements Dialect {
         for (int n = 0; n < limit; n++) {
             tokens.add(UUID.randomUUID().toString());
         }
-        String numbered = "subject, category, purpose, anchors, erasure_requested_at, due_at, state, attempts,"
+        String numbered = "row_id, subject, category, purpose, anchors, erasure_requested_at, due_at, state, attempts,"
                 + " not_before, version";
         String leaseNow = currentInstant();
-        String sql = "WITH picked AS MATERIALIZED (" + due.pickSql(leaseNow, " FOR UPDATE SKIP LOCKED") + "),"
-                + " numbered AS MATERIALIZED (SELECT " + numbered + ", row_number() OVER (ORDER BY due_at, subject,"
+        // the update finds the picked rows by their physical address (ctid), which the row locks keep still until the
+        // statement ends: a TID scan of the picked rows, where a join on the key was planned as a scan of the whole
+        // table (a hash join against every row, costed cheaper than one index probe per picked row)
+        String sql = "WITH picked AS MATERIALIZED (" + due.pickSql("ctid AS row_id", leaseNow, " FOR UPDATE SKIP LOCKED")
+                + "), numbered AS MATERIALIZED (SELECT " + numbered + ", row_number() OVER (ORDER BY due_at, subject,"
                 + " category, purpose) AS n FROM picked),"
                 + " claimed AS (UPDATE " + due.items() + " i SET claim_token = (?::text[])[p.n], claim_owner = ?,"
                 + " lease_until = " + leaseNow + " + CAST(? AS interval) FROM numbered p"
-                + " WHERE i.subject = p.subject AND i.category = p.category AND i.purpose = p.purpose"
+                + " WHERE i.ctid = p.row_id AND i.ctid = ANY(ARRAY(SELECT row_id FROM numbered))"
                 + " RETURNING i.subject, i.category, i.purpose, i.claim_token, i.lease_until)"
                 + " SELECT p.subject, p.category, p.purpose, p.anchors, p.erasure_requested_at, p.due_at, p.state,"
                 + " p.attempts, p.not_before, p.version, k.claim_token, k.lease_until FROM numbered p JOIN claimed k"
@@ -278,8 +281,9 @@ final class PostgresDialect implements Dialect {
      * When no two finishes are for the same item (only then is one statement per chunk the same as the row statements
      * in list order): one {@code UPDATE ... FROM unnest(...)} per chunk that, for every row whose token still matches,
      * saves the item if its version is the expected one (else keeps the newer item) and releases the claim, returning
-     * the keys it touched (the finishes still held); then the counter advanced once; then one {@code INSERT ... SELECT
-     * FROM unnest(...)} per chunk of the held finishes' audit entries with consecutive sequences in list order.
+     * the keys it touched (the finishes still held); then, per chunk of the held finishes' audit entries, one statement
+     * that advances the counter by the chunk's size ({@code UPDATE ... RETURNING} in a {@code WITH}) and inserts the
+     * entries ({@code INSERT ... SELECT FROM unnest(...)}) with the sequences it moved over, in list order.
      */
     @Override
     public Optional<List<Boolean>> finishItemClaims(Connection c, ClaimRepository.Finishes finishes)
@@ -327,14 +331,24 @@ final class PostgresDialect implements Dialect {
         if (audits.isEmpty()) {
             return Optional.of(List.copyOf(out));
         }
-        long first = finishes.audit().advanceCounter(c, audits.size()) - audits.size() + 1;
-        List<Column<Integer>> columns = new ArrayList<>();
-        columns.add(Column.int8(n -> first + n));
-        AUDIT_COLUMNS.forEach(col -> columns.add(col.of(audits::get)));
-        inChunks(c, "INSERT INTO " + finishes.audit().table() + " (" + AuditValues.COLUMNS + ") SELECT * FROM "
-                + unnest(columns), IntStream.range(0, audits.size()).boxed().toList(), (ps, chunk) -> {
-                    bindArrays(c, ps, 1, columns, chunk);
-                    ps.executeUpdate(); // a failed insert throws
+        List<Column<AuditValues>> columns = AUDIT_COLUMNS;
+        StringBuilder values = new StringBuilder();
+        for (int k = 1; k <= columns.size(); k++) {
+            values.append(", a").append(k);
+        }
+        // the counter advanced and the entries inserted in one statement: the entries take the sequences the counter
+        // moved over, in list order (ordinality), under its row lock; no counter row, no counter moved, nothing inserted
+        String counter = finishes.audit().counter();
+        inChunks(c, "WITH c AS (UPDATE " + counter + " SET last_seq = last_seq + ? WHERE id = 1 RETURNING last_seq)"
+                + " INSERT INTO " + finishes.audit().table() + " (" + AuditValues.COLUMNS + ") SELECT c.last_seq - ? + u.n"
+                + values + " FROM c, " + unnest(columns) + " WITH ORDINALITY AS u(" + values.substring(2) + ", n)"
+                + " ORDER BY u.n", audits, (ps, chunk) -> {
+                    ps.setLong(1, chunk.size());
+                    ps.setLong(2, chunk.size());
+                    bindArrays(c, ps, 3, columns, chunk);
+                    if (ps.executeUpdate() != chunk.size()) { // a failed insert throws
+                        throw finishes.audit().counterMissing();
+                    }
                 });
         return Optional.of(List.copyOf(out));
     }

@@ -161,7 +161,7 @@ public record ConsentProperties(Resource policy, @DefaultValue("jdbc") StoreType
     public record Sweeper(@DefaultValue("false") boolean enabled, @DefaultValue("5m") Duration fixedDelay, String cron,
             @DefaultValue("30s") Duration initialDelay, @DefaultValue("1000") int maxItems,
             @DefaultValue("30s") Duration maxDuration, String node, @DefaultValue("5m") Duration lease,
-            @DefaultValue("100") int batchSize, Duration handlerTimeout, Duration healthThreshold) {
+            @DefaultValue("1000") int batchSize, Duration handlerTimeout, Duration healthThreshold) {
     }
 
     /**
