@@ -93,8 +93,9 @@ public final class ConsentFold {
     /**
      * The purposes whose events {@link #decide} reads for {@code purposeId} under {@code policy}: its lineage (the
      * purpose and its ancestors, whose refusals and restrictions cover it). Besides these, a decision reads only age
-     * declarations (events declaring an age, on any purpose), so a ledger of the facts of these purposes' events and
-     * of every age declaration decides the purpose as the whole ledger does
+     * declarations (events declaring an age, on any purpose) and recorded locations (which decide the jurisdiction),
+     * so a ledger of the facts of these purposes' events, of every age declaration and of every location decides the
+     * purpose as the whole ledger does
      * ({@link dev.consent.store.ConsentStore#decisionFacts(java.util.Collection, java.util.Set)}). A rule that comes to
      * read events of other purposes must name them here.
      */

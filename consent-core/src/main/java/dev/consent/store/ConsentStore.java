@@ -91,9 +91,10 @@ public interface ConsentStore {
 
     /**
      * What a decision of one purpose reads about the given subjects: {@link #decisionFacts(Collection)}, from which a
-     * store may leave out the facts of events that are on none of {@code purposes} and declare no age
-     * ({@link ChoiceFact#declaredAge()} empty). Every fact of an event on one of {@code purposes}, or declaring an age,
-     * is in the answer, keyed as {@link #decisionFacts(Collection)} keys it; every subject asked is a key. A store
+     * store may leave out the facts of events that are on none of {@code purposes}, declare no age
+     * ({@link ChoiceFact#declaredAge()} empty) and record no location ({@link dev.consent.ledger.Choice#LOCATION_RECORDED}:
+     * a location decides the subject's jurisdiction). Every fact of an event on one of {@code purposes}, declaring an
+     * age or recording a location, is in the answer, keyed as {@link #decisionFacts(Collection)} keys it; every subject asked is a key. A store
      * that filters on its side spares reading and sending the rest; the default answers every fact.
      *
      * <p>The consent service asks it for bulk decisions with the purpose's lineage (the purpose and its ancestors), the

@@ -4,6 +4,7 @@ import dev.consent.internal.Checks;
 import dev.consent.internal.StoreArguments;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChainHead;
+import dev.consent.ledger.Choice;
 import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentChain;
 import dev.consent.ledger.ConsentEvent;
@@ -198,11 +199,15 @@ public final class InMemoryConsentStore implements ConsentStore {
         return facts(subjects, e -> true);
     }
 
-    /** Leaves out what it may, as a database store does: the facts of other purposes' events that declare no age. */
+    /**
+     * Leaves out what it may, as a database store does: the facts of other purposes' events that declare no age and
+     * record no location.
+     */
     @Override
     public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects, Set<PurposeId> purposes) {
         Set<PurposeId> read = Set.copyOf(StoreArguments.purposes(purposes));
-        return facts(subjects, e -> read.contains(e.purpose()) || e.declaredAge().isPresent());
+        return facts(subjects, e -> read.contains(e.purpose()) || e.declaredAge().isPresent()
+                || e.choice() == Choice.LOCATION_RECORDED);
     }
 
     private Map<SubjectId, List<ChoiceFact>> facts(Collection<SubjectId> subjects, Predicate<ConsentEvent> kept) {

@@ -939,6 +939,48 @@ public abstract class ConsentStoreContract {
         }
     }
 
+    /**
+     * A recorded location decides the subject's jurisdiction, and with it the mechanism of every purpose: a bulk
+     * decision, which reads only what the purpose's decision reads, must read locations as a check does (before, a
+     * Californian's targeted advertising was decided in bulk under the strictest rules while a check allowed it).
+     */
+    @Test
+    void bulkDecisionsFollowEachSubjectsRecordedLocation() {
+        SubjectId californian = SubjectId.of("californian");
+        SubjectId movedToGermany = SubjectId.of("moved");
+        SubjectId viaVisitor = SubjectId.of("via-visitor");
+        SubjectId unplaced = SubjectId.of("unplaced");
+        List<SubjectId> all = List.of(californian, movedToGermany, viaVisitor, unplaced);
+        dev.consent.policy.Policy policy = dev.consent.JurisdictionPolicies.withJurisdictions();
+        try (ConsentService consents = ConsentService.builder().policy(policy).store(store).clock(clock).build()) {
+            Capture settings = Capture.by(Method.ACCOUNT_SETTINGS);
+            consents.recordLocation(californian, dev.consent.ledger.SubjectLocation.of("US-CA",
+                    dev.consent.ledger.SubjectLocation.Source.BILLING_COUNTRY), settings);
+            consents.recordLocation(movedToGermany, dev.consent.ledger.SubjectLocation.of("US-CA",
+                    dev.consent.ledger.SubjectLocation.Source.BILLING_COUNTRY), settings);
+            consents.recordLocation(VisitorId.of("tablet").subject(), dev.consent.ledger.SubjectLocation.of("US-CA",
+                    dev.consent.ledger.SubjectLocation.Source.GEOLOCATION), settings);
+            consents.link(VisitorId.of("tablet"), viaVisitor);
+            clock.advance(Duration.ofMinutes(1));
+            consents.recordLocation(movedToGermany, dev.consent.ledger.SubjectLocation.of("DE",
+                    dev.consent.ledger.SubjectLocation.Source.DECLARED), settings);
+            clock.advance(Duration.ofMinutes(1));
+
+            for (PurposeId purpose : policy.purposes().stream().map(p -> p.id()).toList()) {
+                consents.invalidateCache();
+                Map<SubjectId, dev.consent.Decision> bulk = consents.checkAll(all, purpose);
+                for (SubjectId s : all) {
+                    assertThat(bulk.get(s)).as(s + " for " + purpose).isEqualTo(consents.checkUncached(s, purpose));
+                }
+            }
+            consents.invalidateCache();
+            Map<SubjectId, dev.consent.Decision> ads = consents.checkAll(all, dev.consent.JurisdictionPolicies.ADS);
+            assertThat(ads.get(californian).allowed()).as("opt-out in California: allowed until refused").isTrue();
+            assertThat(ads.get(movedToGermany).allowed()).as("opt-in in Germany").isFalse();
+            assertThat(ads.get(unplaced).allowed()).as("the strictest rules").isFalse();
+        }
+    }
+
     @Test
     void checksAnswerForChoicesAndExpiriesUpToTheEndOf9999() {
         // Before issue 12 every check of such a subject threw ArithmeticException (microseconds counted through

@@ -1,5 +1,6 @@
 package dev.consent.jdbc;
 
+import dev.consent.ledger.Choice;
 import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.SubjectId;
 import dev.consent.policy.PurposeId;
@@ -93,11 +94,13 @@ final class DecisionFactRepository {
     }
 
     /**
-     * {@link #decisionSql}, each half narrowed to the events on one of {@code purposes} ids or declaring an age:
-     * parameters the subjects, the purposes, the subjects, the purposes.
+     * {@link #decisionSql}, each half narrowed to the events on one of {@code purposes} ids, declaring an age or
+     * recording the subject's location (which decides the jurisdiction): parameters the subjects, the purposes, the
+     * subjects, the purposes.
      */
     private String narrowedSql(int count, int purposes) {
-        String narrowed = " AND (" + oneKey("e.purpose", purposes) + " OR e.declared_age IS NOT NULL)";
+        String narrowed = " AND (" + oneKey("e.purpose", purposes) + " OR e.declared_age IS NOT NULL OR e.choice = '"
+                + Choice.LOCATION_RECORDED.name() + "')";
         return "SELECT e.subject AS asked, " + factColumns + " FROM " + events + " e WHERE " + oneKey("e.subject", count)
                 + narrowed + " UNION ALL SELECT l.customer AS asked, " + factColumns + " FROM " + links
                 + " l JOIN " + events + " e ON e.subject = l.visitor WHERE " + oneKey("l.customer", count) + narrowed;
