@@ -26,7 +26,9 @@ import java.util.stream.Collectors;
  * {@code GET /purposes[?locale=de]}: the purposes the current subject can decide, each with its notice in the
  * language shown (and its hash), its consent version, mechanism, the subject's current state and whether the banner
  * must ask (no explicit decision yet, or one made under an older consent version: GDPR Art. 7(1) and recital 32,
- * consent is given for the purposes as described; a material change needs it again).
+ * consent is given for the purposes as described; a material change needs it again). A purpose that needs double
+ * opt-in is listed (its state may be pending, and it can be refused here) but never asked for: it is granted through
+ * the shop's subscription form and a confirmation mail.
  */
 final class PurposesEndpoint {
     private final ConsentService consents;
@@ -57,7 +59,8 @@ final class PurposesEndpoint {
             Decision d = decisions.get(p.id());
             Optional<ConsentEvent> event = d.decidingEvent().map(deciding::get);
             ShownNotice n = notices.notice(policy, p, locale);
-            boolean ask = mustAsk(d, event, policy);
+            // a double opt-in purpose is granted through a subscription form and a confirmation mail, never here
+            boolean ask = !p.requiresConfirmation() && mustAsk(d, event, policy);
             prompt |= ask;
             ObjectNode o = list.addObject();
             o.put("id", p.id().value());
@@ -74,6 +77,7 @@ final class PurposesEndpoint {
             o.put("reason", d.reason().name());
             event.filter(e -> e.method() != Method.GPC).ifPresent(e -> o.put("decidedVersion", e.consentVersion()));
             o.put("prompt", ask);
+            o.put("doubleOptIn", p.requiresConfirmation());
             o.put("gpcOptOut", p.saleOrSharing());
             ArrayNode modes = o.putArray("consentMode");
             consentModeTypes(policy, p.id()).forEach(modes::add);

@@ -102,6 +102,17 @@ class ChoiceRulesTest {
     }
 
     @Test
+    void anUndecidedDoubleOptInPurposeDoesNotKeepTheBannerOpen() {
+        assertThat(choose(choice(purpose(shown, "analytics"), "denied"), choice(purpose(shown, "ads"), "denied"),
+                choice(purpose(shown, "recommendations"), "denied")).status()).isEqualTo(200);
+
+        JsonNode after = json(shop.send(get("/purposes").header("Cookie", cookie(visitor))));
+
+        assertThat(purpose(after, "newsletter").get("state").asText()).isEqualTo("none");
+        assertThat(after.get("prompt").asBoolean()).isFalse();
+    }
+
+    @Test
     void aRefusalUnderAnOlderVersionIsAskedAgainToo() {
         assertThat(choose(choice(purpose(shown, "analytics"), "denied")).status()).isEqualTo(200);
 

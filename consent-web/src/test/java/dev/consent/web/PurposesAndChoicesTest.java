@@ -53,6 +53,9 @@ class PurposesAndChoicesTest {
         assertThat(newsletter.get("locale").asText()).as("no German text: the policy's own language")
                 .isEqualTo("en");
         assertThat(newsletter.get("text").asText()).isEqualTo("Offers by email.");
+        assertThat(newsletter.get("doubleOptIn").asBoolean()).isTrue();
+        assertThat(newsletter.get("prompt").asBoolean()).as("never asked for in the banner").isFalse();
+        assertThat(analytics.get("doubleOptIn").asBoolean()).isFalse();
         assertThat(purpose(doc, "recommendations").get("mechanism").asText()).isEqualTo("opt-out");
     }
 
