@@ -159,7 +159,8 @@
    */
   function save(wanted) {
     var choices = model.purposes.filter(function (p) {
-      return Object.prototype.hasOwnProperty.call(wanted, p.id);
+      // a double opt-in purpose is granted only through its confirmation mail, never by a click here
+      return Object.prototype.hasOwnProperty.call(wanted, p.id) && !(p.doubleOptIn === true && wanted[p.id]);
     }).map(function (p) {
       return {
         purpose: p.id,
