@@ -67,7 +67,8 @@ public class EmailTokenBenchmark {
     @Setup
     public void setUp() {
         Policy policy = Policy.builder("bench", "1").effectiveFrom(java.time.LocalDate.of(2024, 1, 1))
-                .controller("Bench Shop", "privacy@bench.example").category("contact.email", "Email address")
+                .zone(java.time.ZoneId.of("Europe/Berlin")).controller("Bench Shop", "privacy@bench.example")
+                .category("contact.email", "Email address")
                 .purpose(Purpose.builder(NEWSLETTER.value()).title("Newsletter")
                         .basis(dev.consent.policy.LegalBasis.CONSENT).categories("contact.email")
                         .confirmationWindow(Duration.ofDays(3)).build())
