@@ -23,7 +23,7 @@ public final class BenchDb implements AutoCloseable {
     /** Every table a store creates, after its prefix. */
     private static final List<String> TABLES = List.of("events", "heads", "links", "changes", "feed_lock",
             "checkpoints", "items", "holds", "disposals", "disposal_counter", "tombstones", "rights_requests",
-            "schema_version");
+            "suppression", "campaign_recipients", "schema_version");
 
     public final Database dialect;
     public final HikariDataSource pool;

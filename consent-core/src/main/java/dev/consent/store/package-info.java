@@ -3,7 +3,8 @@
  * links, the change feed), {@link dev.consent.store.RetentionStore} (items and their due index, claims, holds, the
  * disposal audit, tombstones), {@link dev.consent.store.RightsStore} (rights requests),
  * {@link dev.consent.store.OutboxStore} (the recipients' outbox), {@link dev.consent.store.ProcessingStore} (the
- * processing log) and {@link dev.consent.store.ReceiptStore} (signed consent receipts, each issued once), with the
+ * processing log), {@link dev.consent.store.ReceiptStore} (signed consent receipts, each issued once) and
+ * {@link dev.consent.store.EmailStore} (the email suppression list and campaign recipients), with the
  * records only storage needs (claims, finished attempts, cursors).
  *
  * <p>One way to do each thing: every method is abstract, except {@link dev.consent.store.ConsentStore#onChanges}

@@ -91,7 +91,7 @@ class OneClickUnsubscribeTest {
     }
 
     @Test
-    void forgedAlteredWrongPurposeAndRetiredKeyTokensAreRefusedWithoutAWrite() {
+    void forgedAlteredWrongPurposeAndDroppedKeyTokensAreRefusedWithoutAWriteAndARetiredKeyStillUnsubscribes() {
         shop.consents.grant(ALICE, OFFERS, Capture.by(Method.CHECKBOX));
         shop.consents.grant(ALICE, NEWSLETTER, Capture.by(Method.CHECKBOX));
         String token = tokenOf(unsubscribe.link(ALICE, OFFERS));

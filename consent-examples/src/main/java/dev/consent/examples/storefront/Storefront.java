@@ -4,6 +4,24 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consent.ConsentService;
 import dev.consent.Decision;
+import dev.consent.email.CampaignAudience;
+import dev.consent.email.CampaignFilter;
+import dev.consent.email.CampaignId;
+import dev.consent.email.CampaignRecipient;
+import dev.consent.email.Confirmation;
+import dev.consent.email.ConsentImport;
+import dev.consent.email.DoubleOptIn;
+import dev.consent.email.EmailAddress;
+import dev.consent.email.EmailErasure;
+import dev.consent.email.EmailKeys;
+import dev.consent.email.OneClickUnsubscribe;
+import dev.consent.email.OptInRequest;
+import dev.consent.email.Recipient;
+import dev.consent.email.SuppressedAddressException;
+import dev.consent.email.Suppression;
+import dev.consent.email.SuppressionKeys;
+import dev.consent.email.UnsubscribeLink;
+import dev.consent.email.Unsubscription;
 import dev.consent.jdbc.JdbcStore;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.ChoiceRecord;
@@ -43,6 +61,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,16 +73,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * A small storefront on embedded H2 that tells the story of one shop's privacy programme: sign-ups with checkbox
  * consent, purchases (each order committed with its retention anchors in one transaction, a declined one leaving
  * neither), a cookie banner, a visitor sending Global Privacy Control, a consent-filtered email campaign, a one-click
- * unsubscribe passed on to the email service provider, an access request exported to JSON with the customer's signed
+ * unsubscribe (RFC 8058) passed on to the email service provider, an access request exported to JSON with the customer's signed
  * consent receipts and ISO/IEC TS 27560 records beside it, an erasure request answered with what is kept for tax and
  * passed on to the recipients, an erasure of a customer the library knew nothing of that waits for the shop's
- * confirmation, years passing, a dry run (which also lists the items no rule has due) and a sweep that deletes and
+ * confirmation, a double opt-in newsletter sent through the campaign filter with its suppression list and
+ * per-recipient proof (a CSV import of an erased customer's address refused), years passing, a dry run (which also lists the items no rule has due) and a sweep that deletes and
  * anonymizes rows in the shop's own tables, ledger verification and overdue requests.
  *
  * <pre>
@@ -79,6 +100,10 @@ public final class Storefront {
     private static final PurposeId NEWSLETTER = PurposeId.of("marketing.email");
     private static final PurposeId ANALYTICS = PurposeId.of("cookies.analytics");
     private static final PurposeId ADS = PurposeId.of("cookies.ads");
+    /** A newsletter with double opt-in (its purpose has a confirmation window in the storefront's policy). */
+    private static final PurposeId DEALS = PurposeId.of("marketing.deals");
+    private static final URI UNSUBSCRIBE = URI.create("https://shop.example/email/unsubscribe");
+    private static final URI CONFIRM = URI.create("https://shop.example/email/confirm");
     private static final String[] NAMES = {"Alice", "Bob", "Carol", "Dave", "Erin"};
 
     private final PrintStream out;
@@ -171,11 +196,20 @@ public final class Storefront {
                         .handler("support.record", shop.ticketsHandler())
                         .handler("access.log", shop.logsHandler())
                         .build();
+                // a real shop loads these secrets from its secret store too
+                Email email = new Email(consents, store, retention,
+                        EmailKeys.of("demo-1", "storefront-demo-email-key-not-a-secret!".getBytes(StandardCharsets.US_ASCII)),
+                        SuppressionKeys.of("demo-1", "storefront-demo-suppression-key-not-a-secret".getBytes(
+                                StandardCharsets.US_ASCII)));
                 RightsService rights = RightsService.builder().consents(consents).sweeper(sweeper).store(store)
-                        .contributor(new OrdersContributor(shop)).build();
+                        .contributor(new OrdersContributor(shop))
+                        // an erasure first puts the customer's address on the suppression list, as a keyed hash
+                        .emailErasure(new EmailErasure(email.suppression,
+                                s -> shop.emailsOf(s.value()).stream().map(EmailAddress::of).toList()))
+                        .build();
                 RecipientDispatcher recipients = RecipientDispatcher.builder().store(store).clock(clock)
                         .node("storefront").notifier(shop.recipientNotifier(clock)).build();
-                story(shop, store, consents, retention, sweeper, rights, recipients, receipts(consents, store));
+                story(shop, store, consents, retention, sweeper, rights, recipients, receipts(consents, store), email);
             }
         }
     }
@@ -199,7 +233,7 @@ public final class Storefront {
     }
 
     private void story(ShopDatabase shop, JdbcStore store, ConsentService consents, RetentionService retention,
-            Sweeper sweeper, RightsService rights, RecipientDispatcher recipients, ConsentReceipts receipts)
+            Sweeper sweeper, RightsService rights, RecipientDispatcher recipients, ConsentReceipts receipts, Email email)
             throws Exception {
         heading("The shop", "policy " + policy.id() + " " + policy.version() + " (" + policy.purposes().size()
                 + " purposes, " + policy.retentionRules().size() + " retention rules), H2 in memory, " + customers
@@ -305,8 +339,13 @@ public final class Storefront {
 
         // 6. one-click unsubscribe
         phase("Dave clicks the one-click unsubscribe link");
-        consents.withdraw(SubjectId.of("dave"), NEWSLETTER, Capture.by(Method.UNSUBSCRIBE_LINK)
-                .withEvidence(Evidence.builder().reference("List-Unsubscribe-Post, campaign spring-sale").build()));
+        UnsubscribeLink daves = email.unsubscribe.link(SubjectId.of("dave"), NEWSLETTER);
+        line("his Spring sale mail carried (RFC 2369, RFC 8058):");
+        line("  List-Unsubscribe: " + abbreviated(daves.listUnsubscribe()));
+        line("  List-Unsubscribe-Post: " + daves.listUnsubscribePost());
+        Unsubscription posted = postUnsubscribe(email.unsubscribe, daves.url(), "Mozilla/5.0 (mail client)");
+        line("POST " + abbreviated(daves.url().toString()) + " (no cookies, no login): " + posted.status()
+                + ", HTTP " + (posted.done() ? 200 : 400));
         Decision dave = consents.check(SubjectId.of("dave"), NEWSLETTER);
         line("the next campaign skips Dave: " + dave.explain());
         Decision then = consents.check(SubjectId.of("dave"), NEWSLETTER, clock.instant().minusSeconds(60));
@@ -377,6 +416,15 @@ public final class Storefront {
         line("the privacy team erases him by hand and confirms: " + erased);
         line("the request is now " + confirmed.status());
         done();
+
+        // 8c. the double opt-in newsletter, its campaign, a one-click unsubscribe, an import and the campaign proof
+        if (policy.findPurpose(DEALS).filter(dev.consent.policy.Purpose::requiresConfirmation).isPresent()) {
+            emailLifecycle(shop, consents, email);
+        } else {
+            out.println();
+            out.println("   (no double opt-in newsletter: the policy does not declare " + DEALS
+                    + " with a confirmation window)");
+        }
 
         // a request that nobody answers
         RightsRequest forgotten = rights.receive(SubjectId.of("erin"), RequestType.RECTIFICATION, "phone");
@@ -476,6 +524,142 @@ public final class Storefront {
                 + "27560 records: " + name + "-consent-records.jsonld");
         line(valid + " of " + issued.size() + " receipts verify with the public key alone (" + key.getFileName()
                 + "): consent verify-receipt " + name + "-receipt-1.jws " + key.getFileName());
+    }
+
+    /** The email lifecycle of the shop: keys, the suppression list and the services over them. */
+    private static final class Email {
+        final Suppression suppression;
+        final DoubleOptIn optIn;
+        final OneClickUnsubscribe unsubscribe;
+        final CampaignFilter campaigns;
+        final ConsentImport imports;
+
+        Email(ConsentService consents, JdbcStore store, RetentionService retention, EmailKeys tokens,
+                SuppressionKeys hashes) {
+            suppression = Suppression.builder().store(store).keys(hashes).clock(consents.clock()).build();
+            optIn = new DoubleOptIn(consents, tokens, suppression);
+            unsubscribe = new OneClickUnsubscribe(consents, tokens, UNSUBSCRIBE, retention::wasErased);
+            campaigns = CampaignFilter.builder().consents(consents).store(store).suppression(suppression).build();
+            imports = new ConsentImport(consents, suppression);
+        }
+    }
+
+    private void emailLifecycle(ShopDatabase shop, ConsentService consents, Email email) {
+        phase("Flash deals by email: double opt-in");
+        Capture form = Capture.by(Method.WEB_FORM).withEvidence(Evidence.builder().notice("deals-form-v1",
+                "Yes, email me flash deals.").locale("de-DE").userAgent("Mozilla/5.0 (storefront demo)")
+                .ip("198.51.100.23").build());
+        Map<String, OptInRequest> requests = new TreeMap<>();
+        for (String who : List.of("alice", "bob", "dave")) {
+            EmailAddress to = EmailAddress.of(shop.emailsOf(who).get(0));
+            requests.put(who, email.optIn.request(SubjectId.of(who), DEALS, form, to));
+        }
+        OptInRequest alices = requests.get("alice");
+        line("Alice, Bob and Dave sign up; each gets a confirmation mail, with no advertising in it (BGH I ZR 164/09):");
+        line("  To: " + shop.emailsOf("alice").get(0));
+        line("  Subject: Please confirm your email address");
+        line("  Please confirm that you want flash deals from us by opening this link before "
+                + alices.expiresAt() + ":");
+        line("  " + abbreviated(CONFIRM + "?token=" + alices.token()));
+        line("until confirmed, Alice is " + consents.check(SubjectId.of("alice"), DEALS).reason());
+        clock.advance(Duration.ofHours(1));
+        Evidence click = Evidence.builder().userAgent("Mozilla/5.0 (mail client)").ip("203.0.113.77").build();
+        for (String who : List.of("alice", "bob")) {
+            Confirmation c = email.optIn.confirm(requests.get(who).token(), click);
+            line(who + " opens the link: " + c.status() + ", now " + consents.check(SubjectId.of(who), DEALS).reason());
+        }
+        line("the link again: " + email.optIn.confirm(alices.token(), click).status() + " (single use)");
+        clock.advance(Duration.ofDays(3));
+        line("Dave never opens his; three days later he is " + consents.check(SubjectId.of("dave"), DEALS).reason()
+                + " and his link answers " + email.optIn.confirm(requests.get("dave").token(), click).status());
+        done();
+
+        phase("After Carol's erasure: a CSV import and a stranger's sign-up");
+        String csv = """
+                subject,email
+                crm-1187, Carol@Mail.Example
+                crm-2204,grace@mail.example
+                """;
+        Capture imported = Capture.by(Method.IMPORT).withEvidence(Evidence.builder()
+                .reference("crm-export-2025-03.csv").build());
+        List<Recipient> extra = new ArrayList<>();
+        csv.lines().skip(1).forEach(row -> {
+            String[] cells = row.split(",", -1);
+            SubjectId subject = SubjectId.of(cells[0].strip());
+            try {
+                email.imports.grant(subject, NEWSLETTER, EmailAddress.of(cells[1]), imported);
+                extra.add(new Recipient(subject, EmailAddress.of(cells[1])));
+                line(subject + ": imported, " + consents.check(subject, NEWSLETTER).reason());
+            } catch (SuppressedAddressException e) {
+                line(subject + ": refused, " + e.getMessage());
+            }
+        });
+        SubjectId stranger = SubjectId.of("web-5531");
+        consents.grant(stranger, NEWSLETTER, Capture.by(Method.CHECKBOX).withEvidence(Evidence.builder()
+                .notice("signup-form-v3", "Yes, send me the weekly newsletter.").build()));
+        extra.add(new Recipient(stranger, EmailAddress.of("carol@mail.example")));
+        line("someone ticks the newsletter box at checkout with Carol's old address (no double opt-in for this"
+                + " purpose): " + stranger + " is " + consents.check(stranger, NEWSLETTER).reason()
+                + "; the campaign filter still leaves the address out");
+        line("the suppression list holds keyed hashes only (HMAC-SHA256 under the shop's key), never an address");
+        done();
+
+        phase("Campaign \"Weekly newsletter #12\": filtered, suppressed, proved");
+        CampaignId campaign = CampaignId.of("weekly-12");
+        List<Recipient> audience = new ArrayList<>();
+        for (String id : ids) {
+            shop.emailsOf(id).forEach(a -> audience.add(new Recipient(SubjectId.of(id), EmailAddress.of(a))));
+        }
+        audience.addAll(extra);
+        CampaignAudience sent = email.campaigns.filter(campaign, NEWSLETTER, audience);
+        Map<String, Integer> reasons = new TreeMap<>();
+        sent.refused().values().forEach(d -> reasons.merge(d.reason().name(), 1, Integer::sum));
+        line(sent.included().size() + " of " + audience.size() + " addresses receive it; left out by consent: "
+                + reasons + "; suppressed: " + sent.suppressed());
+        UnsubscribeLink bobs = email.unsubscribe.link(SubjectId.of("bob"), NEWSLETTER);
+        line("each mail carries its recipient's own headers, e.g. Bob's:");
+        line("  List-Unsubscribe: " + abbreviated(bobs.listUnsubscribe()));
+        line("  List-Unsubscribe-Post: " + bobs.listUnsubscribePost());
+        clock.advance(Duration.ofHours(2));
+        Unsubscription first = postUnsubscribe(email.unsubscribe, bobs.url(), "GoogleOneClick/1.0");
+        Unsubscription replay = postUnsubscribe(email.unsubscribe, bobs.url(), "GoogleOneClick/1.0");
+        String forged = bobs.url().toString().replaceFirst("token=u1\\.", "token=u1.x");
+        Unsubscription refused = postUnsubscribe(email.unsubscribe, URI.create(forged), "curl/8.0");
+        line("Bob's mail provider POSTs the link: " + first.status() + " (HTTP 200); again: " + replay.status()
+                + " (HTTP 200); an altered token: " + refused.status() + " (HTTP 400), nothing written");
+        done();
+
+        phase("Was it allowed when we sent it? (campaign " + campaign + ")");
+        for (SubjectId who : List.of(SubjectId.of("alice"), SubjectId.of("bob"), SubjectId.of("dave"), stranger)) {
+            Optional<CampaignRecipient> proof = email.campaigns.recipient(campaign, who);
+            line(String.format("%-8s %s", who, proof.map(p -> "yes: " + p.reason() + " on " + p.basis()
+                    + ", policy version " + p.policyVersion() + ", consent version "
+                    + p.consentVersion().getAsInt() + ", event " + p.decidingEvent().orElseThrow() + ", at " + p.at())
+                    .orElse("not included")));
+        }
+        line("Bob unsubscribed after the send: the proof still shows he was allowed when it went out");
+        done();
+    }
+
+    /**
+     * What the shop's unsubscribe endpoint does with a one-click POST (RFC 8058): the {@code token} query parameter,
+     * the request's user agent and IP to the library, its outcome to the HTTP status (200 when done, 400 refused).
+     */
+    private static Unsubscription postUnsubscribe(OneClickUnsubscribe endpoint, URI url, String userAgent) {
+        String token = "";
+        for (String pair : url.getRawQuery().split("&")) {
+            if (pair.startsWith("token=")) {
+                token = pair.substring("token=".length());
+            }
+        }
+        return endpoint.handle(token, Evidence.builder().userAgent(userAgent).ip("209.85.220.41").build());
+    }
+
+    /** A URL or header with its token shortened, to keep the story readable. */
+    private static String abbreviated(String text) {
+        int token = text.indexOf("token=");
+        return token < 0 || text.length() < token + 30 ? text : text.substring(0, token + 26) + "..."
+                + (text.endsWith(">") ? ">" : "");
     }
 
     private void campaign(ConsentService consents) {

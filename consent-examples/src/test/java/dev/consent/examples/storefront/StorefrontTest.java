@@ -62,6 +62,27 @@ class StorefrontTest {
                 "recipient-outbox: told PayCo Europe at 2025-03-06T09:01:00Z: RESTRICTION of transaction.record (orders)",
                 "recipient-outbox: told Parcel Express at 2025-03-06T09:01:00Z: RESTRICTION of transaction.record"
                         + " (orders)");
+        // docs/email.md: double opt-in, one-click unsubscribe (RFC 8058), suppression that survives erasure, proof
+        assertThat(story).contains(
+                "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+                "(no cookies, no login): UNSUBSCRIBED, HTTP 200",
+                "Please confirm that you want flash deals from us by opening this link before 2025-03-09T09:01:00Z:",
+                "https://shop.example/email/confirm?token=c1.demo-1.",
+                "until confirmed, Alice is PENDING_CONFIRMATION",
+                "alice opens the link: CONFIRMED, now GRANTED",
+                "the link again: ALREADY_CONFIRMED (single use)",
+                "three days later he is NO_RECORD and his link answers EXPIRED",
+                "crm-1187: refused, import of marketing.email for subject crm-1187 refused: the address is on the"
+                        + " suppression list",
+                "crm-2204: imported, GRANTED",
+                "3 of 6 addresses receive it; left out by consent: {NO_RECORD=1, WITHDRAWN=1}; suppressed: [web-5531]",
+                "List-Unsubscribe: <https://shop.example/email/unsubscribe?token=u1.demo-1.",
+                "Bob's mail provider POSTs the link: UNSUBSCRIBED (HTTP 200); again: ALREADY_UNSUBSCRIBED (HTTP 200);"
+                        + " an altered token: REFUSED (HTTP 400)",
+                "bob      yes: GRANTED on CONSENT, policy version 2025.1, consent version 1, event #1, at"
+                        + " 2025-03-09T10:01:00Z",
+                "web-5531 not included");
+        assertThat(story).as("an address is never on the suppression list in clear").doesNotContain("Carol@Mail");
         assertThat(story).as("Carol never consented to ads or the newsletter: those recipients never had her data")
                 .doesNotContain("told AdNet").doesNotContain("told MailWave");
         Path export = out.resolve("alice-export.json");
