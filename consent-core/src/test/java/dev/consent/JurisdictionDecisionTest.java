@@ -207,6 +207,16 @@ class JurisdictionDecisionTest {
     }
 
     @Test
+    void anObjectionToAPurposeHeldToAnOptInReadsAsAnObjection() {
+        locate(carol, "DE", DECLARED);
+        later();
+        consents.object(carol, ANALYTICS, Capture.by(Method.ACCOUNT_SETTINGS));
+        Decision analytics = consents.check(carol, ANALYTICS);
+        assertThat(analytics.reason()).isEqualTo(Reason.OBJECTED);
+        assertThat(analytics.jurisdiction()).contains(JurisdictionId.of("EEA"));
+    }
+
+    @Test
     void aPolicyWithoutJurisdictionsDecidesAsBeforeAndNamesNone() {
         try (ConsentService plain = ConsentService.builder().policy(JurisdictionPolicies.withoutJurisdictions())
                 .store(store).clock(clock).build()) {

@@ -334,18 +334,18 @@ public final class ConsentFold {
      */
     private static Decision decideMechanism(Decider d, Mechanism mechanism, int explicit, int gpc, long t) {
         Ledger ledger = d.ledger;
-        if (mechanism == Mechanism.OPT_IN) {
-            Decision consent = decideConsent(d, explicit, -1, t);
-            return consent.reason() == Reason.NO_RECORD
-                    ? d.decision(Reason.JURISDICTION_OPT_IN_REQUIRED, consent.decidingEvent().isPresent() ? explicit
-                    : NONE) : consent;
-        }
         if (explicit >= 0 && ledger.choice(explicit).isRefusal()) {
             return d.decision(switch (ledger.choice(explicit)) {
                 case WITHDRAWN -> Reason.WITHDRAWN;
                 case OBJECTED -> Reason.OBJECTED;
                 default -> Reason.DENIED;
             }, explicit);
+        }
+        if (mechanism == Mechanism.OPT_IN) {
+            Decision consent = decideConsent(d, explicit, -1, t);
+            return consent.reason() == Reason.NO_RECORD
+                    ? d.decision(Reason.JURISDICTION_OPT_IN_REQUIRED, consent.decidingEvent().isPresent() ? explicit
+                    : NONE) : consent;
         }
         if (mechanism == Mechanism.NOTICE_ONLY) {
             return d.decision(Reason.JURISDICTION_NOTICE_ONLY, NONE);
