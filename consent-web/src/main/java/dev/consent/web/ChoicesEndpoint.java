@@ -68,8 +68,9 @@ final class ChoicesEndpoint {
                     + " choices").exception();
         }
         Policy policy = consents.policy();
-        List<Purpose> decidable = DecidablePurposes.of(policy, x.request);
         SubjectId subject = x.subject();
+        List<Purpose> decidable = DecidablePurposes.of(consents, policy, subject, consents.clock().instant())
+                .purposes();
         String reference = reference(x.request, gpcFlag != null && gpcFlag.asBoolean(false));
         List<ChoiceRecord> records = new ArrayList<>();
         Set<PurposeId> seen = new HashSet<>();
@@ -116,7 +117,7 @@ final class ChoicesEndpoint {
                     "must be a purpose of policy " + policy.id() + " version " + policy.version()).exception();
         }
         return decidable.stream().filter(p -> p.id().equals(pid)).findFirst().orElseThrow(() -> Problem.badRequest(
-                at + ".purpose", id, "offers no choice here (its mechanism is notice only)").exception());
+                at + ".purpose", id, "offers no choice here (its mechanism is notice only, in the subject's jurisdiction)").exception());
     }
 
     private static boolean granted(String choice, String at) {

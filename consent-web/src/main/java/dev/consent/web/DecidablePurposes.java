@@ -1,26 +1,53 @@
 package dev.consent.web;
 
+import dev.consent.ConsentService;
+import dev.consent.ledger.SubjectId;
+import dev.consent.policy.Jurisdiction;
+import dev.consent.policy.JurisdictionId;
 import dev.consent.policy.Mechanism;
 import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The purposes a subject can decide in the banner and preference centre: every purpose of the policy in force
- * whose mechanism offers a choice (opt-in or opt-out; a notice-only purpose has nothing to decide), in the policy's
- * order. Both the listing and the recording of choices ask this one place, so what can be recorded is exactly what
- * is offered.
+ * The purposes a subject can decide in the banner and preference centre: every purpose of the policy in force whose
+ * mechanism offers a choice (opt-in or opt-out; a notice-only purpose has nothing to decide), in the policy's order.
+ * Both the listing and the recording of choices ask this one place, so what can be recorded is exactly what is
+ * offered.
  *
- * <p>The one place where the subject's jurisdiction will narrow or change this: when the policy declares per region
- * each purpose's mechanism and whether Global Privacy Control binds, the jurisdiction resolved for the request is
- * applied here (unknown meaning the strictest rule declared), and both endpoints follow.
+ * <p>Where the policy declares jurisdictions ({@code docs/jurisdictions.md}), the subject's jurisdiction now (from the
+ * locations recorded on their chain; unknown meaning the strictest rules the policy declares) gives each purpose its
+ * mechanism there, and says whether Global Privacy Control binds: a purpose that is notice only in the subject's
+ * jurisdiction is not offered, and the GPC flag is set only where the signal is a binding opt-out (CCPA
+ * § 1798.135(e) and 11 CCR § 7025; Colorado's Rule 5). Without jurisdictions, each purpose's own mechanism, and GPC
+ * binds for the purposes flagged for sale or sharing.
  */
 final class DecidablePurposes {
+    /** A purpose offered, with its mechanism in the subject's jurisdiction and whether GPC opts the subject out. */
+    record Offered(Purpose purpose, Mechanism mechanism, boolean gpcOptOut) {
+    }
+
+    /** What one subject is offered now, and under which jurisdiction (empty when the policy declares none). */
+    record Scope(Optional<JurisdictionId> jurisdiction, List<Offered> offered) {
+        List<Purpose> purposes() {
+            return offered.stream().map(Offered::purpose).toList();
+        }
+    }
+
     private DecidablePurposes() {
     }
 
-    static List<Purpose> of(Policy policy, WebRequest request) {
-        return policy.purposes().stream().filter(p -> p.mechanism() != Mechanism.NOTICE_ONLY).toList();
+    static Scope of(ConsentService consents, Policy policy, SubjectId subject, Instant now) {
+        Optional<Jurisdiction> jurisdiction = policy.jurisdictionRules().isEmpty() ? Optional.empty()
+                : consents.jurisdiction(subject, now);
+        boolean gpcBinds = jurisdiction.map(Jurisdiction::gpcBinds).orElse(true);
+        List<Offered> offered = policy.purposes().stream()
+                .map(p -> new Offered(p, jurisdiction.map(j -> j.mechanismOf(p)).orElse(p.mechanism()),
+                        gpcBinds && p.saleOrSharing()))
+                .filter(o -> o.mechanism() != Mechanism.NOTICE_ONLY).toList();
+        return new Scope(jurisdiction.map(Jurisdiction::id), offered);
     }
 }

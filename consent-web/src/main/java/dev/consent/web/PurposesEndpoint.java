@@ -9,6 +9,7 @@ import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventRef;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
+import dev.consent.policy.JurisdictionId;
 import dev.consent.policy.Mechanism;
 import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
@@ -43,9 +44,9 @@ final class PurposesEndpoint {
         Optional<String> locale = requestedLocale(x.request);
         Policy policy = consents.policy();
         SubjectId subject = x.subject();
-        List<Purpose> purposes = DecidablePurposes.of(policy, x.request);
+        DecidablePurposes.Scope scope = DecidablePurposes.of(consents, policy, subject, consents.clock().instant());
         Map<PurposeId, Decision> decisions = new LinkedHashMap<>();
-        purposes.forEach(p -> decisions.put(p.id(), consents.check(subject, p.id())));
+        scope.purposes().forEach(p -> decisions.put(p.id(), consents.check(subject, p.id())));
         Map<EventRef, ConsentEvent> deciding = decidingEvents(decisions.values());
 
         ObjectNode doc = Json.object();
@@ -53,9 +54,11 @@ final class PurposesEndpoint {
         doc.put("requestedLocale", locale.orElse(null));
         doc.put("policyLocale", notices.policyLocale(policy));
         doc.put("gpc", "1".equals(x.request.header("Sec-GPC").orElse(null)));
+        doc.put("jurisdiction", scope.jurisdiction().map(JurisdictionId::value).orElse(null));
         ArrayNode list = doc.putArray("purposes");
         boolean prompt = false;
-        for (Purpose p : purposes) {
+        for (DecidablePurposes.Offered offered : scope.offered()) {
+            Purpose p = offered.purpose();
             Decision d = decisions.get(p.id());
             Optional<ConsentEvent> event = d.decidingEvent().map(deciding::get);
             ShownNotice n = notices.notice(policy, p, locale);
@@ -71,14 +74,14 @@ final class PurposesEndpoint {
             o.put("noticeId", n.id());
             o.put("noticeHash", n.hash());
             o.put("version", p.consentVersion());
-            o.put("mechanism", p.mechanism() == Mechanism.OPT_IN ? "opt-in" : "opt-out");
+            o.put("mechanism", offered.mechanism() == Mechanism.OPT_IN ? "opt-in" : "opt-out");
             o.put("basis", p.basis().name());
             o.put("state", state(d, event));
             o.put("reason", d.reason().name());
             event.filter(e -> e.method() != Method.GPC).ifPresent(e -> o.put("decidedVersion", e.consentVersion()));
             o.put("prompt", ask);
             o.put("doubleOptIn", p.requiresConfirmation());
-            o.put("gpcOptOut", p.saleOrSharing());
+            o.put("gpcOptOut", offered.gpcOptOut());
             ArrayNode modes = o.putArray("consentMode");
             consentModeTypes(policy, p.id()).forEach(modes::add);
         }
