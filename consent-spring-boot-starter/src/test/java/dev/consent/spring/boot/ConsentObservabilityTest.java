@@ -135,10 +135,13 @@ class ConsentObservabilityTest {
                     .isEqualTo(2);
             assertThat(registry.get("consent.checks").tag("purpose", NEWSLETTER.value())
                     .tag("reason", Reason.NO_RECORD.name()).functionCounter().count()).isEqualTo(1);
-            assertThat(registry.get("consent.cache.requests").tag("result", "hit").functionCounter().count())
-                    .isEqualTo(1);
-            assertThat(registry.get("consent.cache.requests").tag("result", "miss").functionCounter().count())
-                    .isEqualTo(2);
+            // the split between hits and misses depends on when the change-feed poller (every second) drops alice's
+            // entry after her grant; ConsentStatisticsTest pins it down without a poller
+            double hits = registry.get("consent.cache.requests").tag("result", "hit").functionCounter().count();
+            double misses = registry.get("consent.cache.requests").tag("result", "miss").functionCounter().count();
+            assertThat(hits + misses).isEqualTo(3);
+            assertThat(hits).isEqualTo(consents.statistics().cacheHits());
+            assertThat(misses).isEqualTo(consents.statistics().cacheMisses()).isGreaterThanOrEqualTo(2);
             assertThat(registry.get("consent.appends.events").functionCounter().count()).isEqualTo(1);
             assertThat(registry.get("consent.appends.conflicts").functionCounter().count()).isZero();
             assertThat(registry.get("consent.checks.failed").functionCounter().count()).isZero();
