@@ -10,11 +10,9 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The HMAC-SHA256 keys that sign the library's email tokens (double opt-in confirmations, one-click unsubscribes):
@@ -33,7 +31,6 @@ public final class EmailKeys {
     public static final int MIN_SECRET_BYTES = 32;
     /** How long a retired key still verifies, unless set otherwise: 30 days. */
     public static final Duration DEFAULT_GRACE = Duration.ofDays(30);
-    private static final Pattern KEY_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,15}");
     private static final String HMAC = "HmacSHA256";
 
     private record Key(byte[] secret, Optional<Instant> retiredAt) {
@@ -59,7 +56,7 @@ public final class EmailKeys {
      */
     public static EmailKeys of(String keyId, byte[] secret) {
         Map<String, Key> keys = new LinkedHashMap<>();
-        keys.put(checkId(keyId), new Key(checkSecret(secret), Optional.empty()));
+        keys.put(KeyRules.keyId(keyId), new Key(KeyRules.secret(secret), Optional.empty()));
         return new EmailKeys(keyId, keys, DEFAULT_GRACE);
     }
 
@@ -74,12 +71,12 @@ public final class EmailKeys {
      * @throws InvalidValueException for a malformed or already used key id, a short secret or a null instant
      */
     public EmailKeys withRetired(String keyId, byte[] secret, Instant retiredAt) {
-        checkId(keyId);
+        KeyRules.keyId(keyId);
         if (keys.containsKey(keyId)) {
             throw new InvalidValueException("keyId", keyId, "is already in the ring; key ids must be unique");
         }
         Map<String, Key> copy = new LinkedHashMap<>(keys);
-        copy.put(keyId, new Key(checkSecret(secret), Optional.of(Checks.required("retiredAt", retiredAt))));
+        copy.put(keyId, new Key(KeyRules.secret(secret), Optional.of(Checks.required("retiredAt", retiredAt))));
         return new EmailKeys(currentId, copy, grace);
     }
 
@@ -158,21 +155,6 @@ public final class EmailKeys {
         }
     }
 
-    private static String checkId(String keyId) {
-        if (keyId == null || !KEY_ID.matcher(keyId).matches()) {
-            throw new InvalidValueException("keyId", keyId, "must be 1 to 16 of a-z, 0-9 and '-', starting with a"
-                    + " letter or digit");
-        }
-        return keyId;
-    }
-
-    private static byte[] checkSecret(byte[] secret) {
-        if (secret == null || secret.length < MIN_SECRET_BYTES) {
-            throw new InvalidValueException("secret", secret == null ? null : secret.length + " bytes",
-                    "must be at least " + MIN_SECRET_BYTES + " bytes");
-        }
-        return Arrays.copyOf(secret, secret.length);
-    }
 
     /** Names the key ids, never the secrets. */
     @Override

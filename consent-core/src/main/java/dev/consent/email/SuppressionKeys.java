@@ -6,12 +6,10 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The HMAC-SHA256 keys (RFC 2104) of the {@linkplain Suppression suppression list}: one current key, under which new
@@ -24,10 +22,9 @@ import java.util.regex.Pattern;
  */
 public final class SuppressionKeys {
     /** The shortest secret accepted: 32 bytes (RFC 2104, section 3). */
-    public static final int MIN_SECRET_BYTES = 32;
+    public static final int MIN_SECRET_BYTES = EmailKeys.MIN_SECRET_BYTES;
     /** The most keys a ring holds: each lookup hashes the address under every key. */
     public static final int MAX_KEYS = 8;
-    private static final Pattern KEY_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,15}");
     private static final String HMAC = "HmacSHA256";
     private static final String CONTEXT = "dev.consent/suppression\n";
 
@@ -49,7 +46,7 @@ public final class SuppressionKeys {
      */
     public static SuppressionKeys of(String keyId, byte[] secret) {
         Map<String, byte[]> keys = new LinkedHashMap<>();
-        keys.put(checkId(keyId), checkSecret(secret));
+        keys.put(KeyRules.keyId(keyId), KeyRules.secret(secret));
         return new SuppressionKeys(keyId, keys);
     }
 
@@ -64,7 +61,7 @@ public final class SuppressionKeys {
      *     {@value #MAX_KEYS} keys
      */
     public SuppressionKeys withOlder(String keyId, byte[] secret) {
-        checkId(keyId);
+        KeyRules.keyId(keyId);
         if (keys.containsKey(keyId)) {
             throw new InvalidValueException("keyId", keyId, "is already in the ring; key ids must be unique");
         }
@@ -73,7 +70,7 @@ public final class SuppressionKeys {
                     + " the addresses hashed under the oldest key and drop it");
         }
         Map<String, byte[]> copy = new LinkedHashMap<>(keys);
-        copy.put(keyId, checkSecret(secret));
+        copy.put(keyId, KeyRules.secret(secret));
         return new SuppressionKeys(currentId, copy);
     }
 
@@ -113,21 +110,6 @@ public final class SuppressionKeys {
         }
     }
 
-    private static String checkId(String keyId) {
-        if (keyId == null || !KEY_ID.matcher(keyId).matches()) {
-            throw new InvalidValueException("keyId", keyId, "must be 1 to 16 of a-z, 0-9 and '-', starting with a"
-                    + " letter or digit");
-        }
-        return keyId;
-    }
-
-    private static byte[] checkSecret(byte[] secret) {
-        if (secret == null || secret.length < MIN_SECRET_BYTES) {
-            throw new InvalidValueException("secret", secret == null ? null : secret.length + " bytes",
-                    "must be at least " + MIN_SECRET_BYTES + " bytes");
-        }
-        return Arrays.copyOf(secret, secret.length);
-    }
 
     /** Names the key ids, never the secrets. */
     @Override
