@@ -6,8 +6,11 @@ import dev.consent.internal.Checks;
 import java.time.Duration;
 import java.time.Period;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -71,7 +74,7 @@ final class CatalogueJson {
     private void purpose(JsonNode node, String at, int i) {
         f.onlyKnown(node, at, "id", "title", "description", "legalBasis", "mechanism", "categories",
                 "consentVersion", "consentLifetime", "minimumAge", "guardianConsent", "parent", "saleOrSharing",
-                "purposeCategories", "confirmationWindow");
+                "purposeCategories", "confirmationWindow", "translations");
         PurposeId pid = f.value(node, at, "id", true, PurposeId::of);
         String title = f.string(node, at, "title", true);
         String description = f.string(node, at, "description", false);
@@ -87,6 +90,7 @@ final class CatalogueJson {
         boolean sale = f.bool(node, at, "saleOrSharing", false);
         Set<PurposeCategory> kantara = f.enumList(node, at, "purposeCategories", PurposeCategory.class);
         Duration window = f.duration(node, at, "confirmationWindow");
+        Map<String, NoticeText> translations = translations(node, at);
         if (categories != null && categories.isEmpty()) {
             f.problem(at + ".categories", "[]", "must name at least one data category");
         }
@@ -98,11 +102,50 @@ final class CatalogueJson {
                 version == null ? 1 : version, Optional.ofNullable(lifetime),
                 minimumAge == null ? OptionalInt.empty() : OptionalInt.of(minimumAge), guardian,
                 Optional.ofNullable(parent), sale, kantara == null ? Set.of() : kantara,
-                Optional.ofNullable(window))))) {
+                Optional.ofNullable(window), translations)))) {
             purposeAt.add(i);
         } else if (pid != null) {
             otherPurposes.add(pid);
         }
+    }
+
+    /**
+     * A purpose's {@code translations}: an object keyed by language tag, each an object with {@code title} and
+     * {@code text}. Each problem is reported at its own path ({@code $.purposes[1].translations.de.text}); what is
+     * returned is then incomplete, but the purpose is not built (a problem lies within it).
+     */
+    private Map<String, NoticeText> translations(JsonNode node, String at) {
+        JsonNode all = f.object(node, at, "translations", false);
+        if (all == null) {
+            return Map.of(); // missing, null, or not an object (reported)
+        }
+        String path = at + ".translations";
+        if (all.size() > PolicyLimits.MAX_TRANSLATIONS) {
+            f.problem(path, all.size() + " translations", "exceed the " + PolicyLimits.MAX_TRANSLATIONS
+                    + " a purpose may have (PolicyLimits.MAX_TRANSLATIONS)");
+            return Map.of();
+        }
+        Map<String, NoticeText> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String tag = e.getKey();
+            String tp = PolicyJson.member(path, tag);
+            if (!Locations.isLanguageTag(tag)) {
+                f.problem(tp, PolicyJson.quote(tag), Locations.LANGUAGE_TAG_RULE);
+                continue;
+            }
+            if (!e.getValue().isObject()) {
+                f.problem(tp, PolicyJson.kind(e.getValue()), "must be an object with title and text");
+                continue;
+            }
+            f.onlyKnown(e.getValue(), tp, "title", "text");
+            String title = f.string(e.getValue(), tp, "title", true);
+            String text = f.string(e.getValue(), tp, "text", true);
+            if (title != null && text != null) {
+                f.construct(tp, () -> out.put(tag, new NoticeText(title, text)));
+            }
+        }
+        return out;
     }
 
     void recipients(JsonNode root) {

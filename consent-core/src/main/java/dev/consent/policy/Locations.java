@@ -33,6 +33,24 @@ final class Locations {
         return m.matches() && isIsoCountry(m.group(1));
     }
 
+    static final String LANGUAGE_TAG_RULE = "must be a language tag: an ISO 639-1 language code in lower case,"
+            + " optionally a hyphen and an ISO 3166-1 alpha-2 country code in upper case (de, de-AT, fr-CA)";
+
+    /**
+     * A language tag of the one form translations are keyed by: an ISO 639-1 language, optionally with an ISO 3166-1
+     * country (de, de-AT, fr-CA); BCP 47's canonical case, so that one language has one key.
+     */
+    static boolean isLanguageTag(String tag) {
+        if (tag == null) {
+            return false;
+        }
+        int dash = tag.indexOf('-');
+        if (dash < 0) {
+            return isIso6391(tag);
+        }
+        return isIso6391(tag.substring(0, dash)) && isIsoCountry(tag.substring(dash + 1));
+    }
+
     /** An ISO 639-1 code: two lower-case letters that name a language (de, en, zh). */
     static boolean isIso6391(String code) {
         return code != null && code.length() == 2 && code.chars().allMatch(c -> c >= 'a' && c <= 'z')

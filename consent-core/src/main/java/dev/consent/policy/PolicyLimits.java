@@ -49,6 +49,11 @@ public final class PolicyLimits {
     /** Weekend dates listed as working days ({@code $.calendar.workingDays}), in a policy or any calendar. */
     public static final int MAX_WORKING_DAYS = 10_000;
     /**
+     * Translations of one purpose's notice ({@code $.purposes[].translations}): every ISO 639-1 language, with room
+     * for regional variants.
+     */
+    public static final int MAX_TRANSLATIONS = 256;
+    /**
      * Problems listed in one {@link InvalidPolicyException}. When a document has more, the first ones are listed
      * and a last problem at {@code $} says how many more were found, so that a broken document cannot make an
      * exception message of hundreds of megabytes.

@@ -151,6 +151,7 @@ final class PolicyValidator {
                 k++;
             }
             checkMechanism(p, at, problems);
+            checkTranslations(p, at, b.language(), problems);
             if (p.consentLifetime().isPresent() && p.basis() != LegalBasis.CONSENT) {
                 problems.add(new PolicyProblem(at + ".consentLifetime", q(p.consentLifetime().get()),
                         "is only meaningful for a purpose on legal basis CONSENT, not " + p.basis()));
@@ -276,6 +277,32 @@ final class PolicyValidator {
         if (b.language() != null && !Locations.isIso6391(b.language())) {
             problems.add(new PolicyProblem("$.language", q(b.language()),
                     "must be an ISO 639-1 language code: two lower-case letters, e.g. de or en"));
+        }
+    }
+
+    /**
+     * A translation is the purpose's notice in another language: so the policy must say which language its own title
+     * and description are in, the purpose must have a notice text (a description) to translate, and no translation may
+     * be in the policy's own language, which would give one language two texts and the evidence two hashes.
+     */
+    private static void checkTranslations(Purpose p, String at, String language, Problems problems) {
+        if (p.translations().isEmpty()) {
+            return;
+        }
+        String path = at + ".translations";
+        if (language == null) {
+            problems.add(new PolicyProblem(path, null, "needs the policy's language ($.language): the language of"
+                    + " the purpose's own title and description, which the translations translate"));
+        }
+        if (p.description() == null || p.description().isBlank()) {
+            problems.add(new PolicyProblem(path, null, "translates a notice text the purpose does not have: give"
+                    + " the purpose a description (its notice text in the policy's language) first"));
+        }
+        for (String tag : p.translations().keySet()) {
+            if (tag.equals(language)) {
+                problems.add(new PolicyProblem(PolicyJson.member(path, tag), q(tag), "is the policy's own language"
+                        + " ($.language): the purpose's title and description are its notice in " + tag));
+            }
         }
     }
 

@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.Period;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -38,11 +40,18 @@ import java.util.Set;
  * @param purposeCategories the Kantara Consent Receipt purpose categories of the purpose, in the order given (empty
  *     when not stated); a consent receipt names them, so a purpose on consent needs them before receipts are issued
  *     ({@link Policy#receiptProblems()})
+ * @param translations the purpose's notice in languages other than the policy's own ({@link Policy#language()}),
+ *     keyed by language tag ({@code de}, {@code fr-CA}), in the order given; empty when there are none. The title and
+ *     description are the notice in the policy's own language ({@link #notice()}); each translation is the same
+ *     notice, for the same consent version, in another language, so that a banner shows the subject the notice in
+ *     their language and the evidence of their choice hashes exactly the text shown (GDPR Art. 7(2) and Art. 12(1):
+ *     clear and plain language; recital 42: an intelligible and easily accessible form)
  */
 public record Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
         Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
         boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing,
-        Set<PurposeCategory> purposeCategories, Optional<Duration> confirmationWindow) {
+        Set<PurposeCategory> purposeCategories, Optional<Duration> confirmationWindow,
+        Map<String, NoticeText> translations) {
 
     /** The shortest confirmation window: a confirmation mail may take minutes to arrive. */
     public static final Duration MIN_CONFIRMATION_WINDOW = Duration.ofMinutes(5);
@@ -74,6 +83,8 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
      * @param purposeCategories the Kantara purpose categories, in the order given
      * @param confirmationWindow the double opt-in window; only on a consent purpose, between {@link
      *     #MIN_CONFIRMATION_WINDOW} and {@link #MAX_CONFIRMATION_WINDOW}
+     * @param translations the notice in other languages, keyed by language tag (an ISO 639-1 language, optionally a
+     *     hyphen and an ISO 3166-1 country: {@code de}, {@code de-AT}); at most {@link PolicyLimits#MAX_TRANSLATIONS}
      * @throws InvalidValueException naming the field whose rule is broken
      */
     public Purpose {
@@ -126,6 +137,73 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
                         "is only meaningful for a purpose on legal basis CONSENT, not " + basis);
             }
         }
+        translations = translations("purpose.translations", translations);
+    }
+
+    /**
+     * A purpose without translations, as policies before translated notices declared it.
+     *
+     * @param id the purpose id; not {@code subject-age}, {@code subject-location} nor beneath them (reserved by
+     *     the ledger)
+     * @param title the title shown to subjects, at most 300 characters
+     * @param description what the processing is, at most 4000 characters; may be null
+     * @param basis the legal basis (GDPR Art. 6(1))
+     * @param mechanism how the choice is collected
+     * @param categories the data categories used, at least one
+     * @param consentVersion between 1 and {@link #MAX_CONSENT_VERSION}
+     * @param consentLifetime how long a grant stays valid; positive when present
+     * @param minimumAge between 1 and 120 when present (GDPR Art. 8)
+     * @param guardianConsent whether a guardian's grant counts below {@code minimumAge}
+     * @param parent the broader purpose, if any
+     * @param saleOrSharing whether a Global Privacy Control signal opts the subject out (CCPA/CPRA)
+     * @param purposeCategories the Kantara purpose categories, in the order given
+     * @param confirmationWindow the double opt-in window; only on a consent purpose, between {@link
+     *     #MIN_CONFIRMATION_WINDOW} and {@link #MAX_CONFIRMATION_WINDOW}
+     * @throws InvalidValueException naming the field whose rule is broken
+     */
+    public Purpose(PurposeId id, String title, String description, LegalBasis basis, Mechanism mechanism,
+            Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
+            boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing,
+            Set<PurposeCategory> purposeCategories, Optional<Duration> confirmationWindow) {
+        this(id, title, description, basis, mechanism, categories, consentVersion, consentLifetime, minimumAge,
+                guardianConsent, parent, saleOrSharing, purposeCategories, confirmationWindow, Map.of());
+    }
+
+    /**
+     * The notice in the policy's own language ({@link Policy#language()}): the title, and the description as its text,
+     * or the title again when the purpose has no description.
+     *
+     * @return the notice as written in the policy
+     */
+    public NoticeText notice() {
+        return new NoticeText(title, description == null || description.isBlank() ? title : description);
+    }
+
+    /**
+     * The notice translated into exactly {@code languageTag}, with no fallback to another language.
+     *
+     * @param languageTag a language tag such as {@code de} or {@code de-AT}
+     * @return the translation, or empty when the purpose has none in that language
+     */
+    public Optional<NoticeText> translation(String languageTag) {
+        return Optional.ofNullable(translations.get(languageTag));
+    }
+
+    /** An unmodifiable copy in the given order, each language tag of the one accepted form. */
+    private static Map<String, NoticeText> translations(String field, Map<String, NoticeText> given) {
+        Checks.required(field, given);
+        if (given.size() > PolicyLimits.MAX_TRANSLATIONS) { // refused before it is copied
+            throw new InvalidValueException(field, given.size() + " translations", "exceed the "
+                    + PolicyLimits.MAX_TRANSLATIONS + " a purpose may have (PolicyLimits.MAX_TRANSLATIONS)");
+        }
+        Map<String, NoticeText> copy = new LinkedHashMap<>();
+        given.forEach((tag, text) -> {
+            if (!Locations.isLanguageTag(tag)) {
+                throw new InvalidValueException(field, tag, Locations.LANGUAGE_TAG_RULE);
+            }
+            copy.put(tag, Checks.required(field + "." + tag, text));
+        });
+        return Collections.unmodifiableMap(copy);
     }
 
     /**
@@ -152,7 +230,7 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
             boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing,
             Set<PurposeCategory> purposeCategories) {
         this(id, title, description, basis, mechanism, categories, consentVersion, consentLifetime, minimumAge,
-                guardianConsent, parent, saleOrSharing, purposeCategories, Optional.empty());
+                guardianConsent, parent, saleOrSharing, purposeCategories, Optional.empty(), Map.of());
     }
 
     /**
@@ -186,7 +264,7 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
             Set<CategoryId> categories, int consentVersion, Optional<Period> consentLifetime, OptionalInt minimumAge,
             boolean guardianConsent, Optional<PurposeId> parent, boolean saleOrSharing) {
         this(id, title, description, basis, mechanism, categories, consentVersion, consentLifetime, minimumAge,
-                guardianConsent, parent, saleOrSharing, Set.of(), Optional.empty());
+                guardianConsent, parent, saleOrSharing, Set.of(), Optional.empty(), Map.of());
     }
 
     /**
@@ -225,6 +303,7 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         private boolean saleOrSharing;
         private final java.util.Set<PurposeCategory> purposeCategories = new java.util.LinkedHashSet<>();
         private Duration confirmationWindow;
+        private final Map<String, NoticeText> translations = new LinkedHashMap<>();
 
         private Builder(PurposeId id) {
             this.id = id;
@@ -380,6 +459,24 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
         }
 
         /**
+         * The notice in another language than the policy's own: its title and text there, for this consent version.
+         *
+         * @param languageTag an ISO 639-1 language, optionally a hyphen and an ISO 3166-1 country ({@code de},
+         *     {@code fr-CA}); checked when the purpose is built
+         * @param title the title in that language, at most {@value NoticeText#MAX_TITLE} characters
+         * @param text the notice text in that language, at most {@value NoticeText#MAX_TEXT} characters
+         * @return this builder
+         * @throws InvalidValueException when the title or text breaks its rule, or the language has a text already
+         */
+        public Builder translation(String languageTag, String title, String text) {
+            NoticeText t = new NoticeText(title, text);
+            if (translations.putIfAbsent(languageTag, t) != null) {
+                throw new InvalidValueException("purpose.translations", languageTag, "has a translation already");
+            }
+            return this;
+        }
+
+        /**
          * The purpose, with the basis's usual mechanism unless one was set.
          *
          * @return the purpose
@@ -391,7 +488,7 @@ public record Purpose(PurposeId id, String title, String description, LegalBasis
                     Optional.ofNullable(consentLifetime),
                     minimumAge == null ? OptionalInt.empty() : OptionalInt.of(minimumAge), guardianConsent,
                     Optional.ofNullable(parent), saleOrSharing, purposeCategories,
-                    Optional.ofNullable(confirmationWindow));
+                    Optional.ofNullable(confirmationWindow), translations);
         }
     }
 
