@@ -52,7 +52,7 @@ final class ChoicesEndpoint {
     WebResponse handle(Exchange x) {
         ObjectNode body = Json.readObject(x.request.body());
         Optional<String> requested = Json.optionalText(body, "locale", "locale").filter(s -> !s.isEmpty())
-                .map(l -> NoticeCatalogue.canonical(l).orElseThrow(() -> Problem.badRequest("locale", l,
+                .map(l -> Notices.canonical(l).orElseThrow(() -> Problem.badRequest("locale", l,
                         "must be a BCP 47 language tag such as de or fr-CA").exception()));
         JsonNode gpcFlag = body.get("gpc");
         if (gpcFlag != null && !gpcFlag.isBoolean() && !gpcFlag.isNull()) {

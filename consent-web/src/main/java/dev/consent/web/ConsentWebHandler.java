@@ -73,9 +73,9 @@ public final class ConsentWebHandler {
         this.guard = new RequestGuard(b.allowedOrigins);
         this.limiter = new RateLimiter(b.rateBurst, b.rateRefill, b.rateKeys, b.nanoTime);
         this.maxBodyBytes = b.maxBodyBytes;
-        Notices notices = new Notices(b.notices, b.defaultLocale);
-        EmailLandings mail = new EmailLandings(Optional.ofNullable(b.doubleOptIn), Optional.ofNullable(b.unsubscribe),
-                b.basePath);
+        Notices notices = new Notices(b.defaultLocale);
+        EmailLandings mail = new EmailLandings(b.consents, notices, Optional.ofNullable(b.doubleOptIn),
+                Optional.ofNullable(b.unsubscribe), b.basePath);
         Function<Exchange, String> bySubject = Exchange::rateKey;
         Function<Exchange, String> byToken = x -> EmailLandings.rateKey(x.request);
         Map<String, Route> r = new LinkedHashMap<>();
@@ -205,7 +205,6 @@ public final class ConsentWebHandler {
         private Duration rateRefill = Duration.ofSeconds(1);
         private long rateKeys = 100_000;
         private LongSupplier nanoTime = System::nanoTime;
-        private NoticeCatalogue notices = NoticeCatalogue.empty();
         private String defaultLocale;
         private DoubleOptIn doubleOptIn;
         private OneClickUnsubscribe unsubscribe;
@@ -367,21 +366,6 @@ public final class ConsentWebHandler {
         }
 
         /**
-         * The translations of the notices; default none (every notice in the policy's language).
-         *
-         * @param catalogue the translations
-         * @return this builder
-         * @throws InvalidValueException when null
-         */
-        public Builder notices(NoticeCatalogue catalogue) {
-            if (catalogue == null) {
-                throw new InvalidValueException("notices", null, "is required");
-            }
-            this.notices = catalogue;
-            return this;
-        }
-
-        /**
          * The language of the policy's own texts when the policy states none ({@link Policy#language()}).
          *
          * @param locale a BCP 47 language tag such as {@code en}
@@ -389,7 +373,7 @@ public final class ConsentWebHandler {
          * @throws InvalidValueException when not a language tag
          */
         public Builder defaultLocale(String locale) {
-            this.defaultLocale = NoticeCatalogue.canonical(locale).orElseThrow(() -> new InvalidValueException(
+            this.defaultLocale = Notices.canonical(locale).orElseThrow(() -> new InvalidValueException(
                     "defaultLocale", locale, "must be a BCP 47 language tag such as en"));
             return this;
         }
@@ -432,8 +416,7 @@ public final class ConsentWebHandler {
          *
          * @return the handler, independent of this builder
          * @throws InvalidValueException when the policy in force states no language and no
-         *     {@link #defaultLocale(String)} was given, or the catalogue translates a purpose no policy version
-         *     declares
+         *     {@link #defaultLocale(String)} was given
          */
         public ConsentWebHandler build() {
             Policy policy = consents.policy();
@@ -442,17 +425,9 @@ public final class ConsentWebHandler {
                         + " version " + policy.version() + " states no language for its own texts");
             }
             if (defaultLocale == null) {
-                defaultLocale = policy.language().flatMap(NoticeCatalogue::canonical).orElseThrow(() ->
+                defaultLocale = policy.language().flatMap(Notices::canonical).orElseThrow(() ->
                         new InvalidValueException("defaultLocale", policy.language().get(),
                                 "the policy's language is not a language tag; give defaultLocale"));
-            }
-            for (var purpose : notices.purposes()) {
-                boolean declared = consents.policyVersions().all().stream()
-                        .anyMatch(p -> p.findPurpose(purpose).isPresent());
-                if (!declared) {
-                    throw new InvalidValueException("notices", purpose.value(), "translates a purpose that no policy"
-                            + " version declares");
-                }
             }
             return new ConsentWebHandler(this);
         }

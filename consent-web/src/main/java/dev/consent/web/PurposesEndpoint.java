@@ -99,7 +99,7 @@ final class PurposesEndpoint {
         if (raw.isEmpty() || raw.get().isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(NoticeCatalogue.canonical(raw.get()).orElseThrow(() -> Problem.badRequest("locale",
+        return Optional.of(Notices.canonical(raw.get()).orElseThrow(() -> Problem.badRequest("locale",
                 raw.get(), "must be a BCP 47 language tag such as de or fr-CA").exception()));
     }
 

@@ -1,5 +1,6 @@
 package dev.consent.web;
 
+import dev.consent.Reason;
 import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.Evidence;
@@ -215,20 +216,36 @@ class BannerBrowserTest {
                 .containsExactly("Alle akzeptieren", "Alle ablehnen", "Einstellungen");
         assertThat(banner.getText()).contains("Statistik: Wir zählen Besuche, um den Shop zu verbessern.");
         Map<String, String> shown = noticesShown();
+        // every text shown is the policy's German translation of that purpose, and nothing else
+        assertThat(shown).hasSize(3).allSatisfy((purpose, text) -> assertThat(text).isEqualTo(policyText(purpose, "de")));
 
         click("reject");
 
         waitForBannerGone();
-        for (ConsentEvent e : site.visitorLedger(visitor())) {
+        assertThat(site.visitorLedger(visitor())).hasSize(3).allSatisfy(e -> {
             assertThat(e.evidence().locale()).isEqualTo("de");
-            assertThat(e.evidence().noticeHash()).isEqualTo(Evidence.hashOf(shown.get(e.purpose().value())));
-        }
+            assertThat(e.evidence().noticeId()).isEqualTo(e.purpose().value() + "/v1/de");
+            assertThat(e.evidence().noticeHash()).isEqualTo(Evidence.hashOf(policyText(e.purpose().value(), "de")));
+        });
 
         open("/shop?lang=fr");
         browser.findElement(By.cssSelector("[data-consent-open]")).click();
         wait(d -> !d.findElements(By.cssSelector("dialog[data-consent-banner]")).isEmpty());
         assertThat(banner().findElements(By.cssSelector(".cb-actions button"))).extracting(WebElement::getText)
                 .containsExactly("Tout accepter", "Tout refuser", "Paramétrer");
+        // the settings show the policy's French notices
+        for (String purpose : List.of("analytics", "ads", "recommendations")) {
+            WebElement row = browser.findElement(By.cssSelector("[data-purpose-row='" + purpose + "']"));
+            assertThat(row.findElement(By.cssSelector("[data-notice-id]")).getText())
+                    .isEqualTo(policyText(purpose, "fr"));
+            assertThat(row.findElement(By.cssSelector("[data-notice-id]")).getAttribute("lang")).isEqualTo("fr");
+        }
+        click("accept");
+        wait(d -> site.visitorLedger(visitor()).size() == 6);
+        assertThat(site.visitorLedger(visitor()).subList(3, 6)).allSatisfy(e -> {
+            assertThat(e.evidence().locale()).isEqualTo("fr");
+            assertThat(e.evidence().noticeHash()).isEqualTo(Evidence.hashOf(policyText(e.purpose().value(), "fr")));
+        });
     }
 
     // ----------------------------------------------------------------------------------------------- signals
@@ -409,7 +426,73 @@ class BannerBrowserTest {
                 Map.entry("recommendations", Choice.OBJECTED));
     }
 
+    // ------------------------------------------------------------------------------------------- double opt-in
+
+    @Test
+    void aDoubleOptInPurposeIsNeverGrantedByAClickOnlyItsConfirmationMailGrantsIt() throws Exception {
+        site.close();
+        site = new BannerSite(true);
+        open("/shop");
+        assertThat(noticesShown()).containsKey("newsletter");
+
+        // "Accept all" grants what a click may grant and leaves the double opt-in purpose out: no event at all
+        click("accept");
+        waitForBannerGone();
+        SubjectId subject = dev.consent.ledger.VisitorId.of(visitor()).subject();
+        assertThat(choices(site.ledger(subject))).containsExactly(Map.entry("analytics", Choice.GRANTED),
+                Map.entry("ads", Choice.GRANTED), Map.entry("recommendations", Choice.GRANTED));
+        assertThat(site.consents.check(subject, BannerSite.NEWSLETTER).reason()).isEqualTo(Reason.NO_RECORD);
+
+        // the shop's subscription form asks for it: pending until the mail's link is followed
+        dev.consent.email.DoubleOptIn doubleOptIn = new dev.consent.email.DoubleOptIn(site.consents,
+                dev.consent.email.EmailKeys.of("k1", OpenApiRoutesTest.SECRET));
+        String token = doubleOptIn.request(subject, BannerSite.NEWSLETTER,
+                dev.consent.ledger.Capture.by(Method.WEB_FORM)).token();
+        assertThat(site.consents.check(subject, BannerSite.NEWSLETTER).reason())
+                .isEqualTo(Reason.PENDING_CONFIRMATION);
+
+        // neither "Accept all" nor a tick in the preference centre confirms it
+        open("/preferences");
+        assertThat(box("newsletter").isSelected()).as("pending is not granted").isFalse();
+        click("accept");
+        wait(d -> site.ledger(subject).size() == 7);
+        box("newsletter").click();
+        assertThat(box("newsletter").isSelected()).isTrue();
+        click("save");
+        wait(d -> site.ledger(subject).size() == 10);
+        wait(d -> !box("newsletter").isSelected());
+        List<ConsentEvent> newsletter = site.ledger(subject).stream()
+                .filter(e -> e.purpose().equals(BannerSite.NEWSLETTER)).toList();
+        assertThat(newsletter).singleElement().satisfies(e -> {
+            assertThat(e.choice()).isEqualTo(Choice.GRANTED);
+            assertThat(e.method()).isEqualTo(Method.WEB_FORM);
+        });
+        assertThat(site.consents.check(subject, BannerSite.NEWSLETTER).reason())
+                .isEqualTo(Reason.PENDING_CONFIRMATION);
+
+        // the confirmation link grants it; "Reject all" then withdraws it, as for any consent (GDPR Art. 7(3))
+        assertThat(doubleOptIn.confirm(token, Evidence.NONE).status())
+                .isEqualTo(dev.consent.email.Confirmation.Status.CONFIRMED);
+        assertThat(site.consents.check(subject, BannerSite.NEWSLETTER).allowed()).isTrue();
+        open("/preferences");
+        assertThat(box("newsletter").isSelected()).isTrue();
+        click("reject");
+        wait(d -> !box("newsletter").isSelected());
+        assertThat(site.ledger(subject).get(site.ledger(subject).size() - 1)).satisfies(e -> {
+            assertThat(e.purpose()).isEqualTo(BannerSite.NEWSLETTER);
+            assertThat(e.choice()).isEqualTo(Choice.WITHDRAWN);
+            assertThat(e.method()).isEqualTo(Method.COOKIE_BANNER);
+        });
+        assertThat(site.consents.check(subject, BannerSite.NEWSLETTER).allowed()).isFalse();
+    }
+
     // ------------------------------------------------------------------------------------------------- helpers
+
+    /** The policy's notice text of {@code purpose} in {@code language}, as the policy in force holds it. */
+    private static String policyText(String purpose, String language) {
+        return site.consents.policy().findPurpose(PurposeId.of(purpose)).orElseThrow().translation(language)
+                .orElseThrow().text();
+    }
 
     private static void open(String path) {
         browser.get(site.url(path));

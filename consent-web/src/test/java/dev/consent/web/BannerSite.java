@@ -43,6 +43,8 @@ final class BannerSite implements AutoCloseable {
     static final PurposeId ANALYTICS = PurposeId.of("analytics");
     static final PurposeId ADS = PurposeId.of("ads");
     static final PurposeId RECOMMENDATIONS = PurposeId.of("recommendations");
+    /** Only with {@code new BannerSite(true)}: granted through a subscription form and a confirmation mail. */
+    static final PurposeId NEWSLETTER = PurposeId.of("newsletter");
 
     /** The shop's own styles; the footer link leaves room around it (WCAG 2.2 SC 2.5.8, as axe checks). */
     private static final String SITE_CSS = "body{font:1rem/1.5 system-ui,sans-serif;margin:0 auto;max-width:48rem;"
@@ -56,9 +58,15 @@ final class BannerSite implements AutoCloseable {
     private final HttpServer server;
 
     BannerSite() throws IOException {
-        consents = ConsentService.builder().policyVersions(PolicyVersions.of(List.of(policy(1, "2025-01-01"),
-                policy(2, "2026-01-01")))).store(store).clock(clock).cacheSize(0).build();
-        handler = ConsentWebHandler.builder(consents).secureCookie(false).notices(catalogue())
+        this(false);
+    }
+
+    /** @param newsletter whether the policy also has {@link #NEWSLETTER}, a purpose that needs double opt-in */
+    BannerSite(boolean newsletter) throws IOException {
+        consents = ConsentService.builder().policyVersions(PolicyVersions.of(List.of(
+                policy(1, "2025-01-01", newsletter), policy(2, "2026-01-01", newsletter)))).store(store).clock(clock)
+                .cacheSize(0).build();
+        handler = ConsentWebHandler.builder(consents).secureCookie(false)
                 .rateLimit(1_000, Duration.ofMillis(1)).build();
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         new JdkHttpServerAdapter(handler, BannerSite::customer, 16 * 1024).mount(server);
@@ -66,9 +74,14 @@ final class BannerSite implements AutoCloseable {
         server.start();
     }
 
-    /** The shop's policy: analytics and advertising need consent, recommendations rest on legitimate interests. */
-    static Policy policy(int analyticsVersion, String effectiveFrom) {
-        return Policy.builder("banner-shop", "v" + analyticsVersion).effectiveFrom(LocalDate.parse(effectiveFrom))
+    /**
+     * The shop's policy: analytics and advertising need consent, recommendations rest on legitimate interests. Every
+     * purpose the banner offers has its notice in English (the policy's language), German and French; analytics' texts
+     * change with its consent version.
+     */
+    static Policy policy(int analyticsVersion, String effectiveFrom, boolean newsletter) {
+        Policy.Builder b = Policy.builder("banner-shop", "v" + analyticsVersion)
+                .effectiveFrom(LocalDate.parse(effectiveFrom))
                 .zone(ZoneId.of("Europe/Berlin")).language("en")
                 .category("device.cookie", "Cookies and similar identifiers")
                 .purpose(Purpose.builder("essential").title("Essential cookies").description("Keep your basket.")
@@ -76,33 +89,44 @@ final class BannerSite implements AutoCloseable {
                 .purpose(Purpose.builder("analytics").title("Statistics")
                         .description(analyticsVersion == 1 ? "We count visits to improve the shop."
                                 : "We count visits and measure how far you scroll, to improve the shop.")
+                        .translation("de", "Statistik", analyticsVersion == 1
+                                ? "Wir zählen Besuche, um den Shop zu verbessern."
+                                : "Wir zählen Besuche und messen, wie weit Sie scrollen, um den Shop zu verbessern.")
+                        .translation("fr", "Statistiques", analyticsVersion == 1
+                                ? "Nous comptons les visites pour améliorer la boutique."
+                                : "Nous comptons les visites et mesurons jusqu'où vous faites défiler la page, pour"
+                                        + " améliorer la boutique.")
                         .basis(LegalBasis.CONSENT).consentVersion(analyticsVersion).categories("device.cookie")
                         .build())
                 .purpose(Purpose.builder("ads").title("Advertising")
                         .description("Our advertising partners show you ads based on your visits.")
+                        .translation("de", "Werbung",
+                                "Unsere Werbepartner zeigen Ihnen Werbung auf Grundlage Ihrer Besuche.")
+                        .translation("fr", "Publicité",
+                                "Nos partenaires publicitaires vous montrent des annonces selon vos visites.")
                         .basis(LegalBasis.CONSENT).saleOrSharing(true).categories("device.cookie").build())
                 .purpose(Purpose.builder("recommendations").title("Recommendations")
                         .description("We suggest products from what you looked at.")
+                        .translation("de", "Empfehlungen", "Wir schlagen Produkte vor, die Sie angesehen haben.")
+                        .translation("fr", "Recommandations",
+                                "Nous vous suggérons des produits d'après ce que vous avez consulté.")
                         .basis(LegalBasis.LEGITIMATE_INTERESTS).categories("device.cookie").build())
                 .signals(new SignalMappings(Optional.empty(), List.of(), Map.of(
                         ConsentModeType.ANALYTICS_STORAGE, List.of(ANALYTICS),
                         ConsentModeType.AD_STORAGE, List.of(ADS),
                         ConsentModeType.AD_USER_DATA, List.of(ADS),
-                        ConsentModeType.AD_PERSONALIZATION, List.of(ADS))))
-                .build();
-    }
-
-    static NoticeCatalogue catalogue() {
-        return NoticeCatalogue.builder()
-                .text("analytics", "de", 1, "Statistik", "Wir zählen Besuche, um den Shop zu verbessern.")
-                .text("analytics", "fr", 1, "Statistiques", "Nous comptons les visites pour améliorer la boutique.")
-                .text("ads", "de", 1, "Werbung", "Unsere Werbepartner zeigen Ihnen Werbung auf Grundlage Ihrer Besuche.")
-                .text("ads", "fr", 1, "Publicité", "Nos partenaires publicitaires vous montrent des annonces selon vos"
-                        + " visites.")
-                .text("recommendations", "de", 1, "Empfehlungen", "Wir schlagen Produkte vor, die Sie angesehen haben.")
-                .text("recommendations", "fr", 1, "Recommandations", "Nous vous suggérons des produits d'après ce que"
-                        + " vous avez consulté.")
-                .build();
+                        ConsentModeType.AD_PERSONALIZATION, List.of(ADS))));
+        if (newsletter) {
+            b.category("contact.email", "Email address").purpose(Purpose.builder(NEWSLETTER.value())
+                    .title("Newsletter").description("Our offers by email, once you confirmed your address.")
+                    .translation("de", "Newsletter", "Unsere Angebote per E-Mail, sobald Sie Ihre Adresse bestätigt"
+                            + " haben.")
+                    .translation("fr", "Lettre d'information", "Nos offres par e-mail, dès que vous avez confirmé"
+                            + " votre adresse.")
+                    .basis(LegalBasis.CONSENT).confirmationWindow(Duration.ofDays(3)).categories("contact.email")
+                    .build());
+        }
+        return b.build();
     }
 
     /** Moves the clock into 2026, where the policy's second version raises analytics to consent version 2. */

@@ -98,7 +98,8 @@ class ChoiceRulesTest {
         assertThat(analytics.get("prompt").asBoolean()).isTrue();
         assertThat(purpose(after, "ads").get("prompt").asBoolean()).as("unchanged purposes are not asked again")
                 .isFalse();
-        assertThat(analytics.get("locale").asText()).as("the German text was written for version 2").isEqualTo("en");
+        assertThat(analytics.get("noticeId").asText()).as("the notice of the version in force").isEqualTo(
+                "analytics/v3/en");
     }
 
     @Test

@@ -116,4 +116,75 @@ class EmailLandingsTest {
         assertThat(page.bodyText()).doesNotContain("<script>").contains("&quot;&gt;&lt;script&gt;");
         assertThat(page.header("content-security-policy").orElseThrow()).contains("default-src 'none'");
     }
+
+    // ------------------------------------------------------------------------------------------------ languages
+
+    @Test
+    void theConfirmationPagesSpeakTheLanguageAskedForAndTheAnswerShowsThePurposesNotice() {
+        String token = doubleOptIn.request(BOB, NEWSLETTER, Capture.by(Method.WEB_FORM)).token();
+        WebRequest.Builder page = WebRequest.builder("GET", ConsentWebHandler.DEFAULT_BASE_PATH + "/confirm")
+                .queryParameter("token", token).header("Accept-Language", "fr-CH, de;q=0.8, en;q=0.5");
+
+        WebResponse french = send(page);
+        assertThat(french.header("content-language")).contains("fr");
+        assertThat(french.bodyText()).contains("<html lang=\"fr\">", "<h1>Confirmez votre inscription</h1>",
+                "name=\"locale\" value=\"fr\"", ">Confirmer</button>");
+
+        WebResponse german = send(WebRequest.builder("GET", ConsentWebHandler.DEFAULT_BASE_PATH + "/confirm")
+                .queryParameter("token", token).queryParameter("locale", "de-AT").header("Accept-Language", "fr"));
+        assertThat(german.bodyText()).as("the parameter before the header").contains("<html lang=\"de\">",
+                "<h1>Anmeldung bestätigen</h1>", "name=\"locale\" value=\"de\"", ">Bestätigen</button>");
+
+        WebResponse confirmed = send(form("/confirm", "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8)
+                + "&locale=de"));
+        assertThat(confirmed.status()).isEqualTo(200);
+        assertThat(confirmed.bodyText()).contains("<h1>Anmeldung bestätigt</h1>")
+                .as("the policy has no German newsletter text: its own, marked English")
+                .contains("<section lang=\"en\"><h2>Newsletter</h2><p>Offers by email.</p></section>");
+        assertThat(shop.history(BOB)).extracting(ConsentEvent::choice).containsExactly(Choice.GRANTED,
+                Choice.CONFIRMED);
+    }
+
+    @Test
+    void theUnsubscribeAnswerShowsThePolicysTranslationOfTheNotice() {
+        PurposeId analytics = PurposeId.of("analytics");
+        shop.consents.grant(BOB, analytics, Capture.by(Method.WEB_FORM));
+        String query = unsubscribe.link(BOB, analytics).url().getRawQuery();
+
+        WebResponse page = send(WebRequest.builder("GET", ConsentWebHandler.DEFAULT_BASE_PATH + "/unsubscribe")
+                .rawQuery(query).header("Accept-Language", "de-DE,de;q=0.9,en;q=0.8"));
+        assertThat(page.bodyText()).contains("<html lang=\"de\">", "<h1>Abmelden</h1>", "&amp;locale=de\"",
+                ">Abmelden</button>");
+
+        WebResponse done = send(form("/unsubscribe", "List-Unsubscribe=One-Click").rawQuery(query + "&locale=fr"));
+
+        assertThat(done.status()).isEqualTo(200);
+        var french = shop.consents.policy().findPurpose(analytics).orElseThrow().translation("fr").orElseThrow();
+        assertThat(done.bodyText()).contains("<html lang=\"fr\">", "<h1>Désabonnement effectué</h1>",
+                "<section lang=\"fr\"><h2>" + french.title() + "</h2><p>" + french.text() + "</p></section>");
+        assertThat(shop.history(BOB)).extracting(ConsentEvent::choice).containsExactly(Choice.GRANTED,
+                Choice.WITHDRAWN);
+    }
+
+    @Test
+    void withoutALanguageAskedForThePagesAreInThePolicysLanguageAndAMalformedOneStopsNothing() {
+        shop.consents.grant(BOB, PurposeId.of("analytics"), Capture.by(Method.WEB_FORM));
+        String query = unsubscribe.link(BOB, PurposeId.of("analytics")).url().getRawQuery();
+
+        WebResponse done = send(form("/unsubscribe", "List-Unsubscribe=One-Click").rawQuery(query
+                + "&locale=%3Cscript%3E").header("Accept-Language", "*;q=0.5, it"));
+
+        assertThat(done.status()).isEqualTo(200);
+        assertThat(done.header("content-language")).contains("en");
+        assertThat(done.bodyText()).contains("<h1>Unsubscribed</h1>", "<section lang=\"en\"><h2>Statistics</h2>")
+                .doesNotContain("<script>");
+        assertThat(shop.history(BOB)).hasSize(2);
+    }
+
+    @Test
+    void acceptLanguageIsReadByQValueThenOrder() {
+        assertThat(EmailLandings.acceptLanguage("en;q=0.5, fr-CH, de;q=0.9, *;q=0.1, it;q=0, bad tag!, es;q=x,"
+                + " nl;q=0.9")).containsExactly("fr-CH", "de", "nl", "en");
+        assertThat(EmailLandings.acceptLanguage("")).isEmpty();
+    }
 }

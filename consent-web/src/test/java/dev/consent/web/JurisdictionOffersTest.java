@@ -44,7 +44,7 @@ class JurisdictionOffersTest {
     }
 
     private final WebFixture shop = new WebFixture(policy(),
-            b -> b.notices(NoticeCatalogue.empty()).defaultLocale("en"));
+            b -> b.defaultLocale("en"));
     private final String visitor = WebFixture.visitorCookie(shop.send(get("/purposes")));
 
     private JsonNode shownAfterLocating(String region) {

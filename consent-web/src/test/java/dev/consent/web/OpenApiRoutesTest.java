@@ -24,7 +24,7 @@ class OpenApiRoutesTest {
     void theDocumentedRoutesAreTheServedRoutes() throws Exception {
         WebFixture shop = new WebFixture(WebFixture.policy(2), b -> b);
         EmailKeys keys = EmailKeys.of("k1", SECRET);
-        ConsentWebHandler full = ConsentWebHandler.builder(shop.consents).notices(WebFixture.catalogue())
+        ConsentWebHandler full = ConsentWebHandler.builder(shop.consents)
                 .doubleOptIn(new DoubleOptIn(shop.consents, keys))
                 .oneClickUnsubscribe(new OneClickUnsubscribe(shop.consents, keys,
                         URI.create("https://shop.example/consent/v1/unsubscribe"), s -> false))

@@ -1,9 +1,10 @@
 package dev.consent.web;
 
+import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyJson;
+import dev.consent.policy.PurposeId;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -49,12 +50,16 @@ class WebDocTest {
     }
 
     @Test
-    void theCatalogueExampleReads() throws Exception {
-        Matcher m = Pattern.compile("```json\n(\\{ \"purposes\".*?)```", Pattern.DOTALL).matcher(Files.readString(DOC));
+    void theTranslationExampleIsAPurposeThePolicyReaderTakes() throws Exception {
+        Matcher m = Pattern.compile("```json\n(\\{ \"id\": \"analytics\".*?)```", Pattern.DOTALL)
+                .matcher(Files.readString(DOC));
         assertThat(m.find()).isTrue();
 
-        NoticeCatalogue c = NoticeCatalogue.read(new ByteArrayInputStream(m.group(1).getBytes(StandardCharsets.UTF_8)));
+        Policy policy = PolicyJson.read("{\"id\":\"shop\",\"version\":\"1\",\"effectiveFrom\":\"2025-01-01\","
+                + "\"timeZone\":\"UTC\",\"language\":\"en\",\"categories\":[{\"id\":\"device.cookie\","
+                + "\"description\":\"Cookies\"}],\"purposes\":[" + m.group(1) + "]}");
 
-        assertThat(c.purposes()).extracting(p -> p.value()).containsExactly("analytics");
+        assertThat(policy.findPurpose(PurposeId.of("analytics")).orElseThrow().translations()).containsOnlyKeys("de",
+                "fr");
     }
 }

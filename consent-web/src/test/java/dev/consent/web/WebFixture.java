@@ -23,7 +23,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A shop's policy, an in-memory ledger and a handler over them, with request helpers. */
+/**
+ * A shop's policy, an in-memory ledger and a handler over them, with request helpers. The policy translates some
+ * notices only (analytics into German and French, ads into German), so that the fallback to the policy's language is
+ * seen too.
+ */
 final class WebFixture {
     static final String HOST = "shop.example";
     static final String ORIGIN = "https://" + HOST;
@@ -39,7 +43,7 @@ final class WebFixture {
 
     WebFixture(Policy policy, java.util.function.UnaryOperator<ConsentWebHandler.Builder> options) {
         consents = ConsentService.builder().policy(policy).store(store).build();
-        handler = options.apply(ConsentWebHandler.builder(consents).notices(catalogue())).build();
+        handler = options.apply(ConsentWebHandler.builder(consents)).build();
     }
 
     static Policy policy(int analyticsVersion) {
@@ -50,8 +54,11 @@ final class WebFixture {
                 .purpose(Purpose.builder("essential").title("Essential cookies").description("Keep the basket.")
                         .basis(LegalBasis.CONTRACT).categories("device.cookie").build())
                 .purpose(Purpose.builder("analytics").title("Statistics").description("We count visits.")
+                        .translation("de", "Statistik", "Wir zählen Besuche.")
+                        .translation("fr", "Statistiques", "Nous comptons les visites.")
                         .basis(LegalBasis.CONSENT).consentVersion(analyticsVersion).categories("device.cookie").build())
                 .purpose(Purpose.builder("ads").title("Advertising").description("We show ads from partners.")
+                        .translation("de", "Werbung", "Wir zeigen Werbung von Partnern.")
                         .basis(LegalBasis.CONSENT).saleOrSharing(true).categories("device.cookie").build())
                 .purpose(Purpose.builder("newsletter").title("Newsletter").description("Offers by email.")
                         .basis(LegalBasis.CONSENT).confirmationWindow(Duration.ofDays(2)).categories("contact.email")
@@ -63,14 +70,6 @@ final class WebFixture {
                         ConsentModeType.ANALYTICS_STORAGE, List.of(PurposeId.of("analytics")),
                         ConsentModeType.AD_STORAGE, List.of(PurposeId.of("ads")),
                         ConsentModeType.AD_USER_DATA, List.of(PurposeId.of("ads")))))
-                .build();
-    }
-
-    static NoticeCatalogue catalogue() {
-        return NoticeCatalogue.builder()
-                .text("analytics", "de", 2, "Statistik", "Wir zählen Besuche.")
-                .text("analytics", "fr", 2, "Statistiques", "Nous comptons les visites.")
-                .text("ads", "de", 1, "Werbung", "Wir zeigen Werbung von Partnern.")
                 .build();
     }
 

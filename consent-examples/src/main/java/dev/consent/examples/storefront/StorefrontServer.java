@@ -10,7 +10,6 @@ import dev.consent.policy.Policy;
 import dev.consent.web.ConsentWebHandler;
 import dev.consent.web.CustomerResolver;
 import dev.consent.web.JdkHttpServerAdapter;
-import dev.consent.web.NoticeCatalogue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,8 +22,9 @@ import java.util.Map;
  * The storefront's pages, served with the consent banner and preference centre (Storefront {@code --serve}): a product
  * page and an account page, each with the banner's one script tag and a footer "Privacy settings" link; the account
  * page renders the preference centre inline. The consent endpoints (under {@code /consent/v1}) record into the
- * library's tables on embedded H2, through consent-web's handler on the JDK's own HTTP server. Visitors are
- * anonymous: the shop has no login here.
+ * library's tables on embedded H2, through consent-web's handler on the JDK's own HTTP server. The notices, in
+ * English, German and French, are the policy's own ({@code storefront-policy.json}). Visitors are anonymous: the shop
+ * has no login here.
  */
 final class StorefrontServer implements AutoCloseable {
     /** Path to page resource and its content type. */
@@ -49,7 +49,7 @@ final class StorefrontServer implements AutoCloseable {
      * @param address where to listen
      * @param policy the shop's policy
      * @return the running server; close it to stop
-     * @throws IOException when the address cannot be bound or the notices cannot be read
+     * @throws IOException when the address cannot be bound
      */
     static StorefrontServer start(InetSocketAddress address, Policy policy) throws IOException {
         HikariConfig config = new HikariConfig();
@@ -61,7 +61,7 @@ final class StorefrontServer implements AutoCloseable {
         try {
             consents = ConsentService.builder().policy(policy)
                     .store(JdbcStore.builder(dataSource).tablePrefix("consent_").build()).build();
-            ConsentWebHandler handler = ConsentWebHandler.builder(consents).notices(notices())
+            ConsentWebHandler handler = ConsentWebHandler.builder(consents)
                     // a demonstration served over plain HTTP on this machine: a shop serves HTTPS and keeps it on
                     .secureCookie(false)
                     .build();
@@ -76,13 +76,6 @@ final class StorefrontServer implements AutoCloseable {
             }
             dataSource.close();
             throw e;
-        }
-    }
-
-    /** The German, English and French notices of the purposes a visitor decides. */
-    private static NoticeCatalogue notices() throws IOException {
-        try (InputStream in = StorefrontServer.class.getResourceAsStream("/storefront/notices.json")) {
-            return NoticeCatalogue.read(in);
         }
     }
 

@@ -8,7 +8,6 @@ import dev.consent.spring.boot.ConsentAutoConfiguration;
 import dev.consent.spring.boot.ConsentConfigurationException;
 import dev.consent.spring.boot.ConsentProperties;
 import dev.consent.web.ConsentWebHandler;
-import dev.consent.web.NoticeCatalogue;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -19,11 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.core.io.Resource;
-import org.springframework.core.io.ResourceLoader;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.HashSet;
 
 /**
@@ -32,8 +27,8 @@ import java.util.HashSet;
  * ({@link ConsentWebHandlerProperties}), and the {@link ConsentWebServlet} mapped at {@code consent.web.base-path}.
  * The customer of a request is the one the application's {@link ConsentSubjectResolver} resolves (by default the
  * authenticated principal); the double opt-in and one-click unsubscribe landings are served when the application
- * defines {@link DoubleOptIn} or {@link OneClickUnsubscribe} beans; notice translations come from a
- * {@link NoticeCatalogue} bean or {@code consent.web.notices}. Only when consent-web is on the class path and
+ * defines {@link DoubleOptIn} or {@link OneClickUnsubscribe} beans; the notices and their translations come from the
+ * policy ({@code translations} of each purpose, docs/policy-format.md). Only when consent-web is on the class path and
  * {@code consent.web.enabled} is not false; each bean backs off when the application defines one of its type (the
  * registration: one named {@code consentWebServletRegistration}).
  */
@@ -56,19 +51,16 @@ public class ConsentWebHandlerAutoConfiguration {
      * @param consents the consent service
      * @param web the handler's properties
      * @param properties the {@code consent.*} properties, for the visitor cookie's name
-     * @param catalogue the application's notice translations, if it defines them as a bean
      * @param doubleOptIn the application's double opt-in, if any
      * @param unsubscribe the application's one-click unsubscribe, if any
-     * @param resources where {@code consent.web.notices} is read from
      * @return the handler
      * @throws ConsentConfigurationException naming the property that breaks a rule
      */
     @Bean
     @ConditionalOnMissingBean
     public ConsentWebHandler consentWebHandler(ConsentService consents, ConsentWebHandlerProperties web,
-            ConsentProperties properties, ObjectProvider<NoticeCatalogue> catalogue,
-            ObjectProvider<DoubleOptIn> doubleOptIn, ObjectProvider<OneClickUnsubscribe> unsubscribe,
-            ResourceLoader resources) {
+            ConsentProperties properties, ObjectProvider<DoubleOptIn> doubleOptIn,
+            ObjectProvider<OneClickUnsubscribe> unsubscribe) {
         String cookie = properties.web().visitorCookie();
         try {
             ConsentWebHandler.Builder b = ConsentWebHandler.builder(consents).basePath(web.basePath())
@@ -76,8 +68,7 @@ public class ConsentWebHandlerAutoConfiguration {
                             : cookie.strip())
                     .secureCookie(web.secureCookie()).visitorCookieMaxAge(web.cookieMaxAge())
                     .allowedOrigins(new HashSet<>(web.allowedOrigins())).maxBodyBytes(web.maxBodyBytes())
-                    .rateLimit(web.rateLimit().burst(), web.rateLimit().refill())
-                    .notices(catalogue.getIfAvailable(() -> notices(web.notices(), resources)));
+                    .rateLimit(web.rateLimit().burst(), web.rateLimit().refill());
             if (web.defaultLocale() != null) {
                 b.defaultLocale(web.defaultLocale());
             }
@@ -98,23 +89,6 @@ public class ConsentWebHandlerAutoConfiguration {
             case "visitorCookieMaxAge" -> "cookie-max-age";
             default -> field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
         };
-    }
-
-    private static NoticeCatalogue notices(String location, ResourceLoader resources) {
-        if (location == null || location.isBlank()) {
-            return NoticeCatalogue.empty();
-        }
-        Resource resource = resources.getResource(location.strip());
-        try (InputStream in = resource.getInputStream()) {
-            return NoticeCatalogue.read(in);
-        } catch (IOException e) {
-            throw new ConsentConfigurationException("consent.web.notices", "cannot be read from " + location,
-                    "Point it at the notice catalogue, e.g. classpath:consent/notices.json", e);
-        } catch (InvalidValueException e) {
-            throw new ConsentConfigurationException("consent.web.notices", "breaks a rule at " + e.field() + ": "
-                    + e.rule(),
-                    "Correct the catalogue (docs/web.md, \"Notice texts\")", e);
-        }
     }
 
     /**

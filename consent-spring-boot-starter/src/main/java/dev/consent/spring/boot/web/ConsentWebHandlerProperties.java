@@ -14,9 +14,6 @@ import java.util.List;
  * @param enabled whether the endpoints are served
  * @param basePath the path every endpoint lies under, versioned
  * @param defaultLocale the language of the policy's own texts when the policy states none (a BCP 47 tag)
- * @param notices where the notice translations are (a resource location such as
- *     {@code classpath:consent/notices.json}); unset: every notice in the policy's language, unless the application
- *     defines a {@code NoticeCatalogue} bean
  * @param secureCookie whether the visitor cookie is sent over HTTPS only; turn off for plain-HTTP development only
  * @param cookieMaxAge how long the visitor cookie lives
  * @param allowedOrigins the origins state-changing requests may come from (e.g. {@code https://shop.example});
@@ -26,7 +23,7 @@ import java.util.List;
  */
 @ConfigurationProperties("consent.web")
 public record ConsentWebHandlerProperties(@DefaultValue("true") boolean enabled,
-        @DefaultValue("/consent/v1") String basePath, String defaultLocale, String notices,
+        @DefaultValue("/consent/v1") String basePath, String defaultLocale,
         @DefaultValue("true") boolean secureCookie, @DefaultValue("180d") Duration cookieMaxAge,
         @DefaultValue List<String> allowedOrigins, @DefaultValue("16384") int maxBodyBytes,
         @DefaultValue RateLimit rateLimit) {

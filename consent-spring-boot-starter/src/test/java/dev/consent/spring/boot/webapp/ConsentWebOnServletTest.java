@@ -31,11 +31,10 @@ class ConsentWebOnServletTest {
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", StarterTestDatabases::newH2Url);
         registry.add("consent.jdbc.table-prefix", StarterTestDatabases::freshPrefix);
-        registry.add("consent.policy", () -> "classpath:web-policy.json");
+        registry.add("consent.policy", () -> "classpath:web-policy-translated.json");
         registry.add("consent.retention.reference-key.id", () -> "2026-01");
         registry.add("consent.retention.reference-key.secret", () -> StarterTestDatabases.SECRET);
         registry.add("consent.web.visitor-cookie", () -> "vid");
-        registry.add("consent.web.notices", () -> "classpath:web-notices.json");
         registry.add("consent.web.secure-cookie", () -> "false");
         registry.add("consent.web.base-path", () -> "/privacy/consent/v1");
     }
@@ -67,7 +66,10 @@ class ConsentWebOnServletTest {
         }
         assertThat(sharing).isNotNull();
         assertThat(sharing.get("locale").asText()).isEqualTo("de");
-        String text = "Wir geben besuchte Seiten an Werbepartner weiter.";
+        String text = consents.policy().findPurpose(dev.consent.policy.PurposeId.of("ads.sharing")).orElseThrow()
+                .translation("de").orElseThrow().text();
+        assertThat(text).isEqualTo("Wir geben besuchte Seiten an Werbepartner weiter.");
+        assertThat(sharing.get("text").asText()).as("the policy's German text").isEqualTo(text);
         assertThat(sharing.get("noticeHash").asText()).isEqualTo(Evidence.hashOf(text));
 
         String body = "{\"locale\":\"de-DE\",\"choices\":[{\"purpose\":\"ads.sharing\",\"choice\":\"denied\","
