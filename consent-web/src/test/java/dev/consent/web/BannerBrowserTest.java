@@ -233,12 +233,12 @@ class BannerBrowserTest {
         wait(d -> !d.findElements(By.cssSelector("dialog[data-consent-banner]")).isEmpty());
         assertThat(banner().findElements(By.cssSelector(".cb-actions button"))).extracting(WebElement::getText)
                 .containsExactly("Tout accepter", "Tout refuser", "Paramétrer");
-        // the settings show the policy's French notices
+        // the banner, reopened, shows the policy's French notices, each marked French
         for (String purpose : List.of("analytics", "ads", "recommendations")) {
-            WebElement row = browser.findElement(By.cssSelector("[data-purpose-row='" + purpose + "']"));
+            WebElement row = banner().findElement(By.cssSelector("li[data-purpose-row='" + purpose + "']"));
             assertThat(row.findElement(By.cssSelector("[data-notice-id]")).getText())
                     .isEqualTo(policyText(purpose, "fr"));
-            assertThat(row.findElement(By.cssSelector("[data-notice-id]")).getAttribute("lang")).isEqualTo("fr");
+            assertThat(row.getAttribute("lang")).isEqualTo("fr");
         }
         click("accept");
         wait(d -> site.visitorLedger(visitor()).size() == 6);
