@@ -69,7 +69,8 @@ final class ChoicesEndpoint {
         }
         Policy policy = consents.policy();
         SubjectId subject = x.subject();
-        List<Purpose> decidable = DecidablePurposes.of(consents, policy, subject, consents.clock().instant())
+        // a check names the subject's jurisdiction, read through the cache as every check is
+        List<Purpose> decidable = DecidablePurposes.of(policy, consents.check(subject, policy.purposes().get(0).id()))
                 .purposes();
         String reference = reference(x.request, gpcFlag != null && gpcFlag.asBoolean(false));
         List<ChoiceRecord> records = new ArrayList<>();

@@ -1,14 +1,12 @@
 package dev.consent.web;
 
-import dev.consent.ConsentService;
-import dev.consent.ledger.SubjectId;
+import dev.consent.Decision;
 import dev.consent.policy.Jurisdiction;
 import dev.consent.policy.JurisdictionId;
 import dev.consent.policy.Mechanism;
 import dev.consent.policy.Policy;
 import dev.consent.policy.Purpose;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,9 +38,19 @@ final class DecidablePurposes {
     private DecidablePurposes() {
     }
 
-    static Scope of(ConsentService consents, Policy policy, SubjectId subject, Instant now) {
-        Optional<Jurisdiction> jurisdiction = policy.jurisdictionRules().isEmpty() ? Optional.empty()
-                : consents.jurisdiction(subject, now);
+    /**
+     * What the subject is offered under {@code policy}, in the jurisdiction a check of theirs applied: every decision
+     * names it ({@link Decision#jurisdiction()}), so the subject's ledger is read once, through the consent service's
+     * cache, for the offer and the decisions alike. A jurisdiction the policy does not declare (a check made under
+     * another policy version) or {@link JurisdictionId#UNKNOWN} gets the strictest rules the policy declares, as an
+     * unknown location does.
+     *
+     * @param policy the policy in force
+     * @param decision a decision for the subject under that policy, of any purpose
+     */
+    static Scope of(Policy policy, Decision decision) {
+        Optional<Jurisdiction> jurisdiction = policy.jurisdictionRules().map(rules -> decision.jurisdiction()
+                .filter(id -> !id.equals(rules.strictest().id())).flatMap(rules::find).orElse(rules.strictest()));
         boolean gpcBinds = jurisdiction.map(Jurisdiction::gpcBinds).orElse(true);
         List<Offered> offered = policy.purposes().stream()
                 .map(p -> new Offered(p, jurisdiction.map(j -> j.mechanismOf(p)).orElse(p.mechanism()),

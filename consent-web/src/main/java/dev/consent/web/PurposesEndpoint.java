@@ -44,9 +44,13 @@ final class PurposesEndpoint {
         Optional<String> locale = requestedLocale(x.request);
         Policy policy = consents.policy();
         SubjectId subject = x.subject();
-        DecidablePurposes.Scope scope = DecidablePurposes.of(consents, policy, subject, consents.clock().instant());
+        // the first purpose's decision names the jurisdiction the subject is in: no other read of their ledger
+        PurposeId firstId = policy.purposes().get(0).id();
+        Decision first = consents.check(subject, firstId);
+        DecidablePurposes.Scope scope = DecidablePurposes.of(policy, first);
         Map<PurposeId, Decision> decisions = new LinkedHashMap<>();
-        scope.purposes().forEach(p -> decisions.put(p.id(), consents.check(subject, p.id())));
+        scope.purposes().forEach(p -> decisions.put(p.id(), p.id().equals(firstId) ? first
+                : consents.check(subject, p.id())));
         Map<EventRef, ConsentEvent> deciding = decidingEvents(decisions.values());
 
         ObjectNode doc = Json.object();

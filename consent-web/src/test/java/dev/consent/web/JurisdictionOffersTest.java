@@ -1,13 +1,24 @@
 package dev.consent.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.consent.ConsentService;
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.Method;
+import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.SubjectLocation;
 import dev.consent.ledger.VisitorId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyJson;
+import dev.consent.policy.PurposeId;
+import dev.consent.testing.ForwardingStore;
 import org.junit.jupiter.api.Test;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.consent.web.WebFixture.cookie;
 import static dev.consent.web.WebFixture.get;
@@ -95,5 +106,53 @@ class JurisdictionOffersTest {
         assertThat(shop.send(WebFixture.post("/choices", WebFixture.choices("en",
                 "{\"purpose\":\"analytics\",\"choice\":\"denied\",\"noticeId\":\"x\",\"noticeHash\":\"x\","
                         + "\"version\":1}")).header("Cookie", cookie(visitor))).status()).isEqualTo(400);
+    }
+
+    /** Counts the reads of whole ledgers: what a cache miss, or a read past the cache, costs. */
+    static final class CountingStore extends ForwardingStore {
+        final AtomicInteger ledgerReads = new AtomicInteger();
+
+        @Override
+        public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects) {
+            ledgerReads.incrementAndGet();
+            return super.decisionFacts(subjects);
+        }
+
+        @Override
+        public Map<SubjectId, List<ChoiceFact>> decisionFacts(Collection<SubjectId> subjects,
+                Set<PurposeId> purposes) {
+            ledgerReads.incrementAndGet();
+            return super.decisionFacts(subjects, purposes);
+        }
+    }
+
+    @Test
+    void theOfferInAJurisdictionReadsTheLedgerNoMoreThanTheChecksDo() {
+        CountingStore store = new CountingStore();
+        ConsentService consents = ConsentService.builder().policy(policy()).store(store).build();
+        ConsentWebHandler handler = ConsentWebHandler.builder(consents).defaultLocale("en").build();
+
+        WebResponse first = handler.handle(get("/purposes").build());
+        assertThat(json(first).get("jurisdiction").asText()).isEqualTo("UNKNOWN");
+        assertThat(store.ledgerReads).as("one read: the first check's cache miss; the jurisdiction is its decision's")
+                .hasValue(1);
+        String fresh = WebFixture.visitorCookie(first);
+        consents.recordLocation(VisitorId.of(fresh).subject(), SubjectLocation.of("US-CA",
+                SubjectLocation.Source.GEOLOCATION), Capture.by(Method.API));
+        JsonNode located = json(handler.handle(get("/purposes").header("Cookie", cookie(fresh)).build()));
+        assertThat(located.get("jurisdiction").asText()).isEqualTo("US-CA");
+        assertThat(purpose(located, "ads.targeted").get("mechanism").asText()).isEqualTo("opt-out");
+        int afterLocating = store.ledgerReads.get();
+
+        JsonNode again = json(handler.handle(get("/purposes").header("Cookie", cookie(fresh)).build()));
+
+        assertThat(again.get("jurisdiction").asText()).isEqualTo("US-CA");
+        assertThat(store.ledgerReads).as("a cached subject: no read at all").hasValue(afterLocating);
+        WebResponse chosen = handler.handle(WebFixture.post("/choices", WebFixture.choices("en",
+                WebFixture.choice(purpose(again, "ads.targeted"), "denied"))).header("Cookie", cookie(fresh)).build());
+        assertThat(chosen.status()).as(chosen.bodyText()).isEqualTo(200);
+        assertThat(store.ledgerReads).as("recording reads the jurisdiction from a cached check too")
+                .hasValue(afterLocating);
+        consents.close();
     }
 }
