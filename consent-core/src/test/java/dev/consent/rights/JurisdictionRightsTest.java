@@ -1,6 +1,7 @@
 package dev.consent.rights;
 
 import dev.consent.ConsentService;
+import dev.consent.InvalidValueException;
 import dev.consent.JurisdictionPolicies;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.Method;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Rights requests take their deadline terms from the subject's jurisdiction at receipt ({@code docs/jurisdictions.md}):
@@ -73,6 +75,28 @@ class JurisdictionRightsTest {
         assertThat(rights.rightAvailable(val, RequestType.ACCESS)).isTrue();
         assertThat(rights.rightAvailable(val, RequestType.ERASURE)).isFalse();
         assertThat(rights.termFor(val, RequestType.ERASURE).amount()).as("the policy's own term").isEqualTo(30);
+    }
+
+    @Test
+    void aRequestThatIsNotARightInTheSubjectsJurisdictionIsRefusedNamingTheJurisdictionAndTheRight() {
+        SubjectId val = located("val", "US-VA"); // Va. Code § 59.1-577 as the test policy declares it: ACCESS only
+        assertThatThrownBy(() -> rights.receive(val, RequestType.ERASURE, "email"))
+                .isInstanceOfSatisfying(InvalidValueException.class, e -> {
+                    assertThat(e.field()).isEqualTo("type");
+                    assertThat(e.value()).isEqualTo("ERASURE");
+                    assertThat(e.getMessage()).isEqualTo("type: \"ERASURE\" is not a right in jurisdiction US-VA"
+                            + " (Virginia (VCDPA)) at 2025-03-03T09:00:00Z: it offers only [ACCESS] (the policy's"
+                            + " jurisdictionRules, docs/jurisdictions.md)");
+                });
+        assertThat(rights.requests(val)).as("nothing stored").isEmpty();
+        assertThat(rights.receive(val, RequestType.ACCESS, "email").status()).isEqualTo(RequestStatus.RECEIVED);
+
+        // the jurisdiction at receipt decides: Val moves to Germany, where the GDPR gives erasure (Art. 17)
+        clock.advance(Duration.ofDays(1));
+        consents.recordLocation(val, SubjectLocation.of("DE", SubjectLocation.Source.DECLARED),
+                Capture.by(Method.ACCOUNT_SETTINGS));
+        assertThat(rights.receive(val, RequestType.ERASURE, "email").status()).isEqualTo(RequestStatus.RECEIVED);
+        assertThat(rights.requests(val)).hasSize(2);
     }
 
     @Test
