@@ -54,6 +54,7 @@ class JurisdictionDecisionPropertyTest {
     void decisionsUnderJurisdictionsKeepTheirProperties() {
         Random random = new Random(SEED);
         Set<Reason> produced = EnumSet.noneOf(Reason.class);
+        int grantsBeaten = 0;
         for (int n = 0; n < LEDGERS; n++) {
             List<ChoiceFact> facts = history(random);
             Ledger ledger = Ledger.of(OWNER, facts);
@@ -75,6 +76,7 @@ class JurisdictionDecisionPropertyTest {
                             .filter(r -> r.sequence() == f.sequence()).isPresent()).findFirst().orElseThrow();
                     assertThat(signal.gpc() || signal.choice() == Choice.GPC_OVERRIDDEN).as(seen).isTrue();
                     assertThat(signal.sequence()).as(seen).isGreaterThan(grant.sequence());
+                    grantsBeaten++;
                 } else {
                     assertThat(same.reason()).as(seen).isEqualTo(without.reason());
                     assertThat(same.decidingEvent()).as(seen).isEqualTo(without.decidingEvent());
@@ -97,6 +99,7 @@ class JurisdictionDecisionPropertyTest {
                 produced.add(ConsentFold.decide(ledger, rules, p.id(), at).reason());
             }
         }
+        assertThat(grantsBeaten).as("seed " + SEED + ": no binding signal after a grant was ever decided").isPositive();
         assertThat(produced).as("seed " + SEED + ": reasons never produced").contains(
                 Reason.JURISDICTION_OPT_IN_REQUIRED, Reason.JURISDICTION_OPT_OUT, Reason.JURISDICTION_NOTICE_ONLY,
                 Reason.GPC_OPT_OUT, Reason.GRANTED, Reason.DENIED, Reason.NO_RECORD);

@@ -7,6 +7,8 @@ import dev.consent.ledger.Capture;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.SubjectLocation;
+import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyJson;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
@@ -97,6 +99,32 @@ class JurisdictionRightsTest {
                 Capture.by(Method.ACCOUNT_SETTINGS));
         assertThat(rights.receive(val, RequestType.ERASURE, "email").status()).isEqualTo(RequestStatus.RECEIVED);
         assertThat(rights.requests(val)).hasSize(2);
+    }
+
+    @Test
+    void aSubjectOfUnknownJurisdictionIsRefusedOnlyARightNoJurisdictionOffers() {
+        // every jurisdiction lists its rights, and none offers portability
+        Policy policy = PolicyJson.read(JurisdictionPolicies.BASE.formatted("""
+                ,"jurisdictionRules":[
+                  {"id":"EEA","title":"EEA","regions":["DE"],"gdpr":true,"gpc":"ADVISORY",
+                   "rights":[{"types":["ACCESS","ERASURE"],"within":1,"unit":"MONTHS"}]},
+                  {"id":"OTHER","title":"Everywhere else","fallback":true,"gpc":"ADVISORY",
+                   "rights":[{"types":["ACCESS"],"within":45,"unit":"CALENDAR_DAYS"}]}]
+                """));
+        try (ConsentService strict = ConsentService.builder().policy(policy).store(new InMemoryStore()).clock(clock)
+                .build()) {
+            RightsService service = RightsService.builder().consents(strict).store(new InMemoryStore()).build();
+            SubjectId nobody = SubjectId.of("nobody-knows");
+            assertThat(service.receive(nobody, RequestType.ERASURE, "email").status())
+                    .as("the EEA offers it").isEqualTo(RequestStatus.RECEIVED);
+            assertThatThrownBy(() -> service.receive(nobody, RequestType.PORTABILITY, "email"))
+                    .isInstanceOfSatisfying(InvalidValueException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                            "type: \"PORTABILITY\" is not a right in jurisdiction UNKNOWN (no location recorded for"
+                                    + " the subject) at 2025-03-03T09:00:00Z: no jurisdiction the policy declares"
+                                    + " offers it (docs/jurisdictions.md)"));
+            assertThat(service.rightAvailable(nobody, RequestType.PORTABILITY)).isFalse();
+            assertThat(service.requests(nobody)).hasSize(1);
+        }
     }
 
     @Test
