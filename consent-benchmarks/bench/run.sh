@@ -110,6 +110,8 @@ if $full; then
   bench SweepBenchmark 1 1 5 "${dbs[@]}" -p items=1000000 -p due=100000
   bench HostTransactionBenchmark 2 3 5 "${dbs[@]}" -w 5s -r 5s
   bench ChangeLatencyBenchmark 1 1 5 -w 10s -r 30s
+  bench SignalApplyBenchmark 2 3 5 -w 2s -r 2s
+  bench ConsentModeBulkBenchmark 1 2 5 -p subjects=1000000
   footprint=1000000
 else
   bench CheckBenchmark 2 2 5 -w 2s -r 2s
@@ -119,6 +121,8 @@ else
   bench SweepBenchmark 2 1 5 "${dbs[@]}"
   bench HostTransactionBenchmark 2 1 5 "${dbs[@]}" -w 2s -r 2s
   bench ChangeLatencyBenchmark 1 1 2 -w 5s -r 10s
+  bench SignalApplyBenchmark 1 2 5 -w 1s -r 2s
+  bench ConsentModeBulkBenchmark 1 1 5
   footprint=200000
 fi
 if [[ CacheFootprint =~ $only ]]; then

@@ -65,6 +65,8 @@ final class PolicyWideChoices {
         List<ChoiceRecord> records = new ArrayList<>();
         dev.consent.policy.Jurisdiction jurisdiction = ConsentFold.jurisdictionAt(ledger, policy, now);
         boolean advisory = jurisdiction != null && !jurisdiction.gpcBinds();
+        // where jurisdictions are declared and the signal binds, it beats a grant made before it (11 CCR § 7025(c)(3))
+        boolean beatsGrant = jurisdiction != null && jurisdiction.gpcBinds();
         for (Purpose p : policy.purposes()) {
             if (!p.saleOrSharing()) {
                 continue;
@@ -73,7 +75,8 @@ final class PolicyWideChoices {
             ConsentFold.GpcState state = ConsentFold.gpcState(ledger, policy, p.id(), now);
             GpcOutcome.Effect effect = state.explicit() == null
                     ? (advisory ? GpcOutcome.Effect.ADVISORY : GpcOutcome.Effect.APPLIED)
-                    : state.explicit() == Choice.GRANTED ? GpcOutcome.Effect.OVERRIDDEN
+                    : state.explicit() == Choice.GRANTED
+                    ? (beatsGrant ? GpcOutcome.Effect.APPLIED : GpcOutcome.Effect.OVERRIDDEN)
                     : GpcOutcome.Effect.ALREADY_REFUSED;
             effects.put(p.id(), effect);
             if (!state.signalOnRecord()) {

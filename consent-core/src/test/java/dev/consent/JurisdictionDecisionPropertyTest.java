@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * restrictions and locations) and instants:
  * <ol>
  *   <li>a jurisdiction that changes nothing (every purpose on its own mechanism, GPC binding) decides every purpose
- *       exactly as the same policy without jurisdictions;</li>
+ *       exactly as the same policy without jurisdictions, except that a binding signal beats a grant made before it
+ *       (11 CCR &sect; 7025(c)(3));</li>
  *   <li>the strictest rules are the strictest: what a subject of unknown jurisdiction is allowed, a subject of every
  *       declared jurisdiction is allowed too, on the same ledger;</li>
  *   <li>every reason a jurisdiction gives is produced.</li>
@@ -53,6 +54,7 @@ class JurisdictionDecisionPropertyTest {
     void decisionsUnderJurisdictionsKeepTheirProperties() {
         Random random = new Random(SEED);
         Set<Reason> produced = EnumSet.noneOf(Reason.class);
+        int grantsBeaten = 0;
         for (int n = 0; n < LEDGERS; n++) {
             List<ChoiceFact> facts = history(random);
             Ledger ledger = Ledger.of(OWNER, facts);
@@ -63,8 +65,22 @@ class JurisdictionDecisionPropertyTest {
                 Decision without = ConsentFold.decide(ledger, plain, p.id(), at);
                 Decision same = ConsentFold.decide(ledger, neutral, p.id(), at);
                 String seen = "seed " + SEED + " ledger " + n + " " + p.id() + " at " + at + ": " + facts;
-                assertThat(same.reason()).as(seen).isEqualTo(without.reason());
-                assertThat(same.decidingEvent()).as(seen).isEqualTo(without.decidingEvent());
+                if (same.reason() == Reason.GPC_OPT_OUT && without.reason() != Reason.GPC_OPT_OUT) {
+                    // 11 CCR § 7025(c)(3): where jurisdictions are declared and the signal binds, it also beats the
+                    // grant made before it that decides without them
+                    ChoiceFact grant = facts.stream().filter(f -> without.decidingEvent()
+                            .filter(r -> r.sequence() == f.sequence()).isPresent()).findFirst().orElseThrow(
+                                    () -> new AssertionError(seen + ": no deciding event without jurisdictions"));
+                    assertThat(grant.choice()).as(seen).isEqualTo(Choice.GRANTED);
+                    ChoiceFact signal = facts.stream().filter(f -> same.decidingEvent()
+                            .filter(r -> r.sequence() == f.sequence()).isPresent()).findFirst().orElseThrow();
+                    assertThat(signal.gpc() || signal.choice() == Choice.GPC_OVERRIDDEN).as(seen).isTrue();
+                    assertThat(signal.sequence()).as(seen).isGreaterThan(grant.sequence());
+                    grantsBeaten++;
+                } else {
+                    assertThat(same.reason()).as(seen).isEqualTo(without.reason());
+                    assertThat(same.decidingEvent()).as(seen).isEqualTo(without.decidingEvent());
+                }
                 assertThat(same.jurisdiction().orElseThrow()).isIn(JurisdictionId.of("ALL"), JurisdictionId.UNKNOWN);
 
                 Decision unknown = ConsentFold.decide(unlocated, rules, p.id(), at);
@@ -83,6 +99,7 @@ class JurisdictionDecisionPropertyTest {
                 produced.add(ConsentFold.decide(ledger, rules, p.id(), at).reason());
             }
         }
+        assertThat(grantsBeaten).as("seed " + SEED + ": no binding signal after a grant was ever decided").isPositive();
         assertThat(produced).as("seed " + SEED + ": reasons never produced").contains(
                 Reason.JURISDICTION_OPT_IN_REQUIRED, Reason.JURISDICTION_OPT_OUT, Reason.JURISDICTION_NOTICE_ONLY,
                 Reason.GPC_OPT_OUT, Reason.GRANTED, Reason.DENIED, Reason.NO_RECORD);

@@ -1,6 +1,7 @@
 package dev.consent;
 
 import dev.consent.ledger.Capture;
+import dev.consent.ledger.Choice;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.GpcOutcome;
 import dev.consent.ledger.GpcSignal;
@@ -136,6 +137,52 @@ class JurisdictionDecisionTest {
         assertThat(ads.reason()).isEqualTo(Reason.GPC_OPT_OUT);
         assertThat(ads.decidingEvent()).contains(outcome.recorded().get(0).ref());
         assertThat(consents.filterAllowed(List.of(carol), ADS)).isEmpty();
+    }
+
+    /**
+     * 11 CCR § 7025(c)(3): where the signal binds, it is processed as an opt-out despite an earlier setting that
+     * allowed sale or sharing; the consumer may then consent again, and that later grant wins.
+     */
+    @Test
+    void inCaliforniaASignalAfterAGrantOptsOutAndAGrantAfterTheSignalWinsAgain() {
+        locate(carol, "US-CA", DECLARED);
+        consents.grant(carol, ADS, Capture.by(Method.COOKIE_BANNER));
+        later();
+        GpcOutcome outcome = consents.applyGpc(carol, GpcSignal.received());
+        assertThat(outcome.effects()).containsEntry(ADS, GpcOutcome.Effect.APPLIED);
+        assertThat(outcome.recorded()).singleElement().satisfies(e -> {
+            assertThat(e.purpose()).isEqualTo(ADS);
+            assertThat(e.choice()).isEqualTo(Choice.DENIED);
+        });
+        Decision ads = consents.check(carol, ADS);
+        assertThat(ads.reason()).isEqualTo(Reason.GPC_OPT_OUT);
+        assertThat(ads.decidingEvent()).contains(outcome.recorded().get(0).ref());
+        assertThat(consents.filterAllowed(List.of(carol), ADS)).isEmpty();
+        assertThat(consents.applyGpc(carol, GpcSignal.received()).recorded()).isEmpty(); // the repeated header
+
+        later();
+        ConsentEvent consent = consents.grant(carol, ADS, Capture.by(Method.ACCOUNT_SETTINGS)); // told of the conflict
+        Decision again = consents.check(carol, ADS);
+        assertThat(again.allowed()).isTrue();
+        assertThat(again.reason()).isEqualTo(Reason.JURISDICTION_OPT_OUT); // California holds the purpose to opt-out
+        assertThat(again.decidingEvent()).contains(consent.ref());
+        assertThat(consents.filterAllowed(List.of(carol), ADS)).containsExactly(carol);
+    }
+
+    @Test
+    void inVirginiaAGrantBeforeTheSignalStandsUntilTheSubjectIsHeldToCalifornia() {
+        locate(carol, "US-VA", DECLARED);
+        consents.grant(carol, ADS, Capture.by(Method.COOKIE_BANNER));
+        later();
+        GpcOutcome outcome = consents.applyGpc(carol, GpcSignal.received());
+        assertThat(outcome.effects()).containsEntry(ADS, GpcOutcome.Effect.OVERRIDDEN);
+        assertThat(outcome.recorded()).singleElement().extracting(ConsentEvent::choice)
+                .isEqualTo(Choice.GPC_OVERRIDDEN);
+        assertThat(consents.check(carol, ADS).allowed()).isTrue();
+
+        later();
+        locate(carol, "US-CA", BILLING_COUNTRY);
+        assertThat(consents.check(carol, ADS).reason()).isEqualTo(Reason.GPC_OPT_OUT);
     }
 
     @Test

@@ -42,7 +42,8 @@ import java.util.Set;
  *   <li>A refusal (denial, withdrawal, objection) of a parent purpose covers its children; a parent's
  *       grant does not grant them.</li>
  *   <li>Explicit choices beat Global Privacy Control: a GPC opt-out only applies where no explicit
- *       choice exists.</li>
+ *       choice exists (where the policy declares jurisdictions and the signal binds, see below, also over a grant
+ *       made before the signal).</li>
  *   <li>A legal obligation is allowed whatever else holds (GDPR Art. 17(3)(b), 18(2), 21).</li>
  *   <li>A subject whose age at the instant, by the latest declaration made by then (an age declaration, or the age a
  *       capture declared, on any purpose; a birth date read at the instant in the policy's zone), is below the
@@ -69,7 +70,9 @@ import java.util.Set;
  * <p>Where the policy declares jurisdictions ({@code docs/jurisdictions.md}), the subject's jurisdiction at the instant
  * is the one covering the latest location recorded with an occurred-at at or before it, or the strictest rules the
  * policy declares when none was ({@link JurisdictionRules#forRegion}); the decision names it. There, rule 4 holds only
- * where Global Privacy Control binds (elsewhere a signal is on record and decides nothing), and where the
+ * where Global Privacy Control binds (elsewhere a signal is on record and decides nothing), and where it binds a
+ * signal received after a grant beats the grant (11 CCR &sect; 7025(c)(3): the signal is processed as an opt-out
+ * despite a setting that allowed sale or sharing; a grant after the signal wins again), and where the
  * jurisdiction gives the purpose another mechanism than its own, that mechanism decides after rules 5 to 7:
  * <ul>
  *   <li>OPT_IN: as consent (rule 9); without a grant, JURISDICTION_OPT_IN_REQUIRED;</li>
@@ -153,6 +156,13 @@ public final class ConsentFold {
         Decider d = new Decider(purpose, ledger, at, policy, jurisdiction);
         if (jurisdiction != null && !jurisdiction.gpcBinds()) {
             gpc = -1; // an advisory signal is on record and decides nothing
+        }
+        if (jurisdiction != null && gpc > explicit && explicit >= 0 && ledger.choice(explicit) == Choice.GRANTED) {
+            // where the signal binds, one received after a grant that allows sale or sharing is processed as an
+            // opt-out (11 CCR § 7025(c)(3): "the business shall process the opt-out preference signal as a valid
+            // request to opt-out of sale/sharing"); a grant given after the signal, the consumer's consent once told
+            // of the conflict, decides again
+            explicit = NONE;
         }
         LegalBasis basis = purpose.basis();
         if (basis == LegalBasis.LEGAL_OBLIGATION) {

@@ -13,9 +13,16 @@ public record GpcOutcome(Map<PurposeId, Effect> effects, List<ConsentEvent> reco
 
     /** The effect of the signal on one purpose. */
     public enum Effect {
-        /** No explicit choice existed: the subject is now opted out by GPC. */
+        /**
+         * No explicit choice existed, or, where the policy declares jurisdictions and the subject's makes the signal
+         * binding ({@link dev.consent.policy.GpcRule#BINDING}), a grant made before the signal did (11 CCR
+         * &sect; 7025(c)(3)): the subject is now opted out by GPC.
+         */
         APPLIED,
-        /** An explicit opt-in stands and wins over the signal; the signal is on record. */
+        /**
+         * An explicit opt-in stands and wins over the signal (the policy declares no jurisdictions, or the subject's
+         * makes the signal advisory); the signal is on record.
+         */
         OVERRIDDEN,
         /** An explicit refusal already stood. */
         ALREADY_REFUSED,

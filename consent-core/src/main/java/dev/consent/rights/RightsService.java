@@ -126,7 +126,7 @@ public final class RightsService {
      * Whether a request of {@code type} is a right of {@code subject} now: always where the policy declares no
      * jurisdictions; else whether the subject's jurisdiction lists it (a jurisdiction that lists no rights of its own
      * has all of them; a subject whose jurisdiction is not known has every right any jurisdiction gives). A request
-     * that is not a right may still be received and answered.
+     * that is not a right is refused by {@link #receive}.
      *
      * @param subject whose request
      * @param type the type of request
@@ -136,16 +136,36 @@ public final class RightsService {
     public boolean rightAvailable(SubjectId subject, RequestType type) {
         Checks.required("subject", subject);
         Checks.required("type", type);
-        Instant now = now();
+        return unavailable(subject, type, now()).isEmpty();
+    }
+
+    /**
+     * Why a request of {@code type} is not a right of {@code subject} at {@code now}, or empty when it is: the rule
+     * {@link #rightAvailable} states, phrased for an {@link InvalidValueException} on {@code type}.
+     */
+    private Optional<String> unavailable(SubjectId subject, RequestType type, Instant now) {
         Optional<Jurisdiction> j = consents.jurisdiction(subject, now);
         if (j.isEmpty()) {
-            return true;
+            return Optional.empty();
         }
         if (j.get().id().equals(JurisdictionId.UNKNOWN)) {
-            return versions.at(now).jurisdictionRules().orElseThrow().all().stream()
+            boolean any = versions.at(now).jurisdictionRules().orElseThrow().all().stream()
                     .anyMatch(x -> x.rightAvailable(type));
+            return any ? Optional.empty() : Optional.of("is not a right in jurisdiction " + JurisdictionId.UNKNOWN
+                    + " (no location recorded for the subject) at " + now + ": no jurisdiction the policy declares "
+                    + "offers it (docs/jurisdictions.md)");
         }
-        return j.get().rightAvailable(type);
+        if (j.get().rightAvailable(type)) {
+            return Optional.empty();
+        }
+        List<RequestType> offered = new ArrayList<>();
+        for (RequestType t : RequestType.values()) {
+            if (j.get().rightAvailable(t)) {
+                offered.add(t);
+            }
+        }
+        return Optional.of("is not a right in jurisdiction " + j.get().id() + " (" + j.get().title() + ") at " + now
+                + ": it offers only " + offered + " (the policy's jurisdictionRules, docs/jurisdictions.md)");
     }
 
     /**
@@ -166,11 +186,18 @@ public final class RightsService {
      * @param type what the subject asks for
      * @param receivedVia the channel it came by (email, web form, ...), kept in the history
      * @return the stored request, {@link RequestStatus#RECEIVED}
+     * @throws InvalidValueException (field {@code type}) when the request is not a right of the subject now
+     *     ({@link #rightAvailable}): the message names the subject's jurisdiction and the rights it offers; nothing
+     *     is stored
      */
     public RightsRequest receive(SubjectId subject, RequestType type, String receivedVia) {
         Checks.required("subject", subject);
         Checks.required("type", type);
         Instant now = now();
+        Optional<String> unavailable = unavailable(subject, type, now);
+        if (unavailable.isPresent()) {
+            throw new InvalidValueException("type", type, unavailable.get());
+        }
         RightsRequest request = new RightsRequest("req-" + UUID.randomUUID(), subject, type, RequestStatus.RECEIVED, now,
                 Optional.empty(), terms.onReceipt(subject, type, now), terms.acknowledgement(subject, type, now), Optional.empty(),
                 Optional.empty(), List.of(new RightsRequest.Transition(RequestStatus.RECEIVED, now, "subject",

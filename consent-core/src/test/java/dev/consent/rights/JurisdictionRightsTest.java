@@ -1,11 +1,14 @@
 package dev.consent.rights;
 
 import dev.consent.ConsentService;
+import dev.consent.InvalidValueException;
 import dev.consent.JurisdictionPolicies;
 import dev.consent.ledger.Capture;
 import dev.consent.ledger.Method;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.SubjectLocation;
+import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyJson;
 import dev.consent.store.InMemoryStore;
 import dev.consent.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Rights requests take their deadline terms from the subject's jurisdiction at receipt ({@code docs/jurisdictions.md}):
@@ -73,6 +77,54 @@ class JurisdictionRightsTest {
         assertThat(rights.rightAvailable(val, RequestType.ACCESS)).isTrue();
         assertThat(rights.rightAvailable(val, RequestType.ERASURE)).isFalse();
         assertThat(rights.termFor(val, RequestType.ERASURE).amount()).as("the policy's own term").isEqualTo(30);
+    }
+
+    @Test
+    void aRequestThatIsNotARightInTheSubjectsJurisdictionIsRefusedNamingTheJurisdictionAndTheRight() {
+        SubjectId val = located("val", "US-VA"); // Va. Code § 59.1-577 as the test policy declares it: ACCESS only
+        assertThatThrownBy(() -> rights.receive(val, RequestType.ERASURE, "email"))
+                .isInstanceOfSatisfying(InvalidValueException.class, e -> {
+                    assertThat(e.field()).isEqualTo("type");
+                    assertThat(e.value()).isEqualTo("ERASURE");
+                    assertThat(e.getMessage()).isEqualTo("type: \"ERASURE\" is not a right in jurisdiction US-VA"
+                            + " (Virginia (VCDPA)) at 2025-03-03T09:00:00Z: it offers only [ACCESS] (the policy's"
+                            + " jurisdictionRules, docs/jurisdictions.md)");
+                });
+        assertThat(rights.requests(val)).as("nothing stored").isEmpty();
+        assertThat(rights.receive(val, RequestType.ACCESS, "email").status()).isEqualTo(RequestStatus.RECEIVED);
+
+        // the jurisdiction at receipt decides: Val moves to Germany, where the GDPR gives erasure (Art. 17)
+        clock.advance(Duration.ofDays(1));
+        consents.recordLocation(val, SubjectLocation.of("DE", SubjectLocation.Source.DECLARED),
+                Capture.by(Method.ACCOUNT_SETTINGS));
+        assertThat(rights.receive(val, RequestType.ERASURE, "email").status()).isEqualTo(RequestStatus.RECEIVED);
+        assertThat(rights.requests(val)).hasSize(2);
+    }
+
+    @Test
+    void aSubjectOfUnknownJurisdictionIsRefusedOnlyARightNoJurisdictionOffers() {
+        // every jurisdiction lists its rights, and none offers portability
+        Policy policy = PolicyJson.read(JurisdictionPolicies.BASE.formatted("""
+                ,"jurisdictionRules":[
+                  {"id":"EEA","title":"EEA","regions":["DE"],"gdpr":true,"gpc":"ADVISORY",
+                   "rights":[{"types":["ACCESS","ERASURE"],"within":1,"unit":"MONTHS"}]},
+                  {"id":"OTHER","title":"Everywhere else","fallback":true,"gpc":"ADVISORY",
+                   "rights":[{"types":["ACCESS"],"within":45,"unit":"CALENDAR_DAYS"}]}]
+                """));
+        try (ConsentService strict = ConsentService.builder().policy(policy).store(new InMemoryStore()).clock(clock)
+                .build()) {
+            RightsService service = RightsService.builder().consents(strict).store(new InMemoryStore()).build();
+            SubjectId nobody = SubjectId.of("nobody-knows");
+            assertThat(service.receive(nobody, RequestType.ERASURE, "email").status())
+                    .as("the EEA offers it").isEqualTo(RequestStatus.RECEIVED);
+            assertThatThrownBy(() -> service.receive(nobody, RequestType.PORTABILITY, "email"))
+                    .isInstanceOfSatisfying(InvalidValueException.class, e -> assertThat(e.getMessage()).isEqualTo(
+                            "type: \"PORTABILITY\" is not a right in jurisdiction UNKNOWN (no location recorded for"
+                                    + " the subject) at 2025-03-03T09:00:00Z: no jurisdiction the policy declares"
+                                    + " offers it (docs/jurisdictions.md)"));
+            assertThat(service.rightAvailable(nobody, RequestType.PORTABILITY)).isFalse();
+            assertThat(service.requests(nobody)).hasSize(1);
+        }
     }
 
     @Test

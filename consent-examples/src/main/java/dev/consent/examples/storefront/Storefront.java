@@ -54,6 +54,10 @@ import dev.consent.rights.RequestType;
 import dev.consent.rights.RightsRequest;
 import dev.consent.rights.RightsService;
 import dev.consent.rights.SubjectExport;
+import dev.consent.signals.AdsUploadConsent;
+import dev.consent.signals.ConsentModes;
+import dev.consent.signals.ConsentSignals;
+import dev.consent.signals.SignalResult;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,7 +83,8 @@ import java.util.TreeMap;
 /**
  * A small storefront on embedded H2 that tells the story of one shop's privacy programme: sign-ups with checkbox
  * consent, purchases (each order committed with its retention anchors in one transaction, a declined one leaving
- * neither), a cookie banner, a visitor sending Global Privacy Control, a consent-filtered email campaign, a one-click
+ * neither), a cookie banner, a visitor sending Global Privacy Control, the TC and GPP strings of a certified banner with the
+ * Google Consent Mode signals that follow, a consent-filtered email campaign, a one-click
  * unsubscribe (RFC 8058) passed on to the email service provider, an access request exported to JSON with the customer's signed
  * consent receipts and ISO/IEC TS 27560 records beside it, an erasure request answered with what is kept for tax and
  * passed on to the recipients, an erasure of a customer the library knew nothing of that waits for the shop's
@@ -105,6 +110,18 @@ public final class Storefront {
     private static final URI UNSUBSCRIBE = URI.create("https://shop.example/email/unsubscribe");
     private static final URI CONFIRM = URI.create("https://shop.example/email/confirm");
     private static final String[] NAMES = {"Alice", "Bob", "Carol", "Dave", "Erin"};
+    /**
+     * The TC string a certified banner (CMP 300) hands over for Dave: TCF v2.3, policy version 5, consent to purposes
+     * 1, 8 and 9 (device storage, measuring content, market research), none to purposes 2 to 4 and 7 (ads), vendor
+     * 755 disclosed; encoded with IAB Tech Lab's iabgpp-encoder 3.2.3.
+     */
+    static final String DAVES_TC_STRING = "CQN2PcAQN2PcAEsACBDEB4FAAIGAAAAAAAYgAAAAAAAA.QAAA.IF5wAQF5gAAA";
+    /**
+     * The GPP string the banner hands over for a visitor from California who sends GPC: usnat (section 7) and usca
+     * (section 8), each with SaleOptOut and SharingOptOut 1 (Opted Out), usnat also TargetedAdvertisingOptOut 1, and
+     * the GPC segment set; encoded with iabgpp-encoder 3.2.3.
+     */
+    static final String CALIFORNIAN_GPP_STRING = "DBABrw~BFQVAAAAAACY.YA~BUUAAACY.YA";
 
     private final PrintStream out;
     private final int customers;
@@ -332,6 +349,8 @@ public final class Storefront {
                 + " for " + ADS);
         done();
 
+        industrySignals(consents);
+
         // 5. the campaign
         phase("Email campaign \"Spring sale\", filtered by consent");
         campaign(consents);
@@ -489,6 +508,72 @@ public final class Storefront {
                             + r.extensionNotice().orElseThrow().original().lastDay() + ")" : ""));
         }
         done();
+    }
+
+    /**
+     * A certified banner (a CMP) hands the shop IAB strings rather than choices: Dave's TC string and a Californian
+     * visitor's GPP string are applied through consent-signals under the policy's {@code signals} mapping, the same
+     * string again writes nothing, and the Consent Mode signals follow for the page ({@code gtag}) and for a Google
+     * Ads upload of every customer (the bulk form); docs/signals.md.
+     */
+    private void industrySignals(ConsentService consents) {
+        if (policy.signals().isEmpty()) {
+            out.println();
+            out.println("   (no TC or GPP strings: the policy declares no signals section)");
+            return;
+        }
+        phase("A certified banner hands over a TC string and a GPP string");
+        ConsentSignals signals = new ConsentSignals(consents, policy);
+        ConsentModes modes = new ConsentModes(consents, policy);
+
+        SubjectId dave = SubjectId.of("dave");
+        line("Dave's TC string: " + DAVES_TC_STRING);
+        signalResult(signals.applyTcString(dave, DAVES_TC_STRING, clock.instant()));
+        signalDecisions(consents, modes, dave);
+        int before = consents.history(dave).size();
+        SignalResult again = signals.applyTcString(dave, DAVES_TC_STRING, clock.instant());
+        line("  the banner sends the same string again: " + again.status() + ", " + before + " events before, "
+                + consents.history(dave).size() + " after");
+
+        // the visitor accepted everything in the shop's own banner two days earlier, then set the CMP's opt-outs
+        SubjectId visitor = VisitorId.of("c41f").subject();
+        Capture ownBanner = Capture.by(Method.COOKIE_BANNER).at(clock.instant().minus(Duration.ofDays(2)))
+                .withEvidence(Evidence.builder().notice("banner-v2", "We use cookies for analytics and advertising.")
+                        .locale("en-US").build());
+        consents.record(List.of(new ChoiceRecord(visitor, ANALYTICS, Choice.GRANTED, ownBanner),
+                new ChoiceRecord(visitor, ADS, Choice.GRANTED, ownBanner)));
+        line("a visitor from California accepted all cookies in the shop's banner two days ago: page "
+                + modes.forSubject(visitor).toGtagJson());
+        line("today the banner hands over her GPP string: " + CALIFORNIAN_GPP_STRING);
+        signalResult(signals.applyGppString(visitor, CALIFORNIAN_GPP_STRING, clock.instant()));
+        signalDecisions(consents, modes, visitor);
+
+        List<SubjectId> audience = ids.stream().map(SubjectId::of).toList();
+        Map<SubjectId, AdsUploadConsent> upload = modes.uploadConsents(audience);
+        Map<String, Integer> fields = new TreeMap<>();
+        upload.values().forEach(c -> fields.merge(c.toJson(), 1, Integer::sum));
+        line("a Customer Match upload of all " + audience.size() + " customers carries each one's consent (one bulk"
+                + " check per mapped purpose):");
+        if (upload.size() <= 20) {
+            upload.forEach((s, c) -> line(String.format("  %-6s %s", s, c.toJson())));
+        } else {
+            fields.forEach((json, n) -> line("  " + n + " x " + json));
+        }
+        done();
+    }
+
+    private void signalResult(SignalResult r) {
+        line("  " + r.status() + ": " + r.detail());
+        r.choices().forEach(c -> line("  " + c.purpose() + " " + c.choice() + " (" + String.join(", ", c.signals())
+                + ")"));
+        r.unmapped().forEach(u -> line("  not mapped: " + u.signal() + ", " + u.reason()));
+    }
+
+    private void signalDecisions(ConsentService consents, ConsentModes modes, SubjectId subject) {
+        line("  decisions: " + ANALYTICS + " " + consents.check(subject, ANALYTICS).reason() + ", " + ADS + " "
+                + consents.check(subject, ADS).reason());
+        line("  page: gtag('consent', 'update', " + modes.forSubject(subject).toGtagJson() + ")");
+        line("  upload: " + modes.forSubject(subject).uploadConsent().toJson());
     }
 
     /** What an order starts: the order's and the address's "last transaction" anchors, the access log's collection. */

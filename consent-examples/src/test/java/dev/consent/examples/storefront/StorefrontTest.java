@@ -6,6 +6,8 @@ import dev.consent.receipt.Iso27560Records;
 import dev.consent.receipt.KantaraSchemas;
 import dev.consent.receipt.ReceiptVerification;
 import dev.consent.receipt.ReceiptVerifier;
+import dev.consent.signals.GppString;
+import dev.consent.signals.TcString;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,11 +87,49 @@ class StorefrontTest {
         assertThat(story).as("an address is never on the suppression list in clear").doesNotContain("Carol@Mail");
         assertThat(story).as("Carol never consented to ads or the newsletter: those recipients never had her data")
                 .doesNotContain("told AdNet").doesNotContain("told MailWave");
+        // docs/signals.md: a certified banner's TC and GPP strings become recorded choices, the same string again
+        // writes nothing, and the decisions lead to the Consent Mode signals of the page and of an upload
+        assertThat(story).contains("== A certified banner hands over a TC string and a GPP string",
+                "Dave's TC string: " + Storefront.DAVES_TC_STRING,
+                "cookies.analytics GRANTED (tcf purpose 1 consent: set, tcf purpose 8 consent: set, tcf purpose 9"
+                        + " consent: set)",
+                "cookies.ads DENIED (tcf purpose 1 consent: set, tcf purpose 2 consent: clear, tcf purpose 3 consent:"
+                        + " clear, tcf purpose 4 consent: clear, tcf purpose 7 consent: clear)",
+                "page: gtag('consent', 'update', {\"ad_storage\":\"denied\",\"analytics_storage\":\"granted\","
+                        + "\"ad_user_data\":\"denied\",\"ad_personalization\":\"denied\",\"functionality_storage\":"
+                        + "\"granted\",\"personalization_storage\":\"denied\",\"security_storage\":\"granted\"})",
+                "the banner sends the same string again: ALREADY_APPLIED, 3 events before, 3 after",
+                "accepted all cookies in the shop's banner two days ago: page {\"ad_storage\":\"granted\"",
+                "today the banner hands over her GPP string: " + Storefront.CALIFORNIAN_GPP_STRING,
+                "cookies.ads DENIED (gpp usnat.SaleOptOut: 1 opted out, gpp usnat.SharingOptOut: 1 opted out, gpp"
+                        + " usnat.TargetedAdvertisingOptOut: 1 opted out, gpp usca.SaleOptOut: 1 opted out, gpp"
+                        + " usca.SharingOptOut: 1 opted out)",
+                "decisions: cookies.analytics GRANTED, cookies.ads DENIED",
+                "upload: {\"adUserData\":\"DENIED\",\"adPersonalization\":\"DENIED\"}",
+                "a Customer Match upload of all 5 customers carries each one's consent",
+                "alice  {\"adUserData\":\"GRANTED\",\"adPersonalization\":\"GRANTED\"}",
+                "dave   {\"adUserData\":\"DENIED\",\"adPersonalization\":\"DENIED\"}");
         Path export = out.resolve("alice-export.json");
         assertThat(export).exists();
         assertThat(Files.readString(export)).contains("\"schema\" : \"dev.consent/subject-export\"", "\"orders\"");
         assertThat(story).contains("3 signed consent receipts (Kantara v1.1, ES256, key storefront-demo)",
                 "3 of 3 receipts verify with the public key alone");
+    }
+
+    /** The strings the storefront's banner hands over carry what the story says they do, decoded by consent-signals. */
+    @Test
+    void theBannersStringsCarryTheChoicesTheStoryNames() {
+        TcString daves = TcString.decode(Storefront.DAVES_TC_STRING);
+        assertThat(daves.policyVersion()).isEqualTo(5);
+        assertThat(daves.purposeConsents()).containsExactly(1, 8, 9);
+        assertThat(daves.disclosedVendors()).hasValueSatisfying(v -> assertThat(v).containsExactly(755));
+        GppString californian = GppString.decode(Storefront.CALIFORNIAN_GPP_STRING);
+        assertThat(californian.sectionIds()).containsExactly(7, 8);
+        assertThat(californian.usSections()).allSatisfy(s -> {
+            assertThat(s.saleOptOut()).hasValue(1);
+            assertThat(s.sharingOptOut()).hasValue(1);
+        });
+        assertThat(californian.usSections().get(0).targetedAdvertisingOptOut()).hasValue(1);
     }
 
     /**
