@@ -141,7 +141,7 @@ public final class ConsentService implements AutoCloseable {
             counters.checkFailed();
             throw e;
         }
-        return counters.checked(purpose, ConsentFold.decide(ledger, policy, purpose, now));
+        return counters.checked(purpose, ConsentFold.decideCached(ledger, policy, purpose, now));
     }
 
     /**
@@ -165,7 +165,7 @@ public final class ConsentService implements AutoCloseable {
             counters.checkFailed();
             throw e;
         }
-        return counters.checked(purpose, ConsentFold.decide(ledger, policy, purpose, now));
+        return counters.checked(purpose, ConsentFold.decideCached(ledger, policy, purpose, now));
     }
 
     /**
@@ -225,8 +225,8 @@ public final class ConsentService implements AutoCloseable {
         // subjects not cached are read narrowed to what this decision reads: the same fold, on fewer facts
         try {
             cache.forEachLedger(subjects, ConsentFold.purposesRead(policy, purpose), bulkChunkSize,
-                    (s, ledger) -> out.put(s, counters.checked(purpose, ConsentFold.decide(ledger, policy, purpose,
-                            now))));
+                    (s, ledger) -> out.put(s, counters.checked(purpose, ConsentFold.decideCached(ledger, policy,
+                            purpose, now))));
         } catch (StoreException e) {
             counters.checkFailed();
             throw e;
