@@ -24,6 +24,7 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyVersions;
+import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
 
@@ -133,7 +134,7 @@ public final class ConsentService implements AutoCloseable {
         Checks.required("purpose", purpose);
         Instant now = now();
         Policy policy = versions.at(now);
-        policy.purpose(purpose); // unknown purposes throw before any store access
+        Purpose declared = policy.purpose(purpose); // unknown purposes throw before any store access
         Ledger ledger;
         try {
             ledger = cache.ledger(subject);
@@ -141,7 +142,7 @@ public final class ConsentService implements AutoCloseable {
             counters.checkFailed();
             throw e;
         }
-        return counters.checked(purpose, ConsentFold.decideCached(ledger, policy, purpose, now));
+        return counters.checked(purpose, ConsentFold.decideCached(ledger, policy, declared, now));
     }
 
     /**

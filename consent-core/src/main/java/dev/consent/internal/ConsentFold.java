@@ -230,6 +230,20 @@ public final class ConsentFold {
         return fromField(ledger, policy, policy.purpose(purposeId), field, at);
     }
 
+    /**
+     * As {@link #decideCached(Ledger, Policy, PurposeId, Instant)} for a purpose the caller already looked up in
+     * {@code policy}.
+     *
+     * @param purpose the purpose as {@code policy} declares it
+     */
+    public static Decision decideCached(Ledger ledger, Policy policy, Purpose purpose, Instant at) {
+        int field = ledger.answer(Ledger.micros(at), purpose.id());
+        if (field == 0) {
+            return decide(ledger, policy, purpose.id(), at);
+        }
+        return fromField(ledger, policy, purpose, field, at);
+    }
+
     private static Decision fromField(Ledger ledger, Policy policy, Purpose purpose, int field, Instant at) {
         Reason reason = REASONS[(field & (1 << Ledger.REASON_BITS) - 1) - 1];
         int mark = (field >>> Ledger.REASON_BITS) - 1;
