@@ -27,6 +27,10 @@ MAX_ERROR = 0.20
 ROWS = [
     ("cached `check` / Caffeine `getIfPresent`", "CheckBenchmark", "check", "caffeineGetIfPresent", 1.5, None),
     ("cached `check` / `ConcurrentHashMap.get`", "CheckBenchmark", "check", "concurrentHashMapGet", None, None),
+    ("cached `check`, 2 threads / Caffeine `getIfPresent`, 2 threads", "CheckBenchmark", "checkTwoThreads",
+     "caffeineGetIfPresentTwoThreads", None, None),
+    ("cached `check`, 2 threads / `ConcurrentHashMap.get`, 2 threads", "CheckBenchmark", "checkTwoThreads",
+     "concurrentHashMapGetTwoThreads", None, None),
     ("`check` on a cache miss / indexed `SELECT`", "MissCheckBenchmark", "library", "rawIndexedSelect", 1.2, None),
     ("bulk filter / hand-written SQL", "BulkAllowedBenchmark", "library", "rawSql", 1.3,
      ("time", lambda ms, p: ms / 1000.0, "<", 5.0, "s", lambda p: p.get("subjects") == "1000000")),
@@ -45,6 +49,15 @@ ROWS = [
     ("Consent Mode for an audience / the same bulk decisions alone", "ConsentModeBulkBenchmark", "library",
      "bulkDecisionsOnly", None, ("rate", lambda ms, p: int(p["subjects"]) / (ms / 1000.0), None, None,
                                  "subjects/s", None)),
+]
+# (label, class, one-thread method, many-thread method, threads, target): the throughput the threads reach together
+# over one thread's, from JMH's average time per operation of each: threads * one-thread time / many-thread time.
+SCALING = [
+    ("cached `check`, 2 threads: throughput over 1 thread", "CheckBenchmark", "check", "checkTwoThreads", 2, 1.8),
+    ("(the same for Caffeine `getIfPresent`)", "CheckBenchmark", "caffeineGetIfPresent",
+     "caffeineGetIfPresentTwoThreads", 2, None),
+    ("(the same for `ConcurrentHashMap.get`)", "CheckBenchmark", "concurrentHashMapGet",
+     "concurrentHashMapGetTwoThreads", 2, None),
 ]
 # (label, push parameter, percentile, target in ms)
 LATENCY = [
@@ -155,6 +168,24 @@ def table(run):
             lines.append(f"| {label} | {shown} | {db} | {fmt(a, unit)} | {fmt(b, yunit)} | **{ratio:.2f}x** "
                          f"{err_text} | {'; '.join(target_text)} | {', '.join(verdict)} | "
                          f"{verdicts.get(cls, '?')} |")
+    for label, cls, one, many, threads, target in SCALING:
+        found = pairs(results, cls, many, one)
+        if not found:
+            lines.append(f"| {label} | | | not run | | | {'≥ %gx' % target if target else ''} | | |")
+            continue
+        for params, db, r, y in found:
+            a, ea, unit = score(r)
+            b, eb, yunit = score(y)
+            speedup = threads * b / a
+            err = ratio_error(a, ea, b, eb)
+            err_text = "± ?" if err is None else f"± {err * 100:.0f}%"
+            if err is None or err >= MAX_ERROR:
+                err_text += " (too wide)"
+            shown = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
+            lines.append(f"| {label} | {shown} | {db} | {threads} threads {fmt(a, unit)} each | 1 thread "
+                         f"{fmt(b, yunit)} | **{speedup:.2f}x** {err_text} | {'≥ %gx' % target if target else ''} | "
+                         f"{('met' if speedup >= target else 'missed') if target else ''} | "
+                         f"{verdicts.get(cls, '?')} |")
     for label, push, pct, limit in LATENCY:
         rows = [(k, r) for k, r in results.items() if k[0] == "ChangeLatencyBenchmark"
                 and k[1] == "withdrawSeenByOtherNode" and dict(k[2]).get("push") == push]
@@ -198,7 +229,8 @@ def check(run, cls):
     """The widest ratio error of a class's rows; None when a ratio has no error or the class has no pairs."""
     results = load(run)
     widest, any_pair = 0.0, False
-    for _, c, lib, yard, _, _ in ROWS:
+    measured = [(c, lib, yard) for _, c, lib, yard, _, _ in ROWS] + [(c, many, one) for _, c, one, many, _, _ in SCALING]
+    for c, lib, yard in measured:
         if c != cls:
             continue
         for params, db, r, y in pairs(results, cls, lib, yard):

@@ -24,6 +24,7 @@ import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
 import dev.consent.policy.Policy;
 import dev.consent.policy.PolicyVersions;
+import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
 
@@ -133,7 +134,7 @@ public final class ConsentService implements AutoCloseable {
         Checks.required("purpose", purpose);
         Instant now = now();
         Policy policy = versions.at(now);
-        policy.purpose(purpose); // unknown purposes throw before any store access
+        Purpose declared = policy.purpose(purpose); // unknown purposes throw before any store access
         Ledger ledger;
         try {
             ledger = cache.ledger(subject);
@@ -141,7 +142,7 @@ public final class ConsentService implements AutoCloseable {
             counters.checkFailed();
             throw e;
         }
-        return counters.checked(purpose, ConsentFold.decide(ledger, policy, purpose, now));
+        return counters.checked(purpose, ConsentFold.decideCached(ledger, policy, declared, now));
     }
 
     /**
@@ -165,7 +166,7 @@ public final class ConsentService implements AutoCloseable {
             counters.checkFailed();
             throw e;
         }
-        return counters.checked(purpose, ConsentFold.decide(ledger, policy, purpose, now));
+        return counters.checked(purpose, ConsentFold.decideCached(ledger, policy, purpose, now));
     }
 
     /**
@@ -225,8 +226,8 @@ public final class ConsentService implements AutoCloseable {
         // subjects not cached are read narrowed to what this decision reads: the same fold, on fewer facts
         try {
             cache.forEachLedger(subjects, ConsentFold.purposesRead(policy, purpose), bulkChunkSize,
-                    (s, ledger) -> out.put(s, counters.checked(purpose, ConsentFold.decide(ledger, policy, purpose,
-                            now))));
+                    (s, ledger) -> out.put(s, counters.checked(purpose, ConsentFold.decideCached(ledger, policy,
+                            purpose, now))));
         } catch (StoreException e) {
             counters.checkFailed();
             throw e;

@@ -30,7 +30,9 @@ final class ConsentServiceAssembly {
         List<dev.consent.policy.PurposeId> ids = new java.util.ArrayList<>(versions.purposeIdsNewestFirst());
         ids.add(dev.consent.ledger.AgeDeclaration.PURPOSE);
         ids.add(dev.consent.ledger.SubjectLocation.PURPOSE); // likewise every location's, its region kept in the mark
-        this.loader = new LedgerLoader(b.store, Ledger.PurposeTable.of(ids));
+        // the policies' own purposes come first: their answers are precomputed when a ledger is cached
+        this.loader = new LedgerLoader(b.store,
+                Ledger.PurposeTable.of(ids, versions.purposeIdsNewestFirst().size()), versions, b.clock);
         Duration staleness = b.pollInterval == null ? null
                 : b.maxStaleness != null ? b.maxStaleness : b.pollInterval.multipliedBy(3);
         this.counters = b.recordStatistics ? ServiceCounters.of(versions.purposeIdsNewestFirst()) : ServiceCounters.off();

@@ -119,7 +119,7 @@ final class LedgerCache {
             return loader.load(subject);
         }
         long dropsBefore = drops.get();
-        Ledger ledger = cache.asMap().compute(subject, (s, old) -> loader.load(s));
+        Ledger ledger = cache.asMap().compute(subject, (s, old) -> loader.loadAnswered(s));
         evictIfDroppedMeanwhile(subject, dropsBefore);
         return ledger;
     }

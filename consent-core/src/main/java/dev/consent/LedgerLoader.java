@@ -1,14 +1,17 @@
 package dev.consent;
 
+import dev.consent.internal.ConsentFold;
 import dev.consent.internal.Ledger;
 import dev.consent.ledger.ChainCheckpoint;
 import dev.consent.ledger.ChoiceFact;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.SubjectId;
 import dev.consent.ledger.VisitorId;
+import dev.consent.policy.PolicyVersions;
 import dev.consent.policy.PurposeId;
 import dev.consent.store.ConsentStore;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,12 +32,31 @@ final class LedgerLoader {
     private final ConsentStore store;
     /** Every purpose id of every policy version, newest versions' first: what cached ledgers refer to. */
     private final Ledger.PurposeTable purposeTable;
-    /** {@link #load(SubjectId)} as a function, made once: the cache's loader on every miss. */
-    final Function<SubjectId, Ledger> loadOne = this::load;
+    /** The versions answers are precomputed under, with {@link #clock}; null: no answers are precomputed. */
+    private final PolicyVersions versions;
+    private final Clock clock;
+    /**
+     * The last ledger of a subject without facts with its answers precomputed: the same for every such subject until
+     * its window ends, so it is shared rather than made per subject.
+     */
+    private volatile Ledger emptyAnswered;
+    /** {@link #loadAnswered(SubjectId)} as a function, made once: the cache's loader on every miss. */
+    final Function<SubjectId, Ledger> loadOne = this::loadAnswered;
 
+    /** A loader that precomputes no answers. */
     LedgerLoader(ConsentStore store, Ledger.PurposeTable purposeTable) {
+        this(store, purposeTable, null, null);
+    }
+
+    /**
+     * A loader whose {@link #loadAnswered} precomputes the answers of {@code purposeTable}'s answered purposes under
+     * {@code versions} at {@code clock}'s instant.
+     */
+    LedgerLoader(ConsentStore store, Ledger.PurposeTable purposeTable, PolicyVersions versions, Clock clock) {
         this.store = store;
         this.purposeTable = purposeTable;
+        this.versions = versions;
+        this.clock = clock;
     }
 
     /** Whether this thread's store calls run in an uncommitted host transaction; see {@link ConsentStore#inHostTransaction()}. */
@@ -50,6 +72,33 @@ final class LedgerLoader {
     /** One subject's ledger, read from the store. */
     Ledger load(SubjectId subject) {
         return load(List.of(subject)).get(subject);
+    }
+
+    /**
+     * One subject's ledger, read from the store, holding its precomputed answers ({@link ConsentFold#answered}) at the
+     * clock's instant after the read: what the cache holds. The answers are computed after the read, so that an
+     * answer never predates the facts it rests on.
+     */
+    Ledger loadAnswered(SubjectId subject) {
+        Ledger ledger = load(subject);
+        if (versions == null) {
+            return ledger;
+        }
+        Instant now = clock.instant();
+        try {
+            if (ledger.size() == 0) {
+                Ledger shared = emptyAnswered;
+                if (shared != null && shared.answersHold(now)) {
+                    return shared;
+                }
+                Ledger answered = ConsentFold.answered(ledger, versions, now);
+                emptyAnswered = answered;
+                return answered;
+            }
+            return ConsentFold.answered(ledger, versions, now);
+        } catch (RuntimeException e) {
+            throw new StoreException("decisionFacts", e);
+        }
     }
 
     /**

@@ -123,6 +123,8 @@ class ConsentDecisionPropertyTest {
                     + ": no confirmation on record failed to count (too late, other version, before the grant)");
             assertTrue(coverage.lapsedUnconfirmed > 0, "base seed " + BASE_SEED
                     + ": no unconfirmed grant ran out of its window");
+            assertTrue(coverage.bulkDecidedByParent > 0, "base seed " + BASE_SEED
+                    + ": no uncached bulk decision rested on a parent purpose's event");
         }
     }
 
@@ -442,6 +444,8 @@ class ConsentDecisionPropertyTest {
         long grantedByConfirmation;
         long confirmationIgnored;
         long lapsedUnconfirmed;
+        /** Uncached bulk decisions (read narrowed to the purpose's lineage) that rested on a parent purpose's event. */
+        long bulkDecidedByParent;
     }
 
     // ------------------------------------------------------------------------------ one history
@@ -1005,6 +1009,25 @@ class ConsentDecisionPropertyTest {
                 Map<SubjectId, Decision> decisions = service.checkAll(bulk, p);
                 assertEquals(bulk, new ArrayList<>(decisions.keySet()), this::where);
                 decisions.forEach((s, d) -> compare(d, model.decide(s, p, now), s, p, now, "checkAll"));
+            }
+            // in bulk again, nothing cached: each subject read from the store narrowed to the purpose's lineage (and its
+            // age declarations and locations), which must decide as the whole ledger does
+            service.invalidateCache();
+            for (PurposeId p : purposes) {
+                List<SubjectId> bulk = new ArrayList<>(all);
+                Collections.shuffle(bulk, rnd);
+                Map<SubjectId, Decision> decisions = service.checkAll(bulk, p);
+                assertEquals(bulk, new ArrayList<>(decisions.keySet()), this::where);
+                decisions.forEach((s, d) -> {
+                    Expected exp = model.decide(s, p, now);
+                    compare(d, exp, s, p, now, "checkAll, not cached");
+                    Optional<PurposeId> resting = exp.restsOn().flatMap(r -> model.visible(s).stream()
+                            .filter(e -> e.ref().equals(r)).map(e -> e.purpose).findFirst());
+                    if (resting.isPresent() && !resting.get().equals(p)
+                            && purposeAndAncestors(policyAt(now), p).contains(resting.get())) {
+                        coverage.bulkDecidedByParent++;
+                    }
+                });
             }
         }
 

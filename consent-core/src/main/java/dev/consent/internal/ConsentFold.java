@@ -12,6 +12,7 @@ import dev.consent.policy.JurisdictionRules;
 import dev.consent.policy.LegalBasis;
 import dev.consent.policy.Mechanism;
 import dev.consent.policy.Policy;
+import dev.consent.policy.PolicyVersions;
 import dev.consent.policy.Purpose;
 import dev.consent.policy.PurposeId;
 
@@ -21,9 +22,11 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decides a purpose for a subject at an instant from the subject's {@link Ledger}. The rules, in order:
@@ -89,6 +92,9 @@ import java.util.Set;
  */
 public final class ConsentFold {
     private static final int NONE = -1;
+    private static final Reason[] REASONS = Reason.values();
+    /** One {@code Optional} per jurisdiction id, shared by the answers built from precomputed fields. */
+    private static final Map<JurisdictionId, Optional<JurisdictionId>> JURISDICTIONS = new ConcurrentHashMap<>();
 
     private ConsentFold() {
     }
@@ -215,6 +221,152 @@ public final class ConsentFold {
             default:
                 return decideConsent(d, explicit, gpc, t);
         }
+    }
+
+    // ------------------------------------------------------------------------------- precomputed answers
+
+    /**
+     * As {@link #decide}, from the answer {@code ledger} holds for {@code purposeId} when it holds one for {@code at}
+     * ({@link #answered}): then without folding, the decision built from the held reason and deciding mark (equal to
+     * what {@link #decide} answers, see {@link #answered}); otherwise by {@link #decide}.
+     *
+     * @param policy the policy in force at {@code at}, as for {@link #decide}
+     */
+    public static Decision decideCached(Ledger ledger, Policy policy, PurposeId purposeId, Instant at) {
+        int field = ledger.answer(Ledger.micros(at), purposeId);
+        if (field == 0) {
+            return decide(ledger, policy, purposeId, at);
+        }
+        return fromField(ledger, policy, policy.purpose(purposeId), field, at);
+    }
+
+    /**
+     * As {@link #decideCached(Ledger, Policy, PurposeId, Instant)} for a purpose the caller already looked up in
+     * {@code policy}.
+     *
+     * @param purpose the purpose as {@code policy} declares it
+     */
+    public static Decision decideCached(Ledger ledger, Policy policy, Purpose purpose, Instant at) {
+        int field = ledger.answer(Ledger.micros(at), purpose.id());
+        if (field == 0) {
+            return decide(ledger, policy, purpose.id(), at);
+        }
+        return fromField(ledger, policy, purpose, field, at);
+    }
+
+    private static Decision fromField(Ledger ledger, Policy policy, Purpose purpose, int field, Instant at) {
+        Reason reason = REASONS[(field & (1 << Ledger.REASON_BITS) - 1) - 1];
+        int mark = (field >>> Ledger.REASON_BITS) - 1;
+        Optional<JurisdictionId> jurisdiction = Optional.empty();
+        int j = ledger.answerJurisdiction();
+        if (j > 0) {
+            JurisdictionRules rules = policy.jurisdictionRules().orElseThrow();
+            JurisdictionId id = (j == 1 ? rules.strictest() : rules.all().get(j - 2)).id();
+            jurisdiction = JURISDICTIONS.computeIfAbsent(id, Optional::of);
+        }
+        return new Decision(reason.allows(), reason, purpose.id(), purpose.basis(),
+                mark < 0 ? Optional.empty() : Optional.of(new EventRef(ledger.subject(mark), ledger.sequence(mark))),
+                at, policy.version(), jurisdiction);
+    }
+
+    /**
+     * {@code ledger} holding the answers to its table's answered purposes ({@link Ledger.PurposeTable#of(
+     * java.util.Collection, int)}) for every instant of the longest window around {@code now} over which none of them
+     * can change: from the latest instant at or before {@code now}, to the earliest after it, at which a decision may
+     * turn. The fold reads the instant asked about only through comparisons with such instants: a mark's
+     * occurred-at (rule 1, the age and location in force), a grant's expiry, a double opt-in's confirmation deadline
+     * (grant plus the window of a purpose of the same id) and a policy version's effective instant; so between two of
+     * them every decision is the same but for the instant it names. A birth date makes the age turn at a birthday
+     * in the policy's zone: a ledger holding one gets no answers (every check folds), as does a purpose the policy in
+     * force does not declare, a jurisdiction outside the policy's list, or a deciding mark beyond what a field holds.
+     * Each held answer is checked here against the decision built from it, and is not held unless they are equal.
+     *
+     * @param ledger a ledger whose table has answer slots (else it is returned as it is)
+     * @param versions the service's policy versions
+     * @param now the instant the answers are computed at
+     * @return a copy holding the answers, or {@code ledger} when it can hold none
+     */
+    public static Ledger answered(Ledger ledger, PolicyVersions versions, Instant now) {
+        int slots = ledger.answerSlots();
+        if (slots == 0) {
+            return ledger;
+        }
+        long t0 = Ledger.micros(now);
+        Policy policy = versions.at(now);
+        int n = ledger.size();
+        long[] window = {Long.MIN_VALUE, Long.MAX_VALUE};
+        for (int i = 0; i < n; i++) {
+            if (ledger.birthEpochDay(i) != Ledger.NO_BIRTH_DATE) {
+                return ledger; // the age turns on a birthday: fold every time
+            }
+            narrow(window, t0, ledger.occurredMicros(i));
+            Choice choice = ledger.choice(i);
+            if (choice != Choice.AGE_DECLARED && choice != Choice.LOCATION_RECORDED) {
+                narrow(window, t0, ledger.expiresMicros(i)); // only a grant's counts; the others' are never earlier
+            }
+            Optional<Purpose> marked = policy.findPurpose(ledger.purpose(i));
+            if (marked.isPresent() && marked.get().requiresConfirmation()) {
+                narrow(window, t0, confirmationDeadline(ledger, i, marked.get()));
+            }
+        }
+        List<Policy> all = versions.all();
+        for (int v = 1; v < all.size(); v++) { // the earliest version governs every instant before the second
+            narrow(window, t0, Ledger.micros(all.get(v).effectiveInstant()));
+        }
+        int[] fields = new int[slots + 1];
+        Jurisdiction jurisdiction = jurisdictionAt(ledger, policy, t0);
+        if (jurisdiction != null) { // 1 for the strictest rules, 2 and up for a declared jurisdiction
+            JurisdictionRules rules = policy.jurisdictionRules().orElseThrow();
+            int j = jurisdiction == rules.strictest() ? -1 : rules.all().indexOf(jurisdiction);
+            if (j < -1 || j + 2 > 0xFFFF) {
+                return ledger;
+            }
+            fields[0] = j + 2;
+        }
+        Ledger probe = ledger.withAnswers(t0, t0 + 1, fields); // the jurisdiction's field, read by fromField
+        for (int k = 0; k < slots; k++) {
+            Optional<Purpose> purpose = policy.findPurpose(ledger.answerPurpose(k));
+            if (purpose.isEmpty()) {
+                continue; // not declared now: the check throws, after no answer
+            }
+            Decision d = decide(ledger, policy, purpose.get().id(), now);
+            int mark = NONE;
+            if (d.decidingEvent().isPresent()) {
+                mark = markOf(ledger, d.decidingEvent().get());
+                if (mark < 0 || mark + 1 > Ledger.MAX_ANSWER_MARK) {
+                    continue;
+                }
+            }
+            int field = d.reason().ordinal() + 1 | (mark + 1) << Ledger.REASON_BITS;
+            if (fromField(probe, policy, purpose.get(), field, now).equals(d)) {
+                fields[k + 1] = field;
+            }
+        }
+        return ledger.withAnswers(window[0], window[1], fields);
+    }
+
+    /** Narrows {@code window} (from, until) around {@code t0} by an instant at which a decision may turn. */
+    private static void narrow(long[] window, long t0, long turn) {
+        if (turn <= t0) {
+            window[0] = Math.max(window[0], turn);
+        } else {
+            window[1] = Math.min(window[1], turn);
+        }
+    }
+
+    /** The mark of the event {@code ref} names, or -1. */
+    private static int markOf(Ledger ledger, EventRef ref) {
+        for (int i = ledger.size() - 1; i >= 0; i--) {
+            if (ledger.sequence(i) == ref.sequence() && ledger.subject(i).equals(ref.subject())) {
+                return i;
+            }
+        }
+        return NONE;
+    }
+
+    /** Until when grant {@code g} of a double opt-in purpose may be confirmed: its occurred-at plus the window. */
+    private static long confirmationDeadline(Ledger ledger, int g, Purpose purpose) {
+        return saturatedAdd(ledger.occurredMicros(g), purpose.confirmationWindow().get().toMillis() * 1_000L);
     }
 
     /**
@@ -407,8 +559,7 @@ public final class ConsentFold {
         }
         if (purpose.requiresConfirmation() && !confirmed(ledger, explicit, purpose, t)) {
             // double opt-in (BGH I ZR 164/09): pending within the window, then as if never given
-            long deadline = saturatedAdd(ledger.occurredMicros(explicit),
-                    purpose.confirmationWindow().get().toMillis() * 1_000L);
+            long deadline = confirmationDeadline(ledger, explicit, purpose);
             return t < deadline ? d.decision(Reason.PENDING_CONFIRMATION, explicit)
                     : d.decision(Reason.NO_RECORD, explicit);
         }
@@ -425,7 +576,7 @@ public final class ConsentFold {
      * sign-up, a new consent version) needs its own.
      */
     static boolean confirmed(Ledger ledger, int g, Purpose purpose, long t) {
-        long deadline = saturatedAdd(ledger.occurredMicros(g), purpose.confirmationWindow().get().toMillis() * 1_000L);
+        long deadline = confirmationDeadline(ledger, g, purpose);
         SubjectId subject = ledger.subject(g);
         PurposeId id = ledger.purpose(g);
         for (int k = ledger.size() - 1; k >= 0; k--) {

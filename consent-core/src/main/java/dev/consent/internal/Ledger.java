@@ -38,6 +38,12 @@ import java.util.Map;
  * grant; a flag per grant says whether any refusal sorted before it might have been, so that the fold only looks
  * when one might ({@link ConsentFold}).
  *
+ * <p>A ledger of a table with answer slots ({@link PurposeTable#of(Collection, int)}, the service's) ends with a few
+ * more words: the precomputed answers of the table's first purposes and the window of instants they hold for
+ * ({@link ConsentFold#answered}), so that a cached check in that window reads one field instead of folding (the
+ * words sit beside the marks: no further object to load). Outside the window, and on a ledger without answers, every
+ * decision is folded.
+ *
  * <p>Every instant, stored or asked about, maps to a microsecond count since 1970 without overflow: instants
  * beyond the {@code long} range of microseconds (about 292,000 years either way, only reachable by a store that
  * kept an event no service would record, see {@link dev.consent.ledger.LedgerInstants}) saturate to its ends, which
@@ -46,6 +52,15 @@ import java.util.Map;
 public final class Ledger {
     static final int WORDS = 4;
     static final Ledger EMPTY = new Ledger(null, new long[0], PurposeTable.of(List.of()), null, false, false);
+    /** The most purposes whose answers a ledger holds precomputed ({@link PurposeTable#of(Collection, int)}). */
+    static final int MAX_ANSWERED = 16;
+    /** An answer field: the reason's ordinal plus one (0: no answer) in its low bits, the deciding mark above. */
+    static final int REASON_BITS = 5;
+    /** The highest deciding mark index plus one an answer field holds (its remaining 11 bits). */
+    static final int MAX_ANSWER_MARK = (1 << (16 - REASON_BITS)) - 1;
+    /** The words of a window that holds no instant: from after until. */
+    private static final long NO_FROM = Long.MAX_VALUE;
+    private static final long NO_UNTIL = Long.MIN_VALUE;
     /** The expiry word of a location mark whose reserved id names no location (a store's corrupt event). */
     static final long NO_LOCATION = 0;
     /** The expiry word of an age declaration that gives no birth date. */
@@ -102,14 +117,26 @@ public final class Ledger {
         static final int MAX = 1 << 16;
         private final PurposeId[] ids;
         private final Map<PurposeId, Integer> index;
+        /** How many of the first ids a ledger of this table holds precomputed answers for; see {@link Ledger}. */
+        final int answered;
+        /**
+         * The words after the marks that hold the answers: 0 when none are held; else the window's two words and the
+         * answer fields, four to a word (the jurisdiction's field first, then one per answered purpose).
+         */
+        final int headerWords;
+        /** The ledger of a subject with no facts, answering nothing; null when the table answers nothing. */
+        final Ledger empty;
 
-        private PurposeTable(PurposeId[] ids) {
+        private PurposeTable(PurposeId[] ids, int answered) {
             this.ids = ids;
             Map<PurposeId, Integer> m = new HashMap<>(ids.length * 2);
             for (int i = 0; i < ids.length; i++) {
                 m.putIfAbsent(ids[i], i);
             }
             this.index = m;
+            this.answered = answered;
+            this.headerWords = answered == 0 ? 0 : 2 + (answered + 1 + 3) / 4;
+            this.empty = answered == 0 ? null : new Ledger(null, emptyHeader(headerWords), this, null, false, false);
         }
 
         /**
@@ -118,12 +145,24 @@ public final class Ledger {
          * @throws InvalidValueException for more than {@value #MAX} distinct ids
          */
         public static PurposeTable of(Collection<PurposeId> ids) {
+            return of(ids, 0);
+        }
+
+        /**
+         * A table of these ids whose ledgers can hold the answers for the first {@code answered} of them (at most
+         * {@value Ledger#MAX_ANSWERED}; those beyond are decided by the fold each time), precomputed by
+         * {@link ConsentFold#answered}. Each ledger of such a table is {@link #headerWords} words longer.
+         *
+         * @throws InvalidValueException for more than {@value #MAX} distinct ids
+         */
+        public static PurposeTable of(Collection<PurposeId> ids, int answered) {
             PurposeId[] distinct = new LinkedHashSet<>(ids).toArray(new PurposeId[0]);
             if (distinct.length > MAX) {
                 throw new InvalidValueException("purposes", distinct.length + " distinct purposes",
                         "exceed the " + MAX + " purposes a cached ledger can index");
             }
-            return new PurposeTable(distinct);
+            return new PurposeTable(distinct, Math.max(0, Math.min(Math.min(answered, distinct.length),
+                    MAX_ANSWERED)));
         }
 
         /**
@@ -159,7 +198,7 @@ public final class Ledger {
             for (PurposeId id : missing) {
                 extended[i++] = id;
             }
-            return new PurposeTable(extended);
+            return new PurposeTable(extended, answered); // the ids added go last: the answered ones keep their index
         }
     }
 
@@ -192,14 +231,18 @@ public final class Ledger {
      */
     public static Ledger of(SubjectId owner, Collection<ChoiceFact> facts, PurposeTable table) {
         if (facts.isEmpty()) {
-            return EMPTY;
+            return table.empty != null ? table.empty : EMPTY;
         }
         ChoiceFact[] sorted = facts.toArray(new ChoiceFact[0]);
         Arrays.sort(sorted, ORDER);
         PurposeTable purposes = table.covering(sorted);
         int n = sorted.length;
         long[] ranks = recordingRanks(sorted);
-        long[] words = new long[n * WORDS];
+        long[] words = new long[n * WORDS + purposes.headerWords];
+        if (purposes.headerWords > 0) {
+            words[n * WORDS] = NO_FROM;
+            words[n * WORDS + 1] = NO_UNTIL;
+        }
         SubjectId[] subjects = null;
         boolean declaresAge = false;
         boolean locates = false;
@@ -333,7 +376,85 @@ public final class Ledger {
     }
 
     public int size() {
-        return words.length / WORDS;
+        return (words.length - purposes.headerWords) / WORDS;
+    }
+
+    private static long[] emptyHeader(int headerWords) {
+        long[] words = new long[headerWords];
+        words[0] = NO_FROM;
+        words[1] = NO_UNTIL;
+        return words;
+    }
+
+    /** Whether this ledger holds its answers for {@code at}: whether {@code at} lies in their window. */
+    public boolean answersHold(Instant at) {
+        long t = micros(at);
+        return t >= answersFrom() && t < answersUntil();
+    }
+
+    /** How many purposes of this ledger's table it can hold answers for (0: none). */
+    int answerSlots() {
+        return purposes.answered;
+    }
+
+    /** The purpose of answer slot {@code k} (the table's k-th id). */
+    PurposeId answerPurpose(int k) {
+        return purposes.ids[k];
+    }
+
+    /**
+     * A copy of this ledger holding {@code fields} (the jurisdiction's field, then one per answer slot) as its
+     * answers for every instant in {@code [fromMicros, untilMicros)}. Only for a table with answer slots.
+     */
+    Ledger withAnswers(long fromMicros, long untilMicros, int[] fields) {
+        long[] copy = words.clone();
+        int base = copy.length - purposes.headerWords;
+        copy[base] = fromMicros;
+        copy[base + 1] = untilMicros;
+        for (int f = 0; f < fields.length; f++) {
+            copy[base + 2 + f / 4] |= (long) (fields[f] & 0xFFFF) << (16 * (f % 4));
+        }
+        return new Ledger(owner, copy, purposes, subjects, declaresAge, locates);
+    }
+
+    /** The first instant (micros) the held answers are for; {@link Long#MAX_VALUE} when none are held. */
+    long answersFrom() {
+        return purposes.headerWords == 0 ? NO_FROM : words[words.length - purposes.headerWords];
+    }
+
+    /** The instant (micros) from which the held answers no longer hold; {@link Long#MIN_VALUE} when none are held. */
+    long answersUntil() {
+        return purposes.headerWords == 0 ? NO_UNTIL : words[words.length - purposes.headerWords + 1];
+    }
+
+    /**
+     * The held answer field for {@code purpose} at {@code t} (micros): 0 when none is held for it or {@code t} lies
+     * outside the answers' window. Allocates nothing.
+     */
+    int answer(long t, PurposeId purpose) {
+        long[] w = words;
+        int header = purposes.headerWords;
+        if (header == 0) {
+            return 0;
+        }
+        int base = w.length - header;
+        if (t < w[base] || t >= w[base + 1]) {
+            return 0;
+        }
+        Integer k = purposes.index.get(purpose);
+        if (k == null || k >= purposes.answered) {
+            return 0;
+        }
+        int f = k + 1;
+        return (int) (w[base + 2 + f / 4] >>> (16 * (f % 4))) & 0xFFFF;
+    }
+
+    /**
+     * The held jurisdiction field: 0 for none (the policy declares no jurisdictions), 1 for its strictest rules, else
+     * the jurisdiction's index in the policy's list plus two.
+     */
+    int answerJurisdiction() {
+        return (int) words[words.length - purposes.headerWords + 2] & 0xFFFF;
     }
 
     /**
