@@ -35,10 +35,25 @@ public final class ReferenceKey {
 
     private final String id;
     private final byte[] secret;
+    /**
+     * An HMAC initialised with the secret and never updated, cloned per reference: a sweep computes one per item, and
+     * looking the algorithm up and keying it each time cost more than the HMAC itself. Null when the provider's HMAC
+     * cannot be cloned (then each reference gets its own instance). Cloning only reads it, so threads may share it.
+     */
+    private final Mac keyed;
 
     private ReferenceKey(String id, byte[] secret) {
         this.id = id;
         this.secret = secret;
+        Mac mac = newMac();
+        Mac cloneable;
+        try {
+            mac.clone();
+            cloneable = mac;
+        } catch (CloneNotSupportedException e) {
+            cloneable = null;
+        }
+        this.keyed = cloneable;
     }
 
     /**
@@ -119,10 +134,25 @@ public final class ReferenceKey {
     }
 
     private String hmac(String payload) {
+        Mac mac;
+        if (keyed == null) {
+            mac = newMac();
+        } else {
+            try {
+                mac = (Mac) keyed.clone();
+            } catch (CloneNotSupportedException e) {
+                mac = newMac(); // cannot happen: cloning it succeeded once, and its provider is fixed
+            }
+        }
+        return HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A new HMAC-SHA256 keyed with the secret. */
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is required of every Java platform", e);
         }

@@ -95,12 +95,12 @@ interface Dialect {
 
     /** The earliest instant the instant columns hold: year 1 (years before it need era handling in every driver). */
     default Instant minInstant() {
-        return Instant.parse("0001-01-01T00:00:00Z");
+        return Instants.YEAR_1;
     }
 
     /** The latest instant the instant columns hold. */
     default Instant maxInstant() {
-        return Instant.parse("9999-12-31T23:59:59.999999Z");
+        return Instants.LAST;
     }
 
     // ------------------------------------------------------------------------------------- reads by key
@@ -328,5 +328,18 @@ interface Dialect {
     /** The listener that pushes change notifications to {@link JdbcStore#onChanges}, or null when there is none. */
     default PostgresChangeListener changeListener(DataSource dataSource, String channel) {
         return null;
+    }
+
+    /**
+     * The bounds of the instant columns, parsed once: every value written is checked against them, so parsing them per
+     * call (as these methods once did) cost more than the rest of a sweep's per-item conversion.
+     */
+    final class Instants {
+        static final Instant YEAR_1 = Instant.parse("0001-01-01T00:00:00Z");
+        static final Instant YEAR_1000 = Instant.parse("1000-01-01T00:00:00Z");
+        static final Instant LAST = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+        private Instants() {
+        }
     }
 }

@@ -67,7 +67,7 @@ final class MariaDbDialect implements Dialect {
     /** DATETIME's documented range starts at 1000-01-01. */
     @Override
     public Instant minInstant() {
-        return Instant.parse("1000-01-01T00:00:00Z");
+        return Instants.YEAR_1000;
     }
 
     /** The columns hold UTC wall-clock time, so UTC's, whatever the session's {@code time_zone}. */

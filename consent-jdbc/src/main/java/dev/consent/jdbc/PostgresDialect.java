@@ -19,12 +19,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -42,7 +40,6 @@ import javax.sql.DataSource;
  * session's TimeZone.
  */
 final class PostgresDialect implements Dialect {
-    private static final DateTimeFormatter UTC_TEXT = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS'+00'");
 
     @Override
     public Database database() {
@@ -277,22 +274,33 @@ final class PostgresDialect implements Dialect {
             Column.int4(a -> a.r().attempt()), Column.text(a -> a.r().idempotencyKey()), Column.text(a -> a.r().node()),
             Column.text(a -> a.r().failure().orElse(null)));
 
+    /** Both halves of a finish, per finish: its item columns, then its audit entry's. */
+    private static final List<Column<Finishing>> FINISH_AND_AUDIT_COLUMNS = finishAndAuditColumns();
+
+    private static List<Column<Finishing>> finishAndAuditColumns() {
+        List<Column<Finishing>> out = new ArrayList<>(FINISH_COLUMNS);
+        AUDIT_COLUMNS.forEach(a -> out.add(a.of(Finishing::audit)));
+        return List.copyOf(out);
+    }
+
     /**
      * When no two finishes are for the same item (only then is one statement per chunk the same as the row statements
-     * in list order): one {@code UPDATE ... FROM unnest(...)} per chunk that, for every row whose token still matches,
-     * saves the item if its version is the expected one (else keeps the newer item) and releases the claim, returning
-     * the keys it touched (the finishes still held); then, per chunk of the held finishes' audit entries, one statement
-     * that advances the counter by the chunk's size ({@code UPDATE ... RETURNING} in a {@code WITH}) and inserts the
-     * entries ({@code INSERT ... SELECT FROM unnest(...)}) with the sequences it moved over, in list order.
+     * in list order): per chunk, one statement that does all of a finish (one round trip, where there were two). Its
+     * {@code UPDATE ... FROM unnest(...) WITH ORDINALITY}, for every row whose token still matches, saves the item if
+     * its version is the expected one (else keeps the newer item) and releases the claim, returning the ordinal of
+     * each finish still held; the audit entries of those finishes (sent beside them, same ordinals) are numbered in list
+     * order, the counter is advanced by their number ({@code UPDATE ... RETURNING}, under its row lock, only when there
+     * are any) and they are inserted with the sequences it moved over ({@code INSERT ... SELECT}). Every part of a
+     * {@code WITH} runs to completion whether or not the final {@code SELECT} reads it; that {@code SELECT} returns the
+     * held ordinals with how many entries were inserted, which must be as many (no counter row, none inserted: fails).
      */
     @Override
     public Optional<List<Boolean>> finishItemClaims(Connection c, ClaimRepository.Finishes finishes)
             throws SQLException {
         List<Finishing> rows = finishes.rows();
-        Map<List<String>, Integer> index = new HashMap<>();
-        for (int n = 0; n < rows.size(); n++) {
-            ItemKey k = rows.get(n).updated().key();
-            if (index.put(List.of(k.subject().value(), k.category().value(), k.purposeKey()), n) != null) {
+        Set<ItemKey> keys = new HashSet<>(rows.size() * 2);
+        for (Finishing f : rows) {
+            if (!keys.add(f.updated().key())) {
                 return Dialect.super.finishItemClaims(c, finishes);
             }
         }
@@ -303,53 +311,52 @@ final class PostgresDialect implements Dialect {
             set.append(' ').append(col).append(" = CASE WHEN ").append(saved).append(" THEN v.").append(col)
                     .append(" ELSE i.").append(col).append(" END,");
         }
-        inChunks(c, "UPDATE " + finishes.items() + " i SET" + set + " version = CASE WHEN " + saved
-                + " THEN v.version + 1 ELSE i.version END, " + ClaimRepository.CLEAR_CLAIM
-                + " FROM " + unnest(FINISH_COLUMNS) + " AS v(subject, category, purpose, token, anchors,"
-                + " erasure_requested_at, due_at, state, attempts, not_before, version)"
+        StringBuilder audit = new StringBuilder();
+        for (int k = 1; k <= AUDIT_COLUMNS.size(); k++) {
+            audit.append(", a").append(k);
+        }
+        String entries = audit.substring(2);
+        String sql = "WITH v AS MATERIALIZED (SELECT * FROM " + unnest(FINISH_AND_AUDIT_COLUMNS)
+                + " WITH ORDINALITY AS v(subject, category, purpose, token, anchors, erasure_requested_at, due_at, state,"
+                + " attempts, not_before, version, " + entries + ", n)),"
+                + " f AS (UPDATE " + finishes.items() + " i SET" + set + " version = CASE WHEN " + saved
+                + " THEN v.version + 1 ELSE i.version END, " + ClaimRepository.CLEAR_CLAIM + " FROM v"
                 + " WHERE i.subject = v.subject AND i.category = v.category AND i.purpose = v.purpose"
-                + " AND i.claim_token = v.token RETURNING i.subject, i.category, i.purpose", rows, (ps, chunk) -> {
-                    bindArrays(c, ps, 1, FINISH_COLUMNS, chunk);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            Integer n = index.get(List.of(rs.getString(1), rs.getString(2), rs.getString(3)));
-                            if (n == null || held[n]) {
-                                throw new SQLException("the finish update returned a key it was not given", "XX000");
-                            }
-                            held[n] = true;
+                + " AND i.claim_token = v.token RETURNING v.n),"
+                + " a AS MATERIALIZED (SELECT " + entries + ", row_number() OVER (ORDER BY v.n) AS k FROM v"
+                + " WHERE v.n IN (SELECT n FROM f)),"
+                + " c AS (UPDATE " + finishes.audit().counter() + " SET last_seq = last_seq + (SELECT count(*) FROM a)"
+                + " WHERE id = 1 AND EXISTS (SELECT 1 FROM a) RETURNING last_seq),"
+                + " ins AS (INSERT INTO " + finishes.audit().table() + " (" + AuditValues.COLUMNS + ")"
+                + " SELECT c.last_seq - (SELECT count(*) FROM a) + a.k" + audit + " FROM c, a ORDER BY a.k RETURNING 1)"
+                + " SELECT f.n, (SELECT count(*) FROM ins) FROM f";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int from = 0; from < rows.size(); from += chunkSize()) {
+                List<Finishing> chunk = rows.subList(from, Math.min(rows.size(), from + chunkSize()));
+                bindArrays(c, ps, 1, FINISH_AND_AUDIT_COLUMNS, chunk);
+                int returned = 0;
+                long inserted = 0;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long n = rs.getLong(1);
+                        if (n < 1 || n > chunk.size() || held[from + (int) n - 1]) {
+                            throw new SQLException("the finish update returned an ordinal it was not given: " + n,
+                                    "XX000");
                         }
+                        held[from + (int) n - 1] = true;
+                        inserted = rs.getLong(2);
+                        returned++;
                     }
-                });
-        List<AuditValues> audits = new ArrayList<>();
-        List<Boolean> out = new ArrayList<>(rows.size());
-        for (int n = 0; n < rows.size(); n++) {
-            out.add(held[n]);
-            if (held[n]) {
-                audits.add(rows.get(n).audit());
+                }
+                if (inserted != returned) { // a failed insert throws; none inserted for held finishes: no counter
+                    throw finishes.audit().counterMissing();
+                }
             }
         }
-        if (audits.isEmpty()) {
-            return Optional.of(List.copyOf(out));
+        List<Boolean> out = new ArrayList<>(rows.size());
+        for (boolean h : held) {
+            out.add(h);
         }
-        List<Column<AuditValues>> columns = AUDIT_COLUMNS;
-        StringBuilder values = new StringBuilder();
-        for (int k = 1; k <= columns.size(); k++) {
-            values.append(", a").append(k);
-        }
-        // the counter advanced and the entries inserted in one statement: the entries take the sequences the counter
-        // moved over, in list order (ordinality), under its row lock; no counter row, no counter moved, nothing inserted
-        String counter = finishes.audit().counter();
-        inChunks(c, "WITH c AS (UPDATE " + counter + " SET last_seq = last_seq + ? WHERE id = 1 RETURNING last_seq)"
-                + " INSERT INTO " + finishes.audit().table() + " (" + AuditValues.COLUMNS + ") SELECT c.last_seq - ? + u.n"
-                + values + " FROM c, " + unnest(columns) + " WITH ORDINALITY AS u(" + values.substring(2) + ", n)"
-                + " ORDER BY u.n", audits, (ps, chunk) -> {
-                    ps.setLong(1, chunk.size());
-                    ps.setLong(2, chunk.size());
-                    bindArrays(c, ps, 3, columns, chunk);
-                    if (ps.executeUpdate() != chunk.size()) { // a failed insert throws
-                        throw finishes.audit().counterMissing();
-                    }
-                });
         return Optional.of(List.copyOf(out));
     }
 
@@ -377,13 +384,53 @@ final class PostgresDialect implements Dialect {
         static <T> Column<T> instant(Function<T, Instant> v) {
             return new Column<>("timestamptz", "text", r -> {
                 Instant t = v.apply(r);
-                return t == null ? null : UTC_TEXT.format(LocalDateTime.ofInstant(t, ZoneOffset.UTC));
+                return t == null ? null : utcText(t);
             });
         }
 
         /** This column over rows {@code S} that lead to a {@code T}. */
         <S> Column<S> of(Function<S, T> row) {
             return new Column<>(sqlType, element, s -> value.apply(row.apply(s)));
+        }
+    }
+
+    /**
+     * An instant as {@code uuuu-MM-dd HH:mm:ss.SSSSSS+00} (UTC, to the microsecond, truncated), for an array element
+     * the server casts to {@code timestamptz}. Written by hand: a sweep converts several instants per item, and a
+     * {@code DateTimeFormatter} took about a microsecond each; the years the columns hold (1 to 9999) are four digits.
+     */
+    static String utcText(Instant t) {
+        LocalDateTime d = LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC);
+        int year = d.getYear();
+        if (year < 1 || year > 9999) {
+            throw new IllegalArgumentException("instant out of the stored range (years 1 to 9999): " + t);
+        }
+        char[] c = new char[29];
+        digits(c, 0, year, 4);
+        c[4] = '-';
+        digits(c, 5, d.getMonthValue(), 2);
+        c[7] = '-';
+        digits(c, 8, d.getDayOfMonth(), 2);
+        c[10] = ' ';
+        digits(c, 11, d.getHour(), 2);
+        c[13] = ':';
+        digits(c, 14, d.getMinute(), 2);
+        c[16] = ':';
+        digits(c, 17, d.getSecond(), 2);
+        c[19] = '.';
+        digits(c, 20, d.getNano() / 1000, 6);
+        c[26] = '+';
+        c[27] = '0';
+        c[28] = '0';
+        return new String(c);
+    }
+
+    /** Writes {@code value} as {@code width} decimal digits, zero-padded, at {@code at}. */
+    private static void digits(char[] c, int at, int value, int width) {
+        int v = value;
+        for (int i = at + width - 1; i >= at; i--) {
+            c[i] = (char) ('0' + v % 10);
+            v /= 10;
         }
     }
 

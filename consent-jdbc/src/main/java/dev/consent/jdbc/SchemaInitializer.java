@@ -56,7 +56,7 @@ public final class SchemaInitializer {
             new Migration(3, "retention_rights"), new Migration(4, "change_feed_stamps"),
             new Migration(9, "processing_log"), new Migration(10, "outbox"), new Migration(11, "receipts"),
             new Migration(13, "undated_items"), new Migration(14, "email"),
-            new Migration(16, "feed_positions_at_commit"));
+            new Migration(16, "feed_positions_at_commit"), new Migration(17, "items_fillfactor"));
 
     /**
      * SQLStates that mean "that object already exists": PostgreSQL duplicate_table and duplicate_object,

@@ -34,6 +34,10 @@ public final class SwitchableDataSource implements DataSource {
     public final AtomicInteger singleUpdates = new AtomicInteger();
     /** Batches sent ({@code executeBatch}). */
     public final AtomicInteger batches = new AtomicInteger();
+    /** Statements executed: every {@code execute...} call and every {@code executeBatch}, each one round trip or more. */
+    public final AtomicInteger executions = new AtomicInteger();
+    /** Commits asked for (each a round trip, and on a durable database a flush of its log). */
+    public final AtomicInteger commits = new AtomicInteger();
     /** Every distinct SQL text prepared or executed through this data source (see {@link SqlInventory}). */
     public final java.util.Set<String> sql = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -70,6 +74,8 @@ public final class SwitchableDataSource implements DataSource {
         statements.set(0);
         singleUpdates.set(0);
         batches.set(0);
+        executions.set(0);
+        commits.set(0);
     }
 
     private static SQLException lost(String what) {
@@ -107,6 +113,9 @@ public final class SwitchableDataSource implements DataSource {
             }
             if (name.equals("commit") && failCommit) {
                 throw lost("commit");
+            }
+            if (name.equals("commit")) {
+                commits.incrementAndGet();
             }
             if ((name.equals("prepareStatement") || name.equals("prepareCall")) && args != null
                     && args[0] instanceof String sql && failOn.test(sql)) {
@@ -149,6 +158,9 @@ public final class SwitchableDataSource implements DataSource {
                 if (args != null && args.length > 0 && args[0] instanceof String text) {
                     sql.add(text);
                 }
+            }
+            if (name.startsWith("execute")) {
+                executions.incrementAndGet();
             }
             if (name.equals("executeUpdate") || name.equals("executeLargeUpdate")) {
                 singleUpdates.incrementAndGet();

@@ -1,0 +1,14 @@
+-- consent-jdbc schema version 17 for PostgreSQL 12+: room on the items table's pages for the sweeper's claims. Same
+-- conventions as V1__consent.sql: ${prefix} placeholder, idempotent statements, one per semicolon line.
+--
+-- A sweeper writes every item it disposes of twice: the claim (claim_token, claim_owner, lease_until) and the finish.
+-- None of the claim columns is indexed (the primary key, the due index on active_due_at and the key, and the partial
+-- undated index on the key WHERE state = 'ACTIVE' AND due_at IS NULL leave them out), so PostgreSQL can make the claim
+-- a heap-only tuple (HOT) update, which writes no index entry, but only when the row's page has room for the new row
+-- version. With the default fill factor (100) a page filled by inserts has none, and each claim wrote a new entry in
+-- all three indexes (EXPLAIN (ANALYZE, BUFFERS) of a claim of 1,000 items among 1M: 11,168 buffers; with 80, 3,218,
+-- every claim HOT). 80 leaves about 1.6 kB a page: the claim and the finish of the page's due items fit.
+--
+-- It applies to pages written from now on (new items and the pages updates move rows to); to give the items already
+-- stored that room at once, rewrite the table when convenient (VACUUM FULL, or pg_repack without a long lock).
+ALTER TABLE ${prefix}items SET (fillfactor = 80);
