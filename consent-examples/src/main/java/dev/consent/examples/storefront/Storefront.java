@@ -130,12 +130,19 @@ public final class Storefront {
     private final SimulatedClock clock = new SimulatedClock(Instant.parse("2025-03-03T09:00:00Z"));
     private final List<String> ids = new ArrayList<>();
     private long phaseStart;
+    private final Progress progress;
 
     Storefront(PrintStream out, int customers, Path outDir, Policy policy) {
+        this(out, customers, outDir, policy, Progress.of(out));
+    }
+
+    /** As the other, with the progress lines' scale, step and tick given (a test shows them at a small size). */
+    Storefront(PrintStream out, int customers, Path outDir, Policy policy, Progress progress) {
         this.out = out;
         this.customers = customers;
         this.outDir = outDir;
         this.policy = policy;
+        this.progress = progress;
     }
 
     public static void main(String[] args) throws Exception {
@@ -458,7 +465,7 @@ public final class Storefront {
         done();
 
         phase("The dry run: what a sweep would do now");
-        DisposalPlan plan = retention.plan(clock.instant());
+        DisposalPlan plan = progress.during("planning", customers, () -> retention.plan(clock.instant()));
         line(plan.due() + " items due, " + plan.held() + " held, "
                 + sweeper.withoutHandler(plan).values().stream().mapToLong(Long::longValue).sum() + " without a handler");
         plan.dueByRule().forEach((rule, n) -> line("  " + rule + ": " + n));
@@ -492,10 +499,11 @@ public final class Storefront {
 
         phase("Ledger verification");
         int intact = 0;
-        for (String id : ids) {
-            if (consents.verify(SubjectId.of(id)).intact()) {
+        for (int i = 0; i < ids.size(); i++) {
+            if (consents.verify(SubjectId.of(ids.get(i))).intact()) {
                 intact++;
             }
+            progress(i + 1, ids.size());
         }
         line(intact + " of " + ids.size() + " hash chains verify");
         done();
@@ -692,11 +700,14 @@ public final class Storefront {
         phase("Campaign \"Weekly newsletter #12\": filtered, suppressed, proved");
         CampaignId campaign = CampaignId.of("weekly-12");
         List<Recipient> audience = new ArrayList<>();
-        for (String id : ids) {
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
             shop.emailsOf(id).forEach(a -> audience.add(new Recipient(SubjectId.of(id), EmailAddress.of(a))));
+            progress(i + 1, ids.size());
         }
         audience.addAll(extra);
-        CampaignAudience sent = email.campaigns.filter(campaign, NEWSLETTER, audience);
+        CampaignAudience sent = progress.during("filtering and recording the proof", audience.size(),
+                () -> email.campaigns.filter(campaign, NEWSLETTER, audience));
         Map<String, Integer> reasons = new TreeMap<>();
         sent.refused().values().forEach(d -> reasons.merge(d.reason().name(), 1, Integer::sum));
         line(sent.included().size() + " of " + audience.size() + " addresses receive it; left out by consent: "
@@ -749,7 +760,8 @@ public final class Storefront {
 
     private void campaign(ConsentService consents) {
         List<SubjectId> audience = ids.stream().map(SubjectId::of).toList();
-        Map<SubjectId, Decision> decisions = consents.checkAll(audience, NEWSLETTER);
+        Map<SubjectId, Decision> decisions = progress.during("checking", audience.size(),
+                () -> consents.checkAll(audience, NEWSLETTER));
         Map<String, Integer> reasons = new TreeMap<>();
         int sent = 0;
         for (Map.Entry<SubjectId, Decision> e : decisions.entrySet()) {
@@ -781,9 +793,7 @@ public final class Storefront {
     }
 
     private void progress(int done, int total) {
-        if (total > 2_000 && done > 0 && (done % 10_000 == 0 || done == total)) {
-            out.printf("   ... %d/%d%n", done, total);
-        }
+        progress.count(done, total);
     }
 
     private void done() {

@@ -16,6 +16,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -130,6 +133,36 @@ class StorefrontTest {
             assertThat(s.sharingOptOut()).hasValue(1);
         });
         assertThat(californian.usSections().get(0).targetedAdvertisingOptOut()).hasValue(1);
+    }
+
+    /**
+     * At scale no long phase is silent (issue 21: the dry run of 100k customers took 13 s without a word): each phase
+     * that goes through every customer or recipient says how far it is, like the sign-up. Shown here at a small size
+     * by lowering the scale to zero and the step to two; the tick is an hour, so only the start lines of the single
+     * long calls appear, and the output is the same on every run.
+     */
+    @Test
+    void everyLongPhaseShowsProgress(@TempDir Path out) throws Exception {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+        new Storefront(print, 5, out, Storefront.defaultPolicy(), new Progress(print, 0, 2, Duration.ofHours(1)))
+                .run();
+        List<String> phases = Arrays.asList(buffer.toString(StandardCharsets.UTF_8).split("\n(?=== )"));
+
+        assertThat(phase(phases, "Customers sign up")).contains("   ... 5/5\n");
+        assertThat(phase(phases, "Customers buy")).contains("   ... 2/5\n", "   ... 4/5\n", "   ... 5/5\n");
+        assertThat(phase(phases, "Email campaign \"Spring sale\"")).contains("   ... checking\n");
+        assertThat(phase(phases, "Campaign \"Weekly newsletter #12\"")).contains("   ... 2/5\n", "   ... 5/5\n",
+                "   ... filtering and recording the proof\n");
+        assertThat(phase(phases, "The dry run")).contains("   ... planning\n");
+        assertThat(phase(phases, "The sweep")).contains("   ... 15/15\n");
+        assertThat(phase(phases, "Ledger verification")).contains("   ... 2/5\n", "   ... 4/5\n", "   ... 5/5\n");
+        assertThat(String.join("\n", phases)).as("plain text, no terminal escapes").doesNotContain("\u001b");
+    }
+
+    private static String phase(List<String> phases, String title) {
+        return phases.stream().filter(p -> p.startsWith("== " + title)).findFirst()
+                .orElseThrow(() -> new AssertionError("no phase " + title + " in " + phases));
     }
 
     /**
