@@ -22,16 +22,17 @@ import java.util.Optional;
  * key, which seals, and any number of retired keys. A token is authenticated encryption (AES-256-GCM, NIST SP
  * 800-38D) of its fields, so that a link in a mail carries no readable personal data (issue 19: "no personal data in
  * URLs"); the AES key and the key that derives each token's nonce are derived from the secret with HKDF-SHA256 (RFC
- * 5869), never used directly. A retired key verifies confirmation tokens for
- * {@link #grace()} after it was retired, so that links in mails already sent keep working through a rotation; it
- * verifies unsubscribe tokens for as long as the ring holds it, since an old mail's unsubscribe link must keep
- * working (refusing it would keep sending marketing to someone who asked to stop). A token names its key by id, so
- * verifying never looks anything up in a store. Immutable and thread-safe.
+ * 5869), never used directly. A retired key opens confirmation tokens for {@link #grace()} after it was retired, so
+ * that links in mails already sent keep working through a rotation; it opens unsubscribe tokens for as long as the
+ * ring holds it, since an old mail's unsubscribe link must keep working (refusing it would keep sending marketing to
+ * someone who asked to stop). A token names its key by id in clear, so opening it never looks anything up in a store.
+ * Immutable and thread-safe.
  *
- * <p>Guarantees: a secret is at least {@value #MIN_SECRET_BYTES} bytes (RFC 2104 section 3; RFC 5869 section 3.3);
- * key ids are unique; a token sealed with a key this ring does not hold, or a confirmation token sealed with a retired
- * key after its grace, never opens; a token altered in any character never opens (the GCM tag covers the kind, the key
- * id, the nonce and the fields); drop a key from the ring to stop its unsubscribe links. The default grace is {@link #DEFAULT_GRACE}.
+ * <p>Guarantees: a secret is at least {@value #MIN_SECRET_BYTES} bytes (RFC 2104 section 3); key ids are unique; a
+ * token sealed with a key this ring does not hold, or a confirmation token sealed with a retired key after its grace,
+ * never opens; a token altered in any character never opens (the GCM tag authenticates the kind and the key id as
+ * associated data, and the fields under the nonce); drop a key from the ring to stop its unsubscribe links. The
+ * default grace is {@link #DEFAULT_GRACE}.
  */
 public final class EmailKeys {
     /** The shortest secret accepted: 32 bytes, the output size of SHA-256 (RFC 2104, section 3). */

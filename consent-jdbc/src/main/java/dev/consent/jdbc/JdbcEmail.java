@@ -67,7 +67,7 @@ final class JdbcEmail {
      * violation) rolls back. The guard is {@link JdbcProcessing#appendUses}'s: on a connection of its own (it sees what
      * has committed, never a host transaction's uncommitted rows), the committed change-feed entries of the rows'
      * subjects, and of visitors linked to them, above {@code feedPosition} or not yet numbered ({@link
-     * ChangeFeedRepository#changedSince}). {@code feedPosition} was read before the decisions, so every change that
+     * ChangeFeedRepository#changedAmong}: one query for the recent entries, whatever the chunk's size). {@code feedPosition} was read before the decisions, so every change that
      * committed before the guard's read is in the decisions or refuses the write. No lock: a change committing after
      * the guard's read is ordered after the rows, whose instants were taken before the decisions were read.
      */
@@ -81,8 +81,7 @@ final class JdbcEmail {
         if (copy.isEmpty()) {
             return RecipientWrite.done();
         }
-        Set<SubjectId> changed = tx.readOwn("recordRecipients",
-                c -> feed.changedSince(c, feedPosition, new ArrayList<>(subjects)));
+        Set<SubjectId> changed = tx.readOwn("recordRecipients", c -> feed.changedAmong(c, feedPosition, subjects));
         if (!changed.isEmpty()) {
             return RecipientWrite.changed(changed);
         }
