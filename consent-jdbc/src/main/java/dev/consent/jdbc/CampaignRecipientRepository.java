@@ -21,8 +21,8 @@ import java.util.OptionalInt;
 
 /**
  * Table {@code campaign_recipients}: one row per recipient a campaign included, keyed by (campaign, subject), with the
- * decision it was included on; never updated. A chunk of recipients is one multi-row {@code INSERT} per
- * {@value #ROWS_PER_INSERT} rows; a recipient recorded already hits the key, and the caller rolls the chunk back. Every method runs on the connection it is
+ * decision it was included on; never updated. A chunk of recipients is one statement (a multi-row {@code INSERT}
+ * of up to {@value #ROWS_PER_INSERT} rows, or on PostgreSQL one {@code INSERT ... SELECT FROM unnest(...)}); a recipient recorded already hits the key, and the caller rolls the chunk back. Every method runs on the connection it is
  * handed, inside the caller's transaction; none commits.
  */
 final class CampaignRecipientRepository {
@@ -37,34 +37,24 @@ final class CampaignRecipientRepository {
                 + "deciding_subject, deciding_seq, " + dialect.selectInstant("included_at");
     }
 
+    /** The columns a row is inserted with, in the order {@link #bind} binds them. */
+    static final String COLUMNS = "campaign_id, subject, purpose, legal_basis, reason, policy_version, consent_version,"
+            + " deciding_subject, deciding_seq, included_at";
+    /** How many values a row has. */
+    static final int WIDTH = 10;
     /** The most rows one {@code INSERT} carries (10 parameters each: 10,000, within every database's limit). */
     static final int ROWS_PER_INSERT = 1_000;
 
     /**
-     * Inserts the rows as multi-row {@code INSERT ... VALUES (...), (...)} statements of at most {@link
-     * #ROWS_PER_INSERT} rows: one round trip per statement, not one per row; a row recorded already (or given twice)
-     * is a unique violation.
+     * Inserts the rows: one statement per {@link #ROWS_PER_INSERT} rows ({@link Dialect#insertCampaignRecipients}),
+     * not one per row; a row recorded already (or given twice) is a unique violation.
      */
     void insert(Connection c, List<CampaignRecipient> rows) throws SQLException {
-        for (int from = 0; from < rows.size(); from += ROWS_PER_INSERT) {
-            List<CampaignRecipient> part = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_INSERT));
-            StringBuilder sql = new StringBuilder("INSERT INTO ").append(table).append(" (campaign_id, subject,"
-                    + " purpose, legal_basis, reason, policy_version, consent_version, deciding_subject, deciding_seq,"
-                    + " included_at) VALUES ");
-            for (int n = 0; n < part.size(); n++) {
-                sql.append(n == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            }
-            Sql.update(c, sql.toString(), ps -> {
-                int i = 0;
-                for (CampaignRecipient r : part) {
-                    bind(ps, i, r);
-                    i += 10;
-                }
-            });
-        }
+        dialect.insertCampaignRecipients(c, table, rows);
     }
 
-    private void bind(java.sql.PreparedStatement ps, int at, CampaignRecipient r) throws SQLException {
+    /** Binds a row's {@link #WIDTH} values after parameter {@code at} (the first is {@code at + 1}). */
+    static void bind(java.sql.PreparedStatement ps, int at, CampaignRecipient r, Dialect dialect) throws SQLException {
         ps.setString(at + 1, r.campaign().value());
         ps.setString(at + 2, r.subject().value());
         ps.setString(at + 3, r.purpose().value());
