@@ -335,6 +335,19 @@ public abstract class EmailListStoreContract<S extends ConsentStore & EmailStore
                 .written()).as("read again after the change").isTrue();
     }
 
+    @Test
+    void aLinkedVisitorsChoiceSinceThePositionStopsTheCustomersProof() {
+        dev.consent.ledger.VisitorId visitor = dev.consent.ledger.VisitorId.of("v-guard");
+        consents.grant(ALICE, OFFERS, Capture.by(Method.WEB_FORM));
+        consents.link(visitor, ALICE);
+        long before = store.changeCursor().position();
+        consents.deny(visitor.subject(), OFFERS, Capture.by(Method.COOKIE_BANNER));
+        EmailStore.RecipientWrite w = store.recordRecipients(List.of(row("linked", ALICE, true),
+                row("linked", BOB, false)), before);
+        assertThat(w.changedSubjects()).as("the visitor's entry counts for its customer").containsExactly(ALICE);
+        assertThat(store.campaignRecipients(CampaignId.of("linked"), List.of(ALICE, BOB))).isEmpty();
+    }
+
     /** The store's email part, running {@code before} ahead of the first proof write and {@code after} after it. */
     private EmailStore interposed(Runnable before, Runnable after) {
         EmailStore email = store;
