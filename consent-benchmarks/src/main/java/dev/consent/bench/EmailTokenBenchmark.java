@@ -37,11 +37,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Issuing and verifying the email tokens (docs/email.md), on the in-memory store.
  *
- * <p><b>Measured:</b> {@link #issueUnsubscribe}: {@link OneClickUnsubscribe#link} (the payload, an HMAC-SHA256, the
- * URL and both headers); {@link #verifyUnsubscribe}: {@link OneClickUnsubscribe#handle} of a valid token whose purpose
- * is withdrawn already (parse, constant-time MAC check, erasure predicate, one cached consent check; nothing written);
- * {@link #issueConfirmation}: {@link DoubleOptIn#tokenFor}; {@link #verifyConfirmation}: {@link DoubleOptIn#confirm}
- * of a token confirmed already (parse, MAC check, one event read by id; nothing written).
+ * <p><b>Measured:</b> {@link #issueUnsubscribe}: {@link OneClickUnsubscribe#link} (the fields, the derived nonce (an
+ * HMAC-SHA256), AES-256-GCM sealing, the URL and both headers); {@link #verifyUnsubscribe}: {@link
+ * OneClickUnsubscribe#handle} of a valid token whose purpose is withdrawn already (parse, GCM open and tag check, the
+ * nonce re-derived, erasure predicate, one cached consent check; nothing written); {@link #issueConfirmation}: {@link
+ * DoubleOptIn#tokenFor}; {@link #verifyConfirmation}: {@link DoubleOptIn#confirm} of a token confirmed already (parse,
+ * GCM open, one event read by id; nothing written).
  *
  * <p><b>Yardstick:</b> none; the figures say how many mails a node can sign and how many one-click POSTs it can answer
  * per second. <b>Score:</b> operations per second, one thread.

@@ -36,12 +36,23 @@ import java.util.Set;
  * reason, legal basis, policy version, the deciding event and its consent version, the time), so that "was it
  * allowed when we sent it?" is answered per recipient later ({@link #recipient}); GDPR Art. 7(1) and 5(2).
  *
- * <p>Set-based: per chunk of {@link Builder#chunkSize} recipients, one read of the decision facts, one read of the
- * suppression list and one write of the proof. A recipient is included only once its proof is written: when the
- * store fails, the exception says how many were recorded, and those (and only those) may be mailed. Running a
+ * <p>Set-based: per chunk of {@link Builder#chunkSize} recipients, one read of the change-feed position, one read of
+ * the decision facts, one read of the suppression list and one guarded write of the proof, none of them per
+ * recipient. A recipient is included only once its proof is written: when the store fails, the exception says how
+ * many were recorded, and those (and only those) may be mailed.
+ *
+ * <p>Checked, then recorded, as {@link dev.consent.processing.ProcessingLog#useAll} is: the proof is written only if
+ * no consent change of the recipient reached the store's change feed since the decision was read ({@link
+ * EmailStore#recordRecipients}); a recipient whose consent changed in between (a withdrawal, an objection, a linked
+ * visitor's choice) is decided again from a new read, so a withdrawal that committed before the proof is never
+ * missed. A withdrawal that commits after the guard's read is ordered after the proof, whose instant was taken before
+ * the decision was read, and does not undo it (GDPR Art. 7(3): withdrawal is not retroactive): the proof answers "was
+ * it allowed at {@link CampaignRecipient#at()}?", and the host sends once the filter returned. A mail sent later than
+ * that is the host's to check again ({@link ConsentService#check}). Running a
  * campaign again (a retry) keeps the proof first recorded for a recipient and includes it again. Thread-safe.
  */
 public final class CampaignFilter {
+    /** How many times a chunk is decided again because its recipients' consents kept changing, before giving up. */
     private static final int MAX_ROUNDS = 10;
 
     private final ConsentService consents;
@@ -111,22 +122,41 @@ public final class CampaignFilter {
 
     private void chunk(CampaignId campaign, PurposeId purpose, List<Recipient> chunk, List<Recipient> included,
             Map<SubjectId, Decision> refused, List<SubjectId> suppressed) {
+        List<EmailAddress> addresses = new ArrayList<>(chunk.size());
+        chunk.forEach(r -> addresses.add(r.address()));
+        // the list is read once per chunk: an entry added meanwhile is the same race as a send after the filter
+        Set<EmailAddress> onList = suppression.suppressedAmong(addresses);
+        List<Recipient> pending = chunk;
+        for (int round = 1; !pending.isEmpty(); round++) {
+            if (round > MAX_ROUNDS) {
+                throw new StoreException("recordRecipients", "the consents of " + pending.size() + " recipients of "
+                        + campaign + " kept changing between the decision and the proof; gave up after " + MAX_ROUNDS
+                        + " decisions without recording them");
+            }
+            pending = decideAndRecord(campaign, purpose, pending, onList, included, refused, suppressed);
+        }
+    }
+
+    /**
+     * Decides {@code recipients} from the store and records the allowed ones' proof under the change-feed guard;
+     * returns those whose consents changed since the read, to be decided again. The position is read first, then the
+     * decisions: every change at or below it committed before the read.
+     */
+    private List<Recipient> decideAndRecord(CampaignId campaign, PurposeId purpose, List<Recipient> recipients,
+            Set<EmailAddress> onList, List<Recipient> included, Map<SubjectId, Decision> refused,
+            List<SubjectId> suppressed) {
+        long position = StoreCalls.read("changeCursor", () -> ledger.changeCursor().position());
         Instant now = consents.clock().instant().truncatedTo(ChronoUnit.MICROS);
         Policy policy = consents.policyAt(now);
-        List<SubjectId> subjects = new ArrayList<>(chunk.size());
-        List<EmailAddress> addresses = new ArrayList<>(chunk.size());
-        chunk.forEach(r -> {
-            subjects.add(r.subject());
-            addresses.add(r.address());
-        });
+        List<SubjectId> subjects = new ArrayList<>(recipients.size());
+        recipients.forEach(r -> subjects.add(r.subject()));
         Map<SubjectId, List<ChoiceFact>> facts = StoreCalls.read("decisionFacts", () -> ledger.decisionFacts(subjects));
-        Set<EmailAddress> onList = suppression.suppressedAmong(addresses);
         List<PurposeId> ids = new ArrayList<>();
         policy.purposes().forEach(p -> ids.add(p.id()));
         Ledger.PurposeTable table = Ledger.PurposeTable.of(ids);
         Map<SubjectId, CampaignRecipient> proofs = new LinkedHashMap<>();
         Map<SubjectId, Recipient> bySubject = new LinkedHashMap<>();
-        for (Recipient r : chunk) {
+        for (Recipient r : recipients) {
             List<ChoiceFact> own = facts.getOrDefault(r.subject(), List.of());
             Decision d = ConsentFold.decide(Ledger.of(r.subject(), own, table), policy, purpose, now);
             if (!d.allowed()) {
@@ -138,27 +168,49 @@ public final class CampaignFilter {
                 bySubject.put(r.subject(), r);
             }
         }
-        record(campaign, proofs);
-        included.addAll(bySubject.values());
+        Set<SubjectId> changed = record(campaign, proofs, position);
+        List<Recipient> again = new ArrayList<>(changed.size());
+        bySubject.forEach((s, r) -> (changed.contains(s) ? again : included).add(r));
+        return again;
     }
 
-    /** Writes the proofs; those recorded already for the campaign (a retry) keep their first proof. */
-    private void record(CampaignId campaign, Map<SubjectId, CampaignRecipient> proofs) {
+    /**
+     * Writes the proofs guarded by the change feed at {@code position}; those recorded already for the campaign (a
+     * retry) keep their first proof. Returns the subjects whose consents changed since {@code position}, whose proofs
+     * were not written; every other proof is.
+     */
+    private Set<SubjectId> record(CampaignId campaign, Map<SubjectId, CampaignRecipient> proofs, long position) {
         List<CampaignRecipient> pending = new ArrayList<>(proofs.values());
-        for (int round = 1; !pending.isEmpty(); round++) {
-            if (store.recordRecipients(pending)) {
-                return;
-            }
-            if (round == MAX_ROUNDS) {
+        Set<SubjectId> changed = new HashSet<>();
+        for (int attempt = 1; !pending.isEmpty(); attempt++) {
+            if (attempt > 2 * MAX_ROUNDS) {
                 throw new StoreException("recordRecipients", "the recipients of " + campaign + " kept being recorded"
-                        + " by another writer; gave up after " + MAX_ROUNDS + " attempts");
+                        + " by another writer; gave up after " + 2 * MAX_ROUNDS + " attempts");
             }
-            List<SubjectId> subjects = new ArrayList<>(pending.size());
-            pending.forEach(p -> subjects.add(p.subject()));
-            Set<SubjectId> recorded = StoreCalls.read("campaignRecipients",
-                    () -> store.campaignRecipients(campaign, subjects)).keySet();
-            pending.removeIf(p -> recorded.contains(p.subject()));
+            EmailStore.RecipientWrite write = store.recordRecipients(pending, position);
+            if (write.written()) {
+                return changed;
+            }
+            int before = pending.size();
+            if (write.changed()) {
+                changed.addAll(write.changedSubjects());
+                pending.removeIf(p -> write.changedSubjects().contains(p.subject()));
+            } else {
+                List<SubjectId> subjects = new ArrayList<>(pending.size());
+                pending.forEach(p -> subjects.add(p.subject()));
+                Set<SubjectId> recorded = StoreCalls.read("campaignRecipients",
+                        () -> store.campaignRecipients(campaign, subjects)).keySet();
+                pending.removeIf(p -> recorded.contains(p.subject()));
+            }
+            if (pending.size() == before && !write.changed()) {
+                continue; // another writer's row came and went: try again
+            }
+            if (pending.size() == before) {
+                throw new StoreException("recordRecipients", "the store refused the proof without naming a recipient"
+                        + " of it; nothing was recorded for this chunk");
+            }
         }
+        return changed;
     }
 
     private static CampaignRecipient proof(CampaignId campaign, SubjectId subject, Decision d, List<ChoiceFact> facts,
@@ -229,6 +281,16 @@ public final class CampaignFilter {
         public <S extends ConsentStore & EmailStore> Builder store(S store) {
             this.ledger = Checks.required("store", store);
             this.store = store;
+            return this;
+        }
+
+        /**
+         * The ledger and the email store as two objects, which must be parts of one store (the change feed of {@code
+         * ledger} guards the writes of {@code email}): for tests that observe or interpose on the writes.
+         */
+        Builder stores(ConsentStore ledger, EmailStore email) {
+            this.ledger = Checks.required("ledger", ledger);
+            this.store = Checks.required("email", email);
             return this;
         }
 

@@ -24,17 +24,19 @@ import java.util.Optional;
 
 /**
  * Double opt-in for a purpose that {@link Purpose#requiresConfirmation() requires confirmation}. In Germany a
- * marketing email consent counts only once the address owner confirmed it: the advertiser must prove the consent
- * (&sect; 7(2) no. 2 UWG, no. 3 before 28 May 2022), and a confirmation mail sent to the address is the accepted
- * proof (BGH, 10 February 2011, I ZR 164/09 "Double-opt-in-Verfahren"; BGH, 16 July 2008, VIII ZR 348/06 "Payback");
- * the confirmation mail must itself contain no advertising, or it is unsolicited advertising in its own right (cf.
- * OLG M&uuml;nchen, 27 September 2012, 29 U 1682/12, which even held a bare confirmation mail to be advertising).
+ * marketing email consent is relied on once the address owner confirmed it: the advertiser must document each
+ * consumer's consent completely (&sect; 7(2) no. 2 UWG, no. 3 before 28 May 2022), and once the address was confirmed
+ * by double opt-in, a consumer who denies having sent the consent bears the burden of presenting that (BGH, 10 February
+ * 2011, I ZR 164/09 "Double-opt-in-Verfahren", headnotes b) to e)). Whether the confirmation request is itself
+ * advertising is disputed (OLG M&uuml;nchen, 27 September 2012, 29 U 1682/12, held so; OLG Celle, 2014, 13 U 15/14,
+ * inclined against it for a request free of advertising): keep that mail free of any advertising.
  *
  * <p>Guarantees: {@link #request} records an ordinary grant, which a check answers {@code PENDING_CONFIRMATION} until
  * {@link #confirm} records a {@link Choice#CONFIRMED} event for it, and {@code NO_RECORD} once the purpose's
  * confirmation window runs out (nothing is written then). The token is bound to the subject, the purpose, the consent
- * version and the grant's event id, carries its expiry, and is verified by its MAC alone ({@link EmailKeys}); it is
- * single-use: the confirmation's event id is derived from the grant's ({@link EventId#derive}), so a replay finds it
+ * version and the grant's event id, carries its expiry, is sealed (authenticated encryption: the link shows none of
+ * them) and is opened with the key ring alone, without a store lookup ({@link EmailKeys}); it is single-use: the
+ * confirmation's event id is derived from the grant's ({@link EventId#derive}), so a replay finds it
  * and writes nothing. A forged, altered, expired or superseded token writes nothing. The confirmation's evidence is
  * the time, the user agent and the IP (minimised by the service's {@link dev.consent.ledger.IpMinimizer}), with the
  * grant's event id and the SHA-256 of the token as reference; both steps are in {@code history}, {@code verify} and

@@ -5,7 +5,7 @@ import dev.consent.InvalidValueException;
 import java.util.Arrays;
 import java.util.regex.Pattern;
 
-/** The rules every HMAC key ring of this package holds its keys to: {@link EmailKeys} and {@link SuppressionKeys}. */
+/** The rules every key ring of this package holds its keys to: {@link EmailKeys} and {@link SuppressionKeys}. */
 final class KeyRules {
     private static final Pattern KEY_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,15}");
 

@@ -23,7 +23,8 @@ import java.util.function.Predicate;
 /**
  * One-click unsubscribe (RFC 8058; the {@code List-Unsubscribe} header of RFC 2369), as Gmail and Yahoo require of
  * bulk senders since February 2024, honoured at once (they require within two days). {@link #link} issues, per
- * recipient and purpose, a signed HTTPS URL and the two header values; {@link #handle} is the framework-neutral
+ * recipient and purpose, an HTTPS URL with a sealed token (its subject and purpose are not readable from it) and
+ * the two header values; {@link #handle} is the framework-neutral
  * handler of the POST a mail provider sends to that URL (token in, outcome out: no cookies, no login, RFC 8058
  * section 3.2), which any web framework can mount.
  *

@@ -49,13 +49,85 @@ public interface EmailStore {
     long release(Collection<String> keyedHashes);
 
     /**
-     * Records the recipients of a campaign atomically, all of them or none: one write for a chunk.
+     * Records the recipients of a campaign atomically, all of them or none: one write for a chunk. Guarded by the
+     * change feed as {@link ProcessingStore#appendUses} is: when a change-feed entry with a position above {@code
+     * feedPosition} (the {@link ConsentStore#changeCursor() position} taken before the decisions the rows rest on were
+     * read) names the subject of any row (a choice, restriction or objection recorded for it, a visitor linked to it
+     * or a linked visitor's choice), nothing is written and the result names those subjects. Every change committed
+     * before the guard reads is seen by it; a change that commits later is ordered after the rows, whose instants
+     * were taken before the decisions were read.
      *
      * @param recipients the recipients
-     * @return true when written; false, writing nothing, when one of them (its campaign and subject) is recorded
-     *     already or given twice
+     * @param feedPosition the change-feed position of the store whose ledger decided them, read before the decisions
+     * @return written; or nothing written, because a row (its campaign and subject) is recorded already or given
+     *     twice, or because these subjects' consents changed since {@code feedPosition}
      */
-    boolean recordRecipients(List<CampaignRecipient> recipients);
+    RecipientWrite recordRecipients(List<CampaignRecipient> recipients, long feedPosition);
+
+    /**
+     * What {@link #recordRecipients} did.
+     *
+     * @param written whether the rows were written
+     * @param changedSubjects when not written because of the guard: the subjects whose consents changed; empty
+     *     otherwise (written, or a row recorded already)
+     */
+    record RecipientWrite(boolean written, Set<SubjectId> changedSubjects) {
+        /**
+         * Checks the result.
+         *
+         * @param written whether the rows were written
+         * @param changedSubjects the subjects whose consents changed, empty when written
+         * @throws dev.consent.InvalidValueException when null, or when written names changed subjects
+         */
+        public RecipientWrite {
+            changedSubjects = Set.copyOf(dev.consent.internal.Checks.required("changedSubjects", changedSubjects));
+            if (written && !changedSubjects.isEmpty()) {
+                throw new dev.consent.InvalidValueException("changedSubjects", changedSubjects,
+                        "must be empty when the rows were written");
+            }
+        }
+
+        /**
+         * The rows were written.
+         *
+         * @return the result
+         */
+        public static RecipientWrite done() {
+            return new RecipientWrite(true, Set.of());
+        }
+
+        /**
+         * Nothing written: a row is recorded already or given twice.
+         *
+         * @return the result
+         */
+        public static RecipientWrite recordedAlready() {
+            return new RecipientWrite(false, Set.of());
+        }
+
+        /**
+         * Nothing written: these subjects' consents changed since the position given.
+         *
+         * @param subjects the subjects, at least one
+         * @return the result
+         * @throws dev.consent.InvalidValueException when {@code subjects} is empty
+         */
+        public static RecipientWrite changed(Set<SubjectId> subjects) {
+            if (dev.consent.internal.Checks.required("subjects", subjects).isEmpty()) {
+                throw new dev.consent.InvalidValueException("subjects", "[]", "must name the changed subjects");
+            }
+            return new RecipientWrite(false, subjects);
+        }
+
+        /**
+         * Whether nothing was written because of the guard.
+         *
+         * @return true when {@link #changedSubjects()} is not empty
+         */
+        public boolean changed() {
+            return !changedSubjects.isEmpty();
+        }
+    }
 
     /**
      * The recorded recipients of {@code campaign} among {@code subjects}.

@@ -55,7 +55,7 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
     private final InMemoryOutboxStore outbox;
     private final InMemoryProcessingStore processing;
     private final InMemoryReceiptStore receipts;
-    private final InMemoryEmailStore email = new InMemoryEmailStore();
+    private final InMemoryEmailStore email;
 
     /** A store whose sweeper leases run on the system clock (UTC). */
     public InMemoryStore() {
@@ -76,6 +76,7 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
         this.outbox = new InMemoryOutboxStore(consents, rights);
         this.processing = new InMemoryProcessingStore(consents);
         this.receipts = new InMemoryReceiptStore();
+        this.email = new InMemoryEmailStore(consents);
     }
 
     // ------------------------------------------------------------------ consent ledger
@@ -438,8 +439,8 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
     }
 
     @Override
-    public boolean recordRecipients(List<CampaignRecipient> recipients) {
-        return email.recordRecipients(recipients);
+    public RecipientWrite recordRecipients(List<CampaignRecipient> recipients, long feedPosition) {
+        return email.recordRecipients(recipients, feedPosition);
     }
 
     @Override

@@ -130,6 +130,49 @@ class DoubleOptInTest {
         assertThat(shop.consents.check(ALICE, NEWSLETTER).reason()).isEqualTo(Reason.GRANTED);
     }
 
+    @Test
+    void anOlderTokenAfterANewerGrantIsSupersededAndLeavesTheNewerGrantPending() {
+        // the token names its grant's event id: it confirms that grant or nothing, never a later one
+        OptInRequest first = signUp(ALICE);
+        shop.clock.advance(Duration.ofHours(1));
+        OptInRequest second = signUp(ALICE);
+        shop.clock.advance(Duration.ofMinutes(5));
+        Confirmation old = optIn.confirm(first.token(), CLICK);
+        assertThat(old.status()).isEqualTo(Confirmation.Status.SUPERSEDED);
+        assertThat(events(ALICE)).isEqualTo(2);
+        assertThat(shop.consents.check(ALICE, NEWSLETTER).reason()).isEqualTo(Reason.PENDING_CONFIRMATION);
+        Confirmation c = optIn.confirm(second.token(), CLICK);
+        assertThat(c.status()).isEqualTo(Confirmation.Status.CONFIRMED);
+        assertThat(c.event().orElseThrow().id()).isEqualTo(second.grant().id().derive("confirmed"));
+        assertThat(c.event().orElseThrow().evidence().reference()).contains(second.grant().id().value())
+                .doesNotContain(first.grant().id().value());
+        // the older token stays superseded once the newer grant is confirmed
+        assertThat(optIn.confirm(first.token(), CLICK).status()).isEqualTo(Confirmation.Status.SUPERSEDED);
+        assertThat(events(ALICE)).isEqualTo(3);
+    }
+
+    @Test
+    void anOlderTokenAfterAWithdrawalAndANewGrantIsSupersededAndATokenNamingAnotherGrantIsRefused() {
+        OptInRequest first = signUp(ALICE);
+        shop.clock.advance(Duration.ofMinutes(1));
+        shop.consents.withdraw(ALICE, NEWSLETTER, Capture.by(Method.ACCOUNT_SETTINGS));
+        shop.clock.advance(Duration.ofMinutes(1));
+        OptInRequest again = signUp(ALICE);
+        assertThat(optIn.confirm(first.token(), CLICK).status()).isEqualTo(Confirmation.Status.SUPERSEDED);
+        // sealed by the right key but naming an event that is not a grant (the withdrawal): refused
+        ConsentEvent withdrawal = shop.consents.history(ALICE).get(1);
+        String namesWithdrawal = EmailToken.issue(KEYS, 'c', List.of("alice", "newsletter", "1",
+                withdrawal.id().value(), again.expiresAt().toString()));
+        assertThat(optIn.confirm(namesWithdrawal, CLICK).status()).isEqualTo(Confirmation.Status.REFUSED);
+        // naming an event id that is not on record: refused
+        String namesNothing = EmailToken.issue(KEYS, 'c', List.of("alice", "newsletter", "1", "no-such-grant",
+                again.expiresAt().toString()));
+        assertThat(optIn.confirm(namesNothing, CLICK).status()).isEqualTo(Confirmation.Status.REFUSED);
+        assertThat(events(ALICE)).isEqualTo(3);
+        assertThat(shop.consents.check(ALICE, NEWSLETTER).reason()).isEqualTo(Reason.PENDING_CONFIRMATION);
+        assertThat(optIn.confirm(again.token(), CLICK).status()).isEqualTo(Confirmation.Status.CONFIRMED);
+    }
+
     /** A correctly signed token whose fields differ from the grant's: what a leaked key or a bug would produce. */
     private String signed(OptInRequest r, String subject, String purpose, String version) {
         return EmailToken.issue(KEYS, 'c', List.of(subject, purpose, version, r.grant().id().value(),
@@ -198,7 +241,7 @@ class DoubleOptInTest {
         EmailKeys next = EmailKeys.of("k2", EmailTestSetup.secret('b'))
                 .withRetired("k1", EmailTestSetup.secret('a'), rotated).withGrace(Duration.ofDays(1));
         DoubleOptIn afterRotation = new DoubleOptIn(shop.consents, next);
-        assertThat(afterRotation.tokenFor(request.grant()).token()).startsWith("c1.k2.");
+        assertThat(afterRotation.tokenFor(request.grant()).token()).startsWith("c2.k2.");
 
         shop.clock.advance(Duration.ofDays(1));
         assertThat(afterRotation.confirm(request.token(), CLICK).status()).as("at the end of the grace")

@@ -140,21 +140,22 @@ public abstract class EmailListStoreContract<S extends ConsentStore & EmailStore
     void campaignRecipientsComeBackWithEveryFieldAndAConflictWritesNothing() {
         CampaignRecipient alice = row("june", ALICE, true);
         CampaignRecipient bob = row("june", BOB, false);
-        assertThat(store.recordRecipients(List.of(alice, bob))).isTrue();
+        long at = store.changeCursor().position();
+        assertThat(store.recordRecipients(List.of(alice, bob), at).written()).isTrue();
         assertThat(store.campaignRecipients(CampaignId.of("june"), List.of(ALICE, BOB, SubjectId.of("carol"))))
                 .containsExactlyInAnyOrderEntriesOf(Map.of(ALICE, alice, BOB, bob));
         assertThat(store.campaignRecipients(CampaignId.of("july"), List.of(ALICE))).isEmpty();
 
         SubjectId carol = SubjectId.of("carol");
-        assertThat(store.recordRecipients(List.of(row("june", carol, true), row("june", ALICE, false))))
-                .as("alice is recorded for june already").isFalse();
+        assertThat(store.recordRecipients(List.of(row("june", carol, true), row("june", ALICE, false)), at))
+                .as("alice is recorded for june already").isEqualTo(EmailStore.RecipientWrite.recordedAlready());
         assertThat(store.campaignRecipients(CampaignId.of("june"), List.of(carol))).isEmpty();
         assertThat(store.campaignRecipients(CampaignId.of("june"), List.of(ALICE))).containsEntry(ALICE, alice);
-        assertThat(store.recordRecipients(List.of(row("july", carol, true), row("july", carol, false))))
-                .as("one subject twice").isFalse();
+        assertThat(store.recordRecipients(List.of(row("july", carol, true), row("july", carol, false)), at))
+                .as("one subject twice").isEqualTo(EmailStore.RecipientWrite.recordedAlready());
         assertThat(store.campaignRecipients(CampaignId.of("july"), List.of(carol))).isEmpty();
 
-        assertThat(store.recordRecipients(List.of(row("july", ALICE, false)))).isTrue();
+        assertThat(store.recordRecipients(List.of(row("july", ALICE, false)), at).written()).isTrue();
         assertThat(store.forgetRecipient(ALICE)).isEqualTo(2);
         assertThat(store.campaignRecipients(CampaignId.of("june"), List.of(ALICE, BOB))).containsOnlyKeys(BOB);
         assertThat(store.forgetRecipient(ALICE)).isZero();
@@ -313,5 +314,121 @@ public abstract class EmailListStoreContract<S extends ConsentStore & EmailStore
         assertThat(filter.recipient(CampaignId.of("c1"), ALICE)).isEmpty();
         assertThat(Set.copyOf(store.campaignRecipients(CampaignId.of("c1"), List.of(ALICE, BOB)).keySet()))
                 .containsExactly(BOB);
+    }
+
+    // ------------------------------------------------------------------ the change-feed guard
+
+    @Test
+    void aProofIsNotWrittenForASubjectWhoseConsentChangedSinceThePositionRead() {
+        consents.grant(ALICE, OFFERS, Capture.by(Method.WEB_FORM));
+        consents.grant(BOB, OFFERS, Capture.by(Method.WEB_FORM));
+        long before = store.changeCursor().position();
+        consents.withdraw(ALICE, OFFERS, Capture.by(Method.ACCOUNT_SETTINGS));
+        EmailStore.RecipientWrite w = store.recordRecipients(List.of(row("guarded", ALICE, true),
+                row("guarded", BOB, false)), before);
+        assertThat(w.written()).isFalse();
+        assertThat(w.changedSubjects()).containsExactly(ALICE);
+        assertThat(store.campaignRecipients(CampaignId.of("guarded"), List.of(ALICE, BOB))).isEmpty();
+        assertThat(store.recordRecipients(List.of(row("guarded", BOB, false)), before).written())
+                .as("bob did not change").isTrue();
+        assertThat(store.recordRecipients(List.of(row("guarded", ALICE, true)), store.changeCursor().position())
+                .written()).as("read again after the change").isTrue();
+    }
+
+    @Test
+    void aLinkedVisitorsChoiceSinceThePositionStopsTheCustomersProof() {
+        dev.consent.ledger.VisitorId visitor = dev.consent.ledger.VisitorId.of("v-guard");
+        consents.grant(ALICE, OFFERS, Capture.by(Method.WEB_FORM));
+        consents.link(visitor, ALICE);
+        long before = store.changeCursor().position();
+        consents.deny(visitor.subject(), OFFERS, Capture.by(Method.COOKIE_BANNER));
+        EmailStore.RecipientWrite w = store.recordRecipients(List.of(row("linked", ALICE, true),
+                row("linked", BOB, false)), before);
+        assertThat(w.changedSubjects()).as("the visitor's entry counts for its customer").containsExactly(ALICE);
+        assertThat(store.campaignRecipients(CampaignId.of("linked"), List.of(ALICE, BOB))).isEmpty();
+    }
+
+    /** The store's email part, running {@code before} ahead of the first proof write and {@code after} after it. */
+    private EmailStore interposed(Runnable before, Runnable after) {
+        EmailStore email = store;
+        boolean[] done = {false};
+        return new EmailStore() {
+            @Override
+            public boolean suppress(dev.consent.store.SuppressionEntry entry) {
+                return email.suppress(entry);
+            }
+
+            @Override
+            public Set<String> suppressed(java.util.Collection<String> keyedHashes) {
+                return email.suppressed(keyedHashes);
+            }
+
+            @Override
+            public long release(java.util.Collection<String> keyedHashes) {
+                return email.release(keyedHashes);
+            }
+
+            @Override
+            public RecipientWrite recordRecipients(List<CampaignRecipient> recipients, long feedPosition) {
+                boolean first = !done[0];
+                done[0] = true;
+                if (first) {
+                    before.run();
+                }
+                RecipientWrite w = email.recordRecipients(recipients, feedPosition);
+                if (first) {
+                    after.run();
+                }
+                return w;
+            }
+
+            @Override
+            public Map<SubjectId, CampaignRecipient> campaignRecipients(CampaignId campaign,
+                    java.util.Collection<SubjectId> subjects) {
+                return email.campaignRecipients(campaign, subjects);
+            }
+
+            @Override
+            public long forgetRecipient(SubjectId subject) {
+                return email.forgetRecipient(subject);
+            }
+        };
+    }
+
+    @Test
+    void aWithdrawalCommittedBetweenTheDecisionAndTheProofLeavesTheRecipientOut() {
+        consents.grant(ALICE, OFFERS, Capture.by(Method.WEB_FORM));
+        consents.grant(BOB, OFFERS, Capture.by(Method.WEB_FORM));
+        clock.advance(Duration.ofMinutes(1));
+        EmailStore email = interposed(() -> consents.withdraw(ALICE, OFFERS, Capture.by(Method.UNSUBSCRIBE_LINK)),
+                () -> { });
+        CampaignFilter filter = CampaignFilter.builder().consents(consents).stores(store, email)
+                .suppression(suppression).build();
+        CampaignAudience sent = filter.filter(CampaignId.of("raced"), OFFERS, List.of(new Recipient(ALICE, ALICE_MAIL),
+                new Recipient(BOB, EmailAddress.of("bob@shop.example"))));
+        // without the guard alice would be included on the grant read before her withdrawal committed
+        assertThat(sent.included()).extracting(Recipient::subject).containsExactly(BOB);
+        assertThat(sent.refused().get(ALICE).reason()).isEqualTo(Reason.WITHDRAWN);
+        assertThat(filter.recipient(CampaignId.of("raced"), ALICE)).isEmpty();
+        assertThat(filter.recipient(CampaignId.of("raced"), BOB)).isPresent();
+    }
+
+    @Test
+    void aWithdrawalCommittedAfterTheProofIsOrderedAfterIt() {
+        consents.grant(ALICE, OFFERS, Capture.by(Method.WEB_FORM));
+        clock.advance(Duration.ofMinutes(1));
+        EmailStore email = interposed(() -> { }, () -> {
+            clock.advance(Duration.ofSeconds(1));
+            consents.withdraw(ALICE, OFFERS, Capture.by(Method.UNSUBSCRIBE_LINK));
+        });
+        CampaignFilter filter = CampaignFilter.builder().consents(consents).stores(store, email)
+                .suppression(suppression).build();
+        CampaignAudience sent = filter.filter(CampaignId.of("sent"), OFFERS, List.of(new Recipient(ALICE, ALICE_MAIL)));
+        assertThat(sent.included()).extracting(Recipient::subject).containsExactly(ALICE);
+        CampaignRecipient proof = filter.recipient(CampaignId.of("sent"), ALICE).orElseThrow();
+        // "was it allowed when we sent it?": yes at the proof's instant, and the withdrawal came after it
+        assertThat(consents.check(ALICE, OFFERS, proof.at()).allowed()).isTrue();
+        assertThat(consents.check(ALICE, OFFERS).reason()).isEqualTo(Reason.WITHDRAWN);
+        assertThat(consents.history(ALICE).get(1).recordedAt()).isAfter(proof.at());
     }
 }

@@ -44,7 +44,7 @@ class OneClickUnsubscribeTest {
     @Test
     void theLinkCarriesTheSignedUrlAndBothHeaders() {
         UnsubscribeLink link = unsubscribe.link(ALICE, OFFERS);
-        assertThat(link.url().toString()).startsWith("https://shop.example/email/unsubscribe?token=u1.k1.");
+        assertThat(link.url().toString()).startsWith("https://shop.example/email/unsubscribe?token=u2.k1.");
         assertThat(link.listUnsubscribe()).isEqualTo("<" + link.url() + ">");
         assertThat(link.listUnsubscribePost()).isEqualTo("List-Unsubscribe=One-Click");
         OneClickUnsubscribe withQuery = new OneClickUnsubscribe(shop.consents, KEYS,
@@ -99,11 +99,17 @@ class OneClickUnsubscribeTest {
         String forged = tokenOf(new OneClickUnsubscribe(shop.consents, EmailKeys.of("k1", EmailTestSetup.secret('x')),
                 BASE, erased::contains).link(ALICE, OFFERS));
         assertThat(unsubscribe.handle(forged, POST).status()).isEqualTo(Unsubscription.Status.REFUSED);
-        // the same signature over another purpose: the MAC covers the payload
+        // the sealed part of the token under another key id or kind: the header is authenticated with it
         String[] parts = token.split("\\.");
+        EmailKeys twoKeys = KEYS.withRetired("k0", EmailTestSetup.secret('a'), shop.clock.instant());
+        OneClickUnsubscribe bothKeys = new OneClickUnsubscribe(shop.consents, twoKeys, BASE, erased::contains);
+        assertThat(bothKeys.handle("u2.k0." + parts[2], POST).status()).as("same secret, other key id")
+                .isEqualTo(Unsubscription.Status.REFUSED);
+        assertThat(unsubscribe.handle("c2.k1." + parts[2], POST).status()).isEqualTo(Unsubscription.Status.REFUSED);
+        // half of the offers token spliced with half of the newsletter token
         String otherPurpose = tokenOf(unsubscribe.link(ALICE, NEWSLETTER)).split("\\.")[2];
-        String swapped = parts[0] + "." + parts[1] + "." + otherPurpose + "." + parts[3];
-        assertThat(unsubscribe.handle(swapped, POST).status()).isEqualTo(Unsubscription.Status.REFUSED);
+        String spliced = "u2.k1." + parts[2].substring(0, 16) + otherPurpose.substring(16);
+        assertThat(unsubscribe.handle(spliced, POST).status()).isEqualTo(Unsubscription.Status.REFUSED);
         for (int i = 0; i < token.length(); i++) {
             char[] c = token.toCharArray();
             c[i] = c[i] == 'Q' ? 'R' : 'Q';

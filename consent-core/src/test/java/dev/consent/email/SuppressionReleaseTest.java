@@ -49,14 +49,11 @@ class SuppressionReleaseTest {
         assertThat(suppression.isSuppressed(ADDRESS)).as("a token not bound to the address").isTrue();
 
         OptInRequest bound = optIn.request(EmailTestSetup.BOB, NEWSLETTER, Capture.by(Method.WEB_FORM), ADDRESS);
-        String[] parts = bound.token().split("\\.");
-        String payload = new String(java.util.Base64.getUrlDecoder().decode(parts[2]),
-                java.nio.charset.StandardCharsets.UTF_8);
-        String other = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                payload.replace(payload.substring(payload.lastIndexOf('\n') + 1), "0".repeat(64))
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        assertThat(optIn.confirm(parts[0] + "." + parts[1] + "." + other + "." + parts[3], CLICK).status())
-                .isEqualTo(Confirmation.Status.REFUSED);
+        // the sealed part altered where the address's hashes are (the end of the fields, before the 22-character tag)
+        String t = bound.token();
+        int at = t.length() - 30;
+        String altered = t.substring(0, at) + (t.charAt(at) == 'A' ? 'B' : 'A') + t.substring(at + 1);
+        assertThat(optIn.confirm(altered, CLICK).status()).isEqualTo(Confirmation.Status.REFUSED);
         assertThat(new DoubleOptIn(shop.consents, KEYS).confirm(bound.token(), CLICK).status())
                 .as("a double opt-in without the list cannot release it").isEqualTo(Confirmation.Status.REFUSED);
         shop.clock.advance(EmailTestSetup.WINDOW);

@@ -21,8 +21,8 @@ import java.util.OptionalInt;
 
 /**
  * Table {@code campaign_recipients}: one row per recipient a campaign included, keyed by (campaign, subject), with the
- * decision it was included on; never updated. A chunk of recipients is one batched {@code INSERT}; a recipient
- * recorded already hits the key, and the caller rolls the chunk back. Every method runs on the connection it is
+ * decision it was included on; never updated. A chunk of recipients is one statement (a multi-row {@code INSERT}
+ * of up to {@value #ROWS_PER_INSERT} rows, or on PostgreSQL one {@code INSERT ... SELECT FROM unnest(...)}); a recipient recorded already hits the key, and the caller rolls the chunk back. Every method runs on the connection it is
  * handed, inside the caller's transaction; none commits.
  */
 final class CampaignRecipientRepository {
@@ -37,31 +37,43 @@ final class CampaignRecipientRepository {
                 + "deciding_subject, deciding_seq, " + dialect.selectInstant("included_at");
     }
 
-    /** Inserts the rows as batches; a row recorded already (or given twice) is a unique violation. */
+    /** The columns a row is inserted with, in the order {@link #bind} binds them. */
+    static final String COLUMNS = "campaign_id, subject, purpose, legal_basis, reason, policy_version, consent_version,"
+            + " deciding_subject, deciding_seq, included_at";
+    /** How many values a row has. */
+    static final int WIDTH = 10;
+    /** The most rows one {@code INSERT} carries (10 parameters each: 10,000, within every database's limit). */
+    static final int ROWS_PER_INSERT = 1_000;
+
+    /**
+     * Inserts the rows: one statement per {@link #ROWS_PER_INSERT} rows ({@link Dialect#insertCampaignRecipients}),
+     * not one per row; a row recorded already (or given twice) is a unique violation.
+     */
     void insert(Connection c, List<CampaignRecipient> rows) throws SQLException {
-        Sql.batch(c, "INSERT INTO " + table + " (campaign_id, subject, purpose, legal_basis, reason, policy_version,"
-                + " consent_version, deciding_subject, deciding_seq, included_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows, (ps, r) -> {
-                    ps.setString(1, r.campaign().value());
-                    ps.setString(2, r.subject().value());
-                    ps.setString(3, r.purpose().value());
-                    ps.setString(4, r.basis().name());
-                    ps.setString(5, r.reason().name());
-                    ps.setString(6, r.policyVersion());
-                    if (r.consentVersion().isPresent()) {
-                        ps.setInt(7, r.consentVersion().getAsInt());
-                    } else {
-                        ps.setNull(7, Types.INTEGER);
-                    }
-                    if (r.decidingEvent().isPresent()) {
-                        ps.setString(8, r.decidingEvent().get().subject().value());
-                        ps.setLong(9, r.decidingEvent().get().sequence());
-                    } else {
-                        ps.setNull(8, Types.VARCHAR);
-                        ps.setNull(9, Types.BIGINT);
-                    }
-                    dialect.setInstant(ps, 10, r.at());
-                });
+        dialect.insertCampaignRecipients(c, table, rows);
+    }
+
+    /** Binds a row's {@link #WIDTH} values after parameter {@code at} (the first is {@code at + 1}). */
+    static void bind(java.sql.PreparedStatement ps, int at, CampaignRecipient r, Dialect dialect) throws SQLException {
+        ps.setString(at + 1, r.campaign().value());
+        ps.setString(at + 2, r.subject().value());
+        ps.setString(at + 3, r.purpose().value());
+        ps.setString(at + 4, r.basis().name());
+        ps.setString(at + 5, r.reason().name());
+        ps.setString(at + 6, r.policyVersion());
+        if (r.consentVersion().isPresent()) {
+            ps.setInt(at + 7, r.consentVersion().getAsInt());
+        } else {
+            ps.setNull(at + 7, Types.INTEGER);
+        }
+        if (r.decidingEvent().isPresent()) {
+            ps.setString(at + 8, r.decidingEvent().get().subject().value());
+            ps.setLong(at + 9, r.decidingEvent().get().sequence());
+        } else {
+            ps.setNull(at + 8, Types.VARCHAR);
+            ps.setNull(at + 9, Types.BIGINT);
+        }
+        dialect.setInstant(ps, at + 10, r.at());
     }
 
     /** The recorded rows of {@code campaign} among {@code subjects}, a chunk of the dialect's size per query. */

@@ -248,6 +248,48 @@ final class ChangeFeedRepository {
         return changed;
     }
 
+    /** The most entries {@link #changedAmong} reads before it leaves the work to {@link #changedSince}. */
+    static final int RECENT_LIMIT = 10_000;
+
+    /**
+     * As {@link #changedSince}, answered the other way round: the entries above {@code position} or not yet numbered
+     * are read first (both through the {@code read_position} index, and few, since {@code position} was read just
+     * before the decisions), in one query whatever the number of keys, and matched here against {@code keys}; the
+     * customers of changed visitors are read only when a changed subject is not among the keys. More than {@link
+     * #RECENT_LIMIT} such entries: {@link #changedSince} answers. A guard on a chunk of 1,000 keys is then one round
+     * trip instead of two per {@link Dialect#chunkSize()} keys, each of which scans the feed for its keys.
+     */
+    Set<SubjectId> changedAmong(Connection c, long position, Set<String> keys) throws SQLException {
+        List<String> recent = Sql.query(c, "SELECT subject FROM (SELECT subject FROM " + changes
+                + " WHERE read_position > ? UNION ALL SELECT subject FROM " + changes + " WHERE read_position IS NULL)"
+                + " recent LIMIT ?", ps -> {
+                    ps.setLong(1, position);
+                    ps.setInt(2, RECENT_LIMIT + 1);
+                }, rs -> rs.getString(1));
+        if (recent.size() > RECENT_LIMIT) {
+            return changedSince(c, position, new ArrayList<>(new java.util.TreeSet<>(keys)));
+        }
+        Set<SubjectId> changed = new LinkedHashSet<>();
+        Set<String> others = new java.util.TreeSet<>();
+        for (String s : recent) {
+            if (keys.contains(s)) {
+                changed.add(SubjectId.of(s));
+            } else {
+                others.add(s);
+            }
+        }
+        for (List<String> chunk : Keys.chunks(new ArrayList<>(others), dialect)) {
+            for (String customer : Sql.query(c, "SELECT customer FROM " + links + " WHERE "
+                    + dialect.oneOf("visitor", chunk.size()), ps -> dialect.bindKeys(c, ps, 1, chunk),
+                    rs -> rs.getString(1))) {
+                if (keys.contains(customer)) {
+                    changed.add(SubjectId.of(customer));
+                }
+            }
+        }
+        return changed;
+    }
+
     /** The positions an old prefix of the feed spans, lowest to last, both to be deleted. */
     record Prefix(long lowest, long last) {
         boolean isEmpty() {

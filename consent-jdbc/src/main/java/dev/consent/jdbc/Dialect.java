@@ -271,6 +271,30 @@ interface Dialect {
         Sql.batch(c, EventRows.insert(table), events, (ps, e) -> EventRows.bind(ps, e, this));
     }
 
+    /**
+     * Inserts campaign recipients ({@link CampaignRecipientRepository#COLUMNS}, each row's values in that order), all
+     * in this transaction; by default as multi-row {@code INSERT ... VALUES} statements of at most {@link
+     * CampaignRecipientRepository#ROWS_PER_INSERT} rows, one round trip each. A row recorded already (or given twice)
+     * fails with a unique violation.
+     */
+    default void insertCampaignRecipients(Connection c, String table,
+            List<dev.consent.email.CampaignRecipient> rows) throws SQLException {
+        int width = CampaignRecipientRepository.WIDTH;
+        String row = "(" + String.join(", ", Collections.nCopies(width, "?")) + ")";
+        for (int from = 0; from < rows.size(); from += CampaignRecipientRepository.ROWS_PER_INSERT) {
+            List<dev.consent.email.CampaignRecipient> part = rows.subList(from,
+                    Math.min(rows.size(), from + CampaignRecipientRepository.ROWS_PER_INSERT));
+            Sql.update(c, "INSERT INTO " + table + " (" + CampaignRecipientRepository.COLUMNS + ") VALUES "
+                    + String.join(", ", Collections.nCopies(part.size(), row)), ps -> {
+                        int at = 0;
+                        for (dev.consent.email.CampaignRecipient r : part) {
+                            CampaignRecipientRepository.bind(ps, at, r, this);
+                            at += width;
+                        }
+                    });
+        }
+    }
+
     /** Inserts the head rows of new chains; a subject that has one already fails with a unique violation. */
     default void insertHeads(Connection c, String table, List<HeadMove> heads) throws SQLException {
         Sql.batch(c, "INSERT INTO " + table + " (subject, seq, head_hash) VALUES (?, ?, ?)", heads, (ps, h) -> {

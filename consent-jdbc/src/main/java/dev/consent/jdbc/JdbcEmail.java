@@ -8,6 +8,7 @@ import dev.consent.internal.Checks;
 import dev.consent.jdbc.Transactions.Outcome;
 import dev.consent.ledger.SubjectId;
 import dev.consent.store.EmailStore;
+import dev.consent.store.EmailStore.RecipientWrite;
 import dev.consent.store.SuppressionEntry;
 
 import java.util.ArrayList;
@@ -26,9 +27,11 @@ final class JdbcEmail {
     private final Dialect dialect;
     private final SuppressionRepository suppression;
     private final CampaignRecipientRepository recipients;
+    private final ChangeFeedRepository feed;
 
-    JdbcEmail(Transactions tx, Dialect dialect, String prefix) {
+    JdbcEmail(Transactions tx, Dialect dialect, String prefix, ChangeFeedRepository feed) {
         this.tx = tx;
+        this.feed = feed;
         this.dialect = dialect;
         this.suppression = new SuppressionRepository(dialect, prefix);
         this.recipients = new CampaignRecipientRepository(dialect, prefix);
@@ -59,19 +62,33 @@ final class JdbcEmail {
         });
     }
 
-    /** One transaction of batched inserts; a recipient recorded already (a unique violation) rolls back: false. */
-    boolean recordRecipients(List<CampaignRecipient> rows) {
+    /**
+     * The guard, then the rows in one transaction of multi-row inserts; a recipient recorded already (a unique
+     * violation) rolls back. The guard is {@link JdbcProcessing#appendUses}'s: on a connection of its own (it sees what
+     * has committed, never a host transaction's uncommitted rows), the committed change-feed entries of the rows'
+     * subjects, and of visitors linked to them, above {@code feedPosition} or not yet numbered ({@link
+     * ChangeFeedRepository#changedAmong}: one query for the recent entries, whatever the chunk's size). {@code feedPosition} was read before the decisions, so every change that
+     * committed before the guard's read is in the decisions or refuses the write. No lock: a change committing after
+     * the guard's read is ordered after the rows, whose instants were taken before the decisions were read.
+     */
+    RecipientWrite recordRecipients(List<CampaignRecipient> rows, long feedPosition) {
         List<CampaignRecipient> copy = List.copyOf(Checks.required("recipients", rows));
+        java.util.TreeSet<String> subjects = new java.util.TreeSet<>();
         for (CampaignRecipient r : copy) {
             StoredInstants.roundedDown("recipients[].at", r.at(), dialect);
+            subjects.add(r.subject().value());
         }
         if (copy.isEmpty()) {
-            return true;
+            return RecipientWrite.done();
+        }
+        Set<SubjectId> changed = tx.readOwn("recordRecipients", c -> feed.changedAmong(c, feedPosition, subjects));
+        if (!changed.isEmpty()) {
+            return RecipientWrite.changed(changed);
         }
         return tx.inTransaction("recordRecipients", c -> {
             recipients.insert(c, copy);
-            return Outcome.commit(true);
-        }, c -> false);
+            return Outcome.commit(RecipientWrite.done());
+        }, c -> RecipientWrite.recordedAlready());
     }
 
     Map<SubjectId, CampaignRecipient> campaignRecipients(CampaignId campaign, Collection<SubjectId> subjects) {

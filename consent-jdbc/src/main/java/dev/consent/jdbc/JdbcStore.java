@@ -150,7 +150,7 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
         this.outbox = new JdbcOutbox(tx, dialect, prefix, ledger, rights);
         this.processing = new JdbcProcessing(tx, dialect, prefix, ledger.feed());
         this.receipts = new JdbcReceipts(tx, dialect, prefix);
-        this.email = new JdbcEmail(tx, dialect, prefix);
+        this.email = new JdbcEmail(tx, dialect, prefix, ledger.feed());
     }
 
     /**
@@ -596,8 +596,8 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     @Override
-    public boolean recordRecipients(List<CampaignRecipient> recipients) {
-        return email.recordRecipients(recipients);
+    public RecipientWrite recordRecipients(List<CampaignRecipient> recipients, long feedPosition) {
+        return email.recordRecipients(recipients, feedPosition);
     }
 
     @Override

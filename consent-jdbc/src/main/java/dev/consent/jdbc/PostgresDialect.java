@@ -141,6 +141,26 @@ final class PostgresDialect implements Dialect {
                 });
     }
 
+    private static final List<Column<dev.consent.email.CampaignRecipient>> RECIPIENT_COLUMNS = List.of(
+            Column.text(r -> r.campaign().value()), Column.text(r -> r.subject().value()),
+            Column.text(r -> r.purpose().value()), Column.text(r -> r.basis().name()),
+            Column.text(r -> r.reason().name()), Column.text(dev.consent.email.CampaignRecipient::policyVersion),
+            Column.int4(r -> r.consentVersion().isPresent() ? r.consentVersion().getAsInt() : null),
+            Column.text(r -> r.decidingEvent().map(e -> e.subject().value()).orElse(null)),
+            Column.int8(r -> r.decidingEvent().map(e -> e.sequence()).orElse(null)),
+            Column.instant(dev.consent.email.CampaignRecipient::at));
+
+    /** One {@code INSERT ... SELECT FROM unnest(...)} over array parameters per chunk of {@link #chunkSize()} rows. */
+    @Override
+    public void insertCampaignRecipients(Connection c, String table, List<dev.consent.email.CampaignRecipient> rows)
+            throws SQLException {
+        inChunks(c, "INSERT INTO " + table + " (" + CampaignRecipientRepository.COLUMNS + ") SELECT * FROM "
+                + unnest(RECIPIENT_COLUMNS), rows, (ps, chunk) -> {
+                    bindArrays(c, ps, 1, RECIPIENT_COLUMNS, chunk);
+                    ps.executeUpdate();
+                });
+    }
+
     @Override
     public void insertHeads(Connection c, String table, List<HeadMove> heads) throws SQLException {
         List<Column<HeadMove>> columns = List.of(Column.text(HeadMove::subject), Column.int8(HeadMove::toSeq),

@@ -34,10 +34,17 @@ final class SuppressionRepository {
                 });
     }
 
-    /** The hashes among {@code hashes} that are stored, a chunk of the dialect's size per query. */
+    /**
+     * The most hashes one look-up query takes: a campaign chunk of 1,000 addresses under a ring of two keys is one
+     * query on every database (an {@code IN} list of this size is well within H2's and MariaDB's limits; PostgreSQL
+     * binds one array).
+     */
+    static final int LOOKUP_CHUNK = 5_000;
+
+    /** The hashes among {@code hashes} that are stored, {@link #LOOKUP_CHUNK} per query. */
     Set<String> present(Connection c, List<String> hashes) throws SQLException {
         Set<String> out = new HashSet<>();
-        for (List<String> chunk : chunks(hashes)) {
+        for (List<String> chunk : chunks(hashes, Math.max(LOOKUP_CHUNK, dialect.chunkSize()))) {
             out.addAll(Sql.query(c, "SELECT keyed_hash FROM " + table + " WHERE "
                     + dialect.oneOf("keyed_hash", chunk.size()), ps -> dialect.bindKeys(c, ps, 1, chunk),
                     rs -> rs.getString(1)));
@@ -48,16 +55,15 @@ final class SuppressionRepository {
     /** Deletes the rows of {@code hashes}; returns how many. */
     long delete(Connection c, List<String> hashes) throws SQLException {
         long deleted = 0;
-        for (List<String> chunk : chunks(hashes)) {
+        for (List<String> chunk : chunks(hashes, dialect.chunkSize())) {
             deleted += Sql.update(c, "DELETE FROM " + table + " WHERE " + dialect.oneOf("keyed_hash", chunk.size()),
                     ps -> dialect.bindKeys(c, ps, 1, chunk));
         }
         return deleted;
     }
 
-    private List<List<String>> chunks(List<String> keys) {
+    private static List<List<String>> chunks(List<String> keys, int size) {
         List<List<String>> out = new ArrayList<>();
-        int size = dialect.chunkSize();
         for (int from = 0; from < keys.size(); from += size) {
             out.add(keys.subList(from, Math.min(keys.size(), from + size)));
         }

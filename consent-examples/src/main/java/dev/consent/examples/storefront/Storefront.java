@@ -719,7 +719,7 @@ public final class Storefront {
         clock.advance(Duration.ofHours(2));
         Unsubscription first = postUnsubscribe(email.unsubscribe, bobs.url(), "GoogleOneClick/1.0");
         Unsubscription replay = postUnsubscribe(email.unsubscribe, bobs.url(), "GoogleOneClick/1.0");
-        String forged = bobs.url().toString().replaceFirst("token=u1\\.", "token=u1.x");
+        String forged = bobs.url().toString().replaceFirst("token=u2\\.", "token=u2.x");
         Unsubscription refused = postUnsubscribe(email.unsubscribe, URI.create(forged), "curl/8.0");
         line("Bob's mail provider POSTs the link: " + first.status() + " (HTTP 200); again: " + replay.status()
                 + " (HTTP 200); an altered token: " + refused.status() + " (HTTP 400), nothing written");

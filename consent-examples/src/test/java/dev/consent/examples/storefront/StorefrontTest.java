@@ -72,7 +72,7 @@ class StorefrontTest {
                 "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
                 "(no cookies, no login): UNSUBSCRIBED, HTTP 200",
                 "Please confirm that you want flash deals from us by opening this link before 2025-03-09T09:01:00Z:",
-                "https://shop.example/email/confirm?token=c1.demo-1.",
+                "https://shop.example/email/confirm?token=c2.demo-1.",
                 "until confirmed, Alice is PENDING_CONFIRMATION",
                 "alice opens the link: CONFIRMED, now GRANTED",
                 "the link again: ALREADY_CONFIRMED (single use)",
@@ -81,7 +81,7 @@ class StorefrontTest {
                         + " suppression list",
                 "crm-2204: imported, GRANTED",
                 "3 of 6 addresses receive it; left out by consent: {NO_RECORD=1, WITHDRAWN=1}; suppressed: [web-5531]",
-                "List-Unsubscribe: <https://shop.example/email/unsubscribe?token=u1.demo-1.",
+                "List-Unsubscribe: <https://shop.example/email/unsubscribe?token=u2.demo-1.",
                 "Bob's mail provider POSTs the link: UNSUBSCRIBED (HTTP 200); again: ALREADY_UNSUBSCRIBED (HTTP 200);"
                         + " an altered token: REFUSED (HTTP 400)",
                 "bob      yes: GRANTED on CONSENT, policy version 2025.1, consent version 1, event #1, at"
