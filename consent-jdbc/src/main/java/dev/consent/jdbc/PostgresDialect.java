@@ -192,6 +192,86 @@ final class PostgresDialect implements Dialect {
                 });
     }
 
+    /**
+     * Up to one chunk of each kind of row: one statement, one round trip, with a data-modifying {@code WITH} per kind
+     * of row: the heads' compare-and-set update ({@code RETURNING} the subjects it moved, which the statement returns),
+     * the new heads, the events and the feed entries inserted from array parameters, and the notification queued. The
+     * statement is atomic: a unique violation in any part undoes every part. The update runs first (the statement reads
+     * its result), so the head rows are locked before anything is inserted, as in the statements one by one; a head
+     * that did not move leaves the rest written, and the caller rolls it back. Larger appends write kind by kind, as
+     * {@link Dialect#writeAppend} does.
+     */
+    @Override
+    public Set<String> writeAppend(Connection c, AppendRows rows) throws SQLException {
+        FeedEntries f = rows.entries();
+        int chunk = chunkSize();
+        if (rows.moves().size() > chunk || rows.created().size() > chunk || rows.events().size() > chunk
+                || f.subjects().size() > chunk) {
+            return Dialect.super.writeAppend(c, rows);
+        }
+        List<Column<HeadMove>> moveColumns = List.of(Column.text(HeadMove::subject), Column.int8(HeadMove::fromSeq),
+                Column.text(HeadMove::fromHash), Column.int8(HeadMove::toSeq), Column.text(HeadMove::toHash));
+        List<Column<HeadMove>> headColumns = List.of(Column.text(HeadMove::subject), Column.int8(HeadMove::toSeq),
+                Column.text(HeadMove::toHash));
+        List<Integer> entryRows = IntStream.range(0, f.subjects().size()).boxed().toList();
+        List<Column<Integer>> entryColumns = List.of(Column.text(f.subjects()::get), Column.int8(i -> f.stamps()[i]));
+        StringBuilder sql = new StringBuilder("WITH ");
+        List<String> answers = new ArrayList<>();
+        if (!rows.moves().isEmpty()) {
+            sql.append("moved AS (UPDATE ").append(rows.heads()).append(" h SET seq = m.to_seq, head_hash = m.to_hash"
+                    + " FROM ").append(unnest(moveColumns)).append(" AS m(subject, from_seq, from_hash, to_seq, to_hash)"
+                    + " WHERE h.subject = m.subject AND h.seq = m.from_seq AND h.head_hash = m.from_hash"
+                    + " RETURNING h.subject), ");
+            answers.add("SELECT subject FROM moved");
+        }
+        if (!rows.created().isEmpty()) {
+            sql.append("created AS (INSERT INTO ").append(rows.heads()).append(" (subject, seq, head_hash) SELECT * FROM ")
+                    .append(unnest(headColumns)).append("), ");
+        }
+        sql.append("appended AS (INSERT INTO ").append(rows.eventsTable()).append(" (")
+                .append(String.join(", ", EventRows.COLUMNS)).append(") SELECT * FROM ").append(unnest(EVENT_COLUMNS))
+                .append("), entries AS (INSERT INTO ").append(f.table()).append(" (subject, stamp, written_at)"
+                        + " SELECT s, st, ? FROM ").append(unnest(entryColumns))
+                .append(" WITH ORDINALITY AS f(s, st, n) ORDER BY n) ");
+        if (f.channel() != null) {
+            answers.add("SELECT NULL FROM (SELECT pg_notify(?, '')) AS notified");
+        }
+        if (answers.isEmpty()) {
+            answers.add("SELECT CAST(NULL AS text) WHERE false");
+        }
+        sql.append(String.join(" UNION ALL ", answers));
+        Set<String> notMoved = new LinkedHashSet<>();
+        rows.moves().forEach(m -> notMoved.add(m.subject()));
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            if (!rows.moves().isEmpty()) {
+                bindArrays(c, ps, i, moveColumns, rows.moves());
+                i += moveColumns.size();
+            }
+            if (!rows.created().isEmpty()) {
+                bindArrays(c, ps, i, headColumns, rows.created());
+                i += headColumns.size();
+            }
+            bindArrays(c, ps, i, EVENT_COLUMNS, rows.events());
+            i += EVENT_COLUMNS.size();
+            setInstant(ps, i++, f.writtenAt());
+            bindArrays(c, ps, i, entryColumns, entryRows);
+            i += entryColumns.size();
+            if (f.channel() != null) {
+                ps.setString(i, f.channel());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String moved = rs.getString(1);
+                    if (moved != null) {
+                        notMoved.remove(moved);
+                    }
+                }
+            }
+        }
+        return notMoved;
+    }
+
     // ------------------------------------------------------------------------------------ retention claims
 
     /**

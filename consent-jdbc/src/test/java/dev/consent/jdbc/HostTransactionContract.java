@@ -287,7 +287,7 @@ abstract class HostTransactionContract {
         UnaryOperator<Connection> raceOnHeadInsert = c -> (Connection) Proxy.newProxyInstance(
                 Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
                     if (method.getName().equals("prepareStatement") && args[0] instanceof String sql
-                            && sql.startsWith("INSERT INTO " + prefix + "heads") && raced.compareAndSet(false, true)) {
+                            && sql.contains("INSERT INTO " + prefix + "heads") && raced.compareAndSet(false, true)) {
                         race.set(otherThread.submit(() -> consents.grant(dave, RecipientsPolicy.ADS,
                                 Capture.by(Method.CHECKBOX))));
                         if (dialect() != Database.MARIADB) {
