@@ -359,6 +359,38 @@ interface Dialect {
         return Set.of();
     }
 
+    /**
+     * Whether a savepoint can be set and released in the text of the one statement it guards, sent in one round trip
+     * ({@link Transactions.StatementSavepoint}). By default not: the savepoint is set and released by JDBC calls.
+     */
+    default boolean savepointsTravelWithStatements() {
+        return false;
+    }
+
+    /**
+     * Whether {@link #writeAppend(Connection, AppendRows, Transactions.StatementSavepoint)} writes an append of
+     * {@code continued} continued chains, {@code events} events and at most {@code entries} feed entries in one atomic
+     * statement that also sets and releases its savepoint. By default it cannot.
+     */
+    default boolean writesAppendInOneStatement(int continued, int events, int entries) {
+        return false;
+    }
+
+    /**
+     * As {@link #writeAppend(Connection, AppendRows)}, in one atomic statement that sets and releases
+     * {@code savepoint} in its round trip, where {@link #writesAppendInOneStatement} said so; it writes nothing when a
+     * head did not move.
+     *
+     * @throws IllegalStateException where this dialect cannot
+     */
+    default Set<String> writeAppend(Connection c, AppendRows rows, Transactions.StatementSavepoint savepoint)
+            throws SQLException {
+        if (savepoint == null) {
+            return writeAppend(c, rows);
+        }
+        throw new IllegalStateException(this + " does not write an append in one statement with its savepoint");
+    }
+
     // ----------------------------------------------------------------------------------- notifications
 
     /**

@@ -145,6 +145,16 @@ final class LedgerRepository {
      * events caused). A refusal rolls back and then reads the conflicts.
      */
     Outcome<AppendResult> append(Connection c, AppendPlan plan, SqlWork<Void> alsoWrite) throws SQLException {
+        return append(c, plan, alsoWrite, null);
+    }
+
+    /**
+     * As {@link #append(Connection, AppendPlan, SqlWork)}; with a {@code savepoint}, the batch must be one the dialect
+     * writes in one statement with it ({@link Dialect#writesAppendInOneStatement}), continue at most one chain, name no
+     * visitor and write nothing else, so that the statement is the only one this runs.
+     */
+    Outcome<AppendResult> append(Connection c, AppendPlan plan, SqlWork<Void> alsoWrite,
+            Transactions.StatementSavepoint savepoint) throws SQLException {
         // 1. Lock and compare the heads of the chains the batch continues. A new chain has no head row to lock: its
         // head row is inserted in step 3, and if the subject has one already (a concurrent first append, or a head
         // this batch did not expect) that insert is a unique violation, answered as a conflict after the rollback.
@@ -165,6 +175,10 @@ final class LedgerRepository {
         // One continued chain and no links to read: the compare-and-set update locks that one head row itself, and
         // there is no second head row (nor a links row) it could be locked in the wrong order with. Otherwise the
         // heads are locked first, in sorted order, as every writer locks them, before the links are read.
+        if (savepoint != null && (updates.size() > 1 || !visitors.isEmpty())) {
+            throw new IllegalStateException("an append in one statement continues at most one chain and names no "
+                    + "visitor; this one continues " + updates.size() + " and names " + visitors.size());
+        }
         if (updates.size() > 1 || (!updates.isEmpty() && !visitors.isEmpty())) {
             List<String> continued = new ArrayList<>(updates.size());
             updates.forEach(g -> continued.add(g.subject.value()));
@@ -207,7 +221,7 @@ final class LedgerRepository {
         }
         Set<SubjectId> notMoved = new LinkedHashSet<>();
         for (String s : dialect.writeAppend(c, new Dialect.AppendRows(heads, moves, created, events, plan.events,
-                feed.entries(changed, plan.latestRecordedAt())))) {
+                feed.entries(changed, plan.latestRecordedAt())), savepoint)) {
             notMoved.add(SubjectId.of(s));
         }
         if (!notMoved.isEmpty()) {

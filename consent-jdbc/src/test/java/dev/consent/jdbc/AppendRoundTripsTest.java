@@ -46,7 +46,7 @@ class AppendRoundTripsTest {
     /** Round trips of {anchor + grant of a customer's first order, of a later order, a record of 50 new subjects}. */
     private static final Map<Database, int[]> PINNED = Map.of(
             Database.H2, new int[] {12, 12, 5},
-            Database.POSTGRESQL, new int[] {10, 10, 3},
+            Database.POSTGRESQL, new int[] {6, 6, 3},
             Database.MARIADB, new int[] {12, 12, 5});
 
     private SwitchableDataSource db;
