@@ -77,9 +77,19 @@ final class ChangeFeedRepository {
      * lock: {@link #number} gives the entries their positions once they have committed.
      */
     void insert(Connection c, List<SubjectId> subjects, Instant writtenAt) throws SQLException {
+        Dialect.FeedEntries entries = entries(subjects, writtenAt);
+        dialect.insertChanges(c, changes, entries.subjects(), entries.stamps(), writtenAt);
+    }
+
+    /**
+     * The entries {@link #insert} would write for {@code subjects}, each with a fresh random stamp, and the channel to
+     * notify on commit (null when notifications are off), for a caller that writes them together with other rows
+     * ({@link Dialect#writeAppend}).
+     */
+    Dialect.FeedEntries entries(List<SubjectId> subjects, Instant writtenAt) {
         List<String> keys = new ArrayList<>(subjects.size());
         subjects.forEach(s -> keys.add(s.value()));
-        dialect.insertChanges(c, changes, keys, stamps(keys.size()), writtenAt);
+        return new Dialect.FeedEntries(changes, keys, stamps(keys.size()), writtenAt, channel);
     }
 
     private static long[] stamps(int count) {

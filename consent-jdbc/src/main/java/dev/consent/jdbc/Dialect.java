@@ -340,6 +340,81 @@ interface Dialect {
         });
     }
 
+    /**
+     * Change-feed entries to insert, not yet numbered: in {@code table}, one per subject in list order, {@code stamps[i]}
+     * for {@code subjects.get(i)}, all written at {@code writtenAt}; and the channel to notify when the transaction
+     * commits, or null when notifications are off.
+     */
+    record FeedEntries(String table, List<String> subjects, long[] stamps, Instant writtenAt, String channel) {
+    }
+
+    /**
+     * What an append writes once its checks passed: in {@code heads}, the {@code moves} of continued chains
+     * (compare-and-set) and the head rows of {@code created} chains; the {@code events} in {@code eventsTable}; the
+     * change-feed {@code entries} and their notification.
+     */
+    record AppendRows(String heads, List<HeadMove> moves, List<HeadMove> created, String eventsTable,
+            List<ConsentEvent> events, FeedEntries entries) {
+    }
+
+    /**
+     * Writes an append's rows, all in this transaction; returns the subjects whose head did not stand at its
+     * from-values (then the caller rolls back whatever was written). A head row that exists already, a stored event id
+     * or (subject, seq) fails with a unique violation. By default one statement (or JDBC batch) per kind of row, in
+     * this order: move the heads (stopping there if one did not move), insert the new heads, the events, queue the
+     * notification, insert the feed entries.
+     */
+    default Set<String> writeAppend(Connection c, AppendRows rows) throws SQLException {
+        if (!rows.moves().isEmpty()) {
+            Set<String> notMoved = moveHeads(c, rows.heads(), rows.moves());
+            if (!notMoved.isEmpty()) {
+                return notMoved;
+            }
+        }
+        if (!rows.created().isEmpty()) {
+            insertHeads(c, rows.heads(), rows.created());
+        }
+        insertEvents(c, rows.eventsTable(), rows.events());
+        FeedEntries f = rows.entries();
+        if (f.channel() != null) {
+            notifyChanges(c, f.channel());
+        }
+        insertChanges(c, f.table(), f.subjects(), f.stamps(), f.writtenAt());
+        return Set.of();
+    }
+
+    /**
+     * Whether a savepoint can be set and released in the text of the one statement it guards, sent in one round trip
+     * ({@link Transactions.StatementSavepoint}). By default not: the savepoint is set and released by JDBC calls.
+     */
+    default boolean savepointsTravelWithStatements() {
+        return false;
+    }
+
+    /**
+     * Whether {@link #writeAppend(Connection, AppendRows, Transactions.StatementSavepoint)} writes an append of
+     * {@code continued} continued chains, {@code events} events and at most {@code entries} feed entries in one atomic
+     * statement that also sets and releases its savepoint. By default it cannot.
+     */
+    default boolean writesAppendInOneStatement(int continued, int events, int entries) {
+        return false;
+    }
+
+    /**
+     * As {@link #writeAppend(Connection, AppendRows)}, in one atomic statement that sets and releases
+     * {@code savepoint} in its round trip, where {@link #writesAppendInOneStatement} said so; it writes nothing when a
+     * head did not move.
+     *
+     * @throws IllegalStateException where this dialect cannot
+     */
+    default Set<String> writeAppend(Connection c, AppendRows rows, Transactions.StatementSavepoint savepoint)
+            throws SQLException {
+        if (savepoint == null) {
+            return writeAppend(c, rows);
+        }
+        throw new IllegalStateException(this + " does not write an append in one statement with its savepoint");
+    }
+
     // ----------------------------------------------------------------------------------- notifications
 
     /**

@@ -183,7 +183,13 @@ final class ItemRepository {
 
     /** Inserts a new item at version 1, without a claim; a stored key fails with a unique violation. */
     void insert(Connection c, RetainedItem item, ItemValues values) throws SQLException {
-        Sql.update(c, "INSERT INTO " + table + " (" + String.join(", ", ItemValues.COLUMNS) + ", version, "
+        insert(c, item, values, null);
+    }
+
+    /** As {@link #insert(Connection, RetainedItem, ItemValues)}, the savepoint (if any) in its round trip. */
+    void insert(Connection c, RetainedItem item, ItemValues values, Transactions.StatementSavepoint savepoint)
+            throws SQLException {
+        Sql.update(c, savepoint, "INSERT INTO " + table + " (" + String.join(", ", ItemValues.COLUMNS) + ", version, "
                 + String.join(", ", KEY_COLUMNS) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ps -> {
                     int i = values.bindFields(ps, 1, dialect);
                     ps.setLong(i++, 1);
@@ -193,7 +199,13 @@ final class ItemRepository {
 
     /** Saves {@code values} as the item's next version if its stored version is {@code item}'s; claims are kept. */
     boolean update(Connection c, RetainedItem item, ItemValues values) throws SQLException {
-        return Sql.update(c, update, ps -> bindUpdate(ps, item, values)) == 1;
+        return update(c, item, values, null);
+    }
+
+    /** As {@link #update(Connection, RetainedItem, ItemValues)}, the savepoint (if any) in its round trip. */
+    boolean update(Connection c, RetainedItem item, ItemValues values, Transactions.StatementSavepoint savepoint)
+            throws SQLException {
+        return Sql.update(c, savepoint, update, ps -> bindUpdate(ps, item, values)) == 1;
     }
 
     /** Deletes the item at its version if it is {@code DISPOSED} and unclaimed; whether it did. */

@@ -154,12 +154,16 @@ final class JdbcLedger {
 
     /**
      * One transaction, in this order: lock the head rows of the chains the batch continues ({@code SELECT ... FOR
-     * UPDATE}) and compare them with the batch; update those heads (compare-and-set on sequence and hash) and insert
-     * the heads of new chains (a head that exists already is a unique violation, hence a conflict); insert the events;
-     * run {@code alsoWrite} (the {@code notices} notices of the recipients' outbox); read the links of the subjects
-     * appended to; insert the change-feed entries; commit. Heads, events and change-feed entries are written in a
-     * number of statements that grows with the number of chunks, not rows (the dialect decides how: JDBC batches, or
-     * on PostgreSQL one statement over array parameters).
+     * UPDATE}, in subject order) and compare them with the batch, unless it continues one chain and names no visitor
+     * (then the compare-and-set below takes that one lock); read the links of the visitors appended to (a batch of
+     * customers reads none); update those heads (compare-and-set on sequence and hash) and insert the heads of new
+     * chains (a head that exists already is a unique violation, hence a conflict); insert the events and the
+     * change-feed entries; run {@code alsoWrite} (the {@code notices} notices of the recipients' outbox); commit.
+     * Heads, events and change-feed entries are written in a number of statements that grows with the number of
+     * chunks, not rows (the dialect decides how, {@link Dialect#writeAppend}: JDBC batches, or on PostgreSQL one
+     * statement for all of them and the notification). Inside a host's transaction on PostgreSQL, a batch without
+     * notices that continues at most one chain and names no visitor is that one statement with its savepoint set and
+     * released in the same round trip ({@link Transactions#inTransactionOneStatement}).
      *
      * <p>No lock is taken for the change feed. A change's entry is inserted without a position; positions are handed
      * out after commit, in one short numbering transaction at a time ({@link #numberFeed}), so a transaction that
@@ -193,14 +197,36 @@ final class JdbcLedger {
             result = tx.read("append", c -> plan.conflicts(c, Set.of(), ledger));
         } else {
             boolean host = tx.hostConnection() != null;
-            result = tx.inTransaction("append", c -> ledger.append(c, plan, alsoWrite),
-                    c -> plan.conflicts(c, Set.of(), ledger, host));
+            if (host && alsoWrite == NOTHING_ELSE && oneStatement(plan)) {
+                // inside the host's transaction, the savepoint travels with the one statement: one round trip
+                result = tx.inTransactionOneStatement("append", savepoint -> c -> ledger.append(c, plan, alsoWrite,
+                        savepoint), c -> plan.conflicts(c, Set.of(), ledger, true));
+            } else {
+                result = tx.inTransaction("append", c -> ledger.append(c, plan, alsoWrite),
+                        c -> plan.conflicts(c, Set.of(), ledger, host));
+            }
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("consent store {}: append of {} events for {} chains with {} notices: {}", prefix, batch.size(),
                     plan.groups.size(), notices, result.appended() ? "appended" : "conflict");
         }
         return result;
+    }
+
+    /**
+     * Whether the dialect writes the plan in one statement together with its savepoint: at most one continued chain,
+     * no visitor (whose links would be read first), at most one chunk of events and entries (a subject and its
+     * customer each).
+     */
+    private boolean oneStatement(AppendPlan plan) {
+        int continued = 0;
+        for (AppendPlan.Group g : plan.groups.values()) {
+            if (VisitorId.from(g.subject).isPresent()) {
+                return false;
+            }
+            continued += g.isNewChain() ? 0 : 1;
+        }
+        return dialect.writesAppendInOneStatement(continued, plan.events.size(), plan.groups.size());
     }
 
     /**

@@ -86,13 +86,22 @@ final class JdbcRetention {
         if (item.version() < 0) {
             return false;
         }
-        return tx.inTransaction("saveItem", c -> {
-            if (item.version() == 0) {
-                items.insert(c, item, v);
-                return Outcome.commit(true);
-            }
-            return items.update(c, item, v) ? Outcome.commit(true) : Outcome.rollback(false);
-        }, c -> false);
+        if (dialect.savepointsTravelWithStatements()) {
+            // one statement: inside a host's transaction its savepoint goes in the same round trip
+            return tx.inTransactionOneStatement("saveItem", savepoint -> c -> saveItem(c, item, v, savepoint),
+                    c -> false);
+        }
+        return tx.inTransaction("saveItem", c -> saveItem(c, item, v, null), c -> false);
+    }
+
+    /** The one statement of {@link #saveItem(RetainedItem)}; an update that finds another version wrote nothing. */
+    private Outcome<Boolean> saveItem(Connection c, RetainedItem item, ItemValues v,
+            Transactions.StatementSavepoint savepoint) throws SQLException {
+        if (item.version() == 0) {
+            items.insert(c, item, v, savepoint);
+            return Outcome.commit(true);
+        }
+        return items.update(c, item, v, savepoint) ? Outcome.commit(true) : Outcome.rollback(false);
     }
 
     /** A keyset scan of the due index (active_due_at, subject, category, purpose) from {@code after}. */

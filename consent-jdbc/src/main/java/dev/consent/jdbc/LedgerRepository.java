@@ -7,6 +7,7 @@ import dev.consent.ledger.ChainHead;
 import dev.consent.ledger.ConsentEvent;
 import dev.consent.ledger.EventId;
 import dev.consent.ledger.SubjectId;
+import dev.consent.ledger.VisitorId;
 import dev.consent.store.ConsentStore.AppendResult;
 
 import java.sql.Connection;
@@ -133,34 +134,57 @@ final class LedgerRepository {
 
     /**
      * Appends a batch that does not contradict itself, in this order: lock the head rows of the chains the batch
-     * continues ({@code SELECT ... FOR UPDATE}, in sorted order) and compare them with the batch; update those heads
-     * (compare-and-set on sequence and hash) and insert the heads of new chains (a head that exists already is a unique
-     * violation, hence a conflict); insert the events; run {@code alsoWrite} (the recipients' notices the events
-     * caused); queue the notification; read the links of the subjects appended to with a locking read; insert the
-     * change-feed entries, not yet numbered ({@link ChangeFeedRepository}: no lock is taken for the feed, so a host's
-     * transaction that appended holds only the head rows of its own subjects until it commits). A refusal rolls back
-     * and then reads the conflicts.
+     * continues ({@code SELECT ... FOR UPDATE}, in sorted order) and compare them with the batch, unless the batch
+     * continues one chain and names no visitor (then the compare-and-set of step 3 takes that one lock); read the links
+     * of the visitors among the subjects with a locking read (only a visitor can be linked, so a batch of customers
+     * reads none); write the rows in the dialect's fewest round trips ({@link Dialect#writeAppend}: update those heads
+     * (compare-and-set on sequence and hash), insert the heads of new chains (a head that exists already is a unique
+     * violation, hence a conflict), insert the events, queue the notification, insert the change-feed entries, not yet
+     * numbered ({@link ChangeFeedRepository}: no lock is taken for the feed, so a host's transaction that appended
+     * holds only the head rows of its own subjects until it commits); run {@code alsoWrite} (the recipients' notices the
+     * events caused). A refusal rolls back and then reads the conflicts.
      */
     Outcome<AppendResult> append(Connection c, AppendPlan plan, SqlWork<Void> alsoWrite) throws SQLException {
+        return append(c, plan, alsoWrite, null);
+    }
+
+    /**
+     * As {@link #append(Connection, AppendPlan, SqlWork)}; with a {@code savepoint}, the batch must be one the dialect
+     * writes in one statement with it ({@link Dialect#writesAppendInOneStatement}), continue at most one chain, name no
+     * visitor and write nothing else, so that the statement is the only one this runs.
+     */
+    Outcome<AppendResult> append(Connection c, AppendPlan plan, SqlWork<Void> alsoWrite,
+            Transactions.StatementSavepoint savepoint) throws SQLException {
         // 1. Lock and compare the heads of the chains the batch continues. A new chain has no head row to lock: its
-        // head row is inserted in step 2, and if the subject has one already (a concurrent first append, or a head
+        // head row is inserted in step 3, and if the subject has one already (a concurrent first append, or a head
         // this batch did not expect) that insert is a unique violation, answered as a conflict after the rollback.
         // Not reading them saves a lookup per new subject, the whole of this step for a batch of first-time subjects.
         List<AppendPlan.Group> updates = new ArrayList<>();
         TreeMap<String, AppendPlan.Group> inserts = new TreeMap<>(); // sorted: head rows are inserted in one order too
+        List<String> visitors = new ArrayList<>();
         for (AppendPlan.Group g : plan.groups.values()) {
             if (g.isNewChain()) {
                 inserts.put(g.subject.value(), g);
             } else {
                 updates.add(g);
             }
+            if (VisitorId.from(g.subject).isPresent()) {
+                visitors.add(g.subject.value());
+            }
         }
-        Set<SubjectId> moved = new LinkedHashSet<>();
-        if (!updates.isEmpty()) {
+        // One continued chain and no links to read: the compare-and-set update locks that one head row itself, and
+        // there is no second head row (nor a links row) it could be locked in the wrong order with. Otherwise the
+        // heads are locked first, in sorted order, as every writer locks them, before the links are read.
+        if (savepoint != null && (updates.size() > 1 || !visitors.isEmpty())) {
+            throw new IllegalStateException("an append in one statement continues at most one chain and names no "
+                    + "visitor; this one continues " + updates.size() + " and names " + visitors.size());
+        }
+        if (updates.size() > 1 || (!updates.isEmpty() && !visitors.isEmpty())) {
             List<String> continued = new ArrayList<>(updates.size());
             updates.forEach(g -> continued.add(g.subject.value()));
             continued.sort(null);
             Map<SubjectId, ChainHead> locked = lockHeads(c, continued);
+            Set<SubjectId> moved = new LinkedHashSet<>();
             for (AppendPlan.Group g : updates) {
                 if (!g.follows(locked.get(g.subject))) {
                     moved.add(g.subject);
@@ -169,34 +193,12 @@ final class LedgerRepository {
             if (!moved.isEmpty()) {
                 return Outcome.rollbackThen(x -> plan.conflicts(x, moved, this));
             }
-            // 2. Move the heads. The locks make the compare in WHERE redundant; it stays as a second guard.
-            List<Dialect.HeadMove> moves = new ArrayList<>(updates.size());
-            for (AppendPlan.Group g : updates) {
-                moves.add(g.headMove());
-            }
-            for (String s : dialect.moveHeads(c, heads, moves)) {
-                moved.add(SubjectId.of(s));
-            }
-            if (!moved.isEmpty()) {
-                return Outcome.rollbackThen(x -> plan.conflicts(x, moved, this));
-            }
-        }
-        if (!inserts.isEmpty()) {
-            List<Dialect.HeadMove> created = new ArrayList<>(inserts.size());
-            for (AppendPlan.Group g : inserts.values()) {
-                created.add(g.headMove());
-            }
-            dialect.insertHeads(c, heads, created);
         }
 
-        // 3. The events (a stored event id is a unique violation, likewise a conflict), then what comes with them.
-        dialect.insertEvents(c, events, plan.events);
-        alsoWrite.run(c);
-
-        // 4. The change feed. PostgreSQL delivers the notification on commit, and not at all on rollback. A link that
-        // commits after this read gives the customer an entry of its own, or the numbering finds it.
-        feed.notifyOnCommit(c);
-        Map<SubjectId, SubjectId> customers = links.lockCustomers(c, plan.sortedSubjectKeys());
+        // 2. The customers of the visitors appended to: their change too. A link that commits after this read gives
+        // the customer an entry of its own, or the numbering finds it (ChangeFeedRepository#number).
+        visitors.sort(null);
+        Map<SubjectId, SubjectId> customers = visitors.isEmpty() ? Map.of() : links.lockCustomers(c, visitors);
         List<SubjectId> changed = new ArrayList<>();
         for (SubjectId s : plan.groups.keySet()) {
             changed.add(s);
@@ -205,7 +207,27 @@ final class LedgerRepository {
                 changed.add(customer);
             }
         }
-        feed.insert(c, changed, plan.latestRecordedAt());
+
+        // 3. Heads, events, change feed and notification (PostgreSQL delivers it on commit, and not at all on
+        // rollback). The locks make the compare in the heads' update redundant where they were taken; it stays as a
+        // second guard, and is the guard where they were not.
+        List<Dialect.HeadMove> moves = new ArrayList<>(updates.size());
+        for (AppendPlan.Group g : updates) {
+            moves.add(g.headMove());
+        }
+        List<Dialect.HeadMove> created = new ArrayList<>(inserts.size());
+        for (AppendPlan.Group g : inserts.values()) {
+            created.add(g.headMove());
+        }
+        Set<SubjectId> notMoved = new LinkedHashSet<>();
+        for (String s : dialect.writeAppend(c, new Dialect.AppendRows(heads, moves, created, events, plan.events,
+                feed.entries(changed, plan.latestRecordedAt())), savepoint)) {
+            notMoved.add(SubjectId.of(s));
+        }
+        if (!notMoved.isEmpty()) {
+            return Outcome.rollbackThen(x -> plan.conflicts(x, notMoved, this));
+        }
+        alsoWrite.run(c);
         return Outcome.commit(AppendResult.appended(new LinkedHashSet<>(changed)));
     }
 

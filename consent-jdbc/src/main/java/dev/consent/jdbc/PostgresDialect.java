@@ -209,6 +209,124 @@ final class PostgresDialect implements Dialect {
                 });
     }
 
+    /**
+     * Up to one chunk of each kind of row: one statement, one round trip, with a data-modifying {@code WITH} per kind
+     * of row: the heads' compare-and-set update ({@code RETURNING} the subjects it moved, which the statement returns),
+     * the new heads, the events and the feed entries inserted from array parameters, and the notification queued. The
+     * statement is atomic: a unique violation in any part undoes every part. The update runs first and the inserts
+     * read how many heads it moved, inserting nothing unless it moved every one, so the head rows are locked before
+     * anything is inserted, as in the statements one by one, and a statement that moved one head or none either wrote
+     * everything or nothing. Larger appends write kind by kind, as {@link Dialect#writeAppend} does.
+     */
+    @Override
+    public Set<String> writeAppend(Connection c, AppendRows rows) throws SQLException {
+        FeedEntries f = rows.entries();
+        int chunk = chunkSize();
+        if (rows.moves().size() > chunk || rows.created().size() > chunk || rows.events().size() > chunk
+                || f.subjects().size() > chunk) {
+            return Dialect.super.writeAppend(c, rows);
+        }
+        return writeAppend(c, rows, null);
+    }
+
+    /** The driver sends the statements of one prepared text together, and the server skips the rest after a failure. */
+    @Override
+    public boolean savepointsTravelWithStatements() {
+        return true;
+    }
+
+    /** Up to one continued chain and one chunk of events and entries: the statement above does it all or nothing. */
+    @Override
+    public boolean writesAppendInOneStatement(int continued, int events, int entries) {
+        return continued <= 1 && events <= chunkSize() && entries <= chunkSize();
+    }
+
+    /**
+     * The statement of {@link #writeAppend(Connection, AppendRows)}, preceded by {@code SAVEPOINT} and followed by
+     * {@code RELEASE SAVEPOINT} in the same prepared text when {@code savepoint} is given: one round trip. After a
+     * failure the server skips the rest of the text, so the savepoint is left for the caller to roll back to.
+     */
+    @Override
+    public Set<String> writeAppend(Connection c, AppendRows rows, Transactions.StatementSavepoint savepoint)
+            throws SQLException {
+        FeedEntries f = rows.entries();
+        List<Column<HeadMove>> moveColumns = List.of(Column.text(HeadMove::subject), Column.int8(HeadMove::fromSeq),
+                Column.text(HeadMove::fromHash), Column.int8(HeadMove::toSeq), Column.text(HeadMove::toHash));
+        List<Column<HeadMove>> headColumns = List.of(Column.text(HeadMove::subject), Column.int8(HeadMove::toSeq),
+                Column.text(HeadMove::toHash));
+        List<Integer> entryRows = IntStream.range(0, f.subjects().size()).boxed().toList();
+        List<Column<Integer>> entryColumns = List.of(Column.text(f.subjects()::get), Column.int8(i -> f.stamps()[i]));
+        StringBuilder sql = new StringBuilder(savepoint == null ? "" : savepoint.set()).append("WITH ");
+        // the inserts read the update's count, which makes the update run first and the statement all or nothing
+        String allMoved = rows.moves().isEmpty() ? "" : " WHERE (SELECT count(*) FROM moved) = " + rows.moves().size();
+        List<String> answers = new ArrayList<>();
+        if (!rows.moves().isEmpty()) {
+            sql.append("moved AS (UPDATE ").append(rows.heads()).append(" h SET seq = m.to_seq, head_hash = m.to_hash"
+                    + " FROM ").append(unnest(moveColumns)).append(" AS m(subject, from_seq, from_hash, to_seq, to_hash)"
+                    + " WHERE h.subject = m.subject AND h.seq = m.from_seq AND h.head_hash = m.from_hash"
+                    + " RETURNING h.subject), ");
+            answers.add("SELECT subject FROM moved");
+        }
+        if (!rows.created().isEmpty()) {
+            sql.append("created AS (INSERT INTO ").append(rows.heads()).append(" (subject, seq, head_hash) SELECT * FROM ")
+                    .append(unnest(headColumns)).append(allMoved).append("), ");
+        }
+        sql.append("appended AS (INSERT INTO ").append(rows.eventsTable()).append(" (")
+                .append(String.join(", ", EventRows.COLUMNS)).append(") SELECT * FROM ").append(unnest(EVENT_COLUMNS))
+                .append(allMoved).append("), entries AS (INSERT INTO ").append(f.table()).append(" (subject, stamp, written_at)"
+                        + " SELECT s, st, ? FROM ").append(unnest(entryColumns))
+                .append(" WITH ORDINALITY AS f(s, st, n)").append(allMoved).append(" ORDER BY n) ");
+        if (f.channel() != null) {
+            answers.add("SELECT NULL FROM (SELECT pg_notify(?, '')) AS notified");
+        }
+        if (answers.isEmpty()) {
+            answers.add("SELECT CAST(NULL AS text) WHERE false");
+        }
+        sql.append(String.join(" UNION ALL ", answers));
+        if (savepoint != null) {
+            sql.append(savepoint.release());
+        }
+        Set<String> notMoved = new LinkedHashSet<>();
+        rows.moves().forEach(m -> notMoved.add(m.subject()));
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            if (!rows.moves().isEmpty()) {
+                bindArrays(c, ps, i, moveColumns, rows.moves());
+                i += moveColumns.size();
+            }
+            if (!rows.created().isEmpty()) {
+                bindArrays(c, ps, i, headColumns, rows.created());
+                i += headColumns.size();
+            }
+            bindArrays(c, ps, i, EVENT_COLUMNS, rows.events());
+            i += EVENT_COLUMNS.size();
+            setInstant(ps, i++, f.writtenAt());
+            bindArrays(c, ps, i, entryColumns, entryRows);
+            i += entryColumns.size();
+            if (f.channel() != null) {
+                ps.setString(i, f.channel());
+            }
+            // the savepoint's texts, where given, answer update counts around the statement's rows
+            if (savepoint != null) {
+                savepoint.sending();
+            }
+            for (boolean isRows = ps.execute(); isRows || ps.getUpdateCount() != -1; isRows = ps.getMoreResults()) {
+                if (!isRows) {
+                    continue;
+                }
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        String moved = rs.getString(1);
+                        if (moved != null) {
+                            notMoved.remove(moved);
+                        }
+                    }
+                }
+            }
+        }
+        return notMoved;
+    }
+
     // ------------------------------------------------------------------------------------ retention claims
 
     /**

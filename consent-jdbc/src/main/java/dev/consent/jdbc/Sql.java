@@ -89,6 +89,27 @@ final class Sql {
     }
 
     /**
+     * As {@link #update}, with {@code savepoint} (when not null) set before the statement and released after it in the
+     * same prepared text, sent in one round trip ({@link Transactions.StatementSavepoint}); answers the statement's
+     * own update count.
+     */
+    static int update(Connection c, Transactions.StatementSavepoint savepoint, String sql, Binder binder)
+            throws SQLException {
+        if (savepoint == null) {
+            return update(c, sql, binder);
+        }
+        try (PreparedStatement ps = c.prepareStatement(savepoint.set() + sql + savepoint.release())) {
+            binder.bind(ps);
+            savepoint.sending();
+            ps.execute(); // the savepoint's count first, then the statement's, then the release's
+            if (ps.getMoreResults()) {
+                throw new SQLException("an update answered rows: " + sql, "XX000");
+            }
+            return ps.getUpdateCount();
+        }
+    }
+
+    /**
      * Runs the statement once per row as JDBC batches of at most {@link #BATCH} rows; returns the counts the driver
      * reported, which may be {@link java.sql.Statement#SUCCESS_NO_INFO} (MariaDB's bulk protocol).
      */

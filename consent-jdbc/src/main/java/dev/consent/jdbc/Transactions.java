@@ -220,6 +220,89 @@ final class Transactions {
         }
     }
 
+    /**
+     * A savepoint that a statement sets and releases itself, in its own round trip: on PostgreSQL one prepared text
+     * holds {@code SAVEPOINT}, the statement and {@code RELEASE SAVEPOINT}, sent together, and the server skips the
+     * rest of the text after a failure. The statement says when it is {@link #sending} it.
+     */
+    static final class StatementSavepoint {
+        private final String name;
+        private boolean sent;
+
+        StatementSavepoint(String name) {
+            this.name = name;
+        }
+
+        /** The text that sets it, before the statement's. */
+        String set() {
+            return "SAVEPOINT " + name + "; ";
+        }
+
+        /** Called right before the text is sent: from then on a failure rolls back to it. */
+        void sending() {
+            sent = true;
+        }
+
+        /** The text that releases it, after the statement's. */
+        String release() {
+            return "; RELEASE SAVEPOINT " + name;
+        }
+    }
+
+    /**
+     * {@link #inTransaction} for work that writes in one atomic statement and, on the host's connection, sets and
+     * releases its savepoint in that statement's round trip ({@link StatementSavepoint}). The work must run no other
+     * statement. When it fails after the savepoint was sent, this rolls back to it (the failed statement left nothing,
+     * the host's transaction goes on); when the work answers a rollback, its statement wrote nothing (it is atomic and
+     * answers a rollback only when it wrote nothing), so nothing is rolled back. Outside a host's transaction, exactly
+     * {@link #inTransaction}, the work given no savepoint (null).
+     */
+    <T> T inTransactionOneStatement(String operation, java.util.function.Function<StatementSavepoint,
+            SqlWork<Outcome<T>>> work, SqlWork<T> onUniqueViolation) {
+        Connection c = hostConnection();
+        if (c == null) {
+            return inOwnTransaction(operation, work.apply(null), onUniqueViolation);
+        }
+        StatementSavepoint savepoint = new StatementSavepoint("consent_write");
+        try {
+            Outcome<T> outcome;
+            try {
+                outcome = work.apply(savepoint).run(c);
+            } catch (SQLException e) {
+                rollbackToQuietly(c, savepoint, e);
+                if (SqlStates.isUniqueViolation(e)) {
+                    return onUniqueViolation.run(c);
+                }
+                if (SqlStates.isTransactionRollback(e)) {
+                    throw new StoreException(operation, "the database chose the host's transaction as a deadlock or "
+                            + "serialization victim; it may have rolled back the whole transaction, so the host must "
+                            + "roll it back and retry it from the start", e);
+                }
+                throw e;
+            } catch (RuntimeException e) {
+                rollbackToQuietly(c, savepoint, e);
+                throw e;
+            }
+            if (!outcome.commit()) {
+                return outcome.afterRollback() == null ? outcome.value() : outcome.afterRollback().run(c);
+            }
+            return outcome.value();
+        } catch (SQLException e) {
+            throw new StoreException(operation, e);
+        }
+    }
+
+    private static void rollbackToQuietly(Connection c, StatementSavepoint savepoint, Exception cause) {
+        if (!savepoint.sent) {
+            return; // nothing was sent: the host's transaction is as it was
+        }
+        try (java.sql.Statement s = c.createStatement()) {
+            s.execute("ROLLBACK TO SAVEPOINT " + savepoint.name + "; RELEASE SAVEPOINT " + savepoint.name);
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
     private static void rollbackQuietly(Connection c, Savepoint savepoint, Exception cause) {
         try {
             c.rollback(savepoint);

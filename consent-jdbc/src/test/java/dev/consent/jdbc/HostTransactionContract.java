@@ -270,6 +270,45 @@ abstract class HostTransactionContract {
     }
 
     /**
+     * Refusals that need no error: an append onto a head that moved (its compare-and-set moves nothing, and on
+     * PostgreSQL the events and feed entries of the same statement are then not inserted either), an item saved at a
+     * stale version; and one that is an error, the first save of an item another writer saved first (a unique
+     * violation, undone to the savepoint that on PostgreSQL travels in the statement's round trip). Each answers a
+     * refusal, writes nothing, and the host's transaction goes on and commits.
+     */
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void refusedAppendsAndItemSavesInsideTheHostsTransactionWriteNothingAndLeaveItUsable(Way way) throws Exception {
+        consents.grant(ALICE, RecipientsPolicy.NEWSLETTER, Capture.by(Method.CHECKBOX));
+        ConsentEvent head = consents.history(ALICE).get(0);
+        assertThat(store.saveItem(anchored(ALICE))).isTrue();
+        RetainedItem stored = store.item(anchored(ALICE).key()).orElseThrow();
+        assertThat(store.saveItem(stored.withDue(T0.plusSeconds(7_200)))).isTrue();
+        long position = store.changeCursor().position();
+        dev.consent.ledger.NewConsentEvent draft = new dev.consent.ledger.NewConsentEvent(EventId.of("off-chain"), ALICE,
+                RecipientsPolicy.NEWSLETTER, 1, "1", dev.consent.ledger.Choice.WITHDRAWN, T0, T0, Optional.empty(),
+                Method.API, dev.consent.ledger.Actor.SUBJECT, java.util.OptionalInt.empty(),
+                dev.consent.ledger.Evidence.NONE);
+        ConsentEvent offChain = ConsentEvent.chain(draft, 2, "0".repeat(64)); // not on the stored head's hash
+
+        try (HostTransaction host = new HostTransaction(way)) {
+            host.insertOrder("order-1");
+            var refused = store.append(List.of(offChain));
+            assertThat(refused.appended()).isFalse();
+            assertThat(refused.headConflicts()).containsExactly(ALICE);
+            assertThat(store.saveItem(stored)).as("a stale version").isFalse();
+            assertThat(store.saveItem(anchored(ALICE))).as("a first save of a stored item").isFalse();
+            host.insertOrder("order-2");
+            host.commit();
+        }
+        assertThat(orders()).as("the host's transaction was not aborted").isEqualTo(2);
+        assertThat(consents.history(ALICE)).containsExactly(head);
+        assertThat(store.heads(List.of(ALICE)).get(ALICE).sequence()).isEqualTo(1);
+        assertThat(store.item(stored.key()).orElseThrow().version()).isEqualTo(stored.version() + 1);
+        assertThat(store.changeCursor().position()).as("no change-feed entry").isEqualTo(position);
+    }
+
+    /**
      * Another writer commits the subject's first event just before the host's transaction inserts that chain's head:
      * the insert is a unique violation. The store undoes its write to its savepoint (on PostgreSQL the host's
      * transaction would otherwise be aborted) and answers a conflict; the service re-reads the head and appends again,
@@ -287,7 +326,7 @@ abstract class HostTransactionContract {
         UnaryOperator<Connection> raceOnHeadInsert = c -> (Connection) Proxy.newProxyInstance(
                 Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
                     if (method.getName().equals("prepareStatement") && args[0] instanceof String sql
-                            && sql.startsWith("INSERT INTO " + prefix + "heads") && raced.compareAndSet(false, true)) {
+                            && sql.contains("INSERT INTO " + prefix + "heads") && raced.compareAndSet(false, true)) {
                         race.set(otherThread.submit(() -> consents.grant(dave, RecipientsPolicy.ADS,
                                 Capture.by(Method.CHECKBOX))));
                         if (dialect() != Database.MARIADB) {

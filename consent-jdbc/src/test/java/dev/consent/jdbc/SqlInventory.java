@@ -137,7 +137,7 @@ final class SqlInventory {
                     continue;
                 }
                 perSubject.add(table.getKey());
-                if (!routed(sql, table.getValue()) && !namedScan(sql)) {
+                if (!routed(sql, table.getKey(), table.getValue()) && !namedScan(sql)) {
                     offending.add(table.getKey() + ": " + sql);
                 }
             }
@@ -147,8 +147,11 @@ final class SqlInventory {
         assertThat(perSubject).as("per-subject tables reached").isNotEmpty();
     }
 
-    /** Whether the statement names its rows by the distribution column: a filter, a join on it, or an insert of it. */
-    static boolean routed(String sql, String columns) {
+    /**
+     * Whether the statement names its rows of {@code table} by the distribution column: a filter, a join on it, or an
+     * insert of it (also as one part of a {@code WITH} statement that writes several tables).
+     */
+    static boolean routed(String sql, String table, String columns) {
         Matcher filter = Pattern.compile("\\b(\\w+\\.)?(" + columns + ")\\s*(=|IN\\s*\\(|=\\s*ANY)",
                 Pattern.CASE_INSENSITIVE).matcher(sql);
         if (filter.find()) {
@@ -156,8 +159,14 @@ final class SqlInventory {
         }
         Matcher insert = Pattern.compile("^(INSERT|MERGE|REPLACE)\\b.*?\\(([^)]*)\\)", Pattern.CASE_INSENSITIVE)
                 .matcher(sql);
-        return insert.find() && Pattern.compile("\\b(" + columns + ")\\b", Pattern.CASE_INSENSITIVE)
-                .matcher(insert.group(2)).find();
+        if (insert.find() && Pattern.compile("\\b(" + columns + ")\\b", Pattern.CASE_INSENSITIVE)
+                .matcher(insert.group(2)).find()) {
+            return true;
+        }
+        Matcher part = Pattern.compile("\\bINSERT INTO P_" + table + "\\s*\\(([^)]*)\\)", Pattern.CASE_INSENSITIVE)
+                .matcher(sql);
+        return sql.regionMatches(true, 0, "WITH", 0, 4) && part.find()
+                && Pattern.compile("\\b(" + columns + ")\\b", Pattern.CASE_INSENSITIVE).matcher(part.group(1)).find();
     }
 
     private static boolean namedScan(String sql) {

@@ -40,6 +40,15 @@ public final class SwitchableDataSource implements DataSource {
     public final AtomicInteger commits = new AtomicInteger();
     /** Every distinct SQL text prepared or executed through this data source (see {@link SqlInventory}). */
     public final java.util.Set<String> sql = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Every round trip to the database in order, while {@link #recordRoundTrips} is on: each statement execution
+     * ({@code execute*}, one per {@code executeBatch}) as its SQL, and each {@code commit}, {@code rollback},
+     * {@code setSavepoint} and {@code releaseSavepoint} by that name. (Switching auto-commit is left out: whether it
+     * reaches the server depends on the driver.)
+     */
+    public final java.util.List<String> roundTrips = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    /** Whether {@link #roundTrips} records. */
+    public volatile boolean recordRoundTrips;
 
     public SwitchableDataSource(DataSource target) {
         this.target = target;
@@ -126,16 +135,20 @@ public final class SwitchableDataSource implements DataSource {
                     && args[0] instanceof String text) {
                 sql.add(text);
             }
+            if (recordRoundTrips && (name.equals("commit") || name.equals("rollback") || name.equals("setSavepoint")
+                    || name.equals("releaseSavepoint"))) {
+                roundTrips.add(name);
+            }
             Object result = call(real, method, args);
             if (result instanceof PreparedStatement ps) {
                 statements.incrementAndGet();
                 return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {PreparedStatement.class},
-                        new StatementHandler(ps));
+                        new StatementHandler(ps, (String) args[0]));
             }
             if (result instanceof Statement s) {
                 statements.incrementAndGet();
                 return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Statement.class},
-                        new StatementHandler(s));
+                        new StatementHandler(s, null));
             }
             return result;
         }
@@ -143,9 +156,12 @@ public final class SwitchableDataSource implements DataSource {
 
     private final class StatementHandler implements InvocationHandler {
         private final Statement real;
+        /** The prepared SQL, or null for a plain statement. */
+        private final String prepared;
 
-        StatementHandler(Statement real) {
+        StatementHandler(Statement real, String prepared) {
             this.real = real;
+            this.prepared = prepared;
         }
 
         @Override
@@ -161,6 +177,9 @@ public final class SwitchableDataSource implements DataSource {
             }
             if (name.startsWith("execute")) {
                 executions.incrementAndGet();
+            }
+            if (recordRoundTrips && name.startsWith("execute")) {
+                roundTrips.add(args != null && args.length > 0 && args[0] instanceof String text ? text : prepared);
             }
             if (name.equals("executeUpdate") || name.equals("executeLargeUpdate")) {
                 singleUpdates.incrementAndGet();
