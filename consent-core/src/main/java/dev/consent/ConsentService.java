@@ -80,10 +80,11 @@ public final class ConsentService implements AutoCloseable {
     /** The longest {@link Builder#futureTolerance(Duration)} allowed: one hour. */
     public static final Duration MAX_FUTURE_TOLERANCE = Duration.ofHours(1);
 
-    private final PolicyVersions versions;
-    private final ConsentStore store;
     /** The last millisecond {@link LedgerInstants} covers whole: {@link #allows} answers from the cache up to it. */
     private static final long MAX_CLOCK_MILLIS = LedgerInstants.MAX.toEpochMilli();
+
+    private final PolicyVersions versions;
+    private final ConsentStore store;
     private final Clock clock;
     private final int bulkChunkSize;
     private final LedgerLoader loader;
@@ -158,7 +159,8 @@ public final class ConsentService implements AutoCloseable {
      * precomputed answer for the purpose over the whole millisecond {@link Clock#millis()} reads, that answer is
      * returned without folding and without allocating: it holds at every instant of that millisecond, so it is what
      * {@code check} answers at the clock's instant to any finer precision ({@link Clock#millis()} is the clock's
-     * instant truncated to the millisecond, as {@link Clock} requires). Otherwise (not cached, no answer held, the
+     * millisecond-based instant, as {@link Clock} specifies it; a clock whose millis disagree with its instant
+     * breaks that contract). Otherwise (not cached, no answer held, the
      * answers' window ending within that millisecond, a clock outside {@link LedgerInstants}) it is
      * {@code check(subject, purpose).allowed()}, which reads the clock again. A purpose the policy in force does not
      * declare never has an answer held, so it reaches {@code check}, which throws.
