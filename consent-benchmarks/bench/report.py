@@ -31,6 +31,12 @@ ROWS = [
      "caffeineGetIfPresentTwoThreads", None, None),
     ("cached `check`, 2 threads / `ConcurrentHashMap.get`, 2 threads", "CheckBenchmark", "checkTwoThreads",
      "concurrentHashMapGetTwoThreads", None, None),
+    ("cached `allows` / Caffeine `getIfPresent`", "CheckBenchmark", "allows", "caffeineGetIfPresent", 1.5, None),
+    ("cached `allows` / `ConcurrentHashMap.get`", "CheckBenchmark", "allows", "concurrentHashMapGet", None, None),
+    ("cached `allows`, 2 threads / Caffeine `getIfPresent`, 2 threads", "CheckBenchmark", "allowsTwoThreads",
+     "caffeineGetIfPresentTwoThreads", None, None),
+    ("cached `allows`, 2 threads / `ConcurrentHashMap.get`, 2 threads", "CheckBenchmark", "allowsTwoThreads",
+     "concurrentHashMapGetTwoThreads", None, None),
     ("`check` on a cache miss / indexed `SELECT`", "MissCheckBenchmark", "library", "rawIndexedSelect", 1.2, None),
     ("bulk filter / hand-written SQL", "BulkAllowedBenchmark", "library", "rawSql", 1.3,
      ("time", lambda ms, p: ms / 1000.0, "<", 5.0, "s", lambda p: p.get("subjects") == "1000000")),
@@ -54,6 +60,7 @@ ROWS = [
 # over one thread's, from JMH's average time per operation of each: threads * one-thread time / many-thread time.
 SCALING = [
     ("cached `check`, 2 threads: throughput over 1 thread", "CheckBenchmark", "check", "checkTwoThreads", 2, 1.8),
+    ("cached `allows`, 2 threads: throughput over 1 thread", "CheckBenchmark", "allows", "allowsTwoThreads", 2, 1.8),
     ("(the same for Caffeine `getIfPresent`)", "CheckBenchmark", "caffeineGetIfPresent",
      "caffeineGetIfPresentTwoThreads", 2, None),
     ("(the same for `ConcurrentHashMap.get`)", "CheckBenchmark", "concurrentHashMapGet",

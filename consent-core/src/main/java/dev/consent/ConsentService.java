@@ -80,6 +80,9 @@ public final class ConsentService implements AutoCloseable {
     /** The longest {@link Builder#futureTolerance(Duration)} allowed: one hour. */
     public static final Duration MAX_FUTURE_TOLERANCE = Duration.ofHours(1);
 
+    /** The last millisecond {@link LedgerInstants} covers whole: {@link #allows} answers from the cache up to it. */
+    private static final long MAX_CLOCK_MILLIS = LedgerInstants.MAX.toEpochMilli();
+
     private final PolicyVersions versions;
     private final ConsentStore store;
     private final Clock clock;
@@ -143,6 +146,48 @@ public final class ConsentService implements AutoCloseable {
             throw e;
         }
         return counters.checked(purpose, ConsentFold.decideCached(ledger, policy, declared, now));
+    }
+
+    /**
+     * Whether {@code check(subject, purpose).allowed()} would answer true now: the question to ask before sending a
+     * marketing email, on the hot path. Guarantees: the answer is exactly {@code check(subject, purpose).allowed()}
+     * at the instant the clock reads, and it fails closed the same way (it throws what {@code check} throws, and never
+     * answers true when the store cannot be read); with {@link Builder#recordStatistics(boolean) statistics} on, it
+     * is counted as one check with its reason.
+     *
+     * <p>When the subject's ledger is cached (and the cache may be read, as for {@code check}) and holds its
+     * precomputed answer for the purpose over the whole millisecond {@link Clock#millis()} reads, that answer is
+     * returned without folding and without allocating: it holds at every instant of that millisecond, so it is what
+     * {@code check} answers at the clock's instant to any finer precision ({@link Clock#millis()} is the clock's
+     * millisecond-based instant, as {@link Clock} specifies it; a clock whose millis disagree with its instant
+     * breaks that contract). Otherwise (not cached, no answer held, the
+     * answers' window ending within that millisecond, a clock outside {@link LedgerInstants}) it is
+     * {@code check(subject, purpose).allowed()}, which reads the clock again. A purpose the policy in force does not
+     * declare never has an answer held, so it reaches {@code check}, which throws.
+     *
+     * @param subject whose data it is
+     * @param purpose the purpose of the processing
+     * @return true only when processing is allowed
+     * @throws UnknownPurposeException when the policy in force does not declare {@code purpose}
+     * @throws StoreException when the store cannot be read, or returns what the ledger cannot hold
+     * @throws InvalidValueException when an argument is missing, or the clock reads outside {@link LedgerInstants}
+     */
+    public boolean allows(SubjectId subject, PurposeId purpose) {
+        Checks.required("subject", subject);
+        Checks.required("purpose", purpose);
+        long millis = clock.millis();
+        if (millis <= MAX_CLOCK_MILLIS) { // before LedgerInstants.MIN is negative: ConsentFold.heldReason refuses it
+            Ledger cached = cache.cached(subject);
+            if (cached != null) {
+                Reason held = ConsentFold.heldReason(cached, purpose, millis);
+                if (held != null) {
+                    counters.cacheHit();
+                    counters.checked(purpose, held);
+                    return held.allows();
+                }
+            }
+        }
+        return check(subject, purpose).allowed();
     }
 
     /**

@@ -78,13 +78,21 @@ final class LedgerCache {
      * Allocates nothing when the subject is cached and the cache is fresh.
      */
     Ledger ledger(SubjectId subject) {
-        Ledger cached = off || loader.inHostTransaction() || !fresh() ? null : cache.getIfPresent(subject);
+        Ledger cached = cached(subject);
         if (cached != null) {
             counters.cacheHit();
             return cached;
         }
         counters.cacheMiss();
         return miss(subject);
+    }
+
+    /**
+     * The subject's ledger when it is cached and the cache may be read (on, fresh, outside a host transaction), else
+     * null; reads no store and counts nothing. Allocates nothing.
+     */
+    Ledger cached(SubjectId subject) {
+        return off || loader.inHostTransaction() || !fresh() ? null : cache.getIfPresent(subject);
     }
 
     private Ledger miss(SubjectId subject) {

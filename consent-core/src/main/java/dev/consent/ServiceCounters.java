@@ -67,6 +67,16 @@ final class ServiceCounters {
         return decision;
     }
 
+    /** As {@link #checked(PurposeId, Decision)} for a check answered by its reason alone; allocates nothing. */
+    void checked(PurposeId purpose, Reason reason) {
+        if (on) {
+            Integer i = purposeIndex.get(purpose);
+            if (i != null) {
+                checks[i * REASONS.length + reason.ordinal()].increment();
+            }
+        }
+    }
+
     void checkFailed() {
         if (on) {
             checkFailures.increment();

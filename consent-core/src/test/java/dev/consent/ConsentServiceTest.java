@@ -508,6 +508,8 @@ class ConsentServiceTest {
                     .build()) {
                 service.grant(alice, MARKETING_EMAIL, Capture.by(Method.CHECKBOX));
                 flaky.down = true;
+                assertThatThrownBy(() -> service.allows(SubjectId.of("not-cached"), MARKETING_EMAIL))
+                        .isInstanceOf(StoreException.class);
                 assertThatThrownBy(() -> service.checkUncached(alice, MARKETING_EMAIL)).isInstanceOf(StoreException.class);
                 assertThatThrownBy(() -> service.check(alice, MARKETING_EMAIL, START)).isInstanceOf(StoreException.class);
                 assertThatThrownBy(() -> service.filterAllowed(List.of(alice), MARKETING_EMAIL))
@@ -539,6 +541,7 @@ class ConsentServiceTest {
                     }
                 }
                 assertThat(failedClosed).as("a cached 'allowed' must not outlive the staleness bound").isTrue();
+                assertThatThrownBy(() -> node.allows(alice, MARKETING_EMAIL)).isInstanceOf(StoreException.class);
                 flaky.down = false;
                 deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
                 Decision recovered = null;

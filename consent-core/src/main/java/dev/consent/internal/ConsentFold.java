@@ -254,6 +254,27 @@ public final class ConsentFold {
         return fromField(ledger, policy, purpose, field, at);
     }
 
+    /**
+     * The reason of the answer {@code ledger} holds for {@code purposeId} at every instant of the millisecond starting
+     * at {@code epochMilli} ({@link #answered}), or null when it holds none for the whole of it. When not null it is
+     * the reason {@link #decideCached} (and so {@link #decide}) gives at any instant of that millisecond, under the
+     * policy version in force then, which declares the purpose: answers are held only for declared purposes, and never
+     * across a version's effective instant. Reads two words and one field; allocates nothing.
+     *
+     * @param epochMilli the millisecond asked about, as {@link java.time.Clock#millis()} reads it
+     */
+    public static Reason heldReason(Ledger ledger, PurposeId purposeId, long epochMilli) {
+        if (epochMilli < 0 || epochMilli >= Long.MAX_VALUE / 1_000L) {
+            return null;
+        }
+        long t = epochMilli * 1_000L;
+        if (ledger.answersUntil() <= t + 999) { // the millisecond's last microsecond lies past the window
+            return null;
+        }
+        int field = ledger.answer(t, purposeId);
+        return field == 0 ? null : REASONS[(field & (1 << Ledger.REASON_BITS) - 1) - 1];
+    }
+
     private static Decision fromField(Ledger ledger, Policy policy, Purpose purpose, int field, Instant at) {
         Reason reason = REASONS[(field & (1 << Ledger.REASON_BITS) - 1) - 1];
         int mark = (field >>> Ledger.REASON_BITS) - 1;

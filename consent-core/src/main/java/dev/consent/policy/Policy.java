@@ -34,6 +34,8 @@ public final class Policy {
     private final LocalDate effectiveFrom;
     private final LocalDate lastUpdated;
     private final ZoneId zone;
+    /** {@link #effectiveFrom} at the start of its day in {@link #zone}, computed once: each check reads it. */
+    private final Instant effectiveInstant;
     private final Controller controller;
     private final List<String> jurisdictions;
     private final String policyUrl;
@@ -58,6 +60,7 @@ public final class Policy {
         this.effectiveFrom = b.effectiveFrom;
         this.lastUpdated = b.lastUpdated != null ? b.lastUpdated : b.effectiveFrom;
         this.zone = b.zone;
+        this.effectiveInstant = b.effectiveFrom.atStartOfDay(b.zone).toInstant();
         this.controller = b.controller;
         this.jurisdictions = List.copyOf(b.jurisdictions);
         this.policyUrl = b.policyUrl;
@@ -155,7 +158,7 @@ public final class Policy {
      * @return the instant; {@link PolicyVersions} orders versions by it
      */
     public Instant effectiveInstant() {
-        return effectiveFrom.atStartOfDay(zone).toInstant();
+        return effectiveInstant;
     }
 
     /**
