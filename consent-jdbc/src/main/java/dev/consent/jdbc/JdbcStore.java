@@ -321,6 +321,11 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     @Override
+    public Map<ItemKey, RetainedItem> items(Collection<ItemKey> keys) {
+        return retention.items(keys);
+    }
+
+    @Override
     public List<RetainedItem> items(SubjectId subject) {
         return retention.items(subject);
     }
