@@ -101,7 +101,7 @@ final class SweepBatch implements Runnable {
     private void workThrough() {
         // each claim carries its item as stored when claimed: no need to read it again while that is fresh
         if (holds == null) {
-            holds = sweeper.store.holds(subjectsOf(claims, next));
+            holds = sweeper.store.holds(subjectsOf(claims, next, claims.size()));
         }
         for (; next < claims.size(); next++) {
             if (stopAsked || budget != null && budget.reached(maxDuration)) {
@@ -114,10 +114,12 @@ final class SweepBatch implements Runnable {
             }
             if (next > 0 && sweeper.stale(readAt)) {
                 // slow handlers: record what is done, then read holds and items again for the rest, one call each
+                // (with refreshHoldsAfter zero, for this item alone: the next one reads them again anyway)
                 recordPending();
                 readAt = sweeper.clock.instant();
-                holds = sweeper.store.holds(subjectsOf(claims, next));
-                reread = sweeper.store.items(keysOf(claims, next));
+                int until = sweeper.refreshHoldsAfter.isZero() ? next + 1 : claims.size();
+                holds = sweeper.store.holds(subjectsOf(claims, next, until));
+                reread = sweeper.store.items(keysOf(claims, next, until));
             }
             if (!sweeper.leaseCovers(leaseAge)) {
                 // the lease may end while the handler runs: record what is done while its claims still hold,
@@ -274,10 +276,10 @@ final class SweepBatch implements Runnable {
         stopped = true;
     }
 
-    /** The subjects of the claims from {@code from} on, those given up left out. */
-    private static Set<SubjectId> subjectsOf(List<Claim> claims, int from) {
+    /** The subjects of the claims from {@code from} until {@code until} (exclusive), those given up left out. */
+    private static Set<SubjectId> subjectsOf(List<Claim> claims, int from, int until) {
         Set<SubjectId> out = new LinkedHashSet<>();
-        for (int i = from; i < claims.size(); i++) {
+        for (int i = from; i < until; i++) {
             if (claims.get(i) != null) {
                 out.add(claims.get(i).item().key().subject());
             }
@@ -285,10 +287,10 @@ final class SweepBatch implements Runnable {
         return out;
     }
 
-    /** The item keys of the claims from {@code from} on, those given up left out. */
-    private static List<ItemKey> keysOf(List<Claim> claims, int from) {
+    /** The item keys of the claims from {@code from} until {@code until} (exclusive), those given up left out. */
+    private static List<ItemKey> keysOf(List<Claim> claims, int from, int until) {
         List<ItemKey> out = new ArrayList<>();
-        for (int i = from; i < claims.size(); i++) {
+        for (int i = from; i < until; i++) {
             if (claims.get(i) != null) {
                 out.add(claims.get(i).item().key());
             }
