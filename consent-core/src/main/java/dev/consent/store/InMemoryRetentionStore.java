@@ -73,7 +73,7 @@ public final class InMemoryRetentionStore implements RetentionStore {
         }
     }
 
-    /** Looks every key up under the store's lock at once: one consistent view of the keys asked. */
+    // every key looked up under the store's lock at once: one consistent view of the keys asked
     @Override
     public Map<ItemKey, RetainedItem> items(Collection<ItemKey> keys) {
         List<ItemKey> asked = StoreArguments.distinct("keys", keys);
