@@ -106,4 +106,19 @@ public final class StoreArguments {
         }
         return out;
     }
+
+    /**
+     * The distinct elements of a collection in first-seen order, as the set-based reads take them.
+     *
+     * @throws InvalidValueException (field {@code field}, or {@code field[]} for an element) when the collection or
+     *         one of its elements is null
+     */
+    public static <T> List<T> distinct(String field, Collection<T> values) {
+        Checks.required(field, values);
+        Set<T> out = new java.util.LinkedHashSet<>();
+        for (T v : values) {
+            out.add(Checks.required(field + "[]", v));
+        }
+        return new ArrayList<>(out);
+    }
 }

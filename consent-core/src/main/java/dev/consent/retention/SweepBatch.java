@@ -42,7 +42,8 @@ final class SweepBatch implements Runnable {
     private Stopwatch leaseAge;
     private Instant readAt;
     private Map<SubjectId, List<LegalHold>> holds;
-    private boolean itemsFresh = true;
+    /** The rest of the batch's items as read at the last refresh, by key; null while the claims' own are fresh. */
+    private Map<ItemKey, RetainedItem> reread;
     private int next;
     boolean stopped; // read by the watching thread once the batch is done
     /** What the call in progress records if it is given up, by failure. */
@@ -100,7 +101,7 @@ final class SweepBatch implements Runnable {
     private void workThrough() {
         // each claim carries its item as stored when claimed: no need to read it again while that is fresh
         if (holds == null) {
-            holds = sweeper.store.holds(subjectsOf(claims, next));
+            holds = sweeper.store.holds(subjectsOf(claims, next, claims.size()));
         }
         for (; next < claims.size(); next++) {
             if (stopAsked || budget != null && budget.reached(maxDuration)) {
@@ -112,11 +113,13 @@ final class SweepBatch implements Runnable {
                 continue; // given up at a renewal: another sweeper holds it
             }
             if (next > 0 && sweeper.stale(readAt)) {
-                // slow handlers: record what is done, then read holds (and items) again for the rest
+                // slow handlers: record what is done, then read holds and items again for the rest, one call each
+                // (with refreshHoldsAfter zero, for this item alone: the next one reads them again anyway)
                 recordPending();
                 readAt = sweeper.clock.instant();
-                holds = sweeper.store.holds(subjectsOf(claims, next));
-                itemsFresh = false;
+                int until = sweeper.refreshHoldsAfter.isZero() ? next + 1 : claims.size();
+                holds = sweeper.store.holds(subjectsOf(claims, next, until));
+                reread = sweeper.store.items(keysOf(claims, next, until));
             }
             if (!sweeper.leaseCovers(leaseAge)) {
                 // the lease may end while the handler runs: record what is done while its claims still hold,
@@ -135,8 +138,8 @@ final class SweepBatch implements Runnable {
                 }
             }
             Claim claim = claims.get(next);
-            RetainedItem item = itemsFresh ? claim.item()
-                    : sweeper.store.item(claim.item().key()).orElse(claim.item());
+            // an item no longer stored is judged as it was when claimed
+            RetainedItem item = reread == null ? claim.item() : reread.getOrDefault(claim.item().key(), claim.item());
             List<LegalHold> itsHolds = holds.getOrDefault(item.key().subject(), List.of());
             pending.add(sweeper.judge.attempt(claim, item, itsHolds, this));
         }
@@ -273,12 +276,23 @@ final class SweepBatch implements Runnable {
         stopped = true;
     }
 
-    /** The subjects of the claims from {@code from} on, those given up left out. */
-    private static Set<SubjectId> subjectsOf(List<Claim> claims, int from) {
+    /** The subjects of the claims from {@code from} until {@code until} (exclusive), those given up left out. */
+    private static Set<SubjectId> subjectsOf(List<Claim> claims, int from, int until) {
         Set<SubjectId> out = new LinkedHashSet<>();
-        for (int i = from; i < claims.size(); i++) {
+        for (int i = from; i < until; i++) {
             if (claims.get(i) != null) {
                 out.add(claims.get(i).item().key().subject());
+            }
+        }
+        return out;
+    }
+
+    /** The item keys of the claims from {@code from} until {@code until} (exclusive), those given up left out. */
+    private static List<ItemKey> keysOf(List<Claim> claims, int from, int until) {
+        List<ItemKey> out = new ArrayList<>();
+        for (int i = from; i < until; i++) {
+            if (claims.get(i) != null) {
+                out.add(claims.get(i).item().key());
             }
         }
         return out;

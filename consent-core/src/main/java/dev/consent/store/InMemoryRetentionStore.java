@@ -73,6 +73,22 @@ public final class InMemoryRetentionStore implements RetentionStore {
         }
     }
 
+    // every key looked up under the store's lock at once: one consistent view of the keys asked
+    @Override
+    public Map<ItemKey, RetainedItem> items(Collection<ItemKey> keys) {
+        List<ItemKey> asked = StoreArguments.distinct("keys", keys);
+        Map<ItemKey, RetainedItem> out = new LinkedHashMap<>();
+        synchronized (lock) {
+            for (ItemKey key : asked) {
+                RetainedItem item = items.get(key);
+                if (item != null) {
+                    out.put(key, item);
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public List<RetainedItem> items(SubjectId subject) {
         synchronized (lock) {

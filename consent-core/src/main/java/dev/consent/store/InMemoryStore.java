@@ -169,6 +169,11 @@ public final class InMemoryStore implements ConsentStore, RetentionStore, Rights
     }
 
     @Override
+    public Map<ItemKey, RetainedItem> items(Collection<ItemKey> keys) {
+        return retention.items(keys);
+    }
+
+    @Override
     public List<RetainedItem> items(SubjectId subject) {
         return retention.items(subject);
     }

@@ -1,6 +1,7 @@
 package dev.consent.store;
 
 import dev.consent.internal.Checks;
+import dev.consent.internal.StoreArguments;
 import dev.consent.ledger.SubjectId;
 import dev.consent.retention.DisposalRecord;
 import dev.consent.retention.ItemKey;
@@ -11,6 +12,7 @@ import dev.consent.retention.Tombstone;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +32,27 @@ public interface RetentionStore {
      * @return the item, or empty when it was never saved or has been removed
      */
     Optional<RetainedItem> item(ItemKey key);
+
+    /**
+     * The stored items with these keys, read together in a bounded number of round trips, not one per key: for each
+     * key, exactly what {@link #item(ItemKey)} returns for it (the item at the version it is stored at); a key never
+     * saved, or whose item has been removed, has no entry. A key asked twice is read once.
+     *
+     * <p>The default reads one key at a time through {@link #item(ItemKey)}, so that stores written before this method
+     * keep working; the stores of this library override it with a set-based read, and so should any store whose
+     * {@code item} is a round trip.
+     *
+     * @param keys the keys asked about
+     * @return the stored items, by key; only keys with a stored item have an entry
+     * @throws dev.consent.InvalidValueException when the collection or one of its keys is null
+     */
+    default Map<ItemKey, RetainedItem> items(Collection<ItemKey> keys) {
+        Map<ItemKey, RetainedItem> out = new LinkedHashMap<>();
+        for (ItemKey key : StoreArguments.distinct("keys", keys)) {
+            item(key).ifPresent(item -> out.put(key, item));
+        }
+        return out;
+    }
 
     /**
      * Every item of a subject, in key order.

@@ -267,6 +267,63 @@ class SweeperTest {
     }
 
     @Test
+    void aRefreshReadsTheRestOfTheBatchInOneCallAndWithAZeroRefreshHoldsAfterOnlyTheNextItem() {
+        List<Integer> itemReads = Collections.synchronizedList(new ArrayList<>());
+        List<Integer> holdReads = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger singleReads = new AtomicInteger();
+        dev.consent.testing.ForwardingStore counting = new dev.consent.testing.ForwardingStore(store) {
+            @Override
+            public Map<ItemKey, RetainedItem> items(java.util.Collection<ItemKey> keys) {
+                itemReads.add(keys.size());
+                return super.items(keys);
+            }
+
+            @Override
+            public java.util.Optional<RetainedItem> item(ItemKey key) {
+                singleReads.incrementAndGet();
+                return super.item(key);
+            }
+
+            @Override
+            public Map<SubjectId, List<LegalHold>> holds(java.util.Collection<SubjectId> subjects) {
+                holdReads.add(subjects.size());
+                return super.holds(subjects);
+            }
+        };
+        RetentionService service = service().store(counting).build();
+        for (int i = 0; i < 5; i++) {
+            service.recordAnchor(SubjectId.of("s" + i), "access.log", Anchor.COLLECTED, clock.instant());
+        }
+        clock.advance(Duration.ofDays(91));
+        AtomicBoolean first = new AtomicBoolean(true);
+        Sweeper slowFirst = Sweeper.builder(service).refreshHoldsAfter(Duration.ofSeconds(1)).handler("access.log", r -> {
+            if (first.getAndSet(false)) {
+                clock.advance(Duration.ofSeconds(2));
+            }
+        }).build();
+        singleReads.set(0);
+
+        assertThat(slowFirst.sweep(10, Duration.ofMinutes(10)).disposed()).isEqualTo(5);
+        assertThat(holdReads).as("subjects per holds read: the batch, then the rest once").containsExactly(5, 4);
+        assertThat(itemReads).as("keys per items read: the rest once").containsExactly(4);
+        assertThat(singleReads).hasValue(0);
+
+        for (int i = 0; i < 3; i++) {
+            service.recordAnchor(SubjectId.of("z" + i), "access.log", Anchor.COLLECTED, clock.instant());
+        }
+        clock.advance(Duration.ofDays(91));
+        itemReads.clear();
+        holdReads.clear();
+        singleReads.set(0);
+        Sweeper zero = Sweeper.builder(service).refreshHoldsAfter(Duration.ZERO).handler("access.log", r -> {
+        }).build();
+        assertThat(zero.sweep(10, Duration.ofMinutes(10)).disposed()).isEqualTo(3);
+        assertThat(holdReads).as("the batch, then before each later item that item's alone").containsExactly(3, 1, 1);
+        assertThat(itemReads).containsExactly(1, 1);
+        assertThat(singleReads).hasValue(0);
+    }
+
+    @Test
     void anAnchorMovedWhileASlowBatchIsHandledIsSeenOnceRefreshHoldsAfterHasPassed() {
         Sweeper sweeper = twoDueInOneBatch(sweeper().handler("access.log", r -> {
             if (r.item().subject().value().equals("s0")) {

@@ -632,6 +632,56 @@ public abstract class RetentionStoreContract {
     }
 
     @Test
+    void manyItemsAreReadTogetherAsItemReadsEach() {
+        ItemKey withPurpose = ItemKey.of(SubjectId.of("alice"), CategoryId.of("contact.email"),
+                PurposeId.of("marketing.email"));
+        ItemKey plain = key("alice", "contact.email");
+        store.saveItem(due(plain, T0));
+        store.saveItem(due(withPurpose, T0.plusSeconds(1)));
+        RetainedItem bobs = store.item(saved(key("bob", "order.record"))).orElseThrow();
+        store.saveItem(bobs.withoutDue()); // stored at version 2
+        store.saveItem(RetainedItem.create(key("carol", "order.record"))); // a key whose parts combine with others'
+        // more keys than one IN list (500) or one PostgreSQL array (5,000) of a JDBC store holds; most never saved
+        List<ItemKey> asked = new ArrayList<>();
+        for (int i = 0; i < 12_000; i++) {
+            ItemKey k = key(String.format("s%05d", i), i % 2 == 0 ? "contact.email" : "order.record");
+            if (i % 1_000 == 999) {
+                store.saveItem(due(k, T0));
+            }
+            asked.add(k);
+        }
+        asked.add(0, plain);
+        asked.add(6_000, withPurpose);
+        asked.add(key("bob", "order.record"));
+        asked.add(key("bob", "contact.email")); // never saved: bob's subject and alice's category
+        asked.add(key("alice", "order.record")); // never saved: alice's subject and bob's category
+        asked.add(plain); // asked twice
+
+        Map<ItemKey, RetainedItem> read = store.items(asked);
+
+        Map<ItemKey, RetainedItem> expected = new java.util.HashMap<>();
+        for (ItemKey k : asked) {
+            store.item(k).ifPresent(item -> expected.put(k, item));
+        }
+        assertThat(expected).hasSize(3 + 12);
+        assertThat(read).isEqualTo(expected);
+        assertThat(read.get(key("bob", "order.record")).version()).isEqualTo(2);
+        assertThat(read).doesNotContainKeys(key("bob", "contact.email"), key("alice", "order.record"),
+                key("carol", "order.record"));
+        assertThat(store.items(List.<ItemKey>of())).isEmpty();
+        assertThat(store.items(List.of(key("nobody", "contact.email")))).isEmpty();
+        assertThat(store.items(List.of(withPurpose))).containsExactly(Map.entry(withPurpose,
+                store.item(withPurpose).orElseThrow()));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.items(java.util.Arrays.asList(plain, null)))
+                .isInstanceOf(dev.consent.InvalidValueException.class).hasMessageContaining("keys[]");
+    }
+
+    private ItemKey saved(ItemKey key) {
+        store.saveItem(due(key, T0));
+        return key;
+    }
+
+    @Test
     void theHoldsOfManySubjectsAreReadTogether() {
         LegalHold h1 = new LegalHold("hold-1", SubjectId.of("alice"), Set.of(CategoryId.of("order.record")),
                 "tax audit 2025", "dpo@shop", T0, Optional.empty());

@@ -138,6 +138,11 @@ public class ForwardingStore implements ConsentStore, RetentionStore, RightsStor
     }
 
     @Override
+    public Map<ItemKey, RetainedItem> items(Collection<ItemKey> keys) {
+        return delegate.items(keys);
+    }
+
+    @Override
     public List<RetainedItem> items(SubjectId subject) {
         return delegate.items(subject);
     }

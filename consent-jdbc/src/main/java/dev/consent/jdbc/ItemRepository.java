@@ -16,8 +16,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The retained items table ({@code items}, {@code V3__retention_rights.sql} and {@code V13__undated_items.sql}): an
@@ -96,6 +103,48 @@ final class ItemRepository {
 
     Optional<RetainedItem> read(Connection c, ItemKey key) throws SQLException {
         return Sql.queryOne(c, select + " WHERE " + BY_KEY, ps -> bindKey(ps, 1, key), this::row);
+    }
+
+    /**
+     * The stored items among {@code keys} (distinct), by key: the keys sorted, then one query per chunk of at most
+     * {@link Dialect#chunkSize()} keys, along the primary key, for the rows whose subject, category and purpose are each
+     * among the chunk's ({@link Dialect#oneOf}: {@code IN} lists, or {@code = ANY(text[])} on PostgreSQL); of those
+     * rows, only the keys asked for are kept (a chunk's subjects, categories and purposes may combine into keys that
+     * were not asked for).
+     */
+    Map<ItemKey, RetainedItem> readAll(Connection c, List<ItemKey> keys) throws SQLException {
+        Set<ItemKey> asked = new HashSet<>(keys);
+        List<ItemKey> sorted = new ArrayList<>(asked);
+        Collections.sort(sorted);
+        Map<ItemKey, RetainedItem> out = new HashMap<>();
+        int size = dialect.chunkSize();
+        for (int from = 0; from < sorted.size(); from += size) {
+            List<ItemKey> chunk = sorted.subList(from, Math.min(sorted.size(), from + size));
+            List<String> subjects = distinctValues(chunk, k -> k.subject().value());
+            List<String> categories = distinctValues(chunk, k -> k.category().value());
+            List<String> purposes = distinctValues(chunk, ItemKey::purposeKey);
+            String sql = select + " WHERE " + dialect.oneOf("subject", subjects.size()) + " AND "
+                    + dialect.oneOf("category", categories.size()) + " AND "
+                    + dialect.oneOf("purpose", purposes.size());
+            for (RetainedItem item : rows(c, sql, ps -> {
+                int i = dialect.bindKeys(c, ps, 1, subjects);
+                i = dialect.bindKeys(c, ps, i, categories);
+                dialect.bindKeys(c, ps, i, purposes);
+            })) {
+                if (asked.contains(item.key())) {
+                    out.put(item.key(), item);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> distinctValues(List<ItemKey> keys, Function<ItemKey, String> value) {
+        Set<String> out = new LinkedHashSet<>();
+        for (ItemKey k : keys) {
+            out.add(value.apply(k));
+        }
+        return new ArrayList<>(out);
     }
 
     List<RetainedItem> ofSubject(Connection c, SubjectId subject) throws SQLException {

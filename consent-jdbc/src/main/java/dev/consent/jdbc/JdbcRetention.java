@@ -66,6 +66,15 @@ final class JdbcRetention {
         return tx.read("item", c -> items.read(c, key));
     }
 
+    /** One query per chunk of keys ({@link ItemRepository#readAll}), in one read transaction. */
+    Map<ItemKey, RetainedItem> items(Collection<ItemKey> keys) {
+        List<ItemKey> asked = StoreArguments.distinct("keys", keys);
+        if (asked.isEmpty()) {
+            return Map.of();
+        }
+        return tx.read("items", c -> items.readAll(c, asked));
+    }
+
     List<RetainedItem> items(SubjectId subject) {
         Checks.required("subject", subject);
         return tx.read("items", c -> items.ofSubject(c, subject));

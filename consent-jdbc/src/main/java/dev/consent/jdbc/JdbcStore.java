@@ -81,8 +81,8 @@ import javax.sql.DataSource;
  *       committed ones the next positions, so positions become visible in position order and a poller that has read
  *       up to position p never later finds an entry below p, however late a writer's transaction commits. Positions
  *       have no gaps and are never reused.</li>
- *   <li><b>Set-based reads.</b> {@link #decisionFacts}, {@link #heads} and
- *       {@link #findEvents} run one query per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per
+ *   <li><b>Set-based reads.</b> {@link #decisionFacts}, {@link #heads},
+ *       {@link #findEvents}, {@link #holds(Collection)} and {@link #items(Collection)} run one query per chunk of keys (500 per {@code IN} list; on PostgreSQL 5,000 per
  *       {@code = ANY(text[])}). {@link #decisionFacts}, the read behind every decision the consent service
  *       does not find cached, selects only the eleven columns a decision reads.</li>
  *   <li><b>Exclusive, leased claims.</b> {@link #claimDue} and {@link #claimItem} never give one item to two
@@ -318,6 +318,11 @@ public final class JdbcStore implements ConsentStore, RetentionStore, RightsStor
     @Override
     public Optional<RetainedItem> item(ItemKey key) {
         return retention.item(key);
+    }
+
+    @Override
+    public Map<ItemKey, RetainedItem> items(Collection<ItemKey> keys) {
+        return retention.items(keys);
     }
 
     @Override
