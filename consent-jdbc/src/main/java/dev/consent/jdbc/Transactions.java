@@ -196,15 +196,7 @@ final class Transactions {
                 outcome = work.run(c);
             } catch (SQLException e) {
                 rollbackQuietly(c, savepoint, e);
-                if (SqlStates.isUniqueViolation(e)) {
-                    return onUniqueViolation.run(c);
-                }
-                if (SqlStates.isTransactionRollback(e)) {
-                    throw new StoreException(operation, "the database chose the host's transaction as a deadlock or "
-                            + "serialization victim; it may have rolled back the whole transaction, so the host must "
-                            + "roll it back and retry it from the start", e);
-                }
-                throw e;
+                return afterHostFailure(c, operation, e, onUniqueViolation);
             } catch (RuntimeException e) {
                 rollbackQuietly(c, savepoint, e);
                 throw e;
@@ -218,6 +210,24 @@ final class Transactions {
         } catch (SQLException e) {
             throw new StoreException(operation, e);
         }
+    }
+
+    /**
+     * What a write inside the host's transaction does after it failed and its savepoint was rolled back to: a unique
+     * violation is answered by {@code onUniqueViolation}; a deadlock or serialization victim is a {@link StoreException}
+     * telling the host to retry its whole transaction; anything else is rethrown.
+     */
+    private static <T> T afterHostFailure(Connection c, String operation, SQLException e, SqlWork<T> onUniqueViolation)
+            throws SQLException {
+        if (SqlStates.isUniqueViolation(e)) {
+            return onUniqueViolation.run(c);
+        }
+        if (SqlStates.isTransactionRollback(e)) {
+            throw new StoreException(operation, "the database chose the host's transaction as a deadlock or "
+                    + "serialization victim; it may have rolled back the whole transaction, so the host must "
+                    + "roll it back and retry it from the start", e);
+        }
+        throw e;
     }
 
     /**
@@ -270,15 +280,7 @@ final class Transactions {
                 outcome = work.apply(savepoint).run(c);
             } catch (SQLException e) {
                 rollbackToQuietly(c, savepoint, e);
-                if (SqlStates.isUniqueViolation(e)) {
-                    return onUniqueViolation.run(c);
-                }
-                if (SqlStates.isTransactionRollback(e)) {
-                    throw new StoreException(operation, "the database chose the host's transaction as a deadlock or "
-                            + "serialization victim; it may have rolled back the whole transaction, so the host must "
-                            + "roll it back and retry it from the start", e);
-                }
-                throw e;
+                return afterHostFailure(c, operation, e, onUniqueViolation);
             } catch (RuntimeException e) {
                 rollbackToQuietly(c, savepoint, e);
                 throw e;
