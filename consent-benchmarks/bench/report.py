@@ -118,6 +118,12 @@ def ratio_error(a, ea, b, eb):
     return math.sqrt((ea / a) ** 2 + (eb / b) ** 2)
 
 
+def error_text(err):
+    """The ratio's error as the table shows it, marked when it is too wide to read the ratio by."""
+    text = "± ?" if err is None else f"± {err * 100:.0f}%"
+    return text + " (too wide)" if err is None or err >= MAX_ERROR else text
+
+
 def pairs(results, cls, lib, yard):
     """(params, database, library result, yardstick result) for every parameter set run of both methods."""
     out = []
@@ -153,10 +159,7 @@ def table(run):
             a, ea, unit = score(r)
             b, eb, yunit = score(y)
             ratio = a / b
-            err = ratio_error(a, ea, b, eb)
-            err_text = "± ?" if err is None else f"± {err * 100:.0f}%"
-            if err is None or err >= MAX_ERROR:
-                err_text += " (too wide)"
+            err_text = error_text(ratio_error(a, ea, b, eb))
             verdict = []
             target_text = []
             if target is not None:
@@ -184,10 +187,7 @@ def table(run):
             a, ea, unit = score(r)
             b, eb, yunit = score(y)
             speedup = threads * b / a
-            err = ratio_error(a, ea, b, eb)
-            err_text = "± ?" if err is None else f"± {err * 100:.0f}%"
-            if err is None or err >= MAX_ERROR:
-                err_text += " (too wide)"
+            err_text = error_text(ratio_error(a, ea, b, eb))
             shown = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
             lines.append(f"| {label} | {shown} | {db} | {threads} threads {fmt(a, unit)} each | 1 thread "
                          f"{fmt(b, yunit)} | **{speedup:.2f}x** {err_text} | {'≥ %gx' % target if target else ''} | "
