@@ -38,7 +38,7 @@ final class JdbcProcessing {
      * The guard, then the entries as a JDBC batch. The guard reads, on a connection of its own (so it sees what has
      * committed and never the uncommitted changes of a host's transaction, which the decisions were read with), the
      * committed change-feed entries of the entries' subjects (and of visitors linked to them) that are above {@code
-     * feedPosition} or not yet numbered ({@link ChangeFeedRepository#changedSince}). {@code feedPosition} came from
+     * feedPosition} or not yet numbered ({@link ChangeFeedRepository#changedAmong}, as the campaign proof's guard). {@code feedPosition} came from
      * {@link JdbcLedger#changeCursor} before the decisions were read, and every change committed after that is above
      * it or not yet numbered: so every change that committed before the guard's read is either in the decisions or
      * refuses the append. No lock is taken: a change that commits after the guard's read is ordered after the use,
@@ -49,7 +49,8 @@ final class JdbcProcessing {
         if (entries.isEmpty()) {
             return UseAppend.success();
         }
-        Set<SubjectId> changed = tx.readOwn("appendUses", c -> feed.changedSince(c, feedPosition, subjects));
+        Set<SubjectId> changed = tx.readOwn("appendUses", c -> feed.changedAmong(c, feedPosition,
+                new java.util.HashSet<>(subjects)));
         if (!changed.isEmpty()) {
             return UseAppend.changed(changed);
         }
